@@ -1,0 +1,147 @@
+//! Source texts and the spans that point into them.
+//!
+//! Every diagnostic of the pipeline points at a [`Span`]: a byte range in one file of the
+//! [`SourceMap`]. Definitions that no file holds (those the netns module itself makes, the
+//! option defaults) carry [`Span::BUILTIN`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+impl FileId {
+    /// Not a file: definitions made by netns-compile itself (the module's own settings).
+    pub const BUILTIN: FileId = FileId(u32::MAX);
+}
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub const BUILTIN: Span = Span {
+        file: FileId::BUILTIN,
+        start: 0,
+        end: 0,
+    };
+
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    pub fn is_builtin(&self) -> bool {
+        self.file == FileId::BUILTIN
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// The smallest span that covers both (same file assumed).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// One loaded file: its name as the user gave it and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub path: Option<PathBuf>,
+    pub text: Arc<str>,
+}
+
+/// All files read during one run.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, path: Option<&Path>, text: impl Into<Arc<str>>) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile {
+            name: name.into(),
+            path: path.map(Path::to_path_buf),
+            text: text.into(),
+        });
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn name(&self, id: FileId) -> &str {
+        self.get(id).map_or("<netns module>", |f| f.name.as_str())
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, id: FileId, offset: u32) -> (usize, usize) {
+        match self.get(id) {
+            Some(f) => line_col(&f.text, offset as usize),
+            None => (0, 0),
+        }
+    }
+
+    /// `file:line:column` of the start of a span, for plain-text messages.
+    pub fn location(&self, span: Span) -> String {
+        if span.is_builtin() {
+            return "<netns module>".to_string();
+        }
+        let (l, c) = self.line_col(span.file, span.start);
+        format!("{}:{}:{}", self.name(span.file), l, c)
+    }
+
+    pub fn text(&self, span: Span) -> &str {
+        match self.get(span.file) {
+            Some(f) => f.text.get(span.start as usize..span.end as usize).unwrap_or(""),
+            None => "",
+        }
+    }
+}
+
+/// 1-based line and column (counted in characters) of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("é\nx", 3), (2, 1));
+        assert_eq!(line_col("éx", 2), (1, 2));
+    }
+}
