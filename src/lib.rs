@@ -10,3 +10,4 @@ pub mod source;
 
 pub mod frontend;
 pub mod module;
+pub mod model;

@@ -1,1 +1,7 @@
+//! The module stage: definitions, priorities, merging and defaults, as nixpkgs' module system.
+
+pub mod config;
 pub mod node;
+pub mod property;
+pub mod schema;
+pub mod types;

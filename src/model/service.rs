@@ -1,0 +1,356 @@
+//! A namespace's `systemd.services.netns-<escaped>`: the definitions NixOS merges into it
+//! and the rendering values of the result (systemd-lib's `serviceToUnit`).
+//!
+//! NixOS merges three groups of definitions, in this order: systemd's own service module
+//! (job scripts, the default `path`, `environment.PATH`, the `[Unit]` keys of the
+//! dependency options), the user's `service`, and the netns module's own settings. List
+//! values concatenate in that order, which is why a user's `before` comes before
+//! `network.target` and a `script` comes first among the `ExecStart=` lines.
+
+use super::escape::{escape_shell_arg, job_script_name, json_string, nix_to_string, to_option};
+use super::{DepKind, Script, ServiceUnit, Tools};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::module::config::ResolvedNamespace;
+use crate::module::node::{Attrs, Entry, Kind, Node};
+use crate::module::property::{Def, MK_AFTER};
+use crate::module::schema::{SCRIPT_OPTIONS, UNIT_LIST_OPTIONS, service_schema};
+use crate::module::types::{Loc, Ty, merge_option, merge_submodule};
+use crate::source::Span;
+
+/// What the netns module needs to know beyond the namespace itself.
+pub struct ServiceContext<'a> {
+    pub tools: &'a Tools,
+    pub nftables_enable: bool,
+    pub global_environment: &'a Node,
+    /// Absolute folder of this unit's scripts (`<prefix>/libexec/netns-compile/<unit>`).
+    pub script_dir: String,
+}
+
+fn b(kind: Kind) -> Node {
+    Node::new(Span::BUILTIN, kind)
+}
+
+fn s(text: impl Into<String>) -> Node {
+    Node::str(Span::BUILTIN, text)
+}
+
+fn list(items: Vec<Node>) -> Node {
+    b(Kind::List(items))
+}
+
+fn attrs(entries: Vec<(&str, Node)>) -> Node {
+    b(Kind::Attrs(Attrs::from_entries(
+        entries
+            .into_iter()
+            .map(|(k, v)| Entry {
+                key: k.to_string(),
+                key_span: Span::BUILTIN,
+                value: v,
+            })
+            .collect(),
+    )))
+}
+
+fn order(priority: i64, content: Node) -> Node {
+    attrs(vec![
+        ("_type", s("order")),
+        ("priority", b(Kind::Int(priority))),
+        ("content", content),
+    ])
+}
+
+/// The netns module's own definition of the service.
+fn netns_module_def(ns: &ResolvedNamespace, ctx: &ServiceContext) -> Node {
+    let t = ctx.tools;
+    let dir = &ctx.script_dir;
+    let mut exec_start = vec![
+        s(format!("{dir}/ip-netns-attach")),
+        s(format!("{} link set dev lo up", t.ip)),
+        // NixOS writes this line in an indented string: its value ends in a newline.
+        s(format!("{} --ignore -p {dir}/sysctl\n", t.sysctl)),
+    ];
+    if ctx.nftables_enable {
+        exec_start.push(s(format!("{dir}/nftables-ruleset")));
+    }
+    attrs(vec![
+        ("description", s(format!("{} network namespace", ns.name))),
+        ("before", list(vec![s("network.target")])),
+        (
+            "serviceConfig",
+            attrs(vec![
+                ("Type", s("oneshot")),
+                ("RemainAfterExit", b(Kind::Bool(true))),
+                ("PrivateNetwork", b(Kind::Bool(true))),
+                ("PrivateMounts", b(Kind::Bool(false))),
+                ("ExecStart", list(exec_start)),
+                ("ExecStop", s(format!("{} netns delete {}", t.ip, escape_shell_arg(&ns.name)))),
+            ]),
+        ),
+    ])
+}
+
+/// The scripts of the netns module itself.
+fn netns_module_scripts(ns: &ResolvedNamespace, sysctl_lines: &str, ctx: &ServiceContext) -> Vec<Script> {
+    let q = escape_shell_arg(&ns.name);
+    let t = ctx.tools;
+    let mut scripts = vec![
+        Script {
+            name: "ip-netns-attach".into(),
+            content: format!(
+                "#!{}\n{} netns attach {q} $$\nmkdir -p /etc/netns/{q}\ntouch /etc/netns/{q}/resolv.conf\n\n",
+                t.runtime_shell, t.ip
+            ),
+        },
+        Script {
+            name: "sysctl".into(),
+            content: sysctl_lines.to_string(),
+        },
+    ];
+    if ctx.nftables_enable {
+        let ruleset = ns.get("nftables").and_then(Node::as_str).unwrap_or("");
+        scripts.push(Script {
+            name: "nftables-ruleset".into(),
+            content: format!("#!{} -f\nflush ruleset\n{ruleset}\n", t.nft),
+        });
+    }
+    scripts
+}
+
+/// systemd's service module: definitions derived from the other options.
+fn systemd_module_def(unit_base: &str, merged: &Attrs, full_path: &[Node], ctx: &ServiceContext) -> (Node, Vec<Script>) {
+    let t = ctx.tools;
+    let mut service_config = Vec::new();
+    let mut scripts = Vec::new();
+    for (option, suffix) in SCRIPT_OPTIONS {
+        let text = merged.get(option).and_then(Node::as_str).unwrap_or("");
+        if text.is_empty() {
+            continue;
+        }
+        let name = job_script_name(&format!("{unit_base}-{suffix}"));
+        // makeJobScript wraps the text in "set -e\n\n${text}\n" and writeShellScriptBin adds
+        // the `#!` line and one more newline.
+        scripts.push(Script {
+            name: name.clone(),
+            content: format!("#!{}\nset -e\n\n{text}\n\n", t.runtime_shell),
+        });
+        let path = format!("{}/{name}", ctx.script_dir);
+        let (key, value) = match option {
+            "preStart" => ("ExecStartPre", list(vec![s(path)])),
+            "script" => {
+                let args = merged.get("scriptArgs").and_then(Node::as_str).unwrap_or("");
+                ("ExecStart", s(format!("{path} {args}")))
+            }
+            "postStart" => ("ExecStartPost", list(vec![s(path)])),
+            "reload" => ("ExecReload", s(path)),
+            "preStop" => ("ExecStop", s(path)),
+            _ => ("ExecStopPost", s(path)),
+        };
+        service_config.push((key, value));
+    }
+    let mut def = vec![
+        ("serviceConfig", attrs(service_config)),
+        ("unitConfig", unit_config_def(merged)),
+    ];
+    if !full_path.is_empty() {
+        let bin = full_path.iter().map(|p| format!("{}/bin", path_entry(p))).collect::<Vec<_>>().join(":");
+        let sbin = full_path.iter().map(|p| format!("{}/sbin", path_entry(p))).collect::<Vec<_>>().join(":");
+        def.push(("environment", attrs(vec![("PATH", s(format!("{bin}:{sbin}")))])));
+    }
+    (attrs(def), scripts)
+}
+
+/// A `path` entry's prefix: a string as is, a derivation by its `outPath`.
+fn path_entry(p: &Node) -> String {
+    nix_to_string(p).unwrap_or_default()
+}
+
+/// The `[Unit]` keys systemd's unit module derives from the dependency options.
+fn unit_config_def(merged: &Attrs) -> Node {
+    let mut entries = Vec::new();
+    let joined = |option: &str| -> Option<String> {
+        let items = merged.get(option)?.as_list()?;
+        if items.is_empty() {
+            return None;
+        }
+        nix_to_string(&list(items.to_vec())).ok()
+    };
+    for (option, key) in UNIT_LIST_OPTIONS {
+        if let Some(v) = joined(option) {
+            entries.push((key, s(v)));
+        }
+    }
+    if let Some(d) = merged.get("description").and_then(Node::as_str).filter(|d| !d.is_empty()) {
+        entries.push(("Description", s(d)));
+    }
+    if let Some(v) = joined("documentation") {
+        entries.push(("Documentation", s(v)));
+    }
+    for (option, key) in [("startLimitIntervalSec", "StartLimitIntervalSec"), ("startLimitBurst", "StartLimitBurst")] {
+        if let Some(v) = merged.get(option) {
+            entries.push((key, s(nix_to_string(v).unwrap_or_default())));
+        }
+    }
+    attrs(entries)
+}
+
+/// `serviceConfig` values systemd-unit-options checks (`checkService`).
+const SERVICE_VALUE_CHECKS: [(&str, &[&str]); 2] = [
+    (
+        "Type",
+        &["exec", "simple", "forking", "oneshot", "dbus", "notify", "notify-reload", "idle"],
+    ),
+    (
+        "Restart",
+        &["no", "on-success", "on-failure", "on-abnormal", "on-abort", "always"],
+    ),
+];
+
+/// Merge a namespace's service and compute everything its unit file shows.
+pub fn build_service_unit(ns: &ResolvedNamespace, unit_name: &str, sysctl_lines: &str, ctx: &ServiceContext, diags: &mut Diagnostics) -> Option<ServiceUnit> {
+    let unit_base = unit_name.strip_suffix(".service").unwrap_or(unit_name);
+    let loc = Loc::new(&["systemd", "services", unit_base]);
+    let schema = service_schema();
+    let empty = b(Kind::Attrs(Attrs::new()));
+    let user = ns.get("service").unwrap_or(&empty);
+    let module = netns_module_def(ns, ctx);
+    // First pass without systemd's derived definitions, to learn what they derive from.
+    let mut scratch = Diagnostics::new();
+    let first = merge_submodule(&loc, &schema, &[Def::new(user), Def::new(&module)], &mut scratch)?;
+    // systemd's default `path` is `mkAfter [ coreutils findutils gnugrep gnused systemd ]`.
+    let path_default = order(MK_AFTER, list(ctx.tools.default_path.iter().map(|p| s(p.clone())).collect()));
+    let mut path_defs = vec![Def::new(&path_default)];
+    if let Some(p) = user.attrs().and_then(|a| a.get("path")) {
+        path_defs.push(Def::new(p));
+    }
+    let full_path = merge_option(&loc.child("path"), &Ty::ListOf(Box::new(Ty::PathEntry)), path_defs, None, &mut scratch)
+        .and_then(|m| m.value.as_list().map(<[Node]>::to_vec))
+        .unwrap_or_default();
+    let (mut systemd_def, job_scripts) = systemd_module_def(unit_base, first.attrs()?, &full_path, ctx);
+    if let Kind::Attrs(a) = &mut systemd_def.kind {
+        a.insert(Entry {
+            key: "path".into(),
+            key_span: Span::BUILTIN,
+            value: path_default.clone(),
+        });
+    }
+    let before = diags.items.len();
+    let merged = merge_submodule(&loc, &schema, &[Def::new(&systemd_def), Def::new(user), Def::new(&module)], diags)?;
+    if diags.items[before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let m = merged.attrs()?;
+    let mut unit = ServiceUnit {
+        name: unit_name.to_string(),
+        enabled: m.get("enable").and_then(Node::as_bool).unwrap_or(true),
+        ..ServiceUnit::default()
+    };
+    unit.unit_section = section(&loc.child("unitConfig"), m.get("unitConfig"), diags);
+    unit.service_section = section(&loc.child("serviceConfig"), m.get("serviceConfig"), diags);
+    for (key, allowed) in SERVICE_VALUE_CHECKS {
+        if let Some((_, values)) = unit.service_section.iter().find(|(k, _)| k == key) {
+            if let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str())) {
+                let span = user_span(user, &["serviceConfig", key]).unwrap_or(ns.name_span);
+                diags.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("systemd Service field `{key}` cannot have value `{bad}`"),
+                    )
+                    .at(span, format!("one of: {}", allowed.join(", "))),
+                );
+            }
+        }
+    }
+    unit.environment = environment(ctx.global_environment, m.get("environment"));
+    let flag = |k: &str, d: bool| m.get(k).and_then(Node::as_bool).unwrap_or(d);
+    if flag("reloadIfChanged", false) {
+        unit.flags.push("X-ReloadIfChanged=true");
+    } else if !flag("restartIfChanged", true) {
+        unit.flags.push("X-RestartIfChanged=false");
+    }
+    if !flag("stopIfChanged", true) {
+        unit.flags.push("X-StopIfChanged=false");
+    }
+    let strings = |k: &str| -> Vec<String> {
+        m.get(k)
+            .and_then(Node::as_list)
+            .map(|l| l.iter().filter_map(|n| n.as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    };
+    unit.wanted_by = strings("wantedBy");
+    unit.required_by = strings("requiredBy");
+    unit.scripts = netns_module_scripts(ns, sysctl_lines, ctx);
+    unit.scripts.extend(job_scripts);
+    unit.relations = relations(m);
+    Some(unit)
+}
+
+/// Where the user wrote `service.<path>`, if they did.
+fn user_span(user: &Node, path: &[&str]) -> Option<Span> {
+    let mut n = user;
+    for p in path {
+        n = n.attrs()?.get(p)?;
+    }
+    Some(n.span)
+}
+
+/// The dependency lists for the graph, each item with the span of its definition.
+fn relations(merged: &Attrs) -> Vec<(DepKind, String, Span)> {
+    let mut out = Vec::new();
+    for (option, _) in UNIT_LIST_OPTIONS.iter().chain(&[("wantedBy", ""), ("requiredBy", "")]) {
+        let Some(kind) = DepKind::from_option(option) else { continue };
+        for item in merged.get(option).and_then(Node::as_list).unwrap_or(&[]) {
+            if let Some(name) = item.as_str() {
+                out.push((kind, name.to_string(), item.span));
+            }
+        }
+    }
+    out
+}
+
+/// `attrsToSection`: keys sorted, list values one line each, values through `toOption`.
+fn section(loc: &Loc, value: Option<&Node>, diags: &mut Diagnostics) -> Vec<(String, Vec<String>)> {
+    let Some(a) = value.and_then(Node::attrs) else { return Vec::new() };
+    let mut out = Vec::with_capacity(a.len());
+    for e in &a.entries {
+        let items: Vec<&Node> = match &e.value.kind {
+            Kind::List(l) => l.iter().collect(),
+            _ => vec![&e.value],
+        };
+        let mut lines = Vec::with_capacity(items.len());
+        for item in items {
+            match to_option(item) {
+                Ok(line) => lines.push(line),
+                Err(bad) => diags.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("`{}` cannot be written into a unit file", loc.child(&e.key).show()),
+                    )
+                    .at(bad.span, format!("cannot coerce a {} to a string", bad.type_name())),
+                ),
+            }
+        }
+        out.push((e.key.clone(), lines));
+    }
+    out
+}
+
+/// `globalEnvironment // environment`, nulls left out, sorted by name.
+fn environment(global: &Node, own: Option<&Node>) -> Vec<(String, String)> {
+    let mut env = global.attrs().cloned().unwrap_or_default();
+    if let Some(own) = own.and_then(Node::attrs) {
+        for e in &own.entries {
+            env.insert(e.clone());
+        }
+    }
+    env.entries
+        .iter()
+        .filter(|e| !matches!(e.value.kind, Kind::Null))
+        .map(|e| (e.key.clone(), nix_to_string(&e.value).unwrap_or_default()))
+        .collect()
+}
+
+/// One `Environment=` line's value.
+pub fn environment_line(name: &str, value: &str) -> String {
+    json_string(&format!("{name}={value}"))
+}
+

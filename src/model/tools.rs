@@ -1,0 +1,161 @@
+//! Where the programs the units call live (SPEC §2.4).
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::module::node::{Kind, Node};
+use std::path::{Path, PathBuf};
+
+/// Prefix used for a package the input does not name.
+pub const DEFAULT_PREFIX: &str = "/run/current-system/sw";
+/// Shell used for scripts when the input does not name one.
+pub const DEFAULT_SHELL: &str = "/run/current-system/sw/bin/bash";
+
+/// The packages of `tools`, in no particular order.
+pub const PACKAGES: [&str; 8] = [
+    "iproute2",
+    "procps",
+    "nftables",
+    "coreutils",
+    "findutils",
+    "gnugrep",
+    "gnused",
+    "systemd",
+];
+
+/// The packages of systemd's default `PATH` for services, in NixOS's order.
+pub const DEFAULT_PATH_PACKAGES: [&str; 5] = ["coreutils", "findutils", "gnugrep", "gnused", "systemd"];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tools {
+    /// `ip`, `sysctl`, `nft`: absolute paths.
+    pub ip: String,
+    pub sysctl: String,
+    pub nft: String,
+    pub runtime_shell: String,
+    /// Package prefixes whose `bin` and `sbin` make the default `PATH`.
+    pub default_path: Vec<String>,
+    /// Package name → prefix (what `pkgs.<name>` is in Nix input).
+    pub prefixes: Vec<(String, String)>,
+}
+
+impl Default for Tools {
+    fn default() -> Tools {
+        Tools::from_prefixes(&[], None)
+    }
+}
+
+impl Tools {
+    /// From package prefixes; missing ones default to [`DEFAULT_PREFIX`].
+    pub fn from_prefixes(given: &[(String, String)], shell: Option<String>) -> Tools {
+        let prefix = |pkg: &str| {
+            given
+                .iter()
+                .find(|(k, _)| k == pkg)
+                .map_or_else(|| DEFAULT_PREFIX.to_string(), |(_, v)| v.clone())
+        };
+        Tools {
+            ip: format!("{}/bin/ip", prefix("iproute2")),
+            sysctl: format!("{}/bin/sysctl", prefix("procps")),
+            nft: format!("{}/bin/nft", prefix("nftables")),
+            runtime_shell: shell.unwrap_or_else(|| DEFAULT_SHELL.to_string()),
+            default_path: DEFAULT_PATH_PACKAGES.iter().map(|p| prefix(p)).collect(),
+            prefixes: PACKAGES.iter().map(|p| (p.to_string(), prefix(p))).collect(),
+        }
+    }
+
+    /// From a `tools` value (the input's top-level key or a `--tools` file).
+    pub fn from_node(node: &Node) -> Result<Tools, Diagnostic> {
+        let Some(attrs) = node.attrs() else {
+            return Err(Diagnostic::new(
+                Code::TypeMismatch,
+                format!("`tools` must be an attribute set, not a {}", node.type_name()),
+            )
+            .at(node.span, "expected {\"iproute2\": \"/nix/store/…\", …}"));
+        };
+        let mut prefixes = Vec::new();
+        let mut shell = None;
+        for e in &attrs.entries {
+            let value = match &e.value.kind {
+                Kind::Str(s) | Kind::Path(s) => s.clone(),
+                _ => {
+                    return Err(Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("`tools.{}` must be a path string, not a {}", e.key, e.value.type_name()),
+                    )
+                    .at(e.value.span, "expected a string"));
+                }
+            };
+            if !value.starts_with('/') || value.contains(['\n', '\r', ' ', '\t', '"', '\'', '\\', '%', '$']) {
+                return Err(Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("`tools.{}` must be an absolute path without spaces, quotes or specifiers", e.key),
+                )
+                .at(e.value.span, "not a usable path"));
+            }
+            if e.key == "runtimeShell" {
+                shell = Some(value);
+            } else if PACKAGES.contains(&e.key.as_str()) {
+                prefixes.push((e.key.clone(), value.trim_end_matches('/').to_string()));
+            } else {
+                let known = PACKAGES.iter().copied().chain(["runtimeShell"]);
+                let mut d = Diagnostic::new(Code::UnknownOption, format!("unknown tool `{}`", e.key))
+                    .at(e.key_span, "not a tool netns-compile uses");
+                if let Some(best) = crate::module::types::closest(&e.key, known) {
+                    d = d.help(format!("did you mean `{best}`?"));
+                }
+                return Err(d);
+            }
+        }
+        Ok(Tools::from_prefixes(&prefixes, shell))
+    }
+
+    /// Every program from this machine's `PATH` (`--host-tools`).
+    pub fn from_host() -> Result<Tools, String> {
+        let find = |exe: &str| which(exe).ok_or_else(|| format!("`{exe}` is not on PATH (needed by --host-tools)"));
+        let ip = find("ip")?;
+        let sysctl = find("sysctl")?;
+        let nft = find("nft")?;
+        let shell = which("bash").or_else(|| which("sh")).ok_or("no shell on PATH")?;
+        let mut default_path: Vec<String> = Vec::new();
+        for exe in ["ls", "find", "grep", "sed", "systemctl"] {
+            if let Some(p) = which(exe) {
+                let prefix = prefix_of(&p);
+                if !default_path.contains(&prefix) {
+                    default_path.push(prefix);
+                }
+            }
+        }
+        let s = |p: PathBuf| p.to_string_lossy().into_owned();
+        let prefixes = [("iproute2", &ip), ("procps", &sysctl), ("nftables", &nft)]
+            .iter()
+            .map(|(k, p)| (k.to_string(), prefix_of(p)))
+            .collect();
+        Ok(Tools {
+            ip: s(ip),
+            sysctl: s(sysctl),
+            nft: s(nft),
+            runtime_shell: s(shell),
+            default_path,
+            prefixes,
+        })
+    }
+
+    pub fn prefix(&self, package: &str) -> Option<&str> {
+        self.prefixes.iter().find(|(k, _)| k == package).map(|(_, v)| v.as_str())
+    }
+}
+
+/// `/usr/sbin/ip` → `/usr`.
+fn prefix_of(exe: &Path) -> String {
+    exe.parent()
+        .and_then(Path::parent)
+        .map_or_else(|| "/".to_string(), |p| p.to_string_lossy().into_owned())
+}
+
+fn which(exe: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
+        .map(|d| d.join(exe))
+        .find(|p| p.is_file())
+        .and_then(|p| p.canonicalize().ok().map(|c| if c.file_name() == p.file_name() { c } else { p }))
+}

@@ -1,0 +1,289 @@
+//! The top of the module stage: from the modules' config trees to the resolved options.
+//!
+//! Each module (one for JSON input, one per file for Nix) gives a config tree. Walking down
+//! attribute levels that are not options pushes properties down (`pushDownProperties`); at an
+//! option the raw definitions are merged by its type (`mergeDefinitions`).
+
+use super::node::{Kind, Node};
+use super::property::{Def, MK_OPTION_DEFAULT, push_down};
+use super::schema;
+use super::types::{Loc, Ty, merge_checked, merge_option, prepare_defs, unknown_option};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::source::Span;
+use std::borrow::Cow;
+
+/// The options netns-compile reads, merged.
+#[derive(Clone, Debug)]
+pub struct ResolvedConfig {
+    pub nftables_enable: Node,
+    pub nftables_ruleset: Node,
+    pub sysctl: Node,
+    pub global_environment: Node,
+    pub namespaces: Vec<ResolvedNamespace>,
+    pub services: Vec<ResolvedService>,
+    /// The `tools` key, as given (read by the tools stage).
+    pub tools: Option<Node>,
+}
+
+/// One `services.netns.namespaces.<name>`.
+#[derive(Clone, Debug)]
+pub struct ResolvedNamespace {
+    pub name: String,
+    /// The first place the name is written.
+    pub name_span: Span,
+    /// `{ nftables, service, sysctl }` as NixOS resolves it (what `resolve` prints).
+    pub value: Node,
+    /// True when no definition of `sysctl` beat the default (`boot.kernel.sysctl`).
+    pub sysctl_inherited: bool,
+    /// True when no definition of `nftables` beat the default (`networking.nftables.ruleset`).
+    pub nftables_inherited: bool,
+}
+
+impl ResolvedNamespace {
+    pub fn get(&self, option: &str) -> Option<&Node> {
+        self.value.attrs()?.get(option)
+    }
+}
+
+/// One `systemd.services.<name>`, as far as netns-compile reads it.
+#[derive(Clone, Debug)]
+pub struct ResolvedService {
+    pub name: String,
+    pub name_span: Span,
+    pub value: Node,
+}
+
+/// The raw definitions of the option at `path` from every module.
+pub fn defs_at<'a>(modules: &'a [Node], path: &[&str], diags: &mut Diagnostics) -> Vec<Def<'a>> {
+    let mut level: Vec<Cow<'a, Node>> = Vec::new();
+    for m in modules {
+        push_down(Cow::Borrowed(m), &mut level, diags);
+    }
+    let Some((last, inner)) = path.split_last() else {
+        return level.into_iter().map(|v| Def { value: v, order: super::property::DEFAULT_ORDER }).collect();
+    };
+    for comp in inner {
+        let mut next = Vec::new();
+        for v in level {
+            let child = match v {
+                Cow::Borrowed(n) => n.attrs().and_then(|a| a.get(comp)).map(Cow::Borrowed),
+                Cow::Owned(n) => n.attrs().and_then(|a| a.get(comp)).cloned().map(Cow::Owned),
+            };
+            if let Some(c) = child {
+                push_down(c, &mut next, diags);
+            }
+        }
+        level = next;
+    }
+    level
+        .into_iter()
+        .filter_map(|v| match v {
+            Cow::Borrowed(n) => n.attrs().and_then(|a| a.get(last)).map(Def::new),
+            Cow::Owned(n) => n.attrs().and_then(|a| a.get(last)).cloned().map(Def::owned),
+        })
+        .collect()
+}
+
+/// Keys defined at a non-option level (`path`), with their spans, from every module.
+fn keys_at(modules: &[Node], path: &[&str], diags: &mut Diagnostics) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    for d in defs_at(modules, path, diags) {
+        let mut pushed = Vec::new();
+        push_down(d.value, &mut pushed, diags);
+        for v in pushed {
+            if let Some(a) = v.attrs() {
+                out.extend(a.entries.iter().map(|e| (e.key.clone(), e.key_span)));
+            }
+        }
+    }
+    out
+}
+
+fn option(modules: &[Node], path: &[&str], ty: &Ty, default: Node, diags: &mut Diagnostics) -> Node {
+    let defs = defs_at(modules, path, diags);
+    merge_option(&Loc::new(path), ty, defs, Some(&default), diags).map_or(default, |m| m.value)
+}
+
+/// Merge everything netns-compile reads.
+pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConfig {
+    check_partial_config(modules, diags);
+    // Unknown options directly under services.netns.
+    for (key, span) in keys_at(modules, &["services", "netns"], diags) {
+        if key != "namespaces" {
+            diags.push(unknown_option(
+                &Loc::new(&["services", "netns", &key]),
+                span,
+                ["namespaces"].into_iter(),
+            ));
+        }
+    }
+    let nftables_enable = option(modules, &["networking", "nftables", "enable"], &Ty::Bool, schema::false_default(), diags);
+    let nftables_ruleset = option(
+        modules,
+        &["networking", "nftables", "ruleset"],
+        &Ty::Lines,
+        schema::empty_str_default(),
+        diags,
+    );
+    let sysctl = option(
+        modules,
+        &["boot", "kernel", "sysctl"],
+        &schema::sysctl_type(),
+        schema::empty_attrs_default(),
+        diags,
+    );
+    let global_environment = option(
+        modules,
+        &["systemd", "globalEnvironment"],
+        &schema::global_environment_type(),
+        schema::empty_attrs_default(),
+        diags,
+    );
+    let namespaces = resolve_namespaces(modules, &nftables_ruleset, &sysctl, diags);
+    let services = resolve_services(modules, diags);
+    let tools = defs_at(modules, &["tools"], diags).last().map(|d| d.value.as_ref().clone());
+    ResolvedConfig {
+        nftables_enable,
+        nftables_ruleset,
+        sysctl,
+        global_environment,
+        namespaces,
+        services,
+        tools,
+    }
+}
+
+/// JSON of `config.services.netns` alone (top-level `namespaces`) would silently lose
+/// `networking.nftables.enable` and `boot.kernel.sysctl`: refuse it and show the command
+/// that prints the right subset.
+fn check_partial_config(modules: &[Node], diags: &mut Diagnostics) {
+    for m in modules {
+        let Some(a) = m.attrs() else { continue };
+        if let Some(e) = a.entry("namespaces") {
+            if a.get("services").is_none() {
+                diags.push(
+                    Diagnostic::new(
+                        Code::PartialConfig,
+                        "this JSON holds only `config.services.netns`; the compiler needs the whole subset it reads",
+                    )
+                    .at(e.key_span, "`namespaces` at the top level")
+                    .note("without `networking.nftables.enable`, `networking.nftables.ruleset` and `boot.kernel.sysctl` the units would silently differ from NixOS")
+                    .help("print the subset with: nix eval --json .#nixosConfigurations.HOST.config --apply 'netns-compile.lib.toCompilerJSON'"),
+                );
+            }
+        }
+    }
+}
+
+fn resolve_namespaces(modules: &[Node], ruleset: &Node, sysctl: &Node, diags: &mut Diagnostics) -> Vec<ResolvedNamespace> {
+    let loc = Loc::new(&["services", "netns", "namespaces"]);
+    let defs = defs_at(modules, &["services", "netns", "namespaces"], diags);
+    let empty = schema::empty_attrs_default();
+    let attrs_ty = Ty::AttrsOf(Box::new(Ty::Attrs));
+    let Some((defs, _)) = prepare_defs(&loc, &attrs_ty, defs, Some(&empty), diags) else {
+        return Vec::new();
+    };
+    // attrsOf: group each definition's attributes by namespace name.
+    let mut by_name: std::collections::BTreeMap<&str, (Span, Vec<Def>)> = Default::default();
+    for d in &defs {
+        for e in d.value.attrs().map(|a| a.entries.as_slice()).unwrap_or(&[]) {
+            let slot = by_name.entry(e.key.as_str()).or_insert((e.key_span, Vec::new()));
+            slot.1.push(Def::new(&e.value));
+        }
+    }
+    let ns_schema = schema::namespace_schema(ruleset, sysctl);
+    let mut out = Vec::new();
+    for (name, (name_span, ns_defs)) in by_name {
+        let ns_loc = loc.child(name);
+        let sub_ty = Ty::Attrs;
+        let Some((ns_defs, _)) = prepare_defs(&ns_loc, &sub_ty, ns_defs, None, diags) else {
+            continue; // every definition was `mkIf false`: no such namespace
+        };
+        let mut entries = Vec::new();
+        let inherited = |option: &str, ty: &Ty, default: &Node, entries: &mut Vec<super::node::Entry>, diags: &mut Diagnostics| {
+            let mut option_defs = Vec::new();
+            let mut key_span = None;
+            for d in &ns_defs {
+                if let Some(e) = d.value.attrs().and_then(|a| a.entry(option)) {
+                    key_span.get_or_insert(e.key_span);
+                    option_defs.push(Def::new(&e.value));
+                }
+            }
+            let merged = merge_option(&ns_loc.child(option), ty, option_defs, Some(default), diags);
+            let priority = merged.as_ref().map_or(MK_OPTION_DEFAULT, |m| m.priority);
+            if let Some(m) = merged {
+                entries.push(super::node::Entry {
+                    key: option.to_string(),
+                    key_span: key_span.unwrap_or(m.value.span),
+                    value: m.value,
+                });
+            }
+            priority >= MK_OPTION_DEFAULT
+        };
+        let nftables_inherited = inherited("nftables", &Ty::Lines, ruleset, &mut entries, diags);
+        let sysctl_inherited = inherited("sysctl", &schema::sysctl_type(), sysctl, &mut entries, diags);
+        inherited("service", &Ty::Attrs, &schema::empty_attrs_default(), &mut entries, diags);
+        for d in &ns_defs {
+            for e in d.value.attrs().map(|a| a.entries.as_slice()).unwrap_or(&[]) {
+                if ns_schema.option(&e.key).is_none() {
+                    diags.push(unknown_option(
+                        &ns_loc.child(&e.key),
+                        e.key_span,
+                        ns_schema.options.iter().map(|o| o.0),
+                    ));
+                }
+            }
+        }
+        out.push(ResolvedNamespace {
+            name: name.to_string(),
+            name_span,
+            value: Node::new(name_span, Kind::Attrs(super::node::Attrs::from_entries(entries))),
+            sysctl_inherited,
+            nftables_inherited,
+        });
+    }
+    out
+}
+
+fn resolve_services(modules: &[Node], diags: &mut Diagnostics) -> Vec<ResolvedService> {
+    let loc = Loc::new(&["systemd", "services"]);
+    let defs = defs_at(modules, &["systemd", "services"], diags);
+    let ty = Ty::AttrsOf(Box::new(Ty::Submodule(Box::new(schema::joining_service_schema()))));
+    let empty = schema::empty_attrs_default();
+    let Some((defs, _)) = prepare_defs(&loc, &ty, defs, Some(&empty), diags) else {
+        return Vec::new();
+    };
+    let mut spans = std::collections::BTreeMap::new();
+    for d in &defs {
+        for e in d.value.attrs().map(|a| a.entries.as_slice()).unwrap_or(&[]) {
+            spans.entry(e.key.clone()).or_insert(e.key_span);
+        }
+    }
+    let Some(merged) = merge_checked(&loc, &ty, defs, diags) else {
+        return Vec::new();
+    };
+    merged
+        .attrs()
+        .map(|a| {
+            a.entries
+                .iter()
+                .map(|e| ResolvedService {
+                    name: e.key.clone(),
+                    name_span: spans.get(&e.key).copied().unwrap_or(e.key_span),
+                    value: e.value.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `resolve`'s output: `config.services.netns.namespaces` as JSON.
+pub fn resolved_json(config: &ResolvedConfig) -> serde_json::Value {
+    serde_json::Value::Object(
+        config
+            .namespaces
+            .iter()
+            .map(|ns| (ns.name.clone(), ns.value.to_json()))
+            .collect(),
+    )
+}

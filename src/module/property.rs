@@ -1,0 +1,364 @@
+//! The module system's properties: `mkIf`, `mkMerge`, `mkOverride`, `mkOrder`.
+//!
+//! These follow nixpkgs `lib/modules.nix` function by function: [`push_down`] is
+//! `pushDownProperties` (for attribute levels that are not options), [`discharge`] is
+//! `dischargeProperties`, [`filter_overrides`] is `filterOverrides'` and [`sort_by_order`] is
+//! `sortProperties`. A property is a plain attrset with `_type`, as `nix eval --json` prints it.
+
+use super::node::{Attrs, Entry, Kind, Node};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::source::Span;
+use std::borrow::Cow;
+
+/// `mkForce`.
+pub const MK_FORCE: i64 = 50;
+/// A plain definition.
+pub const DEFAULT_PRIORITY: i64 = 100;
+/// `mkDefault`.
+pub const MK_DEFAULT: i64 = 1000;
+/// `mkOptionDefault`: the option's own default.
+pub const MK_OPTION_DEFAULT: i64 = 1500;
+/// The order of a definition without `mkOrder`.
+pub const DEFAULT_ORDER: i64 = 1000;
+/// `mkBefore`.
+pub const MK_BEFORE: i64 = 500;
+/// `mkAfter`.
+pub const MK_AFTER: i64 = 1500;
+
+/// One definition of an option: its value, and the order priority `mkOrder` gave it.
+#[derive(Clone, Debug)]
+pub struct Def<'a> {
+    pub value: Cow<'a, Node>,
+    pub order: i64,
+}
+
+impl<'a> Def<'a> {
+    pub fn new(value: &'a Node) -> Def<'a> {
+        Def {
+            value: Cow::Borrowed(value),
+            order: DEFAULT_ORDER,
+        }
+    }
+
+    pub fn owned(value: Node) -> Def<'a> {
+        Def {
+            value: Cow::Owned(value),
+            order: DEFAULT_ORDER,
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        self.value.span
+    }
+}
+
+/// A property marker, read from its attrset.
+enum Property<'n> {
+    If { condition: &'n Node, content: &'n Node },
+    Merge { contents: &'n [Node] },
+    Override { priority: i64, content: &'n Node },
+    Order { priority: i64, content: &'n Node },
+}
+
+/// Read a property marker; `Ok(None)` for any other value. A marker with missing or
+/// ill-typed fields is an error (nixpkgs would fail on it too, less clearly).
+fn property(node: &Node) -> Result<Option<Property<'_>>, Diagnostic> {
+    let Some(attrs) = node.attrs() else { return Ok(None) };
+    let Some(tag) = attrs.get("_type").and_then(Node::as_str) else {
+        return Ok(None);
+    };
+    let field = |name: &str, what: &str| {
+        attrs.get(name).ok_or_else(|| {
+            Diagnostic::new(Code::InvalidProperty, format!("a `{tag}` property without `{name}`"))
+                .at(node.span, format!("this `_type = \"{tag}\"` attrset needs `{name}` ({what})"))
+        })
+    };
+    let priority = |n: &Node| match n.kind {
+        Kind::Int(p) => Ok(p),
+        _ => Err(Diagnostic::new(
+            Code::InvalidProperty,
+            format!("the priority of a `{tag}` property must be an integer, not a {}", n.type_name()),
+        )
+        .at(n.span, "expected an integer")),
+    };
+    Ok(Some(match tag {
+        "if" => Property::If {
+            condition: field("condition", "a bool")?,
+            content: field("content", "the value")?,
+        },
+        "merge" => {
+            let contents = field("contents", "a list of definitions")?;
+            match contents.as_list() {
+                Some(list) => Property::Merge { contents: list },
+                None => {
+                    return Err(Diagnostic::new(
+                        Code::InvalidProperty,
+                        format!("`mkMerge` takes a list, not a {}", contents.type_name()),
+                    )
+                    .at(contents.span, "expected a list of definitions"));
+                }
+            }
+        }
+        "override" => Property::Override {
+            priority: priority(field("priority", "an integer")?)?,
+            content: field("content", "the value")?,
+        },
+        "order" => Property::Order {
+            priority: priority(field("priority", "an integer")?)?,
+            content: field("content", "the value")?,
+        },
+        _ => return Ok(None),
+    }))
+}
+
+/// `pushDownProperties`: the attrsets a definition of a non-option attribute level stands for,
+/// with `mkIf`/`mkOverride` moved onto each of their attributes.
+pub fn push_down<'a>(node: Cow<'a, Node>, out: &mut Vec<Cow<'a, Node>>, diags: &mut Diagnostics) {
+    let prop = match property(&node) {
+        Ok(p) => p,
+        Err(d) => {
+            diags.push(d);
+            return;
+        }
+    };
+    // Wrap every attribute of what `content` pushes down to in a copy of the property.
+    let wrap_each = |content: &Node, out: &mut Vec<Cow<'a, Node>>, diags: &mut Diagnostics, wrap: &dyn Fn(&Node) -> Node| {
+        let mut inner = Vec::new();
+        push_down(Cow::Owned(content.clone()), &mut inner, diags);
+        for v in inner {
+            match v.attrs() {
+                Some(attrs) => {
+                    let entries = attrs
+                        .entries
+                        .iter()
+                        .map(|e| Entry {
+                            key: e.key.clone(),
+                            key_span: e.key_span,
+                            value: wrap(&e.value),
+                        })
+                        .collect();
+                    out.push(Cow::Owned(Node::new(v.span, Kind::Attrs(Attrs { entries }))));
+                }
+                None => diags.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("expected an attribute set here, found a {}", v.type_name()),
+                    )
+                    .at(v.span, "not an attribute set"),
+                ),
+            }
+        }
+    };
+    match prop {
+        Some(Property::Merge { contents }) => {
+            let contents: Vec<Node> = contents.to_vec();
+            for c in contents {
+                push_down(Cow::Owned(c), out, diags);
+            }
+        }
+        Some(Property::If { condition, content }) => {
+            let marker = node.span;
+            wrap_each(content, out, diags, &|v| make_if(condition, v, marker));
+        }
+        Some(Property::Override { priority, content }) => {
+            let marker = node.span;
+            wrap_each(content, out, diags, &|v| make_override(priority, v, marker));
+        }
+        Some(Property::Order { .. }) | None => out.push(node),
+    }
+}
+
+fn make_if(condition: &Node, content: &Node, span: Span) -> Node {
+    marker(span, "if", vec![("condition", condition.clone()), ("content", content.clone())])
+}
+
+fn make_override(priority: i64, content: &Node, span: Span) -> Node {
+    marker(
+        span,
+        "override",
+        vec![("content", content.clone()), ("priority", Node::new(span, Kind::Int(priority)))],
+    )
+}
+
+fn marker(span: Span, tag: &str, fields: Vec<(&str, Node)>) -> Node {
+    let mut entries = vec![Entry {
+        key: "_type".into(),
+        key_span: span,
+        value: Node::str(span, tag),
+    }];
+    entries.extend(fields.into_iter().map(|(k, v)| Entry {
+        key: k.into(),
+        key_span: span,
+        value: v,
+    }));
+    // The content keeps its own span so that diagnostics point at the value, not the marker.
+    Node::new(span, Kind::Attrs(Attrs::from_entries(entries)))
+}
+
+/// `dischargeProperties`: expand `mkMerge` and evaluate `mkIf`, leaving overrides and orders.
+pub fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, diags: &mut Diagnostics) {
+    let prop = match property(&def.value) {
+        Ok(p) => p,
+        Err(d) => {
+            diags.push(d);
+            return;
+        }
+    };
+    match prop {
+        Some(Property::Merge { contents }) => {
+            for c in contents {
+                let value = match &def.value {
+                    Cow::Borrowed(_) => Cow::Owned(c.clone()),
+                    Cow::Owned(_) => Cow::Owned(c.clone()),
+                };
+                discharge(
+                    Def {
+                        value,
+                        order: def.order,
+                    },
+                    out,
+                    diags,
+                );
+            }
+        }
+        Some(Property::If { condition, content }) => match condition.kind {
+            Kind::Bool(true) => {
+                let content = content.clone();
+                discharge(
+                    Def {
+                        value: Cow::Owned(content),
+                        order: def.order,
+                    },
+                    out,
+                    diags,
+                )
+            }
+            Kind::Bool(false) => {}
+            _ => diags.push(
+                Diagnostic::new(Code::InvalidProperty, "‘mkIf’ called with a non-Boolean condition")
+                    .at(condition.span, format!("this condition is a {}, not a bool", condition.type_name())),
+            ),
+        },
+        _ => out.push(def),
+    }
+}
+
+fn override_priority(def: &Def) -> i64 {
+    match property(&def.value) {
+        Ok(Some(Property::Override { priority, .. })) => priority,
+        _ => DEFAULT_PRIORITY,
+    }
+}
+
+/// `filterOverrides'`: keep the definitions of the highest priority (lowest number), with their
+/// `mkOverride` wrapper removed. Returns that priority too (9999 when there are none).
+pub fn filter_overrides<'a>(defs: Vec<Def<'a>>) -> (Vec<Def<'a>>, i64) {
+    let highest = defs.iter().map(override_priority).fold(9999, i64::min);
+    let kept = defs
+        .into_iter()
+        .filter(|d| override_priority(d) == highest)
+        .map(|d| match property(&d.value) {
+            Ok(Some(Property::Override { content, .. })) => Def {
+                value: Cow::Owned(content.clone()),
+                order: d.order,
+            },
+            _ => d,
+        })
+        .collect();
+    (kept, highest)
+}
+
+/// `sortProperties`: remove `mkOrder` wrappers and sort (stably) by their priority.
+pub fn sort_by_order(defs: Vec<Def<'_>>) -> Vec<Def<'_>> {
+    let any_order = defs
+        .iter()
+        .any(|d| matches!(property(&d.value), Ok(Some(Property::Order { .. }))));
+    if !any_order {
+        return defs;
+    }
+    let mut stripped: Vec<Def> = defs
+        .into_iter()
+        .map(|d| match property(&d.value) {
+            Ok(Some(Property::Order { priority, content })) => Def {
+                value: Cow::Owned(content.clone()),
+                order: priority,
+            },
+            _ => d,
+        })
+        .collect();
+    stripped.sort_by_key(|d| d.order);
+    stripped
+}
+
+/// Whether a value is a property marker (`mkIf`, `mkMerge`, `mkOverride`, `mkOrder`).
+pub fn is_property(node: &Node) -> bool {
+    matches!(node.type_tag(), Some("if" | "merge" | "override" | "order"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frontend::json::parse_json;
+    use crate::source::FileId;
+
+    fn node(text: &str) -> Node {
+        parse_json(text, FileId(0)).expect("test JSON parses")
+    }
+
+    fn values(defs: &[Def]) -> Vec<String> {
+        defs.iter().map(|d| d.value.to_json().to_string()).collect()
+    }
+
+    #[test]
+    fn discharge_expands_merge_and_if() {
+        let n = node(r#"{"_type":"merge","contents":[1,{"_type":"if","condition":false,"content":2},{"_type":"if","condition":true,"content":3}]}"#);
+        let mut out = Vec::new();
+        let mut diags = Diagnostics::new();
+        discharge(Def::new(&n), &mut out, &mut diags);
+        assert_eq!(values(&out), ["1", "3"]);
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn non_bool_condition_is_an_error() {
+        let n = node(r#"{"_type":"if","condition":"yes","content":2}"#);
+        let mut out = Vec::new();
+        let mut diags = Diagnostics::new();
+        discharge(Def::new(&n), &mut out, &mut diags);
+        assert!(out.is_empty());
+        assert_eq!(diags.items[0].code, Code::InvalidProperty);
+    }
+
+    #[test]
+    fn overrides_keep_the_lowest_number() {
+        let a = node(r#"{"_type":"override","priority":1000,"content":"default"}"#);
+        let b = node(r#""plain""#);
+        let c = node(r#"{"_type":"override","priority":50,"content":"forced"}"#);
+        let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b), Def::new(&c)]);
+        assert_eq!(prio, MK_FORCE);
+        assert_eq!(values(&kept), [r#""forced""#]);
+        let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b)]);
+        assert_eq!((values(&kept), prio), (vec![r#""plain""#.to_string()], DEFAULT_PRIORITY));
+    }
+
+    #[test]
+    fn order_sorts_stably() {
+        let a = node(r#"{"_type":"order","priority":1500,"content":"late"}"#);
+        let b = node(r#""plain1""#);
+        let c = node(r#"{"_type":"order","priority":500,"content":"early"}"#);
+        let d = node(r#""plain2""#);
+        let sorted = sort_by_order(vec![Def::new(&a), Def::new(&b), Def::new(&c), Def::new(&d)]);
+        assert_eq!(values(&sorted), [r#""early""#, r#""plain1""#, r#""plain2""#, r#""late""#]);
+    }
+
+    #[test]
+    fn push_down_moves_if_onto_attributes() {
+        let n = node(r#"{"_type":"if","condition":true,"content":{"a":1,"b":2}}"#);
+        let mut out = Vec::new();
+        let mut diags = Diagnostics::new();
+        push_down(Cow::Borrowed(&n), &mut out, &mut diags);
+        assert_eq!(out.len(), 1);
+        let a = out[0].attrs().unwrap().get("a").unwrap();
+        assert_eq!(a.type_tag(), Some("if"));
+    }
+}

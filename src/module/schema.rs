@@ -1,0 +1,150 @@
+//! The options netns-compile knows: those of the NixOS `services.netns` module, the parts of
+//! NixOS it reads (`networking.nftables`, `boot.kernel.sysctl`, `systemd.globalEnvironment`,
+//! `systemd.services`), and systemd's service options (`systemd-unit-options.nix`).
+
+use super::node::{Attrs, Kind, Node};
+use super::types::{Schema, Ty, Unknown};
+use crate::source::Span;
+
+fn builtin(kind: Kind) -> Node {
+    Node::new(Span::BUILTIN, kind)
+}
+
+fn empty_attrs() -> Node {
+    builtin(Kind::Attrs(Attrs::new()))
+}
+
+fn empty_list() -> Node {
+    builtin(Kind::List(Vec::new()))
+}
+
+fn empty_str() -> Node {
+    builtin(Kind::Str(String::new()))
+}
+
+/// The type of `boot.kernel.sysctl` (and of a namespace's `sysctl`): NixOS's sysctl
+/// submodule — free-form keys of `sysctlOption`, and the two typed keys whose highest
+/// value wins.
+pub fn sysctl_type() -> Ty {
+    let highest = || Ty::NullOr(Box::new(Ty::HighestInt));
+    Ty::Submodule(Box::new(Schema {
+        options: vec![
+            ("net.core.rmem_max", highest(), Some(builtin(Kind::Null))),
+            ("net.core.wmem_max", highest(), Some(builtin(Kind::Null))),
+        ],
+        freeform: Some(Ty::SysctlValue),
+        unknown: Unknown::Error,
+    }))
+}
+
+/// The keys with a type of their own in the sysctl submodule.
+pub const TYPED_SYSCTL_KEYS: [&str; 2] = ["net.core.rmem_max", "net.core.wmem_max"];
+
+/// `services.netns.namespaces.<name>`: defaults come from the global options.
+pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
+    Schema {
+        options: vec![
+            ("nftables", Ty::Lines, Some(global_ruleset.clone())),
+            ("sysctl", sysctl_type(), Some(global_sysctl.clone())),
+            ("service", Ty::Attrs, Some(empty_attrs())),
+        ],
+        freeform: None,
+        unknown: Unknown::Error,
+    }
+}
+
+fn unit_list() -> Ty {
+    Ty::ListOf(Box::new(Ty::UnitName))
+}
+
+/// Dependency options of a unit, with the `[Unit]` key each renders as.
+pub const UNIT_LIST_OPTIONS: [(&str, &str); 11] = [
+    ("requires", "Requires"),
+    ("wants", "Wants"),
+    ("upholds", "Upholds"),
+    ("after", "After"),
+    ("before", "Before"),
+    ("bindsTo", "BindsTo"),
+    ("partOf", "PartOf"),
+    ("conflicts", "Conflicts"),
+    ("requisite", "Requisite"),
+    ("onFailure", "OnFailure"),
+    ("onSuccess", "OnSuccess"),
+];
+
+/// The script options and the job-script name suffix each gets (`makeJobScript`).
+pub const SCRIPT_OPTIONS: [(&str, &str); 6] = [
+    ("preStart", "pre-start"),
+    ("script", "start"),
+    ("postStart", "post-start"),
+    ("reload", "reload"),
+    ("preStop", "pre-stop"),
+    ("postStop", "post-stop"),
+];
+
+/// `systemd.services.<name>`: the options SPEC §3.3 lists, typed as NixOS types them.
+pub fn service_schema() -> Schema {
+    let mut options: Vec<(&'static str, Ty, Option<Node>)> = vec![
+        ("enable", Ty::Bool, Some(builtin(Kind::Bool(true)))),
+        ("description", Ty::SingleLineStr, Some(empty_str())),
+        ("documentation", Ty::ListOf(Box::new(Ty::Str)), Some(empty_list())),
+        ("wantedBy", unit_list(), Some(empty_list())),
+        ("requiredBy", unit_list(), Some(empty_list())),
+        ("environment", Ty::AttrsOf(Box::new(Ty::NullOr(Box::new(Ty::EnvValue)))), Some(empty_attrs())),
+        ("path", Ty::ListOf(Box::new(Ty::PathEntry)), Some(empty_list())),
+        ("serviceConfig", Ty::AttrsOf(Box::new(Ty::UnitOption)), Some(empty_attrs())),
+        ("unitConfig", Ty::AttrsOf(Box::new(Ty::UnitOption)), Some(empty_attrs())),
+        ("scriptArgs", Ty::Str, Some(empty_str())),
+        ("startLimitBurst", Ty::Int, None),
+        ("startLimitIntervalSec", Ty::Int, None),
+        ("restartIfChanged", Ty::Bool, Some(builtin(Kind::Bool(true)))),
+        ("stopIfChanged", Ty::Bool, Some(builtin(Kind::Bool(true)))),
+        ("reloadIfChanged", Ty::Bool, Some(builtin(Kind::Bool(false)))),
+    ];
+    for (name, _) in UNIT_LIST_OPTIONS {
+        options.push((name, unit_list(), Some(empty_list())));
+    }
+    for (name, _) in SCRIPT_OPTIONS {
+        options.push((name, Ty::Lines, Some(empty_str())));
+    }
+    Schema {
+        options,
+        freeform: None,
+        unknown: Unknown::Error,
+    }
+}
+
+/// What netns-compile reads of any `systemd.services.<svc>`: the join option and the
+/// dependency lists for the graph. Everything else a NixOS service has is ignored.
+pub fn joining_service_schema() -> Schema {
+    let mut options: Vec<(&'static str, Ty, Option<Node>)> = vec![
+        ("netns", Ty::NullOr(Box::new(Ty::Str)), Some(builtin(Kind::Null))),
+        ("wantedBy", unit_list(), Some(empty_list())),
+        ("requiredBy", unit_list(), Some(empty_list())),
+    ];
+    for (name, _) in UNIT_LIST_OPTIONS {
+        options.push((name, unit_list(), Some(empty_list())));
+    }
+    Schema {
+        options,
+        freeform: None,
+        unknown: Unknown::Ignore,
+    }
+}
+
+/// `systemd.globalEnvironment`.
+pub fn global_environment_type() -> Ty {
+    Ty::AttrsOf(Box::new(Ty::NullOr(Box::new(Ty::EnvValue))))
+}
+
+pub fn empty_attrs_default() -> Node {
+    empty_attrs()
+}
+
+pub fn empty_str_default() -> Node {
+    empty_str()
+}
+
+pub fn false_default() -> Node {
+    builtin(Kind::Bool(false))
+}

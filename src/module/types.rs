@@ -1,0 +1,531 @@
+//! Option types and `mergeDefinitions`, as nixpkgs `lib/types.nix` and `lib/modules.nix`
+//! define them — only the types the `services.netns` module and systemd's service options
+//! use, each with its exact `check` and `merge`.
+
+use super::node::{Attrs, Entry, Kind, Node};
+use super::property::{Def, MK_OPTION_DEFAULT, discharge, filter_overrides, sort_by_order};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::source::Span;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// An option type.
+#[derive(Clone, Debug)]
+pub enum Ty {
+    /// `types.bool`.
+    Bool,
+    /// `types.int`.
+    Int,
+    /// `types.str`: equal definitions merge, different ones conflict.
+    Str,
+    /// `types.singleLineStr`.
+    SingleLineStr,
+    /// `types.lines`: definitions joined with newlines.
+    Lines,
+    /// `types.attrs`: a shallow `//` of the definitions; nothing inside is interpreted.
+    Attrs,
+    /// `types.attrsOf t`.
+    AttrsOf(Box<Ty>),
+    /// `types.listOf t`.
+    ListOf(Box<Ty>),
+    /// `types.nullOr t`.
+    NullOr(Box<Ty>),
+    /// A submodule with fixed options (and maybe a freeform type for other keys).
+    Submodule(Box<Schema>),
+    /// systemd's `unitNameType` (`strMatching "[a-zA-Z0-9@%:_.\\-]+[.](service|…)"`).
+    UnitName,
+    /// `oneOf [ str path package ]`: a value of `environment`.
+    EnvValue,
+    /// `oneOf [ package str ]`: an entry of `path`.
+    PathEntry,
+    /// The sysctl module's `sysctlOption`: bool, int, string or null; one definition only.
+    SysctlValue,
+    /// `highestValueType` of `net.core.{r,w}mem_max`: unsigned ints, the highest wins.
+    HighestInt,
+    /// systemd's `unitOption`: lists concatenate, other values must be equal.
+    UnitOption,
+    /// Anything, merged as `mergeEqualOption` (options we read but do not type).
+    Anything,
+}
+
+/// The options of a submodule.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    /// Option name, type, default (`None`: no default).
+    pub options: Vec<(&'static str, Ty, Option<Node>)>,
+    /// Type of keys that are not options (`freeformType`), if any.
+    pub freeform: Option<Ty>,
+    /// What keys that are neither options nor freeform are.
+    pub unknown: Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Unknown {
+    /// An error that names the option and suggests the closest one.
+    Error,
+    /// Ignored (parts of a whole NixOS configuration we do not read).
+    Ignore,
+}
+
+impl Schema {
+    pub fn option(&self, name: &str) -> Option<&(&'static str, Ty, Option<Node>)> {
+        self.options.iter().find(|o| o.0 == name)
+    }
+}
+
+impl Ty {
+    /// The type's name as nixpkgs describes it in "is not of type" errors.
+    pub fn description(&self) -> String {
+        match self {
+            Ty::Bool => "boolean".into(),
+            Ty::Int => "signed integer".into(),
+            Ty::Str => "string".into(),
+            Ty::SingleLineStr => "(optionally newline-terminated) single-line string".into(),
+            Ty::Lines => "strings concatenated with \"\\n\"".into(),
+            Ty::Attrs => "attribute set".into(),
+            Ty::AttrsOf(t) => format!("attribute set of ({})", t.description()),
+            Ty::ListOf(t) => format!("list of ({})", t.description()),
+            Ty::NullOr(t) => format!("null or ({})", t.description()),
+            Ty::Submodule(_) => "submodule".into(),
+            Ty::UnitName => "string matching the pattern [a-zA-Z0-9@%:_.\\-]+[.](service|socket|device|mount|automount|swap|target|path|timer|scope|slice)".into(),
+            Ty::EnvValue => "null or string or absolute path or package".into(),
+            Ty::PathEntry => "package or string".into(),
+            Ty::SysctlValue => "sysctl option value".into(),
+            Ty::HighestInt => "unsigned integer, meaning >=0".into(),
+            Ty::UnitOption => "systemd option".into(),
+            Ty::Anything => "anything".into(),
+        }
+    }
+
+    /// The type's `check`: shallow, as in nixpkgs (elements are checked when merged).
+    pub fn check(&self, v: &Node) -> bool {
+        match self {
+            Ty::Bool => matches!(v.kind, Kind::Bool(_)),
+            Ty::Int => matches!(v.kind, Kind::Int(_)),
+            Ty::Str | Ty::Lines => matches!(v.kind, Kind::Str(_)),
+            Ty::SingleLineStr => match &v.kind {
+                Kind::Str(s) => {
+                    let body = s.strip_suffix('\n').unwrap_or(s);
+                    !body.contains(['\n', '\r'])
+                }
+                _ => false,
+            },
+            Ty::Attrs | Ty::AttrsOf(_) | Ty::Submodule(_) => matches!(v.kind, Kind::Attrs(_)),
+            Ty::ListOf(_) => matches!(v.kind, Kind::List(_)),
+            Ty::NullOr(t) => matches!(v.kind, Kind::Null) || t.check(v),
+            Ty::UnitName => v.as_str().is_some_and(is_unit_name) && matches!(v.kind, Kind::Str(_)),
+            Ty::EnvValue => matches!(v.kind, Kind::Str(_) | Kind::Path(_)) || is_derivation(v),
+            Ty::PathEntry => matches!(v.kind, Kind::Str(_) | Kind::Path(_)) || is_derivation(v),
+            Ty::SysctlValue => matches!(v.kind, Kind::Bool(_) | Kind::Int(_) | Kind::Str(_) | Kind::Null),
+            Ty::HighestInt => matches!(v.kind, Kind::Int(i) if i >= 0),
+            Ty::UnitOption | Ty::Anything => true,
+        }
+    }
+}
+
+fn is_derivation(v: &Node) -> bool {
+    v.attrs()
+        .and_then(|a| a.get("type"))
+        .and_then(Node::as_str)
+        .is_some_and(|t| t == "derivation")
+}
+
+/// systemd's `unitNameType` pattern, matched against the whole string.
+pub fn is_unit_name(s: &str) -> bool {
+    const SUFFIXES: [&str; 11] = [
+        "service", "socket", "device", "mount", "automount", "swap", "target", "path", "timer", "scope", "slice",
+    ];
+    // `[chars]+[.](suffix)`: the greedy `+` can end at any `.`, so try every `.` as the split.
+    s.char_indices().filter(|&(_, c)| c == '.').any(|(i, _)| {
+        let (stem, suffix) = (&s[..i], &s[i + 1..]);
+        !stem.is_empty()
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "@%:_.\\-".contains(c))
+            && SUFFIXES.contains(&suffix)
+    })
+}
+
+/// An option location, e.g. `services.netns.namespaces.vpn.sysctl`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Loc(pub Vec<String>);
+
+impl Loc {
+    pub fn new(parts: &[&str]) -> Loc {
+        Loc(parts.iter().map(|s| s.to_string()).collect())
+    }
+
+    pub fn child(&self, name: &str) -> Loc {
+        let mut v = self.0.clone();
+        v.push(name.to_string());
+        Loc(v)
+    }
+
+    /// `showOption`: components that are not plain identifiers are quoted.
+    pub fn show(&self) -> String {
+        self.0.iter().map(|p| show_component(p)).collect::<Vec<_>>().join(".")
+    }
+}
+
+fn show_component(p: &str) -> String {
+    let plain = p
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && p.chars().all(|c| c.is_ascii_alphanumeric() || "_'-".contains(c));
+    if plain || p.starts_with("[definition ") || p == "<name>" {
+        p.to_string()
+    } else {
+        serde_json::to_string(p).unwrap_or_default()
+    }
+}
+
+/// The result of merging one option: its value and the priority of the definitions it came
+/// from (`MK_OPTION_DEFAULT` when only the default applied).
+#[derive(Clone, Debug)]
+pub struct Merged {
+    pub value: Node,
+    pub priority: i64,
+}
+
+/// `mergeDefinitions` + `evalOptionValue`: discharge properties, add the default, keep the
+/// highest priority, sort by order, check the type and merge. `None` when the option has no
+/// value (no definitions and no default) or when it has errors (already reported).
+pub fn merge_option(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, default: Option<&Node>, diags: &mut Diagnostics) -> Option<Merged> {
+    let (kept, priority) = prepare_defs(loc, ty, defs, default, diags)?;
+    merge_checked(loc, ty, kept, diags).map(|value| Merged { value, priority })
+}
+
+/// The first half of [`merge_option`]: the definitions that take part, checked against the
+/// type, and their priority.
+pub fn prepare_defs<'a>(
+    loc: &Loc,
+    ty: &Ty,
+    defs: Vec<Def<'a>>,
+    default: Option<&Node>,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<Def<'a>>, i64)> {
+    let mut discharged = Vec::with_capacity(defs.len() + 1);
+    if let Some(d) = default {
+        discharged.push(Def {
+            value: Cow::Owned(wrap_option_default(d)),
+            order: super::property::DEFAULT_ORDER,
+        });
+    }
+    for d in defs {
+        discharge(d, &mut discharged, diags);
+    }
+    let (kept, priority) = filter_overrides(discharged);
+    let kept = sort_by_order(kept);
+    if kept.is_empty() {
+        return None;
+    }
+    let bad: Vec<&Def> = kept.iter().filter(|d| !ty.check(&d.value)).collect();
+    if !bad.is_empty() {
+        for d in bad {
+            diags.push(type_error(loc, ty, &d.value));
+        }
+        return None;
+    }
+    Some((kept, priority))
+}
+
+fn wrap_option_default(d: &Node) -> Node {
+    let span = d.span;
+    let e = |k: &str, v: Node| Entry {
+        key: k.into(),
+        key_span: span,
+        value: v,
+    };
+    Node::new(
+        span,
+        Kind::Attrs(Attrs::from_entries(vec![
+            e("_type", Node::str(span, "override")),
+            e("content", d.clone()),
+            e("priority", Node::new(span, Kind::Int(MK_OPTION_DEFAULT))),
+        ])),
+    )
+}
+
+pub fn type_error(loc: &Loc, ty: &Ty, v: &Node) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        Code::TypeMismatch,
+        format!("a definition for option `{}` is not of type `{}`", loc.show(), ty.description()),
+    )
+    .at(v.span, format!("this is a {}: {v}", v.type_name()));
+    if super::property::is_property(v) {
+        d = d.note("a property (mkIf/mkMerge/mkOverride/mkOrder) that nixpkgs does not expand at this place");
+    }
+    if matches!(ty, Ty::UnitName) {
+        d = d.help("a unit name needs a suffix such as `.service` or `.target`");
+    }
+    d
+}
+
+fn conflict(loc: &Loc, a: &Node, b: &Node) -> Diagnostic {
+    Diagnostic::new(
+        Code::ConflictingDefinitions,
+        format!("the option `{}` has conflicting definition values", loc.show()),
+    )
+    .at(b.span, format!("defined as {b} here"))
+    .also(a.span, format!("and as {a} here"))
+    .help("use `lib.mkForce value` or `lib.mkDefault value` to change the priority of one of them")
+}
+
+/// `mergeEqualOption`.
+fn merge_equal(loc: &Loc, defs: &[Def], diags: &mut Diagnostics) -> Option<Node> {
+    let first = &defs[0].value;
+    for d in &defs[1..] {
+        if !d.value.same_value(first) {
+            diags.push(conflict(loc, first, &d.value));
+            return None;
+        }
+    }
+    Some(first.as_ref().clone())
+}
+
+pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnostics) -> Option<Node> {
+    match ty {
+        Ty::Bool | Ty::Int | Ty::Str | Ty::UnitName | Ty::EnvValue | Ty::PathEntry | Ty::Anything => {
+            merge_equal(loc, &defs, diags)
+        }
+        Ty::SingleLineStr => merge_equal(loc, &defs, diags).map(|mut n| {
+            if let Kind::Str(s) = &mut n.kind {
+                if s.ends_with('\n') {
+                    s.pop();
+                }
+            }
+            n
+        }),
+        Ty::Lines => {
+            let text = defs.iter().filter_map(|d| d.value.as_str()).collect::<Vec<_>>().join("\n");
+            Some(Node::str(defs[0].span(), text))
+        }
+        Ty::Attrs => {
+            let mut out = Attrs::new();
+            for d in &defs {
+                if let Some(a) = d.value.attrs() {
+                    for e in &a.entries {
+                        out.insert(e.clone());
+                    }
+                }
+            }
+            Some(Node::new(defs[0].span(), Kind::Attrs(out)))
+        }
+        Ty::AttrsOf(elem) => merge_attrs_of(loc, elem, &defs, diags),
+        Ty::ListOf(elem) => {
+            let mut items = Vec::new();
+            let mut ok = true;
+            for (n, d) in defs.iter().enumerate() {
+                for (m, item) in d.value.as_list().unwrap_or(&[]).iter().enumerate() {
+                    let l = loc.child(&format!("[definition {}-entry {}]", n + 1, m + 1));
+                    let before = diags.items.len();
+                    match merge_option(&l, elem, vec![Def::new(item)], None, diags) {
+                        Some(v) => items.push(v.value),
+                        None => ok &= diags.items.len() == before,
+                    }
+                }
+            }
+            ok.then(|| Node::new(defs[0].span(), Kind::List(items)))
+        }
+        Ty::NullOr(inner) => {
+            let nulls = defs.iter().filter(|d| matches!(d.value.kind, Kind::Null)).count();
+            if nulls == defs.len() {
+                Some(Node::new(defs[0].span(), Kind::Null))
+            } else if nulls > 0 {
+                let null = defs.iter().find(|d| matches!(d.value.kind, Kind::Null))?;
+                let other = defs.iter().find(|d| !matches!(d.value.kind, Kind::Null))?;
+                diags.push(
+                    Diagnostic::new(
+                        Code::ConflictingDefinitions,
+                        format!("the option `{}` is defined both null and not null", loc.show()),
+                    )
+                    .at(other.span(), format!("defined as {} here", other.value))
+                    .also(null.span(), "and as null here"),
+                );
+                None
+            } else {
+                merge_checked(loc, inner, defs, diags)
+            }
+        }
+        Ty::SysctlValue => {
+            if defs.len() == 1 {
+                Some(defs[0].value.as_ref().clone())
+            } else {
+                let mut d = Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    format!(
+                        "the option `{}` is defined multiple times while it's expected to be unique",
+                        loc.show()
+                    ),
+                )
+                .at(defs[1].span(), format!("defined as {} here", defs[1].value))
+                .also(defs[0].span(), format!("and as {} here", defs[0].value));
+                for extra in &defs[2..] {
+                    d = d.also(extra.span(), format!("and as {} here", extra.value));
+                }
+                diags.push(d.help("a sysctl key takes one definition; use `lib.mkForce` to choose one"));
+                None
+            }
+        }
+        Ty::HighestInt => {
+            let best = defs
+                .iter()
+                .max_by_key(|d| match d.value.kind {
+                    Kind::Int(i) => i,
+                    _ => 0,
+                })
+                .map(|d| d.value.as_ref().clone());
+            best.map(|n| match n.kind {
+                Kind::Int(i) => Node::new(n.span, Kind::Int(i.max(0))),
+                _ => n,
+            })
+        }
+        Ty::UnitOption => {
+            if defs.iter().any(|d| matches!(d.value.kind, Kind::List(_))) {
+                let mut items = Vec::new();
+                for d in &defs {
+                    match &d.value.kind {
+                        Kind::List(l) => items.extend(l.iter().cloned()),
+                        _ => items.push(d.value.as_ref().clone()),
+                    }
+                }
+                Some(Node::new(defs[0].span(), Kind::List(items)))
+            } else {
+                merge_equal(loc, &defs, diags)
+            }
+        }
+        Ty::Submodule(schema) => merge_submodule(loc, schema, &defs, diags),
+    }
+}
+
+fn merge_attrs_of(loc: &Loc, elem: &Ty, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
+    // Group each definition's attributes by name, keeping definition order.
+    let mut by_name: BTreeMap<&str, Vec<(&Entry, Def)>> = BTreeMap::new();
+    for d in defs {
+        for e in &d.value.attrs()?.entries {
+            by_name.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value)));
+        }
+    }
+    let mut out = Vec::with_capacity(by_name.len());
+    for (name, group) in by_name {
+        let key_span = group[0].0.key_span;
+        let l = loc.child(name);
+        let values = group.into_iter().map(|(_, d)| d).collect();
+        if let Some(m) = merge_option(&l, elem, values, None, diags) {
+            out.push(Entry {
+                key: name.to_string(),
+                key_span,
+                value: m.value,
+            });
+        }
+    }
+    // Partial results go on to later checks; the errors are already reported.
+    Some(Node::new(defs[0].span(), Kind::Attrs(Attrs { entries: out })))
+}
+
+/// Evaluate a submodule from its definitions (each an attrset of option definitions).
+pub fn merge_submodule(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
+    let mut out = Vec::new();
+    for (name, ty, default) in &schema.options {
+        let mut option_defs = Vec::new();
+        let mut key_span = None;
+        for d in defs {
+            if let Some(e) = d.value.attrs().and_then(|a| a.entry(name)) {
+                key_span.get_or_insert(e.key_span);
+                option_defs.push(Def::new(&e.value));
+            }
+        }
+        let l = loc.child(name);
+        if let Some(m) = merge_option(&l, ty, option_defs, default.as_ref(), diags) {
+            out.push(Entry {
+                key: name.to_string(),
+                key_span: key_span.unwrap_or(m.value.span),
+                value: m.value,
+            });
+        }
+    }
+    // Keys that are not options: the freeform type takes them, or they are unknown.
+    let mut free: BTreeMap<&str, Vec<(&Entry, Def)>> = BTreeMap::new();
+    for d in defs {
+        for e in &d.value.attrs()?.entries {
+            if schema.option(&e.key).is_none() {
+                free.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value)));
+            }
+        }
+    }
+    for (name, group) in free {
+        match (&schema.freeform, schema.unknown) {
+            (Some(ty), _) => {
+                let key_span = group[0].0.key_span;
+                let values = group.into_iter().map(|(_, d)| d).collect();
+                if let Some(m) = merge_option(&loc.child(name), ty, values, None, diags) {
+                    out.push(Entry {
+                        key: name.to_string(),
+                        key_span,
+                        value: m.value,
+                    });
+                }
+            }
+            (None, Unknown::Ignore) => {}
+            (None, Unknown::Error) => {
+                for (e, _) in &group {
+                    diags.push(unknown_option(&loc.child(name), e.key_span, schema.options.iter().map(|o| o.0)));
+                }
+            }
+        }
+    }
+    Some(Node::new(defs[0].span(), Kind::Attrs(Attrs::from_entries(out))))
+}
+
+/// "The option … does not exist", with the closest known option.
+pub fn unknown_option<'k>(loc: &Loc, span: Span, known: impl Iterator<Item = &'k str>) -> Diagnostic {
+    let name = loc.0.last().map(String::as_str).unwrap_or("");
+    let known: Vec<&str> = known.collect();
+    let mut d = Diagnostic::new(Code::UnknownOption, format!("the option `{}` does not exist", loc.show()))
+        .at(span, "unknown option");
+    match closest(name, known.iter().copied()) {
+        Some(best) => d = d.help(format!("did you mean `{best}`?")),
+        None => d = d.help(format!("known options here: {}", known.join(", "))),
+    }
+    d
+}
+
+/// The candidate closest to `name`, if it is close enough to be a likely typo.
+pub fn closest<'k>(name: &str, candidates: impl Iterator<Item = &'k str>) -> Option<&'k str> {
+    candidates
+        .map(|c| (strsim::damerau_levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|&(dist, c)| dist <= (c.len().max(name.len()) / 3).max(2))
+        .min_by_key(|&(dist, c)| (dist, c))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_names() {
+        assert!(is_unit_name("foo.service"));
+        assert!(is_unit_name("a.b.target"));
+        assert!(is_unit_name("getty@tty1.service"));
+        assert!(!is_unit_name("foo"));
+        assert!(!is_unit_name(".service"));
+        assert!(!is_unit_name("foo.services"));
+        assert!(!is_unit_name("a b.service"));
+    }
+
+    #[test]
+    fn show_option_quotes_dotted_names() {
+        let l = Loc::new(&["boot", "kernel", "sysctl", "net.ipv4.ip_forward"]);
+        assert_eq!(l.show(), r#"boot.kernel.sysctl."net.ipv4.ip_forward""#);
+    }
+
+    #[test]
+    fn closest_suggests_typos_only() {
+        let opts = ["nftables", "sysctl", "service"];
+        assert_eq!(closest("sysctls", opts.iter().copied()), Some("sysctl"));
+        assert_eq!(closest("nftable", opts.iter().copied()), Some("nftables"));
+        assert_eq!(closest("zzzzzzzz", opts.iter().copied()), None);
+    }
+}
