@@ -5,9 +5,130 @@
 //! defaults) → `model` (the typed config) → `check` → `graph` → `emit` (units, scripts) →
 //! `output` (the atomic write). [`compile`] runs the pure part; the CLI does the I/O.
 
+pub mod check;
+pub mod cli;
 pub mod diagnostic;
+pub mod emit;
+pub mod frontend;
+pub mod graph;
+pub mod model;
+pub mod module;
+pub mod output;
 pub mod source;
 
-pub mod frontend;
-pub mod module;
-pub mod model;
+use diagnostic::{Diagnostic, Diagnostics};
+use emit::{OutEntry, OutputTree};
+use model::{Model, Tools};
+use module::config::{ResolvedConfig, resolve_config, resolved_json};
+use module::node::Node;
+
+/// Which programs the units call.
+#[derive(Clone, Debug)]
+pub enum ToolsChoice {
+    /// From the input's `tools` key (defaults for what it does not name).
+    FromInput,
+    /// Given explicitly (`--tools FILE`, `--host-tools`).
+    Given(Tools),
+}
+
+/// Everything a successful compile produces.
+#[derive(Debug)]
+pub struct Compiled {
+    pub config: ResolvedConfig,
+    pub model: Model,
+    pub graph: graph::UnitGraph,
+    pub tree: OutputTree,
+}
+
+/// Resolve the options (what `netns-compile resolve` prints).
+pub fn resolve(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConfig {
+    resolve_config(modules, diags)
+}
+
+/// The whole pure pipeline: resolve, model, check, graph, emit. `prefix` is the absolute
+/// path the output tree will have. Returns `None` when there are errors (in `diags`).
+pub fn compile(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Compiled> {
+    let config = resolve_config(modules, diags);
+    let tools = match tools {
+        ToolsChoice::Given(t) => t,
+        ToolsChoice::FromInput => match config.tools.as_ref().map(Tools::from_node) {
+            None => Tools::default(),
+            Some(Ok(t)) => t,
+            Some(Err(d)) => {
+                diags.push(d);
+                Tools::default()
+            }
+        },
+    };
+    let model = model::build::build_model(&config, tools, prefix, diags);
+    check::check_model(&model, diags);
+    let graph = check::ordering::build_unit_graph(&model);
+    check::ordering::check_ordering(&model, &graph, diags);
+    if diags.has_errors() {
+        return None;
+    }
+    let mut tree = emit::emit_units(&model);
+    let manifest = manifest(&config, &model, &graph, diags);
+    tree.entries.insert(
+        output::MANIFEST.to_string(),
+        OutEntry::File {
+            content: manifest.into_bytes(),
+            mode: 0o444,
+        },
+    );
+    tree.entries.insert(
+        "share/netns-compile/graph.dot".to_string(),
+        OutEntry::File {
+            content: graph.to_dot().into_bytes(),
+            mode: 0o444,
+        },
+    );
+    Some(Compiled {
+        config,
+        model,
+        graph,
+        tree,
+    })
+}
+
+/// `share/netns-compile/manifest.json`: resolved config, units, start order, warnings.
+fn manifest(config: &ResolvedConfig, model: &Model, graph: &graph::UnitGraph, diags: &Diagnostics) -> String {
+    use serde_json::json;
+    let warnings: Vec<serde_json::Value> = diags
+        .sorted()
+        .into_iter()
+        .filter(|d| !d.is_error())
+        .map(|d: &Diagnostic| json!({ "code": d.code.as_str(), "message": d.message }))
+        .collect();
+    let units: Vec<serde_json::Value> = model
+        .namespaces
+        .iter()
+        .map(|ns| {
+            json!({
+                "namespace": ns.name,
+                "unit": ns.unit_name,
+                "enabled": ns.unit.enabled,
+                "scripts": ns.unit.scripts.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+                "wantedBy": ns.unit.wanted_by,
+                "requiredBy": ns.unit.required_by,
+            })
+        })
+        .collect();
+    let dropins: Vec<serde_json::Value> = model
+        .joining
+        .iter()
+        .map(|s| json!({ "service": s.unit_name, "namespace": s.namespace }))
+        .collect();
+    let value = json!({
+        "generator": concat!("netns-compile ", env!("CARGO_PKG_VERSION")),
+        "namespaces": resolved_json(config),
+        "nftables": { "enable": model.nftables_enable },
+        "units": units,
+        "dropins": dropins,
+        "startOrder": graph.start_order(),
+        "warnings": warnings,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -115,3 +115,4 @@ pub struct Model {
 }
 pub mod escape;
 pub mod service;
+pub mod build;

@@ -1,0 +1,129 @@
+//! The checks that need the unit graph: ordering cycles and namespaces started too late.
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::graph::{Cycle, DepOption, OrderingStep, Relation, UnitDecl, UnitGraph, UnitRole, build_graph};
+use crate::model::{DepKind, JoiningService, Model};
+use crate::source::Span;
+
+fn dep_option(kind: DepKind) -> DepOption {
+    match kind {
+        DepKind::After => DepOption::After,
+        DepKind::Before => DepOption::Before,
+        DepKind::Requires => DepOption::Requires,
+        DepKind::Wants => DepOption::Wants,
+        DepKind::BindsTo => DepOption::BindsTo,
+        DepKind::PartOf => DepOption::PartOf,
+        DepKind::Requisite => DepOption::Requisite,
+        DepKind::Upholds => DepOption::Upholds,
+        DepKind::Conflicts => DepOption::Conflicts,
+        DepKind::JoinsNamespaceOf => DepOption::JoinsNamespaceOf,
+        DepKind::WantedBy => DepOption::WantedBy,
+        DepKind::RequiredBy => DepOption::RequiredBy,
+    }
+}
+
+fn relations(list: &[(DepKind, String, Span)]) -> Vec<Relation> {
+    list.iter()
+        .map(|(kind, target, span)| Relation {
+            option: dep_option(*kind),
+            target: target.clone(),
+            span: *span,
+        })
+        .collect()
+}
+
+/// The graph of SPEC §5 for a model.
+pub fn build_unit_graph(model: &Model) -> UnitGraph {
+    let mut decls: Vec<UnitDecl> = model
+        .namespaces
+        .iter()
+        .map(|ns| UnitDecl {
+            name: ns.unit_name.clone(),
+            role: UnitRole::Namespace,
+            relations: relations(&ns.unit.relations),
+        })
+        .collect();
+    let service_decl = |svc: &JoiningService, role| UnitDecl {
+        name: svc.unit_name.clone(),
+        role,
+        relations: relations(&svc.relations),
+    };
+    for svc in &model.joining {
+        let mut decl = service_decl(svc, UnitRole::Joining);
+        if let Some(ns) = model.namespaces.iter().find(|n| n.name == svc.namespace) {
+            // What the drop-in adds.
+            for option in [DepOption::After, DepOption::BindsTo, DepOption::JoinsNamespaceOf] {
+                decl.relations.push(Relation {
+                    option,
+                    target: ns.unit_name.clone(),
+                    span: svc.namespace_span,
+                });
+            }
+        }
+        decls.push(decl);
+    }
+    for svc in &model.other_services {
+        decls.push(service_decl(svc, UnitRole::Referenced));
+    }
+    build_graph(&decls)
+}
+
+/// Ordering cycles (errors) and namespaces ordered after `network.target` (warnings).
+pub fn check_ordering(model: &Model, graph: &UnitGraph, diags: &mut Diagnostics) {
+    let cycles = graph.cycles();
+    for cycle in &cycles {
+        diags.push(cycle_diagnostic(cycle));
+    }
+    for ns in &model.namespaces {
+        if cycles.iter().any(|c| c.units.contains(&ns.unit_name)) {
+            continue;
+        }
+        for (kind, target, span) in &ns.unit.relations {
+            if *kind != DepKind::After || span.is_builtin() {
+                continue;
+            }
+            if let Some(path) = graph.is_ordered_after(target, "network.target") {
+                diags.push(
+                    Diagnostic::new(
+                        Code::LateOrdering,
+                        format!("namespace unit {} is ordered after {target}, which starts after network.target", ns.unit_name),
+                    )
+                    .at(*span, format!("{} waits for {target}", ns.unit_name))
+                    .note(format!("{target} is after network.target: {}", show_path(&path)))
+                    .note("services that join the namespace expect it before the network is up"),
+                );
+            }
+        }
+    }
+}
+
+fn show_path(steps: &[OrderingStep]) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for s in steps {
+        if parts.last() != Some(&s.first.as_str()) {
+            parts.push(&s.first);
+        }
+        parts.push(&s.then);
+    }
+    parts.join(" → ")
+}
+
+fn cycle_diagnostic(cycle: &Cycle) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        Code::OrderingCycle,
+        format!("ordering cycle: {}", show_path(&cycle.steps)),
+    );
+    for step in &cycle.steps {
+        let what = format!("{} {}={}", step.declared_by, step.option, other(step));
+        match step.span {
+            Some(span) if !span.is_builtin() => d = d.also(span, format!("{what}: {} starts before {}", step.first, step.then)),
+            _ => d = d.note(format!("{what} (systemd): {} starts before {}", step.first, step.then)),
+        }
+    }
+    d.help("systemd breaks such a cycle by dropping a job at random; remove one of these orderings")
+}
+
+/// The unit named on the declaring side of a step.
+fn other(step: &OrderingStep) -> &str {
+    if step.declared_by == step.first { &step.then } else { &step.first }
+}

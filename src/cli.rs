@@ -1,0 +1,368 @@
+//! The command line (SPEC §6): argument parsing, reading input, printing results and
+//! diagnostics, exit codes. The only place that does I/O besides `output`.
+
+use crate::diagnostic::{Diagnostic, Diagnostics, render_human, to_json};
+use crate::frontend::json::{decode_utf8, parse_json};
+use crate::model::Tools;
+use crate::module::node::Node;
+use crate::source::SourceMap;
+use crate::{ToolsChoice, compile, resolve};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Exit code: the configuration has errors.
+pub const EXIT_CONFIG: i32 = 1;
+/// Exit code: usage or I/O error.
+pub const EXIT_USAGE: i32 = 2;
+/// Largest input read by default (`--max-input-bytes`).
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 32 * 1024 * 1024;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "netns-compile",
+    version,
+    about = "Compile NixOS `services.netns` network namespaces into systemd units",
+    long_about = "Compile NixOS `services.netns` network namespaces into systemd units.\n\n\
+        INPUT is the JSON that `nix eval --json` prints for the configuration (a file ending in \
+        .json, or - for standard input). `netns-compile INPUT` is `netns-compile build INPUT`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write units, drop-ins and scripts into an output folder (atomically).
+    Build(BuildArgs),
+    /// Check the configuration; write nothing.
+    Check(CheckArgs),
+    /// Print the resolved `services.netns.namespaces` as JSON.
+    Resolve(CommonArgs),
+    /// Print the unit graph.
+    Graph(GraphArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CommonArgs {
+    /// The configuration: a .json file, or - for standard input.
+    pub input: PathBuf,
+    /// Package prefixes of the programs the units call (JSON: {"iproute2": "/nix/store/…", …}).
+    #[arg(long, value_name = "FILE", conflicts_with = "host_tools")]
+    pub tools: Option<PathBuf>,
+    /// Take every program from this machine's PATH instead.
+    #[arg(long)]
+    pub host_tools: bool,
+    /// How diagnostics are printed on standard error.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// Refuse inputs larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_INPUT_BYTES)]
+    pub max_input_bytes: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Output folder (default: ./result). It is replaced atomically.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Absolute path the output will be moved to (units name scripts under it).
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+pub enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+pub enum GraphFormat {
+    Dot,
+    Json,
+}
+
+const SUBCOMMANDS: [&str; 5] = ["build", "check", "resolve", "graph", "help"];
+
+/// `netns-compile INPUT …` means `netns-compile build INPUT …`.
+pub fn normalise_args(mut args: Vec<String>) -> Vec<String> {
+    if let Some(first) = args.get(1) {
+        let is_flag = first.starts_with('-') && first != "-";
+        if !is_flag && !SUBCOMMANDS.contains(&first.as_str()) {
+            args.insert(1, "build".to_string());
+        }
+    }
+    args
+}
+
+/// Run the command line; returns the exit code.
+pub fn run(args: Vec<String>) -> i32 {
+    let cli = match Cli::try_parse_from(normalise_args(args)) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { 0 };
+        }
+    };
+    let mut sources = SourceMap::new();
+    match cli.command {
+        Command::Build(a) => run_build(&a, &mut sources),
+        Command::Check(a) => run_check(&a, &mut sources),
+        Command::Resolve(a) => run_resolve(&a, &mut sources),
+        Command::Graph(a) => run_graph(&a, &mut sources),
+    }
+}
+
+/// A usage or I/O problem: message on stderr, exit 2.
+fn usage_error(message: impl std::fmt::Display) -> i32 {
+    eprintln!("netns-compile: error: {message}");
+    EXIT_USAGE
+}
+
+/// Print diagnostics on stderr in the chosen format.
+fn report(diags: &Diagnostics, sources: &SourceMap, format: MessageFormat) {
+    let stderr = std::io::stderr();
+    let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut err = stderr.lock();
+    for d in diags.sorted() {
+        let text = match format {
+            MessageFormat::Human => render_human(d, sources, color),
+            MessageFormat::Json => format!("{}\n", to_json(d, sources)),
+        };
+        let _ = err.write_all(text.as_bytes());
+    }
+    if format == MessageFormat::Human {
+        let (e, w) = (diags.errors().count(), diags.warnings().count());
+        if e + w > 0 {
+            let _ = writeln!(err, "netns-compile: {e} error(s), {w} warning(s)");
+        }
+    }
+}
+
+/// Read the input into modules. `Err(code)` after reporting.
+fn load(args: &CommonArgs, sources: &mut SourceMap) -> Result<Vec<Node>, i32> {
+    let (name, bytes) = read_input(&args.input, args.max_input_bytes).map_err(usage_error)?;
+    let is_json = args.input.as_os_str() == "-" || args.input.extension().is_some_and(|e| e == "json");
+    if !is_json {
+        return Err(usage_error(format!(
+            "{}: the input must be a .json file (or - for standard input); .nix input needs the Nix frontend, see README",
+            args.input.display()
+        )));
+    }
+    if bytes.len() as u64 > args.max_input_bytes {
+        let file = sources.add(name.clone(), Some(&args.input), "");
+        let d = Diagnostic::new(
+            crate::diagnostic::Code::LimitExceeded,
+            format!(
+                "{name} is larger than {} bytes (--max-input-bytes)",
+                args.max_input_bytes
+            ),
+        )
+        .at(crate::source::Span::new(file, 0, 0), "input too large");
+        return Err(fail_with(d, sources, args.message_format));
+    }
+    let placeholder = sources.add(name.clone(), Some(&args.input), "");
+    let text = match decode_utf8(bytes, placeholder) {
+        Ok(t) => t,
+        Err(d) => return Err(fail_with(d, sources, args.message_format)),
+    };
+    let file = sources.add(name, Some(&args.input), text.as_str());
+    match parse_json(&text, file) {
+        Ok(node) => Ok(vec![node]),
+        Err(d) => Err(fail_with(d, sources, args.message_format)),
+    }
+}
+
+fn fail_with(d: Diagnostic, sources: &SourceMap, format: MessageFormat) -> i32 {
+    let mut diags = Diagnostics::new();
+    diags.push(d);
+    report(&diags, sources, format);
+    EXIT_CONFIG
+}
+
+fn read_input(path: &Path, limit: u64) -> Result<(String, Vec<u8>), String> {
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("reading standard input: {e}"))?;
+        return Ok(("<stdin>".into(), bytes));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((path.display().to_string(), bytes))
+}
+
+fn tools_choice(args: &CommonArgs, sources: &mut SourceMap) -> Result<ToolsChoice, i32> {
+    if args.host_tools {
+        return Tools::from_host().map(ToolsChoice::Given).map_err(usage_error);
+    }
+    let Some(path) = &args.tools else {
+        return Ok(ToolsChoice::FromInput);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| usage_error(format!("{}: {e}", path.display())))?;
+    let file = sources.add(path.display().to_string(), Some(path), text.as_str());
+    let node = parse_json(&text, file).map_err(|d| fail_with(d, sources, args.message_format))?;
+    Tools::from_node(&node)
+        .map(ToolsChoice::Given)
+        .map_err(|d| fail_with(d, sources, args.message_format))
+}
+
+/// Characters that would need quoting in a unit file or a script's `#!` line.
+fn unsafe_path_char(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\' | '%' | '$' | '`' | ';')
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, String> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|e| format!("current folder: {e}"))?.join(path)
+    };
+    // Normalise `.` and `..` without touching the disk (the folder may not exist yet).
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+fn run_build(a: &BuildArgs, sources: &mut SourceMap) -> i32 {
+    let out = match absolute(a.out.as_deref().unwrap_or(Path::new("result"))) {
+        Ok(p) => p,
+        Err(e) => return usage_error(e),
+    };
+    let prefix = a.prefix.clone().unwrap_or_else(|| out.display().to_string());
+    if !prefix.starts_with('/') || prefix.chars().any(unsafe_path_char) {
+        return usage_error(format!(
+            "the output path {prefix:?} must be absolute and free of spaces, quotes, `%`, `$` and `\\` (units name scripts by it)"
+        ));
+    }
+    let tools = match tools_choice(&a.common, sources) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let modules = match load(&a.common, sources) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let mut diags = Diagnostics::new();
+    let compiled = compile(&modules, tools, &prefix, &mut diags);
+    let denied = a.deny_warnings && diags.warnings().next().is_some();
+    report(&diags, sources, a.common.message_format);
+    let Some(compiled) = compiled.filter(|_| !denied) else {
+        return EXIT_CONFIG;
+    };
+    if let Err(e) = crate::output::write_tree_atomically(&compiled.tree, &out) {
+        return usage_error(e);
+    }
+    println!("{}", out.display());
+    0
+}
+
+fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
+    let tools = match tools_choice(&a.common, sources) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let modules = match load(&a.common, sources) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let mut diags = Diagnostics::new();
+    let compiled = compile(&modules, tools, "/nix/store/netns-compile-check", &mut diags);
+    report(&diags, sources, a.common.message_format);
+    let denied = a.deny_warnings && diags.warnings().next().is_some();
+    if compiled.is_none() || denied { EXIT_CONFIG } else { 0 }
+}
+
+fn run_resolve(a: &CommonArgs, sources: &mut SourceMap) -> i32 {
+    let modules = match load(a, sources) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let mut diags = Diagnostics::new();
+    let config = resolve(&modules, &mut diags);
+    // NixOS rejects conflicts inside the generated services too: merge them to find out.
+    crate::model::build::build_model(&config, Tools::default(), "/nix/store/netns-compile-resolve", &mut diags);
+    let errors = Diagnostics {
+        items: diags.errors().cloned().collect(),
+    };
+    report(&errors, sources, a.message_format);
+    if errors.has_errors() {
+        return EXIT_CONFIG;
+    }
+    let text = serde_json::to_string_pretty(&crate::module::config::resolved_json(&config)).unwrap_or_default();
+    println!("{text}");
+    0
+}
+
+fn run_graph(a: &GraphArgs, sources: &mut SourceMap) -> i32 {
+    let tools = match tools_choice(&a.common, sources) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let modules = match load(&a.common, sources) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let mut diags = Diagnostics::new();
+    let config = resolve(&modules, &mut diags);
+    let tools = match tools {
+        ToolsChoice::Given(t) => t,
+        ToolsChoice::FromInput => config
+            .tools
+            .as_ref()
+            .and_then(|t| Tools::from_node(t).ok())
+            .unwrap_or_default(),
+    };
+    let model = crate::model::build::build_model(&config, tools, "/nix/store/netns-compile-graph", &mut diags);
+    let graph = crate::check::ordering::build_unit_graph(&model);
+    // The graph is printed even with cycles: that is when one wants to see it.
+    let errors = Diagnostics {
+        items: diags.errors().cloned().collect(),
+    };
+    report(&errors, sources, a.common.message_format);
+    if errors.has_errors() {
+        return EXIT_CONFIG;
+    }
+    match a.format {
+        GraphFormat::Dot => print!("{}", graph.to_dot()),
+        GraphFormat::Json => println!("{}", serde_json::to_string_pretty(&graph.to_json()).unwrap_or_default()),
+    }
+    0
+}

@@ -1,0 +1,117 @@
+//! From the resolved options to the typed model.
+
+use super::escape::{namespace_unit_name, nix_to_string};
+use super::service::{ServiceContext, build_service_unit};
+use super::{DepKind, JoiningService, Model, Namespace, SysctlEntry, Tools};
+use crate::diagnostic::Diagnostics;
+use crate::module::config::{ResolvedConfig, ResolvedNamespace, ResolvedService};
+use crate::module::node::{Kind, Node};
+use crate::module::schema::UNIT_LIST_OPTIONS;
+
+/// Folder of a unit's scripts, relative to the output root.
+pub fn script_dir(unit_name: &str) -> String {
+    format!("libexec/netns-compile/{unit_name}")
+}
+
+/// Build the model. `prefix` is where the output tree will live (units name scripts by
+/// absolute path under it).
+pub fn build_model(cfg: &ResolvedConfig, tools: Tools, prefix: &str, diags: &mut Diagnostics) -> Model {
+    let nftables_enable = cfg.nftables_enable.as_bool().unwrap_or(false);
+    let namespaces = cfg
+        .namespaces
+        .iter()
+        .filter_map(|ns| build_namespace(ns, cfg, &tools, prefix, nftables_enable, diags))
+        .collect();
+    let (joining, other_services) = services(&cfg.services);
+    Model {
+        namespaces,
+        joining,
+        other_services,
+        nftables_enable,
+        tools,
+    }
+}
+
+fn build_namespace(
+    ns: &ResolvedNamespace,
+    cfg: &ResolvedConfig,
+    tools: &Tools,
+    prefix: &str,
+    nftables_enable: bool,
+    diags: &mut Diagnostics,
+) -> Option<Namespace> {
+    let unit_name = namespace_unit_name(&ns.name);
+    let sysctl = sysctl_entries(ns.get("sysctl"));
+    let sysctl_lines: String = sysctl
+        .iter()
+        .filter_map(|e| e.value.as_ref().map(|v| format!("{}={v}\n", e.key)))
+        .collect();
+    let ctx = ServiceContext {
+        tools,
+        nftables_enable,
+        global_environment: &cfg.global_environment,
+        script_dir: format!("{}/{}", prefix.trim_end_matches('/'), script_dir(&unit_name)),
+    };
+    let unit = build_service_unit(ns, &unit_name, &sysctl_lines, &ctx, diags)?;
+    let nftables = ns.get("nftables");
+    Some(Namespace {
+        name: ns.name.clone(),
+        name_span: ns.name_span,
+        unit_name,
+        nftables: nftables.and_then(Node::as_str).unwrap_or("").to_string(),
+        nftables_span: nftables.map_or(ns.name_span, |n| n.span),
+        nftables_inherited: ns.nftables_inherited,
+        sysctl,
+        sysctl_inherited: ns.sysctl_inherited,
+        unit,
+    })
+}
+
+/// The sysctl file's values: `true` → 1, `false` → 0, null left out, the rest as text.
+fn sysctl_entries(sysctl: Option<&Node>) -> Vec<SysctlEntry> {
+    let Some(a) = sysctl.and_then(Node::attrs) else { return Vec::new() };
+    a.entries
+        .iter()
+        .map(|e| SysctlEntry {
+            key: e.key.clone(),
+            key_span: if e.key_span.is_builtin() { e.value.span } else { e.key_span },
+            value: match &e.value.kind {
+                Kind::Null => None,
+                Kind::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
+                _ => nix_to_string(&e.value).ok(),
+            },
+        })
+        .collect()
+}
+
+fn services(services: &[ResolvedService]) -> (Vec<JoiningService>, Vec<JoiningService>) {
+    let mut joining = Vec::new();
+    let mut others = Vec::new();
+    for svc in services {
+        let Some(a) = svc.value.attrs() else { continue };
+        let mut relations = Vec::new();
+        for (option, _) in UNIT_LIST_OPTIONS.iter().chain(&[("wantedBy", ""), ("requiredBy", "")]) {
+            let Some(kind) = DepKind::from_option(option) else { continue };
+            for item in a.get(option).and_then(Node::as_list).unwrap_or(&[]) {
+                if let Some(name) = item.as_str() {
+                    relations.push((kind, name.to_string(), item.span));
+                }
+            }
+        }
+        let netns = a.get("netns").filter(|n| !matches!(n.kind, Kind::Null));
+        let entry = JoiningService {
+            unit_name: format!("{}.service", svc.name),
+            name_span: svc.name_span,
+            namespace: netns.and_then(Node::as_str).unwrap_or("").to_string(),
+            namespace_span: netns.map_or(svc.name_span, |n| n.span),
+            relations,
+        };
+        if netns.is_some() {
+            joining.push(entry);
+        } else if !entry.relations.is_empty() {
+            others.push(entry);
+        }
+    }
+    (joining, others)
+}
+

@@ -1,0 +1,173 @@
+//! The atomic write (SPEC §4): the tree is built in a fresh folder beside the destination,
+//! synced, and swapped in with one `renameat2(RENAME_EXCHANGE)` (or a plain rename when the
+//! destination does not exist yet). At every instant the destination is either the whole old
+//! tree or the whole new one; leftovers of an interrupted run are removed by the next one.
+
+use crate::emit::{OutEntry, OutputTree};
+use std::ffi::CString;
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+
+/// Marker of a folder this program wrote: only such a folder (or an empty one) is replaced.
+pub const MANIFEST: &str = "share/netns-compile/manifest.json";
+
+/// Why a write failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("refusing to replace {0}: it is not empty and holds no {MANIFEST} (not a netns-compile output)")]
+    NotOurs(PathBuf),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The staging and retired folders of `dest` share this prefix, so leftovers can be found.
+fn staging_prefix(dest: &Path) -> String {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    format!(".{name}.netns-compile-")
+}
+
+/// Write `tree` to `dest`, replacing what is there atomically.
+pub fn write_tree_atomically(tree: &OutputTree, dest: &Path) -> Result<(), WriteError> {
+    let parent = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let prefix = staging_prefix(dest);
+    remove_leftovers(&parent, &prefix);
+    if dest.exists() && !is_replaceable(dest) {
+        return Err(WriteError::NotOurs(dest.to_path_buf()));
+    }
+    let staging = parent.join(format!("{prefix}{}", std::process::id()));
+    let result = write_into(tree, &staging).and_then(|()| swap_in(&staging, dest));
+    // On success `staging` holds the old tree (or nothing); on failure, the partial new one.
+    let _ = fs::remove_dir_all(&staging);
+    result
+}
+
+fn is_replaceable(dest: &Path) -> bool {
+    dest.join(MANIFEST).is_file() || fs::read_dir(dest).is_ok_and(|mut d| d.next().is_none())
+}
+
+fn remove_leftovers(parent: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for e in entries.flatten() {
+        if e.file_name().as_bytes().starts_with(prefix.as_bytes()) {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+fn write_into(tree: &OutputTree, root: &Path) -> Result<(), WriteError> {
+    let _ = fs::remove_dir_all(root);
+    fs::create_dir_all(root).map_err(io_at(root))?;
+    let mut dirs = vec![root.to_path_buf()];
+    for (rel, entry) in &tree.entries {
+        let path = root.join(rel);
+        if let Some(dir) = path.parent() {
+            if !dir.exists() {
+                fs::create_dir_all(dir).map_err(io_at(dir))?;
+                dirs.push(dir.to_path_buf());
+            }
+        }
+        match entry {
+            OutEntry::File { content, mode } => {
+                let mut f = fs::File::create(&path).map_err(io_at(&path))?;
+                f.write_all(content).map_err(io_at(&path))?;
+                f.sync_all().map_err(io_at(&path))?;
+                fs::set_permissions(&path, fs::Permissions::from_mode(*mode)).map_err(io_at(&path))?;
+            }
+            OutEntry::Symlink { target } => symlink(target, &path).map_err(io_at(&path))?,
+        }
+    }
+    for d in dirs.iter().rev() {
+        if let Ok(f) = fs::File::open(d) {
+            let _ = f.sync_all();
+        }
+    }
+    Ok(())
+}
+
+fn cstring(p: &Path) -> Result<CString, WriteError> {
+    CString::new(p.as_os_str().as_bytes()).map_err(|_| WriteError::Io {
+        path: p.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"),
+    })
+}
+
+fn swap_in(staging: &Path, dest: &Path) -> Result<(), WriteError> {
+    if !dest.exists() {
+        fs::rename(staging, dest).map_err(io_at(dest))?;
+    } else {
+        let (a, b) = (cstring(staging)?, cstring(dest)?);
+        // SAFETY: both are valid NUL-terminated paths; renameat2 only reads them.
+        let rc = unsafe {
+            libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
+        };
+        if rc != 0 {
+            return Err(WriteError::Io {
+                path: dest.to_path_buf(),
+                source: io::Error::last_os_error(),
+            });
+        }
+    }
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Ok(f) = fs::File::open(parent) {
+            let _ = f.sync_all();
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(text: &str) -> OutputTree {
+        let mut t = OutputTree::default();
+        t.entries.insert(
+            "share/netns-compile/manifest.json".into(),
+            OutEntry::File {
+                content: text.as_bytes().to_vec(),
+                mode: 0o444,
+            },
+        );
+        t.entries.insert(
+            "lib/systemd/system/a.target.wants/x.service".into(),
+            OutEntry::Symlink {
+                target: "../x.service".into(),
+            },
+        );
+        t
+    }
+
+    #[test]
+    fn replaces_and_cleans_up() {
+        let dir = std::env::temp_dir().join(format!("netns-out-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("out");
+        write_tree_atomically(&tree("one"), &out).unwrap();
+        write_tree_atomically(&tree("two"), &out).unwrap();
+        assert_eq!(fs::read_to_string(out.join(MANIFEST)).unwrap(), "two");
+        let names: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["out"]);
+        fs::create_dir_all(dir.join("mine")).unwrap();
+        fs::write(dir.join("mine/file"), "keep").unwrap();
+        assert!(matches!(
+            write_tree_atomically(&tree("x"), &dir.join("mine")),
+            Err(WriteError::NotOurs(_))
+        ));
+        assert_eq!(fs::read_to_string(dir.join("mine/file")).unwrap(), "keep");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
