@@ -122,7 +122,8 @@ fn systemd_module_def(unit_base: &str, merged: &Attrs, full_path: &[Node], ctx: 
     let mut service_config = Vec::new();
     let mut scripts = Vec::new();
     for (option, suffix) in SCRIPT_OPTIONS {
-        let text = merged.get(option).and_then(Node::as_str).unwrap_or("");
+        let Some(script) = merged.get(option) else { continue };
+        let text = script.as_str().unwrap_or("");
         if text.is_empty() {
             continue;
         }
@@ -133,17 +134,20 @@ fn systemd_module_def(unit_base: &str, merged: &Attrs, full_path: &[Node], ctx: 
             name: name.clone(),
             content: format!("#!{}\nset -e\n\n{text}\n\n", t.runtime_shell),
         });
+        // The derived value points at the script option, so a conflict shows the user where.
+        let at = |text: String| Node::str(script.span, text);
+        let one = |text: String| Node::new(script.span, Kind::List(vec![at(text)]));
         let path = format!("{}/{name}", ctx.script_dir);
         let (key, value) = match option {
-            "preStart" => ("ExecStartPre", list(vec![s(path)])),
+            "preStart" => ("ExecStartPre", one(path)),
             "script" => {
                 let args = merged.get("scriptArgs").and_then(Node::as_str).unwrap_or("");
-                ("ExecStart", s(format!("{path} {args}")))
+                ("ExecStart", at(format!("{path} {args}")))
             }
-            "postStart" => ("ExecStartPost", list(vec![s(path)])),
-            "reload" => ("ExecReload", s(path)),
-            "preStop" => ("ExecStop", s(path)),
-            _ => ("ExecStopPost", s(path)),
+            "postStart" => ("ExecStartPost", one(path)),
+            "reload" => ("ExecReload", at(path)),
+            "preStop" => ("ExecStop", at(path)),
+            _ => ("ExecStopPost", at(path)),
         };
         service_config.push((key, value));
     }

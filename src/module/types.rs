@@ -252,7 +252,7 @@ pub fn type_error(loc: &Loc, ty: &Ty, v: &Node) -> Diagnostic {
         Code::TypeMismatch,
         format!("a definition for option `{}` is not of type `{}`", loc.show(), ty.description()),
     )
-    .at(v.span, format!("this is a {}: {v}", v.type_name()));
+    .at(v.span, format!("this is {} {}: {v}", article(v.type_name()), v.type_name()));
     if super::property::is_property(v) {
         d = d.note("a property (mkIf/mkMerge/mkOverride/mkOrder) that nixpkgs does not expand at this place");
     }
@@ -263,13 +263,29 @@ pub fn type_error(loc: &Loc, ty: &Ty, v: &Node) -> Diagnostic {
 }
 
 fn conflict(loc: &Loc, a: &Node, b: &Node) -> Diagnostic {
+    // Put the user's definition first: a builtin one (the netns module's) becomes a note.
+    let (user, other) = if b.span.is_builtin() { (a, b) } else { (b, a) };
     Diagnostic::new(
         Code::ConflictingDefinitions,
         format!("the option `{}` has conflicting definition values", loc.show()),
     )
-    .at(b.span, format!("defined as {b} here"))
-    .also(a.span, format!("and as {a} here"))
+    .at(user.span, format!("defined as {user} here"))
+    .also(other.span, definition_label(other, "and as"))
     .help("use `lib.mkForce value` or `lib.mkDefault value` to change the priority of one of them")
+}
+
+/// "and as X here", or for a definition netns-compile makes itself, who makes it.
+fn definition_label(v: &Node, lead: &str) -> String {
+    if v.span.is_builtin() {
+        format!("the `services.netns` module defines it as {v}")
+    } else {
+        format!("{lead} {v} here")
+    }
+}
+
+/// "a" or "an" before a type name.
+pub fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
 }
 
 /// `mergeEqualOption`.

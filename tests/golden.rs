@@ -1,0 +1,210 @@
+//! The golden cases of `fixtures/nixos` (made by the real NixOS module system), judged by the
+//! rules of SPEC §9 through the JSON route: units byte-identical after the script-path rule,
+//! scripts identical with mode 0555, install links, `resolve` equal to `resolved.json`, and
+//! error cases exiting 1 with nothing written.
+
+mod common;
+
+use common::{bin, fixtures, read, run, tree};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+struct Case {
+    name: String,
+    dir: PathBuf,
+}
+
+fn cases() -> Vec<Case> {
+    let root = fixtures().join("nixos");
+    let mut out: Vec<Case> = fs::read_dir(&root)
+        .expect("fixtures/nixos exists")
+        .flatten()
+        .filter(|e| e.path().join("eval.json").is_file())
+        .map(|e| Case {
+            name: e.file_name().to_string_lossy().into_owned(),
+            dir: e.path(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// Golden unit text with each store path of scripts.json replaced by `@script:<name>@`.
+fn golden_norm(text: &str, paths: &BTreeMap<String, String>) -> String {
+    let mut keys: Vec<&String> = paths.keys().collect();
+    keys.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    let mut text = text.to_string();
+    for k in keys {
+        let name = Path::new(&paths[k]).file_name().unwrap().to_string_lossy().into_owned();
+        text = text.replace(k.as_str(), &format!("@script:{name}@"));
+    }
+    text
+}
+
+/// Our unit text with each absolute path of a file under `out` replaced the same way.
+fn ours_norm(text: &str, out: &Path) -> String {
+    let prefix = format!("{}/", out.display());
+    let mut result = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(&prefix) {
+        result.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let end = tail.find(|c: char| c.is_whitespace() || c == '"' || c == '\'').unwrap_or(tail.len());
+        let candidate = &tail[..end];
+        if Path::new(candidate).is_file() {
+            let name = Path::new(candidate).file_name().unwrap().to_string_lossy();
+            result.push_str(&format!("@script:{name}@"));
+        } else {
+            result.push_str(candidate);
+        }
+        rest = &tail[end..];
+    }
+    result.push_str(rest);
+    result
+}
+
+fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let input = case.dir.join("eval.json");
+    let r = run(&["build", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--tools", tools.to_str().unwrap()]);
+    if r.code != 0 {
+        failures.push(format!("{}: build exit {}: {}", case.name, r.code, r.stderr));
+        return;
+    }
+    let scripts: BTreeMap<String, BTreeMap<String, String>> =
+        serde_json::from_str(&read(&case.dir.join("scripts.json"))).unwrap();
+    let all_paths: BTreeMap<String, String> = scripts.values().flat_map(|m| m.clone()).collect();
+    let golden_units: Vec<String> = fs::read_dir(case.dir.join("units"))
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    let unit_dir = out.join("lib/systemd/system");
+    let ours: Vec<String> = fs::read_dir(&unit_dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("netns-") && n.ends_with(".service"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (mut g, mut o) = (golden_units.clone(), ours.clone());
+    g.sort();
+    o.sort();
+    if g != o {
+        failures.push(format!("{}: units {o:?}, want {g:?}", case.name));
+    }
+    for unit in &golden_units {
+        let paths = scripts.get(unit).cloned().unwrap_or_default();
+        let want = golden_norm(&read(&case.dir.join("units").join(unit)), &paths);
+        let got = ours_norm(&read(&unit_dir.join(unit)), &out);
+        if want != got {
+            failures.push(format!("{}: unit {unit} differs:\n--- want\n{want}--- got\n{got}", case.name));
+        }
+        for rel in paths.values() {
+            let name = Path::new(rel).file_name().unwrap();
+            let mine = out.join("libexec/netns-compile").join(unit).join(name);
+            if !mine.is_file() {
+                failures.push(format!("{}: script {} missing", case.name, mine.display()));
+                continue;
+            }
+            let want = golden_norm(&read(&case.dir.join(rel)), &all_paths);
+            let got = ours_norm(&read(&mine), &out);
+            if want != got {
+                failures.push(format!("{}: script {rel} differs:\n--- want\n{want}--- got\n{got}", case.name));
+            }
+            let mode = fs::metadata(&mine).unwrap().permissions().mode() & 0o7777;
+            if mode != 0o555 {
+                failures.push(format!("{}: script {rel} mode {mode:o}", case.name));
+            }
+        }
+        let text = read(&case.dir.join("units").join(unit));
+        if let Some(install) = text.split("\n[Install]\n").nth(1) {
+            for line in install.lines().filter_map(|l| l.strip_prefix("WantedBy=")) {
+                for target in line.split_whitespace() {
+                    let link = unit_dir.join(format!("{target}.wants")).join(unit);
+                    if !fs::read_link(&link).is_ok_and(|t| t.ends_with(unit)) {
+                        failures.push(format!("{}: {} missing", case.name, link.display()));
+                    }
+                }
+            }
+        }
+    }
+    judge_resolve(case, &input, true, failures);
+    // Same input, same bytes.
+    let again = work.path().join("again");
+    run(&["build", input.to_str().unwrap(), "--out", again.to_str().unwrap(), "--tools", tools.to_str().unwrap(), "--prefix", out.to_str().unwrap()]);
+    if tree(&out) != tree(&again) {
+        failures.push(format!("{}: a second build with the same prefix differs", case.name));
+    }
+}
+
+fn judge_resolve(case: &Case, input: &Path, must_pass: bool, failures: &mut Vec<String>) {
+    let r = run(&["resolve", input.to_str().unwrap()]);
+    let golden = case.dir.join("resolved.json");
+    let want: Value = if golden.is_file() {
+        serde_json::from_str(&read(&golden)).unwrap()
+    } else {
+        Value::Null // NixOS rejects the config: there is nothing resolved to print
+    };
+    match r.code {
+        0 => {
+            let got: Value = serde_json::from_str(&r.stdout).unwrap_or(Value::Null);
+            if got != want {
+                failures.push(format!("{}: resolve printed {got}, want {want}", case.name));
+            }
+        }
+        1 if !must_pass => {}
+        code => failures.push(format!("{}: resolve exit {code}: {}", case.name, r.stderr)),
+    }
+}
+
+fn judge_error(case: &Case, tools: &Path, failures: &mut Vec<String>) {
+    let work = tempfile::tempdir().unwrap();
+    let input = case.dir.join("eval.json");
+    let out = work.path().join("out");
+    let r = run(&["build", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--tools", tools.to_str().unwrap()]);
+    if r.code != 1 || out.exists() {
+        failures.push(format!("{}: rejected build exit {}, created output: {}", case.name, r.code, out.exists()));
+    }
+    if !r.stderr.contains("netns::") {
+        failures.push(format!("{}: no diagnostic code in: {}", case.name, r.stderr));
+    }
+    // An existing output folder survives.
+    let keep = work.path().join("keep");
+    fs::create_dir_all(keep.join("share/netns-compile")).unwrap();
+    fs::write(keep.join("share/netns-compile/manifest.json"), "{}").unwrap();
+    let before = tree(&keep);
+    let r = run(&["build", input.to_str().unwrap(), "--out", keep.to_str().unwrap(), "--tools", tools.to_str().unwrap()]);
+    if r.code != 1 || tree(&keep) != before {
+        failures.push(format!("{}: rejected build changed an existing output", case.name));
+    }
+    let r = run(&["check", input.to_str().unwrap()]);
+    if r.code != 1 {
+        failures.push(format!("{}: check exit {}", case.name, r.code));
+    }
+    let nixos_rejects = case.dir.join("error.txt").exists();
+    judge_resolve(case, &input, false, failures);
+    if nixos_rejects && run(&["resolve", input.to_str().unwrap()]).code != 1 {
+        failures.push(format!("{}: resolve of a config NixOS rejects did not fail", case.name));
+    }
+}
+
+#[test]
+fn golden_cases_through_json() {
+    assert!(bin().is_file());
+    let tools = fixtures().join("nixos/tools.json");
+    let cases = cases();
+    assert!(cases.len() >= 17, "expected the 17 plain-form cases, found {}", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        if case.dir.join("error.txt").exists() || case.dir.join("spec-error.txt").exists() {
+            judge_error(case, &tools, &mut failures);
+        } else {
+            judge_ok(case, &tools, &mut failures);
+        }
+    }
+    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+}
