@@ -186,7 +186,9 @@ fn load(args: &CommonArgs, sources: &mut SourceMap) -> Result<Vec<Node>, i32> {
         .at(crate::source::Span::new(file, 0, 0), "input too large");
         return Err(fail_with(d, sources, args.message_format));
     }
-    let placeholder = sources.add(name.clone(), Some(&args.input), "");
+    // Shown lossily only if it is not UTF-8: offsets before the first bad byte stay right.
+    let shown = String::from_utf8_lossy(&bytes).into_owned();
+    let placeholder = sources.add(name.clone(), Some(&args.input), shown);
     let text = match decode_utf8(bytes, placeholder) {
         Ok(t) => t,
         Err(d) => return Err(fail_with(d, sources, args.message_format)),

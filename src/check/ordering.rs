@@ -72,7 +72,7 @@ pub fn build_unit_graph(model: &Model) -> UnitGraph {
 pub fn check_ordering(model: &Model, graph: &UnitGraph, diags: &mut Diagnostics) {
     let cycles = graph.cycles();
     for cycle in &cycles {
-        diags.push(cycle_diagnostic(cycle));
+        diags.push(cycle_diagnostic(cycle, model));
     }
     for ns in &model.namespaces {
         if cycles.iter().any(|c| c.units.contains(&ns.unit_name)) {
@@ -108,7 +108,7 @@ fn show_path(steps: &[OrderingStep]) -> String {
     parts.join(" → ")
 }
 
-fn cycle_diagnostic(cycle: &Cycle) -> Diagnostic {
+fn cycle_diagnostic(cycle: &Cycle, model: &Model) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::OrderingCycle,
         format!("ordering cycle: {}", show_path(&cycle.steps)),
@@ -117,7 +117,15 @@ fn cycle_diagnostic(cycle: &Cycle) -> Diagnostic {
         let what = format!("{} {}={}", step.declared_by, step.option, other(step));
         match step.span {
             Some(span) if !span.is_builtin() => d = d.also(span, format!("{what}: {} starts before {}", step.first, step.then)),
-            _ => d = d.note(format!("{what} (systemd): {} starts before {}", step.first, step.then)),
+            _ => {
+                // Unwritten orderings come from the netns module (its own units) or systemd.
+                let by = if model.namespaces.iter().any(|n| n.unit_name == step.declared_by) {
+                    "the netns module"
+                } else {
+                    "systemd"
+                };
+                d = d.note(format!("{what} (set by {by}): {} starts before {}", step.first, step.then))
+            }
         }
     }
     d.help("systemd breaks such a cycle by dropping a job at random; remove one of these orderings")

@@ -1,0 +1,55 @@
+//! Snapshots of the rendered diagnostic for every code: `fixtures/errors/<code>.json` is the
+//! input, `fixtures/errors/<code>.txt` what `netns-compile check` prints (no colour).
+//! Update the snapshots with `UPDATE_EXPECT=1 cargo test --test diagnostics`.
+
+mod common;
+
+use common::{fixtures, run};
+use netns_compile::diagnostic::Code;
+use std::fs;
+
+/// Codes that only the Nix frontend raises: their cases live with the Nix language tests.
+const NIX_ONLY: [Code; 2] = [Code::NixSyntax, Code::NixEval];
+
+#[test]
+fn every_code_has_a_rendered_snapshot() {
+    let dir = fixtures().join("errors");
+    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let mut seen = Vec::new();
+    let mut inputs: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    inputs.sort();
+    for input in inputs {
+        let stem = input.file_stem().unwrap().to_string_lossy().into_owned();
+        let code = Code::ALL
+            .iter()
+            .find(|c| c.as_str() == format!("netns::{stem}"))
+            .unwrap_or_else(|| panic!("{stem}.json names no diagnostic code"));
+        let rel = format!("fixtures/errors/{stem}.json");
+        let r = run(&["check", &rel]);
+        let want_exit = if code.severity() == netns_compile::diagnostic::Severity::Error { 1 } else { 0 };
+        assert_eq!(r.code, want_exit, "{rel}: exit code\n{}", r.stderr);
+        assert!(r.stderr.contains(code.as_str()), "{rel} does not raise {code}:\n{}", r.stderr);
+        expect_test::expect_file![dir.join(format!("{stem}.txt"))].assert_eq(&r.stderr);
+        // The same diagnostics as JSON lines, each with its code and a located label.
+        let j = run(&["check", &rel, "--message-format", "json"]);
+        let first: serde_json::Value = serde_json::from_str(j.stderr.lines().next().unwrap_or("")).unwrap();
+        assert_eq!(first["code"], code.as_str(), "{rel}");
+        assert!(first["labels"][0]["line"].as_u64().is_some(), "{rel}: JSON diagnostic without a location");
+        seen.push(*code);
+    }
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|c| !seen.contains(c) && !NIX_ONLY.contains(c))
+        .map(|c| c.as_str())
+        .collect();
+    assert!(missing.is_empty(), "codes without a snapshot in fixtures/errors: {missing:?}");
+    eprintln!(
+        "NOTE: {} are raised only by the Nix frontend and are snapshotted with its tests, not here",
+        NIX_ONLY.map(|c| c.as_str()).join(", ")
+    );
+}
