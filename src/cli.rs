@@ -247,7 +247,9 @@ fn absolute(path: &Path) -> Result<PathBuf, String> {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir().map_err(|e| format!("current folder: {e}"))?.join(path)
+        std::env::current_dir()
+            .map_err(|e| format!("current folder: {e}"))?
+            .join(path)
     };
     // Normalise `.` and `..` without touching the disk (the folder may not exist yet).
     let mut out = PathBuf::new();
@@ -320,7 +322,12 @@ fn run_resolve(a: &CommonArgs, sources: &mut SourceMap) -> i32 {
     let mut diags = Diagnostics::new();
     let config = resolve(&modules, &mut diags);
     // NixOS rejects conflicts inside the generated services too: merge them to find out.
-    crate::model::build::build_model(&config, Tools::default(), "/nix/store/netns-compile-resolve", &mut diags);
+    crate::model::build::build_model(
+        &config,
+        Tools::default(),
+        "/nix/store/netns-compile-resolve",
+        &mut diags,
+    );
     let errors = Diagnostics {
         items: diags.errors().cloned().collect(),
     };

@@ -370,7 +370,11 @@ fn named_source(sources: &SourceMap, span: Span) -> Option<miette::NamedSource<S
 }
 
 fn labeled(l: &Label, primary: bool) -> miette::LabeledSpan {
-    let text = if l.message.is_empty() { None } else { Some(l.message.clone()) };
+    let text = if l.message.is_empty() {
+        None
+    } else {
+        Some(l.message.clone())
+    };
     if primary {
         miette::LabeledSpan::new_primary_with_span(text, (l.span.start as usize, l.span.len()))
     } else {

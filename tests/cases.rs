@@ -38,7 +38,11 @@ fn comparable(root: &Path) -> Vec<(String, String, Vec<u8>)> {
 #[test]
 fn cases_give_their_expected_trees() {
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
-    let mut dirs: Vec<_> = fs::read_dir(fixtures().join("cases")).unwrap().flatten().map(|e| e.path()).collect();
+    let mut dirs: Vec<_> = fs::read_dir(fixtures().join("cases"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     assert!(!dirs.is_empty());
     let mut failures = Vec::new();
@@ -46,7 +50,14 @@ fn cases_give_their_expected_trees() {
         let work = tempfile::tempdir().unwrap();
         let out = work.path().join("out");
         let input = dir.join("input.json");
-        let r = run(&["build", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--prefix", "/netns"]);
+        let r = run(&[
+            "build",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--prefix",
+            "/netns",
+        ]);
         assert_eq!(r.code, 0, "{}: {}", dir.display(), r.stderr);
         let expected = dir.join("expected");
         if update {
@@ -62,11 +73,7 @@ fn cases_give_their_expected_trees() {
         let (got, want) = (comparable(&out), comparable(&expected));
         if got != want {
             let names = |v: &[(String, String, Vec<u8>)]| v.iter().map(|e| e.0.clone()).collect::<Vec<_>>();
-            let differing: Vec<String> = got
-                .iter()
-                .filter(|g| !want.contains(g))
-                .map(|g| g.0.clone())
-                .collect();
+            let differing: Vec<String> = got.iter().filter(|g| !want.contains(g)).map(|g| g.0.clone()).collect();
             failures.push(format!(
                 "{}: output differs from expected/ (files {:?} vs {:?}; differing: {differing:?}); \
                  rerun with UPDATE_EXPECT=1 if the change is intended",

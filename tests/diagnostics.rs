@@ -31,15 +31,26 @@ fn every_code_has_a_rendered_snapshot() {
             .unwrap_or_else(|| panic!("{stem}.json names no diagnostic code"));
         let rel = format!("fixtures/errors/{stem}.json");
         let r = run(&["check", &rel]);
-        let want_exit = if code.severity() == netns_compile::diagnostic::Severity::Error { 1 } else { 0 };
+        let want_exit = if code.severity() == netns_compile::diagnostic::Severity::Error {
+            1
+        } else {
+            0
+        };
         assert_eq!(r.code, want_exit, "{rel}: exit code\n{}", r.stderr);
-        assert!(r.stderr.contains(code.as_str()), "{rel} does not raise {code}:\n{}", r.stderr);
+        assert!(
+            r.stderr.contains(code.as_str()),
+            "{rel} does not raise {code}:\n{}",
+            r.stderr
+        );
         expect_test::expect_file![dir.join(format!("{stem}.txt"))].assert_eq(&r.stderr);
         // The same diagnostics as JSON lines, each with its code and a located label.
         let j = run(&["check", &rel, "--message-format", "json"]);
         let first: serde_json::Value = serde_json::from_str(j.stderr.lines().next().unwrap_or("")).unwrap();
         assert_eq!(first["code"], code.as_str(), "{rel}");
-        assert!(first["labels"][0]["line"].as_u64().is_some(), "{rel}: JSON diagnostic without a location");
+        assert!(
+            first["labels"][0]["line"].as_u64().is_some(),
+            "{rel}: JSON diagnostic without a location"
+        );
         seen.push(*code);
     }
     let missing: Vec<&str> = Code::ALL
@@ -47,7 +58,10 @@ fn every_code_has_a_rendered_snapshot() {
         .filter(|c| !seen.contains(c) && !NIX_ONLY.contains(c))
         .map(|c| c.as_str())
         .collect();
-    assert!(missing.is_empty(), "codes without a snapshot in fixtures/errors: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a snapshot in fixtures/errors: {missing:?}"
+    );
     eprintln!(
         "NOTE: {} are raised only by the Nix frontend and are snapshotted with its tests, not here",
         NIX_ONLY.map(|c| c.as_str()).join(", ")

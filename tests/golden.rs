@@ -52,7 +52,9 @@ fn ours_norm(text: &str, out: &Path) -> String {
     while let Some(i) = rest.find(&prefix) {
         result.push_str(&rest[..i]);
         let tail = &rest[i..];
-        let end = tail.find(|c: char| c.is_whitespace() || c == '"' || c == '\'').unwrap_or(tail.len());
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+            .unwrap_or(tail.len());
         let candidate = &tail[..end];
         if Path::new(candidate).is_file() {
             let name = Path::new(candidate).file_name().unwrap().to_string_lossy();
@@ -70,7 +72,14 @@ fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("out");
     let input = case.dir.join("eval.json");
-    let r = run(&["build", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--tools", tools.to_str().unwrap()]);
+    let r = run(&[
+        "build",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--tools",
+        tools.to_str().unwrap(),
+    ]);
     if r.code != 0 {
         failures.push(format!("{}: build exit {}: {}", case.name, r.code, r.stderr));
         return;
@@ -79,7 +88,11 @@ fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
         serde_json::from_str(&read(&case.dir.join("scripts.json"))).unwrap();
     let all_paths: BTreeMap<String, String> = scripts.values().flat_map(|m| m.clone()).collect();
     let golden_units: Vec<String> = fs::read_dir(case.dir.join("units"))
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     let unit_dir = out.join("lib/systemd/system");
     let ours: Vec<String> = fs::read_dir(&unit_dir)
@@ -101,7 +114,10 @@ fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
         let want = golden_norm(&read(&case.dir.join("units").join(unit)), &paths);
         let got = ours_norm(&read(&unit_dir.join(unit)), &out);
         if want != got {
-            failures.push(format!("{}: unit {unit} differs:\n--- want\n{want}--- got\n{got}", case.name));
+            failures.push(format!(
+                "{}: unit {unit} differs:\n--- want\n{want}--- got\n{got}",
+                case.name
+            ));
         }
         for rel in paths.values() {
             let name = Path::new(rel).file_name().unwrap();
@@ -113,7 +129,10 @@ fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
             let want = golden_norm(&read(&case.dir.join(rel)), &all_paths);
             let got = ours_norm(&read(&mine), &out);
             if want != got {
-                failures.push(format!("{}: script {rel} differs:\n--- want\n{want}--- got\n{got}", case.name));
+                failures.push(format!(
+                    "{}: script {rel} differs:\n--- want\n{want}--- got\n{got}",
+                    case.name
+                ));
             }
             let mode = fs::metadata(&mine).unwrap().permissions().mode() & 0o7777;
             if mode != 0o555 {
@@ -135,7 +154,16 @@ fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
     judge_resolve(case, &input, true, failures);
     // Same input, same bytes.
     let again = work.path().join("again");
-    run(&["build", input.to_str().unwrap(), "--out", again.to_str().unwrap(), "--tools", tools.to_str().unwrap(), "--prefix", out.to_str().unwrap()]);
+    run(&[
+        "build",
+        input.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+        "--tools",
+        tools.to_str().unwrap(),
+        "--prefix",
+        out.to_str().unwrap(),
+    ]);
     if tree(&out) != tree(&again) {
         failures.push(format!("{}: a second build with the same prefix differs", case.name));
     }
@@ -165,9 +193,21 @@ fn judge_error(case: &Case, tools: &Path, failures: &mut Vec<String>) {
     let work = tempfile::tempdir().unwrap();
     let input = case.dir.join("eval.json");
     let out = work.path().join("out");
-    let r = run(&["build", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--tools", tools.to_str().unwrap()]);
+    let r = run(&[
+        "build",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--tools",
+        tools.to_str().unwrap(),
+    ]);
     if r.code != 1 || out.exists() {
-        failures.push(format!("{}: rejected build exit {}, created output: {}", case.name, r.code, out.exists()));
+        failures.push(format!(
+            "{}: rejected build exit {}, created output: {}",
+            case.name,
+            r.code,
+            out.exists()
+        ));
     }
     if !r.stderr.contains("netns::") {
         failures.push(format!("{}: no diagnostic code in: {}", case.name, r.stderr));
@@ -177,7 +217,14 @@ fn judge_error(case: &Case, tools: &Path, failures: &mut Vec<String>) {
     fs::create_dir_all(keep.join("share/netns-compile")).unwrap();
     fs::write(keep.join("share/netns-compile/manifest.json"), "{}").unwrap();
     let before = tree(&keep);
-    let r = run(&["build", input.to_str().unwrap(), "--out", keep.to_str().unwrap(), "--tools", tools.to_str().unwrap()]);
+    let r = run(&[
+        "build",
+        input.to_str().unwrap(),
+        "--out",
+        keep.to_str().unwrap(),
+        "--tools",
+        tools.to_str().unwrap(),
+    ]);
     if r.code != 1 || tree(&keep) != before {
         failures.push(format!("{}: rejected build changed an existing output", case.name));
     }
@@ -197,7 +244,11 @@ fn golden_cases_through_json() {
     assert!(bin().is_file());
     let tools = fixtures().join("nixos/tools.json");
     let cases = cases();
-    assert!(cases.len() >= 17, "expected the 17 plain-form cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 17,
+        "expected the 17 plain-form cases, found {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for case in &cases {
         if case.dir.join("error.txt").exists() || case.dir.join("spec-error.txt").exists() {
@@ -206,5 +257,10 @@ fn golden_cases_through_json() {
             judge_ok(case, &tools, &mut failures);
         }
     }
-    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

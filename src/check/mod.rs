@@ -8,8 +8,6 @@ use crate::model::{Model, Namespace};
 use crate::module::types::closest;
 use sysctl::Scope;
 
-/// Longest namespace name iproute2 accepts (`NAME_MAX`).
-pub const MAX_NAME_BYTES: usize = 255;
 /// Longest unit file name systemd accepts.
 pub const MAX_UNIT_NAME_BYTES: usize = 255;
 
@@ -21,10 +19,16 @@ pub fn check_model(model: &Model, diags: &mut Diagnostics) {
         if model.nftables_enable && ns.nftables.trim().is_empty() {
             let d = Diagnostic::new(
                 Code::EmptyRuleset,
-                format!("namespace `{}` gets an empty nftables ruleset while nftables is enabled", ns.name),
+                format!(
+                    "namespace `{}` gets an empty nftables ruleset while nftables is enabled",
+                    ns.name
+                ),
             );
             let d = if ns.nftables_inherited {
-                d.at(ns.name_span, "this namespace inherits `networking.nftables.ruleset`, which is empty")
+                d.at(
+                    ns.name_span,
+                    "this namespace inherits `networking.nftables.ruleset`, which is empty",
+                )
             } else {
                 d.at(ns.nftables_span, "empty ruleset defined here")
             };
@@ -35,52 +39,17 @@ pub fn check_model(model: &Model, diags: &mut Diagnostics) {
     check_joins(model, diags);
 }
 
-/// Why iproute2 or the unit file would not take this name, if it would not.
-pub fn name_problem(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some("the name is empty: iproute2 rejects it".into());
-    }
-    if name == "." || name == ".." {
-        return Some(format!("`{name}` is not a name iproute2 accepts"));
-    }
-    if name.contains('/') {
-        return Some("the name contains `/`: iproute2 rejects it (it names a file under /run/netns)".into());
-    }
-    if name.len() > MAX_NAME_BYTES {
-        return Some(format!("the name is {} bytes long; iproute2 accepts at most {MAX_NAME_BYTES}", name.len()));
-    }
-    if let Some(c) = name.chars().find(|c| c.is_control()) {
-        return Some(format!(
-            "the name contains the control character {:?}: it would break the unit file",
-            c
-        ));
-    }
-    if name.starts_with('-') {
-        return Some("the name starts with `-`: `ip netns` would read it as an option".into());
-    }
-    if let Some(c) = name.chars().find(|c| matches!(c, '%' | '$' | '\\')) {
-        let why = match c {
-            '%' => "systemd reads `%` in unit files as a specifier",
-            '$' => "systemd expands `$` in command lines as a variable",
-            _ => "systemd reads `\\` in command lines as an escape",
-        };
-        return Some(format!("the name contains `{c}`: {why}, so `ExecStop=` would name another namespace"));
-    }
-    None
-}
-
+/// Names iproute2 or systemd reject were reported while building the model (their units
+/// are not built); what is left is the length of the unit name.
 fn check_name(ns: &Namespace, diags: &mut Diagnostics) {
-    if let Some(problem) = name_problem(&ns.name) {
-        diags.push(
-            Diagnostic::new(Code::InvalidNamespaceName, format!("invalid namespace name {:?}", ns.name))
-                .at(ns.name_span, problem)
-                .help("use letters, digits, `-`, `_` and `.`"),
-        );
-    } else if ns.unit_name.len() > MAX_UNIT_NAME_BYTES {
+    if ns.unit_name.len() > MAX_UNIT_NAME_BYTES {
         diags.push(
             Diagnostic::new(
                 Code::InvalidNamespaceName,
-                format!("the unit name of namespace {:?} is longer than {MAX_UNIT_NAME_BYTES} bytes", ns.name),
+                format!(
+                    "the unit name of namespace {:?} is longer than {MAX_UNIT_NAME_BYTES} bytes",
+                    ns.name
+                ),
             )
             .at(ns.name_span, format!("gives a {}-byte unit name", ns.unit_name.len())),
         );
@@ -102,7 +71,10 @@ fn check_sysctl(ns: &Namespace, diags: &mut Diagnostics) {
             Scope::Host if !ns.sysctl_inherited => diags.push(
                 Diagnostic::new(
                     Code::HostSysctl,
-                    format!("sysctl `{}` of namespace `{}` is not per network namespace", e.key, ns.name),
+                    format!(
+                        "sysctl `{}` of namespace `{}` is not per network namespace",
+                        e.key, ns.name
+                    ),
                 )
                 .at(e.key_span, "set inside the namespace, this changes the host")
                 .help("set it in `boot.kernel.sysctl` instead, or remove it"),
@@ -152,7 +124,10 @@ fn check_collisions(model: &Model, diags: &mut Diagnostics) {
         for ns in &group {
             d = d.also(ns.name_span, format!("{:?} becomes {unit}", ns.name));
         }
-        diags.push(d.note("NixOS silently keeps only one of them").help("rename one of the namespaces"));
+        diags.push(
+            d.note("NixOS silently keeps only one of them")
+                .help("rename one of the namespaces"),
+        );
     }
 }
 
@@ -162,7 +137,10 @@ fn check_joins(model: &Model, diags: &mut Diagnostics) {
             diags.push(
                 Diagnostic::new(
                     Code::JoinsTwoNamespaces,
-                    format!("{} creates namespace `{}` and cannot also join `{}`", svc.unit_name, ns.name, svc.namespace),
+                    format!(
+                        "{} creates namespace `{}` and cannot also join `{}`",
+                        svc.unit_name, ns.name, svc.namespace
+                    ),
                 )
                 .at(svc.namespace_span, "joins this namespace")
                 .also(ns.name_span, "but the service is this namespace's own unit"),
@@ -172,7 +150,10 @@ fn check_joins(model: &Model, diags: &mut Diagnostics) {
         if !model.namespaces.iter().any(|n| n.name == svc.namespace) {
             let mut d = Diagnostic::new(
                 Code::UnknownNamespace,
-                format!("{} joins namespace `{}`, which is not declared", svc.unit_name, svc.namespace),
+                format!(
+                    "{} joins namespace `{}`, which is not declared",
+                    svc.unit_name, svc.namespace
+                ),
             )
             .at(svc.namespace_span, "no such namespace in `services.netns.namespaces`");
             if let Some(best) = closest(&svc.namespace, model.namespaces.iter().map(|n| n.name.as_str())) {

@@ -86,7 +86,10 @@ pub fn check_ordering(model: &Model, graph: &UnitGraph, diags: &mut Diagnostics)
                 diags.push(
                     Diagnostic::new(
                         Code::LateOrdering,
-                        format!("namespace unit {} is ordered after {target}, which starts after network.target", ns.unit_name),
+                        format!(
+                            "namespace unit {} is ordered after {target}, which starts after network.target",
+                            ns.unit_name
+                        ),
                     )
                     .at(*span, format!("{} waits for {target}", ns.unit_name))
                     .note(format!("{target} is after network.target: {}", show_path(&path)))
@@ -116,7 +119,9 @@ fn cycle_diagnostic(cycle: &Cycle, model: &Model) -> Diagnostic {
     for step in &cycle.steps {
         let what = format!("{} {}={}", step.declared_by, step.option, other(step));
         match step.span {
-            Some(span) if !span.is_builtin() => d = d.also(span, format!("{what}: {} starts before {}", step.first, step.then)),
+            Some(span) if !span.is_builtin() => {
+                d = d.also(span, format!("{what}: {} starts before {}", step.first, step.then))
+            }
             _ => {
                 // Unwritten orderings come from the netns module (its own units) or systemd.
                 let by = if model.namespaces.iter().any(|n| n.unit_name == step.declared_by) {
@@ -124,7 +129,10 @@ fn cycle_diagnostic(cycle: &Cycle, model: &Model) -> Diagnostic {
                 } else {
                     "systemd"
                 };
-                d = d.note(format!("{what} (set by {by}): {} starts before {}", step.first, step.then))
+                d = d.note(format!(
+                    "{what} (set by {by}): {} starts before {}",
+                    step.first, step.then
+                ))
             }
         }
     }
@@ -133,5 +141,9 @@ fn cycle_diagnostic(cycle: &Cycle, model: &Model) -> Diagnostic {
 
 /// The unit named on the declaring side of a step.
 fn other(step: &OrderingStep) -> &str {
-    if step.declared_by == step.first { &step.then } else { &step.first }
+    if step.declared_by == step.first {
+        &step.then
+    } else {
+        &step.first
+    }
 }

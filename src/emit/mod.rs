@@ -125,7 +125,10 @@ pub fn emit_units(model: &Model) -> OutputTree {
         }
         for (targets, kind) in [(&unit.wanted_by, "wants"), (&unit.required_by, "requires")] {
             for t in targets {
-                tree.symlink(format!("{UNIT_DIR}/{t}.{kind}/{}", unit.name), format!("../{}", unit.name));
+                tree.symlink(
+                    format!("{UNIT_DIR}/{t}.{kind}/{}", unit.name),
+                    format!("../{}", unit.name),
+                );
             }
         }
     }
@@ -148,11 +151,17 @@ mod tests {
     #[test]
     fn bind_items_are_quoted_and_escaped() {
         let r = "/etc/resolv.conf";
-        assert_eq!(bind_item("/etc/netns/vpn/resolv.conf", r), "/etc/netns/vpn/resolv.conf:/etc/resolv.conf");
+        assert_eq!(
+            bind_item("/etc/netns/vpn/resolv.conf", r),
+            "/etc/netns/vpn/resolv.conf:/etc/resolv.conf"
+        );
         assert_eq!(
             bind_item("/etc/netns/my lab/resolv.conf", r),
             "\"/etc/netns/my lab/resolv.conf:/etc/resolv.conf\""
         );
-        assert_eq!(bind_item("/etc/netns/a:b/resolv.conf", r), "/etc/netns/a\\:b/resolv.conf:/etc/resolv.conf");
+        assert_eq!(
+            bind_item("/etc/netns/a:b/resolv.conf", r),
+            "/etc/netns/a\\:b/resolv.conf:/etc/resolv.conf"
+        );
     }
 }

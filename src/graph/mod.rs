@@ -326,9 +326,7 @@ fn collect_edges(units: &[UnitDecl], nodes: &[Node], index: &HashMap<String, Nod
     let mut edges = Vec::new();
 
     for row in systemd::STANDARD_ORDERING {
-        if let (Some(from), Some(to), Some(declared_by)) =
-            (id(row.first), id(row.then), id(row.declared_by))
-        {
+        if let (Some(from), Some(to), Some(declared_by)) = (id(row.first), id(row.then), id(row.declared_by)) {
             edges.push(Edge {
                 from,
                 to,
@@ -360,9 +358,7 @@ fn collect_edges(units: &[UnitDecl], nodes: &[Node], index: &HashMap<String, Nod
                 | DepOption::JoinsNamespaceOf => (unit_id, other, EdgeKind::Requirement),
                 DepOption::Conflicts => (unit_id, other, EdgeKind::Conflict),
                 // Installed as the target's `Wants=`/`Requires=` on this unit.
-                DepOption::WantedBy | DepOption::RequiredBy => {
-                    (other, unit_id, EdgeKind::Requirement)
-                }
+                DepOption::WantedBy | DepOption::RequiredBy => (other, unit_id, EdgeKind::Requirement),
                 DepOption::DefaultDependencies => continue,
             };
             edges.push(Edge {
@@ -385,11 +381,7 @@ fn collect_edges(units: &[UnitDecl], nodes: &[Node], index: &HashMap<String, Nod
             let Some(target) = id(target) else {
                 continue;
             };
-            let (from, to) = if after {
-                (target, service)
-            } else {
-                (service, target)
-            };
+            let (from, to) = if after { (target, service) } else { (service, target) };
             edges.push(Edge {
                 from,
                 to,
@@ -583,9 +575,7 @@ impl UnitGraph {
             let Some(start) = members.iter().map(|v| v.index() as NodeId).min() else {
                 continue;
             };
-            let self_loop = self.successors[start as usize]
-                .iter()
-                .find(|&&(then, _)| then == start);
+            let self_loop = self.successors[start as usize].iter().find(|&&(then, _)| then == start);
             let path = match self_loop {
                 Some(&(_, edge)) => vec![edge],
                 None if members.len() > 1 => {

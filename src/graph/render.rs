@@ -55,13 +55,7 @@ impl UnitGraph {
             if edge.kind == EdgeKind::Order && on_cycle.contains(&(from.as_str(), to.as_str())) {
                 attributes.push("color=red, penwidth=2".to_owned());
             }
-            let _ = writeln!(
-                out,
-                "    {} -> {} [{}];",
-                quote(from),
-                quote(to),
-                attributes.join(", ")
-            );
+            let _ = writeln!(out, "    {} -> {} [{}];", quote(from), quote(to), attributes.join(", "));
         }
         out.push_str("}\n");
         out

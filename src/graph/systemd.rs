@@ -84,12 +84,7 @@ const fn ord(
 ///   together with the units netns-compile generates.
 pub const STANDARD_ORDERING: &[StandardOrdering] = &[
     // The network (systemd.special(7): network-pre.target, network.target, network-online.target).
-    ord(
-        "network-pre.target",
-        "network.target",
-        "network.target",
-        After,
-    ),
+    ord("network-pre.target", "network.target", "network.target", After),
     ord(
         "network.target",
         "network-online.target",
@@ -97,18 +92,8 @@ pub const STANDARD_ORDERING: &[StandardOrdering] = &[
         After,
     ),
     // File systems, swap and encrypted volumes, up to sysinit.target.
-    ord(
-        "local-fs-pre.target",
-        "local-fs.target",
-        "local-fs.target",
-        After,
-    ),
-    ord(
-        "remote-fs-pre.target",
-        "remote-fs.target",
-        "remote-fs.target",
-        After,
-    ),
+    ord("local-fs-pre.target", "local-fs.target", "local-fs.target", After),
+    ord("remote-fs-pre.target", "remote-fs.target", "remote-fs.target", After),
     ord("local-fs.target", "sysinit.target", "sysinit.target", After),
     ord("swap.target", "sysinit.target", "sysinit.target", After),
     ord(
@@ -117,56 +102,21 @@ pub const STANDARD_ORDERING: &[StandardOrdering] = &[
         "cryptsetup-pre.target",
         Before,
     ),
-    ord(
-        "cryptsetup.target",
-        "sysinit.target",
-        "sysinit.target",
-        Wants,
-    ),
+    ord("cryptsetup.target", "sysinit.target", "sysinit.target", Wants),
     // basic.target, then the default targets.
     ord("sysinit.target", "basic.target", "basic.target", After),
     ord("sockets.target", "basic.target", "basic.target", After),
     ord("paths.target", "basic.target", "basic.target", After),
     ord("slices.target", "basic.target", "basic.target", After),
-    ord(
-        "basic.target",
-        "multi-user.target",
-        "multi-user.target",
-        After,
-    ),
-    ord(
-        "getty.target",
-        "multi-user.target",
-        "multi-user.target",
-        Wants,
-    ),
-    ord(
-        "multi-user.target",
-        "graphical.target",
-        "graphical.target",
-        After,
-    ),
+    ord("basic.target", "multi-user.target", "multi-user.target", After),
+    ord("getty.target", "multi-user.target", "multi-user.target", Wants),
+    ord("multi-user.target", "graphical.target", "graphical.target", After),
     // Rescue mode.
     ord("sysinit.target", "rescue.target", "rescue.target", After),
-    ord(
-        "rescue.target",
-        "multi-user.target",
-        "multi-user.target",
-        After,
-    ),
-    ord(
-        "rescue.target",
-        "graphical.target",
-        "graphical.target",
-        After,
-    ),
+    ord("rescue.target", "multi-user.target", "multi-user.target", After),
+    ord("rescue.target", "graphical.target", "graphical.target", After),
     // Time.
-    ord(
-        "time-set.target",
-        "time-sync.target",
-        "time-sync.target",
-        After,
-    ),
+    ord("time-set.target", "time-sync.target", "time-sync.target", After),
 ];
 
 /// Standard targets whose unit file says `DefaultDependencies=no`. A target that wants or

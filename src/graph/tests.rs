@@ -27,11 +27,7 @@ fn unit(name: &str, role: UnitRole, relations: &[(DepOption, &str)]) -> UnitDecl
 /// `netns-<name>.service` with the module's own `Before=network.target` (a builtin span)
 /// followed by `relations`.
 fn namespace(name: &str, relations: &[(DepOption, &str)]) -> UnitDecl {
-    let mut decl = unit(
-        &format!("netns-{name}.service"),
-        UnitRole::Namespace,
-        relations,
-    );
+    let mut decl = unit(&format!("netns-{name}.service"), UnitRole::Namespace, relations);
     decl.relations.insert(
         0,
         Relation {
@@ -78,14 +74,7 @@ fn chain_is_ordered() {
     let path = graph.is_ordered_after("a.service", "c.service").unwrap();
     let steps: Vec<_> = path
         .iter()
-        .map(|s| {
-            (
-                s.first.as_str(),
-                s.then.as_str(),
-                s.declared_by.as_str(),
-                s.option,
-            )
-        })
+        .map(|s| (s.first.as_str(), s.then.as_str(), s.declared_by.as_str(), s.option))
         .collect();
     assert_eq!(
         steps,
@@ -97,11 +86,7 @@ fn chain_is_ordered() {
     assert_eq!(path[0].span, Some(span(0)));
     assert!(graph.is_ordered_after("c.service", "a.service").is_none());
     assert!(graph.is_ordered_after("a.service", "a.service").is_none());
-    assert!(
-        graph
-            .is_ordered_after("a.service", "nope.service")
-            .is_none()
-    );
+    assert!(graph.is_ordered_after("a.service", "nope.service").is_none());
 
     // Every service starts after basic.target, which starts after sysinit.target.
     let order = graph.start_order();
@@ -144,9 +129,11 @@ fn network_online_cycle() {
             },
         ]
     );
-    assert!(graph.to_dot().contains(
-        r#""network.target" -> "network-online.target" [headlabel="After=", color=red, penwidth=2];"#
-    ));
+    assert!(
+        graph
+            .to_dot()
+            .contains(r#""network.target" -> "network-online.target" [headlabel="After=", color=red, penwidth=2];"#)
+    );
     // The units of the cycle, and what is ordered after them, come last in name order.
     let order = graph.start_order();
     assert_eq!(
@@ -166,9 +153,7 @@ fn namespace_alone_has_no_cycle_despite_default_dependencies() {
     // network.target before basic.target.
     let graph = build_graph(&[namespace("x", &[(After, "network-pre.target")])]);
     assert!(graph.cycles().is_empty());
-    let steps = graph
-        .is_ordered_after("network.target", "basic.target")
-        .unwrap();
+    let steps = graph.is_ordered_after("network.target", "basic.target").unwrap();
     assert_eq!(steps[0].option, DefaultDependencies);
     assert_eq!(steps[0].span, None);
 }
@@ -228,11 +213,7 @@ fn shortest_cycle_through_the_smallest_unit() {
 
 #[test]
 fn self_loop() {
-    let graph = build_graph(&[unit(
-        "a.service",
-        UnitRole::Joining,
-        &[(After, "a.service")],
-    )]);
+    let graph = build_graph(&[unit("a.service", UnitRole::Joining, &[(After, "a.service")])]);
     let cycles = graph.cycles();
     assert_eq!(displayed(&cycles), ["a.service → a.service"]);
     assert_eq!(cycles[0].units, ["a.service"]);
@@ -250,18 +231,12 @@ fn wanted_by_orders_the_target_after_the_unit() {
         &[(WantedBy, "multi-user.target"), (RequiredBy, "foo.target")],
     )]);
     assert!(graph.cycles().is_empty());
-    let path = graph
-        .is_ordered_after("multi-user.target", "netns-x.service")
-        .unwrap();
+    let path = graph.is_ordered_after("multi-user.target", "netns-x.service").unwrap();
     assert_eq!(path.len(), 1);
     assert_eq!(path[0].declared_by, "netns-x.service");
     assert_eq!(path[0].option, WantedBy);
     assert_eq!(path[0].span, Some(span(0)));
-    assert!(
-        graph
-            .is_ordered_after("foo.target", "netns-x.service")
-            .is_some()
-    );
+    assert!(graph.is_ordered_after("foo.target", "netns-x.service").is_some());
     let json = graph.to_json();
     let edges = json["edges"].as_array().unwrap();
     assert!(edges.contains(&serde_json::json!({
@@ -290,17 +265,10 @@ fn wanted_by_does_not_order_where_systemd_does_not() {
         // An explicit ordering the other way wins over the implicit one.
         namespace(
             "c",
-            &[
-                (WantedBy, "network-online.target"),
-                (After, "network-online.target"),
-            ],
+            &[(WantedBy, "network-online.target"), (After, "network-online.target")],
         ),
     ]);
-    assert!(
-        graph
-            .is_ordered_after("local-fs.target", "netns-a.service")
-            .is_none()
-    );
+    assert!(graph.is_ordered_after("local-fs.target", "netns-a.service").is_none());
     // Only netns-c's explicit After= closes a cycle (with its Before=network.target).
     assert_eq!(
         displayed(&graph.cycles()),
@@ -346,13 +314,9 @@ fn start_order_breaks_ties_by_name() {
     assert_eq!(
         order_of(
             &graph,
-            &[
-                "a.socket", "b.socket", "c.socket", "x.socket", "y.socket", "z.socket"
-            ]
+            &["a.socket", "b.socket", "c.socket", "x.socket", "y.socket", "z.socket"]
         ),
-        [
-            "b.socket", "a.socket", "c.socket", "x.socket", "z.socket", "y.socket"
-        ]
+        ["b.socket", "a.socket", "c.socket", "x.socket", "z.socket", "y.socket"]
     );
 }
 
@@ -381,10 +345,7 @@ fn sample() -> Vec<UnitDecl> {
     vec![
         namespace(
             "vpn",
-            &[
-                (WantedBy, "multi-user.target"),
-                (After, "wireguard-wg0.service"),
-            ],
+            &[(WantedBy, "multi-user.target"), (After, "wireguard-wg0.service")],
         ),
         unit(
             "tor.service",
@@ -465,9 +426,7 @@ fn ten_thousand_units() {
     assert!(graph.cycles().is_empty());
     let order = graph.start_order();
     assert!(position(&order, &name(0)) < position(&order, &name(N - 1)));
-    let path = graph
-        .is_ordered_after("tor.service", &name(0))
-        .expect("a chain");
+    let path = graph.is_ordered_after("tor.service", &name(0)).expect("a chain");
     assert_eq!(path.len(), N);
 
     // One ring of N units: no recursion, one cycle of length N.
@@ -641,11 +600,7 @@ fn json_snapshot() {
 #[test]
 fn dot_quotes_names() {
     let graph = build_graph(&[unit(r#"we"ird\name.service"#, UnitRole::Joining, &[])]);
-    assert!(
-        graph
-            .to_dot()
-            .contains(r#""we\"ird\\name.service" [style=filled"#)
-    );
+    assert!(graph.to_dot().contains(r#""we\"ird\\name.service" [style=filled"#));
 }
 
 #[test]
@@ -660,8 +615,6 @@ fn one_edge_per_relation_with_the_best_source() {
         .filter(|e| e["from"] == "netns-x.service" && e["to"] == "network.target")
         .count();
     assert_eq!(count, 1);
-    let path = graph
-        .is_ordered_after("network.target", "netns-x.service")
-        .unwrap();
+    let path = graph.is_ordered_after("network.target", "netns-x.service").unwrap();
     assert_eq!(path[0].span, Some(span(0)));
 }

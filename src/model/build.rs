@@ -3,10 +3,52 @@
 use super::escape::{namespace_unit_name, nix_to_string};
 use super::service::{ServiceContext, build_service_unit};
 use super::{DepKind, JoiningService, Model, Namespace, SysctlEntry, Tools};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::{ResolvedConfig, ResolvedNamespace, ResolvedService};
 use crate::module::node::{Kind, Node};
 use crate::module::schema::UNIT_LIST_OPTIONS;
+
+/// Longest namespace name iproute2 accepts (`NAME_MAX`).
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// Why iproute2 or the unit file would not take this name, if it would not.
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the name is empty: iproute2 rejects it".into());
+    }
+    if name == "." || name == ".." {
+        return Some(format!("`{name}` is not a name iproute2 accepts"));
+    }
+    if name.contains('/') {
+        return Some("the name contains `/`: iproute2 rejects it (it names a file under /run/netns)".into());
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return Some(format!(
+            "the name is {} bytes long; iproute2 accepts at most {MAX_NAME_BYTES}",
+            name.len()
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "the name contains the control character {:?}: it would break the unit file",
+            c
+        ));
+    }
+    if name.starts_with('-') {
+        return Some("the name starts with `-`: `ip netns` would read it as an option".into());
+    }
+    if let Some(c) = name.chars().find(|c| matches!(c, '%' | '$' | '\\')) {
+        let why = match c {
+            '%' => "systemd reads `%` in unit files as a specifier",
+            '$' => "systemd expands `$` in command lines as a variable",
+            _ => "systemd reads `\\` in command lines as an escape",
+        };
+        return Some(format!(
+            "the name contains `{c}`: {why}, so `ExecStop=` would name another namespace"
+        ));
+    }
+    None
+}
 
 /// Folder of a unit's scripts, relative to the output root.
 pub fn script_dir(unit_name: &str) -> String {
@@ -40,6 +82,18 @@ fn build_namespace(
     nftables_enable: bool,
     diags: &mut Diagnostics,
 ) -> Option<Namespace> {
+    if let Some(problem) = name_problem(&ns.name) {
+        // Building its unit would only add errors about the name's consequences.
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidNamespaceName,
+                format!("invalid namespace name {:?}", ns.name),
+            )
+            .at(ns.name_span, problem)
+            .help("use letters, digits, `-`, `_` and `.`"),
+        );
+        return None;
+    }
     let unit_name = namespace_unit_name(&ns.name);
     let sysctl = sysctl_entries(ns.get("sysctl"));
     let sysctl_lines: String = sysctl
@@ -69,12 +123,18 @@ fn build_namespace(
 
 /// The sysctl file's values: `true` → 1, `false` → 0, null left out, the rest as text.
 fn sysctl_entries(sysctl: Option<&Node>) -> Vec<SysctlEntry> {
-    let Some(a) = sysctl.and_then(Node::attrs) else { return Vec::new() };
+    let Some(a) = sysctl.and_then(Node::attrs) else {
+        return Vec::new();
+    };
     a.entries
         .iter()
         .map(|e| SysctlEntry {
             key: e.key.clone(),
-            key_span: if e.key_span.is_builtin() { e.value.span } else { e.key_span },
+            key_span: if e.key_span.is_builtin() {
+                e.value.span
+            } else {
+                e.key_span
+            },
             value: match &e.value.kind {
                 Kind::Null => None,
                 Kind::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
@@ -91,7 +151,9 @@ fn services(services: &[ResolvedService]) -> (Vec<JoiningService>, Vec<JoiningSe
         let Some(a) = svc.value.attrs() else { continue };
         let mut relations = Vec::new();
         for (option, _) in UNIT_LIST_OPTIONS.iter().chain(&[("wantedBy", ""), ("requiredBy", "")]) {
-            let Some(kind) = DepKind::from_option(option) else { continue };
+            let Some(kind) = DepKind::from_option(option) else {
+                continue;
+            };
             for item in a.get(option).and_then(Node::as_list).unwrap_or(&[]) {
                 if let Some(name) = item.as_str() {
                     relations.push((kind, name.to_string(), item.span));
@@ -114,4 +176,3 @@ fn services(services: &[ResolvedService]) -> (Vec<JoiningService>, Vec<JoiningSe
     }
     (joining, others)
 }
-

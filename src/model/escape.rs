@@ -151,7 +151,12 @@ mod tests {
         assert_eq!(to_option(&n(Kind::Bool(true))).unwrap(), "true");
         assert_eq!(to_option(&n(Kind::Bool(false))).unwrap(), "false");
         assert_eq!(
-            nix_to_string(&n(Kind::List(vec![n(Kind::Int(1)), n(Kind::Null), n(Kind::Str("x".into()))]))).unwrap(),
+            nix_to_string(&n(Kind::List(vec![
+                n(Kind::Int(1)),
+                n(Kind::Null),
+                n(Kind::Str("x".into()))
+            ])))
+            .unwrap(),
             "1  x"
         );
     }

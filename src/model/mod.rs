@@ -113,6 +113,6 @@ pub struct Model {
     pub nftables_enable: bool,
     pub tools: Tools,
 }
+pub mod build;
 pub mod escape;
 pub mod service;
-pub mod build;

@@ -83,7 +83,10 @@ fn netns_module_def(ns: &ResolvedNamespace, ctx: &ServiceContext) -> Node {
                 ("PrivateNetwork", b(Kind::Bool(true))),
                 ("PrivateMounts", b(Kind::Bool(false))),
                 ("ExecStart", list(exec_start)),
-                ("ExecStop", s(format!("{} netns delete {}", t.ip, escape_shell_arg(&ns.name)))),
+                (
+                    "ExecStop",
+                    s(format!("{} netns delete {}", t.ip, escape_shell_arg(&ns.name))),
+                ),
             ]),
         ),
     ])
@@ -117,7 +120,12 @@ fn netns_module_scripts(ns: &ResolvedNamespace, sysctl_lines: &str, ctx: &Servic
 }
 
 /// systemd's service module: definitions derived from the other options.
-fn systemd_module_def(unit_base: &str, merged: &Attrs, full_path: &[Node], ctx: &ServiceContext) -> (Node, Vec<Script>) {
+fn systemd_module_def(
+    unit_base: &str,
+    merged: &Attrs,
+    full_path: &[Node],
+    ctx: &ServiceContext,
+) -> (Node, Vec<Script>) {
     let t = ctx.tools;
     let mut service_config = Vec::new();
     let mut scripts = Vec::new();
@@ -156,8 +164,16 @@ fn systemd_module_def(unit_base: &str, merged: &Attrs, full_path: &[Node], ctx: 
         ("unitConfig", unit_config_def(merged)),
     ];
     if !full_path.is_empty() {
-        let bin = full_path.iter().map(|p| format!("{}/bin", path_entry(p))).collect::<Vec<_>>().join(":");
-        let sbin = full_path.iter().map(|p| format!("{}/sbin", path_entry(p))).collect::<Vec<_>>().join(":");
+        let bin = full_path
+            .iter()
+            .map(|p| format!("{}/bin", path_entry(p)))
+            .collect::<Vec<_>>()
+            .join(":");
+        let sbin = full_path
+            .iter()
+            .map(|p| format!("{}/sbin", path_entry(p)))
+            .collect::<Vec<_>>()
+            .join(":");
         def.push(("environment", attrs(vec![("PATH", s(format!("{bin}:{sbin}")))])));
     }
     (attrs(def), scripts)
@@ -183,13 +199,20 @@ fn unit_config_def(merged: &Attrs) -> Node {
             entries.push((key, s(v)));
         }
     }
-    if let Some(d) = merged.get("description").and_then(Node::as_str).filter(|d| !d.is_empty()) {
+    if let Some(d) = merged
+        .get("description")
+        .and_then(Node::as_str)
+        .filter(|d| !d.is_empty())
+    {
         entries.push(("Description", s(d)));
     }
     if let Some(v) = joined("documentation") {
         entries.push(("Documentation", s(v)));
     }
-    for (option, key) in [("startLimitIntervalSec", "StartLimitIntervalSec"), ("startLimitBurst", "StartLimitBurst")] {
+    for (option, key) in [
+        ("startLimitIntervalSec", "StartLimitIntervalSec"),
+        ("startLimitBurst", "StartLimitBurst"),
+    ] {
         if let Some(v) = merged.get(option) {
             entries.push((key, s(nix_to_string(v).unwrap_or_default())));
         }
@@ -201,7 +224,16 @@ fn unit_config_def(merged: &Attrs) -> Node {
 const SERVICE_VALUE_CHECKS: [(&str, &[&str]); 2] = [
     (
         "Type",
-        &["exec", "simple", "forking", "oneshot", "dbus", "notify", "notify-reload", "idle"],
+        &[
+            "exec",
+            "simple",
+            "forking",
+            "oneshot",
+            "dbus",
+            "notify",
+            "notify-reload",
+            "idle",
+        ],
     ),
     (
         "Restart",
@@ -210,7 +242,13 @@ const SERVICE_VALUE_CHECKS: [(&str, &[&str]); 2] = [
 ];
 
 /// Merge a namespace's service and compute everything its unit file shows.
-pub fn build_service_unit(ns: &ResolvedNamespace, unit_name: &str, sysctl_lines: &str, ctx: &ServiceContext, diags: &mut Diagnostics) -> Option<ServiceUnit> {
+pub fn build_service_unit(
+    ns: &ResolvedNamespace,
+    unit_name: &str,
+    sysctl_lines: &str,
+    ctx: &ServiceContext,
+    diags: &mut Diagnostics,
+) -> Option<ServiceUnit> {
     let unit_base = unit_name.strip_suffix(".service").unwrap_or(unit_name);
     let loc = Loc::new(&["systemd", "services", unit_base]);
     let schema = service_schema();
@@ -221,14 +259,23 @@ pub fn build_service_unit(ns: &ResolvedNamespace, unit_name: &str, sysctl_lines:
     let mut scratch = Diagnostics::new();
     let first = merge_submodule(&loc, &schema, &[Def::new(user), Def::new(&module)], &mut scratch)?;
     // systemd's default `path` is `mkAfter [ coreutils findutils gnugrep gnused systemd ]`.
-    let path_default = order(MK_AFTER, list(ctx.tools.default_path.iter().map(|p| s(p.clone())).collect()));
+    let path_default = order(
+        MK_AFTER,
+        list(ctx.tools.default_path.iter().map(|p| s(p.clone())).collect()),
+    );
     let mut path_defs = vec![Def::new(&path_default)];
     if let Some(p) = user.attrs().and_then(|a| a.get("path")) {
         path_defs.push(Def::new(p));
     }
-    let full_path = merge_option(&loc.child("path"), &Ty::ListOf(Box::new(Ty::PathEntry)), path_defs, None, &mut scratch)
-        .and_then(|m| m.value.as_list().map(<[Node]>::to_vec))
-        .unwrap_or_default();
+    let full_path = merge_option(
+        &loc.child("path"),
+        &Ty::ListOf(Box::new(Ty::PathEntry)),
+        path_defs,
+        None,
+        &mut scratch,
+    )
+    .and_then(|m| m.value.as_list().map(<[Node]>::to_vec))
+    .unwrap_or_default();
     let (mut systemd_def, job_scripts) = systemd_module_def(unit_base, first.attrs()?, &full_path, ctx);
     if let Kind::Attrs(a) = &mut systemd_def.kind {
         a.insert(Entry {
@@ -238,7 +285,12 @@ pub fn build_service_unit(ns: &ResolvedNamespace, unit_name: &str, sysctl_lines:
         });
     }
     let before = diags.items.len();
-    let merged = merge_submodule(&loc, &schema, &[Def::new(&systemd_def), Def::new(user), Def::new(&module)], diags)?;
+    let merged = merge_submodule(
+        &loc,
+        &schema,
+        &[Def::new(&systemd_def), Def::new(user), Def::new(&module)],
+        diags,
+    )?;
     if diags.items[before..].iter().any(Diagnostic::is_error) {
         return None;
     }
@@ -251,17 +303,17 @@ pub fn build_service_unit(ns: &ResolvedNamespace, unit_name: &str, sysctl_lines:
     unit.unit_section = section(&loc.child("unitConfig"), m.get("unitConfig"), diags);
     unit.service_section = section(&loc.child("serviceConfig"), m.get("serviceConfig"), diags);
     for (key, allowed) in SERVICE_VALUE_CHECKS {
-        if let Some((_, values)) = unit.service_section.iter().find(|(k, _)| k == key) {
-            if let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str())) {
-                let span = user_span(user, &["serviceConfig", key]).unwrap_or(ns.name_span);
-                diags.push(
-                    Diagnostic::new(
-                        Code::TypeMismatch,
-                        format!("systemd Service field `{key}` cannot have value `{bad}`"),
-                    )
-                    .at(span, format!("one of: {}", allowed.join(", "))),
-                );
-            }
+        if let Some((_, values)) = unit.service_section.iter().find(|(k, _)| k == key)
+            && let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str()))
+        {
+            let span = user_span(user, &["serviceConfig", key]).unwrap_or(ns.name_span);
+            diags.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("systemd Service field `{key}` cannot have value `{bad}`"),
+                )
+                .at(span, format!("one of: {}", allowed.join(", "))),
+            );
         }
     }
     unit.environment = environment(ctx.global_environment, m.get("environment"));
@@ -301,7 +353,9 @@ fn user_span(user: &Node, path: &[&str]) -> Option<Span> {
 fn relations(merged: &Attrs) -> Vec<(DepKind, String, Span)> {
     let mut out = Vec::new();
     for (option, _) in UNIT_LIST_OPTIONS.iter().chain(&[("wantedBy", ""), ("requiredBy", "")]) {
-        let Some(kind) = DepKind::from_option(option) else { continue };
+        let Some(kind) = DepKind::from_option(option) else {
+            continue;
+        };
         for item in merged.get(option).and_then(Node::as_list).unwrap_or(&[]) {
             if let Some(name) = item.as_str() {
                 out.push((kind, name.to_string(), item.span));
@@ -313,7 +367,9 @@ fn relations(merged: &Attrs) -> Vec<(DepKind, String, Span)> {
 
 /// `attrsToSection`: keys sorted, list values one line each, values through `toOption`.
 fn section(loc: &Loc, value: Option<&Node>, diags: &mut Diagnostics) -> Vec<(String, Vec<String>)> {
-    let Some(a) = value.and_then(Node::attrs) else { return Vec::new() };
+    let Some(a) = value.and_then(Node::attrs) else {
+        return Vec::new();
+    };
     let mut out = Vec::with_capacity(a.len());
     for e in &a.entries {
         let items: Vec<&Node> = match &e.value.kind {
@@ -357,4 +413,3 @@ fn environment(global: &Node, own: Option<&Node>) -> Vec<(String, String)> {
 pub fn environment_line(name: &str, value: &str) -> String {
     json_string(&format!("{name}={value}"))
 }
-

@@ -87,7 +87,10 @@ impl Tools {
             if !value.starts_with('/') || value.contains(['\n', '\r', ' ', '\t', '"', '\'', '\\', '%', '$']) {
                 return Err(Diagnostic::new(
                     Code::TypeMismatch,
-                    format!("`tools.{}` must be an absolute path without spaces, quotes or specifiers", e.key),
+                    format!(
+                        "`tools.{}` must be an absolute path without spaces, quotes or specifiers",
+                        e.key
+                    ),
                 )
                 .at(e.value.span, "not a usable path"));
             }
@@ -140,7 +143,10 @@ impl Tools {
     }
 
     pub fn prefix(&self, package: &str) -> Option<&str> {
-        self.prefixes.iter().find(|(k, _)| k == package).map(|(_, v)| v.as_str())
+        self.prefixes
+            .iter()
+            .find(|(k, _)| k == package)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -157,5 +163,9 @@ fn which(exe: &str) -> Option<PathBuf> {
         .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
         .map(|d| d.join(exe))
         .find(|p| p.is_file())
-        .and_then(|p| p.canonicalize().ok().map(|c| if c.file_name() == p.file_name() { c } else { p }))
+        .and_then(|p| {
+            p.canonicalize()
+                .ok()
+                .map(|c| if c.file_name() == p.file_name() { c } else { p })
+        })
 }

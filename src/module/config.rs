@@ -60,7 +60,13 @@ pub fn defs_at<'a>(modules: &'a [Node], path: &[&str], diags: &mut Diagnostics) 
         push_down(Cow::Borrowed(m), &mut level, diags);
     }
     let Some((last, inner)) = path.split_last() else {
-        return level.into_iter().map(|v| Def { value: v, order: super::property::DEFAULT_ORDER }).collect();
+        return level
+            .into_iter()
+            .map(|v| Def {
+                value: v,
+                order: super::property::DEFAULT_ORDER,
+            })
+            .collect();
     };
     for comp in inner {
         let mut next = Vec::new();
@@ -117,7 +123,13 @@ pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConf
             ));
         }
     }
-    let nftables_enable = option(modules, &["networking", "nftables", "enable"], &Ty::Bool, schema::false_default(), diags);
+    let nftables_enable = option(
+        modules,
+        &["networking", "nftables", "enable"],
+        &Ty::Bool,
+        schema::false_default(),
+        diags,
+    );
     let nftables_ruleset = option(
         modules,
         &["networking", "nftables", "ruleset"],
@@ -141,7 +153,9 @@ pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConf
     );
     let namespaces = resolve_namespaces(modules, &nftables_ruleset, &sysctl, diags);
     let services = resolve_services(modules, diags);
-    let tools = defs_at(modules, &["tools"], diags).last().map(|d| d.value.as_ref().clone());
+    let tools = defs_at(modules, &["tools"], diags)
+        .last()
+        .map(|d| d.value.as_ref().clone());
     ResolvedConfig {
         nftables_enable,
         nftables_ruleset,
@@ -159,9 +173,10 @@ pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConf
 fn check_partial_config(modules: &[Node], diags: &mut Diagnostics) {
     for m in modules {
         let Some(a) = m.attrs() else { continue };
-        if let Some(e) = a.entry("namespaces") {
-            if a.get("services").is_none() {
-                diags.push(
+        if let Some(e) = a.entry("namespaces")
+            && a.get("services").is_none()
+        {
+            diags.push(
                     Diagnostic::new(
                         Code::PartialConfig,
                         "this JSON holds only `config.services.netns`; the compiler needs the whole subset it reads",
@@ -170,12 +185,16 @@ fn check_partial_config(modules: &[Node], diags: &mut Diagnostics) {
                     .note("without `networking.nftables.enable`, `networking.nftables.ruleset` and `boot.kernel.sysctl` the units would silently differ from NixOS")
                     .help("print the subset with: nix eval --json .#nixosConfigurations.HOST.config --apply 'netns-compile.lib.toCompilerJSON'"),
                 );
-            }
         }
     }
 }
 
-fn resolve_namespaces(modules: &[Node], ruleset: &Node, sysctl: &Node, diags: &mut Diagnostics) -> Vec<ResolvedNamespace> {
+fn resolve_namespaces(
+    modules: &[Node],
+    ruleset: &Node,
+    sysctl: &Node,
+    diags: &mut Diagnostics,
+) -> Vec<ResolvedNamespace> {
     let loc = Loc::new(&["services", "netns", "namespaces"]);
     let defs = defs_at(modules, &["services", "netns", "namespaces"], diags);
     let empty = schema::empty_attrs_default();
@@ -200,29 +219,36 @@ fn resolve_namespaces(modules: &[Node], ruleset: &Node, sysctl: &Node, diags: &m
             continue; // every definition was `mkIf false`: no such namespace
         };
         let mut entries = Vec::new();
-        let inherited = |option: &str, ty: &Ty, default: &Node, entries: &mut Vec<super::node::Entry>, diags: &mut Diagnostics| {
-            let mut option_defs = Vec::new();
-            let mut key_span = None;
-            for d in &ns_defs {
-                if let Some(e) = d.value.attrs().and_then(|a| a.entry(option)) {
-                    key_span.get_or_insert(e.key_span);
-                    option_defs.push(Def::new(&e.value));
+        let inherited =
+            |option: &str, ty: &Ty, default: &Node, entries: &mut Vec<super::node::Entry>, diags: &mut Diagnostics| {
+                let mut option_defs = Vec::new();
+                let mut key_span = None;
+                for d in &ns_defs {
+                    if let Some(e) = d.value.attrs().and_then(|a| a.entry(option)) {
+                        key_span.get_or_insert(e.key_span);
+                        option_defs.push(Def::new(&e.value));
+                    }
                 }
-            }
-            let merged = merge_option(&ns_loc.child(option), ty, option_defs, Some(default), diags);
-            let priority = merged.as_ref().map_or(MK_OPTION_DEFAULT, |m| m.priority);
-            if let Some(m) = merged {
-                entries.push(super::node::Entry {
-                    key: option.to_string(),
-                    key_span: key_span.unwrap_or(m.value.span),
-                    value: m.value,
-                });
-            }
-            priority >= MK_OPTION_DEFAULT
-        };
+                let merged = merge_option(&ns_loc.child(option), ty, option_defs, Some(default), diags);
+                let priority = merged.as_ref().map_or(MK_OPTION_DEFAULT, |m| m.priority);
+                if let Some(m) = merged {
+                    entries.push(super::node::Entry {
+                        key: option.to_string(),
+                        key_span: key_span.unwrap_or(m.value.span),
+                        value: m.value,
+                    });
+                }
+                priority >= MK_OPTION_DEFAULT
+            };
         let nftables_inherited = inherited("nftables", &Ty::Lines, ruleset, &mut entries, diags);
         let sysctl_inherited = inherited("sysctl", &schema::sysctl_type(), sysctl, &mut entries, diags);
-        inherited("service", &Ty::Attrs, &schema::empty_attrs_default(), &mut entries, diags);
+        inherited(
+            "service",
+            &Ty::Attrs,
+            &schema::empty_attrs_default(),
+            &mut entries,
+            diags,
+        );
         for d in &ns_defs {
             for e in d.value.attrs().map(|a| a.entries.as_slice()).unwrap_or(&[]) {
                 if ns_schema.option(&e.key).is_none() {

@@ -162,7 +162,10 @@ impl Node {
             (Kind::List(a), Kind::List(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_value(y)),
             (Kind::Attrs(a), Kind::Attrs(b)) => {
                 a.len() == b.len()
-                    && a.entries.iter().zip(&b.entries).all(|(x, y)| x.key == y.key && x.value.same_value(&y.value))
+                    && a.entries
+                        .iter()
+                        .zip(&b.entries)
+                        .all(|(x, y)| x.key == y.key && x.value.same_value(&y.value))
             }
             _ => false,
         }

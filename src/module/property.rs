@@ -69,15 +69,20 @@ fn property(node: &Node) -> Result<Option<Property<'_>>, Diagnostic> {
     };
     let field = |name: &str, what: &str| {
         attrs.get(name).ok_or_else(|| {
-            Diagnostic::new(Code::InvalidProperty, format!("a `{tag}` property without `{name}`"))
-                .at(node.span, format!("this `_type = \"{tag}\"` attrset needs `{name}` ({what})"))
+            Diagnostic::new(Code::InvalidProperty, format!("a `{tag}` property without `{name}`")).at(
+                node.span,
+                format!("this `_type = \"{tag}\"` attrset needs `{name}` ({what})"),
+            )
         })
     };
     let priority = |n: &Node| match n.kind {
         Kind::Int(p) => Ok(p),
         _ => Err(Diagnostic::new(
             Code::InvalidProperty,
-            format!("the priority of a `{tag}` property must be an integer, not a {}", n.type_name()),
+            format!(
+                "the priority of a `{tag}` property must be an integer, not a {}",
+                n.type_name()
+            ),
         )
         .at(n.span, "expected an integer")),
     };
@@ -122,33 +127,34 @@ pub fn push_down<'a>(node: Cow<'a, Node>, out: &mut Vec<Cow<'a, Node>>, diags: &
         }
     };
     // Wrap every attribute of what `content` pushes down to in a copy of the property.
-    let wrap_each = |content: &Node, out: &mut Vec<Cow<'a, Node>>, diags: &mut Diagnostics, wrap: &dyn Fn(&Node) -> Node| {
-        let mut inner = Vec::new();
-        push_down(Cow::Owned(content.clone()), &mut inner, diags);
-        for v in inner {
-            match v.attrs() {
-                Some(attrs) => {
-                    let entries = attrs
-                        .entries
-                        .iter()
-                        .map(|e| Entry {
-                            key: e.key.clone(),
-                            key_span: e.key_span,
-                            value: wrap(&e.value),
-                        })
-                        .collect();
-                    out.push(Cow::Owned(Node::new(v.span, Kind::Attrs(Attrs { entries }))));
+    let wrap_each =
+        |content: &Node, out: &mut Vec<Cow<'a, Node>>, diags: &mut Diagnostics, wrap: &dyn Fn(&Node) -> Node| {
+            let mut inner = Vec::new();
+            push_down(Cow::Owned(content.clone()), &mut inner, diags);
+            for v in inner {
+                match v.attrs() {
+                    Some(attrs) => {
+                        let entries = attrs
+                            .entries
+                            .iter()
+                            .map(|e| Entry {
+                                key: e.key.clone(),
+                                key_span: e.key_span,
+                                value: wrap(&e.value),
+                            })
+                            .collect();
+                        out.push(Cow::Owned(Node::new(v.span, Kind::Attrs(Attrs { entries }))));
+                    }
+                    None => diags.push(
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            format!("expected an attribute set here, found a {}", v.type_name()),
+                        )
+                        .at(v.span, "not an attribute set"),
+                    ),
                 }
-                None => diags.push(
-                    Diagnostic::new(
-                        Code::TypeMismatch,
-                        format!("expected an attribute set here, found a {}", v.type_name()),
-                    )
-                    .at(v.span, "not an attribute set"),
-                ),
             }
-        }
-    };
+        };
     match prop {
         Some(Property::Merge { contents }) => {
             let contents: Vec<Node> = contents.to_vec();
@@ -169,14 +175,21 @@ pub fn push_down<'a>(node: Cow<'a, Node>, out: &mut Vec<Cow<'a, Node>>, diags: &
 }
 
 fn make_if(condition: &Node, content: &Node, span: Span) -> Node {
-    marker(span, "if", vec![("condition", condition.clone()), ("content", content.clone())])
+    marker(
+        span,
+        "if",
+        vec![("condition", condition.clone()), ("content", content.clone())],
+    )
 }
 
 fn make_override(priority: i64, content: &Node, span: Span) -> Node {
     marker(
         span,
         "override",
-        vec![("content", content.clone()), ("priority", Node::new(span, Kind::Int(priority)))],
+        vec![
+            ("content", content.clone()),
+            ("priority", Node::new(span, Kind::Int(priority))),
+        ],
     )
 }
 
@@ -235,8 +248,10 @@ pub fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, diags: &mut Diagnosti
             }
             Kind::Bool(false) => {}
             _ => diags.push(
-                Diagnostic::new(Code::InvalidProperty, "‘mkIf’ called with a non-Boolean condition")
-                    .at(condition.span, format!("this condition is a {}, not a bool", condition.type_name())),
+                Diagnostic::new(Code::InvalidProperty, "‘mkIf’ called with a non-Boolean condition").at(
+                    condition.span,
+                    format!("this condition is a {}, not a bool", condition.type_name()),
+                ),
             ),
         },
         _ => out.push(def),
@@ -311,7 +326,9 @@ mod tests {
 
     #[test]
     fn discharge_expands_merge_and_if() {
-        let n = node(r#"{"_type":"merge","contents":[1,{"_type":"if","condition":false,"content":2},{"_type":"if","condition":true,"content":3}]}"#);
+        let n = node(
+            r#"{"_type":"merge","contents":[1,{"_type":"if","condition":false,"content":2},{"_type":"if","condition":true,"content":3}]}"#,
+        );
         let mut out = Vec::new();
         let mut diags = Diagnostics::new();
         discharge(Def::new(&n), &mut out, &mut diags);
@@ -338,7 +355,10 @@ mod tests {
         assert_eq!(prio, MK_FORCE);
         assert_eq!(values(&kept), [r#""forced""#]);
         let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b)]);
-        assert_eq!((values(&kept), prio), (vec![r#""plain""#.to_string()], DEFAULT_PRIORITY));
+        assert_eq!(
+            (values(&kept), prio),
+            (vec![r#""plain""#.to_string()], DEFAULT_PRIORITY)
+        );
     }
 
     #[test]
@@ -348,7 +368,10 @@ mod tests {
         let c = node(r#"{"_type":"order","priority":500,"content":"early"}"#);
         let d = node(r#""plain2""#);
         let sorted = sort_by_order(vec![Def::new(&a), Def::new(&b), Def::new(&c), Def::new(&d)]);
-        assert_eq!(values(&sorted), [r#""early""#, r#""plain1""#, r#""plain2""#, r#""late""#]);
+        assert_eq!(
+            values(&sorted),
+            [r#""early""#, r#""plain1""#, r#""plain2""#, r#""late""#]
+        );
     }
 
     #[test]

@@ -133,7 +133,17 @@ fn is_derivation(v: &Node) -> bool {
 /// systemd's `unitNameType` pattern, matched against the whole string.
 pub fn is_unit_name(s: &str) -> bool {
     const SUFFIXES: [&str; 11] = [
-        "service", "socket", "device", "mount", "automount", "swap", "target", "path", "timer", "scope", "slice",
+        "service",
+        "socket",
+        "device",
+        "mount",
+        "automount",
+        "swap",
+        "target",
+        "path",
+        "timer",
+        "scope",
+        "slice",
     ];
     // `[chars]+[.](suffix)`: the greedy `+` can end at any `.`, so try every `.` as the split.
     s.char_indices().filter(|&(_, c)| c == '.').any(|(i, _)| {
@@ -168,10 +178,7 @@ impl Loc {
 }
 
 fn show_component(p: &str) -> String {
-    let plain = p
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let plain = p.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && p.chars().all(|c| c.is_ascii_alphanumeric() || "_'-".contains(c));
     if plain || p.starts_with("[definition ") || p == "<name>" {
         p.to_string()
@@ -191,7 +198,13 @@ pub struct Merged {
 /// `mergeDefinitions` + `evalOptionValue`: discharge properties, add the default, keep the
 /// highest priority, sort by order, check the type and merge. `None` when the option has no
 /// value (no definitions and no default) or when it has errors (already reported).
-pub fn merge_option(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, default: Option<&Node>, diags: &mut Diagnostics) -> Option<Merged> {
+pub fn merge_option(
+    loc: &Loc,
+    ty: &Ty,
+    defs: Vec<Def<'_>>,
+    default: Option<&Node>,
+    diags: &mut Diagnostics,
+) -> Option<Merged> {
     let (kept, priority) = prepare_defs(loc, ty, defs, default, diags)?;
     merge_checked(loc, ty, kept, diags).map(|value| Merged { value, priority })
 }
@@ -250,9 +263,16 @@ fn wrap_option_default(d: &Node) -> Node {
 pub fn type_error(loc: &Loc, ty: &Ty, v: &Node) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::TypeMismatch,
-        format!("a definition for option `{}` is not of type `{}`", loc.show(), ty.description()),
+        format!(
+            "a definition for option `{}` is not of type `{}`",
+            loc.show(),
+            ty.description()
+        ),
     )
-    .at(v.span, format!("this is {} {}: {v}", article(v.type_name()), v.type_name()));
+    .at(
+        v.span,
+        format!("this is {} {}: {v}", article(v.type_name()), v.type_name()),
+    );
     if super::property::is_property(v) {
         d = d.note("a property (mkIf/mkMerge/mkOverride/mkOrder) that nixpkgs does not expand at this place");
     }
@@ -285,7 +305,11 @@ fn definition_label(v: &Node, lead: &str) -> String {
 
 /// "a" or "an" before a type name.
 pub fn article(word: &str) -> &'static str {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// `mergeEqualOption`.
@@ -306,15 +330,19 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
             merge_equal(loc, &defs, diags)
         }
         Ty::SingleLineStr => merge_equal(loc, &defs, diags).map(|mut n| {
-            if let Kind::Str(s) = &mut n.kind {
-                if s.ends_with('\n') {
-                    s.pop();
-                }
+            if let Kind::Str(s) = &mut n.kind
+                && s.ends_with('\n')
+            {
+                s.pop();
             }
             n
         }),
         Ty::Lines => {
-            let text = defs.iter().filter_map(|d| d.value.as_str()).collect::<Vec<_>>().join("\n");
+            let text = defs
+                .iter()
+                .filter_map(|d| d.value.as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
             Some(Node::str(defs[0].span(), text))
         }
         Ty::Attrs => {
@@ -486,7 +514,11 @@ pub fn merge_submodule(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut
             (None, Unknown::Ignore) => {}
             (None, Unknown::Error) => {
                 for (e, _) in &group {
-                    diags.push(unknown_option(&loc.child(name), e.key_span, schema.options.iter().map(|o| o.0)));
+                    diags.push(unknown_option(
+                        &loc.child(name),
+                        e.key_span,
+                        schema.options.iter().map(|o| o.0),
+                    ));
                 }
             }
         }
@@ -498,8 +530,11 @@ pub fn merge_submodule(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut
 pub fn unknown_option<'k>(loc: &Loc, span: Span, known: impl Iterator<Item = &'k str>) -> Diagnostic {
     let name = loc.0.last().map(String::as_str).unwrap_or("");
     let known: Vec<&str> = known.collect();
-    let mut d = Diagnostic::new(Code::UnknownOption, format!("the option `{}` does not exist", loc.show()))
-        .at(span, "unknown option");
+    let mut d = Diagnostic::new(
+        Code::UnknownOption,
+        format!("the option `{}` does not exist", loc.show()),
+    )
+    .at(span, "unknown option");
     match closest(name, known.iter().copied()) {
         Some(best) => d = d.help(format!("did you mean `{best}`?")),
         None => d = d.help(format!("known options here: {}", known.join(", "))),

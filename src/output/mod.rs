@@ -32,7 +32,10 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 
 /// The staging and retired folders of `dest` share this prefix, so leftovers can be found.
 fn staging_prefix(dest: &Path) -> String {
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     format!(".{name}.netns-compile-")
 }
 
@@ -73,11 +76,11 @@ fn write_into(tree: &OutputTree, root: &Path) -> Result<(), WriteError> {
     let mut dirs = vec![root.to_path_buf()];
     for (rel, entry) in &tree.entries {
         let path = root.join(rel);
-        if let Some(dir) = path.parent() {
-            if !dir.exists() {
-                fs::create_dir_all(dir).map_err(io_at(dir))?;
-                dirs.push(dir.to_path_buf());
-            }
+        if let Some(dir) = path.parent()
+            && !dir.exists()
+        {
+            fs::create_dir_all(dir).map_err(io_at(dir))?;
+            dirs.push(dir.to_path_buf());
         }
         match entry {
             OutEntry::File { content, mode } => {
@@ -111,7 +114,13 @@ fn swap_in(staging: &Path, dest: &Path) -> Result<(), WriteError> {
         let (a, b) = (cstring(staging)?, cstring(dest)?);
         // SAFETY: both are valid NUL-terminated paths; renameat2 only reads them.
         let rc = unsafe {
-            libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
         };
         if rc != 0 {
             return Err(WriteError::Io {
@@ -120,10 +129,10 @@ fn swap_in(staging: &Path, dest: &Path) -> Result<(), WriteError> {
             });
         }
     }
-    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if let Ok(f) = fs::File::open(parent) {
-            let _ = f.sync_all();
-        }
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(f) = fs::File::open(parent)
+    {
+        let _ = f.sync_all();
     }
     Ok(())
 }

@@ -1,0 +1,286 @@
+//! The command line as a user meets it: subcommands, exit codes, standard input, and bad
+//! input of every kind — each a located error with exit 1 and nothing written.
+
+mod common;
+
+use common::{fixtures, run, run_with_stdin, tree};
+use std::fs;
+
+fn two_namespaces() -> String {
+    fixtures().join("nixos/two-namespaces/eval.json").display().to_string()
+}
+
+#[test]
+fn help_on_every_subcommand() {
+    for sub in [
+        vec!["--help"],
+        vec!["build", "--help"],
+        vec!["check", "--help"],
+        vec!["resolve", "--help"],
+        vec!["graph", "--help"],
+    ] {
+        let r = run(&sub);
+        assert_eq!(r.code, 0, "{sub:?}");
+        assert!(r.stdout.contains("Usage"), "{sub:?}: {}", r.stdout);
+    }
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(run(&["build"]).code, 2);
+    assert_eq!(run(&["check", "/nonexistent/x.json"]).code, 2);
+    assert_eq!(run(&["check", &two_namespaces(), "--no-such-flag"]).code, 2);
+    assert_eq!(
+        run(&["check", &two_namespaces(), "--tools", "/nonexistent.json"]).code,
+        2
+    );
+    let r = run(&["graph", &two_namespaces(), "--format", "svg"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn bare_input_means_build_into_result() {
+    let work = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(common::bin())
+        .arg(two_namespaces())
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0));
+    let printed = String::from_utf8_lossy(&status.stdout).trim().to_string();
+    assert!(printed.ends_with("/result"), "{printed}");
+    assert!(
+        work.path()
+            .join("result/lib/systemd/system/netns-vpn.service")
+            .is_file()
+    );
+}
+
+#[test]
+fn stdin_input_and_check() {
+    let text = fs::read(two_namespaces()).unwrap();
+    let r = run_with_stdin(&["resolve", "-"], Some(&text));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["lab"]["nftables"], "table inet lab { }");
+    let r = run_with_stdin(&["check", "-"], Some(&text));
+    assert_eq!(r.code, 0);
+    // Warnings (vm.swappiness inherited) are fine until denied.
+    assert!(r.stderr.contains("netns::inherited-host-sysctl"), "{}", r.stderr);
+    let r = run_with_stdin(&["check", "-", "--deny-warnings"], Some(&text));
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn deny_warnings_writes_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let r = run(&[
+        "build",
+        &two_namespaces(),
+        "--out",
+        out.to_str().unwrap(),
+        "--deny-warnings",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(!out.exists());
+}
+
+#[test]
+fn graph_formats() {
+    let r = run(&["graph", &two_namespaces(), "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let order: Vec<&str> = v["start_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    let pos = |u: &str| {
+        order
+            .iter()
+            .position(|x| *x == u)
+            .unwrap_or_else(|| panic!("{u} not in {order:?}"))
+    };
+    assert!(pos("netns-vpn.service") < pos("network.target"));
+    assert!(pos("foo.service") < pos("netns-vpn.service"));
+    let r = run(&["graph", &two_namespaces()]);
+    assert!(
+        r.stdout.starts_with("//") || r.stdout.starts_with("digraph"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Every bad input: exit 1, a located `netns::` diagnostic, nothing written, and an existing
+/// output folder left as it was.
+#[test]
+fn bad_inputs_are_located_errors() {
+    let ns = |body: &str| format!(r#"{{"services":{{"netns":{{"namespaces":{body}}}}}}}"#);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("malformed", b"{\"services\": {".to_vec(), "netns::json-syntax"),
+        ("empty", Vec::new(), "netns::json-syntax"),
+        ("only whitespace", b"  \n".to_vec(), "netns::json-syntax"),
+        ("invalid utf-8", b"{\"a\": \"\xff\"}".to_vec(), "netns::invalid-utf8"),
+        (
+            "sysctl a list",
+            ns(r#"{"a":{"sysctl":[1]}}"#).into_bytes(),
+            "netns::type-mismatch",
+        ),
+        (
+            "sysctl value a set",
+            ns(r#"{"a":{"sysctl":{"net.x":{"b":1}}}}"#).into_bytes(),
+            "netns::type-mismatch",
+        ),
+        (
+            "nftables an int",
+            ns(r#"{"a":{"nftables":1}}"#).into_bytes(),
+            "netns::type-mismatch",
+        ),
+        (
+            "after a string",
+            ns(r#"{"a":{"service":{"after":"x.service"}}}"#).into_bytes(),
+            "netns::type-mismatch",
+        ),
+        (
+            "after not a unit",
+            ns(r#"{"a":{"service":{"after":["x"]}}}"#).into_bytes(),
+            "netns::type-mismatch",
+        ),
+        (
+            "unknown option",
+            ns(r#"{"a":{"sysctls":{}}}"#).into_bytes(),
+            "did you mean `sysctl`",
+        ),
+        (
+            "unknown service option",
+            ns(r#"{"a":{"service":{"wantedby":[]}}}"#).into_bytes(),
+            "did you mean `wantedBy`",
+        ),
+        (
+            "slash",
+            ns(r#"{"a/b":{}}"#).into_bytes(),
+            "netns::invalid-namespace-name",
+        ),
+        (
+            "dotdot",
+            ns(r#"{"..":{}}"#).into_bytes(),
+            "netns::invalid-namespace-name",
+        ),
+        ("dot", ns(r#"{".":{}}"#).into_bytes(), "netns::invalid-namespace-name"),
+        (
+            "newline",
+            ns(r#"{"a\nb":{}}"#).into_bytes(),
+            "netns::invalid-namespace-name",
+        ),
+        (
+            "long",
+            ns(&format!(r#"{{"{}":{{}}}}"#, "x".repeat(256))).into_bytes(),
+            "netns::invalid-namespace-name",
+        ),
+        (
+            "collision",
+            ns(r#"{"a b":{},"a;b":{}}"#).into_bytes(),
+            "netns::unit-name-collision",
+        ),
+        ("namespaces a list", ns("[]").into_bytes(), "netns::type-mismatch"),
+        (
+            "mkIf not bool",
+            ns(r#"{"a":{"_type":"if","condition":1,"content":{}}}"#).into_bytes(),
+            "netns::invalid-property",
+        ),
+        (
+            "mkMerge not list",
+            ns(r#"{"_type":"merge","contents":{}}"#).into_bytes(),
+            "netns::invalid-property",
+        ),
+        (
+            "partial",
+            br#"{"namespaces":{"a":{}}}"#.to_vec(),
+            "netns::partial-config",
+        ),
+        ("deep", "[".repeat(100_000).into_bytes(), "netns::limit-exceeded"),
+        (
+            "huge",
+            {
+                let mut v = b"{\"pad\": \"".to_vec();
+                v.extend(std::iter::repeat_n(b'x', 50 * 1024 * 1024));
+                v.extend(b"\"}");
+                v
+            },
+            "netns::limit-exceeded",
+        ),
+    ];
+    let work = tempfile::tempdir().unwrap();
+    for (what, input, expected) in cases {
+        let file = work.path().join("input.json");
+        fs::write(&file, &input).unwrap();
+        let out = work.path().join("out");
+        let r = run(&["build", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(r.code, 1, "{what}: exit code; stderr:\n{}", r.stderr);
+        assert!(
+            r.stderr.contains(expected),
+            "{what}: expected {expected:?} in:\n{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("input.json:"),
+            "{what}: the error is not located:\n{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "{what}: panic:\n{}", r.stderr);
+        assert!(!out.exists(), "{what}: output written");
+        // stdin too.
+        let r = run_with_stdin(&["check", "-"], Some(&input));
+        assert_eq!(r.code, 1, "{what} on stdin: {}", r.stderr);
+    }
+}
+
+#[test]
+fn failed_build_leaves_existing_output_alone() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let r = run(&["build", &two_namespaces(), "--out", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let before = tree(&out);
+    let bad = work.path().join("bad.json");
+    fs::write(&bad, r#"{"services":{"netns":{"namespaces":{"a/b":{}}}}}"#).unwrap();
+    assert_eq!(
+        run(&["build", bad.to_str().unwrap(), "--out", out.to_str().unwrap()]).code,
+        1
+    );
+    assert_eq!(tree(&out), before);
+    // A folder that is not ours is never replaced.
+    let mine = work.path().join("mine");
+    fs::create_dir_all(&mine).unwrap();
+    fs::write(mine.join("notes.txt"), "mine").unwrap();
+    let r = run(&["build", &two_namespaces(), "--out", mine.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(fs::read_to_string(mine.join("notes.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn output_is_deterministic_whatever_the_key_order() {
+    let a = r#"{"boot":{"kernel":{"sysctl":{"net.ipv4.ip_forward":1}}},"services":{"netns":{"namespaces":{"x":{"service":{"after":["a.service"],"wants":["a.service"]}},"y":{}}}}}"#;
+    let b = r#"{"services":{"netns":{"namespaces":{"y":{},"x":{"service":{"wants":["a.service"],"after":["a.service"]}}}}},"boot":{"kernel":{"sysctl":{"net.ipv4.ip_forward":1}}}}"#;
+    let work = tempfile::tempdir().unwrap();
+    let mut trees = Vec::new();
+    for (i, text) in [a, b, a].iter().enumerate() {
+        let file = work.path().join(format!("{i}.json"));
+        fs::write(&file, text).unwrap();
+        let out = work.path().join(format!("out{i}"));
+        let r = run(&[
+            "build",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--prefix",
+            "/netns",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        trees.push(tree(&out));
+    }
+    assert_eq!(trees[0], trees[1]);
+    assert_eq!(trees[0], trees[2]);
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this).
+# On a fresh Debian machine it first installs what the tests need (as root, when missing):
+# nix-bin (real Nix, the oracle of the differential tests), nftables, iproute2, procps and
+# systemd (systemd-analyze).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v nix-instantiate >/dev/null || need+=(nix-bin)
+command -v nft >/dev/null || need+=(nftables)
+command -v ip >/dev/null || need+=(iproute2)
+command -v sysctl >/dev/null || need+=(procps)
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v unshare >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing: ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "WARNING: missing ${need[*]} and not root on Debian: the tests that need them say SKIPPED"
+  fi
+fi
+
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked
