@@ -265,6 +265,22 @@ fn absolute(path: &Path) -> Result<PathBuf, String> {
     Ok(out)
 }
 
+/// Tools and modules: what every subcommand reads first.
+fn read_everything(args: &CommonArgs, sources: &mut SourceMap) -> Result<(ToolsChoice, Vec<Node>), i32> {
+    let tools = tools_choice(args, sources)?;
+    let modules = load(args, sources)?;
+    Ok((tools, modules))
+}
+
+/// Print only the errors; exit code 1 if there are any.
+fn report_errors(diags: &Diagnostics, sources: &SourceMap, format: MessageFormat) -> Result<(), i32> {
+    let errors = Diagnostics {
+        items: diags.errors().cloned().collect(),
+    };
+    report(&errors, sources, format);
+    if errors.has_errors() { Err(EXIT_CONFIG) } else { Ok(()) }
+}
+
 fn run_build(a: &BuildArgs, sources: &mut SourceMap) -> i32 {
     let out = match absolute(a.out.as_deref().unwrap_or(Path::new("result"))) {
         Ok(p) => p,
@@ -276,12 +292,8 @@ fn run_build(a: &BuildArgs, sources: &mut SourceMap) -> i32 {
             "the output path {prefix:?} must be absolute and free of spaces, quotes, `%`, `$` and `\\` (units name scripts by it)"
         ));
     }
-    let tools = match tools_choice(&a.common, sources) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let modules = match load(&a.common, sources) {
-        Ok(m) => m,
+    let (tools, modules) = match read_everything(&a.common, sources) {
+        Ok(r) => r,
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
@@ -299,12 +311,8 @@ fn run_build(a: &BuildArgs, sources: &mut SourceMap) -> i32 {
 }
 
 fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
-    let tools = match tools_choice(&a.common, sources) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let modules = match load(&a.common, sources) {
-        Ok(m) => m,
+    let (tools, modules) = match read_everything(&a.common, sources) {
+        Ok(r) => r,
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
@@ -315,25 +323,16 @@ fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
 }
 
 fn run_resolve(a: &CommonArgs, sources: &mut SourceMap) -> i32 {
-    let modules = match load(a, sources) {
-        Ok(m) => m,
+    let (tools, modules) = match read_everything(a, sources) {
+        Ok(r) => r,
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
     let config = resolve(&modules, &mut diags);
     // NixOS rejects conflicts inside the generated services too: merge them to find out.
-    crate::model::build::build_model(
-        &config,
-        Tools::default(),
-        "/nix/store/netns-compile-resolve",
-        &mut diags,
-    );
-    let errors = Diagnostics {
-        items: diags.errors().cloned().collect(),
-    };
-    report(&errors, sources, a.message_format);
-    if errors.has_errors() {
-        return EXIT_CONFIG;
+    crate::build_model(&config, tools, "/nix/store/netns-compile-resolve", &mut diags);
+    if let Err(code) = report_errors(&diags, sources, a.message_format) {
+        return code;
     }
     let text = serde_json::to_string_pretty(&crate::module::config::resolved_json(&config)).unwrap_or_default();
     println!("{text}");
@@ -341,34 +340,18 @@ fn run_resolve(a: &CommonArgs, sources: &mut SourceMap) -> i32 {
 }
 
 fn run_graph(a: &GraphArgs, sources: &mut SourceMap) -> i32 {
-    let tools = match tools_choice(&a.common, sources) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let modules = match load(&a.common, sources) {
-        Ok(m) => m,
+    let (tools, modules) = match read_everything(&a.common, sources) {
+        Ok(r) => r,
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
     let config = resolve(&modules, &mut diags);
-    let tools = match tools {
-        ToolsChoice::Given(t) => t,
-        ToolsChoice::FromInput => config
-            .tools
-            .as_ref()
-            .and_then(|t| Tools::from_node(t).ok())
-            .unwrap_or_default(),
-    };
-    let model = crate::model::build::build_model(&config, tools, "/nix/store/netns-compile-graph", &mut diags);
-    let graph = crate::check::ordering::build_unit_graph(&model);
+    let model = crate::build_model(&config, tools, "/nix/store/netns-compile-graph", &mut diags);
     // The graph is printed even with cycles: that is when one wants to see it.
-    let errors = Diagnostics {
-        items: diags.errors().cloned().collect(),
-    };
-    report(&errors, sources, a.common.message_format);
-    if errors.has_errors() {
-        return EXIT_CONFIG;
+    if let Err(code) = report_errors(&diags, sources, a.common.message_format) {
+        return code;
     }
+    let graph = crate::check::ordering::build_unit_graph(&model);
     match a.format {
         GraphFormat::Dot => print!("{}", graph.to_dot()),
         GraphFormat::Json => println!("{}", serde_json::to_string_pretty(&graph.to_json()).unwrap_or_default()),

@@ -48,10 +48,8 @@ pub fn resolve(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConfig {
     resolve_config(modules, diags)
 }
 
-/// The whole pure pipeline: resolve, model, check, graph, emit. `prefix` is the absolute
-/// path the output tree will have. Returns `None` when there are errors (in `diags`).
-pub fn compile(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Compiled> {
-    let config = resolve_config(modules, diags);
+/// Resolve the tools and build the typed model of a resolved config.
+pub fn build_model(config: &ResolvedConfig, tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Model {
     let tools = match tools {
         ToolsChoice::Given(t) => t,
         ToolsChoice::FromInput => match config.tools.as_ref().map(Tools::from_node) {
@@ -63,7 +61,14 @@ pub fn compile(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut D
             }
         },
     };
-    let model = model::build::build_model(&config, tools, prefix, diags);
+    model::build::build_model(config, tools, prefix, diags)
+}
+
+/// The whole pure pipeline: resolve, model, check, graph, emit. `prefix` is the absolute
+/// path the output tree will have. Returns `None` when there are errors (in `diags`).
+pub fn compile(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Compiled> {
+    let config = resolve_config(modules, diags);
+    let model = build_model(&config, tools, prefix, diags);
     check::check_model(&model, diags);
     let graph = check::ordering::build_unit_graph(&model);
     check::ordering::check_ordering(&model, &graph, diags);

@@ -2,35 +2,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::graph::{Cycle, DepOption, OrderingStep, Relation, UnitDecl, UnitGraph, UnitRole, build_graph};
-use crate::model::{DepKind, JoiningService, Model};
-use crate::source::Span;
-
-fn dep_option(kind: DepKind) -> DepOption {
-    match kind {
-        DepKind::After => DepOption::After,
-        DepKind::Before => DepOption::Before,
-        DepKind::Requires => DepOption::Requires,
-        DepKind::Wants => DepOption::Wants,
-        DepKind::BindsTo => DepOption::BindsTo,
-        DepKind::PartOf => DepOption::PartOf,
-        DepKind::Requisite => DepOption::Requisite,
-        DepKind::Upholds => DepOption::Upholds,
-        DepKind::Conflicts => DepOption::Conflicts,
-        DepKind::JoinsNamespaceOf => DepOption::JoinsNamespaceOf,
-        DepKind::WantedBy => DepOption::WantedBy,
-        DepKind::RequiredBy => DepOption::RequiredBy,
-    }
-}
-
-fn relations(list: &[(DepKind, String, Span)]) -> Vec<Relation> {
-    list.iter()
-        .map(|(kind, target, span)| Relation {
-            option: dep_option(*kind),
-            target: target.clone(),
-            span: *span,
-        })
-        .collect()
-}
+use crate::model::{JoiningService, Model};
 
 /// The graph of SPEC §5 for a model.
 pub fn build_unit_graph(model: &Model) -> UnitGraph {
@@ -40,13 +12,13 @@ pub fn build_unit_graph(model: &Model) -> UnitGraph {
         .map(|ns| UnitDecl {
             name: ns.unit_name.clone(),
             role: UnitRole::Namespace,
-            relations: relations(&ns.unit.relations),
+            relations: ns.unit.relations.clone(),
         })
         .collect();
     let service_decl = |svc: &JoiningService, role| UnitDecl {
         name: svc.unit_name.clone(),
         role,
-        relations: relations(&svc.relations),
+        relations: svc.relations.clone(),
     };
     for svc in &model.joining {
         let mut decl = service_decl(svc, UnitRole::Joining);
@@ -78,8 +50,8 @@ pub fn check_ordering(model: &Model, graph: &UnitGraph, diags: &mut Diagnostics)
         if cycles.iter().any(|c| c.units.contains(&ns.unit_name)) {
             continue;
         }
-        for (kind, target, span) in &ns.unit.relations {
-            if *kind != DepKind::After || span.is_builtin() {
+        for Relation { option, target, span } in &ns.unit.relations {
+            if *option != DepOption::After || span.is_builtin() {
                 continue;
             }
             if let Some(path) = graph.is_ordered_after(target, "network.target") {

@@ -2,11 +2,10 @@
 
 use super::escape::{namespace_unit_name, nix_to_string};
 use super::service::{ServiceContext, build_service_unit};
-use super::{DepKind, JoiningService, Model, Namespace, SysctlEntry, Tools};
+use super::{JoiningService, Model, Namespace, SysctlEntry, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::{ResolvedConfig, ResolvedNamespace, ResolvedService};
 use crate::module::node::{Kind, Node};
-use crate::module::schema::UNIT_LIST_OPTIONS;
 
 /// Longest namespace name iproute2 accepts (`NAME_MAX`).
 pub const MAX_NAME_BYTES: usize = 255;
@@ -149,17 +148,7 @@ fn services(services: &[ResolvedService]) -> (Vec<JoiningService>, Vec<JoiningSe
     let mut others = Vec::new();
     for svc in services {
         let Some(a) = svc.value.attrs() else { continue };
-        let mut relations = Vec::new();
-        for (option, _) in UNIT_LIST_OPTIONS.iter().chain(&[("wantedBy", ""), ("requiredBy", "")]) {
-            let Some(kind) = DepKind::from_option(option) else {
-                continue;
-            };
-            for item in a.get(option).and_then(Node::as_list).unwrap_or(&[]) {
-                if let Some(name) = item.as_str() {
-                    relations.push((kind, name.to_string(), item.span));
-                }
-            }
-        }
+        let relations = super::relations_of(a);
         let netns = a.get("netns").filter(|n| !matches!(n.kind, Kind::Null));
         let entry = JoiningService {
             unit_name: format!("{}.service", svc.name),

@@ -2,6 +2,9 @@
 
 pub mod tools;
 
+use crate::graph::{DepOption, Relation};
+use crate::module::node::{Attrs, Node};
+use crate::module::schema::UNIT_LIST_OPTIONS;
 use crate::source::Span;
 pub use tools::Tools;
 
@@ -47,7 +50,7 @@ pub struct ServiceUnit {
     /// Scripts of this unit (file name, content), in the libexec folder of the unit.
     pub scripts: Vec<Script>,
     /// Dependencies for the graph, with where each was written.
-    pub relations: Vec<(DepKind, String, Span)>,
+    pub relations: Vec<Relation>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,40 +59,45 @@ pub struct Script {
     pub content: String,
 }
 
-/// Unit relations the graph reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum DepKind {
-    After,
-    Before,
-    Requires,
-    Wants,
-    BindsTo,
-    PartOf,
-    Requisite,
-    Upholds,
-    Conflicts,
-    JoinsNamespaceOf,
-    WantedBy,
-    RequiredBy,
+/// The dependency lists of a merged service (`after`, `wantedBy`, …) as graph relations,
+/// each item with the span of its definition.
+pub fn relations_of(service: &Attrs) -> Vec<Relation> {
+    let mut out = Vec::new();
+    for option in UNIT_LIST_OPTIONS
+        .iter()
+        .map(|(o, _)| *o)
+        .chain(["wantedBy", "requiredBy"])
+    {
+        let Some(dep) = dep_option(option) else { continue };
+        for item in service.get(option).and_then(Node::as_list).unwrap_or(&[]) {
+            if let Some(name) = item.as_str() {
+                out.push(Relation {
+                    option: dep,
+                    target: name.to_string(),
+                    span: item.span,
+                });
+            }
+        }
+    }
+    out
 }
 
-impl DepKind {
-    pub fn from_option(option: &str) -> Option<DepKind> {
-        Some(match option {
-            "after" => DepKind::After,
-            "before" => DepKind::Before,
-            "requires" => DepKind::Requires,
-            "wants" => DepKind::Wants,
-            "bindsTo" => DepKind::BindsTo,
-            "partOf" => DepKind::PartOf,
-            "requisite" => DepKind::Requisite,
-            "upholds" => DepKind::Upholds,
-            "conflicts" => DepKind::Conflicts,
-            "wantedBy" => DepKind::WantedBy,
-            "requiredBy" => DepKind::RequiredBy,
-            _ => return None,
-        })
-    }
+/// The unit-file directive of a NixOS dependency option.
+fn dep_option(option: &str) -> Option<DepOption> {
+    Some(match option {
+        "after" => DepOption::After,
+        "before" => DepOption::Before,
+        "requires" => DepOption::Requires,
+        "wants" => DepOption::Wants,
+        "bindsTo" => DepOption::BindsTo,
+        "partOf" => DepOption::PartOf,
+        "requisite" => DepOption::Requisite,
+        "upholds" => DepOption::Upholds,
+        "conflicts" => DepOption::Conflicts,
+        "wantedBy" => DepOption::WantedBy,
+        "requiredBy" => DepOption::RequiredBy,
+        _ => return None,
+    })
 }
 
 /// A service that runs inside a namespace (`systemd.services.<svc>.netns`).
@@ -100,7 +108,7 @@ pub struct JoiningService {
     pub name_span: Span,
     pub namespace: String,
     pub namespace_span: Span,
-    pub relations: Vec<(DepKind, String, Span)>,
+    pub relations: Vec<Relation>,
 }
 
 /// Everything the emitter needs.

@@ -8,7 +8,7 @@
 //! `network.target` and a `script` comes first among the `ExecStart=` lines.
 
 use super::escape::{escape_shell_arg, job_script_name, json_string, nix_to_string, to_option};
-use super::{DepKind, Script, ServiceUnit, Tools};
+use super::{Script, ServiceUnit, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::ResolvedNamespace;
 use crate::module::node::{Attrs, Entry, Kind, Node};
@@ -336,7 +336,7 @@ pub fn build_service_unit(
     unit.required_by = strings("requiredBy");
     unit.scripts = netns_module_scripts(ns, sysctl_lines, ctx);
     unit.scripts.extend(job_scripts);
-    unit.relations = relations(m);
+    unit.relations = super::relations_of(m);
     Some(unit)
 }
 
@@ -347,22 +347,6 @@ fn user_span(user: &Node, path: &[&str]) -> Option<Span> {
         n = n.attrs()?.get(p)?;
     }
     Some(n.span)
-}
-
-/// The dependency lists for the graph, each item with the span of its definition.
-fn relations(merged: &Attrs) -> Vec<(DepKind, String, Span)> {
-    let mut out = Vec::new();
-    for (option, _) in UNIT_LIST_OPTIONS.iter().chain(&[("wantedBy", ""), ("requiredBy", "")]) {
-        let Some(kind) = DepKind::from_option(option) else {
-            continue;
-        };
-        for item in merged.get(option).and_then(Node::as_list).unwrap_or(&[]) {
-            if let Some(name) = item.as_str() {
-                out.push((kind, name.to_string(), item.span));
-            }
-        }
-    }
-    out
 }
 
 /// `attrsToSection`: keys sorted, list values one line each, values through `toOption`.
