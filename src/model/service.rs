@@ -14,7 +14,7 @@ use crate::module::config::ResolvedNamespace;
 use crate::module::node::{Attrs, Entry, Kind, Node};
 use crate::module::property::{Def, MK_AFTER};
 use crate::module::schema::{SCRIPT_OPTIONS, UNIT_LIST_OPTIONS, service_schema};
-use crate::module::types::{Loc, Ty, merge_option, merge_submodule};
+use crate::module::types::{Loc, Ty, merge_modules, merge_option};
 use crate::source::Span;
 
 /// What the netns module needs to know beyond the namespace itself.
@@ -119,8 +119,10 @@ fn netns_module_scripts(ns: &ResolvedNamespace, sysctl_lines: &str, ctx: &Servic
     scripts
 }
 
-/// systemd's service module: definitions derived from the other options.
-fn systemd_module_def(
+/// The part of systemd's service module that the service type imports (`serviceOptions`'
+/// job scripts, `serviceConfig`'s `environment.PATH`): `evalModules` merges imported modules
+/// before the definitions, so these come first.
+fn systemd_imported_def(
     unit_base: &str,
     merged: &Attrs,
     full_path: &[Node],
@@ -159,10 +161,7 @@ fn systemd_module_def(
         };
         service_config.push((key, value));
     }
-    let mut def = vec![
-        ("serviceConfig", attrs(service_config)),
-        ("unitConfig", unit_config_def(merged)),
-    ];
+    let mut def = vec![("serviceConfig", attrs(service_config))];
     if !full_path.is_empty() {
         let bin = full_path
             .iter()
@@ -255,18 +254,22 @@ pub fn build_service_unit(
     let empty = b(Kind::Attrs(Attrs::new()));
     let user = ns.get("service").unwrap_or(&empty);
     let module = netns_module_def(ns, ctx);
-    // First pass without systemd's derived definitions, to learn what they derive from.
+    // The definitions of `systemd.services.netns-<escaped>` from the netns module are
+    // `mkMerge [ own cfg.service ]`; as submodule modules they merge last-first: the user's
+    // `service` before the module's own settings.
+    // A first pass without systemd's derived definitions, to learn what they derive from.
     let mut scratch = Diagnostics::new();
-    let first = merge_submodule(&loc, &schema, &[Def::new(user), Def::new(&module)], &mut scratch)?;
+    let first = merge_modules(&loc, &schema, &[Def::new(user), Def::new(&module)], &mut scratch)?;
     // systemd's default `path` is `mkAfter [ coreutils findutils gnugrep gnused systemd ]`.
     let path_default = order(
         MK_AFTER,
         list(ctx.tools.default_path.iter().map(|p| s(p.clone())).collect()),
     );
-    let mut path_defs = vec![Def::new(&path_default)];
+    let mut path_defs = Vec::new();
     if let Some(p) = user.attrs().and_then(|a| a.get("path")) {
         path_defs.push(Def::new(p));
     }
+    path_defs.push(Def::new(&path_default));
     let full_path = merge_option(
         &loc.child("path"),
         &Ty::ListOf(Box::new(Ty::PathEntry)),
@@ -276,19 +279,18 @@ pub fn build_service_unit(
     )
     .and_then(|m| m.value.as_list().map(<[Node]>::to_vec))
     .unwrap_or_default();
-    let (mut systemd_def, job_scripts) = systemd_module_def(unit_base, first.attrs()?, &full_path, ctx);
-    if let Kind::Attrs(a) = &mut systemd_def.kind {
-        a.insert(Entry {
-            key: "path".into(),
-            key_span: Span::BUILTIN,
-            value: path_default.clone(),
-        });
-    }
+    let (imported, job_scripts) = systemd_imported_def(unit_base, first.attrs()?, &full_path, ctx);
+    // The service type's own modules (the `[Unit]` keys of the dependency options, the
+    // default `path`) are collected first and so merged last.
+    let own = attrs(vec![
+        ("unitConfig", unit_config_def(first.attrs()?)),
+        ("path", path_default),
+    ]);
     let before = diags.items.len();
-    let merged = merge_submodule(
+    let merged = merge_modules(
         &loc,
         &schema,
-        &[Def::new(&systemd_def), Def::new(user), Def::new(&module)],
+        &[Def::new(&imported), Def::new(user), Def::new(&module), Def::new(&own)],
         diags,
     )?;
     if diags.items[before..].iter().any(Diagnostic::is_error) {

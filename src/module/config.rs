@@ -54,9 +54,12 @@ pub struct ResolvedService {
 }
 
 /// The raw definitions of the option at `path` from every module.
+///
+/// `modules` are in the order they were collected (the entry file first, then its imports);
+/// `evalModules` merges them in reverse, so definitions come out last module first.
 pub fn defs_at<'a>(modules: &'a [Node], path: &[&str], diags: &mut Diagnostics) -> Vec<Def<'a>> {
     let mut level: Vec<Cow<'a, Node>> = Vec::new();
-    for m in modules {
+    for m in modules.iter().rev() {
         push_down(Cow::Borrowed(m), &mut level, diags);
     }
     let Some((last, inner)) = path.split_last() else {
@@ -183,7 +186,7 @@ fn check_partial_config(modules: &[Node], diags: &mut Diagnostics) {
                     )
                     .at(e.key_span, "`namespaces` at the top level")
                     .note("without `networking.nftables.enable`, `networking.nftables.ruleset` and `boot.kernel.sysctl` the units would silently differ from NixOS")
-                    .help("print the subset with: nix eval --json .#nixosConfigurations.HOST.config --apply 'netns-compile.lib.toCompilerJSON'"),
+                    .help("print the subset with  (README, \"Without Nix\")"),
                 );
         }
     }
@@ -215,9 +218,11 @@ fn resolve_namespaces(
     for (name, (name_span, ns_defs)) in by_name {
         let ns_loc = loc.child(name);
         let sub_ty = Ty::Attrs;
-        let Some((ns_defs, _)) = prepare_defs(&ns_loc, &sub_ty, ns_defs, None, diags) else {
+        let Some((mut ns_defs, _)) = prepare_defs(&ns_loc, &sub_ty, ns_defs, None, diags) else {
             continue; // every definition was `mkIf false`: no such namespace
         };
+        // The namespace is a submodule: its modules are merged last-first (see merge_submodule).
+        ns_defs.reverse();
         let mut entries = Vec::new();
         let inherited =
             |option: &str, ty: &Ty, default: &Node, entries: &mut Vec<super::node::Entry>, diags: &mut Diagnostics| {

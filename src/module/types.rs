@@ -396,6 +396,9 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
             if defs.len() == 1 {
                 Some(defs[0].value.as_ref().clone())
             } else {
+                // Shown in source order: the first definition, then the ones that repeat it.
+                let mut shown: Vec<&Def> = defs.iter().collect();
+                shown.sort_by_key(|d| (d.span().file, d.span().start));
                 let mut d = Diagnostic::new(
                     Code::DuplicateDefinition,
                     format!(
@@ -403,10 +406,10 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
                         loc.show()
                     ),
                 )
-                .at(defs[1].span(), format!("defined as {} here", defs[1].value))
-                .also(defs[0].span(), format!("and as {} here", defs[0].value));
-                for extra in &defs[2..] {
-                    d = d.also(extra.span(), format!("and as {} here", extra.value));
+                .at(shown[1].span(), format!("defined again as {} here", shown[1].value))
+                .also(shown[0].span(), format!("first defined as {} here", shown[0].value));
+                for extra in &shown[2..] {
+                    d = d.also(extra.span(), format!("and again as {} here", extra.value));
                 }
                 diags.push(d.help("a sysctl key takes one definition; use `lib.mkForce` to choose one"));
                 None
@@ -468,8 +471,21 @@ fn merge_attrs_of(loc: &Loc, elem: &Ty, defs: &[Def<'_>], diags: &mut Diagnostic
     Some(Node::new(defs[0].span(), Kind::Attrs(Attrs { entries: out })))
 }
 
-/// Evaluate a submodule from its definitions (each an attrset of option definitions).
+/// Evaluate a submodule from the definitions of the option it types.
+///
+/// Each definition becomes a module of a nested `evalModules`, and `evalModules` merges its
+/// modules in reverse order of collection (`mergeModules prefix (reverseList …)` in nixpkgs).
+/// So definitions that one parent module gives (the parts of an `mkMerge`) reach the
+/// submodule's options last-first, while definitions from different top-level modules,
+/// reversed once at the top, come out in their original order.
 pub fn merge_submodule(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
+    let modules: Vec<Def> = defs.iter().rev().cloned().collect();
+    merge_modules(loc, schema, &modules, diags)
+}
+
+/// Merge a submodule's options from its modules, given in the order `evalModules` merges
+/// them (see [`merge_submodule`]).
+pub fn merge_modules(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
     let mut out = Vec::new();
     for (name, ty, default) in &schema.options {
         let mut option_defs = Vec::new();

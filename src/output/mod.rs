@@ -1,14 +1,17 @@
-//! The atomic write (SPEC §4): the tree is built in a fresh folder beside the destination,
-//! synced, and swapped in with one `renameat2(RENAME_EXCHANGE)` (or a plain rename when the
-//! destination does not exist yet). At every instant the destination is either the whole old
-//! tree or the whole new one; leftovers of an interrupted run are removed by the next one.
+//! The atomic write (SPEC §4): the tree is built in a fresh folder beside the destination and
+//! swapped in with one `renameat2(RENAME_EXCHANGE)` (or a plain rename when the destination
+//! does not exist yet). At every instant the destination is either the whole old tree or the
+//! whole new one, whenever the process is killed; leftovers of an interrupted run are removed
+//! by the next one. Like `cp` and like a Nix build, it does not fsync each file: durability
+//! across a power loss is the job of whoever registers the result (Nix does).
 
 use crate::emit::{OutEntry, OutputTree};
+use std::collections::HashSet;
 use std::ffi::CString;
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 /// Marker of a folder this program wrote: only such a folder (or an empty one) is replaced.
@@ -73,28 +76,29 @@ fn remove_leftovers(parent: &Path, prefix: &str) {
 fn write_into(tree: &OutputTree, root: &Path) -> Result<(), WriteError> {
     let _ = fs::remove_dir_all(root);
     fs::create_dir_all(root).map_err(io_at(root))?;
-    let mut dirs = vec![root.to_path_buf()];
+    let mut made: HashSet<PathBuf> = HashSet::new();
     for (rel, entry) in &tree.entries {
         let path = root.join(rel);
         if let Some(dir) = path.parent()
-            && !dir.exists()
+            && !made.contains(dir)
         {
             fs::create_dir_all(dir).map_err(io_at(dir))?;
-            dirs.push(dir.to_path_buf());
+            made.insert(dir.to_path_buf());
         }
         match entry {
             OutEntry::File { content, mode } => {
-                let mut f = fs::File::create(&path).map_err(io_at(&path))?;
+                let mut f = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(*mode)
+                    .open(&path)
+                    .map_err(io_at(&path))?;
                 f.write_all(content).map_err(io_at(&path))?;
-                f.sync_all().map_err(io_at(&path))?;
-                fs::set_permissions(&path, fs::Permissions::from_mode(*mode)).map_err(io_at(&path))?;
+                // The umask may have taken bits away: set the mode exactly.
+                f.set_permissions(fs::Permissions::from_mode(*mode))
+                    .map_err(io_at(&path))?;
             }
             OutEntry::Symlink { target } => symlink(target, &path).map_err(io_at(&path))?,
-        }
-    }
-    for d in dirs.iter().rev() {
-        if let Ok(f) = fs::File::open(d) {
-            let _ = f.sync_all();
         }
     }
     Ok(())
@@ -128,11 +132,6 @@ fn swap_in(staging: &Path, dest: &Path) -> Result<(), WriteError> {
                 source: io::Error::last_os_error(),
             });
         }
-    }
-    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty())
-        && let Ok(f) = fs::File::open(parent)
-    {
-        let _ = f.sync_all();
     }
     Ok(())
 }
