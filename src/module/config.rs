@@ -186,7 +186,12 @@ fn check_partial_config(modules: &[Node], diags: &mut Diagnostics) {
                     )
                     .at(e.key_span, "`namespaces` at the top level")
                     .note("without `networking.nftables.enable`, `networking.nftables.ruleset` and `boot.kernel.sysctl` the units would silently differ from NixOS")
-                    .help("print the subset with  (README, \"Without Nix\")"),
+                    .help(
+                        "print the subset the compiler reads with: nix eval --json \
+                         .#nixosConfigurations.HOST.config --impure --apply \
+                         \"(builtins.getFlake (toString ./.)).inputs.netns-compile.lib.toCompilerJSON\" \
+                         (README, \"Without Nix\")",
+                    ),
                 );
         }
     }
