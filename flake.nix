@@ -1,5 +1,5 @@
 {
-  description = "netns-compile: NixOS services.netns configurations compiled to checked systemd units";
+  description = "netns-compile: NixOS services.netns compiled to checked systemd units";
 
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
 
@@ -20,10 +20,16 @@
       packageFor = pkgs: self.packages.${pkgs.stdenv.hostPlatform.system}.default;
     in
     {
-      packages = forAllSystems (pkgs: rec {
-        netns-compile = pkgs.callPackage ./nix/package.nix { };
-        default = netns-compile;
-      });
+      packages = forAllSystems (
+        pkgs:
+        let
+          netns-compile = pkgs.callPackage ./nix/package.nix { };
+        in
+        {
+          inherit netns-compile;
+          default = netns-compile;
+        }
+      );
 
       overlays.default = final: _prev: {
         netns-compile = final.callPackage ./nix/package.nix { };
@@ -72,26 +78,28 @@
 
           # `netns-compile check` on every golden case, through both input routes: accepted
           # cases pass (warnings allowed), rejected ones (error.txt, spec-error.txt) fail.
-          fixtures = pkgs.runCommand "netns-compile-fixtures" { nativeBuildInputs = [ package ]; } ''
-            status=0
-            for dir in ${./fixtures/nixos}/*/; do
-              case=$(basename "$dir")
-              want=0
-              if [ -e "$dir/error.txt" ] || [ -e "$dir/spec-error.txt" ]; then want=1; fi
-              for input in "$dir/config.nix" "$dir/eval.json"; do
-                [ -e "$input" ] || continue
-                rc=0
-                netns-compile check "$input" >/dev/null 2>&1 || rc=$?
-                if [ "$rc" != "$want" ]; then
-                  echo "FAIL $case/$(basename "$input"): netns-compile check exited $rc, expected $want" >&2
-                  netns-compile check "$input" >&2 || true
-                  status=1
-                fi
-              done
-            done
-            if [ "$status" != 0 ]; then exit 1; fi
-            touch "$out"
-          '';
+          fixtures =
+            pkgs.runCommand "netns-compile-fixtures" { nativeBuildInputs = [ package ]; }
+              ''
+                status=0
+                for dir in ${./fixtures/nixos}/*/; do
+                  name=$(basename "$dir")
+                  want=0
+                  if [ -e "$dir/error.txt" ] || [ -e "$dir/spec-error.txt" ]; then want=1; fi
+                  for input in "$dir/config.nix" "$dir/eval.json"; do
+                    [ -e "$input" ] || continue
+                    rc=0
+                    netns-compile check "$input" >/dev/null 2>&1 || rc=$?
+                    if [ "$rc" != "$want" ]; then
+                      echo "FAIL $name/$(basename "$input"): netns-compile check exited $rc, expected $want" >&2
+                      netns-compile check "$input" >&2 || true
+                      status=1
+                    fi
+                  done
+                done
+                if [ "$status" != 0 ]; then exit 1; fi
+                touch "$out"
+              '';
 
           module-units = self.lib.compile { inherit (example) config; };
 

@@ -79,14 +79,18 @@ let
     else
       [ def ];
 
-  isModuleForm = value: isFunction value || isPath value || (isAttrs value && any (k: value ? ${k}) moduleKeys);
+  isModuleForm =
+    value: isFunction value || isPath value || (isAttrs value && any (k: value ? ${k}) moduleKeys);
 
   isNixosConfig = config: isAttrs config && config ? system.build;
 in
 rec {
   # Escape a namespace name into its unit name as the NixOS services.netns module does (SPEC §3.2).
   escapeUnitName =
-    name: lib.concatMapStrings (s: if lib.isList s then "-" else s) (builtins.split "[^a-zA-Z0-9_.\\-]+" name);
+    name:
+    lib.concatMapStrings (s: if lib.isList s then "-" else s) (
+      builtins.split "[^a-zA-Z0-9_.\\-]+" name
+    );
 
   # `true` when the value of an option inside a namespace comes from definitions, `false` when it
   # is the option's default alone. A definition at the default's own priority (mkOptionDefault)
@@ -145,14 +149,21 @@ rec {
           name: namespace:
           if any isModuleForm (markedValues namespace) then
             throw ''
-              netns-compile: services.netns.namespaces.${name} is written in module form (a function, a path, or an attrset with imports/options/config).
-              This nixpkgs does not expose the evaluation of each namespace (option `valueMeta`, nixpkgs 25.11 and later), so only plain attribute sets can be handed to the compiler.
-              Write the namespace as an attribute set of its options (nftables, sysctl, service), or update nixpkgs.''
+              netns-compile: services.netns.namespaces.${name} is written in module form
+              (a function, a path, or an attrset with imports/options/config).
+              This nixpkgs does not expose the evaluation of each namespace (option `valueMeta`,
+              nixpkgs 25.11 and later), so only plain attribute sets can reach the compiler.
+              Write the namespace as an attribute set of its options (nftables, sysctl, service),
+              or update nixpkgs.''
           else
             namespace
         ) def;
     in
-    mkMerge (map (def: if isAttrs def && def._type or null == null then checkNamespaces def else def) namespacesOption.definitions);
+    mkMerge (
+      map (
+        def: if isAttrs def && def._type or null == null then checkNamespaces def else def
+      ) namespacesOption.definitions
+    );
 
   # The services that join a namespace or order themselves against other units: the compiler
   # reads them for the drop-ins and for the unit graph (cycles, SPEC §5). Empty lists and unset
@@ -161,7 +172,10 @@ rec {
     services:
     filterAttrs (_: s: s != { }) (
       mapAttrs (
-        _: svc: filterAttrs (_: v: v != null && v != [ ]) (intersectAttrs (lib.genAttrs joiningOptionNames (_: null)) svc)
+        _: svc:
+        filterAttrs (_: v: v != null && v != [ ]) (
+          intersectAttrs (lib.genAttrs joiningOptionNames (_: null)) svc
+        )
       ) services
     );
 
@@ -258,8 +272,10 @@ rec {
     '';
 
   notANixosConfigWithModule = ''
-    netns-compile: this NixOS configuration does not import netns-compile's module (nixosModules.default).
-    The module records which namespace options are set by definitions and which take their defaults; a resolved configuration no longer shows it, and the compiler's checks need it.'';
+    netns-compile: this NixOS configuration does not import netns-compile's module
+    (nixosModules.default). The module records which namespace options are set by definitions
+    and which take their defaults: a resolved configuration no longer shows it, and the
+    compiler's checks need it.'';
 
   toCompilerJSON =
     config: config.system.build.netns-compile.input or (throw notANixosConfigWithModule);
@@ -294,12 +310,16 @@ rec {
   requirePkgs =
     fn: pkgs:
     if pkgs == null then
-      throw "netns-compile: lib.${fn} needs `pkgs` (e.g. nixpkgs.legacyPackages.x86_64-linux) when `config` is not a NixOS configuration."
+      throw "netns-compile: lib.${fn} needs `pkgs` (e.g. nixpkgs.legacyPackages.x86_64-linux) when `config` is not a NixOS configuration"
     else
       pkgs;
 
   # A plain config attrset without `tools` gets those of `pkgs`, so that the units it compiles
   # to run on the system built from the same `pkgs`.
   withTools =
-    pkgs: config: if isAttrs config && !(config ? tools) then config // { tools = toolsFor { inherit pkgs; }; } else config;
+    pkgs: config:
+    if isAttrs config && !(config ? tools) then
+      config // { tools = toolsFor { inherit pkgs; }; }
+    else
+      config;
 }

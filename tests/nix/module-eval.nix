@@ -151,6 +151,8 @@ let
         services = mkOption {
           type = types.attrsOf (
             types.submodule {
+              # The other service options (description, serviceConfig, …) are not read.
+              freeformType = types.attrsOf types.anything;
               options = lib.genAttrs [
                 "after"
                 "before"
