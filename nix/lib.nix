@@ -252,6 +252,9 @@ rec {
       {
         nativeBuildInputs = [ package ];
         inherit passthru;
+        # Milliseconds of work, as NixOS's own unit files: not worth a remote builder or cache.
+        preferLocalBuild = true;
+        allowSubstitutes = false;
       }
       ''
         netns-compile build ${inputFile} --out "$out"
@@ -266,10 +269,16 @@ rec {
       package ? packageFor pkgs,
       denyWarnings ? true,
     }:
-    pkgs.runCommand "netns-compile-check" { nativeBuildInputs = [ package ]; } ''
-      netns-compile check ${inputFile}${optionalString denyWarnings " --deny-warnings"}
-      touch "$out"
-    '';
+    pkgs.runCommand "netns-compile-check"
+      {
+        nativeBuildInputs = [ package ];
+        preferLocalBuild = true;
+        allowSubstitutes = false;
+      }
+      ''
+        netns-compile check ${inputFile}${optionalString denyWarnings " --deny-warnings"}
+        touch "$out"
+      '';
 
   notANixosConfigWithModule = ''
     netns-compile: this NixOS configuration does not import netns-compile's module

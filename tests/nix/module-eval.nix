@@ -211,9 +211,6 @@ in
     services.netns.namespaces = netnsLib.namespacesFromDefinitions options.services.netns.namespaces;
   };
 
-  # Whether this lib exposes `valueMeta` (else `input` took the definitions route too).
-  hasValueMeta = options.services.netns.namespaces ? valueMeta.attrs;
-
   # The unit tree built from it, and what the module installs and enables.
   units = compiled;
   inherit (compiled) inputFile check;
