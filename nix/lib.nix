@@ -1,0 +1,334 @@
+# The Nix side of netns-compile, shared by the NixOS module (nix/module.nix) and the flake's
+# `lib`: what a configuration hands to the compiler, and the derivations that run it.
+#
+# Public (re-exported by flake.nix as `lib.*`):
+#   toCompilerJSON config            the subset of an evaluated NixOS config the compiler reads
+#   compile { config; pkgs ? … }     derivation: the unit tree of `netns-compile build`
+#   check { config; pkgs ? … }       derivation: fails with the diagnostics of
+#                                     `netns-compile check --deny-warnings`
+# `config` is an evaluated NixOS configuration (`nixosConfigurations.HOST.config`), or, with
+# `pkgs`, a path to a `.nix`/`.json` config file or a plain config attrset (SPEC §2.1).
+{ lib }:
+let
+  inherit (lib)
+    any
+    concatMap
+    filterAttrs
+    hasSuffix
+    intersectAttrs
+    isAttrs
+    isFunction
+    isPath
+    isString
+    length
+    listToAttrs
+    mapAttrs
+    mkMerge
+    nameValuePair
+    optional
+    optionalString
+    ;
+
+  # Priority of an option's own `default` (what `mkOptionDefault` gives).
+  optionDefaultPriority = (lib.mkOptionDefault null).priority;
+
+  namespaceOptionNames = [
+    "nftables"
+    "sysctl"
+    "service"
+  ];
+
+  # The `systemd.services.<svc>` options the compiler reads (SPEC §2.1): the namespace a service
+  # joins and the edges of the unit graph.
+  joiningOptionNames = [
+    "netns"
+    "after"
+    "before"
+    "requires"
+    "wants"
+    "bindsTo"
+    "partOf"
+    "wantedBy"
+    "requiredBy"
+  ];
+
+  # Keys of a module written in module form rather than as a plain attrset of option values.
+  moduleKeys = [
+    "imports"
+    "options"
+    "config"
+    "_file"
+    "key"
+    "_module"
+    "disabledModules"
+  ];
+
+  # The values a definition stands for once its property markers (mkIf, mkMerge, mkOverride,
+  # mkOrder) are peeled off, whatever their conditions: enough to see what kind of value it is.
+  markedValues =
+    def:
+    let
+      type = def._type or null;
+    in
+    if !isAttrs def || type == null then
+      [ def ]
+    else if type == "merge" then
+      concatMap markedValues def.contents
+    else if type == "if" || type == "override" || type == "order" then
+      markedValues def.content
+    else
+      [ def ];
+
+  isModuleForm =
+    value: isFunction value || isPath value || (isAttrs value && any (k: value ? ${k}) moduleKeys);
+
+  isNixosConfig = config: isAttrs config && config ? system.build;
+in
+rec {
+  # Escape a namespace name into its unit name as the NixOS services.netns module does (SPEC §3.2).
+  escapeUnitName =
+    name:
+    lib.concatMapStrings (s: if lib.isList s then "-" else s) (
+      builtins.split "[^a-zA-Z0-9_.\\-]+" name
+    );
+
+  # `true` when the value of an option inside a namespace comes from definitions, `false` when it
+  # is the option's default alone. A definition at the default's own priority (mkOptionDefault)
+  # merges with the default, so more than one definition at that priority counts as set too.
+  isSetByDefinition = opt: opt.highestPrio < optionDefaultPriority || length opt.definitions > 1;
+
+  # How the namespaces reach the compiler. This is the one choice that decides whether the
+  # compiler sees what NixOS sees, so it is made with care:
+  #
+  # * Resolved values alone (`config.services.netns.namespaces`) lose one fact the compiler
+  #   needs: whether a namespace's `sysctl`/`nftables` is its own or the default inherited from
+  #   `boot.kernel.sysctl`/`networking.nftables.ruleset`. The checks of SPEC §3.6 depend on it
+  #   (a `vm.*` key a namespace sets itself is an error, an inherited one a warning).
+  # * The raw definitions of `services.netns.namespaces` keep that fact, but a namespace may be
+  #   written as a submodule function or with `imports`, which JSON cannot carry, and the
+  #   compiler would then redo in Rust a merge that NixOS has already done.
+  # * So, where nixpkgs exposes each namespace's own option evaluation (`valueMeta`, nixpkgs
+  #   25.11 and later), we hand over, per namespace, exactly the options that are set by
+  #   definitions, at the value NixOS merged for them, and leave out those left to their
+  #   default. One plain definition of a merged value merges back to the same value, and an
+  #   absent option takes the same default in the compiler, so `netns-compile resolve` gives
+  #   NixOS's own `services.netns.namespaces`, and the own/inherited distinction survives.
+  #   Errors NixOS raises while merging (conflicting definitions) surface during evaluation,
+  #   with NixOS's file names, exactly as without netns-compile.
+  # * Older nixpkgs has no `valueMeta`: there we hand over the definitions of
+  #   `services.netns.namespaces` as one `mkMerge`, which the compiler merges by the same rules
+  #   (property markers and all, SPEC §2.2). A namespace written in module form cannot be
+  #   carried that way and is rejected with an explanation.
+  namespacesInput =
+    namespacesOption:
+    if namespacesOption ? valueMeta.attrs then
+      namespacesFromValueMeta namespacesOption
+    else
+      namespacesFromDefinitions namespacesOption;
+
+  namespacesFromValueMeta =
+    namespacesOption:
+    mapAttrs (
+      _: meta:
+      let
+        options = meta.configuration.options;
+      in
+      listToAttrs (
+        concatMap (
+          o: optional (isSetByDefinition options.${o}) (nameValuePair o options.${o}.value)
+        ) namespaceOptionNames
+      )
+    ) namespacesOption.valueMeta.attrs;
+
+  namespacesFromDefinitions =
+    namespacesOption:
+    let
+      checkNamespaces =
+        def:
+        lib.mapAttrs (
+          name: namespace:
+          if any isModuleForm (markedValues namespace) then
+            throw ''
+              netns-compile: services.netns.namespaces.${name} is written in module form
+              (a function, a path, or an attrset with imports/options/config).
+              This nixpkgs does not expose the evaluation of each namespace (option `valueMeta`,
+              nixpkgs 25.11 and later), so only plain attribute sets can reach the compiler.
+              Write the namespace as an attribute set of its options (nftables, sysctl, service),
+              or update nixpkgs.''
+          else
+            namespace
+        ) def;
+    in
+    mkMerge (
+      map (
+        def: if isAttrs def && def._type or null == null then checkNamespaces def else def
+      ) namespacesOption.definitions
+    );
+
+  # The services that join a namespace or order themselves against other units: the compiler
+  # reads them for the drop-ins and for the unit graph (cycles, SPEC §5). Empty lists and unset
+  # `netns` are left out so that the input stays readable.
+  servicesInput =
+    services:
+    filterAttrs (_: s: s != { }) (
+      mapAttrs (
+        _: svc:
+        filterAttrs (_: v: v != null && v != [ ]) (
+          intersectAttrs (lib.genAttrs joiningOptionNames (_: null)) svc
+        )
+      ) services
+    );
+
+  # Where the generated units and scripts find their programs (SPEC §2.4): the packages the
+  # NixOS module itself uses. NixOS's default service PATH takes systemd from
+  # `systemd.package`, the scripts' shell is `runtimeShell` as in `writeShellScript`.
+  toolsFor =
+    { pkgs, systemd ? pkgs.systemd }:
+    {
+      inherit (pkgs)
+        iproute2
+        procps
+        nftables
+        coreutils
+        findutils
+        gnugrep
+        gnused
+        runtimeShell
+        ;
+      inherit systemd;
+    };
+
+  # Everything the compiler reads from a NixOS configuration (SPEC §2.1). Derivations in it
+  # (tools, paths in `systemd.globalEnvironment`) become their store paths in JSON and stay
+  # dependencies of whatever is built from it.
+  compilerInput =
+    {
+      config,
+      options,
+      pkgs,
+    }:
+    {
+      services.netns.namespaces = namespacesInput options.services.netns.namespaces;
+      networking.nftables = {
+        inherit (config.networking.nftables) enable ruleset;
+      };
+      boot.kernel.sysctl = config.boot.kernel.sysctl;
+      systemd.globalEnvironment = config.systemd.globalEnvironment;
+      systemd.services = servicesInput config.systemd.services;
+      tools = toolsFor {
+        inherit pkgs;
+        systemd = config.systemd.package;
+      };
+    };
+
+  # The compiler as a package of `pkgs`: the overlay's, else built from this source.
+  packageFor = pkgs: pkgs.netns-compile or (pkgs.callPackage ./package.nix { });
+
+  # The input file for the CLI. JSON is written with a `.json` name, which is how the CLI knows
+  # the format. A path is handed over as it is; a `.nix` file is copied with its directory so
+  # that its relative `imports` still resolve.
+  inputFileFor =
+    pkgs: config:
+    if isPath config then
+      if hasSuffix ".nix" (toString config) then
+        "${builtins.path { path = dirOf config; name = "netns-config"; }}/${baseNameOf config}"
+      else
+        config
+    else if isString config then
+      config
+    else
+      pkgs.writeText "netns-compile-input.json" (builtins.toJSON config);
+
+  # `netns-compile build` in a derivation: `$out` is the unit tree of SPEC §4, scripts and units
+  # referring to their final store paths.
+  buildUnits =
+    {
+      pkgs,
+      inputFile,
+      package ? packageFor pkgs,
+      passthru ? { },
+    }:
+    pkgs.runCommand "netns-compile-units"
+      {
+        nativeBuildInputs = [ package ];
+        inherit passthru;
+        # Milliseconds of work, as NixOS's own unit files: not worth a remote builder or cache.
+        preferLocalBuild = true;
+        allowSubstitutes = false;
+      }
+      ''
+        netns-compile build ${inputFile} --out "$out"
+      '';
+
+  # `netns-compile check --deny-warnings` in a derivation. The diagnostics go to the build log,
+  # which `nix build`/`nix flake check` print when it fails.
+  checkInput =
+    {
+      pkgs,
+      inputFile,
+      package ? packageFor pkgs,
+      denyWarnings ? true,
+    }:
+    pkgs.runCommand "netns-compile-check"
+      {
+        nativeBuildInputs = [ package ];
+        preferLocalBuild = true;
+        allowSubstitutes = false;
+      }
+      ''
+        netns-compile check ${inputFile}${optionalString denyWarnings " --deny-warnings"}
+        touch "$out"
+      '';
+
+  notANixosConfigWithModule = ''
+    netns-compile: this NixOS configuration does not import netns-compile's module
+    (nixosModules.default). The module records which namespace options are set by definitions
+    and which take their defaults: a resolved configuration no longer shows it, and the
+    compiler's checks need it.'';
+
+  toCompilerJSON =
+    config: config.system.build.netns-compile.input or (throw notANixosConfigWithModule);
+
+  compile =
+    {
+      config,
+      pkgs ? null,
+    }:
+    if isNixosConfig config then
+      config.system.build.netns-compile or (throw notANixosConfigWithModule)
+    else
+      buildUnits {
+        pkgs = requirePkgs "compile" pkgs;
+        inputFile = inputFileFor pkgs (withTools pkgs config);
+      };
+
+  check =
+    {
+      config,
+      pkgs ? null,
+    }:
+    if isNixosConfig config then
+      config.system.build.netns-compile.check or (throw notANixosConfigWithModule)
+    else
+      checkInput {
+        pkgs = requirePkgs "check" pkgs;
+        inputFile = inputFileFor pkgs (withTools pkgs config);
+      };
+
+  # A NixOS configuration brings its own packages; a file or a plain attrset does not.
+  requirePkgs =
+    fn: pkgs:
+    if pkgs == null then
+      throw "netns-compile: lib.${fn} needs `pkgs` (e.g. nixpkgs.legacyPackages.x86_64-linux) when `config` is not a NixOS configuration"
+    else
+      pkgs;
+
+  # A plain config attrset without `tools` gets those of `pkgs`, so that the units it compiles
+  # to run on the system built from the same `pkgs`.
+  withTools =
+    pkgs: config:
+    if isAttrs config && !(config ? tools) then
+      config // { tools = toolsFor { inherit pkgs; }; }
+    else
+      config;
+}
