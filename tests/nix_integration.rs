@@ -41,8 +41,7 @@ fn in_nix_build() -> bool {
 }
 
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// The compiler under test. `option_env!`: the variable exists only once the crate has its
@@ -58,8 +57,7 @@ fn compiler() -> Option<PathBuf> {
 fn requirements(tools: &[&str], with_compiler: bool) -> Result<Option<PathBuf>, String> {
     if in_nix_build() {
         return Err(
-            "running inside a Nix build (NETNS_COMPILE_IN_NIX_BUILD=1), which has no Nix store to build in"
-                .into(),
+            "running inside a Nix build (NETNS_COMPILE_IN_NIX_BUILD=1), which has no Nix store to build in".into(),
         );
     }
     if let Some(missing) = tools.iter().find(|t| !on_path(t)) {
@@ -73,9 +71,7 @@ fn requirements(tools: &[&str], with_compiler: bool) -> Result<Option<PathBuf>, 
     match compiler() {
         Some(bin) if bin.is_file() => Ok(Some(bin)),
         Some(bin) => Err(format!("the compiler {} does not exist", bin.display())),
-        None => {
-            Err("the crate has no netns-compile binary and NETNS_COMPILE_BIN is not set".into())
-        }
+        None => Err("the crate has no netns-compile binary and NETNS_COMPILE_BIN is not set".into()),
     }
 }
 
@@ -165,10 +161,7 @@ enum Entry {
 /// the same output.
 fn read_tree(root: &Path) -> BTreeMap<PathBuf, Entry> {
     fn walk(root: &Path, dir: &Path, tree: &mut BTreeMap<PathBuf, Entry>) {
-        let mut entries: Vec<_> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
+        let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
         entries.sort();
         for path in entries {
             let rel = path.strip_prefix(root).unwrap().to_owned();
@@ -253,11 +246,7 @@ fn golden_units(case: &Path) -> BTreeMap<String, (String, BTreeMap<String, Vec<u
             pairs.sort_by_key(|(store_path, _)| std::cmp::Reverse(store_path.len()));
             for (store_path, file) in pairs {
                 let file = file.as_str().unwrap();
-                let name = Path::new(file)
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
+                let name = Path::new(file).file_name().unwrap().to_string_lossy().into_owned();
                 text = text.replace(store_path.as_str(), &name);
                 contents.insert(name, fs::read(case.join(file)).unwrap());
             }
@@ -289,8 +278,8 @@ fn assert_matches_goldens(case_name: &str, case: &Path, out: &Path) {
     let scripts_root = format!("{}/libexec/netns-compile/", out.display());
     for (unit, (golden_text, golden_scripts)) in goldens {
         let unit_path = out.join("lib/systemd/system").join(&unit);
-        let text = fs::read_to_string(&unit_path)
-            .unwrap_or_else(|e| panic!("{case_name}: {}: {e}", unit_path.display()));
+        let text =
+            fs::read_to_string(&unit_path).unwrap_or_else(|e| panic!("{case_name}: {}: {e}", unit_path.display()));
         let mut normalized = String::new();
         let mut rest = text.as_str();
         while let Some(at) = rest.find(&scripts_root) {
@@ -303,14 +292,10 @@ fn assert_matches_goldens(case_name: &str, case: &Path, out: &Path) {
             rest = &after[path_end..];
         }
         normalized.push_str(rest);
-        assert_eq!(
-            normalized, golden_text,
-            "{case_name}: unit {unit} differs from NixOS's"
-        );
+        assert_eq!(normalized, golden_text, "{case_name}: unit {unit} differs from NixOS's");
         for (script, golden) in golden_scripts {
             let path = out.join("libexec/netns-compile").join(&unit).join(&script);
-            let bytes =
-                fs::read(&path).unwrap_or_else(|e| panic!("{case_name}: {}: {e}", path.display()));
+            let bytes = fs::read(&path).unwrap_or_else(|e| panic!("{case_name}: {}: {e}", path.display()));
             assert!(
                 bytes == golden,
                 "{case_name}: script {unit}/{script} differs from NixOS's:\n{}",
@@ -366,10 +351,7 @@ fn nix_files_parse() {
         files.extend(found);
     }
     for required in ["nix/package.nix", "nix/module.nix", "nix/lib.nix"] {
-        assert!(
-            files.contains(&root.join(required)),
-            "{required} is missing"
-        );
+        assert!(files.contains(&root.join(required)), "{required} is missing");
     }
     for file in &files {
         let out = run("nix-instantiate", &["--parse", file.to_str().unwrap()]);
@@ -403,14 +385,10 @@ fn nix_build_matches_cli() {
         let out = nix_build_ok(
             &expression,
             &[
-                "--argstr", "package", &package, "--argstr", "input", &input, "--argstr", "tools",
-                &tools,
+                "--argstr", "package", &package, "--argstr", "input", &input, "--argstr", "tools", &tools,
             ],
         );
-        assert!(
-            out.starts_with("/nix/store/"),
-            "{name}: nix-build printed {out:?}"
-        );
+        assert!(out.starts_with("/nix/store/"), "{name}: nix-build printed {out:?}");
 
         let local = work.join(name);
         run_ok(
@@ -479,14 +457,7 @@ fn module_evaluates_like_nixos() {
             &package,
         ];
         let eval_json = |attr: &str| {
-            let mut all = vec![
-                expression.to_str().unwrap(),
-                "--eval",
-                "--strict",
-                "--json",
-                "-A",
-                attr,
-            ];
+            let mut all = vec![expression.to_str().unwrap(), "--eval", "--strict", "--json", "-A", attr];
             all.extend(args);
             run("nix-instantiate", &all)
         };
@@ -561,14 +532,7 @@ fn module_evaluates_like_nixos() {
         let local = work.join(name);
         run_ok(
             &bin,
-            &[
-                "build",
-                &input_file,
-                "--out",
-                local.to_str().unwrap(),
-                "--prefix",
-                &out,
-            ],
+            &["build", &input_file, "--out", local.to_str().unwrap(), "--prefix", &out],
         );
         assert_same_tree(Path::new(&out), &local);
         assert_matches_goldens(name, case, Path::new(&out));
@@ -586,8 +550,7 @@ fn module_evaluates_like_nixos() {
             },
             "{name}: systemd.packages"
         );
-        let enablement: serde_json::Value =
-            serde_json::from_slice(&eval_json("enablement").stdout).unwrap();
+        let enablement: serde_json::Value = serde_json::from_slice(&eval_json("enablement").stdout).unwrap();
         for (unit, (text, _)) in golden_units(case) {
             let wanted_by: Vec<&str> = text
                 .lines()
@@ -621,10 +584,7 @@ fn module_evaluates_like_nixos() {
         if !direct.status.success() {
             let log = String::from_utf8_lossy(&via_nix.stderr);
             let diagnostics = String::from_utf8_lossy(&direct.stderr);
-            let first = diagnostics
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or_default();
+            let first = diagnostics.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
             assert!(
                 log.contains(first.trim()),
                 "{name}: the check's log lacks the diagnostics:\n{log}"
@@ -643,10 +603,7 @@ fn module_evaluates_like_nixos() {
 fn module_joins_and_enables() {
     const TEST: &str = "module_joins_and_enables";
     let Some(lib_dir) = std::env::var_os("NETNS_NIXPKGS_LIB") else {
-        return skip(
-            TEST,
-            "NETNS_NIXPKGS_LIB is not set (see module_evaluates_like_nixos)",
-        );
+        return skip(TEST, "NETNS_NIXPKGS_LIB is not set (see module_evaluates_like_nixos)");
     };
     let bin = match requirements(&["nix-instantiate", "nix-store", "nix-build"], true) {
         Ok(bin) => bin.unwrap(),
@@ -671,14 +628,7 @@ fn module_joins_and_enables() {
         &package,
     ];
     let eval_json = |attr: &str| -> serde_json::Value {
-        let mut all = vec![
-            expression.to_str().unwrap(),
-            "--eval",
-            "--strict",
-            "--json",
-            "-A",
-            attr,
-        ];
+        let mut all = vec![expression.to_str().unwrap(), "--eval", "--strict", "--json", "-A", attr];
         all.extend(args);
         serde_json::from_str(&run_ok("nix-instantiate", &all)).unwrap()
     };
@@ -700,8 +650,7 @@ fn module_joins_and_enables() {
     let out = nix_build_ok(&expression, &build_args);
     assert_eq!(eval_json("packages"), serde_json::json!([out]));
     let drop_in = Path::new(&out).join("lib/systemd/system/web.service.d/netns.conf");
-    let text =
-        fs::read_to_string(&drop_in).unwrap_or_else(|e| panic!("{}: {e}", drop_in.display()));
+    let text = fs::read_to_string(&drop_in).unwrap_or_else(|e| panic!("{}: {e}", drop_in.display()));
     for line in ["JoinsNamespaceOf=netns-vpn.service", "PrivateNetwork=true"] {
         assert!(
             text.lines().any(|l| l == line),

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this).
 # On a fresh Debian machine it first installs what the tests need (as root, when missing):
-# nix-bin (real Nix, the oracle of the differential tests), nftables, iproute2, procps and
-# systemd (systemd-analyze).
+# nix-bin and nix-setup-systemd (real Nix: the oracle of the differential tests and real
+# nix-build runs), nftables, iproute2, procps and systemd (systemd-analyze).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v nix-instantiate >/dev/null || need+=(nix-bin)
+# nix-setup-systemd makes the nixbld users that a real nix-build needs.
+getent group nixbld >/dev/null || need+=(nix-setup-systemd)
 command -v nft >/dev/null || need+=(nftables)
 command -v ip >/dev/null || need+=(iproute2)
 command -v sysctl >/dev/null || need+=(procps)
