@@ -65,9 +65,9 @@ pub fn defs_at<'a>(modules: &'a [Node], path: &[&str], diags: &mut Diagnostics) 
     let Some((last, inner)) = path.split_last() else {
         return level
             .into_iter()
-            .map(|v| Def {
-                value: v,
-                order: super::property::DEFAULT_ORDER,
+            .map(|v| match v {
+                Cow::Borrowed(n) => Def::new(n),
+                Cow::Owned(n) => Def::owned(n),
             })
             .collect();
     };

@@ -25,11 +25,15 @@ pub const MK_BEFORE: i64 = 500;
 /// `mkAfter`.
 pub const MK_AFTER: i64 = 1500;
 
-/// One definition of an option: its value, and the order priority `mkOrder` gave it.
+/// One definition of an option: its value, the order priority `mkOrder` gave it, and — for
+/// an option's default — the override priority that `mkOptionDefault` would wrap it in.
 #[derive(Clone, Debug)]
 pub struct Def<'a> {
     pub value: Cow<'a, Node>,
     pub order: i64,
+    /// `Some` when the priority is given outside the value (an option default), so that
+    /// the default need not be copied into a wrapper.
+    pub priority: Option<i64>,
 }
 
 impl<'a> Def<'a> {
@@ -37,6 +41,7 @@ impl<'a> Def<'a> {
         Def {
             value: Cow::Borrowed(value),
             order: DEFAULT_ORDER,
+            priority: None,
         }
     }
 
@@ -44,6 +49,24 @@ impl<'a> Def<'a> {
         Def {
             value: Cow::Owned(value),
             order: DEFAULT_ORDER,
+            priority: None,
+        }
+    }
+
+    /// The option default: `mkOptionDefault value`.
+    pub fn option_default(value: &'a Node) -> Def<'a> {
+        Def {
+            priority: Some(MK_OPTION_DEFAULT),
+            ..Def::new(value)
+        }
+    }
+
+    /// The same definition with another value (a part of this one).
+    fn with_value(&self, value: Cow<'a, Node>) -> Def<'a> {
+        Def {
+            value,
+            order: self.order,
+            priority: self.priority,
         }
     }
 
@@ -57,7 +80,7 @@ enum Property<'n> {
     If { condition: &'n Node, content: &'n Node },
     Merge { contents: &'n [Node] },
     Override { priority: i64, content: &'n Node },
-    Order { priority: i64, content: &'n Node },
+    Order { priority: i64 },
 }
 
 /// Read a property marker; `Ok(None)` for any other value. A marker with missing or
@@ -108,10 +131,12 @@ fn property(node: &Node) -> Result<Option<Property<'_>>, Diagnostic> {
             priority: priority(field("priority", "an integer")?)?,
             content: field("content", "the value")?,
         },
-        "order" => Property::Order {
-            priority: priority(field("priority", "an integer")?)?,
-            content: field("content", "the value")?,
-        },
+        "order" => {
+            field("content", "the value")?;
+            Property::Order {
+                priority: priority(field("priority", "an integer")?)?,
+            }
+        }
         _ => return Ok(None),
     }))
 }
@@ -208,6 +233,19 @@ fn marker(span: Span, tag: &str, fields: Vec<(&str, Node)>) -> Node {
     Node::new(span, Kind::Attrs(Attrs::from_entries(entries)))
 }
 
+/// A part of a definition's value: borrowed when the value is, so that walking into the
+/// input copies nothing.
+fn part<'a>(whole: &Cow<'a, Node>, pick: impl for<'x> Fn(&'x Node) -> Option<&'x Node>) -> Option<Cow<'a, Node>> {
+    match whole {
+        Cow::Borrowed(n) => pick(n).map(Cow::Borrowed),
+        Cow::Owned(n) => pick(n).map(|c| Cow::Owned(c.clone())),
+    }
+}
+
+fn content(n: &Node) -> Option<&Node> {
+    n.attrs()?.get("content")
+}
+
 /// `dischargeProperties`: expand `mkMerge` and evaluate `mkIf`, leaving overrides and orders.
 pub fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, diags: &mut Diagnostics) {
     let prop = match property(&def.value) {
@@ -219,32 +257,18 @@ pub fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, diags: &mut Diagnosti
     };
     match prop {
         Some(Property::Merge { contents }) => {
-            for c in contents {
-                let value = match &def.value {
-                    Cow::Borrowed(_) => Cow::Owned(c.clone()),
-                    Cow::Owned(_) => Cow::Owned(c.clone()),
-                };
-                discharge(
-                    Def {
-                        value,
-                        order: def.order,
-                    },
-                    out,
-                    diags,
-                );
+            for i in 0..contents.len() {
+                let item = part(&def.value, |n| n.attrs()?.get("contents")?.as_list()?.get(i));
+                if let Some(item) = item {
+                    discharge(def.with_value(item), out, diags);
+                }
             }
         }
-        Some(Property::If { condition, content }) => match condition.kind {
+        Some(Property::If { condition, .. }) => match condition.kind {
             Kind::Bool(true) => {
-                let content = content.clone();
-                discharge(
-                    Def {
-                        value: Cow::Owned(content),
-                        order: def.order,
-                    },
-                    out,
-                    diags,
-                )
+                if let Some(c) = part(&def.value, content) {
+                    discharge(def.with_value(c), out, diags)
+                }
             }
             Kind::Bool(false) => {}
             _ => diags.push(
@@ -259,6 +283,9 @@ pub fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, diags: &mut Diagnosti
 }
 
 fn override_priority(def: &Def) -> i64 {
+    if let Some(p) = def.priority {
+        return p;
+    }
     match property(&def.value) {
         Ok(Some(Property::Override { priority, .. })) => priority,
         _ => DEFAULT_PRIORITY,
@@ -272,12 +299,17 @@ pub fn filter_overrides<'a>(defs: Vec<Def<'a>>) -> (Vec<Def<'a>>, i64) {
     let kept = defs
         .into_iter()
         .filter(|d| override_priority(d) == highest)
-        .map(|d| match property(&d.value) {
-            Ok(Some(Property::Override { content, .. })) => Def {
-                value: Cow::Owned(content.clone()),
-                order: d.order,
-            },
-            _ => d,
+        .map(|d| {
+            if d.priority.is_some() {
+                return d; // a default: its value is not wrapped
+            }
+            match property(&d.value) {
+                Ok(Some(Property::Override { .. })) => match part(&d.value, content) {
+                    Some(c) => d.with_value(c),
+                    None => d,
+                },
+                _ => d,
+            }
         })
         .collect();
     (kept, highest)
@@ -294,9 +326,12 @@ pub fn sort_by_order(defs: Vec<Def<'_>>) -> Vec<Def<'_>> {
     let mut stripped: Vec<Def> = defs
         .into_iter()
         .map(|d| match property(&d.value) {
-            Ok(Some(Property::Order { priority, content })) => Def {
-                value: Cow::Owned(content.clone()),
-                order: priority,
+            Ok(Some(Property::Order { priority, .. })) => match part(&d.value, content) {
+                Some(c) => Def {
+                    order: priority,
+                    ..d.with_value(c)
+                },
+                None => d,
             },
             _ => d,
         })

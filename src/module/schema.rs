@@ -83,7 +83,13 @@ pub const SCRIPT_OPTIONS: [(&str, &str); 6] = [
 ];
 
 /// `systemd.services.<name>`: the options SPEC §3.3 lists, typed as NixOS types them.
-pub fn service_schema() -> Schema {
+/// Built once: every namespace's service is merged against it.
+pub fn service_schema() -> &'static Schema {
+    static SCHEMA: std::sync::LazyLock<Schema> = std::sync::LazyLock::new(build_service_schema);
+    &SCHEMA
+}
+
+fn build_service_schema() -> Schema {
     let mut options: Vec<(&'static str, Ty, Option<Node>)> = vec![
         ("enable", Ty::Bool, Some(builtin(Kind::Bool(true)))),
         ("description", Ty::SingleLineStr, Some(empty_str())),

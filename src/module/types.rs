@@ -3,11 +3,11 @@
 //! use, each with its exact `check` and `merge`.
 
 use super::node::{Attrs, Entry, Kind, Node};
-use super::property::{Def, MK_OPTION_DEFAULT, discharge, filter_overrides, sort_by_order};
+use super::property::{Def, discharge, filter_overrides, sort_by_order};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// An option type.
 #[derive(Clone, Debug)]
@@ -156,24 +156,44 @@ pub fn is_unit_name(s: &str) -> bool {
     })
 }
 
-/// An option location, e.g. `services.netns.namespaces.vpn.sysctl`.
+/// An option location, e.g. `services.netns.namespaces.vpn.sysctl`: a shared chain of names,
+/// so that walking into an option costs one small allocation; it is rendered only for errors.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Loc(pub Vec<String>);
+pub struct Loc(Option<Rc<LocPart>>);
+
+#[derive(Debug, PartialEq)]
+struct LocPart {
+    parent: Loc,
+    name: String,
+}
 
 impl Loc {
     pub fn new(parts: &[&str]) -> Loc {
-        Loc(parts.iter().map(|s| s.to_string()).collect())
+        parts.iter().fold(Loc::default(), |loc, p| loc.child(p))
     }
 
     pub fn child(&self, name: &str) -> Loc {
-        let mut v = self.0.clone();
-        v.push(name.to_string());
-        Loc(v)
+        Loc(Some(Rc::new(LocPart {
+            parent: self.clone(),
+            name: name.to_string(),
+        })))
+    }
+
+    /// The last name of the location.
+    pub fn name(&self) -> &str {
+        self.0.as_ref().map_or("", |p| p.name.as_str())
     }
 
     /// `showOption`: components that are not plain identifiers are quoted.
     pub fn show(&self) -> String {
-        self.0.iter().map(|p| show_component(p)).collect::<Vec<_>>().join(".")
+        let mut parts = Vec::new();
+        let mut at = self;
+        while let Some(p) = &at.0 {
+            parts.push(show_component(&p.name));
+            at = &p.parent;
+        }
+        parts.reverse();
+        parts.join(".")
     }
 }
 
@@ -198,11 +218,11 @@ pub struct Merged {
 /// `mergeDefinitions` + `evalOptionValue`: discharge properties, add the default, keep the
 /// highest priority, sort by order, check the type and merge. `None` when the option has no
 /// value (no definitions and no default) or when it has errors (already reported).
-pub fn merge_option(
+pub fn merge_option<'a>(
     loc: &Loc,
     ty: &Ty,
-    defs: Vec<Def<'_>>,
-    default: Option<&Node>,
+    defs: Vec<Def<'a>>,
+    default: Option<&'a Node>,
     diags: &mut Diagnostics,
 ) -> Option<Merged> {
     let (kept, priority) = prepare_defs(loc, ty, defs, default, diags)?;
@@ -215,15 +235,12 @@ pub fn prepare_defs<'a>(
     loc: &Loc,
     ty: &Ty,
     defs: Vec<Def<'a>>,
-    default: Option<&Node>,
+    default: Option<&'a Node>,
     diags: &mut Diagnostics,
 ) -> Option<(Vec<Def<'a>>, i64)> {
     let mut discharged = Vec::with_capacity(defs.len() + 1);
     if let Some(d) = default {
-        discharged.push(Def {
-            value: Cow::Owned(wrap_option_default(d)),
-            order: super::property::DEFAULT_ORDER,
-        });
+        discharged.push(Def::option_default(d));
     }
     for d in defs {
         discharge(d, &mut discharged, diags);
@@ -241,23 +258,6 @@ pub fn prepare_defs<'a>(
         return None;
     }
     Some((kept, priority))
-}
-
-fn wrap_option_default(d: &Node) -> Node {
-    let span = d.span;
-    let e = |k: &str, v: Node| Entry {
-        key: k.into(),
-        key_span: span,
-        value: v,
-    };
-    Node::new(
-        span,
-        Kind::Attrs(Attrs::from_entries(vec![
-            e("_type", Node::str(span, "override")),
-            e("content", d.clone()),
-            e("priority", Node::new(span, Kind::Int(MK_OPTION_DEFAULT))),
-        ])),
-    )
 }
 
 pub fn type_error(loc: &Loc, ty: &Ty, v: &Node) -> Diagnostic {
@@ -544,7 +544,7 @@ pub fn merge_modules(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut D
 
 /// "The option … does not exist", with the closest known option.
 pub fn unknown_option<'k>(loc: &Loc, span: Span, known: impl Iterator<Item = &'k str>) -> Diagnostic {
-    let name = loc.0.last().map(String::as_str).unwrap_or("");
+    let name = loc.name();
     let known: Vec<&str> = known.collect();
     let mut d = Diagnostic::new(
         Code::UnknownOption,
