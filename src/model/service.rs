@@ -259,7 +259,7 @@ pub fn build_service_unit(
     // `service` before the module's own settings.
     // A first pass without systemd's derived definitions, to learn what they derive from.
     let mut scratch = Diagnostics::new();
-    let first = merge_modules(&loc, &schema, &[Def::new(user), Def::new(&module)], &mut scratch)?;
+    let first = merge_modules(&loc, schema, &[Def::new(user), Def::new(&module)], &mut scratch)?;
     // systemd's default `path` is `mkAfter [ coreutils findutils gnugrep gnused systemd ]`.
     let path_default = order(
         MK_AFTER,
@@ -289,7 +289,7 @@ pub fn build_service_unit(
     let before = diags.items.len();
     let merged = merge_modules(
         &loc,
-        &schema,
+        schema,
         &[Def::new(&imported), Def::new(user), Def::new(&module), Def::new(&own)],
         diags,
     )?;
