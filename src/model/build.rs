@@ -165,3 +165,43 @@ fn services(services: &[ResolvedService]) -> (Vec<JoiningService>, Vec<JoiningSe
     }
     (joining, others)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frontend::json::parse_json;
+    use crate::source::FileId;
+
+    #[test]
+    fn sysctl_values_render_as_nixos_writes_them() {
+        let node = parse_json(
+            r#"{"b.true": true, "a.false": false, "c.null": null, "d.int": 4096, "e.str": "1024 65000"}"#,
+            FileId(0),
+        )
+        .unwrap();
+        let rendered: Vec<(String, Option<String>)> =
+            sysctl_entries(Some(&node)).into_iter().map(|e| (e.key, e.value)).collect();
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            rendered,
+            [
+                ("a.false".to_string(), some("0")),
+                ("b.true".to_string(), some("1")),
+                ("c.null".to_string(), None),
+                ("d.int".to_string(), some("4096")),
+                ("e.str".to_string(), some("1024 65000")),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_iproute2_or_systemd_reject() {
+        for bad in ["", ".", "..", "a/b", "a\nb", "-x", "a%b", "a$b", "a\\b"] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(name_problem(&"x".repeat(256)).is_some());
+        for good in ["vpn", "my lab", "ünïcode", "x;y", "a'b", "a\"b", "a`b`"] {
+            assert_eq!(name_problem(good), None, "{good:?}");
+        }
+    }
+}
