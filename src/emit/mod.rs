@@ -109,13 +109,10 @@ pub fn emit_units(model: &Model) -> OutputTree {
     let mut tree = OutputTree::default();
     for ns in &model.namespaces {
         let unit = &ns.unit;
-        let path = format!("{UNIT_DIR}/{}", unit.name);
-        if unit.enabled {
-            tree.file(path, render_unit(unit), 0o444);
-        } else {
-            // NixOS masks a disabled unit.
-            tree.symlink(path, "/dev/null".into());
-        }
+        // A unit with `enable = false` is still NixOS's rendering (SPEC §4); NixOS masks it
+        // when it installs it, and so does our NixOS module (`systemd.units.<unit>.enable`,
+        // from the manifest's `enabled`).
+        tree.file(format!("{UNIT_DIR}/{}", unit.name), render_unit(unit), 0o444);
         for script in &unit.scripts {
             tree.file(
                 format!("{}/{}", script_dir(&unit.name), script.name),

@@ -35,7 +35,7 @@ pub struct SysctlEntry {
 #[derive(Clone, Debug, Default)]
 pub struct ServiceUnit {
     pub name: String,
-    /// `enable = false`: the unit is a link to /dev/null, as NixOS makes it.
+    /// `enable = false`: NixOS masks the unit when it installs it (the manifest says so).
     pub enabled: bool,
     /// `[Unit]` keys sorted, each with its rendered values (one line each).
     pub unit_section: Vec<(String, Vec<String>)>,
