@@ -316,10 +316,10 @@ fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
-    let compiled = compile(&modules, tools, "/nix/store/netns-compile-check", &mut diags);
+    let analysis = crate::analyse(&modules, tools, "/nix/store/netns-compile-check", &mut diags);
     report(&diags, sources, a.common.message_format);
     let denied = a.deny_warnings && diags.warnings().next().is_some();
-    if compiled.is_none() || denied { EXIT_CONFIG } else { 0 }
+    if analysis.is_none() || denied { EXIT_CONFIG } else { 0 }
 }
 
 fn run_resolve(a: &CommonArgs, sources: &mut SourceMap) -> i32 {

@@ -34,12 +34,18 @@ pub enum ToolsChoice {
     Given(Tools),
 }
 
-/// Everything a successful compile produces.
+/// What the checks and the graph make of a configuration.
 #[derive(Debug)]
-pub struct Compiled {
+pub struct Analysis {
     pub config: ResolvedConfig,
     pub model: Model,
     pub graph: graph::UnitGraph,
+}
+
+/// Everything a successful compile produces.
+#[derive(Debug)]
+pub struct Compiled {
+    pub analysis: Analysis,
     pub tree: OutputTree,
 }
 
@@ -67,6 +73,14 @@ pub fn build_model(config: &ResolvedConfig, tools: ToolsChoice, prefix: &str, di
 /// The whole pure pipeline: resolve, model, check, graph, emit. `prefix` is the absolute
 /// path the output tree will have. Returns `None` when there are errors (in `diags`).
 pub fn compile(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Compiled> {
+    let analysis = analyse(modules, tools, prefix, diags)?;
+    let tree = emit_tree(&analysis, diags);
+    Some(Compiled { analysis, tree })
+}
+
+/// Resolve, build the model, check it and order it: everything but the output tree (what
+/// `netns-compile check` needs). `None` when there are errors.
+pub fn analyse(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Analysis> {
     let config = resolve_config(modules, diags);
     let model = build_model(&config, tools, prefix, diags);
     check::check_model(&model, diags);
@@ -75,8 +89,14 @@ pub fn compile(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut D
     if diags.has_errors() {
         return None;
     }
-    let mut tree = emit::emit_units(&model);
-    let manifest = manifest(&config, &model, &graph, diags);
+    Some(Analysis { config, model, graph })
+}
+
+/// The output tree of an analysed configuration (units, scripts, manifest, graph).
+pub fn emit_tree(analysis: &Analysis, diags: &Diagnostics) -> OutputTree {
+    let Analysis { config, model, graph } = analysis;
+    let mut tree = emit::emit_units(model);
+    let manifest = manifest(config, model, graph, diags);
     tree.entries.insert(
         output::MANIFEST.to_string(),
         OutEntry::File {
@@ -91,12 +111,7 @@ pub fn compile(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut D
             mode: 0o444,
         },
     );
-    Some(Compiled {
-        config,
-        model,
-        graph,
-        tree,
-    })
+    tree
 }
 
 /// `share/netns-compile/manifest.json`: resolved config, units, start order, warnings.

@@ -179,8 +179,10 @@ mod tests {
             FileId(0),
         )
         .unwrap();
-        let rendered: Vec<(String, Option<String>)> =
-            sysctl_entries(Some(&node)).into_iter().map(|e| (e.key, e.value)).collect();
+        let rendered: Vec<(String, Option<String>)> = sysctl_entries(Some(&node))
+            .into_iter()
+            .map(|e| (e.key, e.value))
+            .collect();
         let some = |s: &str| Some(s.to_string());
         assert_eq!(
             rendered,

@@ -225,6 +225,15 @@ pub fn merge_option<'a>(
     default: Option<&'a Node>,
     diags: &mut Diagnostics,
 ) -> Option<Merged> {
+    if defs.is_empty() && !matches!(ty, Ty::Submodule(_)) {
+        // Only the default: netns-compile's defaults hold no properties and have their type,
+        // so `mergeDefinitions` would give it back unchanged. (A submodule's default still
+        // goes through the submodule, which adds its options' own defaults.)
+        return default.map(|d| Merged {
+            value: d.clone(),
+            priority: super::property::MK_OPTION_DEFAULT,
+        });
+    }
     let (kept, priority) = prepare_defs(loc, ty, defs, default, diags)?;
     merge_checked(loc, ty, kept, diags).map(|value| Merged { value, priority })
 }
