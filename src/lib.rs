@@ -6,6 +6,8 @@
 //! `output` (the atomic write). [`compile`] runs the pure part; the CLI does the I/O.
 
 pub mod diagnostic;
+pub mod eval;
+pub mod syntax;
 pub mod source;
 
 pub mod frontend;
