@@ -295,3 +295,43 @@ pub fn eval_file_node(path: &Path, sources: &mut SourceMap) -> Result<Node, Diag
     })
     .map_err(diagnostics_of)
 }
+
+/// Like [`eval_file_json`], but a file whose value is a function is first called with the
+/// arguments a module gets from netns-compile: `lib` (native), `pkgs` (the tools), and empty
+/// `config` and `options`. Only the arguments the function names are passed unless it takes
+/// `...`. Used to test `lib` against nixpkgs, and to inspect module files.
+pub fn eval_file_json_with_lib(path: &Path, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+    let path = path.to_path_buf();
+    with_evaluator(sources, BTreeMap::new(), move |ev| {
+        let (value, span) = evaluate_path(ev, &path, None)?;
+        let value = match &value {
+            Value::Lambda(_) => {
+                let args = ev.module_arguments(&value, None)?;
+                ev.call(value.clone(), Thunk::ready(args, span), span)?
+            }
+            _ => value,
+        };
+        let mut out = String::new();
+        ev.print_json(&value, &mut out, span)?;
+        Ok(out)
+    })
+    .map_err(diagnostics_of)
+}
+
+impl Evaluator {
+    /// The argument set for calling module function `f`: `lib`, `pkgs`, `config` (given, or
+    /// empty), `options` (empty), restricted to the names `f` accepts unless it has `...`.
+    pub fn module_arguments(&self, f: &Value, config: Option<Thunk>) -> EvalResult<Value> {
+        let mut args = Attrs::new();
+        args.insert_value("lib", self.lib()?);
+        args.insert_value("pkgs", self.pkgs());
+        args.insert(Rc::from("config"), config.unwrap_or_else(|| Thunk::ready(Value::attrs(Attrs::new()), Span::BUILTIN)), Span::BUILTIN);
+        args.insert_value("options", Value::attrs(Attrs::new()));
+        if let Value::Lambda(c) = f
+            && let ir::Param::Pattern { entries, ellipsis: false, .. } = &c.def.param
+        {
+            args.map.retain(|k, _| entries.iter().any(|e| e.name == *k));
+        }
+        Ok(Value::attrs(args))
+    }
+}
