@@ -374,11 +374,12 @@ fn define_lists(d: &mut Defs) {
     });
     def(d, "foldl'", 3, |ev, a, span| {
         let f = ev.arg_fn(a, 0, span)?;
-        let mut acc = ev.arg(a, 1)?;
+        // The initial accumulator is not forced unless it is the result (as in Nix).
+        let mut acc = a.get(1).cloned().ok_or_else(|| error(span, "internal error: missing argument"))?;
         for x in ev.arg_list(a, 2, span)?.iter() {
-            acc = ev.call2(&f, Thunk::ready(acc, span), x.clone(), span)?;
+            acc = Thunk::ready(ev.call2(&f, acc, x.clone(), span)?, span);
         }
-        Ok(acc)
+        ev.force(&acc)
     });
     def(d, "genList", 2, |ev, a, span| {
         let f = ev.arg_fn(a, 0, span)?;
@@ -855,7 +856,19 @@ fn define_files(d: &mut Defs) {
     def(d, "pathExists", 1, |ev, a, span| {
         let v = ev.arg(a, 0)?;
         let p = ev.path_argument(&v, span)?;
-        Ok(Value::Bool(std::path::Path::new(&p).exists()))
+        // `…/file/` and `…/file/.` name a directory: they exist only if it is one.
+        let raw = ev.to_string_value(&v, CoerceMode::PathInterpolation, span)?;
+        let must_be_dir = raw.ends_with('/') || raw.ends_with("/.");
+        let path = std::path::Path::new(&p);
+        // lstat, as Nix: a dangling symlink exists.
+        Ok(Value::Bool(if must_be_dir { path.is_dir() } else { std::fs::symlink_metadata(path).is_ok() }))
+    });
+    def(d, "hashFile", 2, |ev, a, span| {
+        let algo = ev.arg_str(a, 0, span)?;
+        let v = ev.arg(a, 1)?;
+        let p = ev.path_argument(&v, span)?;
+        let bytes = std::fs::read(&p).map_err(|e| error(span, format!("cannot read '{p}': {e}")))?;
+        Ok(Value::string(hash_hex(&algo, &bytes).ok_or_else(|| error(span, format!("unknown hash algorithm '{algo}'")))?))
     });
     def(d, "readFile", 1, |ev, a, span| {
         let v = ev.arg(a, 0)?;

@@ -81,6 +81,8 @@ struct PendingEntry {
 
 #[derive(Default)]
 struct SetBuilder {
+    /// A `rec` literal that other definitions were merged into (nixpkgs relies on it).
+    rec: bool,
     statics: Vec<PendingEntry>,
     index: HashMap<Rc<str>, usize>,
     dynamics: Vec<(ast::Expr, Span, Pending)>,
@@ -514,19 +516,21 @@ impl<'a> Lowerer<'a> {
                 };
                 let previous_span = builder.statics[i].key_span;
                 // An existing plain attrset literal becomes a set we can add to.
-                if let Pending::Expr(ast::Expr::AttrSet(set)) = &builder.statics[i].value
-                    && set.rec_token().is_none()
-                {
+                if let Pending::Expr(ast::Expr::AttrSet(set)) = &builder.statics[i].value {
                     let set = set.clone();
-                    builder.statics[i].value = Pending::Set(self.collect_entries(&set, false)?);
+                    let mut nested = self.collect_entries(&set, false)?;
+                    nested.rec = set.rec_token().is_some();
+                    builder.statics[i].value = Pending::Set(nested);
                 }
                 let Pending::Set(existing) = &mut builder.statics[i].value else {
                     return Err(duplicate(&name, first_span, previous_span));
                 };
                 if is_last {
                     match value {
-                        ast::Expr::AttrSet(set) if set.rec_token().is_none() => {
-                            let more = self.collect_entries(&set, false)?;
+                        ast::Expr::AttrSet(set) => {
+                            let mut more = self.collect_entries(&set, false)?;
+                            // Nix 2.8 merges only the static attributes of the later set.
+                            more.dynamics.clear();
                             merge_builders(existing, more)
                         }
                         _ => Err(duplicate(&name, first_span, previous_span)),
@@ -571,7 +575,14 @@ impl<'a> Lowerer<'a> {
             Pending::Expr(e) => self.expr(&e),
             Pending::Set(nested) => {
                 let span = key_span;
-                let def = self.finish_set(nested, false, 0)?;
+                let def = if nested.rec {
+                    let skip = self.push_names(&nested);
+                    let def = self.finish_set(nested, true, skip);
+                    self.scopes.pop();
+                    def?
+                } else {
+                    self.finish_set(nested, false, 0)?
+                };
                 Ok(Rc::new(Expr { span, kind: ExprKind::Attrs(Rc::new(def)) }))
             }
             Pending::Inherit(_, span) | Pending::InheritFrom(_, span) => {

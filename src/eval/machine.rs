@@ -9,8 +9,34 @@ use crate::source::Span;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
+/// One step of evaluation: a value, or the expression to continue with (a tail call).
+enum Step {
+    Done(Value),
+    Tail(Rc<Expr>, Env),
+}
+
 /// Counts one level of nested evaluation while alive.
 pub(crate) struct DepthGuard<'a>(&'a Evaluator);
+
+thread_local! {
+    /// Address near the bottom of the evaluation thread's stack (set by `with_evaluator`).
+    static STACK_BASE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Remember where this thread's stack starts: evaluation stops well before its end.
+pub(crate) fn mark_stack_base() {
+    let here = 0u8;
+    STACK_BASE.with(|b| b.set(&here as *const u8 as usize));
+}
+
+/// True when the evaluation thread has used all but a safety margin of its stack.
+fn stack_nearly_full() -> bool {
+    let here = 0u8;
+    let here = &here as *const u8 as usize;
+    let base = STACK_BASE.with(|b| b.get());
+    // Not on an evaluation thread: only the depth counter protects.
+    base != 0 && base.saturating_sub(here) > super::EVAL_STACK_BYTES - super::STACK_MARGIN_BYTES
+}
 
 impl Drop for DepthGuard<'_> {
     fn drop(&mut self) {
@@ -22,12 +48,12 @@ impl Evaluator {
     /// Enter one level of nesting; past [`MAX_EVAL_DEPTH`] a `LimitExceeded` error.
     pub(crate) fn enter(&self, span: Span) -> EvalResult<DepthGuard<'_>> {
         let depth = self.depth.get() + 1;
-        if depth > MAX_EVAL_DEPTH {
+        if depth > MAX_EVAL_DEPTH || stack_nearly_full() {
             return Err(error_of(
                 ErrorKind::Other,
                 Code::LimitExceeded,
                 span,
-                format!("evaluation nested more than {MAX_EVAL_DEPTH} levels deep (stack overflow; possible infinite recursion)"),
+                "evaluation nested too deeply (stack overflow; possible infinite recursion)",
             ));
         }
         self.depth.set(depth);
@@ -91,9 +117,56 @@ impl Evaluator {
     pub fn eval(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Value> {
         let _guard = self.enter(expr.span)?;
         let outer = self.current.replace(expr.span);
-        let result = self.eval_kind(expr, env);
+        // Expressions in tail position (branches, bodies, calls of lambdas) continue in this
+        // loop instead of recursing: a tail-recursive Nix function runs in constant stack.
+        let mut step = self.eval_step(expr, env);
+        while let Ok(Step::Tail(next, next_env)) = step {
+            self.current.set(next.span);
+            step = self.eval_step(&next, &next_env);
+        }
         self.current.set(outer);
-        result
+        match step {
+            Ok(Step::Done(v)) => Ok(v),
+            Ok(Step::Tail(..)) => Err(error(expr.span, "internal error: unfinished tail call")),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn eval_step(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Step> {
+        let span = expr.span;
+        let done = Step::Done;
+        let value = match &expr.kind {
+            ExprKind::If(c, t, f) => {
+                let branch = if self.eval_bool(c, env)? { t } else { f };
+                return Ok(Step::Tail(branch.clone(), env.clone()));
+            }
+            ExprKind::Let(def, body) => {
+                let (_, inner) = self.build_attrs(def, env)?;
+                return Ok(Step::Tail(body.clone(), inner));
+            }
+            ExprKind::With(ns, body) => {
+                let scope = self.thunk_of(ns, env);
+                return Ok(Step::Tail(body.clone(), env.with_scope(scope)));
+            }
+            ExprKind::Assert(c, body) => {
+                if self.eval_bool(c, env)? {
+                    return Ok(Step::Tail(body.clone(), env.clone()));
+                }
+                let text = self.sources.borrow().text(c.span).to_string();
+                return Err(error_of(ErrorKind::AssertionFailed, Code::NixEval, c.span, format!("assertion '{text}' failed")));
+            }
+            ExprKind::Apply(f, x) => {
+                let f = self.eval(f, env)?;
+                let arg = self.thunk_of(x, env);
+                if let Value::Lambda(closure) = &f {
+                    let (body, inner) = self.bind_closure(closure, arg, span)?;
+                    return Ok(Step::Tail(body, inner));
+                }
+                self.call(f, arg, span)
+            }
+            _ => self.eval_kind(expr, env),
+        };
+        value.map(done)
     }
 
     fn eval_kind(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Value> {
@@ -127,7 +200,10 @@ impl Evaluator {
                 }
                 Ok(Value::Path(Rc::from(super::lower::canonicalize_path(&out))))
             }
-            ExprKind::SearchPath(name) => Err(error(
+            // Nix reports this as a catchable error (`tryEval <x>` is `{ success = false; }`).
+            ExprKind::SearchPath(name) => Err(error_of(
+                ErrorKind::Throw,
+                Code::NixEval,
                 span,
                 format!("file '{name}' was not found in the Nix search path: netns-compile has no search path (NIX_PATH); use a relative path"),
             )),
@@ -136,16 +212,7 @@ impl Evaluator {
                 let (attrs, _) = self.build_attrs(def, env)?;
                 Ok(Value::attrs(attrs))
             }
-            ExprKind::Let(def, body) => {
-                let (_, inner) = self.build_attrs(def, env)?;
-                self.eval(body, &inner)
-            }
             ExprKind::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure { def: def.clone(), env: env.clone() }))),
-            ExprKind::Apply(f, x) => {
-                let f = self.eval(f, env)?;
-                let arg = self.thunk_of(x, env);
-                self.call(f, arg, span)
-            }
             ExprKind::Select(target, keys, default) => self.eval_select(target, keys, default.as_ref(), env, span),
             ExprKind::HasAttr(target, keys) => {
                 let mut v = self.eval(target, env)?;
@@ -158,25 +225,6 @@ impl Evaluator {
                 }
                 Ok(Value::Bool(true))
             }
-            ExprKind::If(c, t, f) => {
-                if self.eval_bool(c, env)? {
-                    self.eval(t, env)
-                } else {
-                    self.eval(f, env)
-                }
-            }
-            ExprKind::Assert(c, body) => {
-                if self.eval_bool(c, env)? {
-                    self.eval(body, env)
-                } else {
-                    let text = self.sources.borrow().text(c.span).to_string();
-                    Err(error_of(ErrorKind::AssertionFailed, Code::NixEval, c.span, format!("assertion '{text}' failed")))
-                }
-            }
-            ExprKind::With(ns, body) => {
-                let scope = self.thunk_of(ns, env);
-                self.eval(body, &env.with_scope(scope))
-            }
             ExprKind::BinOp(op, l, r) => self.eval_binop(*op, l, r, env, span),
             ExprKind::Not(e) => Ok(Value::Bool(!self.eval_bool(e, env)?)),
             ExprKind::Neg(e) => {
@@ -184,6 +232,9 @@ impl Evaluator {
                 self.arith(BinOp::Sub, Value::Int(0), v, span)
             }
             ExprKind::CurPos => Ok(self.position_attrs(span)),
+            ExprKind::If(..) | ExprKind::Let(..) | ExprKind::With(..) | ExprKind::Assert(..) | ExprKind::Apply(..) => {
+                self.eval(expr, env)
+            }
         }
     }
 
@@ -380,6 +431,12 @@ impl Evaluator {
     }
 
     fn call_closure(&self, closure: &Closure, arg: Thunk, span: Span) -> EvalResult<Value> {
+        let (body, env) = self.bind_closure(closure, arg, span)?;
+        self.eval(&body, &env)
+    }
+
+    /// The body of a lambda and the environment that binds its parameters to `arg`.
+    fn bind_closure(&self, closure: &Closure, arg: Thunk, span: Span) -> EvalResult<(Rc<Expr>, Env)> {
         let def = &closure.def;
         let env = match &def.param {
             Param::Ident(_) => closure.env.with_slots(vec![arg]),
@@ -420,7 +477,7 @@ impl Evaluator {
                 inner
             }
         };
-        self.eval(&def.body, &env)
+        Ok((def.body.clone(), env))
     }
 
     // -- operators ----------------------------------------------------------------------------

@@ -57,9 +57,12 @@ use std::rc::Rc;
 /// Stack of the evaluation thread. Only what is used is touched (virtual memory).
 pub const EVAL_STACK_BYTES: usize = 1 << 30;
 
-/// Nested evaluations allowed before a `LimitExceeded` error; a bound far below what the
-/// stack of [`EVAL_STACK_BYTES`] holds.
-pub const MAX_EVAL_DEPTH: usize = 30_000;
+/// Nested evaluations allowed before a `LimitExceeded` error. The stack is watched too:
+/// evaluation stops when less than [`STACK_MARGIN_BYTES`] of it are left.
+pub const MAX_EVAL_DEPTH: usize = 10_000_000;
+
+/// Stack kept free for the error path and for dropping deep values.
+pub const STACK_MARGIN_BYTES: usize = 128 << 20;
 
 /// The tools `pkgs.<name>` names (SPEC §2.4).
 pub const TOOL_NAMES: &[&str] = &["iproute2", "procps", "nftables", "coreutils", "findutils", "gnugrep", "gnused", "systemd"];
@@ -233,6 +236,7 @@ where
 {
     let taken = std::mem::take(sources);
     let run = move || {
+        machine::mark_stack_base();
         let ev = Evaluator::new(taken, tools);
         let result = f(&ev);
         (result, ev.into_sources())

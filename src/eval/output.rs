@@ -6,22 +6,35 @@ use super::value::Value;
 use super::{EvalResult, Evaluator, error};
 use crate::module::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::source::Span;
+use std::collections::HashSet;
+use std::rc::Rc;
 
 impl Evaluator {
-    /// Force `v` completely (`--strict`, `deepSeq`).
+    /// Force `v` completely (`--strict`, `deepSeq`). Each list and set is visited once, so
+    /// cyclic values (`let as = { y = as; }`) terminate, as in Nix.
     pub fn deep_force(&self, v: &Value, span: Span) -> EvalResult<()> {
+        self.deep_force_seen(v, span, &mut HashSet::new())
+    }
+
+    fn deep_force_seen(&self, v: &Value, span: Span, seen: &mut HashSet<usize>) -> EvalResult<()> {
         let _guard = self.enter(span)?;
         match v {
             Value::List(items) => {
+                if !seen.insert(items.as_ptr() as usize) {
+                    return Ok(());
+                }
                 for item in items.iter() {
                     let x = self.force(item)?;
-                    self.deep_force(&x, item.span())?;
+                    self.deep_force_seen(&x, item.span(), seen)?;
                 }
             }
             Value::Attrs(attrs) => {
+                if !seen.insert(Rc::as_ptr(attrs) as usize) {
+                    return Ok(());
+                }
                 for attr in attrs.map.values() {
                     let x = self.force(&attr.value)?;
-                    self.deep_force(&x, attr.value.span())?;
+                    self.deep_force_seen(&x, attr.value.span(), seen)?;
                 }
             }
             _ => {}
