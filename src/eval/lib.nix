@@ -470,9 +470,9 @@ let
       description = "string matching the pattern ${pattern}"; check = x: isString x && match pattern x != null; };
     separatedString = sep: mkOptionType { name = "separatedString"; description = "strings concatenated with ${builtins.toJSON sep}";
       check = isString; functor = { name = "separatedString"; type = null; wrapped = null; payload = sep; binOp = null; }; };
-    lines = separatedString "\n" // { name = "lines"; };
-    commas = separatedString "," // { name = "commas"; };
-    envVar = separatedString ":" // { name = "envVar"; };
+    lines = separatedString "\n";
+    commas = separatedString ",";
+    envVar = separatedString ":";
     string = separatedString "" // { name = "string"; };
     passwdEntry = entryType: entryType;
     attrs = simple "attrs" isAttrs;

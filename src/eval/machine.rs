@@ -356,7 +356,8 @@ impl Evaluator {
         for binding in &def.statics {
             let thunk = match &binding.value {
                 BindValue::Expr(e) => self.thunk_of(e, &inner),
-                BindValue::Inherit(var, span) => self.inherited(var, env, *span, &binding.name),
+                // Resolved from the set's own frame, skipping it (see `Lowerer::resolve_outside`).
+                BindValue::Inherit(var, span) => self.inherited(var, &inner, *span, &binding.name),
                 BindValue::InheritFrom(i, span) => inherit_from_thunk(from.get(*i).cloned(), binding.name.clone(), *span),
             };
             if def.rec {

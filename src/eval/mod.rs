@@ -282,9 +282,9 @@ pub fn eval_file_json(path: &Path, attr: Option<&str>, sources: &mut SourceMap) 
     let path = path.to_path_buf();
     let attr = attr.map(str::to_string);
     with_evaluator(sources, BTreeMap::new(), move |ev| {
-        let (value, _) = evaluate_path(ev, &path, attr.as_deref())?;
+        let (value, span) = evaluate_path(ev, &path, attr.as_deref())?;
         let mut out = String::new();
-        ev.print_json(&value, &mut out, Span::BUILTIN)?;
+        ev.print_json(&value, &mut out, span)?;
         Ok(out)
     })
     .map_err(diagnostics_of)

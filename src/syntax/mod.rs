@@ -13,13 +13,107 @@ pub fn span_of(file: FileId, range: TextRange) -> Span {
     Span::new(file, usize::from(range.start()), usize::from(range.end()))
 }
 
+/// Brackets, interpolations and strings nested deeper than this are refused before parsing:
+/// rnix's parser slows down quadratically on such input and no configuration needs it.
+pub const MAX_NESTING: usize = 1000;
+
 /// Parse `text` (the contents of `file`); the first syntax error becomes the diagnostic.
 pub fn parse(file: FileId, text: &str) -> Result<rnix::Root, Box<Diagnostic>> {
+    if let Some(offset) = find_too_deep_nesting(text, MAX_NESTING) {
+        return Err(Box::new(
+            Diagnostic::new(Code::LimitExceeded, format!("the expression is nested more than {MAX_NESTING} levels deep"))
+                .at(Span::new(file, offset, offset + 1), "too deep here"),
+        ));
+    }
     let parsed = rnix::Root::parse(text);
     match parsed.errors().first() {
         Some(first) => Err(Box::new(describe_error(file, text.len(), first))),
         None => Ok(parsed.tree()),
     }
+}
+
+/// The offset where brackets (`( [ {`), interpolations and strings first nest deeper than
+/// `limit`. A small lexer skips comments and string contents so that brackets inside them do
+/// not count.
+fn find_too_deep_nesting(text: &str, limit: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    // b'"' and b'\'' are strings, b'$' an interpolation, anything else a bracket.
+    let mut stack: Vec<u8> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match stack.last() {
+            Some(b'"') => match c {
+                b'\\' => i += 2,
+                b'"' => {
+                    stack.pop();
+                    i += 1;
+                }
+                b'$' if at(i + 1) == b'{' => {
+                    stack.push(b'$');
+                    i += 2;
+                }
+                _ => i += 1,
+            },
+            Some(b'\'') => {
+                if c == b'\'' && at(i + 1) == b'\'' {
+                    match at(i + 2) {
+                        b'\'' | b'$' => i += 3,
+                        b'\\' => i += 4,
+                        _ => {
+                            stack.pop();
+                            i += 2;
+                        }
+                    }
+                } else if c == b'$' && at(i + 1) == b'{' {
+                    stack.push(b'$');
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+            _ => match c {
+                b'"' => {
+                    stack.push(b'"');
+                    i += 1;
+                }
+                b'\'' if at(i + 1) == b'\'' => {
+                    stack.push(b'\'');
+                    i += 2;
+                }
+                b'#' => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if at(i + 1) == b'*' => {
+                    i += 2;
+                    while i < b.len() && !(b[i] == b'*' && at(i + 1) == b'/') {
+                        i += 1;
+                    }
+                    i += 2;
+                }
+                b'$' if at(i + 1) == b'{' => {
+                    stack.push(b'$');
+                    i += 2;
+                }
+                b'(' | b'[' | b'{' => {
+                    stack.push(c);
+                    i += 1;
+                }
+                b')' | b']' | b'}' => {
+                    stack.pop();
+                    i += 1;
+                }
+                _ => i += 1,
+            },
+        }
+        if stack.len() > limit {
+            return Some(i.saturating_sub(1).min(b.len().saturating_sub(1)));
+        }
+    }
+    None
 }
 
 /// One rnix parse error as a diagnostic. Errors without a range (end of file) point at the
@@ -114,6 +208,14 @@ mod tests {
         let err = parse(FileId(0), "{ a = 1;").unwrap_err();
         let span = err.primary.unwrap().span;
         assert!(span.end as usize <= "{ a = 1;".len());
+    }
+
+    #[test]
+    fn nesting_inside_strings_and_comments_does_not_count() {
+        let text = format!("\"{}\" # {}\n''{}'' /* {} */ 1", "[".repeat(5000), "(".repeat(5000), "{".repeat(5000), "[".repeat(5000));
+        assert_eq!(find_too_deep_nesting(&text, 10), None);
+        assert!(find_too_deep_nesting(&"[".repeat(20), 10).is_some());
+        assert_eq!(find_too_deep_nesting("\"${\"${\"a\"}\"}\"", 10), None);
     }
 
     #[test]
