@@ -34,7 +34,10 @@ fn cases(prefix: &str) -> Vec<PathBuf> {
 }
 
 fn name_of(p: &Path) -> String {
-    p.file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string()
+    p.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("?")
+        .to_string()
 }
 
 fn is_lib_case(p: &Path) -> bool {
@@ -42,14 +45,18 @@ fn is_lib_case(p: &Path) -> bool {
 }
 
 fn has_real_nix() -> bool {
-    Command::new("nix-instantiate").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("nix-instantiate")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// What real Nix prints for a case (`None`: it failed).
 fn real_nix(case: &Path) -> Option<String> {
     let file = case.file_name()?.to_str()?.to_string();
     let mut cmd = Command::new("nix-instantiate");
-    cmd.args(["--eval", "--strict", "--json"]).current_dir(fixtures());
+    cmd.args(["--eval", "--strict", "--json"])
+        .current_dir(fixtures());
     if is_lib_case(case) {
         let lib = std::env::var("NIXPKGS_LIB_DIR").ok()?;
         cmd.args(["-E", &format!("import ./{file} {{ lib = import {lib}; }}")]);
@@ -57,12 +64,18 @@ fn real_nix(case: &Path) -> Option<String> {
         cmd.arg(&file);
     }
     let out = cmd.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string())
 }
 
 fn ours(case: &Path) -> Result<String, netns_compile::diagnostic::Diagnostics> {
     let mut sources = SourceMap::new();
-    if is_lib_case(case) { eval_file_json_with_lib(case, &mut sources) } else { eval_file_json(case, None, &mut sources) }
+    if is_lib_case(case) {
+        eval_file_json_with_lib(case, &mut sources)
+    } else {
+        eval_file_json(case, None, &mut sources)
+    }
 }
 
 #[test]
@@ -83,16 +96,29 @@ fn eval_okay_cases_print_what_nix_prints() {
             && let Some(real) = real_nix(case)
             && real != expected
         {
-            failures.push(format!("{name}: the committed expectation differs from real Nix: {real}"));
+            failures.push(format!(
+                "{name}: the committed expectation differs from real Nix: {real}"
+            ));
         }
         match ours(case) {
             Ok(got) if got == expected => {}
-            Ok(got) => failures.push(format!("{name}:\n    expected {expected}\n    got      {got}")),
-            Err(d) => failures.push(format!("{name}: failed: {:?}", d.items.first().map(|x| &x.message))),
+            Ok(got) => failures.push(format!(
+                "{name}:\n    expected {expected}\n    got      {got}"
+            )),
+            Err(d) => failures.push(format!(
+                "{name}: failed: {:?}",
+                d.items.first().map(|x| &x.message)
+            )),
         }
     }
     assert!(all.len() >= 150, "only {} eval-okay cases", all.len());
-    assert!(failures.is_empty(), "{} of {} eval-okay cases fail:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} eval-okay cases fail:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -112,16 +138,28 @@ fn eval_fail_cases_fail_with_a_located_diagnostic() {
                     failures.push(format!("{name}: failed without a diagnostic"));
                     continue;
                 };
-                if !matches!(first.code, Code::NixEval | Code::NixSyntax | Code::LimitExceeded) {
+                if !matches!(
+                    first.code,
+                    Code::NixEval | Code::NixSyntax | Code::LimitExceeded
+                ) {
                     failures.push(format!("{name}: unexpected code {}", first.code));
                 }
                 if first.primary.is_none() {
-                    failures.push(format!("{name}: diagnostic without a location: {}", first.message));
+                    failures.push(format!(
+                        "{name}: diagnostic without a location: {}",
+                        first.message
+                    ));
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} eval-fail cases fail:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} eval-fail cases fail:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
 }
 
 // -- hostile input ------------------------------------------------------------------------------
@@ -137,10 +175,17 @@ fn eval_text(name: &str, text: &[u8]) -> Result<String, netns_compile::diagnosti
 
 fn first_code(r: Result<String, netns_compile::diagnostic::Diagnostics>) -> Code {
     match r {
-        Ok(out) => panic!("expected an error, got {}", out.chars().take(100).collect::<String>()),
+        Ok(out) => panic!(
+            "expected an error, got {}",
+            out.chars().take(100).collect::<String>()
+        ),
         Err(d) => {
             let first = d.items.first().expect("a diagnostic");
-            assert!(first.primary.is_some() || first.code == Code::InvalidUtf8, "unlocated: {}", first.message);
+            assert!(
+                first.primary.is_some() || first.code == Code::InvalidUtf8,
+                "unlocated: {}",
+                first.message
+            );
             first.code
         }
     }
@@ -149,15 +194,24 @@ fn first_code(r: Result<String, netns_compile::diagnostic::Diagnostics>) -> Code
 #[test]
 fn deep_nesting_is_a_clear_error() {
     let text = "[".repeat(100_000) + &"]".repeat(100_000);
-    assert!(matches!(first_code(eval_text("deep-list.nix", text.as_bytes())), Code::LimitExceeded | Code::NixSyntax));
+    assert!(matches!(
+        first_code(eval_text("deep-list.nix", text.as_bytes())),
+        Code::LimitExceeded | Code::NixSyntax
+    ));
     let text = "(".repeat(100_000) + "1" + &")".repeat(100_000);
-    assert!(matches!(first_code(eval_text("deep-parens.nix", text.as_bytes())), Code::LimitExceeded | Code::NixSyntax));
+    assert!(matches!(
+        first_code(eval_text("deep-parens.nix", text.as_bytes())),
+        Code::LimitExceeded | Code::NixSyntax
+    ));
 }
 
 #[test]
 fn million_deep_recursion_is_a_limit() {
     let text = b"let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 1000000";
-    assert_eq!(first_code(eval_text("million.nix", text)), Code::LimitExceeded);
+    assert_eq!(
+        first_code(eval_text("million.nix", text)),
+        Code::LimitExceeded
+    );
 }
 
 #[test]
@@ -176,25 +230,44 @@ fn self_import_terminates() {
     std::fs::write(&path, "import ./self.nix").expect("write");
     let mut sources = SourceMap::new();
     let d = eval_file_json(&path, None, &mut sources).expect_err("fails");
-    assert!(d.items[0].message.contains("infinite recursion"), "{}", d.items[0].message);
+    assert!(
+        d.items[0].message.contains("infinite recursion"),
+        "{}",
+        d.items[0].message
+    );
 }
 
 #[test]
 fn ten_megabyte_string_is_fine() {
     let text = format!("builtins.stringLength \"{}\"", "x".repeat(10 << 20));
-    assert_eq!(eval_text("big.nix", text.as_bytes()).expect("evaluates"), (10 << 20).to_string());
+    assert_eq!(
+        eval_text("big.nix", text.as_bytes()).expect("evaluates"),
+        (10 << 20).to_string()
+    );
     let text = b"builtins.stringLength (builtins.concatStringsSep \"\" (builtins.genList (i: \"0123456789\") 1000000))";
     assert_eq!(eval_text("big2.nix", text).expect("evaluates"), "10000000");
 }
 
 #[test]
 fn non_utf8_source_is_a_clear_error() {
-    assert_eq!(first_code(eval_text("latin1.nix", b"\"caf\xe9\"")), Code::InvalidUtf8);
+    assert_eq!(
+        first_code(eval_text("latin1.nix", b"\"caf\xe9\"")),
+        Code::InvalidUtf8
+    );
 }
 
 #[test]
 fn parse_error_on_last_byte_is_located() {
-    for text in ["{ a = 1; ", "[ 1 2", "\"abc", "''abc", "a:", "let a = 1; in", "{ a = 1; }.", "x: x +"] {
+    for text in [
+        "{ a = 1; ",
+        "[ 1 2",
+        "\"abc",
+        "''abc",
+        "a:",
+        "let a = 1; in",
+        "{ a = 1; }.",
+        "x: x +",
+    ] {
         let code = first_code(eval_text("last.nix", text.as_bytes()));
         assert_eq!(code, Code::NixSyntax, "{text}");
     }
@@ -203,15 +276,100 @@ fn parse_error_on_last_byte_is_located() {
 #[test]
 fn hostile_inputs_do_not_panic() {
     let inputs: &[&str] = &[
-        "", " ", "#", "/*", "${", "''${", "{ inherit; }", "{ inherit (a); }", "a.${", "[ (x: x) ] == [ (x: x) ]",
-        "builtins.genList (x: x) 100000", "let a = { b = a; }; in a.b.b.b.b.b.b", "builtins.toJSON (let a = [ a ]; in a)",
-        "rec { a = { b = a; }; }", "9223372036854775807 + 1", "-9223372036854775807 - 2", "(-9223372036854775807 - 1) / (-1)",
-        "99999999999999999999", "builtins.substring 0 1 \"é\"", "builtins.split \"\" \"abc\"", "builtins.match \"(\" \"\"",
+        "",
+        " ",
+        "#",
+        "/*",
+        "${",
+        "''${",
+        "{ inherit; }",
+        "{ inherit (a); }",
+        "a.${",
+        "[ (x: x) ] == [ (x: x) ]",
+        "builtins.genList (x: x) 100000",
+        "let a = { b = a; }; in a.b.b.b.b.b.b",
+        "builtins.toJSON (let a = [ a ]; in a)",
+        "rec { a = { b = a; }; }",
+        "9223372036854775807 + 1",
+        "-9223372036854775807 - 2",
+        "(-9223372036854775807 - 1) / (-1)",
+        "99999999999999999999",
+        "builtins.substring 0 1 \"é\"",
+        "builtins.split \"\" \"abc\"",
+        "builtins.match \"(\" \"\"",
         "builtins.fromJSON (builtins.concatStringsSep \"\" (builtins.genList (x: \"[\") 10000))",
-        "import ./.", "__curPos", "let f = x: f; in f 1 2 3", "{ a = 1; } ? \"${throw \"x\"}\"",
+        "import ./.",
+        "__curPos",
+        "let f = x: f; in f 1 2 3",
+        "{ a = 1; } ? \"${throw \"x\"}\"",
     ];
     for input in inputs {
         // Success or a diagnostic, but never a panic or hang.
         let _ = eval_text("hostile.nix", input.as_bytes());
     }
+}
+
+// -- the API the module stage uses ------------------------------------------------------------
+
+#[test]
+fn nodes_carry_spans_of_values_and_keys() {
+    use netns_compile::module::node::Kind;
+    let dir = std::env::temp_dir().join(format!("netns-compile-node-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("node.nix");
+    let text = "{ a.b = 1 + 1; c = [ \"x\" ]; f = x: x; }";
+    std::fs::write(&path, text).expect("write");
+    let mut sources = SourceMap::new();
+    let node = netns_compile::eval::eval_file_node(&path, &mut sources).expect("evaluates");
+    let attrs = node.attrs().expect("a set");
+    let a = attrs.entry("a").expect("a");
+    assert_eq!(sources.text(a.key_span), "a");
+    let b = a.value.attrs().and_then(|x| x.entry("b")).expect("a.b");
+    assert_eq!(sources.text(b.key_span), "b");
+    assert_eq!(sources.text(b.value.span), "1 + 1");
+    assert_eq!(b.value.kind, Kind::Int(2));
+    let c = attrs.get("c").and_then(|c| c.as_list()).expect("c");
+    assert_eq!(sources.text(c[0].span), "\"x\"");
+    assert_eq!(
+        attrs.get("f").map(|f| f.kind.clone()),
+        Some(Kind::Opaque("lambda"))
+    );
+}
+
+#[test]
+fn module_functions_get_lib_and_pkgs() {
+    let dir = std::env::temp_dir().join(format!("netns-compile-module-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("module.nix");
+    std::fs::write(&path, "{ config, lib, pkgs, ... }: { x = lib.mkForce \"${pkgs.iproute2}/bin/ip\"; n = lib.strings.toUpper \"a\"; }")
+        .expect("write");
+    let mut sources = SourceMap::new();
+    let out = eval_file_json_with_lib(&path, &mut sources).expect("evaluates");
+    assert_eq!(
+        out,
+        r#"{"n":"A","x":{"_type":"override","content":"/run/current-system/sw/bin/ip","priority":50}}"#
+    );
+    std::fs::write(&path, "{ pkgs, ... }: pkgs.hello").expect("write");
+    let err = eval_file_json_with_lib(&path, &mut sources).expect_err("unknown package");
+    assert!(
+        err.items[0].message.contains("nix eval --json"),
+        "{}",
+        err.items[0].message
+    );
+    assert!(err.items[0].primary.is_some());
+}
+
+#[test]
+fn attr_path_selects_inside_the_value() {
+    let dir = std::env::temp_dir().join(format!("netns-compile-attr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("attr.nix");
+    std::fs::write(&path, "{ a = { \"b.c\" = [ 1 { d = 2; } ]; }; }").expect("write");
+    let mut sources = SourceMap::new();
+    assert_eq!(
+        eval_file_json(&path, Some("a.\"b.c\".1.d"), &mut sources).expect("selects"),
+        "2"
+    );
+    let err = eval_file_json(&path, Some("a.x"), &mut sources).expect_err("missing");
+    assert!(err.items[0].message.contains("attribute 'x' missing"));
 }

@@ -24,28 +24,49 @@ fn real_nix_json(case: &Path) -> Option<String> {
     if !out.status.success() {
         return None;
     }
-    String::from_utf8(out.stdout).ok().map(|s| s.trim_end().to_string())
+    String::from_utf8(out.stdout)
+        .ok()
+        .map(|s| s.trim_end().to_string())
 }
 
 fn ours(case: &Path) -> Result<String, String> {
     let mut sources = netns_compile::source::SourceMap::new();
-    netns_compile::eval::eval_file_json(case, None, &mut sources)
-        .map_err(|d| d.items.first().map(|x| x.message.clone()).unwrap_or_default())
+    netns_compile::eval::eval_file_json(case, None, &mut sources).map_err(|d| {
+        d.items
+            .first()
+            .map(|x| x.message.clone())
+            .unwrap_or_default()
+    })
 }
 
 fn not_yet_passing() -> BTreeSet<String> {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lang/notyetpassing.txt")).unwrap_or_default();
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lang/notyetpassing.txt"),
+    )
+    .unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
 fn upstream_lang_tests_agree_with_real_nix() {
     let Ok(dir) = std::env::var("NIX_LANG_TESTS_DIR") else {
-        eprintln!("\n*** SKIPPED: NIX_LANG_TESTS_DIR not set (point it at NixOS/nix tests/functional/lang) ***\n");
+        eprintln!(
+            "\n*** SKIPPED: NIX_LANG_TESTS_DIR not set (point it at NixOS/nix tests/functional/lang) ***\n"
+        );
         return;
     };
-    if Command::new("nix-instantiate").arg("--version").output().is_err() {
-        eprintln!("\n*** SKIPPED: nix-instantiate is not on PATH (it gives the expected JSON) ***\n");
+    if Command::new("nix-instantiate")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "\n*** SKIPPED: nix-instantiate is not on PATH (it gives the expected JSON) ***\n"
+        );
         return;
     }
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -65,15 +86,23 @@ fn upstream_lang_tests_agree_with_real_nix() {
     let mut problems = Vec::new();
     let mut failing = Vec::new();
     for case in &cases {
-        let name = case.file_stem().and_then(|n| n.to_str()).unwrap_or("").to_string();
-        let Some(expected) = real_nix_json(case) else { continue };
+        let name = case
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        let Some(expected) = real_nix_json(case) else {
+            continue;
+        };
         total += 1;
         let got = ours(case);
         let passes = got.as_deref() == Ok(expected.as_str());
         if passes {
             agree += 1;
             if listed.contains(&name) {
-                problems.push(format!("{name}: passes now, remove it from notyetpassing.txt"));
+                problems.push(format!(
+                    "{name}: passes now, remove it from notyetpassing.txt"
+                ));
             }
         } else {
             failing.push(name.clone());
@@ -82,7 +111,10 @@ fn upstream_lang_tests_agree_with_real_nix() {
                     Ok(s) => s.chars().take(300).collect::<String>(),
                     Err(e) => format!("error: {e}"),
                 };
-                problems.push(format!("{name}:\n  expected {}\n  got      {got}", expected.chars().take(300).collect::<String>()));
+                problems.push(format!(
+                    "{name}:\n  expected {}\n  got      {got}",
+                    expected.chars().take(300).collect::<String>()
+                ));
             }
         }
     }
@@ -90,5 +122,10 @@ fn upstream_lang_tests_agree_with_real_nix() {
     if std::env::var("PRINT_FAILING").is_ok() {
         println!("{}", failing.join("\n"));
     }
-    assert!(problems.is_empty(), "{} upstream cases changed:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} upstream cases changed:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -14,8 +14,20 @@ type Defs = Vec<(&'static str, Value)>;
 
 /// Names of the base environment that are not reached through `builtins` only.
 const GLOBAL_NAMES: &[&str] = &[
-    "abort", "baseNameOf", "derivation", "dirOf", "fetchGit", "fetchTarball", "import", "isNull", "map", "placeholder",
-    "removeAttrs", "scopedImport", "throw", "toString",
+    "abort",
+    "baseNameOf",
+    "derivation",
+    "dirOf",
+    "fetchGit",
+    "fetchTarball",
+    "import",
+    "isNull",
+    "map",
+    "placeholder",
+    "removeAttrs",
+    "scopedImport",
+    "throw",
+    "toString",
 ];
 
 /// The base environment (`builtins`, `true`, `map`, `__add`, …) and the `builtins` set.
@@ -44,13 +56,23 @@ pub fn base_environment() -> (HashMap<Rc<str>, Value>, Value) {
     (globals, builtins)
 }
 
-fn def(defs: &mut Defs, name: &'static str, arity: usize, f: impl Fn(&Evaluator, &[Thunk], Span) -> EvalResult<Value> + 'static) {
+fn def(
+    defs: &mut Defs,
+    name: &'static str,
+    arity: usize,
+    f: impl Fn(&Evaluator, &[Thunk], Span) -> EvalResult<Value> + 'static,
+) {
     defs.push((name, Value::primop(name, arity, f)));
 }
 
 fn unsupported(defs: &mut Defs, name: &'static str, arity: usize) {
     def(defs, name, arity, move |_, _, span| {
-        Err(error(span, format!("builtins.{name} is not supported: netns-compile evaluates without a Nix store")))
+        Err(error(
+            span,
+            format!(
+                "builtins.{name} is not supported: netns-compile evaluates without a Nix store"
+            ),
+        ))
     });
 }
 
@@ -58,7 +80,10 @@ impl Evaluator {
     fn arg(&self, args: &[Thunk], i: usize) -> EvalResult<Value> {
         match args.get(i) {
             Some(t) => self.force(t),
-            None => Err(error(Span::BUILTIN, "internal error: missing builtin argument")),
+            None => Err(error(
+                Span::BUILTIN,
+                "internal error: missing builtin argument",
+            )),
         }
     }
     fn arg_int(&self, args: &[Thunk], i: usize, span: Span) -> EvalResult<i64> {
@@ -102,15 +127,16 @@ fn lazy_call(f: Value, x: Thunk, span: Span) -> Thunk {
 }
 
 fn definitions() -> Defs {
-    let mut d: Defs = Vec::new();
-    d.push(("true", Value::Bool(true)));
-    d.push(("false", Value::Bool(false)));
-    d.push(("null", Value::Null));
-    d.push(("currentSystem", Value::str("x86_64-linux")));
-    d.push(("nixVersion", Value::str("2.8.0")));
-    d.push(("langVersion", Value::Int(6)));
-    d.push(("storeDir", Value::str("/nix/store")));
-    d.push(("nixPath", Value::list(Vec::new())));
+    let mut d: Defs = vec![
+        ("true", Value::Bool(true)),
+        ("false", Value::Bool(false)),
+        ("null", Value::Null),
+        ("currentSystem", Value::str("x86_64-linux")),
+        ("nixVersion", Value::str("2.8.0")),
+        ("langVersion", Value::Int(6)),
+        ("storeDir", Value::str("/nix/store")),
+        ("nixPath", Value::list(Vec::new())),
+    ];
     define_control(&mut d);
     define_types(&mut d);
     define_numbers(&mut d);
@@ -118,7 +144,23 @@ fn definitions() -> Defs {
     define_attrs(&mut d);
     define_strings(&mut d);
     define_files(&mut d);
-    for name in ["derivation", "derivationStrict", "fetchGit", "fetchTarball", "fetchurl", "fetchMercurial", "fetchTree", "toFile", "storePath", "filterSource", "path", "placeholder", "scopedImport", "fromTOML", "findFile"] {
+    for name in [
+        "derivation",
+        "derivationStrict",
+        "fetchGit",
+        "fetchTarball",
+        "fetchurl",
+        "fetchMercurial",
+        "fetchTree",
+        "toFile",
+        "storePath",
+        "filterSource",
+        "path",
+        "placeholder",
+        "scopedImport",
+        "fromTOML",
+        "findFile",
+    ] {
         let arity = match name {
             "toFile" | "filterSource" | "scopedImport" | "findFile" => 2,
             _ => 1,
@@ -135,7 +177,12 @@ fn define_control(d: &mut Defs) {
     });
     def(d, "abort", 1, |ev, a, span| {
         let msg = ev.arg_coerced(a, 0, span)?;
-        Err(error_of(ErrorKind::Abort, Code::NixEval, span, format!("evaluation aborted with the following error message: '{msg}'")))
+        Err(error_of(
+            ErrorKind::Abort,
+            Code::NixEval,
+            span,
+            format!("evaluation aborted with the following error message: '{msg}'"),
+        ))
     });
     def(d, "seq", 2, |ev, a, _| {
         ev.arg(a, 0)?;
@@ -152,7 +199,10 @@ fn define_control(d: &mut Defs) {
             Value::Str(s) => s.to_string(),
             other => {
                 let mut out = String::new();
-                match ev.deep_force(other, span).and_then(|_| ev.print_json(other, &mut out, span)) {
+                match ev
+                    .deep_force(other, span)
+                    .and_then(|_| ev.print_json(other, &mut out, span))
+                {
                     Ok(()) => out,
                     Err(_) => format!("{other:?}"),
                 }
@@ -179,7 +229,9 @@ fn define_control(d: &mut Defs) {
     });
     def(d, "addErrorContext", 2, |ev, a, _| ev.arg(a, 1));
     def(d, "unsafeDiscardStringContext", 1, |ev, a, _| ev.arg(a, 0));
-    def(d, "unsafeDiscardOutputDependency", 1, |ev, a, _| ev.arg(a, 0));
+    def(d, "unsafeDiscardOutputDependency", 1, |ev, a, _| {
+        ev.arg(a, 0)
+    });
     def(d, "hasContext", 1, |_, _, _| Ok(Value::Bool(false)));
     def(d, "getContext", 1, |_, _, _| Ok(Value::attrs(Attrs::new())));
     def(d, "getEnv", 1, |ev, a, span| {
@@ -194,21 +246,33 @@ fn define_control(d: &mut Defs) {
     });
     def(d, "genericClosure", 1, |ev, a, span| {
         let args = ev.arg_attrs(a, 0, span)?;
-        let start = args.get("startSet").cloned().ok_or_else(|| error(span, "attribute 'startSet' required"))?;
-        let operator = args.get("operator").cloned().ok_or_else(|| error(span, "attribute 'operator' required"))?;
+        let start = args
+            .get("startSet")
+            .cloned()
+            .ok_or_else(|| error(span, "attribute 'startSet' required"))?;
+        let operator = args
+            .get("operator")
+            .cloned()
+            .ok_or_else(|| error(span, "attribute 'operator' required"))?;
         let operator = ev.force(&operator)?;
         let start = ev.force(&start)?;
-        let mut work: std::collections::VecDeque<Thunk> = ev.expect_list(start, span)?.iter().cloned().collect();
+        let mut work: std::collections::VecDeque<Thunk> =
+            ev.expect_list(start, span)?.iter().cloned().collect();
         let mut seen: Vec<Value> = Vec::new();
         let mut result = Vec::new();
         while let Some(item) = work.pop_front() {
             let v = ev.force(&item)?;
             let attrs = ev.expect_attrs(v, span, "an element of genericClosure")?;
-            let key = attrs.get("key").cloned().ok_or_else(|| error(span, "attribute 'key' required"))?;
+            let key = attrs
+                .get("key")
+                .cloned()
+                .ok_or_else(|| error(span, "attribute 'key' required"))?;
             let key = ev.force(&key)?;
             let mut known = false;
             for k in &seen {
-                if ev.compare(k, &key, span)? == Ordering::Equal && ev.values_equal(k, &key, span)? {
+                if ev.compare(k, &key, span)? == Ordering::Equal
+                    && ev.values_equal(k, &key, span)?
+                {
                     known = true;
                     break;
                 }
@@ -226,7 +290,9 @@ fn define_control(d: &mut Defs) {
 }
 
 fn define_types(d: &mut Defs) {
-    def(d, "typeOf", 1, |ev, a, _| Ok(Value::str(ev.arg(a, 0)?.type_name())));
+    def(d, "typeOf", 1, |ev, a, _| {
+        Ok(Value::str(ev.arg(a, 0)?.type_name()))
+    });
     for (name, ty) in [
         ("isAttrs", "set"),
         ("isBool", "bool"),
@@ -238,7 +304,9 @@ fn define_types(d: &mut Defs) {
         ("isPath", "path"),
         ("isString", "string"),
     ] {
-        def(d, name, 1, move |ev, a, _| Ok(Value::Bool(ev.arg(a, 0)?.type_name() == ty)));
+        def(d, name, 1, move |ev, a, _| {
+            Ok(Value::Bool(ev.arg(a, 0)?.type_name() == ty))
+        });
     }
     def(d, "functionArgs", 1, |ev, a, span| {
         let mut attrs = Attrs::new();
@@ -246,12 +314,24 @@ fn define_types(d: &mut Defs) {
             Value::Lambda(c) => {
                 if let super::ir::Param::Pattern { entries, .. } = &c.def.param {
                     for e in entries {
-                        attrs.insert(e.name.clone(), Thunk::ready(Value::Bool(e.default.is_some()), e.span), e.span);
+                        attrs.insert(
+                            e.name.clone(),
+                            Thunk::ready(Value::Bool(e.default.is_some()), e.span),
+                            e.span,
+                        );
                     }
                 }
             }
             Value::PrimOp(_) => {}
-            other => return Err(error(span, format!("'functionArgs' requires a function, got {}", other.described()))),
+            other => {
+                return Err(error(
+                    span,
+                    format!(
+                        "'functionArgs' requires a function, got {}",
+                        other.described()
+                    ),
+                ));
+            }
         }
         Ok(Value::attrs(attrs))
     });
@@ -263,12 +343,17 @@ fn define_types(d: &mut Defs) {
     });
     def(d, "fromJSON", 1, |ev, a, span| {
         let text = ev.arg_str(a, 0, span)?;
-        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| error(span, format!("invalid JSON: {e}")))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| error(span, format!("invalid JSON: {e}")))?;
         Ok(from_json(&json, span))
     });
     def(d, "toString", 1, |ev, a, span| {
         let v = ev.arg(a, 0)?;
-        Ok(Value::string(ev.to_string_value(&v, CoerceMode::ToString, span)?))
+        Ok(Value::string(ev.to_string_value(
+            &v,
+            CoerceMode::ToString,
+            span,
+        )?))
     });
 }
 
@@ -283,11 +368,20 @@ pub fn from_json(json: &serde_json::Value, span: Span) -> Value {
             None => Value::Float(n.as_f64().unwrap_or(0.0)),
         },
         J::String(s) => Value::str(s),
-        J::Array(items) => Value::list(items.iter().map(|x| Thunk::ready(from_json(x, span), span)).collect()),
+        J::Array(items) => Value::list(
+            items
+                .iter()
+                .map(|x| Thunk::ready(from_json(x, span), span))
+                .collect(),
+        ),
         J::Object(map) => {
             let mut attrs = Attrs::new();
             for (k, v) in map {
-                attrs.insert(Rc::from(k.as_str()), Thunk::ready(from_json(v, span), span), span);
+                attrs.insert(
+                    Rc::from(k.as_str()),
+                    Thunk::ready(from_json(v, span), span),
+                    span,
+                );
             }
             Value::attrs(attrs)
         }
@@ -295,12 +389,20 @@ pub fn from_json(json: &serde_json::Value, span: Span) -> Value {
 }
 
 fn define_numbers(d: &mut Defs) {
-    for (name, op) in [("add", BinOp::Add), ("sub", BinOp::Sub), ("mul", BinOp::Mul), ("div", BinOp::Div)] {
+    for (name, op) in [
+        ("add", BinOp::Add),
+        ("sub", BinOp::Sub),
+        ("mul", BinOp::Mul),
+        ("div", BinOp::Div),
+    ] {
         def(d, name, 2, move |ev, a, span| {
             let (x, y) = (ev.arg(a, 0)?, ev.arg(a, 1)?);
             for v in [&x, &y] {
                 if !matches!(v, Value::Int(_) | Value::Float(_)) {
-                    return Err(error(span, format!("value is {} while a number was expected", v.described())));
+                    return Err(error(
+                        span,
+                        format!("value is {} while a number was expected", v.described()),
+                    ));
                 }
             }
             ev.arith(op, x, y, span)
@@ -310,21 +412,36 @@ fn define_numbers(d: &mut Defs) {
         let (x, y) = (ev.arg(a, 0)?, ev.arg(a, 1)?);
         Ok(Value::Bool(ev.compare(&x, &y, span)? == Ordering::Less))
     });
-    let ops: [(&str, fn(i64, i64) -> i64); 3] = [("bitAnd", |x, y| x & y), ("bitOr", |x, y| x | y), ("bitXor", |x, y| x ^ y)];
+    type IntOp = fn(i64, i64) -> i64;
+    let ops: [(&str, IntOp); 3] = [
+        ("bitAnd", |x, y| x & y),
+        ("bitOr", |x, y| x | y),
+        ("bitXor", |x, y| x ^ y),
+    ];
     for (name, f) in ops {
-        def(d, name, 2, move |ev, a, span| Ok(Value::Int(f(ev.arg_int(a, 0, span)?, ev.arg_int(a, 1, span)?))));
+        def(d, name, 2, move |ev, a, span| {
+            Ok(Value::Int(f(
+                ev.arg_int(a, 0, span)?,
+                ev.arg_int(a, 1, span)?,
+            )))
+        });
     }
     for (name, f) in [("ceil", f64::ceil as fn(f64) -> f64), ("floor", f64::floor)] {
         def(d, name, 1, move |ev, a, span| match ev.arg(a, 0)? {
             Value::Int(i) => Ok(Value::Int(i)),
             Value::Float(x) => Ok(Value::Int(f(x) as i64)),
-            other => Err(error(span, format!("value is {} while a float was expected", other.described()))),
+            other => Err(error(
+                span,
+                format!("value is {} while a float was expected", other.described()),
+            )),
         });
     }
 }
 
 fn define_lists(d: &mut Defs) {
-    def(d, "length", 1, |ev, a, span| Ok(Value::Int(ev.arg_list(a, 0, span)?.len() as i64)));
+    def(d, "length", 1, |ev, a, span| {
+        Ok(Value::Int(ev.arg_list(a, 0, span)?.len() as i64))
+    });
     def(d, "head", 1, |ev, a, span| {
         let l = ev.arg_list(a, 0, span)?;
         match l.first() {
@@ -359,7 +476,11 @@ fn define_lists(d: &mut Defs) {
     def(d, "map", 2, |ev, a, span| {
         let f = ev.arg_fn(a, 0, span)?;
         let l = ev.arg_list(a, 1, span)?;
-        Ok(Value::list(l.iter().map(|x| lazy_call(f.clone(), x.clone(), span)).collect()))
+        Ok(Value::list(
+            l.iter()
+                .map(|x| lazy_call(f.clone(), x.clone(), span))
+                .collect(),
+        ))
     });
     def(d, "filter", 2, |ev, a, span| {
         let f = ev.arg_fn(a, 0, span)?;
@@ -375,7 +496,10 @@ fn define_lists(d: &mut Defs) {
     def(d, "foldl'", 3, |ev, a, span| {
         let f = ev.arg_fn(a, 0, span)?;
         // The initial accumulator is not forced unless it is the result (as in Nix).
-        let mut acc = a.get(1).cloned().ok_or_else(|| error(span, "internal error: missing argument"))?;
+        let mut acc = a
+            .get(1)
+            .cloned()
+            .ok_or_else(|| error(span, "internal error: missing argument"))?;
         for x in ev.arg_list(a, 2, span)?.iter() {
             acc = Thunk::ready(ev.call2(&f, acc, x.clone(), span)?, span);
         }
@@ -387,7 +511,11 @@ fn define_lists(d: &mut Defs) {
         if n < 0 {
             return Err(error(span, format!("cannot create list of size {n}")));
         }
-        Ok(Value::list((0..n).map(|i| lazy_call(f.clone(), Thunk::ready(Value::Int(i), span), span)).collect()))
+        Ok(Value::list(
+            (0..n)
+                .map(|i| lazy_call(f.clone(), Thunk::ready(Value::Int(i), span), span))
+                .collect(),
+        ))
     });
     def(d, "concatLists", 1, |ev, a, span| {
         let mut out = Vec::new();
@@ -428,7 +556,11 @@ fn define_lists(d: &mut Defs) {
         let f = ev.arg_fn(a, 0, span)?;
         let (mut right, mut wrong) = (Vec::new(), Vec::new());
         for x in ev.arg_list(a, 1, span)?.iter() {
-            if ev.predicate(&f, x, span)? { right.push(x.clone()) } else { wrong.push(x.clone()) }
+            if ev.predicate(&f, x, span)? {
+                right.push(x.clone())
+            } else {
+                wrong.push(x.clone())
+            }
         }
         let mut attrs = Attrs::new();
         attrs.insert_value("right", Value::list(right));
@@ -452,13 +584,18 @@ fn define_lists(d: &mut Defs) {
     def(d, "sort", 2, |ev, a, span| {
         let f = ev.arg_fn(a, 0, span)?;
         let items: Vec<Thunk> = ev.arg_list(a, 1, span)?.to_vec();
-        let less = |x: &Thunk, y: &Thunk| -> EvalResult<bool> { ev.predicate(&ev.call(f.clone(), x.clone(), span)?, y, span) };
+        let less = |x: &Thunk, y: &Thunk| -> EvalResult<bool> {
+            ev.predicate(&ev.call(f.clone(), x.clone(), span)?, y, span)
+        };
         Ok(Value::list(merge_sort(items, &less)?))
     });
 }
 
 /// A stable merge sort whose comparison may fail (Nix's `sort` is `std::stable_sort`).
-fn merge_sort(items: Vec<Thunk>, less: &dyn Fn(&Thunk, &Thunk) -> EvalResult<bool>) -> EvalResult<Vec<Thunk>> {
+fn merge_sort(
+    items: Vec<Thunk>,
+    less: &dyn Fn(&Thunk, &Thunk) -> EvalResult<bool>,
+) -> EvalResult<Vec<Thunk>> {
     let mut runs: Vec<Vec<Thunk>> = items.into_iter().map(|x| vec![x]).collect();
     while runs.len() > 1 {
         let mut next = Vec::with_capacity(runs.len().div_ceil(2));
@@ -474,7 +611,11 @@ fn merge_sort(items: Vec<Thunk>, less: &dyn Fn(&Thunk, &Thunk) -> EvalResult<boo
     Ok(runs.pop().unwrap_or_default())
 }
 
-fn merge(left: Vec<Thunk>, right: Vec<Thunk>, less: &dyn Fn(&Thunk, &Thunk) -> EvalResult<bool>) -> EvalResult<Vec<Thunk>> {
+fn merge(
+    left: Vec<Thunk>,
+    right: Vec<Thunk>,
+    less: &dyn Fn(&Thunk, &Thunk) -> EvalResult<bool>,
+) -> EvalResult<Vec<Thunk>> {
     let mut out = Vec::with_capacity(left.len() + right.len());
     let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
     while let (Some(x), Some(y)) = (l.peek(), r.peek()) {
@@ -493,11 +634,19 @@ fn merge(left: Vec<Thunk>, right: Vec<Thunk>, less: &dyn Fn(&Thunk, &Thunk) -> E
 fn define_attrs(d: &mut Defs) {
     def(d, "attrNames", 1, |ev, a, span| {
         let attrs = ev.arg_attrs(a, 0, span)?;
-        Ok(Value::list(attrs.map.keys().map(|k| Thunk::ready(Value::Str(k.clone()), span)).collect()))
+        Ok(Value::list(
+            attrs
+                .map
+                .keys()
+                .map(|k| Thunk::ready(Value::Str(k.clone()), span))
+                .collect(),
+        ))
     });
     def(d, "attrValues", 1, |ev, a, span| {
         let attrs = ev.arg_attrs(a, 0, span)?;
-        Ok(Value::list(attrs.map.values().map(|v| v.value.clone()).collect()))
+        Ok(Value::list(
+            attrs.map.values().map(|v| v.value.clone()).collect(),
+        ))
     });
     def(d, "hasAttr", 2, |ev, a, span| {
         let name = ev.arg_str(a, 0, span)?;
@@ -534,10 +683,20 @@ fn define_attrs(d: &mut Defs) {
         for item in ev.arg_list(a, 0, span)?.iter() {
             let v = ev.force(item)?;
             let pair = ev.expect_attrs(v, item.span(), "an element of listToAttrs")?;
-            let name = pair.get("name").cloned().ok_or_else(|| error(item.span(), "attribute 'name' missing in listToAttrs element"))?;
+            let name = pair.get("name").cloned().ok_or_else(|| {
+                error(
+                    item.span(),
+                    "attribute 'name' missing in listToAttrs element",
+                )
+            })?;
             let name = ev.force(&name)?;
             let name = ev.expect_string(name, item.span())?;
-            let value = pair.get("value").cloned().ok_or_else(|| error(item.span(), "attribute 'value' missing in listToAttrs element"))?;
+            let value = pair.get("value").cloned().ok_or_else(|| {
+                error(
+                    item.span(),
+                    "attribute 'value' missing in listToAttrs element",
+                )
+            })?;
             // The first definition of a name wins.
             if !attrs.map.contains_key(&name) {
                 let key_span = pair.map.get("name").map_or(item.span(), |a| a.key_span);
@@ -553,7 +712,12 @@ fn define_attrs(d: &mut Defs) {
         for (k, attr) in &attrs.map {
             let (f, k2, v) = (f.clone(), k.clone(), attr.value.clone());
             let thunk = Thunk::native(attr.value.span(), move |ev| {
-                ev.call2(&f, Thunk::ready(Value::Str(k2.clone()), span), v.clone(), span)
+                ev.call2(
+                    &f,
+                    Thunk::ready(Value::Str(k2.clone()), span),
+                    v.clone(),
+                    span,
+                )
             });
             out.insert(k.clone(), thunk, attr.key_span);
         }
@@ -575,7 +739,10 @@ fn define_attrs(d: &mut Defs) {
         let mut out = Vec::new();
         for item in ev.arg_list(a, 1, span)?.iter() {
             let v = ev.force(item)?;
-            if let Some(t) = ev.expect_attrs(v, span, "an element of catAttrs")?.get(&name) {
+            if let Some(t) = ev
+                .expect_attrs(v, span, "an element of catAttrs")?
+                .get(&name)
+            {
                 out.push(t.clone());
             }
         }
@@ -587,14 +754,24 @@ fn define_attrs(d: &mut Defs) {
         for item in ev.arg_list(a, 1, span)?.iter() {
             let v = ev.force(item)?;
             for (k, attr) in &ev.expect_attrs(v, span, "an element of zipAttrsWith")?.map {
-                grouped.entry(k.clone()).or_default().push(attr.value.clone());
+                grouped
+                    .entry(k.clone())
+                    .or_default()
+                    .push(attr.value.clone());
             }
         }
         let mut out = Attrs::new();
         for (k, values) in grouped {
             let (f, name) = (f.clone(), k.clone());
             let values = Thunk::ready(Value::list(values), span);
-            let thunk = Thunk::native(span, move |ev| ev.call2(&f, Thunk::ready(Value::Str(name.clone()), span), values.clone(), span));
+            let thunk = Thunk::native(span, move |ev| {
+                ev.call2(
+                    &f,
+                    Thunk::ready(Value::Str(name.clone()), span),
+                    values.clone(),
+                    span,
+                )
+            });
             out.insert(k, thunk, span);
         }
         Ok(Value::attrs(out))
@@ -602,7 +779,9 @@ fn define_attrs(d: &mut Defs) {
 }
 
 fn define_strings(d: &mut Defs) {
-    def(d, "stringLength", 1, |ev, a, span| Ok(Value::Int(ev.arg_coerced(a, 0, span)?.len() as i64)));
+    def(d, "stringLength", 1, |ev, a, span| {
+        Ok(Value::Int(ev.arg_coerced(a, 0, span)?.len() as i64))
+    });
     def(d, "substring", 3, |ev, a, span| {
         let start = ev.arg_int(a, 0, span)?;
         let len = ev.arg_int(a, 1, span)?;
@@ -612,8 +791,14 @@ fn define_strings(d: &mut Defs) {
         }
         let bytes = s.as_bytes();
         let from = (start as usize).min(bytes.len());
-        let to = if len < 0 { bytes.len() } else { from.saturating_add(len as usize).min(bytes.len()) };
-        Ok(Value::string(String::from_utf8_lossy(&bytes[from..to]).into_owned()))
+        let to = if len < 0 {
+            bytes.len()
+        } else {
+            from.saturating_add(len as usize).min(bytes.len())
+        };
+        Ok(Value::string(
+            String::from_utf8_lossy(&bytes[from..to]).into_owned(),
+        ))
     });
     def(d, "concatStringsSep", 2, |ev, a, span| {
         let sep = ev.arg_str(a, 0, span)?;
@@ -631,13 +816,19 @@ fn define_strings(d: &mut Defs) {
         let from = ev.arg_list(a, 0, span)?;
         let to = ev.arg_list(a, 1, span)?;
         if from.len() != to.len() {
-            return Err(error(span, "'from' and 'to' arguments to 'replaceStrings' have different lengths"));
+            return Err(error(
+                span,
+                "'from' and 'to' arguments to 'replaceStrings' have different lengths",
+            ));
         }
         let mut pairs = Vec::new();
         for (f, t) in from.iter().zip(to.iter()) {
             let f = ev.force(f)?;
             let t = ev.force(t)?;
-            pairs.push((ev.expect_string(f, span)?, ev.to_string_value(&t, CoerceMode::Interpolation, span)?));
+            pairs.push((
+                ev.expect_string(f, span)?,
+                ev.to_string_value(&t, CoerceMode::Interpolation, span)?,
+            ));
         }
         let s = ev.arg_coerced(a, 2, span)?;
         Ok(Value::string(replace_strings(&s, &pairs)))
@@ -645,22 +836,33 @@ fn define_strings(d: &mut Defs) {
     def(d, "match", 2, |ev, a, span| {
         let pattern = ev.arg_str(a, 0, span)?;
         let s = ev.arg_coerced(a, 1, span)?;
-        let re = super::regex::compile_posix_anchored(&pattern).map_err(|e| error(span, format!("invalid regular expression '{pattern}': {e}")))?;
+        let re = super::regex::compile_posix_anchored(&pattern)
+            .map_err(|e| error(span, format!("invalid regular expression '{pattern}': {e}")))?;
         Ok(match re.captures(&s) {
             None => Value::Null,
-            Some(caps) => Value::list(caps.iter().skip(1).map(|g| Thunk::ready(group_value(g), span)).collect()),
+            Some(caps) => Value::list(
+                caps.iter()
+                    .skip(1)
+                    .map(|g| Thunk::ready(group_value(g), span))
+                    .collect(),
+            ),
         })
     });
     def(d, "split", 2, |ev, a, span| {
         let pattern = ev.arg_str(a, 0, span)?;
         let s = ev.arg_coerced(a, 1, span)?;
-        let re = super::regex::compile_posix(&pattern).map_err(|e| error(span, format!("invalid regular expression '{pattern}': {e}")))?;
+        let re = super::regex::compile_posix(&pattern)
+            .map_err(|e| error(span, format!("invalid regular expression '{pattern}': {e}")))?;
         let mut out = Vec::new();
         let mut last = 0;
         for caps in re.captures_iter(&s) {
             let Some(whole) = caps.get(0) else { continue };
             out.push(Thunk::ready(Value::str(&s[last..whole.start()]), span));
-            let groups = caps.iter().skip(1).map(|g| Thunk::ready(group_value(g), span)).collect();
+            let groups = caps
+                .iter()
+                .skip(1)
+                .map(|g| Thunk::ready(group_value(g), span))
+                .collect();
             out.push(Thunk::ready(Value::list(groups), span));
             last = whole.end();
         }
@@ -669,7 +871,12 @@ fn define_strings(d: &mut Defs) {
     });
     def(d, "splitVersion", 1, |ev, a, span| {
         let s = ev.arg_coerced(a, 0, span)?;
-        Ok(Value::list(version_components(&s).into_iter().map(|c| Thunk::ready(Value::string(c), span)).collect()))
+        Ok(Value::list(
+            version_components(&s)
+                .into_iter()
+                .map(|c| Thunk::ready(Value::string(c), span))
+                .collect(),
+        ))
     });
     def(d, "compareVersions", 2, |ev, a, span| {
         let x = ev.arg_coerced(a, 0, span)?;
@@ -691,12 +898,20 @@ fn define_strings(d: &mut Defs) {
     def(d, "hashString", 2, |ev, a, span| {
         let algo = ev.arg_str(a, 0, span)?;
         let s = ev.arg_str(a, 1, span)?;
-        Ok(Value::string(hash_hex(&algo, s.as_bytes()).ok_or_else(|| error(span, format!("unknown hash algorithm '{algo}'")))?))
+        Ok(Value::string(hash_hex(&algo, s.as_bytes()).ok_or_else(
+            || error(span, format!("unknown hash algorithm '{algo}'")),
+        )?))
     });
-    def(d, "baseNameOf", 1, |ev, a, span| Ok(Value::string(base_name_of(&ev.arg_coerced(a, 0, span)?))));
+    def(d, "baseNameOf", 1, |ev, a, span| {
+        Ok(Value::string(base_name_of(&ev.arg_coerced(a, 0, span)?)))
+    });
     def(d, "dirOf", 1, |ev, a, span| match ev.arg(a, 0)? {
         Value::Path(p) => Ok(Value::Path(Rc::from(dir_of(&p)))),
-        other => Ok(Value::string(dir_of(&ev.to_string_value(&other, CoerceMode::PathInterpolation, span)?))),
+        other => Ok(Value::string(dir_of(&ev.to_string_value(
+            &other,
+            CoerceMode::PathInterpolation,
+            span,
+        )?))),
     });
 }
 
@@ -778,8 +993,14 @@ pub fn version_components(s: &str) -> Vec<String> {
 }
 
 fn version_component_less(c1: &str, c2: &str) -> bool {
-    let n1 = c1.parse::<i64>().ok().filter(|_| !c1.is_empty() && c1.bytes().all(|b| b.is_ascii_digit()));
-    let n2 = c2.parse::<i64>().ok().filter(|_| !c2.is_empty() && c2.bytes().all(|b| b.is_ascii_digit()));
+    let n1 = c1
+        .parse::<i64>()
+        .ok()
+        .filter(|_| !c1.is_empty() && c1.bytes().all(|b| b.is_ascii_digit()));
+    let n2 = c2
+        .parse::<i64>()
+        .ok()
+        .filter(|_| !c2.is_empty() && c2.bytes().all(|b| b.is_ascii_digit()));
     match (n1, n2) {
         (Some(a), Some(b)) => a < b,
         _ if c1.is_empty() && n2.is_some() => true,
@@ -827,7 +1048,10 @@ pub fn base_name_of(path: &str) -> String {
     if bytes[last] == b'/' && last > 0 {
         last -= 1;
     }
-    let start = bytes[..=last].iter().rposition(|&b| b == b'/').map_or(0, |p| p + 1);
+    let start = bytes[..=last]
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(0, |p| p + 1);
     String::from_utf8_lossy(&bytes[start..=last]).into_owned()
 }
 
@@ -852,7 +1076,11 @@ fn hash_hex(algo: &str, data: &[u8]) -> Option<String> {
 }
 
 fn define_files(d: &mut Defs) {
-    def(d, "toPath", 1, |ev, a, span| Ok(Value::string(super::lower::canonicalize_path(&ev.arg_coerced(a, 0, span)?))));
+    def(d, "toPath", 1, |ev, a, span| {
+        Ok(Value::string(super::lower::canonicalize_path(
+            &ev.arg_coerced(a, 0, span)?,
+        )))
+    });
     def(d, "pathExists", 1, |ev, a, span| {
         let v = ev.arg(a, 0)?;
         let p = ev.path_argument(&v, span)?;
@@ -861,27 +1089,41 @@ fn define_files(d: &mut Defs) {
         let must_be_dir = raw.ends_with('/') || raw.ends_with("/.");
         let path = std::path::Path::new(&p);
         // lstat, as Nix: a dangling symlink exists.
-        Ok(Value::Bool(if must_be_dir { path.is_dir() } else { std::fs::symlink_metadata(path).is_ok() }))
+        Ok(Value::Bool(if must_be_dir {
+            path.is_dir()
+        } else {
+            std::fs::symlink_metadata(path).is_ok()
+        }))
     });
     def(d, "hashFile", 2, |ev, a, span| {
         let algo = ev.arg_str(a, 0, span)?;
         let v = ev.arg(a, 1)?;
         let p = ev.path_argument(&v, span)?;
-        let bytes = std::fs::read(&p).map_err(|e| error(span, format!("cannot read '{p}': {e}")))?;
-        Ok(Value::string(hash_hex(&algo, &bytes).ok_or_else(|| error(span, format!("unknown hash algorithm '{algo}'")))?))
+        let bytes =
+            std::fs::read(&p).map_err(|e| error(span, format!("cannot read '{p}': {e}")))?;
+        Ok(Value::string(hash_hex(&algo, &bytes).ok_or_else(|| {
+            error(span, format!("unknown hash algorithm '{algo}'"))
+        })?))
     });
     def(d, "readFile", 1, |ev, a, span| {
         let v = ev.arg(a, 0)?;
         let p = ev.path_argument(&v, span)?;
-        let bytes = std::fs::read(&p).map_err(|e| error(span, format!("cannot read '{p}': {e}")))?;
-        String::from_utf8(bytes)
-            .map(Value::string)
-            .map_err(|_| error_of(ErrorKind::Other, Code::InvalidUtf8, span, format!("'{p}' is not valid UTF-8")))
+        let bytes =
+            std::fs::read(&p).map_err(|e| error(span, format!("cannot read '{p}': {e}")))?;
+        String::from_utf8(bytes).map(Value::string).map_err(|_| {
+            error_of(
+                ErrorKind::Other,
+                Code::InvalidUtf8,
+                span,
+                format!("'{p}' is not valid UTF-8"),
+            )
+        })
     });
     def(d, "readDir", 1, |ev, a, span| {
         let v = ev.arg(a, 0)?;
         let p = ev.path_argument(&v, span)?;
-        let entries = std::fs::read_dir(&p).map_err(|e| error(span, format!("cannot read directory '{p}': {e}")))?;
+        let entries = std::fs::read_dir(&p)
+            .map_err(|e| error(span, format!("cannot read directory '{p}': {e}")))?;
         let mut attrs = Attrs::new();
         for entry in entries.flatten() {
             let kind = match entry.file_type() {
@@ -902,7 +1144,10 @@ impl Evaluator {
     pub(crate) fn path_argument(&self, v: &Value, span: Span) -> EvalResult<String> {
         let s = self.to_string_value(v, CoerceMode::PathInterpolation, span)?;
         if !s.starts_with('/') {
-            return Err(error(span, format!("string '{s}' doesn't represent an absolute path")));
+            return Err(error(
+                span,
+                format!("string '{s}' doesn't represent an absolute path"),
+            ));
         }
         Ok(super::lower::canonicalize_path(&s))
     }
@@ -932,7 +1177,10 @@ mod tests {
     fn replace_strings_as_nix() {
         let pairs = vec![(Rc::from(""), "X".to_string())];
         assert_eq!(replace_strings("ab", &pairs), "XaXbX");
-        let pairs = vec![(Rc::from("oo"), "u".to_string()), (Rc::from("o"), "0".to_string())];
+        let pairs = vec![
+            (Rc::from("oo"), "u".to_string()),
+            (Rc::from("o"), "0".to_string()),
+        ];
         assert_eq!(replace_strings("fooo", &pairs), "fu0");
     }
 

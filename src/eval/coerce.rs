@@ -16,7 +16,13 @@ pub enum CoerceMode {
 
 impl Evaluator {
     /// Append the string form of `v` to `out`.
-    pub(crate) fn coerce_to_string(&self, v: &Value, mode: CoerceMode, span: Span, out: &mut String) -> EvalResult<()> {
+    pub(crate) fn coerce_to_string(
+        &self,
+        v: &Value,
+        mode: CoerceMode,
+        span: Span,
+        out: &mut String,
+    ) -> EvalResult<()> {
         let _guard = self.enter(span)?;
         match v {
             Value::Str(s) => out.push_str(s),
@@ -44,7 +50,9 @@ impl Evaluator {
                 return Err(error(span, "cannot coerce a set to a string"));
             }
             Value::Int(i) if mode == CoerceMode::ToString => out.push_str(&i.to_string()),
-            Value::Float(x) if mode == CoerceMode::ToString => out.push_str(&format_float_fixed(*x)),
+            Value::Float(x) if mode == CoerceMode::ToString => {
+                out.push_str(&format_float_fixed(*x))
+            }
             Value::Bool(b) if mode == CoerceMode::ToString => {
                 if *b {
                     out.push('1')
@@ -61,12 +69,22 @@ impl Evaluator {
                     }
                 }
             }
-            other => return Err(error(span, format!("cannot coerce {} to a string", other.described()))),
+            other => {
+                return Err(error(
+                    span,
+                    format!("cannot coerce {} to a string", other.described()),
+                ));
+            }
         }
         Ok(())
     }
 
-    pub(crate) fn to_string_value(&self, v: &Value, mode: CoerceMode, span: Span) -> EvalResult<String> {
+    pub(crate) fn to_string_value(
+        &self,
+        v: &Value,
+        mode: CoerceMode,
+        span: Span,
+    ) -> EvalResult<String> {
         let mut out = String::new();
         self.coerce_to_string(v, mode, span, &mut out)?;
         Ok(out)
@@ -76,7 +94,11 @@ impl Evaluator {
 /// `toString 1.5` = `"1.500000"`: C's `%f` (std::to_string).
 pub fn format_float_fixed(x: f64) -> String {
     if x.is_nan() {
-        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+        return if x.is_sign_negative() {
+            "-nan".into()
+        } else {
+            "nan".into()
+        };
     }
     if x.is_infinite() {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
@@ -88,20 +110,28 @@ pub fn format_float_fixed(x: f64) -> String {
 /// significant digits (`0.1 + 0.2` → `0.3`, `1.0e10` → `1e+10`, `1234567.0` → `1.23457e+06`).
 pub fn format_float_g(x: f64) -> String {
     if x.is_nan() {
-        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+        return if x.is_sign_negative() {
+            "-nan".into()
+        } else {
+            "nan".into()
+        };
     }
     if x.is_infinite() {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     const PRECISION: i32 = 6;
     // Round to six significant digits first: the exponent after rounding decides the style.
     let sci = format!("{:.*e}", (PRECISION - 1) as usize, x);
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
-    if exponent < -4 || exponent >= PRECISION {
+    if !(-4..PRECISION).contains(&exponent) {
         let mantissa = trim_fraction_zeros(mantissa);
         let sign = if exponent < 0 { '-' } else { '+' };
         format!("{mantissa}e{sign}{:02}", exponent.abs())
@@ -112,7 +142,11 @@ pub fn format_float_g(x: f64) -> String {
 }
 
 fn trim_fraction_zeros(s: &str) -> &str {
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { s }
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]

@@ -37,11 +37,17 @@ struct Lowerer<'a> {
 
 /// Lower the expression of a parsed file.
 pub fn lower_root(cx: &LowerContext<'_>, root: &ast::Root) -> LowerResult<Rc<Expr>> {
-    let mut lowerer = Lowerer { cx, scopes: Vec::new() };
+    let mut lowerer = Lowerer {
+        cx,
+        scopes: Vec::new(),
+    };
     let span = lowerer.span(root.syntax());
     match root.expr() {
         Some(e) => lowerer.expr(&e),
-        None => Err(Box::new(Diagnostic::new(Code::NixSyntax, "syntax error: the file has no expression").at(span, ""))),
+        None => Err(Box::new(
+            Diagnostic::new(Code::NixSyntax, "syntax error: the file has no expression")
+                .at(span, ""),
+        )),
     }
 }
 
@@ -101,7 +107,10 @@ impl<'a> Lowerer<'a> {
     }
 
     fn missing(&self, node: &rnix::SyntaxNode, what: &str) -> Box<Diagnostic> {
-        Box::new(Diagnostic::new(Code::NixSyntax, format!("syntax error: missing {what}")).at(self.span(node), ""))
+        Box::new(
+            Diagnostic::new(Code::NixSyntax, format!("syntax error: missing {what}"))
+                .at(self.span(node), ""),
+        )
     }
 
     fn expr(&mut self, e: &ast::Expr) -> LowerResult<Rc<Expr>> {
@@ -120,11 +129,15 @@ impl<'a> Lowerer<'a> {
             ast::Expr::Literal(l) => self.literal(l, span)?,
             ast::Expr::Ident(i) => ExprKind::Var(self.resolve(&ident_text(i), span)?),
             ast::Expr::Str(s) => self.string(s)?,
-            ast::Expr::PathAbs(_) | ast::Expr::PathRel(_) | ast::Expr::PathHome(_) | ast::Expr::PathSearch(_) => {
-                self.path(e, span)?
-            }
+            ast::Expr::PathAbs(_)
+            | ast::Expr::PathRel(_)
+            | ast::Expr::PathHome(_)
+            | ast::Expr::PathSearch(_) => self.path(e, span)?,
             ast::Expr::List(l) => {
-                let items = l.items().map(|i| self.expr(&i)).collect::<LowerResult<Vec<_>>>()?;
+                let items = l
+                    .items()
+                    .map(|i| self.expr(&i))
+                    .collect::<LowerResult<Vec<_>>>()?;
                 ExprKind::List(items)
             }
             ast::Expr::AttrSet(set) => {
@@ -132,7 +145,9 @@ impl<'a> Lowerer<'a> {
                 ExprKind::Attrs(Rc::new(self.attrset(set, rec, false)?))
             }
             ast::Expr::LetIn(l) => {
-                let body = l.body().ok_or_else(|| self.missing(l.syntax(), "body of let"))?;
+                let body = l
+                    .body()
+                    .ok_or_else(|| self.missing(l.syntax(), "body of let"))?;
                 let builder = self.collect_entries(l, true)?;
                 let names = self.push_names(&builder);
                 let def = self.finish_set(builder, true, names);
@@ -145,18 +160,36 @@ impl<'a> Lowerer<'a> {
                 let names = self.push_names(&builder);
                 let def = self.finish_set(builder, true, names);
                 self.scopes.pop();
-                let set = Rc::new(Expr { span, kind: ExprKind::Attrs(Rc::new(def?)) });
-                ExprKind::Select(set, vec![Key { span, kind: KeyKind::Static(Rc::from("body")) }], None)
+                let set = Rc::new(Expr {
+                    span,
+                    kind: ExprKind::Attrs(Rc::new(def?)),
+                });
+                ExprKind::Select(
+                    set,
+                    vec![Key {
+                        span,
+                        kind: KeyKind::Static(Rc::from("body")),
+                    }],
+                    None,
+                )
             }
             ast::Expr::Lambda(l) => ExprKind::Lambda(Rc::new(self.lambda(l, span)?)),
             ast::Expr::Apply(a) => {
-                let f = a.lambda().ok_or_else(|| self.missing(a.syntax(), "function"))?;
-                let x = a.argument().ok_or_else(|| self.missing(a.syntax(), "argument"))?;
+                let f = a
+                    .lambda()
+                    .ok_or_else(|| self.missing(a.syntax(), "function"))?;
+                let x = a
+                    .argument()
+                    .ok_or_else(|| self.missing(a.syntax(), "argument"))?;
                 ExprKind::Apply(self.expr(&f)?, self.expr(&x)?)
             }
             ast::Expr::Select(s) => {
-                let target = s.expr().ok_or_else(|| self.missing(s.syntax(), "expression"))?;
-                let path = s.attrpath().ok_or_else(|| self.missing(s.syntax(), "attribute path"))?;
+                let target = s
+                    .expr()
+                    .ok_or_else(|| self.missing(s.syntax(), "expression"))?;
+                let path = s
+                    .attrpath()
+                    .ok_or_else(|| self.missing(s.syntax(), "attribute path"))?;
                 let target = self.expr(&target)?;
                 let keys = self.keys(&path)?;
                 let default = match s.default_expr() {
@@ -166,23 +199,37 @@ impl<'a> Lowerer<'a> {
                 ExprKind::Select(target, keys, default)
             }
             ast::Expr::HasAttr(h) => {
-                let target = h.expr().ok_or_else(|| self.missing(h.syntax(), "expression"))?;
-                let path = h.attrpath().ok_or_else(|| self.missing(h.syntax(), "attribute path"))?;
+                let target = h
+                    .expr()
+                    .ok_or_else(|| self.missing(h.syntax(), "expression"))?;
+                let path = h
+                    .attrpath()
+                    .ok_or_else(|| self.missing(h.syntax(), "attribute path"))?;
                 ExprKind::HasAttr(self.expr(&target)?, self.keys(&path)?)
             }
             ast::Expr::IfElse(i) => {
-                let c = i.condition().ok_or_else(|| self.missing(i.syntax(), "condition"))?;
-                let t = i.body().ok_or_else(|| self.missing(i.syntax(), "then branch"))?;
-                let f = i.else_body().ok_or_else(|| self.missing(i.syntax(), "else branch"))?;
+                let c = i
+                    .condition()
+                    .ok_or_else(|| self.missing(i.syntax(), "condition"))?;
+                let t = i
+                    .body()
+                    .ok_or_else(|| self.missing(i.syntax(), "then branch"))?;
+                let f = i
+                    .else_body()
+                    .ok_or_else(|| self.missing(i.syntax(), "else branch"))?;
                 ExprKind::If(self.expr(&c)?, self.expr(&t)?, self.expr(&f)?)
             }
             ast::Expr::Assert(a) => {
-                let c = a.condition().ok_or_else(|| self.missing(a.syntax(), "condition"))?;
+                let c = a
+                    .condition()
+                    .ok_or_else(|| self.missing(a.syntax(), "condition"))?;
                 let b = a.body().ok_or_else(|| self.missing(a.syntax(), "body"))?;
                 ExprKind::Assert(self.expr(&c)?, self.expr(&b)?)
             }
             ast::Expr::With(w) => {
-                let ns = w.namespace().ok_or_else(|| self.missing(w.syntax(), "namespace"))?;
+                let ns = w
+                    .namespace()
+                    .ok_or_else(|| self.missing(w.syntax(), "namespace"))?;
                 let body = w.body().ok_or_else(|| self.missing(w.syntax(), "body"))?;
                 let ns = self.expr(&ns)?;
                 self.scopes.push(ScopeFrame::With);
@@ -191,13 +238,21 @@ impl<'a> Lowerer<'a> {
                 ExprKind::With(ns, body?)
             }
             ast::Expr::BinOp(b) => {
-                let l = b.lhs().ok_or_else(|| self.missing(b.syntax(), "left operand"))?;
-                let r = b.rhs().ok_or_else(|| self.missing(b.syntax(), "right operand"))?;
-                let op = b.operator().ok_or_else(|| self.missing(b.syntax(), "operator"))?;
+                let l = b
+                    .lhs()
+                    .ok_or_else(|| self.missing(b.syntax(), "left operand"))?;
+                let r = b
+                    .rhs()
+                    .ok_or_else(|| self.missing(b.syntax(), "right operand"))?;
+                let op = b
+                    .operator()
+                    .ok_or_else(|| self.missing(b.syntax(), "operator"))?;
                 ExprKind::BinOp(bin_op(op), self.expr(&l)?, self.expr(&r)?)
             }
             ast::Expr::UnaryOp(u) => {
-                let inner = u.expr().ok_or_else(|| self.missing(u.syntax(), "operand"))?;
+                let inner = u
+                    .expr()
+                    .ok_or_else(|| self.missing(u.syntax(), "operand"))?;
                 let inner = self.expr(&inner)?;
                 match u.operator() {
                     Some(ast::UnaryOpKind::Invert) => ExprKind::Not(inner),
@@ -207,7 +262,10 @@ impl<'a> Lowerer<'a> {
             }
             ast::Expr::CurPos(_) => ExprKind::CurPos,
             ast::Expr::Error(err) => {
-                return Err(Box::new(Diagnostic::new(Code::NixSyntax, "syntax error").at(self.span(err.syntax()), "")));
+                return Err(Box::new(
+                    Diagnostic::new(Code::NixSyntax, "syntax error")
+                        .at(self.span(err.syntax()), ""),
+                ));
             }
         };
         Ok(Rc::new(Expr { span, kind }))
@@ -218,7 +276,13 @@ impl<'a> Lowerer<'a> {
         let value = match l.kind() {
             ast::LiteralKind::Integer(i) => match i.value() {
                 Ok(n) => Value::Int(n),
-                Err(_) => return Err(error(span, format!("invalid integer '{text}'"), "does not fit in 64 bits")),
+                Err(_) => {
+                    return Err(error(
+                        span,
+                        format!("invalid integer '{text}'"),
+                        "does not fit in 64 bits",
+                    ));
+                }
             },
             ast::LiteralKind::Float(f) => match f.value() {
                 Ok(x) => Value::Float(x),
@@ -230,18 +294,19 @@ impl<'a> Lowerer<'a> {
     }
 
     fn resolve(&self, name: &str, span: Span) -> LowerResult<Var> {
-        let mut depth = 0u32;
         let mut inside_with = false;
-        for frame in self.scopes.iter().rev() {
+        for (depth, frame) in self.scopes.iter().rev().enumerate() {
             match frame {
                 ScopeFrame::Names(names) => {
                     if let Some(&index) = names.get(name) {
-                        return Ok(Var::Local { depth, index });
+                        return Ok(Var::Local {
+                            depth: depth as u32,
+                            index,
+                        });
                     }
                 }
                 ScopeFrame::With => inside_with = true,
             }
-            depth += 1;
         }
         if let Some(global) = self.cx.globals.get(name) {
             return Ok(Var::Global(global.clone()));
@@ -249,7 +314,11 @@ impl<'a> Lowerer<'a> {
         if inside_with {
             return Ok(Var::With(Rc::from(name)));
         }
-        Err(error(span, format!("undefined variable '{name}'"), "not defined here"))
+        Err(error(
+            span,
+            format!("undefined variable '{name}'"),
+            "not defined here",
+        ))
     }
 
     fn string(&mut self, s: &ast::Str) -> LowerResult<ExprKind> {
@@ -258,7 +327,9 @@ impl<'a> Lowerer<'a> {
             match part {
                 InterpolPart::Literal(text) => parts.push(StrPart::Lit(Rc::from(text))),
                 InterpolPart::Interpolation(i) => {
-                    let inner = i.expr().ok_or_else(|| self.missing(i.syntax(), "interpolated expression"))?;
+                    let inner = i
+                        .expr()
+                        .ok_or_else(|| self.missing(i.syntax(), "interpolated expression"))?;
                     parts.push(StrPart::Interp(self.expr(&inner)?));
                 }
             }
@@ -281,11 +352,17 @@ impl<'a> Lowerer<'a> {
             match part {
                 InterpolPart::Literal(content) => {
                     let text = content.text();
-                    let text = if i == 0 { self.absolute(text, span)? } else { text.to_string() };
+                    let text = if i == 0 {
+                        self.absolute(text, span)?
+                    } else {
+                        text.to_string()
+                    };
                     parts.push(StrPart::Lit(Rc::from(text)));
                 }
                 InterpolPart::Interpolation(interp) => {
-                    let inner = interp.expr().ok_or_else(|| self.missing(interp.syntax(), "interpolated expression"))?;
+                    let inner = interp
+                        .expr()
+                        .ok_or_else(|| self.missing(interp.syntax(), "interpolated expression"))?;
                     parts.push(StrPart::Interp(self.expr(&inner)?));
                 }
             }
@@ -324,9 +401,14 @@ impl<'a> Lowerer<'a> {
     fn attr_name(&self, attr: &ast::Attr) -> LowerResult<AttrName> {
         match attr {
             ast::Attr::Ident(i) => Ok(AttrName::Static(Rc::from(ident_text(i)))),
-            ast::Attr::Str(s) => Ok(static_string(s).map_or_else(|| AttrName::Dynamic(ast::Expr::Str(s.clone())), AttrName::Static)),
+            ast::Attr::Str(s) => Ok(static_string(s).map_or_else(
+                || AttrName::Dynamic(ast::Expr::Str(s.clone())),
+                AttrName::Static,
+            )),
             ast::Attr::Dynamic(d) => {
-                let inner = d.expr().ok_or_else(|| self.missing(d.syntax(), "expression"))?;
+                let inner = d
+                    .expr()
+                    .ok_or_else(|| self.missing(d.syntax(), "expression"))?;
                 if let ast::Expr::Str(s) = &inner
                     && let Some(name) = static_string(s)
                 {
@@ -338,28 +420,42 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lambda(&mut self, l: &ast::Lambda, span: Span) -> LowerResult<LambdaDef> {
-        let param = l.param().ok_or_else(|| self.missing(l.syntax(), "parameter"))?;
+        let param = l
+            .param()
+            .ok_or_else(|| self.missing(l.syntax(), "parameter"))?;
         let body = l.body().ok_or_else(|| self.missing(l.syntax(), "body"))?;
         match param {
             ast::Param::IdentParam(p) => {
-                let ident = p.ident().ok_or_else(|| self.missing(p.syntax(), "parameter name"))?;
+                let ident = p
+                    .ident()
+                    .ok_or_else(|| self.missing(p.syntax(), "parameter name"))?;
                 let name: Rc<str> = Rc::from(ident_text(&ident));
-                self.scopes.push(ScopeFrame::Names(HashMap::from([(name.clone(), 0)])));
+                self.scopes
+                    .push(ScopeFrame::Names(HashMap::from([(name.clone(), 0)])));
                 let body = self.expr(&body);
                 self.scopes.pop();
-                Ok(LambdaDef { span, param: Param::Ident(name), body: body? })
+                Ok(LambdaDef {
+                    span,
+                    param: Param::Ident(name),
+                    body: body?,
+                })
             }
             ast::Param::Pattern(p) => {
                 let mut names = HashMap::new();
                 let mut entries_ast = Vec::new();
                 for entry in p.pat_entries() {
-                    let ident = entry.ident().ok_or_else(|| self.missing(entry.syntax(), "argument name"))?;
+                    let ident = entry
+                        .ident()
+                        .ok_or_else(|| self.missing(entry.syntax(), "argument name"))?;
                     let name: Rc<str> = Rc::from(ident_text(&ident));
                     let entry_span = self.span(ident.syntax());
                     if names.insert(name.clone(), names.len() as u32).is_some() {
                         return Err(Box::new(
-                            Diagnostic::new(Code::NixSyntax, format!("duplicate formal function argument '{name}'"))
-                                .at(entry_span, "defined twice"),
+                            Diagnostic::new(
+                                Code::NixSyntax,
+                                format!("duplicate formal function argument '{name}'"),
+                            )
+                            .at(entry_span, "defined twice"),
                         ));
                     }
                     entries_ast.push((name, entry_span, entry.default()));
@@ -370,7 +466,11 @@ impl<'a> Lowerer<'a> {
                         if names.contains_key(&name) {
                             let s = self.span(ident.syntax());
                             return Err(Box::new(
-                                Diagnostic::new(Code::NixSyntax, format!("duplicate formal function argument '{name}'")).at(s, ""),
+                                Diagnostic::new(
+                                    Code::NixSyntax,
+                                    format!("duplicate formal function argument '{name}'"),
+                                )
+                                .at(s, ""),
                             ));
                         }
                         names.insert(name.clone(), names.len() as u32);
@@ -386,14 +486,26 @@ impl<'a> Lowerer<'a> {
                             Some(d) => Some(self.expr(&d)?),
                             None => None,
                         };
-                        entries.push(PatternEntry { name, span, default });
+                        entries.push(PatternEntry {
+                            name,
+                            span,
+                            default,
+                        });
                     }
                     let body = self.expr(&body)?;
                     Ok((entries, body))
                 })();
                 self.scopes.pop();
                 let (entries, body) = result?;
-                Ok(LambdaDef { span, param: Param::Pattern { entries, ellipsis: p.ellipsis_token().is_some(), bind }, body })
+                Ok(LambdaDef {
+                    span,
+                    param: Param::Pattern {
+                        entries,
+                        ellipsis: p.ellipsis_token().is_some(),
+                        bind,
+                    },
+                    body,
+                })
             }
         }
     }
@@ -415,7 +527,12 @@ impl<'a> Lowerer<'a> {
     /// Push the frame of a `rec` set or `let`; returns how many scopes the inherit (outer)
     /// lookups must skip.
     fn push_names(&mut self, builder: &SetBuilder) -> u32 {
-        let names = builder.statics.iter().enumerate().map(|(i, e)| (e.name.clone(), i as u32)).collect();
+        let names = builder
+            .statics
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name.clone(), i as u32))
+            .collect();
         self.scopes.push(ScopeFrame::Names(names));
         1
     }
@@ -426,8 +543,12 @@ impl<'a> Lowerer<'a> {
             match entry {
                 ast::Entry::Inherit(inherit) => self.collect_inherit(&mut builder, &inherit)?,
                 ast::Entry::AttrpathValue(apv) => {
-                    let path = apv.attrpath().ok_or_else(|| self.missing(apv.syntax(), "attribute path"))?;
-                    let value = apv.value().ok_or_else(|| self.missing(apv.syntax(), "value"))?;
+                    let path = apv
+                        .attrpath()
+                        .ok_or_else(|| self.missing(apv.syntax(), "attribute path"))?;
+                    let value = apv
+                        .value()
+                        .ok_or_else(|| self.missing(apv.syntax(), "value"))?;
                     let mut names = Vec::new();
                     for attr in path.attrs() {
                         let name = self.attr_name(&attr)?;
@@ -447,10 +568,16 @@ impl<'a> Lowerer<'a> {
         Ok(builder)
     }
 
-    fn collect_inherit(&mut self, builder: &mut SetBuilder, inherit: &ast::Inherit) -> LowerResult<()> {
+    fn collect_inherit(
+        &mut self,
+        builder: &mut SetBuilder,
+        inherit: &ast::Inherit,
+    ) -> LowerResult<()> {
         let from = match inherit.from() {
             Some(f) => {
-                let e = f.expr().ok_or_else(|| self.missing(f.syntax(), "expression"))?;
+                let e = f
+                    .expr()
+                    .ok_or_else(|| self.missing(f.syntax(), "expression"))?;
                 builder.inherit_from.push(e);
                 Some(builder.inherit_from.len() - 1)
             }
@@ -461,7 +588,11 @@ impl<'a> Lowerer<'a> {
             let name = match self.attr_name(&attr)? {
                 AttrName::Static(n) => n,
                 AttrName::Dynamic(_) => {
-                    return Err(error(span, "dynamic attributes not allowed in inherit", "computed name"));
+                    return Err(error(
+                        span,
+                        "dynamic attributes not allowed in inherit",
+                        "computed name",
+                    ));
                 }
             };
             let value = match from {
@@ -473,19 +604,34 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
-    fn insert_static(&self, builder: &mut SetBuilder, name: Rc<str>, key_span: Span, value: Pending) -> LowerResult<()> {
+    fn insert_static(
+        &self,
+        builder: &mut SetBuilder,
+        name: Rc<str>,
+        key_span: Span,
+        value: Pending,
+    ) -> LowerResult<()> {
         if let Some(&i) = builder.index.get(&name) {
             let previous = builder.statics[i].key_span;
             return Err(duplicate(&name, key_span, previous));
         }
         builder.index.insert(name.clone(), builder.statics.len());
-        builder.statics.push(PendingEntry { name, key_span, value });
+        builder.statics.push(PendingEntry {
+            name,
+            key_span,
+            value,
+        });
         Ok(())
     }
 
     /// Add `a.b.c = value` to a set being collected, merging with what `a` and `a.b` already
     /// hold when those are sets.
-    fn insert_path(&mut self, builder: &mut SetBuilder, mut names: Vec<(AttrName, Span)>, value: ast::Expr) -> LowerResult<()> {
+    fn insert_path(
+        &mut self,
+        builder: &mut SetBuilder,
+        mut names: Vec<(AttrName, Span)>,
+        value: ast::Expr,
+    ) -> LowerResult<()> {
         if names.is_empty() {
             return Err(self.missing(value.syntax(), "attribute name"));
         }
@@ -555,19 +701,34 @@ impl<'a> Lowerer<'a> {
         let mut statics = Vec::new();
         for entry in builder.statics {
             let value = match entry.value {
-                Pending::Inherit(name, span) => BindValue::Inherit(self.resolve_outside(&name, span, skip)?, span),
+                Pending::Inherit(name, span) => {
+                    BindValue::Inherit(self.resolve_outside(&name, span, skip)?, span)
+                }
                 Pending::InheritFrom(i, span) => BindValue::InheritFrom(i, span),
                 other => BindValue::Expr(self.pending_expr(other, entry.key_span)?),
             };
-            statics.push(Binding { name: entry.name, key_span: entry.key_span, value });
+            statics.push(Binding {
+                name: entry.name,
+                key_span: entry.key_span,
+                value,
+            });
         }
         let mut dynamics = Vec::new();
         for (key, key_span, value) in builder.dynamics {
             let key = self.expr(&key)?;
             let value = self.pending_expr(value, key_span)?;
-            dynamics.push(DynamicBinding { key, key_span, value });
+            dynamics.push(DynamicBinding {
+                key,
+                key_span,
+                value,
+            });
         }
-        Ok(AttrsDef { rec, statics, dynamics, inherit_from })
+        Ok(AttrsDef {
+            rec,
+            statics,
+            dynamics,
+            inherit_from,
+        })
     }
 
     fn pending_expr(&mut self, pending: Pending, key_span: Span) -> LowerResult<Rc<Expr>> {
@@ -583,7 +744,10 @@ impl<'a> Lowerer<'a> {
                 } else {
                     self.finish_set(nested, false, 0)?
                 };
-                Ok(Rc::new(Expr { span, kind: ExprKind::Attrs(Rc::new(def)) }))
+                Ok(Rc::new(Expr {
+                    span,
+                    kind: ExprKind::Attrs(Rc::new(def)),
+                }))
             }
             Pending::Inherit(_, span) | Pending::InheritFrom(_, span) => {
                 Err(error(span, "inherit is not allowed here", ""))
@@ -597,7 +761,10 @@ impl<'a> Lowerer<'a> {
         let result = self.resolve(name, span);
         self.scopes.extend(hidden.into_iter().rev());
         Ok(match result? {
-            Var::Local { depth, index } => Var::Local { depth: depth + skip, index },
+            Var::Local { depth, index } => Var::Local {
+                depth: depth + skip,
+                index,
+            },
             other => other,
         })
     }
@@ -616,10 +783,18 @@ fn merge_builders(into: &mut SetBuilder, more: SetBuilder) -> LowerResult<()> {
             other => other,
         };
         if let Some(&i) = into.index.get(&entry.name) {
-            return Err(duplicate(&entry.name, entry.key_span, into.statics[i].key_span));
+            return Err(duplicate(
+                &entry.name,
+                entry.key_span,
+                into.statics[i].key_span,
+            ));
         }
         into.index.insert(entry.name.clone(), into.statics.len());
-        into.statics.push(PendingEntry { name: entry.name, key_span: entry.key_span, value });
+        into.statics.push(PendingEntry {
+            name: entry.name,
+            key_span: entry.key_span,
+            value,
+        });
     }
     into.dynamics.extend(more.dynamics);
     Ok(())

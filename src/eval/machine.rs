@@ -3,7 +3,7 @@
 use super::coerce::CoerceMode;
 use super::ir::*;
 use super::value::*;
-use super::{EvalResult, Evaluator, MAX_EVAL_DEPTH, error, error_of, ErrorKind};
+use super::{ErrorKind, EvalResult, Evaluator, MAX_EVAL_DEPTH, error, error_of};
 use crate::diagnostic::Code;
 use crate::source::Span;
 use std::cmp::Ordering;
@@ -96,9 +96,10 @@ impl Evaluator {
 
     fn infinite_recursion(&self, span: Span, first: Span) -> Box<super::EvalError> {
         let mut e = error(span, "infinite recursion encountered");
-        e.diagnostic = crate::diagnostic::Diagnostic::new(Code::NixEval, "infinite recursion encountered")
-            .at(span, "this value depends on itself")
-            .also(first, "its evaluation started here");
+        e.diagnostic =
+            crate::diagnostic::Diagnostic::new(Code::NixEval, "infinite recursion encountered")
+                .at(span, "this value depends on itself")
+                .also(first, "its evaluation started here");
         e
     }
 
@@ -153,7 +154,12 @@ impl Evaluator {
                     return Ok(Step::Tail(body.clone(), env.clone()));
                 }
                 let text = self.sources.borrow().text(c.span).to_string();
-                return Err(error_of(ErrorKind::AssertionFailed, Code::NixEval, c.span, format!("assertion '{text}' failed")));
+                return Err(error_of(
+                    ErrorKind::AssertionFailed,
+                    Code::NixEval,
+                    c.span,
+                    format!("assertion '{text}' failed"),
+                ));
             }
             ExprKind::Apply(f, x) => {
                 let f = self.eval(f, env)?;
@@ -194,7 +200,12 @@ impl Evaluator {
                         StrPart::Lit(s) => out.push_str(s),
                         StrPart::Interp(e) => {
                             let v = self.eval(e, env)?;
-                            self.coerce_to_string(&v, CoerceMode::PathInterpolation, e.span, &mut out)?;
+                            self.coerce_to_string(
+                                &v,
+                                CoerceMode::PathInterpolation,
+                                e.span,
+                                &mut out,
+                            )?;
                         }
                     }
                 }
@@ -205,21 +216,34 @@ impl Evaluator {
                 ErrorKind::Throw,
                 Code::NixEval,
                 span,
-                format!("file '{name}' was not found in the Nix search path: netns-compile has no search path (NIX_PATH); use a relative path"),
+                format!(
+                    "file '{name}' was not found in the Nix search path: netns-compile has no search path (NIX_PATH); use a relative path"
+                ),
             )),
-            ExprKind::List(items) => Ok(Value::list(items.iter().map(|e| self.thunk_of(e, env)).collect())),
+            ExprKind::List(items) => Ok(Value::list(
+                items.iter().map(|e| self.thunk_of(e, env)).collect(),
+            )),
             ExprKind::Attrs(def) => {
                 let (attrs, _) = self.build_attrs(def, env)?;
                 Ok(Value::attrs(attrs))
             }
-            ExprKind::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure { def: def.clone(), env: env.clone() }))),
-            ExprKind::Select(target, keys, default) => self.eval_select(target, keys, default.as_ref(), env, span),
+            ExprKind::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure {
+                def: def.clone(),
+                env: env.clone(),
+            }))),
+            ExprKind::Select(target, keys, default) => {
+                self.eval_select(target, keys, default.as_ref(), env, span)
+            }
             ExprKind::HasAttr(target, keys) => {
                 let mut v = self.eval(target, env)?;
                 for key in keys {
                     let name = self.key_name(key, env)?;
-                    let Value::Attrs(attrs) = &v else { return Ok(Value::Bool(false)) };
-                    let Some(next) = attrs.get(&name) else { return Ok(Value::Bool(false)) };
+                    let Value::Attrs(attrs) = &v else {
+                        return Ok(Value::Bool(false));
+                    };
+                    let Some(next) = attrs.get(&name) else {
+                        return Ok(Value::Bool(false));
+                    };
                     let next = next.clone();
                     v = self.force(&next)?;
                 }
@@ -232,9 +256,11 @@ impl Evaluator {
                 self.arith(BinOp::Sub, Value::Int(0), v, span)
             }
             ExprKind::CurPos => Ok(self.position_attrs(span)),
-            ExprKind::If(..) | ExprKind::Let(..) | ExprKind::With(..) | ExprKind::Assert(..) | ExprKind::Apply(..) => {
-                self.eval(expr, env)
-            }
+            ExprKind::If(..)
+            | ExprKind::Let(..)
+            | ExprKind::With(..)
+            | ExprKind::Assert(..)
+            | ExprKind::Apply(..) => self.eval(expr, env),
         }
     }
 
@@ -293,7 +319,14 @@ impl Evaluator {
         }
     }
 
-    fn eval_select(&self, target: &Rc<Expr>, keys: &[Key], default: Option<&Rc<Expr>>, env: &Env, span: Span) -> EvalResult<Value> {
+    fn eval_select(
+        &self,
+        target: &Rc<Expr>,
+        keys: &[Key],
+        default: Option<&Rc<Expr>>,
+        env: &Env,
+        span: Span,
+    ) -> EvalResult<Value> {
         let mut v = self.eval(target, env)?;
         for key in keys {
             let name = self.key_name(key, env)?;
@@ -303,7 +336,10 @@ impl Evaluator {
                 other => {
                     return Err(error(
                         key.span,
-                        format!("value is {} while a set was expected (selecting attribute '{name}')", other.described()),
+                        format!(
+                            "value is {} while a set was expected (selecting attribute '{name}')",
+                            other.described()
+                        ),
                     ));
                 }
             };
@@ -320,8 +356,15 @@ impl Evaluator {
     }
 
     /// "attribute 'x' missing", with the closest existing name as a suggestion.
-    pub(crate) fn missing_attr(&self, set: &Value, name: &str, span: Span) -> Box<super::EvalError> {
-        let Value::Attrs(attrs) = set else { return error(span, format!("attribute '{name}' missing")) };
+    pub(crate) fn missing_attr(
+        &self,
+        set: &Value,
+        name: &str,
+        span: Span,
+    ) -> Box<super::EvalError> {
+        let Value::Attrs(attrs) = set else {
+            return error(span, format!("attribute '{name}' missing"));
+        };
         if let Some(explain) = &attrs.missing {
             return error(span, explain(name));
         }
@@ -333,14 +376,31 @@ impl Evaluator {
     }
 
     /// Select for `--attr`: an attribute of a set, or an index into a list.
-    pub(crate) fn select_for_attr_path(&self, v: &Value, component: &str, span: Span) -> EvalResult<Thunk> {
+    pub(crate) fn select_for_attr_path(
+        &self,
+        v: &Value,
+        component: &str,
+        span: Span,
+    ) -> EvalResult<Thunk> {
         match v {
-            Value::Attrs(attrs) => attrs.get(component).cloned().ok_or_else(|| self.missing_attr(v, component, span)),
+            Value::Attrs(attrs) => attrs
+                .get(component)
+                .cloned()
+                .ok_or_else(|| self.missing_attr(v, component, span)),
             Value::List(items) => match component.parse::<usize>() {
                 Ok(i) if i < items.len() => Ok(items[i].clone()),
-                _ => Err(error(span, format!("list index '{component}' out of range or not a number"))),
+                _ => Err(error(
+                    span,
+                    format!("list index '{component}' out of range or not a number"),
+                )),
             },
-            other => Err(error(span, format!("value is {} while a set was expected (selecting attribute '{component}')", other.described()))),
+            other => Err(error(
+                span,
+                format!(
+                    "value is {} while a set was expected (selecting attribute '{component}')",
+                    other.described()
+                ),
+            )),
         }
     }
 
@@ -349,8 +409,16 @@ impl Evaluator {
     /// Evaluate a set literal (or `let` bindings) in `env`; returns the set and the
     /// environment its values see (a new frame for `rec` and `let`).
     fn build_attrs(&self, def: &AttrsDef, env: &Env) -> EvalResult<(Attrs, Env)> {
-        let inner = if def.rec { env.open_slots() } else { env.clone() };
-        let from: Vec<Thunk> = def.inherit_from.iter().map(|e| self.thunk_of(e, &inner)).collect();
+        let inner = if def.rec {
+            env.open_slots()
+        } else {
+            env.clone()
+        };
+        let from: Vec<Thunk> = def
+            .inherit_from
+            .iter()
+            .map(|e| self.thunk_of(e, &inner))
+            .collect();
         let mut attrs = Attrs::new();
         let mut slots = Vec::with_capacity(def.statics.len());
         for binding in &def.statics {
@@ -358,7 +426,9 @@ impl Evaluator {
                 BindValue::Expr(e) => self.thunk_of(e, &inner),
                 // Resolved from the set's own frame, skipping it (see `Lowerer::resolve_outside`).
                 BindValue::Inherit(var, span) => self.inherited(var, &inner, *span, &binding.name),
-                BindValue::InheritFrom(i, span) => inherit_from_thunk(from.get(*i).cloned(), binding.name.clone(), *span),
+                BindValue::InheritFrom(i, span) => {
+                    inherit_from_thunk(from.get(*i).cloned(), binding.name.clone(), *span)
+                }
             };
             if def.rec {
                 slots.push(thunk.clone());
@@ -375,19 +445,32 @@ impl Evaluator {
             }
             let name = self.expect_string(key, dynamic.key_span)?;
             if let Some(previous) = attrs.map.get(&name) {
-                let mut e = error(dynamic.key_span, format!("dynamic attribute '{name}' already defined"));
-                e.diagnostic = e.diagnostic.also(previous.key_span, "previously defined here");
+                let mut e = error(
+                    dynamic.key_span,
+                    format!("dynamic attribute '{name}' already defined"),
+                );
+                e.diagnostic = e
+                    .diagnostic
+                    .also(previous.key_span, "previously defined here");
                 return Err(e);
             }
-            attrs.insert(name, self.thunk_of(&dynamic.value, &inner), dynamic.key_span);
+            attrs.insert(
+                name,
+                self.thunk_of(&dynamic.value, &inner),
+                dynamic.key_span,
+            );
         }
         Ok((attrs, inner))
     }
 
     fn inherited(&self, var: &Var, env: &Env, span: Span, name: &Rc<str>) -> Thunk {
         match var {
-            Var::Local { depth, index } => env.lookup(*depth, *index).unwrap_or_else(|| Thunk::ready(Value::Null, span)),
-            Var::Global(g) => Thunk::ready(self.globals.get(g).cloned().unwrap_or(Value::Null), span),
+            Var::Local { depth, index } => env
+                .lookup(*depth, *index)
+                .unwrap_or_else(|| Thunk::ready(Value::Null, span)),
+            Var::Global(g) => {
+                Thunk::ready(self.globals.get(g).cloned().unwrap_or(Value::Null), span)
+            }
             Var::With(_) => {
                 let env = env.clone();
                 let name = name.clone();
@@ -412,17 +495,29 @@ impl Evaluator {
                 if args.len() >= app.op.arity {
                     (app.op.func)(self, &args, span)
                 } else {
-                    Ok(Value::PrimOp(Rc::new(PrimOpApp { op: app.op.clone(), args })))
+                    Ok(Value::PrimOp(Rc::new(PrimOpApp {
+                        op: app.op.clone(),
+                        args,
+                    })))
                 }
             }
             Value::Attrs(attrs) if attrs.get("__functor").is_some() => {
-                let functor = attrs.get("__functor").cloned().ok_or_else(|| error(span, "no functor"))?;
+                let functor = attrs
+                    .get("__functor")
+                    .cloned()
+                    .ok_or_else(|| error(span, "no functor"))?;
                 let functor = self.force(&functor)?;
                 let this = Thunk::ready(Value::Attrs(attrs.clone()), span);
                 let partial = self.call(functor, this, span)?;
                 self.call(partial, arg, span)
             }
-            other => Err(error(span, format!("attempt to call something which is not a function but {}", other.described()))),
+            other => Err(error(
+                span,
+                format!(
+                    "attempt to call something which is not a function but {}",
+                    other.described()
+                ),
+            )),
         }
     }
 
@@ -437,21 +532,42 @@ impl Evaluator {
     }
 
     /// The body of a lambda and the environment that binds its parameters to `arg`.
-    fn bind_closure(&self, closure: &Closure, arg: Thunk, span: Span) -> EvalResult<(Rc<Expr>, Env)> {
+    fn bind_closure(
+        &self,
+        closure: &Closure,
+        arg: Thunk,
+        span: Span,
+    ) -> EvalResult<(Rc<Expr>, Env)> {
         let def = &closure.def;
         let env = match &def.param {
             Param::Ident(_) => closure.env.with_slots(vec![arg]),
-            Param::Pattern { entries, ellipsis, bind } => {
+            Param::Pattern {
+                entries,
+                ellipsis,
+                bind,
+            } => {
                 let v = self.force(&arg)?;
                 let Value::Attrs(given) = &v else {
-                    return Err(error(span, format!("value is {} while a set was expected (as the function's argument)", v.described()))
-                        .also_at(def.span, "the function"));
+                    return Err(error(
+                        span,
+                        format!(
+                            "value is {} while a set was expected (as the function's argument)",
+                            v.described()
+                        ),
+                    )
+                    .also_at(def.span, "the function"));
                 };
                 if !ellipsis {
                     for key in given.map.keys() {
                         if !entries.iter().any(|e| e.name == *key) {
-                            let mut e = error(span, format!("function called with unexpected argument '{key}'")).also_at(def.span, "the function");
-                            if let Some(best) = closest_name(key, entries.iter().map(|e| e.name.as_ref())) {
+                            let mut e = error(
+                                span,
+                                format!("function called with unexpected argument '{key}'"),
+                            )
+                            .also_at(def.span, "the function");
+                            if let Some(best) =
+                                closest_name(key, entries.iter().map(|e| e.name.as_ref()))
+                            {
                                 e.diagnostic = e.diagnostic.help(format!("did you mean '{best}'?"));
                             }
                             return Err(e);
@@ -465,8 +581,14 @@ impl Evaluator {
                         (Some(t), _) => t.clone(),
                         (None, Some(default)) => self.thunk_of(default, &inner),
                         (None, None) => {
-                            return Err(error(span, format!("function called without required argument '{}'", entry.name))
-                                .also_at(entry.span, "required here"));
+                            return Err(error(
+                                span,
+                                format!(
+                                    "function called without required argument '{}'",
+                                    entry.name
+                                ),
+                            )
+                            .also_at(entry.span, "required here"));
                         }
                     };
                     slots.push(thunk);
@@ -483,11 +605,24 @@ impl Evaluator {
 
     // -- operators ----------------------------------------------------------------------------
 
-    fn eval_binop(&self, op: BinOp, l: &Rc<Expr>, r: &Rc<Expr>, env: &Env, span: Span) -> EvalResult<Value> {
+    fn eval_binop(
+        &self,
+        op: BinOp,
+        l: &Rc<Expr>,
+        r: &Rc<Expr>,
+        env: &Env,
+        span: Span,
+    ) -> EvalResult<Value> {
         match op {
-            BinOp::And => Ok(Value::Bool(self.eval_bool(l, env)? && self.eval_bool(r, env)?)),
-            BinOp::Or => Ok(Value::Bool(self.eval_bool(l, env)? || self.eval_bool(r, env)?)),
-            BinOp::Implies => Ok(Value::Bool(!self.eval_bool(l, env)? || self.eval_bool(r, env)?)),
+            BinOp::And => Ok(Value::Bool(
+                self.eval_bool(l, env)? && self.eval_bool(r, env)?,
+            )),
+            BinOp::Or => Ok(Value::Bool(
+                self.eval_bool(l, env)? || self.eval_bool(r, env)?,
+            )),
+            BinOp::Implies => Ok(Value::Bool(
+                !self.eval_bool(l, env)? || self.eval_bool(r, env)?,
+            )),
             BinOp::PipeRight => {
                 let f = self.eval(r, env)?;
                 self.call(f, self.thunk_of(l, env), span)
@@ -504,7 +639,13 @@ impl Evaluator {
         }
     }
 
-    pub(crate) fn binop_values(&self, op: BinOp, a: Value, b: Value, span: Span) -> EvalResult<Value> {
+    pub(crate) fn binop_values(
+        &self,
+        op: BinOp,
+        a: Value,
+        b: Value,
+        span: Span,
+    ) -> EvalResult<Value> {
         match op {
             BinOp::Eq => Ok(Value::Bool(self.values_equal(&a, &b, span)?)),
             BinOp::NotEq => Ok(Value::Bool(!self.values_equal(&a, &b, span)?)),
@@ -561,7 +702,8 @@ impl Evaluator {
                         x.checked_div(y)
                     }
                 };
-                r.map(Value::Int).ok_or_else(|| error(span, format!("integer overflow in {}", op_verb(op))))
+                r.map(Value::Int)
+                    .ok_or_else(|| error(span, format!("integer overflow in {}", op_verb(op))))
             }
             (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
                 let x = as_float(&a);
@@ -579,11 +721,24 @@ impl Evaluator {
                 }))
             }
             _ => {
-                let culprit = if matches!(a, Value::Int(_) | Value::Float(_)) { &b } else { &a };
-                if op == BinOp::Add {
-                    Err(error(span, format!("cannot add {} to {}", b.described(), a.described())))
+                let culprit = if matches!(a, Value::Int(_) | Value::Float(_)) {
+                    &b
                 } else {
-                    Err(error(span, format!("value is {} while an integer was expected", culprit.described())))
+                    &a
+                };
+                if op == BinOp::Add {
+                    Err(error(
+                        span,
+                        format!("cannot add {} to {}", b.described(), a.described()),
+                    ))
+                } else {
+                    Err(error(
+                        span,
+                        format!(
+                            "value is {} while an integer was expected",
+                            culprit.described()
+                        ),
+                    ))
                 }
             }
         }
@@ -596,7 +751,9 @@ impl Evaluator {
             (Value::Null, Value::Null) => true,
             (Value::Bool(x), Value::Bool(y)) => x == y,
             (Value::Int(x), Value::Int(y)) => x == y,
-            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => as_float(a) == as_float(b),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                as_float(a) == as_float(b)
+            }
             (Value::Str(x), Value::Str(y)) => x == y,
             (Value::Path(x), Value::Path(y)) => x == y,
             (Value::List(x), Value::List(y)) => {
@@ -650,9 +807,9 @@ impl Evaluator {
     pub fn compare(&self, a: &Value, b: &Value, span: Span) -> EvalResult<Ordering> {
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
-            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
-                Ok(as_float(a).partial_cmp(&as_float(b)).unwrap_or(Ordering::Equal))
-            }
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => Ok(as_float(a)
+                .partial_cmp(&as_float(b))
+                .unwrap_or(Ordering::Equal)),
             (Value::Str(x), Value::Str(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
             (Value::Path(x), Value::Path(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
             (Value::List(x), Value::List(y)) => {
@@ -665,7 +822,10 @@ impl Evaluator {
                 }
                 Ok(x.len().cmp(&y.len()))
             }
-            _ => Err(error(span, format!("cannot compare {} with {}", a.described(), b.described()))),
+            _ => Err(error(
+                span,
+                format!("cannot compare {} with {}", a.described(), b.described()),
+            )),
         }
     }
 
@@ -674,35 +834,59 @@ impl Evaluator {
     pub fn expect_bool(&self, v: Value, span: Span) -> EvalResult<bool> {
         match v {
             Value::Bool(b) => Ok(b),
-            other => Err(error(span, format!("value is {} while a Boolean was expected", other.described()))),
+            other => Err(error(
+                span,
+                format!(
+                    "value is {} while a Boolean was expected",
+                    other.described()
+                ),
+            )),
         }
     }
 
     pub fn expect_int(&self, v: Value, span: Span) -> EvalResult<i64> {
         match v {
             Value::Int(i) => Ok(i),
-            other => Err(error(span, format!("value is {} while an integer was expected", other.described()))),
+            other => Err(error(
+                span,
+                format!(
+                    "value is {} while an integer was expected",
+                    other.described()
+                ),
+            )),
         }
     }
 
     pub fn expect_string(&self, v: Value, span: Span) -> EvalResult<Rc<str>> {
         match v {
             Value::Str(s) => Ok(s),
-            other => Err(error(span, format!("value is {} while a string was expected", other.described()))),
+            other => Err(error(
+                span,
+                format!("value is {} while a string was expected", other.described()),
+            )),
         }
     }
 
     pub fn expect_list(&self, v: Value, span: Span) -> EvalResult<Rc<[Thunk]>> {
         match v {
             Value::List(l) => Ok(l),
-            other => Err(error(span, format!("value is {} while a list was expected", other.described()))),
+            other => Err(error(
+                span,
+                format!("value is {} while a list was expected", other.described()),
+            )),
         }
     }
 
     pub fn expect_attrs(&self, v: Value, span: Span, what: &str) -> EvalResult<Rc<Attrs>> {
         match v {
             Value::Attrs(a) => Ok(a),
-            other => Err(error(span, format!("value is {} while a set was expected ({what})", other.described()))),
+            other => Err(error(
+                span,
+                format!(
+                    "value is {} while a set was expected ({what})",
+                    other.described()
+                ),
+            )),
         }
     }
 
@@ -710,7 +894,10 @@ impl Evaluator {
         if v.is_function() || matches!(&v, Value::Attrs(a) if a.get("__functor").is_some()) {
             Ok(v)
         } else {
-            Err(error(span, format!("value is {} while a function was expected", v.described())))
+            Err(error(
+                span,
+                format!("value is {} while a function was expected", v.described()),
+            ))
         }
     }
 }
@@ -725,7 +912,9 @@ impl super::EvalError {
 
 fn inherit_from_thunk(from: Option<Thunk>, name: Rc<str>, span: Span) -> Thunk {
     Thunk::native(span, move |ev| {
-        let from = from.clone().ok_or_else(|| error(span, "internal error: missing inherit source"))?;
+        let from = from
+            .clone()
+            .ok_or_else(|| error(span, "internal error: missing inherit source"))?;
         let v = ev.force(&from)?;
         let attrs = ev.expect_attrs(v.clone(), from.span(), "the source of 'inherit'")?;
         match attrs.get(&name) {

@@ -65,7 +65,16 @@ pub const MAX_EVAL_DEPTH: usize = 10_000_000;
 pub const STACK_MARGIN_BYTES: usize = 128 << 20;
 
 /// The tools `pkgs.<name>` names (SPEC §2.4).
-pub const TOOL_NAMES: &[&str] = &["iproute2", "procps", "nftables", "coreutils", "findutils", "gnugrep", "gnused", "systemd"];
+pub const TOOL_NAMES: &[&str] = &[
+    "iproute2",
+    "procps",
+    "nftables",
+    "coreutils",
+    "findutils",
+    "gnugrep",
+    "gnused",
+    "systemd",
+];
 
 /// Prefix of a tool nobody configured.
 pub const DEFAULT_TOOL_PREFIX: &str = "/run/current-system/sw";
@@ -92,13 +101,24 @@ pub fn error(span: Span, message: impl Into<String>) -> Box<EvalError> {
     error_of(ErrorKind::Other, Code::NixEval, span, message)
 }
 
-pub fn error_of(kind: ErrorKind, code: Code, span: Span, message: impl Into<String>) -> Box<EvalError> {
-    Box::new(EvalError { kind, diagnostic: Diagnostic::new(code, message).at(span, "") })
+pub fn error_of(
+    kind: ErrorKind,
+    code: Code,
+    span: Span,
+    message: impl Into<String>,
+) -> Box<EvalError> {
+    Box::new(EvalError {
+        kind,
+        diagnostic: Diagnostic::new(code, message).at(span, ""),
+    })
 }
 
 impl From<Box<Diagnostic>> for Box<EvalError> {
     fn from(d: Box<Diagnostic>) -> Box<EvalError> {
-        Box::new(EvalError { kind: ErrorKind::Other, diagnostic: *d })
+        Box::new(EvalError {
+            kind: ErrorKind::Other,
+            diagnostic: *d,
+        })
     }
 }
 
@@ -153,13 +173,18 @@ impl Evaluator {
         if let Some(t) = self.imports.borrow().get(&path) {
             return Ok(t.clone());
         }
-        let bytes = std::fs::read(&path).map_err(|e| error(at, format!("cannot read '{}': {e}", path.display())))?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| error(at, format!("cannot read '{}': {e}", path.display())))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             error_of(
                 ErrorKind::Other,
                 Code::InvalidUtf8,
                 at,
-                format!("'{}' is not valid UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to()),
+                format!(
+                    "'{}' is not valid UTF-8 (byte {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                ),
             )
         })?;
         let thunk = self.load_source(&path.display().to_string(), Some(&path), &text)?;
@@ -174,9 +199,15 @@ impl Evaluator {
         let root = crate::syntax::parse(file, text)?;
         let base_dir = match path.and_then(Path::parent) {
             Some(dir) => dir.display().to_string(),
-            None => std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| "/".into()),
+            None => std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| "/".into()),
         };
-        let cx = lower::LowerContext { file, base_dir: lower::canonicalize_path(&base_dir), globals: &self.global_names };
+        let cx = lower::LowerContext {
+            file,
+            base_dir: lower::canonicalize_path(&base_dir),
+            globals: &self.global_names,
+        };
         let expr = lower::lower_root(&cx, &root)?;
         Ok(Thunk::pending(expr, Env::root()))
     }
@@ -188,7 +219,11 @@ impl Evaluator {
         }
         let thunk = self.load_source("<netns-compile lib>", None, lib_prelude::LIB_NIX)?;
         let prelude = self.force(&thunk)?;
-        let lib = self.call(prelude, Thunk::ready(self.builtins_value(), Span::BUILTIN), Span::BUILTIN)?;
+        let lib = self.call(
+            prelude,
+            Thunk::ready(self.builtins_value(), Span::BUILTIN),
+            Span::BUILTIN,
+        )?;
         let _ = self.lib.set(lib.clone());
         Ok(lib)
     }
@@ -198,14 +233,20 @@ impl Evaluator {
     pub fn pkgs(&self) -> Value {
         let mut attrs = Attrs::new();
         for name in TOOL_NAMES {
-            let prefix = self.tools.get(*name).cloned().unwrap_or_else(|| DEFAULT_TOOL_PREFIX.to_string());
+            let prefix = self
+                .tools
+                .get(*name)
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_TOOL_PREFIX.to_string());
             attrs.insert_value(name, Value::string(prefix));
         }
         if let Some(shell) = self.tools.get("runtimeShell") {
             attrs.insert_value("runtimeShell", Value::string(shell.clone()));
         }
         // Other names fail where they are used, with a message that explains the JSON route.
-        attrs.missing = Some(Rc::new(|name: &str| Evaluator::unknown_package_message(name)));
+        attrs.missing = Some(Rc::new(|name: &str| {
+            Evaluator::unknown_package_message(name)
+        }));
         Value::attrs(attrs)
     }
 
@@ -222,7 +263,11 @@ impl Evaluator {
 
 /// `import ./dir` means `./dir/default.nix`.
 fn resolve_import_path(path: &Path) -> PathBuf {
-    if path.is_dir() { path.join("default.nix") } else { path.to_path_buf() }
+    if path.is_dir() {
+        path.join("default.nix")
+    } else {
+        path.to_path_buf()
+    }
 }
 
 /// Run `f` with a fresh evaluator on a thread with a big stack. `sources` is lent to the
@@ -241,7 +286,10 @@ where
         let result = f(&ev);
         (result, ev.into_sources())
     };
-    let handle = std::thread::Builder::new().name("nix-eval".into()).stack_size(EVAL_STACK_BYTES).spawn(run);
+    let handle = std::thread::Builder::new()
+        .name("nix-eval".into())
+        .stack_size(EVAL_STACK_BYTES)
+        .spawn(run);
     match handle.map(|h| h.join()) {
         Ok(Ok((result, back))) => {
             *sources = back;
@@ -253,6 +301,7 @@ where
     }
 }
 
+#[allow(clippy::boxed_local)] // errors travel boxed; this is where they are unpacked
 fn diagnostics_of(e: Box<EvalError>) -> Diagnostics {
     let mut d = Diagnostics::new();
     d.push(e.diagnostic);
@@ -278,7 +327,11 @@ fn evaluate_path(ev: &Evaluator, path: &Path, attr: Option<&str>) -> EvalResult<
 
 /// The strict value of the file (or of attribute path `attr`), printed exactly as
 /// `nix-instantiate --eval --strict --json` prints it.
-pub fn eval_file_json(path: &Path, attr: Option<&str>, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+pub fn eval_file_json(
+    path: &Path,
+    attr: Option<&str>,
+    sources: &mut SourceMap,
+) -> Result<String, Diagnostics> {
     let path = path.to_path_buf();
     let attr = attr.map(str::to_string);
     with_evaluator(sources, BTreeMap::new(), move |ev| {
@@ -304,7 +357,10 @@ pub fn eval_file_node(path: &Path, sources: &mut SourceMap) -> Result<Node, Diag
 /// arguments a module gets from netns-compile: `lib` (native), `pkgs` (the tools), and empty
 /// `config` and `options`. Only the arguments the function names are passed unless it takes
 /// `...`. Used to test `lib` against nixpkgs, and to inspect module files.
-pub fn eval_file_json_with_lib(path: &Path, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+pub fn eval_file_json_with_lib(
+    path: &Path,
+    sources: &mut SourceMap,
+) -> Result<String, Diagnostics> {
     let path = path.to_path_buf();
     with_evaluator(sources, BTreeMap::new(), move |ev| {
         let (value, span) = evaluate_path(ev, &path, None)?;
@@ -329,10 +385,18 @@ impl Evaluator {
         let mut args = Attrs::new();
         args.insert_value("lib", self.lib()?);
         args.insert_value("pkgs", self.pkgs());
-        args.insert(Rc::from("config"), config.unwrap_or_else(|| Thunk::ready(Value::attrs(Attrs::new()), Span::BUILTIN)), Span::BUILTIN);
+        args.insert(
+            Rc::from("config"),
+            config.unwrap_or_else(|| Thunk::ready(Value::attrs(Attrs::new()), Span::BUILTIN)),
+            Span::BUILTIN,
+        );
         args.insert_value("options", Value::attrs(Attrs::new()));
         if let Value::Lambda(c) = f
-            && let ir::Param::Pattern { entries, ellipsis: false, .. } = &c.def.param
+            && let ir::Param::Pattern {
+                entries,
+                ellipsis: false,
+                ..
+            } = &c.def.param
         {
             args.map.retain(|k, _| entries.iter().any(|e| e.name == *k));
         }

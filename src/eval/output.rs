@@ -85,7 +85,9 @@ impl Evaluator {
                 }
                 out.push('}');
             }
-            Value::Lambda(_) | Value::PrimOp(_) => return Err(error(span, "cannot convert a function to JSON")),
+            Value::Lambda(_) | Value::PrimOp(_) => {
+                return Err(error(span, "cannot convert a function to JSON"));
+            }
         }
         Ok(())
     }
@@ -115,7 +117,11 @@ impl Evaluator {
                 for (key, attr) in &attrs.map {
                     let x = self.force(&attr.value)?;
                     let value = self.to_node(&x, attr.value.span())?;
-                    entries.push(Entry { key: key.to_string(), key_span: attr.key_span, value });
+                    entries.push(Entry {
+                        key: key.to_string(),
+                        key_span: attr.key_span,
+                        value,
+                    });
                 }
                 // Already sorted and unique: the evaluator's sets are sorted maps.
                 Kind::Attrs(NodeAttrs { entries })
@@ -178,7 +184,10 @@ mod tests {
 
     #[test]
     fn attr_paths_split_on_unquoted_dots() {
-        assert_eq!(split_attr_path("a.\"b.c\".d").unwrap(), vec!["a", "b.c", "d"]);
+        assert_eq!(
+            split_attr_path("a.\"b.c\".d").unwrap(),
+            vec!["a", "b.c", "d"]
+        );
         assert!(split_attr_path("").unwrap().is_empty());
         assert!(split_attr_path("\"a").is_err());
     }

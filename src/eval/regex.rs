@@ -25,8 +25,11 @@ pub fn compile_posix(pattern: &str) -> Result<Regex, String> {
         if let Some(r) = cache.borrow().get(pattern) {
             return r.clone();
         }
-        let compiled = translate(pattern).and_then(|t| Regex::new(&format!("(?s){t}")).map_err(|e| e.to_string()));
-        cache.borrow_mut().insert(pattern.to_string(), compiled.clone());
+        let compiled = translate(pattern)
+            .and_then(|t| Regex::new(&format!("(?s){t}")).map_err(|e| e.to_string()));
+        cache
+            .borrow_mut()
+            .insert(pattern.to_string(), compiled.clone());
         compiled
     })
 }
@@ -174,7 +177,11 @@ mod tests {
 
     #[test]
     fn classes_and_intervals() {
-        assert!(compile_posix_anchored("[[:alpha:]]{2,3}").unwrap().is_match("abc"));
+        assert!(
+            compile_posix_anchored("[[:alpha:]]{2,3}")
+                .unwrap()
+                .is_match("abc")
+        );
         assert!(compile_posix_anchored("a{").unwrap().is_match("a{"));
         assert!(compile_posix_anchored("[]a]+").unwrap().is_match("]a"));
     }

@@ -104,13 +104,16 @@ pub struct Attr {
     pub key_span: Span,
 }
 
+/// Explains a missing attribute of a set (its name given).
+pub type MissingMessage = dyn Fn(&str) -> String;
+
 /// An attribute set; a sorted map gives Nix's key order (byte-wise) for free.
 #[derive(Clone, Default)]
 pub struct Attrs {
     pub map: BTreeMap<Rc<str>, Attr>,
     /// The message for a missing attribute, where a set explains its absent names itself
     /// (`pkgs`).
-    pub missing: Option<Rc<dyn Fn(&str) -> String>>,
+    pub missing: Option<Rc<MissingMessage>>,
 }
 
 impl Attrs {
@@ -128,7 +131,11 @@ impl Attrs {
 
     /// Insert a ready value, with the builtin span (for attrsets made by builtins).
     pub fn insert_value(&mut self, key: &str, value: Value) {
-        self.insert(Rc::from(key), Thunk::ready(value, Span::BUILTIN), Span::BUILTIN);
+        self.insert(
+            Rc::from(key),
+            Thunk::ready(value, Span::BUILTIN),
+            Span::BUILTIN,
+        );
     }
 
     pub fn len(&self) -> usize {
@@ -163,9 +170,17 @@ pub struct PrimOpApp {
 
 impl Value {
     /// A native function of `arity` arguments (`builtins.x`, `lib.x`, or a hook of the caller).
-    pub fn primop(name: &str, arity: usize, func: impl Fn(&Evaluator, &[Thunk], Span) -> EvalResult<Value> + 'static) -> Value {
+    pub fn primop(
+        name: &str,
+        arity: usize,
+        func: impl Fn(&Evaluator, &[Thunk], Span) -> EvalResult<Value> + 'static,
+    ) -> Value {
         Value::PrimOp(Rc::new(PrimOpApp {
-            op: Rc::new(PrimOp { name: Rc::from(name), arity, func: Rc::new(func) }),
+            op: Rc::new(PrimOp {
+                name: Rc::from(name),
+                arity,
+                func: Rc::new(func),
+            }),
             args: Vec::new(),
         }))
     }
@@ -198,15 +213,24 @@ pub struct Thunk(pub Rc<ThunkCell>);
 impl Thunk {
     pub fn pending(expr: Rc<Expr>, env: Env) -> Thunk {
         let span = expr.span;
-        Thunk(Rc::new(ThunkCell { span, state: RefCell::new(ThunkState::Pending(expr, env)) }))
+        Thunk(Rc::new(ThunkCell {
+            span,
+            state: RefCell::new(ThunkState::Pending(expr, env)),
+        }))
     }
 
     pub fn ready(value: Value, span: Span) -> Thunk {
-        Thunk(Rc::new(ThunkCell { span, state: RefCell::new(ThunkState::Done(value)) }))
+        Thunk(Rc::new(ThunkCell {
+            span,
+            state: RefCell::new(ThunkState::Done(value)),
+        }))
     }
 
     pub fn native(span: Span, f: impl Fn(&Evaluator) -> EvalResult<Value> + 'static) -> Thunk {
-        Thunk(Rc::new(ThunkCell { span, state: RefCell::new(ThunkState::Native(Rc::new(f))) }))
+        Thunk(Rc::new(ThunkCell {
+            span,
+            state: RefCell::new(ThunkState::Native(Rc::new(f))),
+        }))
     }
 
     pub fn span(&self) -> Span {
@@ -246,20 +270,32 @@ pub struct Env(pub Rc<Frame>);
 
 impl Env {
     pub fn root() -> Env {
-        Env(Rc::new(Frame { kind: FrameKind::Slots(OnceCell::from(Vec::new())), parent: None }))
+        Env(Rc::new(Frame {
+            kind: FrameKind::Slots(OnceCell::from(Vec::new())),
+            parent: None,
+        }))
     }
 
     /// A new frame of bindings whose slots are filled later with [`Env::fill`].
     pub fn open_slots(&self) -> Env {
-        Env(Rc::new(Frame { kind: FrameKind::Slots(OnceCell::new()), parent: Some(self.clone()) }))
+        Env(Rc::new(Frame {
+            kind: FrameKind::Slots(OnceCell::new()),
+            parent: Some(self.clone()),
+        }))
     }
 
     pub fn with_slots(&self, slots: Vec<Thunk>) -> Env {
-        Env(Rc::new(Frame { kind: FrameKind::Slots(OnceCell::from(slots)), parent: Some(self.clone()) }))
+        Env(Rc::new(Frame {
+            kind: FrameKind::Slots(OnceCell::from(slots)),
+            parent: Some(self.clone()),
+        }))
     }
 
     pub fn with_scope(&self, attrs: Thunk) -> Env {
-        Env(Rc::new(Frame { kind: FrameKind::With(attrs), parent: Some(self.clone()) }))
+        Env(Rc::new(Frame {
+            kind: FrameKind::With(attrs),
+            parent: Some(self.clone()),
+        }))
     }
 
     pub fn fill(&self, slots: Vec<Thunk>) {

@@ -21,8 +21,11 @@ pub const MAX_NESTING: usize = 1000;
 pub fn parse(file: FileId, text: &str) -> Result<rnix::Root, Box<Diagnostic>> {
     if let Some(offset) = find_too_deep_nesting(text, MAX_NESTING) {
         return Err(Box::new(
-            Diagnostic::new(Code::LimitExceeded, format!("the expression is nested more than {MAX_NESTING} levels deep"))
-                .at(Span::new(file, offset, offset + 1), "too deep here"),
+            Diagnostic::new(
+                Code::LimitExceeded,
+                format!("the expression is nested more than {MAX_NESTING} levels deep"),
+            )
+            .at(Span::new(file, offset, offset + 1), "too deep here"),
         ));
     }
     let parsed = rnix::Root::parse(text);
@@ -121,7 +124,11 @@ fn find_too_deep_nesting(text: &str, limit: usize) -> Option<usize> {
 fn describe_error(file: FileId, text_len: usize, error: &ParseError) -> Diagnostic {
     let at_end = Span::new(file, text_len, text_len);
     let (span, message, label) = match error {
-        ParseError::Unexpected(r) => (span_of(file, *r), "syntax error: unexpected input".to_string(), "not valid here"),
+        ParseError::Unexpected(r) => (
+            span_of(file, *r),
+            "syntax error: unexpected input".to_string(),
+            "not valid here",
+        ),
         ParseError::UnexpectedExtra(r) => (
             span_of(file, *r),
             "syntax error: unexpected input after the end of the expression".to_string(),
@@ -129,16 +136,29 @@ fn describe_error(file: FileId, text_len: usize, error: &ParseError) -> Diagnost
         ),
         ParseError::UnexpectedWanted(got, r, wanted) => (
             span_of(file, *r),
-            format!("syntax error: unexpected {}, expected {}", token_name(*got), token_list(wanted)),
+            format!(
+                "syntax error: unexpected {}, expected {}",
+                token_name(*got),
+                token_list(wanted)
+            ),
             "unexpected",
         ),
-        ParseError::UnexpectedDoubleBind(r) => {
-            (span_of(file, *r), "syntax error: a pattern is bound twice (`@`)".to_string(), "second binding")
-        }
-        ParseError::UnexpectedEOF => (at_end, "syntax error: unexpected end of file".to_string(), "input ends here"),
+        ParseError::UnexpectedDoubleBind(r) => (
+            span_of(file, *r),
+            "syntax error: a pattern is bound twice (`@`)".to_string(),
+            "second binding",
+        ),
+        ParseError::UnexpectedEOF => (
+            at_end,
+            "syntax error: unexpected end of file".to_string(),
+            "input ends here",
+        ),
         ParseError::UnexpectedEOFWanted(wanted) => (
             at_end,
-            format!("syntax error: unexpected end of file, expected {}", token_list(wanted)),
+            format!(
+                "syntax error: unexpected end of file, expected {}",
+                token_list(wanted)
+            ),
             "input ends here",
         ),
         ParseError::DuplicatedArgs(r, name) => (
@@ -148,12 +168,17 @@ fn describe_error(file: FileId, text_len: usize, error: &ParseError) -> Diagnost
         ),
         ParseError::RecursionLimitExceeded => (
             at_end,
-            "syntax error: the expression is nested too deeply (parser recursion limit)".to_string(),
+            "syntax error: the expression is nested too deeply (parser recursion limit)"
+                .to_string(),
             "",
         ),
         other => (at_end, format!("syntax error: {other}"), ""),
     };
-    let code = if matches!(error, ParseError::RecursionLimitExceeded) { Code::LimitExceeded } else { Code::NixSyntax };
+    let code = if matches!(error, ParseError::RecursionLimitExceeded) {
+        Code::LimitExceeded
+    } else {
+        Code::NixSyntax
+    };
     Diagnostic::new(code, message).at(span, label)
 }
 
@@ -178,7 +203,12 @@ fn token_name(kind: rnix::SyntaxKind) -> String {
         TOKEN_IDENT => "an identifier",
         TOKEN_STRING_END => "end of string",
         TOKEN_INTERPOL_END => "'}'",
-        _ => return format!("{kind:?}").trim_start_matches("TOKEN_").trim_start_matches("NODE_").to_lowercase(),
+        _ => {
+            return format!("{kind:?}")
+                .trim_start_matches("TOKEN_")
+                .trim_start_matches("NODE_")
+                .to_lowercase();
+        }
     };
     text.to_string()
 }
@@ -212,7 +242,13 @@ mod tests {
 
     #[test]
     fn nesting_inside_strings_and_comments_does_not_count() {
-        let text = format!("\"{}\" # {}\n''{}'' /* {} */ 1", "[".repeat(5000), "(".repeat(5000), "{".repeat(5000), "[".repeat(5000));
+        let text = format!(
+            "\"{}\" # {}\n''{}'' /* {} */ 1",
+            "[".repeat(5000),
+            "(".repeat(5000),
+            "{".repeat(5000),
+            "[".repeat(5000)
+        );
         assert_eq!(find_too_deep_nesting(&text, 10), None);
         assert!(find_too_deep_nesting(&"[".repeat(20), 10).is_some());
         assert_eq!(find_too_deep_nesting("\"${\"${\"a\"}\"}\"", 10), None);
