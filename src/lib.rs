@@ -12,12 +12,14 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod emit;
+pub mod eval;
 pub mod frontend;
 pub mod graph;
 pub mod model;
 pub mod module;
 pub mod output;
 pub mod source;
+pub mod syntax;
 
 use diagnostic::{Diagnostic, Diagnostics};
 use emit::{OutEntry, OutputTree};

@@ -1,0 +1,137 @@
+//! The lowered program: rnix's syntax tree turned into expressions whose variables are
+//! resolved (to a frame depth and slot, a builtin, or a `with` lookup) and whose attribute
+//! paths are folded into nested sets. Every expression keeps its span.
+
+use super::value::Value;
+use crate::source::Span;
+use std::rc::Rc;
+
+pub struct Expr {
+    pub span: Span,
+    pub kind: ExprKind,
+}
+
+pub enum ExprKind {
+    /// A literal: number, string without interpolation, path without interpolation.
+    Const(Value),
+    Var(Var),
+    /// A string with interpolations.
+    Str(Vec<StrPart>),
+    /// A path with interpolations; the first part is already absolute.
+    Path(Vec<StrPart>),
+    /// `<name>`: looked up in the search path, which netns-compile does not have.
+    SearchPath(Rc<str>),
+    List(Vec<Rc<Expr>>),
+    Attrs(Rc<AttrsDef>),
+    Let(Rc<AttrsDef>, Rc<Expr>),
+    Lambda(Rc<LambdaDef>),
+    Apply(Rc<Expr>, Rc<Expr>),
+    Select(Rc<Expr>, Vec<Key>, Option<Rc<Expr>>),
+    HasAttr(Rc<Expr>, Vec<Key>),
+    If(Rc<Expr>, Rc<Expr>, Rc<Expr>),
+    Assert(Rc<Expr>, Rc<Expr>),
+    With(Rc<Expr>, Rc<Expr>),
+    BinOp(BinOp, Rc<Expr>, Rc<Expr>),
+    Not(Rc<Expr>),
+    Neg(Rc<Expr>),
+    CurPos,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Concat,
+    Update,
+    And,
+    Or,
+    Implies,
+    Eq,
+    NotEq,
+    Less,
+    LessEq,
+    More,
+    MoreEq,
+    PipeRight,
+    PipeLeft,
+}
+
+pub enum StrPart {
+    Lit(Rc<str>),
+    Interp(Rc<Expr>),
+}
+
+#[derive(Clone)]
+pub enum Var {
+    /// A binding of a `let`, `rec` set or lambda: `depth` frames up, slot `index`.
+    Local { depth: u32, index: u32 },
+    /// A name of the base environment (`builtins`, `true`, `map`, …).
+    Global(Rc<str>),
+    /// Not bound lexically: searched in the enclosing `with` sets at run time.
+    With(Rc<str>),
+}
+
+pub struct Key {
+    pub span: Span,
+    pub kind: KeyKind,
+}
+
+pub enum KeyKind {
+    Static(Rc<str>),
+    Dynamic(Rc<Expr>),
+}
+
+/// An attrset literal, a `rec` set or the bindings of a `let`.
+pub struct AttrsDef {
+    pub rec: bool,
+    /// Statically named attributes; in a `rec` set or `let`, slot `i` of the new frame is
+    /// `statics[i]`.
+    pub statics: Vec<Binding>,
+    pub dynamics: Vec<DynamicBinding>,
+    /// The `e` of each `inherit (e) …`, evaluated once per evaluation of the set.
+    pub inherit_from: Vec<Rc<Expr>>,
+}
+
+pub struct Binding {
+    pub name: Rc<str>,
+    pub key_span: Span,
+    pub value: BindValue,
+}
+
+pub enum BindValue {
+    Expr(Rc<Expr>),
+    /// `inherit x;`: the variable as seen from outside the set.
+    Inherit(Var, Span),
+    /// `inherit (e) x;`: attribute `x` of `inherit_from[i]`.
+    InheritFrom(usize, Span),
+}
+
+pub struct DynamicBinding {
+    pub key: Rc<Expr>,
+    pub key_span: Span,
+    pub value: Rc<Expr>,
+}
+
+pub struct LambdaDef {
+    pub span: Span,
+    pub param: Param,
+    pub body: Rc<Expr>,
+}
+
+pub enum Param {
+    Ident(Rc<str>),
+    /// `{ a, b ? d, ... } @ x`: slots are the entries in order, then `x`.
+    Pattern {
+        entries: Vec<PatternEntry>,
+        ellipsis: bool,
+        bind: Option<Rc<str>>,
+    },
+}
+
+pub struct PatternEntry {
+    pub name: Rc<str>,
+    pub span: Span,
+    pub default: Option<Rc<Expr>>,
+}

@@ -1,0 +1,907 @@
+//! Evaluation of lowered expressions: forcing thunks, applying functions, the operators.
+
+use super::coerce::CoerceMode;
+use super::ir::*;
+use super::value::*;
+use super::{ErrorKind, EvalResult, Evaluator, MAX_EVAL_DEPTH, error, error_of};
+use crate::diagnostic::Code;
+use crate::source::Span;
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+/// One step of evaluation: a value, or the expression to continue with (a tail call).
+enum Step {
+    Done(Value),
+    Tail(Rc<Expr>, Env),
+}
+
+/// Counts one level of nested evaluation while alive.
+pub(crate) struct DepthGuard<'a>(&'a Evaluator);
+
+thread_local! {
+    /// Address near the bottom of the evaluation thread's stack (set by `with_evaluator`).
+    static STACK_BASE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Remember where this thread's stack starts: evaluation stops well before its end.
+pub(crate) fn mark_stack_base() {
+    let here = 0u8;
+    STACK_BASE.with(|b| b.set(&here as *const u8 as usize));
+}
+
+/// True when the evaluation thread has used all but a safety margin of its stack.
+fn stack_nearly_full() -> bool {
+    let here = 0u8;
+    let here = &here as *const u8 as usize;
+    let base = STACK_BASE.with(|b| b.get());
+    // Not on an evaluation thread: only the depth counter protects.
+    base != 0 && base.saturating_sub(here) > super::EVAL_STACK_BYTES - super::STACK_MARGIN_BYTES
+}
+
+impl Drop for DepthGuard<'_> {
+    fn drop(&mut self) {
+        self.0.depth.set(self.0.depth.get().saturating_sub(1));
+    }
+}
+
+impl Evaluator {
+    /// Enter one level of nesting; past [`MAX_EVAL_DEPTH`] a `LimitExceeded` error.
+    pub(crate) fn enter(&self, span: Span) -> EvalResult<DepthGuard<'_>> {
+        let depth = self.depth.get() + 1;
+        if depth > MAX_EVAL_DEPTH || stack_nearly_full() {
+            return Err(error_of(
+                ErrorKind::Other,
+                Code::LimitExceeded,
+                span,
+                "evaluation nested too deeply (stack overflow; possible infinite recursion)",
+            ));
+        }
+        self.depth.set(depth);
+        Ok(DepthGuard(self))
+    }
+
+    /// The value of a thunk, computed once.
+    pub fn force(&self, thunk: &Thunk) -> EvalResult<Value> {
+        if let Some(v) = thunk.value_if_done() {
+            return Ok(v);
+        }
+        let cell = &thunk.0;
+        let previous = cell.state.replace(ThunkState::Forcing(self.current.get()));
+        let result = match &previous {
+            ThunkState::Done(v) => Ok(v.clone()),
+            ThunkState::Forcing(first) => {
+                let first = *first;
+                cell.state.replace(previous);
+                return Err(self.infinite_recursion(thunk.span(), first));
+            }
+            ThunkState::Pending(expr, env) => self.eval(expr, env),
+            ThunkState::Native(f) => {
+                let f = f.clone();
+                let _guard = self.enter(thunk.span())?;
+                f(self)
+            }
+        };
+        match result {
+            Ok(v) => {
+                cell.state.replace(ThunkState::Done(v.clone()));
+                Ok(v)
+            }
+            Err(e) => {
+                // Leave the thunk as it was: forcing it again (after `tryEval`) fails again.
+                cell.state.replace(previous);
+                Err(e)
+            }
+        }
+    }
+
+    fn infinite_recursion(&self, span: Span, first: Span) -> Box<super::EvalError> {
+        let mut e = error(span, "infinite recursion encountered");
+        e.diagnostic = crate::diagnostic::Diagnostic::new(Code::NixEval, "infinite recursion encountered")
+            .at(span, "this value depends on itself")
+            .also(first, "its evaluation started here");
+        e
+    }
+
+    /// A thunk for `expr` in `env`, without allocating where the value is at hand.
+    pub fn thunk_of(&self, expr: &Rc<Expr>, env: &Env) -> Thunk {
+        match &expr.kind {
+            ExprKind::Const(v) => Thunk::ready(v.clone(), expr.span),
+            ExprKind::Var(Var::Local { depth, index }) => match env.lookup(*depth, *index) {
+                Some(t) => t,
+                None => Thunk::pending(expr.clone(), env.clone()),
+            },
+            _ => Thunk::pending(expr.clone(), env.clone()),
+        }
+    }
+
+    pub fn eval(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Value> {
+        let _guard = self.enter(expr.span)?;
+        let outer = self.current.replace(expr.span);
+        // Expressions in tail position (branches, bodies, calls of lambdas) continue in this
+        // loop instead of recursing: a tail-recursive Nix function runs in constant stack.
+        let mut step = self.eval_step(expr, env);
+        while let Ok(Step::Tail(next, next_env)) = step {
+            self.current.set(next.span);
+            step = self.eval_step(&next, &next_env);
+        }
+        self.current.set(outer);
+        match step {
+            Ok(Step::Done(v)) => Ok(v),
+            Ok(Step::Tail(..)) => Err(error(expr.span, "internal error: unfinished tail call")),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn eval_step(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Step> {
+        let span = expr.span;
+        let done = Step::Done;
+        let value = match &expr.kind {
+            ExprKind::If(c, t, f) => {
+                let branch = if self.eval_bool(c, env)? { t } else { f };
+                return Ok(Step::Tail(branch.clone(), env.clone()));
+            }
+            ExprKind::Let(def, body) => {
+                let (_, inner) = self.build_attrs(def, env)?;
+                return Ok(Step::Tail(body.clone(), inner));
+            }
+            ExprKind::With(ns, body) => {
+                let scope = self.thunk_of(ns, env);
+                return Ok(Step::Tail(body.clone(), env.with_scope(scope)));
+            }
+            ExprKind::Assert(c, body) => {
+                if self.eval_bool(c, env)? {
+                    return Ok(Step::Tail(body.clone(), env.clone()));
+                }
+                let text = self.sources.borrow().text(c.span).to_string();
+                return Err(error_of(
+                    ErrorKind::AssertionFailed,
+                    Code::NixEval,
+                    c.span,
+                    format!("assertion '{text}' failed"),
+                ));
+            }
+            ExprKind::Apply(f, x) => {
+                let f = self.eval(f, env)?;
+                let arg = self.thunk_of(x, env);
+                if let Value::Lambda(closure) = &f {
+                    let (body, inner) = self.bind_closure(closure, arg, span)?;
+                    return Ok(Step::Tail(body, inner));
+                }
+                self.call(f, arg, span)
+            }
+            _ => self.eval_kind(expr, env),
+        };
+        value.map(done)
+    }
+
+    fn eval_kind(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Value> {
+        let span = expr.span;
+        match &expr.kind {
+            ExprKind::Const(v) => Ok(v.clone()),
+            ExprKind::Var(var) => self.lookup_var(var, env, span),
+            ExprKind::Str(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        StrPart::Lit(s) => out.push_str(s),
+                        StrPart::Interp(e) => {
+                            let v = self.eval(e, env)?;
+                            self.coerce_to_string(&v, CoerceMode::Interpolation, e.span, &mut out)?;
+                        }
+                    }
+                }
+                Ok(Value::string(out))
+            }
+            ExprKind::Path(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        StrPart::Lit(s) => out.push_str(s),
+                        StrPart::Interp(e) => {
+                            let v = self.eval(e, env)?;
+                            self.coerce_to_string(&v, CoerceMode::PathInterpolation, e.span, &mut out)?;
+                        }
+                    }
+                }
+                Ok(Value::Path(Rc::from(super::lower::canonicalize_path(&out))))
+            }
+            // Nix reports this as a catchable error (`tryEval <x>` is `{ success = false; }`).
+            ExprKind::SearchPath(name) => Err(error_of(
+                ErrorKind::Throw,
+                Code::NixEval,
+                span,
+                format!(
+                    "file '{name}' was not found in the Nix search path: netns-compile has no search path (NIX_PATH); use a relative path"
+                ),
+            )),
+            ExprKind::List(items) => Ok(Value::list(items.iter().map(|e| self.thunk_of(e, env)).collect())),
+            ExprKind::Attrs(def) => {
+                let (attrs, _) = self.build_attrs(def, env)?;
+                Ok(Value::attrs(attrs))
+            }
+            ExprKind::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure {
+                def: def.clone(),
+                env: env.clone(),
+            }))),
+            ExprKind::Select(target, keys, default) => self.eval_select(target, keys, default.as_ref(), env, span),
+            ExprKind::HasAttr(target, keys) => {
+                let mut v = self.eval(target, env)?;
+                for key in keys {
+                    let name = self.key_name(key, env)?;
+                    let Value::Attrs(attrs) = &v else {
+                        return Ok(Value::Bool(false));
+                    };
+                    let Some(next) = attrs.get(&name) else {
+                        return Ok(Value::Bool(false));
+                    };
+                    let next = next.clone();
+                    v = self.force(&next)?;
+                }
+                Ok(Value::Bool(true))
+            }
+            ExprKind::BinOp(op, l, r) => self.eval_binop(*op, l, r, env, span),
+            ExprKind::Not(e) => Ok(Value::Bool(!self.eval_bool(e, env)?)),
+            ExprKind::Neg(e) => {
+                let v = self.eval(e, env)?;
+                self.arith(BinOp::Sub, Value::Int(0), v, span)
+            }
+            ExprKind::CurPos => Ok(self.position_attrs(span)),
+            ExprKind::If(..) | ExprKind::Let(..) | ExprKind::With(..) | ExprKind::Assert(..) | ExprKind::Apply(..) => {
+                self.eval(expr, env)
+            }
+        }
+    }
+
+    /// `{ file, line, column }` of a span (`__curPos`, `unsafeGetAttrPos`).
+    pub(crate) fn position_attrs(&self, span: Span) -> Value {
+        let sources = self.sources.borrow();
+        let (line, column) = sources.line_col(span.file, span.start);
+        let mut attrs = Attrs::new();
+        attrs.insert_value("file", Value::str(sources.name(span.file)));
+        attrs.insert_value("line", Value::Int(line as i64));
+        attrs.insert_value("column", Value::Int(column as i64));
+        Value::attrs(attrs)
+    }
+
+    fn lookup_var(&self, var: &Var, env: &Env, span: Span) -> EvalResult<Value> {
+        match var {
+            Var::Local { depth, index } => match env.lookup(*depth, *index) {
+                Some(t) => self.force(&t),
+                None => Err(error(span, "internal error: unbound variable slot")),
+            },
+            Var::Global(name) => match self.globals.get(name) {
+                Some(v) => Ok(v.clone()),
+                None => Err(error(span, format!("undefined variable '{name}'"))),
+            },
+            Var::With(name) => match self.lookup_with(name, env)? {
+                Some(t) => self.force(&t),
+                None => Err(error(span, format!("undefined variable '{name}'"))),
+            },
+        }
+    }
+
+    /// A variable no binding defines, searched in the `with` sets, innermost first.
+    pub(crate) fn lookup_with(&self, name: &str, env: &Env) -> EvalResult<Option<Thunk>> {
+        for scope in env.with_scopes() {
+            let v = self.force(&scope)?;
+            let attrs = self.expect_attrs(v, scope.span(), "the argument of 'with'")?;
+            if let Some(t) = attrs.get(name) {
+                return Ok(Some(t.clone()));
+            }
+        }
+        Ok(None)
+    }
+
+    fn eval_bool(&self, e: &Rc<Expr>, env: &Env) -> EvalResult<bool> {
+        let v = self.eval(e, env)?;
+        self.expect_bool(v, e.span)
+    }
+
+    pub(crate) fn key_name(&self, key: &Key, env: &Env) -> EvalResult<Rc<str>> {
+        match &key.kind {
+            KeyKind::Static(name) => Ok(name.clone()),
+            KeyKind::Dynamic(e) => {
+                let v = self.eval(e, env)?;
+                self.expect_string(v, e.span)
+            }
+        }
+    }
+
+    fn eval_select(
+        &self,
+        target: &Rc<Expr>,
+        keys: &[Key],
+        default: Option<&Rc<Expr>>,
+        env: &Env,
+        span: Span,
+    ) -> EvalResult<Value> {
+        let mut v = self.eval(target, env)?;
+        for key in keys {
+            let name = self.key_name(key, env)?;
+            let found = match &v {
+                Value::Attrs(attrs) => attrs.get(&name).cloned(),
+                _ if default.is_some() => None,
+                other => {
+                    return Err(error(
+                        key.span,
+                        format!(
+                            "value is {} while a set was expected (selecting attribute '{name}')",
+                            other.described()
+                        ),
+                    ));
+                }
+            };
+            match found {
+                Some(t) => v = self.force(&t)?,
+                None => match default {
+                    Some(d) => return self.eval(d, env),
+                    None => return Err(self.missing_attr(&v, &name, key.span)),
+                },
+            }
+        }
+        let _ = span;
+        Ok(v)
+    }
+
+    /// "attribute 'x' missing", with the closest existing name as a suggestion.
+    pub(crate) fn missing_attr(&self, set: &Value, name: &str, span: Span) -> Box<super::EvalError> {
+        let Value::Attrs(attrs) = set else {
+            return error(span, format!("attribute '{name}' missing"));
+        };
+        if let Some(explain) = &attrs.missing {
+            return error(span, explain(name));
+        }
+        let mut e = error(span, format!("attribute '{name}' missing"));
+        if let Some(best) = closest_name(name, attrs.map.keys().map(|k| k.as_ref())) {
+            e.diagnostic = e.diagnostic.help(format!("did you mean '{best}'?"));
+        }
+        e
+    }
+
+    /// Select for `--attr`: an attribute of a set, or an index into a list.
+    pub(crate) fn select_for_attr_path(&self, v: &Value, component: &str, span: Span) -> EvalResult<Thunk> {
+        match v {
+            Value::Attrs(attrs) => attrs
+                .get(component)
+                .cloned()
+                .ok_or_else(|| self.missing_attr(v, component, span)),
+            Value::List(items) => match component.parse::<usize>() {
+                Ok(i) if i < items.len() => Ok(items[i].clone()),
+                _ => Err(error(
+                    span,
+                    format!("list index '{component}' out of range or not a number"),
+                )),
+            },
+            other => Err(error(
+                span,
+                format!(
+                    "value is {} while a set was expected (selecting attribute '{component}')",
+                    other.described()
+                ),
+            )),
+        }
+    }
+
+    // -- attribute sets -----------------------------------------------------------------------
+
+    /// Evaluate a set literal (or `let` bindings) in `env`; returns the set and the
+    /// environment its values see (a new frame for `rec` and `let`).
+    fn build_attrs(&self, def: &AttrsDef, env: &Env) -> EvalResult<(Attrs, Env)> {
+        let inner = if def.rec { env.open_slots() } else { env.clone() };
+        let from: Vec<Thunk> = def.inherit_from.iter().map(|e| self.thunk_of(e, &inner)).collect();
+        let mut attrs = Attrs::new();
+        let mut slots = Vec::with_capacity(def.statics.len());
+        for binding in &def.statics {
+            let thunk = match &binding.value {
+                BindValue::Expr(e) => self.thunk_of(e, &inner),
+                // Resolved from the set's own frame, skipping it (see `Lowerer::resolve_outside`).
+                BindValue::Inherit(var, span) => self.inherited(var, &inner, *span, &binding.name),
+                BindValue::InheritFrom(i, span) => {
+                    inherit_from_thunk(from.get(*i).cloned(), binding.name.clone(), *span)
+                }
+            };
+            if def.rec {
+                slots.push(thunk.clone());
+            }
+            attrs.insert(binding.name.clone(), thunk, binding.key_span);
+        }
+        if def.rec {
+            inner.fill(slots);
+        }
+        for dynamic in &def.dynamics {
+            let key = self.eval(&dynamic.key, &inner)?;
+            if matches!(key, Value::Null) {
+                continue;
+            }
+            let name = self.expect_string(key, dynamic.key_span)?;
+            if let Some(previous) = attrs.map.get(&name) {
+                let mut e = error(dynamic.key_span, format!("dynamic attribute '{name}' already defined"));
+                e.diagnostic = e.diagnostic.also(previous.key_span, "previously defined here");
+                return Err(e);
+            }
+            attrs.insert(name, self.thunk_of(&dynamic.value, &inner), dynamic.key_span);
+        }
+        Ok((attrs, inner))
+    }
+
+    fn inherited(&self, var: &Var, env: &Env, span: Span, name: &Rc<str>) -> Thunk {
+        match var {
+            Var::Local { depth, index } => env
+                .lookup(*depth, *index)
+                .unwrap_or_else(|| Thunk::ready(Value::Null, span)),
+            Var::Global(g) => Thunk::ready(self.globals.get(g).cloned().unwrap_or(Value::Null), span),
+            Var::With(_) => {
+                let env = env.clone();
+                let name = name.clone();
+                Thunk::native(span, move |ev| match ev.lookup_with(&name, &env)? {
+                    Some(t) => ev.force(&t),
+                    None => Err(error(span, format!("undefined variable '{name}'"))),
+                })
+            }
+        }
+    }
+
+    // -- functions ----------------------------------------------------------------------------
+
+    /// Apply a function value to an argument.
+    pub fn call(&self, f: Value, arg: Thunk, span: Span) -> EvalResult<Value> {
+        let _guard = self.enter(span)?;
+        match f {
+            Value::Lambda(closure) => self.call_closure(&closure, arg, span),
+            Value::PrimOp(app) => {
+                let mut args = app.args.clone();
+                args.push(arg);
+                if args.len() >= app.op.arity {
+                    (app.op.func)(self, &args, span)
+                } else {
+                    Ok(Value::PrimOp(Rc::new(PrimOpApp {
+                        op: app.op.clone(),
+                        args,
+                    })))
+                }
+            }
+            Value::Attrs(attrs) if attrs.get("__functor").is_some() => {
+                let functor = attrs
+                    .get("__functor")
+                    .cloned()
+                    .ok_or_else(|| error(span, "no functor"))?;
+                let functor = self.force(&functor)?;
+                let this = Thunk::ready(Value::Attrs(attrs.clone()), span);
+                let partial = self.call(functor, this, span)?;
+                self.call(partial, arg, span)
+            }
+            other => Err(error(
+                span,
+                format!(
+                    "attempt to call something which is not a function but {}",
+                    other.described()
+                ),
+            )),
+        }
+    }
+
+    /// Apply to an argument that is already a value.
+    pub fn call_value(&self, f: &Value, arg: Value, span: Span) -> EvalResult<Value> {
+        self.call(f.clone(), Thunk::ready(arg, span), span)
+    }
+
+    fn call_closure(&self, closure: &Closure, arg: Thunk, span: Span) -> EvalResult<Value> {
+        let (body, env) = self.bind_closure(closure, arg, span)?;
+        self.eval(&body, &env)
+    }
+
+    /// The body of a lambda and the environment that binds its parameters to `arg`.
+    fn bind_closure(&self, closure: &Closure, arg: Thunk, span: Span) -> EvalResult<(Rc<Expr>, Env)> {
+        let def = &closure.def;
+        let env = match &def.param {
+            Param::Ident(_) => closure.env.with_slots(vec![arg]),
+            Param::Pattern {
+                entries,
+                ellipsis,
+                bind,
+            } => {
+                let v = self.force(&arg)?;
+                let Value::Attrs(given) = &v else {
+                    return Err(error(
+                        span,
+                        format!(
+                            "value is {} while a set was expected (as the function's argument)",
+                            v.described()
+                        ),
+                    )
+                    .also_at(def.span, "the function"));
+                };
+                if !ellipsis {
+                    for key in given.map.keys() {
+                        if !entries.iter().any(|e| e.name == *key) {
+                            let mut e = error(span, format!("function called with unexpected argument '{key}'"))
+                                .also_at(def.span, "the function");
+                            if let Some(best) = closest_name(key, entries.iter().map(|e| e.name.as_ref())) {
+                                e.diagnostic = e.diagnostic.help(format!("did you mean '{best}'?"));
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+                let inner = closure.env.open_slots();
+                let mut slots = Vec::with_capacity(entries.len() + 1);
+                for entry in entries {
+                    let thunk = match (given.get(&entry.name), &entry.default) {
+                        (Some(t), _) => t.clone(),
+                        (None, Some(default)) => self.thunk_of(default, &inner),
+                        (None, None) => {
+                            return Err(error(
+                                span,
+                                format!("function called without required argument '{}'", entry.name),
+                            )
+                            .also_at(entry.span, "required here"));
+                        }
+                    };
+                    slots.push(thunk);
+                }
+                if bind.is_some() {
+                    slots.push(arg);
+                }
+                inner.fill(slots);
+                inner
+            }
+        };
+        Ok((def.body.clone(), env))
+    }
+
+    // -- operators ----------------------------------------------------------------------------
+
+    fn eval_binop(&self, op: BinOp, l: &Rc<Expr>, r: &Rc<Expr>, env: &Env, span: Span) -> EvalResult<Value> {
+        match op {
+            BinOp::And => Ok(Value::Bool(self.eval_bool(l, env)? && self.eval_bool(r, env)?)),
+            BinOp::Or => Ok(Value::Bool(self.eval_bool(l, env)? || self.eval_bool(r, env)?)),
+            BinOp::Implies => Ok(Value::Bool(!self.eval_bool(l, env)? || self.eval_bool(r, env)?)),
+            BinOp::PipeRight => {
+                let f = self.eval(r, env)?;
+                self.call(f, self.thunk_of(l, env), span)
+            }
+            BinOp::PipeLeft => {
+                let f = self.eval(l, env)?;
+                self.call(f, self.thunk_of(r, env), span)
+            }
+            _ => {
+                let a = self.eval(l, env)?;
+                let b = self.eval(r, env)?;
+                self.binop_values(op, a, b, span)
+            }
+        }
+    }
+
+    pub(crate) fn binop_values(&self, op: BinOp, a: Value, b: Value, span: Span) -> EvalResult<Value> {
+        match op {
+            BinOp::Eq => Ok(Value::Bool(self.values_equal(&a, &b, span)?)),
+            BinOp::NotEq => Ok(Value::Bool(!self.values_equal(&a, &b, span)?)),
+            BinOp::Less => Ok(Value::Bool(self.compare(&a, &b, span)? == Ordering::Less)),
+            BinOp::LessEq => Ok(Value::Bool(self.compare(&b, &a, span)? != Ordering::Less)),
+            BinOp::More => Ok(Value::Bool(self.compare(&b, &a, span)? == Ordering::Less)),
+            BinOp::MoreEq => Ok(Value::Bool(self.compare(&a, &b, span)? != Ordering::Less)),
+            BinOp::Concat => {
+                let a = self.expect_list(a, span)?;
+                let b = self.expect_list(b, span)?;
+                if a.is_empty() {
+                    return Ok(Value::List(b));
+                }
+                if b.is_empty() {
+                    return Ok(Value::List(a));
+                }
+                Ok(Value::List(a.iter().chain(b.iter()).cloned().collect()))
+            }
+            BinOp::Update => {
+                let a = self.expect_attrs(a, span, "the left side of '//'")?;
+                let b = self.expect_attrs(b, span, "the right side of '//'")?;
+                Ok(Value::Attrs(update_attrs(a, b)))
+            }
+            BinOp::Add => match (a, b) {
+                (Value::Str(x), b) => {
+                    let mut out = x.to_string();
+                    self.coerce_to_string(&b, CoerceMode::Interpolation, span, &mut out)?;
+                    Ok(Value::string(out))
+                }
+                (Value::Path(p), b) => {
+                    let mut out = p.to_string();
+                    self.coerce_to_string(&b, CoerceMode::PathInterpolation, span, &mut out)?;
+                    Ok(Value::Path(Rc::from(super::lower::canonicalize_path(&out))))
+                }
+                (a, b) => self.arith(BinOp::Add, a, b, span),
+            },
+            _ => self.arith(op, a, b, span),
+        }
+    }
+
+    /// `+ - * /` on numbers: ints stay ints (overflow is an error), a float makes a float.
+    pub(crate) fn arith(&self, op: BinOp, a: Value, b: Value, span: Span) -> EvalResult<Value> {
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => {
+                let (x, y) = (*x, *y);
+                let r = match op {
+                    BinOp::Add => x.checked_add(y),
+                    BinOp::Sub => x.checked_sub(y),
+                    BinOp::Mul => x.checked_mul(y),
+                    _ => {
+                        if y == 0 {
+                            return Err(error(span, "division by zero"));
+                        }
+                        x.checked_div(y)
+                    }
+                };
+                r.map(Value::Int)
+                    .ok_or_else(|| error(span, format!("integer overflow in {}", op_verb(op))))
+            }
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                let x = as_float(&a);
+                let y = as_float(&b);
+                Ok(Value::Float(match op {
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => x * y,
+                    _ => {
+                        if y == 0.0 {
+                            return Err(error(span, "division by zero"));
+                        }
+                        x / y
+                    }
+                }))
+            }
+            _ => {
+                let culprit = if matches!(a, Value::Int(_) | Value::Float(_)) {
+                    &b
+                } else {
+                    &a
+                };
+                if op == BinOp::Add {
+                    Err(error(
+                        span,
+                        format!("cannot add {} to {}", b.described(), a.described()),
+                    ))
+                } else {
+                    Err(error(
+                        span,
+                        format!("value is {} while an integer was expected", culprit.described()),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Nix's `==`: deep, forcing what it compares; functions are never equal.
+    pub fn values_equal(&self, a: &Value, b: &Value, span: Span) -> EvalResult<bool> {
+        let _guard = self.enter(span)?;
+        Ok(match (a, b) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::Int(x), Value::Int(y)) => x == y,
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => as_float(a) == as_float(b),
+            (Value::Str(x), Value::Str(y)) => x == y,
+            (Value::Path(x), Value::Path(y)) => x == y,
+            (Value::List(x), Value::List(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for (p, q) in x.iter().zip(y.iter()) {
+                    if p.ptr_eq(q) {
+                        continue;
+                    }
+                    let (p, q) = (self.force(p)?, self.force(q)?);
+                    if !self.values_equal(&p, &q, span)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            (Value::Attrs(x), Value::Attrs(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                if let (Some(p), Some(q)) = (derivation_out_path(x), derivation_out_path(y)) {
+                    let (p, q) = (self.force(&p)?, self.force(&q)?);
+                    return self.values_equal(&p, &q, span);
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for ((kx, vx), (ky, vy)) in x.map.iter().zip(y.map.iter()) {
+                    if kx != ky {
+                        return Ok(false);
+                    }
+                    if vx.value.ptr_eq(&vy.value) {
+                        continue;
+                    }
+                    let (p, q) = (self.force(&vx.value)?, self.force(&vy.value)?);
+                    if !self.values_equal(&p, &q, span)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            _ => false,
+        })
+    }
+
+    /// Nix's `<`: numbers, strings, paths, and lists lexicographically.
+    pub fn compare(&self, a: &Value, b: &Value, span: Span) -> EvalResult<Ordering> {
+        match (a, b) {
+            (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                Ok(as_float(a).partial_cmp(&as_float(b)).unwrap_or(Ordering::Equal))
+            }
+            (Value::Str(x), Value::Str(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
+            (Value::Path(x), Value::Path(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
+            (Value::List(x), Value::List(y)) => {
+                for (p, q) in x.iter().zip(y.iter()) {
+                    let (p, q) = (self.force(p)?, self.force(q)?);
+                    if self.values_equal(&p, &q, span)? {
+                        continue;
+                    }
+                    return self.compare(&p, &q, span);
+                }
+                Ok(x.len().cmp(&y.len()))
+            }
+            _ => Err(error(
+                span,
+                format!("cannot compare {} with {}", a.described(), b.described()),
+            )),
+        }
+    }
+
+    // -- expectations -------------------------------------------------------------------------
+
+    pub fn expect_bool(&self, v: Value, span: Span) -> EvalResult<bool> {
+        match v {
+            Value::Bool(b) => Ok(b),
+            other => Err(error(
+                span,
+                format!("value is {} while a Boolean was expected", other.described()),
+            )),
+        }
+    }
+
+    pub fn expect_int(&self, v: Value, span: Span) -> EvalResult<i64> {
+        match v {
+            Value::Int(i) => Ok(i),
+            other => Err(error(
+                span,
+                format!("value is {} while an integer was expected", other.described()),
+            )),
+        }
+    }
+
+    pub fn expect_string(&self, v: Value, span: Span) -> EvalResult<Rc<str>> {
+        match v {
+            Value::Str(s) => Ok(s),
+            other => Err(error(
+                span,
+                format!("value is {} while a string was expected", other.described()),
+            )),
+        }
+    }
+
+    pub fn expect_list(&self, v: Value, span: Span) -> EvalResult<Rc<[Thunk]>> {
+        match v {
+            Value::List(l) => Ok(l),
+            other => Err(error(
+                span,
+                format!("value is {} while a list was expected", other.described()),
+            )),
+        }
+    }
+
+    pub fn expect_attrs(&self, v: Value, span: Span, what: &str) -> EvalResult<Rc<Attrs>> {
+        match v {
+            Value::Attrs(a) => Ok(a),
+            other => Err(error(
+                span,
+                format!("value is {} while a set was expected ({what})", other.described()),
+            )),
+        }
+    }
+
+    pub fn expect_function(&self, v: Value, span: Span) -> EvalResult<Value> {
+        if v.is_function() || matches!(&v, Value::Attrs(a) if a.get("__functor").is_some()) {
+            Ok(v)
+        } else {
+            Err(error(
+                span,
+                format!("value is {} while a function was expected", v.described()),
+            ))
+        }
+    }
+}
+
+impl super::EvalError {
+    /// Add a secondary label.
+    pub fn also_at(mut self: Box<Self>, span: Span, label: &str) -> Box<Self> {
+        self.diagnostic = self.diagnostic.also(span, label);
+        self
+    }
+}
+
+fn inherit_from_thunk(from: Option<Thunk>, name: Rc<str>, span: Span) -> Thunk {
+    Thunk::native(span, move |ev| {
+        let from = from
+            .clone()
+            .ok_or_else(|| error(span, "internal error: missing inherit source"))?;
+        let v = ev.force(&from)?;
+        let attrs = ev.expect_attrs(v.clone(), from.span(), "the source of 'inherit'")?;
+        match attrs.get(&name) {
+            Some(t) => ev.force(t),
+            None => Err(ev.missing_attr(&v, &name, span)),
+        }
+    })
+}
+
+/// `a // b`: b's attributes win.
+pub(crate) fn update_attrs(a: Rc<Attrs>, b: Rc<Attrs>) -> Rc<Attrs> {
+    if b.is_empty() {
+        return a;
+    }
+    if a.is_empty() {
+        return b;
+    }
+    let mut out = (*a).clone();
+    out.missing = None;
+    for (k, v) in &b.map {
+        out.map.insert(k.clone(), v.clone());
+    }
+    Rc::new(out)
+}
+
+fn derivation_out_path(attrs: &Attrs) -> Option<Thunk> {
+    let ty = attrs.get("type")?;
+    match ty.value_if_done() {
+        Some(Value::Str(s)) if &*s == "derivation" => attrs.get("outPath").cloned(),
+        _ => None,
+    }
+}
+
+pub(crate) fn as_float(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        _ => 0.0,
+    }
+}
+
+fn op_verb(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "addition",
+        BinOp::Sub => "subtraction",
+        BinOp::Mul => "multiplication",
+        _ => "division",
+    }
+}
+
+/// The candidate closest to `name` (edit distance at most a third of its length), for
+/// "did you mean" hints.
+pub fn closest_name<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            let substitute = if ca == cb { diagonal } else { diagonal + 1 };
+            row[j + 1] = substitute.min(row[j] + 1).min(above + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}

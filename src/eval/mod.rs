@@ -1,0 +1,390 @@
+//! The Nix evaluator: lazy, with nixpkgs-compatible semantics and a native `lib`.
+//!
+//! Pipeline inside: [`crate::syntax`] parses a file, [`lower`] resolves its variables and folds
+//! its attribute paths into the [`ir`], [`machine`] evaluates it lazily (values in [`value`]),
+//! [`builtins`] and the `lib` prelude provide the functions, [`output`] prints values as
+//! `nix-instantiate --eval --strict --json` does or turns them into [`Node`] trees.
+//!
+//! # Evaluating on a big stack
+//! Evaluation recurses (a Nix function calling itself, a deeply nested value), so it runs on
+//! a thread of its own with a large stack ([`EVAL_STACK_BYTES`]), and every nested evaluation
+//! counts against [`MAX_EVAL_DEPTH`]: deep recursion ends in a `LimitExceeded` diagnostic,
+//! never in a stack overflow. [`with_evaluator`] runs any code in such a thread.
+//!
+//! # The hook for the module stage
+//! A NixOS module is a function `{ config, lib, pkgs, options, ... }: { … }`. The module stage
+//! calls it from native code inside [`with_evaluator`]:
+//! - [`Evaluator::load_file`] gives the file's value (a [`Thunk`]);
+//! - [`Evaluator::lib`] is the native `lib`; [`Evaluator::pkgs`] the `pkgs` of SPEC §2.4;
+//! - `config` can be *lazy and computed by native code*: [`Thunk::native`] wraps any
+//!   `Fn(&Evaluator) -> EvalResult<Value>`; it runs when (and only when) the module forces
+//!   `config` and its result is cached. Attribute values of a native attrset
+//!   ([`Attrs::insert`]) can themselves be native thunks, so `config.a.b` evaluates only what
+//!   is read. A thunk that forces itself through such a chain is reported as infinite
+//!   recursion, like any other.
+//! - [`Evaluator::call`] applies a function value to an argument thunk;
+//!   [`Evaluator::force`], [`Evaluator::deep_force`] and [`Evaluator::to_node`] read results.
+//!
+//! # Choices where Nix versions differ
+//! The reference is Nix 2.8: floats print with 6 significant digits (`%g`), sets with
+//! `__toString` or `outPath` print as strings. Unlike 2.8 (which wraps around), integer
+//! overflow is an error, as in current Nix. Paths print as their absolute path: netns-compile
+//! has no store, so nothing is copied (Nix would print a `/nix/store` path); interpolating a
+//! path into a string, which would copy it to the store, is an error for the same reason.
+//! `builtins.match`/`split` use POSIX extended regular expressions translated to the `regex`
+//! crate's syntax (see [`regex`](self::regex)).
+
+pub mod builtins;
+mod coerce;
+pub mod ir;
+mod lib_prelude;
+pub mod lower;
+pub mod machine;
+pub mod output;
+pub mod regex;
+pub mod value;
+
+pub use value::{Attrs, Env, Thunk, Value};
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::module::node::Node;
+use crate::source::{SourceMap, Span};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// Stack of the evaluation thread. Only what is used is touched (virtual memory).
+pub const EVAL_STACK_BYTES: usize = 1 << 30;
+
+/// Nested evaluations allowed before a `LimitExceeded` error. The stack is watched too:
+/// evaluation stops when less than [`STACK_MARGIN_BYTES`] of it are left.
+pub const MAX_EVAL_DEPTH: usize = 10_000_000;
+
+/// Stack kept free for the error path and for dropping deep values.
+pub const STACK_MARGIN_BYTES: usize = 128 << 20;
+
+/// The tools `pkgs.<name>` names (SPEC §2.4).
+pub const TOOL_NAMES: &[&str] = &[
+    "iproute2",
+    "procps",
+    "nftables",
+    "coreutils",
+    "findutils",
+    "gnugrep",
+    "gnused",
+    "systemd",
+];
+
+/// Prefix of a tool nobody configured.
+pub const DEFAULT_TOOL_PREFIX: &str = "/run/current-system/sw";
+
+/// What went wrong, for `builtins.tryEval` (which catches only `throw` and `assert`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    Throw,
+    AssertionFailed,
+    Abort,
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct EvalError {
+    pub kind: ErrorKind,
+    pub diagnostic: Diagnostic,
+}
+
+pub type EvalResult<T> = Result<T, Box<EvalError>>;
+
+/// An evaluation error of kind [`ErrorKind::Other`] located at `span`.
+pub fn error(span: Span, message: impl Into<String>) -> Box<EvalError> {
+    error_of(ErrorKind::Other, Code::NixEval, span, message)
+}
+
+pub fn error_of(kind: ErrorKind, code: Code, span: Span, message: impl Into<String>) -> Box<EvalError> {
+    Box::new(EvalError {
+        kind,
+        diagnostic: Diagnostic::new(code, message).at(span, ""),
+    })
+}
+
+impl From<Box<Diagnostic>> for Box<EvalError> {
+    fn from(d: Box<Diagnostic>) -> Box<EvalError> {
+        Box::new(EvalError {
+            kind: ErrorKind::Other,
+            diagnostic: *d,
+        })
+    }
+}
+
+/// One evaluation: the files read, the base environment, the import cache.
+pub struct Evaluator {
+    pub(crate) sources: RefCell<SourceMap>,
+    pub(crate) globals: HashMap<Rc<str>, Value>,
+    pub(crate) global_names: HashSet<Rc<str>>,
+    builtins: OnceCell<Value>,
+    imports: RefCell<HashMap<PathBuf, Thunk>>,
+    pub(crate) depth: Cell<usize>,
+    /// The span of the expression being evaluated, for "needed here" labels.
+    pub(crate) current: Cell<Span>,
+    lib: OnceCell<Value>,
+    tools: BTreeMap<String, String>,
+}
+
+impl Evaluator {
+    /// A new evaluator over `sources`; `tools` maps tool names to prefixes (`pkgs.<tool>`).
+    pub fn new(sources: SourceMap, tools: BTreeMap<String, String>) -> Evaluator {
+        let (globals, builtins_attrs) = builtins::base_environment();
+        let global_names = globals.keys().cloned().collect();
+        let ev = Evaluator {
+            sources: RefCell::new(sources),
+            globals,
+            global_names,
+            builtins: OnceCell::new(),
+            imports: RefCell::new(HashMap::new()),
+            depth: Cell::new(0),
+            current: Cell::new(Span::BUILTIN),
+            lib: OnceCell::new(),
+            tools,
+        };
+        let _ = ev.builtins.set(builtins_attrs);
+        ev
+    }
+
+    /// Give the sources back (diagnostics point into them).
+    pub fn into_sources(self) -> SourceMap {
+        self.sources.into_inner()
+    }
+
+    pub fn builtins_value(&self) -> Value {
+        self.builtins.get().cloned().unwrap_or(Value::Null)
+    }
+
+    /// Read, parse and lower a file and return its (unevaluated) value. Each path is loaded
+    /// once: a second `import` of the same file shares the value, and a file that imports
+    /// itself while being evaluated is infinite recursion.
+    pub fn load_file(&self, path: &Path, at: Span) -> EvalResult<Thunk> {
+        let path = resolve_import_path(path);
+        if let Some(t) = self.imports.borrow().get(&path) {
+            return Ok(t.clone());
+        }
+        let bytes = std::fs::read(&path).map_err(|e| error(at, format!("cannot read '{}': {e}", path.display())))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            error_of(
+                ErrorKind::Other,
+                Code::InvalidUtf8,
+                at,
+                format!(
+                    "'{}' is not valid UTF-8 (byte {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })?;
+        let thunk = self.load_source(&path.display().to_string(), Some(&path), &text)?;
+        self.imports.borrow_mut().insert(path, thunk.clone());
+        Ok(thunk)
+    }
+
+    /// Parse and lower text (a file's or a prelude's); relative paths resolve against the
+    /// directory of `path` (or the current directory).
+    pub fn load_source(&self, name: &str, path: Option<&Path>, text: &str) -> EvalResult<Thunk> {
+        let file = self.sources.borrow_mut().add(name, path, text);
+        let root = crate::syntax::parse(file, text)?;
+        let base_dir = match path.and_then(Path::parent) {
+            Some(dir) => dir.display().to_string(),
+            None => std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| "/".into()),
+        };
+        let cx = lower::LowerContext {
+            file,
+            base_dir: lower::canonicalize_path(&base_dir),
+            globals: &self.global_names,
+        };
+        let expr = lower::lower_root(&cx, &root)?;
+        Ok(Thunk::pending(expr, Env::root()))
+    }
+
+    /// The native `lib` (nixpkgs' functions NixOS configs use).
+    pub fn lib(&self) -> EvalResult<Value> {
+        if let Some(lib) = self.lib.get() {
+            return Ok(lib.clone());
+        }
+        let thunk = self.load_source("<netns-compile lib>", None, lib_prelude::LIB_NIX)?;
+        let prelude = self.force(&thunk)?;
+        let lib = self.call(
+            prelude,
+            Thunk::ready(self.builtins_value(), Span::BUILTIN),
+            Span::BUILTIN,
+        )?;
+        let _ = self.lib.set(lib.clone());
+        Ok(lib)
+    }
+
+    /// `pkgs`: the known tools as prefix strings; anything else an error that explains the
+    /// JSON route.
+    pub fn pkgs(&self) -> Value {
+        let mut attrs = Attrs::new();
+        for name in TOOL_NAMES {
+            let prefix = self
+                .tools
+                .get(*name)
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_TOOL_PREFIX.to_string());
+            attrs.insert_value(name, Value::string(prefix));
+        }
+        if let Some(shell) = self.tools.get("runtimeShell") {
+            attrs.insert_value("runtimeShell", Value::string(shell.clone()));
+        }
+        // Other names fail where they are used, with a message that explains the JSON route.
+        attrs.missing = Some(Rc::new(|name: &str| Evaluator::unknown_package_message(name)));
+        Value::attrs(attrs)
+    }
+
+    /// The message for `pkgs.<name>` that is not a known tool.
+    pub fn unknown_package_message(name: &str) -> String {
+        format!(
+            "pkgs.{name} is not available: netns-compile evaluates .nix files without nixpkgs and knows only the tools {}. \
+             Evaluate the configuration with real Nix instead and compile its JSON: \
+             `nix eval --json .#nixosConfigurations.<host>.config --apply '…toCompilerJSON' > eval.json`",
+            TOOL_NAMES.join(", ")
+        )
+    }
+}
+
+/// `import ./dir` means `./dir/default.nix`.
+fn resolve_import_path(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join("default.nix")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Run `f` with a fresh evaluator on a thread with a big stack. `sources` is lent to the
+/// evaluator and given back with what it read.
+pub fn with_evaluator<R: Send + 'static>(
+    sources: &mut SourceMap,
+    tools: BTreeMap<String, String>,
+    f: impl FnOnce(&Evaluator) -> R + Send + 'static,
+) -> R
+where
+{
+    let taken = std::mem::take(sources);
+    let run = move || {
+        machine::mark_stack_base();
+        let ev = Evaluator::new(taken, tools);
+        let result = f(&ev);
+        (result, ev.into_sources())
+    };
+    let handle = std::thread::Builder::new()
+        .name("nix-eval".into())
+        .stack_size(EVAL_STACK_BYTES)
+        .spawn(run);
+    match handle.map(|h| h.join()) {
+        Ok(Ok((result, back))) => {
+            *sources = back;
+            result
+        }
+        // A panic is a bug of ours, never of the input: re-raise it where the caller sees it.
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(spawn_error) => panic!("cannot start the evaluation thread: {spawn_error}"),
+    }
+}
+
+#[allow(clippy::boxed_local)] // errors travel boxed; this is where they are unpacked
+fn diagnostics_of(e: Box<EvalError>) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    d.push(e.diagnostic);
+    d
+}
+
+/// Load the file, select `attr` (dot-separated, `"quoted"` components, list indices).
+fn evaluate_path(ev: &Evaluator, path: &Path, attr: Option<&str>) -> EvalResult<(Value, Span)> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let absolute = lower::canonicalize_path(&cwd.join(path).display().to_string());
+    let thunk = ev.load_file(Path::new(&absolute), Span::BUILTIN)?;
+    let mut value = ev.force(&thunk)?;
+    let mut span = thunk.span();
+    if let Some(attr) = attr {
+        for component in output::split_attr_path(attr).map_err(|m| error(span, m))? {
+            let next = ev.select_for_attr_path(&value, &component, span)?;
+            span = next.span();
+            value = ev.force(&next)?;
+        }
+    }
+    Ok((value, span))
+}
+
+/// The strict value of the file (or of attribute path `attr`), printed exactly as
+/// `nix-instantiate --eval --strict --json` prints it.
+pub fn eval_file_json(path: &Path, attr: Option<&str>, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+    let path = path.to_path_buf();
+    let attr = attr.map(str::to_string);
+    with_evaluator(sources, BTreeMap::new(), move |ev| {
+        let (value, span) = evaluate_path(ev, &path, attr.as_deref())?;
+        let mut out = String::new();
+        ev.print_json(&value, &mut out, span)?;
+        Ok(out)
+    })
+    .map_err(diagnostics_of)
+}
+
+/// The deep-forced value of the file as a [`Node`] tree with spans.
+pub fn eval_file_node(path: &Path, sources: &mut SourceMap) -> Result<Node, Diagnostics> {
+    let path = path.to_path_buf();
+    with_evaluator(sources, BTreeMap::new(), move |ev| {
+        let (value, span) = evaluate_path(ev, &path, None)?;
+        ev.to_node(&value, span)
+    })
+    .map_err(diagnostics_of)
+}
+
+/// Like [`eval_file_json`], but a file whose value is a function is first called with the
+/// arguments a module gets from netns-compile: `lib` (native), `pkgs` (the tools), and empty
+/// `config` and `options`. Only the arguments the function names are passed unless it takes
+/// `...`. Used to test `lib` against nixpkgs, and to inspect module files.
+pub fn eval_file_json_with_lib(path: &Path, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+    let path = path.to_path_buf();
+    with_evaluator(sources, BTreeMap::new(), move |ev| {
+        let (value, span) = evaluate_path(ev, &path, None)?;
+        let value = match &value {
+            Value::Lambda(_) => {
+                let args = ev.module_arguments(&value, None)?;
+                ev.call(value.clone(), Thunk::ready(args, span), span)?
+            }
+            _ => value,
+        };
+        let mut out = String::new();
+        ev.print_json(&value, &mut out, span)?;
+        Ok(out)
+    })
+    .map_err(diagnostics_of)
+}
+
+impl Evaluator {
+    /// The argument set for calling module function `f`: `lib`, `pkgs`, `config` (given, or
+    /// empty), `options` (empty), restricted to the names `f` accepts unless it has `...`.
+    pub fn module_arguments(&self, f: &Value, config: Option<Thunk>) -> EvalResult<Value> {
+        let mut args = Attrs::new();
+        args.insert_value("lib", self.lib()?);
+        args.insert_value("pkgs", self.pkgs());
+        args.insert(
+            Rc::from("config"),
+            config.unwrap_or_else(|| Thunk::ready(Value::attrs(Attrs::new()), Span::BUILTIN)),
+            Span::BUILTIN,
+        );
+        args.insert_value("options", Value::attrs(Attrs::new()));
+        if let Value::Lambda(c) = f
+            && let ir::Param::Pattern {
+                entries,
+                ellipsis: false,
+                ..
+            } = &c.def.param
+        {
+            args.map.retain(|k, _| entries.iter().any(|e| e.name == *k));
+        }
+        Ok(Value::attrs(args))
+    }
+}

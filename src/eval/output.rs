@@ -1,0 +1,198 @@
+//! Values out of the evaluator: JSON as `nix-instantiate --eval --strict --json` prints it,
+//! and [`Node`] trees for the module stage.
+
+use super::coerce::{CoerceMode, format_float_g};
+use super::value::Value;
+use super::{EvalResult, Evaluator, error};
+use crate::module::node::{Attrs as NodeAttrs, Entry, Kind, Node};
+use crate::source::Span;
+use std::collections::HashSet;
+use std::rc::Rc;
+
+impl Evaluator {
+    /// Force `v` completely (`--strict`, `deepSeq`). Each list and set is visited once, so
+    /// cyclic values (`let as = { y = as; }`) terminate, as in Nix.
+    pub fn deep_force(&self, v: &Value, span: Span) -> EvalResult<()> {
+        self.deep_force_seen(v, span, &mut HashSet::new())
+    }
+
+    fn deep_force_seen(&self, v: &Value, span: Span, seen: &mut HashSet<usize>) -> EvalResult<()> {
+        let _guard = self.enter(span)?;
+        match v {
+            Value::List(items) => {
+                if !seen.insert(items.as_ptr() as usize) {
+                    return Ok(());
+                }
+                for item in items.iter() {
+                    let x = self.force(item)?;
+                    self.deep_force_seen(&x, item.span(), seen)?;
+                }
+            }
+            Value::Attrs(attrs) => {
+                if !seen.insert(Rc::as_ptr(attrs) as usize) {
+                    return Ok(());
+                }
+                for attr in attrs.map.values() {
+                    let x = self.force(&attr.value)?;
+                    self.deep_force_seen(&x, attr.value.span(), seen)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Append the JSON of `v` (Nix 2.8's printing: floats `%g`, sets with `__toString` as
+    /// their string, sets with `outPath` as that value, paths as their absolute path).
+    pub fn print_json(&self, v: &Value, out: &mut String, span: Span) -> EvalResult<()> {
+        let _guard = self.enter(span)?;
+        match v {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Float(x) => out.push_str(&format_float_g(*x)),
+            Value::Str(s) | Value::Path(s) => push_json_string(s, out),
+            Value::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    let x = self.force(item)?;
+                    self.print_json(&x, out, item.span())?;
+                }
+                out.push(']');
+            }
+            Value::Attrs(attrs) => {
+                if attrs.get("__toString").is_some() {
+                    let s = self.to_string_value(v, CoerceMode::ToString, span)?;
+                    push_json_string(&s, out);
+                    return Ok(());
+                }
+                if let Some(p) = attrs.get("outPath") {
+                    let p = self.force(p)?;
+                    return self.print_json(&p, out, span);
+                }
+                out.push('{');
+                for (i, (key, attr)) in attrs.map.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    push_json_string(key, out);
+                    out.push(':');
+                    let x = self.force(&attr.value)?;
+                    self.print_json(&x, out, attr.value.span())?;
+                }
+                out.push('}');
+            }
+            Value::Lambda(_) | Value::PrimOp(_) => {
+                return Err(error(span, "cannot convert a function to JSON"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The deep-forced value as a [`Node`] tree: every node has the span of the expression
+    /// that produced it, attribute entries also the span of their key; functions are
+    /// `Opaque("lambda")`.
+    pub fn to_node(&self, v: &Value, span: Span) -> EvalResult<Node> {
+        let _guard = self.enter(span)?;
+        let kind = match v {
+            Value::Null => Kind::Null,
+            Value::Bool(b) => Kind::Bool(*b),
+            Value::Int(i) => Kind::Int(*i),
+            Value::Float(x) => Kind::Float(*x),
+            Value::Str(s) => Kind::Str(s.to_string()),
+            Value::Path(p) => Kind::Path(p.to_string()),
+            Value::List(items) => {
+                let mut nodes = Vec::with_capacity(items.len());
+                for item in items.iter() {
+                    let x = self.force(item)?;
+                    nodes.push(self.to_node(&x, item.span())?);
+                }
+                Kind::List(nodes)
+            }
+            Value::Attrs(attrs) => {
+                let mut entries = Vec::with_capacity(attrs.len());
+                for (key, attr) in &attrs.map {
+                    let x = self.force(&attr.value)?;
+                    let value = self.to_node(&x, attr.value.span())?;
+                    entries.push(Entry {
+                        key: key.to_string(),
+                        key_span: attr.key_span,
+                        value,
+                    });
+                }
+                // Already sorted and unique: the evaluator's sets are sorted maps.
+                Kind::Attrs(NodeAttrs { entries })
+            }
+            Value::Lambda(_) | Value::PrimOp(_) => Kind::Opaque("lambda"),
+        };
+        Ok(Node::new(span, kind))
+    }
+}
+
+/// A JSON string as Nix writes it: `"` and `\` escaped, `\n` `\r` `\t` by name, other control
+/// characters as `\u00XX`, everything else (non-ASCII too) as is.
+pub fn push_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Split `a.b."c.d".0` into its components.
+pub fn split_attr_path(path: &str) -> Result<Vec<String>, String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut chars = path.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '\\' if quoted => {
+                if let Some(n) = chars.next() {
+                    current.push(n)
+                }
+            }
+            '.' if !quoted => parts.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    if quoted {
+        return Err(format!("unterminated quote in attribute path '{path}'"));
+    }
+    parts.push(current);
+    if path.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attr_paths_split_on_unquoted_dots() {
+        assert_eq!(split_attr_path("a.\"b.c\".d").unwrap(), vec!["a", "b.c", "d"]);
+        assert!(split_attr_path("").unwrap().is_empty());
+        assert!(split_attr_path("\"a").is_err());
+    }
+
+    #[test]
+    fn json_strings_escape_as_nix() {
+        let mut out = String::new();
+        push_json_string("a\"\\\n\u{1}é", &mut out);
+        assert_eq!(out, "\"a\\\"\\\\\\n\\u0001é\"");
+    }
+}

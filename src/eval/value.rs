@@ -1,0 +1,327 @@
+//! Runtime values: what an expression evaluates to, and the thunks that delay evaluation.
+
+use super::ir::{Expr, LambdaDef};
+use super::{EvalResult, Evaluator};
+use crate::source::Span;
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
+/// A Nix value in weak head normal form: the outermost constructor is known, the parts
+/// (list items, attribute values) are thunks.
+#[derive(Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Rc<str>),
+    /// An absolute, canonical path.
+    Path(Rc<str>),
+    Attrs(Rc<Attrs>),
+    List(Rc<[Thunk]>),
+    Lambda(Rc<Closure>),
+    /// A builtin, possibly applied to some of its arguments already.
+    PrimOp(Rc<PrimOpApp>),
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub fn string(s: String) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub fn list(items: Vec<Thunk>) -> Value {
+        Value::List(Rc::from(items))
+    }
+
+    pub fn attrs(a: Attrs) -> Value {
+        Value::Attrs(Rc::new(a))
+    }
+
+    /// The name `builtins.typeOf` gives this kind of value.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::Path(_) => "path",
+            Value::Attrs(_) => "set",
+            Value::List(_) => "list",
+            Value::Lambda(_) | Value::PrimOp(_) => "lambda",
+        }
+    }
+
+    /// How Nix's error messages name the kind of value ("a string", "an integer", …).
+    pub fn described(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a Boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::Str(_) => "a string",
+            Value::Path(_) => "a path",
+            Value::Attrs(_) => "a set",
+            Value::List(_) => "a list",
+            Value::Lambda(_) => "a function",
+            Value::PrimOp(p) if p.args.is_empty() => "a built-in function",
+            Value::PrimOp(_) => "a partially applied built-in function",
+        }
+    }
+
+    pub fn is_function(&self) -> bool {
+        matches!(self, Value::Lambda(_) | Value::PrimOp(_))
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Str(s) => write!(f, "{s:?}"),
+            Value::Path(p) => f.write_str(p),
+            Value::Attrs(a) => write!(f, "{{ {} attributes }}", a.len()),
+            Value::List(l) => write!(f, "[ {} items ]", l.len()),
+            Value::Lambda(_) => f.write_str("<lambda>"),
+            Value::PrimOp(p) => write!(f, "<primop {}>", p.op.name),
+        }
+    }
+}
+
+/// One attribute: its value and where its name was written.
+#[derive(Clone)]
+pub struct Attr {
+    pub value: Thunk,
+    pub key_span: Span,
+}
+
+/// Explains a missing attribute of a set (its name given).
+pub type MissingMessage = dyn Fn(&str) -> String;
+
+/// An attribute set; a sorted map gives Nix's key order (byte-wise) for free.
+#[derive(Clone, Default)]
+pub struct Attrs {
+    pub map: BTreeMap<Rc<str>, Attr>,
+    /// The message for a missing attribute, where a set explains its absent names itself
+    /// (`pkgs`).
+    pub missing: Option<Rc<MissingMessage>>,
+}
+
+impl Attrs {
+    pub fn new() -> Attrs {
+        Attrs::default()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Thunk> {
+        self.map.get(key).map(|a| &a.value)
+    }
+
+    pub fn insert(&mut self, key: Rc<str>, value: Thunk, key_span: Span) {
+        self.map.insert(key, Attr { value, key_span });
+    }
+
+    /// Insert a ready value, with the builtin span (for attrsets made by builtins).
+    pub fn insert_value(&mut self, key: &str, value: Value) {
+        self.insert(Rc::from(key), Thunk::ready(value, Span::BUILTIN), Span::BUILTIN);
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// A lambda with the environment it closes over.
+pub struct Closure {
+    pub def: Rc<LambdaDef>,
+    pub env: Env,
+}
+
+/// The body of a builtin: receives its (unforced) arguments and the span of the call.
+pub type PrimOpFn = dyn Fn(&Evaluator, &[Thunk], Span) -> EvalResult<Value>;
+
+pub struct PrimOp {
+    pub name: Rc<str>,
+    pub arity: usize,
+    pub func: Rc<PrimOpFn>,
+}
+
+/// A builtin applied to fewer arguments than its arity.
+pub struct PrimOpApp {
+    pub op: Rc<PrimOp>,
+    pub args: Vec<Thunk>,
+}
+
+impl Value {
+    /// A native function of `arity` arguments (`builtins.x`, `lib.x`, or a hook of the caller).
+    pub fn primop(
+        name: &str,
+        arity: usize,
+        func: impl Fn(&Evaluator, &[Thunk], Span) -> EvalResult<Value> + 'static,
+    ) -> Value {
+        Value::PrimOp(Rc::new(PrimOpApp {
+            op: Rc::new(PrimOp {
+                name: Rc::from(name),
+                arity,
+                func: Rc::new(func),
+            }),
+            args: Vec::new(),
+        }))
+    }
+}
+
+/// The code of a native thunk: computes the value when first forced.
+pub type NativeThunkFn = dyn Fn(&Evaluator) -> EvalResult<Value>;
+
+pub enum ThunkState {
+    /// Not yet evaluated: an expression in its environment.
+    Pending(Rc<Expr>, Env),
+    /// Not yet evaluated: native code (lazy values made by builtins or by the caller).
+    Native(Rc<NativeThunkFn>),
+    /// Being evaluated (a blackhole): forcing it again is infinite recursion. The span is
+    /// where it was first forced.
+    Forcing(Span),
+    Done(Value),
+}
+
+pub struct ThunkCell {
+    /// Where the value was written (the expression, or the call that made it).
+    pub span: Span,
+    pub state: RefCell<ThunkState>,
+}
+
+/// A possibly unevaluated value, shared: evaluated at most once.
+#[derive(Clone)]
+pub struct Thunk(pub Rc<ThunkCell>);
+
+impl Thunk {
+    pub fn pending(expr: Rc<Expr>, env: Env) -> Thunk {
+        let span = expr.span;
+        Thunk(Rc::new(ThunkCell {
+            span,
+            state: RefCell::new(ThunkState::Pending(expr, env)),
+        }))
+    }
+
+    pub fn ready(value: Value, span: Span) -> Thunk {
+        Thunk(Rc::new(ThunkCell {
+            span,
+            state: RefCell::new(ThunkState::Done(value)),
+        }))
+    }
+
+    pub fn native(span: Span, f: impl Fn(&Evaluator) -> EvalResult<Value> + 'static) -> Thunk {
+        Thunk(Rc::new(ThunkCell {
+            span,
+            state: RefCell::new(ThunkState::Native(Rc::new(f))),
+        }))
+    }
+
+    pub fn span(&self) -> Span {
+        self.0.span
+    }
+
+    /// The value if it has been computed already.
+    pub fn value_if_done(&self) -> Option<Value> {
+        match &*self.0.state.borrow() {
+            ThunkState::Done(v) => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn ptr_eq(&self, other: &Thunk) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// One frame of the lexical environment. Variables are resolved to (depth, index) when the
+/// code is lowered, so a lookup is a walk up `depth` frames and an index.
+pub struct Frame {
+    pub kind: FrameKind,
+    pub parent: Option<Env>,
+}
+
+pub enum FrameKind {
+    /// Bindings of a `let`, a `rec` set or a lambda. Set once, after the frame exists, because
+    /// the bindings' thunks refer to the frame itself.
+    Slots(OnceCell<Vec<Thunk>>),
+    /// The attrset of a `with`, searched by name for variables no binding defines.
+    With(Thunk),
+}
+
+#[derive(Clone)]
+pub struct Env(pub Rc<Frame>);
+
+impl Env {
+    pub fn root() -> Env {
+        Env(Rc::new(Frame {
+            kind: FrameKind::Slots(OnceCell::from(Vec::new())),
+            parent: None,
+        }))
+    }
+
+    /// A new frame of bindings whose slots are filled later with [`Env::fill`].
+    pub fn open_slots(&self) -> Env {
+        Env(Rc::new(Frame {
+            kind: FrameKind::Slots(OnceCell::new()),
+            parent: Some(self.clone()),
+        }))
+    }
+
+    pub fn with_slots(&self, slots: Vec<Thunk>) -> Env {
+        Env(Rc::new(Frame {
+            kind: FrameKind::Slots(OnceCell::from(slots)),
+            parent: Some(self.clone()),
+        }))
+    }
+
+    pub fn with_scope(&self, attrs: Thunk) -> Env {
+        Env(Rc::new(Frame {
+            kind: FrameKind::With(attrs),
+            parent: Some(self.clone()),
+        }))
+    }
+
+    pub fn fill(&self, slots: Vec<Thunk>) {
+        if let FrameKind::Slots(cell) = &self.0.kind {
+            let _ = cell.set(slots);
+        }
+    }
+
+    /// The thunk bound at `depth` frames up, slot `index` (as resolved by the lowering).
+    pub fn lookup(&self, depth: u32, index: u32) -> Option<Thunk> {
+        let mut frame = &self.0;
+        for _ in 0..depth {
+            frame = &frame.parent.as_ref()?.0;
+        }
+        match &frame.kind {
+            FrameKind::Slots(cell) => cell.get()?.get(index as usize).cloned(),
+            FrameKind::With(_) => None,
+        }
+    }
+
+    /// The `with` attrsets in scope, innermost first.
+    pub fn with_scopes(&self) -> Vec<Thunk> {
+        let mut out = Vec::new();
+        let mut frame = Some(&self.0);
+        while let Some(f) = frame {
+            if let FrameKind::With(t) = &f.kind {
+                out.push(t.clone());
+            }
+            frame = f.parent.as_ref().map(|e| &e.0);
+        }
+        out
+    }
+}

@@ -1,0 +1,259 @@
+//! The Nix syntax stage: rnix parses, this module turns its errors into located diagnostics.
+//!
+//! rnix always builds a tree and recovers from errors, so one mistake often yields a cascade
+//! of follow-up errors. Only the first one is reported: it is the one the user has to fix.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+use rnix::ParseError;
+use rowan::TextRange;
+
+/// The span of a rowan text range in `file`.
+pub fn span_of(file: FileId, range: TextRange) -> Span {
+    Span::new(file, usize::from(range.start()), usize::from(range.end()))
+}
+
+/// Brackets, interpolations and strings nested deeper than this are refused before parsing:
+/// rnix's parser slows down quadratically on such input and no configuration needs it.
+pub const MAX_NESTING: usize = 1000;
+
+/// Parse `text` (the contents of `file`); the first syntax error becomes the diagnostic.
+pub fn parse(file: FileId, text: &str) -> Result<rnix::Root, Box<Diagnostic>> {
+    if let Some(offset) = find_too_deep_nesting(text, MAX_NESTING) {
+        return Err(Box::new(
+            Diagnostic::new(
+                Code::LimitExceeded,
+                format!("the expression is nested more than {MAX_NESTING} levels deep"),
+            )
+            .at(Span::new(file, offset, offset + 1), "too deep here"),
+        ));
+    }
+    let parsed = rnix::Root::parse(text);
+    match parsed.errors().first() {
+        Some(first) => Err(Box::new(describe_error(file, text.len(), first))),
+        None => Ok(parsed.tree()),
+    }
+}
+
+/// The offset where brackets (`( [ {`), interpolations and strings first nest deeper than
+/// `limit`. A small lexer skips comments and string contents so that brackets inside them do
+/// not count.
+fn find_too_deep_nesting(text: &str, limit: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    // b'"' and b'\'' are strings, b'$' an interpolation, anything else a bracket.
+    let mut stack: Vec<u8> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match stack.last() {
+            Some(b'"') => match c {
+                b'\\' => i += 2,
+                b'"' => {
+                    stack.pop();
+                    i += 1;
+                }
+                b'$' if at(i + 1) == b'{' => {
+                    stack.push(b'$');
+                    i += 2;
+                }
+                _ => i += 1,
+            },
+            Some(b'\'') => {
+                if c == b'\'' && at(i + 1) == b'\'' {
+                    match at(i + 2) {
+                        b'\'' | b'$' => i += 3,
+                        b'\\' => i += 4,
+                        _ => {
+                            stack.pop();
+                            i += 2;
+                        }
+                    }
+                } else if c == b'$' && at(i + 1) == b'{' {
+                    stack.push(b'$');
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+            _ => match c {
+                b'"' => {
+                    stack.push(b'"');
+                    i += 1;
+                }
+                b'\'' if at(i + 1) == b'\'' => {
+                    stack.push(b'\'');
+                    i += 2;
+                }
+                b'#' => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if at(i + 1) == b'*' => {
+                    i += 2;
+                    while i < b.len() && !(b[i] == b'*' && at(i + 1) == b'/') {
+                        i += 1;
+                    }
+                    i += 2;
+                }
+                b'$' if at(i + 1) == b'{' => {
+                    stack.push(b'$');
+                    i += 2;
+                }
+                b'(' | b'[' | b'{' => {
+                    stack.push(c);
+                    i += 1;
+                }
+                b')' | b']' | b'}' => {
+                    stack.pop();
+                    i += 1;
+                }
+                _ => i += 1,
+            },
+        }
+        if stack.len() > limit {
+            return Some(i.saturating_sub(1).min(b.len().saturating_sub(1)));
+        }
+    }
+    None
+}
+
+/// One rnix parse error as a diagnostic. Errors without a range (end of file) point at the
+/// last byte of the text, where the input stopped.
+fn describe_error(file: FileId, text_len: usize, error: &ParseError) -> Diagnostic {
+    let at_end = Span::new(file, text_len, text_len);
+    let (span, message, label) = match error {
+        ParseError::Unexpected(r) => (
+            span_of(file, *r),
+            "syntax error: unexpected input".to_string(),
+            "not valid here",
+        ),
+        ParseError::UnexpectedExtra(r) => (
+            span_of(file, *r),
+            "syntax error: unexpected input after the end of the expression".to_string(),
+            "the expression ended before this",
+        ),
+        ParseError::UnexpectedWanted(got, r, wanted) => (
+            span_of(file, *r),
+            format!(
+                "syntax error: unexpected {}, expected {}",
+                token_name(*got),
+                token_list(wanted)
+            ),
+            "unexpected",
+        ),
+        ParseError::UnexpectedDoubleBind(r) => (
+            span_of(file, *r),
+            "syntax error: a pattern is bound twice (`@`)".to_string(),
+            "second binding",
+        ),
+        ParseError::UnexpectedEOF => (
+            at_end,
+            "syntax error: unexpected end of file".to_string(),
+            "input ends here",
+        ),
+        ParseError::UnexpectedEOFWanted(wanted) => (
+            at_end,
+            format!("syntax error: unexpected end of file, expected {}", token_list(wanted)),
+            "input ends here",
+        ),
+        ParseError::DuplicatedArgs(r, name) => (
+            span_of(file, *r),
+            format!("duplicate formal function argument '{name}'"),
+            "defined twice",
+        ),
+        ParseError::RecursionLimitExceeded => (
+            at_end,
+            "syntax error: the expression is nested too deeply (parser recursion limit)".to_string(),
+            "",
+        ),
+        other => (at_end, format!("syntax error: {other}"), ""),
+    };
+    let code = if matches!(error, ParseError::RecursionLimitExceeded) {
+        Code::LimitExceeded
+    } else {
+        Code::NixSyntax
+    };
+    Diagnostic::new(code, message).at(span, label)
+}
+
+/// A token kind as a user reads it (`TOKEN_SEMICOLON` → `';'`).
+fn token_name(kind: rnix::SyntaxKind) -> String {
+    use rnix::SyntaxKind::*;
+    let text = match kind {
+        TOKEN_SEMICOLON => "';'",
+        TOKEN_COLON => "':'",
+        TOKEN_COMMA => "','",
+        TOKEN_DOT => "'.'",
+        TOKEN_ASSIGN => "'='",
+        TOKEN_L_BRACE => "'{'",
+        TOKEN_R_BRACE => "'}'",
+        TOKEN_L_BRACK => "'['",
+        TOKEN_R_BRACK => "']'",
+        TOKEN_L_PAREN => "'('",
+        TOKEN_R_PAREN => "')'",
+        TOKEN_IN => "'in'",
+        TOKEN_THEN => "'then'",
+        TOKEN_ELSE => "'else'",
+        TOKEN_IDENT => "an identifier",
+        TOKEN_STRING_END => "end of string",
+        TOKEN_INTERPOL_END => "'}'",
+        _ => {
+            return format!("{kind:?}")
+                .trim_start_matches("TOKEN_")
+                .trim_start_matches("NODE_")
+                .to_lowercase();
+        }
+    };
+    text.to_string()
+}
+
+fn token_list(kinds: &[rnix::SyntaxKind]) -> String {
+    let names: Vec<String> = kinds.iter().map(|k| token_name(*k)).collect();
+    match names.len() {
+        0 => "more input".to_string(),
+        1 => names[0].clone(),
+        _ => format!("one of {}", names.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_error_of_a_cascade_is_reported() {
+        let err = parse(FileId(0), "{ a = 1 b = 2; }").unwrap_err();
+        assert_eq!(err.code, Code::NixSyntax);
+        assert!(err.primary.is_some());
+    }
+
+    #[test]
+    fn error_on_last_byte_points_at_the_end() {
+        let err = parse(FileId(0), "{ a = 1;").unwrap_err();
+        let span = err.primary.unwrap().span;
+        assert!(span.end as usize <= "{ a = 1;".len());
+    }
+
+    #[test]
+    fn nesting_inside_strings_and_comments_does_not_count() {
+        let text = format!(
+            "\"{}\" # {}\n''{}'' /* {} */ 1",
+            "[".repeat(5000),
+            "(".repeat(5000),
+            "{".repeat(5000),
+            "[".repeat(5000)
+        );
+        assert_eq!(find_too_deep_nesting(&text, 10), None);
+        assert!(find_too_deep_nesting(&"[".repeat(20), 10).is_some());
+        assert_eq!(find_too_deep_nesting("\"${\"${\"a\"}\"}\"", 10), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_limit() {
+        let text = "[".repeat(100_000);
+        let err = parse(FileId(0), &text).unwrap_err();
+        assert!(err.code == Code::LimitExceeded || err.code == Code::NixSyntax);
+    }
+}

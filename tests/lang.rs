@@ -1,0 +1,351 @@
+//! The Nix language cases of `fixtures/lang/`, run through the public evaluator API.
+//!
+//! - `eval-okay-<topic>.nix`: the value must print as `eval-okay-<topic>.exp.json` (what real
+//!   `nix-instantiate --eval --strict --json` printed). `eval-okay-lib-<topic>.nix` is a
+//!   function `{ lib, ... }:` called with netns-compile's native `lib`; its expectation was
+//!   made with nixpkgs' `lib`.
+//! - `eval-fail-<topic>.nix`: evaluation must fail with a diagnostic located in a file.
+//!
+//! Where `nix-instantiate` is on PATH the expectations are re-checked against it (and the
+//! `lib` ones when `NIXPKGS_LIB_DIR` points at a nixpkgs `lib` directory). Every case runs;
+//! the test reports all that fail, by name.
+
+use netns_compile::diagnostic::Code;
+use netns_compile::eval::{eval_file_json, eval_file_json_with_lib};
+use netns_compile::source::SourceMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lang")
+}
+
+fn cases(prefix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .expect("fixtures/lang exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            n.starts_with(prefix) && n.ends_with(".nix")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string()
+}
+
+fn is_lib_case(p: &Path) -> bool {
+    name_of(p).starts_with("eval-okay-lib-")
+}
+
+fn has_real_nix() -> bool {
+    Command::new("nix-instantiate")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// What real Nix prints for a case (`None`: it failed).
+fn real_nix(case: &Path) -> Option<String> {
+    let file = case.file_name()?.to_str()?.to_string();
+    let mut cmd = Command::new("nix-instantiate");
+    cmd.args(["--eval", "--strict", "--json"]).current_dir(fixtures());
+    if is_lib_case(case) {
+        let lib = std::env::var("NIXPKGS_LIB_DIR").ok()?;
+        cmd.args(["-E", &format!("import ./{file} {{ lib = import {lib}; }}")]);
+    } else {
+        cmd.arg(&file);
+    }
+    let out = cmd.output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+}
+
+fn ours(case: &Path) -> Result<String, netns_compile::diagnostic::Diagnostics> {
+    let mut sources = SourceMap::new();
+    if is_lib_case(case) {
+        eval_file_json_with_lib(case, &mut sources)
+    } else {
+        eval_file_json(case, None, &mut sources)
+    }
+}
+
+#[test]
+fn eval_okay_cases_print_what_nix_prints() {
+    let check_real = has_real_nix();
+    let mut failures = Vec::new();
+    let all = cases("eval-okay-");
+    for case in &all {
+        let name = name_of(case);
+        let expected_path = case.with_extension("exp.json");
+        let Ok(expected) = std::fs::read_to_string(&expected_path) else {
+            failures.push(format!("{name}: no {}", expected_path.display()));
+            continue;
+        };
+        let expected = expected.trim_end().to_string();
+        if check_real
+            && (!is_lib_case(case) || std::env::var("NIXPKGS_LIB_DIR").is_ok())
+            && let Some(real) = real_nix(case)
+            && real != expected
+        {
+            failures.push(format!(
+                "{name}: the committed expectation differs from real Nix: {real}"
+            ));
+        }
+        match ours(case) {
+            Ok(got) if got == expected => {}
+            Ok(got) => failures.push(format!("{name}:\n    expected {expected}\n    got      {got}")),
+            Err(d) => failures.push(format!("{name}: failed: {:?}", d.items.first().map(|x| &x.message))),
+        }
+    }
+    assert!(all.len() >= 150, "only {} eval-okay cases", all.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} eval-okay cases fail:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn eval_fail_cases_fail_with_a_located_diagnostic() {
+    let check_real = has_real_nix();
+    let mut failures = Vec::new();
+    let all = cases("eval-fail-");
+    for case in &all {
+        let name = name_of(case);
+        if check_real && let Some(out) = real_nix(case) {
+            failures.push(format!("{name}: real Nix succeeds with {out}"));
+        }
+        match ours(case) {
+            Ok(out) => failures.push(format!("{name}: succeeded with {out}")),
+            Err(d) => {
+                let Some(first) = d.items.first() else {
+                    failures.push(format!("{name}: failed without a diagnostic"));
+                    continue;
+                };
+                if !matches!(first.code, Code::NixEval | Code::NixSyntax | Code::LimitExceeded) {
+                    failures.push(format!("{name}: unexpected code {}", first.code));
+                }
+                if first.primary.is_none() {
+                    failures.push(format!("{name}: diagnostic without a location: {}", first.message));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} eval-fail cases fail:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}
+
+// -- hostile input ------------------------------------------------------------------------------
+
+fn eval_text(name: &str, text: &[u8]) -> Result<String, netns_compile::diagnostic::Diagnostics> {
+    let dir = std::env::temp_dir().join(format!("netns-compile-lang-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write temp file");
+    let mut sources = SourceMap::new();
+    eval_file_json(&path, None, &mut sources)
+}
+
+fn first_code(r: Result<String, netns_compile::diagnostic::Diagnostics>) -> Code {
+    match r {
+        Ok(out) => panic!("expected an error, got {}", out.chars().take(100).collect::<String>()),
+        Err(d) => {
+            let first = d.items.first().expect("a diagnostic");
+            assert!(
+                first.primary.is_some() || first.code == Code::InvalidUtf8,
+                "unlocated: {}",
+                first.message
+            );
+            first.code
+        }
+    }
+}
+
+#[test]
+fn deep_nesting_is_a_clear_error() {
+    let text = "[".repeat(100_000) + &"]".repeat(100_000);
+    assert!(matches!(
+        first_code(eval_text("deep-list.nix", text.as_bytes())),
+        Code::LimitExceeded | Code::NixSyntax
+    ));
+    let text = "(".repeat(100_000) + "1" + &")".repeat(100_000);
+    assert!(matches!(
+        first_code(eval_text("deep-parens.nix", text.as_bytes())),
+        Code::LimitExceeded | Code::NixSyntax
+    ));
+}
+
+#[test]
+fn million_deep_recursion_is_a_limit() {
+    let text = b"let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 1000000";
+    assert_eq!(first_code(eval_text("million.nix", text)), Code::LimitExceeded);
+}
+
+#[test]
+fn self_reference_is_infinite_recursion() {
+    let r = eval_text("selfref.nix", b"let x = x; in x");
+    let d = r.expect_err("fails");
+    assert!(d.items[0].message.contains("infinite recursion"));
+    assert!(!d.items[0].secondary.is_empty() || d.items[0].primary.is_some());
+}
+
+#[test]
+fn self_import_terminates() {
+    let dir = std::env::temp_dir().join(format!("netns-compile-selfimport-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("self.nix");
+    std::fs::write(&path, "import ./self.nix").expect("write");
+    let mut sources = SourceMap::new();
+    let d = eval_file_json(&path, None, &mut sources).expect_err("fails");
+    assert!(
+        d.items[0].message.contains("infinite recursion"),
+        "{}",
+        d.items[0].message
+    );
+}
+
+#[test]
+fn ten_megabyte_string_is_fine() {
+    let text = format!("builtins.stringLength \"{}\"", "x".repeat(10 << 20));
+    assert_eq!(
+        eval_text("big.nix", text.as_bytes()).expect("evaluates"),
+        (10 << 20).to_string()
+    );
+    let text = b"builtins.stringLength (builtins.concatStringsSep \"\" (builtins.genList (i: \"0123456789\") 1000000))";
+    assert_eq!(eval_text("big2.nix", text).expect("evaluates"), "10000000");
+}
+
+#[test]
+fn non_utf8_source_is_a_clear_error() {
+    assert_eq!(first_code(eval_text("latin1.nix", b"\"caf\xe9\"")), Code::InvalidUtf8);
+}
+
+#[test]
+fn parse_error_on_last_byte_is_located() {
+    for text in [
+        "{ a = 1; ",
+        "[ 1 2",
+        "\"abc",
+        "''abc",
+        "a:",
+        "let a = 1; in",
+        "{ a = 1; }.",
+        "x: x +",
+    ] {
+        let code = first_code(eval_text("last.nix", text.as_bytes()));
+        assert_eq!(code, Code::NixSyntax, "{text}");
+    }
+}
+
+#[test]
+fn hostile_inputs_do_not_panic() {
+    let inputs: &[&str] = &[
+        "",
+        " ",
+        "#",
+        "/*",
+        "${",
+        "''${",
+        "{ inherit; }",
+        "{ inherit (a); }",
+        "a.${",
+        "[ (x: x) ] == [ (x: x) ]",
+        "builtins.genList (x: x) 100000",
+        "let a = { b = a; }; in a.b.b.b.b.b.b",
+        "builtins.toJSON (let a = [ a ]; in a)",
+        "rec { a = { b = a; }; }",
+        "9223372036854775807 + 1",
+        "-9223372036854775807 - 2",
+        "(-9223372036854775807 - 1) / (-1)",
+        "99999999999999999999",
+        "builtins.substring 0 1 \"é\"",
+        "builtins.split \"\" \"abc\"",
+        "builtins.match \"(\" \"\"",
+        "builtins.fromJSON (builtins.concatStringsSep \"\" (builtins.genList (x: \"[\") 10000))",
+        "import ./.",
+        "__curPos",
+        "let f = x: f; in f 1 2 3",
+        "{ a = 1; } ? \"${throw \"x\"}\"",
+    ];
+    for input in inputs {
+        // Success or a diagnostic, but never a panic or hang.
+        let _ = eval_text("hostile.nix", input.as_bytes());
+    }
+}
+
+// -- the API the module stage uses ------------------------------------------------------------
+
+#[test]
+fn nodes_carry_spans_of_values_and_keys() {
+    use netns_compile::module::node::Kind;
+    let dir = std::env::temp_dir().join(format!("netns-compile-node-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("node.nix");
+    let text = "{ a.b = 1 + 1; c = [ \"x\" ]; f = x: x; }";
+    std::fs::write(&path, text).expect("write");
+    let mut sources = SourceMap::new();
+    let node = netns_compile::eval::eval_file_node(&path, &mut sources).expect("evaluates");
+    let attrs = node.attrs().expect("a set");
+    let a = attrs.entry("a").expect("a");
+    assert_eq!(sources.text(a.key_span), "a");
+    let b = a.value.attrs().and_then(|x| x.entry("b")).expect("a.b");
+    assert_eq!(sources.text(b.key_span), "b");
+    assert_eq!(sources.text(b.value.span), "1 + 1");
+    assert_eq!(b.value.kind, Kind::Int(2));
+    let c = attrs.get("c").and_then(|c| c.as_list()).expect("c");
+    assert_eq!(sources.text(c[0].span), "\"x\"");
+    assert_eq!(attrs.get("f").map(|f| f.kind.clone()), Some(Kind::Opaque("lambda")));
+}
+
+#[test]
+fn module_functions_get_lib_and_pkgs() {
+    let dir = std::env::temp_dir().join(format!("netns-compile-module-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("module.nix");
+    std::fs::write(
+        &path,
+        "{ config, lib, pkgs, ... }: { x = lib.mkForce \"${pkgs.iproute2}/bin/ip\"; n = lib.strings.toUpper \"a\"; }",
+    )
+    .expect("write");
+    let mut sources = SourceMap::new();
+    let out = eval_file_json_with_lib(&path, &mut sources).expect("evaluates");
+    assert_eq!(
+        out,
+        r#"{"n":"A","x":{"_type":"override","content":"/run/current-system/sw/bin/ip","priority":50}}"#
+    );
+    std::fs::write(&path, "{ pkgs, ... }: pkgs.hello").expect("write");
+    let err = eval_file_json_with_lib(&path, &mut sources).expect_err("unknown package");
+    assert!(
+        err.items[0].message.contains("nix eval --json"),
+        "{}",
+        err.items[0].message
+    );
+    assert!(err.items[0].primary.is_some());
+}
+
+#[test]
+fn attr_path_selects_inside_the_value() {
+    let dir = std::env::temp_dir().join(format!("netns-compile-attr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("attr.nix");
+    std::fs::write(&path, "{ a = { \"b.c\" = [ 1 { d = 2; } ]; }; }").expect("write");
+    let mut sources = SourceMap::new();
+    assert_eq!(
+        eval_file_json(&path, Some("a.\"b.c\".1.d"), &mut sources).expect("selects"),
+        "2"
+    );
+    let err = eval_file_json(&path, Some("a.x"), &mut sources).expect_err("missing");
+    assert!(err.items[0].message.contains("attribute 'x' missing"));
+}
