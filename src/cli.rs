@@ -42,11 +42,25 @@ pub enum Command {
     Resolve(CommonArgs),
     /// Print the unit graph.
     Graph(GraphArgs),
+    /// Print the strict JSON value of a Nix file, as `nix-instantiate --eval --strict --json`.
+    Eval(EvalArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// The Nix file.
+    pub file: PathBuf,
+    /// Print only this attribute path of the value (`a.b."c.d"`).
+    #[arg(long, value_name = "PATH")]
+    pub attr: Option<String>,
+    /// How diagnostics are printed on standard error.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
 }
 
 #[derive(Args, Debug)]
 pub struct CommonArgs {
-    /// The configuration: a .json file, or - for standard input.
+    /// The configuration: a .json or .nix file, or - for JSON on standard input.
     pub input: PathBuf,
     /// Package prefixes of the programs the units call (JSON: {"iproute2": "/nix/store/…", …}).
     #[arg(long, value_name = "FILE", conflicts_with = "host_tools")]
@@ -107,7 +121,7 @@ pub enum GraphFormat {
     Json,
 }
 
-const SUBCOMMANDS: [&str; 5] = ["build", "check", "resolve", "graph", "help"];
+const SUBCOMMANDS: [&str; 6] = ["build", "check", "resolve", "graph", "eval", "help"];
 
 /// `netns-compile INPUT …` means `netns-compile build INPUT …`.
 pub fn normalise_args(mut args: Vec<String>) -> Vec<String> {
@@ -135,6 +149,7 @@ pub fn run(args: Vec<String>) -> i32 {
         Command::Check(a) => run_check(&a, &mut sources),
         Command::Resolve(a) => run_resolve(&a, &mut sources),
         Command::Graph(a) => run_graph(&a, &mut sources),
+        Command::Eval(a) => run_eval(&a, &mut sources),
     }
 }
 
@@ -164,16 +179,30 @@ fn report(diags: &Diagnostics, sources: &SourceMap, format: MessageFormat) {
     }
 }
 
-/// Read the input into modules. `Err(code)` after reporting.
-fn load(args: &CommonArgs, sources: &mut SourceMap) -> Result<Vec<Node>, i32> {
-    let (name, bytes) = read_input(&args.input, args.max_input_bytes).map_err(usage_error)?;
+/// Read the input into modules. `Err(code)` after reporting. `tools` gives `pkgs` to Nix.
+fn load(args: &CommonArgs, tools: &ToolsChoice, sources: &mut SourceMap) -> Result<Vec<Node>, i32> {
+    let is_nix = args.input.extension().is_some_and(|e| e == "nix");
     let is_json = args.input.as_os_str() == "-" || args.input.extension().is_some_and(|e| e == "json");
+    if is_nix {
+        let pkgs = match tools {
+            ToolsChoice::Given(t) => t.clone(),
+            ToolsChoice::FromInput => Tools::default(),
+        };
+        if let Err(e) = std::fs::metadata(&args.input) {
+            return Err(usage_error(format!("{}: {e}", args.input.display())));
+        }
+        return crate::frontend::nix::load_nix_modules(&args.input, &pkgs, sources).map_err(|diags| {
+            report(&diags, sources, args.message_format);
+            EXIT_CONFIG
+        });
+    }
     if !is_json {
         return Err(usage_error(format!(
-            "{}: the input must be a .json file (or - for standard input); .nix input needs the Nix frontend, see README",
+            "{}: the input must be a .json or .nix file (or - for JSON on standard input)",
             args.input.display()
         )));
     }
+    let (name, bytes) = read_input(&args.input, args.max_input_bytes).map_err(usage_error)?;
     if bytes.len() as u64 > args.max_input_bytes {
         let file = sources.add(name.clone(), Some(&args.input), "");
         let d = Diagnostic::new(
@@ -268,7 +297,7 @@ fn absolute(path: &Path) -> Result<PathBuf, String> {
 /// Tools and modules: what every subcommand reads first.
 fn read_everything(args: &CommonArgs, sources: &mut SourceMap) -> Result<(ToolsChoice, Vec<Node>), i32> {
     let tools = tools_choice(args, sources)?;
-    let modules = load(args, sources)?;
+    let modules = load(args, &tools, sources)?;
     Ok((tools, modules))
 }
 
@@ -357,4 +386,20 @@ fn run_graph(a: &GraphArgs, sources: &mut SourceMap) -> i32 {
         GraphFormat::Json => println!("{}", serde_json::to_string_pretty(&graph.to_json()).unwrap_or_default()),
     }
     0
+}
+
+fn run_eval(a: &EvalArgs, sources: &mut SourceMap) -> i32 {
+    if let Err(e) = std::fs::metadata(&a.file) {
+        return usage_error(format!("{}: {e}", a.file.display()));
+    }
+    match crate::eval::eval_file_json(&a.file, a.attr.as_deref(), sources) {
+        Ok(json) => {
+            println!("{json}");
+            0
+        }
+        Err(diags) => {
+            report(&diags, sources, a.message_format);
+            EXIT_CONFIG
+        }
+    }
 }

@@ -119,11 +119,16 @@ pub fn emit_tree(analysis: &Analysis, diags: &Diagnostics) -> OutputTree {
 /// `share/netns-compile/manifest.json`: resolved config, units, start order, warnings.
 fn manifest(config: &ResolvedConfig, model: &Model, graph: &graph::UnitGraph, diags: &Diagnostics) -> String {
     use serde_json::json;
-    let warnings: Vec<serde_json::Value> = diags
-        .sorted()
+    // Sorted by what they say, not where: the manifest is the same from `.nix` and `.json`.
+    let mut warnings: Vec<(&str, &str)> = diags
+        .warnings()
+        .map(|d: &Diagnostic| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    warnings.sort();
+    warnings.dedup();
+    let warnings: Vec<serde_json::Value> = warnings
         .into_iter()
-        .filter(|d| !d.is_error())
-        .map(|d: &Diagnostic| json!({ "code": d.code.as_str(), "message": d.message }))
+        .map(|(code, message)| json!({ "code": code, "message": message }))
         .collect();
     let units: Vec<serde_json::Value> = model
         .namespaces

@@ -22,6 +22,8 @@ pub enum Ty {
     SingleLineStr,
     /// `types.lines`: definitions joined with newlines.
     Lines,
+    /// `types.separatedString sep` (other than `lines`).
+    Separated(String),
     /// `types.attrs`: a shallow `//` of the definitions; nothing inside is interpreted.
     Attrs,
     /// `types.attrsOf t`.
@@ -82,6 +84,7 @@ impl Ty {
             Ty::Str => "string".into(),
             Ty::SingleLineStr => "(optionally newline-terminated) single-line string".into(),
             Ty::Lines => "strings concatenated with \"\\n\"".into(),
+            Ty::Separated(sep) => format!("strings concatenated with {}", serde_json::to_string(sep).unwrap_or_default()),
             Ty::Attrs => "attribute set".into(),
             Ty::AttrsOf(t) => format!("attribute set of ({})", t.description()),
             Ty::ListOf(t) => format!("list of ({})", t.description()),
@@ -102,7 +105,7 @@ impl Ty {
         match self {
             Ty::Bool => matches!(v.kind, Kind::Bool(_)),
             Ty::Int => matches!(v.kind, Kind::Int(_)),
-            Ty::Str | Ty::Lines => matches!(v.kind, Kind::Str(_)),
+            Ty::Str | Ty::Lines | Ty::Separated(_) => matches!(v.kind, Kind::Str(_)),
             Ty::SingleLineStr => match &v.kind {
                 Kind::Str(s) => {
                     let body = s.strip_suffix('\n').unwrap_or(s);
@@ -346,12 +349,16 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
             }
             n
         }),
-        Ty::Lines => {
+        Ty::Lines | Ty::Separated(_) => {
+            let sep = match ty {
+                Ty::Separated(sep) => sep.as_str(),
+                _ => "\n",
+            };
             let text = defs
                 .iter()
                 .filter_map(|d| d.value.as_str())
                 .collect::<Vec<_>>()
-                .join("\n");
+                .join(sep);
             Some(Node::str(defs[0].span(), text))
         }
         Ty::Attrs => {
