@@ -161,6 +161,15 @@ fn usage_error(message: impl std::fmt::Display) -> i32 {
 
 /// Print diagnostics on stderr in the chosen format.
 fn report(diags: &Diagnostics, sources: &SourceMap, format: MessageFormat) {
+    let mut shown;
+    let sources = match std::env::current_dir() {
+        Ok(cwd) => {
+            shown = sources.clone();
+            shown.shorten_names(&cwd);
+            &shown
+        }
+        Err(_) => sources,
+    };
     let stderr = std::io::stderr();
     let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut err = stderr.lock();

@@ -62,7 +62,7 @@ impl Span {
 }
 
 /// One loaded file: its name as the user gave it and its text.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     pub name: String,
     pub path: Option<PathBuf>,
@@ -70,7 +70,7 @@ pub struct SourceFile {
 }
 
 /// All files read during one run.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }
@@ -88,6 +88,19 @@ impl SourceMap {
             text: text.into(),
         });
         id
+    }
+
+    /// Show files under `dir` by their path relative to it (as a user typed them).
+    pub fn shorten_names(&mut self, dir: &Path) {
+        for f in &mut self.files {
+            if let Some(rest) = Path::new(&f.name)
+                .strip_prefix(dir)
+                .ok()
+                .filter(|r| !r.as_os_str().is_empty())
+            {
+                f.name = rest.display().to_string();
+            }
+        }
     }
 
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {

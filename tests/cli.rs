@@ -284,3 +284,66 @@ fn output_is_deterministic_whatever_the_key_order() {
     assert_eq!(trees[0], trees[1]);
     assert_eq!(trees[0], trees[2]);
 }
+
+/// Hostile `.nix` inputs through the whole compiler: each a located error, exit 1, nothing
+/// written, never a crash.
+#[test]
+fn bad_nix_inputs_are_located_errors() {
+    let work = tempfile::tempdir().unwrap();
+    let deep = format!(
+        "{{ services.netns.namespaces.a.nftables = {}\"x\"{}; }}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("parse error on the last byte", b"{ services.netns.namespaces.a = { }; ".to_vec(), "netns::nix-syntax"),
+        ("non-utf-8", b"{ x = \"\xff\"; }".to_vec(), "netns::"),
+        ("let x = x", b"let x = x; in { services.netns.namespaces.a.nftables = x; }".to_vec(), "infinite recursion"),
+        ("deep nesting", deep.into_bytes(), "netns::"),
+        (
+            "deep recursion",
+            b"let f = n: if n == 0 then 0 else 1 + f (n - 1); in { services.netns.namespaces.a.sysctl.\"net.x\" = f 1000000; }".to_vec(),
+            "netns::",
+        ),
+        ("self import", b"import ./input.nix".to_vec(), "netns::"),
+        ("unknown package", b"{ pkgs, ... }: { services.netns.namespaces.a.service.path = [ pkgs.curl ]; }".to_vec(), "pkgs.curl is not available"),
+        ("type error", b"{ services.netns.namespaces.a.nftables = 1 + \"x\"; }".to_vec(), "netns::nix-eval"),
+        ("unknown option", b"{ services.netns.namespaces.a.nftable = \"\"; }".to_vec(), "did you mean `nftables`"),
+        ("throw", b"{ services.netns.namespaces = throw \"no namespaces today\"; }".to_vec(), "no namespaces today"),
+    ];
+    for (what, input, expected) in cases {
+        let file = work.path().join("input.nix");
+        fs::write(&file, &input).unwrap();
+        let out = work.path().join("out");
+        let r = run(&["build", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(r.code, 1, "{what}: exit code; stderr:\n{}", r.stderr);
+        assert!(
+            r.stderr.contains(expected),
+            "{what}: expected {expected:?} in:\n{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("input.nix"),
+            "{what}: the error is not located:\n{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "{what}: panic:\n{}", r.stderr);
+        assert!(!out.exists(), "{what}: output written");
+    }
+}
+
+#[test]
+fn eval_prints_json_like_nix() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("e.nix");
+    fs::write(&file, "{ a = 0.1 + 0.2; b = [ 1 \"x\" null ]; c.d = 1.0e10; }").unwrap();
+    let r = run(&["eval", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), r#"{"a":0.3,"b":[1,"x",null],"c":{"d":1e+10}}"#);
+    let r = run(&["eval", file.to_str().unwrap(), "--attr", "c.d"]);
+    assert_eq!(r.stdout.trim(), "1e+10");
+    fs::write(&file, "{ f = x: x; }").unwrap();
+    let r = run(&["eval", file.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("function"), "{}", r.stderr);
+}

@@ -1,5 +1,6 @@
-//! Snapshots of the rendered diagnostic for every code: `fixtures/errors/<code>.json` is the
-//! input, `fixtures/errors/<code>.txt` what `netns-compile check` prints (no colour).
+//! Snapshots of the rendered diagnostic for every code: `fixtures/errors/<code>.json` (or
+//! `.nix`, and `<code>--<variant>.{json,nix}` for more cases of one code) is the input,
+//! `fixtures/errors/<code>[--<variant>].txt` what `netns-compile check` prints (no colour).
 //! Update the snapshots with `UPDATE_EXPECT=1 cargo test --test diagnostics`.
 
 mod common;
@@ -7,9 +8,6 @@ mod common;
 use common::{fixtures, run};
 use netns_compile::diagnostic::Code;
 use std::fs;
-
-/// Codes that only the Nix frontend raises: their cases live with the Nix language tests.
-const NIX_ONLY: [Code; 2] = [Code::NixSyntax, Code::NixEval];
 
 #[test]
 fn every_code_has_a_rendered_snapshot() {
@@ -20,16 +18,18 @@ fn every_code_has_a_rendered_snapshot() {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "nix"))
         .collect();
     inputs.sort();
     for input in inputs {
         let stem = input.file_stem().unwrap().to_string_lossy().into_owned();
+        let file = input.file_name().unwrap().to_string_lossy().into_owned();
+        let code_name = stem.split("--").next().unwrap_or(&stem);
         let code = Code::ALL
             .iter()
-            .find(|c| c.as_str() == format!("netns::{stem}"))
-            .unwrap_or_else(|| panic!("{stem}.json names no diagnostic code"));
-        let rel = format!("fixtures/errors/{stem}.json");
+            .find(|c| c.as_str() == format!("netns::{code_name}"))
+            .unwrap_or_else(|| panic!("{file} names no diagnostic code"));
+        let rel = format!("fixtures/errors/{file}");
         let r = run(&["check", &rel]);
         let want_exit = if code.severity() == netns_compile::diagnostic::Severity::Error {
             1
@@ -55,15 +55,11 @@ fn every_code_has_a_rendered_snapshot() {
     }
     let missing: Vec<&str> = Code::ALL
         .iter()
-        .filter(|c| !seen.contains(c) && !NIX_ONLY.contains(c))
+        .filter(|c| !seen.contains(c))
         .map(|c| c.as_str())
         .collect();
     assert!(
         missing.is_empty(),
         "codes without a snapshot in fixtures/errors: {missing:?}"
-    );
-    eprintln!(
-        "NOTE: {} are raised only by the Nix frontend and are snapshotted with its tests, not here",
-        NIX_ONLY.map(|c| c.as_str()).join(", ")
     );
 }

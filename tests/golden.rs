@@ -1,7 +1,8 @@
 //! The golden cases of `fixtures/nixos` (made by the real NixOS module system), judged by the
-//! rules of SPEC §9 through the JSON route: units byte-identical after the script-path rule,
-//! scripts identical with mode 0555, install links, `resolve` equal to `resolved.json`, and
-//! error cases exiting 1 with nothing written.
+//! rules of SPEC §9 through both routes — `config.nix` read by our own evaluator, and the
+//! `eval.json` real Nix printed for it: units byte-identical after the script-path rule,
+//! scripts identical with mode 0555, install links, `resolve` equal to `resolved.json`, error
+//! cases exiting 1 with nothing written, and the two routes giving identical trees.
 
 mod common;
 
@@ -22,7 +23,7 @@ fn cases() -> Vec<Case> {
     let mut out: Vec<Case> = fs::read_dir(&root)
         .expect("fixtures/nixos exists")
         .flatten()
-        .filter(|e| e.path().join("eval.json").is_file())
+        .filter(|e| e.path().join("config.nix").is_file())
         .map(|e| Case {
             name: e.file_name().to_string_lossy().into_owned(),
             dir: e.path(),
@@ -68,10 +69,44 @@ fn ours_norm(text: &str, out: &Path) -> String {
     result
 }
 
+/// The inputs of a case: `config.nix`, and `eval.json` where real Nix could print one.
+fn inputs(case: &Case) -> Vec<PathBuf> {
+    ["config.nix", "eval.json"]
+        .iter()
+        .map(|f| case.dir.join(f))
+        .filter(|p| p.is_file())
+        .collect()
+}
+
 fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
+    let mut trees = Vec::new();
+    for input in inputs(case) {
+        let work = tempfile::tempdir().unwrap();
+        let out = work.path().join("out");
+        judge_ok_route(case, &input, &out, tools, failures);
+        // Both routes, built for the same place, must give the same bytes.
+        let same_place = work.path().join("same");
+        run(&[
+            "build",
+            input.to_str().unwrap(),
+            "--out",
+            same_place.to_str().unwrap(),
+            "--tools",
+            tools.to_str().unwrap(),
+            "--prefix",
+            "/netns",
+        ]);
+        trees.push((input.display().to_string(), tree(&same_place)));
+    }
+    if let [(a, ta), (b, tb)] = &trees[..]
+        && ta != tb
+    {
+        failures.push(format!("{}: {a} and {b} give different trees", case.name));
+    }
+}
+
+fn judge_ok_route(case: &Case, input: &Path, out: &Path, tools: &Path, failures: &mut Vec<String>) {
     let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    let input = case.dir.join("eval.json");
     let r = run(&[
         "build",
         input.to_str().unwrap(),
@@ -81,9 +116,16 @@ fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
         tools.to_str().unwrap(),
     ]);
     if r.code != 0 {
-        failures.push(format!("{}: build exit {}: {}", case.name, r.code, r.stderr));
+        failures.push(format!(
+            "{} ({}): build exit {}: {}",
+            case.name,
+            input.display(),
+            r.code,
+            r.stderr
+        ));
         return;
     }
+    let out = out.to_path_buf();
     let scripts: BTreeMap<String, BTreeMap<String, String>> =
         serde_json::from_str(&read(&case.dir.join("scripts.json"))).unwrap();
     let all_paths: BTreeMap<String, String> = scripts.values().flat_map(|m| m.clone()).collect();
@@ -151,7 +193,7 @@ fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
             }
         }
     }
-    judge_resolve(case, &input, true, failures);
+    judge_resolve(case, input, tools, true, failures);
     // Same input, same bytes.
     let again = work.path().join("again");
     run(&[
@@ -169,8 +211,8 @@ fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
     }
 }
 
-fn judge_resolve(case: &Case, input: &Path, must_pass: bool, failures: &mut Vec<String>) {
-    let r = run(&["resolve", input.to_str().unwrap()]);
+fn judge_resolve(case: &Case, input: &Path, tools: &Path, must_pass: bool, failures: &mut Vec<String>) {
+    let r = run(&["resolve", input.to_str().unwrap(), "--tools", tools.to_str().unwrap()]);
     let golden = case.dir.join("resolved.json");
     let want: Value = if golden.is_file() {
         serde_json::from_str(&read(&golden)).unwrap()
@@ -190,8 +232,14 @@ fn judge_resolve(case: &Case, input: &Path, must_pass: bool, failures: &mut Vec<
 }
 
 fn judge_error(case: &Case, tools: &Path, failures: &mut Vec<String>) {
+    for input in inputs(case) {
+        judge_error_route(case, &input, tools, failures);
+    }
+}
+
+fn judge_error_route(case: &Case, input: &Path, tools: &Path, failures: &mut Vec<String>) {
     let work = tempfile::tempdir().unwrap();
-    let input = case.dir.join("eval.json");
+    let input = input.to_path_buf();
     let out = work.path().join("out");
     let r = run(&[
         "build",
@@ -233,14 +281,14 @@ fn judge_error(case: &Case, tools: &Path, failures: &mut Vec<String>) {
         failures.push(format!("{}: check exit {}", case.name, r.code));
     }
     let nixos_rejects = case.dir.join("error.txt").exists();
-    judge_resolve(case, &input, false, failures);
+    judge_resolve(case, &input, tools, false, failures);
     if nixos_rejects && run(&["resolve", input.to_str().unwrap()]).code != 1 {
         failures.push(format!("{}: resolve of a config NixOS rejects did not fail", case.name));
     }
 }
 
 #[test]
-fn golden_cases_through_json() {
+fn golden_cases_through_both_routes() {
     assert!(bin().is_file());
     let tools = fixtures().join("nixos/tools.json");
     let cases = cases();
