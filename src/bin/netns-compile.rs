@@ -2,6 +2,7 @@
 
 // The compiler allocates many small, short-lived values (definition trees, strings):
 // mimalloc serves them several times faster than glibc's allocator.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

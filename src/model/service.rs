@@ -14,7 +14,7 @@ use crate::module::config::ResolvedNamespace;
 use crate::module::node::{Attrs, Entry, Kind, Node};
 use crate::module::property::{Def, MK_AFTER};
 use crate::module::schema::{SCRIPT_OPTIONS, UNIT_LIST_OPTIONS, service_schema};
-use crate::module::types::{Loc, Ty, merge_modules, merge_option};
+use crate::module::types::{Loc, Ty, merge_modules, merge_modules_only, merge_option};
 use crate::source::Span;
 
 /// What the netns module needs to know beyond the namespace itself.
@@ -219,6 +219,33 @@ fn unit_config_def(merged: &Attrs) -> Node {
     attrs(entries)
 }
 
+/// The options systemd's service module derives definitions from: the job scripts (and
+/// `scriptArgs`), and what [`unit_config_def`] reads.
+const DERIVED_FROM: [&str; 22] = [
+    "preStart",
+    "script",
+    "postStart",
+    "reload",
+    "preStop",
+    "postStop",
+    "scriptArgs",
+    "requires",
+    "wants",
+    "upholds",
+    "after",
+    "before",
+    "bindsTo",
+    "partOf",
+    "conflicts",
+    "requisite",
+    "onFailure",
+    "onSuccess",
+    "description",
+    "documentation",
+    "startLimitIntervalSec",
+    "startLimitBurst",
+];
+
 /// `serviceConfig` values systemd-unit-options checks (`checkService`).
 const SERVICE_VALUE_CHECKS: [(&str, &[&str]); 2] = [
     (
@@ -259,7 +286,14 @@ pub fn build_service_unit(
     // `service` before the module's own settings.
     // A first pass without systemd's derived definitions, to learn what they derive from.
     let mut scratch = Diagnostics::new();
-    let first = merge_modules(&loc, schema, &[Def::new(user), Def::new(&module)], &mut scratch)?;
+    // Only the options systemd derives from are merged (errors are reported by the full merge).
+    let first = merge_modules_only(
+        &loc,
+        schema,
+        &[Def::new(user), Def::new(&module)],
+        Some(&DERIVED_FROM),
+        &mut scratch,
+    )?;
     // systemd's default `path` is `mkAfter [ coreutils findutils gnugrep gnused systemd ]`.
     let path_default = order(
         MK_AFTER,
@@ -398,4 +432,26 @@ fn environment(global: &Node, own: Option<&Node>) -> Vec<(String, String)> {
 /// One `Environment=` line's value.
 pub fn environment_line(name: &str, value: &str) -> String {
     json_string(&format!("{name}={value}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_from_names_every_option_the_derivations_read() {
+        let mut expected: Vec<&str> = SCRIPT_OPTIONS.iter().map(|(o, _)| *o).collect();
+        expected.push("scriptArgs");
+        expected.extend(UNIT_LIST_OPTIONS.iter().map(|(o, _)| *o));
+        expected.extend([
+            "description",
+            "documentation",
+            "startLimitIntervalSec",
+            "startLimitBurst",
+        ]);
+        assert_eq!(DERIVED_FROM.to_vec(), expected);
+        for o in DERIVED_FROM {
+            assert!(service_schema().option(o).is_some(), "{o}");
+        }
+    }
 }

@@ -73,6 +73,12 @@ impl<'a> Def<'a> {
     pub fn span(&self) -> Span {
         self.value.span
     }
+
+    /// A definition without properties: not an option default, and not a property marker
+    /// (nor anything that could be a malformed one, which `discharge` would report).
+    pub fn is_plain(&self) -> bool {
+        self.priority.is_none() && self.order == DEFAULT_ORDER && !is_property(&self.value)
+    }
 }
 
 /// A property marker, read from its attrset.
@@ -342,7 +348,8 @@ pub fn sort_by_order(defs: Vec<Def<'_>>) -> Vec<Def<'_>> {
 
 /// Whether a value is a property marker (`mkIf`, `mkMerge`, `mkOverride`, `mkOrder`).
 pub fn is_property(node: &Node) -> bool {
-    matches!(node.type_tag(), Some("if" | "merge" | "override" | "order"))
+    matches!(&node.kind, Kind::Attrs(a) if !a.is_empty() && a.entries[0].key.as_str() <= "_type")
+        && matches!(node.type_tag(), Some("if" | "merge" | "override" | "order"))
 }
 
 #[cfg(test)]

@@ -100,6 +100,17 @@ impl Ty {
         }
     }
 
+    /// Whether one plain definition `v` merges to itself: a type whose single definition is
+    /// kept as it is (`mergeEqualOption`), and a value that is no property and has the type.
+    /// Merging it would only copy it; this lets callers skip the location and the bookkeeping.
+    pub fn takes_as_is(&self, v: &Node) -> bool {
+        matches!(
+            self,
+            Ty::Bool | Ty::Int | Ty::Str | Ty::UnitName | Ty::EnvValue | Ty::PathEntry | Ty::Anything
+        ) && self.check(v)
+            && !(matches!(v.kind, Kind::Attrs(_)) && super::property::is_property(v))
+    }
+
     /// The type's `check`: shallow, as in nixpkgs (elements are checked when merged).
     pub fn check(&self, v: &Node) -> bool {
         match self {
@@ -235,6 +246,20 @@ pub fn merge_option<'a>(
         return default.map(|d| Merged {
             value: d.clone(),
             priority: super::property::MK_OPTION_DEFAULT,
+        });
+    }
+    if !defs.is_empty() && defs.iter().all(Def::is_plain) {
+        // No properties: every definition has the plain priority, which beats the default, and
+        // none has an order. What `prepare_defs` would do comes down to the type check.
+        if defs.iter().any(|d| !ty.check(&d.value)) {
+            for d in defs.iter().filter(|d| !ty.check(&d.value)) {
+                diags.push(type_error(loc, ty, &d.value));
+            }
+            return None;
+        }
+        return merge_checked(loc, ty, defs, diags).map(|value| Merged {
+            value,
+            priority: super::property::DEFAULT_PRIORITY,
         });
     }
     let (kept, priority) = prepare_defs(loc, ty, defs, default, diags)?;
@@ -378,6 +403,10 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
             let mut ok = true;
             for (n, d) in defs.iter().enumerate() {
                 for (m, item) in d.value.as_list().unwrap_or(&[]).iter().enumerate() {
+                    if elem.takes_as_is(item) {
+                        items.push(item.clone());
+                        continue;
+                    }
                     let l = loc.child(&format!("[definition {}-entry {}]", n + 1, m + 1));
                     let before = diags.items.len();
                     match merge_option(&l, elem, vec![Def::new(item)], None, diags) {
@@ -502,34 +531,72 @@ pub fn merge_submodule(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut
 /// Merge a submodule's options from its modules, given in the order `evalModules` merges
 /// them (see [`merge_submodule`]).
 pub fn merge_modules(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
-    let mut out = Vec::new();
-    for (name, ty, default) in &schema.options {
-        let mut option_defs = Vec::new();
-        let mut key_span = None;
-        for d in defs {
-            if let Some(e) = d.value.attrs().and_then(|a| a.entry(name)) {
-                key_span.get_or_insert(e.key_span);
-                option_defs.push(Def::new(&e.value));
+    merge_modules_only(loc, schema, defs, None, diags)
+}
+
+/// [`merge_modules`], restricted to the options `only` names when it is `Some` (other keys
+/// are then neither merged nor reported): what a caller that reads a few options needs.
+pub fn merge_modules_only(
+    loc: &Loc,
+    schema: &Schema,
+    defs: &[Def<'_>],
+    only: Option<&[&str]>,
+    diags: &mut Diagnostics,
+) -> Option<Node> {
+    // Each definition's attributes by option (stably: definition order within an option),
+    // found in one pass over the definitions; keys that are not options go to `free`.
+    let mut by_option: Vec<(usize, &Entry)> = Vec::new();
+    let mut free: BTreeMap<&str, Vec<(&Entry, Def)>> = BTreeMap::new();
+    let mut all_attrs = true;
+    for d in defs {
+        let Some(a) = d.value.attrs() else {
+            all_attrs = false;
+            continue;
+        };
+        for e in &a.entries {
+            match schema.options.iter().position(|o| o.0 == e.key) {
+                Some(i) => by_option.push((i, e)),
+                None if only.is_none() => free.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value))),
+                None => {}
             }
         }
-        let l = loc.child(name);
-        if let Some(m) = merge_option(&l, ty, option_defs, default.as_ref(), diags) {
+    }
+    by_option.sort_by_key(|&(i, _)| i);
+    let mut out = Vec::with_capacity(schema.options.len());
+    let mut next = 0;
+    for (i, (name, ty, default)) in schema.options.iter().enumerate() {
+        let start = next;
+        while next < by_option.len() && by_option[next].0 == i {
+            next += 1;
+        }
+        if only.is_some_and(|names| !names.contains(name)) {
+            continue;
+        }
+        let group = &by_option[start..next];
+        if group.is_empty() && !matches!(ty, Ty::Submodule(_)) {
+            // Only the default (see `merge_option`): no need for a location.
+            if let Some(d) = default {
+                out.push(Entry {
+                    key: name.to_string(),
+                    key_span: d.span,
+                    value: d.clone(),
+                });
+            }
+            continue;
+        }
+        let option_defs = group.iter().map(|(_, e)| Def::new(&e.value)).collect();
+        if let Some(m) = merge_option(&loc.child(name), ty, option_defs, default.as_ref(), diags) {
             out.push(Entry {
                 key: name.to_string(),
-                key_span: key_span.unwrap_or(m.value.span),
+                key_span: group.first().map_or(m.value.span, |(_, e)| e.key_span),
                 value: m.value,
             });
         }
     }
-    // Keys that are not options: the freeform type takes them, or they are unknown.
-    let mut free: BTreeMap<&str, Vec<(&Entry, Def)>> = BTreeMap::new();
-    for d in defs {
-        for e in &d.value.attrs()?.entries {
-            if schema.option(&e.key).is_none() {
-                free.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value)));
-            }
-        }
+    if !all_attrs {
+        return None;
     }
+    // Keys that are not options: the freeform type takes them, or they are unknown.
     for (name, group) in free {
         match (&schema.freeform, schema.unknown) {
             (Some(ty), _) => {
