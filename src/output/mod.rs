@@ -76,15 +76,35 @@ fn remove_leftovers(parent: &Path, prefix: &str) {
 fn write_into(tree: &OutputTree, root: &Path) -> Result<(), WriteError> {
     let _ = fs::remove_dir_all(root);
     fs::create_dir_all(root).map_err(io_at(root))?;
-    let mut made: HashSet<PathBuf> = HashSet::new();
-    for (rel, entry) in &tree.entries {
-        let path = root.join(rel);
-        if let Some(dir) = path.parent()
-            && !made.contains(dir)
+    // Folders first (one `mkdir` each), then the entries, which no longer depend on each other.
+    let mut made: HashSet<&Path> = HashSet::new();
+    for rel in tree.entries.keys() {
+        if let Some(dir) = Path::new(rel).parent().filter(|d| !d.as_os_str().is_empty())
+            && made.insert(dir)
         {
-            fs::create_dir_all(dir).map_err(io_at(dir))?;
-            made.insert(dir.to_path_buf());
+            let dir = root.join(dir);
+            fs::create_dir_all(&dir).map_err(io_at(&dir))?;
         }
+    }
+    let entries: Vec<(&String, &OutEntry)> = tree.entries.iter().collect();
+    // Creating thousands of small files is kernel work that folders let run side by side.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let chunk = entries.len().div_ceil(threads).max(256);
+    let exact = umask_keeps_modes(&entries);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || write_entries(root, part, exact)))
+            .collect();
+        workers
+            .into_iter()
+            .try_for_each(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
+}
+
+fn write_entries(root: &Path, entries: &[(&String, &OutEntry)], exact: bool) -> Result<(), WriteError> {
+    for (rel, entry) in entries {
+        let path = root.join(rel);
         match entry {
             OutEntry::File { content, mode } => {
                 let mut f = fs::OpenOptions::new()
@@ -94,14 +114,33 @@ fn write_into(tree: &OutputTree, root: &Path) -> Result<(), WriteError> {
                     .open(&path)
                     .map_err(io_at(&path))?;
                 f.write_all(content).map_err(io_at(&path))?;
-                // The umask may have taken bits away: set the mode exactly.
-                f.set_permissions(fs::Permissions::from_mode(*mode))
-                    .map_err(io_at(&path))?;
+                if !exact {
+                    // The umask took bits away: set the mode exactly.
+                    f.set_permissions(fs::Permissions::from_mode(*mode))
+                        .map_err(io_at(&path))?;
+                }
             }
             OutEntry::Symlink { target } => symlink(target, &path).map_err(io_at(&path))?,
         }
     }
     Ok(())
+}
+
+/// Whether `open(…, mode)` gives every file its mode exactly: the process's umask (from
+/// `/proc/self/status`, which reads it without changing it) clears none of their bits.
+fn umask_keeps_modes(entries: &[(&String, &OutEntry)]) -> bool {
+    let Ok(status) = fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    let umask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .and_then(|v| u32::from_str_radix(v.trim(), 8).ok());
+    let Some(umask) = umask else { return false };
+    entries.iter().all(|(_, e)| match e {
+        OutEntry::File { mode, .. } => mode & umask == 0,
+        OutEntry::Symlink { .. } => true,
+    })
 }
 
 fn cstring(p: &Path) -> Result<CString, WriteError> {
