@@ -224,14 +224,18 @@ fn load(args: &CommonArgs, tools: &ToolsChoice, sources: &mut SourceMap) -> Resu
         .at(crate::source::Span::new(file, 0, 0), "input too large");
         return Err(fail_with(d, sources, args.message_format));
     }
-    // Shown lossily only if it is not UTF-8: offsets before the first bad byte stay right.
-    let shown = String::from_utf8_lossy(&bytes).into_owned();
-    let placeholder = sources.add(name.clone(), Some(&args.input), shown);
-    let text = match decode_utf8(bytes, placeholder) {
-        Ok(t) => t,
-        Err(d) => return Err(fail_with(d, sources, args.message_format)),
+    let text: std::sync::Arc<str> = match String::from_utf8(bytes) {
+        Ok(t) => t.into(),
+        Err(e) => {
+            // Shown lossily: offsets before the first bad byte stay right.
+            let bytes = e.into_bytes();
+            let shown = String::from_utf8_lossy(&bytes).into_owned();
+            let placeholder = sources.add(name, Some(&args.input), shown);
+            let d = decode_utf8(bytes, placeholder).err();
+            return Err(d.map_or(EXIT_CONFIG, |d| fail_with(d, sources, args.message_format)));
+        }
     };
-    let file = sources.add(name, Some(&args.input), text.as_str());
+    let file = sources.add(name, Some(&args.input), text.clone());
     match parse_json(&text, file) {
         Ok(node) => Ok(vec![node]),
         Err(d) => Err(fail_with(d, sources, args.message_format)),
@@ -335,7 +339,7 @@ fn run_build(a: &BuildArgs, sources: &mut SourceMap) -> i32 {
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
-    let compiled = compile(&modules, tools, &prefix, &mut diags);
+    let compiled = compile(modules, tools, &prefix, &mut diags);
     let denied = a.deny_warnings && diags.warnings().next().is_some();
     report(&diags, sources, a.common.message_format);
     let Some(compiled) = compiled.filter(|_| !denied) else {
@@ -354,7 +358,7 @@ fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
-    let analysis = crate::analyse(&modules, tools, "/nix/store/netns-compile-check", &mut diags);
+    let analysis = crate::analyse(modules, tools, "/nix/store/netns-compile-check", &mut diags);
     report(&diags, sources, a.common.message_format);
     let denied = a.deny_warnings && diags.warnings().next().is_some();
     if analysis.is_none() || denied { EXIT_CONFIG } else { 0 }

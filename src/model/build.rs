@@ -49,6 +49,9 @@ pub fn name_problem(name: &str) -> Option<String> {
     None
 }
 
+/// Fewest namespaces worth a thread of their own.
+const PARALLEL_MIN_NAMESPACES: usize = 128;
+
 /// Folder of a unit's scripts, relative to the output root.
 pub fn script_dir(unit_name: &str) -> String {
     format!("libexec/netns-compile/{unit_name}")
@@ -57,12 +60,48 @@ pub fn script_dir(unit_name: &str) -> String {
 /// Build the model. `prefix` is where the output tree will live (units name scripts by
 /// absolute path under it).
 pub fn build_model(cfg: &ResolvedConfig, tools: Tools, prefix: &str, diags: &mut Diagnostics) -> Model {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    build_model_on(cfg, tools, prefix, threads, diags)
+}
+
+/// [`build_model`] on at most `threads` threads.
+fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usize, diags: &mut Diagnostics) -> Model {
     let nftables_enable = cfg.nftables_enable.as_bool().unwrap_or(false);
-    let namespaces = cfg
+    // Namespaces are built independently of each other: in parallel, in contiguous parts whose
+    // results (and diagnostics) are put back in order, so the model is the same either way.
+    let build = |part: &[ResolvedNamespace]| {
+        let mut part_diags = Diagnostics::new();
+        let built: Vec<Namespace> = part
+            .iter()
+            .filter_map(|ns| build_namespace(ns, cfg, &tools, prefix, nftables_enable, &mut part_diags))
+            .collect();
+        (built, part_diags)
+    };
+    let chunk = cfg
         .namespaces
-        .iter()
-        .filter_map(|ns| build_namespace(ns, cfg, &tools, prefix, nftables_enable, diags))
-        .collect();
+        .len()
+        .div_ceil(threads.max(1))
+        .max(PARALLEL_MIN_NAMESPACES);
+    let parts: Vec<(Vec<Namespace>, Diagnostics)> = if cfg.namespaces.len() <= chunk {
+        vec![build(&cfg.namespaces)]
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = cfg
+                .namespaces
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || build(part)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    let mut namespaces = Vec::with_capacity(cfg.namespaces.len());
+    for (built, part_diags) in parts {
+        namespaces.extend(built);
+        diags.items.extend(part_diags.items);
+    }
     let (joining, other_services) = services(&cfg.services);
     Model {
         namespaces,
@@ -194,6 +233,45 @@ mod tests {
                 ("e.str".to_string(), some("1024 65000")),
             ]
         );
+    }
+
+    #[test]
+    fn parallel_build_is_the_sequential_build() {
+        // Enough namespaces for several parts, with errors and warnings spread over them.
+        let namespaces: Vec<String> = (0..700)
+            .map(|i| {
+                let name = if i % 97 == 0 {
+                    format!("bad/{i}")
+                } else {
+                    format!("ns{i}")
+                };
+                let service = match i % 5 {
+                    0 => r#"{"serviceConfig": {"Type": "bogus"}}"#.to_string(),
+                    1 => format!(r#"{{"after": ["wg-{i}.service"], "script": "echo {i}"}}"#),
+                    _ => "{}".to_string(),
+                };
+                format!(
+                    r#""{name}": {{"service": {service}, "sysctl": {{"net.ipv4.ip_forward": {}}}}}"#,
+                    i % 2
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"services": {{"netns": {{"namespaces": {{{}}}}}}}, "networking": {{"nftables": {{"enable": true}}}}}}"#,
+            namespaces.join(",")
+        );
+        let module = parse_json(&text, FileId(0)).unwrap();
+        let mut diags = Diagnostics::new();
+        let config = crate::module::config::resolve_config(&[module], &mut diags);
+        let run = |threads| {
+            let mut d = Diagnostics::new();
+            let model = build_model_on(&config, Tools::default(), "/p", threads, &mut d);
+            (format!("{model:?}"), format!("{:?}", d.items))
+        };
+        let sequential = run(1);
+        assert!(sequential.1.contains("bogus") && sequential.1.contains("bad/0"));
+        assert_eq!(run(3), sequential);
+        assert_eq!(run(8), sequential);
     }
 
     #[test]

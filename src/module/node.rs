@@ -72,6 +72,15 @@ impl Attrs {
             .map(|i| &self.entries[i])
     }
 
+    /// The `_type` attribute (of a property marker or typed value), found without a search
+    /// in the common case: keys are sorted, and most sort after `_type`.
+    pub fn type_attr(&self) -> Option<&Node> {
+        match self.entries.first() {
+            Some(first) if first.key.as_str() <= "_type" => self.get("_type"),
+            _ => None,
+        }
+    }
+
     /// Insert or replace, keeping the order.
     pub fn insert(&mut self, entry: Entry) {
         match self.entries.binary_search_by(|e| e.key.as_str().cmp(&entry.key)) {
@@ -132,7 +141,7 @@ impl Node {
 
     /// The `_type` of a property marker or typed value, if this is an attrset that has one.
     pub fn type_tag(&self) -> Option<&str> {
-        self.attrs()?.get("_type")?.as_str()
+        self.attrs()?.type_attr()?.as_str()
     }
 
     /// What kind of value this is, as Nix's `builtins.typeOf` names it (for messages).

@@ -93,7 +93,7 @@ enum Property<'n> {
 /// ill-typed fields is an error (nixpkgs would fail on it too, less clearly).
 fn property(node: &Node) -> Result<Option<Property<'_>>, Diagnostic> {
     let Some(attrs) = node.attrs() else { return Ok(None) };
-    let Some(tag) = attrs.get("_type").and_then(Node::as_str) else {
+    let Some(tag) = attrs.type_attr().and_then(Node::as_str) else {
         return Ok(None);
     };
     let field = |name: &str, what: &str| {
@@ -348,8 +348,7 @@ pub fn sort_by_order(defs: Vec<Def<'_>>) -> Vec<Def<'_>> {
 
 /// Whether a value is a property marker (`mkIf`, `mkMerge`, `mkOverride`, `mkOrder`).
 pub fn is_property(node: &Node) -> bool {
-    matches!(&node.kind, Kind::Attrs(a) if !a.is_empty() && a.entries[0].key.as_str() <= "_type")
-        && matches!(node.type_tag(), Some("if" | "merge" | "override" | "order"))
+    matches!(node.type_tag(), Some("if" | "merge" | "override" | "order"))
 }
 
 #[cfg(test)]
