@@ -14,7 +14,7 @@ use crate::module::config::ResolvedNamespace;
 use crate::module::node::{Attrs, Entry, Kind, Node};
 use crate::module::property::{Def, MK_AFTER};
 use crate::module::schema::{SCRIPT_OPTIONS, UNIT_LIST_OPTIONS, service_schema};
-use crate::module::types::{Loc, Ty, merge_modules, merge_modules_only, merge_option};
+use crate::module::types::{Loc, Scope, Ty, merge_modules_in, merge_option};
 use crate::source::Span;
 
 /// What the netns module needs to know beyond the namespace itself.
@@ -287,11 +287,14 @@ pub fn build_service_unit(
     // A first pass without systemd's derived definitions, to learn what they derive from.
     let mut scratch = Diagnostics::new();
     // Only the options systemd derives from are merged (errors are reported by the full merge).
-    let first = merge_modules_only(
+    let first = merge_modules_in(
         &loc,
         schema,
         &[Def::new(user), Def::new(&module)],
-        Some(&DERIVED_FROM),
+        Scope {
+            only: Some(&DERIVED_FROM),
+            sparse: true,
+        },
         &mut scratch,
     )?;
     // systemd's default `path` is `mkAfter [ coreutils findutils gnugrep gnused systemd ]`.
@@ -321,10 +324,15 @@ pub fn build_service_unit(
         ("path", path_default),
     ]);
     let before = diags.items.len();
-    let merged = merge_modules(
+    // Every option below is read with its default as fallback: those left at it need no copy.
+    let merged = merge_modules_in(
         &loc,
         schema,
         &[Def::new(&imported), Def::new(user), Def::new(&module), Def::new(&own)],
+        Scope {
+            only: None,
+            sparse: true,
+        },
         diags,
     )?;
     if diags.items[before..].iter().any(Diagnostic::is_error) {

@@ -27,14 +27,14 @@ fn empty_str() -> Node {
 /// value wins.
 pub fn sysctl_type() -> Ty {
     let highest = || Ty::NullOr(Box::new(Ty::HighestInt));
-    Ty::Submodule(Box::new(Schema {
-        options: vec![
+    Ty::Submodule(Box::new(Schema::new(
+        vec![
             ("net.core.rmem_max", highest(), Some(builtin(Kind::Null))),
             ("net.core.wmem_max", highest(), Some(builtin(Kind::Null))),
         ],
-        freeform: Some(Ty::SysctlValue),
-        unknown: Unknown::Error,
-    }))
+        Some(Ty::SysctlValue),
+        Unknown::Error,
+    )))
 }
 
 /// The keys with a type of their own in the sysctl submodule.
@@ -42,15 +42,15 @@ pub const TYPED_SYSCTL_KEYS: [&str; 2] = ["net.core.rmem_max", "net.core.wmem_ma
 
 /// `services.netns.namespaces.<name>`: defaults come from the global options.
 pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
-    Schema {
-        options: vec![
+    Schema::new(
+        vec![
             ("nftables", Ty::Lines, Some(global_ruleset.clone())),
             ("sysctl", sysctl_type(), Some(global_sysctl.clone())),
             ("service", Ty::Attrs, Some(empty_attrs())),
         ],
-        freeform: None,
-        unknown: Unknown::Error,
-    }
+        None,
+        Unknown::Error,
+    )
 }
 
 fn unit_list() -> Ty {
@@ -121,11 +121,7 @@ fn build_service_schema() -> Schema {
     for (name, _) in SCRIPT_OPTIONS {
         options.push((name, Ty::Lines, Some(empty_str())));
     }
-    Schema {
-        options,
-        freeform: None,
-        unknown: Unknown::Error,
-    }
+    Schema::new(options, None, Unknown::Error)
 }
 
 /// What netns-compile reads of any `systemd.services.<svc>`: the join option and the
@@ -139,11 +135,7 @@ pub fn joining_service_schema() -> Schema {
     for (name, _) in UNIT_LIST_OPTIONS {
         options.push((name, unit_list(), Some(empty_list())));
     }
-    Schema {
-        options,
-        freeform: None,
-        unknown: Unknown::Ignore,
-    }
+    Schema::new(options, None, Unknown::Ignore)
 }
 
 /// `systemd.globalEnvironment`.

@@ -59,6 +59,8 @@ pub struct Schema {
     pub freeform: Option<Ty>,
     /// What keys that are neither options nor freeform are.
     pub unknown: Unknown,
+    /// Indices of `options`, sorted by option name (see [`Schema::new`]).
+    by_name: Vec<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -70,8 +72,28 @@ pub enum Unknown {
 }
 
 impl Schema {
+    /// Option names must be distinct; their order is the order options are merged in.
+    pub fn new(options: Vec<(&'static str, Ty, Option<Node>)>, freeform: Option<Ty>, unknown: Unknown) -> Schema {
+        let mut by_name: Vec<usize> = (0..options.len()).collect();
+        by_name.sort_by_key(|&i| options[i].0);
+        Schema {
+            options,
+            freeform,
+            unknown,
+            by_name,
+        }
+    }
+
+    /// The index of the option `name` in `options`.
+    pub fn option_index(&self, name: &str) -> Option<usize> {
+        self.by_name
+            .binary_search_by(|&i| self.options[i].0.cmp(name))
+            .ok()
+            .map(|k| self.by_name[k])
+    }
+
     pub fn option(&self, name: &str) -> Option<&(&'static str, Ty, Option<Node>)> {
-        self.options.iter().find(|o| o.0 == name)
+        self.option_index(name).map(|i| &self.options[i])
     }
 }
 
@@ -531,18 +553,28 @@ pub fn merge_submodule(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut
 /// Merge a submodule's options from its modules, given in the order `evalModules` merges
 /// them (see [`merge_submodule`]).
 pub fn merge_modules(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
-    merge_modules_only(loc, schema, defs, None, diags)
+    merge_modules_in(loc, schema, defs, Scope::default(), diags)
 }
 
-/// [`merge_modules`], restricted to the options `only` names when it is `Some` (other keys
-/// are then neither merged nor reported): what a caller that reads a few options needs.
-pub fn merge_modules_only(
+/// What [`merge_modules_in`] puts in its result.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Scope<'s> {
+    /// Only these options (other keys are then neither merged nor reported).
+    pub only: Option<&'s [&'s str]>,
+    /// Leave out the options that nothing defines (their default applies): for a caller that
+    /// reads every option with its default as fallback.
+    pub sparse: bool,
+}
+
+/// [`merge_modules`], restricted to a [`Scope`]: what a caller that reads a few options needs.
+pub fn merge_modules_in(
     loc: &Loc,
     schema: &Schema,
     defs: &[Def<'_>],
-    only: Option<&[&str]>,
+    scope: Scope,
     diags: &mut Diagnostics,
 ) -> Option<Node> {
+    let only = scope.only;
     // Each definition's attributes by option (stably: definition order within an option),
     // found in one pass over the definitions; keys that are not options go to `free`.
     let mut by_option: Vec<(usize, &Entry)> = Vec::new();
@@ -554,7 +586,7 @@ pub fn merge_modules_only(
             continue;
         };
         for e in &a.entries {
-            match schema.options.iter().position(|o| o.0 == e.key) {
+            match schema.option_index(&e.key) {
                 Some(i) => by_option.push((i, e)),
                 None if only.is_none() => free.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value))),
                 None => {}
@@ -562,7 +594,8 @@ pub fn merge_modules_only(
         }
     }
     by_option.sort_by_key(|&(i, _)| i);
-    let mut out = Vec::with_capacity(schema.options.len());
+    // Merged in the schema's order (the order diagnostics come in), kept by option index.
+    let mut merged: Vec<Option<Entry>> = vec![None; schema.options.len()];
     let mut next = 0;
     for (i, (name, ty, default)) in schema.options.iter().enumerate() {
         let start = next;
@@ -575,35 +608,35 @@ pub fn merge_modules_only(
         let group = &by_option[start..next];
         if group.is_empty() && !matches!(ty, Ty::Submodule(_)) {
             // Only the default (see `merge_option`): no need for a location.
-            if let Some(d) = default {
-                out.push(Entry {
-                    key: name.to_string(),
-                    key_span: d.span,
-                    value: d.clone(),
-                });
+            if scope.sparse {
+                continue;
             }
+            merged[i] = default.as_ref().map(|d| Entry {
+                key: name.to_string(),
+                key_span: d.span,
+                value: d.clone(),
+            });
             continue;
         }
         let option_defs = group.iter().map(|(_, e)| Def::new(&e.value)).collect();
-        if let Some(m) = merge_option(&loc.child(name), ty, option_defs, default.as_ref(), diags) {
-            out.push(Entry {
-                key: name.to_string(),
-                key_span: group.first().map_or(m.value.span, |(_, e)| e.key_span),
-                value: m.value,
-            });
-        }
+        merged[i] = merge_option(&loc.child(name), ty, option_defs, default.as_ref(), diags).map(|m| Entry {
+            key: name.to_string(),
+            key_span: group.first().map_or(m.value.span, |(_, e)| e.key_span),
+            value: m.value,
+        });
     }
     if !all_attrs {
         return None;
     }
     // Keys that are not options: the freeform type takes them, or they are unknown.
+    let mut freeform = Vec::new();
     for (name, group) in free {
         match (&schema.freeform, schema.unknown) {
             (Some(ty), _) => {
                 let key_span = group[0].0.key_span;
                 let values = group.into_iter().map(|(_, d)| d).collect();
                 if let Some(m) = merge_option(&loc.child(name), ty, values, None, diags) {
-                    out.push(Entry {
+                    freeform.push(Entry {
                         key: name.to_string(),
                         key_span,
                         value: m.value,
@@ -622,7 +655,22 @@ pub fn merge_modules_only(
             }
         }
     }
-    Some(Node::new(defs[0].span(), Kind::Attrs(Attrs::from_entries(out))))
+    // Both are sorted by name and their names are distinct: merge them into the attrset.
+    let mut entries = Vec::with_capacity(merged.len() + freeform.len());
+    let mut options = schema.by_name.iter().filter_map(|&i| merged[i].take()).peekable();
+    let mut freeform = freeform.into_iter().peekable();
+    loop {
+        let next = match (options.peek(), freeform.peek()) {
+            (Some(o), Some(f)) if f.key < o.key => freeform.next(),
+            (Some(_), _) => options.next(),
+            (None, _) => freeform.next(),
+        };
+        match next {
+            Some(e) => entries.push(e),
+            None => break,
+        }
+    }
+    Some(Node::new(defs[0].span(), Kind::Attrs(Attrs { entries })))
 }
 
 /// "The option … does not exist", with the closest known option.
