@@ -1,7 +1,8 @@
 //! The `netns-compile` command: a thin shell over [`netns_compile::cli`].
 
 // The compiler allocates many small, short-lived values (definition trees, strings):
-// mimalloc serves them several times faster than glibc's allocator.
+// mimalloc serves them several times faster than glibc's allocator. Its v2 without
+// transparent huge pages (Cargo.toml) keeps the peak memory at glibc's.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
