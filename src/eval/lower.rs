@@ -758,7 +758,12 @@ fn static_string(s: &ast::Str) -> Option<Rc<str>> {
 }
 
 fn ident_text(i: &ast::Ident) -> String {
-    i.syntax().text().to_string()
+    let node = i.syntax();
+    // The node is one token (an identifier or `or`): its text, without formatting it.
+    match node.first_token() {
+        Some(t) if t.text_range() == node.text_range() => t.text().to_owned(),
+        _ => node.text().to_string(),
+    }
 }
 
 fn bin_op(op: ast::BinOpKind) -> BinOp {
