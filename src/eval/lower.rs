@@ -86,9 +86,40 @@ struct SetBuilder {
     /// A `rec` literal that other definitions were merged into (nixpkgs relies on it).
     rec: bool,
     statics: Vec<PendingEntry>,
+    /// Position of each static name in `statics`, once there are more than a few of them
+    /// (small sets, the common case, are searched directly).
     index: HashMap<Rc<str>, usize>,
     dynamics: Vec<(ast::Expr, Span, Pending)>,
     inherit_from: Vec<ast::Expr>,
+}
+
+/// Sets with more static attributes than this get an index.
+const INDEXED_SET: usize = 8;
+
+impl SetBuilder {
+    /// Where the static attribute `name` is in `statics`.
+    fn find(&self, name: &str) -> Option<usize> {
+        if self.statics.len() <= INDEXED_SET {
+            self.statics.iter().position(|e| &*e.name == name)
+        } else {
+            self.index.get(name).copied()
+        }
+    }
+
+    fn push_static(&mut self, entry: PendingEntry) {
+        if self.statics.len() == INDEXED_SET {
+            self.index = self
+                .statics
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.name.clone(), i))
+                .collect();
+        }
+        if self.statics.len() >= INDEXED_SET {
+            self.index.insert(entry.name.clone(), self.statics.len());
+        }
+        self.statics.push(entry);
+    }
 }
 
 /// The name of an attribute in a path: known now, or computed at run time.
@@ -540,12 +571,11 @@ impl<'a> Lowerer<'a> {
         key_span: Span,
         value: Pending,
     ) -> LowerResult<()> {
-        if let Some(&i) = builder.index.get(&name) {
+        if let Some(i) = builder.find(&name) {
             let previous = builder.statics[i].key_span;
             return Err(duplicate(&name, key_span, previous));
         }
-        builder.index.insert(name.clone(), builder.statics.len());
-        builder.statics.push(PendingEntry { name, key_span, value });
+        builder.push_static(PendingEntry { name, key_span, value });
         Ok(())
     }
 
@@ -575,7 +605,7 @@ impl<'a> Lowerer<'a> {
                 Ok(())
             }
             AttrName::Static(name) => {
-                let Some(&i) = builder.index.get(&name) else {
+                let Some(i) = builder.find(&name) else {
                     let pending = if is_last {
                         Pending::Expr(value)
                     } else {
@@ -619,11 +649,11 @@ impl<'a> Lowerer<'a> {
     /// Lower a collected set. For a `rec` set or `let`, the frame of its names is already
     /// pushed, and `inherit x` looks `skip` frames further out.
     fn finish_set(&mut self, builder: SetBuilder, rec: bool, skip: u32) -> LowerResult<AttrsDef> {
-        let mut inherit_from = Vec::new();
+        let mut inherit_from = Vec::with_capacity(builder.inherit_from.len());
         for e in &builder.inherit_from {
             inherit_from.push(self.expr(e)?);
         }
-        let mut statics = Vec::new();
+        let mut statics = Vec::with_capacity(builder.statics.len());
         for entry in builder.statics {
             let value = match entry.value {
                 Pending::Inherit(name, span) => BindValue::Inherit(self.resolve_outside(&name, span, skip)?, span),
@@ -636,7 +666,7 @@ impl<'a> Lowerer<'a> {
                 value,
             });
         }
-        let mut dynamics = Vec::new();
+        let mut dynamics = Vec::with_capacity(builder.dynamics.len());
         for (key, key_span, value) in builder.dynamics {
             let key = self.expr(&key)?;
             let value = self.pending_expr(value, key_span)?;
@@ -701,11 +731,10 @@ fn merge_builders(into: &mut SetBuilder, more: SetBuilder) -> LowerResult<()> {
             Pending::InheritFrom(i, span) => Pending::InheritFrom(i + offset, span),
             other => other,
         };
-        if let Some(&i) = into.index.get(&entry.name) {
+        if let Some(i) = into.find(&entry.name) {
             return Err(duplicate(&entry.name, entry.key_span, into.statics[i].key_span));
         }
-        into.index.insert(entry.name.clone(), into.statics.len());
-        into.statics.push(PendingEntry {
+        into.push_static(PendingEntry {
             name: entry.name,
             key_span: entry.key_span,
             value,
