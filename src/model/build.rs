@@ -1,7 +1,7 @@
 //! From the resolved options to the typed model.
 
 use super::escape::{namespace_unit_name, nix_to_string};
-use super::service::{ServiceContext, build_service_unit};
+use super::service::{ServiceContext, build_service_unit, default_path_env};
 use super::{JoiningService, Model, Namespace, SysctlEntry, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::{ResolvedConfig, ResolvedNamespace, ResolvedService};
@@ -67,13 +67,19 @@ pub fn build_model(cfg: &ResolvedConfig, tools: Tools, prefix: &str, diags: &mut
 /// [`build_model`] on at most `threads` threads.
 fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usize, diags: &mut Diagnostics) -> Model {
     let nftables_enable = cfg.nftables_enable.as_bool().unwrap_or(false);
+    let default_path_env = default_path_env(&tools);
+    let shared = Shared {
+        tools: &tools,
+        nftables_enable,
+        default_path_env: default_path_env.as_deref(),
+    };
     // Namespaces are built independently of each other: in parallel, in contiguous parts whose
     // results (and diagnostics) are put back in order, so the model is the same either way.
     let build = |part: &[ResolvedNamespace]| {
         let mut part_diags = Diagnostics::new();
         let built: Vec<Namespace> = part
             .iter()
-            .filter_map(|ns| build_namespace(ns, cfg, &tools, prefix, nftables_enable, &mut part_diags))
+            .filter_map(|ns| build_namespace(ns, cfg, &shared, prefix, &mut part_diags))
             .collect();
         (built, part_diags)
     };
@@ -112,12 +118,18 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
     }
 }
 
+/// What every namespace's service is built with.
+struct Shared<'a> {
+    tools: &'a Tools,
+    nftables_enable: bool,
+    default_path_env: Option<&'a str>,
+}
+
 fn build_namespace(
     ns: &ResolvedNamespace,
     cfg: &ResolvedConfig,
-    tools: &Tools,
+    shared: &Shared,
     prefix: &str,
-    nftables_enable: bool,
     diags: &mut Diagnostics,
 ) -> Option<Namespace> {
     if let Some(problem) = name_problem(&ns.name) {
@@ -139,10 +151,11 @@ fn build_namespace(
         .filter_map(|e| e.value.as_ref().map(|v| format!("{}={v}\n", e.key)))
         .collect();
     let ctx = ServiceContext {
-        tools,
-        nftables_enable,
+        tools: shared.tools,
+        nftables_enable: shared.nftables_enable,
         global_environment: &cfg.global_environment,
         script_dir: format!("{}/{}", prefix.trim_end_matches('/'), script_dir(&unit_name)),
+        default_path_env: shared.default_path_env,
     };
     let unit = build_service_unit(ns, &unit_name, &sysctl_lines, &ctx, diags)?;
     let nftables = ns.get("nftables");

@@ -24,6 +24,14 @@ pub struct ServiceContext<'a> {
     pub global_environment: &'a Node,
     /// Absolute folder of this unit's scripts (`<prefix>/libexec/netns-compile/<unit>`).
     pub script_dir: String,
+    /// `environment.PATH` of a service that does not set `path` ([`default_path_env`]).
+    pub default_path_env: Option<&'a str>,
+}
+
+/// `environment.PATH` from systemd's default `path` alone.
+pub fn default_path_env(tools: &Tools) -> Option<String> {
+    let default: Vec<Node> = tools.default_path.iter().map(|p| s(p.clone())).collect();
+    path_env(&default)
 }
 
 fn b(kind: Kind) -> Node {
@@ -125,7 +133,7 @@ fn netns_module_scripts(ns: &ResolvedNamespace, sysctl_lines: &str, ctx: &Servic
 fn systemd_imported_def(
     unit_base: &str,
     merged: &Attrs,
-    full_path: &[Node],
+    path_env: Option<String>,
     ctx: &ServiceContext,
 ) -> (Node, Vec<Script>) {
     let t = ctx.tools;
@@ -162,20 +170,30 @@ fn systemd_imported_def(
         service_config.push((key, value));
     }
     let mut def = vec![("serviceConfig", attrs(service_config))];
-    if !full_path.is_empty() {
-        let bin = full_path
-            .iter()
-            .map(|p| format!("{}/bin", path_entry(p)))
-            .collect::<Vec<_>>()
-            .join(":");
-        let sbin = full_path
-            .iter()
-            .map(|p| format!("{}/sbin", path_entry(p)))
-            .collect::<Vec<_>>()
-            .join(":");
-        def.push(("environment", attrs(vec![("PATH", s(format!("{bin}:{sbin}")))])));
+    if let Some(path) = path_env {
+        def.push(("environment", attrs(vec![("PATH", s(path))])));
     }
     (attrs(def), scripts)
+}
+
+/// `environment.PATH` of a service whose merged `path` is `full_path` (`None` when empty).
+pub fn path_env(full_path: &[Node]) -> Option<String> {
+    if full_path.is_empty() {
+        return None;
+    }
+    let mut bin = String::new();
+    let mut sbin = String::new();
+    for p in full_path {
+        let prefix = path_entry(p);
+        for (out, dir) in [(&mut bin, "/bin"), (&mut sbin, "/sbin")] {
+            if !out.is_empty() {
+                out.push(':');
+            }
+            out.push_str(&prefix);
+            out.push_str(dir);
+        }
+    }
+    Some(format!("{bin}:{sbin}"))
 }
 
 /// A `path` entry's prefix: a string as is, a derivation by its `outPath`.
@@ -302,21 +320,21 @@ pub fn build_service_unit(
         MK_AFTER,
         list(ctx.tools.default_path.iter().map(|p| s(p.clone())).collect()),
     );
-    let mut path_defs = Vec::new();
-    if let Some(p) = user.attrs().and_then(|a| a.get("path")) {
-        path_defs.push(Def::new(p));
-    }
-    path_defs.push(Def::new(&path_default));
-    let full_path = merge_option(
-        &loc.child("path"),
-        &Ty::ListOf(Box::new(Ty::PathEntry)),
-        path_defs,
-        None,
-        &mut scratch,
-    )
-    .and_then(|m| m.value.as_list().map(<[Node]>::to_vec))
-    .unwrap_or_default();
-    let (imported, job_scripts) = systemd_imported_def(unit_base, first.attrs()?, &full_path, ctx);
+    let env_path = match user.attrs().and_then(|a| a.get("path")) {
+        // Only the default: the same for every namespace.
+        None => ctx.default_path_env.map(str::to_string),
+        Some(p) => {
+            let full_path = merge_option(
+                &loc.child("path"),
+                &Ty::ListOf(Box::new(Ty::PathEntry)),
+                vec![Def::new(p), Def::new(&path_default)],
+                None,
+                &mut scratch,
+            );
+            path_env(full_path.as_ref().and_then(|m| m.value.as_list()).unwrap_or(&[]))
+        }
+    };
+    let (imported, job_scripts) = systemd_imported_def(unit_base, first.attrs()?, env_path, ctx);
     // The service type's own modules (the `[Unit]` keys of the dependency options, the
     // default `path`) are collected first and so merged last.
     let own = attrs(vec![
