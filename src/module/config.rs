@@ -219,7 +219,8 @@ fn resolve_namespaces(
         }
     }
     let ns_schema = schema::namespace_schema(ruleset, sysctl);
-    let mut out = Vec::new();
+    let sysctl_ty = schema::sysctl_type();
+    let mut out = Vec::with_capacity(by_name.len());
     for (name, (name_span, ns_defs)) in by_name {
         let ns_loc = loc.child(name);
         let sub_ty = Ty::Attrs;
@@ -251,7 +252,7 @@ fn resolve_namespaces(
                 priority >= MK_OPTION_DEFAULT
             };
         let nftables_inherited = inherited("nftables", &Ty::Lines, ruleset, &mut entries, diags);
-        let sysctl_inherited = inherited("sysctl", &schema::sysctl_type(), sysctl, &mut entries, diags);
+        let sysctl_inherited = inherited("sysctl", &sysctl_ty, sysctl, &mut entries, diags);
         inherited(
             "service",
             &Ty::Attrs,
