@@ -102,11 +102,17 @@ pub fn compile(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut D
 /// `share/netns-compile/manifest.json`: resolved config, units, start order, warnings.
 fn manifest(config: &ResolvedConfig, model: &Model, graph: &graph::UnitGraph, diags: &Diagnostics) -> String {
     use serde_json::json;
-    let warnings: Vec<serde_json::Value> = diags
-        .sorted()
-        .into_iter()
+    // Sorted by content, not by source position: the output must not depend on key order.
+    let mut warnings: Vec<(&str, &str)> = diags
+        .items
+        .iter()
         .filter(|d| !d.is_error())
-        .map(|d: &Diagnostic| json!({ "code": d.code.as_str(), "message": d.message }))
+        .map(|d: &Diagnostic| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    warnings.sort();
+    let warnings: Vec<serde_json::Value> = warnings
+        .into_iter()
+        .map(|(code, message)| json!({ "code": code, "message": message }))
         .collect();
     let units: Vec<serde_json::Value> = model
         .namespaces
