@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this).
 # On a fresh Debian machine it first installs what the tests need (as root, when missing):
-# nix-bin (real Nix, the oracle of the differential tests), nftables, iproute2, procps and
-# systemd (systemd-analyze).
+# nix-bin (real Nix, the oracle of the differential tests), nftables, iproute2, procps,
+# systemd (systemd-analyze) and util-linux (unshare, nsenter) for the runtime tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +26,5 @@ fi
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
+# A bounded fuzz run (about a minute per target; docs/hardening.md has the longer one).
+tests/fuzz.sh
