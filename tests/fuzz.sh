@@ -23,7 +23,8 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 # With an explicit --target, RUSTFLAGS reach the targets only, not build scripts.
 host=$(rustc -vV | sed -n 's/^host: //p')
 echo "fuzz: building targets ($targets)"
-cargo build --manifest-path fuzz/Cargo.toml --release --locked --bins --quiet --target "$host"
+# Not --locked: fuzz/Cargo.lock follows the crate's dependencies as they change.
+cargo build --manifest-path fuzz/Cargo.toml --release --bins --quiet --target "$host"
 
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
