@@ -1,0 +1,7 @@
+//! Fuzz target: see `checks::check_compile`.
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check_compile(data));
