@@ -109,3 +109,31 @@ fn depth(text: &str) -> usize {
     }
     max
 }
+
+/// The Nix parser and evaluator never panic and never overflow the stack: any text gives a
+/// JSON value or located diagnostics. Evaluation is bounded by a small step limit so that an
+/// endless loop is a quick, clear error here too.
+pub fn check_nix_eval(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    netns_compile::eval::set_max_eval_steps(200_000);
+    let mut sources = SourceMap::new();
+    match netns_compile::eval::eval_source_json("fuzz.nix", text, &mut sources) {
+        Ok(json) => assert!(
+            serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+            "not JSON: {json}"
+        ),
+        Err(diags) => {
+            assert!(diags.has_errors(), "a failure without an error");
+            for d in diags.errors() {
+                assert!(
+                    matches!(
+                        d.code,
+                        Code::NixSyntax | Code::NixEval | Code::LimitExceeded | Code::InvalidUtf8
+                    ),
+                    "an evaluation error with code {}",
+                    d.code.as_str()
+                );
+            }
+        }
+    }
+}

@@ -7,13 +7,13 @@
 # Works on stable Rust without cargo-fuzz: the targets are built with the same
 # SanitizerCoverage flags `cargo fuzz build -s none` passes (libfuzzer-sys links libFuzzer).
 # Each target starts from the JSON fixtures and a persistent corpus (fuzz/corpus/<target>,
-# not committed). A crash is copied to fixtures/fuzz-regressions/<target>-<hash>.json, which
+# not committed). A crash is copied to fixtures/fuzz-regressions/<target>-<hash>.{json,nix}, which
 # `cargo test` replays from then on (rename it to say what it is), and the script fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 secs=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-json_frontend compile}
+targets=${FUZZ_TARGETS:-json_frontend compile nix_eval}
 jobs=${FUZZ_JOBS:-1}   # >1: libFuzzer's fork mode with that many workers
 export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$root/fuzz/target}
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
@@ -27,9 +27,14 @@ echo "fuzz: building targets ($targets)"
 cargo build --manifest-path fuzz/Cargo.toml --release --bins --quiet --target "$host"
 
 seeds=$(mktemp -d)
-trap 'rm -rf "$seeds"' EXIT
+nix_seeds=$(mktemp -d)
+trap 'rm -rf "$seeds" "$nix_seeds"' EXIT
 find fixtures -name '*.json' -size -64k | while read -r f; do
   cp "$f" "$seeds/$(printf '%s' "$f" | sha1sum | cut -c1-16).json"
+done
+# The Nix target starts from the language cases and the golden configs.
+find fixtures -name '*.nix' -size -64k | while read -r f; do
+  cp "$f" "$nix_seeds/$(printf '%s' "$f" | sha1sum | cut -c1-16).nix"
 done
 
 status=0
@@ -43,9 +48,12 @@ for t in $targets; do
   parallel=()
   [ "$jobs" -gt 1 ] && parallel=(-fork="$jobs" -ignore_crashes=1)
   set +e
-  "$CARGO_TARGET_DIR/$host/release/$t" "$corpus" "$seeds" "${parallel[@]}" \
+  target_seeds=$seeds
+  dict=(-dict=fuzz/json.dict)
+  if [ "$t" = nix_eval ]; then target_seeds=$nix_seeds; dict=(); fi
+  "$CARGO_TARGET_DIR/$host/release/$t" "$corpus" "$target_seeds" "${parallel[@]}" "${dict[@]}" \
     -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-    -dict=fuzz/json.dict -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1
+    -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1
   rc=$?
   set -e
   execs=$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s+=$2} END {print s+0}')
@@ -55,7 +63,9 @@ for t in $targets; do
   for a in "$artifacts"/crash-* "$artifacts"/timeout-* "$artifacts"/oom-* "$artifacts"/leak-*; do
     [ -e "$a" ] || continue
     found=1
-    dest=fixtures/fuzz-regressions/$t-$(sha1sum "$a" | cut -c1-16).json
+    ext=json
+    [ "$t" = nix_eval ] && ext=nix
+    dest=fixtures/fuzz-regressions/$t-$(sha1sum "$a" | cut -c1-16).$ext
     mkdir -p fixtures/fuzz-regressions
     cp "$a" "$dest"
     rm -f "$a"

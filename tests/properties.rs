@@ -36,6 +36,7 @@ fn fuzz_regressions_replay() {
         let outcome = std::panic::catch_unwind(|| {
             checks::check_json_frontend(&data);
             checks::check_compile(&data);
+            checks::check_nix_eval(&data);
         });
         assert!(outcome.is_ok(), "fuzz regression {name} fails again");
     }

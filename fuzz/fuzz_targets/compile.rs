@@ -1,6 +1,7 @@
 //! Fuzz target: see `checks::check_compile`.
 #![no_main]
 
+#[allow(dead_code)] // each target uses one of the shared checks
 #[path = "../checks.rs"]
 mod checks;
 
