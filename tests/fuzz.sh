@@ -15,6 +15,10 @@ root=$PWD
 secs=${FUZZ_SECONDS:-60}
 targets=${FUZZ_TARGETS:-json_frontend compile nix_eval}
 jobs=${FUZZ_JOBS:-1}   # >1: libFuzzer's fork mode with that many workers
+# In CI the bounded run replays the same mutations each time (FUZZ_SEED, default 1), so that
+# a submission is judged on its own code, not on a lucky draw; runs by hand draw a new seed.
+seed=()
+if [ -n "${FUZZ_SEED:-}" ]; then seed=(-seed="$FUZZ_SEED"); elif [ -n "${CI:-}" ]; then seed=(-seed=1); fi
 export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$root/fuzz/target}
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
@@ -51,12 +55,12 @@ for t in $targets; do
   target_seeds=$seeds
   dict=(-dict=fuzz/json.dict)
   if [ "$t" = nix_eval ]; then target_seeds=$nix_seeds; dict=(); fi
-  "$CARGO_TARGET_DIR/$host/release/$t" "$corpus" "$target_seeds" "${parallel[@]}" "${dict[@]}" \
+  "$CARGO_TARGET_DIR/$host/release/$t" "$corpus" "$target_seeds" "${parallel[@]}" "${dict[@]}" "${seed[@]}" \
     -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1
   rc=$?
   set -e
-  execs=$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s+=$2} END {print s+0}')
+  execs=$(grep -ah 'stat::number_of_executed_units' "$log" | awk '{s+=$2} END {print s+0}')
   total_execs=$((total_execs + execs))
   echo "fuzz: $t: $execs executions in ${secs}s, corpus $(ls "$corpus" | wc -l) inputs, exit $rc"
   found=0
