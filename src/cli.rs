@@ -6,7 +6,7 @@ use crate::frontend::json::{decode_utf8, parse_json};
 use crate::model::Tools;
 use crate::module::node::Node;
 use crate::source::SourceMap;
-use crate::{ToolsChoice, compile, resolve};
+use crate::{ToolsChoice, compile_owned, resolve};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -53,6 +53,9 @@ pub struct EvalArgs {
     /// Print only this attribute path of the value (`a.b."c.d"`).
     #[arg(long, value_name = "PATH")]
     pub attr: Option<String>,
+    /// Stop evaluating after this many steps.
+    #[arg(long, value_name = "STEPS", default_value_t = crate::eval::DEFAULT_MAX_EVAL_STEPS)]
+    pub max_eval_steps: u64,
     /// How diagnostics are printed on standard error.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -74,6 +77,9 @@ pub struct CommonArgs {
     /// Refuse inputs larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_INPUT_BYTES)]
     pub max_input_bytes: u64,
+    /// Stop evaluating a .nix input after this many steps.
+    #[arg(long, value_name = "STEPS", default_value_t = crate::eval::DEFAULT_MAX_EVAL_STEPS)]
+    pub max_eval_steps: u64,
 }
 
 #[derive(Args, Debug)]
@@ -193,6 +199,7 @@ fn load(args: &CommonArgs, tools: &ToolsChoice, sources: &mut SourceMap) -> Resu
     let is_nix = args.input.extension().is_some_and(|e| e == "nix");
     let is_json = args.input.as_os_str() == "-" || args.input.extension().is_some_and(|e| e == "json");
     if is_nix {
+        crate::eval::set_max_eval_steps(args.max_eval_steps);
         let pkgs = match tools {
             ToolsChoice::Given(t) => t.clone(),
             ToolsChoice::FromInput => Tools::default(),
@@ -339,7 +346,7 @@ fn run_build(a: &BuildArgs, sources: &mut SourceMap) -> i32 {
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
-    let compiled = compile(modules, tools, &prefix, &mut diags);
+    let compiled = compile_owned(modules, tools, &prefix, &mut diags);
     let denied = a.deny_warnings && diags.warnings().next().is_some();
     report(&diags, sources, a.common.message_format);
     let Some(compiled) = compiled.filter(|_| !denied) else {
@@ -358,7 +365,7 @@ fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
-    let analysis = crate::analyse(modules, tools, "/nix/store/netns-compile-check", &mut diags);
+    let analysis = crate::analyse_owned(modules, tools, "/nix/store/netns-compile-check", &mut diags);
     report(&diags, sources, a.common.message_format);
     let denied = a.deny_warnings && diags.warnings().next().is_some();
     if analysis.is_none() || denied { EXIT_CONFIG } else { 0 }
@@ -402,6 +409,7 @@ fn run_graph(a: &GraphArgs, sources: &mut SourceMap) -> i32 {
 }
 
 fn run_eval(a: &EvalArgs, sources: &mut SourceMap) -> i32 {
+    crate::eval::set_max_eval_steps(a.max_eval_steps);
     if let Err(e) = std::fs::metadata(&a.file) {
         return usage_error(format!("{}: {e}", a.file.display()));
     }

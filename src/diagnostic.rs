@@ -65,6 +65,8 @@ pub enum Code {
     InvalidUnitName,
     /// The units' ordering has a cycle.
     OrderingCycle,
+    /// A unit setting whose value holds a newline or other control character.
+    UnitValueBreaksLine,
     // -- warnings ---------------------------------------------------------------------------
     /// An inherited sysctl key that is global to the host.
     InheritedHostSysctl,
@@ -98,6 +100,7 @@ impl Code {
         Code::JoinsTwoNamespaces,
         Code::InvalidUnitName,
         Code::OrderingCycle,
+        Code::UnitValueBreaksLine,
         Code::InheritedHostSysctl,
         Code::SysctlNotInNamespace,
         Code::SysctlReadOnlyInNamespace,
@@ -125,6 +128,7 @@ impl Code {
             Code::JoinsTwoNamespaces => "netns::joins-two-namespaces",
             Code::InvalidUnitName => "netns::invalid-unit-name",
             Code::OrderingCycle => "netns::ordering-cycle",
+            Code::UnitValueBreaksLine => "netns::unit-value-breaks-line",
             Code::InheritedHostSysctl => "netns::inherited-host-sysctl",
             Code::SysctlNotInNamespace => "netns::sysctl-not-in-namespace",
             Code::SysctlReadOnlyInNamespace => "netns::sysctl-read-only-in-namespace",

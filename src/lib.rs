@@ -74,18 +74,60 @@ pub fn build_model(config: &ResolvedConfig, tools: ToolsChoice, prefix: &str, di
 
 /// The whole pure pipeline: resolve, model, check, graph, emit. `prefix` is the absolute
 /// path the output tree will have. Returns `None` when there are errors (in `diags`).
-pub fn compile(modules: Vec<Node>, tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Compiled> {
-    let analysis = analyse(modules, tools, prefix, diags)?;
+pub fn compile(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Compiled> {
+    let config = resolve_config(modules, diags);
+    compile_resolved(config, tools, prefix, diags)
+}
+
+/// [`compile`], dropping the modules once they are resolved: nothing after reads them, and
+/// their memory serves the later stages (what the command line does).
+pub fn compile_owned(
+    modules: Vec<Node>,
+    tools: ToolsChoice,
+    prefix: &str,
+    diags: &mut Diagnostics,
+) -> Option<Compiled> {
+    let config = resolve_config(&modules, diags);
+    drop(modules);
+    compile_resolved(config, tools, prefix, diags)
+}
+
+fn compile_resolved(
+    config: ResolvedConfig,
+    tools: ToolsChoice,
+    prefix: &str,
+    diags: &mut Diagnostics,
+) -> Option<Compiled> {
+    let analysis = analyse_resolved(config, tools, prefix, diags)?;
     let tree = emit_tree(&analysis, diags);
     Some(Compiled { analysis, tree })
 }
 
 /// Resolve, build the model, check it and order it: everything but the output tree (what
-/// `netns-compile check` needs). `None` when there are errors. The modules are dropped once
-/// resolved: nothing after reads them, and their memory serves the later stages.
-pub fn analyse(modules: Vec<Node>, tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Analysis> {
+/// `netns-compile check` needs). `None` when there are errors.
+pub fn analyse(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Analysis> {
+    let config = resolve_config(modules, diags);
+    analyse_resolved(config, tools, prefix, diags)
+}
+
+/// [`analyse`], dropping the modules once they are resolved (see [`compile_owned`]).
+pub fn analyse_owned(
+    modules: Vec<Node>,
+    tools: ToolsChoice,
+    prefix: &str,
+    diags: &mut Diagnostics,
+) -> Option<Analysis> {
     let config = resolve_config(&modules, diags);
     drop(modules);
+    analyse_resolved(config, tools, prefix, diags)
+}
+
+fn analyse_resolved(
+    config: ResolvedConfig,
+    tools: ToolsChoice,
+    prefix: &str,
+    diags: &mut Diagnostics,
+) -> Option<Analysis> {
     let model = build_model(&config, tools, prefix, diags);
     check::check_model(&model, diags);
     let graph = check::ordering::build_unit_graph(&model);

@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it (.ci/run calls exactly this).
 # On a fresh Debian machine it first installs what the tests need (as root, when missing):
 # nix-bin and nix-setup-systemd (real Nix: the oracle of the differential tests and real
-# nix-build runs), nftables, iproute2, procps and systemd (systemd-analyze).
+# nix-build runs), nftables, iproute2, procps, systemd (systemd-analyze) and util-linux
+# (unshare, nsenter) for the runtime tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,3 +29,5 @@ fi
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
+# A bounded fuzz run (about a minute per target; docs/hardening.md has the longer one).
+tests/fuzz.sh

@@ -71,17 +71,20 @@ fn section_lines(out: &mut String, section: &[(String, Vec<String>)]) {
     }
 }
 
-/// One `source:destination` item of `BindReadOnlyPaths=`: `:` in a path is escaped (it
-/// separates the two), and the item is quoted when it holds a space (items are
-/// space-separated).
+/// One `source:destination` item of `BindReadOnlyPaths=`, as systemd's `extract_first_word`
+/// (separators `:` and whitespace, quotes removed, no C escapes) reads it back: each path on
+/// its own is double-quoted when it holds whitespace, a quote, `\` or `:`, with `\` and `"`
+/// escaped inside. Quoting the whole item would hide the `:` that separates the two paths
+/// (systemd would take it all as the source), and a bare `'` would open an unbalanced quote.
 fn bind_item(source: &str, destination: &str) -> String {
-    let esc = |p: &str| p.replace('\\', "\\\\").replace(':', "\\:").replace('"', "\\\"");
-    let item = format!("{}:{}", esc(source), esc(destination));
-    if item.contains([' ', '\t']) {
-        format!("\"{item}\"")
-    } else {
-        item
-    }
+    let path = |p: &str| {
+        if p.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | ':')) {
+            format!("\"{}\"", p.replace('\\', "\\\\").replace('"', "\\\""))
+        } else {
+            p.to_string()
+        }
+    };
+    format!("{}:{}", path(source), path(destination))
 }
 
 /// The drop-in that makes a service run inside a namespace (SPEC §3.5).
@@ -152,13 +155,23 @@ mod tests {
             bind_item("/etc/netns/vpn/resolv.conf", r),
             "/etc/netns/vpn/resolv.conf:/etc/resolv.conf"
         );
+        // Regression: the whole item was quoted, so systemd read no destination at all.
         assert_eq!(
             bind_item("/etc/netns/my lab/resolv.conf", r),
-            "\"/etc/netns/my lab/resolv.conf:/etc/resolv.conf\""
+            "\"/etc/netns/my lab/resolv.conf\":/etc/resolv.conf"
         );
         assert_eq!(
             bind_item("/etc/netns/a:b/resolv.conf", r),
-            "/etc/netns/a\\:b/resolv.conf:/etc/resolv.conf"
+            "\"/etc/netns/a:b/resolv.conf\":/etc/resolv.conf"
+        );
+        // Regression: a bare `'` made systemd ignore the setting ("Failed to parse").
+        assert_eq!(
+            bind_item("/etc/netns/it's/resolv.conf", r),
+            "\"/etc/netns/it's/resolv.conf\":/etc/resolv.conf"
+        );
+        assert_eq!(
+            bind_item("/etc/netns/say \"hi\"/resolv.conf", r),
+            "\"/etc/netns/say \\\"hi\\\"/resolv.conf\":/etc/resolv.conf"
         );
     }
 }

@@ -271,9 +271,10 @@ impl<'a> Lowerer<'a> {
                     ));
                 }
             },
+            // Nix parses with `strtod` and refuses what overflows it (`1.5e1000`).
             ast::LiteralKind::Float(f) => match f.value() {
-                Ok(x) => Value::Float(x),
-                Err(_) => return Err(error(span, format!("invalid float '{text}'"), "")),
+                Ok(x) if x.is_finite() => Value::Float(x),
+                _ => return Err(error(span, format!("invalid float '{text}'"), "")),
             },
             ast::LiteralKind::Uri(_) => Value::string(text),
         };

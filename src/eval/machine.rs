@@ -56,6 +56,19 @@ impl Evaluator {
                 "evaluation nested too deeply (stack overflow; possible infinite recursion)",
             ));
         }
+        let steps = self.steps.get() + 1;
+        if steps > super::max_eval_steps() {
+            return Err(error_of(
+                ErrorKind::Other,
+                Code::LimitExceeded,
+                span,
+                format!(
+                    "evaluation took more than {} steps (an endless loop? raise --max-eval-steps if not)",
+                    super::max_eval_steps()
+                ),
+            ));
+        }
+        self.steps.set(steps);
         self.depth.set(depth);
         Ok(DepthGuard(self))
     }

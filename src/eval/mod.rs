@@ -61,6 +61,23 @@ pub const EVAL_STACK_BYTES: usize = 1 << 30;
 /// evaluation stops when less than [`STACK_MARGIN_BYTES`] of it are left.
 pub const MAX_EVAL_DEPTH: usize = 10_000_000;
 
+/// Default of [`max_eval_steps`]: far above what real configurations take (gen.py's
+/// 10,000-namespace file takes under 500,000 steps), low enough that an endless loop
+/// (`let f = x: f x; in f 1`, which runs in constant stack) stops in about a second.
+pub const DEFAULT_MAX_EVAL_STEPS: u64 = 20_000_000;
+
+static MAX_EVAL_STEPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(DEFAULT_MAX_EVAL_STEPS);
+
+/// The evaluation step limit of this process (`--max-eval-steps`).
+pub fn max_eval_steps() -> u64 {
+    MAX_EVAL_STEPS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Set the evaluation step limit (`--max-eval-steps`).
+pub fn set_max_eval_steps(steps: u64) {
+    MAX_EVAL_STEPS.store(steps, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Stack kept free for the error path and for dropping deep values.
 pub const STACK_MARGIN_BYTES: usize = 128 << 20;
 
@@ -125,6 +142,8 @@ pub struct Evaluator {
     builtins: OnceCell<Value>,
     imports: RefCell<HashMap<PathBuf, Thunk>>,
     pub(crate) depth: Cell<usize>,
+    /// Evaluation steps taken (nested evaluations entered), against [`max_eval_steps`].
+    pub(crate) steps: Cell<u64>,
     /// The span of the expression being evaluated, for "needed here" labels.
     pub(crate) current: Cell<Span>,
     lib: OnceCell<Value>,
@@ -143,6 +162,7 @@ impl Evaluator {
             builtins: OnceCell::new(),
             imports: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
+            steps: Cell::new(0),
             current: Cell::new(Span::BUILTIN),
             lib: OnceCell::new(),
             tools,
@@ -326,6 +346,20 @@ pub fn eval_file_json(path: &Path, attr: Option<&str>, sources: &mut SourceMap) 
         let (value, span) = evaluate_path(ev, &path, attr.as_deref())?;
         let mut out = String::new();
         ev.print_json(&value, &mut out, span)?;
+        Ok(out)
+    })
+    .map_err(diagnostics_of)
+}
+
+/// Like [`eval_file_json`], for source text that is no file (imports are relative to the
+/// current folder). Used by the fuzz target of the parser and evaluator.
+pub fn eval_source_json(name: &str, text: &str, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+    let (name, text) = (name.to_string(), text.to_string());
+    with_evaluator(sources, BTreeMap::new(), move |ev| {
+        let thunk = ev.load_source(&name, None, &text)?;
+        let value = ev.force(&thunk)?;
+        let mut out = String::new();
+        ev.print_json(&value, &mut out, thunk.span())?;
         Ok(out)
     })
     .map_err(diagnostics_of)

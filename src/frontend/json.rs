@@ -210,7 +210,11 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self, esc: usize) -> Result<u32, Diagnostic> {
-        let digits = self.text.get(self.pos..self.pos + 4);
+        // Exactly four hex digits: `from_str_radix` alone would also take a sign (`\u+000`).
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .filter(|d| d.iter().all(u8::is_ascii_hexdigit));
         let parsed = digits
             .and_then(|d| std::str::from_utf8(d).ok())
             .and_then(|d| u32::from_str_radix(d, 16).ok());
@@ -364,6 +368,7 @@ mod tests {
             ("{\"a\":1,\"a\":2}", 7),
             ("1 2", 2),
             ("\"\\x\"", 1),
+            ("\"\\u+000c\"", 1),
         ] {
             let e = parse(text).unwrap_err();
             assert_eq!(e.primary.as_ref().map(|l| l.span.start), Some(at), "{text:?}: {e:?}");

@@ -384,8 +384,9 @@ fn config_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResul
     Ok(Value::attrs(attrs))
 }
 
-fn ev_span(_ev: &Evaluator) -> Span {
-    Span::BUILTIN
+/// Where the evaluation is: the expression that read `config`.
+fn ev_span(ev: &Evaluator) -> Span {
+    ev.current.get()
 }
 
 fn known_paths() -> Vec<Vec<&'static str>> {

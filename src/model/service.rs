@@ -425,7 +425,26 @@ fn section(loc: &Loc, value: Option<&Node>, diags: &mut Diagnostics) -> Vec<(Str
         let mut lines = Vec::with_capacity(items.len());
         for item in items {
             match to_option(item) {
-                Ok(line) => lines.push(line),
+                Ok(line) => {
+                    // NixOS copies a value into the unit as it is: a newline in the middle (or
+                    // another control character) would cut the line and start a directive of
+                    // its own. A single newline at the end only leaves a blank line.
+                    let body = line.strip_suffix('\n').unwrap_or(&line);
+                    if let Some(c) = body.chars().find(|c| c.is_control() && *c != '\t') {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::UnitValueBreaksLine,
+                                format!(
+                                    "`{}` holds the control character {c:?}, which would break the unit file",
+                                    loc.child(&e.key).show()
+                                ),
+                            )
+                            .at(item.span, "systemd would read this value as more than one line")
+                            .help("split it into a list (one directive each) or remove the character"),
+                        );
+                    }
+                    lines.push(line)
+                }
                 Err(bad) => diags.push(
                     Diagnostic::new(
                         Code::TypeMismatch,

@@ -11,7 +11,8 @@ use std::ffi::CString;
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, symlink};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt, symlink};
+use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
 /// Marker of a folder this program wrote: only such a folder (or an empty one) is replaced.
@@ -54,7 +55,9 @@ pub fn write_tree_atomically(tree: &OutputTree, dest: &Path) -> Result<(), Write
         return Err(WriteError::NotOurs(dest.to_path_buf()));
     }
     let staging = parent.join(format!("{prefix}{}", std::process::id()));
-    let result = write_into(tree, &staging).and_then(|()| swap_in(&staging, dest));
+    // Held until the swap: a concurrent run's clean-up leaves a locked staging folder alone.
+    let result = create_locked_staging(&staging)
+        .and_then(|_lock| write_into(tree, &staging).and_then(|()| swap_in(&staging, dest)));
     // On success `staging` holds the old tree (or nothing); on failure, the partial new one.
     let _ = fs::remove_dir_all(&staging);
     result
@@ -64,18 +67,66 @@ fn is_replaceable(dest: &Path) -> bool {
     dest.join(MANIFEST).is_file() || fs::read_dir(dest).is_ok_and(|mut d| d.next().is_none())
 }
 
+/// `flock` on an open file; `Ok(false)` when `nonblocking` and someone else holds it.
+fn lock(file: &fs::File, nonblocking: bool) -> io::Result<bool> {
+    let op = if nonblocking {
+        libc::LOCK_EX | libc::LOCK_NB
+    } else {
+        libc::LOCK_EX
+    };
+    // SAFETY: flock on a file descriptor we own; it has no memory effects.
+    if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    if nonblocking && e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(e)
+    }
+}
+
+/// Remove the staging folders of runs that are gone. A live run holds an exclusive `flock`
+/// on its staging folder (released by the kernel when it ends, even by SIGKILL); removing a
+/// live run's folder would make it swap in a partial tree.
 fn remove_leftovers(parent: &Path, prefix: &str) {
     let Ok(entries) = fs::read_dir(parent) else { return };
     for e in entries.flatten() {
         if e.file_name().as_bytes().starts_with(prefix.as_bytes()) {
-            let _ = fs::remove_dir_all(e.path());
+            match fs::File::open(e.path()) {
+                Ok(f) if !lock(&f, true).unwrap_or(false) => {} // in use by a live run
+                _ => {
+                    let _ = fs::remove_dir_all(e.path());
+                }
+            }
         }
     }
 }
 
+/// Make the (empty) staging folder and lock it. Another run's clean-up may remove it between
+/// `mkdir` and `flock`: then the path no longer names the locked folder, and we start over.
+fn create_locked_staging(staging: &Path) -> Result<fs::File, WriteError> {
+    for _ in 0..16 {
+        let _ = fs::remove_dir_all(staging);
+        fs::create_dir_all(staging).map_err(io_at(staging))?;
+        let dir = match fs::File::open(staging) {
+            Ok(d) => d,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_at(staging)(e)),
+        };
+        lock(&dir, false).map_err(io_at(staging))?;
+        let held = dir.metadata().map_err(io_at(staging))?;
+        if fs::symlink_metadata(staging).is_ok_and(|m| m.ino() == held.ino() && m.dev() == held.dev()) {
+            return Ok(dir);
+        }
+    }
+    Err(WriteError::Io {
+        path: staging.to_path_buf(),
+        source: io::Error::other("the staging folder keeps being removed by another run"),
+    })
+}
+
 fn write_into(tree: &OutputTree, root: &Path) -> Result<(), WriteError> {
-    let _ = fs::remove_dir_all(root);
-    fs::create_dir_all(root).map_err(io_at(root))?;
     // Folders first (one `mkdir` each), then the entries, which no longer depend on each other.
     let mut made: HashSet<&Path> = HashSet::new();
     for rel in tree.entries.keys() {

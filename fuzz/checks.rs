@@ -1,0 +1,139 @@
+//! The properties the fuzz targets check, shared with `tests/properties.rs`, which replays
+//! every input of `fixtures/fuzz-regressions/` through them.
+
+use netns_compile::diagnostic::{Code, Diagnostics};
+use netns_compile::emit::OutEntry;
+use netns_compile::frontend::json::{MAX_DEPTH, parse_json};
+use netns_compile::source::SourceMap;
+use netns_compile::{ToolsChoice, compile};
+
+/// The JSON frontend never panics, and agrees with serde_json on what is JSON (within the
+/// nesting both accept).
+pub fn check_json_frontend(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let mut sources = SourceMap::new();
+    let file = sources.add("fuzz.json".to_string(), None, text);
+    let ours = parse_json(text, file);
+    let theirs = serde_json::from_str::<serde_json::Value>(text);
+    match (&ours, &theirs) {
+        (Ok(_), Err(e)) if !e.to_string().contains("recursion limit") => {
+            panic!("accepted what serde_json rejects ({e})")
+        }
+        // Refused on purpose, where serde_json accepts: a duplicated key (Nix never prints one;
+        // serde_json keeps the last), an integer outside Nix's 64-bit range.
+        (Err(d), Ok(_))
+            if depth(text) <= MAX_DEPTH
+                && !d.message.contains("duplicate key")
+                && !d.message.contains("integer out of range") =>
+        {
+            panic!("rejected what serde_json accepts: {} {}", d.code.as_str(), d.message)
+        }
+        (Err(d), _) => assert!(
+            matches!(d.code, Code::JsonSyntax | Code::LimitExceeded),
+            "a syntax error with code {}",
+            d.code.as_str()
+        ),
+        _ => {}
+    }
+}
+
+/// The whole pure pipeline never panics; a successful compile is deterministic and gives a
+/// tree of relative, clean paths; its units hold no control character but newlines unless
+/// the input's strings do (values are copied into units as NixOS copies them).
+pub fn check_compile(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let mut sources = SourceMap::new();
+    let file = sources.add("fuzz.json".to_string(), None, text);
+    let Ok(node) = parse_json(text, file) else { return };
+    let mut diags = Diagnostics::new();
+    let first = compile(std::slice::from_ref(&node), ToolsChoice::FromInput, "/p", &mut diags);
+    let Some(first) = first else {
+        assert!(diags.has_errors(), "no output and no error");
+        return;
+    };
+    assert!(!diags.has_errors(), "output despite errors");
+    let mut again = Diagnostics::new();
+    let second = compile(std::slice::from_ref(&node), ToolsChoice::FromInput, "/p", &mut again);
+    assert_eq!(Some(&first.tree), second.as_ref().map(|c| &c.tree), "not deterministic");
+    let input_has_control = serde_json::from_str::<serde_json::Value>(text).map_or(true, |v| has_control(&v));
+    for (path, entry) in &first.tree.entries {
+        assert!(
+            !path.is_empty() && path.split('/').all(|c| !c.is_empty() && c != "." && c != ".."),
+            "bad path {path:?}"
+        );
+        assert!(
+            !path.contains(|c: char| c.is_control()),
+            "control character in {path:?}"
+        );
+        if let OutEntry::File { content, .. } = entry
+            && path.starts_with("lib/systemd/system/")
+            && !input_has_control
+        {
+            let text = std::str::from_utf8(content).expect("units are UTF-8");
+            assert!(
+                !text.contains(|c: char| c.is_control() && c != '\n'),
+                "control character in {path}"
+            );
+        }
+    }
+}
+
+/// Whether a key or string of the value holds a control character other than a newline.
+fn has_control(v: &serde_json::Value) -> bool {
+    let bad = |s: &str| s.contains(|c: char| c.is_control() && c != '\n');
+    match v {
+        serde_json::Value::String(s) => bad(s),
+        serde_json::Value::Array(items) => items.iter().any(has_control),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| bad(k) || has_control(v)),
+        _ => false,
+    }
+}
+
+/// Deepest nesting of `[`/`{` outside strings.
+fn depth(text: &str) -> usize {
+    let (mut d, mut max, mut in_str, mut esc) = (0usize, 0usize, false, false);
+    for c in text.chars() {
+        match (in_str, esc, c) {
+            (true, true, _) => esc = false,
+            (true, false, '\\') => esc = true,
+            (true, false, '"') => in_str = false,
+            (true, ..) => {}
+            (false, _, '"') => in_str = true,
+            (false, _, '[' | '{') => {
+                d += 1;
+                max = max.max(d);
+            }
+            (false, _, ']' | '}') => d = d.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// The Nix parser and evaluator never panic and never overflow the stack: any text gives a
+/// JSON value or located diagnostics. Evaluation is bounded by a small step limit so that an
+/// endless loop is a quick, clear error here too.
+pub fn check_nix_eval(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    netns_compile::eval::set_max_eval_steps(200_000);
+    let mut sources = SourceMap::new();
+    match netns_compile::eval::eval_source_json("fuzz.nix", text, &mut sources) {
+        Ok(json) => assert!(
+            serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+            "not JSON: {json}"
+        ),
+        Err(diags) => {
+            assert!(diags.has_errors(), "a failure without an error");
+            for d in diags.errors() {
+                assert!(
+                    matches!(
+                        d.code,
+                        Code::NixSyntax | Code::NixEval | Code::LimitExceeded | Code::InvalidUtf8
+                    ),
+                    "an evaluation error with code {}",
+                    d.code.as_str()
+                );
+            }
+        }
+    }
+}
