@@ -81,20 +81,8 @@ pub fn set_max_eval_steps(steps: u64) {
 /// Stack kept free for the error path and for dropping deep values.
 pub const STACK_MARGIN_BYTES: usize = 128 << 20;
 
-/// The tools `pkgs.<name>` names (SPEC §2.4).
-pub const TOOL_NAMES: &[&str] = &[
-    "iproute2",
-    "procps",
-    "nftables",
-    "coreutils",
-    "findutils",
-    "gnugrep",
-    "gnused",
-    "systemd",
-];
-
-/// Prefix of a tool nobody configured.
-pub const DEFAULT_TOOL_PREFIX: &str = "/run/current-system/sw";
+/// The tools `pkgs.<name>` names (SPEC §2.4), and the prefix of one nobody configured.
+pub use crate::model::tools::{DEFAULT_PREFIX as DEFAULT_TOOL_PREFIX, PACKAGES as TOOL_NAMES};
 
 /// What went wrong, for `builtins.tryEval` (which catches only `throw` and `assert`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,10 +234,10 @@ impl Evaluator {
     /// JSON route.
     pub fn pkgs(&self) -> Value {
         let mut attrs = Attrs::new();
-        for name in TOOL_NAMES {
+        for name in TOOL_NAMES.iter().copied() {
             let prefix = self
                 .tools
-                .get(*name)
+                .get(name)
                 .cloned()
                 .unwrap_or_else(|| DEFAULT_TOOL_PREFIX.to_string());
             attrs.insert_value(name, Value::string(prefix));

@@ -79,24 +79,11 @@ pub fn to_option(v: &Node) -> Result<String, &Node> {
     }
 }
 
-/// Nix's `builtins.toJSON` of a string (used for `Environment=` lines).
+/// Nix's `builtins.toJSON` of a string (used for `Environment=` lines), as the evaluator
+/// prints it.
 pub fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::eval::output::push_json_string(s, &mut out);
     out
 }
 
@@ -139,6 +126,8 @@ mod tests {
     fn environment_quoting_is_nix_to_json() {
         assert_eq!(json_string("QUOTE=say \"hi\" $HOME"), r#""QUOTE=say \"hi\" $HOME""#);
         assert_eq!(json_string("A=b\\c\nd\u{1}"), r#""A=b\\c\nd\u0001""#);
+        // Nix 2.8 names only \n, \r and \t; a backspace is \u0008 (not \b).
+        assert_eq!(json_string("B=\u{8}\u{c}"), r#""B=\u0008\u000c""#);
         assert_eq!(json_string("U=ünï"), "\"U=ünï\"");
     }
 
