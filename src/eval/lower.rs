@@ -302,7 +302,20 @@ impl<'a> Lowerer<'a> {
         if inside_with {
             return Ok(Var::With(Rc::from(name)));
         }
-        Err(error(span, format!("undefined variable '{name}'"), "not defined here"))
+        let mut d = error(span, format!("undefined variable '{name}'"), "not defined here");
+        let in_scope = self
+            .scopes
+            .iter()
+            .filter_map(|f| match f {
+                ScopeFrame::Names(names) => Some(names.keys().map(|k| k.as_ref())),
+                ScopeFrame::With => None,
+            })
+            .flatten()
+            .chain(self.cx.globals.iter().map(|g| g.as_ref()));
+        if let Some(best) = crate::module::types::closest(name, in_scope) {
+            d.help = Some(format!("did you mean '{best}'?"));
+        }
+        Err(d)
     }
 
     fn string(&mut self, s: &ast::Str) -> LowerResult<ExprKind> {
