@@ -113,6 +113,28 @@ fn graph_formats() {
     );
 }
 
+/// Build `input` written to `dir/file_name`: it must fail with exit 1, a diagnostic holding
+/// `expected` and located in that file, no panic, and nothing written.
+fn assert_rejected(dir: &std::path::Path, file_name: &str, what: &str, input: &[u8], expected: &str) {
+    let file = dir.join(file_name);
+    fs::write(&file, input).unwrap();
+    let out = dir.join("out");
+    let r = run(&["build", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{what}: exit code; stderr:\n{}", r.stderr);
+    assert!(
+        r.stderr.contains(expected),
+        "{what}: expected {expected:?} in:\n{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(file_name),
+        "{what}: the error is not located:\n{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{what}: panic:\n{}", r.stderr);
+    assert!(!out.exists(), "{what}: output written");
+}
+
 /// Every bad input: exit 1, a located `netns::` diagnostic, nothing written, and an existing
 /// output folder left as it was.
 #[test]
@@ -214,23 +236,7 @@ fn bad_inputs_are_located_errors() {
     ];
     let work = tempfile::tempdir().unwrap();
     for (what, input, expected) in cases {
-        let file = work.path().join("input.json");
-        fs::write(&file, &input).unwrap();
-        let out = work.path().join("out");
-        let r = run(&["build", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-        assert_eq!(r.code, 1, "{what}: exit code; stderr:\n{}", r.stderr);
-        assert!(
-            r.stderr.contains(expected),
-            "{what}: expected {expected:?} in:\n{}",
-            r.stderr
-        );
-        assert!(
-            r.stderr.contains("input.json:"),
-            "{what}: the error is not located:\n{}",
-            r.stderr
-        );
-        assert!(!r.stderr.contains("panicked"), "{what}: panic:\n{}", r.stderr);
-        assert!(!out.exists(), "{what}: output written");
+        assert_rejected(work.path(), "input.json", what, &input, expected);
         // stdin too.
         let r = run_with_stdin(&["check", "-"], Some(&input));
         assert_eq!(r.code, 1, "{what} on stdin: {}", r.stderr);
@@ -312,23 +318,7 @@ fn bad_nix_inputs_are_located_errors() {
         ("throw", b"{ services.netns.namespaces = throw \"no namespaces today\"; }".to_vec(), "no namespaces today"),
     ];
     for (what, input, expected) in cases {
-        let file = work.path().join("input.nix");
-        fs::write(&file, &input).unwrap();
-        let out = work.path().join("out");
-        let r = run(&["build", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-        assert_eq!(r.code, 1, "{what}: exit code; stderr:\n{}", r.stderr);
-        assert!(
-            r.stderr.contains(expected),
-            "{what}: expected {expected:?} in:\n{}",
-            r.stderr
-        );
-        assert!(
-            r.stderr.contains("input.nix"),
-            "{what}: the error is not located:\n{}",
-            r.stderr
-        );
-        assert!(!r.stderr.contains("panicked"), "{what}: panic:\n{}", r.stderr);
-        assert!(!out.exists(), "{what}: output written");
+        assert_rejected(work.path(), "input.nix", what, &input, expected);
     }
 }
 
