@@ -126,8 +126,9 @@ fn assert_rejected(dir: &std::path::Path, file_name: &str, what: &str, input: &[
         "{what}: expected {expected:?} in:\n{}",
         r.stderr
     );
+    let located = format!("{file_name}:"); // file:line:column
     assert!(
-        r.stderr.contains(file_name),
+        r.stderr.contains(&located),
         "{what}: the error is not located:\n{}",
         r.stderr
     );

@@ -69,6 +69,22 @@ fn ours_norm(text: &str, out: &Path) -> String {
     result
 }
 
+/// `netns-compile build INPUT --out OUT --tools TOOLS [--prefix P]`.
+fn build(input: &Path, out: &Path, tools: &Path, prefix: Option<&str>) -> common::Output {
+    let mut args = vec![
+        "build",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--tools",
+        tools.to_str().unwrap(),
+    ];
+    if let Some(p) = prefix {
+        args.extend(["--prefix", p]);
+    }
+    run(&args)
+}
+
 /// The inputs of a case: `config.nix`, and `eval.json` where real Nix could print one.
 fn inputs(case: &Case) -> Vec<PathBuf> {
     ["config.nix", "eval.json"]
@@ -86,16 +102,7 @@ fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
         judge_ok_route(case, &input, &out, tools, failures);
         // Both routes, built for the same place, must give the same bytes.
         let same_place = work.path().join("same");
-        run(&[
-            "build",
-            input.to_str().unwrap(),
-            "--out",
-            same_place.to_str().unwrap(),
-            "--tools",
-            tools.to_str().unwrap(),
-            "--prefix",
-            "/netns",
-        ]);
+        build(&input, &same_place, tools, Some("/netns"));
         trees.push((input.display().to_string(), tree(&same_place)));
     }
     if let [(a, ta), (b, tb)] = &trees[..]
@@ -196,16 +203,7 @@ fn judge_ok_route(case: &Case, input: &Path, out: &Path, tools: &Path, failures:
     judge_resolve(case, input, tools, true, failures);
     // Same input, same bytes.
     let again = work.path().join("again");
-    run(&[
-        "build",
-        input.to_str().unwrap(),
-        "--out",
-        again.to_str().unwrap(),
-        "--tools",
-        tools.to_str().unwrap(),
-        "--prefix",
-        out.to_str().unwrap(),
-    ]);
+    build(input, &again, tools, out.to_str());
     if tree(&out) != tree(&again) {
         failures.push(format!("{}: a second build with the same prefix differs", case.name));
     }

@@ -177,18 +177,29 @@ impl Evaluator {
             return Ok(t.clone());
         }
         let bytes = std::fs::read(&path).map_err(|e| error(at, format!("cannot read '{}': {e}", path.display())))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            error_of(
-                ErrorKind::Other,
-                Code::InvalidUtf8,
-                at,
-                format!(
-                    "'{}' is not valid UTF-8 (byte {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-        })?;
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                // Point at the bad byte: the file is shown lossily, which keeps the offsets
+                // before it right.
+                let at_byte = e.utf8_error().valid_up_to();
+                let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let file = self
+                    .sources
+                    .borrow_mut()
+                    .add(path.display().to_string(), Some(&path), shown);
+                let mut err = error_of(
+                    ErrorKind::Other,
+                    Code::InvalidUtf8,
+                    Span::new(file, at_byte, at_byte),
+                    format!("'{}' is not valid UTF-8 (byte {at_byte})", path.display()),
+                );
+                if !at.is_builtin() {
+                    err.diagnostic = err.diagnostic.also(at, "imported here");
+                }
+                return Err(err);
+            }
+        };
         let thunk = self.load_source(&path.display().to_string(), Some(&path), &text)?;
         self.imports.borrow_mut().insert(path, thunk.clone());
         Ok(thunk)
