@@ -16,6 +16,23 @@ let
     fixedPoints = { inherit (trivial) fix fix' extends; };
     inherit (asserts) assertMsg assertOneOf;
     inherit (debug) traceVal traceValFn traceSeq traceSeqN traceIf;
+    # What nixpkgs' lib/default.nix takes from builtins as they are.
+    inherit (builtins)
+      addErrorContext baseNameOf compareVersions dirOf fromJSON fromTOML getContext hasContext
+      hashString isAttrs isBool isFloat isInt isList isPath isString parseDrvName pathExists
+      readDir readFile toString tryEval trace unsafeDiscardStringContext unsafeGetAttrPos;
+    imap = lists.imap1;
+    join = concatStringsSep;
+    replaceElemAt = list: idx: newElem: genList (i: if i == idx then newElem else elemAt list i) (length list);
+    concatAttrValues = set: concatLists (attrValues set);
+    getOutput = output: pkg:
+      if !pkg ? outputSpecified || !pkg.outputSpecified then pkg.${output} or pkg.out or pkg else pkg;
+    getBin = lib.getOutput "bin";
+    getLib = lib.getOutput "lib";
+    getDev = lib.getOutput "dev";
+    getMan = lib.getOutput "man";
+    makeSearchPathOutput = output: subDir: pkgs: strings.makeSearchPath subDir (map (lib.getOutput output) pkgs);
+    makeIncludePath = lib.makeSearchPathOutput "dev" "include";
   };
 
   # -- trivial -------------------------------------------------------------------------------
