@@ -114,14 +114,7 @@ fn judge_ok(case: &Case, tools: &Path, failures: &mut Vec<String>) {
 
 fn judge_ok_route(case: &Case, input: &Path, out: &Path, tools: &Path, failures: &mut Vec<String>) {
     let work = tempfile::tempdir().unwrap();
-    let r = run(&[
-        "build",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--tools",
-        tools.to_str().unwrap(),
-    ]);
+    let r = build(input, out, tools, None);
     if r.code != 0 {
         failures.push(format!(
             "{} ({}): build exit {}: {}",
@@ -239,14 +232,7 @@ fn judge_error_route(case: &Case, input: &Path, tools: &Path, failures: &mut Vec
     let work = tempfile::tempdir().unwrap();
     let input = input.to_path_buf();
     let out = work.path().join("out");
-    let r = run(&[
-        "build",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--tools",
-        tools.to_str().unwrap(),
-    ]);
+    let r = build(&input, &out, tools, None);
     if r.code != 1 || out.exists() {
         failures.push(format!(
             "{}: rejected build exit {}, created output: {}",
@@ -263,14 +249,7 @@ fn judge_error_route(case: &Case, input: &Path, tools: &Path, failures: &mut Vec
     fs::create_dir_all(keep.join("share/netns-compile")).unwrap();
     fs::write(keep.join("share/netns-compile/manifest.json"), "{}").unwrap();
     let before = tree(&keep);
-    let r = run(&[
-        "build",
-        input.to_str().unwrap(),
-        "--out",
-        keep.to_str().unwrap(),
-        "--tools",
-        tools.to_str().unwrap(),
-    ]);
+    let r = build(&input, &keep, tools, None);
     if r.code != 1 || tree(&keep) != before {
         failures.push(format!("{}: rejected build changed an existing output", case.name));
     }

@@ -187,35 +187,34 @@ impl Evaluator {
         value.map(done)
     }
 
+    /// The text of an interpolated string or path: literal parts as they are, interpolated
+    /// ones coerced as `mode` says.
+    fn interpolate(&self, parts: &[StrPart], mode: CoerceMode, env: &Env) -> EvalResult<String> {
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                StrPart::Lit(s) => out.push_str(s),
+                StrPart::Interp(e) => {
+                    let v = self.eval(e, env)?;
+                    self.coerce_to_string(&v, mode, e.span, &mut out)?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn eval_kind(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Value> {
         let span = expr.span;
         match &expr.kind {
             ExprKind::Const(v) => Ok(v.clone()),
             ExprKind::Var(var) => self.lookup_var(var, env, span),
-            ExprKind::Str(parts) => {
-                let mut out = String::new();
-                for part in parts {
-                    match part {
-                        StrPart::Lit(s) => out.push_str(s),
-                        StrPart::Interp(e) => {
-                            let v = self.eval(e, env)?;
-                            self.coerce_to_string(&v, CoerceMode::Interpolation, e.span, &mut out)?;
-                        }
-                    }
-                }
-                Ok(Value::string(out))
-            }
+            ExprKind::Str(parts) => Ok(Value::string(self.interpolate(
+                parts,
+                CoerceMode::Interpolation,
+                env,
+            )?)),
             ExprKind::Path(parts) => {
-                let mut out = String::new();
-                for part in parts {
-                    match part {
-                        StrPart::Lit(s) => out.push_str(s),
-                        StrPart::Interp(e) => {
-                            let v = self.eval(e, env)?;
-                            self.coerce_to_string(&v, CoerceMode::PathInterpolation, e.span, &mut out)?;
-                        }
-                    }
-                }
+                let out = self.interpolate(parts, CoerceMode::PathInterpolation, env)?;
                 Ok(Value::Path(Rc::from(super::lower::canonicalize_path(&out))))
             }
             // Nix reports this as a catchable error (`tryEval <x>` is `{ success = false; }`).

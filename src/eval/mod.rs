@@ -36,6 +36,7 @@
 
 pub mod builtins;
 mod coerce;
+pub use coerce::format_float_fixed;
 pub mod ir;
 mod lib_prelude;
 pub mod lower;

@@ -47,7 +47,7 @@ pub fn job_script_name(name: &str) -> String {
 
 /// Nix's `toString` of a float as Nix 2.8 prints it (`std::to_string`: six decimals).
 pub fn float_to_string(f: f64) -> String {
-    format!("{f:.6}")
+    crate::eval::format_float_fixed(f)
 }
 
 /// Nix's `toString`. `Err` carries what cannot be coerced (a set, a function).
