@@ -110,11 +110,22 @@ fn depth(text: &str) -> usize {
     max
 }
 
-/// The Nix parser and evaluator never panic and never overflow the stack: any text gives a
+/// The Nix parsers and evaluator never panic and never overflow the stack: any text gives a
 /// JSON value or located diagnostics. Evaluation is bounded by a small step limit so that an
-/// endless loop is a quick, clear error here too.
+/// endless loop is a quick, clear error here too. And the fast parser reads no text
+/// differently from rnix's parser (`syntax::compare_parsers`).
 pub fn check_nix_eval(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    let owned = text.to_string();
+    let agreement = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || netns_compile::syntax::compare_parsers(netns_compile::source::FileId(0), &owned))
+        .expect("a parser thread")
+        .join()
+        .expect("the parsers do not panic");
+    if let netns_compile::syntax::Agreement::Different(why) = agreement {
+        panic!("the parsers disagree on {text:?}: {why}");
+    }
     netns_compile::eval::set_max_eval_steps(200_000);
     let mut sources = SourceMap::new();
     match netns_compile::eval::eval_source_json("fuzz.nix", text, &mut sources) {

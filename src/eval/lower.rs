@@ -1,4 +1,4 @@
-//! Lowering: rnix's syntax tree → [`ir`](super::ir) expressions.
+//! Lowering: the syntax tree ([`crate::syntax::ast`]) → [`ir`](super::ir) expressions.
 //!
 //! Done once per file, before evaluation, so that what Nix reports when it parses a file is
 //! reported here too, even in code that is never evaluated: undefined variables (outside any
@@ -8,9 +8,8 @@ use super::ir::*;
 use super::value::Value;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, Span};
-use crate::syntax::span_of;
-use rnix::ast::{self, HasEntry, InterpolPart};
-use rowan::ast::AstNode;
+use crate::syntax::ast::{self, AttrKind, Entry, Kind, LiteralKind, Node, PathKind, PathPart};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -30,21 +29,21 @@ enum ScopeFrame {
     With,
 }
 
-struct Lowerer<'a> {
+struct Lowerer<'a, 's> {
     cx: &'a LowerContext<'a>,
     scopes: Vec<ScopeFrame>,
+    /// One shared `Rc<str>` per distinct name of the file.
+    names: HashMap<&'s str, Rc<str>>,
 }
 
 /// Lower the expression of a parsed file.
-pub fn lower_root(cx: &LowerContext<'_>, root: &ast::Root) -> LowerResult<Rc<Expr>> {
-    let mut lowerer = Lowerer { cx, scopes: Vec::new() };
-    let span = lowerer.span(root.syntax());
-    match root.expr() {
-        Some(e) => lowerer.expr(&e),
-        None => Err(Box::new(
-            Diagnostic::new(Code::NixSyntax, "syntax error: the file has no expression").at(span, ""),
-        )),
-    }
+pub fn lower_root(cx: &LowerContext<'_>, root: Node<'_>) -> LowerResult<Rc<Expr>> {
+    let mut lowerer = Lowerer {
+        cx,
+        scopes: Vec::new(),
+        names: HashMap::new(),
+    };
+    lowerer.expr(root)
 }
 
 /// Join and normalise a path lexically, as Nix does (`.` and `..` removed, no symlinks).
@@ -68,35 +67,35 @@ fn error(span: Span, message: impl Into<String>, label: &str) -> Box<Diagnostic>
 
 /// The value of a binding while a set's bindings are collected (before lowering), so that
 /// `a.b = 1; a.c = 2;` and `a = { b = 1; }; a.c = 2;` fold into one nested set.
-enum Pending {
-    Expr(ast::Expr),
+enum Pending<'s> {
+    Expr(Node<'s>),
     Inherit(Rc<str>, Span),
     InheritFrom(usize, Span),
-    Set(SetBuilder),
+    Set(SetBuilder<'s>),
 }
 
-struct PendingEntry {
+struct PendingEntry<'s> {
     name: Rc<str>,
     key_span: Span,
-    value: Pending,
+    value: Pending<'s>,
 }
 
 #[derive(Default)]
-struct SetBuilder {
+struct SetBuilder<'s> {
     /// A `rec` literal that other definitions were merged into (nixpkgs relies on it).
     rec: bool,
-    statics: Vec<PendingEntry>,
+    statics: Vec<PendingEntry<'s>>,
     /// Position of each static name in `statics`, once there are more than a few of them
     /// (small sets, the common case, are searched directly).
     index: HashMap<Rc<str>, usize>,
-    dynamics: Vec<(ast::Expr, Span, Pending)>,
-    inherit_from: Vec<ast::Expr>,
+    dynamics: Vec<(Node<'s>, Span, Pending<'s>)>,
+    inherit_from: Vec<Node<'s>>,
 }
 
 /// Sets with more static attributes than this get an index.
 const INDEXED_SET: usize = 8;
 
-impl SetBuilder {
+impl SetBuilder<'_> {
     /// Where the static attribute `name` is in `statics`.
     fn find(&self, name: &str) -> Option<usize> {
         if self.statics.len() <= INDEXED_SET {
@@ -105,8 +104,10 @@ impl SetBuilder {
             self.index.get(name).copied()
         }
     }
+}
 
-    fn push_static(&mut self, entry: PendingEntry) {
+impl<'s> SetBuilder<'s> {
+    fn push_static(&mut self, entry: PendingEntry<'s>) {
         if self.statics.len() == INDEXED_SET {
             self.index = self
                 .statics
@@ -123,165 +124,85 @@ impl SetBuilder {
 }
 
 /// The name of an attribute in a path: known now, or computed at run time.
-enum AttrName {
+enum AttrName<'s> {
     Static(Rc<str>),
-    Dynamic(ast::Expr),
+    Dynamic(Node<'s>),
 }
 
-impl<'a> Lowerer<'a> {
-    fn span(&self, node: &rnix::SyntaxNode) -> Span {
-        span_of(self.cx.file, node.text_range())
+impl<'a, 's> Lowerer<'a, 's> {
+    fn name(&mut self, text: &'s str) -> Rc<str> {
+        self.names.entry(text).or_insert_with(|| Rc::from(text)).clone()
     }
 
-    fn missing(&self, node: &rnix::SyntaxNode, what: &str) -> Box<Diagnostic> {
-        Box::new(Diagnostic::new(Code::NixSyntax, format!("syntax error: missing {what}")).at(self.span(node), ""))
-    }
-
-    fn expr(&mut self, e: &ast::Expr) -> LowerResult<Rc<Expr>> {
-        let span = self.span(e.syntax());
-        let kind = match e {
-            ast::Expr::Paren(p) => {
-                return match p.expr() {
-                    Some(inner) => self.expr(&inner),
-                    None => Err(self.missing(p.syntax(), "expression in parentheses")),
-                };
+    fn expr(&mut self, node: Node<'s>) -> LowerResult<Rc<Expr>> {
+        let span = node.span;
+        let kind = match node.kind {
+            Kind::Literal(kind, text) => literal(kind, text, span)?,
+            Kind::Ident(name) => ExprKind::Var(self.resolve(name, span)?),
+            Kind::Str(parts) => self.string(parts)?,
+            Kind::Path(kind, parts) => self.path(kind, parts, span)?,
+            Kind::List(items) => ExprKind::List(items.into_iter().map(|i| self.expr(i)).collect::<LowerResult<_>>()?),
+            Kind::AttrSet { rec, entries } => {
+                let mut builder = self.collect_entries(entries, false)?;
+                builder.rec = rec;
+                ExprKind::Attrs(Rc::new(self.finish(builder)?))
             }
-            ast::Expr::Root(r) => match r.expr() {
-                Some(inner) => return self.expr(&inner),
-                None => return Err(self.missing(r.syntax(), "expression")),
-            },
-            ast::Expr::Literal(l) => self.literal(l, span)?,
-            ast::Expr::Ident(i) => ExprKind::Var(self.resolve(&ident_text(i), span)?),
-            ast::Expr::Str(s) => self.string(s)?,
-            ast::Expr::PathAbs(_) | ast::Expr::PathRel(_) | ast::Expr::PathHome(_) | ast::Expr::PathSearch(_) => {
-                self.path(e, span)?
-            }
-            ast::Expr::List(l) => {
-                let items = l.items().map(|i| self.expr(&i)).collect::<LowerResult<Vec<_>>>()?;
-                ExprKind::List(items)
-            }
-            ast::Expr::AttrSet(set) => {
-                let rec = set.rec_token().is_some();
-                ExprKind::Attrs(Rc::new(self.attrset(set, rec, false)?))
-            }
-            ast::Expr::LetIn(l) => {
-                let body = l.body().ok_or_else(|| self.missing(l.syntax(), "body of let"))?;
-                let builder = self.collect_entries(l, true)?;
-                let names = self.push_names(&builder);
-                let def = self.finish_set(builder, true, names);
-                let body = body_in_scope(self, &body);
+            Kind::LetIn { entries, body } => {
+                let builder = self.collect_entries(entries, true)?;
+                self.push_names(&builder);
+                let def = self.finish_set(builder, true, 1);
+                let body = self.expr(*body);
                 self.scopes.pop();
                 ExprKind::Let(Rc::new(def?), body?)
             }
-            ast::Expr::LegacyLet(l) => {
-                let builder = self.collect_entries(l, false)?;
-                let names = self.push_names(&builder);
-                let def = self.finish_set(builder, true, names);
+            Kind::LegacyLet(entries) => {
+                let builder = self.collect_entries(entries, false)?;
+                self.push_names(&builder);
+                let def = self.finish_set(builder, true, 1);
                 self.scopes.pop();
                 let set = Rc::new(Expr {
                     span,
                     kind: ExprKind::Attrs(Rc::new(def?)),
                 });
-                ExprKind::Select(
-                    set,
-                    vec![Key {
-                        span,
-                        kind: KeyKind::Static(Rc::from("body")),
-                    }],
-                    None,
-                )
+                let body = Key {
+                    span,
+                    kind: KeyKind::Static(Rc::from("body")),
+                };
+                ExprKind::Select(set, vec![body], None)
             }
-            ast::Expr::Lambda(l) => ExprKind::Lambda(Rc::new(self.lambda(l, span)?)),
-            ast::Expr::Apply(a) => {
-                let f = a.lambda().ok_or_else(|| self.missing(a.syntax(), "function"))?;
-                let x = a.argument().ok_or_else(|| self.missing(a.syntax(), "argument"))?;
-                ExprKind::Apply(self.expr(&f)?, self.expr(&x)?)
+            Kind::Lambda(lambda) => {
+                let ast::Lambda { param, body } = *lambda;
+                ExprKind::Lambda(Rc::new(self.lambda(param, body, span)?))
             }
-            ast::Expr::Select(s) => {
-                let target = s.expr().ok_or_else(|| self.missing(s.syntax(), "expression"))?;
-                let path = s.attrpath().ok_or_else(|| self.missing(s.syntax(), "attribute path"))?;
-                let target = self.expr(&target)?;
-                let keys = self.keys(&path)?;
-                let default = match s.default_expr() {
-                    Some(d) => Some(self.expr(&d)?),
+            Kind::Apply(f, x) => ExprKind::Apply(self.expr(*f)?, self.expr(*x)?),
+            Kind::Select { target, path, default } => {
+                let target = self.expr(*target)?;
+                let keys = self.keys(path)?;
+                let default = match default {
+                    Some(d) => Some(self.expr(*d)?),
                     None => None,
                 };
                 ExprKind::Select(target, keys, default)
             }
-            ast::Expr::HasAttr(h) => {
-                let target = h.expr().ok_or_else(|| self.missing(h.syntax(), "expression"))?;
-                let path = h.attrpath().ok_or_else(|| self.missing(h.syntax(), "attribute path"))?;
-                ExprKind::HasAttr(self.expr(&target)?, self.keys(&path)?)
-            }
-            ast::Expr::IfElse(i) => {
-                let c = i.condition().ok_or_else(|| self.missing(i.syntax(), "condition"))?;
-                let t = i.body().ok_or_else(|| self.missing(i.syntax(), "then branch"))?;
-                let f = i.else_body().ok_or_else(|| self.missing(i.syntax(), "else branch"))?;
-                ExprKind::If(self.expr(&c)?, self.expr(&t)?, self.expr(&f)?)
-            }
-            ast::Expr::Assert(a) => {
-                let c = a.condition().ok_or_else(|| self.missing(a.syntax(), "condition"))?;
-                let b = a.body().ok_or_else(|| self.missing(a.syntax(), "body"))?;
-                ExprKind::Assert(self.expr(&c)?, self.expr(&b)?)
-            }
-            ast::Expr::With(w) => {
-                let ns = w.namespace().ok_or_else(|| self.missing(w.syntax(), "namespace"))?;
-                let body = w.body().ok_or_else(|| self.missing(w.syntax(), "body"))?;
-                let ns = self.expr(&ns)?;
+            Kind::HasAttr { target, path } => ExprKind::HasAttr(self.expr(*target)?, self.keys(path)?),
+            Kind::IfElse(c, t, f) => ExprKind::If(self.expr(*c)?, self.expr(*t)?, self.expr(*f)?),
+            Kind::Assert(c, b) => ExprKind::Assert(self.expr(*c)?, self.expr(*b)?),
+            Kind::With(namespace, body) => {
+                let namespace = self.expr(*namespace)?;
                 self.scopes.push(ScopeFrame::With);
-                let body = self.expr(&body);
+                let body = self.expr(*body);
                 self.scopes.pop();
-                ExprKind::With(ns, body?)
+                ExprKind::With(namespace, body?)
             }
-            ast::Expr::BinOp(b) => {
-                let l = b.lhs().ok_or_else(|| self.missing(b.syntax(), "left operand"))?;
-                let r = b.rhs().ok_or_else(|| self.missing(b.syntax(), "right operand"))?;
-                let op = b.operator().ok_or_else(|| self.missing(b.syntax(), "operator"))?;
-                ExprKind::BinOp(bin_op(op), self.expr(&l)?, self.expr(&r)?)
-            }
-            ast::Expr::UnaryOp(u) => {
-                let inner = u.expr().ok_or_else(|| self.missing(u.syntax(), "operand"))?;
-                let inner = self.expr(&inner)?;
-                match u.operator() {
-                    Some(ast::UnaryOpKind::Invert) => ExprKind::Not(inner),
-                    Some(ast::UnaryOpKind::Negate) => ExprKind::Neg(inner),
-                    None => return Err(self.missing(u.syntax(), "operator")),
-                }
-            }
-            ast::Expr::CurPos(_) => ExprKind::CurPos,
-            ast::Expr::Error(err) => {
-                return Err(Box::new(
-                    Diagnostic::new(Code::NixSyntax, "syntax error").at(self.span(err.syntax()), ""),
-                ));
-            }
+            Kind::BinOp(op, l, r) => ExprKind::BinOp(op, self.expr(*l)?, self.expr(*r)?),
+            Kind::Not(inner) => ExprKind::Not(self.expr(*inner)?),
+            Kind::Neg(inner) => ExprKind::Neg(self.expr(*inner)?),
+            Kind::CurPos => ExprKind::CurPos,
         };
         Ok(Rc::new(Expr { span, kind }))
     }
 
-    fn literal(&self, l: &ast::Literal, span: Span) -> LowerResult<ExprKind> {
-        let text = l.syntax().text().to_string();
-        let value = match l.kind() {
-            ast::LiteralKind::Integer(i) => match i.value() {
-                Ok(n) => Value::Int(n),
-                Err(_) => {
-                    return Err(error(
-                        span,
-                        format!("invalid integer '{text}'"),
-                        "does not fit in 64 bits",
-                    ));
-                }
-            },
-            // Nix parses with `strtod` and refuses what overflows it (`1.5e1000`).
-            ast::LiteralKind::Float(f) => match f.value() {
-                Ok(x) if x.is_finite() => Value::Float(x),
-                _ => return Err(error(span, format!("invalid float '{text}'"), "")),
-            },
-            ast::LiteralKind::Uri(_) => Value::string(text),
-        };
-        Ok(ExprKind::Const(value))
-    }
-
-    fn resolve(&self, name: &str, span: Span) -> LowerResult<Var> {
+    fn resolve(&mut self, name: &str, span: Span) -> LowerResult<Var> {
         let mut inside_with = false;
         for (depth, frame) in self.scopes.iter().rev().enumerate() {
             match frame {
@@ -300,7 +221,8 @@ impl<'a> Lowerer<'a> {
             return Ok(Var::Global(global.clone()));
         }
         if inside_with {
-            return Ok(Var::With(Rc::from(name)));
+            let shared = self.names.get(name).cloned();
+            return Ok(Var::With(shared.unwrap_or_else(|| Rc::from(name))));
         }
         let mut d = error(span, format!("undefined variable '{name}'"), "not defined here");
         let in_scope = self
@@ -318,53 +240,38 @@ impl<'a> Lowerer<'a> {
         Err(d)
     }
 
-    fn string(&mut self, s: &ast::Str) -> LowerResult<ExprKind> {
-        let mut parts = Vec::new();
-        for part in s.normalized_parts() {
-            match part {
-                InterpolPart::Literal(text) => parts.push(StrPart::Lit(Rc::from(text))),
-                InterpolPart::Interpolation(i) => {
-                    let inner = i
-                        .expr()
-                        .ok_or_else(|| self.missing(i.syntax(), "interpolated expression"))?;
-                    parts.push(StrPart::Interp(self.expr(&inner)?));
-                }
-            }
+    fn string(&mut self, parts: Box<[ast::StrPart<'s>]>) -> LowerResult<ExprKind> {
+        if let [ast::StrPart::Lit(text)] = &*parts {
+            return Ok(ExprKind::Const(Value::str(text)));
         }
-        Ok(constant_or_parts(parts, false))
+        let mut lowered = Vec::with_capacity(parts.len());
+        for part in parts {
+            lowered.push(match part {
+                ast::StrPart::Lit(text) => StrPart::Lit(Rc::from(&*text)),
+                ast::StrPart::Interp(inner) => StrPart::Interp(self.expr(*inner)?),
+            });
+        }
+        Ok(constant_or_parts(lowered, false))
     }
 
-    fn path(&mut self, e: &ast::Expr, span: Span) -> LowerResult<ExprKind> {
-        let path = match ast::Path::cast(e.syntax().clone()) {
-            Some(p) => p,
-            None => return Err(self.missing(e.syntax(), "path")),
-        };
-        if path.is_search() {
-            let text = e.syntax().text().to_string();
+    fn path(&mut self, kind: PathKind, parts: Box<[PathPart<'s>]>, span: Span) -> LowerResult<ExprKind> {
+        if kind == PathKind::Search {
+            let text = match parts.first() {
+                Some(PathPart::Lit(text)) => *text,
+                _ => "",
+            };
             let name = text.trim_start_matches('<').trim_end_matches('>');
             return Ok(ExprKind::SearchPath(Rc::from(name)));
         }
-        let mut parts = Vec::new();
-        for (i, part) in path.parts().into_iter().enumerate() {
-            match part {
-                InterpolPart::Literal(content) => {
-                    let text = content.text();
-                    let text = if i == 0 {
-                        self.absolute(text, span)?
-                    } else {
-                        text.to_string()
-                    };
-                    parts.push(StrPart::Lit(Rc::from(text)));
-                }
-                InterpolPart::Interpolation(interp) => {
-                    let inner = interp
-                        .expr()
-                        .ok_or_else(|| self.missing(interp.syntax(), "interpolated expression"))?;
-                    parts.push(StrPart::Interp(self.expr(&inner)?));
-                }
-            }
+        let mut lowered = Vec::with_capacity(parts.len());
+        for (i, part) in parts.into_iter().enumerate() {
+            lowered.push(match part {
+                PathPart::Lit(text) if i == 0 => StrPart::Lit(Rc::from(self.absolute(text, span)?)),
+                PathPart::Lit(text) => StrPart::Lit(Rc::from(text)),
+                PathPart::Interp(inner) => StrPart::Interp(self.expr(*inner)?),
+            });
         }
-        Ok(constant_or_parts(parts, true))
+        Ok(constant_or_parts(lowered, true))
     }
 
     /// The first literal part of a path made absolute: `./x` against the file's directory,
@@ -382,46 +289,61 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn keys(&mut self, path: &ast::Attrpath) -> LowerResult<Vec<Key>> {
-        let mut keys = Vec::new();
-        for attr in path.attrs() {
-            let span = self.span(attr.syntax());
-            let kind = match self.attr_name(&attr)? {
+    fn keys(&mut self, path: Box<[ast::Attr<'s>]>) -> LowerResult<Vec<Key>> {
+        let mut keys = Vec::with_capacity(path.len());
+        for attr in path.into_vec() {
+            let span = attr.span;
+            let kind = match self.attr_name(attr) {
                 AttrName::Static(name) => KeyKind::Static(name),
-                AttrName::Dynamic(e) => KeyKind::Dynamic(self.expr(&e)?),
+                AttrName::Dynamic(e) => KeyKind::Dynamic(self.expr(e)?),
             };
             keys.push(Key { span, kind });
         }
         Ok(keys)
     }
 
-    fn attr_name(&self, attr: &ast::Attr) -> LowerResult<AttrName> {
-        match attr {
-            ast::Attr::Ident(i) => Ok(AttrName::Static(Rc::from(ident_text(i)))),
-            ast::Attr::Str(s) => {
-                Ok(static_string(s).map_or_else(|| AttrName::Dynamic(ast::Expr::Str(s.clone())), AttrName::Static))
-            }
-            ast::Attr::Dynamic(d) => {
-                let inner = d.expr().ok_or_else(|| self.missing(d.syntax(), "expression"))?;
-                if let ast::Expr::Str(s) = &inner
-                    && let Some(name) = static_string(s)
-                {
-                    return Ok(AttrName::Static(name));
+    fn attr_name(&mut self, attr: ast::Attr<'s>) -> AttrName<'s> {
+        match attr.kind {
+            AttrKind::Ident(name) => AttrName::Static(self.name(name)),
+            AttrKind::Str(parts) => match self.static_string(&parts) {
+                Some(name) => AttrName::Static(name),
+                None => AttrName::Dynamic(Node {
+                    span: attr.span,
+                    kind: Kind::Str(parts),
+                }),
+            },
+            AttrKind::Dynamic(inner) => match &inner.kind {
+                Kind::Str(parts) if let Some(name) = self.static_string(parts) => AttrName::Static(name),
+                _ => AttrName::Dynamic(*inner),
+            },
+        }
+    }
+
+    /// The text of a string without interpolation (`"a"` in `{ "a" = 1; }`), shared with the
+    /// other uses of the name when it is the source's text.
+    fn static_string(&mut self, parts: &[ast::StrPart<'s>]) -> Option<Rc<str>> {
+        match parts {
+            [ast::StrPart::Lit(Cow::Borrowed(text))] => Some(self.name(text)),
+            [ast::StrPart::Lit(text)] => Some(Rc::from(&**text)),
+            _ => {
+                let mut text = String::new();
+                for part in parts {
+                    match part {
+                        ast::StrPart::Lit(t) => text.push_str(t),
+                        ast::StrPart::Interp(_) => return None,
+                    }
                 }
-                Ok(AttrName::Dynamic(inner))
+                Some(Rc::from(text))
             }
         }
     }
 
-    fn lambda(&mut self, l: &ast::Lambda, span: Span) -> LowerResult<LambdaDef> {
-        let param = l.param().ok_or_else(|| self.missing(l.syntax(), "parameter"))?;
-        let body = l.body().ok_or_else(|| self.missing(l.syntax(), "body"))?;
+    fn lambda(&mut self, param: ast::Param<'s>, body: Node<'s>, span: Span) -> LowerResult<LambdaDef> {
         match param {
-            ast::Param::IdentParam(p) => {
-                let ident = p.ident().ok_or_else(|| self.missing(p.syntax(), "parameter name"))?;
-                let name: Rc<str> = Rc::from(ident_text(&ident));
+            ast::Param::Ident { name, .. } => {
+                let name = self.name(name);
                 self.scopes.push(ScopeFrame::Names(HashMap::from([(name.clone(), 0)])));
-                let body = self.expr(&body);
+                let body = self.expr(body);
                 self.scopes.pop();
                 Ok(LambdaDef {
                     span,
@@ -429,34 +351,39 @@ impl<'a> Lowerer<'a> {
                     body: body?,
                 })
             }
-            ast::Param::Pattern(p) => {
+            ast::Param::Pattern {
+                entries: formals,
+                ellipsis,
+                bind,
+            } => {
                 let mut names = HashMap::new();
-                let mut entries_ast = Vec::new();
-                for entry in p.pat_entries() {
-                    let ident = entry
-                        .ident()
-                        .ok_or_else(|| self.missing(entry.syntax(), "argument name"))?;
-                    let name: Rc<str> = Rc::from(ident_text(&ident));
-                    let entry_span = self.span(ident.syntax());
+                let mut defaults = Vec::with_capacity(formals.len());
+                let mut entries = Vec::with_capacity(formals.len());
+                for formal in formals {
+                    let name = self.name(formal.name);
                     if names.insert(name.clone(), names.len() as u32).is_some() {
                         return Err(Box::new(
                             Diagnostic::new(Code::NixSyntax, format!("duplicate formal function argument '{name}'"))
-                                .at(entry_span, "defined twice"),
+                                .at(formal.span, "defined twice"),
                         ));
                     }
-                    entries_ast.push((name, entry_span, entry.default()));
+                    defaults.push(formal.default);
+                    entries.push(PatternEntry {
+                        name,
+                        span: formal.span,
+                        default: None,
+                    });
                 }
-                let bind = match p.pat_bind().and_then(|b| b.ident()) {
-                    Some(ident) => {
-                        let name: Rc<str> = Rc::from(ident_text(&ident));
+                let bind = match bind {
+                    Some((name, bind_span)) => {
+                        let name = self.name(name);
                         if names.contains_key(&name) {
-                            let s = self.span(ident.syntax());
                             return Err(Box::new(
                                 Diagnostic::new(
                                     Code::NixSyntax,
                                     format!("duplicate formal function argument '{name}'"),
                                 )
-                                .at(s, ""),
+                                .at(bind_span, ""),
                             ));
                         }
                         names.insert(name.clone(), names.len() as u32);
@@ -465,28 +392,23 @@ impl<'a> Lowerer<'a> {
                     None => None,
                 };
                 self.scopes.push(ScopeFrame::Names(names));
-                let result = (|| -> LowerResult<(Vec<PatternEntry>, Rc<Expr>)> {
-                    let mut entries = Vec::new();
-                    for (name, span, default) in entries_ast {
-                        let default = match default {
-                            Some(d) => Some(self.expr(&d)?),
-                            None => None,
-                        };
-                        entries.push(PatternEntry { name, span, default });
+                let result = (|| -> LowerResult<Rc<Expr>> {
+                    for (entry, default) in entries.iter_mut().zip(defaults) {
+                        if let Some(d) = default {
+                            entry.default = Some(self.expr(d)?);
+                        }
                     }
-                    let body = self.expr(&body)?;
-                    Ok((entries, body))
+                    self.expr(body)
                 })();
                 self.scopes.pop();
-                let (entries, body) = result?;
                 Ok(LambdaDef {
                     span,
                     param: Param::Pattern {
                         entries,
-                        ellipsis: p.ellipsis_token().is_some(),
+                        ellipsis,
                         bind,
                     },
-                    body,
+                    body: result?,
                 })
             }
         }
@@ -494,11 +416,11 @@ impl<'a> Lowerer<'a> {
 
     // -- attribute sets -----------------------------------------------------------------------
 
-    fn attrset(&mut self, set: &ast::AttrSet, rec: bool, _nested: bool) -> LowerResult<AttrsDef> {
-        let builder = self.collect_entries(set, false)?;
-        if rec {
-            let names = self.push_names(&builder);
-            let def = self.finish_set(builder, true, names);
+    /// Lower a collected set literal: a `rec` one in the frame of its own names.
+    fn finish(&mut self, builder: SetBuilder<'s>) -> LowerResult<AttrsDef> {
+        if builder.rec {
+            self.push_names(&builder);
+            let def = self.finish_set(builder, true, 1);
             self.scopes.pop();
             def
         } else {
@@ -506,9 +428,8 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Push the frame of a `rec` set or `let`; returns how many scopes the inherit (outer)
-    /// lookups must skip.
-    fn push_names(&mut self, builder: &SetBuilder) -> u32 {
+    /// Push the frame of a `rec` set or `let`.
+    fn push_names(&mut self, builder: &SetBuilder<'s>) {
         let names = builder
             .statics
             .iter()
@@ -516,30 +437,22 @@ impl<'a> Lowerer<'a> {
             .map(|(i, e)| (e.name.clone(), i as u32))
             .collect();
         self.scopes.push(ScopeFrame::Names(names));
-        1
     }
 
-    fn collect_entries(&mut self, node: &impl HasEntry, is_let: bool) -> LowerResult<SetBuilder> {
+    fn collect_entries(&mut self, entries: Vec<Entry<'s>>, is_let: bool) -> LowerResult<SetBuilder<'s>> {
         let mut builder = SetBuilder::default();
-        for entry in node.entries() {
+        for entry in entries {
             match entry {
-                ast::Entry::Inherit(inherit) => self.collect_inherit(&mut builder, &inherit)?,
-                ast::Entry::AttrpathValue(apv) => {
-                    let path = apv
-                        .attrpath()
-                        .ok_or_else(|| self.missing(apv.syntax(), "attribute path"))?;
-                    let value = apv.value().ok_or_else(|| self.missing(apv.syntax(), "value"))?;
-                    let mut names = Vec::new();
-                    for attr in path.attrs() {
-                        let name = self.attr_name(&attr)?;
+                Entry::Inherit { from, attrs } => self.collect_inherit(&mut builder, from.map(|f| *f), attrs)?,
+                Entry::Value { path, value } => {
+                    let mut names = Vec::with_capacity(path.len());
+                    for attr in path.into_vec() {
+                        let span = attr.span;
+                        let name = self.attr_name(attr);
                         if is_let && matches!(name, AttrName::Dynamic(_)) {
-                            return Err(error(
-                                self.span(attr.syntax()),
-                                "dynamic attributes not allowed in let",
-                                "computed name",
-                            ));
+                            return Err(error(span, "dynamic attributes not allowed in let", "computed name"));
                         }
-                        names.push((name, self.span(attr.syntax())));
+                        names.push((name, span));
                     }
                     self.insert_path(&mut builder, names, value)?;
                 }
@@ -548,18 +461,19 @@ impl<'a> Lowerer<'a> {
         Ok(builder)
     }
 
-    fn collect_inherit(&mut self, builder: &mut SetBuilder, inherit: &ast::Inherit) -> LowerResult<()> {
-        let from = match inherit.from() {
-            Some(f) => {
-                let e = f.expr().ok_or_else(|| self.missing(f.syntax(), "expression"))?;
-                builder.inherit_from.push(e);
-                Some(builder.inherit_from.len() - 1)
-            }
-            None => None,
-        };
-        for attr in inherit.attrs() {
-            let span = self.span(attr.syntax());
-            let name = match self.attr_name(&attr)? {
+    fn collect_inherit(
+        &mut self,
+        builder: &mut SetBuilder<'s>,
+        from: Option<Node<'s>>,
+        attrs: Box<[ast::Attr<'s>]>,
+    ) -> LowerResult<()> {
+        let from = from.map(|e| {
+            builder.inherit_from.push(e);
+            builder.inherit_from.len() - 1
+        });
+        for attr in attrs.into_vec() {
+            let span = attr.span;
+            let name = match self.attr_name(attr) {
                 AttrName::Static(n) => n,
                 AttrName::Dynamic(_) => {
                     return Err(error(
@@ -573,23 +487,8 @@ impl<'a> Lowerer<'a> {
                 Some(i) => Pending::InheritFrom(i, span),
                 None => Pending::Inherit(name.clone(), span),
             };
-            self.insert_static(builder, name, span, value)?;
+            insert_static(builder, name, span, value)?;
         }
-        Ok(())
-    }
-
-    fn insert_static(
-        &self,
-        builder: &mut SetBuilder,
-        name: Rc<str>,
-        key_span: Span,
-        value: Pending,
-    ) -> LowerResult<()> {
-        if let Some(i) = builder.find(&name) {
-            let previous = builder.statics[i].key_span;
-            return Err(duplicate(&name, key_span, previous));
-        }
-        builder.push_static(PendingEntry { name, key_span, value });
         Ok(())
     }
 
@@ -597,12 +496,14 @@ impl<'a> Lowerer<'a> {
     /// hold when those are sets.
     fn insert_path(
         &mut self,
-        builder: &mut SetBuilder,
-        mut names: Vec<(AttrName, Span)>,
-        value: ast::Expr,
+        builder: &mut SetBuilder<'s>,
+        mut names: Vec<(AttrName<'s>, Span)>,
+        value: Node<'s>,
     ) -> LowerResult<()> {
         if names.is_empty() {
-            return Err(self.missing(value.syntax(), "attribute name"));
+            return Err(Box::new(
+                Diagnostic::new(Code::NixSyntax, "syntax error: missing attribute name").at(value.span, ""),
+            ));
         }
         let (first, first_span) = names.remove(0);
         let is_last = names.is_empty();
@@ -627,23 +528,35 @@ impl<'a> Lowerer<'a> {
                         self.insert_path(&mut nested, names, value)?;
                         Pending::Set(nested)
                     };
-                    return self.insert_static(builder, name, first_span, pending);
+                    return insert_static(builder, name, first_span, pending);
                 };
                 let previous_span = builder.statics[i].key_span;
                 // An existing plain attrset literal becomes a set we can add to.
-                if let Pending::Expr(ast::Expr::AttrSet(set)) = &builder.statics[i].value {
-                    let set = set.clone();
-                    let mut nested = self.collect_entries(&set, false)?;
-                    nested.rec = set.rec_token().is_some();
-                    builder.statics[i].value = Pending::Set(nested);
+                if matches!(
+                    builder.statics[i].value,
+                    Pending::Expr(Node {
+                        kind: Kind::AttrSet { .. },
+                        ..
+                    })
+                ) {
+                    let taken = std::mem::replace(&mut builder.statics[i].value, Pending::Set(SetBuilder::default()));
+                    if let Pending::Expr(Node {
+                        kind: Kind::AttrSet { rec, entries },
+                        ..
+                    }) = taken
+                    {
+                        let mut nested = self.collect_entries(entries, false)?;
+                        nested.rec = rec;
+                        builder.statics[i].value = Pending::Set(nested);
+                    }
                 }
                 let Pending::Set(existing) = &mut builder.statics[i].value else {
                     return Err(duplicate(&name, first_span, previous_span));
                 };
                 if is_last {
-                    match value {
-                        ast::Expr::AttrSet(set) => {
-                            let mut more = self.collect_entries(&set, false)?;
+                    match value.kind {
+                        Kind::AttrSet { entries, .. } => {
+                            let mut more = self.collect_entries(entries, false)?;
                             // Nix 2.8 merges only the static attributes of the later set.
                             more.dynamics.clear();
                             merge_builders(existing, more)
@@ -662,9 +575,9 @@ impl<'a> Lowerer<'a> {
 
     /// Lower a collected set. For a `rec` set or `let`, the frame of its names is already
     /// pushed, and `inherit x` looks `skip` frames further out.
-    fn finish_set(&mut self, builder: SetBuilder, rec: bool, skip: u32) -> LowerResult<AttrsDef> {
+    fn finish_set(&mut self, builder: SetBuilder<'s>, rec: bool, skip: u32) -> LowerResult<AttrsDef> {
         let mut inherit_from = Vec::with_capacity(builder.inherit_from.len());
-        for e in &builder.inherit_from {
+        for e in builder.inherit_from {
             inherit_from.push(self.expr(e)?);
         }
         let mut statics = Vec::with_capacity(builder.statics.len());
@@ -682,7 +595,7 @@ impl<'a> Lowerer<'a> {
         }
         let mut dynamics = Vec::with_capacity(builder.dynamics.len());
         for (key, key_span, value) in builder.dynamics {
-            let key = self.expr(&key)?;
+            let key = self.expr(key)?;
             let value = self.pending_expr(value, key_span)?;
             dynamics.push(DynamicBinding { key, key_span, value });
         }
@@ -694,24 +607,13 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn pending_expr(&mut self, pending: Pending, key_span: Span) -> LowerResult<Rc<Expr>> {
+    fn pending_expr(&mut self, pending: Pending<'s>, key_span: Span) -> LowerResult<Rc<Expr>> {
         match pending {
-            Pending::Expr(e) => self.expr(&e),
-            Pending::Set(nested) => {
-                let span = key_span;
-                let def = if nested.rec {
-                    let skip = self.push_names(&nested);
-                    let def = self.finish_set(nested, true, skip);
-                    self.scopes.pop();
-                    def?
-                } else {
-                    self.finish_set(nested, false, 0)?
-                };
-                Ok(Rc::new(Expr {
-                    span,
-                    kind: ExprKind::Attrs(Rc::new(def)),
-                }))
-            }
+            Pending::Expr(e) => self.expr(e),
+            Pending::Set(nested) => Ok(Rc::new(Expr {
+                span: key_span,
+                kind: ExprKind::Attrs(Rc::new(self.finish(nested)?)),
+            })),
             Pending::Inherit(_, span) | Pending::InheritFrom(_, span) => {
                 Err(error(span, "inherit is not allowed here", ""))
             }
@@ -733,11 +635,43 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-fn body_in_scope(lowerer: &mut Lowerer<'_>, body: &ast::Expr) -> LowerResult<Rc<Expr>> {
-    lowerer.expr(body)
+fn literal(kind: LiteralKind, text: &str, span: Span) -> LowerResult<ExprKind> {
+    let value = match kind {
+        LiteralKind::Integer => match text.parse::<i64>() {
+            Ok(n) => Value::Int(n),
+            Err(_) => {
+                return Err(error(
+                    span,
+                    format!("invalid integer '{text}'"),
+                    "does not fit in 64 bits",
+                ));
+            }
+        },
+        // Nix parses with `strtod` and refuses what overflows it (`1.5e1000`).
+        LiteralKind::Float => match text.parse::<f64>() {
+            Ok(x) if x.is_finite() => Value::Float(x),
+            _ => return Err(error(span, format!("invalid float '{text}'"), "")),
+        },
+        LiteralKind::Uri => Value::str(text),
+    };
+    Ok(ExprKind::Const(value))
 }
 
-fn merge_builders(into: &mut SetBuilder, more: SetBuilder) -> LowerResult<()> {
+fn insert_static<'s>(
+    builder: &mut SetBuilder<'s>,
+    name: Rc<str>,
+    key_span: Span,
+    value: Pending<'s>,
+) -> LowerResult<()> {
+    if let Some(i) = builder.find(&name) {
+        let previous = builder.statics[i].key_span;
+        return Err(duplicate(&name, key_span, previous));
+    }
+    builder.push_static(PendingEntry { name, key_span, value });
+    Ok(())
+}
+
+fn merge_builders<'s>(into: &mut SetBuilder<'s>, more: SetBuilder<'s>) -> LowerResult<()> {
     let offset = into.inherit_from.len();
     into.inherit_from.extend(more.inherit_from);
     for entry in more.statics {
@@ -785,50 +719,6 @@ fn constant_or_parts(parts: Vec<StrPart>, is_path: bool) -> ExprKind {
         ExprKind::Path(parts)
     } else {
         ExprKind::Str(parts)
-    }
-}
-
-/// The text of a string without interpolation (`"a"` in `{ "a" = 1; }`).
-fn static_string(s: &ast::Str) -> Option<Rc<str>> {
-    let mut text = String::new();
-    for part in s.normalized_parts() {
-        match part {
-            InterpolPart::Literal(t) => text.push_str(&t),
-            InterpolPart::Interpolation(_) => return None,
-        }
-    }
-    Some(Rc::from(text))
-}
-
-fn ident_text(i: &ast::Ident) -> String {
-    let node = i.syntax();
-    // The node is one token (an identifier or `or`): its text, without formatting it.
-    match node.first_token() {
-        Some(t) if t.text_range() == node.text_range() => t.text().to_owned(),
-        _ => node.text().to_string(),
-    }
-}
-
-fn bin_op(op: ast::BinOpKind) -> BinOp {
-    use ast::BinOpKind as K;
-    match op {
-        K::Concat => BinOp::Concat,
-        K::Update => BinOp::Update,
-        K::Add => BinOp::Add,
-        K::Sub => BinOp::Sub,
-        K::Mul => BinOp::Mul,
-        K::Div => BinOp::Div,
-        K::And => BinOp::And,
-        K::Equal => BinOp::Eq,
-        K::Implication => BinOp::Implies,
-        K::Less => BinOp::Less,
-        K::LessOrEq => BinOp::LessEq,
-        K::More => BinOp::More,
-        K::MoreOrEq => BinOp::MoreEq,
-        K::NotEqual => BinOp::NotEq,
-        K::Or => BinOp::Or,
-        K::PipeRight => BinOp::PipeRight,
-        K::PipeLeft => BinOp::PipeLeft,
     }
 }
 

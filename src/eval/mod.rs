@@ -222,7 +222,7 @@ impl Evaluator {
             base_dir: lower::canonicalize_path(&base_dir),
             globals: &self.global_names,
         };
-        let expr = lower::lower_root(&cx, &root)?;
+        let expr = lower::lower_root(&cx, root)?;
         Ok(Thunk::pending(expr, Env::root()))
     }
 

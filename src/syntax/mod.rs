@@ -1,7 +1,17 @@
-//! The Nix syntax stage: rnix parses, this module turns its errors into located diagnostics.
+//! The Nix syntax stage: source text → [`ast::Node`], or the first syntax error, located.
 //!
-//! rnix always builds a tree and recovers from errors, so one mistake often yields a cascade
-//! of follow-up errors. Only the first one is reported: it is the one the user has to fix.
+//! Two parsers, one answer. [`parser`] reads rnix's tokens straight into the small tree the
+//! evaluator lowers; it is several times faster than building rnix's lossless tree and
+//! walking it. Where it declines (any syntax error, and a few rare forms), rnix's parser
+//! runs: its first error is the diagnostic, and its tree, converted by [`from_rnix`], is the
+//! answer. rnix always recovers from errors, so one mistake often yields a cascade of
+//! follow-up errors; only the first is reported: it is the one the user has to fix.
+
+pub mod ast;
+mod from_rnix;
+pub mod lexer;
+mod parser;
+mod strings;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, Span};
@@ -18,7 +28,62 @@ pub fn span_of(file: FileId, range: TextRange) -> Span {
 pub const MAX_NESTING: usize = 1000;
 
 /// Parse `text` (the contents of `file`); the first syntax error becomes the diagnostic.
-pub fn parse(file: FileId, text: &str) -> Result<rnix::Root, Box<Diagnostic>> {
+pub fn parse(file: FileId, text: &str) -> Result<ast::Node<'_>, Box<Diagnostic>> {
+    check_nesting(file, text)?;
+    match parser::parse(file, text) {
+        Some(tree) => Ok(tree),
+        None => parse_with_rnix(file, text),
+    }
+}
+
+/// The tree of the fast parser alone (`None` where it leaves the decision to rnix).
+pub fn parse_fast(file: FileId, text: &str) -> Option<ast::Node<'_>> {
+    check_nesting(file, text).ok()?;
+    parser::parse(file, text)
+}
+
+/// The tree as rnix's parser reads it: the reference the fast parser is held to.
+pub fn parse_with_rnix(file: FileId, text: &str) -> Result<ast::Node<'_>, Box<Diagnostic>> {
+    check_nesting(file, text)?;
+    let parsed = rnix::Root::parse(text);
+    match parsed.errors().first() {
+        Some(first) => Err(Box::new(describe_error(file, text.len(), first))),
+        None => from_rnix::convert(file, text, &parsed.tree()),
+    }
+}
+
+/// How the fast parser's answer compares with rnix's on one text.
+#[derive(Debug)]
+pub enum Agreement {
+    /// Both read the same tree, or both refuse the text.
+    Same,
+    /// The fast parser left the text to rnix (which accepts or refuses it).
+    Declined { rnix_accepts: bool },
+    /// A bug: the fast parser read a tree rnix does not (shown in the message).
+    Different(String),
+}
+
+/// Compare the fast parser with rnix's on `text`: the check behind the differential tests
+/// and the parser fuzz target.
+pub fn compare_parsers(file: FileId, text: &str) -> Agreement {
+    if let Some(difference) = lexer::difference_from_rnix(text) {
+        return Agreement::Different(format!("the tokens differ: {difference}"));
+    }
+    let reference = parse_with_rnix(file, text);
+    match (parse_fast(file, text), reference) {
+        (None, reference) => Agreement::Declined {
+            rnix_accepts: reference.is_ok(),
+        },
+        (Some(fast), Ok(reference)) if fast == reference => Agreement::Same,
+        (Some(fast), Ok(reference)) => Agreement::Different(format!("fast parser:\n{fast:#?}\nrnix:\n{reference:#?}")),
+        (Some(fast), Err(error)) => Agreement::Different(format!(
+            "the fast parser accepts what rnix refuses ({}):\n{fast:#?}",
+            error.message
+        )),
+    }
+}
+
+fn check_nesting(file: FileId, text: &str) -> Result<(), Box<Diagnostic>> {
     if let Some(offset) = find_too_deep_nesting(text, MAX_NESTING) {
         return Err(Box::new(
             Diagnostic::new(
@@ -28,11 +93,7 @@ pub fn parse(file: FileId, text: &str) -> Result<rnix::Root, Box<Diagnostic>> {
             .at(Span::new(file, offset, offset + 1), "too deep here"),
         ));
     }
-    let parsed = rnix::Root::parse(text);
-    match parsed.errors().first() {
-        Some(first) => Err(Box::new(describe_error(file, text.len(), first))),
-        None => Ok(parsed.tree()),
-    }
+    Ok(())
 }
 
 /// The offset where brackets (`( [ {`), interpolations and strings first nest deeper than

@@ -1,0 +1,511 @@
+//! The fast parser's tokenizer: rnix's tokenizer restated over bytes.
+//!
+//! rnix's tokenizer decodes every character and, at the start of each token, scans ahead
+//! with `chars()` to tell paths, URIs and identifiers apart; it is most of what parsing a
+//! large file costs. This one makes the same decisions in the same order (so the token
+//! stream is identical: `same_tokens_as_rnix` in the tests and the parser fuzz target compare
+//! them), looking at bytes wherever the decision is about ASCII, and decoding a character
+//! only where rnix's answer depends on one (Unicode whitespace).
+
+use rnix::SyntaxKind::{self, *};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    StringBody { multiline: bool },
+    StringEnd,
+    Interpol { brackets: u32 },
+    InterpolStart,
+    Path(SyntaxKind),
+}
+
+/// What the prefix of a token looks like before it is read (rnix's `IdentType`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    PathRel,
+    PathAbs,
+    PathHome,
+    PathSearch,
+    Uri,
+}
+
+fn is_path_byte(c: u8) -> bool {
+    matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'_' | b'.' | b'+' | b'-')
+}
+
+fn is_uri_byte(c: u8) -> bool {
+    matches!(
+        c,
+        b'%' | b'?' | b':' | b'@' | b'&' | b'=' | b'$' | b',' | b'!' | b'~' | b'*' | b'\''
+    ) || is_path_byte(c)
+}
+
+fn is_ident_byte(c: u8) -> bool {
+    matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'\'')
+}
+
+/// The tokens of `text`, exactly as `rnix::tokenize` gives them.
+pub fn tokenize(text: &str) -> Lexer<'_> {
+    Lexer {
+        text,
+        bytes: text.as_bytes(),
+        offset: 0,
+        ctx: Vec::new(),
+    }
+}
+
+pub struct Lexer<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    offset: usize,
+    ctx: Vec<Context>,
+}
+
+impl<'a> Iterator for Lexer<'a> {
+    type Item = rnix::Token<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = self.offset;
+        let kind = self.next_inner()?;
+        Some((kind, &self.text[start..self.offset]))
+    }
+}
+
+impl Lexer<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.offset).copied()
+    }
+
+    fn peek_at(&self, n: usize) -> Option<u8> {
+        self.bytes.get(self.offset + n).copied()
+    }
+
+    /// The character at byte `at` (which starts one), if any.
+    fn char_at(&self, at: usize) -> Option<char> {
+        self.text.get(at..).and_then(|s| s.chars().next())
+    }
+
+    /// Take one character; its first byte.
+    fn bump_char(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.offset += if c < 0x80 {
+            1
+        } else {
+            self.char_at(self.offset).map_or(1, char::len_utf8)
+        };
+        Some(c)
+    }
+
+    fn starts_with(&self, s: &[u8]) -> bool {
+        self.bytes[self.offset..].starts_with(s)
+    }
+
+    fn bump_if(&mut self, s: &[u8]) -> bool {
+        let yes = self.starts_with(s);
+        if yes {
+            self.offset += s.len();
+        }
+        yes
+    }
+
+    /// Take ASCII bytes while `f` holds; how many.
+    fn consume(&mut self, f: impl Fn(u8) -> bool) -> usize {
+        let from = self.offset;
+        while self.peek().is_some_and(|c| c < 0x80 && f(c)) {
+            self.offset += 1;
+        }
+        self.offset - from
+    }
+
+    fn consume_whitespace(&mut self) -> usize {
+        let from = self.offset;
+        while let Some(c) = self.peek() {
+            if c < 0x80 {
+                if !(c as char).is_whitespace() {
+                    break;
+                }
+                self.offset += 1;
+            } else {
+                match self.char_at(self.offset) {
+                    Some(ch) if ch.is_whitespace() => self.offset += ch.len_utf8(),
+                    _ => break,
+                }
+            }
+        }
+        self.offset - from
+    }
+
+    fn next_string(&mut self, multiline: bool) -> SyntaxKind {
+        loop {
+            let start = self.offset;
+            match self.bump_char() {
+                None => {
+                    self.ctx.pop();
+                    return TOKEN_ERROR;
+                }
+                Some(b'"') if !multiline => {
+                    self.offset = start;
+                    self.ctx.pop();
+                    self.ctx.push(Context::StringEnd);
+                    return TOKEN_STRING_CONTENT;
+                }
+                Some(b'\\') if !multiline => {
+                    if self.bump_char().is_none() {
+                        return TOKEN_ERROR;
+                    }
+                }
+                Some(b'\'') if multiline => match self.peek() {
+                    None => return TOKEN_ERROR,
+                    Some(b'\'') => {
+                        self.offset += 1;
+                        match self.peek() {
+                            Some(b'\'' | b'$') => self.offset += 1,
+                            Some(b'\\') => {
+                                self.offset += 1;
+                                if self.bump_char().is_none() {
+                                    return TOKEN_ERROR;
+                                }
+                            }
+                            _ => {
+                                self.offset = start;
+                                self.ctx.pop();
+                                self.ctx.push(Context::StringEnd);
+                                return TOKEN_STRING_CONTENT;
+                            }
+                        }
+                    }
+                    Some(_) => {}
+                },
+                Some(b'$') => match self.peek() {
+                    Some(b'$') => self.offset += 1,
+                    Some(b'{') => {
+                        self.offset = start;
+                        self.ctx.push(Context::InterpolStart);
+                        return TOKEN_STRING_CONTENT;
+                    }
+                    _ => {}
+                },
+                Some(_) => {}
+            }
+        }
+    }
+
+    fn check_path_since(&mut self, start: usize, kind: SyntaxKind) -> SyntaxKind {
+        self.consume(is_path_byte);
+        let path = &self.bytes[start..self.offset];
+        if self.starts_with(b"${") {
+            self.ctx.push(Context::InterpolStart);
+        } else if path.ends_with(b"/") || path.windows(2).any(|w| w == b"//") {
+            return TOKEN_ERROR;
+        } else {
+            self.ctx.pop();
+        }
+        kind
+    }
+
+    /// rnix's look at a token's prefix: a path, a search path, a URI, or none of them.
+    fn shape(&self) -> Option<Shape> {
+        match self.peek() {
+            Some(b'/') => {
+                if self.starts_with(b"//") {
+                    None
+                } else if self.starts_with(b"/${") {
+                    Some(Shape::PathAbs)
+                } else {
+                    self.peek_at(1)
+                        .filter(|&c| is_path_byte(c) && c != b'*')
+                        .map(|_| Shape::PathAbs)
+                }
+            }
+            Some(b'~') if self.peek_at(1) == Some(b'/') => Some(Shape::PathHome),
+            first => {
+                let store_path = first == Some(b'<');
+                let mut end = self.offset;
+                let mut underscore = false;
+                while let Some(&c) = self.bytes.get(end) {
+                    let taken = match c {
+                        b'<' | b'/' => store_path,
+                        c => is_path_byte(c),
+                    };
+                    if !taken {
+                        break;
+                    }
+                    underscore |= c == b'_';
+                    end += 1;
+                }
+                match (self.bytes.get(end), self.bytes.get(end + 1)) {
+                    (Some(b'/'), Some(b'/' | b'*')) => None,
+                    (Some(b'/'), Some(_)) => {
+                        let second = self.char_at(end + 1)?;
+                        (!second.is_whitespace()).then_some(Shape::PathRel)
+                    }
+                    (Some(b'>'), _) => Some(Shape::PathSearch),
+                    (Some(b':'), Some(&c)) if c < 0x80 && is_uri_byte(c) && !underscore => Some(Shape::Uri),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    fn next_inner(&mut self) -> Option<SyntaxKind> {
+        let start = self.offset;
+        loop {
+            match self.ctx.last().copied() {
+                Some(Context::InterpolStart) => {
+                    self.ctx.pop();
+                    self.ctx.push(Context::Interpol { brackets: 0 });
+                    let opened = self.bump_if(b"${");
+                    debug_assert!(opened, "an interpolation starts where the lexer saw `${{`");
+                    return Some(TOKEN_INTERPOL_START);
+                }
+                Some(Context::Path(kind)) => {
+                    if kind == TOKEN_PATH_SEARCH {
+                        if self.peek().is_some_and(is_path_byte) {
+                            return Some(self.check_path_since(start, kind));
+                        }
+                        self.ctx.pop();
+                    } else if self.bump_if(b"${") {
+                        self.ctx.push(Context::Interpol { brackets: 0 });
+                        return Some(TOKEN_INTERPOL_START);
+                    } else if self.peek().is_some_and(is_path_byte) {
+                        return Some(self.check_path_since(start, kind));
+                    } else {
+                        self.ctx.pop();
+                    }
+                }
+                Some(Context::StringBody { multiline }) => {
+                    let token = self.next_string(multiline);
+                    // Nothing read (the string or its text ended right here): go on.
+                    if self.offset == start {
+                        continue;
+                    }
+                    return Some(token);
+                }
+                Some(Context::StringEnd) => {
+                    self.ctx.pop();
+                    let closed = match self.peek() {
+                        Some(b'"') => {
+                            self.offset += 1;
+                            true
+                        }
+                        Some(b'\'') => {
+                            self.offset += 1;
+                            self.bump_if(b"'")
+                        }
+                        _ => false,
+                    };
+                    return Some(if closed { TOKEN_STRING_END } else { TOKEN_ERROR });
+                }
+                _ => {}
+            }
+            break;
+        }
+
+        if self.consume_whitespace() > 0 {
+            return Some(TOKEN_WHITESPACE);
+        }
+        if self.peek() == Some(b'#') {
+            // To the end of the line, whatever the bytes (a UTF-8 byte is never '\n').
+            while self.peek().is_some_and(|c| c != b'\n') {
+                self.offset += 1;
+            }
+            return Some(TOKEN_COMMENT);
+        }
+        if self.bump_if(b"/*") {
+            loop {
+                while self.peek().is_some_and(|c| c != b'*') {
+                    self.offset += 1;
+                }
+                self.bump_char(); // the '*', if any
+                match self.peek() {
+                    None => return Some(TOKEN_ERROR),
+                    Some(b'/') => {
+                        self.offset += 1;
+                        return Some(TOKEN_COMMENT);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if self.bump_if(b"...") {
+            return Some(TOKEN_ELLIPSIS);
+        }
+
+        let shape = self.shape();
+        let c = self.bump_char()?;
+
+        if c == b'/' && self.peek() == Some(b'/') {
+            self.offset += 1;
+            return Some(TOKEN_UPDATE);
+        }
+        if c == b'~'
+            || matches!(shape, Some(Shape::PathAbs | Shape::PathRel))
+            || (c == b'/' && self.peek().is_some_and(is_path_byte))
+        {
+            let kind = if c == b'~' {
+                if self.bump_char() != Some(b'/') {
+                    return Some(TOKEN_ERROR);
+                }
+                TOKEN_PATH_HOME
+            } else if c == b'/' {
+                TOKEN_PATH_ABS
+            } else {
+                TOKEN_PATH_REL
+            };
+            self.ctx.push(Context::Path(kind));
+            return Some(self.check_path_since(start, kind));
+        }
+
+        let next = self.peek();
+        Some(match c {
+            b'=' if next == Some(b'=') => self.take(TOKEN_EQUAL),
+            b'!' if next == Some(b'=') => self.take(TOKEN_NOT_EQUAL),
+            b'!' => TOKEN_INVERT,
+            b'{' => {
+                if let Some(Context::Interpol { brackets }) = self.ctx.last_mut() {
+                    *brackets += 1;
+                }
+                TOKEN_L_BRACE
+            }
+            b'}' => {
+                if let Some(Context::Interpol { brackets }) = self.ctx.last_mut() {
+                    match brackets.checked_sub(1) {
+                        Some(fewer) => *brackets = fewer,
+                        None => {
+                            self.ctx.pop();
+                            return Some(TOKEN_INTERPOL_END);
+                        }
+                    }
+                }
+                TOKEN_R_BRACE
+            }
+            b'[' => TOKEN_L_BRACK,
+            b']' => TOKEN_R_BRACK,
+            b'@' => TOKEN_AT,
+            b':' => TOKEN_COLON,
+            b',' => TOKEN_COMMA,
+            b'.' => {
+                if next.is_some_and(|d| d.is_ascii_digit()) {
+                    self.consume(|d| d.is_ascii_digit());
+                    self.scientific()
+                } else {
+                    TOKEN_DOT
+                }
+            }
+            b'=' => TOKEN_ASSIGN,
+            b'?' => TOKEN_QUESTION,
+            b';' => TOKEN_SEMICOLON,
+            b'(' => TOKEN_L_PAREN,
+            b')' => TOKEN_R_PAREN,
+            b'+' if next == Some(b'+') => self.take(TOKEN_CONCAT),
+            b'-' if next == Some(b'>') => self.take(TOKEN_IMPLICATION),
+            b'+' => TOKEN_ADD,
+            b'-' => TOKEN_SUB,
+            b'*' => TOKEN_MUL,
+            b'/' => TOKEN_DIV,
+            b'<' if next == Some(b'|') => self.take(TOKEN_PIPE_LEFT),
+            b'<' if shape == Some(Shape::PathSearch) => {
+                if self.consume(is_path_byte) == 0 {
+                    TOKEN_LESS
+                } else if self.bump_char() != Some(b'>') {
+                    TOKEN_ERROR
+                } else {
+                    TOKEN_PATH_SEARCH
+                }
+            }
+            b'&' if next == Some(b'&') => self.take(TOKEN_AND_AND),
+            b'|' if next == Some(b'>') => self.take(TOKEN_PIPE_RIGHT),
+            b'|' if next == Some(b'|') => self.take(TOKEN_OR_OR),
+            b'<' if next == Some(b'=') => self.take(TOKEN_LESS_OR_EQ),
+            b'<' => TOKEN_LESS,
+            b'>' if next == Some(b'=') => self.take(TOKEN_MORE_OR_EQ),
+            b'>' => TOKEN_MORE,
+            b'$' if next == Some(b'{') => {
+                self.offset += 1;
+                self.ctx.push(Context::Interpol { brackets: 0 });
+                TOKEN_INTERPOL_START
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                let uri = shape == Some(Shape::Uri);
+                self.consume(|c| is_ident_byte(c) || (uri && is_uri_byte(c)));
+                if uri {
+                    TOKEN_URI
+                } else {
+                    keyword(&self.bytes[start..self.offset])
+                }
+            }
+            b'"' => {
+                self.ctx.push(Context::StringBody { multiline: false });
+                TOKEN_STRING_START
+            }
+            b'\'' if next == Some(b'\'') => {
+                self.offset += 1;
+                self.ctx.push(Context::StringBody { multiline: true });
+                TOKEN_STRING_START
+            }
+            b'0'..=b'9' => {
+                // A leading 0 not followed by '.' is an integer (rnix-parser issue 157).
+                self.consume(|d| d.is_ascii_digit());
+                if (c != b'0' || next == Some(b'.')) && self.peek() == Some(b'.') {
+                    self.offset += 1;
+                    self.consume(|d| d.is_ascii_digit());
+                    return Some(self.scientific());
+                }
+                TOKEN_INTEGER
+            }
+            _ => TOKEN_ERROR,
+        })
+    }
+
+    /// Take the second byte of a two-byte operator.
+    fn take(&mut self, kind: SyntaxKind) -> SyntaxKind {
+        self.offset += 1;
+        kind
+    }
+
+    fn scientific(&mut self) -> SyntaxKind {
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.offset += 1;
+            if matches!(self.peek(), Some(b'-' | b'+')) {
+                self.offset += 1;
+            }
+            if self.consume(|d| d.is_ascii_digit()) == 0 {
+                return TOKEN_ERROR;
+            }
+        }
+        TOKEN_FLOAT
+    }
+}
+
+fn keyword(word: &[u8]) -> SyntaxKind {
+    match word {
+        b"assert" => TOKEN_ASSERT,
+        b"else" => TOKEN_ELSE,
+        b"if" => TOKEN_IF,
+        b"in" => TOKEN_IN,
+        b"inherit" => TOKEN_INHERIT,
+        b"let" => TOKEN_LET,
+        // A keyword only in `a.b or c`; the parser decides.
+        b"or" => TOKEN_OR,
+        b"rec" => TOKEN_REC,
+        b"then" => TOKEN_THEN,
+        b"with" => TOKEN_WITH,
+        _ => TOKEN_IDENT,
+    }
+}
+
+/// Where the tokens of `text` differ from rnix's (compared up to the first error token,
+/// after which neither parser reads on): `None` when they are the same.
+pub fn difference_from_rnix(text: &str) -> Option<String> {
+    let ours = tokenize(text);
+    let mut theirs = rnix::tokenize(text);
+    for (i, token) in ours.enumerate() {
+        let reference = theirs.next();
+        if reference != Some(token) {
+            return Some(format!("token {i}: ours {token:?}, rnix {reference:?}"));
+        }
+        if token.0 == TOKEN_ERROR {
+            return None;
+        }
+    }
+    theirs.next().map(|extra| format!("rnix has more tokens: {extra:?}"))
+}

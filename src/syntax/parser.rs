@@ -1,0 +1,626 @@
+//! The fast parser: rnix's tokens (from [`lexer`](super::lexer), rnix's tokenizer over bytes)
+//! straight into [`ast`](super::ast), without a rowan tree.
+//!
+//! rnix's parser builds a lossless tree (every token, trivia included, interned in rowan's
+//! cache) and recovers from errors; reading that tree back costs as much again. Evaluation
+//! only needs the expression, so this parser follows rnix's grammar decision for decision
+//! (the same precedence levels, lookaheads and quirks) and builds the small tree directly.
+//!
+//! It never reports an error: on anything it does not accept — every syntax error, and the
+//! rare forms it leaves to rnix (`let { }`, the `or` quirk, `|>`) — it returns `None`, and
+//! [`super::parse`] runs rnix's parser, whose tree and first error are the reference. The
+//! differential tests check that wherever this parser answers, rnix's tree says the same.
+
+use super::ast::*;
+use super::strings::{RawPart, normalize};
+use crate::eval::ir::BinOp;
+use crate::source::{FileId, Span};
+use rnix::SyntaxKind::{self, *};
+use std::collections::VecDeque;
+
+/// rnix's recursion limit on nested expressions.
+const MAX_DEPTH: u32 = 512;
+
+#[derive(Clone, Copy)]
+struct Token {
+    kind: SyntaxKind,
+    start: u32,
+    end: u32,
+    /// No whitespace or comment before it: what paths with interpolations need.
+    glued: bool,
+}
+
+struct Parser<'s, I> {
+    file: FileId,
+    text: &'s str,
+    /// rnix's tokenizer, read as the parser goes (the tokens of a large file would take more
+    /// memory than its tree).
+    source: I,
+    /// The next tokens without trivia, read ahead for the lookaheads (at most three).
+    ahead: VecDeque<Token>,
+    /// The tokenizer found an error: the text ends there for this parser, and it declines.
+    failed: bool,
+    /// The end of the last token taken.
+    last_end: u32,
+    depth: u32,
+}
+
+/// The tree of `text`, or `None` where rnix's parser must decide.
+pub fn parse(file: FileId, text: &str) -> Option<Node<'_>> {
+    let mut parser = Parser {
+        file,
+        text,
+        source: super::lexer::tokenize(text),
+        ahead: VecDeque::with_capacity(4),
+        failed: false,
+        last_end: 0,
+        depth: 0,
+    };
+    let root = parser.expr()?;
+    (parser.peek().is_none() && !parser.failed).then_some(root)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Assoc {
+    Left,
+    Right,
+    /// `a == b == c` is an error.
+    None,
+    /// `a ? b.c`: an attribute path follows, not an operand.
+    HasAttr,
+}
+
+/// Binding strength of the operators rnix's parser climbs through (higher binds tighter).
+const IMPLICATION: u8 = 3;
+const OR: u8 = 4;
+const AND: u8 = 5;
+const EQUALITY: u8 = 6;
+const COMPARISON: u8 = 7;
+const UPDATE: u8 = 8;
+/// `!` takes an operand of the `+` level: `!a + b` is `!(a + b)`.
+const INVERT: u8 = 9;
+const ADDITION: u8 = 10;
+const MULTIPLICATION: u8 = 11;
+const CONCAT: u8 = 12;
+const HAS_ATTR: u8 = 13;
+
+fn infix(kind: SyntaxKind) -> Option<(u8, Assoc, Option<BinOp>)> {
+    Some(match kind {
+        TOKEN_IMPLICATION => (IMPLICATION, Assoc::Right, Some(BinOp::Implies)),
+        TOKEN_OR_OR => (OR, Assoc::Left, Some(BinOp::Or)),
+        TOKEN_AND_AND => (AND, Assoc::Left, Some(BinOp::And)),
+        TOKEN_EQUAL => (EQUALITY, Assoc::None, Some(BinOp::Eq)),
+        TOKEN_NOT_EQUAL => (EQUALITY, Assoc::None, Some(BinOp::NotEq)),
+        TOKEN_LESS => (COMPARISON, Assoc::None, Some(BinOp::Less)),
+        TOKEN_LESS_OR_EQ => (COMPARISON, Assoc::None, Some(BinOp::LessEq)),
+        TOKEN_MORE => (COMPARISON, Assoc::None, Some(BinOp::More)),
+        TOKEN_MORE_OR_EQ => (COMPARISON, Assoc::None, Some(BinOp::MoreEq)),
+        TOKEN_UPDATE => (UPDATE, Assoc::Right, Some(BinOp::Update)),
+        TOKEN_ADD => (ADDITION, Assoc::Left, Some(BinOp::Add)),
+        TOKEN_SUB => (ADDITION, Assoc::Left, Some(BinOp::Sub)),
+        TOKEN_MUL => (MULTIPLICATION, Assoc::Left, Some(BinOp::Mul)),
+        TOKEN_DIV => (MULTIPLICATION, Assoc::Left, Some(BinOp::Div)),
+        TOKEN_CONCAT => (CONCAT, Assoc::Right, Some(BinOp::Concat)),
+        TOKEN_QUESTION => (HAS_ATTR, Assoc::HasAttr, None),
+        _ => return None,
+    })
+}
+
+/// Tokens that start an argument of a function application (rnix's `is_fn_arg`).
+fn starts_argument(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        TOKEN_REC
+            | TOKEN_L_BRACE
+            | TOKEN_L_BRACK
+            | TOKEN_L_PAREN
+            | TOKEN_STRING_START
+            | TOKEN_IDENT
+            | TOKEN_CUR_POS
+            | TOKEN_FLOAT
+            | TOKEN_INTEGER
+            | TOKEN_PATH_ABS
+            | TOKEN_PATH_REL
+            | TOKEN_PATH_HOME
+            | TOKEN_PATH_SEARCH
+            | TOKEN_URI
+    )
+}
+
+type Parsed<'s> = Option<Node<'s>>;
+
+impl<'s, I: Iterator<Item = rnix::Token<'s>>> Parser<'s, I> {
+    /// Read ahead until `n + 1` tokens are waiting (fewer at the end of the text).
+    fn fill(&mut self, n: usize) {
+        let mut glued = true;
+        while self.ahead.len() <= n && !self.failed {
+            let Some((kind, s)) = self.source.next() else { break };
+            match kind {
+                TOKEN_WHITESPACE | TOKEN_COMMENT => glued = false,
+                TOKEN_ERROR => self.failed = true,
+                _ => {
+                    let start = (s.as_ptr() as usize - self.text.as_ptr() as usize) as u32;
+                    self.ahead.push_back(Token {
+                        kind,
+                        start,
+                        end: start + s.len() as u32,
+                        glued,
+                    });
+                    glued = true;
+                }
+            }
+        }
+    }
+
+    fn token(&mut self, n: usize) -> Option<Token> {
+        self.fill(n);
+        self.ahead.get(n).copied()
+    }
+
+    fn peek(&mut self) -> Option<SyntaxKind> {
+        self.token(0).map(|t| t.kind)
+    }
+
+    fn peek_at(&mut self, n: usize) -> Option<SyntaxKind> {
+        self.token(n).map(|t| t.kind)
+    }
+
+    /// The start of the next token (where a node starting now begins).
+    fn start(&mut self) -> u32 {
+        self.token(0).map_or(self.text.len() as u32, |t| t.start)
+    }
+
+    fn bump(&mut self) -> Token {
+        let token = self.ahead.pop_front().expect("bump after a peek");
+        self.last_end = token.end;
+        token
+    }
+
+    fn expect(&mut self, kind: SyntaxKind) -> Option<Token> {
+        (self.peek() == Some(kind)).then(|| self.bump())
+    }
+
+    fn text_of(&self, token: Token) -> &'s str {
+        &self.text[token.start as usize..token.end as usize]
+    }
+
+    fn span(&self, start: u32) -> Span {
+        Span {
+            file: self.file,
+            start,
+            end: self.last_end,
+        }
+    }
+
+    fn token_span(&self, token: Token) -> Span {
+        Span {
+            file: self.file,
+            start: token.start,
+            end: token.end,
+        }
+    }
+
+    fn node(&self, start: u32, kind: Kind<'s>) -> Node<'s> {
+        Node {
+            span: self.span(start),
+            kind,
+        }
+    }
+
+    // -- expressions ---------------------------------------------------------------------------
+
+    fn expr(&mut self) -> Parsed<'s> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        let parsed = self.expr_inner();
+        self.depth -= 1;
+        parsed
+    }
+
+    fn expr_inner(&mut self) -> Parsed<'s> {
+        let start = self.start();
+        match self.peek()? {
+            TOKEN_LET => {
+                self.bump();
+                if self.peek() == Some(TOKEN_L_BRACE) {
+                    return None; // `let { … }`: rnix's tree decides.
+                }
+                let entries = self.bindings(TOKEN_IN)?;
+                let body = Box::new(self.expr()?);
+                Some(self.node(start, Kind::LetIn { entries, body }))
+            }
+            TOKEN_WITH => {
+                self.bump();
+                let namespace = self.expr()?;
+                self.expect(TOKEN_SEMICOLON)?;
+                let body = self.expr()?;
+                Some(self.node(start, Kind::With(Box::new(namespace), Box::new(body))))
+            }
+            TOKEN_IF => {
+                self.bump();
+                let condition = self.expr()?;
+                self.expect(TOKEN_THEN)?;
+                let then = self.expr()?;
+                self.expect(TOKEN_ELSE)?;
+                let otherwise = self.expr()?;
+                Some(self.node(
+                    start,
+                    Kind::IfElse(Box::new(condition), Box::new(then), Box::new(otherwise)),
+                ))
+            }
+            TOKEN_ASSERT => {
+                self.bump();
+                let condition = self.expr()?;
+                self.expect(TOKEN_SEMICOLON)?;
+                let body = self.expr()?;
+                Some(self.node(start, Kind::Assert(Box::new(condition), Box::new(body))))
+            }
+            _ => self.operators(IMPLICATION),
+        }
+    }
+
+    /// Operators binding at least as tightly as `min`, by precedence climbing over rnix's
+    /// levels (pipes, `|>` and `<|`, are left to rnix: Nix 2.8 has none).
+    fn operators(&mut self, min: u8) -> Parsed<'s> {
+        let start = self.start();
+        let mut lhs = match self.peek()? {
+            TOKEN_INVERT => {
+                if min > INVERT {
+                    return None;
+                }
+                self.bump();
+                // `!!a` nests; otherwise the operand is of the `+` level.
+                let level = if self.peek() == Some(TOKEN_INVERT) {
+                    INVERT
+                } else {
+                    ADDITION
+                };
+                let operand = self.operators(level)?;
+                self.node(start, Kind::Not(Box::new(operand)))
+            }
+            _ => self.negation()?,
+        };
+        while let Some((level, assoc, op)) = self.peek().and_then(infix) {
+            if level < min {
+                break;
+            }
+            self.bump();
+            lhs = match (assoc, op) {
+                (Assoc::HasAttr, _) => {
+                    let path = self.attrpath()?;
+                    self.node(
+                        start,
+                        Kind::HasAttr {
+                            target: Box::new(lhs),
+                            path,
+                        },
+                    )
+                }
+                (assoc, Some(op)) => {
+                    let rhs = self.operators(if assoc == Assoc::Right { level } else { level + 1 })?;
+                    let node = self.node(start, Kind::BinOp(op, Box::new(lhs), Box::new(rhs)));
+                    if assoc == Assoc::None && self.peek().and_then(infix).is_some_and(|(l, ..)| l == level) {
+                        return None;
+                    }
+                    node
+                }
+                (_, None) => return None,
+            };
+        }
+        Some(lhs)
+    }
+
+    fn negation(&mut self) -> Parsed<'s> {
+        if self.peek() != Some(TOKEN_SUB) {
+            return self.application();
+        }
+        let start = self.start();
+        self.bump();
+        let operand = self.negation()?;
+        Some(self.node(start, Kind::Neg(Box::new(operand))))
+    }
+
+    fn application(&mut self) -> Parsed<'s> {
+        let start = self.start();
+        let mut function = self.simple()?;
+        while self.peek().is_some_and(starts_argument) {
+            let argument = self.simple()?;
+            function = self.node(start, Kind::Apply(Box::new(function), Box::new(argument)));
+        }
+        Some(function)
+    }
+
+    /// A primary expression, with its `.attr.path or default`.
+    fn simple(&mut self) -> Parsed<'s> {
+        let start = self.start();
+        let primary = match self.peek()? {
+            TOKEN_L_PAREN => {
+                self.bump();
+                let inner = self.expr()?;
+                self.expect(TOKEN_R_PAREN)?;
+                inner
+            }
+            TOKEN_REC => {
+                self.bump();
+                self.expect(TOKEN_L_BRACE)?;
+                let entries = self.bindings(TOKEN_R_BRACE)?;
+                self.node(start, Kind::AttrSet { rec: true, entries })
+            }
+            TOKEN_L_BRACE => {
+                let pattern = matches!(
+                    (self.peek_at(1), self.peek_at(2)),
+                    (Some(TOKEN_IDENT), Some(TOKEN_COMMA | TOKEN_QUESTION | TOKEN_R_BRACE))
+                        | (Some(TOKEN_ELLIPSIS), Some(TOKEN_R_BRACE))
+                        | (Some(TOKEN_R_BRACE), Some(TOKEN_COLON | TOKEN_AT))
+                );
+                self.bump();
+                if pattern {
+                    let param = self.pattern(None)?;
+                    self.expect(TOKEN_COLON)?;
+                    let body = self.expr()?;
+                    self.node(start, Kind::Lambda(Box::new(Lambda { param, body })))
+                } else {
+                    let entries = self.bindings(TOKEN_R_BRACE)?;
+                    self.node(start, Kind::AttrSet { rec: false, entries })
+                }
+            }
+            TOKEN_L_BRACK => {
+                self.bump();
+                let mut items = Vec::new();
+                while self.peek()? != TOKEN_R_BRACK {
+                    items.push(self.simple()?);
+                }
+                self.bump();
+                self.node(start, Kind::List(items))
+            }
+            TOKEN_STRING_START => {
+                let parts = self.string()?;
+                self.node(start, Kind::Str(parts))
+            }
+            TOKEN_PATH_ABS | TOKEN_PATH_REL | TOKEN_PATH_HOME | TOKEN_PATH_SEARCH => self.path()?,
+            TOKEN_INTEGER | TOKEN_FLOAT | TOKEN_URI => {
+                let token = self.bump();
+                let kind = match token.kind {
+                    TOKEN_INTEGER => LiteralKind::Integer,
+                    TOKEN_FLOAT => LiteralKind::Float,
+                    _ => LiteralKind::Uri,
+                };
+                self.node(start, Kind::Literal(kind, self.text_of(token)))
+            }
+            TOKEN_IDENT => {
+                let ident = self.bump();
+                let name = self.text_of(ident);
+                match self.peek() {
+                    Some(TOKEN_COLON) => {
+                        self.bump();
+                        let param = Param::Ident {
+                            name,
+                            span: self.token_span(ident),
+                        };
+                        let body = self.expr()?;
+                        self.node(start, Kind::Lambda(Box::new(Lambda { param, body })))
+                    }
+                    Some(TOKEN_AT) => {
+                        self.bump();
+                        self.expect(TOKEN_L_BRACE)?;
+                        let param = self.pattern(Some((name, self.token_span(ident))))?;
+                        self.expect(TOKEN_COLON)?;
+                        let body = self.expr()?;
+                        self.node(start, Kind::Lambda(Box::new(Lambda { param, body })))
+                    }
+                    _ if name == "__curPos" => self.node(start, Kind::CurPos),
+                    _ => self.node(start, Kind::Ident(name)),
+                }
+            }
+            _ => return None,
+        };
+        match self.peek() {
+            Some(TOKEN_DOT) => {
+                self.bump();
+                let path = self.attrpath()?;
+                let default = if self.peek() == Some(TOKEN_OR) {
+                    self.bump();
+                    Some(Box::new(self.simple()?))
+                } else {
+                    None
+                };
+                Some(self.node(
+                    start,
+                    Kind::Select {
+                        target: Box::new(primary),
+                        path,
+                        default,
+                    },
+                ))
+            }
+            // `f a or b` applies `a` to a variable named `or`: left to rnix.
+            Some(TOKEN_OR) => None,
+            _ => Some(primary),
+        }
+    }
+
+    fn path(&mut self) -> Parsed<'s> {
+        let first = self.bump();
+        let kind = match first.kind {
+            TOKEN_PATH_ABS => PathKind::Absolute,
+            TOKEN_PATH_REL => PathKind::Relative,
+            TOKEN_PATH_HOME => PathKind::Home,
+            _ => PathKind::Search,
+        };
+        let mut parts = vec![PathPart::Lit(self.text_of(first))];
+        if kind != PathKind::Search && self.peek() == Some(TOKEN_INTERPOL_START) {
+            // Only an interpolation right after the path text belongs to it.
+            while let Some(next) = self.token(0).filter(|t| t.glued) {
+                match next.kind {
+                    TOKEN_PATH_ABS | TOKEN_PATH_REL | TOKEN_PATH_HOME => {
+                        self.bump();
+                        parts.push(PathPart::Lit(self.text_of(next)));
+                    }
+                    TOKEN_INTERPOL_START => parts.push(PathPart::Interp(self.interpolation()?)),
+                    _ => break,
+                }
+            }
+            if parts.len() == 1 {
+                return None;
+            }
+        }
+        Some(self.node(first.start, Kind::Path(kind, parts.into_boxed_slice())))
+    }
+
+    /// `${ e }`, from its `${`.
+    fn interpolation(&mut self) -> Option<Box<Node<'s>>> {
+        self.expect(TOKEN_INTERPOL_START)?;
+        let inner = self.expr()?;
+        self.expect(TOKEN_INTERPOL_END)?;
+        Some(Box::new(inner))
+    }
+
+    /// A string from its opening quote: its parts, normalised.
+    fn string(&mut self) -> Option<Box<[StrPart<'s>]>> {
+        let open = self.expect(TOKEN_STRING_START)?;
+        let multiline = self.text_of(open) == "''";
+        let mut raw = Vec::new();
+        loop {
+            match self.peek()? {
+                TOKEN_STRING_CONTENT => {
+                    let token = self.bump();
+                    raw.push(RawPart::Lit(self.text_of(token)));
+                }
+                TOKEN_INTERPOL_START => raw.push(RawPart::Interp(self.interpolation()?)),
+                TOKEN_STRING_END => {
+                    self.bump();
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        Some(normalize(multiline, raw))
+    }
+
+    // -- bindings and attribute paths --------------------------------------------------------
+
+    /// The bindings of a set or `let`, through the token that closes them.
+    fn bindings(&mut self, until: SyntaxKind) -> Option<Vec<Entry<'s>>> {
+        let mut entries = Vec::new();
+        loop {
+            let next = self.peek()?;
+            if next == until {
+                self.bump();
+                return Some(entries);
+            }
+            if next == TOKEN_INHERIT {
+                self.bump();
+                let from = if self.peek() == Some(TOKEN_L_PAREN) {
+                    self.bump();
+                    let from = self.expr()?;
+                    self.expect(TOKEN_R_PAREN)?;
+                    Some(Box::new(from))
+                } else {
+                    None
+                };
+                let mut attrs = Vec::new();
+                while self.peek()? != TOKEN_SEMICOLON {
+                    attrs.push(self.attr()?);
+                }
+                self.bump();
+                entries.push(Entry::Inherit {
+                    from,
+                    attrs: attrs.into_boxed_slice(),
+                });
+            } else {
+                let path = self.attrpath()?;
+                self.expect(TOKEN_ASSIGN)?;
+                let value = self.expr()?;
+                self.expect(TOKEN_SEMICOLON)?;
+                entries.push(Entry::Value { path, value });
+            }
+        }
+    }
+
+    fn attrpath(&mut self) -> Option<Box<[Attr<'s>]>> {
+        let first = self.attr()?;
+        if self.peek() != Some(TOKEN_DOT) {
+            return Some(Box::new([first]));
+        }
+        let mut path = vec![first];
+        while self.peek() == Some(TOKEN_DOT) {
+            self.bump();
+            path.push(self.attr()?);
+        }
+        Some(path.into_boxed_slice())
+    }
+
+    fn attr(&mut self) -> Option<Attr<'s>> {
+        let start = self.start();
+        let kind = match self.peek()? {
+            TOKEN_INTERPOL_START => AttrKind::Dynamic(self.interpolation()?),
+            TOKEN_STRING_START => AttrKind::Str(self.string()?),
+            TOKEN_IDENT | TOKEN_OR => {
+                let token = self.bump();
+                AttrKind::Ident(self.text_of(token))
+            }
+            _ => return None,
+        };
+        Some(Attr {
+            span: self.span(start),
+            kind,
+        })
+    }
+
+    /// The formals of a function after their `{`, and the `@` binding on either side.
+    fn pattern(&mut self, bind: Option<(&'s str, Span)>) -> Option<Param<'s>> {
+        let mut entries = Vec::new();
+        let mut ellipsis = false;
+        loop {
+            match self.peek()? {
+                TOKEN_R_BRACE => {
+                    self.bump();
+                    break;
+                }
+                TOKEN_ELLIPSIS => {
+                    self.bump();
+                    self.expect(TOKEN_R_BRACE)?;
+                    ellipsis = true;
+                    break;
+                }
+                TOKEN_IDENT => {
+                    let ident = self.bump();
+                    let default = if self.peek() == Some(TOKEN_QUESTION) {
+                        self.bump();
+                        Some(self.expr()?)
+                    } else {
+                        None
+                    };
+                    entries.push(PatEntry {
+                        name: self.text_of(ident),
+                        span: self.token_span(ident),
+                        default,
+                    });
+                    if self.peek() == Some(TOKEN_COMMA) {
+                        self.bump();
+                    } else {
+                        self.expect(TOKEN_R_BRACE)?;
+                        break;
+                    }
+                }
+                _ => return None,
+            }
+        }
+        let bind = match (bind, self.peek()) {
+            (Some(_), Some(TOKEN_AT)) => return None,
+            (None, Some(TOKEN_AT)) => {
+                self.bump();
+                let ident = self.expect(TOKEN_IDENT)?;
+                Some((self.text_of(ident), self.token_span(ident)))
+            }
+            (bind, _) => bind,
+        };
+        Some(Param::Pattern {
+            entries,
+            ellipsis,
+            bind,
+        })
+    }
+}
