@@ -9,8 +9,8 @@ use super::value::Value;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, AttrKind, Entry, Kind, LiteralKind, Node, PathKind, PathPart};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 pub type LowerResult<T> = Result<T, Box<Diagnostic>>;
@@ -41,7 +41,7 @@ pub fn lower_root(cx: &LowerContext<'_>, root: Node<'_>) -> LowerResult<Rc<Expr>
     let mut lowerer = Lowerer {
         cx,
         scopes: Vec::new(),
-        names: HashMap::new(),
+        names: HashMap::default(),
     };
     lowerer.expr(root)
 }
@@ -342,7 +342,8 @@ impl<'a, 's> Lowerer<'a, 's> {
         match param {
             ast::Param::Ident { name, .. } => {
                 let name = self.name(name);
-                self.scopes.push(ScopeFrame::Names(HashMap::from([(name.clone(), 0)])));
+                self.scopes
+                    .push(ScopeFrame::Names(HashMap::from_iter([(name.clone(), 0)])));
                 let body = self.expr(body);
                 self.scopes.pop();
                 Ok(LambdaDef {
@@ -356,7 +357,7 @@ impl<'a, 's> Lowerer<'a, 's> {
                 ellipsis,
                 bind,
             } => {
-                let mut names = HashMap::new();
+                let mut names = HashMap::default();
                 let mut defaults = Vec::with_capacity(formals.len());
                 let mut entries = Vec::with_capacity(formals.len());
                 for formal in formals {

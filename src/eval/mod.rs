@@ -51,7 +51,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::node::Node;
 use crate::source::{SourceMap, Span};
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -127,7 +127,7 @@ impl From<Box<Diagnostic>> for Box<EvalError> {
 pub struct Evaluator {
     pub(crate) sources: RefCell<SourceMap>,
     pub(crate) globals: HashMap<Rc<str>, Value>,
-    pub(crate) global_names: HashSet<Rc<str>>,
+    pub(crate) global_names: rustc_hash::FxHashSet<Rc<str>>,
     builtins: OnceCell<Value>,
     imports: RefCell<HashMap<PathBuf, Thunk>>,
     pub(crate) depth: Cell<usize>,

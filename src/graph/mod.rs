@@ -43,8 +43,9 @@ mod tests;
 
 use crate::source::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 
 /// What a node of the graph is.
@@ -283,7 +284,7 @@ pub fn build_graph(units: &[UnitDecl]) -> UnitGraph {
 
 /// Every unit that is declared, named by a relation, or a standard target; sorted by name.
 fn collect_nodes(units: &[UnitDecl]) -> (Vec<Node>, HashMap<String, NodeId>) {
-    let mut roles: HashMap<&str, UnitRole> = HashMap::new();
+    let mut roles: HashMap<&str, UnitRole> = HashMap::default();
     let mut merge = |name, role: UnitRole| {
         roles
             .entry(name)
@@ -508,7 +509,7 @@ impl UnitGraph {
     pub fn is_ordered_after(&self, a: &str, b: &str) -> Option<Vec<OrderingStep>> {
         let goal = *self.index.get(a)?;
         let start = *self.index.get(b)?;
-        let mut parent: HashMap<NodeId, (NodeId, EdgeId)> = HashMap::new();
+        let mut parent: HashMap<NodeId, (NodeId, EdgeId)> = HashMap::default();
         let mut queue = VecDeque::from([start]);
         while let Some(v) = queue.pop_front() {
             for &(w, edge) in &self.successors[v as usize] {

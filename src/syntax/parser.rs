@@ -16,7 +16,9 @@ use super::strings::{RawPart, normalize};
 use crate::eval::ir::BinOp;
 use crate::source::{FileId, Span};
 use rnix::SyntaxKind::{self, *};
-use std::collections::VecDeque;
+
+/// Slots of the lookahead ring (a power of two above the deepest lookahead, three tokens).
+const AHEAD: usize = 4;
 
 /// rnix's recursion limit on nested expressions.
 const MAX_DEPTH: u32 = 512;
@@ -36,8 +38,11 @@ struct Parser<'s, I> {
     /// rnix's tokenizer, read as the parser goes (the tokens of a large file would take more
     /// memory than its tree).
     source: I,
-    /// The next tokens without trivia, read ahead for the lookaheads (at most three).
-    ahead: VecDeque<Token>,
+    /// The next tokens without trivia, read ahead for the lookaheads (at most three): a ring
+    /// of `AHEAD` slots from `head`, `waiting` of them filled.
+    ahead: [Token; AHEAD],
+    head: usize,
+    waiting: usize,
     /// The tokenizer found an error: the text ends there for this parser, and it declines.
     failed: bool,
     /// The end of the last token taken.
@@ -51,7 +56,14 @@ pub fn parse(file: FileId, text: &str) -> Option<Node<'_>> {
         file,
         text,
         source: super::lexer::tokenize(text),
-        ahead: VecDeque::with_capacity(4),
+        ahead: [Token {
+            kind: TOKEN_ERROR,
+            start: 0,
+            end: 0,
+            glued: false,
+        }; AHEAD],
+        head: 0,
+        waiting: 0,
         failed: false,
         last_end: 0,
         depth: 0,
@@ -133,28 +145,35 @@ impl<'s, I: Iterator<Item = rnix::Token<'s>>> Parser<'s, I> {
     /// Read ahead until `n + 1` tokens are waiting (fewer at the end of the text).
     fn fill(&mut self, n: usize) {
         let mut glued = true;
-        while self.ahead.len() <= n && !self.failed {
+        while self.waiting <= n && !self.failed {
             let Some((kind, s)) = self.source.next() else { break };
             match kind {
                 TOKEN_WHITESPACE | TOKEN_COMMENT => glued = false,
                 TOKEN_ERROR => self.failed = true,
                 _ => {
                     let start = (s.as_ptr() as usize - self.text.as_ptr() as usize) as u32;
-                    self.ahead.push_back(Token {
+                    self.ahead[(self.head + self.waiting) % AHEAD] = Token {
                         kind,
                         start,
                         end: start + s.len() as u32,
                         glued,
-                    });
+                    };
+                    self.waiting += 1;
                     glued = true;
                 }
             }
         }
     }
 
+    #[inline]
     fn token(&mut self, n: usize) -> Option<Token> {
-        self.fill(n);
-        self.ahead.get(n).copied()
+        if n >= self.waiting {
+            self.fill(n);
+            if n >= self.waiting {
+                return None;
+            }
+        }
+        Some(self.ahead[(self.head + n) % AHEAD])
     }
 
     fn peek(&mut self) -> Option<SyntaxKind> {
@@ -171,7 +190,10 @@ impl<'s, I: Iterator<Item = rnix::Token<'s>>> Parser<'s, I> {
     }
 
     fn bump(&mut self) -> Token {
-        let token = self.ahead.pop_front().expect("bump after a peek");
+        assert!(self.waiting > 0, "bump after a peek");
+        let token = self.ahead[self.head];
+        self.head = (self.head + 1) % AHEAD;
+        self.waiting -= 1;
         self.last_end = token.end;
         token
     }
