@@ -1,6 +1,6 @@
-//! The lowered program: rnix's syntax tree turned into expressions whose variables are
-//! resolved (to a frame depth and slot, a builtin, or a `with` lookup) and whose attribute
-//! paths are folded into nested sets. Every expression keeps its span.
+//! The lowered program: the syntax tree ([`crate::syntax::ast`]) turned into expressions
+//! whose variables are resolved (to a frame depth and slot, a builtin, or a `with` lookup)
+//! and whose attribute paths are folded into nested sets. Every expression keeps its span.
 
 use super::value::Value;
 use crate::source::Span;
