@@ -226,6 +226,13 @@ fn define_control(d: &mut Defs) {
     def(d, "unsafeDiscardStringContext", 1, |ev, a, _| ev.arg(a, 0));
     def(d, "unsafeDiscardOutputDependency", 1, |ev, a, _| ev.arg(a, 0));
     def(d, "hasContext", 1, |_, _, _| Ok(Value::Bool(false)));
+    // Strings carry no context here (see `hasContext`), so the context given is checked to be
+    // an attrset and otherwise dropped.
+    def(d, "appendContext", 2, |ev, a, span| {
+        let s = ev.arg_str(a, 0, span)?;
+        ev.arg_attrs(a, 1, span)?;
+        Ok(Value::string(s.to_string()))
+    });
     def(d, "getContext", 1, |_, _, _| Ok(Value::attrs(Attrs::new())));
     def(d, "getEnv", 1, |ev, a, span| {
         let name = ev.arg_str(a, 0, span)?;

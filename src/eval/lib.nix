@@ -6,33 +6,39 @@ builtins:
 let
   inherit (builtins)
     add all any attrNames attrValues concatLists concatMap concatStringsSep elem elemAt filter
-    foldl' genList getAttr hasAttr head isAttrs isBool isFloat isFunction isInt isList isPath
+    foldl' genList getAttr hasAttr head isAttrs isBool isFloat isInt isList isPath
     isString length listToAttrs map mapAttrs match replaceStrings split stringLength substring
     tail toJSON typeOf;
 
-  lib = trivial // lists // strings // attrsets // options // modules // versionFns // {
-    inherit trivial lists strings attrsets options modules types asserts debug generators;
+  # nixpkgs keeps these in their section only (`lib.strings.levenshtein`, no `lib.levenshtein`).
+  sectionOnly = [
+    "revisionWithDefault" "commonPrefix" "commonPrefixLength" "commonSuffixLength" "levenshtein"
+    "levenshteinAtMost" "storeDir" "longestValidPathPrefix" "literalCode" "renderOptionValue" "showDefs"
+    "closePropagationFast" "closePropagationSlow" "listFilesRecursive" "locateDominatingFile"
+  ];
+  lib = builtins.removeAttrs (trivial // fixedPoints // lists // strings // attrsets // options // modules
+    // versionFns // misc // meta // filesystem // stringsWithDeps) sectionOnly // {
+    inherit trivial fixedPoints lists strings attrsets options modules types asserts debug generators misc
+      meta filesystem stringsWithDeps cli kernel network;
     versions = versionFns;
-    fixedPoints = { inherit (trivial) fix fix' extends; };
     inherit (asserts) assertMsg assertOneOf;
-    inherit (debug) traceVal traceValFn traceSeq traceSeqN traceIf;
+    inherit (debug)
+      trace traceIf traceVal traceValFn traceSeq traceSeqN traceValSeq traceValSeqFn traceValSeqN
+      traceValSeqNFn traceFnSeqN runTests testAllTrue;
+    # Names more than one section defines: the top level takes the one nixpkgs' lib/default.nix takes.
+    inherit (lists) replicate;
+    inherit (types) isOptionType;
+    inherit (generators) mkLuaInline;
+    inherit (network.ipv6) mkEUI64Suffix;
     # What nixpkgs' lib/default.nix takes from builtins as they are.
     inherit (builtins)
       addErrorContext baseNameOf compareVersions dirOf fromJSON fromTOML getContext hasContext
       hashString isAttrs isBool isFloat isInt isList isPath isString parseDrvName pathExists
-      readDir readFile toString tryEval trace unsafeDiscardStringContext unsafeGetAttrPos;
-    imap = lists.imap1;
-    join = concatStringsSep;
-    replaceElemAt = list: idx: newElem: genList (i: if i == idx then newElem else elemAt list i) (length list);
-    concatAttrValues = set: concatLists (attrValues set);
-    getOutput = output: pkg:
-      if !pkg ? outputSpecified || !pkg.outputSpecified then pkg.${output} or pkg.out or pkg else pkg;
-    getBin = lib.getOutput "bin";
-    getLib = lib.getOutput "lib";
-    getDev = lib.getOutput "dev";
-    getMan = lib.getOutput "man";
-    makeSearchPathOutput = output: subDir: pkgs: strings.makeSearchPath subDir (map (lib.getOutput output) pkgs);
-    makeIncludePath = lib.makeSearchPathOutput "dev" "include";
+      readDir readFile toString tryEval unsafeDiscardStringContext unsafeGetAttrPos appendContext
+      unsafeDiscardOutputDependency;
+    # nixpkgs re-fixes its whole lib under the extension, so its own functions see overrides too;
+    # this lib is not written as one fixed point, so an extension only adds and replaces names.
+    extend = f: fixedPoints.makeExtensible (fixedPoints.extends f (_: builtins.removeAttrs lib [ "extend" ]));
   };
 
   # -- trivial -------------------------------------------------------------------------------
@@ -54,7 +60,12 @@ let
     mergeAttrs = x: y: x // y;
     defaultTo = default: maybeValue: if maybeValue != null then maybeValue else default;
     mapNullable = f: a: if a == null then a else f a;
-    inherit (builtins) isFunction functionArgs typeOf seq deepSeq genericClosure add sub mul div lessThan ceil floor;
+    inherit (builtins)
+      seq deepSeq genericClosure add sub mul div lessThan ceil floor isBool isFloat isInt pathExists readFile;
+    # nixpkgs' versions see through `__functor` attrsets, which the builtins do not.
+    isFunction = f: builtins.isFunction f || (f ? __functor && builtins.isFunction (f.__functor f));
+    functionArgs = f:
+      if f ? __functor then f.__functionArgs or (builtins.functionArgs (f.__functor f)) else builtins.functionArgs f;
     setFunctionArgs = f: args: { __functor = self: f; __functionArgs = args; };
     mirrorFunctionArgs = f: let fArgs = functionArgs f; in g: setFunctionArgs g fArgs;
     toFunction = v: if isFunction v then v else _: v;
@@ -64,9 +75,6 @@ let
     compare = a: b: if a < b then -1 else if a > b then 1 else 0;
     splitByAndCompare = p: yes: no: a: b:
       if p a then (if p b then yes a b else -1) else (if p b then 1 else no a b);
-    fix = f: let x = f x; in x;
-    fix' = f: let x = f x // { __unfix__ = f; }; in x;
-    extends = overlay: f: (final: let prev = f final; in prev // overlay final prev);
     importJSON = path: builtins.fromJSON (builtins.readFile path);
     importTOML = path: builtins.fromTOML (builtins.readFile path);
     warn = msg: builtins.trace "[1;31mwarning: ${msg}[0m";
@@ -75,9 +83,21 @@ let
     throwIf = cond: msg: if cond then throw msg else x: x;
     throwIfNot = cond: msg: if cond then x: x else throw msg;
     info = msg: builtins.trace "INFO: ${msg}";
+    showWarnings = warnings: res: lists.foldr warn res warnings;
+    checkListOfEnum = msg: valid: given:
+      let unexpected = lists.subtractLists valid given; in
+      throwIfNot (unexpected == [ ])
+        "${msg}: ${concatStringsSep ", " (map toString unexpected)} unexpected; valid ones: ${concatStringsSep ", " (map toString valid)}";
     inNixShell = false;
-    isInOldestRelease = _: false;
+    inPureEvalMode = !builtins ? currentSystem;
     oldestSupportedRelease = 2411;
+    oldestSupportedReleaseIsAtLeast = release: release <= oldestSupportedRelease;
+    isInOldestRelease = warnIf (oldestSupportedReleaseIsAtLeast 2411)
+      "lib.isInOldestRelease is deprecated. Use lib.oldestSupportedReleaseIsAtLeast instead."
+      oldestSupportedReleaseIsAtLeast;
+    nixpkgsVersion = warn "lib.nixpkgsVersion is a deprecated alias of lib.version." version;
+    # There is no nixpkgs checkout (nor its .git-revision) behind this lib.
+    revisionWithDefault = default: default;
     release = "25.05";
     codeName = "Warbler";
     version = "25.05";
@@ -94,12 +114,52 @@ let
       in
       assert (isInt base); assert (isInt i); assert (base >= 2); assert (i >= 0);
       lists.reverseList (go i);
+    # nixpkgs reads the number with `fromTOML`, which this evaluator does not have, so the TOML
+    # reading is redone by hand, down to Nix 2.8's reader saturating at the largest int.
+    fromHexString = str:
+      let
+        valid = match "(0x)?([0-7]?[0-9A-Fa-f]{1,15})" str;
+        # What the TOML fallback still accepts (with a warning): any case, `_` between digits,
+        # and what TOML allows after a value on its line.
+        loose = match "0*([0-9a-f]+(_[0-9a-f]+)*)[ \t]*(#[^\n]*)?" (strings.removePrefix "0x" (strings.toLower str));
+        digits = if loose == null then null else head (match "0*([0-9a-f]+)" (replaceStrings [ "_" ] [ "" ] (head loose)));
+        fits = stringLength digits < 16 || (stringLength digits == 16 && match "[0-7].*" digits != null);
+        hexValue = digits: foldl' (acc: d: acc * 16 + hexDigitValues.${d}) 0 (strings.stringToCharacters (strings.toLower digits));
+      in
+      if valid != null then hexValue (elemAt valid 1)
+      else
+        assert warn "fromHexString: ${lib.generators.toPretty { } str} is not a valid input and will be rejected in 26.05" true;
+        if loose == null then throw "fromHexString: cannot parse ${strings.escapeNixString str} as a hexadecimal integer"
+        else if fits then hexValue digits
+        else 9223372036854775807;
   };
-  inherit (trivial) warn warnIf;
+  hexDigitValues = listToAttrs (lists.imap0 (value: name: { inherit name value; }) (strings.stringToCharacters "0123456789abcdef"));
+  inherit (trivial) warn warnIf isFunction;
+
+  # -- fixedPoints ---------------------------------------------------------------------------
+  fixedPoints = rec {
+    fix = f: let x = f x; in x;
+    fix' = f: let x = f x // { __unfix__ = f; }; in x;
+    converge = f: x: let next = f x; in if next == x then x else converge f next;
+    extends = overlay: f: (final: let prev = f final; in prev // overlay final prev);
+    composeExtensions = f: g: final: prev:
+      let fromF = f final prev; in fromF // g final (prev // fromF);
+    composeManyExtensions = lists.foldr composeExtensions (final: prev: { });
+    makeExtensible = makeExtensibleWithCustomName "extend";
+    makeExtensibleWithCustomName = extenderName: rattrs:
+      fix' (self: rattrs self // { ${extenderName} = f: makeExtensibleWithCustomName extenderName (extends f rattrs); });
+    # An extension may be given as an attrset, as `prev: attrs`, or as `final: prev: attrs`;
+    # which of the last two only shows once it is applied to `prev`.
+    toExtension = f:
+      if trivial.isFunction f then
+        final: prev: let applied = f prev; in if trivial.isFunction applied then f final prev else applied
+      else final: prev: f;
+  };
 
   # -- lists ---------------------------------------------------------------------------------
   lists = rec {
-    inherit (builtins) head tail length elem elemAt filter genList concatLists concatMap any all sort partition groupBy map;
+    inherit (builtins)
+      head tail length elem elemAt filter genList concatLists concatMap any all sort partition groupBy map isList;
     foldl' = builtins.foldl';
     singleton = x: [ x ];
     forEach = xs: f: map f xs;
@@ -163,18 +223,54 @@ let
     crossLists = f: foldl (fs: args: concatMap (f: map f args) fs) [ f ];
     listDfs = stopOnCycles: before: list:
       let
+        # Walk from `us` to something that must come before it, until nothing does (or a cycle).
         dfs' = us: visited: rest:
-          let c = filter (x: before x us) visited; b = partition (x: before x us) rest.right;
-          in if stopOnCycles && (length c > 0) then { cycle = us; loops = c; inherit visited rest; }
-          else if length b.right == 0 then { minimal = us; inherit visited rest; }
-          else dfs' (head b.right) ([ us ] ++ visited) { right = tail b.right ++ b.wrong; wrong = [ ]; };
-      in if length list == 0 then { visited = [ ]; rest = [ ]; } else dfs' (head list) [ ] { right = tail list; wrong = [ ]; };
+          let
+            loops = filter (x: before x us) visited;
+            earlier = partition (x: before x us) rest;
+          in
+          if stopOnCycles && loops != [ ] then { cycle = us; inherit loops visited rest; }
+          else if earlier.right == [ ] then { minimal = us; inherit visited rest; }
+          else dfs' (head earlier.right) ([ us ] ++ visited) (tail earlier.right ++ earlier.wrong);
+      in
+      dfs' (head list) [ ] (tail list);
+    toposort = before: list:
+      let
+        walk = listDfs true before list;
+        others = toposort before (walk.visited ++ walk.rest);
+      in
+      if length list < 2 then { result = list; }
+      else if walk ? cycle then { cycle = reverseList ([ walk.cycle ] ++ walk.visited); inherit (walk) loops; }
+      else if others ? cycle then others
+      else { result = [ walk.minimal ] ++ others.result; };
+    naturalSort = list:
+      let
+        # Digit runs compare as numbers; each string is split once, not at every comparison.
+        key = s: map (part: if isList part then strings.toInt (head part) else part) (split "(0|[1-9][0-9]*)" s);
+        keyed = map (s: { key = key s; value = s; }) list;
+      in
+      map (x: x.value) (sort (a: b: compareLists trivial.compare a.key b.key < 0) keyed);
+    uniqueStrings = list: attrNames (listToAttrs (map (name: { inherit name; value = null; }) list));
+    commonPrefix = list1: list2:
+      let
+        differs = zipListsWith (a: b: a != b) list1 list2;
+      in
+      take (findFirstIndex (x: x) (length differs) differs) list1;
+    concatAttrValues = set: concatLists (attrValues set);
+    replaceElemAt = list: idx: newElem:
+      assert asserts.assertMsg (idx >= 0 && idx < length list)
+        "'lists.replaceElemAt' called with index ${toString idx} on a list of size ${toString (length list)}";
+      genList (i: if i == idx then newElem else elemAt list i) (length list);
   };
   inherit (lists) foldl take drop;
 
   # -- strings -------------------------------------------------------------------------------
   strings = rec {
-    inherit (builtins) stringLength substring replaceStrings concatStringsSep match split toJSON typeOf;
+    inherit (builtins)
+      stringLength substring replaceStrings concatStringsSep match split toJSON typeOf compareVersions elem
+      elemAt filter fromJSON genList head isInt isList isAttrs isPath isString parseDrvName readFile
+      storeDir tail unsafeDiscardStringContext appendContext;
+    join = concatStringsSep;
     concatStrings = builtins.concatStringsSep "";
     concatMapStrings = f: list: concatStrings (map f list);
     concatImapStrings = f: list: concatStrings (lists.imap1 f list);
@@ -187,6 +283,8 @@ let
     concatLines = lines: optionalString (lines != [ ]) (concatStringsSep "\n" lines + "\n");
     replaceString = from: to: replaceStrings [ from ] [ to ];
     makeSearchPath = subDir: paths: concatStringsSep ":" (map (path: path + "/" + subDir) (filter (x: x != null) paths));
+    makeSearchPathOutput = output: subDir: pkgs: makeSearchPath subDir (map (attrsets.getOutput output) pkgs);
+    makeIncludePath = makeSearchPathOutput "dev" "include";
     makeBinPath = makeSearchPath "bin";
     makeLibraryPath = makeSearchPath "lib";
     optionalString = cond: string: if cond then string else "";
@@ -227,10 +325,32 @@ let
     toLower = replaceStrings upperChars lowerChars;
     toUpper = replaceStrings lowerChars upperChars;
     toSentenceCase = str:
-      let firstChar = substring 0 1 str; rest = substring 1 (stringLength str) str;
-      in addContextFrom str (toUpper firstChar + toLower rest);
+      let firstChar = substring 0 1 str; rest = substring 1 (stringLength str) str; in
+      # A multi-byte first character: nixpkgs upper-cases its first byte alone, which changes
+      # nothing; here that byte cannot stand alone (strings are UTF-8), so the character is kept.
+      if stringLength firstChar > 1 then toLower str else toUpper firstChar + toLower rest;
     addContextFrom = src: target: target;
     splitString = sep: s: builtins.filter builtins.isString (builtins.split (escapeRegex (toString sep)) (toString s));
+    splitStringBy = predicate: keepSplit: str:
+      let
+        len = stringLength str;
+        # Pieces are cut out of `str` whole, not built byte by byte as in nixpkgs: strings here
+        # are UTF-8, and a lone byte of a multi-byte character would not survive concatenation.
+        piece = start: end: substring start (end - start) str;
+        go = pos: start: done:
+          if pos == len then done ++ [ (piece start pos) ]
+          else if predicate (if pos > 0 then substring (pos - 1) 1 str else "") (substring pos 1 str)
+          then go (pos + 1) (if keepSplit then pos else pos + 1) (done ++ [ (piece start pos) ])
+          else go (pos + 1) start done;
+      in
+      if len == 0 then [ "" ] else go 0 0 [ ];
+    toCamelCase = str:
+      trivial.throwIfNot (isString str) "toCamelCase does only accepts string values, but got ${typeOf str}" (
+        let
+          words = splitStringBy (prev: curr: elem curr [ "-" "_" " " ]) false str;
+          humps = lists.flatten (map (splitStringBy (prev: curr: match "[a-z]" prev != null && match "[A-Z]" curr != null) true) words);
+        in
+        if humps == [ ] then "" else toLower (head humps) + concatMapStrings toSentenceCase (tail humps));
     removePrefix = prefix: str:
       let preLen = stringLength prefix; in
       if substring 0 preLen str == prefix then substring preLen (-1) str else str;
@@ -272,7 +392,11 @@ let
     isConvertibleWithToString = x: isStringLike x || builtins.elem (typeOf x) [ "null" "int" "float" "bool" ] ||
       (isList x && lists.all isConvertibleWithToString x);
     isStringLike = x: isString x || isPath x || x ? outPath || x ? __toString;
-    isStorePath = x: false;
+    isStorePath = x:
+      if isStringLike x then
+        let str = toString x; in
+        substring 0 1 str == "/" && (builtins.dirOf str == storeDir || match "/[0-9a-z]{52}" str != null)
+      else false;
     toInt = str:
       let
         strippedInput = match "[[:space:]]*(-?[[:digit:]]+)[[:space:]]*" str;
@@ -296,6 +420,80 @@ let
       else if !isInt parsedInput then throw generalError
       else parsedInput;
     fileContents = file: removeSuffix "\n" (builtins.readFile file);
+    nameFromURL = url: sep:
+      let
+        filename = lists.last (splitString "/" url);
+        name = head (splitString sep filename);
+      in
+      assert name != filename; name;
+    replicate = n: s: concatStrings (lists.replicate n s);
+    commonPrefixLength = a: b:
+      let
+        shorter = trivial.min (stringLength a) (stringLength b);
+        go = i: if i < shorter && substring i 1 a == substring i 1 b then go (i + 1) else i;
+      in
+      go 0;
+    commonSuffixLength = a: b:
+      let
+        shorter = trivial.min (stringLength a) (stringLength b);
+        charFromEnd = s: i: substring (stringLength s - i - 1) 1 s;
+        go = i: if i < shorter && charFromEnd a i == charFromEnd b i then go (i + 1) else i;
+      in
+      go 0;
+    levenshtein = a: b:
+      let
+        # The whole table, lazily: each cell is computed once, from its three neighbours.
+        table = genList (i: genList (j: cell i j) (stringLength b + 1)) (stringLength a + 1);
+        at = i: j: elemAt (elemAt table i) j;
+        cell = i: j:
+          if j == 0 then i
+          else if i == 0 then j
+          else
+            let substitution = if substring (i - 1) 1 a == substring (j - 1) 1 b then 0 else 1; in
+            trivial.min (trivial.min (at (i - 1) j + 1) (at i (j - 1) + 1)) (at (i - 1) (j - 1) + substitution);
+      in
+      at (stringLength a) (stringLength b);
+    levenshteinAtMost =
+      let
+        # Both work on what is left once the common prefix and suffix are cut off: whatever
+        # edits there are must sit at the two ends of that middle part.
+        atMost1 = x: y: stringLength x <= 1 && stringLength y <= 1;
+        # Called with the longer string first, at most two characters longer.
+        atMost2 = x: y:
+          let
+            xl = stringLength x;
+            yl = stringLength y;
+            xMiddle = substring 1 (xl - 2) x;
+            yMiddle = substring 1 (yl - 2) y;
+            xNoLast = substring 0 (xl - 1) x;
+            xNoFirst = substring 1 (xl - 1) x;
+            yNoLast = substring 0 (yl - 1) y;
+            yNoFirst = substring 1 (yl - 1) y;
+          in
+          if xl - yl == 2 then xMiddle == y
+          else if xl - yl == 1 then xMiddle == yNoLast || xMiddle == yNoFirst
+          else xMiddle == yMiddle || xNoLast == yNoFirst || xNoFirst == yNoLast;
+      in
+      k:
+      if k <= 0 then a: b: a == b
+      else
+        let
+          f = a: b:
+            let
+              al = stringLength a;
+              bl = stringLength b;
+              pre = commonPrefixLength a b;
+              suf = commonSuffixLength a b;
+              aMiddle = substring pre (al - pre - suf) a;
+              bMiddle = substring pre (bl - pre - suf) b;
+            in
+            if al < bl then f b a
+            else if al - bl > k then false
+            else if k == 1 then atMost1 aMiddle bMiddle
+            else if k == 2 then atMost2 aMiddle bMiddle
+            else levenshtein aMiddle bMiddle <= k;
+        in
+        f;
     normalizePath = s: builtins.foldl' (x: y: if y == "/" && strings.hasSuffix "/" x then x else x + y) "" (stringToCharacters s);
     sanitizeDerivationName = string: string;
   };
@@ -308,7 +506,8 @@ let
 
   # -- attrsets ------------------------------------------------------------------------------
   attrsets = rec {
-    inherit (builtins) attrNames attrValues hasAttr getAttr removeAttrs listToAttrs mapAttrs intersectAttrs catAttrs zipAttrsWith;
+    inherit (builtins)
+      attrNames attrValues hasAttr getAttr removeAttrs listToAttrs mapAttrs intersectAttrs catAttrs zipAttrsWith isAttrs;
     attrByPath = attrPath: default: set:
       let
         lenAttrPath = length attrPath;
@@ -327,6 +526,14 @@ let
         len = length attrPath;
         atDepth = n: if n == len then value else { ${elemAt attrPath n} = atDepth (n + 1); };
       in atDepth 0;
+    longestValidPathPrefix = attrPath: v:
+      let
+        go = set: n:
+          if n == length attrPath then attrPath
+          else let attr = elemAt attrPath n; in
+            if set ? ${attr} then go set.${attr} (n + 1) else lists.take n attrPath;
+      in
+      go v 0;
     getAttrFromPath = attrPath: set:
       attrByPath attrPath (abort ("cannot find attribute '" + concatStringsSep "." attrPath + "'")) set;
     attrVals = nameList: set: map (x: set.${x}) nameList;
@@ -357,10 +564,29 @@ let
         recurse = path: mapAttrs (name: value:
           if isAttrs value && cond value then recurse (path ++ [ name ]) value else f (path ++ [ name ]) value);
       in recurse [ ] set;
+    mapAttrsToListRecursive = mapAttrsToListRecursiveCond (_: _: true);
+    mapAttrsToListRecursiveCond = pred: f: set:
+      let
+        visit = path: value: if isAttrs value && pred path value then below path value else [ (f path value) ];
+        below = path: set: concatMap (name: visit (path ++ [ name ]) set.${name}) (attrNames set);
+      in
+      below [ ] set;
     concatMapAttrs = f: v: builtins.foldl' (a: b: a // b) { } (attrValues (mapAttrs f v));
     genAttrs = names: f: genAttrs' names (n: nameValuePair n (f n));
     genAttrs' = xs: f: listToAttrs (map f xs);
     isDerivation = value: value.type or null == "derivation";
+    getOutput = output: pkg:
+      if !pkg ? outputSpecified || !pkg.outputSpecified then pkg.${output} or pkg.out or pkg else pkg;
+    getFirstOutput = candidates: pkg:
+      let present = filter (name: hasAttr name pkg) candidates; in
+      if pkg.outputSpecified or false || present == [ ] then pkg else pkg.${head present};
+    getBin = getOutput "bin";
+    getLib = getOutput "lib";
+    getDev = getOutput "dev";
+    getMan = getOutput "man";
+    getStatic = getFirstOutput [ "static" "lib" "out" ];
+    getInclude = getFirstOutput [ "include" "dev" "out" ];
+    chooseDevOutputs = map getDev;
     optionalAttrs = cond: as: if cond then as else { };
     zipAttrsWithNames = names: f: sets:
       listToAttrs (map (name: { inherit name; value = f name (catAttrs name sets); }) names);
@@ -406,7 +632,81 @@ let
     literalExample = literalExpression;
     literalMD = text: if !isString text then throw "literalMD expects a string." else { _type = "literalMD"; inherit text; };
     mdDoc = x: x;
-    showOption = parts: concatStringsSep "." (map strings.escapeNixIdentifier parts);
+    # `*` and `<name>` stand for any attribute name in option paths, so they stay unquoted.
+    showOption = parts:
+      concatStringsSep "." (map (part: if part == "*" || match "<(.*)>" part != null then part else strings.escapeNixIdentifier part) parts);
+    showFiles = files: concatStringsSep " and " (map (f: "`${f}'") files);
+    showDefs = defs: concatStrings (map (def:
+      let
+        # At most five lines of each value, and none of a value that fails to evaluate.
+        pretty = builtins.tryEval (lib.generators.toPretty { }
+          (lib.generators.withRecursion { depthLimit = 10; throwOnDepthLimit = false; } def.value));
+        lines = filter (l: !isList l) (split "\n" pretty.value);
+        shown = concatStringsSep "\n    " (lists.take 5 lines ++ lists.optional (length lines > 5) "...");
+      in
+      "\n- In `${def.file}'" + (if !pretty.success then "" else if length lines > 1 then ":\n    " + shown else ": " + shown)
+    ) defs);
+    showOptionWithDefLocs = opt: ''
+      ${showOption opt.loc}, with values defined in:
+      ${concatStringsSep "\n" (map (file: "  - ${file}") opt.files)}
+    '';
+    unknownModule = "<unknown-file>";
+    mergeDefaultOption = loc: defs:
+      let values = getValues defs; in
+      if length values == 1 then head values
+      else if all isFunction values then x: mergeDefaultOption loc (map (f: f x) values)
+      else if all isList values then concatLists values
+      else if all isAttrs values then foldl' (a: b: a // b) { } values
+      else if all isBool values then any (x: x) values
+      else if all isString values then concatStrings values
+      else if all isInt values && all (x: x == head values) values then head values
+      else throw "Cannot merge definitions of `${showOption loc}'. Definition values:${showDefs defs}";
+    mergeUniqueOption = { message, merge ? loc: defs: (head defs).value }: loc: defs:
+      if length defs == 1 then merge loc defs
+      else
+        assert length defs > 1;
+        throw "The option `${showOption loc}' is defined multiple times while it's expected to be unique.\n${message}\nDefinition values:${showDefs defs}\n${prioritySuggestion}";
+    mergeOneOption = mergeUniqueOption { message = ""; };
+    mergeEqualOption = loc: defs:
+      if defs == [ ] then abort "This case should never happen."
+      # One definition is returned as it is, so that a lone function (never equal to itself) works.
+      else if length defs == 1 then (head defs).value
+      else (foldl' (first: def:
+        if def.value != first.value then
+          throw "The option `${showOption loc}' has conflicting definition values:${showDefs [ first def ]}\n${prioritySuggestion}"
+        else first) (head defs) (tail defs)).value;
+    literalCode = languageTag: text: literalMD ''
+      ```${languageTag}
+      ${text}
+      ```
+    '';
+    renderOptionValue = v:
+      if v ? _type && v ? text then v
+      else literalExpression (lib.generators.toPretty { multiline = true; allowPrettyValues = true; } v);
+    scrubOptionValue = x:
+      if attrsets.isDerivation x then { type = "derivation"; drvPath = x.name; outPath = x.name; name = x.name; }
+      else if isList x then map scrubOptionValue x
+      else if isAttrs x then mapAttrs (n: v: scrubOptionValue v) (builtins.removeAttrs x [ "_args" ])
+      else x;
+    mkPackageOption = pkgs: name:
+      { nullable ? false, default ? name, example ? null, extraDescription ? "", pkgsText ? "pkgs" }:
+      let
+        shownName = if isList name then lists.last name else name;
+        defaultPath = lists.toList default;
+        defaultText = attrsets.showAttrPath defaultPath;
+        defaults =
+          if default != null then {
+            default = attrsets.attrByPath defaultPath (throw "${defaultText} cannot be found in ${pkgsText}") pkgs;
+            defaultText = literalExpression "${pkgsText}.${defaultText}";
+          }
+          else attrsets.optionalAttrs nullable { default = null; };
+      in
+      mkOption (defaults // {
+        description = "The ${shownName} package to use." + (if extraDescription == "" then "" else " ") + extraDescription;
+        type = if nullable then types.nullOr types.package else types.package;
+      } // attrsets.optionalAttrs (example != null) {
+        example = literalExpression (if isList example then "${pkgsText}.${attrsets.showAttrPath example}" else example);
+      });
     getValues = map (x: x.value);
     getFiles = map (x: x.file);
     mkOptionType = { name, description ? null, descriptionClass ? null, check ? (x: true), merge ? null,
@@ -418,6 +718,9 @@ let
         functor = if functor == null then { inherit name; type = null; wrapped = null; payload = null; binOp = null; } else functor; };
   };
   inherit (options) mkOptionType mkOption;
+  prioritySuggestion = ''
+    Use `lib.mkForce value` or `lib.mkDefault value` to change the priority on any of these definitions.
+  '';
 
   modules = rec {
     mkIf = condition: content: { _type = "if"; inherit condition content; };
@@ -442,6 +745,8 @@ let
     mkRemovedOptionModule = unsupportedModuleFunction "mkRemovedOptionModule";
     mkChangedOptionModule = unsupportedModuleFunction "mkChangedOptionModule";
     mkMergedOptionModule = unsupportedModuleFunction "mkMergedOptionModule";
+    mkRenamedOptionModuleWith = unsupportedModuleFunction "mkRenamedOptionModuleWith";
+    mkAliasOptionModuleMD = unsupportedModuleFunction "mkAliasOptionModuleMD";
     evalModules = unsupportedModuleFunction "evalModules";
     isType = type: x: (x._type or "") == type;
     setType = typeName: value: value // { _type = typeName; };
@@ -459,7 +764,8 @@ let
     unsign = bit: range: between 0 (range - 1) // { name = "unsignedInt${toString bit}"; };
     sign = bit: range: between (0 - (range / 2)) (range / 2 - 1) // { name = "signedInt${toString bit}"; };
   in rec {
-    isType = modules.isType "option-type";
+    inherit (modules) isType setType;
+    isOptionType = modules.isType "option-type";
     inherit mkOptionType;
     raw = simple "raw" (x: true);
     anything = simple "anything" (x: true);
@@ -529,51 +835,554 @@ let
     optionType = simple "optionType" isAttrs;
   };
 
+  # -- asserts, debug, generators ------------------------------------------------------------
   asserts = {
     assertMsg = pred: msg: pred || throw msg;
     assertOneOf = name: val: xs:
       asserts.assertMsg (elem val xs) "${name} must be one of ${lib.generators.toPretty { } xs}, but is: ${lib.generators.toPretty { } val}";
-    assertEachOneOf = name: vals: xs: all (val: asserts.assertOneOf name val xs) vals;
+    assertEachOneOf = name: vals: xs:
+      asserts.assertMsg (all (val: elem val xs) vals)
+        "each element in ${name} must be one of ${lib.generators.toPretty { } xs}, but is: ${lib.generators.toPretty { } vals}";
+    checkAssertWarn = assertions: warnings: val:
+      let failed = map (x: x.message) (filter (x: !x.assertion) assertions); in
+      if failed != [ ] then throw "\nFailed assertions:\n${concatStringsSep "\n" (map (x: "- ${x}") failed)}"
+      else trivial.showWarnings warnings val;
   };
 
-  debug = {
+  debug = rec {
+    inherit (builtins) trace addErrorContext unsafeGetAttrPos;
     traceIf = pred: msg: x: if pred then builtins.trace msg x else x;
     traceVal = x: builtins.trace x x;
     traceValFn = f: x: builtins.trace (f x) x;
     traceSeq = x: y: builtins.trace (builtins.deepSeq x x) y;
-    traceSeqN = depth: x: y: builtins.trace (builtins.deepSeq x x) y;
-    traceValSeq = v: builtins.trace (builtins.deepSeq v v) v;
+    traceSeqN = depth: x: y:
+      let
+        # Lists and attrsets below `depth` are printed as `[…]` and `{…}`.
+        shownAs = text: v: { __pretty = _: text; val = v; };
+        elide = v: if isList v then shownAs "[…]" v else if isAttrs v then shownAs "{…}" v else v;
+        cut = n: v:
+          if n == 0 then elide v
+          else if isList v then map (cut (n - 1)) v
+          else if isAttrs v then mapAttrs (_: cut (n - 1)) v
+          else v;
+      in
+      builtins.trace (generators.toPretty { allowPrettyValues = true; } (cut depth x)) y;
+    traceValSeqFn = f: v: traceValFn f (builtins.deepSeq v v);
+    traceValSeq = traceValSeqFn (x: x);
+    traceValSeqNFn = f: depth: v: traceSeqN depth (f v) v;
+    traceValSeqN = traceValSeqNFn (x: x);
+    traceFnSeqN = depth: name: f: v:
+      let res = f v; in traceSeqN (depth + 1) { fn = name; from = v; to = res; } res;
+    runTests = tests: concatLists (attrValues (mapAttrs (name: test:
+      let selected = tests.tests or [ ]; in
+      if (substring 0 4 name == "test" || elem name selected)
+        && (selected == [ ] || elem name tests.tests)
+        && test.expr != test.expected
+      then [ { inherit name; expected = test.expected; result = test.expr; } ]
+      else [ ]) tests));
+    throwTestFailures = { failures, description ? "tests", ... }:
+      if failures == [ ] then null
+      else
+        let
+          pretty = generators.toPretty { allowPrettyValues = true; };
+          report = failure: ''
+            FAIL ${pretty failure.name}:
+            Expected:
+            ${pretty failure.expected}
+            Result:
+            ${pretty failure.result}
+          '';
+          traced = foldl' (_: failure: traceVal (report failure)) null failures;
+        in
+        throw (builtins.seq traced ("${toString (length failures)} ${description} failed:\n- "
+          + concatStringsSep "\n- " (map (failure: failure.name) failures) + "\n\n" + toJSON failures));
+    testAllTrue = expr: { inherit expr; expected = map (_: true) expr; };
   };
 
-  generators = {
+  generators = rec {
     toJSON = { }: builtins.toJSON;
     toYAML = { }: builtins.toJSON;
     mkValueStringDefault = { }: v:
+      let unsupported = what: shown: abort "generators.mkValueStringDefault: ${what} not supported: ${toPretty { } shown}"; in
       if isInt v then toString v
+      else if attrsets.isDerivation v then toString v
       else if isString v then v
       else if true == v then "true"
       else if false == v then "false"
       else if null == v then "null"
+      else if isList v then unsupported "lists" v
+      else if isAttrs v then unsupported "attrsets" v
+      else if isFunction v then unsupported "functions" v
       else if isFloat v then strings.floatToString v
-      else throw "generators.mkValueStringDefault: this value can't be converted to a string";
-    mkKeyValueDefault = { mkValueString ? generators.mkValueStringDefault { } }: sep: k: v:
+      else unsupported "this value is" (toString v);
+    mkKeyValueDefault = { mkValueString ? mkValueStringDefault { } }: sep: k: v:
       "${strings.escape [ sep ] k}${sep}${mkValueString v}";
-    toKeyValue = { mkKeyValue ? generators.mkKeyValueDefault { } "=", listsAsDuplicateKeys ? false, indent ? "" }: attrs:
+    toKeyValue = { mkKeyValue ? mkKeyValueDefault { } "=", listsAsDuplicateKeys ? false, indent ? "" }: attrs:
       let mkLine = k: v: indent + mkKeyValue k v + "\n";
           mkLines = if listsAsDuplicateKeys then k: v: map (mkLine k) (if isList v then v else [ v ]) else k: v: [ (mkLine k v) ];
       in concatStrings (concatLists (attrsets.mapAttrsToList mkLines attrs));
-    toPretty = { multiline ? true, indent ? "", allowPrettyValues ? false }: v:
-      if isString v then builtins.toJSON v
-      else if isInt v || isFloat v then toString v
-      else if isBool v then trivial.boolToString v
-      else if v == null then "null"
-      else if isList v then (if v == [ ] then "[ ]" else "[ " + concatStringsSep " " (map (generators.toPretty { inherit multiline indent; }) v) + " ]")
-      else if isFunction v then "<function>"
-      else "{ " + concatStrings (attrsets.mapAttrsToList (n: x: "${strings.escapeNixIdentifier n} = ${generators.toPretty { inherit multiline indent; } x}; ") v) + "}";
+    toINI = { mkSectionName ? (name: strings.escape [ "[" "]" ] name), mkKeyValue ? mkKeyValueDefault { } "=", listsAsDuplicateKeys ? false }:
+      sections:
+      concatStringsSep "\n" (attrsets.mapAttrsToList (name: values:
+        "[${mkSectionName name}]\n" + toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } values) sections);
+    toINIWithGlobalSection = { mkSectionName ? (name: strings.escape [ "[" "]" ] name), mkKeyValue ? mkKeyValueDefault { } "=", listsAsDuplicateKeys ? false }:
+      { globalSection, sections ? { } }:
+      (if globalSection == { } then "" else toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } globalSection + "\n")
+      + toINI { inherit mkSectionName mkKeyValue listsAsDuplicateKeys; } sections;
+    toGitINI = attrs:
+      let
+        # `a.b.c` is git's section `a` with subsection "b.c" (unless that would need quoting).
+        sectionName = name:
+          let parts = strings.splitString "." name; in
+          if strings.hasInfix "\"" name || length parts == 1 then name
+          else "${head parts} \"${concatStringsSep "." (tail parts)}\"";
+        valueString = v: mkValueStringDefault { }
+          (if isString v then "\"${replaceStrings [ "\n" "\t" "\"" "\\" ] [ "\\n" "\\t" "\\\"" "\\\\" ] v}\"" else v);
+        keyValue = k: v:
+          let line = x: "\t" + mkKeyValueDefault { mkValueString = valueString; } " = " k x; in
+          if isList v then concatStringsSep "\n" (map line v) else line v;
+        isPlainAttrs = x: isAttrs x && !attrsets.isDerivation x;
+        # Sections nested deeper than section.key become "section.subsection".key for toINI.
+        flattened =
+          let
+            nested = filter (name: isAttrs attrs.${name} && any isPlainAttrs (attrValues attrs.${name})) (attrNames attrs);
+            walk = path: value:
+              if isPlainAttrs value then concatMap (name: walk ([ name ] ++ path) value.${name}) (attrNames value)
+              else if length path > 1 then [ { ${concatStringsSep "." (lists.reverseList (tail path))}.${head path} = value; } ]
+              else [ { ${head path} = value; } ];
+          in
+          builtins.removeAttrs attrs nested // lists.foldl attrsets.recursiveUpdate { } (walk [ ] (attrsets.getAttrs nested attrs));
+      in
+      toINI { mkKeyValue = keyValue; mkSectionName = sectionName; } flattened;
+    withRecursion = { depthLimit, throwOnDepthLimit ? true }:
+      assert isInt depthLimit;
+      let
+        special = [ "__functor" "__functionArgs" "__toString" "__pretty" ];
+        limit = depth:
+          if depthLimit != null && depth > depthLimit then
+            (if throwOnDepthLimit
+             then throw "Exceeded maximum eval-depth limit of ${toString depthLimit} while trying to evaluate with `generators.withRecursion'!"
+             else _: "<unevaluated>")
+          else x: x;
+        walk = depth: v:
+          let next = x: walk (depth + 1) (limit (depth + 1) x); in
+          if isAttrs v then mapAttrs (name: if elem name special then x: x else next) v
+          else if isList v then map next v
+          else limit (depth + 1) v;
+      in
+      walk 0;
+    toPretty = { allowPrettyValues ? false, multiline ? true, indent ? "" }:
+      let
+        go = indent: v:
+          let
+            open = if multiline then "\n${indent}  " else " ";
+            close = if multiline then "\n${indent}" else " ";
+          in
+          if isInt v then toString v
+          # toJSON, not toString: toString loses float precision.
+          else if isFloat v then builtins.toJSON v
+          else if isString v then
+            let
+              lines = filter (l: !isList l) (split "\n" v);
+              oneLine = "\"" + concatStringsSep "\\n" (map (strings.escape [ "\\" "\"" "\${" ]) lines) + "\"";
+              indented = map (replaceStrings [ "\${" "''" ] [ "''\${" "'''" ]) lines;
+              lastLine = lists.last indented;
+              manyLines = "''" + open + concatStringsSep open (lists.init indented)
+                + (if lastLine == "" then close else open + lastLine) + "''";
+            in
+            if multiline && length lines > 1 then manyLines else oneLine
+          else if true == v then "true"
+          else if false == v then "false"
+          else if null == v then "null"
+          else if isPath v then toString v
+          else if isList v then
+            if v == [ ] then "[ ]" else "[" + open + concatStringsSep open (map (go (indent + "  ")) v) + close + "]"
+          else if isFunction v then
+            let args = trivial.functionArgs v; in
+            if args == { } then "<function>"
+            else "<function, args: {${concatStringsSep ", " (attrsets.mapAttrsToList (name: hasDefault: if hasDefault then name + "?" else name) args)}}>"
+          else if isAttrs v then
+            if allowPrettyValues && v ? __pretty && v ? val then v.__pretty v.val
+            else if v == { } then "{ }"
+            else if v ? type && v.type == "derivation" then "<derivation ${v.name or "???"}>"
+            else "{" + open + concatStringsSep open (attrsets.mapAttrsToList (name: value:
+              "${strings.escapeNixIdentifier name} = ${builtins.addErrorContext "while evaluating an attribute `${name}`" (go (indent + "  ") value)};") v)
+              + close + "}"
+          else abort "generators.toPretty: should never happen (v = ${v})";
+      in
+      go indent;
+    toPlist = { escape ? false }: v:
+      let
+        text = if escape then strings.escapeXML else x: x;
+        render = ind: x:
+          let deeper = "\t${ind}"; in
+          if x == null then ""
+          else if isBool x then ind + (if x then "<true/>" else "<false/>")
+          else if isInt x then ind + "<integer>${toString x}</integer>"
+          else if isString x then ind + "<string>${text x}</string>"
+          else if isList x then concatStringsSep "\n" [ (ind + "<array>") (concatStringsSep "\n" (map (render deeper) x)) (ind + "</array>") ]
+          else if isAttrs x then
+            concatStringsSep "\n" [
+              (ind + "<dict>")
+              (concatStringsSep "\n" (concatLists (attrsets.mapAttrsToList (name: value:
+                lists.optionals (name != "_module" && value != null) [ (deeper + "<key>${text name}</key>") (render deeper value) ]) x)))
+              (ind + "</dict>")
+            ]
+          else if isPath x then ind + "<string>${text (toString x)}</string>"
+          else if isFloat x then ind + "<real>${toString x}</real>"
+          else abort "generators.toPlist: should never happen (v = ${x})";
+      in
+      warnIf (!escape && trivial.oldestSupportedReleaseIsAtLeast 2505) "Using `lib.generators.toPlist` without `escape = true` is deprecated" ''
+        <?xml version="1.0" encoding="UTF-8"?>
+        <!DOCTYPE plist PUBLIC "-//Apple Computer//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+        <plist version="1.0">
+        ${render "" v}
+        </plist>'';
+    toDhall = { }@args: v:
+      if isAttrs v then "{ ${concatStringsSep ", " (attrsets.mapAttrsToList (key: value: "${key} = ${toDhall args value}") v)} }"
+      else if isList v then "[ ${concatStringsSep ", " (map (toDhall args) v)} ]"
+      else if isInt v then (if v < 0 then "" else "+") + toString v
+      else if isBool v then (if v then "True" else "False")
+      else if isFunction v then abort "generators.toDhall: cannot convert a function to Dhall"
+      else if v == null then abort "generators.toDhall: cannot convert a null to Dhall"
+      else builtins.toJSON v;
+    toLua = { multiline ? true, indent ? "", asBindings ? false }@args: v:
+      let
+        innerIndent = "${indent}  ";
+        open = if multiline then "\n${innerIndent}" else " ";
+        close = if multiline then "\n${indent}" else " ";
+        inner = args // { indent = if asBindings then indent else innerIndent; asBindings = false; };
+        items = concatStringsSep ",${open}";
+        badNames = filter (name: match "[[:alpha:]_][[:alnum:]_]*(\\.[[:alpha:]_][[:alnum:]_]*)*" name == null) (attrNames v);
+        bindings =
+          assert asserts.assertMsg (badNames == [ ]) "Bad Lua var names: ${toPretty { } badNames}";
+          concatStrings (attrsets.mapAttrsToList (key: value: "${indent}${key} = ${toLua inner value}\n") v);
+      in
+      if asBindings then bindings
+      else if v == null then "nil"
+      else if isInt v || isFloat v || isString v || isBool v then builtins.toJSON v
+      else if isPath v || attrsets.isDerivation v then builtins.toJSON "${v}"
+      else if isList v then (if v == [ ] then "{}" else "{${open}${items (map (toLua inner) v)}${close}}")
+      else if isAttrs v then
+        if (v._type or null) == "lua-inline" then "(${v.expr})"
+        else if v == { } then "{}"
+        else "{${open}${items (attrsets.mapAttrsToList (key: value: "[${builtins.toJSON key}] = ${toLua inner value}") v)}${close}}"
+      else abort "generators.toLua: type ${typeOf v} is unsupported";
+    mkLuaInline = expr: { _type = "lua-inline"; inherit expr; };
+  };
+
+  # -- deprecated (nixpkgs' lib/deprecated/misc.nix) -----------------------------------------
+  misc = rec {
+    maybeEnv = name: default: let value = builtins.getEnv name; in if value == "" then default else value;
+    defaultMergeArg = x: y: if isAttrs y then y else y x;
+    defaultMerge = x: y: x // defaultMergeArg x y;
+    foldArgs = merger: f: init: x:
+      let
+        arg = merger init (defaultMergeArg init x);
+        # nixpkgs looks `passthru.args` up inside `passthru` itself; kept, for the same results.
+        base = setAttrMerge "passthru" { } (f arg)
+          (z: z // { function = foldArgs merger f arg; args = attrsets.attrByPath [ "passthru" "args" ] { } z // x; });
+      in
+      base // { override = base.passthru.function; };
+    maybeAttr = name: default: attrs: attrs.${name} or default;
+    maybeAttrNullable = maybeAttr;
+    ifEnable = cond: val:
+      if cond then val
+      else if isList val then [ ]
+      else if isAttrs val then { }
+      else if val == true || val == false then false
+      else null;
+    checkFlag = attrSet: name:
+      if name == "true" then true
+      else if name == "false" then false
+      else if elem name (attrSet.flags or [ ]) then true
+      else attrSet.${name} or false;
+    getValue = attrSet: argList: name:
+      attrSet.${name} or (
+        if checkFlag attrSet name then true
+        else if argList == [ ] then null
+        else let x = head argList; in if head x == name then head (tail x) else getValue attrSet (tail argList) name);
+    checkReqs = attrSet: argList: condList:
+      all (cond: checkFlag attrSet (head cond)
+        -> all (req: let value = getValue attrSet argList req; in value != null && value != false) (tail cond)) condList;
+    uniqList = { inputList, acc ? [ ] }:
+      let
+        go = xs: seen:
+          if xs == [ ] then [ ]
+          else let x = head xs; fresh = !elem x seen; in
+            (if fresh then [ x ] else [ ]) ++ go (tail xs) (if fresh then [ x ] ++ seen else seen);
+      in
+      go inputList acc;
+    uniqListExt = { inputList, outputList ? [ ], getter ? (x: x), compare ? (x: y: x == y) }:
+      if inputList == [ ] then outputList
+      else
+        let
+          x = head inputList;
+          seen = any (y: compare (getter y) (getter x)) outputList;
+        in
+        uniqListExt { inherit getter compare; inputList = tail inputList; outputList = outputList ++ (if seen then [ ] else [ x ]); };
+    # `list` alternates values for `checker` and the strings appended when it accepts them.
+    condConcat = name: list: checker:
+      if list == [ ] then name
+      else condConcat (if checker (head list) then name + head (tail list) else name) (tail (tail list)) checker;
+    lazyGenericClosure = { startSet, operator }:
+      let
+        work = todo: doneKeys: result:
+          if todo == [ ] then result
+          else
+            let x = head todo; in
+            if elem x.key doneKeys then work (tail todo) doneKeys result
+            else work (tail todo ++ operator x) ([ x.key ] ++ doneKeys) ([ x ] ++ result);
+      in
+      work startSet [ ] [ ];
+    innerModifySumArgs = f: x: a: b: if b == null then f a b // x else innerModifySumArgs f x (a // b);
+    modifySumArgs = f: x: innerModifySumArgs f x { };
+    innerClosePropagation = acc: xs:
+      if xs == [ ] then acc
+      else
+        let y = head xs; ys = tail xs; in
+        if !isAttrs y then innerClosePropagation acc ys
+        else
+          let acc' = [ y ] ++ acc; in
+          innerClosePropagation acc' (uniqList {
+            inputList = (y.propagatedBuildInputs or [ ]) ++ (y.propagatedNativeBuildInputs or [ ]) ++ ys;
+            acc = acc';
+          });
+    closePropagationSlow = list: uniqList { inputList = innerClosePropagation [ ] list; };
+    closePropagationFast = list:
+      let
+        entries = xs: map (x: { key = x.outPath; val = x; }) (filter (x: x != null) xs);
+      in
+      map (x: x.val) (builtins.genericClosure {
+        startSet = entries list;
+        operator = item:
+          if !isAttrs item.val then [ ]
+          else entries ((item.val.propagatedBuildInputs or [ ]) ++ (item.val.propagatedNativeBuildInputs or [ ]));
+      });
+    closePropagation = closePropagationFast;
+    nvs = name: value: listToAttrs [ { inherit name value; } ];
+    setAttr = set: name: v: set // nvs name v;
+    setAttrMerge = name: default: attrs: f: setAttr attrs name (f (maybeAttr name default attrs));
+    # A name only `set2` has is merged with itself, as in nixpkgs.
+    mergeAttrsWithFunc = f: set1: set2:
+      let both = set2 // set1; in both // mapAttrs (n: v: f both.${n} v) set2;
+    mergeAttrsConcatenateValues = mergeAttrsWithFunc (a: b: lists.toList a ++ lists.toList b);
+    mergeAttrsNoOverride = { mergeLists ? [ "buildInputs" "propagatedBuildInputs" ], overrideSnd ? [ "buildPhase" ] }: attrs1: attrs2:
+      attrs1 // mapAttrs (n: v:
+        if !attrs1 ? ${n} then v
+        else if elem n mergeLists then v ++ attrs1.${n}
+        else if elem n overrideSnd then attrs1.${n}
+        else throw "error mergeAttrsNoOverride, attribute ${n} given in both attributes - no merge func defined") attrs2;
+    mergeAttrByFunc = x: y:
+      let
+        mergers = { mergeAttrBy = trivial.mergeAttrs; } // x.mergeAttrBy or { } // y.mergeAttrBy or { };
+        wanted = attrsets.filterAttrs (a: _: x ? ${a} || y ? ${a}) mergers;
+      in
+      x // y // mapAttrs (a: merge:
+        if x ? ${a} then (if y ? ${a} then merge x.${a} y.${a} else x.${a}) else y.${a}) wanted;
+    mergeAttrsByFuncDefaults = lists.foldl mergeAttrByFunc { inherit mergeAttrBy; };
+    mergeAttrsByFuncDefaultsClean = list: builtins.removeAttrs (mergeAttrsByFuncDefaults list) [ "mergeAttrBy" ];
+    mergeAttrBy =
+      attrsets.genAttrs [ "nativeBuildInputs" "buildInputs" "propagatedBuildInputs" "configureFlags" "prePhases" "postAll" "patches" ] (_: trivial.concat)
+      // attrsets.genAttrs [ "passthru" "meta" "cfg" "flags" ] (_: trivial.mergeAttrs)
+      // attrsets.genAttrs [ "preConfigure" "postInstall" ] (_: a: b: "${a}\n${b}");
+    nixType = x:
+      if isAttrs x then (if x ? outPath then "derivation" else "attrs")
+      else if isFunction x then "function"
+      else if isList x then "list"
+      else if x == true || x == false then "bool"
+      else if x == null then "null"
+      else if isInt x then "int"
+      else "string";
+    imap = lists.imap1;
+    fakeHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    fakeSha256 = strings.replicate 64 "0";
+    fakeSha512 = strings.replicate 128 "0";
+  };
+
+  # -- meta (the parts that only touch attrsets) ---------------------------------------------
+  meta = rec {
+    addMetaAttrs = newAttrs: drv:
+      if drv ? overrideAttrs then drv.overrideAttrs (old: { meta = (old.meta or { }) // newAttrs; })
+      else drv // { meta = (drv.meta or { }) // newAttrs; };
+    dontDistribute = addMetaAttrs { hydraPlatforms = [ ]; };
+    setName = name: drv: drv // { inherit name; };
+    updateName = updater: drv: drv // { name = updater drv.name; };
+    appendToName = suffix: updateName (name: let parsed = builtins.parseDrvName name; in "${parsed.name}-${suffix}-${parsed.version}");
+    mapDerivationAttrset = f: set: mapAttrs (name: pkg: if attrsets.isDerivation pkg then f pkg else pkg) set;
+    setPrio = priority: addMetaAttrs { inherit priority; };
+    lowPrio = setPrio 10;
+    hiPrio = setPrio (-10);
+    lowPrioSet = mapDerivationAttrset lowPrio;
+    hiPrioSet = mapDerivationAttrset hiPrio;
+  };
+
+  # -- filesystem ----------------------------------------------------------------------------
+  filesystem = rec {
+    inherit (builtins) baseNameOf dirOf isPath readDir hashFile;
+    # Nix 2.8 has no `builtins.readFileType`: a path's type is its entry in its parent's listing
+    # (which, like readFileType, does not follow a symlink).
+    readFileType = builtins.readFileType or (path:
+      if !builtins.pathExists path then abort "lib.filesystem.pathType: Path ${toString path} does not exist."
+      else if builtins.dirOf path == path then "directory"
+      else (readDir (builtins.dirOf path)).${builtins.baseNameOf path});
+    pathType = readFileType;
+    pathIsDirectory = path: builtins.pathExists path && pathType path == "directory";
+    pathIsRegularFile = path: builtins.pathExists path && pathType path == "regular";
+    listFilesRecursive = dir:
+      let
+        below = dir: attrsets.mapAttrsToList (name: type:
+          if type == "directory" then below (dir + "/${name}") else dir + "/${name}") (readDir dir);
+      in
+      lists.flatten (below dir);
+    locateDominatingFile = pattern: file:
+      let
+        go = path:
+          let matches = filter (m: m != null) (map (match pattern) (attrNames (readDir path))); in
+          if matches != [ ] then { inherit path matches; }
+          else if toString path == "/" then null
+          else go (builtins.dirOf path);
+        isDir = toString file == "/" || (readDir (builtins.dirOf file)).${builtins.baseNameOf file} or null == "directory";
+      in
+      go (if isDir then file else builtins.dirOf file);
+  };
+
+  # -- cli -----------------------------------------------------------------------------------
+  cli = rec {
+    toGNUCommandLineShell = warnIf (trivial.oldestSupportedReleaseIsAtLeast 2511)
+      "lib.cli.toGNUCommandLineShell is deprecated, please use lib.cli.toCommandLineShell or lib.cli.toCommandLineShellGNU instead."
+      (options: attrs: strings.escapeShellArgs (toGNUCommandLine options attrs));
+    toGNUCommandLine = warnIf (trivial.oldestSupportedReleaseIsAtLeast 2511)
+      "lib.cli.toGNUCommandLine is deprecated, please use lib.cli.toCommandLine or lib.cli.toCommandLineShellGNU instead."
+      ({ mkOptionName ? k: if stringLength k == 1 then "-${k}" else "--${k}"
+       , mkBool ? k: v: lists.optional v (mkOptionName k)
+       , mkList ? k: v: concatMap (mkOption k) v
+       , mkOption ? k: v:
+           if v == null then [ ]
+           else if optionValueSeparator == null then [ (mkOptionName k) (generators.mkValueStringDefault { } v) ]
+           else [ "${mkOptionName k}${optionValueSeparator}${generators.mkValueStringDefault { } v}" ]
+       , optionValueSeparator ? null
+       }: options:
+       concatLists (attrsets.mapAttrsToList (k: v: if isBool v then mkBool k v else if isList v then mkList k v else mkOption k v) options));
+    toCommandLineShellGNU = options: attrs: strings.escapeShellArgs (toCommandLineGNU options attrs);
+    toCommandLineGNU = { isLong ? optionName: stringLength optionName > 1, explicitBool ? false, formatArg ? generators.mkValueStringDefault { } }:
+      toCommandLine (optionName: {
+        option = if isLong optionName then "--${optionName}" else "-${optionName}";
+        sep = if isLong optionName then "=" else "";
+        inherit explicitBool formatArg;
+      });
+    toCommandLineShell = optionFormat: attrs: strings.escapeShellArgs (toCommandLine optionFormat attrs);
+    toCommandLine = optionFormat: attrs:
+      let
+        render = { option, sep, explicitBool, formatArg ? generators.mkValueStringDefault { } }: v:
+          if v == null || (!explicitBool && v == false) then [ ]
+          else if !explicitBool && v == true then [ option ]
+          else let arg = formatArg v; in if sep != null then [ "${option}${sep}${arg}" ] else [ option arg ];
+        one = k: render (optionFormat k);
+      in
+      concatLists (attrsets.mapAttrsToList (k: v:
+        if k == "" then throw "lib.cli.toCommandLine only accepts non-empty option names."
+        else if isList v then concatMap (one k) v
+        else one k v) attrs);
+  };
+
+  # -- kernel --------------------------------------------------------------------------------
+  kernel = {
+    option = x: x // { optional = true; };
+    yes = { tristate = "y"; optional = false; };
+    no = { tristate = "n"; optional = false; };
+    module = { tristate = "m"; optional = false; };
+    unset = { tristate = null; optional = false; };
+    freeform = x: { freeform = x; optional = false; };
+    whenHelpers = version: {
+      whenAtLeast = ver: modules.mkIf (strings.versionAtLeast version ver);
+      whenOlder = ver: modules.mkIf (strings.versionOlder version ver);
+      # From `verLow` (included) to `verHigh` (excluded).
+      whenBetween = verLow: verHigh: modules.mkIf (strings.versionAtLeast version verLow && strings.versionOlder version verHigh);
+    };
+  };
+
+  # -- stringsWithDeps -----------------------------------------------------------------------
+  stringsWithDeps = rec {
+    textClosureList = predefined: arg:
+      let
+        # Each entry's text comes after its dependencies' and once only; `done` is the names seen.
+        go = done: todo:
+          if todo == [ ] then { result = [ ]; inherit done; }
+          else
+            let entry = head todo; in
+            if isAttrs entry then
+              let deps = go done entry.deps; rest = go deps.done (tail todo); in
+              { result = deps.result ++ [ entry.text ] ++ rest.result; inherit (rest) done; }
+            else if done ? ${entry} then go done (tail todo)
+            else go (done // { ${entry} = 1; }) ([ predefined.${entry} ] ++ tail todo);
+      in
+      (go { } arg).result;
+    textClosureMap = f: predefined: names: concatStringsSep "\n" (map f (textClosureList predefined names));
+    noDepEntry = text: { inherit text; deps = [ ]; };
+    fullDepEntry = text: deps: { inherit text deps; };
+    packEntry = deps: { inherit deps; text = ""; };
+    stringAfter = deps: text: { inherit text deps; };
+  };
+
+  # -- network -------------------------------------------------------------------------------
+  network.ipv6 = {
+    # Not compressed: every one of the eight pieces is shown.
+    fromString = addr:
+      let parsed = ipv6.split addr; in
+      { address = concatStringsSep ":" (map (piece: toLower (trivial.toHexString piece)) parsed.address); inherit (parsed) prefixLength; };
+    mkEUI64Suffix = mac:
+      let
+        octets = match "^([0-9A-Fa-f]{2})[-:.]?([0-9A-Fa-f]{2})[-:.]?([0-9A-Fa-f]{2})[-:.]?([0-9A-Fa-f]{2})[-:.]?([0-9A-Fa-f]{2})[-:.]?([0-9A-Fa-f]{2})$" mac;
+        octet = elemAt octets;
+      in
+      if octets == null then throw "\"${mac}\" is not a valid MAC address (expected 6 octets of hex digits)"
+      else toLower (concatStringsSep ":" [
+        # The universal/local bit (0x200 of the first hextet) is flipped.
+        (trivial.toHexString (builtins.bitXor 512 (trivial.fromHexString (octet 0 + octet 1))))
+        "${octet 2}ff"
+        "fe${octet 3}"
+        (octet 4 + octet 5)
+      ]);
+  };
+  ipv6 = {
+    expand = addr:
+      if match "^[0-9A-Fa-f:]+$" addr == null then throw "${addr} contains malformed characters for IPv6 address"
+      else
+        let
+          pieces = strings.splitString ":" addr;
+          given = lists.remove "" pieces;
+          zeros = lists.replicate (8 - length given) "0";
+          atStart = strings.hasPrefix "::" addr;
+          atEnd = strings.hasSuffix "::" addr;
+          inside = strings.hasInfix "::" addr;
+          # splitString leaves two empty pieces for a "::" at either end, one for one inside.
+          emptyPieces = if atStart || atEnd then 2 else if inside then 1 else 0;
+        in
+        if addr == "::" then zeros
+        else if length pieces - length given != emptyPieces || (inside && length given >= 8) || (!inside && length given != 8)
+        then throw "${addr} is not a valid IPv6 address"
+        else if atStart then zeros ++ given
+        else if atEnd then given ++ zeros
+        else if inside then concatMap (piece: if piece == "" then zeros else [ piece ]) pieces
+        else pieces;
+    parse = addr: map (hex:
+      let value = trivial.fromHexString hex; in
+      if 0 <= value && value <= 65535 then value else throw "0x${hex} is not a valid u16 integer") (ipv6.expand addr);
+    split = addr:
+      let parts = strings.splitString "/" addr; in
+      if length parts == 1 then { address = ipv6.parse addr; prefixLength = 128; }
+      else if length parts == 2 then {
+        address = ipv6.parse (head parts);
+        prefixLength =
+          let n = strings.toInt (lists.last parts); in
+          if 1 <= n && n <= 128 then n else throw "${addr} IPv6 subnet should be in range [1;128], got ${toString n}";
+      }
+      else throw "${addr} is not a valid IPv6 address in CIDR notation";
   };
 
   versionFns = {
-    splitVersion = builtins.splitVersion;
+    inherit (builtins) compareVersions splitVersion;
     major = v: builtins.elemAt (builtins.splitVersion v) 0;
     minor = v: builtins.elemAt (builtins.splitVersion v) 1;
     patch = v: builtins.elemAt (builtins.splitVersion v) 2;
