@@ -41,6 +41,12 @@ fn is_lib_case(p: &Path) -> bool {
     name_of(p).starts_with("eval-okay-lib-")
 }
 
+/// An eval-okay case that real Nix 2.8 cannot evaluate (it needs a newer builtin) starts
+/// with a comment saying so.
+fn declines_real_nix(case: &Path) -> bool {
+    std::fs::read_to_string(case).is_ok_and(|text| text.starts_with("# ") && text.contains("real Nix cannot"))
+}
+
 fn has_real_nix() -> bool {
     Command::new("nix-instantiate")
         .arg("--version")
@@ -87,14 +93,19 @@ fn eval_okay_cases_print_what_nix_prints() {
             continue;
         };
         let expected = expected.trim_end().to_string();
-        if check_real
-            && (!is_lib_case(case) || std::env::var("NIXPKGS_LIB_DIR").is_ok())
-            && let Some(real) = real_nix(case)
-            && real != expected
-        {
-            failures.push(format!(
-                "{name}: the committed expectation differs from real Nix: {real}"
-            ));
+        if check_real && (!is_lib_case(case) || std::env::var("NIXPKGS_LIB_DIR").is_ok()) {
+            match real_nix(case) {
+                Some(real) if real != expected => failures.push(format!(
+                    "{name}: the committed expectation differs from real Nix: {real}"
+                )),
+                Some(_) => {}
+                // A case real Nix cannot evaluate says why in its first line; any other is
+                // a case whose expectation nothing checks.
+                None if declines_real_nix(case) => {
+                    eprintln!("{name}: not re-checked: real Nix 2.8 cannot evaluate it (see the case)")
+                }
+                None => failures.push(format!("{name}: real Nix fails on it, so its expectation is unchecked")),
+            }
         }
         match ours(case) {
             Ok(got) if got == expected => {}

@@ -120,7 +120,8 @@ impl Lexer<'_> {
         let from = self.offset;
         while let Some(c) = self.peek() {
             if c < 0x80 {
-                if !(c as char).is_whitespace() {
+                // ASCII's White_Space: tab, newline, vertical tab, form feed, return, space.
+                if !matches!(c, b'\t'..=b'\r' | b' ') {
                     break;
                 }
                 self.offset += 1;
@@ -305,16 +306,18 @@ impl Lexer<'_> {
         }
         if self.peek() == Some(b'#') {
             // To the end of the line, whatever the bytes (a UTF-8 byte is never '\n').
-            while self.peek().is_some_and(|c| c != b'\n') {
-                self.offset += 1;
-            }
+            self.offset += self.bytes[self.offset..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .unwrap_or(self.bytes.len() - self.offset);
             return Some(TOKEN_COMMENT);
         }
         if self.bump_if(b"/*") {
             loop {
-                while self.peek().is_some_and(|c| c != b'*') {
-                    self.offset += 1;
-                }
+                self.offset += self.bytes[self.offset..]
+                    .iter()
+                    .position(|&c| c == b'*')
+                    .unwrap_or(self.bytes.len() - self.offset);
                 self.bump_char(); // the '*', if any
                 match self.peek() {
                     None => return Some(TOKEN_ERROR),
