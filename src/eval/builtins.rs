@@ -152,12 +152,11 @@ fn definitions() -> Defs {
         "filterSource",
         "path",
         "placeholder",
-        "scopedImport",
         "fromTOML",
         "findFile",
     ] {
         let arity = match name {
-            "toFile" | "filterSource" | "scopedImport" | "findFile" => 2,
+            "toFile" | "filterSource" | "findFile" => 2,
             _ => 1,
         };
         unsupported(&mut d, name, arity);
@@ -243,6 +242,14 @@ fn define_control(d: &mut Defs) {
         let path = ev.path_argument(&v, span)?;
         let thunk = ev.load_file(std::path::Path::new(&path), span)?;
         ev.force(&thunk)
+    });
+    // The path is looked at first, then the scope (as Nix 2.8 does).
+    def(d, "scopedImport", 2, |ev, a, span| {
+        let v = ev.arg(a, 1)?;
+        let path = ev.path_argument(&v, span)?;
+        let scope = ev.arg(a, 0)?;
+        let scope = ev.expect_attrs(scope, span, "the scope of 'scopedImport'")?;
+        ev.scoped_import(std::path::Path::new(&path), &scope, span)
     });
     def(d, "genericClosure", 1, |ev, a, span| {
         let args = ev.arg_attrs(a, 0, span)?;

@@ -65,7 +65,8 @@ pub enum StrPart {
 
 #[derive(Clone)]
 pub enum Var {
-    /// A binding of a `let`, `rec` set or lambda: `depth` frames up, slot `index`.
+    /// A binding of a `let`, `rec` set or lambda (or a variable of a `scopedImport`'s
+    /// scope): `depth` frames up, slot `index`.
     Local { depth: u32, index: u32 },
     /// A name of the base environment (`builtins`, `true`, `map`, …).
     Global(Rc<str>),
@@ -92,6 +93,9 @@ pub struct AttrsDef {
     pub dynamics: Vec<DynamicBinding>,
     /// The `e` of each `inherit (e) …`, evaluated once per evaluation of the set.
     pub inherit_from: Vec<Rc<Expr>>,
+    /// In a `rec` set (not a `let`): the index in `statics` of its `__overrides` attribute,
+    /// whose attributes replace the set's own, in the set and in its frame.
+    pub overrides: Option<usize>,
 }
 
 pub struct Binding {

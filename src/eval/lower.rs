@@ -46,6 +46,20 @@ pub fn lower_root(cx: &LowerContext<'_>, root: Node<'_>) -> LowerResult<Rc<Expr>
     lowerer.expr(root)
 }
 
+/// Lower the expression of a file loaded by `scopedImport`: `scope` names the attributes of
+/// its scope set, a frame of slots (slot `i` is `scope[i]`) around the file and inside the
+/// base environment. They are resolved statically, as Nix does: they shadow the globals, and
+/// win over `with` like any lexical binding.
+pub fn lower_root_scoped(cx: &LowerContext<'_>, root: Node<'_>, scope: &[Rc<str>]) -> LowerResult<Rc<Expr>> {
+    let frame = scope.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
+    let mut lowerer = Lowerer {
+        cx,
+        scopes: vec![ScopeFrame::Names(frame)],
+        names: HashMap::default(),
+    };
+    lowerer.expr(root)
+}
+
 /// Join and normalise a path lexically, as Nix does (`.` and `..` removed, no symlinks).
 pub fn canonicalize_path(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
@@ -150,7 +164,11 @@ impl<'a, 's> Lowerer<'a, 's> {
             Kind::LetIn { entries, body } => {
                 let builder = self.collect_entries(entries, true)?;
                 self.push_names(&builder);
-                let def = self.finish_set(builder, true, 1);
+                let def = self.finish_set(builder, true, 1).map(|mut def| {
+                    // `__overrides` means nothing special in a `let`.
+                    def.overrides = None;
+                    def
+                });
                 let body = self.expr(*body);
                 self.scopes.pop();
                 ExprKind::Let(Rc::new(def?), body?)
@@ -600,11 +618,17 @@ impl<'a, 's> Lowerer<'a, 's> {
             let value = self.pending_expr(value, key_span)?;
             dynamics.push(DynamicBinding { key, key_span, value });
         }
+        let overrides = if rec {
+            statics.iter().position(|b| &*b.name == "__overrides")
+        } else {
+            None
+        };
         Ok(AttrsDef {
             rec,
             statics,
             dynamics,
             inherit_from,
+            overrides,
         })
     }
 

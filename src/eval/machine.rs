@@ -399,7 +399,11 @@ impl Evaluator {
     /// Evaluate a set literal (or `let` bindings) in `env`; returns the set and the
     /// environment its values see (a new frame for `rec` and `let`).
     fn build_attrs(&self, def: &AttrsDef, env: &Env) -> EvalResult<(Attrs, Env)> {
-        let inner = if def.rec { env.open_slots() } else { env.clone() };
+        let inner = match (def.rec, def.overrides) {
+            (false, _) => env.clone(),
+            (true, None) => env.open_slots(),
+            (true, Some(_)) => env.open_overridable_slots(),
+        };
         let from: Vec<Thunk> = def.inherit_from.iter().map(|e| self.thunk_of(e, &inner)).collect();
         let mut attrs = Attrs::new();
         let mut slots = Vec::with_capacity(def.statics.len());
@@ -420,6 +424,10 @@ impl Evaluator {
         if def.rec {
             inner.fill(slots);
         }
+        if let Some(index) = def.overrides {
+            self.apply_overrides(def, index, &mut attrs, &inner)?;
+        }
+        // Dynamic attributes come after `__overrides`, and see its values.
         for dynamic in &def.dynamics {
             let key = self.eval(&dynamic.key, &inner)?;
             if matches!(key, Value::Null) {
@@ -434,6 +442,35 @@ impl Evaluator {
             attrs.insert(name, self.thunk_of(&dynamic.value, &inner), dynamic.key_span);
         }
         Ok((attrs, inner))
+    }
+
+    /// `__overrides` in a `rec` set (deprecated Nix): its value, evaluated in the set's frame
+    /// (whose slots still hold the set's own values), is a set whose attributes replace those
+    /// of the same name, both in the set and in its frame (so the other attributes see them);
+    /// the others are added to the set. As Nix's `ExprAttrs::eval` does.
+    fn apply_overrides(&self, def: &AttrsDef, index: usize, attrs: &mut Attrs, inner: &Env) -> EvalResult<()> {
+        let Some(binding) = def.statics.get(index) else {
+            return Ok(());
+        };
+        let Some(thunk) = attrs.get(&binding.name).cloned() else {
+            return Ok(());
+        };
+        let v = self.force(&thunk)?;
+        let overrides = self.expect_attrs(v, thunk.span(), "the value of '__overrides'")?;
+        // Where each static name has its slot (indexed when both sides are big).
+        let by_name: Option<rustc_hash::FxHashMap<&str, usize>> = (def.statics.len() * overrides.len() > 64)
+            .then(|| def.statics.iter().enumerate().map(|(i, b)| (&*b.name, i)).collect());
+        for (name, attr) in &overrides.map {
+            let slot = match &by_name {
+                Some(map) => map.get(&**name).copied(),
+                None => def.statics.iter().position(|b| b.name == *name),
+            };
+            if let Some(slot) = slot {
+                inner.override_slot(slot, attr.value.clone());
+            }
+            attrs.insert(name.clone(), attr.value.clone(), attr.key_span);
+        }
+        Ok(())
     }
 
     fn inherited(&self, var: &Var, env: &Env, span: Span, name: &Rc<str>) -> Thunk {

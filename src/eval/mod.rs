@@ -123,6 +123,9 @@ impl From<Box<Diagnostic>> for Box<EvalError> {
     }
 }
 
+/// Lowered `scopedImport` files: per path, the names of each scope and the expression.
+type ScopedImports = HashMap<PathBuf, Vec<(Rc<[Rc<str>]>, Rc<ir::Expr>)>>;
+
 /// One evaluation: the files read, the base environment, the import cache.
 pub struct Evaluator {
     pub(crate) sources: RefCell<SourceMap>,
@@ -130,6 +133,8 @@ pub struct Evaluator {
     pub(crate) global_names: rustc_hash::FxHashSet<Rc<str>>,
     builtins: OnceCell<Value>,
     imports: RefCell<HashMap<PathBuf, Thunk>>,
+    /// The lowered files of `scopedImport`, per path and names of the scope.
+    scoped_imports: RefCell<ScopedImports>,
     pub(crate) depth: Cell<usize>,
     /// Evaluation steps taken (nested evaluations entered), against [`max_eval_steps`].
     pub(crate) steps: Cell<u64>,
@@ -150,6 +155,7 @@ impl Evaluator {
             global_names,
             builtins: OnceCell::new(),
             imports: RefCell::new(HashMap::new()),
+            scoped_imports: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
             steps: Cell::new(0),
             current: Cell::new(Span::BUILTIN),
@@ -177,9 +183,18 @@ impl Evaluator {
         if let Some(t) = self.imports.borrow().get(&path) {
             return Ok(t.clone());
         }
-        let bytes = std::fs::read(&path).map_err(|e| error(at, format!("cannot read '{}': {e}", path.display())))?;
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
+        let text = self.read_nix_file(&path, at)?;
+        let thunk = self.load_source(&path.display().to_string(), Some(&path), &text)?;
+        self.imports.borrow_mut().insert(path, thunk.clone());
+        Ok(thunk)
+    }
+
+    /// The text of a Nix file (an error located at `at` when it cannot be read, or at the
+    /// bad byte when it is not UTF-8).
+    fn read_nix_file(&self, path: &Path, at: Span) -> EvalResult<String> {
+        let bytes = std::fs::read(path).map_err(|e| error(at, format!("cannot read '{}': {e}", path.display())))?;
+        match String::from_utf8(bytes) {
+            Ok(t) => Ok(t),
             Err(e) => {
                 // Point at the bad byte: the file is shown lossily, which keeps the offsets
                 // before it right.
@@ -188,7 +203,7 @@ impl Evaluator {
                 let file = self
                     .sources
                     .borrow_mut()
-                    .add(path.display().to_string(), Some(&path), shown);
+                    .add(path.display().to_string(), Some(path), shown);
                 let mut err = error_of(
                     ErrorKind::Other,
                     Code::InvalidUtf8,
@@ -198,17 +213,26 @@ impl Evaluator {
                 if !at.is_builtin() {
                     err.diagnostic = err.diagnostic.also(at, "imported here");
                 }
-                return Err(err);
+                Err(err)
             }
-        };
-        let thunk = self.load_source(&path.display().to_string(), Some(&path), &text)?;
-        self.imports.borrow_mut().insert(path, thunk.clone());
-        Ok(thunk)
+        }
     }
 
     /// Parse and lower text (a file's or a prelude's); relative paths resolve against the
     /// directory of `path` (or the current directory).
     pub fn load_source(&self, name: &str, path: Option<&Path>, text: &str) -> EvalResult<Thunk> {
+        let expr = self.lower_source(name, path, text, None)?;
+        Ok(Thunk::pending(expr, Env::root()))
+    }
+
+    /// Parse and lower text; `scope` names the variables of a `scopedImport`.
+    fn lower_source(
+        &self,
+        name: &str,
+        path: Option<&Path>,
+        text: &str,
+        scope: Option<&[Rc<str>]>,
+    ) -> EvalResult<Rc<ir::Expr>> {
         let file = self.sources.borrow_mut().add(name, path, text);
         let root = crate::syntax::parse(file, text)?;
         let base_dir = match path.and_then(Path::parent) {
@@ -222,8 +246,40 @@ impl Evaluator {
             base_dir: lower::canonicalize_path(&base_dir),
             globals: &self.global_names,
         };
-        let expr = lower::lower_root(&cx, root)?;
-        Ok(Thunk::pending(expr, Env::root()))
+        Ok(match scope {
+            Some(scope) => lower::lower_root_scoped(&cx, root, scope)?,
+            None => lower::lower_root(&cx, root)?,
+        })
+    }
+
+    /// `scopedImport scope path`: the value of the file with the attributes of `scope` as
+    /// variables around it, shadowing the base environment (but not the file's own bindings,
+    /// and winning over its `with`s, as lexical variables do). Unlike `import`, the value is
+    /// not shared: every call evaluates the file afresh in its scope. Its lowering, which
+    /// depends only on the names of the scope, is kept per path and set of names.
+    pub fn scoped_import(&self, path: &Path, scope: &Attrs, at: Span) -> EvalResult<Value> {
+        let path = resolve_import_path(path);
+        let names: Rc<[Rc<str>]> = scope.map.keys().cloned().collect();
+        let cached = self
+            .scoped_imports
+            .borrow()
+            .get(&path)
+            .and_then(|loaded| loaded.iter().find(|(n, _)| *n == names).map(|(_, e)| e.clone()));
+        let expr = match cached {
+            Some(expr) => expr,
+            None => {
+                let text = self.read_nix_file(&path, at)?;
+                let expr = self.lower_source(&path.display().to_string(), Some(&path), &text, Some(&names))?;
+                self.scoped_imports
+                    .borrow_mut()
+                    .entry(path)
+                    .or_default()
+                    .push((names, expr.clone()));
+                expr
+            }
+        };
+        let env = Env::root_with_slots(scope.map.values().map(|a| a.value.clone()).collect());
+        self.eval(&expr, &env)
     }
 
     /// The native `lib` (nixpkgs' functions NixOS configs use).

@@ -257,6 +257,9 @@ pub enum FrameKind {
     /// Bindings of a `let`, a `rec` set or a lambda. Set once, after the frame exists, because
     /// the bindings' thunks refer to the frame itself.
     Slots(OnceCell<Vec<Thunk>>),
+    /// The bindings of a `rec` set with `__overrides`: set once like [`FrameKind::Slots`],
+    /// then some replaced by the overrides (see [`Env::override_slot`]).
+    Overridable(RefCell<Vec<Thunk>>),
     /// The attrset of a `with`, searched by name for variables no binding defines.
     With(Thunk),
 }
@@ -280,6 +283,22 @@ impl Env {
         }))
     }
 
+    /// Like [`Env::open_slots`], for a `rec` set with `__overrides`.
+    pub fn open_overridable_slots(&self) -> Env {
+        Env(Rc::new(Frame {
+            kind: FrameKind::Overridable(RefCell::new(Vec::new())),
+            parent: Some(self.clone()),
+        }))
+    }
+
+    /// A frame of slots that is the outermost (inside the base environment).
+    pub fn root_with_slots(slots: Vec<Thunk>) -> Env {
+        Env(Rc::new(Frame {
+            kind: FrameKind::Slots(OnceCell::from(slots)),
+            parent: None,
+        }))
+    }
+
     pub fn with_slots(&self, slots: Vec<Thunk>) -> Env {
         Env(Rc::new(Frame {
             kind: FrameKind::Slots(OnceCell::from(slots)),
@@ -295,8 +314,21 @@ impl Env {
     }
 
     pub fn fill(&self, slots: Vec<Thunk>) {
-        if let FrameKind::Slots(cell) = &self.0.kind {
-            let _ = cell.set(slots);
+        match &self.0.kind {
+            FrameKind::Slots(cell) => {
+                let _ = cell.set(slots);
+            }
+            FrameKind::Overridable(cell) => *cell.borrow_mut() = slots,
+            FrameKind::With(_) => {}
+        }
+    }
+
+    /// Replace slot `index` of an overridable frame (`__overrides`).
+    pub fn override_slot(&self, index: usize, thunk: Thunk) {
+        if let FrameKind::Overridable(cell) = &self.0.kind
+            && let Some(slot) = cell.borrow_mut().get_mut(index)
+        {
+            *slot = thunk;
         }
     }
 
@@ -308,6 +340,7 @@ impl Env {
         }
         match &frame.kind {
             FrameKind::Slots(cell) => cell.get()?.get(index as usize).cloned(),
+            FrameKind::Overridable(cell) => cell.borrow().get(index as usize).cloned(),
             FrameKind::With(_) => None,
         }
     }
