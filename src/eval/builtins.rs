@@ -152,7 +152,6 @@ fn definitions() -> Defs {
         "filterSource",
         "path",
         "placeholder",
-        "fromTOML",
         "findFile",
     ] {
         let arity = match name {
@@ -345,6 +344,14 @@ fn define_types(d: &mut Defs) {
         let json: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| error(span, format!("invalid JSON: {e}")))?;
         Ok(from_json(&json, span))
+    });
+    def(d, "toXML", 1, |ev, a, span| {
+        let v = ev.arg(a, 0)?;
+        Ok(Value::string(ev.to_xml(&v, span)?))
+    });
+    def(d, "fromTOML", 1, |ev, a, span| {
+        let text = ev.arg_str(a, 0, span)?;
+        super::formats::from_toml(&text, span)
     });
     def(d, "toString", 1, |ev, a, span| {
         let v = ev.arg(a, 0)?;

@@ -3,7 +3,8 @@
 //! Pipeline inside: [`crate::syntax`] parses a file, [`lower`] resolves its variables and folds
 //! its attribute paths into the [`ir`], [`machine`] evaluates it lazily (values in [`value`]),
 //! [`builtins`] and the `lib` prelude provide the functions, [`output`] prints values as
-//! `nix-instantiate --eval --strict --json` does or turns them into [`Node`] trees.
+//! `nix-instantiate --eval --strict --json` does or turns them into [`Node`] trees, `formats`
+//! reads TOML and writes XML (`builtins.fromTOML`, `builtins.toXML`).
 //!
 //! # Evaluating on a big stack
 //! Evaluation recurses (a Nix function calling itself, a deeply nested value), so it runs on
@@ -37,6 +38,7 @@
 pub mod builtins;
 mod coerce;
 pub use coerce::format_float_fixed;
+mod formats;
 pub mod ir;
 mod lib_prelude;
 pub mod lower;
