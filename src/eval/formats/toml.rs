@@ -905,14 +905,7 @@ impl Parser<'_> {
                     }
                     Escape::Invalid => break,
                 },
-                Some(b'\r') if self.peek_at(1) == Some(b'\n') => {
-                    out.extend_from_slice(b"\r\n");
-                    self.pos += 2;
-                }
-                Some(c) if c == b'\n' || !is_control(c) => {
-                    out.push(c);
-                    self.pos += 1;
-                }
+                _ if self.multi_line_text(&mut out) => {}
                 _ => break,
             }
         }
@@ -949,20 +942,30 @@ impl Parser<'_> {
                 self.close_multi_line(b'\'', &mut out);
                 return Some(String::from_utf8_lossy(&out).into_owned());
             }
-            match self.peek() {
-                Some(b'\r') if self.peek_at(1) == Some(b'\n') => {
-                    out.extend_from_slice(b"\r\n");
-                    self.pos += 2;
-                }
-                Some(c) if c == b'\n' || !is_control(c) => {
-                    out.push(c);
-                    self.pos += 1;
-                }
-                _ => break,
+            if !self.multi_line_text(&mut out) {
+                break;
             }
         }
         self.pos = start;
         None
+    }
+
+    /// One character of a multi-line string's text (a line end kept as written); `false`
+    /// where the text cannot go on.
+    fn multi_line_text(&mut self, out: &mut Vec<u8>) -> bool {
+        match self.peek() {
+            Some(b'\r') if self.peek_at(1) == Some(b'\n') => {
+                out.extend_from_slice(b"\r\n");
+                self.pos += 2;
+                true
+            }
+            Some(c) if c == b'\n' || !is_control(c) => {
+                out.push(c);
+                self.pos += 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The closing delimiter: three quotes, and up to two more that belong to the text.
