@@ -6,6 +6,7 @@
 
 use crate::source::{SourceMap, Span};
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -322,7 +323,7 @@ pub struct Report {
     code: Code,
     severity: Severity,
     message: String,
-    source: Option<miette::NamedSource<String>>,
+    source: Option<FileSource>,
     labels: Vec<miette::LabeledSpan>,
     help: Option<String>,
     related: Vec<Report>,
@@ -368,9 +369,88 @@ impl miette::Diagnostic for Report {
     }
 }
 
-fn named_source(sources: &SourceMap, span: Span) -> Option<miette::NamedSource<String>> {
+/// A file as miette reads it for a snippet: shared, not copied, and read only around the
+/// lines shown (found with the file's line index), so that thousands of diagnostics in a
+/// large file cost what their snippets cost.
+#[derive(Debug)]
+pub struct FileSource {
+    name: String,
+    text: Arc<str>,
+    breaks: Arc<[u32]>,
+}
+
+/// Lines longer than this are not drawn: the label's place is written out instead. (`nix eval
+/// --json` prints a whole configuration on one line.)
+const LONGEST_DRAWN_LINE: usize = 1000;
+
+/// The file of `span`, or `None` when there is none or a line around the span is too long to
+/// draw.
+fn file_source(sources: &SourceMap, span: Span) -> Option<FileSource> {
     let f = sources.get(span.file)?;
-    Some(miette::NamedSource::new(f.name.clone(), f.text.to_string()).with_language("nix"))
+    let breaks = f.lines().after_break.clone();
+    let (first, last) = (
+        line_of(&breaks, span.start as usize),
+        line_of(&breaks, span.end as usize),
+    );
+    // The lines miette may show: the span's, and one of context on either side.
+    let shown = first.saturating_sub(1)..(last + 2).min(breaks.len());
+    let too_long = shown.into_iter().any(|line| {
+        let end = breaks.get(line + 1).map_or(f.text.len(), |&e| e as usize);
+        end - breaks[line] as usize > LONGEST_DRAWN_LINE
+    });
+    (!too_long).then(|| FileSource {
+        name: f.name.clone(),
+        text: f.text.clone(),
+        breaks,
+    })
+}
+
+/// The 0-based line (in `breaks`, line starts) holding byte `offset`.
+fn line_of(breaks: &[u32], offset: usize) -> usize {
+    breaks.partition_point(|&s| s as usize <= offset).saturating_sub(1)
+}
+
+impl miette::SourceCode for FileSource {
+    /// miette's own reading of a text, applied to the lines around the span only (two more
+    /// on either side than it asks for), then moved back to the file's offsets and lines.
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let (start, end) = (span.offset(), span.offset() + span.len());
+        if end > self.text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        let first = line_of(&self.breaks, start).saturating_sub(before + 2);
+        let last = line_of(&self.breaks, end) + after + 3;
+        let from = self.breaks[first] as usize;
+        let to = self.breaks.get(last).map_or(self.text.len(), |&e| e as usize);
+        let window = &self.text[from..to];
+        let local = miette::SourceSpan::from((start - from, span.len()));
+        let inner = <str as miette::SourceCode>::read_span(window, &local, before, after)?;
+        let contents = miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            (inner.span().offset() + from, inner.span().len()).into(),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count() + first,
+        )
+        .with_language("nix");
+        Ok(Box::new(contents))
+    }
+}
+
+/// Where a label is, written out, for a label whose lines are too long to draw.
+fn written_out(sources: &SourceMap, l: &Label) -> String {
+    let at = sources.location(l.span);
+    if l.message.is_empty() {
+        format!("at {at}")
+    } else {
+        format!("at {at}: {}", l.message)
+    }
 }
 
 fn labeled(l: &Label, primary: bool) -> miette::LabeledSpan {
@@ -390,26 +470,44 @@ pub fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
     let mut labels = Vec::new();
     let mut related = Vec::new();
     let mut source = None;
+    // Labels whose lines are too long to draw, written out under the message.
+    let mut written = Vec::new();
     if let Some(p) = &d.primary {
-        source = named_source(sources, p.span);
-        labels.push(labeled(p, true));
+        source = file_source(sources, p.span);
+        match source {
+            Some(_) => labels.push(labeled(p, true)),
+            None if !p.span.is_builtin() && sources.get(p.span.file).is_some() => written.push(written_out(sources, p)),
+            None => {}
+        }
     }
     for s in &d.secondary {
         if d.primary.as_ref().is_some_and(|p| p.span.file == s.span.file) {
-            labels.push(labeled(s, false));
+            match (&source, file_source(sources, s.span)) {
+                (Some(_), Some(_)) => labels.push(labeled(s, false)),
+                _ => written.push(written_out(sources, s)),
+            }
         } else {
+            let source = file_source(sources, s.span);
+            let (message, labels) = match source {
+                Some(_) => (s.message.clone(), vec![labeled(s, true)]),
+                None => (written_out(sources, s), Vec::new()),
+            };
             related.push(Report {
                 code: d.code,
                 severity: d.severity,
-                message: s.message.clone(),
-                source: named_source(sources, s.span),
-                labels: vec![labeled(s, true)],
+                message,
+                source,
+                labels,
                 help: None,
                 related: Vec::new(),
             });
         }
     }
     let mut message = d.message.clone();
+    for w in &written {
+        message.push_str("\n  ");
+        message.push_str(w);
+    }
     for n in &d.notes {
         message.push_str("\n  note: ");
         message.push_str(n);

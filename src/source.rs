@@ -5,7 +5,7 @@
 //! option defaults) carry [`Span::BUILTIN`].
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,6 +67,47 @@ pub struct SourceFile {
     pub name: String,
     pub path: Option<PathBuf>,
     pub text: Arc<str>,
+    /// Where each line starts, found once, when a diagnostic first needs a line number: a
+    /// run that reports thousands of problems in a large file must not rescan it for each.
+    lines: OnceLock<Lines>,
+}
+
+/// The line starts of a text, two ways.
+#[derive(Clone, Debug)]
+pub struct Lines {
+    /// After each `\n`: the lines diagnostics number.
+    pub after_newline: Arc<[u32]>,
+    /// After each `\n`, `\r\n` or lone `\r`: the lines miette numbers when it draws a snippet.
+    pub after_break: Arc<[u32]>,
+}
+
+impl SourceFile {
+    pub fn lines(&self) -> &Lines {
+        self.lines.get_or_init(|| Lines::of(&self.text))
+    }
+}
+
+impl Lines {
+    fn of(text: &str) -> Lines {
+        let bytes = text.as_bytes();
+        let mut after_newline = vec![0];
+        let mut after_break = vec![0];
+        for (i, &b) in bytes.iter().enumerate() {
+            let next = (i + 1) as u32;
+            match b {
+                b'\n' => {
+                    after_newline.push(next);
+                    after_break.push(next);
+                }
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => after_break.push(next),
+                _ => {}
+            }
+        }
+        Lines {
+            after_newline: after_newline.into(),
+            after_break: after_break.into(),
+        }
+    }
 }
 
 /// All files read during one run.
@@ -86,6 +127,7 @@ impl SourceMap {
             name: name.into(),
             path: path.map(Path::to_path_buf),
             text: text.into(),
+            lines: OnceLock::new(),
         });
         id
     }
@@ -113,10 +155,18 @@ impl SourceMap {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, id: FileId, offset: u32) -> (usize, usize) {
-        match self.get(id) {
-            Some(f) => line_col(&f.text, offset as usize),
-            None => (0, 0),
-        }
+        let Some(f) = self.get(id) else { return (0, 0) };
+        let offset = (offset as usize).min(f.text.len());
+        let starts = &f.lines().after_newline;
+        let line = starts.partition_point(|&s| s as usize <= offset);
+        let line_start = starts[line - 1] as usize;
+        // Characters, counted as the bytes that start one (the text is UTF-8).
+        let col = f.text.as_bytes()[line_start..offset]
+            .iter()
+            .filter(|&&b| b & 0xC0 != 0x80)
+            .count()
+            + 1;
+        (line, col)
     }
 
     /// `file:line:column` of the start of a span, for plain-text messages.
@@ -149,6 +199,25 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_index_agrees_with_counting() {
+        let text = "ab\ncd\r\nef\rgh\n\né\n";
+        let mut map = SourceMap::new();
+        let id = map.add("t", None, text);
+        for offset in 0..=text.len() {
+            if text.is_char_boundary(offset) {
+                assert_eq!(
+                    map.line_col(id, offset as u32),
+                    line_col(text, offset),
+                    "offset {offset}"
+                );
+            }
+        }
+        let lines = map.get(id).unwrap().lines();
+        assert_eq!(&*lines.after_newline, &[0, 3, 7, 13, 14, 17]);
+        assert_eq!(&*lines.after_break, &[0, 3, 7, 10, 13, 14, 17]);
+    }
 
     #[test]
     fn line_col_counts_from_one() {
