@@ -35,8 +35,8 @@ struct Token {
 struct Parser<'s, I> {
     file: FileId,
     text: &'s str,
-    /// rnix's tokenizer, read as the parser goes (the tokens of a large file would take more
-    /// memory than its tree).
+    /// The tokens (rnix's, from [`super::lexer`]), read as the parser goes: those of a large
+    /// file would take more memory than its tree.
     source: I,
     /// The next tokens without trivia, read ahead for the lookaheads (at most three): a ring
     /// of `AHEAD` slots from `head`, `waiting` of them filled.
