@@ -186,19 +186,20 @@ impl SourceMap {
     }
 }
 
-/// 1-based line and column (counted in characters) of a byte offset in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-    (line, col)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 1-based line and column (in characters) of a byte offset, counted from the start: what
+    /// the line index must agree with.
+    fn line_col(text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let before = &text.as_bytes()[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        (line, col)
+    }
 
     #[test]
     fn the_line_index_agrees_with_counting() {
@@ -221,9 +222,14 @@ mod tests {
 
     #[test]
     fn line_col_counts_from_one() {
-        assert_eq!(line_col("ab\ncd", 0), (1, 1));
-        assert_eq!(line_col("ab\ncd", 4), (2, 2));
-        assert_eq!(line_col("é\nx", 3), (2, 1));
-        assert_eq!(line_col("éx", 2), (1, 2));
+        let at = |text: &str, offset: u32| {
+            let mut map = SourceMap::new();
+            let id = map.add("t", None, text.to_string());
+            map.line_col(id, offset)
+        };
+        assert_eq!(at("ab\ncd", 0), (1, 1));
+        assert_eq!(at("ab\ncd", 4), (2, 2));
+        assert_eq!(at("é\nx", 3), (2, 1));
+        assert_eq!(at("éx", 2), (1, 2));
     }
 }

@@ -114,26 +114,18 @@ let
       in
       assert (isInt base); assert (isInt i); assert (base >= 2); assert (i >= 0);
       lists.reverseList (go i);
-    # nixpkgs reads the number with `fromTOML`, which this evaluator does not have, so the TOML
-    # reading is redone by hand, down to Nix 2.8's reader saturating at the largest int.
+    # The number is read as TOML reads `0x…` (nixpkgs does the same): Nix 2.8's reader
+    # saturates at the largest int, and takes `_` and a trailing comment in loose input.
     fromHexString = str:
       let
         valid = match "(0x)?([0-7]?[0-9A-Fa-f]{1,15})" str;
-        # What the TOML fallback still accepts (with a warning): any case, `_` between digits,
-        # and what TOML allows after a value on its line.
-        loose = match "0*([0-9a-f]+(_[0-9a-f]+)*)[ \t]*(#[^\n]*)?" (strings.removePrefix "0x" (strings.toLower str));
-        digits = if loose == null then null else head (match "0*([0-9a-f]+)" (replaceStrings [ "_" ] [ "" ] (head loose)));
-        fits = stringLength digits < 16 || (stringLength digits == 16 && match "[0-7].*" digits != null);
-        hexValue = digits: foldl' (acc: d: acc * 16 + hexDigitValues.${d}) 0 (strings.stringToCharacters (strings.toLower digits));
+        read = digits: (builtins.fromTOML "v=0x${digits}").v;
       in
-      if valid != null then hexValue (elemAt valid 1)
+      if valid != null then read (elemAt valid 1)
       else
         assert warn "fromHexString: ${lib.generators.toPretty { } str} is not a valid input and will be rejected in 26.05" true;
-        if loose == null then throw "fromHexString: cannot parse ${strings.escapeNixString str} as a hexadecimal integer"
-        else if fits then hexValue digits
-        else 9223372036854775807;
+        read (strings.removePrefix "0x" (strings.toLower str));
   };
-  hexDigitValues = listToAttrs (lists.imap0 (value: name: { inherit name value; }) (strings.stringToCharacters "0123456789abcdef"));
   inherit (trivial) warn warnIf isFunction;
 
   # -- fixedPoints ---------------------------------------------------------------------------

@@ -38,12 +38,7 @@ struct Lowerer<'a, 's> {
 
 /// Lower the expression of a parsed file.
 pub fn lower_root(cx: &LowerContext<'_>, root: Node<'_>) -> LowerResult<Rc<Expr>> {
-    let mut lowerer = Lowerer {
-        cx,
-        scopes: Vec::new(),
-        names: HashMap::default(),
-    };
-    lowerer.expr(root)
+    lower_in(cx, root, Vec::new())
 }
 
 /// Lower the expression of a file loaded by `scopedImport`: `scope` names the attributes of
@@ -52,9 +47,13 @@ pub fn lower_root(cx: &LowerContext<'_>, root: Node<'_>) -> LowerResult<Rc<Expr>
 /// win over `with` like any lexical binding.
 pub fn lower_root_scoped(cx: &LowerContext<'_>, root: Node<'_>, scope: &[Rc<str>]) -> LowerResult<Rc<Expr>> {
     let frame = scope.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
+    lower_in(cx, root, vec![ScopeFrame::Names(frame)])
+}
+
+fn lower_in(cx: &LowerContext<'_>, root: Node<'_>, scopes: Vec<ScopeFrame>) -> LowerResult<Rc<Expr>> {
     let mut lowerer = Lowerer {
         cx,
-        scopes: vec![ScopeFrame::Names(frame)],
+        scopes,
         names: HashMap::default(),
     };
     lowerer.expr(root)

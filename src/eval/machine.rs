@@ -457,15 +457,8 @@ impl Evaluator {
         };
         let v = self.force(&thunk)?;
         let overrides = self.expect_attrs(v, thunk.span(), "the value of '__overrides'")?;
-        // Where each static name has its slot (indexed when both sides are big).
-        let by_name: Option<rustc_hash::FxHashMap<&str, usize>> = (def.statics.len() * overrides.len() > 64)
-            .then(|| def.statics.iter().enumerate().map(|(i, b)| (&*b.name, i)).collect());
         for (name, attr) in &overrides.map {
-            let slot = match &by_name {
-                Some(map) => map.get(&**name).copied(),
-                None => def.statics.iter().position(|b| b.name == *name),
-            };
-            if let Some(slot) = slot {
+            if let Some(slot) = def.statics.iter().position(|b| b.name == *name) {
                 inner.override_slot(slot, attr.value.clone());
             }
             attrs.insert(name.clone(), attr.value.clone(), attr.key_span);

@@ -32,7 +32,7 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::Node<'_>, Box<Diagnostic>>
     check_nesting(file, text)?;
     match parser::parse(file, text) {
         Some(tree) => Ok(tree),
-        None => parse_with_rnix(file, text),
+        None => rnix_tree(file, text),
     }
 }
 
@@ -45,6 +45,11 @@ pub fn parse_fast(file: FileId, text: &str) -> Option<ast::Node<'_>> {
 /// The tree as rnix's parser reads it: the reference the fast parser is held to.
 pub fn parse_with_rnix(file: FileId, text: &str) -> Result<ast::Node<'_>, Box<Diagnostic>> {
     check_nesting(file, text)?;
+    rnix_tree(file, text)
+}
+
+/// rnix's tree of a text whose nesting is checked.
+fn rnix_tree(file: FileId, text: &str) -> Result<ast::Node<'_>, Box<Diagnostic>> {
     let parsed = rnix::Root::parse(text);
     match parsed.errors().first() {
         Some(first) => Err(Box::new(describe_error(file, text.len(), first))),
