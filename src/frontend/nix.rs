@@ -740,7 +740,8 @@ fn defined_values(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Ve
         .filter_map(|m| m.config.clone().map(|c| (c, m.file.clone())))
         .collect();
     let mut level: Vec<Definition> = Vec::new();
-    for (c, file) in configs {
+    // nixpkgs merges definitions in the reverse of the collection order.
+    for (c, file) in configs.into_iter().rev() {
         level.push(Definition {
             value: ev.force(&c)?,
             span: c.span(),

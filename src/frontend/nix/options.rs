@@ -645,7 +645,7 @@ pub(super) fn locate(ev: &Evaluator, state: &State, e: Box<EvalError>) -> Box<Ev
         .collect();
     let named = if named.is_empty() { defs.iter().collect() } else { named };
     let Some(first) = named.first() else { return e };
-    let mut d = match code {
+    let d = match code {
         Code::TypeMismatch => {
             let ty = rest
                 .strip_prefix("is not of type `")
@@ -658,20 +658,31 @@ pub(super) fn locate(ev: &Evaluator, state: &State, e: Box<EvalError>) -> Box<Ev
             .at(first.span, "this definition")
         }
         Code::ConflictingDefinitions => {
-            let mut d = Diagnostic::new(code, format!("the option `{option}` has conflicting definitions"))
-                .at(first.span, "defined here");
+            let mut d = Diagnostic::new(code, format!("the option `{option}` has conflicting definition values"))
+                .at(first.span, format!("defined as {} here", shown(&first.value)))
+                .help("use `lib.mkForce value` or `lib.mkDefault value` to change the priority of one of them");
             for other in named.iter().skip(1) {
-                d = d.also(other.span, "and here");
+                d = d.also(other.span, format!("and as {} here", shown(&other.value)));
             }
             d
         }
         _ => Diagnostic::new(code, format!("the option `{option}` does not exist")).at(first.span, "unknown option"),
     };
-    d = d.note(message.lines().next().unwrap_or_default().to_string());
     Box::new(EvalError {
         kind: e.kind,
         diagnostic: d,
     })
+}
+
+/// A definition's value for a label: a plain value as JSON, anything else by its kind.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Str(s) => serde_json::Value::String(s.to_string()).to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".into(),
+        other => other.described().to_string(),
+    }
 }
 
 /// nixpkgs' words for a type error, a conflict and an unknown option: the code, the option
