@@ -609,8 +609,52 @@ let
       in (x // y) // mask;
     recurseIntoAttrs = attrs: attrs // { recurseForDerivations = true; };
     dontRecurseIntoAttrs = attrs: attrs // { recurseForDerivations = false; };
-    updateManyAttrsByPath = updates: value:
-      builtins.foldl' (acc: u: recursiveUpdate acc (setAttrByPath u.path (u.update (attrByPath u.path null acc)))) value updates;
+    # Updates grouped by path, deepest first; each level's own updates apply (lazily, in order)
+    # after the nested ones, so an update sees the value the deeper updates made.
+    updateManyAttrsByPath =
+      let
+        go = prefixLength: hasValue: value: updates:
+          let
+            split = lists.partition (el: length el.path == prefixLength) updates;
+            nested = lists.groupBy (el: elemAt el.path prefixLength) split.wrong;
+            withNestedMods =
+              if split.wrong == [ ] then
+                if hasValue then value
+                else
+                  let updatePath = (head split.right).path; in
+                  throw ("updateManyAttrsByPath: Path '${showAttrPath updatePath}' does "
+                    + "not exist in the given value, but the first update to this "
+                    + "path tries to access the existing value.")
+              else if !hasValue then mapAttrs (name: go (prefixLength + 1) false null) nested
+              else if isAttrs value then
+                value // mapAttrs (name: go (prefixLength + 1) (builtins.hasAttr name value) value.${name}) nested
+              else
+                let updatePath = (head split.wrong).path; in
+                throw ("updateManyAttrsByPath: Path '${showAttrPath updatePath}' needs to "
+                  + "be updated, but path '${showAttrPath (lists.take prefixLength updatePath)}' "
+                  + "of the given value is not an attribute set, so we can't "
+                  + "update an attribute inside of it.");
+          in
+          lists.foldl (acc: el: el.update acc) withNestedMods split.right;
+      in
+      updates: value: go 0 true value updates;
+    # nixpkgs 2022-11's name of cartesianProduct.
+    cartesianProductOfSets = cartesianProduct;
+    # A derivation's attributes known without evaluating it (only `outputs` is assumed).
+    lazyDerivation = args@{ derivation, meta ? null, passthru ? { }, outputs ? [ "out" ] }:
+      let
+        checked =
+          trivial.throwIfNot (derivation.type or null == "derivation") "lazyDerivation: input must be a derivation."
+            (trivial.throwIfNot (derivation.outputs == outputs)
+              "lib.lazyDerivation: The derivation ${derivation.name or "<unknown>"} has outputs that don't match the assumed outputs."
+              derivation);
+      in
+      {
+        type = "derivation";
+        inherit (checked) outPath outputName drvPath name system;
+        inherit outputs;
+        meta = args.meta or checked.meta;
+      } // genAttrs outputs (outputName: checked.${outputName}) // passthru;
   };
 
   # -- options, modules, types ---------------------------------------------------------------
