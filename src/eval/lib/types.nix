@@ -225,7 +225,7 @@ let
     shellPackage = package // { check = x: isDerivation x && x ? shellPath; };
 
     path = mkOptionType {
-      name = "path"; descriptionClass = "noun";
+      name = "path"; description = "absolute path"; descriptionClass = "noun";
       check = x: isCoercibleToString x && builtins.substring 0 1 (toString x) == "/";
       merge = mergeEqualOption;
     };
