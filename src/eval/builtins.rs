@@ -12,14 +12,19 @@ use std::rc::Rc;
 
 type Defs = Vec<(&'static str, Value)>;
 
-/// Names of the base environment that are not reached through `builtins` only.
+/// Names of the base environment that are not reached through `builtins` only: exactly the
+/// ones Nix 2.8 binds at the top level (each of the others is there only as `__name`).
 const GLOBAL_NAMES: &[&str] = &[
     "abort",
     "baseNameOf",
     "derivation",
+    "derivationStrict",
     "dirOf",
     "fetchGit",
+    "fetchMercurial",
     "fetchTarball",
+    "fetchTree",
+    "fromTOML",
     "import",
     "isNull",
     "map",
@@ -220,7 +225,18 @@ fn define_control(d: &mut Defs) {
         }
         Ok(Value::attrs(attrs))
     });
-    def(d, "addErrorContext", 2, |ev, a, _| ev.arg(a, 1));
+    // The context is read only when an error passes through (as Nix does), and becomes a
+    // note of its diagnostic: innermost first, as Nix's trace lists them. An error reading
+    // the context replaces the one passing, as in Nix.
+    def(d, "addErrorContext", 2, |ev, a, span| {
+        ev.arg(a, 1).or_else(|mut e| {
+            let context = ev.arg(a, 0)?;
+            let mut text = String::new();
+            ev.coerce_to_string(&context, CoerceMode::PathInterpolation, span, &mut text)?;
+            e.diagnostic.notes.push(text);
+            Err(e)
+        })
+    });
     def(d, "unsafeDiscardStringContext", 1, |ev, a, _| ev.arg(a, 0));
     def(d, "unsafeDiscardOutputDependency", 1, |ev, a, _| ev.arg(a, 0));
     def(d, "hasContext", 1, |_, _, _| Ok(Value::Bool(false)));

@@ -45,6 +45,7 @@ pub mod lower;
 pub mod machine;
 pub mod output;
 pub mod regex;
+pub mod search_path;
 pub mod value;
 
 pub use value::{Attrs, Env, Thunk, Value};
@@ -144,6 +145,8 @@ pub struct Evaluator {
     pub(crate) current: Cell<Span>,
     lib: OnceCell<Value>,
     tools: BTreeMap<String, String>,
+    /// What `<name>` is looked up in (see [`search_path`]).
+    pub(crate) search_path: Vec<search_path::SearchPathEntry>,
 }
 
 impl Evaluator {
@@ -163,6 +166,7 @@ impl Evaluator {
             current: Cell::new(Span::BUILTIN),
             lib: OnceCell::new(),
             tools,
+            search_path: search_path::current_search_path(),
         };
         let _ = ev.builtins.set(builtins_attrs);
         ev
@@ -181,6 +185,9 @@ impl Evaluator {
     /// once: a second `import` of the same file shares the value, and a file that imports
     /// itself while being evaluated is infinite recursion.
     pub fn load_file(&self, path: &Path, at: Span) -> EvalResult<Thunk> {
+        if search_path::is_native_lib(path) {
+            return Ok(Thunk::native(at, |ev| ev.lib()));
+        }
         let path = resolve_import_path(path);
         if let Some(t) = self.imports.borrow().get(&path) {
             return Ok(t.clone());
