@@ -15,6 +15,7 @@ pub mod emit;
 pub mod eval;
 pub mod frontend;
 pub mod graph;
+pub mod install;
 pub mod model;
 pub mod module;
 pub mod output;
