@@ -368,7 +368,7 @@ fn attr_path_selects_inside_the_value() {
         "2"
     );
     let err = eval_file_json(&path, Some("a.x"), &mut sources).expect_err("missing");
-    assert!(err.items[0].message.contains("attribute 'x' missing"));
+    assert_eq!(err.items[0].message, "attribute 'x' in selection path 'a.x' not found");
 }
 
 #[test]

@@ -387,13 +387,23 @@ impl Evaluator {
         e
     }
 
-    /// Select for `--attr`: an attribute of a set, or an index into a list.
-    pub(crate) fn select_for_attr_path(&self, v: &Value, component: &str, span: Span) -> EvalResult<Thunk> {
+    /// Select for `--attr` (`whole`, of which `component` is one step): an attribute of a set,
+    /// or an index into a list. A missing attribute is said in `nix-instantiate -A`'s words.
+    pub(crate) fn select_for_attr_path(
+        &self,
+        v: &Value,
+        component: &str,
+        whole: &str,
+        span: Span,
+    ) -> EvalResult<Thunk> {
         match v {
-            Value::Attrs(attrs) => attrs
-                .get(component)
-                .cloned()
-                .ok_or_else(|| self.missing_attr(v, component, span)),
+            Value::Attrs(attrs) => attrs.get(component).cloned().ok_or_else(|| {
+                let mut e = self.missing_attr(v, component, span);
+                if attrs.missing.is_none() {
+                    e.diagnostic.message = format!("attribute '{component}' in selection path '{whole}' not found");
+                }
+                e
+            }),
             Value::List(items) => match component.parse::<usize>() {
                 Ok(i) if i < items.len() => Ok(items[i].clone()),
                 _ => Err(error(

@@ -394,7 +394,7 @@ fn evaluate_path(ev: &Evaluator, path: &Path, attr: Option<&str>) -> EvalResult<
     let mut span = thunk.span();
     if let Some(attr) = attr {
         for component in output::split_attr_path(attr).map_err(|m| error(span, m))? {
-            let next = ev.select_for_attr_path(&value, &component, span)?;
+            let next = ev.select_for_attr_path(&value, &component, attr, span)?;
             span = next.span();
             value = ev.force(&next)?;
         }
