@@ -16,7 +16,8 @@ let
     "levenshteinAtMost" "storeDir" "longestValidPathPrefix" "literalCode" "renderOptionValue" "showDefs"
     "closePropagationFast" "closePropagationSlow" "listFilesRecursive" "locateDominatingFile"
   ];
-  lib = builtins.removeAttrs (trivial // fixedPoints // lists // strings // attrsets // options // modules
+  lib = builtins.removeAttrs (trivial // fixedPoints // lists // strings // attrsets // options
+    // builtins.removeAttrs modules [ "importJSON" "importTOML" ]
     // versionFns // misc // meta // filesystem // stringsWithDeps) sectionOnly // {
     inherit trivial fixedPoints lists strings attrsets options modules types asserts debug generators misc
       meta filesystem stringsWithDeps cli kernel network;
@@ -27,7 +28,7 @@ let
       traceValSeqNFn traceFnSeqN runTests testAllTrue;
     # Names more than one section defines: the top level takes the one nixpkgs' lib/default.nix takes.
     inherit (lists) replicate;
-    inherit (types) isOptionType;
+    inherit (types) isOptionType defaultTypeMerge defaultFunctor;
     inherit (generators) mkLuaInline;
     inherit (network.ipv6) mkEUI64Suffix;
     # What nixpkgs' lib/default.nix takes from builtins as they are.
@@ -383,6 +384,8 @@ let
       warnIf (!precise) "Imprecise conversion from float to string ${result}" result;
     isConvertibleWithToString = x: isStringLike x || builtins.elem (typeOf x) [ "null" "int" "float" "bool" ] ||
       (isList x && lists.all isConvertibleWithToString x);
+    # nixpkgs 2022-11's name for it (lib/types.nix still calls it).
+    isCoercibleToString = isConvertibleWithToString;
     isStringLike = x: isString x || isPath x || x ? outPath || x ? __toString;
     isStorePath = x:
       if isStringLike x then
@@ -606,13 +609,80 @@ let
       in (x // y) // mask;
     recurseIntoAttrs = attrs: attrs // { recurseForDerivations = true; };
     dontRecurseIntoAttrs = attrs: attrs // { recurseForDerivations = false; };
-    updateManyAttrsByPath = updates: value:
-      builtins.foldl' (acc: u: recursiveUpdate acc (setAttrByPath u.path (u.update (attrByPath u.path null acc)))) value updates;
+    # Updates grouped by path, deepest first; each level's own updates apply (lazily, in order)
+    # after the nested ones, so an update sees the value the deeper updates made.
+    updateManyAttrsByPath =
+      let
+        go = prefixLength: hasValue: value: updates:
+          let
+            split = lists.partition (el: length el.path == prefixLength) updates;
+            nested = lists.groupBy (el: elemAt el.path prefixLength) split.wrong;
+            withNestedMods =
+              if split.wrong == [ ] then
+                if hasValue then value
+                else
+                  let updatePath = (head split.right).path; in
+                  throw ("updateManyAttrsByPath: Path '${showAttrPath updatePath}' does "
+                    + "not exist in the given value, but the first update to this "
+                    + "path tries to access the existing value.")
+              else if !hasValue then mapAttrs (name: go (prefixLength + 1) false null) nested
+              else if isAttrs value then
+                value // mapAttrs (name: go (prefixLength + 1) (builtins.hasAttr name value) value.${name}) nested
+              else
+                let updatePath = (head split.wrong).path; in
+                throw ("updateManyAttrsByPath: Path '${showAttrPath updatePath}' needs to "
+                  + "be updated, but path '${showAttrPath (lists.take prefixLength updatePath)}' "
+                  + "of the given value is not an attribute set, so we can't "
+                  + "update an attribute inside of it.");
+          in
+          lists.foldl (acc: el: el.update acc) withNestedMods split.right;
+      in
+      updates: value: go 0 true value updates;
+    # nixpkgs 2022-11's name of cartesianProduct.
+    cartesianProductOfSets = cartesianProduct;
+    # A derivation's attributes known without evaluating it (only `outputs` is assumed).
+    lazyDerivation = args@{ derivation, meta ? null, passthru ? { }, outputs ? [ "out" ] }:
+      let
+        checked =
+          trivial.throwIfNot (derivation.type or null == "derivation") "lazyDerivation: input must be a derivation."
+            (trivial.throwIfNot (derivation.outputs == outputs)
+              "lib.lazyDerivation: The derivation ${derivation.name or "<unknown>"} has outputs that don't match the assumed outputs."
+              derivation);
+      in
+      {
+        type = "derivation";
+        inherit (checked) outPath outputName drvPath name system;
+        inherit outputs;
+        meta = args.meta or checked.meta;
+      } // genAttrs outputs (outputName: checked.${outputName}) // passthru;
   };
 
   # -- options, modules, types ---------------------------------------------------------------
   options = rec {
     isOption = lib.isType "option";
+    # The options of an `options` tree, depth first, as the manual lists them.
+    optionAttrSetToDocList = optionAttrSetToDocList' [ ];
+    optionAttrSetToDocList' = _: options:
+      concatMap (opt:
+        let
+          docOption = {
+            loc = opt.loc;
+            name = showOption opt.loc;
+            description = opt.description or null;
+            declarations = filter (x: x != unknownModule) opt.declarations;
+            internal = opt.internal or false;
+            visible = if (opt.visible or null) == "shallow" then true else opt.visible or true;
+            readOnly = opt.readOnly or false;
+            type = opt.type.description or "unspecified";
+          }
+          // attrsets.optionalAttrs (builtins.hasAttr "example" opt) { example = scrubOptionValue opt.example; }
+          // attrsets.optionalAttrs (builtins.hasAttr "default" opt) { default = scrubOptionValue opt.default; }
+          // attrsets.optionalAttrs (builtins.hasAttr "defaultText" opt) { default = opt.defaultText; }
+          // attrsets.optionalAttrs (builtins.hasAttr "relatedPackages" opt && opt.relatedPackages != null) { inherit (opt) relatedPackages; };
+          subOptions = let ss = opt.type.getSubOptions opt.loc; in if ss != { } then optionAttrSetToDocList' opt.loc ss else [ ];
+          subOptionsVisible = docOption.visible && (opt.visible or null) != "shallow";
+        in
+        [ docOption ] ++ lists.optionals subOptionsVisible subOptions) (attrsets.collect isOption options);
     mkOption = { default ? null, defaultText ? null, example ? null, description ? null, relatedPackages ? null,
                  type ? null, apply ? null, internal ? null, visible ? null, readOnly ? null }@attrs:
       attrs // { _type = "option"; };
@@ -701,131 +771,17 @@ let
       });
     getValues = map (x: x.value);
     getFiles = map (x: x.file);
-    mkOptionType = { name, description ? null, descriptionClass ? null, check ? (x: true), merge ? null,
-                     emptyValue ? { }, getSubOptions ? prefix: { }, getSubModules ? null, substSubModules ? m: null,
-                     typeMerge ? null, functor ? null, deprecationMessage ? null, nestedTypes ? { } }:
-      { _type = "option-type"; inherit name check merge emptyValue getSubOptions getSubModules substSubModules
-          typeMerge deprecationMessage nestedTypes descriptionClass;
-        description = if description == null then name else description;
-        functor = if functor == null then { inherit name; type = null; wrapped = null; payload = null; binOp = null; } else functor; };
+    inherit (types) mkOptionType;
   };
-  inherit (options) mkOptionType mkOption;
+  inherit (options) mkOption;
   prioritySuggestion = ''
     Use `lib.mkForce value` or `lib.mkDefault value` to change the priority on any of these definitions.
   '';
 
-  modules = rec {
-    mkIf = condition: content: { _type = "if"; inherit condition content; };
-    mkAssert = assertion: message: content: mkIf (if assertion then true else throw "\nFailed assertion: ${message}") content;
-    mkMerge = contents: { _type = "merge"; inherit contents; };
-    mkOverride = priority: content: { _type = "override"; inherit priority content; };
-    mkOptionDefault = mkOverride 1500;
-    mkDefault = mkOverride 1000;
-    mkImageMediaOverride = mkOverride 60;
-    mkForce = mkOverride 50;
-    mkVMOverride = mkOverride 10;
-    defaultOverridePriority = 100;
-    defaultPriority = defaultOverridePriority;
-    mkOrder = priority: content: { _type = "order"; inherit priority content; };
-    mkBefore = mkOrder 500;
-    defaultOrderPriority = 1000;
-    mkAfter = mkOrder 1500;
-    mkFixStrictness = x: x;
-    mkAliasDefinitions = unsupportedModuleFunction "mkAliasDefinitions";
-    mkAliasOptionModule = unsupportedModuleFunction "mkAliasOptionModule";
-    mkRenamedOptionModule = unsupportedModuleFunction "mkRenamedOptionModule";
-    mkRemovedOptionModule = unsupportedModuleFunction "mkRemovedOptionModule";
-    mkChangedOptionModule = unsupportedModuleFunction "mkChangedOptionModule";
-    mkMergedOptionModule = unsupportedModuleFunction "mkMergedOptionModule";
-    mkRenamedOptionModuleWith = unsupportedModuleFunction "mkRenamedOptionModuleWith";
-    mkAliasOptionModuleMD = unsupportedModuleFunction "mkAliasOptionModuleMD";
-    evalModules = unsupportedModuleFunction "evalModules";
-    isType = type: x: (x._type or "") == type;
-    setType = typeName: value: value // { _type = typeName; };
-  };
-  unsupportedModuleFunction = name: _: throw "lib.${name} is not supported by netns-compile: evaluate the configuration with real Nix and compile its JSON instead";
-
-  types = let
-    simple = name: check: mkOptionType { inherit name check; };
-    wrap = name: description: elemType: check:
-      mkOptionType { inherit name description check; nestedTypes.elemType = elemType;
-        functor = { inherit name; type = null; wrapped = elemType; payload = null; binOp = null; }; };
-    between = lowest: highest: mkOptionType {
-      name = "intBetween"; description = "integer between ${toString lowest} and ${toString highest} (both inclusive)";
-      check = x: isInt x && x >= lowest && x <= highest; };
-    unsign = bit: range: between 0 (range - 1) // { name = "unsignedInt${toString bit}"; };
-    sign = bit: range: between (0 - (range / 2)) (range / 2 - 1) // { name = "signedInt${toString bit}"; };
-  in rec {
-    inherit (modules) isType setType;
-    isOptionType = modules.isType "option-type";
-    inherit mkOptionType;
-    raw = simple "raw" (x: true);
-    anything = simple "anything" (x: true);
-    unspecified = simple "unspecified" (x: true);
-    bool = simple "bool" isBool;
-    boolByOr = simple "boolByOr" isBool;
-    int = simple "int" isInt;
-    ints = {
-      inherit between;
-      unsigned = mkOptionType { name = "unsignedInt"; description = "unsigned integer, meaning >=0"; check = x: isInt x && x >= 0; };
-      positive = mkOptionType { name = "positiveInt"; description = "positive integer, meaning >0"; check = x: isInt x && x > 0; };
-      u8 = unsign 8 256; u16 = unsign 16 65536; u32 = unsign 32 4294967296;
-      s8 = sign 8 256; s16 = sign 16 65536; s32 = sign 32 4294967296;
-    };
-    port = ints.u16;
-    float = simple "float" isFloat;
-    number = simple "number" (x: isInt x || isFloat x);
-    numbers = { between = lowest: highest: simple "numberBetween" (x: (isInt x || isFloat x) && x >= lowest && x <= highest);
-      nonnegative = simple "numberNonnegative" (x: (isInt x || isFloat x) && x >= 0);
-      positive = simple "numberPositive" (x: (isInt x || isFloat x) && x > 0); };
-    str = simple "str" isString;
-    nonEmptyStr = simple "nonEmptyStr" (x: isString x && match "[ \t\n]*" x == null);
-    singleLineStr = simple "singleLineStr" (x: isString x && match "[^\n\r]*\n?" x != null);
-    strMatching = pattern: mkOptionType { name = "strMatching ${strings.escapeNixString pattern}";
-      description = "string matching the pattern ${pattern}"; check = x: isString x && match pattern x != null; };
-    separatedString = sep: mkOptionType { name = "separatedString"; description = "strings concatenated with ${builtins.toJSON sep}";
-      check = isString; functor = { name = "separatedString"; type = null; wrapped = null; payload = sep; binOp = null; }; };
-    lines = separatedString "\n";
-    commas = separatedString ",";
-    envVar = separatedString ":";
-    string = separatedString "" // { name = "string"; };
-    passwdEntry = entryType: entryType;
-    attrs = simple "attrs" isAttrs;
-    package = simple "package" (x: isAttrs x || isString x);
-    shellPackage = package;
-    pkgs = package;
-    path = simple "path" (x: isPath x || (isString x && substring 0 1 x == "/"));
-    externalPath = path;
-    pathInStore = path;
-    listOf = elemType: wrap "listOf" "list of ${elemType.description or "values"}" elemType isList;
-    nonEmptyListOf = elemType: listOf elemType // { name = "nonEmptyListOf"; check = l: isList l && l != [ ]; };
-    attrsOf = elemType: wrap "attrsOf" "attribute set of ${elemType.description or "values"}" elemType isAttrs;
-    lazyAttrsOf = elemType: wrap "lazyAttrsOf" "lazy attribute set of ${elemType.description or "values"}" elemType isAttrs;
-    attrsWith = { elemType, lazy ? false, placeholder ? "name" }: if lazy then lazyAttrsOf elemType else attrsOf elemType;
-    uniq = elemType: elemType // { name = "uniq"; nestedTypes.elemType = elemType; };
-    unique = { message }: uniq;
-    nullOr = elemType: wrap "nullOr" "null or ${elemType.description or "value"}" elemType (x: x == null || elemType.check x);
-    functionTo = elemType: wrap "functionTo" "function that evaluates to a(n) ${elemType.description or "value"}" elemType isFunction;
-    either = t1: t2: mkOptionType { name = "either"; description = "${t1.description} or ${t2.description}";
-      check = x: t1.check x || t2.check x; nestedTypes = { left = t1; right = t2; }; };
-    oneOf = ts: let head' = head ts; tail' = tail ts; in builtins.foldl' either head' tail';
-    enum = values: mkOptionType { name = "enum";
-      description = "one of ${concatStringsSep ", " (map builtins.toJSON values)}";
-      check = x: elem x values;
-      functor = { name = "enum"; type = null; wrapped = null; payload = { inherit values; }; binOp = null; }; };
-    coercedTo = coercedType: coerceFunc: finalType: mkOptionType { name = "coercedTo";
-      description = "${finalType.description} or ${coercedType.description} convertible to it";
-      check = x: (coercedType.check x && finalType.check (coerceFunc x)) || finalType.check x;
-      nestedTypes = { inherit coercedType finalType; }; };
-    addCheck = elemType: check: elemType // { check = x: elemType.check x && check x; };
-    submodule = modules': submoduleWith { modules = lists.toList modules'; };
-    submoduleWith = { modules, specialArgs ? { }, shorthandOnlyDefinesConfig ? false, description ? null, class ? null }:
-      mkOptionType { name = "submodule"; description = if description == null then "submodule" else description;
-        check = x: isAttrs x || isFunction x || isPath x;
-        functor = { name = "submodule"; type = null; wrapped = null; payload = { inherit modules specialArgs shorthandOnlyDefinesConfig; }; binOp = null; }; };
-    deferredModule = simple "deferredModule" (x: isAttrs x || isFunction x || isPath x);
-    optionType = simple "optionType" isAttrs;
-  };
+  # The module system and the option types live in lib/modules.nix and lib/types.nix (prepended
+  # to this file by lib_prelude.rs); both take the whole lib, lazily.
+  modules = moduleSystemOf { inherit lib; };
+  types = optionTypesOf { inherit lib; };
 
   # -- asserts, debug, generators ------------------------------------------------------------
   asserts = {

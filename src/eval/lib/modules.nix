@@ -1,0 +1,563 @@
+# `lib.modules`: the module system, with nixpkgs' semantics and its architecture
+# (lib/modules.nix): modules are collected through `imports` (minus `disabledModules`, unique by
+# `key`), brought to one syntax, and their declarations and definitions walked together option by
+# option. Each option's definitions go through pushDownProperties (attribute names only, so an
+# `mkIf` condition may read the configuration it helps define), dischargeProperties (conditions
+# evaluated, per option), filterOverrides, sortProperties and the type's own `merge`.
+# Everything here is a function or a lazy attribute: nothing runs unless a module system is used.
+{ lib }:
+let
+  inherit (builtins)
+    all any attrNames catAttrs concatLists concatMap concatStringsSep elem filter foldl' head
+    isAttrs isBool isList isString length mapAttrs sort zipAttrsWith;
+  inherit (lib.trivial) isFunction id min warnIf;
+  inherit (lib.lists) imap1 optional reverseList;
+  inherit (lib.attrsets) attrByPath getAttrFromPath mapAttrsToList mapAttrsRecursiveCond optionalAttrs
+    recursiveUpdate setAttrByPath;
+  inherit (lib.strings) optionalString;
+  inherit (lib.options) isOption mkOption showDefs showFiles showOption unknownModule;
+  types = lib.types;
+
+  # `?` without forcing the attribute's value: module attributes may depend on `config`.
+  has = name: set: isAttrs set && builtins.hasAttr name set;
+
+  showDeclPrefix = loc: decl: prefix:
+    " - option(s) with prefix `${showOption (loc ++ [ prefix ])}' in module `${decl._file}'";
+  showRawDecls = loc: decls:
+    concatStringsSep "\n" (sort (a: b: a < b)
+      (concatMap (decl: map (showDeclPrefix loc decl) (attrNames decl.options)) decls));
+
+  propertyType = v: if isAttrs v then v._type or "" else "";
+in
+rec {
+  defaultOverridePriority = 100;
+  defaultPriority = defaultOverridePriority;
+  defaultOrderPriority = 1000;
+
+  evalModules = evalModulesArgs@{ modules, prefix ? [ ], specialArgs ? { }, args ? { }, check ? true, class ? null }:
+    let
+      withWarnings = x:
+        warnIf (has "args" evalModulesArgs) "The args argument to evalModules is deprecated. Please set config._module.args instead."
+          (warnIf (has "check" evalModulesArgs) "The check argument to evalModules is deprecated. Please set config._module.check instead." x);
+
+      legacyModules =
+        optional (has "args" evalModulesArgs) { config._module.args = args; }
+        ++ optional (has "check" evalModulesArgs) { config._module.check = mkDefault check; };
+      regularModules = modules ++ legacyModules;
+
+      # The options of `_module`, fresh in every evaluation (extendModules and submodules too).
+      internalModule = rec {
+        _file = "lib/modules.nix";
+        key = _file;
+        options = {
+          _module.args = mkOption {
+            # `mkIf` is useless here and a lazy type keeps unused arguments unevaluated.
+            type = types.lazyAttrsOf types.raw;
+            ${if prefix == [ ] then null else "internal"} = true;
+            description = "Additional arguments passed to each module in addition to ones like `lib`, `config`, and `pkgs`, `modulesPath`.";
+          };
+          _module.check = mkOption {
+            type = types.bool;
+            internal = true;
+            default = true;
+            description = "Whether to check whether all option definitions have matching declarations.";
+          };
+          _module.freeformType = mkOption {
+            type = types.nullOr types.optionType;
+            internal = true;
+            default = null;
+            description = "If set, merge all definitions that don't have an associated option together using this type.";
+          };
+          _module.specialArgs = mkOption {
+            readOnly = true;
+            internal = true;
+            description = "Externally provided module arguments that can't be modified from within a configuration, but can be used in module imports.";
+          };
+        };
+        config = {
+          _module.args = { inherit extendModules; moduleType = type; };
+          _module.specialArgs = specialArgs;
+        };
+      };
+
+      merged =
+        let
+          collected = collectModules class (specialArgs.modulesPath or "") (regularModules ++ [ internalModule ])
+            ({ inherit lib options config specialArgs; } // specialArgs);
+        in
+        mergeModules prefix (reverseList collected);
+
+      options = merged.matchedOptions;
+
+      config =
+        let
+          declaredConfig = mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value) options;
+          freeformConfig =
+            let defs = map (def: { file = def.file; value = setAttrByPath def.prefix def.value; }) merged.unmatchedDefns;
+            in if defs == [ ] then { } else declaredConfig._module.freeformType.merge prefix defs;
+        in
+        if declaredConfig._module.freeformType == null then declaredConfig
+        # Definitions with an option are all in declaredConfig, so freeform ones never collide.
+        else recursiveUpdate freeformConfig declaredConfig;
+
+      checkUnmatched =
+        if config._module.check && config._module.freeformType == null && merged.unmatchedDefns != [ ] then
+          let
+            firstDef = head merged.unmatchedDefns;
+            baseMsg = "The option `${showOption (prefix ++ firstDef.prefix)}' does not exist. Definition values:${showDefs [ firstDef ]}";
+          in
+          if attrNames options == [ "_module" ] then
+            let optionName = showOption prefix; in
+            if optionName == "" then throw ''
+              ${baseMsg}
+
+              It seems as if you're trying to declare an option by placing it into `config' rather than `options'!
+            ''
+            else throw ''
+              ${baseMsg}
+
+              However there are no options defined in `${showOption prefix}'. Are you sure you've
+              declared your options properly? This can happen if you e.g. declared your options in `types.submodule'
+              under `config' rather than `options'.
+            ''
+          else throw baseMsg
+        else null;
+
+      checked = builtins.seq checkUnmatched;
+
+      extendModules = extendArgs@{ modules ? [ ], specialArgs ? { }, prefix ? [ ] }:
+        evalModules (evalModulesArgs // {
+          modules = regularModules ++ modules;
+          specialArgs = evalModulesArgs.specialArgs or { } // specialArgs;
+          prefix = extendArgs.prefix or evalModulesArgs.prefix or [ ];
+        });
+
+      type = types.submoduleWith { inherit modules specialArgs class; };
+
+      result = withWarnings {
+        _type = "configuration";
+        options = checked options;
+        config = checked (removeAttrs config [ "_module" ]);
+        _module = checked config._module;
+        inherit extendModules type class;
+      };
+    in
+    result;
+
+  # Every module reachable through `imports`, in order, without the disabled ones, each once
+  # (by key).
+  collectModules = class:
+    let
+      loadModule = args: fallbackFile: fallbackKey: m:
+        if isFunction m || isAttrs m then
+          unifyModuleSyntax fallbackFile fallbackKey (applyModuleArgsIfFunction fallbackKey m args)
+        else if isList m then
+          let defs = [ { file = fallbackFile; value = m; } ]; in
+          throw "Module imports can't be nested lists. Perhaps you meant to remove one level of lists? Definitions: ${showDefs defs}"
+        else unifyModuleSyntax (toString m) (toString m) (applyModuleArgsIfFunction (toString m) (import m) args);
+
+      checkClass = module:
+        if class != null && module._class != null && module._class != class then
+          throw "The module ${module._file or module.key} was imported into ${class} instead of ${module._class}."
+        else module;
+
+      collectStructuredModules = parentFile: parentKey: initialModules: args:
+        let
+          modules = imap1 (n: x:
+            let
+              module = checkClass (loadModule args parentFile "${parentKey}:anon-${toString n}" x);
+              collectedImports = collectStructuredModules module._file module.key module.imports args;
+            in {
+              key = module.key;
+              inherit module;
+              modules = collectedImports.modules;
+              disabled = module.disabledModules ++ collectedImports.disabled;
+            }) initialModules;
+        in {
+          disabled = concatLists (catAttrs "disabled" modules);
+          inherit modules;
+        };
+
+      filterModules = modulesPath: { disabled, modules }:
+        let
+          moduleKey = m:
+            if isString m && builtins.substring 0 1 m != "/" then toString modulesPath + "/" + m
+            else if isAttrs m then m.key or (throw "Each disabledModules item must be a path, string, or a attribute set with a key attribute, or a value supported by toString. However, one of the disabledModules items is an attribute set without a key attribute.")
+            else toString m;
+          disabledKeys = map moduleKey disabled;
+          keyFilter = filter (attrs: !elem attrs.key disabledKeys);
+        in
+        map (attrs: attrs.module) (builtins.genericClosure {
+          startSet = keyFilter modules;
+          operator = attrs: keyFilter attrs.modules;
+        });
+    in
+    modulesPath: initialModules: args:
+      filterModules modulesPath (collectStructuredModules unknownModule "" initialModules args);
+
+  setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
+
+  # A module as { _file, key, _class, disabledModules, imports, options, config }.
+  unifyModuleSyntax = file: key: m:
+    let
+      addMeta = config: if has "meta" m then mkMerge [ config { meta = m.meta; } ] else config;
+      addFreeformType = config:
+        if has "freeformType" m then mkMerge [ config { _module.freeformType = m.freeformType; } ] else config;
+      common = {
+        _file = toString m._file or file;
+        _class = m._class or null;
+        key = toString m.key or key;
+        disabledModules = m.disabledModules or [ ];
+      };
+    in
+    if has "config" m || has "options" m then
+      let badAttrs = removeAttrs m [ "_class" "_file" "key" "disabledModules" "imports" "options" "config" "meta" "freeformType" ]; in
+      if badAttrs != { } then
+        throw "Module `${key}' has an unsupported attribute `${head (attrNames badAttrs)}'. This is caused by introducing a top-level `config' or `options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: ${toString (attrNames badAttrs)}) into the explicit `config' attribute."
+      else common // {
+        imports = m.imports or [ ];
+        options = m.options or { };
+        config = addFreeformType (addMeta (m.config or { }));
+      }
+    else
+      lib.trivial.throwIfNot (isAttrs m) "module ${file} (${key}) does not look like a module."
+        (common // {
+          imports = m.require or [ ] ++ m.imports or [ ];
+          options = { };
+          config = addFreeformType (removeAttrs m [ "_class" "_file" "key" "disabledModules" "require" "imports" "freeformType" ]);
+        });
+
+  # A module function gets a set with exactly the names it asks for, each forwarded lazily to
+  # the given arguments or to `config._module.args` (a strict pattern would recurse).
+  applyModuleArgsIfFunction = key: f: args@{ config, options, lib, ... }:
+    if isFunction f then
+      let
+        context = name: ''while evaluating the module argument `${name}' in "${key}":'';
+        extraArgs = mapAttrs (name: _:
+          builtins.addErrorContext (context name) (args.${name} or config._module.args.${name})
+        ) (builtins.functionArgs f);
+      in
+      f (args // extraArgs)
+    else f;
+
+  mergeModules = prefix: modules:
+    mergeModules' prefix modules
+      (concatMap (m: map (config: { file = m._file; inherit config; }) (pushDownProperties m.config)) modules);
+
+  mergeModules' = prefix: options: configs:
+    let
+      # Per attribute name, the list `f module value` gives for every module having it under `attr`.
+      byName = attr: f: modules:
+        zipAttrsWith (n: concatLists) (map (module:
+          let subtree = module.${attr}; in
+          if !isAttrs subtree then
+            throw ''
+              You're trying to declare a value of type `${builtins.typeOf subtree}'
+              rather than an attribute-set for the option
+              `${concatStringsSep "." prefix}'!
+
+              This usually happens if `${concatStringsSep "." prefix}' has option
+              definitions inside that are not matched. Please check how to properly define
+              this option by e.g. referring to `man 5 configuration.nix'!
+            ''
+          else mapAttrs (n: f module) subtree
+        ) modules);
+      declsByName = byName "options" (module: option: [ { inherit (module) _file; options = option; } ]) options;
+      defnsByName = byName "config" (module: value:
+        map (config: { inherit (module) file; inherit config; }) (pushDownProperties value)) configs;
+      defnsByName' = byName "config" (module: value: [ { inherit (module) file; inherit value; } ]) configs;
+
+      # An option tree (not an option) declared where options are: a submodule of those options.
+      optionTreeToOption = decl:
+        if isOption decl.options then decl
+        else decl // {
+          options = mkOption {
+            type = types.submoduleWith {
+              modules = [ { options = decl.options; } ];
+              # "whatever the other declarations say"
+              shorthandOnlyDefinesConfig = null;
+            };
+          };
+        };
+
+      resultsByName = mapAttrs (name: decls:
+        let
+          loc = prefix ++ [ name ];
+          defns = defnsByName.${name} or [ ];
+          defns' = defnsByName'.${name} or [ ];
+          optionDecls = filter (m: isOption m.options) decls;
+        in
+        if length optionDecls == length decls then
+          let opt = fixupOptionType loc (mergeOptionDecls loc decls);
+          in { matchedOptions = evalOptionValue loc opt defns'; unmatchedDefns = [ ]; }
+        else if optionDecls != [ ] then
+          if all (x: x.options.type.name == "submodule") optionDecls then
+            let opt = fixupOptionType loc (mergeOptionDecls loc (map optionTreeToOption decls));
+            in { matchedOptions = evalOptionValue loc opt defns'; unmatchedDefns = [ ]; }
+          else
+            let nonOptions = filter (m: !isOption m.options) decls; in
+            throw "The option `${showOption loc}' in module `${(head optionDecls)._file}' would be a parent of the following options, but its type `${(head optionDecls).options.type.description or "<no description>"}' does not support nested options.\n${showRawDecls loc nonOptions}"
+        else mergeModules' loc decls defns
+      ) declsByName;
+
+      matchedOptions = mapAttrs (n: v: v.matchedOptions) resultsByName;
+
+      unmatchedDefnsByName =
+        mapAttrs (n: v: v.unmatchedDefns) resultsByName
+        // removeAttrs defnsByName' (attrNames matchedOptions);
+    in
+    {
+      inherit matchedOptions;
+      # Without definitions nothing is unmatched, and no more options need be looked at.
+      unmatchedDefns =
+        if configs == [ ] then [ ]
+        else concatLists (mapAttrsToList (name: defs:
+          map (def: def // { prefix = [ name ] ++ (def.prefix or [ ]); }) defs
+        ) unmatchedDefnsByName);
+    };
+
+  # Several declarations of one option: one declaration, their types merged by the functors,
+  # sub-modules (`options` of submodule types) collected.
+  mergeOptionDecls = loc: opts:
+    foldl' (res: opt:
+      let
+        t = res.type;
+        t' = opt.options.type;
+        mergedType = t.typeMerge t'.functor;
+        typesMergeable = mergedType != null;
+        bothHave = k: has k opt.options && has k res;
+        typeSet = if bothHave "type" && typesMergeable then { type = mergedType; } else { };
+      in
+      if bothHave "default" || bothHave "example" || bothHave "description" || bothHave "apply"
+        || (bothHave "type" && !typesMergeable)
+      then throw "The option `${showOption loc}' in `${opt._file}' is already declared in ${showFiles res.declarations}."
+      else
+        let
+          getSubModules = opt.options.type.getSubModules or null;
+          submodules =
+            if getSubModules != null then map (setDefaultModuleLocation opt._file) getSubModules ++ res.options
+            else res.options;
+        in
+        opt.options // res // { declarations = res.declarations ++ [ opt._file ]; options = submodules; } // typeSet
+    ) { inherit loc; declarations = [ ]; options = [ ]; } opts;
+
+  # An option's entry of the `options` tree: its declaration with its value and definitions.
+  evalOptionValue = loc: opt: defs:
+    let
+      defs' = optional (has "default" opt) { file = head opt.declarations; value = mkOptionDefault opt.default; } ++ defs;
+      res =
+        if opt.readOnly or false && length defs' > 1 then
+          let
+            # Each definition shown as if it were the only one.
+            separateDefs = map (def: def // { value = (mergeDefinitions loc opt.type [ def ]).mergedValue; }) defs';
+          in
+          throw "The option `${showOption loc}' is read-only, but it's set multiple times. Definition values:${showDefs separateDefs}"
+        else mergeDefinitions loc opt.type defs';
+      value = if has "apply" opt then opt.apply res.mergedValue else res.mergedValue;
+      warnDeprecation =
+        warnIf (opt.type.deprecationMessage != null)
+          "The type `types.${opt.type.name}' of option `${showOption loc}' defined in ${showFiles opt.declarations} is deprecated. ${opt.type.deprecationMessage}";
+    in
+    warnDeprecation opt // {
+      value = builtins.addErrorContext "while evaluating the option `${showOption loc}':" value;
+      inherit (res.defsFinal') highestPrio;
+      definitions = map (def: def.value) res.defsFinal;
+      files = map (def: def.file) res.defsFinal;
+      definitionsWithLocations = res.defsFinal;
+      inherit (res) isDefined;
+      __toString = _: showOption loc;
+    };
+
+  mergeDefinitions = loc: type: defs: rec {
+    defsFinal' =
+      let
+        discharged = concatMap (m:
+          map (value: { inherit (m) file; inherit value; })
+            (builtins.addErrorContext "while evaluating definitions from `${m.file}':" (dischargeProperties m.value))
+        ) defs;
+        overridden = filterOverrides' discharged;
+        sorted =
+          if any (def: propertyType def.value == "order") overridden.values
+          then sortProperties overridden.values
+          else overridden.values;
+      in {
+        values = sorted;
+        inherit (overridden) highestPrio;
+      };
+    defsFinal = defsFinal'.values;
+
+    mergedValue =
+      if isDefined then
+        if all (def: type.check def.value) defsFinal then type.merge loc defsFinal
+        else
+          let allInvalid = filter (def: !type.check def.value) defsFinal;
+          in throw "A definition for option `${showOption loc}' is not of type `${type.description}'. Definition values:${showDefs allInvalid}"
+      else throw "The option `${showOption loc}' is used but not defined.";
+
+    isDefined = defsFinal != [ ];
+
+    optionalValue = if isDefined then { value = mergedValue; } else { };
+  };
+
+  # `mkMerge` expanded and `mkIf`/`mkOverride` pushed into the attributes: only the attribute
+  # names of their content are looked at, never a condition.
+  pushDownProperties = cfg:
+    let t = propertyType cfg; in
+    if t == "merge" then concatMap pushDownProperties cfg.contents
+    else if t == "if" then map (mapAttrs (n: v: mkIf cfg.condition v)) (pushDownProperties cfg.content)
+    else if t == "override" then map (mapAttrs (n: v: mkOverride cfg.priority v)) (pushDownProperties cfg.content)
+    else [ cfg ];
+
+  # One definition's values once its `mkMerge`s are expanded and its `mkIf` conditions decided.
+  dischargeProperties = def:
+    let t = propertyType def; in
+    if t == "merge" then concatMap dischargeProperties def.contents
+    else if t == "if" then
+      if isBool def.condition then
+        if def.condition then dischargeProperties def.content else [ ]
+      else throw "‘mkIf’ called with a non-Boolean condition"
+    else [ def ];
+
+  filterOverrides = defs: (filterOverrides' defs).values;
+
+  # The definitions of the highest priority (numerically lowest), their `mkOverride` stripped.
+  filterOverrides' = defs:
+    let
+      getPrio = def: if propertyType def.value == "override" then def.value.priority else defaultOverridePriority;
+      highestPrio = foldl' (prio: def: min (getPrio def) prio) 9999 defs;
+      strip = def: if propertyType def.value == "override" then def // { value = def.value.content; } else def;
+    in {
+      values = concatMap (def: if getPrio def == highestPrio then [ (strip def) ] else [ ]) defs;
+      inherit highestPrio;
+    };
+
+  # Stable by `mkOrder` priority (1000 when unset).
+  sortProperties = defs:
+    let
+      strip = def:
+        if propertyType def.value == "order" then def // { value = def.value.content; inherit (def.value) priority; }
+        else def;
+      compare = a: b: (a.priority or defaultOrderPriority) < (b.priority or defaultOrderPriority);
+    in
+    sort compare (map strip defs);
+
+  # A submodule type rebuilt from every declaration's modules (with their file positions).
+  fixupOptionType = loc: opt:
+    if opt.type.getSubModules or null == null then opt // { type = opt.type or types.unspecified; }
+    else opt // { type = opt.type.substSubModules opt.options; options = [ ]; };
+
+  # -- properties ------------------------------------------------------------------------------
+  mkIf = condition: content: { _type = "if"; inherit condition content; };
+  mkAssert = assertion: message: content: mkIf (if assertion then true else throw "\nFailed assertion: ${message}") content;
+  mkMerge = contents: { _type = "merge"; inherit contents; };
+  mkOverride = priority: content: { _type = "override"; inherit priority content; };
+  mkOptionDefault = mkOverride 1500;
+  mkDefault = mkOverride 1000;
+  mkImageMediaOverride = mkOverride 60;
+  mkForce = mkOverride 50;
+  mkVMOverride = mkOverride 10;
+  mkFixStrictness = id;
+  mkOrder = priority: content: { _type = "order"; inherit priority content; };
+  mkBefore = mkOrder 500;
+  mkAfter = mkOrder 1500;
+
+  # -- aliases ---------------------------------------------------------------------------------
+  mkAliasDefinitions = mkAliasAndWrapDefinitions id;
+  mkAliasAndWrapDefinitions = wrap: option: mkAliasIfDef option (wrap (mkMerge option.definitions));
+  mkAliasAndWrapDefsWithPriority = wrap: option:
+    let
+      prio = option.highestPrio or defaultOverridePriority;
+      defsWithPrio = map (mkOverride prio) option.definitions;
+    in
+    mkAliasIfDef option (wrap (mkMerge defsWithPrio));
+  mkAliasIfDef = option: mkIf (isOption option && option.isDefined);
+
+  fixMergeModules = modules: args: evalModules { inherit modules args; check = false; };
+
+  mkRemovedOptionModule = optionName: replacementInstructions: { options, ... }: {
+    options = setAttrByPath optionName (mkOption {
+      visible = false;
+      apply = x: throw "The option `${showOption optionName}' can no longer be used since it's been removed. ${replacementInstructions}";
+    });
+    config.assertions =
+      let opt = getAttrFromPath optionName options; in
+      [ {
+        assertion = !opt.isDefined;
+        message = ''
+          The option definition `${showOption optionName}' in ${showFiles opt.files} no longer has any effect; please remove it.
+          ${replacementInstructions}
+        '';
+      } ];
+  };
+
+  mkRenamedOptionModule = from: to: doRename {
+    inherit from to;
+    visible = false;
+    warn = true;
+    use = builtins.trace "Obsolete option `${showOption from}' is used. It was renamed to `${showOption to}'.";
+  };
+
+  mkRenamedOptionModuleWith = { from, to, sinceRelease }: doRename {
+    inherit from to;
+    visible = false;
+    warn = lib.trivial.isInOldestRelease sinceRelease;
+    use = warnIf (lib.trivial.isInOldestRelease sinceRelease)
+      "Obsolete option `${showOption from}' is used. It was renamed to `${showOption to}'.";
+  };
+
+  mkMergedOptionModule = from: to: mergeFn: { config, options, ... }: {
+    options = foldl' recursiveUpdate { } (map (path: setAttrByPath path (mkOption {
+      visible = false;
+      # Readable by mergeFn without an error when not defined.
+      default = "_mkMergedOptionModule";
+    })) from);
+    config = {
+      warnings = filter (x: x != "") (map (f:
+        let
+          val = getAttrFromPath f config;
+          opt = getAttrFromPath f options;
+        in
+        optionalString (val != "_mkMergedOptionModule")
+          "The option `${showOption f}' defined in ${showFiles opt.files} has been changed to `${showOption to}' that has a different type. Please read `${showOption to}' documentation and update your configuration accordingly."
+      ) from);
+    } // setAttrByPath to (mkMerge (optional
+      (any (f: (getAttrFromPath f config) != "_mkMergedOptionModule") from)
+      (mergeFn config)));
+  };
+
+  mkChangedOptionModule = from: to: changeFn: mkMergedOptionModule [ from ] to changeFn;
+
+  mkAliasOptionModule = from: to: doRename { inherit from to; visible = true; warn = false; use = id; };
+  mkAliasOptionModuleMD = mkAliasOptionModule;
+
+  mkDerivedConfig = opt: f: mkOverride (opt.highestPrio or defaultOverridePriority) (f opt.value);
+
+  doRename = { from, to, visible, warn, use, withPriority ? true }: { config, options, ... }:
+    let
+      fromOpt = getAttrFromPath from options;
+      toOf = attrByPath to (abort "Renaming error: option `${showOption to}' does not exist.");
+      toType = let opt = attrByPath to { } options; in opt.type or (types.submodule { });
+    in
+    {
+      options = setAttrByPath from (mkOption {
+        inherit visible;
+        description = "Alias of {option}`${showOption to}`.";
+        apply = x: use (toOf config);
+      } // optionalAttrs (toType != null) { type = toType; });
+      config = mkMerge [
+        (optionalAttrs (has "warnings" options) {
+          warnings = optional (warn && fromOpt.isDefined)
+            "The option `${showOption from}' defined in ${showFiles fromOpt.files} has been renamed to `${showOption to}'.";
+        })
+        (if withPriority
+          then mkAliasAndWrapDefsWithPriority (setAttrByPath to) fromOpt
+          else mkAliasAndWrapDefinitions (setAttrByPath to) fromOpt)
+      ];
+    };
+
+  importJSON = file: { _file = file; config = lib.trivial.importJSON file; };
+  importTOML = file: { _file = file; config = lib.trivial.importTOML file; };
+
+  isType = type: x: (x._type or "") == type;
+  setType = typeName: value: value // { _type = typeName; };
+}

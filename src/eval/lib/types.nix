@@ -1,0 +1,544 @@
+# `lib.types`: option types as data, as nixpkgs' lib/types.nix defines them. The module engine
+# (modules.nix) knows no type: each type carries its own `check`, `merge`, sub-options,
+# `emptyValue`, `nestedTypes` and a `functor` by which two declarations of one option merge.
+# Descriptions and error texts are nixpkgs' (its test suite greps them).
+{ lib }:
+let
+  inherit (builtins)
+    all attrNames concatLists concatStringsSep elem elemAt filter foldl' head isAttrs isBool isFloat
+    isInt isList isString length mapAttrs tail typeOf zipAttrsWith;
+  inherit (lib.trivial) isFunction boolToString;
+  inherit (lib.lists) imap1 last toList count;
+  inherit (lib.attrsets) filterAttrs optionalAttrs isDerivation;
+  inherit (lib.options) getFiles getValues mergeDefaultOption mergeEqualOption mergeOneOption mergeUniqueOption
+    showFiles showOption;
+  inherit (lib.strings) escapeNixString hasInfix isCoercibleToString;
+  inherit (lib.modules) mergeDefinitions fixupOptionType mergeOptionDecls;
+
+  isType = type: x: (x._type or "") == type;
+
+  # Two declarations' types merge when their functors agree: same name, and wrapped types
+  # (or payloads, by the functor's `binOp`) that merge themselves.
+  defaultTypeMerge = f: f':
+    let
+      wrapped = f.wrapped.typeMerge f'.wrapped.functor;
+      payload = f.binOp f.payload f'.payload;
+    in
+    if f.name != f'.name then null
+    else if f.wrapped == null && f'.wrapped == null && f.payload == null && f'.payload == null then f.type
+    else if f.wrapped != null && f'.wrapped != null && wrapped != null then f.type wrapped
+    else if f.payload != null && f'.payload != null && payload != null then f.type payload
+    else null;
+
+  defaultFunctor = name: {
+    inherit name;
+    type = types.${name} or null;
+    wrapped = null;
+    payload = null;
+    binOp = a: b: null;
+  };
+
+  mkOptionType =
+    { name, description ? null, descriptionClass ? null, check ? (x: true), merge ? mergeDefaultOption
+    , emptyValue ? { }, getSubOptions ? prefix: { }, getSubModules ? null, substSubModules ? m: null
+    , typeMerge ? defaultTypeMerge functor, functor ? defaultFunctor name, deprecationMessage ? null
+    , nestedTypes ? { } }:
+    {
+      _type = "option-type";
+      inherit name check merge emptyValue getSubOptions getSubModules substSubModules typeMerge functor
+        deprecationMessage nestedTypes descriptionClass;
+      description = if description == null then name else description;
+    };
+
+  # A nested type's description, parenthesized unless its class reads well in the phrase.
+  optionDescriptionPhrase = unparenthesize: t:
+    if unparenthesize (t.descriptionClass or null) then t.description else "(${t.description})";
+
+  nounOrComposite = class: class == "noun" || class == "composite";
+  nounOrConjunction = class: class == "noun" || class == "conjunction";
+
+  # The definitions of an attribute set option, regrouped by attribute name.
+  defsByAttr = defs: map (def: mapAttrs (n: v: { inherit (def) file; value = v; }) def.value) defs;
+
+  types = rec {
+    raw = mkOptionType {
+      name = "raw"; description = "raw value"; descriptionClass = "noun";
+      check = value: true; merge = mergeOneOption;
+    };
+
+    anything = mkOptionType {
+      name = "anything"; description = "anything"; descriptionClass = "noun";
+      check = value: true;
+      merge = loc: defs:
+        let
+          getType = value: if isAttrs value && isCoercibleToString value then "stringCoercibleSet" else typeOf value;
+          commonType = foldl' (type: def:
+            if getType def.value == type then type
+            else throw "The option `${showOption loc}' has conflicting option types in ${showFiles (getFiles defs)}"
+          ) (getType (head defs).value) defs;
+          mergeFunction = {
+            set = (attrsOf anything).merge;
+            list =
+              if length defs > 1
+              then throw "The option `${showOption loc}' has conflicting definitions, in ${showFiles (getFiles defs)}."
+              else (listOf anything).merge;
+            stringCoercibleSet = mergeOneOption;
+            lambda = loc: defs: arg: anything.merge (loc ++ [ "<function body>" ])
+              (map (def: { file = def.file; value = def.value arg; }) defs);
+          }.${commonType} or mergeEqualOption;
+        in
+        mergeFunction loc defs;
+    };
+
+    unspecified = mkOptionType { name = "unspecified"; description = "unspecified value"; descriptionClass = "noun"; };
+
+    bool = mkOptionType {
+      name = "bool"; description = "boolean"; descriptionClass = "noun"; check = isBool; merge = mergeEqualOption;
+    };
+
+    int = mkOptionType {
+      name = "int"; description = "signed integer"; descriptionClass = "noun"; check = isInt; merge = mergeEqualOption;
+    };
+
+    ints =
+      let
+        betweenDesc = lowest: highest: "${toString lowest} and ${toString highest} (both inclusive)";
+        between = lowest: highest:
+          assert lib.assertMsg (lowest <= highest) "ints.between: lowest must be smaller than highest";
+          addCheck int (x: x >= lowest && x <= highest) // {
+            name = "intBetween";
+            description = "integer between ${betweenDesc lowest highest}";
+          };
+        ign = lowest: highest: name: docStart:
+          between lowest highest // { inherit name; description = docStart + "; between ${betweenDesc lowest highest}"; };
+        unsign = bit: range: ign 0 (range - 1) "unsignedInt${toString bit}" "${toString bit} bit unsigned integer";
+        sign = bit: range: ign (0 - (range / 2)) (range / 2 - 1) "signedInt${toString bit}" "${toString bit} bit signed integer";
+      in
+      {
+        inherit between;
+        unsigned = addCheck int (x: x >= 0) // { name = "unsignedInt"; description = "unsigned integer, meaning >=0"; };
+        positive = addCheck int (x: x > 0) // { name = "positiveInt"; description = "positive integer, meaning >0"; };
+        u8 = unsign 8 256;
+        u16 = unsign 16 65536;
+        u32 = unsign 32 4294967296;
+        s8 = sign 8 256;
+        s16 = sign 16 65536;
+        s32 = sign 32 4294967296;
+      };
+
+    port = ints.u16;
+
+    float = mkOptionType {
+      name = "float"; description = "floating point number"; descriptionClass = "noun"; check = isFloat;
+      merge = mergeEqualOption;
+    };
+
+    number = either int float;
+
+    numbers =
+      let betweenDesc = lowest: highest: "${builtins.toJSON lowest} and ${builtins.toJSON highest} (both inclusive)";
+      in {
+        between = lowest: highest:
+          assert lib.assertMsg (lowest <= highest) "numbers.between: lowest must be smaller than highest";
+          addCheck number (x: x >= lowest && x <= highest) // {
+            name = "numberBetween";
+            description = "integer or floating point number between ${betweenDesc lowest highest}";
+          };
+        nonnegative = addCheck number (x: x >= 0) // {
+          name = "numberNonnegative";
+          description = "nonnegative integer or floating point number, meaning >=0";
+        };
+        positive = addCheck number (x: x > 0) // {
+          name = "numberPositive";
+          description = "positive integer or floating point number, meaning >0";
+        };
+      };
+
+    str = mkOptionType {
+      name = "str"; description = "string"; descriptionClass = "noun"; check = isString; merge = mergeEqualOption;
+    };
+
+    nonEmptyStr = mkOptionType {
+      name = "nonEmptyStr"; description = "non-empty string"; descriptionClass = "noun";
+      check = x: str.check x && builtins.match "[ \t\n]*" x == null;
+      inherit (str) merge;
+    };
+
+    singleLineStr =
+      let inherit (strMatching "[^\n\r]*\n?") check merge;
+      in mkOptionType {
+        name = "singleLineStr"; description = "(optionally newline-terminated) single-line string";
+        descriptionClass = "noun";
+        inherit check;
+        merge = loc: defs: lib.strings.removeSuffix "\n" (merge loc defs);
+      };
+
+    strMatching = pattern: mkOptionType {
+      name = "strMatching ${escapeNixString pattern}";
+      description = "string matching the pattern ${pattern}";
+      descriptionClass = "noun";
+      check = x: str.check x && builtins.match pattern x != null;
+      inherit (str) merge;
+    };
+
+    separatedString = sep: mkOptionType rec {
+      name = "separatedString";
+      description = if sep == "" then "Concatenated string" else "strings concatenated with ${builtins.toJSON sep}";
+      descriptionClass = "noun";
+      check = isString;
+      merge = loc: defs: concatStringsSep sep (getValues defs);
+      functor = (defaultFunctor name) // {
+        payload = sep;
+        binOp = sepLhs: sepRhs: if sepLhs == sepRhs then sepLhs else null;
+      };
+    };
+
+    lines = separatedString "\n";
+    commas = separatedString ",";
+    envVar = separatedString ":";
+
+    string = separatedString "" // {
+      name = "string";
+      deprecationMessage = "See https://github.com/NixOS/nixpkgs/pull/66346 for better alternative types.";
+    };
+
+    passwdEntry = entryType: addCheck entryType (str: !(hasInfix ":" str || hasInfix "\n" str)) // {
+      name = "passwdEntry ${entryType.name}";
+      description = "${optionDescriptionPhrase (class: class == "noun") entryType}, not containing newlines or colons";
+    };
+
+    attrs = mkOptionType {
+      name = "attrs"; description = "attribute set"; check = isAttrs;
+      merge = loc: foldl' (res: def: res // def.value) { };
+      emptyValue = { value = { }; };
+    };
+
+    # netns-compile's `pkgs` are the tool prefixes of SPEC §2.4 (absolute paths, store paths or
+    # not), so an absolute path string is a package here as a store path is in nixpkgs; such a
+    # value is kept as it is (nixpkgs would turn a store path into a derivation).
+    package = mkOptionType {
+      name = "package"; descriptionClass = "noun";
+      check = x: isDerivation x || lib.strings.isStorePath x || (isString x && builtins.substring 0 1 x == "/");
+      merge = mergeOneOption;
+    };
+
+    shellPackage = package // { check = x: isDerivation x && x ? shellPath; };
+
+    path = mkOptionType {
+      name = "path"; descriptionClass = "noun";
+      check = x: isCoercibleToString x && builtins.substring 0 1 (toString x) == "/";
+      merge = mergeEqualOption;
+    };
+
+    listOf = elemType: mkOptionType rec {
+      name = "listOf";
+      description = "list of ${optionDescriptionPhrase nounOrComposite elemType}";
+      descriptionClass = "composite";
+      check = isList;
+      merge = loc: defs:
+        map (x: x.value) (filter (x: x ? value) (concatLists (imap1 (n: def:
+          imap1 (m: def':
+            (mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ]) elemType
+              [ { inherit (def) file; value = def'; } ]).optionalValue
+          ) def.value
+        ) defs)));
+      emptyValue = { value = [ ]; };
+      getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "*" ]);
+      getSubModules = elemType.getSubModules;
+      substSubModules = m: listOf (elemType.substSubModules m);
+      functor = (defaultFunctor name) // { wrapped = elemType; };
+      nestedTypes.elemType = elemType;
+    };
+
+    nonEmptyListOf = elemType:
+      let list = addCheck (listOf elemType) (l: l != [ ]);
+      in list // {
+        description = "non-empty ${optionDescriptionPhrase (class: class == "noun") list}";
+        emptyValue = { };
+      };
+
+    attrsOf = elemType: mkOptionType rec {
+      name = "attrsOf";
+      description = "attribute set of ${optionDescriptionPhrase nounOrComposite elemType}";
+      descriptionClass = "composite";
+      check = isAttrs;
+      merge = loc: defs:
+        mapAttrs (n: v: v.value) (filterAttrs (n: v: v ? value)
+          (zipAttrsWith (name: defs: (mergeDefinitions (loc ++ [ name ]) elemType defs).optionalValue) (defsByAttr defs)));
+      emptyValue = { value = { }; };
+      getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<name>" ]);
+      getSubModules = elemType.getSubModules;
+      substSubModules = m: attrsOf (elemType.substSubModules m);
+      functor = (defaultFunctor name) // { wrapped = elemType; };
+      nestedTypes.elemType = elemType;
+    };
+
+    # Its attributes are known without merging their definitions (a value is merged when read).
+    lazyAttrsOf = elemType: mkOptionType rec {
+      name = "lazyAttrsOf";
+      description = "lazy attribute set of ${optionDescriptionPhrase nounOrComposite elemType}";
+      descriptionClass = "composite";
+      check = isAttrs;
+      merge = loc: defs:
+        zipAttrsWith (name: defs:
+          let merged = mergeDefinitions (loc ++ [ name ]) elemType defs;
+          in merged.optionalValue.value or elemType.emptyValue.value or merged.mergedValue
+        ) (defsByAttr defs);
+      emptyValue = { value = { }; };
+      getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<name>" ]);
+      getSubModules = elemType.getSubModules;
+      substSubModules = m: lazyAttrsOf (elemType.substSubModules m);
+      functor = (defaultFunctor name) // { wrapped = elemType; };
+      nestedTypes.elemType = elemType;
+    };
+
+    attrsWith = { elemType, lazy ? false, placeholder ? "name" }: if lazy then lazyAttrsOf elemType else attrsOf elemType;
+
+    loaOf = elemType: attrsOf elemType // {
+      name = "loaOf";
+      deprecationMessage = "Mixing lists with attribute values is no longer"
+        + " possible; please use `types.attrsOf` instead. See"
+        + " https://github.com/NixOS/nixpkgs/issues/1800 for the motivation.";
+      nestedTypes.elemType = elemType;
+    };
+
+    uniq = elemType: mkOptionType rec {
+      name = "uniq";
+      inherit (elemType) description descriptionClass check;
+      merge = mergeOneOption;
+      emptyValue = elemType.emptyValue;
+      getSubOptions = elemType.getSubOptions;
+      getSubModules = elemType.getSubModules;
+      substSubModules = m: uniq (elemType.substSubModules m);
+      functor = (defaultFunctor name) // { wrapped = elemType; };
+      nestedTypes.elemType = elemType;
+    };
+
+    unique = { message }: type: mkOptionType rec {
+      name = "unique";
+      inherit (type) description descriptionClass check;
+      merge = mergeUniqueOption { inherit message; };
+      emptyValue = type.emptyValue;
+      getSubOptions = type.getSubOptions;
+      getSubModules = type.getSubModules;
+      substSubModules = m: uniq (type.substSubModules m);
+      functor = (defaultFunctor name) // { wrapped = type; };
+      nestedTypes.elemType = type;
+    };
+
+    nullOr = elemType: mkOptionType rec {
+      name = "nullOr";
+      description = "null or ${optionDescriptionPhrase nounOrConjunction elemType}";
+      descriptionClass = "conjunction";
+      check = x: x == null || elemType.check x;
+      merge = loc: defs:
+        let nrNulls = count (def: def.value == null) defs; in
+        if nrNulls == length defs then null
+        else if nrNulls != 0 then
+          throw "The option `${showOption loc}` is defined both null and not null, in ${showFiles (getFiles defs)}."
+        else elemType.merge loc defs;
+      emptyValue = { value = null; };
+      getSubOptions = elemType.getSubOptions;
+      getSubModules = elemType.getSubModules;
+      substSubModules = m: nullOr (elemType.substSubModules m);
+      functor = (defaultFunctor name) // { wrapped = elemType; };
+      nestedTypes.elemType = elemType;
+    };
+
+    functionTo = elemType: mkOptionType {
+      name = "functionTo";
+      description = "function that evaluates to a(n) ${optionDescriptionPhrase nounOrComposite elemType}";
+      descriptionClass = "composite";
+      check = isFunction;
+      merge = loc: defs: fnArgs:
+        (mergeDefinitions (loc ++ [ "<function body>" ]) elemType
+          (map (fn: { inherit (fn) file; value = fn.value fnArgs; }) defs)).mergedValue;
+      getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<function body>" ]);
+      getSubModules = elemType.getSubModules;
+      substSubModules = m: functionTo (elemType.substSubModules m);
+      functor = (defaultFunctor "functionTo") // { wrapped = elemType; };
+      nestedTypes.elemType = elemType;
+    };
+
+    submodule = modules: submoduleWith { shorthandOnlyDefinesConfig = true; modules = toList modules; };
+
+    deferredModule = deferredModuleWith { };
+
+    # A module kept as a value, to be evaluated elsewhere; its definitions are imports.
+    deferredModuleWith = attrs@{ staticModules ? [ ] }: mkOptionType {
+      name = "deferredModule";
+      description = "module";
+      descriptionClass = "noun";
+      check = x: isAttrs x || isFunction x || path.check x;
+      merge = loc: defs: {
+        imports = staticModules ++ map (def:
+          lib.modules.setDefaultModuleLocation "${def.file}, via option ${showOption loc}" def.value) defs;
+      };
+      inherit (submoduleWith { modules = staticModules; }) getSubOptions getSubModules;
+      substSubModules = m: deferredModuleWith (attrs // { staticModules = m; });
+      functor = defaultFunctor "deferredModuleWith" // {
+        type = deferredModuleWith;
+        payload = { inherit staticModules; };
+        binOp = lhs: rhs: { staticModules = lhs.staticModules ++ rhs.staticModules; };
+      };
+    };
+
+    optionType = mkOptionType {
+      name = "optionType";
+      description = "optionType";
+      descriptionClass = "noun";
+      check = value: value._type or null == "option-type";
+      merge = loc: defs:
+        if length defs == 1 then (head defs).value
+        else
+          let
+            optionModules = map ({ value, file }: { _file = file; options = lib.options.mkOption { type = value; }; }) defs;
+          in
+          (fixupOptionType loc (mergeOptionDecls loc optionModules)).type;
+    };
+
+    # A value that is itself a module evaluation: its definitions are modules, merged by a
+    # nested `evalModules` that extends one base evaluation (shared by every attribute of an
+    # `attrsOf (submodule …)`).
+    submoduleWith =
+      { modules, specialArgs ? { }, shorthandOnlyDefinesConfig ? false, description ? null, class ? null }@attrs:
+      let
+        allModules = defs: map ({ value, file }:
+          if isAttrs value && shorthandOnlyDefinesConfig
+          then { _file = file; config = value; }
+          else { _file = file; imports = [ value ]; }
+        ) defs;
+
+        base = lib.modules.evalModules {
+          inherit specialArgs class;
+          modules = [ { _module.args.name = lib.modules.mkOptionDefault "‹name›"; } ] ++ modules;
+        };
+
+        freeformType = base._module.freeformType;
+
+        name = "submodule";
+      in
+      mkOptionType {
+        inherit name;
+        description = if description != null then description else freeformType.description or name;
+        check = x: isAttrs x || isFunction x || path.check x;
+        merge = loc: defs:
+          (base.extendModules {
+            modules = [ { _module.args.name = last loc; } ] ++ allModules defs;
+            prefix = loc;
+          }).config;
+        emptyValue = { value = { }; };
+        getSubOptions = prefix: (base.extendModules { inherit prefix; }).options
+          // optionalAttrs (freeformType != null) { _freeformOptions = freeformType.getSubOptions prefix; };
+        getSubModules = modules;
+        substSubModules = m: submoduleWith (attrs // { modules = m; });
+        nestedTypes = optionalAttrs (freeformType != null) { inherit freeformType; };
+        functor = defaultFunctor name // {
+          type = submoduleWith;
+          payload = { inherit modules specialArgs shorthandOnlyDefinesConfig description class; };
+          binOp = lhs: rhs: {
+            modules = lhs.modules ++ rhs.modules;
+            specialArgs =
+              let intersecting = builtins.intersectAttrs lhs.specialArgs rhs.specialArgs;
+              in if intersecting == { } then lhs.specialArgs // rhs.specialArgs
+              else throw "A submoduleWith option is declared multiple times with the same specialArgs \"${toString (attrNames intersecting)}\"";
+            shorthandOnlyDefinesConfig =
+              if lhs.shorthandOnlyDefinesConfig == null then rhs.shorthandOnlyDefinesConfig
+              else if rhs.shorthandOnlyDefinesConfig == null then lhs.shorthandOnlyDefinesConfig
+              else if lhs.shorthandOnlyDefinesConfig == rhs.shorthandOnlyDefinesConfig then lhs.shorthandOnlyDefinesConfig
+              else throw "A submoduleWith option is declared multiple times with conflicting shorthandOnlyDefinesConfig values";
+            description =
+              if lhs.description == null then rhs.description
+              else if rhs.description == null then lhs.description
+              else if lhs.description == rhs.description then lhs.description
+              else throw "A submoduleWith option is declared multiple times with conflicting descriptions";
+            class =
+              if lhs.class == null then rhs.class
+              else if rhs.class == null then lhs.class
+              else if lhs.class == rhs.class then lhs.class
+              else throw "A submoduleWith option is declared multiple times with conflicting class values \"${toString lhs.class}\" and \"${toString rhs.class}\".";
+          };
+        };
+      };
+
+    enum = values:
+      let
+        show = v:
+          if isString v then ''"${v}"''
+          else if isInt v then toString v
+          else if isBool v then boolToString v
+          else "<${typeOf v}>";
+      in
+      mkOptionType rec {
+        name = "enum";
+        description =
+          if values == [ ] then "impossible (empty enum)"
+          else if length values == 1 then "value ${show (head values)} (singular enum)"
+          else "one of ${concatStringsSep ", " (map show values)}";
+        descriptionClass = if length values < 2 then "noun" else "conjunction";
+        check = x: elem x values;
+        merge = mergeEqualOption;
+        functor = (defaultFunctor name) // { payload = values; binOp = a: b: lib.lists.unique (a ++ b); };
+      };
+
+    either = t1: t2: mkOptionType rec {
+      name = "either";
+      description = "${optionDescriptionPhrase nounOrConjunction t1} or ${
+        optionDescriptionPhrase (class: class == "noun" || class == "conjunction" || class == "composite") t2}";
+      descriptionClass = "conjunction";
+      check = x: t1.check x || t2.check x;
+      merge = loc: defs:
+        let defList = map (d: d.value) defs; in
+        if all (x: t1.check x) defList then t1.merge loc defs
+        else if all (x: t2.check x) defList then t2.merge loc defs
+        else mergeOneOption loc defs;
+      typeMerge = f':
+        let
+          mt1 = t1.typeMerge (elemAt f'.wrapped 0).functor;
+          mt2 = t2.typeMerge (elemAt f'.wrapped 1).functor;
+        in
+        if name == f'.name && mt1 != null && mt2 != null then functor.type mt1 mt2 else null;
+      functor = (defaultFunctor name) // { wrapped = [ t1 t2 ]; };
+      nestedTypes.left = t1;
+      nestedTypes.right = t2;
+    };
+
+    oneOf = ts:
+      let head' = if ts == [ ] then throw "types.oneOf needs to get at least one type in its argument" else head ts;
+      in foldl' either head' (tail ts);
+
+    coercedTo = coercedType: coerceFunc: finalType:
+      assert lib.assertMsg (coercedType.getSubModules == null)
+        "coercedTo: coercedType must not have submodules (it’s a ${coercedType.description})";
+      mkOptionType rec {
+        name = "coercedTo";
+        description = "${optionDescriptionPhrase (class: class == "noun") finalType} or ${
+          optionDescriptionPhrase (class: class == "noun") coercedType} convertible to it";
+        check = x: (coercedType.check x && finalType.check (coerceFunc x)) || finalType.check x;
+        merge = loc: defs:
+          let coerceVal = val: if coercedType.check val then coerceFunc val else val;
+          in finalType.merge loc (map (def: def // { value = coerceVal def.value; }) defs);
+        emptyValue = finalType.emptyValue;
+        getSubOptions = finalType.getSubOptions;
+        getSubModules = finalType.getSubModules;
+        substSubModules = m: coercedTo coercedType coerceFunc (finalType.substSubModules m);
+        typeMerge = t1: t2: null;
+        functor = (defaultFunctor name) // { wrapped = finalType; };
+        nestedTypes.coercedType = coercedType;
+        nestedTypes.finalType = finalType;
+      };
+
+    addCheck = elemType: check: elemType // { check = x: elemType.check x && check x; };
+
+    # Kept from the earlier native lib: nixpkgs' `pkgs` and friends mean a package here.
+    pkgs = package;
+    externalPath = path;
+    pathInStore = path;
+    boolByOr = bool // { name = "boolByOr"; merge = loc: defs: builtins.any (d: d.value) defs; };
+  };
+in
+types // {
+  inherit types isType defaultTypeMerge defaultFunctor mkOptionType optionDescriptionPhrase;
+  setType = typeName: value: value // { _type = typeName; };
+  isOptionType = isType "option-type";
+}
