@@ -133,11 +133,12 @@ fn write_hunk(out: &mut String, ops: &[(Op, usize, usize)], a: &[&str], b: &[&st
     let new_len = ops.iter().filter(|o| o.0 != Op::Remove).count();
     // `diff -u` numbers an empty side by the line before it.
     let start = |pos: usize, len: usize| if len == 0 { pos } else { pos + 1 };
-    out.push_str(&format!(
-        "@@ -{},{old_len} +{},{new_len} @@\n",
-        start(at.0, old_len),
-        start(at.1, new_len)
-    ));
+    // … and leaves out a length of 1.
+    let range = |pos: usize, len: usize| match len {
+        1 => format!("{}", start(pos, len)),
+        _ => format!("{},{len}", start(pos, len)),
+    };
+    out.push_str(&format!("@@ -{} +{} @@\n", range(at.0, old_len), range(at.1, new_len)));
     for &(op, i, j) in ops {
         let (mark, line) = match op {
             Op::Keep => (' ', a[i]),
@@ -230,7 +231,7 @@ mod tests {
 
     #[test]
     fn from_and_to_nothing() {
-        assert_eq!(unified_diff("", "a\n", "x", "y"), "--- x\n+++ y\n@@ -0,0 +1,1 @@\n+a\n");
-        assert_eq!(unified_diff("a\n", "", "x", "y"), "--- x\n+++ y\n@@ -1,1 +0,0 @@\n-a\n");
+        assert_eq!(unified_diff("", "a\n", "x", "y"), "--- x\n+++ y\n@@ -0,0 +1 @@\n+a\n");
+        assert_eq!(unified_diff("a\n", "", "x", "y"), "--- x\n+++ y\n@@ -1 +0,0 @@\n-a\n");
     }
 }

@@ -297,7 +297,25 @@ pub fn install(
     } else {
         make_state_folder(layout)?
     };
-    let _lock = take_lock(layout, !options.dry_run)?;
+    let lock = take_lock(layout, !options.dry_run)?;
+    let result = install_locked(layout, options, build, &made);
+    if result.is_err() && !made.is_empty() && present_generations(layout).is_ok_and(|g| g.is_empty()) {
+        // Refused before anything was installed: take back the folders made for the lock.
+        let _ = fs::remove_file(layout.host(&layout.lock()));
+        for d in &made {
+            remove_dir_if_empty(layout, d);
+        }
+    }
+    drop(lock);
+    result
+}
+
+fn install_locked(
+    layout: &Layout,
+    options: InstallOptions,
+    build: impl FnOnce(&str) -> Option<OutputTree>,
+    made: &[String],
+) -> Result<InstallOutcome, InstallError> {
     let (installed, present) = read_installed(layout)?;
     let generation = plan::next_generation(&present);
     let tree = build(&layout.generation(generation)).ok_or(InstallError::Config)?;
@@ -305,7 +323,7 @@ pub fn install(
     let mut observed = observe(layout, &paths);
     // The folders made for the lock are this install's to record.
     for d in made {
-        observed.insert(d, PathState::Missing);
+        observed.insert(d.clone(), PathState::Missing);
     }
     let plan = plan::plan_install(&tree, generation, layout, &installed, &observed).map_err(InstallError::Foreign)?;
     let commands = plan::systemctl_commands(&plan.actions);
