@@ -1,5 +1,7 @@
 //! Units, drop-ins, scripts and the manifest, as an in-memory output tree (SPEC §4).
 
+pub mod connect;
+
 use crate::model::build::script_dir;
 use crate::model::service::environment_line;
 use crate::model::{JoiningService, Model, Namespace, ServiceUnit};
@@ -164,6 +166,35 @@ pub fn emit_units(model: &Model) -> OutputTree {
                 format!("{UNIT_DIR}/{}.d/netns.conf", svc.unit_name),
                 render_dropin(svc, ns),
                 0o444,
+            );
+        }
+    }
+    for wg in &model.wireguard_interfaces {
+        if let Some(ns) = model.namespaces.iter().find(|n| n.name == wg.namespace) {
+            tree.file(
+                format!("{UNIT_DIR}/{}.d/netns.conf", wg.unit_name),
+                connect::render_wireguard_dropin(wg, &ns.unit_name),
+                0o444,
+            );
+        }
+    }
+    for unit in &model.connect_units {
+        tree.file(
+            format!("{UNIT_DIR}/{}", unit.file),
+            connect::render_extra_unit(unit),
+            0o444,
+        );
+        for script in &unit.scripts {
+            tree.file(
+                format!("{}/{}", unit.script_dir, script.name),
+                script.content.clone(),
+                0o555,
+            );
+        }
+        for t in &unit.wanted_by {
+            tree.symlink(
+                format!("{UNIT_DIR}/{t}.wants/{}", unit.unit),
+                format!("../{}", unit.unit),
             );
         }
     }

@@ -55,6 +55,8 @@ pub enum UnitRole {
     Namespace,
     /// A service that joins a namespace (it gets a drop-in).
     Joining,
+    /// A unit a connectivity option adds (SPEC §11: a published port, a host link, WireGuard).
+    Connect,
     /// A unit that is only named by some relation.
     Referenced,
     /// One of systemd's standard targets (systemd.special(7)).
@@ -66,6 +68,7 @@ impl UnitRole {
         match self {
             UnitRole::Namespace => "namespace",
             UnitRole::Joining => "joining",
+            UnitRole::Connect => "connect",
             UnitRole::Referenced => "referenced",
             UnitRole::StandardTarget => "standard_target",
         }
@@ -77,8 +80,9 @@ impl UnitRole {
         match self {
             UnitRole::Namespace => 0,
             UnitRole::Joining => 1,
-            UnitRole::StandardTarget => 2,
-            UnitRole::Referenced => 3,
+            UnitRole::Connect => 2,
+            UnitRole::StandardTarget => 3,
+            UnitRole::Referenced => 4,
         }
     }
 }
