@@ -115,6 +115,10 @@ pub struct CommonArgs {
     /// Stop evaluating a .nix input after this many steps.
     #[arg(long, value_name = "STEPS", default_value_t = crate::eval::DEFAULT_MAX_EVAL_STEPS)]
     pub max_eval_steps: u64,
+    /// A nixpkgs checkout: a .nix input's modules get its own `lib` (default: `<nixpkgs>` on
+    /// NIX_PATH, else netns-compile's native lib).
+    #[arg(long, value_name = "DIR")]
+    pub nixpkgs: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -253,10 +257,13 @@ fn load(args: &CommonArgs, tools: &ToolsChoice, sources: &mut SourceMap) -> Resu
         if let Err(e) = std::fs::metadata(&args.input) {
             return Err(usage_error(format!("{}: {e}", args.input.display())));
         }
-        return crate::frontend::nix::load_nix_modules(&args.input, &pkgs, sources).map_err(|diags| {
-            report(&diags, sources, args.message_format);
-            EXIT_CONFIG
-        });
+        let nixpkgs = crate::frontend::nix::nixpkgs_dir(args.nixpkgs.as_deref());
+        return crate::frontend::nix::load_nix_modules(&args.input, &pkgs, nixpkgs.as_deref(), sources).map_err(
+            |diags| {
+                report(&diags, sources, args.message_format);
+                EXIT_CONFIG
+            },
+        );
     }
     if !is_json {
         return Err(usage_error(format!(

@@ -2,26 +2,30 @@
 //! the modules' config trees, ready for the module stage.
 //!
 //! Modules are collected as nixpkgs collects them (breadth-first over `imports`, each once
-//! by key) and each is called with `{ config, lib, pkgs, options, ... }`. `config` is the
-//! fixpoint: a lazy attrset computed by native code, so that one module may read what another
-//! defines (`config.boot.kernel.sysctl`). Reading an option merges its definitions with the
-//! same module stage that `build` uses.
+//! by key, less `disabledModules`) and each is called with the arguments nixpkgs gives:
+//! `config`, `options`, `lib`, `pkgs` and `_module.args`. `config` is the fixpoint: a lazy
+//! attrset computed by native code, so that one module may read what another defines
+//! (`config.boot.kernel.sysctl`). Definitions are found as nixpkgs' `pushDownProperties`
+//! finds them, by attribute names only: an `mkIf`'s condition is evaluated with the
+//! definitions of one option, never while walking to it.
 //!
-//! The module stage needs definitions, not values: each module's config is *projected* onto
-//! the options netns-compile reads (SPEC §2.1) — forced along those paths only, property
-//! markers kept as they are — so a whole NixOS module whose other options use packages
-//! netns-compile does not have still compiles.
+//! The options netns-compile reads (SPEC §2.1) are merged by the module stage that `build`
+//! uses (the fast path): each module's config is *projected* onto them — forced along those
+//! paths only, property markers kept as they are — so a whole NixOS module whose other
+//! options use packages netns-compile does not have still compiles. Options the modules
+//! declare themselves are evaluated by the lib's own module engine (`options.rs`).
+
+mod options;
 
 use crate::diagnostic::Diagnostics;
 use crate::eval::{EvalResult, Evaluator, Thunk, Value, error, with_evaluator};
 use crate::model::Tools;
 use crate::module::config::{ResolvedConfig, resolve_config, resolved_json};
 use crate::module::node::{Attrs as NodeAttrs, Entry, Kind, Node};
-use crate::module::property::Def;
-use crate::module::types::{Loc, Ty, merge_option};
+use crate::module::types::Ty;
 use crate::source::{SourceMap, Span};
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -140,62 +144,157 @@ struct Module {
     /// Its option declarations.
     options: Option<Thunk>,
     span: Span,
+    /// nixpkgs' `_file`: the file it was written in (an inline module's is its importer's).
+    file: Rc<str>,
 }
 
-/// What native `config` reads share.
+/// One definition of an attribute path: the value (properties above it pushed onto it) and
+/// where it comes from.
+#[derive(Clone)]
+struct Definition {
+    value: Value,
+    span: Span,
+    file: Rc<str>,
+}
+
+/// What native `config` and `options` read share.
 struct State {
     modules: RefCell<Vec<Module>>,
-    /// Declared options: path → the `mkOption` attrset.
-    declared: RefCell<BTreeMap<Vec<String>, (Value, Span)>>,
+    /// Declared options: path → every declaration of it.
+    declared: RefCell<BTreeMap<Vec<String>, Vec<options::Declaration>>>,
+    /// Each declared option evaluated (`evalOptionValue`'s result), once.
+    evaluated: RefCell<HashMap<Vec<String>, Thunk>>,
+    /// The `lib` modules get (native, or nixpkgs' own with `--nixpkgs`).
+    lib: Thunk,
+    /// The lib's own module engine, when it exports one (read with the first declared option).
+    engine: OnceCell<Option<options::Engine>>,
+    /// `modulesPath` (with `--nixpkgs`).
+    modules_path: Option<Rc<str>>,
+    /// `config` and `options` at the root, as modules receive them.
+    config: RefCell<Option<Thunk>>,
+    options: RefCell<Option<Thunk>>,
+}
+
+/// Where nixpkgs is: `--nixpkgs DIR`, else `<nixpkgs>` on `NIX_PATH`.
+pub fn nixpkgs_dir(given: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = given {
+        return Some(dir.to_path_buf());
+    }
+    let nix_path = std::env::var("NIX_PATH").ok()?;
+    nixpkgs_on_nix_path(&nix_path)
+}
+
+/// `<nixpkgs>` as Nix finds it on a `NIX_PATH` (`nixpkgs=DIR` entries, or `DIR` holding a
+/// `nixpkgs` folder); only local folders.
+fn nixpkgs_on_nix_path(nix_path: &str) -> Option<PathBuf> {
+    nix_path.split(':').find_map(|entry| match entry.split_once('=') {
+        Some(("nixpkgs", dir)) => Some(PathBuf::from(dir)).filter(|d| d.is_dir()),
+        Some(_) => None,
+        None => Some(Path::new(entry).join("nixpkgs")).filter(|d| d.is_dir()),
+    })
 }
 
 /// Evaluate `path` as a NixOS config or module; the projected config of every module, in
-/// collection order.
-pub fn load_nix_modules(path: &Path, tools: &Tools, sources: &mut SourceMap) -> Result<Vec<Node>, Diagnostics> {
+/// collection order. With `nixpkgs`, modules get nixpkgs' own `lib` (`import DIR/lib`).
+pub fn load_nix_modules(
+    path: &Path,
+    tools: &Tools,
+    nixpkgs: Option<&Path>,
+    sources: &mut SourceMap,
+) -> Result<Vec<Node>, Diagnostics> {
     let path = path.to_path_buf();
+    let nixpkgs = nixpkgs.map(Path::to_path_buf);
     let tools: BTreeMap<String, String> = tools.prefixes.iter().cloned().collect();
-    with_evaluator(sources, tools, move |ev| collect_and_project(ev, &path)).map_err(|e| {
+    with_evaluator(sources, tools, move |ev| {
+        collect_and_project(ev, &path, nixpkgs.as_deref())
+    })
+    .map_err(|e| {
         let mut d = Diagnostics::new();
         d.push(e.diagnostic);
         d
     })
 }
 
-fn collect_and_project(ev: &Evaluator, path: &Path) -> EvalResult<Vec<Node>> {
+fn collect_and_project(ev: &Evaluator, path: &Path, nixpkgs: Option<&Path>) -> EvalResult<Vec<Node>> {
+    // Loaded when a module first asks for it: a plain config never needs a lib.
+    let lib = match nixpkgs {
+        Some(dir) => {
+            let lib = dir.join("lib");
+            if !lib.join("default.nix").is_file() {
+                return Err(error(
+                    Span::BUILTIN,
+                    format!("--nixpkgs {}: there is no lib/default.nix in it", dir.display()),
+                ));
+            }
+            Thunk::native(Span::BUILTIN, move |ev| ev.force(&ev.load_file(&lib, Span::BUILTIN)?))
+        }
+        None => Thunk::native(Span::BUILTIN, |ev| ev.lib()),
+    };
     let state = Rc::new(State {
         modules: RefCell::new(Vec::new()),
         declared: RefCell::new(BTreeMap::new()),
+        evaluated: RefCell::new(HashMap::new()),
+        lib,
+        engine: OnceCell::new(),
+        modules_path: nixpkgs.map(|d| Rc::from(d.join("nixos/modules").display().to_string().as_str())),
+        config: RefCell::new(None),
+        options: RefCell::new(None),
     });
-    let config = config_thunk(&state, Vec::new());
+    *state.config.borrow_mut() = Some(config_thunk(&state, Vec::new()));
+    *state.options.borrow_mut() = Some(options::options_thunk(&state, Vec::new()));
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let entry = ev.load_file(&cwd.join(path), Span::BUILTIN)?;
-    collect_modules(ev, &state, entry, &config)?;
-    projected_modules(ev, &state, &spec())
+    let entry_path = cwd.join(path);
+    let entry = ev.load_file(&entry_path, Span::BUILTIN)?;
+    let result = collect_modules(ev, &state, entry, &entry_path)
+        .and_then(|()| read_declarations(ev, &state))
+        .and_then(|()| options::check_definitions(ev, &state))
+        .and_then(|()| projected_modules(ev, &state, &spec()));
+    result.map_err(|e| options::locate(ev, &state, e))
 }
 
-/// Breadth-first over `imports`, each module once (by file, or by position for inline ones).
-fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, config: &Thunk) -> EvalResult<()> {
-    let mut queue: std::collections::VecDeque<(Thunk, String)> = std::collections::VecDeque::new();
-    queue.push_back((entry, String::from("<entry>")));
+/// A module waiting in the queue: its value, key, the file it is written in, and the module
+/// that imported it.
+struct Pending {
+    thunk: Thunk,
+    key: String,
+    file: Rc<str>,
+    parent: Option<usize>,
+}
+
+/// nixpkgs' `collectModules`: breadth-first over `imports`, each module once by key (its
+/// file, its `key`, or its position for an inline one), then `disabledModules` taken out
+/// with what only they import.
+fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, entry_path: &Path) -> EvalResult<()> {
+    let entry_file: Rc<str> = Rc::from(entry_path.display().to_string().as_str());
+    let mut queue: std::collections::VecDeque<Pending> = std::collections::VecDeque::new();
+    queue.push_back(Pending {
+        thunk: entry,
+        key: entry_file.to_string(),
+        file: entry_file.clone(),
+        parent: None,
+    });
     let mut seen: HashSet<String> = HashSet::new();
-    while let Some((thunk, key)) = queue.pop_front() {
+    let mut collected: Vec<(Module, String, Option<usize>)> = Vec::new();
+    let mut disabled: Vec<String> = Vec::new();
+    while let Some(Pending {
+        thunk,
+        mut key,
+        mut file,
+        parent,
+    }) = queue.pop_front()
+    {
         let span = thunk.span();
         let mut value = ev.force(&thunk)?;
-        let mut key = key;
         // A path (or a string naming one) in `imports` is a file to load.
         if let Value::Path(p) | Value::Str(p) = &value {
-            let file = PathBuf::from(p.as_ref());
-            key = file.display().to_string();
-            if !seen.insert(key.clone()) {
-                continue;
-            }
-            let loaded = ev.load_file(&file, span)?;
+            let path = PathBuf::from(p.as_ref());
+            key = path.display().to_string();
+            file = Rc::from(key.as_str());
+            let loaded = ev.load_file(&path, span)?;
             value = ev.force(&loaded)?;
-        } else if !seen.insert(key.clone()) {
-            continue;
         }
         if value.is_function() {
-            let args = ev.module_arguments(&value, Some(config.clone()))?;
+            let args = module_arguments(state, &value, span)?;
             value = ev.call(value, Thunk::ready(args, span), span)?;
         }
         let Value::Attrs(attrs) = &value else {
@@ -207,6 +306,15 @@ fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, config: &Thu
                 ),
             ));
         };
+        if let Some(k) = attrs.get("key") {
+            key = string_of(ev, k, "a module's `key`")?;
+        }
+        if let Some(f) = attrs.get("_file") {
+            file = Rc::from(string_of(ev, f, "a module's `_file`")?.as_str());
+        }
+        if !seen.insert(key.clone()) {
+            continue;
+        }
         // nixpkgs' `unifyModuleSyntax`: with `config` or `options` every key must be a module
         // key; without them the module is shorthand — its `imports` are imports and the rest,
         // less the module keys, is its config.
@@ -223,13 +331,26 @@ fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, config: &Thu
                 }
             }
         }
+        let index = collected.len();
         if let Some(imports) = attrs.get("imports") {
-            let list = ev.force(imports)?;
-            let Value::List(items) = list else {
+            let Value::List(items) = ev.force(imports)? else {
                 return Err(error(imports.span(), "`imports` must be a list"));
             };
             for (n, item) in items.iter().enumerate() {
-                queue.push_back((item.clone(), format!("{key}:anon-{}", n + 1)));
+                queue.push_back(Pending {
+                    thunk: item.clone(),
+                    key: format!("{key}:anon-{}", n + 1),
+                    file: file.clone(),
+                    parent: Some(index),
+                });
+            }
+        }
+        if let Some(list) = attrs.get("disabledModules") {
+            let Value::List(items) = ev.force(list)? else {
+                return Err(error(list.span(), "`disabledModules` must be a list"));
+            };
+            for item in items.iter() {
+                disabled.push(disabled_key(ev, state, item)?);
             }
         }
         let config = if structured {
@@ -241,25 +362,212 @@ fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, config: &Thu
             }
             Some(Thunk::ready(Value::attrs(rest), span))
         };
-        state.modules.borrow_mut().push(Module {
-            config,
-            options: if structured {
-                attrs.get("options").cloned()
-            } else {
-                None
+        let options = if structured {
+            attrs.get("options").cloned()
+        } else {
+            None
+        };
+        collected.push((
+            Module {
+                config,
+                options,
+                span,
+                file,
             },
-            span,
-        });
+            key,
+            parent,
+        ));
     }
-    // Declarations are read lazily, the first time `config` needs them.
+    // A disabled module goes with what it imports (nixpkgs filters the import tree).
+    let mut removed = vec![false; collected.len()];
+    for i in 0..collected.len() {
+        let (_, key, parent) = &collected[i];
+        removed[i] = disabled.contains(key) || parent.is_some_and(|p| removed[p]);
+    }
+    let mut modules = state.modules.borrow_mut();
+    for ((module, _, _), removed) in collected.into_iter().zip(removed) {
+        if !removed {
+            modules.push(module);
+        }
+    }
+    Ok(())
+}
+
+/// The key an item of `disabledModules` names (nixpkgs' `moduleKey`): a path, a file under
+/// `modulesPath`, or a module's `key`.
+fn disabled_key(ev: &Evaluator, state: &State, item: &Thunk) -> EvalResult<String> {
+    match ev.force(item)? {
+        Value::Path(p) => Ok(p.to_string()),
+        Value::Str(s) if s.starts_with('/') => Ok(s.to_string()),
+        Value::Str(s) => Ok(match &state.modules_path {
+            Some(dir) => format!("{dir}/{s}"),
+            None => s.to_string(),
+        }),
+        Value::Attrs(a) => match a.get("key") {
+            Some(k) => string_of(ev, k, "a disabled module's `key`"),
+            None => Err(error(
+                item.span(),
+                "a `disabledModules` item that is an attribute set needs a `key`",
+            )),
+        },
+        other => Err(error(
+            item.span(),
+            format!(
+                "a `disabledModules` item must be a path, a string or a module with a `key`, not {}",
+                other.described()
+            ),
+        )),
+    }
+}
+
+fn string_of(ev: &Evaluator, t: &Thunk, what: &str) -> EvalResult<String> {
+    match ev.force(t)? {
+        Value::Str(s) | Value::Path(s) => Ok(s.to_string()),
+        other => Err(error(
+            t.span(),
+            format!("{what} must be a string, not {}", other.described()),
+        )),
+    }
+}
+
+/// The arguments a module function gets, as nixpkgs' `applyModuleArgs` gives them: `config`,
+/// `options`, `lib`, `pkgs` (netns-compile's tools, unless a module sets `_module.args.pkgs`),
+/// `modulesPath` with `--nixpkgs`, and every other name the function asks for read from
+/// `config._module.args`. Without `...`, only the names it takes.
+fn module_arguments(state: &Rc<State>, f: &Value, span: Span) -> EvalResult<Value> {
+    let mut args = crate::eval::Attrs::new();
+    args.insert(Rc::from("lib"), state.lib.clone(), Span::BUILTIN);
+    let root = |cell: &RefCell<Option<Thunk>>| cell.borrow().clone().expect("set before modules are called");
+    args.insert(Rc::from("config"), root(&state.config), Span::BUILTIN);
+    args.insert(Rc::from("options"), root(&state.options), Span::BUILTIN);
+    if let Some(dir) = &state.modules_path {
+        args.insert_value("modulesPath", Value::Path(dir.clone()));
+    }
+    args.insert(Rc::from("pkgs"), module_arg_thunk(state, "pkgs", span), Span::BUILTIN);
+    let (formals, ellipsis): (Vec<Rc<str>>, bool) = match f {
+        Value::Lambda(c) => match &c.def.param {
+            crate::eval::ir::Param::Pattern { entries, ellipsis, .. } => {
+                (entries.iter().map(|e| e.name.clone()).collect(), *ellipsis)
+            }
+            crate::eval::ir::Param::Ident(_) => (Vec::new(), true),
+        },
+        _ => (Vec::new(), true),
+    };
+    for name in &formals {
+        if args.get(name).is_none() {
+            args.insert(name.clone(), module_arg_thunk(state, name, span), Span::BUILTIN);
+        }
+    }
+    if !ellipsis {
+        args.map.retain(|k, _| formals.contains(k));
+    }
+    Ok(Value::attrs(args))
+}
+
+/// `config._module.args.<name>`, read when the module uses it.
+fn module_arg_thunk(state: &Rc<State>, name: &str, span: Span) -> Thunk {
+    let state = state.clone();
+    let name = name.to_string();
+    Thunk::native(span, move |ev| {
+        let defs = defined_values(ev, &state, &["_module", "args", &name])?;
+        let mut values = Vec::new();
+        for d in defs {
+            values.extend(options::discharge_simple(ev, d)?);
+        }
+        let best = values.iter().map(|(p, _)| *p).min();
+        let mut chosen: Vec<Definition> = values
+            .into_iter()
+            .filter(|(p, _)| Some(*p) == best)
+            .map(|(_, d)| d)
+            .collect();
+        match chosen.len() {
+            0 if name == "pkgs" => Ok(ev.pkgs()),
+            0 => Err(error(
+                span,
+                format!("the module argument `{name}` is not defined: no module sets `_module.args.{name}`"),
+            )),
+            1 => Ok(chosen.remove(0).value),
+            _ => Err(Box::new(crate::eval::EvalError {
+                kind: crate::eval::ErrorKind::Other,
+                diagnostic: crate::diagnostic::Diagnostic::new(
+                    crate::diagnostic::Code::ConflictingDefinitions,
+                    format!("the option `_module.args.{name}` is defined more than once"),
+                )
+                .at(chosen[0].span, "defined here")
+                .also(chosen[1].span, "and here"),
+            })),
+        }
+    })
+}
+
+/// Every module's `options` into the declaration table.
+fn read_declarations(ev: &Evaluator, state: &State) -> EvalResult<()> {
+    let pending: Vec<(Thunk, Rc<str>)> = state
+        .modules
+        .borrow_mut()
+        .iter_mut()
+        .filter_map(|m| m.options.take().map(|o| (o, m.file.clone())))
+        .collect();
+    for (options, file) in pending {
+        let v = ev.force(&options)?;
+        options::declare(ev, state, &v, options.span(), &file, &mut Vec::new())?;
+    }
     Ok(())
 }
 
 // -- projection ----------------------------------------------------------------------------
 
+/// A definition as a node, deep. The content of an `mkIf` whose condition is false is left
+/// unread, as nixpkgs' `dischargeProperties` leaves it.
+fn definition_node(ev: &Evaluator, v: &Value, span: Span) -> EvalResult<Node> {
+    let attrs = match v {
+        Value::Attrs(attrs) => attrs,
+        // `mkMerge`'s contents.
+        Value::List(items) => {
+            let _guard = ev.enter(span)?;
+            let mut nodes = Vec::with_capacity(items.len());
+            for item in items.iter() {
+                nodes.push(definition_node(ev, &ev.force(item)?, item.span())?);
+            }
+            return Ok(Node::new(span, Kind::List(nodes)));
+        }
+        _ => return ev.to_node(v, span),
+    };
+    let _guard = ev.enter(span)?;
+    if let Some(tag) = attrs.get("_type")
+        && matches!(ev.force(tag)?, Value::Str(t) if t.as_ref() == "if")
+        && let Some(condition) = attrs.get("condition")
+        && matches!(ev.force(condition)?, Value::Bool(false))
+    {
+        let mut entries = Vec::new();
+        for (name, attr) in &attrs.map {
+            let value = match name.as_ref() {
+                "content" => Node::new(attr.value.span(), Kind::Attrs(NodeAttrs::new())),
+                _ => ev.to_node(&ev.force(&attr.value)?, attr.value.span())?,
+            };
+            entries.push(Entry {
+                key: name.to_string(),
+                key_span: attr.key_span,
+                value,
+            });
+        }
+        return Ok(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries))));
+    }
+    let mut entries = Vec::with_capacity(attrs.len());
+    for (name, attr) in &attrs.map {
+        let value = ev.force(&attr.value)?;
+        entries.push(Entry {
+            key: name.to_string(),
+            key_span: attr.key_span,
+            value: definition_node(ev, &value, attr.value.span())?,
+        });
+    }
+    Ok(Node::new(span, Kind::Attrs(NodeAttrs { entries })))
+}
+
 fn project(ev: &Evaluator, v: &Value, span: Span, spec: &Spec) -> EvalResult<Node> {
     if matches!(spec, Spec::All) {
-        return ev.to_node(v, span);
+        return definition_node(ev, v, span);
     }
     let Value::Attrs(attrs) = v else {
         // Not an attribute set where the module stage expects one: it says so, located.
@@ -271,23 +579,43 @@ fn project(ev: &Evaluator, v: &Value, span: Span, spec: &Spec) -> EvalResult<Nod
         if let Value::Str(t) = &tag
             && matches!(t.as_ref(), "if" | "merge" | "override" | "order")
         {
+            // A property whose content has nothing netns-compile reads is dropped before its
+            // condition is evaluated (pushDownProperties would not look at it either).
+            let mut content_node = None;
+            if matches!(t.as_ref(), "if" | "override")
+                && let Some(content) = attrs.get("content")
+            {
+                let value = ev.force(content)?;
+                let projected = project(ev, &value, content.span(), spec)?;
+                if matches!(value, Value::Attrs(_)) && projected.attrs().is_some_and(|a| a.is_empty()) {
+                    return Ok(projected);
+                }
+                content_node = Some(projected);
+            }
             let mut entries = Vec::new();
             for (name, attr) in &attrs.map {
-                let value = ev.force(&attr.value)?;
-                let node = match name.as_ref() {
-                    "content" => project(ev, &value, attr.value.span(), spec)?,
-                    "contents" => match &value {
-                        Value::List(items) => {
-                            let mut out = Vec::with_capacity(items.len());
-                            for item in items.iter() {
-                                let iv = ev.force(item)?;
-                                out.push(project(ev, &iv, item.span(), spec)?);
+                let reused = if name.as_ref() == "content" {
+                    content_node.take()
+                } else {
+                    None
+                };
+                let node = match reused {
+                    Some(node) => node,
+                    None => {
+                        let value = ev.force(&attr.value)?;
+                        match (name.as_ref(), &value) {
+                            ("content", _) => project(ev, &value, attr.value.span(), spec)?,
+                            ("contents", Value::List(items)) => {
+                                let mut out = Vec::with_capacity(items.len());
+                                for item in items.iter() {
+                                    let iv = ev.force(item)?;
+                                    out.push(project(ev, &iv, item.span(), spec)?);
+                                }
+                                Node::new(attr.value.span(), Kind::List(out))
                             }
-                            Node::new(attr.value.span(), Kind::List(out))
+                            _ => ev.to_node(&value, attr.value.span())?,
                         }
-                        _ => ev.to_node(&value, attr.value.span())?,
-                    },
-                    _ => ev.to_node(&value, attr.value.span())?,
+                    }
                 };
                 entries.push(Entry {
                     key: name.to_string(),
@@ -329,6 +657,128 @@ fn projected_modules(ev: &Evaluator, state: &State, spec: &Spec) -> EvalResult<V
     Ok(out)
 }
 
+// -- pushDownProperties ----------------------------------------------------------------------
+
+/// What a definition of an attribute level stands for once its properties are pushed down
+/// (nixpkgs' `pushDownProperties`): attrsets whose attributes each carry the `mkIf`s and
+/// `mkOverride`s around them, or a value that is no attrset.
+enum Level {
+    Attrs(Rc<crate::eval::Attrs>, Rc<[Wrap]>),
+    Value(Value),
+}
+
+/// A property around a level, outermost first.
+#[derive(Clone)]
+enum Wrap {
+    If(Thunk),
+    Override(Thunk),
+}
+
+/// `pushDownProperties`: reads only the attribute names of each `content`, so a condition is
+/// never evaluated here — it goes onto every attribute, to be discharged with the definitions
+/// of one option.
+fn push_down(ev: &Evaluator, v: Value, wraps: &[Wrap], out: &mut Vec<Level>) -> EvalResult<()> {
+    let Value::Attrs(a) = &v else {
+        out.push(Level::Value(v));
+        return Ok(());
+    };
+    let tag = match a.get("_type") {
+        Some(t) => ev.force(t)?,
+        None => Value::Null,
+    };
+    let field = |name: &str| a.get(name).cloned();
+    let kind = match &tag {
+        Value::Str(t) => t.as_ref(),
+        _ => "",
+    };
+    match (kind, field("content"), field("contents")) {
+        ("merge", _, Some(contents)) => {
+            let Value::List(items) = ev.force(&contents)? else {
+                return Err(error(contents.span(), "`mkMerge` takes a list"));
+            };
+            for item in items.iter() {
+                push_down(ev, ev.force(item)?, wraps, out)?;
+            }
+        }
+        ("if", Some(content), _) | ("override", Some(content), _) => {
+            let wrap = if kind == "if" {
+                Wrap::If(field("condition").unwrap_or_else(|| Thunk::ready(Value::Bool(false), Span::BUILTIN)))
+            } else {
+                Wrap::Override(field("priority").unwrap_or_else(|| Thunk::ready(Value::Int(100), Span::BUILTIN)))
+            };
+            let inner: Vec<Wrap> = wraps.iter().cloned().chain([wrap]).collect();
+            let before = out.len();
+            push_down(ev, ev.force(&content)?, &inner, out)?;
+            // A property around something that is no attrset is a value of this level.
+            if out[before..].iter().any(|l| matches!(l, Level::Value(_))) {
+                out.truncate(before);
+                out.push(Level::Value(v));
+            }
+        }
+        _ => out.push(Level::Attrs(a.clone(), Rc::from(wraps))),
+    }
+    Ok(())
+}
+
+/// An attribute of a pushed-down level, inside the properties around it (`mkIf c (mkOverride
+/// p value)`, as nixpkgs builds them).
+fn wrapped(value: &Thunk, wraps: &[Wrap]) -> Thunk {
+    let mut t = value.clone();
+    for w in wraps.iter().rev() {
+        let mut a = crate::eval::Attrs::new();
+        let (tag, key, arg) = match w {
+            Wrap::If(c) => ("if", "condition", c),
+            Wrap::Override(p) => ("override", "priority", p),
+        };
+        a.insert_value("_type", Value::str(tag));
+        a.insert(Rc::from(key), arg.clone(), Span::BUILTIN);
+        let span = t.span();
+        a.insert(Rc::from("content"), t, Span::BUILTIN);
+        t = Thunk::ready(Value::attrs(a), span);
+    }
+    t
+}
+
+/// The definitions modules give `path` (properties pushed down through the levels above; at
+/// `path` itself properties are kept), in module order.
+fn defined_values(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Vec<Definition>> {
+    let configs: Vec<(Thunk, Rc<str>)> = state
+        .modules
+        .borrow()
+        .iter()
+        .filter_map(|m| m.config.clone().map(|c| (c, m.file.clone())))
+        .collect();
+    let mut level: Vec<Definition> = Vec::new();
+    for (c, file) in configs {
+        level.push(Definition {
+            value: ev.force(&c)?,
+            span: c.span(),
+            file,
+        });
+    }
+    for p in path {
+        let mut next = Vec::new();
+        for d in level {
+            let mut pushed = Vec::new();
+            push_down(ev, d.value, &[], &mut pushed)?;
+            for l in pushed {
+                if let Level::Attrs(a, wraps) = l
+                    && let Some(t) = a.get(p)
+                {
+                    let t = wrapped(t, &wraps);
+                    next.push(Definition {
+                        value: ev.force(&t)?,
+                        span: t.span(),
+                        file: d.file.clone(),
+                    });
+                }
+            }
+        }
+        level = next;
+    }
+    Ok(level)
+}
+
 // -- the config fixpoint -------------------------------------------------------------------
 
 fn config_thunk(state: &Rc<State>, path: Vec<String>) -> Thunk {
@@ -343,8 +793,8 @@ fn config_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResul
     if let Some(v) = known_option(ev, state, &parts)? {
         return Ok(v);
     }
-    if let Some(decl) = state.declared.borrow().get(path).cloned() {
-        return declared_option(ev, state, &parts, &decl.0, decl.1);
+    if state.declared.borrow().contains_key(path) {
+        return options::declared_value(ev, state, path);
     }
     // Below: declared and known options, and whatever modules define here.
     let mut names: BTreeSet<String> = BTreeSet::new();
@@ -360,10 +810,14 @@ fn config_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResul
     }
     let defined = defined_values(ev, state, &parts)?;
     let mut leaves = Vec::new();
-    for (v, span) in &defined {
-        match v {
-            Value::Attrs(a) => names.extend(a.map.keys().map(|k| k.to_string())),
-            _ => leaves.push((v.clone(), *span)),
+    for d in &defined {
+        let mut pushed = Vec::new();
+        push_down(ev, d.value.clone(), &[], &mut pushed)?;
+        for l in pushed {
+            match l {
+                Level::Attrs(a, _) => names.extend(a.map.keys().map(|k| k.to_string())),
+                Level::Value(v) => leaves.push((v, d.span)),
+            }
         }
     }
     if !leaves.is_empty() && names.is_empty() {
@@ -373,7 +827,7 @@ fn config_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResul
         for (v, span) in &leaves {
             nodes.push(ev.to_node(v, *span)?);
         }
-        return merged_to_value(ev, &parts, &Ty::Anything, &nodes, None);
+        return options::merged_to_value(ev, &parts, &Ty::Anything, &nodes, None);
     }
     if names.is_empty() && !parts.is_empty() && defined.is_empty() {
         return Err(error(
@@ -503,280 +957,4 @@ pub fn node_to_value(n: &Node) -> Value {
             Value::attrs(attrs)
         }
     }
-}
-
-/// The values modules define at `path` (properties pushed down through the levels above; at
-/// `path` itself properties are kept).
-fn defined_values(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Vec<(Value, Span)>> {
-    let configs: Vec<Thunk> = state.modules.borrow().iter().filter_map(|m| m.config.clone()).collect();
-    let mut level: Vec<(Value, Span)> = Vec::new();
-    for c in configs.iter().rev() {
-        level.push((ev.force(c)?, c.span()));
-    }
-    for p in path {
-        let mut next = Vec::new();
-        for (v, span) in level {
-            for (v, _) in push_down_value(ev, v, span)? {
-                if let Value::Attrs(a) = &v
-                    && let Some(t) = a.get(p)
-                {
-                    next.push((ev.force(t)?, t.span()));
-                }
-            }
-        }
-        level = next;
-    }
-    Ok(level)
-}
-
-/// `pushDownProperties` on evaluator values, for reading keys (conditions evaluated, as
-/// `mkIf` would; overrides dropped, as only keys and plain values are read this way).
-fn push_down_value(ev: &Evaluator, v: Value, span: Span) -> EvalResult<Vec<(Value, Span)>> {
-    let Value::Attrs(a) = &v else {
-        return Ok(vec![(v, span)]);
-    };
-    let Some(tag) = a.get("_type") else {
-        return Ok(vec![(v, span)]);
-    };
-    let tag = ev.force(tag)?;
-    let field = |name: &str| a.get(name).cloned();
-    match &tag {
-        Value::Str(t) if t.as_ref() == "merge" => {
-            let mut out = Vec::new();
-            if let Some(c) = field("contents")
-                && let Value::List(items) = ev.force(&c)?
-            {
-                for item in items.iter() {
-                    out.extend(push_down_value(ev, ev.force(item)?, item.span())?);
-                }
-            }
-            Ok(out)
-        }
-        Value::Str(t) if t.as_ref() == "if" => {
-            let cond = match field("condition") {
-                Some(c) => ev.force(&c)?,
-                None => Value::Bool(false),
-            };
-            match (cond, field("content")) {
-                (Value::Bool(true), Some(c)) => push_down_value(ev, ev.force(&c)?, c.span()),
-                _ => Ok(Vec::new()),
-            }
-        }
-        Value::Str(t) if t.as_ref() == "override" || t.as_ref() == "order" => match field("content") {
-            Some(c) => push_down_value(ev, ev.force(&c)?, c.span()),
-            None => Ok(Vec::new()),
-        },
-        _ => Ok(vec![(v, span)]),
-    }
-}
-
-// -- declared options ------------------------------------------------------------------------
-
-/// Read every module's `options` into the declaration table (once).
-fn read_declarations(ev: &Evaluator, state: &State) -> EvalResult<()> {
-    let pending: Vec<Thunk> = state
-        .modules
-        .borrow_mut()
-        .iter_mut()
-        .filter_map(|m| m.options.take())
-        .collect();
-    for options in pending {
-        let v = ev.force(&options)?;
-        declare(ev, state, &v, options.span(), &mut Vec::new())?;
-    }
-    Ok(())
-}
-
-fn declare(ev: &Evaluator, state: &State, v: &Value, span: Span, path: &mut Vec<String>) -> EvalResult<()> {
-    let Value::Attrs(a) = v else {
-        return Err(error(
-            span,
-            "`options` must be an attribute set of `mkOption` declarations",
-        ));
-    };
-    if let Some(t) = a.get("_type")
-        && matches!(ev.force(t)?, Value::Str(s) if s.as_ref() == "option")
-    {
-        state.declared.borrow_mut().insert(path.clone(), (v.clone(), span));
-        return Ok(());
-    }
-    for (name, attr) in &a.map {
-        path.push(name.to_string());
-        let child = ev.force(&attr.value)?;
-        declare(ev, state, &child, attr.value.span(), path)?;
-        path.pop();
-    }
-    Ok(())
-}
-
-/// A declared option's value: its definitions merged by its type, its default, `apply`.
-fn declared_option(ev: &Evaluator, state: &State, path: &[&str], decl: &Value, span: Span) -> EvalResult<Value> {
-    let Value::Attrs(d) = decl else {
-        return Err(error(span, "not an option declaration"));
-    };
-    let ty_value = match d.get("type") {
-        Some(t) => Some(ev.force(t)?),
-        None => None,
-    };
-    let ty = match &ty_value {
-        Some(t) => option_type(ev, t)?,
-        None => Ty::Anything,
-    };
-    let default = match d.get("default") {
-        Some(t) => Some(ev.to_node(&ev.force(t)?, t.span())?),
-        None => None,
-    };
-    let values = defined_raw(ev, state, path)?;
-    // The type's own `check`, as nixpkgs calls it, for declared types netns-compile does not
-    // model in full.
-    if let Some(Value::Attrs(t)) = &ty_value
-        && let Some(check) = t.get("check")
-    {
-        let check = ev.force(check)?;
-        for (v, vspan) in &values {
-            if is_property(ev, v)? {
-                continue;
-            }
-            let ok = ev.call(check.clone(), Thunk::ready(v.clone(), *vspan), *vspan)?;
-            if !matches!(ok, Value::Bool(true)) {
-                let description = match t.get("description") {
-                    Some(desc) => match ev.force(desc)? {
-                        Value::Str(s) => s.to_string(),
-                        _ => "its type".into(),
-                    },
-                    None => "its type".into(),
-                };
-                return Err(error(
-                    *vspan,
-                    format!(
-                        "a definition for option `{}` is not of type `{description}`",
-                        path.join(".")
-                    ),
-                ));
-            }
-        }
-    }
-    let mut nodes = Vec::with_capacity(values.len());
-    for (v, vspan) in &values {
-        nodes.push(ev.to_node(v, *vspan)?);
-    }
-    let merged = merged_to_value(ev, path, &ty, &nodes, default.as_ref())?;
-    match d.get("apply") {
-        Some(apply) => {
-            let f = ev.force(apply)?;
-            if matches!(f, Value::Null) {
-                return Ok(merged);
-            }
-            ev.call(f, Thunk::ready(merged, span), span)
-        }
-        None => Ok(merged),
-    }
-}
-
-fn is_property(ev: &Evaluator, v: &Value) -> EvalResult<bool> {
-    let Value::Attrs(a) = v else { return Ok(false) };
-    match a.get("_type") {
-        Some(t) => {
-            Ok(matches!(ev.force(t)?, Value::Str(s) if matches!(s.as_ref(), "if" | "merge" | "override" | "order")))
-        }
-        None => Ok(false),
-    }
-}
-
-/// The raw definitions at an option path (properties at the option itself kept).
-fn defined_raw(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Vec<(Value, Span)>> {
-    let Some((last, above)) = path.split_last() else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for (v, _) in defined_values(ev, state, above)? {
-        for (v, _) in push_down_value(ev, v, Span::BUILTIN)? {
-            if let Value::Attrs(a) = &v
-                && let Some(t) = a.get(last)
-            {
-                out.push((ev.force(t)?, t.span()));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn merged_to_value(
-    ev: &Evaluator,
-    path: &[&str],
-    ty: &Ty,
-    nodes: &[Node],
-    default: Option<&Node>,
-) -> EvalResult<Value> {
-    let mut diags = Diagnostics::new();
-    let defs: Vec<Def> = nodes.iter().map(Def::new).collect();
-    let merged = merge_option(&Loc::new(path), ty, defs, default, &mut diags);
-    if let Some(d) = diags.errors().next() {
-        return Err(Box::new(crate::eval::EvalError {
-            kind: crate::eval::ErrorKind::Other,
-            diagnostic: d.clone(),
-        }));
-    }
-    match merged {
-        Some(m) => Ok(node_to_value(&m.value)),
-        None => Err(error(
-            ev_span(ev),
-            format!(
-                "the option `{}` is used but not defined (it has no default)",
-                path.join(".")
-            ),
-        )),
-    }
-}
-
-/// A `lib.types` value as a module-stage type (by its name; what is not modelled merges as
-/// `mergeEqualOption` after the type's own `check`).
-fn option_type(ev: &Evaluator, t: &Value) -> EvalResult<Ty> {
-    let Value::Attrs(a) = t else { return Ok(Ty::Anything) };
-    let name = match a.get("name") {
-        Some(n) => match ev.force(n)? {
-            Value::Str(s) => s.to_string(),
-            _ => String::new(),
-        },
-        None => String::new(),
-    };
-    let elem = |ev: &Evaluator| -> EvalResult<Ty> {
-        let Some(nested) = a.get("nestedTypes") else {
-            return Ok(Ty::Anything);
-        };
-        match ev.force(nested)? {
-            Value::Attrs(n) => match n.get("elemType") {
-                Some(e) => option_type(ev, &ev.force(e)?),
-                None => Ok(Ty::Anything),
-            },
-            _ => Ok(Ty::Anything),
-        }
-    };
-    Ok(match name.as_str() {
-        "bool" => Ty::Bool,
-        "int" => Ty::Int,
-        "str" => Ty::Str,
-        "singleLineStr" => Ty::SingleLineStr,
-        "attrs" => Ty::Attrs,
-        "separatedString" | "string" => {
-            let sep = match a.get("functor") {
-                Some(f) => match ev.force(f)? {
-                    Value::Attrs(f) => match f.get("payload") {
-                        Some(p) => match ev.force(p)? {
-                            Value::Str(s) => s.to_string(),
-                            _ => String::new(),
-                        },
-                        None => String::new(),
-                    },
-                    _ => String::new(),
-                },
-                None => String::new(),
-            };
-            if sep == "\n" { Ty::Lines } else { Ty::Separated(sep) }
-        }
-        "listOf" | "nonEmptyListOf" => Ty::ListOf(Box::new(elem(ev)?)),
-        "attrsOf" | "lazyAttrsOf" => Ty::AttrsOf(Box::new(elem(ev)?)),
-        "nullOr" => Ty::NullOr(Box::new(elem(ev)?)),
-        _ => Ty::Anything,
-    })
 }

@@ -1,0 +1,713 @@
+//! Options the modules declare: their declarations, their values computed by the lib's own
+//! module engine (`mergeOptionDecls`, `fixupOptionType`, `evalOptionValue`, as nixpkgs'
+//! `mergeModules'` calls them), the `options` argument, the check that every definition under
+//! a declared tree is an option, and the engine's errors located at the definitions.
+
+use super::{Definition, Level, State, defined_values, ev_span, known_paths, push_down};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
+use crate::module::node::Node;
+use crate::module::property::Def;
+use crate::module::types::{Loc, Ty, merge_option, unknown_option};
+use crate::source::Span;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// One `mkOption` a module declares.
+pub(super) struct Declaration {
+    pub value: Value,
+    pub span: Span,
+    pub file: Rc<str>,
+}
+
+/// The lib's module engine: nixpkgs' lib exports it at its top level.
+pub(super) struct Engine {
+    merge_decls: Value,
+    fixup: Option<Value>,
+    eval_option: Value,
+}
+
+impl Engine {
+    /// The engine of `lib`, if it has one.
+    pub fn of(ev: &Evaluator, lib: &Value) -> EvalResult<Option<Engine>> {
+        let Value::Attrs(a) = lib else { return Ok(None) };
+        let function = |name: &str| -> EvalResult<Option<Value>> {
+            match a.get(name) {
+                Some(t) => Ok(Some(ev.force(t)?).filter(Value::is_function)),
+                None => Ok(None),
+            }
+        };
+        Ok(match (function("mergeOptionDecls")?, function("evalOptionValue")?) {
+            (Some(merge_decls), Some(eval_option)) => Some(Engine {
+                merge_decls,
+                fixup: function("fixupOptionType")?,
+                eval_option,
+            }),
+            _ => None,
+        })
+    }
+}
+
+/// Fixed words nixpkgs' own NixOS uses at the top of its option tree: a definition below one
+/// of them that no module declares is some other NixOS option, not a typo in a user's tree.
+const NIXOS_TOP_LEVEL: [&str; 34] = [
+    "appstream",
+    "assertions",
+    "boot",
+    "console",
+    "containers",
+    "documentation",
+    "environment",
+    "fileSystems",
+    "fonts",
+    "gtk",
+    "hardware",
+    "i18n",
+    "ids",
+    "krb5",
+    "location",
+    "meta",
+    "networking",
+    "nix",
+    "nixpkgs",
+    "powerManagement",
+    "programs",
+    "qt",
+    "security",
+    "services",
+    "sound",
+    "specialisation",
+    "swapDevices",
+    "system",
+    "systemd",
+    "time",
+    "users",
+    "virtualisation",
+    "warnings",
+    "xdg",
+];
+
+/// Record the declarations of `v` (a module's `options`, at `path`).
+pub(super) fn declare(
+    ev: &Evaluator,
+    state: &State,
+    v: &Value,
+    span: Span,
+    file: &Rc<str>,
+    path: &mut Vec<String>,
+) -> EvalResult<()> {
+    let Value::Attrs(a) = v else {
+        return Err(error(
+            span,
+            "`options` must be an attribute set of `mkOption` declarations",
+        ));
+    };
+    if let Some(t) = a.get("_type")
+        && matches!(ev.force(t)?, Value::Str(s) if s.as_ref() == "option")
+    {
+        state
+            .declared
+            .borrow_mut()
+            .entry(path.clone())
+            .or_default()
+            .push(Declaration {
+                value: v.clone(),
+                span,
+                file: file.clone(),
+            });
+        return Ok(());
+    }
+    for (name, attr) in &a.map {
+        path.push(name.to_string());
+        let child = ev.force(&attr.value)?;
+        declare(ev, state, &child, attr.value.span(), file, path)?;
+        path.pop();
+    }
+    Ok(())
+}
+
+fn strings(path: &[String]) -> Value {
+    Value::list(
+        path.iter()
+            .map(|p| Thunk::ready(Value::str(p), Span::BUILTIN))
+            .collect(),
+    )
+}
+
+fn attrs_of(fields: Vec<(&str, Thunk)>) -> Value {
+    let mut a = crate::eval::Attrs::new();
+    for (k, v) in fields {
+        a.insert(Rc::from(k), v, Span::BUILTIN);
+    }
+    Value::attrs(a)
+}
+
+fn call(ev: &Evaluator, f: &Value, args: &[Value], span: Span) -> EvalResult<Value> {
+    let mut v = f.clone();
+    for a in args {
+        v = ev.call(v, Thunk::ready(a.clone(), span), span)?;
+    }
+    Ok(v)
+}
+
+/// The option at `path` as nixpkgs' `options` tree holds it: `evalOptionValue loc opt defs`,
+/// evaluated once.
+fn evaluated_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
+    let cached = state.evaluated.borrow().get(path).cloned();
+    let thunk = match cached {
+        Some(t) => t,
+        None => {
+            let (st, p) = (state.clone(), path.to_vec());
+            let t = Thunk::native(Span::BUILTIN, move |ev| evaluate_option(ev, &st, &p));
+            state.evaluated.borrow_mut().insert(path.to_vec(), t.clone());
+            t
+        }
+    };
+    ev.force(&thunk)
+}
+
+fn evaluate_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
+    if state.engine.get().is_none() {
+        let lib = ev.force(&state.lib)?;
+        let _ = state.engine.set(Engine::of(ev, &lib)?);
+    }
+    let Some(Some(engine)) = state.engine.get() else {
+        return fallback_option(ev, state, path);
+    };
+    let loc = strings(path);
+    let decls: Vec<Thunk> = state.declared.borrow()[path]
+        .iter()
+        .map(|d| {
+            Thunk::ready(
+                attrs_of(vec![
+                    ("_file", Thunk::ready(Value::Str(d.file.clone()), Span::BUILTIN)),
+                    ("options", Thunk::ready(d.value.clone(), d.span)),
+                ]),
+                d.span,
+            )
+        })
+        .collect();
+    let span = state.declared.borrow()[path][0].span;
+    let mut opt = call(ev, &engine.merge_decls, &[loc.clone(), Value::list(decls)], span)?;
+    if let Some(fixup) = &engine.fixup {
+        opt = call(ev, fixup, &[loc.clone(), opt], span)?;
+    }
+    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+    let defs: Vec<Thunk> = defined_values(ev, state, &parts)?
+        .into_iter()
+        .map(|d| {
+            Thunk::ready(
+                attrs_of(vec![
+                    ("file", Thunk::ready(Value::Str(d.file), Span::BUILTIN)),
+                    ("value", Thunk::ready(d.value, d.span)),
+                ]),
+                d.span,
+            )
+        })
+        .collect();
+    call(ev, &engine.eval_option, &[loc, opt, Value::list(defs)], span)
+}
+
+/// `config` at a declared option: the `value` of its evaluated option.
+pub(super) fn declared_value(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
+    let opt = evaluated_option(ev, state, path)?;
+    let Value::Attrs(a) = &opt else {
+        return Err(error(ev_span(ev), "the lib's evalOptionValue gave no attribute set"));
+    };
+    match a.get("value") {
+        Some(v) => ev.force(v),
+        None => Err(error(ev_span(ev), "the lib's evalOptionValue gave no `value`")),
+    }
+}
+
+// -- without the lib's engine ---------------------------------------------------------------
+
+/// The option from a lib without a module engine (the native one, until it has its own): its
+/// definitions merged by the module stage's types, its default, `apply`; and the fields of
+/// `evalOptionValue`'s result that modules read.
+fn fallback_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
+    let (decl, span) = {
+        let declared = state.declared.borrow();
+        let d = &declared[path][0];
+        (d.value.clone(), d.span)
+    };
+    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+    let defs = defined_values(ev, state, &parts)?;
+    let Value::Attrs(d) = &decl else {
+        return Err(error(span, "not an option declaration"));
+    };
+    let mut a = (**d).clone();
+    let value = {
+        let (state, path, decl) = (state.clone(), path.to_vec(), decl.clone());
+        Thunk::native(span, move |ev| {
+            let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+            let defs = defined_values(ev, &state, &parts)?;
+            fallback_value(ev, &parts, &decl, span, &defs)
+        })
+    };
+    a.insert(Rc::from("value"), value, Span::BUILTIN);
+    a.insert_value("isDefined", Value::Bool(!defs.is_empty() || d.get("default").is_some()));
+    a.insert_value(
+        "files",
+        Value::list(
+            defs.iter()
+                .map(|x| Thunk::ready(Value::Str(x.file.clone()), Span::BUILTIN))
+                .collect(),
+        ),
+    );
+    a.insert_value(
+        "definitions",
+        Value::list(defs.iter().map(|x| Thunk::ready(x.value.clone(), x.span)).collect()),
+    );
+    Ok(Value::attrs(a))
+}
+
+fn fallback_value(ev: &Evaluator, path: &[&str], decl: &Value, span: Span, defs: &[Definition]) -> EvalResult<Value> {
+    let Value::Attrs(d) = decl else {
+        return Err(error(span, "not an option declaration"));
+    };
+    let ty_value = match d.get("type") {
+        Some(t) => Some(ev.force(t)?),
+        None => None,
+    };
+    let ty = match &ty_value {
+        Some(t) => option_type(ev, t)?,
+        None => Ty::Anything,
+    };
+    let default = match d.get("default") {
+        Some(t) => Some(ev.to_node(&ev.force(t)?, t.span())?),
+        None => None,
+    };
+    // The type's own `check`, as nixpkgs calls it, for declared types netns-compile does not
+    // model in full.
+    if let Some(Value::Attrs(t)) = &ty_value
+        && let Some(check) = t.get("check")
+    {
+        let check = ev.force(check)?;
+        for def in defs {
+            if is_property(ev, &def.value)? {
+                continue;
+            }
+            let ok = ev.call(check.clone(), Thunk::ready(def.value.clone(), def.span), def.span)?;
+            if !matches!(ok, Value::Bool(true)) {
+                let description = match t.get("description") {
+                    Some(desc) => match ev.force(desc)? {
+                        Value::Str(s) => s.to_string(),
+                        _ => "its type".into(),
+                    },
+                    None => "its type".into(),
+                };
+                return Err(Box::new(EvalError {
+                    kind: crate::eval::ErrorKind::Other,
+                    diagnostic: Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!(
+                            "a definition for option `{}` is not of type `{description}`",
+                            path.join(".")
+                        ),
+                    )
+                    .at(def.span, "this definition"),
+                }));
+            }
+        }
+    }
+    let mut nodes = Vec::with_capacity(defs.len());
+    for def in defs {
+        nodes.push(ev.to_node(&def.value, def.span)?);
+    }
+    let merged = merged_to_value(ev, path, &ty, &nodes, default.as_ref())?;
+    match d.get("apply") {
+        Some(apply) => {
+            let f = ev.force(apply)?;
+            if matches!(f, Value::Null) {
+                return Ok(merged);
+            }
+            ev.call(f, Thunk::ready(merged, span), span)
+        }
+        None => Ok(merged),
+    }
+}
+
+fn is_property(ev: &Evaluator, v: &Value) -> EvalResult<bool> {
+    let Value::Attrs(a) = v else { return Ok(false) };
+    match a.get("_type") {
+        Some(t) => {
+            Ok(matches!(ev.force(t)?, Value::Str(s) if matches!(s.as_ref(), "if" | "merge" | "override" | "order")))
+        }
+        None => Ok(false),
+    }
+}
+
+/// A definition's plain values with their override priority (`dischargeProperties` and
+/// `mkOverride`), for the few options netns-compile merges itself (`_module.args`).
+pub(super) fn discharge_simple(ev: &Evaluator, d: Definition) -> EvalResult<Vec<(i64, Definition)>> {
+    let mut out = Vec::new();
+    discharge_into(ev, d, 100, &mut out)?;
+    Ok(out)
+}
+
+fn discharge_into(ev: &Evaluator, d: Definition, priority: i64, out: &mut Vec<(i64, Definition)>) -> EvalResult<()> {
+    let Value::Attrs(a) = &d.value else {
+        out.push((priority, d));
+        return Ok(());
+    };
+    let tag = match a.get("_type") {
+        Some(t) => ev.force(t)?,
+        None => Value::Null,
+    };
+    let sub = |t: &Thunk| -> EvalResult<Definition> {
+        Ok(Definition {
+            value: ev.force(t)?,
+            span: t.span(),
+            file: d.file.clone(),
+        })
+    };
+    match (&tag, a.get("content"), a.get("contents")) {
+        (Value::Str(t), _, Some(items)) if t.as_ref() == "merge" => {
+            if let Value::List(items) = ev.force(items)? {
+                for item in items.iter() {
+                    discharge_into(ev, sub(item)?, priority, out)?;
+                }
+            }
+        }
+        (Value::Str(t), Some(content), _) if t.as_ref() == "if" => {
+            let cond = match a.get("condition") {
+                Some(c) => ev.force(c)?,
+                None => Value::Bool(false),
+            };
+            if matches!(cond, Value::Bool(true)) {
+                discharge_into(ev, sub(content)?, priority, out)?;
+            }
+        }
+        (Value::Str(t), Some(content), _) if t.as_ref() == "override" => {
+            let p = match a.get("priority") {
+                Some(p) => match ev.force(p)? {
+                    Value::Int(i) => i,
+                    _ => priority,
+                },
+                None => priority,
+            };
+            discharge_into(ev, sub(content)?, p.min(priority), out)?;
+        }
+        (Value::Str(t), Some(content), _) if t.as_ref() == "order" => {
+            discharge_into(ev, sub(content)?, priority, out)?;
+        }
+        _ => out.push((priority, d)),
+    }
+    Ok(())
+}
+
+pub(super) fn merged_to_value(
+    ev: &Evaluator,
+    path: &[&str],
+    ty: &Ty,
+    nodes: &[Node],
+    default: Option<&Node>,
+) -> EvalResult<Value> {
+    let mut diags = Diagnostics::new();
+    let defs: Vec<Def> = nodes.iter().map(Def::new).collect();
+    let merged = merge_option(&Loc::new(path), ty, defs, default, &mut diags);
+    if let Some(d) = diags.errors().next() {
+        return Err(Box::new(EvalError {
+            kind: crate::eval::ErrorKind::Other,
+            diagnostic: d.clone(),
+        }));
+    }
+    match merged {
+        Some(m) => Ok(super::node_to_value(&m.value)),
+        None => Err(error(
+            ev_span(ev),
+            format!(
+                "the option `{}` is used but not defined (it has no default)",
+                path.join(".")
+            ),
+        )),
+    }
+}
+/// A `lib.types` value as a module-stage type (by its name; what is not modelled merges as
+/// `mergeEqualOption` after the type's own `check`).
+fn option_type(ev: &Evaluator, t: &Value) -> EvalResult<Ty> {
+    let Value::Attrs(a) = t else { return Ok(Ty::Anything) };
+    let name = match a.get("name") {
+        Some(n) => match ev.force(n)? {
+            Value::Str(s) => s.to_string(),
+            _ => String::new(),
+        },
+        None => String::new(),
+    };
+    let elem = |ev: &Evaluator| -> EvalResult<Ty> {
+        let Some(nested) = a.get("nestedTypes") else {
+            return Ok(Ty::Anything);
+        };
+        match ev.force(nested)? {
+            Value::Attrs(n) => match n.get("elemType") {
+                Some(e) => option_type(ev, &ev.force(e)?),
+                None => Ok(Ty::Anything),
+            },
+            _ => Ok(Ty::Anything),
+        }
+    };
+    Ok(match name.as_str() {
+        "bool" => Ty::Bool,
+        "int" => Ty::Int,
+        "str" => Ty::Str,
+        "singleLineStr" => Ty::SingleLineStr,
+        "attrs" => Ty::Attrs,
+        "separatedString" | "string" => {
+            let sep = match a.get("functor") {
+                Some(f) => match ev.force(f)? {
+                    Value::Attrs(f) => match f.get("payload") {
+                        Some(p) => match ev.force(p)? {
+                            Value::Str(s) => s.to_string(),
+                            _ => String::new(),
+                        },
+                        None => String::new(),
+                    },
+                    _ => String::new(),
+                },
+                None => String::new(),
+            };
+            if sep == "\n" { Ty::Lines } else { Ty::Separated(sep) }
+        }
+        "listOf" | "nonEmptyListOf" => Ty::ListOf(Box::new(elem(ev)?)),
+        "attrsOf" | "lazyAttrsOf" => Ty::AttrsOf(Box::new(elem(ev)?)),
+        "nullOr" => Ty::NullOr(Box::new(elem(ev)?)),
+        _ => Ty::Anything,
+    })
+}
+
+// -- the `options` argument -----------------------------------------------------------------
+
+pub(super) fn options_thunk(state: &Rc<State>, path: Vec<String>) -> Thunk {
+    let state = state.clone();
+    Thunk::native(Span::BUILTIN, move |ev| options_level(ev, &state, &path))
+}
+
+/// `options` at `path`: a declared option as `evalOptionValue` gives it, one of the compiler's
+/// own options (its value and definitions), or the attrset of what is declared below.
+fn options_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
+    super::read_declarations(ev, state)?;
+    if state.declared.borrow().contains_key(path) {
+        return evaluated_option(ev, state, path);
+    }
+    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+    if known_paths().iter().any(|k| k[..] == parts[..]) {
+        let defs = defined_values(ev, state, &parts)?;
+        let config = super::config_thunk(state, path.to_vec());
+        return Ok(attrs_of(vec![
+            ("_type", Thunk::ready(Value::str("option"), Span::BUILTIN)),
+            ("value", config),
+            ("isDefined", Thunk::ready(Value::Bool(true), Span::BUILTIN)),
+            (
+                "files",
+                Thunk::ready(
+                    Value::list(
+                        defs.iter()
+                            .map(|d| Thunk::ready(Value::Str(d.file.clone()), Span::BUILTIN))
+                            .collect(),
+                    ),
+                    Span::BUILTIN,
+                ),
+            ),
+            (
+                "definitions",
+                Thunk::ready(
+                    Value::list(defs.iter().map(|d| Thunk::ready(d.value.clone(), d.span)).collect()),
+                    Span::BUILTIN,
+                ),
+            ),
+            ("loc", Thunk::ready(strings(path), Span::BUILTIN)),
+        ]));
+    }
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for declared in state.declared.borrow().keys() {
+        if declared.len() > path.len() && declared[..path.len()] == path[..] {
+            names.insert(declared[path.len()].clone());
+        }
+    }
+    for known in known_paths() {
+        if known.len() > parts.len() && known[..parts.len()] == parts[..] {
+            names.insert(known[parts.len()].to_string());
+        }
+    }
+    if names.is_empty() && !path.is_empty() {
+        return Err(error(
+            ev_span(ev),
+            format!(
+                "`options.{}` is no option netns-compile knows: it knows the options it reads and those the modules declare",
+                parts.join(".")
+            ),
+        ));
+    }
+    let mut a = crate::eval::Attrs::new();
+    for name in names {
+        let mut child = path.to_vec();
+        child.push(name.clone());
+        a.insert(Rc::from(name.as_str()), options_thunk(state, child), Span::BUILTIN);
+    }
+    Ok(Value::attrs(a))
+}
+
+// -- definitions that are no option ---------------------------------------------------------
+
+/// Every definition under a tree the modules declare must be one of its options (nixpkgs:
+/// "The option `…' does not exist"). Trees under NixOS's own top-level names are shared with
+/// NixOS's options, which netns-compile does not have, so only what a module declares below
+/// them is checked there.
+pub(super) fn check_definitions(ev: &Evaluator, state: &State) -> EvalResult<()> {
+    let mut options: BTreeSet<Vec<String>> = state.declared.borrow().keys().cloned().collect();
+    options.extend(known_paths().iter().map(|k| k.iter().map(|s| s.to_string()).collect()));
+    let mut below: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
+    for declared in state.declared.borrow().keys() {
+        for n in 0..declared.len() {
+            below
+                .entry(declared[..n].to_vec())
+                .or_default()
+                .insert(declared[n].clone());
+        }
+    }
+    if below.is_empty() {
+        return Ok(());
+    }
+    for known in known_paths() {
+        for n in 0..known.len() {
+            below
+                .entry(known[..n].iter().map(|s| s.to_string()).collect())
+                .or_default()
+                .insert(known[n].to_string());
+        }
+    }
+    let configs: Vec<Thunk> = state.modules.borrow().iter().filter_map(|m| m.config.clone()).collect();
+    for c in configs {
+        let v = ev.force(&c)?;
+        check_level(ev, v, &mut Vec::new(), &options, &below)?;
+    }
+    Ok(())
+}
+
+fn check_level(
+    ev: &Evaluator,
+    v: Value,
+    path: &mut Vec<String>,
+    options: &BTreeSet<Vec<String>>,
+    below: &BTreeMap<Vec<String>, BTreeSet<String>>,
+) -> EvalResult<()> {
+    let Some(names) = below.get(path.as_slice()) else {
+        return Ok(());
+    };
+    let owned = match path.len() {
+        0 => false,
+        1 => !NIXOS_TOP_LEVEL.contains(&path[0].as_str()),
+        _ => true,
+    };
+    let mut pushed = Vec::new();
+    push_down(ev, v, &[], &mut pushed)?;
+    for level in pushed {
+        let Level::Attrs(a, _) = level else { continue };
+        for (name, attr) in &a.map {
+            path.push(name.to_string());
+            if !options.contains(path.as_slice()) {
+                if names.contains(name.as_ref()) {
+                    check_level(ev, ev.force(&attr.value)?, path, options, below)?;
+                } else if owned {
+                    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+                    return Err(Box::new(EvalError {
+                        kind: crate::eval::ErrorKind::Other,
+                        diagnostic: unknown_option(&Loc::new(&parts), attr.key_span, names.iter().map(String::as_str)),
+                    }));
+                }
+            }
+            path.pop();
+        }
+    }
+    Ok(())
+}
+
+// -- the engine's errors, located -----------------------------------------------------------
+
+/// An error the lib's module engine threw ("The option `a.b' …", "A definition for option
+/// `a.b' is not of type `…'"), as a diagnostic with its code that points at the definitions
+/// it is about. Other errors pass as they are.
+pub(super) fn locate(ev: &Evaluator, state: &State, e: Box<EvalError>) -> Box<EvalError> {
+    let message = e.diagnostic.message.clone();
+    let Some((code, option, rest)) = engine_error(&message) else {
+        return e;
+    };
+    let path = split_option(option);
+    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+    let Ok(defs) = defined_values(ev, state, &parts) else {
+        return e;
+    };
+    // The definitions it names (by file), else all of them.
+    let named: Vec<&Definition> = defs
+        .iter()
+        .filter(|d| message.contains(&format!("`{}'", d.file)))
+        .collect();
+    let named = if named.is_empty() { defs.iter().collect() } else { named };
+    let Some(first) = named.first() else { return e };
+    let mut d = match code {
+        Code::TypeMismatch => {
+            let ty = rest
+                .strip_prefix("is not of type `")
+                .and_then(|r| r.split_once("'."))
+                .map_or("its type", |(t, _)| t);
+            Diagnostic::new(
+                code,
+                format!("a definition for option `{option}` is not of type `{ty}`"),
+            )
+            .at(first.span, "this definition")
+        }
+        Code::ConflictingDefinitions => {
+            let mut d = Diagnostic::new(code, format!("the option `{option}` has conflicting definitions"))
+                .at(first.span, "defined here");
+            for other in named.iter().skip(1) {
+                d = d.also(other.span, "and here");
+            }
+            d
+        }
+        _ => Diagnostic::new(code, format!("the option `{option}` does not exist")).at(first.span, "unknown option"),
+    };
+    d = d.note(message.lines().next().unwrap_or_default().to_string());
+    Box::new(EvalError {
+        kind: e.kind,
+        diagnostic: d,
+    })
+}
+
+/// nixpkgs' words for a type error, a conflict and an unknown option: the code, the option
+/// as `showOption` wrote it, and the text after it.
+fn engine_error(message: &str) -> Option<(Code, &str, &str)> {
+    let quoted = |text: &str, prefix: &str| -> Option<(usize, usize)> {
+        let start = text.find(prefix)? + prefix.len();
+        let end = start + text[start..].find('\'')?;
+        Some((start, end))
+    };
+    if let Some((s, e)) = quoted(message, "A definition for option `") {
+        return Some((Code::TypeMismatch, &message[s..e], message[e + 1..].trim_start()));
+    }
+    let (s, e) = quoted(message, "The option `")?;
+    let rest = message[e + 1..].trim_start();
+    let code = if rest.starts_with("has conflicting definition values") || rest.starts_with("is defined multiple times")
+    {
+        Code::ConflictingDefinitions
+    } else if rest.starts_with("does not exist") {
+        Code::UnknownOption
+    } else {
+        return None;
+    };
+    Some((code, &message[s..e], rest))
+}
+
+/// `showOption`'s text back into names (`a."b.c".d`).
+fn split_option(shown: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    for c in shown.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(String::new()),
+            c => parts.last_mut().expect("never empty").push(c),
+        }
+    }
+    parts
+}
