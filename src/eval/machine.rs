@@ -263,8 +263,19 @@ impl Evaluator {
 
     /// The path `<name>` stands for (see [`super::search_path`]).
     fn find_in_search_path(&self, name: &str, span: Span) -> EvalResult<Value> {
+        self.find_in(&self.search_path, name, span)
+    }
+
+    /// `name` looked up in `entries` (`<name>`, `builtins.findFile`); `<nixpkgs/lib>`, when no
+    /// entry has it, is the native lib.
+    pub(crate) fn find_in(
+        &self,
+        entries: &[super::search_path::SearchPathEntry],
+        name: &str,
+        span: Span,
+    ) -> EvalResult<Value> {
         let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("/"));
-        let found = super::search_path::find(&self.search_path, name, &cwd)
+        let found = super::search_path::find(entries, name, &cwd)
             .or_else(|| super::search_path::native_fallback(name).map(str::to_string));
         match found {
             Some(path) => Ok(Value::Path(Rc::from(path))),

@@ -152,7 +152,8 @@ pub struct Evaluator {
 impl Evaluator {
     /// A new evaluator over `sources`; `tools` maps tool names to prefixes (`pkgs.<tool>`).
     pub fn new(sources: SourceMap, tools: BTreeMap<String, String>) -> Evaluator {
-        let (globals, builtins_attrs) = builtins::base_environment();
+        let search_path = search_path::current_search_path();
+        let (globals, builtins_attrs) = builtins::base_environment(&search_path);
         let global_names = globals.keys().cloned().collect();
         let ev = Evaluator {
             sources: RefCell::new(sources),
@@ -166,7 +167,7 @@ impl Evaluator {
             current: Cell::new(Span::BUILTIN),
             lib: OnceCell::new(),
             tools,
-            search_path: search_path::current_search_path(),
+            search_path,
         };
         let _ = ev.builtins.set(builtins_attrs);
         ev
