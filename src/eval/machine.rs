@@ -232,7 +232,9 @@ impl Evaluator {
                 // Only the sets along the path are forced, never the attribute tested: Nix's
                 // `self ? a` inside the definition of `self.a` (a `fix` point) must not recurse.
                 let mut v = self.eval(target, env)?;
-                let (last, inner) = keys.split_last().expect("`?` has an attribute path");
+                let Some((last, inner)) = keys.split_last() else {
+                    return Err(error(span, "internal error: `?` without an attribute path"));
+                };
                 for key in inner {
                     let name = self.key_name(key, env)?;
                     let Value::Attrs(attrs) = &v else {
