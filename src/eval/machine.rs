@@ -232,7 +232,9 @@ impl Evaluator {
                 // Only the sets along the path are forced, never the attribute tested: Nix's
                 // `self ? a` inside the definition of `self.a` (a `fix` point) must not recurse.
                 let mut v = self.eval(target, env)?;
-                let (last, inner) = keys.split_last().expect("`?` has an attribute path");
+                let Some((last, inner)) = keys.split_last() else {
+                    return Err(error(span, "internal error: `?` without an attribute path"));
+                };
                 for key in inner {
                     let name = self.key_name(key, env)?;
                     let Value::Attrs(attrs) = &v else {
@@ -263,8 +265,19 @@ impl Evaluator {
 
     /// The path `<name>` stands for (see [`super::search_path`]).
     fn find_in_search_path(&self, name: &str, span: Span) -> EvalResult<Value> {
+        self.find_in(&self.search_path, name, span)
+    }
+
+    /// `name` looked up in `entries` (`<name>`, `builtins.findFile`); `<nixpkgs/lib>`, when no
+    /// entry has it, is the native lib.
+    pub(crate) fn find_in(
+        &self,
+        entries: &[super::search_path::SearchPathEntry],
+        name: &str,
+        span: Span,
+    ) -> EvalResult<Value> {
         let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("/"));
-        let found = super::search_path::find(&self.search_path, name, &cwd)
+        let found = super::search_path::find(entries, name, &cwd)
             .or_else(|| super::search_path::native_fallback(name).map(str::to_string));
         match found {
             Some(path) => Ok(Value::Path(Rc::from(path))),

@@ -32,6 +32,10 @@
 //! overflow is an error, as in current Nix. Paths print as their absolute path: netns-compile
 //! has no store, so nothing is copied (Nix would print a `/nix/store` path); interpolating a
 //! path into a string, which would copy it to the store, is an error for the same reason.
+//! `<name>` is looked up in the search path ([`search_path`]: the entries set by
+//! [`search_path::set_extra_search_path`], then `NIX_PATH`), and `<nixpkgs/lib>`, when no
+//! entry has it, is the native `lib`. `builtins.addErrorContext`'s text becomes a note of the
+//! diagnostic of an error passing through it (innermost first, as Nix's trace).
 //! `builtins.match`/`split` use POSIX extended regular expressions translated to the `regex`
 //! crate's syntax (see [`regex`](self::regex)).
 
@@ -152,7 +156,8 @@ pub struct Evaluator {
 impl Evaluator {
     /// A new evaluator over `sources`; `tools` maps tool names to prefixes (`pkgs.<tool>`).
     pub fn new(sources: SourceMap, tools: BTreeMap<String, String>) -> Evaluator {
-        let (globals, builtins_attrs) = builtins::base_environment();
+        let search_path = search_path::current_search_path();
+        let (globals, builtins_attrs) = builtins::base_environment(&search_path);
         let global_names = globals.keys().cloned().collect();
         let ev = Evaluator {
             sources: RefCell::new(sources),
@@ -166,7 +171,7 @@ impl Evaluator {
             current: Cell::new(Span::BUILTIN),
             lib: OnceCell::new(),
             tools,
-            search_path: search_path::current_search_path(),
+            search_path,
         };
         let _ = ev.builtins.set(builtins_attrs);
         ev

@@ -92,7 +92,9 @@ pub const NIX_LANG_TESTS: &str = "nix-lang/tests/functional/lang";
 /// worktree of it).
 pub fn snapshot(env: &str, rel: &str) -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(env) {
-        return Some(PathBuf::from(dir));
+        let dir = PathBuf::from(dir);
+        assert!(dir.is_dir(), "{env}={} is not a folder", dir.display());
+        return Some(dir);
     }
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
