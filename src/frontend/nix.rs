@@ -160,8 +160,8 @@ struct Definition {
 /// What native `config` and `options` read share.
 struct State {
     modules: RefCell<Vec<Module>>,
-    /// Declared options: path → every declaration of it.
-    declared: RefCell<BTreeMap<Vec<String>, Vec<options::Declaration>>>,
+    /// What the modules declare at each path looked up so far.
+    declared: RefCell<HashMap<Vec<String>, options::Declared>>,
     /// Each declared option evaluated (`evalOptionValue`'s result), once.
     evaluated: RefCell<HashMap<Vec<String>, Thunk>>,
     /// The `lib` modules get (native, or nixpkgs' own with `--nixpkgs`).
@@ -232,7 +232,7 @@ fn collect_and_project(ev: &Evaluator, path: &Path, nixpkgs: Option<&Path>) -> E
     };
     let state = Rc::new(State {
         modules: RefCell::new(Vec::new()),
-        declared: RefCell::new(BTreeMap::new()),
+        declared: RefCell::new(HashMap::new()),
         evaluated: RefCell::new(HashMap::new()),
         lib,
         engine: OnceCell::new(),
@@ -246,7 +246,6 @@ fn collect_and_project(ev: &Evaluator, path: &Path, nixpkgs: Option<&Path>) -> E
     let entry_path = cwd.join(path);
     let entry = ev.load_file(&entry_path, Span::BUILTIN)?;
     let result = collect_modules(ev, &state, entry, &entry_path)
-        .and_then(|()| read_declarations(ev, &state))
         .and_then(|()| options::check_definitions(ev, &state))
         .and_then(|()| projected_modules(ev, &state, &spec()));
     result.map_err(|e| options::locate(ev, &state, e))
@@ -500,21 +499,6 @@ fn module_arg_thunk(state: &Rc<State>, name: &str, span: Span) -> Thunk {
     })
 }
 
-/// Every module's `options` into the declaration table.
-fn read_declarations(ev: &Evaluator, state: &State) -> EvalResult<()> {
-    let pending: Vec<(Thunk, Rc<str>)> = state
-        .modules
-        .borrow_mut()
-        .iter_mut()
-        .filter_map(|m| m.options.take().map(|o| (o, m.file.clone())))
-        .collect();
-    for (options, file) in pending {
-        let v = ev.force(&options)?;
-        options::declare(ev, state, &v, options.span(), &file, &mut Vec::new())?;
-    }
-    Ok(())
-}
-
 // -- projection ----------------------------------------------------------------------------
 
 /// A definition as a node, deep. The content of an `mkIf` whose condition is false is left
@@ -749,7 +733,8 @@ fn defined_values(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Ve
         .filter_map(|m| m.config.clone().map(|c| (c, m.file.clone())))
         .collect();
     let mut level: Vec<Definition> = Vec::new();
-    for (c, file) in configs {
+    // nixpkgs merges definitions in the reverse of the collection order.
+    for (c, file) in configs.into_iter().rev() {
         level.push(Definition {
             value: ev.force(&c)?,
             span: c.span(),
@@ -788,12 +773,12 @@ fn config_thunk(state: &Rc<State>, path: Vec<String>) -> Thunk {
 
 /// `config` at `path`: an option's merged value, or an attrset of what is below.
 fn config_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
-    read_declarations(ev, state)?;
     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
     if let Some(v) = known_option(ev, state, &parts)? {
         return Ok(v);
     }
-    if state.declared.borrow().contains_key(path) {
+    let declared = options::declared_at(ev, state, path)?;
+    if let options::Declared::Option(_) = declared {
         return options::declared_value(ev, state, path);
     }
     // Below: declared and known options, and whatever modules define here.
@@ -803,10 +788,8 @@ fn config_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResul
             names.insert(known[parts.len()].to_string());
         }
     }
-    for declared in state.declared.borrow().keys() {
-        if declared.len() > path.len() && declared[..path.len()] == path[..] {
-            names.insert(declared[path.len()].clone());
-        }
+    if let options::Declared::Below(below) = &declared {
+        names.extend(below.iter().cloned());
     }
     let defined = defined_values(ev, state, &parts)?;
     let mut leaves = Vec::new();

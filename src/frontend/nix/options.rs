@@ -87,41 +87,102 @@ const NIXOS_TOP_LEVEL: [&str; 34] = [
     "xdg",
 ];
 
-/// Record the declarations of `v` (a module's `options`, at `path`).
-pub(super) fn declare(
-    ev: &Evaluator,
-    state: &State,
-    v: &Value,
-    span: Span,
-    file: &Rc<str>,
-    path: &mut Vec<String>,
-) -> EvalResult<()> {
-    let Value::Attrs(a) = v else {
-        return Err(error(
-            span,
-            "`options` must be an attribute set of `mkOption` declarations",
-        ));
-    };
-    if let Some(t) = a.get("_type")
-        && matches!(ev.force(t)?, Value::Str(s) if s.as_ref() == "option")
-    {
-        state
-            .declared
-            .borrow_mut()
-            .entry(path.clone())
-            .or_default()
-            .push(Declaration {
-                value: v.clone(),
-                span,
-                file: file.clone(),
-            });
-        return Ok(());
+/// What the modules declare at a path.
+#[derive(Clone)]
+pub(super) enum Declared {
+    /// An option: every declaration of it.
+    Option(Rc<[Declaration]>),
+    /// Attribute names of declarations below.
+    Below(Rc<BTreeSet<String>>),
+    Nothing,
+}
+
+fn is_option(ev: &Evaluator, v: &Value) -> EvalResult<bool> {
+    let Value::Attrs(a) = v else { return Ok(false) };
+    match a.get("_type") {
+        Some(t) => Ok(matches!(ev.force(t)?, Value::Str(s) if s.as_ref() == "option")),
+        None => Ok(false),
     }
-    for (name, attr) in &a.map {
-        path.push(name.to_string());
-        let child = ev.force(&attr.value)?;
-        declare(ev, state, &child, attr.value.span(), file, path)?;
-        path.pop();
+}
+
+/// What the modules' `options` declare at `path`, read as nixpkgs reads them: by attribute
+/// names level by level, so that a declaration may depend on other options
+/// (`mkRenamedOptionModule` reads the type of the option it renames to).
+pub(super) fn declared_at(ev: &Evaluator, state: &State, path: &[String]) -> EvalResult<Declared> {
+    if let Some(d) = state.declared.borrow().get(path) {
+        return Ok(d.clone());
+    }
+    let modules: Vec<(Thunk, Rc<str>)> = state
+        .modules
+        .borrow()
+        .iter()
+        .filter_map(|m| m.options.clone().map(|o| (o, m.file.clone())))
+        .collect();
+    let mut decls = Vec::new();
+    let mut names = BTreeSet::new();
+    'modules: for (options, file) in modules {
+        let mut span = options.span();
+        let mut v = ev.force(&options)?;
+        for p in path {
+            // An option above `path`: what is below it comes through its type.
+            if is_option(ev, &v)? {
+                continue 'modules;
+            }
+            let Value::Attrs(a) = &v else {
+                return Err(error(
+                    span,
+                    "`options` must be an attribute set of `mkOption` declarations",
+                ));
+            };
+            let Some(t) = a.get(p).cloned() else { continue 'modules };
+            span = t.span();
+            v = ev.force(&t)?;
+        }
+        if is_option(ev, &v)? {
+            decls.push(Declaration { value: v, span, file });
+        } else if let Value::Attrs(a) = &v {
+            names.extend(a.map.keys().map(|k| k.to_string()));
+        } else {
+            return Err(error(
+                span,
+                "`options` must be an attribute set of `mkOption` declarations",
+            ));
+        }
+    }
+    let d = if !decls.is_empty() {
+        Declared::Option(Rc::from(decls))
+    } else if !names.is_empty() {
+        Declared::Below(Rc::new(names))
+    } else {
+        Declared::Nothing
+    };
+    state.declared.borrow_mut().insert(path.to_vec(), d.clone());
+    Ok(d)
+}
+
+/// The declarations of an option at `path` (which is one).
+fn declarations(ev: &Evaluator, state: &State, path: &[String]) -> EvalResult<Rc<[Declaration]>> {
+    match declared_at(ev, state, path)? {
+        Declared::Option(d) => Ok(d),
+        _ => Err(error(
+            ev_span(ev),
+            format!("`{}` is no declared option", path.join(".")),
+        )),
+    }
+}
+
+/// Every declared option's path, walking the whole declaration tree.
+fn all_declared(ev: &Evaluator, state: &State, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) -> EvalResult<()> {
+    match declared_at(ev, state, path)? {
+        Declared::Option(_) => out.push(path.clone()),
+        Declared::Below(names) => {
+            for name in names.iter() {
+                path.push(name.clone());
+                all_declared(ev, state, path, out)?;
+                path.pop();
+            }
+        }
+        Declared::Nothing => {}
     }
     Ok(())
 }
@@ -175,7 +236,8 @@ fn evaluate_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalRe
         return fallback_option(ev, state, path);
     };
     let loc = strings(path);
-    let decls: Vec<Thunk> = state.declared.borrow()[path]
+    let declared = declarations(ev, state, path)?;
+    let decls: Vec<Thunk> = declared
         .iter()
         .map(|d| {
             Thunk::ready(
@@ -187,7 +249,7 @@ fn evaluate_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalRe
             )
         })
         .collect();
-    let span = state.declared.borrow()[path][0].span;
+    let span = declared[0].span;
     let mut opt = call(ev, &engine.merge_decls, &[loc.clone(), Value::list(decls)], span)?;
     if let Some(fixup) = &engine.fixup {
         opt = call(ev, fixup, &[loc.clone(), opt], span)?;
@@ -227,9 +289,8 @@ pub(super) fn declared_value(ev: &Evaluator, state: &Rc<State>, path: &[String])
 /// `evalOptionValue`'s result that modules read.
 fn fallback_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
     let (decl, span) = {
-        let declared = state.declared.borrow();
-        let d = &declared[path][0];
-        (d.value.clone(), d.span)
+        let declared = declarations(ev, state, path)?;
+        (declared[0].value.clone(), declared[0].span)
     };
     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
     let defs = defined_values(ev, state, &parts)?;
@@ -486,8 +547,8 @@ pub(super) fn options_thunk(state: &Rc<State>, path: Vec<String>) -> Thunk {
 /// `options` at `path`: a declared option as `evalOptionValue` gives it, one of the compiler's
 /// own options (its value and definitions), or the attrset of what is declared below.
 fn options_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
-    super::read_declarations(ev, state)?;
-    if state.declared.borrow().contains_key(path) {
+    let declared = declared_at(ev, state, path)?;
+    if let Declared::Option(_) = declared {
         return evaluated_option(ev, state, path);
     }
     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -520,10 +581,8 @@ fn options_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResu
         ]));
     }
     let mut names: BTreeSet<String> = BTreeSet::new();
-    for declared in state.declared.borrow().keys() {
-        if declared.len() > path.len() && declared[..path.len()] == path[..] {
-            names.insert(declared[path.len()].clone());
-        }
+    if let Declared::Below(below) = &declared {
+        names.extend(below.iter().cloned());
     }
     for known in known_paths() {
         if known.len() > parts.len() && known[..parts.len()] == parts[..] {
@@ -555,10 +614,12 @@ fn options_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResu
 /// NixOS's options, which netns-compile does not have, so only what a module declares below
 /// them is checked there.
 pub(super) fn check_definitions(ev: &Evaluator, state: &State) -> EvalResult<()> {
-    let mut options: BTreeSet<Vec<String>> = state.declared.borrow().keys().cloned().collect();
+    let mut declared = Vec::new();
+    all_declared(ev, state, &mut Vec::new(), &mut declared)?;
+    let mut options: BTreeSet<Vec<String>> = declared.iter().cloned().collect();
     options.extend(known_paths().iter().map(|k| k.iter().map(|s| s.to_string()).collect()));
     let mut below: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
-    for declared in state.declared.borrow().keys() {
+    for declared in &declared {
         for n in 0..declared.len() {
             below
                 .entry(declared[..n].to_vec())
@@ -645,7 +706,7 @@ pub(super) fn locate(ev: &Evaluator, state: &State, e: Box<EvalError>) -> Box<Ev
         .collect();
     let named = if named.is_empty() { defs.iter().collect() } else { named };
     let Some(first) = named.first() else { return e };
-    let mut d = match code {
+    let d = match code {
         Code::TypeMismatch => {
             let ty = rest
                 .strip_prefix("is not of type `")
@@ -658,20 +719,31 @@ pub(super) fn locate(ev: &Evaluator, state: &State, e: Box<EvalError>) -> Box<Ev
             .at(first.span, "this definition")
         }
         Code::ConflictingDefinitions => {
-            let mut d = Diagnostic::new(code, format!("the option `{option}` has conflicting definitions"))
-                .at(first.span, "defined here");
+            let mut d = Diagnostic::new(code, format!("the option `{option}` has conflicting definition values"))
+                .at(first.span, format!("defined as {} here", shown(&first.value)))
+                .help("use `lib.mkForce value` or `lib.mkDefault value` to change the priority of one of them");
             for other in named.iter().skip(1) {
-                d = d.also(other.span, "and here");
+                d = d.also(other.span, format!("and as {} here", shown(&other.value)));
             }
             d
         }
         _ => Diagnostic::new(code, format!("the option `{option}` does not exist")).at(first.span, "unknown option"),
     };
-    d = d.note(message.lines().next().unwrap_or_default().to_string());
     Box::new(EvalError {
         kind: e.kind,
         diagnostic: d,
     })
+}
+
+/// A definition's value for a label: a plain value as JSON, anything else by its kind.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Str(s) => serde_json::Value::String(s.to_string()).to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".into(),
+        other => other.described().to_string(),
+    }
 }
 
 /// nixpkgs' words for a type error, a conflict and an unknown option: the code, the option

@@ -1,0 +1,305 @@
+//! Module-form configs as NixOS users write them (`fixtures/modules/<case>/config.nix`, with
+//! the files it imports), each evaluated by the real nixpkgs module system through real Nix
+//! and by netns-compile's `.nix` route — once with the native lib and once with nixpkgs' own
+//! lib (`--nixpkgs`) — and required to agree:
+//!
+//! - the oracle is `tests/nix/module-eval.nix` (nix/module.nix beside stand-ins for the NixOS
+//!   options it reads, the case as the user's module) under `nix-instantiate`; what it hands
+//!   the compiler, compiled by the JSON route, is what NixOS gives;
+//! - `resolve` of the case must print the same namespaces, and `build` must write the same
+//!   tree (units, drop-ins, scripts, manifest);
+//! - a case with an `error-code` file is one NixOS rejects: real Nix must fail, and so must
+//!   netns-compile, with that diagnostic code, located in the case's files;
+//! - a case with a `native-pending` file needs the native lib's module engine (submodule
+//!   merging, `coercedTo`, …), which is not there yet: the native run must still disagree,
+//!   so that the marker is removed when the engine lands. The nixpkgs-lib run is always held
+//!   to the oracle.
+//!
+//! Inputs, found at `../shared/…` by default (or `shared/` beside a further ancestor, for a
+//! worktree): the oracle's lib
+//! (`NETNS_MODULES_ORACLE_LIB`, default `../shared/nixpkgs-lib/current/lib`; nix/lib.nix
+//! needs `lib.isPath`, which the 2022-11 lib lacks) and the nixpkgs given to `--nixpkgs`
+//! (`NETNS_MODULES_NIXPKGS`, default `../shared/nixpkgs-lib/2022-11`). A missing input or
+//! Nix tool prints SKIPPED; with `CI` set it fails instead.
+
+mod common;
+
+use common::{bin, fixtures, tree};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CRATE_DIR: &str = env!("CARGO_MANIFEST_DIR");
+const TMP_DIR: &str = env!("CARGO_TARGET_TMPDIR");
+
+/// Say so past libtest's capture; under CI a skip is a failure.
+fn skip(test: &str, reason: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: its input is missing under CI: {reason}");
+    }
+    eprintln!("\n*** SKIPPED: {test} because {reason} ***\n");
+}
+
+/// `$var`, else `shared/<rel>` beside the project root (`../shared`) or beside an ancestor
+/// (a git worktree kept under the project's folder).
+fn input_dir(var: &str, rel: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os(var) {
+        return PathBuf::from(dir);
+    }
+    let beside = |dir: &Path| dir.join("shared").join(rel);
+    Path::new(CRATE_DIR)
+        .ancestors()
+        .skip(1)
+        .map(beside)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| beside(Path::new(CRATE_DIR).parent().unwrap_or(Path::new("/"))))
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+fn run(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Output {
+    Command::new(program.as_ref())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("NIX_PATH")
+        .output()
+        .unwrap_or_else(|e| panic!("{:?}: {e}", program.as_ref()))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The compiler in the store, as a package (`module-eval.nix` takes one).
+fn compiler_in_store(scratch: &Path) -> String {
+    let root = scratch.join("package/netns-compile");
+    fs::create_dir_all(root.join("bin")).unwrap();
+    let target = root.join("bin/netns-compile");
+    fs::copy(bin(), &target).unwrap();
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o555)).unwrap();
+    let out = run("nix-store", &["--add", root.to_str().unwrap()]);
+    assert!(out.status.success(), "nix-store --add: {}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+struct Setup {
+    oracle_lib: PathBuf,
+    nixpkgs: PathBuf,
+    package: String,
+    tools: PathBuf,
+    scratch: PathBuf,
+}
+
+impl Setup {
+    /// What NixOS hands the compiler for the case, or real Nix's error.
+    fn oracle(&self, case: &Path) -> Result<PathBuf, String> {
+        let expression = Path::new(CRATE_DIR).join("tests/nix/module-eval.nix");
+        let config = case.join("config.nix");
+        let out = run(
+            "nix-instantiate",
+            &[
+                expression.to_str().unwrap(),
+                "--eval",
+                "--strict",
+                "--json",
+                "-A",
+                "input",
+                "--argstr",
+                "libDir",
+                self.oracle_lib.to_str().unwrap(),
+                "--argstr",
+                "case",
+                config.to_str().unwrap(),
+                "--argstr",
+                "toolsFile",
+                self.tools.to_str().unwrap(),
+                "--argstr",
+                "package",
+                &self.package,
+            ],
+        );
+        if !out.status.success() {
+            return Err(stderr(&out));
+        }
+        let file = self.scratch.join(format!("{}.json", name_of(case)));
+        fs::write(&file, &out.stdout).unwrap();
+        Ok(file)
+    }
+
+    /// `netns-compile ARGS INPUT --tools … [--nixpkgs …]`.
+    fn compiler(&self, args: &[&str], input: &Path, with_nixpkgs: bool) -> Output {
+        let mut all = args.to_vec();
+        all.extend([input.to_str().unwrap(), "--tools", self.tools.to_str().unwrap()]);
+        if with_nixpkgs {
+            all.extend(["--nixpkgs", self.nixpkgs.to_str().unwrap()]);
+        }
+        run(bin(), &all)
+    }
+}
+
+fn name_of(case: &Path) -> String {
+    case.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = fs::read_dir(fixtures().join("modules"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("config.nix").is_file())
+        .collect();
+    cases.sort();
+    cases
+}
+
+fn setup(test: &str) -> Option<Setup> {
+    let oracle_lib = input_dir("NETNS_MODULES_ORACLE_LIB", "nixpkgs-lib/current/lib");
+    let nixpkgs = input_dir("NETNS_MODULES_NIXPKGS", "nixpkgs-lib/2022-11");
+    for (what, dir) in [
+        ("the oracle's lib", oracle_lib.join("modules.nix")),
+        ("--nixpkgs", nixpkgs.join("lib/modules.nix")),
+    ] {
+        if !dir.is_file() {
+            skip(test, &format!("{what}: {} is missing", dir.display()));
+            return None;
+        }
+    }
+    if let Some(missing) = ["nix-instantiate", "nix-store"].into_iter().find(|t| !on_path(t)) {
+        skip(test, &format!("{missing} is not installed (it is the oracle)"));
+        return None;
+    }
+    let scratch = Path::new(TMP_DIR).join(format!("nix-modules-{test}"));
+    let _ = fs::remove_dir_all(&scratch);
+    fs::create_dir_all(&scratch).unwrap();
+    let package = compiler_in_store(&scratch);
+    Some(Setup {
+        oracle_lib,
+        nixpkgs,
+        package,
+        tools: fixtures().join("nixos/tools.json"),
+        scratch,
+    })
+}
+
+/// How one route of one case compares with NixOS: `Ok` when it agrees, else what differs.
+fn judge_route(s: &Setup, case: &Path, want: &Path, with_nixpkgs: bool) -> Result<(), String> {
+    let config = case.join("config.nix");
+    let ours = s.compiler(&["resolve"], &config, with_nixpkgs);
+    if !ours.status.success() {
+        return Err(format!("resolve failed:\n{}", stderr(&ours)));
+    }
+    let theirs = s.compiler(&["resolve"], want, false);
+    assert!(
+        theirs.status.success(),
+        "resolve of NixOS's input failed:\n{}",
+        stderr(&theirs)
+    );
+    let parse = |o: &Output| -> serde_json::Value { serde_json::from_slice(&o.stdout).expect("resolve prints JSON") };
+    if parse(&ours) != parse(&theirs) {
+        return Err(format!(
+            "resolve differs:\n--- NixOS\n{}\n--- ours\n{}",
+            String::from_utf8_lossy(&theirs.stdout),
+            String::from_utf8_lossy(&ours.stdout)
+        ));
+    }
+    let route = if with_nixpkgs { "nixpkgs" } else { "native" };
+    let (a, b) = (
+        s.scratch.join(format!("{}-{route}-ours", name_of(case))),
+        s.scratch.join(format!("{}-{route}-nixos", name_of(case))),
+    );
+    for (input, out, nixpkgs) in [(&config, &a, with_nixpkgs), (&want.to_path_buf(), &b, false)] {
+        let o = s.compiler(
+            &["build", "--prefix", "/netns", "--out", out.to_str().unwrap()],
+            input,
+            nixpkgs,
+        );
+        if !o.status.success() {
+            return Err(format!("build of {} failed:\n{}", input.display(), stderr(&o)));
+        }
+    }
+    let (ta, tb) = (tree(&a), tree(&b));
+    if ta != tb {
+        let differ: Vec<&String> = ta
+            .keys()
+            .chain(tb.keys())
+            .filter(|k| ta.get(*k) != tb.get(*k))
+            .collect();
+        return Err(format!("build writes a different tree: {differ:?}"));
+    }
+    Ok(())
+}
+
+/// A case NixOS rejects: ours must fail with `code`, pointing into the case's files.
+fn judge_error_route(s: &Setup, case: &Path, code: &str, with_nixpkgs: bool) -> Result<(), String> {
+    let config = case.join("config.nix");
+    let o = s.compiler(&["check", "--message-format", "json"], &config, with_nixpkgs);
+    if o.status.code() != Some(1) {
+        return Err(format!("check exits {:?}, want 1:\n{}", o.status.code(), stderr(&o)));
+    }
+    let text = stderr(&o);
+    let first: serde_json::Value =
+        serde_json::from_str(text.lines().next().unwrap_or("")).map_err(|e| format!("{e}: {text}"))?;
+    if first["code"] != code {
+        return Err(format!("the diagnostic is {}, want {code}:\n{text}", first["code"]));
+    }
+    let file = first["labels"][0]["file"].as_str().unwrap_or_default();
+    if !file.contains(&format!("fixtures/modules/{}/", name_of(case))) {
+        return Err(format!("the diagnostic points at {file:?}, not into the case:\n{text}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn module_cases_agree_with_the_nixpkgs_module_system() {
+    const TEST: &str = "module_cases_agree_with_the_nixpkgs_module_system";
+    let Some(s) = setup(TEST) else { return };
+    let cases = cases();
+    assert!(cases.len() >= 12, "only {} module cases", cases.len());
+    let mut failures = Vec::new();
+    let (mut agreed, mut pending) = (0, 0);
+    for case in &cases {
+        let name = name_of(case);
+        let expected_error = fs::read_to_string(case.join("error-code"))
+            .ok()
+            .map(|c| c.trim().to_string());
+        let oracle = s.oracle(case);
+        for with_nixpkgs in [false, true] {
+            let route = if with_nixpkgs { "--nixpkgs" } else { "native lib" };
+            let verdict = match (&expected_error, &oracle) {
+                (Some(code), Err(_)) => judge_error_route(&s, case, code, with_nixpkgs),
+                (Some(_), Ok(_)) => {
+                    failures.push(format!("{name}: has an error-code, yet NixOS accepts it"));
+                    break;
+                }
+                (None, Ok(want)) => judge_route(&s, case, want, with_nixpkgs),
+                (None, Err(e)) => {
+                    failures.push(format!("{name}: NixOS rejects it:\n{e}"));
+                    break;
+                }
+            };
+            let marked_pending = !with_nixpkgs && case.join("native-pending").is_file();
+            match (verdict, marked_pending) {
+                (Ok(()), false) => agreed += 1,
+                (Err(why), false) => failures.push(format!("{name} ({route}): {why}")),
+                (Err(_), true) => pending += 1,
+                (Ok(()), true) => failures.push(format!(
+                    "{name} ({route}): agrees with NixOS now; remove its native-pending marker"
+                )),
+            }
+        }
+    }
+    eprintln!(
+        "module cases: {} cases, {agreed} runs agree with NixOS, {pending} native runs pending the native module engine",
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    let _ = fs::remove_dir_all(&s.scratch);
+}
