@@ -68,6 +68,11 @@ pub enum Code {
     OrderingCycle,
     /// A unit setting whose value holds a newline or other control character.
     UnitValueBreaksLine,
+    // -- found by the real tools (`check --probe`) --------------------------------------------
+    /// `nft -c` rejects a namespace's ruleset.
+    NftRejected,
+    /// A sysctl key this kernel has neither in a network namespace nor on the host.
+    UnknownSysctl,
     // -- warnings ---------------------------------------------------------------------------
     /// An inherited sysctl key that is global to the host.
     InheritedHostSysctl,
@@ -102,6 +107,8 @@ impl Code {
         Code::InvalidUnitName,
         Code::OrderingCycle,
         Code::UnitValueBreaksLine,
+        Code::NftRejected,
+        Code::UnknownSysctl,
         Code::InheritedHostSysctl,
         Code::SysctlNotInNamespace,
         Code::SysctlReadOnlyInNamespace,
@@ -130,6 +137,8 @@ impl Code {
             Code::InvalidUnitName => "netns::invalid-unit-name",
             Code::OrderingCycle => "netns::ordering-cycle",
             Code::UnitValueBreaksLine => "netns::unit-value-breaks-line",
+            Code::NftRejected => "netns::nft-rejected",
+            Code::UnknownSysctl => "netns::unknown-sysctl",
             Code::InheritedHostSysctl => "netns::inherited-host-sysctl",
             Code::SysctlNotInNamespace => "netns::sysctl-not-in-namespace",
             Code::SysctlReadOnlyInNamespace => "netns::sysctl-read-only-in-namespace",

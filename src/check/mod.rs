@@ -1,6 +1,7 @@
 //! The checks of SPEC §3.6 that go beyond what NixOS checks.
 
 pub mod ordering;
+pub mod probe;
 pub mod sysctl;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
