@@ -143,6 +143,10 @@ pub struct CheckArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Also ask the real tools, in throwaway network namespaces (`unshare`; root, or user
+    /// namespaces): `nft -c` of every ruleset, and whether the kernel has each sysctl key.
+    #[arg(long)]
+    pub probe: bool,
 }
 
 #[derive(Args, Debug)]
@@ -426,9 +430,17 @@ fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
     };
     let mut diags = Diagnostics::new();
     let analysis = crate::analyse_owned(modules, tools, "/nix/store/netns-compile-check", &mut diags);
+    if a.probe
+        && let Some(analysis) = &analysis
+        && let Err(e) = crate::probe(analysis, &mut diags)
+    {
+        report(&diags, sources, a.common.message_format);
+        return usage_error(e);
+    }
+    let failed_probe = diags.has_errors();
     report(&diags, sources, a.common.message_format);
     let denied = a.deny_warnings && diags.warnings().next().is_some();
-    let failed = analysis.is_none() || denied;
+    let failed = analysis.is_none() || denied || failed_probe;
     exit_without_freeing(analysis);
     if failed { EXIT_CONFIG } else { 0 }
 }

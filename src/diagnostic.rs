@@ -91,6 +91,11 @@ pub enum Code {
     InlineSecret,
     /// A WireGuard setting that cannot work (no key file, no peers, unknown implementation).
     InvalidWireguard,
+    // -- found by the real tools (`check --probe`) --------------------------------------------
+    /// `nft -c` rejects a namespace's ruleset.
+    NftRejected,
+    /// A sysctl key this kernel has neither in a network namespace nor on the host.
+    UnknownSysctl,
     // -- warnings ---------------------------------------------------------------------------
     /// An inherited sysctl key that is global to the host.
     InheritedHostSysctl,
@@ -138,6 +143,8 @@ impl Code {
         Code::InterfaceNameCollision,
         Code::InlineSecret,
         Code::InvalidWireguard,
+        Code::NftRejected,
+        Code::UnknownSysctl,
         Code::InheritedHostSysctl,
         Code::SysctlNotInNamespace,
         Code::SysctlReadOnlyInNamespace,
@@ -178,6 +185,8 @@ impl Code {
             Code::InterfaceNameCollision => "netns::interface-name-collision",
             Code::InlineSecret => "netns::inline-secret",
             Code::InvalidWireguard => "netns::invalid-wireguard",
+            Code::NftRejected => "netns::nft-rejected",
+            Code::UnknownSysctl => "netns::unknown-sysctl",
             Code::InheritedHostSysctl => "netns::inherited-host-sysctl",
             Code::SysctlNotInNamespace => "netns::sysctl-not-in-namespace",
             Code::SysctlReadOnlyInNamespace => "netns::sysctl-read-only-in-namespace",

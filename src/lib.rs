@@ -141,6 +141,13 @@ fn analyse_resolved(
     Some(Analysis { config, model, graph })
 }
 
+/// The checks only the real tools can make (`check --probe`): `nft -c` of every ruleset and
+/// the kernel's sysctl keys, in throwaway network namespaces. `Err` when they cannot run.
+pub fn probe(analysis: &Analysis, diags: &mut Diagnostics) -> Result<(), String> {
+    let prober = check::probe::Prober::find(&analysis.model)?;
+    check::probe::probe_model(&analysis.model, &prober, diags)
+}
+
 /// The output tree of an analysed configuration (units, scripts, manifest, graph).
 pub fn emit_tree(analysis: &Analysis, diags: &Diagnostics) -> OutputTree {
     let Analysis { config, model, graph } = analysis;

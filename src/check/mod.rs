@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod ordering;
+pub mod probe;
 pub mod sysctl;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};

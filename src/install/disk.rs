@@ -337,7 +337,7 @@ fn install_locked(
     let mut runs = Vec::new();
     apply_install(layout, &plan, &present, options.systemd, &mut runs)?;
     let to_run = if options.systemd {
-        runs.extend(commands.iter().map(|c| systemctl(c)));
+        runs.extend(commands.iter().filter_map(|c| running_only(c)).map(|c| systemctl(&c)));
         Vec::new()
     } else {
         commands
@@ -347,6 +347,29 @@ fn install_locked(
         systemctl: runs,
         to_run,
     })
+}
+
+/// A `try-…` command narrowed to the units that run: `try-restart` of a unit systemd does not
+/// know (a service that has only our drop-in) fails where "if it runs" means nothing to do.
+/// `None` when none of them runs.
+fn running_only(command: &[String]) -> Option<Vec<String>> {
+    let Some((verb, units)) = command.split_first() else {
+        return Some(Vec::new());
+    };
+    if !verb.starts_with("try-") {
+        return Some(command.to_vec());
+    }
+    let mut query = vec!["is-active".to_string()];
+    query.extend(units.iter().cloned());
+    // One state a line, in the order asked; unknown units are `inactive`.
+    let states = systemctl(&query).output;
+    let running: Vec<String> = units
+        .iter()
+        .zip(states.lines())
+        .filter(|(_, state)| matches!(*state, "active" | "activating" | "reloading"))
+        .map(|(u, _)| u.clone())
+        .collect();
+    (!running.is_empty()).then(|| std::iter::once(verb.clone()).chain(running).collect())
 }
 
 fn make_link(layout: &Layout, link: &Link) -> Result<(), InstallError> {

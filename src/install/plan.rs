@@ -568,3 +568,108 @@ pub fn systemctl_commands(actions: &Actions) -> Vec<Vec<String>> {
     }
     cmds
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout() -> Layout {
+        Layout::new(std::path::Path::new("/"), "/var/lib/netns-compile")
+    }
+
+    /// A tree of one unit `netns-a.service` (enabled or not) with a script, for generation `n`.
+    fn tree(n: u32, script: &str, enabled: bool) -> OutputTree {
+        let mut t = OutputTree::default();
+        let unit = format!("[Service]\nExecStart=/var/lib/netns-compile/{n}/libexec/netns-compile/netns-a.service/s\n");
+        t.entries.insert(
+            "lib/systemd/system/netns-a.service".into(),
+            OutEntry::File {
+                content: unit.into_bytes(),
+                mode: 0o444,
+            },
+        );
+        t.entries.insert(
+            "libexec/netns-compile/netns-a.service/s".into(),
+            OutEntry::File {
+                content: script.as_bytes().to_vec(),
+                mode: 0o555,
+            },
+        );
+        if enabled {
+            t.entries.insert(
+                "lib/systemd/system/multi-user.target.wants/netns-a.service".into(),
+                OutEntry::Symlink {
+                    target: "../netns-a.service".into(),
+                },
+            );
+        }
+        t
+    }
+
+    fn installed(n: u32, t: OutputTree) -> Installed {
+        let links = wanted_links(&t, &layout());
+        Installed {
+            current: Some(Generation {
+                number: n,
+                tree: t,
+                record: Record {
+                    generation: n,
+                    state: layout().state,
+                    links,
+                    created_dirs: Default::default(),
+                },
+            }),
+            others: Vec::new(),
+        }
+    }
+
+    /// What is on disk after a complete install of `t`.
+    fn on_disk(t: &OutputTree) -> BTreeMap<String, PathState> {
+        let links = wanted_links(t, &layout());
+        let mut seen: BTreeMap<String, PathState> = needed_dirs(&links, &layout())
+            .into_iter()
+            .map(|d| (d, PathState::Dir))
+            .collect();
+        seen.extend(links.into_iter().map(|(p, t)| (p, PathState::Symlink(t))));
+        seen
+    }
+
+    #[test]
+    fn a_moved_generation_is_no_change_and_a_script_is() {
+        let old = installed(1, tree(1, "x", true));
+        let same = plan_install(&tree(2, "x", true), 2, &layout(), &old, &on_disk(&tree(1, "x", true))).unwrap();
+        assert_eq!(same.units[0].change, Change::Unchanged);
+        assert!(same.add_links.is_empty() && same.remove_links.is_empty() && same.actions.is_empty());
+        let changed = plan_install(&tree(2, "y", true), 2, &layout(), &old, &on_disk(&tree(1, "x", true))).unwrap();
+        assert_eq!(changed.units[0].change, Change::Changed);
+        assert_eq!(changed.actions.restart, ["netns-a.service"]);
+        assert!(changed.units[0].diff.contains("-x\n\\ No newline at end of file\n+y\n"));
+    }
+
+    #[test]
+    fn links_a_crashed_run_made_are_taken_and_foreign_ones_refused() {
+        let new = tree(1, "x", true);
+        // The same links already there (a run killed before its switch): nothing to add.
+        let plan = plan_install(&new, 2, &layout(), &Installed::default(), &on_disk(&new)).unwrap();
+        assert!(plan.add_links.is_empty());
+        let mut seen = on_disk(&new);
+        seen.insert("/etc/systemd/system/netns-a.service".into(), PathState::Other);
+        let err = plan_install(&new, 1, &layout(), &Installed::default(), &seen).unwrap_err();
+        assert_eq!(err[0].path, "/etc/systemd/system/netns-a.service");
+    }
+
+    #[test]
+    fn a_recorded_link_someone_replaced_is_left_alone() {
+        let old = installed(1, tree(1, "x", true));
+        let mut seen = on_disk(&tree(1, "x", true));
+        let wants = "/etc/systemd/system/multi-user.target.wants/netns-a.service";
+        seen.insert(wants.into(), PathState::Symlink("/elsewhere".into()));
+        let plan = plan_install(&tree(2, "x", false), 2, &layout(), &old, &seen).unwrap();
+        assert!(plan.remove_links.is_empty());
+        assert_eq!(plan.left_alone[0].path, wants);
+        let un = plan_uninstall(&old, &seen);
+        assert_eq!(un.left_alone[0].path, wants);
+        assert_eq!(un.remove_links.len(), 1);
+        assert_eq!(un.units, ["netns-a.service"]);
+    }
+}
