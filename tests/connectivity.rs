@@ -21,6 +21,8 @@
 //!   the tunnel (nft counters in the peer see the encrypted packets); with the tunnel down,
 //!   nothing leaves: the counters in the peer and on the host's end of the peer's link stay
 //!   still while the namespace tries.
+//! - `nix_and_json_routes_give_one_tree`: a NixOS module using every option (with properties)
+//!   and its JSON give the same output tree (no root needed).
 //!
 //! Needs root, iproute2, nftables, util-linux, socat, systemd-socket-activate and
 //! systemd-socket-proxyd, wg and wireguard-go; otherwise each test says `SKIPPED: …` and
@@ -689,4 +691,95 @@ fn wireguard_userspace_is_the_only_way_out() {
     note(&format!(
         "connectivity: {ns} reached {peer} through {wg_c} ({peer_up} packets at the peer, {host_up} on the host link); tunnel down: none"
     ));
+}
+
+/// Both routes read the options (SPEC §11): a NixOS module using them, with properties, gives
+/// the tree its JSON gives. Needs nothing but the binary.
+#[test]
+fn nix_and_json_routes_give_one_tree() {
+    let dir = tempdir("routes");
+    let module = r#"{ lib, ... }: {
+  services.netns.namespaces.downloads = lib.mkMerge [
+    {
+      publish.webui = { listen = "127.0.0.1:9091"; port = 9091; };
+      dns.servers = [ "10.64.0.1" ];
+      hostLink.enable = lib.mkDefault false;
+    }
+    {
+      dns.search = lib.mkAfter [ "home.arpa" ];
+      hostLink.enable = true;
+      wireguard = {
+        enable = true;
+        implementation = "userspace";
+        privateKeyFile = "/run/keys/dl.key";
+        addresses = [ "10.64.0.2/32" ];
+        peers = [ { publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0="; endpoint = "198.51.100.7:51820"; allowedIPs = [ "0.0.0.0/0" ]; } ];
+      };
+    }
+  ];
+  systemd.services.transmission.netns = "downloads";
+  networking.wireguard.interfaces.wg9.interfaceNamespace = "downloads";
+}
+"#;
+    let json = json!({
+        "services": {"netns": {"namespaces": {"downloads": {
+            "publish": {"webui": {"listen": "127.0.0.1:9091", "port": 9091}},
+            "dns": {"servers": ["10.64.0.1"], "search": ["home.arpa"]},
+            "hostLink": {"enable": true},
+            "wireguard": {
+                "enable": true, "implementation": "userspace", "privateKeyFile": "/run/keys/dl.key",
+                "addresses": ["10.64.0.2/32"],
+                "peers": [{"publicKey": "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=", "endpoint": "198.51.100.7:51820", "allowedIPs": ["0.0.0.0/0"]}]
+            }
+        }}}},
+        "systemd": {"services": {"transmission": {"netns": "downloads"}}},
+        "networking": {"wireguard": {"interfaces": {"wg9": {"interfaceNamespace": "downloads"}}}}
+    });
+    fs::write(dir.path().join("config.nix"), module).unwrap();
+    fs::write(dir.path().join("config.json"), json.to_string()).unwrap();
+    let build = |input: &str| {
+        let out = dir.path().join(format!("out-{input}"));
+        let r = run_cmd(
+            env!("CARGO_BIN_EXE_netns-compile"),
+            &[
+                "build",
+                dir.path().join(input).to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--prefix",
+                "/p",
+            ],
+        );
+        assert_eq!(r.code, 0, "{input}: {}", r.stderr);
+        let mut files = Vec::new();
+        let mut stack = vec![out.clone()];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                let rel = p.strip_prefix(&out).unwrap().to_string_lossy().into_owned();
+                let ty = e.file_type().unwrap();
+                if ty.is_dir() {
+                    stack.push(p);
+                } else if ty.is_symlink() {
+                    files.push((rel, fs::read_link(&p).unwrap().to_string_lossy().into_owned()));
+                } else {
+                    files.push((rel, fs::read_to_string(&p).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let (from_nix, from_json) = (build("config.nix"), build("config.json"));
+    assert_eq!(from_nix, from_json);
+    let names: Vec<&str> = from_nix.iter().map(|(n, _)| n.as_str()).collect();
+    for want in [
+        "lib/systemd/system/netns-downloads-publish-webui.socket",
+        "lib/systemd/system/netns-downloads.service.d/netns-dns.conf",
+        "lib/systemd/system/netns-downloads-hostlink.service",
+        "lib/systemd/system/netns-downloads-wireguard.service",
+        "lib/systemd/system/wireguard-wg9.service.d/netns.conf",
+    ] {
+        assert!(names.contains(&want), "{want} missing: {names:?}");
+    }
 }
