@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod nspawn;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
