@@ -659,3 +659,67 @@ fn module_joins_and_enables() {
         );
     }
 }
+
+/// The connectivity options (SPEC §11) through nixpkgs' module system: what reaches the
+/// compiler is what the user set (a namespace without them gets none), and the units they add
+/// are in the built tree.
+#[test]
+fn module_connects() {
+    const TEST: &str = "module_connects";
+    let Some(lib_dir) = std::env::var_os("NETNS_NIXPKGS_LIB") else {
+        return skip(TEST, "NETNS_NIXPKGS_LIB is not set (see module_evaluates_like_nixos)");
+    };
+    let bin = match requirements(&["nix-instantiate", "nix-store", "nix-build"], true) {
+        Ok(bin) => bin.unwrap(),
+        Err(reason) => return skip(TEST, &reason),
+    };
+    let package = add_compiler_to_store(&bin, "module-connect");
+    let expression = Path::new(CRATE_DIR).join("tests/nix/module-eval.nix");
+    let case = Path::new(CRATE_DIR).join("tests/nix/connect.nix");
+    let tools_file = fixtures_dir().join("tools.json");
+    let args = [
+        "--argstr",
+        "libDir",
+        lib_dir.to_str().unwrap(),
+        "--argstr",
+        "case",
+        case.to_str().unwrap(),
+        "--argstr",
+        "toolsFile",
+        tools_file.to_str().unwrap(),
+        "--argstr",
+        "package",
+        &package,
+    ];
+    let mut all = vec![
+        expression.to_str().unwrap(),
+        "--eval",
+        "--strict",
+        "--json",
+        "-A",
+        "input.services.netns.namespaces",
+    ];
+    all.extend(args);
+    let namespaces: serde_json::Value = serde_json::from_str(&run_ok("nix-instantiate", &all)).unwrap();
+    // Older nixpkgs hands over the definitions (a `mkMerge`); newer the merged values.
+    let text = namespaces.to_string();
+    assert!(text.contains("\"publish\"") && text.contains("home.arpa"), "{text}");
+    if let Some(closed) = namespaces.get("closed") {
+        for option in ["publish", "dns", "hostLink", "wireguard"] {
+            assert!(closed.get(option).is_none(), "closed: {option} handed over: {closed}");
+        }
+    }
+    let mut build_args = args.to_vec();
+    build_args.extend(["-A", "units"]);
+    let out = nix_build_ok(&expression, &build_args);
+    let units = Path::new(&out).join("lib/systemd/system");
+    for unit in [
+        "netns-downloads-publish-webui.socket",
+        "netns-downloads-publish-webui.service",
+        "netns-downloads-hostlink.service",
+        "netns-downloads.service.d/netns-dns.conf",
+    ] {
+        assert!(units.join(unit).is_file(), "{unit} missing in {out}");
+    }
+    assert!(!units.join("netns-closed-hostlink.service").exists());
+}

@@ -378,11 +378,15 @@ fn collect_edges(units: &[UnitDecl], nodes: &[Node], index: &HashMap<String, Nod
     }
 
     for (service, node) in nodes.iter().enumerate() {
-        if !node.name.ends_with(".service") {
+        let defaults = if node.name.ends_with(".service") {
+            systemd::SERVICE_DEFAULT_ORDERING
+        } else if node.name.ends_with(".socket") {
+            systemd::SOCKET_DEFAULT_ORDERING
+        } else {
             continue;
-        }
+        };
         let service = service as NodeId;
-        for &(target, after) in systemd::SERVICE_DEFAULT_ORDERING {
+        for &(target, after) in defaults {
             let Some(target) = id(target) else {
                 continue;
             };
