@@ -62,6 +62,13 @@ def main():
         if have_nix:
             case("nix-instantiate --eval --strict --json 10000.nix",
                  ["nix-instantiate", "--eval", "--strict", "--json", f"{cfg}/10000.nix"])
+        # The module system's side: bench/nixos-module.nix under real Nix with nixpkgs' lib.
+        nixpkgs_lib = os.environ.get("NIXPKGS_LIB_2022", os.path.join(ROOT, "..", "shared", "nixpkgs-lib", "2022-11", "lib"))
+        have_stand_in = have_nix and os.path.isdir(nixpkgs_lib)
+        if have_stand_in:
+            case("module system stand-in 1000.nix (real Nix)",
+                 ["nix-instantiate", "--eval", "--strict", "--json", os.path.join(HERE, "nixos-module.nix"),
+                  "--arg", "libDir", nixpkgs_lib, "--arg", "config", f"{cfg}/1000.nix"])
         # Same output, or the comparison means nothing.
         if have_nix:
             ours = subprocess.run([exe, "eval", f"{cfg}/1000.nix"], capture_output=True, check=True).stdout
@@ -112,6 +119,9 @@ def main():
             ratio("eval 10000.nix / nix-instantiate (time)", f"{r:.2f}×", "< 1×", r < 1)
             r = mem[ours] / mem[theirs]
             ratio("eval 10000.nix / nix-instantiate (peak memory)", f"{r:.2f}×", "< 1×", r < 1)
+        if have_stand_in:
+            r = med["module system stand-in 1000.nix (real Nix)"] / med["check 1000.nix"]
+            ratio("module system stand-in / check 1000.nix (lower bound: lighter than NixOS)", f"{r:.0f}×", "≥ 200× vs NixOS", r >= 200)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(shm, ignore_errors=True)

@@ -36,6 +36,11 @@ let
     "nftables"
     "sysctl"
     "service"
+    # The connectivity options (SPEC §11): handed over only where a definition sets them.
+    "publish"
+    "dns"
+    "hostLink"
+    "wireguard"
   ];
 
   # The `systemd.services.<svc>` options the compiler reads (SPEC §2.1): the namespace a service
@@ -182,8 +187,13 @@ rec {
   # Where the generated units and scripts find their programs (SPEC §2.4): the packages the
   # NixOS module itself uses. NixOS's default service PATH takes systemd from
   # `systemd.package`, the scripts' shell is `runtimeShell` as in `writeShellScript`.
+  # WireGuard's tools only where a namespace uses them, so that no other system depends on them.
   toolsFor =
-    { pkgs, systemd ? pkgs.systemd }:
+    {
+      pkgs,
+      systemd ? pkgs.systemd,
+      wireguard ? false,
+    }:
     {
       inherit (pkgs)
         iproute2
@@ -196,7 +206,18 @@ rec {
         runtimeShell
         ;
       inherit systemd;
-    };
+    }
+    // lib.optionalAttrs wireguard { inherit (pkgs) wireguard-tools wireguard-go; };
+
+  # `networking.wireguard.interfaces.<i>.interfaceNamespace` of NixOS's WireGuard module: the
+  # interfaces moved into a namespace, whose units the compiler orders after it (SPEC §11).
+  wireguardInput =
+    config:
+    filterAttrs (_: i: i != { }) (
+      mapAttrs (
+        _: i: lib.optionalAttrs ((i.interfaceNamespace or null) != null) { inherit (i) interfaceNamespace; }
+      ) (config.networking.wireguard.interfaces or { })
+    );
 
   # Everything the compiler reads from a NixOS configuration (SPEC §2.1). Derivations in it
   # (tools, paths in `systemd.globalEnvironment`) become their store paths in JSON and stay
@@ -215,9 +236,11 @@ rec {
       boot.kernel.sysctl = config.boot.kernel.sysctl;
       systemd.globalEnvironment = config.systemd.globalEnvironment;
       systemd.services = servicesInput config.systemd.services;
+      networking.wireguard.interfaces = wireguardInput config;
       tools = toolsFor {
         inherit pkgs;
         systemd = config.systemd.package;
+        wireguard = any (ns: ns.wireguard.enable or false) (lib.attrValues config.services.netns.namespaces);
       };
     };
 

@@ -46,6 +46,84 @@ let
     };
   };
 
+  str = types.str;
+  strs = types.listOf types.str;
+  nullStr = types.nullOr types.str;
+  opt = type: default: description: mkOption { inherit type default description; };
+  # One option holding a few: set or not as a whole, as the compiler input needs.
+  group =
+    description: options:
+    mkOption {
+      inherit description;
+      type = types.submodule { inherit options; };
+      default = { };
+    };
+
+  # The connectivity options of SPEC §11 (README, "Reaching the world"). Each adds units of its
+  # own; a namespace that sets none of them gets exactly NixOS's unit.
+  connectivityOptions = {
+    options.publish = mkOption {
+      description = ''
+        Ports of the namespace published on the host: a socket unit in the host's namespace
+        and `systemd-socket-proxyd` joined to the namespace, forwarding each connection to the
+        namespace's `127.0.0.1:<port>`. No veth, no forwarding, no firewall change. TCP only
+        (socket-proxyd forwards stream sockets).
+      '';
+      default = { };
+      example = literalExpression ''{ webui = { listen = "127.0.0.1:9091"; port = 9091; }; }'';
+      type = types.attrsOf (
+        types.submodule {
+          options.listen = mkOption {
+            description = "Host address and port (`\"127.0.0.1:8080\"`, `\"[::1]:8080\"`, `\"0.0.0.0:8080\"`), or a port on 127.0.0.1.";
+            type = types.either types.str types.port;
+          };
+          options.port = mkOption {
+            description = "The port the server listens on at the namespace's 127.0.0.1.";
+            type = types.int;
+          };
+          options.protocol = opt (types.enum [
+            "tcp"
+            "udp"
+          ]) "tcp" "`tcp`; `udp` is refused (systemd-socket-proxyd cannot forward it).";
+        }
+      );
+    };
+    options.dns = group "The namespace's resolv.conf, written when it starts (truncated in place)." {
+      servers = opt strs [ ] "Name servers (IP addresses) of the namespace's resolv.conf.";
+      search = opt strs [ ] "Search domains of the namespace's resolv.conf.";
+      options = opt strs [ ] "`options` of the namespace's resolv.conf (e.g. `ndots:1`).";
+    };
+    options.hostLink = group "A veth pair to the host, in a unit of its own." {
+      enable = lib.mkEnableOption "a veth pair between the host and the namespace (no default route through it)";
+      hostAddress = opt nullStr null "The host end's IPv4 address with prefix; from the pool 10.231.0.0/16 when unset.";
+      namespaceAddress = opt nullStr null "The namespace end's IPv4 address with prefix; from the pool when unset.";
+      hostAddress6 = opt nullStr null "The host end's IPv6 address with prefix.";
+      namespaceAddress6 = opt nullStr null "The namespace end's IPv6 address with prefix.";
+    };
+    options.wireguard = group "A WireGuard tunnel made on the host and moved into the namespace." {
+      enable = lib.mkEnableOption "a WireGuard interface as the namespace's only way out";
+      interface = opt str "wg0" "The interface's name (at most 15 bytes).";
+      privateKeyFile = opt nullStr null "Path of the private key (never the key itself).";
+      addresses = opt strs [ ] "The interface's addresses with prefix.";
+      implementation = opt (types.enum [
+        "kernel"
+        "userspace"
+      ]) "kernel" "`kernel`, or `userspace` for wireguard-go.";
+      peers = opt (types.listOf (
+        types.submodule {
+          options.publicKey = mkOption {
+            type = str;
+            description = "The peer's public key.";
+          };
+          options.endpoint = opt nullStr null "`host:port` of the peer, resolved in the host's namespace.";
+          options.allowedIPs = opt strs [ ] "Addresses routed to the peer.";
+          options.persistentKeepalive = opt (types.nullOr types.int) null "Seconds between keepalives.";
+          options.presharedKeyFile = opt nullStr null "Path of a preshared key.";
+        }
+      )) [ ] "The tunnel's peers.";
+    };
+  };
+
   joinsNamespace = any (svc: svc.netns != null) (attrValues config.systemd.services);
 
   # NixOS applies no `[Install]` section of a unit that comes from `systemd.packages`, and
@@ -93,7 +171,8 @@ in
     '';
     default = { };
     type = types.attrsOf (
-      types.submodule {
+      types.submodule [
+        {
         options.nftables = mkOption {
           description = ''
             The nftables ruleset loaded inside the namespace (after `flush ruleset`).
@@ -122,7 +201,9 @@ in
           type = types.attrs;
           default = { };
         };
-      }
+        }
+        connectivityOptions
+      ]
     );
   };
 

@@ -44,6 +44,41 @@ pub enum Command {
     Graph(GraphArgs),
     /// Print the strict JSON value of a Nix file, as `nix-instantiate --eval --strict --json`.
     Eval(EvalArgs),
+    /// Install the units on this systemd host (or an image with --root), replacing the last install atomically.
+    Install(InstallArgs),
+    /// Remove exactly what `install` wrote.
+    Uninstall(UninstallArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InstallArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Install into the system image at DIR (no systemd is driven; paths inside are as DIR's system sees them).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The state folder holding the generations, as the running system sees it.
+    #[arg(long, value_name = "P", default_value = crate::install::DEFAULT_STATE_DIR)]
+    pub prefix: String,
+    /// Print what would change (units added, removed, changed, with diffs) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UninstallArgs {
+    /// Uninstall from the system image at DIR.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The state folder `install` used.
+    #[arg(long, value_name = "P", default_value = crate::install::DEFAULT_STATE_DIR)]
+    pub prefix: String,
+    /// Stop the installed units first (when systemd runs).
+    #[arg(long)]
+    pub stop: bool,
 }
 
 #[derive(Args, Debug)]
@@ -108,6 +143,10 @@ pub struct CheckArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Also ask the real tools, in throwaway network namespaces (`unshare`; root, or user
+    /// namespaces): `nft -c` of every ruleset, and whether the kernel has each sysctl key.
+    #[arg(long)]
+    pub probe: bool,
 }
 
 #[derive(Args, Debug)]
@@ -131,7 +170,16 @@ pub enum GraphFormat {
     Json,
 }
 
-const SUBCOMMANDS: [&str; 6] = ["build", "check", "resolve", "graph", "eval", "help"];
+const SUBCOMMANDS: [&str; 8] = [
+    "build",
+    "check",
+    "resolve",
+    "graph",
+    "eval",
+    "install",
+    "uninstall",
+    "help",
+];
 
 /// `netns-compile INPUT …` means `netns-compile build INPUT …`.
 pub fn normalise_args(mut args: Vec<String>) -> Vec<String> {
@@ -160,6 +208,8 @@ pub fn run(args: Vec<String>) -> i32 {
         Command::Resolve(a) => run_resolve(&a, &mut sources),
         Command::Graph(a) => run_graph(&a, &mut sources),
         Command::Eval(a) => run_eval(&a, &mut sources),
+        Command::Install(a) => run_install(&a, &mut sources),
+        Command::Uninstall(a) => run_uninstall(&a),
     }
 }
 
@@ -380,9 +430,17 @@ fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
     };
     let mut diags = Diagnostics::new();
     let analysis = crate::analyse_owned(modules, tools, "/nix/store/netns-compile-check", &mut diags);
+    if a.probe
+        && let Some(analysis) = &analysis
+        && let Err(e) = crate::probe(analysis, &mut diags)
+    {
+        report(&diags, sources, a.common.message_format);
+        return usage_error(e);
+    }
+    let failed_probe = diags.has_errors();
     report(&diags, sources, a.common.message_format);
     let denied = a.deny_warnings && diags.warnings().next().is_some();
-    let failed = analysis.is_none() || denied;
+    let failed = analysis.is_none() || denied || failed_probe;
     exit_without_freeing(analysis);
     if failed { EXIT_CONFIG } else { 0 }
 }
@@ -438,5 +496,148 @@ fn run_eval(a: &EvalArgs, sources: &mut SourceMap) -> i32 {
             report(&diags, sources, a.message_format);
             EXIT_CONFIG
         }
+    }
+}
+
+/// `--root` and `--prefix` of install/uninstall, checked; and whether to drive systemd (it
+/// runs here, and the install is into this system, not an image).
+fn install_layout(root: Option<&Path>, prefix: &str) -> Result<(crate::install::Layout, bool), i32> {
+    let plain = prefix.len() > 1 && crate::install::is_plain(prefix.trim_end_matches('/'));
+    if !plain || prefix.chars().any(unsafe_path_char) {
+        return Err(usage_error(format!(
+            "the state folder {prefix:?} must be an absolute path other than /, without `.`/`..` and free of spaces, quotes, `%`, `$` and `\\` (units name scripts by it)"
+        )));
+    }
+    let root_dir = match root {
+        Some(r) => absolute(r).map_err(usage_error)?,
+        None => PathBuf::from("/"),
+    };
+    let systemd = root.is_none() && crate::install::disk::systemd_running();
+    Ok((crate::install::Layout::new(&root_dir, prefix), systemd))
+}
+
+/// A word as a shell reads it back (for the commands printed for the administrator).
+fn shell_word(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '@' | ':' | '=' | '+'));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn command_line(args: &[String]) -> String {
+    std::iter::once("systemctl".to_string())
+        .chain(args.iter().map(|a| shell_word(a)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Print the `systemctl` runs made and the commands left to run; `false` if a run failed.
+fn report_systemctl(runs: &[crate::install::disk::SystemctlRun], to_run: &[Vec<String>], dry_run: bool) -> bool {
+    let mut ok = true;
+    for r in runs {
+        println!("ran: {}{}", command_line(&r.args), if r.ok { "" } else { " (failed)" });
+        if !r.ok {
+            ok = false;
+            eprintln!(
+                "netns-compile: error: {} failed:\n{}",
+                command_line(&r.args),
+                r.output.trim_end()
+            );
+        }
+    }
+    let say = if dry_run { "would run" } else { "to run" };
+    for c in to_run {
+        println!("{say}: {}", command_line(c));
+    }
+    ok
+}
+
+fn install_error(e: crate::install::disk::InstallError) -> i32 {
+    use crate::install::disk::InstallError;
+    match e {
+        InstallError::Config => EXIT_CONFIG,
+        InstallError::Foreign(_) => {
+            eprintln!("netns-compile: error: {e}");
+            EXIT_CONFIG
+        }
+        other => usage_error(other),
+    }
+}
+
+fn run_install(a: &InstallArgs, sources: &mut SourceMap) -> i32 {
+    let (layout, systemd) = match install_layout(a.root.as_deref(), &a.prefix) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let (tools, modules) = match read_everything(&a.common, sources) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let options = crate::install::disk::InstallOptions {
+        dry_run: a.dry_run,
+        systemd,
+    };
+    let format = a.common.message_format;
+    let build = |prefix: &str| {
+        let mut diags = Diagnostics::new();
+        let compiled = compile_owned(modules, tools, prefix, &mut diags);
+        let denied = a.deny_warnings && diags.warnings().next().is_some();
+        report(&diags, sources, format);
+        compiled.filter(|_| !denied).map(|c| c.tree)
+    };
+    let outcome = match crate::install::disk::install(&layout, options, build) {
+        Ok(o) => o,
+        Err(e) => return install_error(e),
+    };
+    print!(
+        "{}",
+        crate::install::plan::describe_install(&outcome.plan, a.dry_run, &layout)
+    );
+    for u in &outcome.plan.actions.not_restarted {
+        println!("not restarted (restartIfChanged = false): {u}");
+    }
+    if a.dry_run && systemd && !outcome.plan.actions.stop.is_empty() {
+        let mut stop = vec!["stop".to_string()];
+        stop.extend(outcome.plan.actions.stop.iter().cloned());
+        println!("would run: {}", command_line(&stop));
+    }
+    if !report_systemctl(&outcome.systemctl, &outcome.to_run, a.dry_run) {
+        return EXIT_CONFIG;
+    }
+    0
+}
+
+fn run_uninstall(a: &UninstallArgs) -> i32 {
+    let (layout, systemd) = match install_layout(a.root.as_deref(), &a.prefix) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let outcome = match crate::install::disk::uninstall(&layout, a.stop, systemd) {
+        Ok(o) => o,
+        Err(e) => return install_error(e),
+    };
+    let Some(plan) = &outcome.plan else {
+        println!("nothing is installed at {}", layout.host(&layout.state).display());
+        return 0;
+    };
+    println!("uninstalled {}", layout.host(&layout.state).display());
+    for l in &plan.remove_links {
+        println!("  - {} -> {}", l.path, l.target);
+    }
+    for l in &plan.left_alone {
+        println!(
+            "  left alone: {} (recorded as ours, but now {})",
+            l.path,
+            crate::install::plan::describe_state(&l.found)
+        );
+    }
+    if report_systemctl(&outcome.systemctl, &outcome.to_run, false) {
+        0
+    } else {
+        EXIT_CONFIG
     }
 }

@@ -68,6 +68,34 @@ pub enum Code {
     OrderingCycle,
     /// A unit setting whose value holds a newline or other control character.
     UnitValueBreaksLine,
+    // -- connectivity (SPEC §11) -------------------------------------------------------------
+    /// A published port's `listen` or `port` that is missing or cannot be read.
+    InvalidListen,
+    /// A port outside 1–65535.
+    PortOutOfRange,
+    /// Two published ports that would bind the same host address and port.
+    DuplicateListen,
+    /// A published port's protocol that systemd-socket-proxyd does not forward.
+    UnsupportedProtocol,
+    /// A `dns` entry that is not an IP address (servers) or would break resolv.conf.
+    InvalidDnsServer,
+    /// A host-link or WireGuard address that cannot be read, or an incomplete pair.
+    InvalidAddress,
+    /// Host-link subnets that overlap each other or a given address.
+    SubnetOverlap,
+    /// An interface name Linux refuses (over 15 bytes, `/`, white space).
+    InvalidInterfaceName,
+    /// Two interfaces with one name in the host namespace.
+    InterfaceNameCollision,
+    /// A WireGuard key given inline where only a path to a key file belongs.
+    InlineSecret,
+    /// A WireGuard setting that cannot work (no key file, no peers, unknown implementation).
+    InvalidWireguard,
+    // -- found by the real tools (`check --probe`) --------------------------------------------
+    /// `nft -c` rejects a namespace's ruleset.
+    NftRejected,
+    /// A sysctl key this kernel has neither in a network namespace nor on the host.
+    UnknownSysctl,
     // -- warnings ---------------------------------------------------------------------------
     /// An inherited sysctl key that is global to the host.
     InheritedHostSysctl,
@@ -79,6 +107,8 @@ pub enum Code {
     EmptyRuleset,
     /// The namespace is ordered after `network.target`, which defeats `Before=network.target`.
     LateOrdering,
+    /// A namespace that services join but that has no way out at all.
+    NoWayOut,
 }
 
 impl Code {
@@ -102,11 +132,25 @@ impl Code {
         Code::InvalidUnitName,
         Code::OrderingCycle,
         Code::UnitValueBreaksLine,
+        Code::InvalidListen,
+        Code::PortOutOfRange,
+        Code::DuplicateListen,
+        Code::UnsupportedProtocol,
+        Code::InvalidDnsServer,
+        Code::InvalidAddress,
+        Code::SubnetOverlap,
+        Code::InvalidInterfaceName,
+        Code::InterfaceNameCollision,
+        Code::InlineSecret,
+        Code::InvalidWireguard,
+        Code::NftRejected,
+        Code::UnknownSysctl,
         Code::InheritedHostSysctl,
         Code::SysctlNotInNamespace,
         Code::SysctlReadOnlyInNamespace,
         Code::EmptyRuleset,
         Code::LateOrdering,
+        Code::NoWayOut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -130,11 +174,25 @@ impl Code {
             Code::InvalidUnitName => "netns::invalid-unit-name",
             Code::OrderingCycle => "netns::ordering-cycle",
             Code::UnitValueBreaksLine => "netns::unit-value-breaks-line",
+            Code::InvalidListen => "netns::invalid-listen",
+            Code::PortOutOfRange => "netns::port-out-of-range",
+            Code::DuplicateListen => "netns::duplicate-listen",
+            Code::UnsupportedProtocol => "netns::unsupported-protocol",
+            Code::InvalidDnsServer => "netns::invalid-dns-server",
+            Code::InvalidAddress => "netns::invalid-address",
+            Code::SubnetOverlap => "netns::subnet-overlap",
+            Code::InvalidInterfaceName => "netns::invalid-interface-name",
+            Code::InterfaceNameCollision => "netns::interface-name-collision",
+            Code::InlineSecret => "netns::inline-secret",
+            Code::InvalidWireguard => "netns::invalid-wireguard",
+            Code::NftRejected => "netns::nft-rejected",
+            Code::UnknownSysctl => "netns::unknown-sysctl",
             Code::InheritedHostSysctl => "netns::inherited-host-sysctl",
             Code::SysctlNotInNamespace => "netns::sysctl-not-in-namespace",
             Code::SysctlReadOnlyInNamespace => "netns::sysctl-read-only-in-namespace",
             Code::EmptyRuleset => "netns::empty-ruleset",
             Code::LateOrdering => "netns::late-ordering",
+            Code::NoWayOut => "netns::no-way-out",
         }
     }
 
@@ -144,7 +202,8 @@ impl Code {
             | Code::SysctlNotInNamespace
             | Code::SysctlReadOnlyInNamespace
             | Code::EmptyRuleset
-            | Code::LateOrdering => Severity::Warning,
+            | Code::LateOrdering
+            | Code::NoWayOut => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -15,6 +15,7 @@ pub mod emit;
 pub mod eval;
 pub mod frontend;
 pub mod graph;
+pub mod install;
 pub mod model;
 pub mod module;
 pub mod output;
@@ -28,6 +29,8 @@ use module::config::{ResolvedConfig, resolve_config, resolved_json};
 use module::node::Node;
 
 /// Which programs the units call.
+// Made once per run: boxing the tools would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum ToolsChoice {
     /// From the input's `tools` key (defaults for what it does not name).
@@ -138,6 +141,13 @@ fn analyse_resolved(
     Some(Analysis { config, model, graph })
 }
 
+/// The checks only the real tools can make (`check --probe`): `nft -c` of every ruleset and
+/// the kernel's sysctl keys, in throwaway network namespaces. `Err` when they cannot run.
+pub fn probe(analysis: &Analysis, diags: &mut Diagnostics) -> Result<(), String> {
+    let prober = check::probe::Prober::find(&analysis.model)?;
+    check::probe::probe_model(&analysis.model, &prober, diags)
+}
+
 /// The output tree of an analysed configuration (units, scripts, manifest, graph).
 pub fn emit_tree(analysis: &Analysis, diags: &Diagnostics) -> OutputTree {
     let Analysis { config, model, graph } = analysis;
@@ -191,9 +201,10 @@ fn manifest(config: &ResolvedConfig, model: &Model, graph: &graph::UnitGraph, di
     let dropins: Vec<serde_json::Value> = model
         .joining
         .iter()
+        .chain(&model.wireguard_interfaces)
         .map(|s| json!({ "service": s.unit_name, "namespace": s.namespace }))
         .collect();
-    let value = json!({
+    let mut value = json!({
         "generator": concat!("netns-compile ", env!("CARGO_PKG_VERSION")),
         "namespaces": resolved_json(config),
         "nftables": { "enable": model.nftables_enable },
@@ -202,6 +213,23 @@ fn manifest(config: &ResolvedConfig, model: &Model, graph: &graph::UnitGraph, di
         "startOrder": graph.start_order(),
         "warnings": warnings,
     });
+    // Only with a connectivity option in use: a seed config's manifest stays as it was.
+    if !model.connect_units.is_empty() {
+        let connect: Vec<serde_json::Value> = model
+            .connect_units
+            .iter()
+            .map(|u| {
+                json!({
+                    "namespace": u.namespace,
+                    "unit": u.unit,
+                    "file": u.file,
+                    "scripts": u.scripts.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+                    "wantedBy": u.wanted_by,
+                })
+            })
+            .collect();
+        value["connect"] = serde_json::Value::Array(connect);
+    }
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text

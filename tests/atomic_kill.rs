@@ -5,8 +5,15 @@
 //! (`.<name>.netns-compile-*`) are gone after the next complete run. Two runs writing the
 //! same output at once also leave one whole tree.
 //!
+//! The kill moments come from a seeded generator: the seed is printed, and `KILL_SEED=<seed>`
+//! replays its draws (the moments scale with the measured length of one build). A third of the kills wait until the run has begun writing its staging
+//! folder, and the test asserts that at least that many kills landed mid-write (the process
+//! was still running, killed by the signal, with its staging folder beside the output), so
+//! that a fast machine, where a whole build may finish before a timed kill, cannot pass
+//! without testing anything.
+//!
 //! Sizes can be raised for a longer run: NETNS_ATOMIC_NAMESPACES (default 400),
-//! NETNS_ATOMIC_ITERATIONS (default 24), NETNS_ATOMIC_SEED (default: from the clock).
+//! NETNS_ATOMIC_ITERATIONS (default 24).
 
 mod common;
 mod harden;
@@ -15,6 +22,7 @@ use common::tree;
 use harden::{note, tempdir};
 use std::collections::BTreeMap;
 use std::fs;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -69,12 +77,13 @@ fn build(input: &Path, out: &Path) {
     assert!(o.status.success(), "build: {}", String::from_utf8_lossy(&o.stderr));
 }
 
-fn kill(child: &mut Child) {
+/// SIGKILL the child; true when the signal is what ended it (it was still running).
+fn kill(child: &mut Child) -> bool {
     // SAFETY: kill(2) on the pid of a child we have not reaped yet.
     unsafe {
         libc::kill(child.id() as libc::pid_t, libc::SIGKILL);
     }
-    let _ = child.wait();
+    child.wait().is_ok_and(|s| s.signal() == Some(libc::SIGKILL))
 }
 
 /// Staging folders of `out` left in its parent folder.
@@ -126,7 +135,7 @@ fn difference(t: &Tree, r: &Tree) -> String {
 fn sigkill_at_random_moments_leaves_old_or_new_tree() {
     let n = env_usize("NETNS_ATOMIC_NAMESPACES", 400);
     let iterations = env_usize("NETNS_ATOMIC_ITERATIONS", 24);
-    let seed = std::env::var("NETNS_ATOMIC_SEED")
+    let seed = std::env::var("KILL_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| {
@@ -137,7 +146,7 @@ fn sigkill_at_random_moments_leaves_old_or_new_tree() {
         })
         | 1;
     note(&format!(
-        "atomic_kill: {n} namespaces, {iterations} kills, NETNS_ATOMIC_SEED={seed}"
+        "atomic_kill: {n} namespaces, {iterations} kills, KILL_SEED={seed} (set it to replay this run)"
     ));
     let mut rng = Rng(seed);
     let dir = tempdir("atomic");
@@ -160,18 +169,32 @@ fn sigkill_at_random_moments_leaves_old_or_new_tree() {
     assert_eq!(tree(&out), b);
 
     let mut current = 'B';
-    let (mut old, mut new, mut left_behind) = (0, 0, 0);
+    let (mut old, mut new, mut left_behind, mut mid_write) = (0, 0, 0, 0);
+    let targeted = (0..iterations).filter(|i| i % 3 == 2).count();
     for i in 0..iterations {
         let target = if current == 'A' { 1 } else { 0 };
-        // Half the kills anywhere in the run, half near its end, where the swap happens.
-        let at = if i % 2 == 0 {
-            rng.below(full * 11 / 10)
-        } else {
-            full * 8 / 10 + rng.below(full * 3 / 10)
-        };
+        let before = leftovers(&out);
         let mut child = spawn_build(&inputs[target], &out);
+        // A third of the kills anywhere in the run, a third near its end, where the swap
+        // happens, a third once the run has begun writing its staging folder.
+        let at = match i % 3 {
+            0 => rng.below(full * 11 / 10),
+            1 => full * 8 / 10 + rng.below(full * 3 / 10),
+            _ => {
+                let waited = Instant::now();
+                // Its own staging folder, not an earlier one it may be clearing.
+                let started = |l: &Vec<PathBuf>| l.iter().any(|p| !before.contains(p));
+                while !started(&leftovers(&out)) && child.try_wait().unwrap().is_none() {
+                    std::thread::sleep(Duration::from_micros(100));
+                }
+                rng.below(full / 2).saturating_sub(waited.elapsed().as_micros() as u64)
+            }
+        };
         std::thread::sleep(Duration::from_micros(at));
-        kill(&mut child);
+        let writing = leftovers(&out).iter().any(|l| !before.contains(l));
+        if kill(&mut child) && writing {
+            mid_write += 1;
+        }
         let t = tree(&out);
         let now = which(&t, &a, &b).unwrap_or_else(|| {
             panic!(
@@ -191,9 +214,14 @@ fn sigkill_at_random_moments_leaves_old_or_new_tree() {
         }
     }
     note(&format!(
-        "atomic_kill: after {iterations} kills: {old}× the old tree, {new}× the new one, \
-         {left_behind}× staging leftovers beside it"
+        "atomic_kill: after {iterations} kills ({full} µs per build): {old}× the old tree, {new}× the new one, \
+         {left_behind}× staging leftovers beside it, {mid_write} kills mid-write"
     ));
+    assert!(
+        mid_write >= targeted,
+        "only {mid_write} of {iterations} kills landed while the run was writing (want at least {targeted}): \
+         rerun with KILL_SEED={seed}"
+    );
     // The next complete run cleans every leftover and gives the whole new tree.
     let target = if current == 'A' { 1 } else { 0 };
     build(&inputs[target], &out);

@@ -18,6 +18,8 @@ fn help_on_every_subcommand() {
         vec!["check", "--help"],
         vec!["resolve", "--help"],
         vec!["graph", "--help"],
+        vec!["install", "--help"],
+        vec!["uninstall", "--help"],
     ] {
         let r = run(&sub);
         assert_eq!(r.code, 0, "{sub:?}");
@@ -337,4 +339,89 @@ fn eval_prints_json_like_nix() {
     let r = run(&["eval", file.to_str().unwrap()]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("function"), "{}", r.stderr);
+}
+
+/// `check --probe` asks the real nft and the kernel (SKIPPED without them, failing under CI).
+fn probe_runs_here() -> bool {
+    let ok = std::process::Command::new("nft")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && std::process::Command::new("unshare")
+            .args(["--map-root-user", "--net", "true"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "check --probe cannot run here (nft, unshare)"
+        );
+        eprintln!("SKIPPED: check --probe tests (nft or unshare missing)");
+    }
+    ok
+}
+
+#[test]
+fn check_probe_asks_nft_and_the_kernel() {
+    if !probe_runs_here() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Rulesets nft accepts and keys the kernel has: nothing to say.
+    let r = run(&[
+        "check",
+        &fixtures().join("example.json").display().to_string(),
+        "--probe",
+    ]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    // An inherited ruleset nft rejects: asked once, reported for each namespace, at the
+    // definition, with nft's own words; and a mistyped key with the closest real one (the
+    // same definition inherited twice is one diagnostic).
+    let input = dir.path().join("bad.json");
+    fs::write(
+        &input,
+        r#"{"networking": {"nftables": {"enable": true, "ruleset": "table inet t { chain c { type filter hook nowhere priority 0; } }"}},
+            "boot": {"kernel": {"sysctl": {"net.ipv6.conf.all.forwardin": 1}}},
+            "services": {"netns": {"namespaces": {"a": {}, "b": {}}}}}"#,
+    )
+    .unwrap();
+    let r = run(&[
+        "check",
+        &input.display().to_string(),
+        "--probe",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let diags: Vec<serde_json::Value> = r.stderr.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        codes,
+        ["netns::nft-rejected", "netns::nft-rejected", "netns::unknown-sysctl"]
+    );
+    assert_eq!(diags[0]["labels"][0]["line"], 1);
+    assert!(
+        diags[0]["notes"][0].as_str().unwrap().contains("nowhere"),
+        "{}",
+        diags[0]
+    );
+    assert_eq!(diags[2]["help"], "did you mean `net.ipv6.conf.all.forwarding`?");
+    // Without --probe, none of that is looked at.
+    assert_eq!(run(&["check", &input.display().to_string()]).code, 0);
+}
+
+#[test]
+fn check_probe_without_its_tools_says_so() {
+    let out = std::process::Command::new(common::bin())
+        .args([
+            "check",
+            &fixtures().join("example.json").display().to_string(),
+            "--probe",
+        ])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--probe needs nft"), "{stderr}");
 }

@@ -33,20 +33,43 @@ fn cases() -> Vec<Case> {
     out
 }
 
-/// Golden unit text with each store path of scripts.json replaced by `@script:<name>@`.
-fn golden_norm(text: &str, paths: &BTreeMap<String, String>) -> String {
+/// How a script path is written after normalising: in a unit, `@script:<unit>/<name>@`, so
+/// that a unit pointing at another unit's script (same name, maybe the same bytes) differs;
+/// inside a script, where scripts.json cannot tell which unit's copy of a shared store path
+/// is meant, `@script:<name>@`.
+#[derive(Clone, Copy)]
+enum Scripts {
+    OfUnit,
+    ByName,
+}
+
+impl Scripts {
+    /// `unit_and_name` is `<unit>/<name>`.
+    fn placeholder(self, unit_and_name: &str) -> String {
+        match self {
+            Scripts::OfUnit => format!("@script:{unit_and_name}@"),
+            Scripts::ByName => format!("@script:{}@", unit_and_name.rsplit('/').next().unwrap()),
+        }
+    }
+}
+
+/// Golden text with each store path of `paths` (store path → `scripts/<unit>/<name>`, from
+/// scripts.json) replaced by its placeholder.
+fn golden_norm(text: &str, paths: &BTreeMap<String, String>, how: Scripts) -> String {
     let mut keys: Vec<&String> = paths.keys().collect();
     keys.sort_by_key(|k| std::cmp::Reverse(k.len()));
     let mut text = text.to_string();
     for k in keys {
-        let name = Path::new(&paths[k]).file_name().unwrap().to_string_lossy().into_owned();
-        text = text.replace(k.as_str(), &format!("@script:{name}@"));
+        let rel = paths[k].strip_prefix("scripts/").unwrap_or(&paths[k]);
+        text = text.replace(k.as_str(), &how.placeholder(rel));
     }
     text
 }
 
-/// Our unit text with each absolute path of a file under `out` replaced the same way.
-fn ours_norm(text: &str, out: &Path) -> String {
+/// Our text with each absolute path of a script under `out`
+/// (`<out>/libexec/netns-compile/<unit>/<name>`) replaced by its placeholder; a path to any
+/// other file of `out` keeps its place relative to `out`, so it cannot pass for a script.
+fn ours_norm(text: &str, out: &Path, how: Scripts) -> String {
     let prefix = format!("{}/", out.display());
     let mut result = String::new();
     let mut rest = text;
@@ -58,8 +81,11 @@ fn ours_norm(text: &str, out: &Path) -> String {
             .unwrap_or(tail.len());
         let candidate = &tail[..end];
         if Path::new(candidate).is_file() {
-            let name = Path::new(candidate).file_name().unwrap().to_string_lossy();
-            result.push_str(&format!("@script:{name}@"));
+            let rel = &candidate[prefix.len()..];
+            match rel.strip_prefix("libexec/netns-compile/") {
+                Some(script) => result.push_str(&how.placeholder(script)),
+                None => result.push_str(&format!("@out:{rel}@")),
+            }
         } else {
             result.push_str(candidate);
         }
@@ -153,8 +179,9 @@ fn judge_ok_route(case: &Case, input: &Path, out: &Path, tools: &Path, failures:
     }
     for unit in &golden_units {
         let paths = scripts.get(unit).cloned().unwrap_or_default();
-        let want = golden_norm(&read(&case.dir.join("units").join(unit)), &paths);
-        let got = ours_norm(&read(&unit_dir.join(unit)), &out);
+        // Each unit's script paths must point at that unit's own scripts.
+        let want = golden_norm(&read(&case.dir.join("units").join(unit)), &paths, Scripts::OfUnit);
+        let got = ours_norm(&read(&unit_dir.join(unit)), &out, Scripts::OfUnit);
         if want != got {
             failures.push(format!(
                 "{}: unit {unit} differs:\n--- want\n{want}--- got\n{got}",
@@ -168,8 +195,8 @@ fn judge_ok_route(case: &Case, input: &Path, out: &Path, tools: &Path, failures:
                 failures.push(format!("{}: script {} missing", case.name, mine.display()));
                 continue;
             }
-            let want = golden_norm(&read(&case.dir.join(rel)), &all_paths);
-            let got = ours_norm(&read(&mine), &out);
+            let want = golden_norm(&read(&case.dir.join(rel)), &all_paths, Scripts::ByName);
+            let got = ours_norm(&read(&mine), &out, Scripts::ByName);
             if want != got {
                 failures.push(format!(
                     "{}: script {rel} differs:\n--- want\n{want}--- got\n{got}",
@@ -287,5 +314,32 @@ fn golden_cases_through_both_routes() {
         "{} failure(s):\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+/// The unit comparison tells a unit's own script from another unit's script of the same
+/// name and bytes (the golden cases share store paths between such scripts).
+#[test]
+fn script_paths_must_be_the_units_own() {
+    let out = tempfile::tempdir().unwrap();
+    for unit in ["netns-a.service", "netns-b.service"] {
+        let dir = out.path().join("libexec/netns-compile").join(unit);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("sysctl"), "same\n").unwrap();
+    }
+    let store = "/nix/store/0000000000000000000000000000000a-sysctl";
+    let paths = BTreeMap::from([(store.to_string(), "scripts/netns-a.service/sysctl".to_string())]);
+    let golden = golden_norm(&format!("ExecStart={store}\n"), &paths, Scripts::OfUnit);
+    let own = format!(
+        "ExecStart={}/libexec/netns-compile/netns-a.service/sysctl\n",
+        out.path().display()
+    );
+    let other = own.replace("netns-a.service", "netns-b.service");
+    assert_eq!(ours_norm(&own, out.path(), Scripts::OfUnit), golden);
+    assert_ne!(ours_norm(&other, out.path(), Scripts::OfUnit), golden);
+    // Inside scripts only the name counts.
+    assert_eq!(
+        ours_norm(&other, out.path(), Scripts::ByName),
+        golden_norm(&format!("ExecStart={store}\n"), &paths, Scripts::ByName)
     );
 }

@@ -6,9 +6,13 @@
 //!   made with nixpkgs' `lib`.
 //! - `eval-fail-<topic>.nix`: evaluation must fail with a diagnostic located in a file.
 //!
-//! Where `nix-instantiate` is on PATH the expectations are re-checked against it (and the
-//! `lib` ones when `NIXPKGS_LIB_DIR` points at a nixpkgs `lib` directory). Every case runs;
-//! the test reports all that fail, by name.
+//! The expectations are re-checked against real Nix 2.8 (`nix-instantiate`); the `lib` ones
+//! against a current nixpkgs `lib` (`NIXPKGS_LIB_DIR`, by default the snapshot
+//! `../shared/nixpkgs-lib/current/lib`: the cases were made with it, and Nix 2.8 evaluates all
+//! they use). Without real Nix or the snapshot the re-check is SKIPPED, loudly (a failure
+//! under CI). Every case runs; the test reports all that fail, by name.
+
+mod common;
 
 use netns_compile::diagnostic::Code;
 use netns_compile::eval::{eval_file_json, eval_file_json_with_lib};
@@ -47,21 +51,23 @@ fn declines_real_nix(case: &Path) -> bool {
     std::fs::read_to_string(case).is_ok_and(|text| text.starts_with("# ") && text.contains("real Nix cannot"))
 }
 
-fn has_real_nix() -> bool {
-    Command::new("nix-instantiate")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// The nixpkgs `lib` the `lib` cases are re-checked with.
+fn nixpkgs_lib(test: &str) -> Option<PathBuf> {
+    common::snapshot_or_skip(test, "NIXPKGS_LIB_DIR", common::NIXPKGS_LIB_CURRENT)
 }
 
-/// What real Nix prints for a case (`None`: it failed).
-fn real_nix(case: &Path) -> Option<String> {
+/// What real Nix prints for a case (`None`: it failed). `lib`: the nixpkgs lib of lib cases.
+fn real_nix(case: &Path, lib: Option<&Path>) -> Option<String> {
     let file = case.file_name()?.to_str()?.to_string();
     let mut cmd = Command::new("nix-instantiate");
     cmd.args(["--eval", "--strict", "--json"]).current_dir(fixtures());
+    // `<nixpkgs/lib>` cases: real Nix finds nixpkgs' lib where ours would give the native one.
+    if let Some(lib) = lib.and_then(Path::parent) {
+        cmd.env("NIX_PATH", format!("nixpkgs={}", lib.display()));
+    }
     if is_lib_case(case) {
-        let lib = std::env::var("NIXPKGS_LIB_DIR").ok()?;
-        cmd.args(["-E", &format!("import ./{file} {{ lib = import {lib}; }}")]);
+        let lib = lib?;
+        cmd.args(["-E", &format!("import ./{file} {{ lib = import {}; }}", lib.display())]);
     } else {
         cmd.arg(&file);
     }
@@ -82,7 +88,9 @@ fn ours(case: &Path) -> Result<String, netns_compile::diagnostic::Diagnostics> {
 
 #[test]
 fn eval_okay_cases_print_what_nix_prints() {
-    let check_real = has_real_nix();
+    let test = "eval_okay_cases_print_what_nix_prints";
+    let check_real = common::real_nix_or_skip(test);
+    let lib = if check_real { nixpkgs_lib(test) } else { None };
     let mut failures = Vec::new();
     let all = cases("eval-okay-");
     for case in &all {
@@ -93,8 +101,8 @@ fn eval_okay_cases_print_what_nix_prints() {
             continue;
         };
         let expected = expected.trim_end().to_string();
-        if check_real && (!is_lib_case(case) || std::env::var("NIXPKGS_LIB_DIR").is_ok()) {
-            match real_nix(case) {
+        if check_real && (!is_lib_case(case) || lib.is_some()) {
+            match real_nix(case, lib.as_deref()) {
                 Some(real) if real != expected => failures.push(format!(
                     "{name}: the committed expectation differs from real Nix: {real}"
                 )),
@@ -125,12 +133,14 @@ fn eval_okay_cases_print_what_nix_prints() {
 
 #[test]
 fn eval_fail_cases_fail_with_a_located_diagnostic() {
-    let check_real = has_real_nix();
+    let test = "eval_fail_cases_fail_with_a_located_diagnostic";
+    let check_real = common::real_nix_or_skip(test);
+    let lib = if check_real { nixpkgs_lib(test) } else { None };
     let mut failures = Vec::new();
     let all = cases("eval-fail-");
     for case in &all {
         let name = name_of(case);
-        if check_real && let Some(out) = real_nix(case) {
+        if check_real && let Some(out) = real_nix(case, lib.as_deref()) {
             failures.push(format!("{name}: real Nix succeeds with {out}"));
         }
         match ours(case) {
@@ -358,5 +368,20 @@ fn attr_path_selects_inside_the_value() {
         "2"
     );
     let err = eval_file_json(&path, Some("a.x"), &mut sources).expect_err("missing");
-    assert!(err.items[0].message.contains("attribute 'x' missing"));
+    assert_eq!(err.items[0].message, "attribute 'x' in selection path 'a.x' not found");
+}
+
+#[test]
+fn error_context_becomes_notes_innermost_first() {
+    let case = fixtures().join("eval-fail-adderrorcontext.nix");
+    let d = ours(&case).expect_err("throws");
+    assert_eq!(d.items[0].message, "boom");
+    assert_eq!(
+        d.items[0].notes,
+        ["while evaluating inner", "while evaluating outer 1"],
+        "Nix 2.8's trace lists the contexts innermost first"
+    );
+    // Reading the context fails: that error replaces the one passing, as in Nix.
+    let d = eval_text("context-int.nix", b"builtins.addErrorContext 1 (throw \"x\")").expect_err("fails");
+    assert!(d.items[0].message.contains("cannot coerce"), "{}", d.items[0].message);
 }

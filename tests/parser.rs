@@ -3,6 +3,8 @@
 //! parser must refuse it too. Checked on hand-picked tricky snippets, on every `.nix` file of
 //! the repository, and on NixOS/nix's language tests when `NIX_LANG_TESTS_DIR` points at them.
 
+mod common;
+
 use netns_compile::source::FileId;
 use netns_compile::syntax::{Agreement, compare_parsers};
 use std::path::{Path, PathBuf};
@@ -359,22 +361,37 @@ fn every_nix_file_of_the_repository_parses_alike() {
 
 #[test]
 fn the_upstream_language_tests_parse_alike() {
-    let Some(dir) = std::env::var_os("NIX_LANG_TESTS_DIR") else {
-        eprintln!("SKIPPED: NIX_LANG_TESTS_DIR is not set (NixOS/nix tests/functional/lang)");
+    let test = "the_upstream_language_tests_parse_alike";
+    let Some(dir) = common::snapshot_or_skip(test, "NIX_LANG_TESTS_DIR", common::NIX_LANG_TESTS) else {
         return;
     };
     let mut files = Vec::new();
-    nix_files(Path::new(&dir), &mut files);
-    check_and_report("upstream", &files);
+    nix_files(&dir, &mut files);
+    let same = check_and_report("upstream", &files);
+    assert!(same > 100, "only {same} upstream files read by the fast parser");
 }
 
+/// Both nixpkgs libs at hand, the 2022-11 one with its tests (`NETNS_NIXPKGS_LIB` or
+/// `NIXPKGS_LIB_DIR` name a single other one).
 #[test]
 fn nixpkgs_lib_parses_alike() {
-    let Some(dir) = std::env::var_os("NETNS_NIXPKGS_LIB").or_else(|| std::env::var_os("NIXPKGS_LIB_DIR")) else {
-        eprintln!("SKIPPED: neither NETNS_NIXPKGS_LIB nor NIXPKGS_LIB_DIR points at nixpkgs' lib");
-        return;
+    let test = "nixpkgs_lib_parses_alike";
+    let dirs: Vec<PathBuf> = match std::env::var_os("NETNS_NIXPKGS_LIB").or_else(|| std::env::var_os("NIXPKGS_LIB_DIR"))
+    {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => [common::NIXPKGS_LIB_2022_11, common::NIXPKGS_LIB_CURRENT]
+            .iter()
+            .filter_map(|rel| common::snapshot_or_skip(test, "NETNS_NIXPKGS_LIB", rel))
+            .collect(),
     };
-    let mut files = Vec::new();
-    nix_files(Path::new(&dir), &mut files);
-    check_and_report("nixpkgs lib", &files);
+    for dir in dirs {
+        let mut files = Vec::new();
+        nix_files(&dir, &mut files);
+        let same = check_and_report(&format!("nixpkgs lib {}", dir.display()), &files);
+        assert!(
+            same > 50,
+            "only {same} files of {} read by the fast parser",
+            dir.display()
+        );
+    }
 }

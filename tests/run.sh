@@ -3,7 +3,8 @@
 # On a fresh Debian machine it first installs what the tests need (as root, when missing):
 # nix-bin and nix-setup-systemd (real Nix: the oracle of the differential tests and real
 # nix-build runs), nftables, iproute2, procps, systemd (systemd-analyze) and util-linux
-# (unshare, nsenter) for the runtime tests.
+# (unshare, nsenter) for the runtime tests, and systemd-container (systemd-nspawn), in which
+# tests/systemd_boot.rs boots this machine's systemd as PID 1 of a throwaway container.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,12 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v sysctl >/dev/null || need+=(procps)
 command -v systemd-analyze >/dev/null || need+=(systemd)
 command -v unshare >/dev/null || need+=(util-linux)
+# The connectivity tests (tests/connectivity.rs): WireGuard in user space, a TCP test peer, and
+# systemd-socket-activate (in Debian's systemd package) to stand in for the socket unit.
+command -v wg >/dev/null || need+=(wireguard-tools)
+command -v wireguard-go >/dev/null || need+=(wireguard-go)
+command -v socat >/dev/null || need+=(socat)
+command -v systemd-nspawn >/dev/null || need+=(systemd-container)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing: ${need[*]}"

@@ -7,7 +7,8 @@
 //! (`harden::parse_exec`), with the unit's `Environment=` and nothing else. Then, from
 //! outside: the namespace is registered under /run/netns, `lo` is up, every sysctl is set
 //! inside and unchanged on the host, the nftables ruleset is loaded inside and absent on the
-//! host, `/etc/netns/<name>/resolv.conf` exists. The joining services' drop-ins are applied
+//! host (the expected sysctls and rulesets are read from the configuration itself, SPEC §3.1,
+//! not from the compiler's manifest), `/etc/netns/<name>/resolv.conf` exists. The joining services' drop-ins are applied
 //! to a process (their `BindReadOnlyPaths=` in a private mount namespace, inside the
 //! namespace) that must see the namespace's `lo`, sysctls and resolv.conf. `ExecStop=` (run in
 //! the unit's namespace) must remove the registration.
@@ -19,8 +20,9 @@
 mod harden;
 
 use harden::{
-    Compiled, ExecCommand, NamespaceGuard, build_host_tools, is_root, missing_program, note, parse_bind_paths,
-    parse_environment, parse_exec, run_cmd, skip, suffix_namespaces, tempdir, unit_values,
+    Compiled, ExecCommand, NamespaceGuard, build_host_tools, configured_nftables_enabled, configured_ruleset,
+    configured_sysctls, is_root, missing_program, note, parse_bind_paths, parse_environment, parse_exec,
+    ruleset_tables, run_cmd, skip, suffix_namespaces, tempdir, unit_values,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -186,19 +188,9 @@ fn ns_exec(ns: &str, args: &[&str]) -> harden::Run {
     run_cmd("ip", &all)
 }
 
-/// `table <family> <name>` of a ruleset.
-fn tables(ruleset: &str) -> Vec<String> {
-    ruleset
-        .lines()
-        .filter_map(|l| {
-            let w: Vec<&str> = l.split_whitespace().collect();
-            (w.first() == Some(&"table") && w.len() >= 3).then(|| format!("table {} {}", w[1], w[2]))
-        })
-        .collect()
-}
-
-/// Compile a runtime fixture with unique names; the guard owns the names.
-fn compile_fixture(file: &str, tag: &str) -> (tempfile::TempDir, Compiled, NamespaceGuard) {
+/// Compile a runtime fixture with unique names; the guard owns the names. Also returns the
+/// configuration as compiled: the tests' expectations come from it, not from the manifest.
+fn compile_fixture(file: &str, tag: &str) -> (tempfile::TempDir, Compiled, NamespaceGuard, Value) {
     let mut config: Value = serde_json::from_str(&fs::read_to_string(fixture(file)).unwrap()).unwrap();
     let names = suffix_namespaces(&mut config, &format!("-{tag}{}", std::process::id()));
     let guard = NamespaceGuard::new(names);
@@ -208,21 +200,29 @@ fn compile_fixture(file: &str, tag: &str) -> (tempfile::TempDir, Compiled, Names
     let out = dir.path().join("out");
     build_host_tools(&input, &out);
     let compiled = Compiled::read(&out);
-    (dir, compiled, guard)
+    (dir, compiled, guard, config)
 }
 
 /// The whole cycle of SPEC §8 for every unit of a fixture, all namespaces up at once.
 fn run_fixture(file: &str, tag: &str) {
-    let (dir, compiled, guard) = compile_fixture(file, tag);
+    let (dir, compiled, guard, config) = compile_fixture(file, tag);
     let cwd = dir.path().join("cwd");
     fs::create_dir(&cwd).unwrap();
     let namespaces = compiled.namespaces();
     assert_eq!(namespaces.len(), guard.names.len());
+    let mut listed: Vec<&String> = namespaces.iter().map(|(n, _)| n).collect();
+    listed.sort();
+    let mut configured: Vec<&String> = guard.names.iter().collect();
+    configured.sort();
+    assert_eq!(
+        listed, configured,
+        "the manifest's namespaces are not the configuration's"
+    );
 
     // The host's values of every key any namespace sets, and its ruleset, before.
     let mut keys: Vec<String> = namespaces
         .iter()
-        .flat_map(|(n, _)| compiled.sysctls(n).into_keys())
+        .flat_map(|(n, _)| configured_sysctls(&config, n).into_keys())
         .collect();
     keys.sort();
     keys.dedup();
@@ -254,16 +254,21 @@ fn run_fixture(file: &str, tag: &str) {
             "{unit}: lo is not up: {}",
             lo.stdout
         );
-        for (key, want) in compiled.sysctls(name) {
+        for (key, want) in configured_sysctls(&config, name) {
             let got = ns_exec(name, &["sysctl", "-n", &key]);
             assert_eq!(got.code, 0, "{unit}: reading {key}: {}", got.stderr);
             assert_eq!(normalise(&got.stdout), normalise(&want), "{unit}: {key} inside");
         }
         let inside = ns_exec(name, &["nft", "list", "ruleset"]);
         assert_eq!(inside.code, 0, "{unit}: nft: {}", inside.stderr);
-        let ruleset = compiled.ruleset(name);
-        if compiled.nftables_enabled() {
-            for t in tables(&ruleset) {
+        let ruleset = configured_ruleset(&config, name);
+        let tables = ruleset_tables(&ruleset);
+        assert!(
+            !tables.is_empty(),
+            "{unit}: the fixture's ruleset defines no table to look for"
+        );
+        if configured_nftables_enabled(&config) {
+            for t in &tables {
                 assert!(
                     inside.stdout.contains(&format!("{t} {{")),
                     "{unit}: {t} not loaded inside"
@@ -280,7 +285,7 @@ fn run_fixture(file: &str, tag: &str) {
                 "{unit}: nftables is off, yet a ruleset is loaded"
             );
         }
-        for t in tables(&ruleset) {
+        for t in &tables {
             assert!(!host_ruleset.contains(&format!("{t} {{")), "{unit}: {t} on the host");
         }
         note(&format!(
@@ -291,7 +296,7 @@ fn run_fixture(file: &str, tag: &str) {
         assert_eq!(&host_sysctl(key), before, "the host's {key} changed");
     }
 
-    check_joining_services(&compiled);
+    check_joining_services(&compiled, &config);
 
     for r in running {
         r.stop().unwrap_or_else(|e| panic!("{e}"));
@@ -313,7 +318,7 @@ fn run_fixture(file: &str, tag: &str) {
 /// Every drop-in, applied to a process: inside the namespace (`nsenter --net`, which is what
 /// `JoinsNamespaceOf=` + `PrivateNetwork=true` give), with its `BindReadOnlyPaths=` in a
 /// private mount namespace. It must see the namespace's lo, sysctls and resolv.conf.
-fn check_joining_services(compiled: &Compiled) {
+fn check_joining_services(compiled: &Compiled, config: &Value) {
     let units: BTreeMap<String, String> = compiled.namespaces().into_iter().map(|(n, u)| (u, n)).collect();
     for (service, ns) in compiled.dropins() {
         let d = harden::parse_unit(
@@ -336,7 +341,7 @@ fn check_joining_services(compiled: &Compiled) {
         let marker = format!("# netns-compile runtime test {} {service}", std::process::id());
         fs::write(&resolv, format!("{marker}\n")).unwrap();
 
-        let sysctls = compiled.sysctls(&ns);
+        let sysctls = configured_sysctls(config, &ns);
         let mut args: Vec<String> = vec![
             format!("--net=/run/netns/{ns}"),
             "--".into(),

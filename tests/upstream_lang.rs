@@ -1,5 +1,7 @@
 //! Differential test against the Nix language test suite (NixOS/nix `tests/functional/lang`,
-//! LGPL: never vendored; point `NIX_LANG_TESTS_DIR` at a checkout).
+//! LGPL: never vendored). It is read from `$NIX_LANG_TESTS_DIR`, by default the snapshot
+//! `../shared/nix-lang/tests/functional/lang`; without it (or real Nix) the test says SKIPPED
+//! (a failure under CI).
 //!
 //! For every `eval-okay-*.nix`, real Nix (`nix-instantiate --eval --strict --json`, the
 //! reference Nix 2.8) gives the expected JSON; cases real Nix cannot print as JSON (newer
@@ -7,6 +9,8 @@
 //! must print the same text. `fixtures/lang/notyetpassing.txt` lists the cases that do not
 //! agree yet: the test fails when an unlisted case disagrees *or* a listed one starts to
 //! agree (then remove it from the list).
+
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -45,12 +49,11 @@ fn not_yet_passing() -> BTreeSet<String> {
 
 #[test]
 fn upstream_lang_tests_agree_with_real_nix() {
-    let Ok(dir) = std::env::var("NIX_LANG_TESTS_DIR") else {
-        eprintln!("\n*** SKIPPED: NIX_LANG_TESTS_DIR not set (point it at NixOS/nix tests/functional/lang) ***\n");
+    let test = "upstream_lang_tests_agree_with_real_nix";
+    let Some(dir) = common::snapshot_or_skip(test, "NIX_LANG_TESTS_DIR", common::NIX_LANG_TESTS) else {
         return;
     };
-    if Command::new("nix-instantiate").arg("--version").output().is_err() {
-        eprintln!("\n*** SKIPPED: nix-instantiate is not on PATH (it gives the expected JSON) ***\n");
+    if !common::real_nix_or_skip(test) {
         return;
     }
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)

@@ -1,6 +1,8 @@
 //! The checks of SPEC §3.6 that go beyond what NixOS checks.
 
+pub mod connect;
 pub mod ordering;
+pub mod probe;
 pub mod sysctl;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -37,6 +39,29 @@ pub fn check_model(model: &Model, diags: &mut Diagnostics) {
     }
     check_collisions(model, diags);
     check_joins(model, diags);
+    check_wireguard_namespaces(model, diags);
+    connect::check_connect(model, diags);
+}
+
+/// `networking.wireguard.interfaces.<i>.interfaceNamespace` must name a declared namespace.
+fn check_wireguard_namespaces(model: &Model, diags: &mut Diagnostics) {
+    for wg in &model.wireguard_interfaces {
+        if model.namespaces.iter().any(|n| n.name == wg.namespace) {
+            continue;
+        }
+        let mut d = Diagnostic::new(
+            Code::UnknownNamespace,
+            format!(
+                "{} moves its interface into namespace `{}`, which is not declared",
+                wg.unit_name, wg.namespace
+            ),
+        )
+        .at(wg.namespace_span, "no such namespace in `services.netns.namespaces`");
+        if let Some(best) = closest(&wg.namespace, model.namespaces.iter().map(|n| n.name.as_str())) {
+            d = d.help(format!("did you mean `{best}`?"));
+        }
+        diags.push(d);
+    }
 }
 
 /// Names iproute2 or systemd reject were reported while building the model (their units

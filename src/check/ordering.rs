@@ -37,6 +37,27 @@ pub fn build_unit_graph(model: &Model) -> UnitGraph {
     for svc in &model.other_services {
         decls.push(service_decl(svc, UnitRole::Referenced));
     }
+    for wg in &model.wireguard_interfaces {
+        let mut decl = service_decl(wg, UnitRole::Connect);
+        if let Some(ns) = model.namespaces.iter().find(|n| n.name == wg.namespace) {
+            for option in [DepOption::After, DepOption::BindsTo] {
+                decl.relations.push(Relation {
+                    option,
+                    target: ns.unit_name.clone(),
+                    span: wg.namespace_span,
+                });
+            }
+        }
+        decls.push(decl);
+    }
+    // The connectivity units (a drop-in of the namespace's unit adds no relation).
+    for unit in model.connect_units.iter().filter(|u| !u.is_dropin()) {
+        decls.push(UnitDecl {
+            name: unit.unit.clone(),
+            role: UnitRole::Connect,
+            relations: unit.relations.clone(),
+        });
+    }
     build_graph(&decls)
 }
 

@@ -2,6 +2,7 @@
 
 use super::coerce::CoerceMode;
 use super::ir::BinOp;
+use super::search_path::SearchPathEntry;
 use super::value::{Attrs, Thunk, Value};
 use super::{ErrorKind, EvalResult, Evaluator, error, error_of};
 use crate::diagnostic::Code;
@@ -12,14 +13,19 @@ use std::rc::Rc;
 
 type Defs = Vec<(&'static str, Value)>;
 
-/// Names of the base environment that are not reached through `builtins` only.
+/// Names of the base environment that are not reached through `builtins` only: exactly the
+/// ones Nix 2.8 binds at the top level (each of the others is there only as `__name`).
 const GLOBAL_NAMES: &[&str] = &[
     "abort",
     "baseNameOf",
     "derivation",
+    "derivationStrict",
     "dirOf",
     "fetchGit",
+    "fetchMercurial",
     "fetchTarball",
+    "fetchTree",
+    "fromTOML",
     "import",
     "isNull",
     "map",
@@ -30,9 +36,11 @@ const GLOBAL_NAMES: &[&str] = &[
     "toString",
 ];
 
-/// The base environment (`builtins`, `true`, `map`, `__add`, …) and the `builtins` set.
-pub fn base_environment() -> (HashMap<Rc<str>, Value>, Value) {
-    let defs = definitions();
+/// The base environment (`builtins`, `true`, `map`, `__add`, …) and the `builtins` set;
+/// `search_path` is what `builtins.nixPath` lists.
+pub fn base_environment(search_path: &[SearchPathEntry]) -> (HashMap<Rc<str>, Value>, Value) {
+    let mut defs = definitions();
+    defs.push(("nixPath", nix_path_value(search_path)));
     let mut attrs = Attrs::new();
     for (name, value) in &defs {
         attrs.insert_value(name, value.clone());
@@ -63,6 +71,20 @@ fn def(
     f: impl Fn(&Evaluator, &[Thunk], Span) -> EvalResult<Value> + 'static,
 ) {
     defs.push((name, Value::primop(name, arity, f)));
+}
+
+/// `builtins.nixPath`: `[ { prefix; path; } … ]`, as Nix 2.8 lists its search path.
+fn nix_path_value(entries: &[SearchPathEntry]) -> Value {
+    let items = entries
+        .iter()
+        .map(|e| {
+            let mut attrs = Attrs::new();
+            attrs.insert_value("path", Value::str(&e.path));
+            attrs.insert_value("prefix", Value::str(&e.prefix));
+            Thunk::ready(Value::attrs(attrs), Span::BUILTIN)
+        })
+        .collect();
+    Value::list(items)
 }
 
 fn unsupported(defs: &mut Defs, name: &'static str, arity: usize) {
@@ -130,7 +152,6 @@ fn definitions() -> Defs {
         ("nixVersion", Value::str("2.8.0")),
         ("langVersion", Value::Int(6)),
         ("storeDir", Value::str("/nix/store")),
-        ("nixPath", Value::list(Vec::new())),
     ];
     define_control(&mut d);
     define_types(&mut d);
@@ -152,10 +173,9 @@ fn definitions() -> Defs {
         "filterSource",
         "path",
         "placeholder",
-        "findFile",
     ] {
         let arity = match name {
-            "toFile" | "filterSource" | "findFile" => 2,
+            "toFile" | "filterSource" => 2,
             _ => 1,
         };
         unsupported(&mut d, name, arity);
@@ -220,7 +240,18 @@ fn define_control(d: &mut Defs) {
         }
         Ok(Value::attrs(attrs))
     });
-    def(d, "addErrorContext", 2, |ev, a, _| ev.arg(a, 1));
+    // The context is read only when an error passes through (as Nix does), and becomes a
+    // note of its diagnostic: innermost first, as Nix's trace lists them. An error reading
+    // the context replaces the one passing, as in Nix.
+    def(d, "addErrorContext", 2, |ev, a, span| {
+        ev.arg(a, 1).or_else(|mut e| {
+            let context = ev.arg(a, 0)?;
+            let mut text = String::new();
+            ev.coerce_to_string(&context, CoerceMode::PathInterpolation, span, &mut text)?;
+            e.diagnostic.notes.push(text);
+            Err(e)
+        })
+    });
     def(d, "unsafeDiscardStringContext", 1, |ev, a, _| ev.arg(a, 0));
     def(d, "unsafeDiscardOutputDependency", 1, |ev, a, _| ev.arg(a, 0));
     def(d, "hasContext", 1, |_, _, _| Ok(Value::Bool(false)));
@@ -1033,6 +1064,31 @@ fn hash_hex(algo: &str, data: &[u8]) -> Option<String> {
 }
 
 fn define_files(d: &mut Defs) {
+    // `builtins.findFile [ { prefix; path; } … ] "nixpkgs/lib"`: what `<nixpkgs/lib>` does
+    // with the search path given.
+    def(d, "findFile", 2, |ev, a, span| {
+        let mut entries = Vec::new();
+        for item in ev.arg_list(a, 0, span)?.iter() {
+            let v = ev.force(item)?;
+            let attrs = ev.expect_attrs(v, item.span(), "an element of the search path")?;
+            let prefix = match attrs.get("prefix") {
+                Some(p) => {
+                    let v = ev.force(p)?;
+                    ev.expect_string(v, p.span())?.to_string()
+                }
+                None => String::new(),
+            };
+            let Some(path) = attrs.get("path") else {
+                return Err(error(item.span(), "attribute 'path' missing"));
+            };
+            let v = ev.force(path)?;
+            let mut text = String::new();
+            ev.coerce_to_string(&v, CoerceMode::PathInterpolation, path.span(), &mut text)?;
+            entries.push(SearchPathEntry { prefix, path: text });
+        }
+        let name = ev.arg_str(a, 1, span)?;
+        ev.find_in(&entries, &name, span)
+    });
     def(d, "toPath", 1, |ev, a, span| {
         Ok(Value::string(super::lower::canonicalize_path(
             &ev.arg_coerced(a, 0, span)?,

@@ -217,15 +217,7 @@ impl Evaluator {
                 let out = self.interpolate(parts, CoerceMode::PathInterpolation, env)?;
                 Ok(Value::Path(Rc::from(super::lower::canonicalize_path(&out))))
             }
-            // Nix reports this as a catchable error (`tryEval <x>` is `{ success = false; }`).
-            ExprKind::SearchPath(name) => Err(error_of(
-                ErrorKind::Throw,
-                Code::NixEval,
-                span,
-                format!(
-                    "file '{name}' was not found in the Nix search path: netns-compile has no search path (NIX_PATH); use a relative path"
-                ),
-            )),
+            ExprKind::SearchPath(name) => self.find_in_search_path(name, span),
             ExprKind::List(items) => Ok(Value::list(items.iter().map(|e| self.thunk_of(e, env)).collect())),
             ExprKind::Attrs(def) => {
                 let (attrs, _) = self.build_attrs(def, env)?;
@@ -237,19 +229,26 @@ impl Evaluator {
             }))),
             ExprKind::Select(target, keys, default) => self.eval_select(target, keys, default.as_ref(), env, span),
             ExprKind::HasAttr(target, keys) => {
+                // Only the sets along the path are forced, never the attribute tested: Nix's
+                // `self ? a` inside the definition of `self.a` (a `fix` point) must not recurse.
                 let mut v = self.eval(target, env)?;
-                for key in keys {
+                let Some((last, inner)) = keys.split_last() else {
+                    return Err(error(span, "internal error: `?` without an attribute path"));
+                };
+                for key in inner {
                     let name = self.key_name(key, env)?;
                     let Value::Attrs(attrs) = &v else {
                         return Ok(Value::Bool(false));
                     };
-                    let Some(next) = attrs.get(&name) else {
+                    let Some(next) = attrs.get(&name).cloned() else {
                         return Ok(Value::Bool(false));
                     };
-                    let next = next.clone();
                     v = self.force(&next)?;
                 }
-                Ok(Value::Bool(true))
+                let name = self.key_name(last, env)?;
+                Ok(Value::Bool(
+                    matches!(&v, Value::Attrs(attrs) if attrs.get(&name).is_some()),
+                ))
             }
             ExprKind::BinOp(op, l, r) => self.eval_binop(*op, l, r, env, span),
             ExprKind::Not(e) => Ok(Value::Bool(!self.eval_bool(e, env)?)),
@@ -261,6 +260,37 @@ impl Evaluator {
             ExprKind::If(..) | ExprKind::Let(..) | ExprKind::With(..) | ExprKind::Assert(..) | ExprKind::Apply(..) => {
                 self.eval(expr, env)
             }
+        }
+    }
+
+    /// The path `<name>` stands for (see [`super::search_path`]).
+    fn find_in_search_path(&self, name: &str, span: Span) -> EvalResult<Value> {
+        self.find_in(&self.search_path, name, span)
+    }
+
+    /// `name` looked up in `entries` (`<name>`, `builtins.findFile`); `<nixpkgs/lib>`, when no
+    /// entry has it, is the native lib.
+    pub(crate) fn find_in(
+        &self,
+        entries: &[super::search_path::SearchPathEntry],
+        name: &str,
+        span: Span,
+    ) -> EvalResult<Value> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("/"));
+        let found = super::search_path::find(entries, name, &cwd)
+            .or_else(|| super::search_path::native_fallback(name).map(str::to_string));
+        match found {
+            Some(path) => Ok(Value::Path(Rc::from(path))),
+            // Nix reports this as a catchable error (`tryEval <x>` is `{ success = false; }`).
+            None => Err(error_of(
+                ErrorKind::Throw,
+                Code::NixEval,
+                span,
+                format!(
+                    "file '{name}' was not found in the Nix search path (add it using $NIX_PATH); \
+                     without it, only <nixpkgs/lib> is known (netns-compile's own lib)"
+                ),
+            )),
         }
     }
 
@@ -370,13 +400,23 @@ impl Evaluator {
         e
     }
 
-    /// Select for `--attr`: an attribute of a set, or an index into a list.
-    pub(crate) fn select_for_attr_path(&self, v: &Value, component: &str, span: Span) -> EvalResult<Thunk> {
+    /// Select for `--attr` (`whole`, of which `component` is one step): an attribute of a set,
+    /// or an index into a list. A missing attribute is said in `nix-instantiate -A`'s words.
+    pub(crate) fn select_for_attr_path(
+        &self,
+        v: &Value,
+        component: &str,
+        whole: &str,
+        span: Span,
+    ) -> EvalResult<Thunk> {
         match v {
-            Value::Attrs(attrs) => attrs
-                .get(component)
-                .cloned()
-                .ok_or_else(|| self.missing_attr(v, component, span)),
+            Value::Attrs(attrs) => attrs.get(component).cloned().ok_or_else(|| {
+                let mut e = self.missing_attr(v, component, span);
+                if attrs.missing.is_none() {
+                    e.diagnostic.message = format!("attribute '{component}' in selection path '{whole}' not found");
+                }
+                e
+            }),
             Value::List(items) => match component.parse::<usize>() {
                 Ok(i) if i < items.len() => Ok(items[i].clone()),
                 _ => Err(error(

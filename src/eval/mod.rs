@@ -32,6 +32,10 @@
 //! overflow is an error, as in current Nix. Paths print as their absolute path: netns-compile
 //! has no store, so nothing is copied (Nix would print a `/nix/store` path); interpolating a
 //! path into a string, which would copy it to the store, is an error for the same reason.
+//! `<name>` is looked up in the search path ([`search_path`]: the entries set by
+//! [`search_path::set_extra_search_path`], then `NIX_PATH`), and `<nixpkgs/lib>`, when no
+//! entry has it, is the native `lib`. `builtins.addErrorContext`'s text becomes a note of the
+//! diagnostic of an error passing through it (innermost first, as Nix's trace).
 //! `builtins.match`/`split` use POSIX extended regular expressions translated to the `regex`
 //! crate's syntax (see [`regex`](self::regex)).
 
@@ -45,6 +49,7 @@ pub mod lower;
 pub mod machine;
 pub mod output;
 pub mod regex;
+pub mod search_path;
 pub mod value;
 
 pub use value::{Attrs, Env, Thunk, Value};
@@ -144,12 +149,15 @@ pub struct Evaluator {
     pub(crate) current: Cell<Span>,
     lib: OnceCell<Value>,
     tools: BTreeMap<String, String>,
+    /// What `<name>` is looked up in (see [`search_path`]).
+    pub(crate) search_path: Vec<search_path::SearchPathEntry>,
 }
 
 impl Evaluator {
     /// A new evaluator over `sources`; `tools` maps tool names to prefixes (`pkgs.<tool>`).
     pub fn new(sources: SourceMap, tools: BTreeMap<String, String>) -> Evaluator {
-        let (globals, builtins_attrs) = builtins::base_environment();
+        let search_path = search_path::current_search_path();
+        let (globals, builtins_attrs) = builtins::base_environment(&search_path);
         let global_names = globals.keys().cloned().collect();
         let ev = Evaluator {
             sources: RefCell::new(sources),
@@ -163,6 +171,7 @@ impl Evaluator {
             current: Cell::new(Span::BUILTIN),
             lib: OnceCell::new(),
             tools,
+            search_path,
         };
         let _ = ev.builtins.set(builtins_attrs);
         ev
@@ -181,6 +190,9 @@ impl Evaluator {
     /// once: a second `import` of the same file shares the value, and a file that imports
     /// itself while being evaluated is infinite recursion.
     pub fn load_file(&self, path: &Path, at: Span) -> EvalResult<Thunk> {
+        if search_path::is_native_lib(path) {
+            return Ok(Thunk::native(at, |ev| ev.lib()));
+        }
         let path = resolve_import_path(path);
         if let Some(t) = self.imports.borrow().get(&path) {
             return Ok(t.clone());
@@ -387,7 +399,7 @@ fn evaluate_path(ev: &Evaluator, path: &Path, attr: Option<&str>) -> EvalResult<
     let mut span = thunk.span();
     if let Some(attr) = attr {
         for component in output::split_attr_path(attr).map_err(|m| error(span, m))? {
-            let next = ev.select_for_attr_path(&value, &component, span)?;
+            let next = ev.select_for_attr_path(&value, &component, attr, span)?;
             span = next.span();
             value = ev.force(&next)?;
         }

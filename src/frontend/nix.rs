@@ -80,7 +80,16 @@ fn spec() -> Spec {
         ("services", Keys(vec![("netns", All)])),
         (
             "networking",
-            Keys(vec![("nftables", Keys(vec![("enable", All), ("ruleset", All)]))]),
+            Keys(vec![
+                ("nftables", Keys(vec![("enable", All), ("ruleset", All)])),
+                (
+                    "wireguard",
+                    Keys(vec![(
+                        "interfaces",
+                        Keys(vec![("*", Keys(vec![("interfaceNamespace", All)]))]),
+                    )]),
+                ),
+            ]),
         ),
         ("boot", Keys(vec![("kernel", Keys(vec![("sysctl", All)]))])),
         (

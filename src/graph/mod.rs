@@ -55,6 +55,8 @@ pub enum UnitRole {
     Namespace,
     /// A service that joins a namespace (it gets a drop-in).
     Joining,
+    /// A unit a connectivity option adds (SPEC §11: a published port, a host link, WireGuard).
+    Connect,
     /// A unit that is only named by some relation.
     Referenced,
     /// One of systemd's standard targets (systemd.special(7)).
@@ -66,6 +68,7 @@ impl UnitRole {
         match self {
             UnitRole::Namespace => "namespace",
             UnitRole::Joining => "joining",
+            UnitRole::Connect => "connect",
             UnitRole::Referenced => "referenced",
             UnitRole::StandardTarget => "standard_target",
         }
@@ -77,8 +80,9 @@ impl UnitRole {
         match self {
             UnitRole::Namespace => 0,
             UnitRole::Joining => 1,
-            UnitRole::StandardTarget => 2,
-            UnitRole::Referenced => 3,
+            UnitRole::Connect => 2,
+            UnitRole::StandardTarget => 3,
+            UnitRole::Referenced => 4,
         }
     }
 }
@@ -374,11 +378,15 @@ fn collect_edges(units: &[UnitDecl], nodes: &[Node], index: &HashMap<String, Nod
     }
 
     for (service, node) in nodes.iter().enumerate() {
-        if !node.name.ends_with(".service") {
+        let defaults = if node.name.ends_with(".service") {
+            systemd::SERVICE_DEFAULT_ORDERING
+        } else if node.name.ends_with(".socket") {
+            systemd::SOCKET_DEFAULT_ORDERING
+        } else {
             continue;
-        }
+        };
         let service = service as NodeId;
-        for &(target, after) in systemd::SERVICE_DEFAULT_ORDERING {
+        for &(target, after) in defaults {
             let Some(target) = id(target) else {
                 continue;
             };

@@ -33,6 +33,7 @@ impl UnitGraph {
             let style = match node.role {
                 UnitRole::Namespace => "style=\"bold,filled\", fillcolor=lightblue",
                 UnitRole::Joining => "style=filled, fillcolor=lightyellow",
+                UnitRole::Connect => "style=filled, fillcolor=palegreen",
                 UnitRole::Referenced => "style=dashed",
                 UnitRole::StandardTarget => "shape=ellipse, color=gray40, fontcolor=gray40",
             };

@@ -144,6 +144,14 @@ pub const SERVICE_DEFAULT_ORDERING: &[(&str, bool)] = &[
     ("shutdown.target", false),
 ];
 
+/// A socket's default dependencies (systemd.socket(5)): `After=sysinit.target`,
+/// `Before=sockets.target shutdown.target`. Same form as [`SERVICE_DEFAULT_ORDERING`].
+pub const SOCKET_DEFAULT_ORDERING: &[(&str, bool)] = &[
+    ("sysinit.target", true),
+    ("sockets.target", false),
+    ("shutdown.target", false),
+];
+
 /// The options by which a target's `Wants=`-like dependency on a unit also orders the target
 /// after it (systemd's `UNIT_ATOM_ADD_DEFAULT_TARGET_DEPENDENCY_QUEUE`: `Requires=`,
 /// `Requisite=`, `Wants=`, `BindsTo=`, `Upholds=`, `PartOf=`; plus the install-time

@@ -618,3 +618,22 @@ fn one_edge_per_relation_with_the_best_source() {
     let path = graph.is_ordered_after("network.target", "netns-x.service").unwrap();
     assert_eq!(path[0].span, Some(span(0)));
 }
+
+#[test]
+fn sockets_get_their_default_dependencies() {
+    // A published port's socket (SPEC §11): after sysinit.target, before sockets.target, as
+    // systemd.socket(5) orders a socket that keeps DefaultDependencies=yes.
+    let graph = build_graph(&[
+        unit("p.socket", UnitRole::Connect, &[(WantedBy, "sockets.target")]),
+        unit(
+            "p.service",
+            UnitRole::Connect,
+            &[(Requires, "p.socket"), (After, "p.socket")],
+        ),
+    ]);
+    let order = order_of(&graph, &["sysinit.target", "p.socket", "sockets.target", "p.service"]);
+    assert!(position(&order, "sysinit.target") < position(&order, "p.socket"));
+    assert!(position(&order, "p.socket") < position(&order, "sockets.target"));
+    assert!(position(&order, "p.socket") < position(&order, "p.service"));
+    assert!(graph.cycles().is_empty());
+}

@@ -109,12 +109,21 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
         diags.items.extend(part_diags.items);
     }
     let (joining, other_services) = services(&cfg.services);
+    let wireguard_interfaces = wireguard_interfaces(&cfg.wireguard_interfaces);
+    super::connect::allocate_host_links(
+        namespaces
+            .iter_mut()
+            .filter_map(|ns| Some((ns.name.as_str(), ns.connect.host_link.as_mut()?))),
+    );
+    let connect_units = super::connect_units::build_connect_units(&namespaces, &tools, prefix);
     Model {
         namespaces,
         joining,
         other_services,
         nftables_enable,
         tools,
+        wireguard_interfaces,
+        connect_units,
     }
 }
 
@@ -159,6 +168,7 @@ fn build_namespace(
     };
     let unit = build_service_unit(ns, &unit_name, &sysctl_lines, &ctx, diags)?;
     let nftables = ns.get("nftables");
+    let connect = super::connect::read_connect(&ns.name, &ns.value, diags);
     Some(Namespace {
         name: ns.name.clone(),
         name_span: ns.name_span,
@@ -169,6 +179,7 @@ fn build_namespace(
         sysctl,
         sysctl_inherited: ns.sysctl_inherited,
         unit,
+        connect,
     })
 }
 
@@ -216,6 +227,24 @@ fn services(services: &[ResolvedService]) -> (Vec<JoiningService>, Vec<JoiningSe
         }
     }
     (joining, others)
+}
+
+/// `networking.wireguard.interfaces.<i>.interfaceNamespace`: NixOS's unit `wireguard-<i>.service`
+/// moves the interface into the namespace, so it must start after the namespace's unit.
+fn wireguard_interfaces(interfaces: &[ResolvedService]) -> Vec<JoiningService> {
+    interfaces
+        .iter()
+        .filter_map(|i| {
+            let netns = i.value.attrs()?.get("interfaceNamespace")?;
+            Some(JoiningService {
+                unit_name: format!("wireguard-{}.service", i.name),
+                name_span: i.name_span,
+                namespace: netns.as_str()?.to_string(),
+                namespace_span: netns.span,
+                relations: Vec::new(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! The typed config: what the checks, the graph and the emitter work on.
 
+pub mod connect;
+pub mod connect_units;
 pub mod tools;
 
 use crate::graph::{DepOption, Relation};
@@ -21,6 +23,8 @@ pub struct Namespace {
     pub sysctl: Vec<SysctlEntry>,
     pub sysctl_inherited: bool,
     pub unit: ServiceUnit,
+    /// The connectivity options (SPEC §11); empty for a namespace of the seed module.
+    pub connect: connect::Connect,
 }
 
 /// One sysctl key of a namespace, with its rendered value (`None`: null, left out).
@@ -120,6 +124,39 @@ pub struct Model {
     pub other_services: Vec<JoiningService>,
     pub nftables_enable: bool,
     pub tools: Tools,
+    /// NixOS WireGuard interfaces moved into a namespace (`interfaceNamespace`): their
+    /// `wireguard-<i>.service` gets a drop-in, as a joining service does.
+    pub wireguard_interfaces: Vec<JoiningService>,
+    /// Units and drop-ins of the connectivity options, sorted by file.
+    pub connect_units: Vec<ExtraUnit>,
+}
+
+/// A unit or drop-in of the connectivity options (SPEC §11): never NixOS's rendering, so its
+/// sections are plain lists of `key=value` in the order written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExtraUnit {
+    /// Path under the unit folder: `x.socket`, `x.service` or `netns-x.service.d/<name>.conf`.
+    pub file: String,
+    /// The unit it is, or for a drop-in the unit it extends.
+    pub unit: String,
+    /// The namespace whose option made it.
+    pub namespace: String,
+    /// What it is for (its first line, as a comment).
+    pub comment: String,
+    pub sections: Vec<(&'static str, Vec<(&'static str, String)>)>,
+    /// Scripts, in `script_dir` (relative to the output root).
+    pub scripts: Vec<Script>,
+    pub script_dir: String,
+    /// Units whose `.wants/` folder links this one (as `wantedBy` does).
+    pub wanted_by: Vec<String>,
+    /// Dependencies for the graph.
+    pub relations: Vec<Relation>,
+}
+
+impl ExtraUnit {
+    pub fn is_dropin(&self) -> bool {
+        self.file.contains(".d/")
+    }
 }
 pub mod build;
 pub mod escape;

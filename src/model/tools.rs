@@ -10,7 +10,7 @@ pub const DEFAULT_PREFIX: &str = "/run/current-system/sw";
 pub const DEFAULT_SHELL: &str = "/run/current-system/sw/bin/bash";
 
 /// The packages of `tools`, in no particular order.
-pub const PACKAGES: [&str; 8] = [
+pub const PACKAGES: [&str; 10] = [
     "iproute2",
     "procps",
     "nftables",
@@ -19,6 +19,8 @@ pub const PACKAGES: [&str; 8] = [
     "gnugrep",
     "gnused",
     "systemd",
+    "wireguard-tools",
+    "wireguard-go",
 ];
 
 /// The packages of systemd's default `PATH` for services, in NixOS's order.
@@ -30,6 +32,11 @@ pub struct Tools {
     pub ip: String,
     pub sysctl: String,
     pub nft: String,
+    /// `systemd-socket-proxyd` (publish), `wg` and `wireguard-go` (wireguard): named by a unit
+    /// only when a namespace uses the option.
+    pub socket_proxyd: String,
+    pub wg: String,
+    pub wireguard_go: String,
     pub runtime_shell: String,
     /// Package prefixes whose `bin` and `sbin` make the default `PATH`.
     pub default_path: Vec<String>,
@@ -56,6 +63,9 @@ impl Tools {
             ip: format!("{}/bin/ip", prefix("iproute2")),
             sysctl: format!("{}/bin/sysctl", prefix("procps")),
             nft: format!("{}/bin/nft", prefix("nftables")),
+            socket_proxyd: format!("{}/lib/systemd/systemd-socket-proxyd", prefix("systemd")),
+            wg: format!("{}/bin/wg", prefix("wireguard-tools")),
+            wireguard_go: format!("{}/bin/wireguard-go", prefix("wireguard-go")),
             runtime_shell: shell.unwrap_or_else(|| DEFAULT_SHELL.to_string()),
             default_path: DEFAULT_PATH_PACKAGES.iter().map(|p| prefix(p)).collect(),
             prefixes: PACKAGES.iter().map(|p| (p.to_string(), prefix(p))).collect(),
@@ -132,10 +142,21 @@ impl Tools {
             .iter()
             .map(|(k, p)| (k.to_string(), prefix_of(p)))
             .collect();
+        // Needed only by the options that use them: a host without them still builds the rest,
+        // and a unit that needs one names where NixOS would have it.
+        let defaults = Tools::default();
+        let socket_proxyd = ["/usr/lib/systemd", "/lib/systemd"]
+            .iter()
+            .map(|d| Path::new(d).join("systemd-socket-proxyd"))
+            .find(|p| p.is_file())
+            .map_or(defaults.socket_proxyd, s);
         Ok(Tools {
             ip: s(ip),
             sysctl: s(sysctl),
             nft: s(nft),
+            socket_proxyd,
+            wg: which("wg").map_or(defaults.wg, s),
+            wireguard_go: which("wireguard-go").map_or(defaults.wireguard_go, s),
             runtime_shell: s(shell),
             default_path,
             prefixes,

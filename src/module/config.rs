@@ -21,6 +21,9 @@ pub struct ResolvedConfig {
     pub global_environment: Node,
     pub namespaces: Vec<ResolvedNamespace>,
     pub services: Vec<ResolvedService>,
+    /// `networking.wireguard.interfaces.<i>` of NixOS's WireGuard module, as far as read
+    /// (`interfaceNamespace`, SPEC §11).
+    pub wireguard_interfaces: Vec<ResolvedService>,
     /// The `tools` key, as given (read by the tools stage).
     pub tools: Option<Node>,
 }
@@ -156,6 +159,12 @@ pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConf
     );
     let namespaces = resolve_namespaces(modules, &nftables_ruleset, &sysctl, diags);
     let services = resolve_services(modules, diags);
+    let wireguard_interfaces = resolve_attrs_of(
+        modules,
+        &["networking", "wireguard", "interfaces"],
+        schema::wireguard_interface_schema(),
+        diags,
+    );
     let tools = defs_at(modules, &["tools"], diags)
         .last()
         .map(|d| d.value.as_ref().clone());
@@ -166,6 +175,7 @@ pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConf
         global_environment,
         namespaces,
         services,
+        wireguard_interfaces,
         tools,
     }
 }
@@ -260,6 +270,9 @@ fn resolve_namespaces(
             &mut entries,
             diags,
         );
+        for option in schema::CONNECT_OPTIONS {
+            connect_option(&ns_loc, &ns_schema, option, &ns_defs, &mut entries, diags);
+        }
         for d in &ns_defs {
             for e in d.value.attrs().map(|a| a.entries.as_slice()).unwrap_or(&[]) {
                 if ns_schema.option(&e.key).is_none() {
@@ -282,10 +295,56 @@ fn resolve_namespaces(
     out
 }
 
+/// One option of SPEC §11, merged only where a definition gives it: it has no default, so a
+/// namespace without it resolves (and `resolve` prints it) exactly as NixOS's does.
+fn connect_option(
+    ns_loc: &Loc,
+    ns_schema: &super::types::Schema,
+    option: &str,
+    ns_defs: &[Def],
+    entries: &mut Vec<super::node::Entry>,
+    diags: &mut Diagnostics,
+) {
+    let Some((_, ty, _)) = ns_schema.option(option) else {
+        return;
+    };
+    let mut option_defs = Vec::new();
+    let mut key_span = None;
+    for d in ns_defs {
+        if let Some(e) = d.value.attrs().and_then(|a| a.entry(option)) {
+            key_span.get_or_insert(e.key_span);
+            option_defs.push(Def::new(&e.value));
+        }
+    }
+    let Some(key_span) = key_span else { return };
+    if let Some(m) = merge_option(&ns_loc.child(option), ty, option_defs, None, diags) {
+        entries.push(super::node::Entry {
+            key: option.to_string(),
+            key_span,
+            value: m.value,
+        });
+    }
+}
+
 fn resolve_services(modules: &[Node], diags: &mut Diagnostics) -> Vec<ResolvedService> {
-    let loc = Loc::new(&["systemd", "services"]);
-    let defs = defs_at(modules, &["systemd", "services"], diags);
-    let ty = Ty::AttrsOf(Box::new(Ty::Submodule(Box::new(schema::joining_service_schema()))));
+    resolve_attrs_of(
+        modules,
+        &["systemd", "services"],
+        schema::joining_service_schema(),
+        diags,
+    )
+}
+
+/// An `attrsOf (submodule …)` option of NixOS of which netns-compile reads a few options.
+fn resolve_attrs_of(
+    modules: &[Node],
+    path: &[&str],
+    schema: super::types::Schema,
+    diags: &mut Diagnostics,
+) -> Vec<ResolvedService> {
+    let loc = Loc::new(path);
+    let defs = defs_at(modules, path, diags);
+    let ty = Ty::AttrsOf(Box::new(Ty::Submodule(Box::new(schema))));
     let empty = schema::empty_attrs_default();
     let Some((defs, _)) = prepare_defs(&loc, &ty, defs, Some(&empty), diags) else {
         return Vec::new();

@@ -47,6 +47,107 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
             ("nftables", Ty::Lines, Some(global_ruleset.clone())),
             ("sysctl", sysctl_type(), Some(global_sysctl.clone())),
             ("service", Ty::Attrs, Some(empty_attrs())),
+            // The connectivity options of SPEC §11 have no default of their own: a namespace
+            // that does not define them resolves exactly as NixOS's module resolves it.
+            (
+                "publish",
+                Ty::AttrsOf(Box::new(Ty::Submodule(Box::new(publish_schema())))),
+                None,
+            ),
+            ("dns", Ty::Submodule(Box::new(dns_schema())), None),
+            ("hostLink", Ty::Submodule(Box::new(host_link_schema())), None),
+            ("wireguard", Ty::Submodule(Box::new(wireguard_schema())), None),
+        ],
+        None,
+        Unknown::Error,
+    )
+}
+
+/// The options of SPEC §11, in the order they are merged.
+pub const CONNECT_OPTIONS: [&str; 4] = ["publish", "dns", "hostLink", "wireguard"];
+
+fn str_default(s: &str) -> Option<Node> {
+    Some(builtin(Kind::Str(s.to_string())))
+}
+
+fn null_default() -> Option<Node> {
+    Some(builtin(Kind::Null))
+}
+
+fn null_or(ty: Ty) -> Ty {
+    Ty::NullOr(Box::new(ty))
+}
+
+fn str_list() -> Ty {
+    Ty::ListOf(Box::new(Ty::Str))
+}
+
+/// `publish.<label>`: `listen` is `"[addr:]port"` or a port number, checked by the model.
+fn publish_schema() -> Schema {
+    Schema::new(
+        vec![
+            ("listen", Ty::Anything, None),
+            ("port", Ty::Int, None),
+            ("protocol", Ty::Str, str_default("tcp")),
+        ],
+        None,
+        Unknown::Error,
+    )
+}
+
+fn dns_schema() -> Schema {
+    Schema::new(
+        vec![
+            ("servers", str_list(), Some(empty_list())),
+            ("search", str_list(), Some(empty_list())),
+            ("options", str_list(), Some(empty_list())),
+        ],
+        None,
+        Unknown::Error,
+    )
+}
+
+fn host_link_schema() -> Schema {
+    Schema::new(
+        vec![
+            ("enable", Ty::Bool, Some(false_default())),
+            ("hostAddress", null_or(Ty::Str), null_default()),
+            ("namespaceAddress", null_or(Ty::Str), null_default()),
+            ("hostAddress6", null_or(Ty::Str), null_default()),
+            ("namespaceAddress6", null_or(Ty::Str), null_default()),
+        ],
+        None,
+        Unknown::Error,
+    )
+}
+
+fn wireguard_peer_schema() -> Schema {
+    Schema::new(
+        vec![
+            ("publicKey", Ty::Str, None),
+            ("endpoint", null_or(Ty::Str), null_default()),
+            ("allowedIPs", str_list(), Some(empty_list())),
+            ("persistentKeepalive", null_or(Ty::Int), null_default()),
+            ("presharedKeyFile", null_or(Ty::Str), null_default()),
+        ],
+        None,
+        Unknown::Error,
+    )
+}
+
+fn wireguard_schema() -> Schema {
+    Schema::new(
+        vec![
+            ("enable", Ty::Bool, Some(false_default())),
+            ("interface", Ty::Str, str_default("wg0")),
+            ("privateKeyFile", null_or(Ty::Str), null_default()),
+            ("addresses", str_list(), Some(empty_list())),
+            (
+                "peers",
+                Ty::ListOf(Box::new(Ty::Submodule(Box::new(wireguard_peer_schema())))),
+                Some(empty_list()),
+            ),
+            ("implementation", Ty::Str, str_default("kernel")),
         ],
         None,
         Unknown::Error,
@@ -136,6 +237,19 @@ pub fn joining_service_schema() -> Schema {
         options.push((name, unit_list(), Some(empty_list())));
     }
     Schema::new(options, None, Unknown::Ignore)
+}
+
+/// What netns-compile reads of NixOS's `networking.wireguard.interfaces.<i>`.
+pub fn wireguard_interface_schema() -> Schema {
+    Schema::new(
+        vec![(
+            "interfaceNamespace",
+            Ty::NullOr(Box::new(Ty::Str)),
+            Some(builtin(Kind::Null)),
+        )],
+        None,
+        Unknown::Ignore,
+    )
 }
 
 /// `systemd.globalEnvironment`.

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod nspawn;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -76,4 +78,61 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, (String, Vec<u8>, u3
             out.insert(rel, ("file".into(), fs::read(&p).unwrap(), mode));
         }
     }
+}
+
+// -- the shared snapshots (../shared/README-snapshots.md) -------------------------------------
+
+/// nixpkgs' lib of 2022-11 with its tests, the last that Nix 2.8 evaluates.
+pub const NIXPKGS_LIB_2022_11: &str = "nixpkgs-lib/2022-11/lib";
+/// A current nixpkgs lib.
+pub const NIXPKGS_LIB_CURRENT: &str = "nixpkgs-lib/current/lib";
+/// The upstream Nix language test suite.
+pub const NIX_LANG_TESTS: &str = "nix-lang/tests/functional/lang";
+
+/// A snapshot: the folder `env` names if it is set, else `shared/<rel>` in the nearest folder
+/// above the project that has it (`../shared` beside a checkout, `../../shared` beside a
+/// worktree of it).
+pub fn snapshot(env: &str, rel: &str) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(env) {
+        let dir = PathBuf::from(dir);
+        assert!(dir.is_dir(), "{env}={} is not a folder", dir.display());
+        return Some(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared").join(rel))
+        .find(|dir| dir.is_dir())
+}
+
+/// Say that `test` does not run, where `cargo test` shows it: on the real standard error,
+/// which libtest does not capture (it captures only `print!`/`eprint!`). Under CI a missing
+/// input is a failure.
+pub fn skip(test: &str, reason: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: {test}: {reason} ***");
+    assert!(std::env::var_os("CI").is_none(), "{test} cannot run under CI: {reason}");
+}
+
+/// The snapshot for `test`, or `None` after saying SKIPPED (see [`skip`]).
+pub fn snapshot_or_skip(test: &str, env: &str, rel: &str) -> Option<PathBuf> {
+    let found = snapshot(env, rel);
+    if found.is_none() {
+        skip(
+            test,
+            &format!("no snapshot {rel}: set {env} or provide ../shared/{rel}"),
+        );
+    }
+    found
+}
+
+/// True when real Nix (`nix-instantiate`) is on PATH; else says SKIPPED for `test`.
+pub fn real_nix_or_skip(test: &str) -> bool {
+    let there = Command::new("nix-instantiate")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !there {
+        skip(test, "nix-instantiate (real Nix 2.8, the oracle) is not on PATH");
+    }
+    there
 }

@@ -362,35 +362,65 @@ impl Compiled {
         let p = self.unit_path(unit);
         parse_unit(&fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
     }
+}
 
-    /// The resolved `sysctl` of a namespace, as `sysctl -p` would set it (null skipped).
-    pub fn sysctls(&self, ns: &str) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        if let Some(map) = self.manifest["namespaces"][ns]["sysctl"].as_object() {
-            for (k, v) in map {
-                let s = match v {
-                    Value::Null => continue,
-                    Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
-                    Value::Number(n) => n.to_string(),
-                    Value::String(s) => s.clone(),
-                    other => panic!("sysctl {k} = {other}"),
-                };
-                out.insert(k.clone(), s);
-            }
-        }
-        out
+/// A sysctl value as `sysctl -p` writes it: booleans as 1/0 (NixOS's rendering), null
+/// skipped.
+fn sysctl_text(key: &str, v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.clone()),
+        other => panic!("sysctl {key} = {other}"),
     }
+}
 
-    pub fn nftables_enabled(&self) -> bool {
-        self.manifest["nftables"]["enable"].as_bool().unwrap_or(false)
-    }
+/// What a JSON configuration itself says a namespace's sysctls are (SPEC §3.1), read without
+/// the compiler: its own `sysctl` when it defines one (that replaces the default entirely),
+/// else all of `boot.kernel.sysctl`. The runtime tests expect these, not the manifest's.
+pub fn configured_sysctls(config: &Value, ns: &str) -> BTreeMap<String, String> {
+    let own = config.pointer(&format!("/services/netns/namespaces/{}/sysctl", pointer_escape(ns)));
+    let map = own.or_else(|| config.pointer("/boot/kernel/sysctl"));
+    map.and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.clone(), sysctl_text(k, v)?)))
+        .collect()
+}
 
-    pub fn ruleset(&self, ns: &str) -> String {
-        self.manifest["namespaces"][ns]["nftables"]
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    }
+/// A namespace's nftables ruleset as the configuration says (its own `nftables`, else
+/// `networking.nftables.ruleset`).
+pub fn configured_ruleset(config: &Value, ns: &str) -> String {
+    config
+        .pointer(&format!("/services/netns/namespaces/{}/nftables", pointer_escape(ns)))
+        .or_else(|| config.pointer("/networking/nftables/ruleset"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+pub fn configured_nftables_enabled(config: &Value) -> bool {
+    config
+        .pointer("/networking/nftables/enable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// JSON pointer escaping of one reference token (RFC 6901).
+fn pointer_escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// `table <family> <name>` of each table a ruleset defines.
+pub fn ruleset_tables(ruleset: &str) -> Vec<String> {
+    ruleset
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.first() == Some(&"table") && w.len() >= 3).then(|| format!("table {} {}", w[1], w[2]))
+        })
+        .collect()
 }
 
 /// Rename every namespace of a configuration by appending `suffix` (and the joining

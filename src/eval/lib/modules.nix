@@ -197,6 +197,9 @@ rec {
 
   setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
 
+  # A module file that is a function of a static argument, applied, keeping its location.
+  importApply = modulePath: staticArg: setDefaultModuleLocation modulePath (import modulePath staticArg);
+
   # A module as { _file, key, _class, disabledModules, imports, options, config }.
   unifyModuleSyntax = file: key: m:
     let

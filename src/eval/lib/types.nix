@@ -17,6 +17,9 @@ let
 
   isType = type: x: (x._type or "") == type;
 
+  # `?` that leaves the attribute's value alone (a merged value is computed only when read).
+  hasValue = name: set: builtins.hasAttr name set;
+
   # Two declarations' types merge when their functors agree: same name, and wrapped types
   # (or payloads, by the functor's `binOp`) that merge themselves.
   defaultTypeMerge = f: f':
@@ -222,7 +225,7 @@ let
       merge = mergeOneOption;
     };
 
-    shellPackage = package // { check = x: isDerivation x && x ? shellPath; };
+    shellPackage = package // { check = x: isDerivation x && hasValue "shellPath" x; };
 
     path = mkOptionType {
       name = "path"; description = "absolute path"; descriptionClass = "noun";
@@ -236,7 +239,7 @@ let
       descriptionClass = "composite";
       check = isList;
       merge = loc: defs:
-        map (x: x.value) (filter (x: x ? value) (concatLists (imap1 (n: def:
+        map (x: x.value) (filter (hasValue "value") (concatLists (imap1 (n: def:
           imap1 (m: def':
             (mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ]) elemType
               [ { inherit (def) file; value = def'; } ]).optionalValue
@@ -263,7 +266,7 @@ let
       descriptionClass = "composite";
       check = isAttrs;
       merge = loc: defs:
-        mapAttrs (n: v: v.value) (filterAttrs (n: v: v ? value)
+        mapAttrs (n: v: v.value) (filterAttrs (n: hasValue "value")
           (zipAttrsWith (name: defs: (mergeDefinitions (loc ++ [ name ]) elemType defs).optionalValue) (defsByAttr defs)));
       emptyValue = { value = { }; };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<name>" ]);

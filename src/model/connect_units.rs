@@ -1,0 +1,414 @@
+//! The units and drop-ins the connectivity options add (SPEC §11). None of them changes the
+//! namespace's own unit file: each is a unit of its own, linked into the namespace unit's
+//! `.wants/` folder where it must start with it, or (for `dns`) a drop-in that adds a command.
+//!
+//! Names: `<stem>-publish-<label>.{socket,service}`, `<stem>-hostlink.service`,
+//! `<stem>-wireguard.service`, where `<stem>` is the namespace unit's name without
+//! `.service` and `<label>` is escaped as namespace names are; the checks refuse names that
+//! come out the same for two things.
+
+use super::build::script_dir;
+use super::connect::{Connect, HostLink, Publish, WireGuard};
+use super::escape::{escape_shell_arg, escape_unit_name};
+use super::{ExtraUnit, Namespace, Script, Tools};
+use crate::graph::{DepOption, Relation};
+use crate::source::Span;
+
+/// Every connectivity unit of every namespace, sorted by file.
+pub fn build_connect_units(namespaces: &[Namespace], tools: &Tools, prefix: &str) -> Vec<ExtraUnit> {
+    let mut out = Vec::new();
+    for ns in namespaces.iter().filter(|n| !n.connect.is_empty()) {
+        let ctx = Ctx {
+            ns,
+            tools,
+            prefix: prefix.trim_end_matches('/'),
+        };
+        for p in &ns.connect.publish {
+            out.extend(publish_units(&ctx, p));
+        }
+        if let Some(dns) = &ns.connect.dns {
+            out.push(dns_dropin(&ctx, &dns.lines()));
+        }
+        if let Some(link) = &ns.connect.host_link {
+            out.push(host_link_unit(&ctx, link));
+        }
+        if let Some(wg) = &ns.connect.wireguard {
+            out.push(wireguard_unit(&ctx, wg));
+        }
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out
+}
+
+struct Ctx<'a> {
+    ns: &'a Namespace,
+    tools: &'a Tools,
+    prefix: &'a str,
+}
+
+impl Ctx<'_> {
+    fn stem(&self) -> &str {
+        self.ns.unit_name.strip_suffix(".service").unwrap_or(&self.ns.unit_name)
+    }
+
+    fn name_arg(&self) -> String {
+        escape_shell_arg(&self.ns.name)
+    }
+
+    fn script(&self, lines: &[String]) -> String {
+        let mut text = format!("#!{}\nset -e\n", self.tools.runtime_shell);
+        for l in lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Absolute path of a script of `unit` once the tree is at the prefix.
+    fn script_path(&self, unit: &str, script: &str) -> String {
+        format!("{}/{}/{script}", self.prefix, script_dir(unit))
+    }
+}
+
+/// The ordering and binding every connectivity unit has to its namespace's unit.
+fn bound_to(unit: &str, span: Span) -> Vec<Relation> {
+    [DepOption::After, DepOption::BindsTo]
+        .into_iter()
+        .map(|option| Relation {
+            option,
+            target: unit.to_string(),
+            span,
+        })
+        .collect()
+}
+
+fn relations_of_sections(sections: &[(&'static str, Vec<(&'static str, String)>)], span: Span) -> Vec<Relation> {
+    let mut out = Vec::new();
+    for (_, keys) in sections {
+        for (key, value) in keys {
+            let option = match *key {
+                "After" => DepOption::After,
+                "Before" => DepOption::Before,
+                "BindsTo" => DepOption::BindsTo,
+                "Requires" => DepOption::Requires,
+                "Wants" => DepOption::Wants,
+                "JoinsNamespaceOf" => DepOption::JoinsNamespaceOf,
+                "WantedBy" => DepOption::WantedBy,
+                _ => continue,
+            };
+            for target in value.split(' ') {
+                out.push(Relation {
+                    option,
+                    target: target.to_string(),
+                    span,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `publish.<label>`: a socket in the host namespace and systemd-socket-proxyd joined to the
+/// namespace, forwarding each connection to the namespace's `127.0.0.1:<port>`.
+fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
+    let (Some(listen), Some(port)) = (&p.listen, &p.port) else {
+        return Vec::new(); // reported while reading
+    };
+    let base = format!("{}-publish-{}", ctx.stem(), escape_unit_name(&p.label.value));
+    let socket = format!("{base}.socket");
+    let service = format!("{base}.service");
+    let ns_unit = &ctx.ns.unit_name;
+    let what = format!(
+        "port {:?} of network namespace {:?}: host {} to the namespace's 127.0.0.1:{}",
+        p.label.value,
+        ctx.ns.name,
+        listen.value.render(),
+        port.value
+    );
+    let socket_sections = vec![
+        ("Unit", vec![("Description", format!("Published {what}"))]),
+        ("Socket", vec![("ListenStream", listen.value.render())]),
+        ("Install", vec![("WantedBy", "sockets.target".to_string())]),
+    ];
+    // The joining relations of a joining service's drop-in (SPEC §3.5), and the socket.
+    let service_sections = vec![
+        (
+            "Unit",
+            vec![
+                ("After", format!("{ns_unit} {socket}")),
+                ("BindsTo", ns_unit.clone()),
+                ("Description", format!("Forwarder of published {what}")),
+                ("JoinsNamespaceOf", ns_unit.clone()),
+                ("Requires", socket.clone()),
+            ],
+        ),
+        (
+            "Service",
+            vec![
+                (
+                    "ExecStart",
+                    format!("{} 127.0.0.1:{}", ctx.tools.socket_proxyd, port.value),
+                ),
+                ("PrivateNetwork", "true".to_string()),
+            ],
+        ),
+    ];
+    vec![
+        ExtraUnit {
+            file: socket.clone(),
+            unit: socket.clone(),
+            namespace: ctx.ns.name.clone(),
+            comment: format!(
+                "netns-compile: publish.{:?} of namespace {:?}",
+                p.label.value, ctx.ns.name
+            ),
+            relations: relations_of_sections(&socket_sections, p.label.span),
+            sections: socket_sections,
+            scripts: Vec::new(),
+            script_dir: script_dir(&socket),
+            wanted_by: vec!["sockets.target".to_string()],
+        },
+        ExtraUnit {
+            file: service.clone(),
+            unit: service.clone(),
+            namespace: ctx.ns.name.clone(),
+            comment: format!(
+                "netns-compile: publish.{:?} of namespace {:?}",
+                p.label.value, ctx.ns.name
+            ),
+            relations: relations_of_sections(&service_sections, p.label.span),
+            sections: service_sections,
+            scripts: Vec::new(),
+            script_dir: script_dir(&service),
+            wanted_by: Vec::new(),
+        },
+    ]
+}
+
+/// `dns`: a drop-in of the namespace's unit whose `ExecStartPost=` writes resolv.conf, so that
+/// every service ordered after the namespace sees the lines. The file is truncated and written
+/// in place (`>`), never replaced: joined services bind-mount this very inode.
+fn dns_dropin(ctx: &Ctx, lines: &[String]) -> ExtraUnit {
+    let unit = &ctx.ns.unit_name;
+    let path = escape_shell_arg(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name));
+    let quoted: Vec<String> = lines.iter().map(|l| escape_shell_arg(l)).collect();
+    let content = ctx.script(&[
+        "# Truncated in place, never replaced: joined services bind-mount this file.".to_string(),
+        format!("printf '%s\\n' {} > {path}", quoted.join(" ")),
+    ]);
+    ExtraUnit {
+        file: format!("{unit}.d/netns-dns.conf"),
+        unit: unit.clone(),
+        namespace: ctx.ns.name.clone(),
+        comment: format!("netns-compile: dns of namespace {:?}", ctx.ns.name),
+        sections: vec![("Service", vec![("ExecStartPost", ctx.script_path(unit, "resolv-conf"))])],
+        scripts: vec![Script {
+            name: "resolv-conf".into(),
+            content,
+        }],
+        script_dir: script_dir(unit),
+        wanted_by: Vec::new(),
+        relations: Vec::new(),
+    }
+}
+
+/// A oneshot unit of the namespace's own: started with it (linked into its `.wants/`), after
+/// it, stopped with it.
+fn oneshot(
+    ctx: &Ctx,
+    unit: String,
+    description: String,
+    span: Span,
+    mut unit_keys: Vec<(&'static str, String)>,
+    up: Vec<String>,
+    down: Vec<String>,
+) -> ExtraUnit {
+    let ns_unit = &ctx.ns.unit_name;
+    let mut relations = bound_to(ns_unit, span);
+    relations.extend(relations_of_sections(&[("Unit", unit_keys.clone())], span));
+    relations.push(Relation {
+        option: DepOption::WantedBy,
+        target: ns_unit.clone(),
+        span,
+    });
+    let mut after = vec![ns_unit.clone()];
+    if let Some(i) = unit_keys.iter().position(|(k, _)| *k == "After") {
+        after.push(unit_keys.remove(i).1);
+    }
+    let mut keys = vec![
+        ("After", after.join(" ")),
+        ("BindsTo", ns_unit.clone()),
+        ("Description", description),
+    ];
+    keys.extend(unit_keys);
+    keys.sort_by_key(|(k, _)| *k);
+    ExtraUnit {
+        file: unit.clone(),
+        unit: unit.clone(),
+        namespace: ctx.ns.name.clone(),
+        comment: format!("netns-compile: {unit}, started with namespace {:?}", ctx.ns.name),
+        sections: vec![
+            ("Unit", keys),
+            (
+                "Service",
+                vec![
+                    ("ExecStart", ctx.script_path(&unit, "start")),
+                    ("ExecStop", ctx.script_path(&unit, "stop")),
+                    ("RemainAfterExit", "true".to_string()),
+                    ("Type", "oneshot".to_string()),
+                ],
+            ),
+            ("Install", vec![("WantedBy", ns_unit.clone())]),
+        ],
+        scripts: vec![
+            Script {
+                name: "start".into(),
+                content: ctx.script(&up),
+            },
+            Script {
+                name: "stop".into(),
+                content: ctx.script(&down),
+            },
+        ],
+        script_dir: script_dir(&unit),
+        wanted_by: vec![ns_unit.clone()],
+        relations,
+    }
+}
+
+/// `hostLink`: a veth pair, the host end in the host namespace, the other moved in; each end
+/// addressed. No route beyond the link's own subnet, and the host's forwarding is untouched.
+fn host_link_unit(ctx: &Ctx, link: &HostLink) -> ExtraUnit {
+    let ip = &ctx.tools.ip;
+    let ns = ctx.name_arg();
+    let host_if = escape_shell_arg(&link.host_interface);
+    let ns_if = escape_shell_arg(&link.namespace_interface);
+    let mut up = vec![format!(
+        "{ip} link add {host_if} type veth peer name {ns_if} netns {ns}"
+    )];
+    if let (Some(h), Some(n)) = (&link.host_address, &link.namespace_address) {
+        up.push(format!("{ip} address add {} dev {host_if}", h.value));
+        up.push(format!("{ip} -n {ns} address add {} dev {ns_if}", n.value));
+    }
+    if let Some(h) = &link.host_address6 {
+        up.push(format!(
+            "{ip} -6 address add {} dev {host_if} nodad",
+            escape_shell_arg(&h.value)
+        ));
+    }
+    if let Some(n) = &link.namespace_address6 {
+        up.push(format!(
+            "{ip} -n {ns} -6 address add {} dev {ns_if} nodad",
+            escape_shell_arg(&n.value)
+        ));
+    }
+    up.push(format!("{ip} link set {host_if} up"));
+    up.push(format!("{ip} -n {ns} link set {ns_if} up"));
+    // Deleting one end deletes the pair; with the namespace gone it is gone already.
+    let down = vec![format!("{ip} link delete {host_if} 2>/dev/null || true")];
+    oneshot(
+        ctx,
+        format!("{}-hostlink.service", ctx.stem()),
+        format!(
+            "Link {} (host) to {} of network namespace {:?}",
+            link.host_interface, link.namespace_interface, ctx.ns.name
+        ),
+        link.span,
+        Vec::new(),
+        up,
+        down,
+    )
+}
+
+/// `wireguard`: the interface made in the host namespace (so its UDP socket stays outside),
+/// configured, moved in, addressed, and the namespace's default route through it.
+fn wireguard_unit(ctx: &Ctx, wg: &WireGuard) -> ExtraUnit {
+    let ip = &ctx.tools.ip;
+    let ns = ctx.name_arg();
+    let dev = escape_shell_arg(&wg.interface.value);
+    let mut up = Vec::new();
+    if wg.implementation.value == "userspace" {
+        // wireguard-go daemonises; its process stays in this unit's cgroup until ExecStop.
+        up.push(format!("{} {dev}", ctx.tools.wireguard_go));
+    } else {
+        up.push(format!("{ip} link add dev {dev} type wireguard"));
+    }
+    up.push(wg_set_line(ctx, wg));
+    up.push(format!("{ip} link set dev {dev} netns {ns}"));
+    for a in &wg.addresses {
+        up.push(format!(
+            "{ip} -n {ns} address add {} dev {dev}",
+            escape_shell_arg(&a.value)
+        ));
+    }
+    up.push(format!("{ip} -n {ns} link set dev {dev} up"));
+    let v4 = wg.addresses.iter().any(|a| !a.value.contains(':'));
+    let v6 = wg.addresses.iter().any(|a| a.value.contains(':'));
+    if v4 || !v6 {
+        up.push(format!("{ip} -n {ns} route add default dev {dev}"));
+    }
+    if v6 {
+        up.push(format!("{ip} -n {ns} -6 route add default dev {dev}"));
+    }
+    let down = vec![format!("{ip} -n {ns} link delete dev {dev} 2>/dev/null || true")];
+    oneshot(
+        ctx,
+        format!("{}-wireguard.service", ctx.stem()),
+        format!(
+            "WireGuard {} of network namespace {:?}",
+            wg.interface.value, ctx.ns.name
+        ),
+        wg.span,
+        vec![
+            ("After", "network-online.target".to_string()),
+            ("Wants", "network-online.target".to_string()),
+        ],
+        up,
+        down,
+    )
+}
+
+/// `wg set …`: keys by path only (`private-key <file>`), so no secret is in the output.
+fn wg_set_line(ctx: &Ctx, wg: &WireGuard) -> String {
+    let q = |s: &str| escape_shell_arg(s);
+    let mut line = format!("{} set {}", ctx.tools.wg, q(&wg.interface.value));
+    if let Some(k) = &wg.private_key_file {
+        line.push_str(&format!(" private-key {}", q(&k.value)));
+    }
+    for p in &wg.peers {
+        let Some(key) = &p.public_key else { continue };
+        line.push_str(&format!(" peer {}", q(&key.value)));
+        if let Some(f) = &p.preshared_key_file {
+            line.push_str(&format!(" preshared-key {}", q(&f.value)));
+        }
+        if let Some(e) = &p.endpoint {
+            line.push_str(&format!(" endpoint {}", q(&e.value)));
+        }
+        if !p.allowed_ips.is_empty() {
+            let ips: Vec<&str> = p.allowed_ips.iter().map(|a| a.value.as_str()).collect();
+            line.push_str(&format!(" allowed-ips {}", q(&ips.join(","))));
+        }
+        if let Some(k) = &p.persistent_keepalive {
+            line.push_str(&format!(" persistent-keepalive {}", k.value));
+        }
+    }
+    line
+}
+
+/// The connectivity options a namespace uses, for the manifest.
+pub fn options_used(c: &Connect) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if !c.publish.is_empty() {
+        out.push("publish");
+    }
+    if c.dns.is_some() {
+        out.push("dns");
+    }
+    if c.host_link.is_some() {
+        out.push("hostLink");
+    }
+    if c.wireguard.is_some() {
+        out.push("wireguard");
+    }
+    out
+}

@@ -1,0 +1,785 @@
+//! SPEC §11 on a real kernel: the units the connectivity options add, run as systemd would
+//! run them (under `unshare`/`nsenter`, until the systemd-nspawn harness is merged).
+//!
+//! A namespace unit is started by running its `ExecStart=` (and its drop-ins'
+//! `ExecStartPost=`) command lines in a fresh network namespace, as `PrivateNetwork=true`
+//! gives one; the connectivity units of the host namespace run their scripts in it; the
+//! forwarder of a published port runs under `systemd-socket-activate` with the socket unit's
+//! `ListenStream=`, joined to the namespace with `nsenter` (what `JoinsNamespaceOf=` does).
+//!
+//! - `published_port_reaches_a_server_inside`: a server on the namespace's 127.0.0.1 answers
+//!   on the host's published address; the namespace's port is not reachable from the host
+//!   directly; the host gains no interface and its forwarding is untouched.
+//! - `dns_lines_reach_a_joined_process`: a process that bind-mounted the namespace's
+//!   resolv.conf over /etc/resolv.conf *before* the lines were written sees them (the file is
+//!   truncated in place, never replaced).
+//! - `host_link_addresses_answer_across_it`: both ends of the veth answer across it, the
+//!   namespace has no default route, the host's `net.ipv4.ip_forward` is unchanged, and
+//!   stopping the unit removes the pair.
+//! - `wireguard_userspace_is_the_only_way_out`: with `implementation = "userspace"`
+//!   (wireguard-go), the confined namespace reaches a peer namespace the test builds through
+//!   the tunnel (nft counters in the peer see the encrypted packets); with the tunnel down,
+//!   nothing leaves: the counters in the peer and on the host's end of the peer's link stay
+//!   still while the namespace tries.
+//! - `nix_and_json_routes_give_one_tree`: a NixOS module using every option (with properties)
+//!   and its JSON give the same output tree (no root needed).
+//!
+//! Needs root, iproute2, nftables, util-linux, socat, systemd-socket-activate and
+//! systemd-socket-proxyd, wg and wireguard-go; otherwise each test says `SKIPPED: …` and
+//! passes (and fails when `CI` is set). Each test names its namespaces and interfaces with
+//! this process's id, and guards remove them (and the processes it started) also on failure.
+
+mod harden;
+
+use harden::{
+    Compiled, NamespaceGuard, build_host_tools, is_root, missing_program, note, parse_environment, parse_exec, run_cmd,
+    skip, tempdir, unit_values,
+};
+use serde_json::{Value, json};
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PROXYD: [&str; 2] = [
+    "/usr/lib/systemd/systemd-socket-proxyd",
+    "/lib/systemd/systemd-socket-proxyd",
+];
+
+/// Why these tests cannot run here, if they cannot.
+fn unavailable(extra: &[&str]) -> Option<String> {
+    if !is_root() {
+        return Some("not running as root (network namespaces need CAP_SYS_ADMIN)".into());
+    }
+    let mut needed = vec!["ip", "nft", "unshare", "nsenter", "mount", "sh", "socat", "sysctl"];
+    needed.extend_from_slice(extra);
+    if let Some(p) = missing_program(&needed) {
+        return Some(format!("`{p}` is not installed (tests/run.sh installs it)"));
+    }
+    let probe = run_cmd("unshare", &["--net", "true"]);
+    if probe.code != 0 {
+        return Some(format!("`unshare --net` fails here: {}", probe.stderr.trim()));
+    }
+    None
+}
+
+macro_rules! require {
+    ($test:expr, $extra:expr) => {
+        if let Some(why) = unavailable($extra) {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{}: cannot run under CI: {why}",
+                $test
+            );
+            skip($test, &why);
+            return;
+        }
+    };
+}
+
+/// A number unique to this run, for names and ports.
+fn tag() -> u32 {
+    std::process::id() % 100_000
+}
+
+/// Kills the processes a test started, and removes the host interfaces and nft tables it
+/// made, when dropped (also when the test fails).
+#[derive(Default)]
+struct Cleanup {
+    children: Vec<Child>,
+    links: Vec<String>,
+    /// (namespace, interface): deleted first, while the namespace is still registered.
+    ns_links: Vec<(String, String)>,
+    host_tables: Vec<String>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for (ns, l) in &self.ns_links {
+            let _ = Command::new("ip")
+                .args(["-n", ns, "link", "delete", l])
+                .stderr(Stdio::null())
+                .status();
+        }
+        for l in &self.links {
+            if Path::new("/sys/class/net").join(l).exists() {
+                let _ = Command::new("ip").args(["link", "delete", l]).status();
+            }
+        }
+        for t in &self.host_tables {
+            let _ = Command::new("nft")
+                .args(["delete", "table", "inet", t])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Compile `config` with `--host-tools`; the guard owns the namespaces it names.
+fn compile(config: &Value, names: &[&str]) -> (tempfile::TempDir, Compiled, NamespaceGuard) {
+    let guard = NamespaceGuard::new(names.iter().map(|s| s.to_string()).collect());
+    for n in names {
+        assert!(!Path::new("/run/netns").join(n).exists(), "{n} exists before the test");
+    }
+    let dir = tempdir("connect");
+    let input = dir.path().join("input.json");
+    fs::write(&input, serde_json::to_string_pretty(config).unwrap()).unwrap();
+    let out = dir.path().join("out");
+    build_host_tools(&input, &out);
+    let compiled = Compiled::read(&out);
+    (dir, compiled, guard)
+}
+
+fn exec_lines(compiled: &Compiled, unit_file: &str, key: &str) -> Vec<Vec<String>> {
+    let u = compiled.unit(unit_file);
+    unit_values(&u, "Service", key)
+        .iter()
+        .flat_map(|v| parse_exec(v).unwrap_or_else(|e| panic!("{unit_file}: {key}: {e}")))
+        .map(|c| c.argv)
+        .collect()
+}
+
+fn shell_join(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Start a namespace unit: its `ExecStart=` lines, then the `ExecStartPost=` of its
+/// drop-ins, in one fresh network namespace (the registration under /run/netns keeps it).
+fn start_namespace(compiled: &Compiled, unit: &str) {
+    let u = compiled.unit(unit);
+    let env = parse_environment(&unit_values(&u, "Service", "Environment")).unwrap();
+    let mut lines = exec_lines(compiled, unit, "ExecStart");
+    let dropins = compiled.unit_path(&format!("{unit}.d"));
+    if let Ok(entries) = fs::read_dir(&dropins) {
+        let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let rel = format!("{unit}.d/{}", f.file_name().unwrap().to_string_lossy());
+            lines.extend(exec_lines(compiled, &rel, "ExecStartPost"));
+        }
+    }
+    let script: Vec<String> = lines.iter().map(|l| shell_join(l)).collect();
+    let out = Command::new("unshare")
+        .args(["--net", "--", "sh", "-ec", &script.join("\n")])
+        .env_clear()
+        .envs(&env)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{unit}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Run a oneshot connectivity unit's `ExecStart=` (or `ExecStop=`) in the host namespace.
+fn run_host_unit(compiled: &Compiled, unit: &str, key: &str) -> harden::Run {
+    let mut last = None;
+    for argv in exec_lines(compiled, unit, key) {
+        let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
+        let r = run_cmd(&argv[0], &args);
+        let failed = r.code != 0;
+        last = Some(r);
+        if failed {
+            break;
+        }
+    }
+    last.expect("a command")
+}
+
+fn ns_exec(ns: &str, args: &[&str]) -> harden::Run {
+    let mut all = vec!["netns", "exec", ns];
+    all.extend_from_slice(args);
+    run_cmd("ip", &all)
+}
+
+fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn ip_forward() -> String {
+    fs::read_to_string("/proc/sys/net/ipv4/ip_forward")
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+fn ask(addr: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(3))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    // Read only: a server that closes with unread input resets the connection.
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+#[test]
+fn published_port_reaches_a_server_inside() {
+    let test = "connectivity::published_port_reaches_a_server_inside";
+    require!(test, &["systemd-socket-activate"]);
+    let Some(proxyd) = PROXYD.iter().find(|p| Path::new(p).is_file()) else {
+        assert!(std::env::var_os("CI").is_none(), "{test}: no systemd-socket-proxyd");
+        skip(test, "systemd-socket-proxyd is not installed");
+        return;
+    };
+    let t = tag();
+    let ns = format!("pub{t}");
+    let host_port = 20_000 + t % 20_000;
+    let inner_port = 40_000 + t % 20_000;
+    let config = json!({"services": {"netns": {"namespaces": {ns.clone(): {
+        "publish": {"web": {"listen": format!("127.0.0.1:{host_port}"), "port": inner_port}}
+    }}}}});
+    let (_dir, compiled, _guard) = compile(&config, &[&ns]);
+    let mut cleanup = Cleanup::default();
+    let forward_before = ip_forward();
+
+    start_namespace(&compiled, &format!("netns-{ns}.service"));
+    // The server: on the namespace's loopback only.
+    let server = Command::new("ip")
+        .args(["netns", "exec", &ns, "socat"])
+        .arg(format!("TCP-LISTEN:{inner_port},bind=127.0.0.1,reuseaddr,fork"))
+        .arg("SYSTEM:echo answer-from-inside")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    cleanup.children.push(server);
+    wait_for("the server inside", || {
+        ns_exec(&ns, &["socat", "-u", &format!("TCP:127.0.0.1:{inner_port}"), "-"]).code == 0
+    });
+
+    // The socket unit's listener and the forwarder's command line, joined to the namespace.
+    let socket = compiled.unit(&format!("netns-{ns}-publish-web.socket"));
+    let listen = unit_values(&socket, "Socket", "ListenStream");
+    assert_eq!(listen, [format!("127.0.0.1:{host_port}")]);
+    let service = format!("netns-{ns}-publish-web.service");
+    let svc = compiled.unit(&service);
+    for (key, want) in [
+        ("JoinsNamespaceOf", format!("netns-{ns}.service")),
+        ("BindsTo", format!("netns-{ns}.service")),
+    ] {
+        assert_eq!(unit_values(&svc, "Unit", key), [want], "{service}: {key}");
+    }
+    assert_eq!(unit_values(&svc, "Service", "PrivateNetwork"), ["true"]);
+    let argv = exec_lines(&compiled, &service, "ExecStart").remove(0);
+    assert_eq!(Path::new(&argv[0]).file_name(), Path::new(proxyd).file_name());
+    let mut forwarder = Command::new("systemd-socket-activate");
+    forwarder
+        .args([
+            "-l",
+            &listen[0],
+            "--",
+            "nsenter",
+            &format!("--net=/run/netns/{ns}"),
+            "--",
+        ])
+        .args(&argv)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cleanup.children.push(forwarder.spawn().unwrap());
+    let published = format!("127.0.0.1:{host_port}");
+    wait_for("the published socket", || {
+        TcpStream::connect(published.as_str()).is_ok()
+    });
+
+    let answer = ask(&published).expect("the published port answers");
+    assert_eq!(answer.trim(), "answer-from-inside");
+    // Twice: the forwarder serves every connection, not the first only.
+    assert_eq!(ask(&published).expect("again").trim(), "answer-from-inside");
+    assert!(
+        ask(&format!("127.0.0.1:{inner_port}")).is_err(),
+        "the namespace's own port is reachable from the host"
+    );
+    let inside = ns_exec(&ns, &["ip", "-o", "link", "show"]);
+    let names: Vec<&str> = inside.stdout.lines().filter_map(|l| l.split(": ").nth(1)).collect();
+    assert_eq!(names, ["lo"], "publishing gave the namespace an interface");
+    assert_eq!(ip_forward(), forward_before, "the host's forwarding changed");
+    note(&format!(
+        "connectivity: 127.0.0.1:{host_port} on the host reaches 127.0.0.1:{inner_port} in {ns}"
+    ));
+}
+
+#[test]
+fn dns_lines_reach_a_joined_process() {
+    let test = "connectivity::dns_lines_reach_a_joined_process";
+    require!(test, &[]);
+    let t = tag();
+    let ns = format!("dns{t}");
+    let config = json!({
+        "services": {"netns": {"namespaces": {ns.clone(): {
+            "dns": {"servers": ["10.64.0.1", "fd00:64::1"], "search": ["home.arpa"], "options": ["ndots:1"]}
+        }}}},
+        "systemd": {"services": {"fetcher": {"netns": ns.clone()}}}
+    });
+    let (_dir, compiled, _guard) = compile(&config, &[&ns]);
+    let unit = format!("netns-{ns}.service");
+    // First the unit without its dns drop-in, as a joined service would find the namespace
+    // if it had bind-mounted the file early; then the drop-in's command.
+    let mut start = exec_lines(&compiled, &unit, "ExecStart");
+    let post = exec_lines(&compiled, &format!("{unit}.d/netns-dns.conf"), "ExecStartPost");
+    assert_eq!(post.len(), 1, "one ExecStartPost=");
+    let env = parse_environment(&unit_values(&compiled.unit(&unit), "Service", "Environment")).unwrap();
+    let first: Vec<String> = start.drain(..).map(|l| shell_join(&l)).collect();
+    let out = Command::new("unshare")
+        .args(["--net", "--", "sh", "-ec", &first.join("\n")])
+        .env_clear()
+        .envs(&env)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = format!("/etc/netns/{ns}/resolv.conf");
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        "",
+        "the attach script leaves it empty"
+    );
+
+    // The joined process: the drop-in's bind mount, in the namespace, then the lines arrive.
+    let dropin = compiled.unit("fetcher.service.d/netns.conf");
+    let binds = harden::parse_bind_paths(&unit_values(&dropin, "Service", "BindReadOnlyPaths")[0]).unwrap();
+    let (src, dst) = &binds[0];
+    assert_eq!(src, &file);
+    let joined = format!(
+        "mount --bind -o ro {src} {dst} && {post} && cat {dst}",
+        post = shell_join(&post[0])
+    );
+    let r = run_cmd(
+        "nsenter",
+        &[
+            &format!("--net=/run/netns/{ns}"),
+            "--",
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-ec",
+            &joined,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout, "nameserver 10.64.0.1\nnameserver fd00:64::1\nsearch home.arpa\noptions ndots:1\n",
+        "what the joined process reads as /etc/resolv.conf"
+    );
+    // And it is the same network namespace as the registered one.
+    let inside = run_cmd(
+        "nsenter",
+        &[&format!("--net=/run/netns/{ns}"), "--", "readlink", "/proc/self/ns/net"],
+    );
+    let host = fs::read_link("/proc/self/ns/net").unwrap();
+    assert_ne!(inside.stdout.trim(), host.to_string_lossy());
+    note(&format!(
+        "connectivity: {ns}: a joined process sees the dns lines written after its bind mount"
+    ));
+}
+
+#[test]
+fn host_link_addresses_answer_across_it() {
+    let test = "connectivity::host_link_addresses_answer_across_it";
+    require!(test, &[]);
+    let t = tag();
+    let ns = format!("hl{t}");
+    let config = json!({"services": {"netns": {"namespaces": {ns.clone(): {"hostLink": {"enable": true}}}}}});
+    let (_dir, compiled, _guard) = compile(&config, &[&ns]);
+    let link_unit = format!("netns-{ns}-hostlink.service");
+    let start = fs::read_to_string(compiled.root.join(format!("libexec/netns-compile/{link_unit}/start"))).unwrap();
+    let host_if = format!("nsh-{ns}");
+    assert!(start.contains(&host_if), "{start}");
+    let addr = |side: &str| {
+        // `… address add A/30 dev IF`: the host's line has no `-n`.
+        start
+            .lines()
+            .find(|l| l.contains(" address add ") && (side == "host") != l.contains(" -n "))
+            .and_then(|l| l.split_whitespace().skip_while(|w| *w != "add").nth(1))
+            .map(|a| a.split('/').next().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no {side} address in {start}"))
+    };
+    let (host_addr, ns_addr) = (addr("host"), addr("namespace"));
+    let mut cleanup = Cleanup::default();
+    cleanup.links.push(host_if.clone());
+    let forward_before = ip_forward();
+
+    start_namespace(&compiled, &format!("netns-{ns}.service"));
+    let r = run_host_unit(&compiled, &link_unit, "ExecStart");
+    assert_eq!(r.code, 0, "{link_unit}: {}", r.stderr);
+    assert!(Path::new("/sys/class/net").join(&host_if).exists());
+    let port = (30_000 + t % 20_000) as u16;
+    serve(&mut cleanup, Some(&ns), &ns_addr, port);
+    assert!(answers(None, &ns_addr, port), "host → namespace {ns_addr}");
+    serve(&mut cleanup, None, &host_addr, port);
+    assert!(answers(Some(&ns), &host_addr, port), "namespace → host {host_addr}");
+    let default = ns_exec(&ns, &["ip", "route", "show", "default"]);
+    assert_eq!(default.stdout.trim(), "", "a default route through the link");
+    assert_eq!(ip_forward(), forward_before, "the host's forwarding changed");
+
+    let r = run_host_unit(&compiled, &link_unit, "ExecStop");
+    assert_eq!(r.code, 0, "{link_unit} stop: {}", r.stderr);
+    assert!(
+        !Path::new("/sys/class/net").join(&host_if).exists(),
+        "the pair is still there"
+    );
+    note(&format!(
+        "connectivity: {host_if} {host_addr} ↔ {ns} {ns_addr}, no default route, ip_forward {forward_before}"
+    ));
+}
+
+/// A TCP server answering `answer` on `addr:port`, in namespace `ns` (the host's if `None`).
+fn serve(cleanup: &mut Cleanup, ns: Option<&str>, addr: &str, port: u16) {
+    let mut cmd = match ns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, "socat"]);
+            c
+        }
+        None => Command::new("socat"),
+    };
+    cmd.arg(format!("TCP-LISTEN:{port},bind={addr},reuseaddr,fork"))
+        .arg(format!("SYSTEM:echo answer-from-{addr}"))
+        .stdin(Stdio::null());
+    cleanup.children.push(cmd.spawn().unwrap());
+    let probe = |c: &Cleanup| {
+        let _ = c;
+        let args = [
+            "socat",
+            "-u",
+            "-T",
+            "1",
+            &format!("TCP:{addr}:{port},connect-timeout=1"),
+            "-",
+        ];
+        match ns {
+            Some(ns) => ns_exec(ns, &args),
+            None => run_cmd(args[0], &args[1..]),
+        }
+        .code
+            == 0
+    };
+    wait_for(&format!("a server on {addr}:{port}"), || probe(cleanup));
+}
+
+/// Whether `addr:port` answers a TCP client in namespace `ns` (the host's if `None`).
+fn answers(ns: Option<&str>, addr: &str, port: u16) -> bool {
+    let target = format!("TCP:{addr}:{port},connect-timeout=2");
+    let args = ["socat", "-T", "2", "-", &target];
+    let r = match ns {
+        Some(ns) => ns_exec(ns, &args),
+        None => run_cmd(args[0], &args[1..]),
+    };
+    r.code == 0 && r.stdout.trim() == format!("answer-from-{addr}")
+}
+
+/// Packets a counter rule of an nft table has seen.
+fn counter(ns: Option<&str>, table: &str) -> u64 {
+    let args = ["nft", "list", "table", "inet", table];
+    let r = match ns {
+        Some(ns) => ns_exec(ns, &args),
+        None => run_cmd(args[0], &args[1..]),
+    };
+    assert_eq!(r.code, 0, "nft: {}", r.stderr);
+    r.stdout
+        .split_whitespace()
+        .skip_while(|w| *w != "packets")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no counter in {}", r.stdout))
+}
+
+fn ok(r: harden::Run, what: &str) -> harden::Run {
+    assert_eq!(r.code, 0, "{what}: {}{}", r.stdout, r.stderr);
+    r
+}
+
+#[test]
+fn wireguard_userspace_is_the_only_way_out() {
+    let test = "connectivity::wireguard_userspace_is_the_only_way_out";
+    require!(test, &["wg", "wireguard-go"]);
+    let t = tag();
+    let (ns, peer) = (format!("wgc{t}"), format!("wgp{t}"));
+    let (wg_c, wg_p) = (format!("wgc{t}"), format!("wgp{t}"));
+    let (veth_h, veth_p) = (format!("vh{t}"), format!("vp{t}"));
+    let table = format!("netns_compile_test_{t}");
+    let third = 1 + t % 250;
+    let under = |h: u32| format!("10.232.{third}.{h}");
+    // Dropped after `cleanup`, which needs the namespace to delete the peer's interface (its
+    // wireguard-go holds a socket there, which would keep the namespace alive).
+    let _peer_guard = NamespaceGuard::new(vec![peer.clone()]);
+    let mut cleanup = Cleanup::default();
+    cleanup.ns_links.push((peer.clone(), wg_p.clone()));
+    cleanup.ns_links.push((ns.clone(), wg_c.clone()));
+    cleanup.links.push(veth_h.clone());
+    cleanup.links.push(wg_c.clone());
+    cleanup.host_tables.push(table.clone());
+    let dir = tempdir("wg");
+    let key = |name: &str| {
+        let r = ok(run_cmd("wg", &["genkey"]), "wg genkey");
+        let path = dir.path().join(name);
+        fs::write(&path, r.stdout.trim()).unwrap();
+        let mut p = Command::new("wg")
+            .arg("pubkey")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        p.stdin.take().unwrap().write_all(r.stdout.as_bytes()).unwrap();
+        let public = String::from_utf8(p.wait_with_output().unwrap().stdout).unwrap();
+        (path, public.trim().to_string())
+    };
+    let (c_key, c_pub) = key("confined.key");
+    let (p_key, p_pub) = key("peer.key");
+
+    let config = json!({"services": {"netns": {"namespaces": {ns.clone(): {"wireguard": {
+        "enable": true,
+        "implementation": "userspace",
+        "interface": wg_c,
+        "privateKeyFile": c_key.to_str().unwrap(),
+        "addresses": ["10.99.0.2/32"],
+        "peers": [{"publicKey": p_pub, "endpoint": format!("{}:51820", under(2)), "allowedIPs": ["0.0.0.0/0"]}]
+    }}}}}});
+    let (_d, compiled, _guard) = compile(&config, &[&ns]);
+    let out = compiled.root.join("libexec/netns-compile");
+    let scripts = fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect::<Vec<_>>();
+    for s in &scripts {
+        for f in fs::read_dir(s).unwrap().flatten() {
+            let text = fs::read_to_string(f.path()).unwrap();
+            assert!(
+                !text.contains(&fs::read_to_string(&c_key).unwrap()),
+                "the private key is in {}",
+                f.path().display()
+            );
+        }
+    }
+
+    // The peer: a namespace of the test's own, linked to the host, running wireguard-go.
+    ok(run_cmd("ip", &["netns", "add", &peer]), "ip netns add");
+    ok(
+        run_cmd(
+            "ip",
+            &[
+                "link", "add", &veth_h, "type", "veth", "peer", "name", &veth_p, "netns", &peer,
+            ],
+        ),
+        "veth",
+    );
+    ok(
+        run_cmd("ip", &["address", "add", &format!("{}/30", under(1)), "dev", &veth_h]),
+        "addr",
+    );
+    ok(run_cmd("ip", &["link", "set", &veth_h, "up"]), "up");
+    ok(
+        ns_exec(
+            &peer,
+            &["ip", "address", "add", &format!("{}/30", under(2)), "dev", &veth_p],
+        ),
+        "addr",
+    );
+    ok(ns_exec(&peer, &["ip", "link", "set", &veth_p, "up"]), "up");
+    ok(ns_exec(&peer, &["ip", "link", "set", "lo", "up"]), "lo");
+    ok(ns_exec(&peer, &["wireguard-go", &wg_p]), "wireguard-go in the peer");
+    let p_key_s = p_key.to_str().unwrap();
+    ok(
+        ns_exec(
+            &peer,
+            &[
+                "wg",
+                "set",
+                &wg_p,
+                "private-key",
+                p_key_s,
+                "listen-port",
+                "51820",
+                "peer",
+                &c_pub,
+                "allowed-ips",
+                "10.99.0.2/32",
+            ],
+        ),
+        "wg set (peer)",
+    );
+    ok(
+        ns_exec(&peer, &["ip", "address", "add", "10.99.0.1/24", "dev", &wg_p]),
+        "addr",
+    );
+    ok(ns_exec(&peer, &["ip", "link", "set", &wg_p, "up"]), "up");
+    // Counters: every packet reaching the peer's link, and every packet the host sends on it.
+    let count = |ns: Option<&str>, hook: &str, dir: &str, ifname: &str| {
+        let chain = format!("{{ type filter hook {hook} priority 0; }}");
+        for args in [
+            vec!["nft", "add", "table", "inet", &table],
+            vec!["nft", "add", "chain", "inet", &table, "c", &chain],
+            vec!["nft", "add", "rule", "inet", &table, "c", dir, ifname, "counter"],
+        ] {
+            match ns {
+                Some(ns) => ok(ns_exec(ns, &args), "nft in the peer"),
+                None => ok(run_cmd(args[0], &args[1..]), "nft on the host"),
+            };
+        }
+    };
+    count(Some(&peer), "input", "iifname", &veth_p);
+    count(None, "output", "oifname", &veth_h);
+
+    // The confined namespace and its WireGuard unit.
+    start_namespace(&compiled, &format!("netns-{ns}.service"));
+    let wg_unit = format!("netns-{ns}-wireguard.service");
+    let r = run_host_unit(&compiled, &wg_unit, "ExecStart");
+    assert_eq!(r.code, 0, "{wg_unit}: {}{}", r.stdout, r.stderr);
+    assert!(
+        !Path::new("/sys/class/net").join(&wg_c).exists(),
+        "the interface stayed on the host"
+    );
+    let routes = ok(ns_exec(&ns, &["ip", "route", "show", "default"]), "routes");
+    assert!(routes.stdout.contains(&format!("dev {wg_c}")), "{}", routes.stdout);
+
+    let port = (30_000 + t % 20_000) as u16;
+    serve(&mut cleanup, Some(&peer), "10.99.0.1", port);
+    serve(&mut cleanup, Some(&peer), &under(2), port);
+    assert!(answers(Some(&ns), "10.99.0.1", port), "no answer through the tunnel");
+    let (peer_up, host_up) = (counter(Some(&peer), &table), counter(None, &table));
+    assert!(
+        peer_up > 0 && host_up > 0,
+        "no encrypted packets counted ({peer_up}, {host_up})"
+    );
+
+    // The tunnel down: the namespace tries everything it has, and nothing leaves. (Counted
+    // from a moment after the down: the tunnel's last packets may still be on their way.)
+    ok(ns_exec(&ns, &["ip", "link", "set", &wg_c, "down"]), "tunnel down");
+    std::thread::sleep(Duration::from_millis(500));
+    let (peer_before, host_before) = (counter(Some(&peer), &table), counter(None, &table));
+    for target in ["10.99.0.1", &under(2), &under(1), "1.1.1.1"] {
+        assert!(
+            !answers(Some(&ns), target, port),
+            "{target} answered with the tunnel down"
+        );
+        let udp = ns_exec(&ns, &["socat", "-u", "-", &format!("UDP:{target}:51820")]);
+        let _ = udp; // a datagram that cannot leave: the counters below say whether it did
+    }
+    let (peer_down, host_down) = (counter(Some(&peer), &table), counter(None, &table));
+    assert_eq!(
+        (peer_down, host_down),
+        (peer_before, host_before),
+        "packets left with the tunnel down"
+    );
+
+    let r = run_host_unit(&compiled, &wg_unit, "ExecStop");
+    assert_eq!(r.code, 0, "{wg_unit} stop: {}", r.stderr);
+    let gone = ns_exec(&ns, &["ip", "link", "show", &wg_c]);
+    assert_ne!(gone.code, 0, "the interface outlived the unit");
+    ns_exec(&peer, &["ip", "link", "delete", &wg_p]);
+    note(&format!(
+        "connectivity: {ns} reached {peer} through {wg_c} ({peer_up} packets at the peer, {host_up} on the host link); tunnel down: none"
+    ));
+}
+
+/// Both routes read the options (SPEC §11): a NixOS module using them, with properties, gives
+/// the tree its JSON gives. Needs nothing but the binary.
+#[test]
+fn nix_and_json_routes_give_one_tree() {
+    let dir = tempdir("routes");
+    let module = r#"{ lib, ... }: {
+  services.netns.namespaces.downloads = lib.mkMerge [
+    {
+      publish.webui = { listen = "127.0.0.1:9091"; port = 9091; };
+      dns.servers = [ "10.64.0.1" ];
+      hostLink.enable = lib.mkDefault false;
+    }
+    {
+      dns.search = lib.mkAfter [ "home.arpa" ];
+      hostLink.enable = true;
+      wireguard = {
+        enable = true;
+        implementation = "userspace";
+        privateKeyFile = "/run/keys/dl.key";
+        addresses = [ "10.64.0.2/32" ];
+        peers = [ { publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0="; endpoint = "198.51.100.7:51820"; allowedIPs = [ "0.0.0.0/0" ]; } ];
+      };
+    }
+  ];
+  systemd.services.transmission.netns = "downloads";
+  networking.wireguard.interfaces.wg9.interfaceNamespace = "downloads";
+}
+"#;
+    let json = json!({
+        "services": {"netns": {"namespaces": {"downloads": {
+            "publish": {"webui": {"listen": "127.0.0.1:9091", "port": 9091}},
+            "dns": {"servers": ["10.64.0.1"], "search": ["home.arpa"]},
+            "hostLink": {"enable": true},
+            "wireguard": {
+                "enable": true, "implementation": "userspace", "privateKeyFile": "/run/keys/dl.key",
+                "addresses": ["10.64.0.2/32"],
+                "peers": [{"publicKey": "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=", "endpoint": "198.51.100.7:51820", "allowedIPs": ["0.0.0.0/0"]}]
+            }
+        }}}},
+        "systemd": {"services": {"transmission": {"netns": "downloads"}}},
+        "networking": {"wireguard": {"interfaces": {"wg9": {"interfaceNamespace": "downloads"}}}}
+    });
+    fs::write(dir.path().join("config.nix"), module).unwrap();
+    fs::write(dir.path().join("config.json"), json.to_string()).unwrap();
+    let build = |input: &str| {
+        let out = dir.path().join(format!("out-{input}"));
+        let r = run_cmd(
+            env!("CARGO_BIN_EXE_netns-compile"),
+            &[
+                "build",
+                dir.path().join(input).to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--prefix",
+                "/p",
+            ],
+        );
+        assert_eq!(r.code, 0, "{input}: {}", r.stderr);
+        let mut files = Vec::new();
+        let mut stack = vec![out.clone()];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                let rel = p.strip_prefix(&out).unwrap().to_string_lossy().into_owned();
+                let ty = e.file_type().unwrap();
+                if ty.is_dir() {
+                    stack.push(p);
+                } else if ty.is_symlink() {
+                    files.push((rel, fs::read_link(&p).unwrap().to_string_lossy().into_owned()));
+                } else {
+                    files.push((rel, fs::read_to_string(&p).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let (from_nix, from_json) = (build("config.nix"), build("config.json"));
+    assert_eq!(from_nix, from_json);
+    let names: Vec<&str> = from_nix.iter().map(|(n, _)| n.as_str()).collect();
+    for want in [
+        "lib/systemd/system/netns-downloads-publish-webui.socket",
+        "lib/systemd/system/netns-downloads.service.d/netns-dns.conf",
+        "lib/systemd/system/netns-downloads-hostlink.service",
+        "lib/systemd/system/netns-downloads-wireguard.service",
+        "lib/systemd/system/wireguard-wg9.service.d/netns.conf",
+    ] {
+        assert!(names.contains(&want), "{want} missing: {names:?}");
+    }
+}

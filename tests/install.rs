@@ -1,0 +1,590 @@
+//! `netns-compile install` / `uninstall` (SPEC §12) into image roots (`--root DIR`, temp
+//! folders): a fresh install, a re-install with its exact add/remove/change set, `--dry-run`
+//! writing nothing, uninstall leaving no trace, foreign files left alone, a crash after each
+//! step leaving a working install, concurrent installs. (Under a real systemd: the container
+//! tests.)
+
+mod common;
+
+use common::{bin, run, tree};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const STATE: &str = "var/lib/netns-compile";
+const UNITS: &str = "etc/systemd/system";
+
+/// Generation A: three namespaces (one with a UTF-8 name), a joiner.
+const CONFIG_A: &str = r#"{
+  "networking": { "nftables": { "enable": true, "ruleset": "table inet filter { }\n" } },
+  "boot": { "kernel": { "sysctl": {} } },
+  "systemd": { "services": { "transmission": { "netns": "vpn" } } },
+  "services": { "netns": { "namespaces": {
+    "vpn": { "sysctl": { "net.ipv4.ip_forward": 0 }, "service": { "wantedBy": [ "multi-user.target" ] } },
+    "lab": { "nftables": "table inet lab { }\n" },
+    "old": {},
+    "ünï côde": { "service": { "requiredBy": [ "network-online.target" ] } }
+  } } }
+}"#;
+
+/// Generation B: `vpn` changed (restarted), `lab` changed with `restartIfChanged = false`,
+/// `old` removed, `web` added and enabled (started), a joiner of `web` added.
+const CONFIG_B: &str = r#"{
+  "networking": { "nftables": { "enable": true, "ruleset": "table inet filter { }\n" } },
+  "boot": { "kernel": { "sysctl": {} } },
+  "systemd": { "services": { "transmission": { "netns": "vpn" }, "dl": { "netns": "web" } } },
+  "services": { "netns": { "namespaces": {
+    "vpn": { "sysctl": { "net.ipv4.ip_forward": 1 }, "service": { "wantedBy": [ "multi-user.target" ] } },
+    "lab": { "nftables": "table inet lab { chain c { } }\n", "service": { "restartIfChanged": false } },
+    "web": { "service": { "wantedBy": [ "multi-user.target" ] } },
+    "ünï côde": { "service": { "requiredBy": [ "network-online.target" ] } }
+  } } }
+}"#;
+
+struct Work {
+    _dir: tempfile::TempDir,
+    a: String,
+    b: String,
+    base: PathBuf,
+}
+
+fn work() -> Work {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    fs::write(&a, CONFIG_A).unwrap();
+    fs::write(&b, CONFIG_B).unwrap();
+    let base = dir.path().to_path_buf();
+    Work {
+        _dir: dir,
+        a: a.display().to_string(),
+        b: b.display().to_string(),
+        base,
+    }
+}
+
+impl Work {
+    /// A fresh image root.
+    fn root(&self, name: &str) -> PathBuf {
+        let r = self.base.join(name);
+        fs::create_dir_all(&r).unwrap();
+        r
+    }
+}
+
+fn install(root: &Path, config: &str, extra: &[&str]) -> common::Output {
+    let root = root.display().to_string();
+    let mut args = vec!["install", config, "--root", &root, "--host-tools"];
+    args.extend(extra);
+    run(&args)
+}
+
+fn uninstall(root: &Path) -> common::Output {
+    run(&["uninstall", "--root", &root.display().to_string()])
+}
+
+/// Follow `path` (relative to `root`) as the image's system would: absolute link targets are
+/// inside `root`. `None` when it dangles.
+fn resolve(root: &Path, rel: &str) -> Option<PathBuf> {
+    let mut path = root.join(rel);
+    for _ in 0..16 {
+        let meta = fs::symlink_metadata(&path).ok()?;
+        if !meta.file_type().is_symlink() {
+            return Some(path);
+        }
+        let target = fs::read_link(&path).unwrap();
+        path = if target.is_absolute() {
+            root.join(target.strip_prefix("/").unwrap())
+        } else {
+            path.parent().unwrap().join(target)
+        };
+        // A link through `current` (a relative link to the generation).
+        let mut resolved = PathBuf::new();
+        for c in path.components() {
+            resolved.push(c);
+            if let Ok(t) = fs::read_link(&resolved)
+                && resolved.starts_with(root.join(STATE))
+            {
+                resolved.pop();
+                resolved.push(t);
+            }
+        }
+        path = resolved;
+    }
+    None
+}
+
+/// What the image's systemd would load from `/etc/systemd/system`: every link there that
+/// resolves, with the text it reaches (generation folders written as `GEN`), and every
+/// script a unit names checked to exist. Dangling links are listed apart.
+fn working_units(root: &Path) -> (BTreeMap<String, String>, Vec<String>) {
+    let (mut units, mut dangling) = (BTreeMap::new(), Vec::new());
+    for (rel, (kind, _, _)) in tree(&root.join(UNITS)) {
+        if kind != "link" {
+            continue;
+        }
+        let Some(file) = resolve(root, &format!("{UNITS}/{rel}")) else {
+            dangling.push(rel);
+            continue;
+        };
+        let text = fs::read_to_string(&file).unwrap();
+        for word in text.split(|c: char| c.is_whitespace() || c == '=') {
+            if let Some(script) = word.strip_prefix('/').filter(|w| w.starts_with(STATE)) {
+                assert!(root.join(script).is_file(), "{rel} names {word}, which is missing");
+            }
+        }
+        units.insert(rel, generation_free(&text));
+    }
+    (units, dangling)
+}
+
+fn generation_free(text: &str) -> String {
+    let re = regex::Regex::new(r"/var/lib/netns-compile/[0-9]+/").unwrap();
+    re.replace_all(text, "/var/lib/netns-compile/GEN/").into_owned()
+}
+
+/// The working units of a clean install of `config`.
+fn clean_install(w: &Work, name: &str, config: &str) -> BTreeMap<String, String> {
+    let root = w.root(name);
+    assert_eq!(install(&root, config, &[]).code, 0);
+    let (units, dangling) = working_units(&root);
+    assert!(dangling.is_empty(), "{dangling:?}");
+    units
+}
+
+/// `tree(a) == tree(b)`, saying only which paths differ.
+#[track_caller]
+fn assert_same_tree(got: &Path, want: &BTreeMap<String, (String, Vec<u8>, u32)>, what: &str) {
+    let got = tree(got);
+    let differ: Vec<&String> = got
+        .keys()
+        .chain(want.keys())
+        .filter(|k| got.get(*k) != want.get(*k))
+        .collect();
+    assert!(differ.is_empty(), "{what}: these paths differ: {differ:?}");
+}
+
+fn generations(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(root.join(STATE))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn fresh_install_links_enables_and_records() {
+    let w = work();
+    let root = w.root("fresh");
+    let r = install(&root, &w.a, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cur = "/var/lib/netns-compile/current/lib/systemd/system";
+    let links: BTreeMap<String, String> = tree(&root.join(UNITS))
+        .into_iter()
+        .filter(|(_, (kind, _, _))| kind == "link")
+        .map(|(p, (_, target, _))| (p, String::from_utf8(target).unwrap()))
+        .collect();
+    let want: BTreeMap<String, String> = [
+        (
+            "multi-user.target.wants/netns-vpn.service",
+            "/etc/systemd/system/netns-vpn.service".to_string(),
+        ),
+        (
+            "network-online.target.requires/netns--n-c-de.service",
+            "/etc/systemd/system/netns--n-c-de.service".to_string(),
+        ),
+        ("netns-lab.service", format!("{cur}/netns-lab.service")),
+        ("netns-old.service", format!("{cur}/netns-old.service")),
+        ("netns-vpn.service", format!("{cur}/netns-vpn.service")),
+        ("netns--n-c-de.service", format!("{cur}/netns--n-c-de.service")),
+        (
+            "transmission.service.d/netns.conf",
+            format!("{cur}/transmission.service.d/netns.conf"),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(links, want);
+    assert_eq!(fs::read_link(root.join(STATE).join("current")).unwrap(), Path::new("1"));
+    assert_eq!(generations(&root), ["1", "current", "lock"]);
+    // Each link reaches the generation's own file, which names its scripts in generation 1.
+    let (units, dangling) = working_units(&root);
+    assert!(dangling.is_empty());
+    let vpn = fs::read_to_string(root.join(STATE).join("1/lib/systemd/system/netns-vpn.service")).unwrap();
+    assert!(vpn.contains("ExecStart=/var/lib/netns-compile/1/libexec/netns-compile/netns-vpn.service/ip-netns-attach"));
+    assert_eq!(units["netns-vpn.service"], generation_free(&vpn));
+    assert_eq!(
+        units["multi-user.target.wants/netns-vpn.service"],
+        units["netns-vpn.service"]
+    );
+    // The record lists exactly the links made, and the folders made for them.
+    let record: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(root.join(STATE).join("1/share/netns-compile/install.json")).unwrap())
+            .unwrap();
+    let recorded: BTreeMap<String, String> = record["links"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k["/etc/systemd/system/".len()..].to_string(),
+                v.as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(recorded, want);
+    assert!(
+        record["createdDirs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "/var/lib")
+    );
+    // What it says: the units, the links, and the systemctl commands left to run.
+    for line in [
+        "installed generation 1 at /var/lib/netns-compile/1 (nothing installed before)",
+        "  added     netns-vpn.service",
+        "  added     transmission.service.d/netns.conf",
+        "to run: systemctl daemon-reload",
+        "to run: systemctl try-restart transmission.service",
+        "to run: systemctl start netns--n-c-de.service netns-vpn.service",
+    ] {
+        assert!(
+            r.stdout.lines().any(|l| l == line),
+            "{line:?} missing from:\n{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn reinstall_changes_exactly_what_changed() {
+    let w = work();
+    let root = w.root("re");
+    assert_eq!(install(&root, &w.a, &[]).code, 0);
+    let r = install(&root, &w.b, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let summary: Vec<&str> = r.stdout.lines().take_while(|l| !l.starts_with("---")).collect();
+    let cur = "/var/lib/netns-compile/current/lib/systemd/system";
+    let want = [
+        "installed generation 2 at /var/lib/netns-compile/2 (replacing generation 1)".to_string(),
+        "  added     dl.service.d/netns.conf".into(),
+        "  added     netns-web.service".into(),
+        "  removed   netns-old.service".into(),
+        "  changed   netns-lab.service".into(),
+        "  changed   netns-vpn.service".into(),
+        "  2 unit file(s) and drop-in(s) unchanged".into(),
+        format!("  + /etc/systemd/system/dl.service.d/netns.conf -> {cur}/dl.service.d/netns.conf"),
+        "  + /etc/systemd/system/multi-user.target.wants/netns-web.service -> /etc/systemd/system/netns-web.service"
+            .into(),
+        format!("  + /etc/systemd/system/netns-web.service -> {cur}/netns-web.service"),
+        format!("  - /etc/systemd/system/netns-old.service -> {cur}/netns-old.service"),
+    ];
+    assert_eq!(
+        summary,
+        want.iter().map(String::as_str).collect::<Vec<_>>(),
+        "{}",
+        r.stdout
+    );
+    let tail: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with([' ', '-', '+', '@']))
+        .collect();
+    assert_eq!(
+        tail[1..],
+        [
+            "not restarted (restartIfChanged = false): netns-lab.service",
+            "to run: systemctl daemon-reload",
+            "to run: systemctl try-restart netns-vpn.service dl.service",
+            "to run: systemctl start netns-web.service",
+        ]
+    );
+    // The result is what a clean install of B gives; the generation before is kept.
+    let (units, dangling) = working_units(&root);
+    assert!(dangling.is_empty(), "{dangling:?}");
+    assert_eq!(units, clean_install(&w, "clean-b", &w.b));
+    assert_eq!(generations(&root), ["1", "2", "current", "lock"]);
+    // A third install keeps only the one before it.
+    assert_eq!(install(&root, &w.a, &[]).code, 0);
+    assert_eq!(generations(&root), ["2", "3", "current", "lock"]);
+    assert_eq!(working_units(&root).0, clean_install(&w, "clean-a", &w.a));
+}
+
+#[test]
+fn dry_run_prints_the_diff_and_writes_nothing() {
+    let w = work();
+    let root = w.root("dry");
+    // Into an empty root: nothing at all is made, not even the state folder.
+    let r = install(&root, &w.a, &["--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("would install generation 1"), "{}", r.stdout);
+    assert!(r.stdout.contains("would run: systemctl daemon-reload"));
+    assert!(tree(&root).is_empty());
+    // The golden fixtures' tools, so that the diff below is fixed text.
+    let tools = common::fixtures().join("nixos/tools.json").display().to_string();
+    let (root_s, tools_args) = (root.display().to_string(), ["--tools", tools.as_str()]);
+    let with_tools = |config: &str, dry: bool| {
+        let mut args = vec!["install", config, "--root", &root_s];
+        args.extend(tools_args);
+        if dry {
+            args.push("--dry-run");
+        }
+        run(&args)
+    };
+    assert_eq!(with_tools(&w.a, false).code, 0);
+    let before = tree(&root);
+    let r = with_tools(&w.b, true);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_same_tree(&root, &before, "--dry-run changed the root");
+    assert!(
+        r.stdout
+            .starts_with("would install generation 2 at /var/lib/netns-compile/2 (replacing generation 1)\n")
+    );
+    // The unit diffs: `lab`'s unit and ruleset, and the changed sysctl script of `vpn`.
+    let diffs = &r.stdout[r.stdout.find("\n---").unwrap() + 1..];
+    let diffs: String = diffs
+        .lines()
+        .filter(|l| !l.starts_with("would run") && !l.starts_with("not restarted"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    expect_test::expect_file!["../fixtures/install/dry-run.diff"].assert_eq(&diffs);
+    assert!(
+        diffs.contains("+X-RestartIfChanged=false\n")
+            && diffs.contains("-net.ipv4.ip_forward=0\n+net.ipv4.ip_forward=1\n")
+    );
+}
+
+#[test]
+fn uninstall_leaves_no_trace_and_foreign_units_alone() {
+    let w = work();
+    let root = w.root("un");
+    // The administrator's own units, enabled in the folders install also uses.
+    let own = root.join(UNITS);
+    fs::create_dir_all(own.join("multi-user.target.wants")).unwrap();
+    fs::create_dir_all(own.join("transmission.service.d")).unwrap();
+    fs::write(own.join("transmission.service"), "[Service]\nExecStart=/bin/true\n").unwrap();
+    fs::write(
+        own.join("transmission.service.d/limits.conf"),
+        "[Service]\nMemoryMax=1G\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        "/etc/systemd/system/transmission.service",
+        own.join("multi-user.target.wants/transmission.service"),
+    )
+    .unwrap();
+    let before = tree(&root);
+    assert_eq!(install(&root, &w.a, &[]).code, 0);
+    assert_eq!(install(&root, &w.b, &[]).code, 0);
+    assert_eq!(
+        fs::read_to_string(own.join("transmission.service.d/limits.conf")).unwrap(),
+        "[Service]\nMemoryMax=1G\n"
+    );
+    let r = uninstall(&root);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("  - /etc/systemd/system/netns-web.service -> "),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.ends_with("to run: systemctl daemon-reload\n"), "{}", r.stdout);
+    assert_same_tree(&root, &before, "uninstall left a trace or took something");
+    // Into an empty root and out again: the root is empty again.
+    let empty = w.root("empty");
+    assert_eq!(install(&empty, &w.a, &[]).code, 0);
+    assert_eq!(uninstall(&empty).code, 0);
+    assert!(tree(&empty).is_empty(), "{:?}", tree(&empty).keys().collect::<Vec<_>>());
+    let r = uninstall(&empty);
+    assert_eq!((r.code, r.stdout.contains("nothing is installed")), (0, true));
+}
+
+#[test]
+fn foreign_files_at_link_paths_are_refused() {
+    let w = work();
+    for (i, (rel, make)) in [
+        ("netns-vpn.service", "file"),
+        ("transmission.service.d/netns.conf", "file"),
+        ("multi-user.target.wants/netns-vpn.service", "link"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let root = w.root(&format!("foreign-{i}"));
+        let path = root.join(UNITS).join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        match make {
+            "file" => fs::write(&path, "mine\n").unwrap(),
+            _ => std::os::unix::fs::symlink("/lib/systemd/system/other.service", &path).unwrap(),
+        }
+        let before = tree(&root);
+        let r = install(&root, &w.a, &[]);
+        assert_eq!(r.code, 1, "{rel}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("/etc/systemd/system/{rel} is a")),
+            "{}",
+            r.stderr
+        );
+        assert_same_tree(&root, &before, &format!("{rel}: a refused install wrote something"));
+    }
+    // A link of ours that the administrator replaced after the install: left alone by the
+    // next install (which cannot link there: refused) and by uninstall.
+    let root = w.root("replaced");
+    assert_eq!(install(&root, &w.a, &[]).code, 0);
+    let old = root.join(UNITS).join("netns-old.service");
+    fs::remove_file(&old).unwrap();
+    fs::write(&old, "[Service]\nExecStart=/bin/true\n").unwrap();
+    let r = install(&root, &w.b, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("left alone: /etc/systemd/system/netns-old.service (recorded as ours, but now a file)")
+    );
+    let r = uninstall(&root);
+    assert_eq!(r.code, 0);
+    assert_eq!(fs::read_to_string(&old).unwrap(), "[Service]\nExecStart=/bin/true\n");
+    let left: Vec<String> = tree(&root).into_keys().collect();
+    assert_eq!(
+        left,
+        [
+            "etc",
+            "etc/systemd",
+            "etc/systemd/system",
+            "etc/systemd/system/netns-old.service"
+        ]
+    );
+}
+
+/// Run an install of `config` killed by SIGKILL right after `step`.
+fn crash_install(root: &Path, config: &str, step: &str) {
+    let status = Command::new(bin())
+        .args(["install", config, "--root", &root.display().to_string(), "--host-tools"])
+        .env("NETNS_COMPILE_TEST_CRASH_AT", step)
+        .output()
+        .unwrap()
+        .status;
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(9), "the install was not killed after {step}");
+}
+
+#[test]
+fn a_crash_after_any_step_leaves_a_working_install() {
+    let w = work();
+    let (a, b) = (clean_install(&w, "clean-a", &w.a), clean_install(&w, "clean-b", &w.b));
+    let steps = ["generation-written", "links-added", "switched", "old-links-removed"];
+    for (i, step) in steps.iter().enumerate() {
+        let root = w.root(&format!("crash-{step}"));
+        assert_eq!(install(&root, &w.a, &[]).code, 0);
+        crash_install(&root, &w.b, step);
+        // Before the switch the old install is whole; from it on, the new one.
+        let (units, dangling) = working_units(&root);
+        let switched = i >= 2;
+        assert_eq!(units, if switched { b.clone() } else { a.clone() }, "after {step}");
+        // Dangling links: only the new units' (before) or the removed units' (after).
+        for d in &dangling {
+            let name = d.rsplit('/').next().unwrap();
+            let expected = if switched {
+                !b.contains_key(d)
+            } else {
+                !a.contains_key(d)
+            };
+            assert!(expected, "after {step}: {d} ({name}) dangles");
+        }
+        // The next install finishes the job; uninstall then leaves nothing.
+        assert_eq!(install(&root, &w.b, &[]).code, 0, "after {step}");
+        let (units, dangling) = working_units(&root);
+        assert_eq!((units, dangling), (b.clone(), Vec::new()), "after {step}");
+        assert_eq!(uninstall(&root).code, 0);
+        assert!(
+            tree(&root).is_empty(),
+            "after {step}: {:?}",
+            tree(&root).keys().collect::<Vec<_>>()
+        );
+    }
+    // A first install that crashed: uninstall still removes all of it.
+    for step in steps {
+        let root = w.root(&format!("first-crash-{step}"));
+        crash_install(&root, &w.a, step);
+        assert_eq!(uninstall(&root).code, 0, "after {step}");
+        assert!(
+            tree(&root).is_empty(),
+            "after {step}: {:?}",
+            tree(&root).keys().collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn concurrent_installs_take_turns() {
+    let w = work();
+    let (a, b) = (clean_install(&w, "clean-a", &w.a), clean_install(&w, "clean-b", &w.b));
+    let root = w.root("concurrent");
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            Command::new(bin())
+                .args(["install", if i % 2 == 0 { &w.a } else { &w.b }, "--root"])
+                .arg(&root)
+                .arg("--host-tools")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let (units, dangling) = working_units(&root);
+    assert!(dangling.is_empty(), "{dangling:?}");
+    assert!(units == a || units == b);
+    let gens = generations(&root);
+    assert_eq!(gens.len(), 4, "{gens:?}");
+    assert_eq!(gens[1].parse::<u32>().unwrap(), 6);
+}
+
+#[test]
+fn bad_state_folders_and_prefixes() {
+    let w = work();
+    let root = w.root("bad");
+    for prefix in ["relative", "/", "/var/lib/../x", "/var/lib/net ns"] {
+        let r = install(&root, &w.a, &["--prefix", prefix]);
+        assert_eq!(r.code, 2, "{prefix}: {}", r.stderr);
+    }
+    // A folder that is not a state folder is neither taken over nor emptied.
+    fs::create_dir_all(root.join("srv/data")).unwrap();
+    fs::write(root.join("srv/data/keep"), "x").unwrap();
+    let r = install(&root, &w.a, &["--prefix", "/srv/data"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not a netns-compile state folder"), "{}", r.stderr);
+    let r = run(&[
+        "uninstall",
+        "--root",
+        &root.display().to_string(),
+        "--prefix",
+        "/srv/data",
+    ]);
+    assert_eq!(r.code, 2);
+    assert_eq!(fs::read_to_string(root.join("srv/data/keep")).unwrap(), "x");
+    // Another state folder works like the default one.
+    assert_eq!(install(&root, &w.a, &["--prefix", "/opt/netns"]).code, 0);
+    let vpn = fs::read_to_string(root.join("opt/netns/1/lib/systemd/system/netns-vpn.service")).unwrap();
+    assert!(vpn.contains("/opt/netns/1/libexec/netns-compile/netns-vpn.service/sysctl"));
+    assert_eq!(
+        fs::read_link(root.join(UNITS).join("netns-vpn.service")).unwrap(),
+        Path::new("/opt/netns/current/lib/systemd/system/netns-vpn.service")
+    );
+    // A configuration with errors installs nothing.
+    let bad = w.base.join("bad.json");
+    fs::write(
+        &bad,
+        r#"{"services": {"netns": {"namespaces": {"a/b": {}}}}, "networking": {}}"#,
+    )
+    .unwrap();
+    let before = tree(&root);
+    assert_eq!(install(&root, &bad.display().to_string(), &[]).code, 1);
+    assert_same_tree(&root, &before, "an install with errors");
+}
