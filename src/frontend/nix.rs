@@ -154,6 +154,8 @@ struct Module {
 struct Definition {
     value: Value,
     span: Span,
+    /// Where its attribute name is written (the module itself for a whole config).
+    key_span: Span,
     file: Rc<str>,
 }
 
@@ -711,6 +713,7 @@ fn defined_values(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Ve
         level.push(Definition {
             value: ev.force(&c)?,
             span: c.span(),
+            key_span: c.span(),
             file,
         });
     }
@@ -721,12 +724,13 @@ fn defined_values(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Ve
             push_down(ev, d.value, &[], &mut pushed)?;
             for l in pushed {
                 if let Level::Attrs(a, wraps) = l
-                    && let Some(t) = a.get(p)
+                    && let Some(attr) = a.map.get(*p)
                 {
-                    let t = wrapped(t, &wraps);
+                    let t = wrapped(&attr.value, &wraps);
                     next.push(Definition {
                         value: ev.force(&t)?,
                         span: t.span(),
+                        key_span: attr.key_span,
                         file: d.file.clone(),
                     });
                 }
