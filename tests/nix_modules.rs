@@ -303,3 +303,46 @@ fn module_cases_agree_with_the_nixpkgs_module_system() {
     );
     let _ = fs::remove_dir_all(&s.scratch);
 }
+
+/// Which lib the modules get: the native one, nixpkgs' with `--nixpkgs`, or the one
+/// `<nixpkgs>` on `NIX_PATH` names (the 2022-11 lib has no `isPath`; the native lib has).
+#[test]
+fn the_modules_get_the_lib_nixpkgs_names() {
+    const TEST: &str = "the_modules_get_the_lib_nixpkgs_names";
+    let nixpkgs = input_dir("NETNS_MODULES_NIXPKGS", "nixpkgs-lib/2022-11");
+    if !nixpkgs.join("lib/default.nix").is_file() {
+        return skip(TEST, &format!("{} is not a nixpkgs", nixpkgs.display()));
+    }
+    let dir = Path::new(TMP_DIR).join(format!("nix-modules-{TEST}"));
+    fs::create_dir_all(&dir).unwrap();
+    let module = dir.join("which-lib.nix");
+    fs::write(
+        &module,
+        "{ lib, ... }: { services.netns.namespaces.${if lib ? isPath then \"native\" else \"nixpkgs\"} = { }; }\n",
+    )
+    .unwrap();
+    let namespaces = |extra: &[&str], nix_path: Option<String>| -> Vec<String> {
+        let mut cmd = Command::new(bin());
+        cmd.arg("resolve").arg(&module).args(extra).env_remove("NIX_PATH");
+        if let Some(p) = nix_path {
+            cmd.env("NIX_PATH", p);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "resolve failed:\n{}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_object().unwrap().keys().cloned().collect()
+    };
+    let dir_arg = nixpkgs.to_str().unwrap();
+    assert_eq!(namespaces(&[], None), ["native"]);
+    assert_eq!(namespaces(&["--nixpkgs", dir_arg], None), ["nixpkgs"]);
+    assert_eq!(namespaces(&[], Some(format!("nixpkgs={dir_arg}"))), ["nixpkgs"]);
+
+    // A folder that is no nixpkgs is a usage error.
+    let out = run(
+        bin(),
+        &["resolve", module.to_str().unwrap(), "--nixpkgs", dir.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not a nixpkgs checkout"), "{}", stderr(&out));
+    let _ = fs::remove_dir_all(&dir);
+}
