@@ -172,6 +172,8 @@ struct State {
     engine: OnceCell<Option<options::Engine>>,
     /// `modulesPath` (with `--nixpkgs`).
     modules_path: Option<Rc<str>>,
+    /// The compiler's own options, each merged once.
+    known: RefCell<HashMap<Vec<String>, Thunk>>,
     /// `config` and `options` at the root, as modules receive them.
     config: RefCell<Option<Thunk>>,
     options: RefCell<Option<Thunk>>,
@@ -210,6 +212,7 @@ fn collect_and_project(ev: &Evaluator, path: &Path) -> EvalResult<Vec<Node>> {
         modules: RefCell::new(Vec::new()),
         declared: RefCell::new(HashMap::new()),
         evaluated: RefCell::new(HashMap::new()),
+        known: RefCell::new(HashMap::new()),
         lib,
         engine: OnceCell::new(),
         modules_path,
@@ -824,10 +827,76 @@ fn known_paths() -> Vec<Vec<&'static str>> {
 }
 
 /// The options netns-compile itself declares, merged as `build` merges them.
-fn known_option(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Option<Value>> {
+fn known_option(ev: &Evaluator, state: &Rc<State>, path: &[&str]) -> EvalResult<Option<Value>> {
     if !known_paths().iter().any(|k| k[..] == *path) {
         return Ok(None);
     }
+    let key: Vec<String> = path.iter().map(|p| p.to_string()).collect();
+    let cached = state.known.borrow().get(&key).cloned();
+    let merged = match cached {
+        Some(t) => t,
+        None => {
+            let (st, k) = (state.clone(), key.clone());
+            let t = Thunk::native(Span::BUILTIN, move |ev| {
+                let parts: Vec<&str> = k.iter().map(String::as_str).collect();
+                merged_known_option(ev, &st, &parts)
+            });
+            state.known.borrow_mut().insert(key, t.clone());
+            t
+        }
+    };
+    if path == ["services", "netns", "namespaces"] {
+        // The names without the values, as `attrsOf` gives them: a module may read which
+        // namespaces there are while another namespace's value is being computed.
+        let mut names = crate::eval::Attrs::new();
+        for name in namespace_names(ev, state)? {
+            let (merged, n) = (merged.clone(), name.clone());
+            let value = Thunk::native(Span::BUILTIN, move |ev| match ev.force(&merged)? {
+                Value::Attrs(a) => match a.get(&n) {
+                    Some(v) => ev.force(v),
+                    None => Err(error(ev_span(ev), format!("namespace `{n}` is not defined"))),
+                },
+                _ => Err(error(ev_span(ev), "services.netns.namespaces is not an attribute set")),
+            });
+            names.insert(Rc::from(name.as_str()), value, Span::BUILTIN);
+        }
+        return Ok(Some(Value::attrs(names)));
+    }
+    ev.force(&merged).map(Some)
+}
+
+/// The names of `services.netns.namespaces`: the attributes of its definitions that win on
+/// priority, once their properties are discharged (their values are not read).
+fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>> {
+    let mut defs = Vec::new();
+    for d in defined_values(ev, state, &["services", "netns", "namespaces"])? {
+        defs.extend(options::discharge_simple(ev, d)?);
+    }
+    let best = defs.iter().map(|(p, _)| *p).min();
+    let mut names = BTreeSet::new();
+    for (_, d) in defs.into_iter().filter(|(p, _)| Some(*p) == best) {
+        let Value::Attrs(a) = &d.value else { continue };
+        for (name, attr) in &a.map {
+            if names.contains(name.as_ref()) {
+                continue;
+            }
+            // `attrsOf` keeps a name only if one of its definitions survives its properties.
+            let element = Definition {
+                value: ev.force(&attr.value)?,
+                span: attr.value.span(),
+                key_span: attr.key_span,
+                file: d.file.clone(),
+            };
+            if !options::discharge_simple(ev, element)?.is_empty() {
+                names.insert(name.to_string());
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// One of the compiler's own options, merged by the module stage as `build` merges it.
+fn merged_known_option(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Value> {
     // Only this option and what its default reads: a module may define namespaces from
     // `config.boot.kernel.sysctl`, so reading the sysctl must not force the namespaces.
     let needs: Vec<&[&str]> = match path {
@@ -855,7 +924,7 @@ fn known_option(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Opti
         ["systemd", "globalEnvironment"] => config.global_environment,
         _ => services_node(&config),
     };
-    Ok(Some(node_to_value(&node)))
+    Ok(node_to_value(&node))
 }
 
 fn services_node(config: &ResolvedConfig) -> Node {
