@@ -271,7 +271,7 @@ fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, entry_path: 
             value = ev.force(&loaded)?;
         }
         if value.is_function() {
-            let args = module_arguments(state, &value, span)?;
+            let args = module_arguments(state, &ev.pkgs(), &value, span)?;
             value = ev.call(value, Thunk::ready(args, span), span)?;
         }
         let Value::Attrs(attrs) = &value else {
@@ -408,10 +408,10 @@ fn string_of(ev: &Evaluator, t: &Thunk, what: &str) -> EvalResult<String> {
 }
 
 /// The arguments a module function gets, as nixpkgs' `applyModuleArgs` gives them: `config`,
-/// `options`, `lib`, `pkgs` (netns-compile's tools, unless a module sets `_module.args.pkgs`),
+/// `options`, `lib`, `pkgs` (netns-compile's tools),
 /// `modulesPath` with `--nixpkgs`, and every other name the function asks for read from
 /// `config._module.args`. Without `...`, only the names it takes.
-fn module_arguments(state: &Rc<State>, f: &Value, span: Span) -> EvalResult<Value> {
+fn module_arguments(state: &Rc<State>, ev_pkgs: &Value, f: &Value, span: Span) -> EvalResult<Value> {
     let mut args = crate::eval::Attrs::new();
     args.insert(Rc::from("lib"), state.lib.clone(), Span::BUILTIN);
     let root = |cell: &RefCell<Option<Thunk>>| cell.borrow().clone().expect("set before modules are called");
@@ -420,7 +420,9 @@ fn module_arguments(state: &Rc<State>, f: &Value, span: Span) -> EvalResult<Valu
     if let Some(dir) = &state.modules_path {
         args.insert_value("modulesPath", Value::Path(dir.clone()));
     }
-    args.insert(Rc::from("pkgs"), module_arg_thunk(state, "pkgs", span), Span::BUILTIN);
+    // netns-compile's own: reading `_module.args.pkgs` would force every module's config,
+    // and a config that tests `pkgs` would then depend on itself.
+    args.insert_value("pkgs", ev_pkgs.clone());
     let (formals, ellipsis): (Vec<Rc<str>>, bool) = match f {
         Value::Lambda(c) => match &c.def.param {
             crate::eval::ir::Param::Pattern { entries, ellipsis, .. } => {
@@ -458,7 +460,6 @@ fn module_arg_thunk(state: &Rc<State>, name: &str, span: Span) -> Thunk {
             .map(|(_, d)| d)
             .collect();
         match chosen.len() {
-            0 if name == "pkgs" => Ok(ev.pkgs()),
             0 => Err(error(
                 span,
                 format!("the module argument `{name}` is not defined: no module sets `_module.args.{name}`"),
