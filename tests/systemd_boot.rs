@@ -283,7 +283,8 @@ impl Harness {
         r.stdout.lines().map(str::to_string).collect()
     }
 
-    /// The joiner runs in the namespace registered as `ns`, and its every run did.
+    /// The joiner runs in the namespace registered as `ns` (not in the container's own), and
+    /// its latest run logged that namespace from inside.
     fn assert_joined(&mut self, unit: &str, ns: &str) {
         let pid = self.running_pid(unit);
         let want = self.registered_netns(ns);
