@@ -233,7 +233,10 @@ fn evaluate_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalRe
         let _ = state.engine.set(Engine::of(ev, &lib)?);
     }
     let Some(Some(engine)) = state.engine.get() else {
-        return fallback_option(ev, state, path);
+        return Err(error(
+            declarations(ev, state, path)?[0].span,
+            "the lib the modules get has no module engine (mergeOptionDecls, evalOptionValue): netns-compile evaluates declared options with it",
+        ));
     };
     let loc = strings(path);
     let declared = declarations(ev, state, path)?;
@@ -279,123 +282,6 @@ pub(super) fn declared_value(ev: &Evaluator, state: &Rc<State>, path: &[String])
     match a.get("value") {
         Some(v) => ev.force(v),
         None => Err(error(ev_span(ev), "the lib's evalOptionValue gave no `value`")),
-    }
-}
-
-// -- without the lib's engine ---------------------------------------------------------------
-
-/// The option from a lib without a module engine (the native one, until it has its own): its
-/// definitions merged by the module stage's types, its default, `apply`; and the fields of
-/// `evalOptionValue`'s result that modules read.
-fn fallback_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
-    let (decl, span) = {
-        let declared = declarations(ev, state, path)?;
-        (declared[0].value.clone(), declared[0].span)
-    };
-    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
-    let defs = defined_values(ev, state, &parts)?;
-    let Value::Attrs(d) = &decl else {
-        return Err(error(span, "not an option declaration"));
-    };
-    let mut a = (**d).clone();
-    let value = {
-        let (state, path, decl) = (state.clone(), path.to_vec(), decl.clone());
-        Thunk::native(span, move |ev| {
-            let parts: Vec<&str> = path.iter().map(String::as_str).collect();
-            let defs = defined_values(ev, &state, &parts)?;
-            fallback_value(ev, &parts, &decl, span, &defs)
-        })
-    };
-    a.insert(Rc::from("value"), value, Span::BUILTIN);
-    a.insert_value("isDefined", Value::Bool(!defs.is_empty() || d.get("default").is_some()));
-    a.insert_value(
-        "files",
-        Value::list(
-            defs.iter()
-                .map(|x| Thunk::ready(Value::Str(x.file.clone()), Span::BUILTIN))
-                .collect(),
-        ),
-    );
-    a.insert_value(
-        "definitions",
-        Value::list(defs.iter().map(|x| Thunk::ready(x.value.clone(), x.span)).collect()),
-    );
-    Ok(Value::attrs(a))
-}
-
-fn fallback_value(ev: &Evaluator, path: &[&str], decl: &Value, span: Span, defs: &[Definition]) -> EvalResult<Value> {
-    let Value::Attrs(d) = decl else {
-        return Err(error(span, "not an option declaration"));
-    };
-    let ty_value = match d.get("type") {
-        Some(t) => Some(ev.force(t)?),
-        None => None,
-    };
-    let ty = match &ty_value {
-        Some(t) => option_type(ev, t)?,
-        None => Ty::Anything,
-    };
-    let default = match d.get("default") {
-        Some(t) => Some(ev.to_node(&ev.force(t)?, t.span())?),
-        None => None,
-    };
-    // The type's own `check`, as nixpkgs calls it, for declared types netns-compile does not
-    // model in full.
-    if let Some(Value::Attrs(t)) = &ty_value
-        && let Some(check) = t.get("check")
-    {
-        let check = ev.force(check)?;
-        for def in defs {
-            if is_property(ev, &def.value)? {
-                continue;
-            }
-            let ok = ev.call(check.clone(), Thunk::ready(def.value.clone(), def.span), def.span)?;
-            if !matches!(ok, Value::Bool(true)) {
-                let description = match t.get("description") {
-                    Some(desc) => match ev.force(desc)? {
-                        Value::Str(s) => s.to_string(),
-                        _ => "its type".into(),
-                    },
-                    None => "its type".into(),
-                };
-                return Err(Box::new(EvalError {
-                    kind: crate::eval::ErrorKind::Other,
-                    diagnostic: Diagnostic::new(
-                        Code::TypeMismatch,
-                        format!(
-                            "a definition for option `{}` is not of type `{description}`",
-                            path.join(".")
-                        ),
-                    )
-                    .at(def.span, "this definition"),
-                }));
-            }
-        }
-    }
-    let mut nodes = Vec::with_capacity(defs.len());
-    for def in defs {
-        nodes.push(ev.to_node(&def.value, def.span)?);
-    }
-    let merged = merged_to_value(ev, path, &ty, &nodes, default.as_ref())?;
-    match d.get("apply") {
-        Some(apply) => {
-            let f = ev.force(apply)?;
-            if matches!(f, Value::Null) {
-                return Ok(merged);
-            }
-            ev.call(f, Thunk::ready(merged, span), span)
-        }
-        None => Ok(merged),
-    }
-}
-
-fn is_property(ev: &Evaluator, v: &Value) -> EvalResult<bool> {
-    let Value::Attrs(a) = v else { return Ok(false) };
-    match a.get("_type") {
-        Some(t) => {
-            Ok(matches!(ev.force(t)?, Value::Str(s) if matches!(s.as_ref(), "if" | "merge" | "override" | "order")))
-        }
-        None => Ok(false),
     }
 }
 
@@ -485,58 +371,6 @@ pub(super) fn merged_to_value(
         )),
     }
 }
-/// A `lib.types` value as a module-stage type (by its name; what is not modelled merges as
-/// `mergeEqualOption` after the type's own `check`).
-fn option_type(ev: &Evaluator, t: &Value) -> EvalResult<Ty> {
-    let Value::Attrs(a) = t else { return Ok(Ty::Anything) };
-    let name = match a.get("name") {
-        Some(n) => match ev.force(n)? {
-            Value::Str(s) => s.to_string(),
-            _ => String::new(),
-        },
-        None => String::new(),
-    };
-    let elem = |ev: &Evaluator| -> EvalResult<Ty> {
-        let Some(nested) = a.get("nestedTypes") else {
-            return Ok(Ty::Anything);
-        };
-        match ev.force(nested)? {
-            Value::Attrs(n) => match n.get("elemType") {
-                Some(e) => option_type(ev, &ev.force(e)?),
-                None => Ok(Ty::Anything),
-            },
-            _ => Ok(Ty::Anything),
-        }
-    };
-    Ok(match name.as_str() {
-        "bool" => Ty::Bool,
-        "int" => Ty::Int,
-        "str" => Ty::Str,
-        "singleLineStr" => Ty::SingleLineStr,
-        "attrs" => Ty::Attrs,
-        "separatedString" | "string" => {
-            let sep = match a.get("functor") {
-                Some(f) => match ev.force(f)? {
-                    Value::Attrs(f) => match f.get("payload") {
-                        Some(p) => match ev.force(p)? {
-                            Value::Str(s) => s.to_string(),
-                            _ => String::new(),
-                        },
-                        None => String::new(),
-                    },
-                    _ => String::new(),
-                },
-                None => String::new(),
-            };
-            if sep == "\n" { Ty::Lines } else { Ty::Separated(sep) }
-        }
-        "listOf" | "nonEmptyListOf" => Ty::ListOf(Box::new(elem(ev)?)),
-        "attrsOf" | "lazyAttrsOf" => Ty::AttrsOf(Box::new(elem(ev)?)),
-        "nullOr" => Ty::NullOr(Box::new(elem(ev)?)),
-        _ => Ty::Anything,
-    })
-}
-
 // -- the `options` argument -----------------------------------------------------------------
 
 pub(super) fn options_thunk(state: &Rc<State>, path: Vec<String>) -> Thunk {
