@@ -35,6 +35,8 @@ fi
 
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo test --locked
+# One release build serves every test binary (the evaluator-heavy suites run several times
+# faster than in a debug build); overflow and debug assertions are the fuzz run's job below.
+cargo test --release --locked
 # A bounded fuzz run (about a minute per target; docs/hardening.md has the longer one).
 tests/fuzz.sh
