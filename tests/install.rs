@@ -683,6 +683,14 @@ fn under_systemd_install_reboot_reinstall_uninstall() {
             .to_string()
     };
 
+    // Without tools, the units would call /run/current-system/sw, which this system lacks:
+    // refused, nothing written.
+    let r = netcomp(&c, &["install", "/opt/netns-test/a.json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("/run/current-system/sw/bin/ip"), "{}", r.stderr);
+    assert!(tree(&state).is_empty());
+    assert_same_tree(&units, &before, "a refused install");
+
     // Install: systemd reloaded, the enabled units started at once.
     let r = netcomp(&c, &["install", "/opt/netns-test/a.json", "--host-tools"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
@@ -696,6 +704,20 @@ fn under_systemd_install_reboot_reinstall_uninstall() {
         assert_eq!(c.wait_active(unit, &["active", "failed"]).unwrap(), "active", "{unit}");
     }
     assert_eq!(c.property("netns-vpn.service", "UnitFileState"), "enabled");
+    // systemd reads the linked units, through `current`, without a complaint.
+    let v = c.exec(&[
+        "systemd-analyze",
+        "verify",
+        "netns-vpn.service",
+        "netns-lab.service",
+        "netns-old.service",
+    ]);
+    assert!(
+        v.ok() && v.stderr.trim().is_empty(),
+        "systemd-analyze verify:\n{}{}",
+        v.stdout,
+        v.stderr
+    );
 
     // Reboot: the enabled units come up by themselves, the joiner inside `vpn`; `lab` does not.
     c.reboot().expect("the container reboots");
