@@ -94,6 +94,9 @@ pub struct EvalArgs {
     /// How diagnostics are printed on standard error.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
+    /// A nixpkgs checkout: `<nixpkgs>` (and `<nixpkgs/lib>`) name it, before NIX_PATH.
+    #[arg(long, value_name = "DIR")]
+    pub nixpkgs: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -116,7 +119,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "STEPS", default_value_t = crate::eval::DEFAULT_MAX_EVAL_STEPS)]
     pub max_eval_steps: u64,
     /// A nixpkgs checkout: a .nix input's modules get its own `lib` (default: `<nixpkgs>` on
-    /// NIX_PATH, else netns-compile's native lib).
+    /// NIX_PATH, else netns-compile's native lib), and `<nixpkgs>` names it.
     #[arg(long, value_name = "DIR")]
     pub nixpkgs: Option<PathBuf>,
 }
@@ -261,13 +264,11 @@ fn load(args: &CommonArgs, tools: &ToolsChoice, sources: &mut SourceMap) -> Resu
         if let Err(e) = std::fs::metadata(&args.input) {
             return Err(usage_error(format!("{}: {e}", args.input.display())));
         }
-        let nixpkgs = crate::frontend::nix::nixpkgs_dir(args.nixpkgs.as_deref());
-        return crate::frontend::nix::load_nix_modules(&args.input, &pkgs, nixpkgs.as_deref(), sources).map_err(
-            |diags| {
-                report(&diags, sources, args.message_format);
-                EXIT_CONFIG
-            },
-        );
+        use_nixpkgs(args.nixpkgs.as_deref())?;
+        return crate::frontend::nix::load_nix_modules(&args.input, &pkgs, sources).map_err(|diags| {
+            report(&diags, sources, args.message_format);
+            EXIT_CONFIG
+        });
     }
     if !is_json {
         return Err(usage_error(format!(
@@ -482,10 +483,29 @@ fn run_graph(a: &GraphArgs, sources: &mut SourceMap) -> i32 {
     0
 }
 
+/// `--nixpkgs DIR`: `<nixpkgs>` is DIR, searched before NIX_PATH.
+fn use_nixpkgs(dir: Option<&Path>) -> Result<(), i32> {
+    let Some(dir) = dir else { return Ok(()) };
+    if !dir.join("lib/default.nix").is_file() {
+        return Err(usage_error(format!(
+            "--nixpkgs {}: not a nixpkgs checkout (it has no lib/default.nix)",
+            dir.display()
+        )));
+    }
+    crate::eval::search_path::set_extra_search_path(vec![crate::eval::search_path::SearchPathEntry {
+        prefix: "nixpkgs".into(),
+        path: dir.display().to_string(),
+    }]);
+    Ok(())
+}
+
 fn run_eval(a: &EvalArgs, sources: &mut SourceMap) -> i32 {
     crate::eval::set_max_eval_steps(a.max_eval_steps);
     if let Err(e) = std::fs::metadata(&a.file) {
         return usage_error(format!("{}: {e}", a.file.display()));
+    }
+    if let Err(code) = use_nixpkgs(a.nixpkgs.as_deref()) {
+        return code;
     }
     match crate::eval::eval_file_json(&a.file, a.attr.as_deref(), sources) {
         Ok(json) => {

@@ -18,7 +18,7 @@
 mod options;
 
 use crate::diagnostic::Diagnostics;
-use crate::eval::{EvalResult, Evaluator, Thunk, Value, error, with_evaluator};
+use crate::eval::{EvalResult, Evaluator, Thunk, Value, error, search_path, with_evaluator};
 use crate::model::Tools;
 use crate::module::config::{ResolvedConfig, resolve_config, resolved_json};
 use crate::module::node::{Attrs as NodeAttrs, Entry, Kind, Node};
@@ -154,6 +154,8 @@ struct Module {
 struct Definition {
     value: Value,
     span: Span,
+    /// Where its attribute name is written (the module itself for a whole config).
+    key_span: Span,
     file: Rc<str>,
 }
 
@@ -175,59 +177,33 @@ struct State {
     options: RefCell<Option<Thunk>>,
 }
 
-/// Where nixpkgs is: `--nixpkgs DIR`, else `<nixpkgs>` on `NIX_PATH`.
-pub fn nixpkgs_dir(given: Option<&Path>) -> Option<PathBuf> {
-    if let Some(dir) = given {
-        return Some(dir.to_path_buf());
-    }
-    let nix_path = std::env::var("NIX_PATH").ok()?;
-    nixpkgs_on_nix_path(&nix_path)
-}
-
-/// `<nixpkgs>` as Nix finds it on a `NIX_PATH` (`nixpkgs=DIR` entries, or `DIR` holding a
-/// `nixpkgs` folder); only local folders.
-fn nixpkgs_on_nix_path(nix_path: &str) -> Option<PathBuf> {
-    nix_path.split(':').find_map(|entry| match entry.split_once('=') {
-        Some(("nixpkgs", dir)) => Some(PathBuf::from(dir)).filter(|d| d.is_dir()),
-        Some(_) => None,
-        None => Some(Path::new(entry).join("nixpkgs")).filter(|d| d.is_dir()),
-    })
-}
-
 /// Evaluate `path` as a NixOS config or module; the projected config of every module, in
-/// collection order. With `nixpkgs`, modules get nixpkgs' own `lib` (`import DIR/lib`).
-pub fn load_nix_modules(
-    path: &Path,
-    tools: &Tools,
-    nixpkgs: Option<&Path>,
-    sources: &mut SourceMap,
-) -> Result<Vec<Node>, Diagnostics> {
+/// collection order. Modules get the `lib` that `<nixpkgs/lib>` names (nixpkgs' own with
+/// `--nixpkgs` or `<nixpkgs>` on `NIX_PATH`, else the native one).
+pub fn load_nix_modules(path: &Path, tools: &Tools, sources: &mut SourceMap) -> Result<Vec<Node>, Diagnostics> {
     let path = path.to_path_buf();
-    let nixpkgs = nixpkgs.map(Path::to_path_buf);
     let tools: BTreeMap<String, String> = tools.prefixes.iter().cloned().collect();
-    with_evaluator(sources, tools, move |ev| {
-        collect_and_project(ev, &path, nixpkgs.as_deref())
-    })
-    .map_err(|e| {
+    with_evaluator(sources, tools, move |ev| collect_and_project(ev, &path)).map_err(|e| {
         let mut d = Diagnostics::new();
         d.push(e.diagnostic);
         d
     })
 }
 
-fn collect_and_project(ev: &Evaluator, path: &Path, nixpkgs: Option<&Path>) -> EvalResult<Vec<Node>> {
+fn collect_and_project(ev: &Evaluator, path: &Path) -> EvalResult<Vec<Node>> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let lib_dir = search_path::find(&ev.search_path, "nixpkgs/lib", &cwd);
+    // `modulesPath`, where the nixpkgs found is a whole checkout.
+    let modules_path = lib_dir
+        .as_ref()
+        .map(|lib| Path::new(lib).with_file_name("nixos/modules"))
+        .filter(|dir| dir.is_dir())
+        .map(|dir| Rc::from(dir.display().to_string().as_str()));
     // Loaded when a module first asks for it: a plain config never needs a lib.
-    let lib = match nixpkgs {
-        Some(dir) => {
-            let lib = dir.join("lib");
-            if !lib.join("default.nix").is_file() {
-                return Err(error(
-                    Span::BUILTIN,
-                    format!("--nixpkgs {}: there is no lib/default.nix in it", dir.display()),
-                ));
-            }
-            Thunk::native(Span::BUILTIN, move |ev| ev.force(&ev.load_file(&lib, Span::BUILTIN)?))
-        }
+    let lib = match lib_dir {
+        Some(dir) => Thunk::native(Span::BUILTIN, move |ev| {
+            ev.force(&ev.load_file(Path::new(&dir), Span::BUILTIN)?)
+        }),
         None => Thunk::native(Span::BUILTIN, |ev| ev.lib()),
     };
     let state = Rc::new(State {
@@ -236,13 +212,12 @@ fn collect_and_project(ev: &Evaluator, path: &Path, nixpkgs: Option<&Path>) -> E
         evaluated: RefCell::new(HashMap::new()),
         lib,
         engine: OnceCell::new(),
-        modules_path: nixpkgs.map(|d| Rc::from(d.join("nixos/modules").display().to_string().as_str())),
+        modules_path,
         config: RefCell::new(None),
         options: RefCell::new(None),
     });
     *state.config.borrow_mut() = Some(config_thunk(&state, Vec::new()));
     *state.options.borrow_mut() = Some(options::options_thunk(&state, Vec::new()));
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let entry_path = cwd.join(path);
     let entry = ev.load_file(&entry_path, Span::BUILTIN)?;
     let result = collect_modules(ev, &state, entry, &entry_path)
@@ -738,6 +713,7 @@ fn defined_values(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Ve
         level.push(Definition {
             value: ev.force(&c)?,
             span: c.span(),
+            key_span: c.span(),
             file,
         });
     }
@@ -748,12 +724,13 @@ fn defined_values(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Ve
             push_down(ev, d.value, &[], &mut pushed)?;
             for l in pushed {
                 if let Level::Attrs(a, wraps) = l
-                    && let Some(t) = a.get(p)
+                    && let Some(attr) = a.map.get(*p)
                 {
-                    let t = wrapped(t, &wraps);
+                    let t = wrapped(&attr.value, &wraps);
                     next.push(Definition {
                         value: ev.force(&t)?,
                         span: t.span(),
+                        key_span: attr.key_span,
                         file: d.file.clone(),
                     });
                 }

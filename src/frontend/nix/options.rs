@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::node::Node;
 use crate::module::property::Def;
-use crate::module::types::{Loc, Ty, merge_option, unknown_option};
+use crate::module::types::{Loc, Ty, closest, merge_option, unknown_option};
 use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -306,6 +306,7 @@ fn discharge_into(ev: &Evaluator, d: Definition, priority: i64, out: &mut Vec<(i
         Ok(Definition {
             value: ev.force(t)?,
             span: t.span(),
+            key_span: d.key_span,
             file: d.file.clone(),
         })
     };
@@ -523,7 +524,7 @@ fn check_level(
 /// An error the lib's module engine threw ("The option `a.b' …", "A definition for option
 /// `a.b' is not of type `…'"), as a diagnostic with its code that points at the definitions
 /// it is about. Other errors pass as they are.
-pub(super) fn locate(ev: &Evaluator, state: &State, e: Box<EvalError>) -> Box<EvalError> {
+pub(super) fn locate(ev: &Evaluator, state: &Rc<State>, e: Box<EvalError>) -> Box<EvalError> {
     let message = e.diagnostic.message.clone();
     let Some((code, option, rest)) = engine_error(&message) else {
         return e;
@@ -561,11 +562,69 @@ pub(super) fn locate(ev: &Evaluator, state: &State, e: Box<EvalError>) -> Box<Ev
             }
             d
         }
-        _ => Diagnostic::new(code, format!("the option `{option}` does not exist")).at(first.span, "unknown option"),
+        _ => {
+            let d = Diagnostic::new(code, format!("the option `{option}` does not exist"))
+                .at(first.key_span, "unknown option");
+            let name = path.last().map_or("", String::as_str);
+            let siblings = sub_options_beside(ev, state, &path).unwrap_or_default();
+            match closest(name, siblings.iter().map(String::as_str)) {
+                Some(best) => d.help(format!("did you mean `{best}`?")),
+                None => d,
+            }
+        }
     };
     Box::new(EvalError {
         kind: e.kind,
         diagnostic: d,
+    })
+}
+
+/// The sub-options declared beside `path` inside a declared option's type (a submodule's
+/// options, through `attrsOf`/`listOf`): `type.getSubOptions`, then the names on the way,
+/// skipping those a container's element takes.
+fn sub_options_beside(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Vec<String>> {
+    let Some(n) = (1..path.len())
+        .rev()
+        .find(|n| matches!(declared_at(ev, state, &path[..*n]), Ok(Declared::Option(_))))
+    else {
+        return Ok(Vec::new());
+    };
+    let field = |v: &Value, name: &str| -> EvalResult<Option<Value>> {
+        match v {
+            Value::Attrs(a) => a.get(name).map(|t| ev.force(t)).transpose(),
+            _ => Ok(None),
+        }
+    };
+    let sub_options = |option: &Value| -> EvalResult<Value> {
+        match field(option, "type")?.and_then(|t| match &t {
+            Value::Attrs(a) => a.get("getSubOptions").cloned(),
+            _ => None,
+        }) {
+            Some(f) => ev.call(
+                ev.force(&f)?,
+                Thunk::ready(strings(&path[..n]), Span::BUILTIN),
+                Span::BUILTIN,
+            ),
+            None => Ok(Value::attrs(crate::eval::Attrs::new())),
+        }
+    };
+    let mut level = sub_options(&evaluated_option(ev, state, &path[..n])?)?;
+    for name in &path[n..path.len() - 1] {
+        let Some(next) = field(&level, name)? else { continue };
+        level = if is_option(ev, &next)? {
+            sub_options(&next)?
+        } else {
+            next
+        };
+    }
+    Ok(match &level {
+        Value::Attrs(a) => a
+            .map
+            .keys()
+            .filter(|k| !k.starts_with('_'))
+            .map(|k| k.to_string())
+            .collect(),
+        _ => Vec::new(),
     })
 }
 
