@@ -13,8 +13,8 @@
 //! - `dns_lines_reach_a_joined_process`: a process that bind-mounted the namespace's
 //!   resolv.conf over /etc/resolv.conf *before* the lines were written sees them (the file is
 //!   truncated in place, never replaced).
-//! - `host_link_addresses_answer_across_it`: both ends of the veth answer across it, the
-//!   namespace has no default route, the host's `net.ipv4.ip_forward` is unchanged, and
+//! - `host_link_addresses_answer_across_it`: both ends of the veth answer across it (IPv4 from
+//!   the pool, and given IPv6 addresses), the namespace has no default route, the host's `net.ipv4.ip_forward` is unchanged, and
 //!   stopping the unit removes the pair.
 //! - `wireguard_userspace_is_the_only_way_out`: with `implementation = "userspace"`
 //!   (wireguard-go), the confined namespace reaches a peer namespace the test builds through
@@ -399,7 +399,12 @@ fn host_link_addresses_answer_across_it() {
     require!(test, &[]);
     let t = tag();
     let ns = format!("hl{t}");
-    let config = json!({"services": {"netns": {"namespaces": {ns.clone(): {"hostLink": {"enable": true}}}}}});
+    let v6 = |end: u8| format!("fd00:231:{:x}::{end}", t % 0xffff);
+    let config = json!({"services": {"netns": {"namespaces": {ns.clone(): {"hostLink": {
+        "enable": true,
+        "hostAddress6": format!("{}/64", v6(1)),
+        "namespaceAddress6": format!("{}/64", v6(2)),
+    }}}}}});
     let (_dir, compiled, _guard) = compile(&config, &[&ns]);
     let link_unit = format!("netns-{ns}-hostlink.service");
     let start = fs::read_to_string(compiled.root.join(format!("libexec/netns-compile/{link_unit}/start"))).unwrap();
@@ -428,6 +433,11 @@ fn host_link_addresses_answer_across_it() {
     assert!(answers(None, &ns_addr, port), "host → namespace {ns_addr}");
     serve(&mut cleanup, None, &host_addr, port);
     assert!(answers(Some(&ns), &host_addr, port), "namespace → host {host_addr}");
+    // The IPv6 ends too (`nodad`: usable at once).
+    serve(&mut cleanup, Some(&ns), &v6(2), port);
+    assert!(answers(None, &v6(2), port), "host → namespace {}", v6(2));
+    let default6 = ns_exec(&ns, &["ip", "-6", "route", "show", "default"]);
+    assert_eq!(default6.stdout.trim(), "", "an IPv6 default route through the link");
     let default = ns_exec(&ns, &["ip", "route", "show", "default"]);
     assert_eq!(default.stdout.trim(), "", "a default route through the link");
     assert_eq!(ip_forward(), forward_before, "the host's forwarding changed");
@@ -443,7 +453,8 @@ fn host_link_addresses_answer_across_it() {
     ));
 }
 
-/// A TCP server answering `answer` on `addr:port`, in namespace `ns` (the host's if `None`).
+/// A TCP server answering `answer-from-<addr>` on `addr:port`, in namespace `ns` (the host's
+/// if `None`); returns once it answers.
 fn serve(cleanup: &mut Cleanup, ns: Option<&str>, addr: &str, port: u16) {
     let mut cmd = match ns {
         Some(ns) => {
@@ -453,39 +464,41 @@ fn serve(cleanup: &mut Cleanup, ns: Option<&str>, addr: &str, port: u16) {
         }
         None => Command::new("socat"),
     };
-    cmd.arg(format!("TCP-LISTEN:{port},bind={addr},reuseaddr,fork"))
-        .arg(format!("SYSTEM:echo answer-from-{addr}"))
+    let listen = if addr.contains(':') {
+        format!("TCP6-LISTEN:{port},bind=[{addr}],reuseaddr,fork")
+    } else {
+        format!("TCP-LISTEN:{port},bind={addr},reuseaddr,fork")
+    };
+    cmd.arg(listen)
+        .arg(format!("SYSTEM:echo {}", answer_of(addr)))
         .stdin(Stdio::null());
     cleanup.children.push(cmd.spawn().unwrap());
-    let probe = |c: &Cleanup| {
-        let _ = c;
-        let args = [
-            "socat",
-            "-u",
-            "-T",
-            "1",
-            &format!("TCP:{addr}:{port},connect-timeout=1"),
-            "-",
-        ];
-        match ns {
-            Some(ns) => ns_exec(ns, &args),
-            None => run_cmd(args[0], &args[1..]),
-        }
-        .code
-            == 0
-    };
-    wait_for(&format!("a server on {addr}:{port}"), || probe(cleanup));
+    wait_for(&format!("a server on {addr}:{port}"), || answers(ns, addr, port));
+}
+
+/// socat's address of a TCP peer: `TCP:1.2.3.4`, `TCP6:[fd00::1]`.
+fn tcp_target(addr: &str) -> String {
+    if addr.contains(':') {
+        format!("TCP6:[{addr}]")
+    } else {
+        format!("TCP:{addr}")
+    }
 }
 
 /// Whether `addr:port` answers a TCP client in namespace `ns` (the host's if `None`).
 fn answers(ns: Option<&str>, addr: &str, port: u16) -> bool {
-    let target = format!("TCP:{addr}:{port},connect-timeout=2");
+    let target = format!("{}:{port},connect-timeout=2", tcp_target(addr));
     let args = ["socat", "-T", "2", "-", &target];
     let r = match ns {
         Some(ns) => ns_exec(ns, &args),
         None => run_cmd(args[0], &args[1..]),
     };
-    r.code == 0 && r.stdout.trim() == format!("answer-from-{addr}")
+    r.code == 0 && r.stdout.trim() == answer_of(addr)
+}
+
+/// What the server on `addr` answers (socat would split a command at `:`).
+fn answer_of(addr: &str) -> String {
+    format!("answer-from-{}", addr.replace(':', "_"))
 }
 
 /// Packets a counter rule of an nft table has seen.
@@ -583,6 +596,18 @@ fn wireguard_userspace_is_the_only_way_out() {
             ],
         ),
         "veth",
+    );
+    // No IPv6 on the test's own link: the host's router solicitations would move the counters.
+    ok(
+        run_cmd("sysctl", &["-qw", &format!("net.ipv6.conf.{veth_h}.disable_ipv6=1")]),
+        "no IPv6 on the host end",
+    );
+    ok(
+        ns_exec(
+            &peer,
+            &["sysctl", "-qw", &format!("net.ipv6.conf.{veth_p}.disable_ipv6=1")],
+        ),
+        "no IPv6 on the peer end",
     );
     ok(
         run_cmd("ip", &["address", "add", &format!("{}/30", under(1)), "dev", &veth_h]),
