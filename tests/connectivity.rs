@@ -21,6 +21,8 @@
 //!   the tunnel (nft counters in the peer see the encrypted packets); with the tunnel down,
 //!   nothing leaves: the counters in the peer and on the host's end of the peer's link stay
 //!   still while the namespace tries.
+//! - `udp_is_refused_as_socket_proxyd_refuses_it`: this machine's systemd-socket-proxyd exits
+//!   on a datagram socket ("not a stream socket"), and the compiler refuses `protocol = "udp"`.
 //! - `nix_and_json_routes_give_one_tree`: a NixOS module using every option (with properties)
 //!   and its JSON give the same output tree (no root needed).
 //!
@@ -807,4 +809,62 @@ fn nix_and_json_routes_give_one_tree() {
     ] {
         assert!(names.contains(&want), "{want} missing: {names:?}");
     }
+}
+
+/// Why `protocol = "udp"` is an error: this machine's systemd-socket-proxyd refuses a datagram
+/// socket. If a future systemd forwards UDP, this test fails and the check should go.
+#[test]
+fn udp_is_refused_as_socket_proxyd_refuses_it() {
+    let test = "connectivity::udp_is_refused_as_socket_proxyd_refuses_it";
+    let Some(proxyd) = PROXYD.iter().find(|p| Path::new(p).is_file()) else {
+        assert!(std::env::var_os("CI").is_none(), "{test}: no systemd-socket-proxyd");
+        skip(test, "systemd-socket-proxyd is not installed");
+        return;
+    };
+    if let Some(p) = missing_program(&["systemd-socket-activate", "socat"]) {
+        assert!(std::env::var_os("CI").is_none(), "{test}: no {p}");
+        skip(test, &format!("`{p}` is not installed"));
+        return;
+    }
+    let port = 20_000 + tag() % 20_000 + 7;
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new("systemd-socket-activate")
+        .args(["--datagram", "-l", &listen, proxyd, "127.0.0.1:53"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    run_cmd("sh", &["-c", &format!("echo probe | socat -u - UDP:{listen}")]);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if start.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut text = String::new();
+    let _ = stderr.read_to_string(&mut text);
+    assert!(
+        status.is_some_and(|s| !s.success()),
+        "socket-proxyd took a datagram socket:\n{text}"
+    );
+    assert!(text.contains("not a stream socket"), "{text}");
+
+    let dir = tempdir("udp");
+    let input = dir.path().join("udp.json");
+    let config = json!({"services": {"netns": {"namespaces": {"vpn": {
+        "publish": {"dns": {"listen": listen, "port": 53, "protocol": "udp"}}
+    }}}}});
+    fs::write(&input, config.to_string()).unwrap();
+    let r = run_cmd(env!("CARGO_BIN_EXE_netns-compile"), &["check", input.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("netns::unsupported-protocol"), "{}", r.stderr);
 }

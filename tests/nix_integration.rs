@@ -709,6 +709,28 @@ fn module_connects() {
             assert!(closed.get(option).is_none(), "closed: {option} handed over: {closed}");
         }
     }
+    // NixOS skips a package's `.wants/` links: the module enables these units itself.
+    let mut all = vec![
+        expression.to_str().unwrap(),
+        "--eval",
+        "--strict",
+        "--json",
+        "-A",
+        "enablement",
+    ];
+    all.extend(args);
+    let enablement: serde_json::Value = serde_json::from_str(&run_ok("nix-instantiate", &all)).unwrap();
+    assert_eq!(
+        enablement["netns-downloads-publish-webui.socket"]["wantedBy"],
+        serde_json::json!(["sockets.target"]),
+        "{enablement}"
+    );
+    assert_eq!(
+        enablement["netns-downloads-hostlink.service"]["wantedBy"],
+        serde_json::json!(["netns-downloads.service"]),
+        "{enablement}"
+    );
+    assert!(enablement.get("netns-closed-hostlink.service").is_none());
     let mut build_args = args.to_vec();
     build_args.extend(["-A", "units"]);
     let out = nix_build_ok(&expression, &build_args);
