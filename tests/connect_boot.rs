@@ -21,33 +21,13 @@ mod common;
 mod harden;
 
 use common::nspawn::{self, Boot, Container};
-use harden::{missing_program, note, run_cmd, skip, tempdir};
+use harden::{build_config_at, missing_program, note, run_cmd, skip, tempdir};
 use serde_json::{Value, json};
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 const PREFIX: &str = "/opt/netns-connect";
-
-/// Link the tree's units into `etc` (the container's /etc/systemd/system), folders of links
-/// for `.wants/` and `.d/`.
-fn install(out: &Path, etc: &Path) {
-    let units = out.join("lib/systemd/system");
-    for entry in fs::read_dir(&units).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let inside = format!("{PREFIX}/lib/systemd/system/{name}");
-        if entry.file_type().unwrap().is_dir() {
-            fs::create_dir_all(etc.join(&name)).unwrap();
-            for e in fs::read_dir(entry.path()).unwrap().flatten() {
-                let f = e.file_name().to_string_lossy().into_owned();
-                symlink(format!("{inside}/{f}"), etc.join(&name).join(&f)).unwrap();
-            }
-        } else {
-            symlink(&inside, etc.join(&name)).unwrap();
-        }
-    }
-}
 
 fn ok(c: &Container, argv: &[&str]) -> String {
     let r = c.exec(argv);
@@ -99,22 +79,7 @@ fn connectivity_units_under_systemd_252() {
         }
     });
     let work = tempdir("connect-boot");
-    let input = work.path().join("input.json");
-    fs::write(&input, serde_json::to_string_pretty(&config).unwrap()).unwrap();
-    let out = work.path().join("out");
-    let r = run_cmd(
-        env!("CARGO_BIN_EXE_netns-compile"),
-        &[
-            "build",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--host-tools",
-            "--prefix",
-            PREFIX,
-        ],
-    );
-    assert_eq!(r.code, 0, "build: {}", r.stderr);
+    let out = build_config_at(&config, work.path(), PREFIX);
     let link_start = fs::read_to_string(out.join("libexec/netns-compile/netns-web-hostlink.service/start")).unwrap();
     let ns_addr = link_start
         .lines()
@@ -132,7 +97,7 @@ fn connectivity_units_under_systemd_252() {
 
     let etc = work.path().join("etc");
     fs::create_dir(&etc).unwrap();
-    install(&out, &etc);
+    nspawn::link_units(&out, &etc, PREFIX, &[]);
     // The container has no network to wait for: its wait-online would hold network-online.target
     // (which the WireGuard unit is after, as wg-quick's is) for its two-minute timeout.
     symlink("/dev/null", etc.join("systemd-networkd-wait-online.service")).unwrap();
