@@ -209,15 +209,15 @@ rec {
     }
     // lib.optionalAttrs wireguard { inherit (pkgs) wireguard-tools wireguard-go; };
 
-  # `networking.wireguard.interfaces.<i>.interfaceNamespace` of NixOS's WireGuard module: the
-  # interfaces moved into a namespace, whose units the compiler orders after it (SPEC §11).
+  # `networking.wireguard.interfaces` of NixOS's WireGuard module: every name (each is made in
+  # the host's namespace, where a namespace's own tunnel must not take it), and the
+  # `interfaceNamespace` of those moved into a namespace, whose units the compiler orders after
+  # it (SPEC §11).
   wireguardInput =
     config:
-    filterAttrs (_: i: i != { }) (
-      mapAttrs (
-        _: i: lib.optionalAttrs ((i.interfaceNamespace or null) != null) { inherit (i) interfaceNamespace; }
-      ) (config.networking.wireguard.interfaces or { })
-    );
+    mapAttrs (
+      _: i: lib.optionalAttrs ((i.interfaceNamespace or null) != null) { inherit (i) interfaceNamespace; }
+    ) (config.networking.wireguard.interfaces or { });
 
   # Everything the compiler reads from a NixOS configuration (SPEC §2.1). Derivations in it
   # (tools, paths in `systemd.globalEnvironment`) become their store paths in JSON and stay

@@ -148,6 +148,29 @@ let
       )
     ) cfg.namespaces
   );
+
+  # The same for the units the connectivity options add, which the tree enables through
+  # `.wants/` links that NixOS would skip: a published port's socket by sockets.target, a host
+  # link and a WireGuard tunnel by their namespace's unit.
+  connectEnablement = lib.listToAttrs (
+    lib.concatLists (
+      lib.mapAttrsToList (
+        name: namespace:
+        let
+          stem = "netns-${netnsLib.escapeUnitName name}";
+          startedWith = unit: nameValuePair unit { wantedBy = [ "${stem}.service" ]; };
+        in
+        map (
+          label:
+          nameValuePair "${stem}-publish-${netnsLib.escapeUnitName label}.socket" {
+            wantedBy = [ "sockets.target" ];
+          }
+        ) (lib.attrNames namespace.publish)
+        ++ lib.optional namespace.hostLink.enable (startedWith "${stem}-hostlink.service")
+        ++ lib.optional namespace.wireguard.enable (startedWith "${stem}-wireguard.service")
+      ) cfg.namespaces
+    )
+  );
 in
 {
   # This module declares the options of NixOS's own services.netns module, where nixpkgs has it.
@@ -233,6 +256,6 @@ in
 
     systemd.packages = mkIf (cfg.namespaces != { } || joinsNamespace) [ compiled ];
 
-    systemd.units = enablement;
+    systemd.units = enablement // connectEnablement;
   };
 }

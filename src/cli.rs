@@ -607,7 +607,21 @@ fn run_install(a: &InstallArgs, sources: &mut SourceMap) -> i32 {
         let compiled = compile_owned(modules, tools, prefix, &mut diags);
         let denied = a.deny_warnings && diags.warnings().next().is_some();
         report(&diags, sources, format);
-        compiled.filter(|_| !denied).map(|c| c.tree)
+        let compiled = compiled.filter(|_| !denied)?;
+        // Into this running system, units that call programs it lacks would all fail. (An
+        // image given with --root may get its packages later: not checked.)
+        let missing = match a.root {
+            None => missing_programs(&compiled.analysis.model, &layout),
+            Some(_) => Vec::new(),
+        };
+        if !missing.is_empty() {
+            eprintln!(
+                "netns-compile: error: the units would call {}, missing on this system; give the tools with --host-tools or --tools FILE",
+                missing.join(", ")
+            );
+            return None;
+        }
+        Some(compiled.tree)
     };
     let outcome = match crate::install::disk::install(&layout, options, build) {
         Ok(o) => o,
@@ -629,6 +643,21 @@ fn run_install(a: &InstallArgs, sources: &mut SourceMap) -> i32 {
         return EXIT_CONFIG;
     }
     0
+}
+
+/// The programs the units call that the system being installed into does not have (the
+/// default `/run/current-system/sw` on a host without NixOS): its units would all fail.
+fn missing_programs(model: &crate::model::Model, layout: &crate::install::Layout) -> Vec<String> {
+    let tools = &model.tools;
+    let mut programs = vec![&tools.ip, &tools.sysctl, &tools.runtime_shell];
+    if model.nftables_enable {
+        programs.push(&tools.nft);
+    }
+    programs
+        .into_iter()
+        .filter(|p| !layout.host(p).exists())
+        .map(|p| p.to_string())
+        .collect()
 }
 
 fn run_uninstall(a: &UninstallArgs) -> i32 {

@@ -588,3 +588,221 @@ fn bad_state_folders_and_prefixes() {
     assert_eq!(install(&root, &bad.display().to_string(), &[]).code, 1);
     assert_same_tree(&root, &before, "an install with errors");
 }
+
+// -- under a real systemd -------------------------------------------------------------------
+
+/// A joining service of the administrator's own: it sleeps, so it has a main process whose
+/// network namespace can be compared with the namespace's.
+const JOINER_UNIT: &str = "[Unit]\nDescription=joins vpn\n\n[Service]\nExecStart=/usr/bin/sleep infinity\n\n[Install]\nWantedBy=multi-user.target\n";
+
+/// The container configurations: `vpn` and `old` start at boot, `lab` on demand, `joiner`
+/// joins `vpn`; B changes `vpn` (restarted), changes `lab` with `restartIfChanged = false`
+/// (left running), removes `old` (stopped) and adds `web` at boot (started).
+fn container_config(b: bool) -> String {
+    let (forward, lab, rest) = if b {
+        (
+            1,
+            r#"{ "nftables": "table inet lab { chain c { } }\n", "service": { "restartIfChanged": false } }"#,
+            r#""web": { "service": { "wantedBy": [ "multi-user.target" ] } }"#,
+        )
+    } else {
+        (
+            0,
+            r#"{ "nftables": "table inet lab { }\n" }"#,
+            r#""old": { "service": { "wantedBy": [ "multi-user.target" ] } }"#,
+        )
+    };
+    format!(
+        r#"{{
+  "networking": {{ "nftables": {{ "enable": true, "ruleset": "table inet filter {{ }}\n" }} }},
+  "boot": {{ "kernel": {{ "sysctl": {{}} }} }},
+  "systemd": {{ "services": {{ "joiner": {{ "netns": "vpn" }} }} }},
+  "services": {{ "netns": {{ "namespaces": {{
+    "vpn": {{ "sysctl": {{ "net.ipv4.ip_forward": {forward} }}, "service": {{ "wantedBy": [ "multi-user.target" ] }} }},
+    "lab": {lab},
+    {rest}
+  }} }} }}
+}}"#
+    )
+}
+
+#[test]
+fn under_systemd_install_reboot_reinstall_uninstall() {
+    if let Some(why) = common::nspawn::unavailable() {
+        assert!(std::env::var_os("CI").is_none(), "no container can boot here: {why}");
+        eprintln!("SKIPPED: under_systemd_install_reboot_reinstall_uninstall ({why})");
+        return;
+    }
+    let host = tempfile::tempdir().unwrap();
+    let (input, units, state) = (
+        host.path().join("in"),
+        host.path().join("units"),
+        host.path().join("state"),
+    );
+    for d in [&input, &units, &state] {
+        fs::create_dir_all(d).unwrap();
+    }
+    fs::copy(bin(), input.join("netns-compile")).unwrap();
+    fs::write(input.join("a.json"), container_config(false)).unwrap();
+    fs::write(input.join("b.json"), container_config(true)).unwrap();
+    // /etc/systemd/system and the state folder come from the host, so that they outlive the
+    // reboot (the container's own root is a fresh tmpfs at every boot).
+    let boot = common::nspawn::Boot {
+        bind_ro: vec![(input.clone(), "/opt/netns-test".into())],
+        bind: vec![
+            (units.clone(), "/etc/systemd/system".into()),
+            (state.clone(), "/var/lib/netns-compile".into()),
+        ],
+    };
+    let mut c = common::nspawn::Container::boot(&boot).expect("the container boots");
+    // The administrator's joiner, enabled.
+    fs::write(units.join("joiner.service"), JOINER_UNIT).unwrap();
+    fs::create_dir_all(units.join("multi-user.target.wants")).unwrap();
+    let _ = std::os::unix::fs::symlink(
+        "/etc/systemd/system/joiner.service",
+        units.join("multi-user.target.wants/joiner.service"),
+    );
+    let before = tree(&units);
+    let netcomp = |c: &common::nspawn::Container, args: &[&str]| {
+        let mut argv = vec!["/opt/netns-test/netns-compile"];
+        argv.extend(args);
+        c.exec(&argv)
+    };
+    let ns_inode = |c: &common::nspawn::Container, ns: &str| {
+        c.exec(&["stat", "-L", "-c", "%i", &format!("/run/netns/{ns}")])
+            .stdout
+            .trim()
+            .to_string()
+    };
+    let joiner_netns = |c: &common::nspawn::Container| {
+        let pid = c.main_pid("joiner.service").expect("the joiner runs");
+        let link = c.exec(&["readlink", &format!("/proc/{pid}/ns/net")]).stdout;
+        link.trim()
+            .trim_start_matches("net:[")
+            .trim_end_matches(']')
+            .to_string()
+    };
+
+    // Without tools, the units would call /run/current-system/sw, which this system lacks:
+    // refused, nothing written.
+    let r = netcomp(&c, &["install", "/opt/netns-test/a.json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("/run/current-system/sw/bin/ip"), "{}", r.stderr);
+    assert!(tree(&state).is_empty());
+    assert_same_tree(&units, &before, "a refused install");
+
+    // Install: systemd reloaded, the enabled units started at once.
+    let r = netcomp(&c, &["install", "/opt/netns-test/a.json", "--host-tools"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for line in [
+        "ran: systemctl daemon-reload",
+        "ran: systemctl start netns-old.service netns-vpn.service",
+    ] {
+        assert!(r.stdout.lines().any(|l| l == line), "{line:?} missing:\n{}", r.stdout);
+    }
+    for unit in ["netns-vpn.service", "netns-old.service"] {
+        assert_eq!(c.wait_active(unit, &["active", "failed"]).unwrap(), "active", "{unit}");
+    }
+    assert_eq!(c.property("netns-vpn.service", "UnitFileState"), "enabled");
+    // systemd reads the linked units, through `current`, without a complaint.
+    let v = c.exec(&[
+        "systemd-analyze",
+        "verify",
+        "netns-vpn.service",
+        "netns-lab.service",
+        "netns-old.service",
+    ]);
+    assert!(
+        v.ok() && v.stderr.trim().is_empty(),
+        "systemd-analyze verify:\n{}{}",
+        v.stdout,
+        v.stderr
+    );
+
+    // Reboot: the enabled units come up by themselves, the joiner inside `vpn`; `lab` does not.
+    c.reboot().expect("the container reboots");
+    for unit in ["netns-vpn.service", "netns-old.service", "joiner.service"] {
+        assert_eq!(
+            c.wait_active(unit, &["active", "failed"]).unwrap(),
+            "active",
+            "{unit} after the reboot"
+        );
+    }
+    assert_eq!(c.property("netns-lab.service", "ActiveState"), "inactive");
+    assert_eq!(joiner_netns(&c), ns_inode(&c, "vpn"));
+    assert_eq!(c.systemctl(&["start", "netns-lab.service"]).code, 0);
+    let invocation = |c: &common::nspawn::Container, u: &str| c.property(u, "InvocationID");
+    let (vpn0, lab0, joiner0) = (
+        invocation(&c, "netns-vpn.service"),
+        invocation(&c, "netns-lab.service"),
+        invocation(&c, "joiner.service"),
+    );
+
+    // A changed configuration: what the install says it does is what systemd did.
+    let r = netcomp(&c, &["install", "/opt/netns-test/b.json", "--host-tools"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for line in [
+        "ran: systemctl stop netns-old.service",
+        "ran: systemctl daemon-reload",
+        "ran: systemctl try-restart netns-vpn.service",
+        "ran: systemctl start netns-web.service",
+        "not restarted (restartIfChanged = false): netns-lab.service",
+    ] {
+        assert!(r.stdout.lines().any(|l| l == line), "{line:?} missing:\n{}", r.stdout);
+    }
+    assert_eq!(
+        c.wait_active("netns-web.service", &["active", "failed"]).unwrap(),
+        "active"
+    );
+    assert_eq!(c.property("netns-old.service", "ActiveState"), "inactive");
+    assert!(
+        !c.exec(&["test", "-e", "/run/netns/old"]).ok(),
+        "the removed namespace is still registered"
+    );
+    assert_ne!(
+        invocation(&c, "netns-vpn.service"),
+        vpn0,
+        "netns-vpn.service was not restarted"
+    );
+    assert_eq!(
+        invocation(&c, "netns-lab.service"),
+        lab0,
+        "netns-lab.service was restarted"
+    );
+    assert_eq!(
+        c.exec(&["ip", "netns", "exec", "vpn", "sysctl", "-n", "net.ipv4.ip_forward"])
+            .stdout
+            .trim(),
+        "1"
+    );
+    // The joiner follows its namespace's restart (BindsTo=), into the new namespace.
+    assert_eq!(
+        c.wait_active("joiner.service", &["active", "failed"]).unwrap(),
+        "active"
+    );
+    assert_ne!(
+        invocation(&c, "joiner.service"),
+        joiner0,
+        "the joiner was not restarted with its namespace"
+    );
+    assert_eq!(joiner_netns(&c), ns_inode(&c, "vpn"));
+
+    // Uninstall --stop: the units stop, and nothing of the install is left; the joiner's own
+    // unit is the administrator's and stays.
+    let r = netcomp(&c, &["uninstall", "--stop"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("ran: systemctl stop netns-lab.service netns-vpn.service netns-web.service"),
+        "{}",
+        r.stdout
+    );
+    for unit in ["netns-vpn.service", "netns-web.service", "netns-lab.service"] {
+        assert_eq!(c.property(unit, "ActiveState"), "inactive", "{unit}");
+        assert_eq!(c.property(unit, "LoadState"), "not-found", "{unit}");
+    }
+    assert!(c.exec(&["ls", "/run/netns"]).stdout.trim().is_empty());
+    assert_same_tree(&units, &before, "/etc/systemd/system after uninstall");
+    assert!(tree(&state).is_empty(), "the state folder is not empty");
+    assert_eq!(c.property("joiner.service", "LoadState"), "loaded");
+}

@@ -598,57 +598,86 @@ fn module_evaluates_like_nixos() {
     let _ = fs::remove_dir_all(&work);
 }
 
+/// `tests/nix/module-eval.nix` with `case` as the user's module, for `nix-instantiate` and
+/// `nix-build`: the expression and its arguments (nixpkgs' lib, the tools, the compiler added
+/// to the store as `store_name`). `None` when a requirement is missing (said as SKIPPED).
+struct ModuleEval {
+    expression: PathBuf,
+    args: Vec<String>,
+}
+
+impl ModuleEval {
+    fn new(test: &str, case: &str, store_name: &str) -> Option<ModuleEval> {
+        let lib_dir = nixpkgs_lib(test)?;
+        let bin = match requirements(&["nix-instantiate", "nix-store", "nix-build"], true) {
+            Ok(bin) => bin.unwrap(),
+            Err(reason) => {
+                skip(test, &reason);
+                return None;
+            }
+        };
+        let package = add_compiler_to_store(&bin, store_name);
+        let case = Path::new(CRATE_DIR).join(case);
+        let tools_file = fixtures_dir().join("tools.json");
+        let args = [
+            ("libDir", lib_dir.to_str().unwrap()),
+            ("case", case.to_str().unwrap()),
+            ("toolsFile", tools_file.to_str().unwrap()),
+            ("package", package.as_str()),
+        ]
+        .iter()
+        .flat_map(|(name, value)| ["--argstr".to_string(), name.to_string(), value.to_string()])
+        .collect();
+        Some(ModuleEval {
+            expression: Path::new(CRATE_DIR).join("tests/nix/module-eval.nix"),
+            args,
+        })
+    }
+
+    /// `nix-instantiate --eval --strict --json -A attr`.
+    fn json(&self, attr: &str) -> serde_json::Value {
+        let mut all = vec![
+            self.expression.to_str().unwrap(),
+            "--eval",
+            "--strict",
+            "--json",
+            "-A",
+            attr,
+        ];
+        all.extend(self.args.iter().map(String::as_str));
+        serde_json::from_str(&run_ok("nix-instantiate", &all)).unwrap()
+    }
+
+    /// `nix-build -A attr`: the output path.
+    fn build(&self, attr: &str) -> String {
+        let mut args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        args.extend(["-A", attr]);
+        nix_build_ok(&self.expression, &args)
+    }
+}
+
 /// 4c, the module's own extension (`systemd.services.<svc>.netns`), which NixOS's golden
 /// cases cannot show: the joining service reaches the compiler and gets its drop-in, and the
 /// namespace's `service.wantedBy`/`enable` reach `systemd.units` as NixOS merges them.
 #[test]
 fn module_joins_and_enables() {
-    const TEST: &str = "module_joins_and_enables";
-    let Some(lib_dir) = nixpkgs_lib(TEST) else { return };
-    let bin = match requirements(&["nix-instantiate", "nix-store", "nix-build"], true) {
-        Ok(bin) => bin.unwrap(),
-        Err(reason) => return skip(TEST, &reason),
+    let Some(eval) = ModuleEval::new("module_joins_and_enables", "tests/nix/joining.nix", "module-joining") else {
+        return;
     };
-    let package = add_compiler_to_store(&bin, "module-joining");
-    let expression = Path::new(CRATE_DIR).join("tests/nix/module-eval.nix");
-    let case = Path::new(CRATE_DIR).join("tests/nix/joining.nix");
-    let tools_file = fixtures_dir().join("tools.json");
-    let args = [
-        "--argstr",
-        "libDir",
-        lib_dir.to_str().unwrap(),
-        "--argstr",
-        "case",
-        case.to_str().unwrap(),
-        "--argstr",
-        "toolsFile",
-        tools_file.to_str().unwrap(),
-        "--argstr",
-        "package",
-        &package,
-    ];
-    let eval_json = |attr: &str| -> serde_json::Value {
-        let mut all = vec![expression.to_str().unwrap(), "--eval", "--strict", "--json", "-A", attr];
-        all.extend(args);
-        serde_json::from_str(&run_ok("nix-instantiate", &all)).unwrap()
-    };
-
     assert_eq!(
-        eval_json("input.systemd.services"),
+        eval.json("input.systemd.services"),
         serde_json::json!({ "web": { "netns": "vpn", "after": ["network.target"] } })
     );
     assert_eq!(
-        eval_json("enablement"),
+        eval.json("enablement"),
         serde_json::json!({
             "netns-vpn.service": { "enable": true, "requiredBy": [], "wantedBy": ["multi-user.target"] },
             "netns-spare.service": { "enable": false, "requiredBy": [], "wantedBy": [] },
         })
     );
 
-    let mut build_args = args.to_vec();
-    build_args.extend(["-A", "units"]);
-    let out = nix_build_ok(&expression, &build_args);
-    assert_eq!(eval_json("packages"), serde_json::json!([out]));
+    let out = eval.build("units");
+    assert_eq!(eval.json("packages"), serde_json::json!([out]));
     let drop_in = Path::new(&out).join("lib/systemd/system/web.service.d/netns.conf");
     let text = fs::read_to_string(&drop_in).unwrap_or_else(|e| panic!("{}: {e}", drop_in.display()));
     for line in ["JoinsNamespaceOf=netns-vpn.service", "PrivateNetwork=true"] {
@@ -665,42 +694,10 @@ fn module_joins_and_enables() {
 /// are in the built tree.
 #[test]
 fn module_connects() {
-    const TEST: &str = "module_connects";
-    let Some(lib_dir) = std::env::var_os("NETNS_NIXPKGS_LIB") else {
-        return skip(TEST, "NETNS_NIXPKGS_LIB is not set (see module_evaluates_like_nixos)");
+    let Some(eval) = ModuleEval::new("module_connects", "tests/nix/connect.nix", "module-connect") else {
+        return;
     };
-    let bin = match requirements(&["nix-instantiate", "nix-store", "nix-build"], true) {
-        Ok(bin) => bin.unwrap(),
-        Err(reason) => return skip(TEST, &reason),
-    };
-    let package = add_compiler_to_store(&bin, "module-connect");
-    let expression = Path::new(CRATE_DIR).join("tests/nix/module-eval.nix");
-    let case = Path::new(CRATE_DIR).join("tests/nix/connect.nix");
-    let tools_file = fixtures_dir().join("tools.json");
-    let args = [
-        "--argstr",
-        "libDir",
-        lib_dir.to_str().unwrap(),
-        "--argstr",
-        "case",
-        case.to_str().unwrap(),
-        "--argstr",
-        "toolsFile",
-        tools_file.to_str().unwrap(),
-        "--argstr",
-        "package",
-        &package,
-    ];
-    let mut all = vec![
-        expression.to_str().unwrap(),
-        "--eval",
-        "--strict",
-        "--json",
-        "-A",
-        "input.services.netns.namespaces",
-    ];
-    all.extend(args);
-    let namespaces: serde_json::Value = serde_json::from_str(&run_ok("nix-instantiate", &all)).unwrap();
+    let namespaces = eval.json("input.services.netns.namespaces");
     // Older nixpkgs hands over the definitions (a `mkMerge`); newer the merged values.
     let text = namespaces.to_string();
     assert!(text.contains("\"publish\"") && text.contains("home.arpa"), "{text}");
@@ -709,9 +706,20 @@ fn module_connects() {
             assert!(closed.get(option).is_none(), "closed: {option} handed over: {closed}");
         }
     }
-    let mut build_args = args.to_vec();
-    build_args.extend(["-A", "units"]);
-    let out = nix_build_ok(&expression, &build_args);
+    // NixOS skips a package's `.wants/` links: the module enables these units itself.
+    let enablement = eval.json("enablement");
+    assert_eq!(
+        enablement["netns-downloads-publish-webui.socket"]["wantedBy"],
+        serde_json::json!(["sockets.target"]),
+        "{enablement}"
+    );
+    assert_eq!(
+        enablement["netns-downloads-hostlink.service"]["wantedBy"],
+        serde_json::json!(["netns-downloads.service"]),
+        "{enablement}"
+    );
+    assert!(enablement.get("netns-closed-hostlink.service").is_none());
+    let out = eval.build("units");
     let units = Path::new(&out).join("lib/systemd/system");
     for unit in [
         "netns-downloads-publish-webui.socket",

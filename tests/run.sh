@@ -23,6 +23,8 @@ command -v wg >/dev/null || need+=(wireguard-tools)
 command -v wireguard-go >/dev/null || need+=(wireguard-go)
 command -v socat >/dev/null || need+=(socat)
 command -v systemd-nspawn >/dev/null || need+=(systemd-container)
+# GNU patch judges the unified diffs of `install --dry-run` (src/install/diff.rs).
+command -v patch >/dev/null || need+=(patch)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing: ${need[*]}"
@@ -35,6 +37,8 @@ fi
 
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo test --locked
+# One release build serves every test binary (the evaluator-heavy suites run several times
+# faster than in a debug build); overflow and debug assertions are the fuzz run's job below.
+cargo test --release --locked
 # A bounded fuzz run (about a minute per target; docs/hardening.md has the longer one).
 tests/fuzz.sh

@@ -19,7 +19,7 @@ mod common;
 mod harden;
 
 use common::nspawn::{self, Boot, Container};
-use harden::{configured_ruleset, configured_sysctls, note, ruleset_tables, run_cmd, skip, tempdir};
+use harden::{build_config_at, configured_ruleset, configured_sysctls, note, ruleset_tables, run_cmd, skip, tempdir};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fs;
@@ -99,35 +99,6 @@ const RESOLVERS: [(&str, &str, &str, bool); 2] = [
         true,
     ),
 ];
-
-/// Link the compiled tree's units into `etc` (the container's /etc/systemd/system) as an
-/// installer would, pointing at the tree under PREFIX; a disabled unit is masked.
-fn install(out: &Path, etc: &Path, manifest: &Value) {
-    let units = out.join("lib/systemd/system");
-    let disabled: Vec<&str> = manifest["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["enabled"] == json!(false))
-        .map(|u| u["unit"].as_str().unwrap())
-        .collect();
-    for entry in fs::read_dir(&units).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let inside = format!("{PREFIX}/lib/systemd/system/{name}");
-        if entry.file_type().unwrap().is_dir() {
-            // `<target>.wants/`, `.requires/` and `<svc>.service.d/`: real folders of links.
-            fs::create_dir_all(etc.join(&name)).unwrap();
-            for e in fs::read_dir(entry.path()).unwrap().flatten() {
-                let f = e.file_name().to_string_lossy().into_owned();
-                symlink(format!("{inside}/{f}"), etc.join(&name).join(&f)).unwrap();
-            }
-        } else if disabled.contains(&name.as_str()) {
-            symlink("/dev/null", etc.join(&name)).unwrap();
-        } else {
-            symlink(&inside, etc.join(&name)).unwrap();
-        }
-    }
-}
 
 /// What of the host the harness must leave alone.
 #[derive(Debug, PartialEq)]
@@ -283,7 +254,8 @@ impl Harness {
         r.stdout.lines().map(str::to_string).collect()
     }
 
-    /// The joiner runs in the namespace registered as `ns`, and its every run did.
+    /// The joiner runs in the namespace registered as `ns` (not in the container's own), and
+    /// its latest run logged that namespace from inside.
     fn assert_joined(&mut self, unit: &str, ns: &str) {
         let pid = self.running_pid(unit);
         let want = self.registered_netns(ns);
@@ -340,27 +312,20 @@ fn units_under_systemd_252_as_pid_1() {
 
     let work = tempdir("boot");
     let config = config();
-    let input = work.path().join("input.json");
-    fs::write(&input, serde_json::to_string_pretty(&config).unwrap()).unwrap();
-    let out = work.path().join("out");
-    let r = run_cmd(
-        env!("CARGO_BIN_EXE_netns-compile"),
-        &[
-            "build",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--host-tools",
-            "--prefix",
-            PREFIX,
-        ],
-    );
-    assert_eq!(r.code, 0, "build: {}", r.stderr);
+    let out = build_config_at(&config, work.path(), PREFIX);
     let manifest: Value =
         serde_json::from_str(&fs::read_to_string(out.join("share/netns-compile/manifest.json")).unwrap()).unwrap();
     let etc = work.path().join("etc");
     fs::create_dir(&etc).unwrap();
-    install(&out, &etc, &manifest);
+    // A disabled unit is masked, as an installer does it.
+    let disabled: Vec<&str> = manifest["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["enabled"] == json!(false))
+        .map(|u| u["unit"].as_str().unwrap())
+        .collect();
+    nspawn::link_units(&out, &etc, PREFIX, &disabled);
     fs::create_dir_all(etc.join("multi-user.target.wants")).unwrap();
     for (unit, at_boot) in [
         ("rt-web.service", true),

@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 pub fn check_connect(model: &Model, diags: &mut Diagnostics) {
+    if model.namespaces.iter().all(|ns| ns.connect.is_empty()) {
+        return; // the seed module's configurations: nothing to check, at no cost
+    }
     let mut listens: Vec<(&Namespace, &str, &At<Listen>)> = Vec::new();
     for ns in &model.namespaces {
         check_publish(ns, diags, &mut listens);
@@ -442,6 +445,21 @@ fn check_interface_collisions(model: &Model, diags: &mut Diagnostics) {
                     );
                 }
             }
+        }
+    }
+    for (name, span) in &model.nixos_wireguard_names {
+        if let Some(owners) = host.get(name.as_str()) {
+            let mut d = Diagnostic::new(
+                Code::InterfaceNameCollision,
+                format!("the interface name `{name}` is also one of `networking.wireguard.interfaces`"),
+            );
+            for (ns, at) in owners {
+                d = d.also(*at, format!("namespace `{ns}` makes `{name}` on the host"));
+            }
+            diags.push(
+                d.also(*span, "NixOS makes this interface on the host too")
+                    .help("give the namespace's WireGuard interface another `interface` name"),
+            );
         }
     }
     for (name, owners) in host {

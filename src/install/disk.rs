@@ -297,10 +297,12 @@ pub fn install(
     } else {
         make_state_folder(layout)?
     };
+    let lock_existed = layout.host(&layout.lock()).exists();
     let lock = take_lock(layout, !options.dry_run)?;
     let result = install_locked(layout, options, build, &made);
-    if result.is_err() && !made.is_empty() && present_generations(layout).is_ok_and(|g| g.is_empty()) {
-        // Refused before anything was installed: take back the folders made for the lock.
+    let first = !lock_existed && !options.dry_run;
+    if result.is_err() && first && present_generations(layout).is_ok_and(|g| g.is_empty()) {
+        // Refused before anything was ever installed: take back the lock and its folders.
         let _ = fs::remove_file(layout.host(&layout.lock()));
         for d in &made {
             remove_dir_if_empty(layout, d);
@@ -429,6 +431,9 @@ fn apply_install(
 ) -> Result<(), InstallError> {
     let generation_dir = layout.host(&layout.generation(plan.generation));
     write_tree_atomically(&plan.tree, &generation_dir)?;
+    // On disk before anything points at it: a power loss after the switch must not find
+    // empty unit files (a new file's data is not ordered before a later rename).
+    sync_fs(&generation_dir)?;
     crash_point("generation-written");
     for d in &plan.create_dirs {
         let host = layout.host(d);
@@ -449,7 +454,9 @@ fn apply_install(
         args.extend(plan.actions.stop.iter().cloned());
         runs.push(systemctl(&args));
     }
+    sync_fs(&layout.host(plan::UNIT_LINK_DIR))?;
     replace_link(&layout.host(&layout.current()), &plan.generation.to_string())?;
+    sync_fs(&layout.host(&layout.state))?;
     crash_point("switched");
     for link in &plan.remove_links {
         remove_link(layout, link)?;
@@ -466,6 +473,16 @@ fn apply_install(
         }
     }
     remove_leftovers(layout);
+    Ok(())
+}
+
+/// `syncfs` of the file system holding `path`: one call for a whole generation's files.
+fn sync_fs(path: &Path) -> Result<(), InstallError> {
+    let dir = fs::File::open(path).map_err(io_at(path))?;
+    // SAFETY: syncfs on a descriptor we own; no memory effects.
+    if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+        return Err(io_at(path)(io::Error::last_os_error()));
+    }
     Ok(())
 }
 

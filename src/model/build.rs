@@ -110,6 +110,11 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
     }
     let (joining, other_services) = services(&cfg.services);
     let wireguard_interfaces = wireguard_interfaces(&cfg.wireguard_interfaces);
+    let nixos_wireguard_names = cfg
+        .wireguard_interfaces
+        .iter()
+        .map(|i| (i.name.clone(), i.name_span))
+        .collect();
     super::connect::allocate_host_links(
         namespaces
             .iter_mut()
@@ -123,6 +128,7 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
         nftables_enable,
         tools,
         wireguard_interfaces,
+        nixos_wireguard_names,
         connect_units,
     }
 }

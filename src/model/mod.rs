@@ -127,6 +127,9 @@ pub struct Model {
     /// NixOS WireGuard interfaces moved into a namespace (`interfaceNamespace`): their
     /// `wireguard-<i>.service` gets a drop-in, as a joining service does.
     pub wireguard_interfaces: Vec<JoiningService>,
+    /// Every interface of `networking.wireguard.interfaces` (name, where): NixOS makes each in
+    /// the host's namespace first, where a connectivity interface of the same name collides.
+    pub nixos_wireguard_names: Vec<(String, Span)>,
     /// Units and drop-ins of the connectivity options, sorted by file.
     pub connect_units: Vec<ExtraUnit>,
 }

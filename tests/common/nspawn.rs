@@ -359,3 +359,25 @@ fn wait_child(child: &mut Child, timeout: Duration) -> Option<std::process::Exit
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Link a compiled tree's units into `etc` (the container's /etc/systemd/system) as an
+/// installer would, each pointing at the tree as the container sees it under `prefix`:
+/// `<target>.wants/`, `.requires/` and `<svc>.service.d/` become real folders of links, and a
+/// unit named in `masked` is masked (linked to /dev/null).
+pub fn link_units(out: &Path, etc: &Path, prefix: &str, masked: &[&str]) {
+    for entry in fs::read_dir(out.join("lib/systemd/system")).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let inside = format!("{prefix}/lib/systemd/system/{name}");
+        if entry.file_type().unwrap().is_dir() {
+            fs::create_dir_all(etc.join(&name)).unwrap();
+            for e in fs::read_dir(entry.path()).unwrap().flatten() {
+                let f = e.file_name().to_string_lossy().into_owned();
+                std::os::unix::fs::symlink(format!("{inside}/{f}"), etc.join(&name).join(&f)).unwrap();
+            }
+        } else if masked.contains(&name.as_str()) {
+            std::os::unix::fs::symlink("/dev/null", etc.join(&name)).unwrap();
+        } else {
+            std::os::unix::fs::symlink(&inside, etc.join(&name)).unwrap();
+        }
+    }
+}

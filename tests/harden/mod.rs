@@ -70,17 +70,32 @@ pub fn run_cmd(program: &str, args: &[&str]) -> Run {
 
 /// Compile `input` with `netns-compile build --host-tools` into `out`; panics on failure.
 pub fn build_host_tools(input: &Path, out: &Path) {
-    let r = run_cmd(
-        env!("CARGO_BIN_EXE_netns-compile"),
-        &[
-            "build",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--host-tools",
-        ],
-    );
+    build_host_tools_at(input, out, None);
+}
+
+/// The same, with units naming their scripts under `prefix` (where the tree will be seen).
+pub fn build_host_tools_at(input: &Path, out: &Path, prefix: Option<&str>) {
+    let mut args = vec![
+        "build",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--host-tools",
+    ];
+    if let Some(prefix) = prefix {
+        args.extend(["--prefix", prefix]);
+    }
+    let r = run_cmd(env!("CARGO_BIN_EXE_netns-compile"), &args);
     assert_eq!(r.code, 0, "building {}:\n{}", input.display(), r.stderr);
+}
+
+/// Write `config` as `work/input.json`, compile it for `prefix` into `work/out` and return that.
+pub fn build_config_at(config: &Value, work: &Path, prefix: &str) -> PathBuf {
+    let input = work.join("input.json");
+    fs::write(&input, serde_json::to_string_pretty(config).unwrap()).unwrap();
+    let out = work.join("out");
+    build_host_tools_at(&input, &out, Some(prefix));
+    out
 }
 
 /// A unit file as systemd reads it: (section, key, value) in order. Values end at the line

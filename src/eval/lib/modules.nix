@@ -158,7 +158,15 @@ rec {
 
       checkClass = module:
         if class != null && module._class != null && module._class != class then
-          throw "The module ${module._file or module.key} was imported into ${class} instead of ${module._class}."
+          let q = lib.strings.escapeNixString; in
+          throw ''
+            The module `${module._file or module.key}` (class: ${q module._class}) cannot be imported into a module evaluation that expects class ${q class}.
+
+            Help:
+            - Ensure that you are importing the correct module.
+            - Verify that the module's `_class`, ${q module._class} matches the expected `class` ${q class}.
+            - If you are using a custom class, make sure it is correctly defined and used consistently across your modules.
+          ''
         else module;
 
       collectStructuredModules = parentFile: parentKey: initialModules: args:
