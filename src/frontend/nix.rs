@@ -174,6 +174,8 @@ struct State {
     evaluated: RefCell<HashMap<Vec<String>, Thunk>>,
     /// The `lib` modules get (native, or nixpkgs' own with `--nixpkgs`).
     lib: Thunk,
+    /// Where nixpkgs' lib is, when the modules get it.
+    lib_dir: Option<String>,
     /// The lib's own module engine, when it exports one (read with the first declared option).
     engine: OnceCell<Option<options::Engine>>,
     /// `modulesPath` (with `--nixpkgs`).
@@ -208,7 +210,7 @@ fn collect_and_project(ev: &Evaluator, path: &Path) -> EvalResult<Vec<Node>> {
         .filter(|dir| dir.is_dir())
         .map(|dir| Rc::from(dir.display().to_string().as_str()));
     // Loaded when a module first asks for it: a plain config never needs a lib.
-    let lib = match lib_dir {
+    let lib = match lib_dir.clone() {
         Some(dir) => Thunk::native(Span::BUILTIN, move |ev| {
             ev.force(&ev.load_file(Path::new(&dir), Span::BUILTIN)?)
         }),
@@ -220,6 +222,7 @@ fn collect_and_project(ev: &Evaluator, path: &Path) -> EvalResult<Vec<Node>> {
         evaluated: RefCell::new(HashMap::new()),
         known: RefCell::new(HashMap::new()),
         lib,
+        lib_dir,
         engine: OnceCell::new(),
         modules_path,
         config: RefCell::new(None),

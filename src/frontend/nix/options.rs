@@ -530,6 +530,30 @@ pub(super) fn locate(ev: &Evaluator, state: &Rc<State>, e: Box<EvalError>) -> Bo
         return e;
     };
     let path = split_option(option);
+    if code == Code::NixEval {
+        // "used but not defined": where it is declared, and the read that needed it.
+        let Ok(Declared::Option(decls)) = declared_at(ev, state, &path) else {
+            return e;
+        };
+        let mut d = Diagnostic::new(
+            code,
+            format!("the option `{option}` is used but not defined: it has no default and no module defines it"),
+        )
+        .at(decls[0].span, "declared here");
+        if let Some(read) = e
+            .diagnostic
+            .secondary
+            .iter()
+            .chain(&e.diagnostic.primary)
+            .find(|l| !in_lib(ev, state, l.span))
+        {
+            d = d.also(read.span, "needed here");
+        }
+        return Box::new(EvalError {
+            kind: e.kind,
+            diagnostic: d,
+        });
+    }
     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
     let Ok(defs) = defined_values(ev, state, &parts) else {
         return e;
@@ -628,6 +652,16 @@ fn sub_options_beside(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> Eva
     })
 }
 
+/// Whether `span` is in the lib's own files (the native lib, or nixpkgs' `lib/`).
+fn in_lib(ev: &Evaluator, state: &State, span: Span) -> bool {
+    if span.is_builtin() {
+        return true;
+    }
+    let sources = ev.sources.borrow();
+    let name = sources.name(span.file);
+    name.starts_with('<') || state.lib_dir.as_deref().is_some_and(|dir| name.starts_with(dir))
+}
+
 /// A definition's value for a label: a plain value as JSON, anything else by its kind.
 fn shown(v: &Value) -> String {
     match v {
@@ -657,6 +691,8 @@ fn engine_error(message: &str) -> Option<(Code, &str, &str)> {
         Code::ConflictingDefinitions
     } else if rest.starts_with("does not exist") {
         Code::UnknownOption
+    } else if rest.starts_with("is used but not defined") {
+        Code::NixEval
     } else {
         return None;
     };
