@@ -4,6 +4,7 @@ use super::ir::{Expr, LambdaDef};
 use super::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::cell::{OnceCell, RefCell};
+use std::cmp::Ordering;
 use std::fmt;
 use std::rc::Rc;
 
@@ -131,9 +132,9 @@ impl AttrMap {
 
     /// A map of `entries` in any order; of two with the same name, the later one stays.
     pub fn from_unsorted(mut entries: Vec<(Rc<str>, Attr)>) -> AttrMap {
-        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+        if !entries.is_sorted_by(|a, b| compare_names(&a.0, &b.0) == Ordering::Less) {
             // Stable: equal names keep their order, so the last of a run is the later one.
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.sort_by(|a, b| compare_names(&a.0, &b.0));
             let mut out: Vec<(Rc<str>, Attr)> = Vec::with_capacity(entries.len());
             for entry in entries {
                 match out.last_mut() {
@@ -147,7 +148,7 @@ impl AttrMap {
     }
 
     fn position(&self, key: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| k.as_bytes().cmp(key.as_bytes()))
+        self.entries.binary_search_by(|(k, _)| compare_names(k, key))
     }
 
     pub fn get(&self, key: &str) -> Option<&Attr> {
@@ -161,7 +162,11 @@ impl AttrMap {
     /// Add or replace `key`; the previous attribute of that name, if any.
     pub fn insert(&mut self, key: Rc<str>, attr: Attr) -> Option<Attr> {
         // Sets are mostly built in order: then this is a push.
-        if self.entries.last().is_none_or(|(last, _)| *last < key) {
+        if self
+            .entries
+            .last()
+            .is_none_or(|(last, _)| compare_names(last, &key) == Ordering::Less)
+        {
             self.entries.push((key, attr));
             return None;
         }
@@ -209,16 +214,16 @@ impl AttrMap {
         let mut out = Vec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => {
+            match compare_names(&a[i].0, &b[j].0) {
+                Ordering::Less => {
                     out.push(a[i].clone());
                     i += 1;
                 }
-                std::cmp::Ordering::Greater => {
+                Ordering::Greater => {
                     out.push(b[j].clone());
                     j += 1;
                 }
-                std::cmp::Ordering::Equal => {
+                Ordering::Equal => {
                     out.push(b[j].clone());
                     i += 1;
                     j += 1;
@@ -229,6 +234,21 @@ impl AttrMap {
         out.extend_from_slice(&b[j..]);
         AttrMap { entries: out }
     }
+}
+
+/// Byte-wise order of attribute names (`str`'s own), compared in line: names are short and
+/// mostly differ in their first bytes, where a call of `memcmp` costs more than the loop.
+fn compare_names(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if std::ptr::eq(a, b) {
+        return Ordering::Equal;
+    }
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 impl<'a> IntoIterator for &'a AttrMap {
