@@ -15,12 +15,28 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def run(argv, rss_file):
+def shared_dir():
+    """`shared/` in the nearest folder above the project that has it (`../shared` beside a
+    checkout, `../../shared` beside a worktree in `wt/`), as the tests find it."""
+    here = os.path.dirname(ROOT)
+    while True:
+        if os.path.isdir(os.path.join(here, "shared")):
+            return os.path.join(here, "shared")
+        parent = os.path.dirname(here)
+        if parent == here:
+            return os.path.join(os.path.dirname(ROOT), "shared")
+        here = parent
+
+
+SHARED = shared_dir()
+
+
+def run(argv, rss_file, env=None):
     """Wall time (s) and peak RSS (MB) of one run of argv under `/usr/bin/time` (both sides of
     a ratio pay its small cost alike); fails loudly on a non-zero exit."""
     start = time.perf_counter()
     p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file, *argv],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     wall = time.perf_counter() - start
     if p.returncode != 0:
         sys.exit(f"{' '.join(argv)} exited {p.returncode}:\n{p.stderr.decode(errors='replace')}")
@@ -31,20 +47,20 @@ def run(argv, rss_file):
 def main():
     reps = int(os.environ.get("REPS", "15"))
     exe = sys.argv[1]
-    gen = os.path.join(ROOT, "..", "shared", "bench", "gen.py")
+    gen = os.path.join(SHARED, "bench", "gen.py")
     work = tempfile.mkdtemp(prefix="netns-bench-", dir=os.environ.get("BENCH_DISK", os.path.join(ROOT, "target")))
     shm = tempfile.mkdtemp(prefix="netns-bench-", dir="/dev/shm")
     try:
         cfg = os.path.join(work, "configs")
         subprocess.run([sys.executable, gen, cfg, "1", "100", "1000", "10000"], check=True)
         have_nix = shutil.which("nix-instantiate") is not None
-        cases = {}  # name -> (prepare, argv)
+        cases = {}  # name -> (prepare, argv, env)
 
-        def case(name, argv, out=None):
+        def case(name, argv, out=None, env=None):
             def prepare():
                 if out:
                     shutil.rmtree(out, ignore_errors=True)
-            cases[name] = (prepare, argv)
+            cases[name] = (prepare, argv, env)
 
         for n in (1, 100, 1000, 10000):
             for ext in ("nix", "json"):
@@ -63,12 +79,31 @@ def main():
             case("nix-instantiate --eval --strict --json 10000.nix",
                  ["nix-instantiate", "--eval", "--strict", "--json", f"{cfg}/10000.nix"])
         # The module system's side: bench/nixos-module.nix under real Nix with nixpkgs' lib.
-        nixpkgs_lib = os.environ.get("NIXPKGS_LIB_2022", os.path.join(ROOT, "..", "shared", "nixpkgs-lib", "2022-11", "lib"))
+        nixpkgs_lib = os.environ.get("NIXPKGS_LIB_2022", os.path.join(SHARED, "nixpkgs-lib", "2022-11", "lib"))
         have_stand_in = have_nix and os.path.isdir(nixpkgs_lib)
         if have_stand_in:
             case("module system stand-in 1000.nix (real Nix)",
                  ["nix-instantiate", "--eval", "--strict", "--json", os.path.join(HERE, "nixos-module.nix"),
                   "--arg", "libDir", nixpkgs_lib, "--arg", "config", f"{cfg}/1000.nix"])
+        # The evaluator on module-system code: bench/gen-modules.py's attrsOf-submodule
+        # workload through `lib.evalModules`, with the native lib (no NIX_PATH) and with
+        # nixpkgs' lib, beside real Nix with nixpkgs' lib.
+        modules = os.path.join(work, "modules-1000.nix")
+        subprocess.run([sys.executable, os.path.join(HERE, "gen-modules.py"), modules, "1000"], check=True)
+        native_env = {k: v for k, v in os.environ.items() if k != "NIX_PATH"}
+        nixpkgs_env = {**native_env, "NIX_PATH": f"nixpkgs={os.path.dirname(os.path.abspath(nixpkgs_lib))}"}
+        module_cases = {"eval modules-1000.nix (native lib)": ([exe, "eval", modules], native_env)}
+        if os.path.isdir(nixpkgs_lib):
+            module_cases["eval modules-1000.nix (nixpkgs lib)"] = ([exe, "eval", modules], nixpkgs_env)
+            if have_nix:
+                module_cases["nix-instantiate --eval --strict --json modules-1000.nix"] = (
+                    ["nix-instantiate", "--eval", "--strict", "--json", modules], nixpkgs_env)
+        outputs = {name: subprocess.run(argv, env=env, capture_output=True, check=True).stdout.strip()
+                   for name, (argv, env) in module_cases.items()}
+        if len(set(outputs.values())) != 1:
+            sys.exit(f"the module-system cases disagree on modules-1000.nix: {sorted(outputs)}")
+        for name, (argv, env) in module_cases.items():
+            case(name, argv, env=env)
         # Same output, or the comparison means nothing.
         if have_nix:
             ours = subprocess.run([exe, "eval", f"{cfg}/1000.nix"], capture_output=True, check=True).stdout
@@ -80,9 +115,9 @@ def main():
         times = {k: [] for k in cases}
         mem = {k: 0.0 for k in cases}
         for _ in range(reps):
-            for name, (prepare, argv) in cases.items():
+            for name, (prepare, argv, env) in cases.items():
                 prepare()
-                wall, rss = run(argv, os.path.join(work, "rss"))
+                wall, rss = run(argv, os.path.join(work, "rss"), env)
                 times[name].append(wall)
                 mem[name] = max(mem[name], rss)
         med = {k: statistics.median(v) for k, v in times.items()}
@@ -119,6 +154,11 @@ def main():
             ratio("eval 10000.nix / nix-instantiate (time)", f"{r:.2f}×", "< 1×", r < 1)
             r = mem[ours] / mem[theirs]
             ratio("eval 10000.nix / nix-instantiate (peak memory)", f"{r:.2f}×", "< 1×", r < 1)
+        theirs = "nix-instantiate --eval --strict --json modules-1000.nix"
+        for ours in ("eval modules-1000.nix (native lib)", "eval modules-1000.nix (nixpkgs lib)"):
+            if ours in med and theirs in med:
+                r = med[ours] / med[theirs]
+                ratio(f"{ours} / nix-instantiate (time)", f"{r:.2f}×", "≤ 1×", r <= 1)
         if have_stand_in:
             r = med["module system stand-in 1000.nix (real Nix)"] / med["check 1000.nix"]
             ratio("module system stand-in / check 1000.nix (lower bound: lighter than NixOS)", f"{r:.0f}×", "≥ 200× vs NixOS", r >= 200)

@@ -3,7 +3,7 @@
 use super::coerce::CoerceMode;
 use super::ir::BinOp;
 use super::search_path::SearchPathEntry;
-use super::value::{Attrs, Thunk, Value};
+use super::value::{Attr, AttrMap, Attrs, Thunk, Value};
 use super::{ErrorKind, EvalResult, Evaluator, error, error_of};
 use crate::diagnostic::Code;
 use crate::source::Span;
@@ -684,15 +684,18 @@ fn define_attrs(d: &mut Defs) {
     });
     def(d, "removeAttrs", 2, |ev, a, span| {
         let attrs = ev.arg_attrs(a, 0, span)?;
-        let mut out = (*attrs).clone();
+        let mut names = rustc_hash::FxHashSet::default();
         for name in ev.arg_list(a, 1, span)?.iter() {
             let name = ev.force(name)?;
-            out.map.remove(&*ev.expect_string(name, span)?);
+            names.insert(ev.expect_string(name, span)?);
         }
+        let mut out = (*attrs).clone();
+        // One pass, not one removal (a shift of the rest) per name.
+        out.map.retain(|k, _| !names.contains(k));
         Ok(Value::attrs(out))
     });
     def(d, "listToAttrs", 1, |ev, a, span| {
-        let mut attrs = Attrs::new();
+        let mut entries = Vec::new();
         for item in ev.arg_list(a, 0, span)?.iter() {
             let v = ev.force(item)?;
             let pair = ev.expect_attrs(v, item.span(), "an element of listToAttrs")?;
@@ -706,13 +709,15 @@ fn define_attrs(d: &mut Defs) {
                 .get("value")
                 .cloned()
                 .ok_or_else(|| error(item.span(), "attribute 'value' missing in listToAttrs element"))?;
-            // The first definition of a name wins.
-            if !attrs.map.contains_key(&name) {
-                let key_span = pair.map.get("name").map_or(item.span(), |a| a.key_span);
-                attrs.insert(name, value, key_span);
-            }
+            let key_span = pair.map.get("name").map_or(item.span(), |a| a.key_span);
+            entries.push((name, Attr { value, key_span }));
         }
-        Ok(Value::attrs(attrs))
+        // The first definition of a name wins: reversed, it is the last, which stays.
+        entries.reverse();
+        Ok(Value::attrs(Attrs {
+            map: AttrMap::from_unsorted(entries),
+            missing: None,
+        }))
     });
     def(d, "mapAttrs", 2, |ev, a, span| {
         let f = ev.arg_fn(a, 0, span)?;

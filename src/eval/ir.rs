@@ -2,13 +2,26 @@
 //! whose variables are resolved (to a frame depth and slot, a builtin, or a `with` lookup)
 //! and whose attribute paths are folded into nested sets. Every expression keeps its span.
 
-use super::value::Value;
+use super::value::{Thunk, Value};
 use crate::source::Span;
 use std::rc::Rc;
 
 pub struct Expr {
     pub span: Span,
     pub kind: ExprKind,
+    /// For a literal, its value as one shared, evaluated thunk: a literal passed as an
+    /// argument or held in a list or set then costs no allocation of its own.
+    pub constant: Option<Thunk>,
+}
+
+impl Expr {
+    pub fn new(span: Span, kind: ExprKind) -> Expr {
+        let constant = match &kind {
+            ExprKind::Const(v) => Some(Thunk::ready(v.clone(), span)),
+            _ => None,
+        };
+        Expr { span, kind, constant }
+    }
 }
 
 pub enum ExprKind {

@@ -177,10 +177,7 @@ impl<'a, 's> Lowerer<'a, 's> {
                 self.push_names(&builder);
                 let def = self.finish_set(builder, true, 1);
                 self.scopes.pop();
-                let set = Rc::new(Expr {
-                    span,
-                    kind: ExprKind::Attrs(Rc::new(def?)),
-                });
+                let set = Rc::new(Expr::new(span, ExprKind::Attrs(Rc::new(def?))));
                 let body = Key {
                     span,
                     kind: KeyKind::Static(Rc::from("body")),
@@ -216,7 +213,7 @@ impl<'a, 's> Lowerer<'a, 's> {
             Kind::Neg(inner) => ExprKind::Neg(self.expr(*inner)?),
             Kind::CurPos => ExprKind::CurPos,
         };
-        Ok(Rc::new(Expr { span, kind }))
+        Ok(Rc::new(Expr::new(span, kind)))
     }
 
     fn resolve(&mut self, name: &str, span: Span) -> LowerResult<Var> {
@@ -634,10 +631,10 @@ impl<'a, 's> Lowerer<'a, 's> {
     fn pending_expr(&mut self, pending: Pending<'s>, key_span: Span) -> LowerResult<Rc<Expr>> {
         match pending {
             Pending::Expr(e) => self.expr(e),
-            Pending::Set(nested) => Ok(Rc::new(Expr {
-                span: key_span,
-                kind: ExprKind::Attrs(Rc::new(self.finish(nested)?)),
-            })),
+            Pending::Set(nested) => Ok(Rc::new(Expr::new(
+                key_span,
+                ExprKind::Attrs(Rc::new(self.finish(nested)?)),
+            ))),
             Pending::Inherit(_, span) | Pending::InheritFrom(_, span) => {
                 Err(error(span, "inherit is not allowed here", ""))
             }

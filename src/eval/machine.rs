@@ -117,8 +117,10 @@ impl Evaluator {
 
     /// A thunk for `expr` in `env`, without allocating where the value is at hand.
     pub fn thunk_of(&self, expr: &Rc<Expr>, env: &Env) -> Thunk {
+        if let Some(t) = &expr.constant {
+            return t.clone();
+        }
         match &expr.kind {
-            ExprKind::Const(v) => Thunk::ready(v.clone(), expr.span),
             ExprKind::Var(Var::Local { depth, index }) => match env.lookup(*depth, *index) {
                 Some(t) => t,
                 None => Thunk::pending(expr.clone(), env.clone()),
@@ -128,6 +130,17 @@ impl Evaluator {
     }
 
     pub fn eval(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Value> {
+        // A literal, or a variable whose value is known, is at hand: no step to count, no
+        // frame to enter (most evaluations in module-system code are of these).
+        match &expr.kind {
+            ExprKind::Const(v) => return Ok(v.clone()),
+            ExprKind::Var(Var::Local { depth, index }) => {
+                if let Some(v) = env.lookup(*depth, *index).and_then(|t| t.value_if_done()) {
+                    return Ok(v);
+                }
+            }
+            _ => {}
+        }
         let _guard = self.enter(expr.span)?;
         let outer = self.current.replace(expr.span);
         // Expressions in tail position (branches, bodies, calls of lambdas) continue in this
@@ -445,8 +458,8 @@ impl Evaluator {
             (true, Some(_)) => env.open_overridable_slots(),
         };
         let from: Vec<Thunk> = def.inherit_from.iter().map(|e| self.thunk_of(e, &inner)).collect();
-        let mut attrs = Attrs::new();
-        let mut slots = Vec::with_capacity(def.statics.len());
+        let mut statics = Vec::with_capacity(def.statics.len());
+        let mut slots = Vec::with_capacity(if def.rec { def.statics.len() } else { 0 });
         for binding in &def.statics {
             let thunk = match &binding.value {
                 BindValue::Expr(e) => self.thunk_of(e, &inner),
@@ -459,8 +472,17 @@ impl Evaluator {
             if def.rec {
                 slots.push(thunk.clone());
             }
-            attrs.insert(binding.name.clone(), thunk, binding.key_span);
+            let attr = Attr {
+                value: thunk,
+                key_span: binding.key_span,
+            };
+            statics.push((binding.name.clone(), attr));
         }
+        // In source order, not name order: sorted once (names are unique, lowering merged them).
+        let mut attrs = Attrs {
+            map: AttrMap::from_unsorted(statics),
+            missing: None,
+        };
         if def.rec {
             inner.fill(slots);
         }
@@ -531,6 +553,15 @@ impl Evaluator {
         match f {
             Value::Lambda(closure) => self.call_closure(&closure, arg, span),
             Value::PrimOp(app) => {
+                // The commonest calls complete a builtin of one or two arguments: their
+                // arguments go on the stack, not in a new `Vec`.
+                if app.args.len() + 1 >= app.op.arity {
+                    match app.args.as_slice() {
+                        [] => return (app.op.func)(self, std::slice::from_ref(&arg), span),
+                        [first] => return (app.op.func)(self, &[first.clone(), arg], span),
+                        _ => {}
+                    }
+                }
                 let mut args = app.args.clone();
                 args.push(arg);
                 if args.len() >= app.op.arity {
@@ -576,7 +607,7 @@ impl Evaluator {
     fn bind_closure(&self, closure: &Closure, arg: Thunk, span: Span) -> EvalResult<(Rc<Expr>, Env)> {
         let def = &closure.def;
         let env = match &def.param {
-            Param::Ident(_) => closure.env.with_slots(vec![arg]),
+            Param::Ident(_) => closure.env.with_one(arg),
             Param::Pattern {
                 entries,
                 ellipsis,
@@ -927,12 +958,10 @@ pub(crate) fn update_attrs(a: Rc<Attrs>, b: Rc<Attrs>) -> Rc<Attrs> {
     if a.is_empty() {
         return b;
     }
-    let mut out = (*a).clone();
-    out.missing = None;
-    for (k, v) in &b.map {
-        out.map.insert(k.clone(), v.clone());
-    }
-    Rc::new(out)
+    Rc::new(Attrs {
+        map: a.map.updated(&b.map),
+        missing: None,
+    })
 }
 
 fn derivation_out_path(attrs: &Attrs) -> Option<Thunk> {

@@ -4,7 +4,7 @@ use super::ir::{Expr, LambdaDef};
 use super::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::cell::{OnceCell, RefCell};
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
 use std::fmt;
 use std::rc::Rc;
 
@@ -107,10 +107,163 @@ pub struct Attr {
 /// Explains a missing attribute of a set (its name given).
 pub type MissingMessage = dyn Fn(&str) -> String;
 
-/// An attribute set; a sorted map gives Nix's key order (byte-wise) for free.
+/// The attributes of a set, sorted by name (byte-wise: Nix's key order) in one vector, as
+/// Nix's own `Bindings`: a lookup is a binary search, a set built in order is one push per
+/// attribute, and `//` is a merge of two sorted runs (no tree nodes to allocate or copy).
+#[derive(Clone, Default)]
+pub struct AttrMap {
+    entries: Vec<(Rc<str>, Attr)>,
+}
+
+/// The iterator of [`AttrMap::iter`]: names and attributes, in order.
+pub type AttrIter<'a> =
+    std::iter::Map<std::slice::Iter<'a, (Rc<str>, Attr)>, fn(&'a (Rc<str>, Attr)) -> (&'a Rc<str>, &'a Attr)>;
+
+impl AttrMap {
+    pub fn new() -> AttrMap {
+        AttrMap::default()
+    }
+
+    pub fn with_capacity(n: usize) -> AttrMap {
+        AttrMap {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// A map of `entries` in any order; of two with the same name, the later one stays.
+    pub fn from_unsorted(mut entries: Vec<(Rc<str>, Attr)>) -> AttrMap {
+        if !entries.is_sorted_by(|a, b| compare_names(&a.0, &b.0) == Ordering::Less) {
+            // Stable: equal names keep their order, so the last of a run is the later one.
+            entries.sort_by(|a, b| compare_names(&a.0, &b.0));
+            let mut out: Vec<(Rc<str>, Attr)> = Vec::with_capacity(entries.len());
+            for entry in entries {
+                match out.last_mut() {
+                    Some(last) if last.0 == entry.0 => *last = entry,
+                    _ => out.push(entry),
+                }
+            }
+            entries = out;
+        }
+        AttrMap { entries }
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(k, _)| compare_names(k, key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Attr> {
+        self.position(key).ok().map(|i| &self.entries[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_ok()
+    }
+
+    /// Add or replace `key`; the previous attribute of that name, if any.
+    pub fn insert(&mut self, key: Rc<str>, attr: Attr) -> Option<Attr> {
+        // Sets are mostly built in order: then this is a push.
+        if self
+            .entries
+            .last()
+            .is_none_or(|(last, _)| compare_names(last, &key) == Ordering::Less)
+        {
+            self.entries.push((key, attr));
+            return None;
+        }
+        match self.position(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, attr)),
+            Err(i) => {
+                self.entries.insert(i, (key, attr));
+                None
+            }
+        }
+    }
+
+    pub fn remove<Q: AsRef<str> + ?Sized>(&mut self, key: &Q) -> Option<Attr> {
+        self.position(key.as_ref()).ok().map(|i| self.entries.remove(i).1)
+    }
+
+    /// Keep only the attributes for which `keep` holds.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Rc<str>, &mut Attr) -> bool) {
+        self.entries.retain_mut(|(k, a)| keep(k, a));
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> AttrIter<'_> {
+        self.entries.iter().map(|(k, a)| (k, a))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Rc<str>> + '_ {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Attr> + '_ {
+        self.entries.iter().map(|(_, a)| a)
+    }
+
+    /// `a // b`: every attribute of both, `b`'s where both have a name.
+    pub fn updated(&self, b: &AttrMap) -> AttrMap {
+        let (a, b) = (&self.entries, &b.entries);
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match compare_names(&a[i].0, &b[j].0) {
+                Ordering::Less => {
+                    out.push(a[i].clone());
+                    i += 1;
+                }
+                Ordering::Greater => {
+                    out.push(b[j].clone());
+                    j += 1;
+                }
+                Ordering::Equal => {
+                    out.push(b[j].clone());
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&a[i..]);
+        out.extend_from_slice(&b[j..]);
+        AttrMap { entries: out }
+    }
+}
+
+/// Byte-wise order of attribute names (`str`'s own), compared in line: names are short and
+/// mostly differ in their first bytes, where a call of `memcmp` costs more than the loop.
+fn compare_names(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if std::ptr::eq(a, b) {
+        return Ordering::Equal;
+    }
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+impl<'a> IntoIterator for &'a AttrMap {
+    type Item = (&'a Rc<str>, &'a Attr);
+    type IntoIter = AttrIter<'a>;
+
+    fn into_iter(self) -> AttrIter<'a> {
+        self.iter()
+    }
+}
+
+/// An attribute set.
 #[derive(Clone, Default)]
 pub struct Attrs {
-    pub map: BTreeMap<Rc<str>, Attr>,
+    pub map: AttrMap,
     /// The message for a missing attribute, where a set explains its absent names itself
     /// (`pkgs`).
     pub missing: Option<Rc<MissingMessage>>,
@@ -254,6 +407,9 @@ pub struct Frame {
 }
 
 pub enum FrameKind {
+    /// The one binding of a lambda `x: …`: its own variant, because a call is the commonest
+    /// frame and a one-item `Vec` would be a second allocation per call.
+    One(Thunk),
     /// Bindings of a `let`, a `rec` set or a lambda. Set once, after the frame exists, because
     /// the bindings' thunks refer to the frame itself.
     Slots(OnceCell<Vec<Thunk>>),
@@ -299,6 +455,14 @@ impl Env {
         }))
     }
 
+    /// The frame of a call of `x: …`, binding `x` to `arg`.
+    pub fn with_one(&self, arg: Thunk) -> Env {
+        Env(Rc::new(Frame {
+            kind: FrameKind::One(arg),
+            parent: Some(self.clone()),
+        }))
+    }
+
     pub fn with_slots(&self, slots: Vec<Thunk>) -> Env {
         Env(Rc::new(Frame {
             kind: FrameKind::Slots(OnceCell::from(slots)),
@@ -319,7 +483,7 @@ impl Env {
                 let _ = cell.set(slots);
             }
             FrameKind::Overridable(cell) => *cell.borrow_mut() = slots,
-            FrameKind::With(_) => {}
+            FrameKind::One(_) | FrameKind::With(_) => {}
         }
     }
 
@@ -339,9 +503,10 @@ impl Env {
             frame = &frame.parent.as_ref()?.0;
         }
         match &frame.kind {
+            FrameKind::One(t) if index == 0 => Some(t.clone()),
             FrameKind::Slots(cell) => cell.get()?.get(index as usize).cloned(),
             FrameKind::Overridable(cell) => cell.borrow().get(index as usize).cloned(),
-            FrameKind::With(_) => None,
+            FrameKind::One(_) | FrameKind::With(_) => None,
         }
     }
 
