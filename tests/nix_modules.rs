@@ -337,6 +337,19 @@ fn the_modules_get_the_lib_nixpkgs_names() {
     assert_eq!(namespaces(&["--nixpkgs", dir_arg], None), ["nixpkgs"]);
     assert_eq!(namespaces(&[], Some(format!("nixpkgs={dir_arg}"))), ["nixpkgs"]);
 
+    // `eval` takes it too: `<nixpkgs/lib>` is then nixpkgs' lib.
+    let expression = dir.join("has-is-path.nix");
+    fs::write(&expression, "(import <nixpkgs/lib>) ? isPath\n").unwrap();
+    let eval = |extra: &[&str]| -> String {
+        let mut all = vec!["eval", expression.to_str().unwrap()];
+        all.extend(extra);
+        let out = run(bin(), &all);
+        assert!(out.status.success(), "eval failed:\n{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(eval(&[]), "true");
+    assert_eq!(eval(&["--nixpkgs", dir_arg]), "false");
+
     // A folder that is no nixpkgs is a usage error.
     let out = run(
         bin(),
