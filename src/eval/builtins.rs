@@ -8,7 +8,6 @@ use super::{ErrorKind, EvalResult, Evaluator, error, error_of};
 use crate::diagnostic::Code;
 use crate::source::Span;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 type Defs = Vec<(&'static str, Value)>;
@@ -38,7 +37,7 @@ const GLOBAL_NAMES: &[&str] = &[
 
 /// The base environment (`builtins`, `true`, `map`, `__add`, …) and the `builtins` set;
 /// `search_path` is what `builtins.nixPath` lists.
-pub fn base_environment(search_path: &[SearchPathEntry]) -> (HashMap<Rc<str>, Value>, Value) {
+pub fn base_environment(search_path: &[SearchPathEntry]) -> (rustc_hash::FxHashMap<Rc<str>, Value>, Value) {
     let mut defs = definitions();
     defs.push(("nixPath", nix_path_value(search_path)));
     let mut attrs = Attrs::new();
@@ -52,7 +51,7 @@ pub fn base_environment(search_path: &[SearchPathEntry]) -> (HashMap<Rc<str>, Va
         Span::BUILTIN,
     );
     let builtins = Value::attrs(attrs);
-    let mut globals: HashMap<Rc<str>, Value> = HashMap::new();
+    let mut globals: rustc_hash::FxHashMap<Rc<str>, Value> = Default::default();
     for (name, value) in &defs {
         if GLOBAL_NAMES.contains(name) || matches!(*name, "true" | "false" | "null") {
             globals.insert(Rc::from(*name), value.clone());

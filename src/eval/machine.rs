@@ -139,6 +139,11 @@ impl Evaluator {
                     return Ok(v);
                 }
             }
+            ExprKind::Var(Var::Global(name)) => {
+                if let Some(v) = self.globals.get(name) {
+                    return Ok(v.clone());
+                }
+            }
             _ => {}
         }
         let _guard = self.enter(expr.span)?;
@@ -372,9 +377,20 @@ impl Evaluator {
     ) -> EvalResult<Value> {
         let mut v = self.eval(target, env)?;
         for key in keys {
-            let name = self.key_name(key, env)?;
+            // Borrowed, not cloned: a select is among the commonest expressions.
+            let dynamic;
+            let name: &str = match &key.kind {
+                KeyKind::Static(name) => name,
+                KeyKind::Dynamic(_) => {
+                    dynamic = self.key_name(key, env)?;
+                    &dynamic
+                }
+            };
             let found = match &v {
-                Value::Attrs(attrs) => attrs.get(&name).cloned(),
+                Value::Attrs(attrs) => match attrs.get(name) {
+                    Some(t) => Some(self.force(t)?),
+                    None => None,
+                },
                 _ if default.is_some() => None,
                 other => {
                     return Err(error(
@@ -387,10 +403,10 @@ impl Evaluator {
                 }
             };
             match found {
-                Some(t) => v = self.force(&t)?,
+                Some(next) => v = next,
                 None => match default {
                     Some(d) => return self.eval(d, env),
-                    None => return Err(self.missing_attr(&v, &name, key.span)),
+                    None => return Err(self.missing_attr(&v, name, key.span)),
                 },
             }
         }
@@ -549,6 +565,10 @@ impl Evaluator {
 
     /// Apply a function value to an argument.
     pub fn call(&self, f: Value, arg: Thunk, span: Span) -> EvalResult<Value> {
+        // A lambda's body is entered by `eval` (one step, one level), the rest here.
+        if let Value::Lambda(closure) = &f {
+            return self.call_closure(closure, arg, span);
+        }
         let _guard = self.enter(span)?;
         match f {
             Value::Lambda(closure) => self.call_closure(&closure, arg, span),

@@ -136,7 +136,8 @@ type ScopedImports = HashMap<PathBuf, Vec<(Rc<[Rc<str>]>, Rc<ir::Expr>)>>;
 /// One evaluation: the files read, the base environment, the import cache.
 pub struct Evaluator {
     pub(crate) sources: RefCell<SourceMap>,
-    pub(crate) globals: HashMap<Rc<str>, Value>,
+    /// Looked up by name at every use of a global (`true`, `null`, `builtins`): a fast hash.
+    pub(crate) globals: rustc_hash::FxHashMap<Rc<str>, Value>,
     pub(crate) global_names: rustc_hash::FxHashSet<Rc<str>>,
     builtins: OnceCell<Value>,
     imports: RefCell<HashMap<PathBuf, Thunk>>,
