@@ -5,7 +5,7 @@ use super::{Definition, MODULE_KEYS, Module, State, defined_values, options};
 use crate::eval::{EvalResult, Evaluator, Thunk, Value, error};
 use crate::source::Span;
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -30,8 +30,11 @@ pub(super) fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, e
         file: entry_file.clone(),
         parent: None,
     });
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut collected: Vec<(Module, String, Option<usize>)> = Vec::new();
+    // Each module once, by key; what it imports, by index (a module imported twice is a child
+    // of both importers).
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut collected: Vec<(Module, String)> = Vec::new();
+    let mut children: Vec<Vec<usize>> = Vec::new();
     let mut disabled: Vec<String> = Vec::new();
     while let Some(Pending {
         thunk,
@@ -69,8 +72,16 @@ pub(super) fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, e
         if let Some(f) = attrs.get("_file") {
             file = Rc::from(string_of(ev, f, "a module's `_file`")?.as_str());
         }
-        if !seen.insert(key.clone()) {
+        if let Some(&known) = seen.get(&key) {
+            if let Some(p) = parent {
+                children[p].push(known);
+            }
             continue;
+        }
+        let index = collected.len();
+        seen.insert(key.clone(), index);
+        if let Some(p) = parent {
+            children[p].push(index);
         }
         // nixpkgs' `unifyModuleSyntax`: with `config` or `options` every key must be a module
         // key; without them the module is shorthand — its `imports` are imports and the rest,
@@ -88,7 +99,6 @@ pub(super) fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, e
                 }
             }
         }
-        let index = collected.len();
         if let Some(imports) = attrs.get("imports") {
             let Value::List(items) = ev.force(imports)? else {
                 return Err(error(imports.span(), "`imports` must be a list"));
@@ -132,18 +142,28 @@ pub(super) fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, e
                 file,
             },
             key,
-            parent,
         ));
+        children.push(Vec::new());
     }
-    // A disabled module goes with what it imports (nixpkgs filters the import tree).
-    let mut removed = vec![false; collected.len()];
-    for i in 0..collected.len() {
-        let (_, key, parent) = &collected[i];
-        removed[i] = disabled.contains(key) || parent.is_some_and(|p| removed[p]);
+    // nixpkgs filters the import tree: a module stays when some chain of imports that passes
+    // no disabled module reaches it, so a disabled module takes with it only what nothing
+    // else imports.
+    let is_disabled = |i: usize| disabled.contains(&collected[i].1);
+    let mut kept = vec![false; collected.len()];
+    let mut stack: Vec<usize> = if collected.is_empty() || is_disabled(0) {
+        vec![]
+    } else {
+        vec![0]
+    };
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut kept[i], true) {
+            continue;
+        }
+        stack.extend(children[i].iter().copied().filter(|&c| !kept[c] && !is_disabled(c)));
     }
     let mut modules = state.modules.borrow_mut();
-    for ((module, _, _), removed) in collected.into_iter().zip(removed) {
-        if !removed {
+    for ((module, _), kept) in collected.into_iter().zip(kept) {
+        if kept {
             modules.push(module);
         }
     }

@@ -111,7 +111,7 @@ pub(super) fn defined_values(ev: &Evaluator, state: &State, path: &[&str]) -> Ev
             push_down(ev, d.value, &[], &mut pushed)?;
             for l in pushed {
                 if let Level::Attrs(a, wraps) = l
-                    && let Some(attr) = a.map.get(*p)
+                    && let Some(attr) = a.map.get(p)
                 {
                     let t = wrapped(&attr.value, &wraps);
                     next.push(Definition {
