@@ -153,35 +153,26 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
             ],
         ),
     ];
+    // The socket and its forwarder: one label, one comment, the same shape.
+    let comment = format!(
+        "netns-compile: publish.{:?} of namespace {:?}",
+        p.label.value, ctx.ns.name
+    );
+    let unit =
+        |name: &String, sections: Vec<(&'static str, Vec<(&'static str, String)>)>, wanted_by: Vec<String>| ExtraUnit {
+            file: name.clone(),
+            unit: name.clone(),
+            namespace: ctx.ns.name.clone(),
+            comment: comment.clone(),
+            relations: relations_of_sections(&sections, p.label.span),
+            sections,
+            scripts: Vec::new(),
+            script_dir: script_dir(name),
+            wanted_by,
+        };
     vec![
-        ExtraUnit {
-            file: socket.clone(),
-            unit: socket.clone(),
-            namespace: ctx.ns.name.clone(),
-            comment: format!(
-                "netns-compile: publish.{:?} of namespace {:?}",
-                p.label.value, ctx.ns.name
-            ),
-            relations: relations_of_sections(&socket_sections, p.label.span),
-            sections: socket_sections,
-            scripts: Vec::new(),
-            script_dir: script_dir(&socket),
-            wanted_by: vec!["sockets.target".to_string()],
-        },
-        ExtraUnit {
-            file: service.clone(),
-            unit: service.clone(),
-            namespace: ctx.ns.name.clone(),
-            comment: format!(
-                "netns-compile: publish.{:?} of namespace {:?}",
-                p.label.value, ctx.ns.name
-            ),
-            relations: relations_of_sections(&service_sections, p.label.span),
-            sections: service_sections,
-            scripts: Vec::new(),
-            script_dir: script_dir(&service),
-            wanted_by: Vec::new(),
-        },
+        unit(&socket, socket_sections, vec!["sockets.target".to_string()]),
+        unit(&service, service_sections, Vec::new()),
     ]
 }
 
