@@ -325,6 +325,21 @@ fn bad_nix_inputs_are_located_errors() {
     }
 }
 
+/// A tail-recursive loop runs in constant stack but allocates on each turn (the unforced
+/// `n + 1`): the step limit stops it, every turn counted, and the chain of thunks it leaves is
+/// freed without overflowing the stack. Before, it ran until memory ran out.
+#[test]
+fn allocating_tail_loop_stops_at_the_step_limit() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("loop.nix");
+    fs::write(&file, "let f = n: f (n + 1); in f 0\n").unwrap();
+    let r = run(&["eval", file.to_str().unwrap(), "--max-eval-steps", "3000000"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("netns::limit-exceeded"), "{}", r.stderr);
+    assert!(r.stderr.contains("more than 3000000 steps"), "{}", r.stderr);
+    assert!(r.stderr.contains("loop.nix:1:"), "not located: {}", r.stderr);
+}
+
 #[test]
 fn eval_prints_json_like_nix() {
     let work = tempfile::tempdir().unwrap();

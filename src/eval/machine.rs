@@ -56,6 +56,16 @@ impl Evaluator {
                 "evaluation nested too deeply (stack overflow; possible infinite recursion)",
             ));
         }
+        self.count_step(span)?;
+        self.depth.set(depth);
+        Ok(DepthGuard(self))
+    }
+
+    /// Count one evaluation step against [`super::max_eval_steps`]. A tail call counts too:
+    /// a tail-recursive loop runs in constant stack, but each turn may allocate (the
+    /// unforced `n + 1` of `let f = n: f (n + 1); in f 0`), so only the step limit stops it
+    /// before memory runs out.
+    fn count_step(&self, span: Span) -> EvalResult<()> {
         let steps = self.steps.get() + 1;
         if steps > super::max_eval_steps() {
             return Err(error_of(
@@ -69,8 +79,7 @@ impl Evaluator {
             ));
         }
         self.steps.set(steps);
-        self.depth.set(depth);
-        Ok(DepthGuard(self))
+        Ok(())
     }
 
     /// The value of a thunk, computed once.
@@ -153,7 +162,10 @@ impl Evaluator {
         let mut step = self.eval_step(expr, env);
         while let Ok(Step::Tail(next, next_env)) = step {
             self.current.set(next.span);
-            step = self.eval_step(&next, &next_env);
+            step = match self.count_step(next.span) {
+                Ok(()) => self.eval_step(&next, &next_env),
+                Err(e) => Err(e),
+            };
         }
         self.current.set(outer);
         match step {

@@ -355,6 +355,56 @@ pub struct ThunkCell {
     pub state: RefCell<ThunkState>,
 }
 
+thread_local! {
+    /// True while a thunk's contents are being dropped on this thread: thunks freed meanwhile
+    /// wait in [`DROP_QUEUE`] instead of being dropped inside it.
+    static DROPPING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static DROP_QUEUE: RefCell<Vec<ThunkState>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Dropping a thunk drops what it holds, which may hold thunks in turn: a chain of millions
+/// (the unforced `n + 1`s of a tail-recursive loop stopped by the step limit, or a long
+/// lazily built list) would overflow the stack if each link were dropped inside the last.
+/// So the outermost drop frees the chain in a loop, one link at a time.
+impl Drop for ThunkCell {
+    fn drop(&mut self) {
+        if !frees_thunks(self.state.get_mut()) {
+            return; // dropping it in place frees no thunk: no recursion
+        }
+        let state = std::mem::replace(self.state.get_mut(), ThunkState::Forcing(self.span));
+        // During thread teardown the queue may be gone: drop in place then.
+        let Ok(nested) = DROPPING.try_with(|d| d.replace(true)) else {
+            return;
+        };
+        if nested {
+            DROP_QUEUE.with(|q| q.borrow_mut().push(state));
+            return;
+        }
+        drop(state);
+        while let Some(next) = DROP_QUEUE.with(|q| q.borrow_mut().pop()) {
+            drop(next);
+        }
+        DROPPING.with(|d| d.set(false));
+    }
+}
+
+/// Whether dropping `state` may free another thunk: it holds the last reference to something
+/// that can hold thunks (most states do not, and are dropped in place).
+fn frees_thunks(state: &ThunkState) -> bool {
+    match state {
+        ThunkState::Pending(_, env) => Rc::strong_count(&env.0) == 1,
+        ThunkState::Native(f) => Rc::strong_count(f) == 1,
+        ThunkState::Forcing(_) => false,
+        ThunkState::Done(v) => match v {
+            Value::Attrs(a) => Rc::strong_count(a) == 1,
+            Value::List(l) => Rc::strong_count(l) == 1,
+            Value::Lambda(c) => Rc::strong_count(c) == 1,
+            Value::PrimOp(p) => Rc::strong_count(p) == 1,
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Path(_) => false,
+        },
+    }
+}
+
 /// A possibly unevaluated value, shared: evaluated at most once.
 #[derive(Clone)]
 pub struct Thunk(pub Rc<ThunkCell>);
