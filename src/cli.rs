@@ -4,7 +4,7 @@
 use crate::diagnostic::{Diagnostic, Diagnostics, render_human, to_json};
 use crate::frontend::json::{decode_utf8, parse_json};
 use crate::model::Tools;
-use crate::module::node::Node;
+use crate::node::Node;
 use crate::source::SourceMap;
 use crate::{ToolsChoice, compile_owned, resolve};
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -18,6 +18,7 @@ pub mod graph;
 pub mod install;
 pub mod model;
 pub mod module;
+pub mod node;
 pub mod output;
 pub mod source;
 pub mod syntax;
@@ -26,7 +27,7 @@ use diagnostic::{Diagnostic, Diagnostics};
 use emit::{OutEntry, OutputTree};
 use model::{Model, Tools};
 use module::config::{ResolvedConfig, resolve_config, resolved_json};
-use module::node::Node;
+use node::Node;
 
 /// Which programs the units call.
 // Made once per run: boxing the tools would buy nothing.

@@ -310,7 +310,7 @@ fn hostile_inputs_do_not_panic() {
 
 #[test]
 fn nodes_carry_spans_of_values_and_keys() {
-    use netns_compile::module::node::Kind;
+    use netns_compile::node::Kind;
     let dir = std::env::temp_dir().join(format!("netns-compile-node-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("node.nix");

@@ -4,6 +4,7 @@
 
 use super::value::{Thunk, Value};
 use crate::source::Span;
+pub use crate::syntax::ast::BinOp;
 use std::rc::Rc;
 
 pub struct Expr {
@@ -48,27 +49,6 @@ pub enum ExprKind {
     Not(Rc<Expr>),
     Neg(Rc<Expr>),
     CurPos,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Concat,
-    Update,
-    And,
-    Or,
-    Implies,
-    Eq,
-    NotEq,
-    Less,
-    LessEq,
-    More,
-    MoreEq,
-    PipeRight,
-    PipeLeft,
 }
 
 pub enum StrPart {

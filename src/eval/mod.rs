@@ -55,7 +55,7 @@ pub mod value;
 pub use value::{Attrs, Env, Thunk, Value};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::module::node::Node;
+use crate::node::Node;
 use crate::source::{SourceMap, Span};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};

@@ -4,7 +4,7 @@
 use super::coerce::{CoerceMode, format_float_g};
 use super::value::Value;
 use super::{EvalResult, Evaluator, error};
-use crate::module::node::{Attrs as NodeAttrs, Entry, Kind, Node};
+use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::source::Span;
 use std::collections::HashSet;
 use std::rc::Rc;

@@ -6,7 +6,7 @@
 //! [`MAX_DEPTH`] levels it stops with a clear error instead of exhausting the stack.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::module::node::{Attrs, Entry, Kind, Node};
+use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::{FileId, Span};
 
 /// Deepest nesting of arrays and objects accepted. Real configs nest about ten levels.

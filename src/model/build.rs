@@ -5,7 +5,7 @@ use super::service::{ServiceContext, build_service_unit, default_path_env};
 use super::{JoiningService, Model, Namespace, SysctlEntry, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::{ResolvedConfig, ResolvedNamespace, ResolvedService};
-use crate::module::node::{Kind, Node};
+use crate::node::{Kind, Node};
 
 /// Longest namespace name iproute2 accepts (`NAME_MAX`).
 pub const MAX_NAME_BYTES: usize = 255;

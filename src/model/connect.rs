@@ -8,7 +8,7 @@
 //! and go (see [`allocate_host_links`] for the one exception, a collision).
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::module::node::{Kind, Node};
+use crate::node::{Kind, Node};
 use crate::source::Span;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -271,7 +271,7 @@ fn int_at(node: &Node) -> Option<At<i64>> {
     }
 }
 
-fn opt_string(a: &crate::module::node::Attrs, key: &str) -> Option<At<String>> {
+fn opt_string(a: &crate::node::Attrs, key: &str) -> Option<At<String>> {
     a.get(key).filter(|n| !matches!(n.kind, Kind::Null)).and_then(string_at)
 }
 
@@ -315,7 +315,7 @@ pub fn read_connect(namespace: &str, value: &Node, diags: &mut Diagnostics) -> C
     out
 }
 
-fn read_publish(namespace: &str, e: &crate::module::node::Entry, diags: &mut Diagnostics) -> Publish {
+fn read_publish(namespace: &str, e: &crate::node::Entry, diags: &mut Diagnostics) -> Publish {
     let a = e.value.attrs();
     let get = |k: &str| a.and_then(|a| a.get(k));
     let loc = format!("services.netns.namespaces.{namespace:?}.publish.{:?}", e.key);
@@ -413,7 +413,7 @@ pub fn parse_listen(n: &Node) -> Result<Listen, String> {
     }
 }
 
-fn read_host_link(namespace: &str, span: Span, h: &crate::module::node::Attrs, diags: &mut Diagnostics) -> HostLink {
+fn read_host_link(namespace: &str, span: Span, h: &crate::node::Attrs, diags: &mut Diagnostics) -> HostLink {
     let loc = format!("services.netns.namespaces.{namespace:?}.hostLink");
     let mut v4 = |key: &str| {
         let s = opt_string(h, key)?;
@@ -467,7 +467,7 @@ fn read_host_link(namespace: &str, span: Span, h: &crate::module::node::Attrs, d
     }
 }
 
-fn read_wireguard(span: Span, w: &crate::module::node::Attrs) -> WireGuard {
+fn read_wireguard(span: Span, w: &crate::node::Attrs) -> WireGuard {
     let peers = w
         .get("peers")
         .and_then(Node::as_list)

@@ -1,6 +1,6 @@
 //! Escaping and coercions exactly as nixpkgs does them.
 
-use crate::module::node::{Kind, Node};
+use crate::node::{Kind, Node};
 
 /// The unit name of a namespace: NixOS replaces every maximal run of characters outside the
 /// POSIX bracket `[^a-zA-Z0-9_.\-]` with one `-`. In a POSIX bracket the backslash is a

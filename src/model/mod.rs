@@ -5,8 +5,8 @@ pub mod connect_units;
 pub mod tools;
 
 use crate::graph::{DepOption, Relation};
-use crate::module::node::{Attrs, Node};
 use crate::module::schema::UNIT_LIST_OPTIONS;
+use crate::node::{Attrs, Node};
 use crate::source::Span;
 pub use tools::Tools;
 

@@ -11,10 +11,10 @@ use super::escape::{escape_shell_arg, job_script_name, json_string, nix_to_strin
 use super::{Script, ServiceUnit, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::ResolvedNamespace;
-use crate::module::node::{Attrs, Entry, Kind, Node};
 use crate::module::property::{Def, MK_AFTER};
 use crate::module::schema::{SCRIPT_OPTIONS, UNIT_LIST_OPTIONS, service_schema};
 use crate::module::types::{Loc, Scope, Ty, merge_modules_in, merge_option};
+use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
 
 /// What the netns module needs to know beyond the namespace itself.

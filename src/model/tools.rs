@@ -1,7 +1,7 @@
 //! Where the programs the units call live (SPEC §2.4).
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::module::node::{Kind, Node};
+use crate::node::{Kind, Node};
 use std::path::{Path, PathBuf};
 
 /// Prefix used for a package the input does not name.

@@ -4,11 +4,11 @@
 //! attribute levels that are not options pushes properties down (`pushDownProperties`); at an
 //! option the raw definitions are merged by its type (`mergeDefinitions`).
 
-use super::node::{Kind, Node};
 use super::property::{Def, MK_OPTION_DEFAULT, push_down};
 use super::schema;
 use super::types::{Loc, Ty, merge_checked, merge_option, prepare_defs, unknown_option};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::node::{Kind, Node};
 use crate::source::Span;
 use std::borrow::Cow;
 
@@ -241,7 +241,7 @@ fn resolve_namespaces(
         ns_defs.reverse();
         let mut entries = Vec::new();
         let inherited =
-            |option: &str, ty: &Ty, default: &Node, entries: &mut Vec<super::node::Entry>, diags: &mut Diagnostics| {
+            |option: &str, ty: &Ty, default: &Node, entries: &mut Vec<crate::node::Entry>, diags: &mut Diagnostics| {
                 let mut option_defs = Vec::new();
                 let mut key_span = None;
                 for d in &ns_defs {
@@ -253,7 +253,7 @@ fn resolve_namespaces(
                 let merged = merge_option(&ns_loc.child(option), ty, option_defs, Some(default), diags);
                 let priority = merged.as_ref().map_or(MK_OPTION_DEFAULT, |m| m.priority);
                 if let Some(m) = merged {
-                    entries.push(super::node::Entry {
+                    entries.push(crate::node::Entry {
                         key: option.to_string(),
                         key_span: key_span.unwrap_or(m.value.span),
                         value: m.value,
@@ -287,7 +287,7 @@ fn resolve_namespaces(
         out.push(ResolvedNamespace {
             name: name.to_string(),
             name_span,
-            value: Node::new(name_span, Kind::Attrs(super::node::Attrs::from_entries(entries))),
+            value: Node::new(name_span, Kind::Attrs(crate::node::Attrs::from_entries(entries))),
             sysctl_inherited,
             nftables_inherited,
         });
@@ -302,7 +302,7 @@ fn connect_option(
     ns_schema: &super::types::Schema,
     option: &str,
     ns_defs: &[Def],
-    entries: &mut Vec<super::node::Entry>,
+    entries: &mut Vec<crate::node::Entry>,
     diags: &mut Diagnostics,
 ) {
     let Some((_, ty, _)) = ns_schema.option(option) else {
@@ -318,7 +318,7 @@ fn connect_option(
     }
     let Some(key_span) = key_span else { return };
     if let Some(m) = merge_option(&ns_loc.child(option), ty, option_defs, None, diags) {
-        entries.push(super::node::Entry {
+        entries.push(crate::node::Entry {
             key: option.to_string(),
             key_span,
             value: m.value,

@@ -1,7 +1,6 @@
 //! The module stage: definitions, priorities, merging and defaults, as nixpkgs' module system.
 
 pub mod config;
-pub mod node;
 pub mod property;
 pub mod schema;
 pub mod types;

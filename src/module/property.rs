@@ -5,8 +5,8 @@
 //! `dischargeProperties`, [`filter_overrides`] is `filterOverrides'` and [`sort_by_order`] is
 //! `sortProperties`. A property is a plain attrset with `_type`, as `nix eval --json` prints it.
 
-use super::node::{Attrs, Entry, Kind, Node};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
 use std::borrow::Cow;
 

@@ -2,8 +2,8 @@
 //! NixOS it reads (`networking.nftables`, `boot.kernel.sysctl`, `systemd.globalEnvironment`,
 //! `systemd.services`), and systemd's service options (`systemd-unit-options.nix`).
 
-use super::node::{Attrs, Kind, Node};
 use super::types::{Schema, Ty, Unknown};
+use crate::node::{Attrs, Kind, Node};
 use crate::source::Span;
 
 fn builtin(kind: Kind) -> Node {

@@ -2,9 +2,9 @@
 //! define them — only the types the `services.netns` module and systemd's service options
 //! use, each with its exact `check` and `merge`.
 
-use super::node::{Attrs, Entry, Kind, Node};
 use super::property::{Def, discharge, filter_overrides, sort_by_order};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
 use std::collections::BTreeMap;
 use std::rc::Rc;

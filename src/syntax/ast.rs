@@ -6,7 +6,6 @@
 //! every span lowering reports, string literals already unescaped and de-indented as rnix's
 //! `normalized_parts` does, and no parentheses (they only group).
 
-use crate::eval::ir::BinOp;
 use crate::source::Span;
 use std::borrow::Cow;
 
@@ -158,4 +157,26 @@ mod tests {
         );
         assert!(std::mem::size_of::<super::StrPart>() <= 24);
     }
+}
+
+/// A binary operator (`a + b`, `a // b`, `a -> b`, `a |> f`, …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Concat,
+    Update,
+    And,
+    Or,
+    Implies,
+    Eq,
+    NotEq,
+    Less,
+    LessEq,
+    More,
+    MoreEq,
+    PipeRight,
+    PipeLeft,
 }

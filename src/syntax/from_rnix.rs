@@ -7,8 +7,8 @@
 use super::ast::*;
 use super::span_of;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::eval::ir::BinOp;
 use crate::source::{FileId, Span};
+use crate::syntax::ast::BinOp;
 use rnix::ast::{self, HasEntry, InterpolPart};
 use rowan::ast::AstNode;
 use std::borrow::Cow;

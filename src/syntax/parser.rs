@@ -13,8 +13,8 @@
 
 use super::ast::*;
 use super::strings::{RawPart, normalize};
-use crate::eval::ir::BinOp;
 use crate::source::{FileId, Span};
+use crate::syntax::ast::BinOp;
 use rnix::SyntaxKind::{self, *};
 
 /// Slots of the lookahead ring (a power of two above the deepest lookahead, three tokens).

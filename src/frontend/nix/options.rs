@@ -6,9 +6,9 @@
 use super::{Definition, Level, State, defined_values, ev_span, known_paths, push_down};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
-use crate::module::node::Node;
 use crate::module::property::Def;
 use crate::module::types::{Loc, Ty, closest, merge_option, unknown_option};
+use crate::node::Node;
 use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
