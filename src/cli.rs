@@ -1,5 +1,6 @@
 //! The command line (SPEC §6): argument parsing, reading input, printing results and
-//! diagnostics, exit codes. The only place that does I/O besides `output`.
+//! diagnostics, exit codes. The only place that prints: the stages below return values and
+//! [`Diagnostics`]; files are written by `output` (atomically) and `install`.
 
 use crate::diagnostic::{Diagnostic, Diagnostics, render_human, to_json};
 use crate::frontend::json::{decode_utf8, parse_json};
@@ -24,8 +25,9 @@ pub const DEFAULT_MAX_INPUT_BYTES: u64 = 32 * 1024 * 1024;
     version,
     about = "Compile NixOS `services.netns` network namespaces into systemd units",
     long_about = "Compile NixOS `services.netns` network namespaces into systemd units.\n\n\
-        INPUT is the JSON that `nix eval --json` prints for the configuration (a file ending in \
-        .json, or - for standard input). `netns-compile INPUT` is `netns-compile build INPUT`."
+        INPUT is a NixOS configuration or module file ending in .nix (evaluated by the built-in \
+        evaluator, no Nix needed), or the JSON that `nix eval --json` prints for it (a file ending \
+        in .json, or - for standard input). `netns-compile INPUT` is `netns-compile build INPUT`."
 )]
 pub struct Cli {
     #[command(subcommand)]
