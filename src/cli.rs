@@ -50,6 +50,14 @@ pub enum Command {
     Install(InstallArgs),
     /// Remove exactly what `install` wrote.
     Uninstall(UninstallArgs),
+    /// Explain a diagnostic code: what it means, why it matters, an example and its fix.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The code, with or without `netns::` (e.g. `nix-eval`); without one, every code is listed.
+    pub code: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -175,7 +183,7 @@ pub enum GraphFormat {
     Json,
 }
 
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 9] = [
     "build",
     "check",
     "resolve",
@@ -183,6 +191,7 @@ const SUBCOMMANDS: [&str; 8] = [
     "eval",
     "install",
     "uninstall",
+    "explain",
     "help",
 ];
 
@@ -215,6 +224,7 @@ pub fn run(args: Vec<String>) -> i32 {
         Command::Eval(a) => run_eval(&a, &mut sources),
         Command::Install(a) => run_install(&a, &mut sources),
         Command::Uninstall(a) => run_uninstall(&a),
+        Command::Explain(a) => run_explain(&a),
     }
 }
 
@@ -383,9 +393,7 @@ fn read_everything(args: &CommonArgs, sources: &mut SourceMap) -> Result<(ToolsC
 
 /// Print only the errors; exit code 1 if there are any.
 fn report_errors(diags: &Diagnostics, sources: &SourceMap, format: MessageFormat) -> Result<(), i32> {
-    let errors = Diagnostics {
-        items: diags.errors().cloned().collect(),
-    };
+    let errors: Diagnostics = diags.errors().cloned().collect();
     report(&errors, sources, format);
     if errors.has_errors() { Err(EXIT_CONFIG) } else { Ok(()) }
 }
@@ -690,5 +698,33 @@ fn run_uninstall(a: &UninstallArgs) -> i32 {
         0
     } else {
         EXIT_CONFIG
+    }
+}
+
+/// How many of the closest codes an unknown code's error names.
+const CLOSEST_CODES_SHOWN: usize = 3;
+
+fn run_explain(a: &ExplainArgs) -> i32 {
+    use crate::diagnostic::{Code, explain_text, list_codes};
+    let Some(name) = &a.code else {
+        print!("{}", list_codes());
+        return 0;
+    };
+    match Code::from_name(name) {
+        Some(code) => {
+            print!("{}", explain_text(code));
+            0
+        }
+        None => {
+            let closest: Vec<&str> = Code::closest_to(name, CLOSEST_CODES_SHOWN)
+                .into_iter()
+                .map(Code::as_str)
+                .collect();
+            eprintln!(
+                "netns-compile: error: no diagnostic code `{name}`; the closest: {} (`netns-compile explain` lists them all)",
+                closest.join(", ")
+            );
+            EXIT_CONFIG
+        }
     }
 }

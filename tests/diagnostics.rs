@@ -10,29 +10,9 @@
 
 mod common;
 
-use common::{fixtures, run};
-use netns_compile::diagnostic::Code;
+use common::{fixtures, probe_can_run, run};
+use netns_compile::diagnostic::{Code, FoundBy};
 use std::fs;
-
-/// The codes only `check --probe` raises.
-const PROBE_CODES: &[Code] = &[Code::NftRejected, Code::UnknownSysctl];
-
-/// Whether `check --probe` can run: nft and a throwaway network namespace.
-fn probe_can_run() -> bool {
-    let works = |cmd: &[&str]| {
-        std::process::Command::new(cmd[0])
-            .args(&cmd[1..])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    let root = works(&["sh", "-c", "test \"$(id -u)\" = 0"]);
-    let netns: &[&str] = if root {
-        &["unshare", "--net", "true"]
-    } else {
-        &["unshare", "--map-root-user", "--net", "true"]
-    };
-    works(&["nft", "--version"]) && works(netns)
-}
 
 #[test]
 fn every_code_has_a_rendered_snapshot() {
@@ -51,19 +31,16 @@ fn every_code_has_a_rendered_snapshot() {
         let stem = input.file_stem().unwrap().to_string_lossy().into_owned();
         let file = input.file_name().unwrap().to_string_lossy().into_owned();
         let code_name = stem.split("--").next().unwrap_or(&stem);
-        let code = Code::ALL
-            .iter()
-            .find(|c| c.as_str() == format!("netns::{code_name}"))
-            .unwrap_or_else(|| panic!("{file} names no diagnostic code"));
+        let code = Code::from_name(code_name).unwrap_or_else(|| panic!("{file} names no diagnostic code"));
         let rel = format!("fixtures/errors/{file}");
-        let probe_only = PROBE_CODES.contains(code);
+        let probe_only = code.found_by() == FoundBy::Probe;
         if probe_only && !probe {
             assert!(
                 std::env::var_os("CI").is_none(),
                 "{rel}: --probe cannot run here (nft, unshare)"
             );
             eprintln!("SKIPPED: {rel} (check --probe cannot run here: nft or unshare missing)");
-            seen.push(*code);
+            seen.push(code);
             continue;
         }
         let check = |extra: &[&str]| {
@@ -95,7 +72,7 @@ fn every_code_has_a_rendered_snapshot() {
             first["labels"][0]["line"].as_u64().is_some(),
             "{rel}: JSON diagnostic without a location"
         );
-        seen.push(*code);
+        seen.push(code);
     }
     let missing: Vec<&str> = Code::ALL
         .iter()

@@ -136,3 +136,21 @@ pub fn real_nix_or_skip(test: &str) -> bool {
     }
     there
 }
+
+/// Whether `check --probe` can run here: nft, and a throwaway network namespace (`unshare`,
+/// with a user namespace when not root).
+pub fn probe_can_run() -> bool {
+    let works = |cmd: &[&str]| {
+        Command::new(cmd[0])
+            .args(&cmd[1..])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let root = works(&["sh", "-c", "test \"$(id -u)\" = 0"]);
+    let netns: &[&str] = if root {
+        &["unshare", "--net", "true"]
+    } else {
+        &["unshare", "--map-root-user", "--net", "true"]
+    };
+    works(&["nft", "--version"]) && works(netns)
+}
