@@ -248,7 +248,7 @@ impl<'a, 's> Lowerer<'a, 's> {
             })
             .flatten()
             .chain(self.cx.globals.iter().map(|g| g.as_ref()));
-        if let Some(best) = crate::module::types::closest(name, in_scope) {
+        if let Some(best) = crate::suggest::closest(name, in_scope) {
             d.help = Some(format!("did you mean '{best}'?"));
         }
         Err(d)

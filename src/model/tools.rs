@@ -112,7 +112,7 @@ impl Tools {
                 let known = PACKAGES.iter().copied().chain(["runtimeShell"]);
                 let mut d = Diagnostic::new(Code::UnknownOption, format!("unknown tool `{}`", e.key))
                     .at(e.key_span, "not a tool netns-compile uses");
-                if let Some(best) = crate::module::types::closest(&e.key, known) {
+                if let Some(best) = crate::suggest::closest(&e.key, known) {
                     d = d.help(format!("did you mean `{best}`?"));
                 }
                 return Err(d);

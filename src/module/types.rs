@@ -682,20 +682,11 @@ pub fn unknown_option<'k>(loc: &Loc, span: Span, known: impl Iterator<Item = &'k
         format!("the option `{}` does not exist", loc.show()),
     )
     .at(span, "unknown option");
-    match closest(name, known.iter().copied()) {
+    match crate::suggest::closest(name, known.iter().copied()) {
         Some(best) => d = d.help(format!("did you mean `{best}`?")),
         None => d = d.help(format!("known options here: {}", known.join(", "))),
     }
     d
-}
-
-/// The candidate closest to `name`, if it is close enough to be a likely typo.
-pub fn closest<'k>(name: &str, candidates: impl Iterator<Item = &'k str>) -> Option<&'k str> {
-    candidates
-        .map(|c| (strsim::damerau_levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|&(dist, c)| dist <= (c.len().max(name.len()) / 3).max(2))
-        .min_by_key(|&(dist, c)| (dist, c))
-        .map(|(_, c)| c)
 }
 
 #[cfg(test)]
@@ -717,13 +708,5 @@ mod tests {
     fn show_option_quotes_dotted_names() {
         let l = Loc::new(&["boot", "kernel", "sysctl", "net.ipv4.ip_forward"]);
         assert_eq!(l.show(), r#"boot.kernel.sysctl."net.ipv4.ip_forward""#);
-    }
-
-    #[test]
-    fn closest_suggests_typos_only() {
-        let opts = ["nftables", "sysctl", "service"];
-        assert_eq!(closest("sysctls", opts.iter().copied()), Some("sysctl"));
-        assert_eq!(closest("nftable", opts.iter().copied()), Some("nftables"));
-        assert_eq!(closest("zzzzzzzz", opts.iter().copied()), None);
     }
 }

@@ -7,9 +7,10 @@ use super::{Definition, Level, State, defined_values, ev_span, known_paths, push
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::property::Def;
-use crate::module::types::{Loc, Ty, closest, merge_option, unknown_option};
+use crate::module::types::{Loc, Ty, merge_option, unknown_option};
 use crate::node::Node;
 use crate::source::Span;
+use crate::suggest::closest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
