@@ -15,7 +15,9 @@
 mod common;
 
 use netns_compile::diagnostic::Code;
-use netns_compile::eval::{eval_file_json, eval_file_json_with_lib};
+use netns_compile::diagnostic::Diagnostics;
+use netns_compile::eval::eval_file_json;
+use netns_compile::model::Tools;
 use netns_compile::source::SourceMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -75,6 +77,11 @@ fn real_nix(case: &Path, lib: Option<&Path>) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+}
+
+/// A file evaluated as a module on its own, with the default tools as `pkgs`.
+fn eval_file_json_with_lib(path: &Path, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+    netns_compile::frontend::nix::eval_file_json_with_lib(path, &Tools::default().packages(), sources)
 }
 
 fn ours(case: &Path) -> Result<String, netns_compile::diagnostic::Diagnostics> {

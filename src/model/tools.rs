@@ -163,6 +163,15 @@ impl Tools {
         })
     }
 
+    /// Every package of [`PACKAGES`], in that order, with its prefix ([`DEFAULT_PREFIX`] where
+    /// none is given): what `pkgs.<name>` is in Nix input.
+    pub fn packages(&self) -> Vec<(String, String)> {
+        PACKAGES
+            .iter()
+            .map(|p| (p.to_string(), self.prefix(p).unwrap_or(DEFAULT_PREFIX).to_string()))
+            .collect()
+    }
+
     pub fn prefix(&self, package: &str) -> Option<&str> {
         self.prefixes
             .iter()
