@@ -378,6 +378,67 @@ fn attr_path_selects_inside_the_value() {
     assert_eq!(err.items[0].message, "attribute 'x' in selection path 'a.x' not found");
 }
 
+/// A configuration evaluated against files and an environment held in memory: nothing of
+/// the disk is read (the directory `/cfg` is nowhere on it).
+#[test]
+fn files_and_environment_come_from_the_evaluator_s_io() {
+    use netns_compile::eval::{MemoryIo, with_evaluator_io};
+    let main = r#"
+      let a = import ./a.nix; in {
+        a = a.x;
+        sub = import ./sub;
+        np = import <np>;
+        text = builtins.readFile ./data.txt;
+        listing = builtins.readDir ./.;
+        exists = builtins.pathExists ./a.nix;
+        missing = builtins.pathExists ./nope.nix;
+        subIsDir = builtins.pathExists "/cfg/sub/";
+        fileIsNoDir = builtins.pathExists "/cfg/a.nix/.";
+        greeting = builtins.getEnv "GREETING";
+        unset = builtins.getEnv "UNSET";
+        home = ~/x;
+      }"#;
+    let io = MemoryIo::new()
+        .with_file("/cfg/main.nix", main)
+        .with_file("/cfg/a.nix", "{ x = 1; }")
+        .with_file("/cfg/sub/default.nix", "\"in sub\"")
+        .with_file("/cfg/data.txt", "hello\n")
+        .with_file("/store/np/default.nix", "[ (import ./two.nix) ]")
+        .with_file("/store/np/two.nix", "2")
+        .with_env("GREETING", "hi")
+        .with_env("HOME", "/home/u")
+        .with_env("NIX_PATH", "np=/store/np")
+        .with_current_dir("/cfg");
+    let mut sources = SourceMap::new();
+    let json = with_evaluator_io(&mut sources, Box::new(io.clone()), |ev| {
+        let (value, span) = ev.evaluate_file(Path::new("main.nix"), None)?;
+        let mut out = String::new();
+        ev.print_json(&value, &mut out, span)?;
+        Ok::<_, Box<netns_compile::eval::EvalError>>(out)
+    })
+    .expect("evaluates");
+    assert_eq!(
+        json,
+        concat!(
+            r#"{"a":1,"exists":true,"fileIsNoDir":false,"greeting":"hi","home":"/home/u/x","#,
+            r#""listing":{"a.nix":"regular","data.txt":"regular","main.nix":"regular","sub":"directory"},"#,
+            r#""missing":false,"np":[2],"sub":"in sub","subIsDir":true,"text":"hello\n","unset":""}"#
+        )
+    );
+    // A file the tree does not hold is a located error, as a missing file on disk is.
+    let io = io.with_file("/cfg/bad.nix", "import ./nope.nix");
+    let err = with_evaluator_io(&mut sources, Box::new(io), |ev| {
+        ev.evaluate_file(Path::new("/cfg/bad.nix"), None).map(|_| ())
+    })
+    .expect_err("no such file");
+    assert!(
+        err.diagnostic.message.starts_with("cannot read '/cfg/nope.nix'"),
+        "{}",
+        err.diagnostic.message
+    );
+    assert!(err.diagnostic.primary.is_some());
+}
+
 #[test]
 fn error_context_becomes_notes_innermost_first() {
     let case = fixtures().join("eval-fail-adderrorcontext.nix");

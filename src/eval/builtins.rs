@@ -264,7 +264,7 @@ fn define_control(d: &mut Defs) {
     def(d, "getContext", 1, |_, _, _| Ok(Value::attrs(Attrs::new())));
     def(d, "getEnv", 1, |ev, a, span| {
         let name = ev.arg_str(a, 0, span)?;
-        Ok(Value::string(std::env::var(&*name).unwrap_or_default()))
+        Ok(Value::string(ev.io().env_var(&name).unwrap_or_default()))
     });
     def(d, "import", 1, |ev, a, span| {
         let v = ev.arg(a, 0)?;
@@ -1107,16 +1107,19 @@ fn define_files(d: &mut Defs) {
         let path = std::path::Path::new(&p);
         // lstat, as Nix: a dangling symlink exists.
         Ok(Value::Bool(if must_be_dir {
-            path.is_dir()
+            ev.io().is_dir(path)
         } else {
-            std::fs::symlink_metadata(path).is_ok()
+            ev.io().symlink_file_type(path).is_ok()
         }))
     });
     def(d, "hashFile", 2, |ev, a, span| {
         let algo = ev.arg_str(a, 0, span)?;
         let v = ev.arg(a, 1)?;
         let p = ev.path_argument(&v, span)?;
-        let bytes = std::fs::read(&p).map_err(|e| error(span, format!("cannot read '{p}': {e}")))?;
+        let bytes = ev
+            .io()
+            .read_file(std::path::Path::new(&p))
+            .map_err(|e| error(span, format!("cannot read '{p}': {e}")))?;
         Ok(Value::string(hash_hex(&algo, &bytes).ok_or_else(|| {
             error(span, format!("unknown hash algorithm '{algo}'"))
         })?))
@@ -1124,7 +1127,10 @@ fn define_files(d: &mut Defs) {
     def(d, "readFile", 1, |ev, a, span| {
         let v = ev.arg(a, 0)?;
         let p = ev.path_argument(&v, span)?;
-        let bytes = std::fs::read(&p).map_err(|e| error(span, format!("cannot read '{p}': {e}")))?;
+        let bytes = ev
+            .io()
+            .read_file(std::path::Path::new(&p))
+            .map_err(|e| error(span, format!("cannot read '{p}': {e}")))?;
         String::from_utf8(bytes).map(Value::string).map_err(|_| {
             error_of(
                 ErrorKind::Other,
@@ -1137,16 +1143,13 @@ fn define_files(d: &mut Defs) {
     def(d, "readDir", 1, |ev, a, span| {
         let v = ev.arg(a, 0)?;
         let p = ev.path_argument(&v, span)?;
-        let entries = std::fs::read_dir(&p).map_err(|e| error(span, format!("cannot read directory '{p}': {e}")))?;
+        let entries = ev
+            .io()
+            .read_dir(std::path::Path::new(&p))
+            .map_err(|e| error(span, format!("cannot read directory '{p}': {e}")))?;
         let mut attrs = Attrs::new();
-        for entry in entries.flatten() {
-            let kind = match entry.file_type() {
-                Ok(t) if t.is_symlink() => "symlink",
-                Ok(t) if t.is_dir() => "directory",
-                Ok(t) if t.is_file() => "regular",
-                _ => "unknown",
-            };
-            attrs.insert_value(&entry.file_name().to_string_lossy(), Value::str(kind));
+        for (name, kind) in entries {
+            attrs.insert_value(&name, Value::str(kind.nix_name()));
         }
         Ok(Value::attrs(attrs))
     });

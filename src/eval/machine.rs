@@ -306,8 +306,8 @@ impl Evaluator {
         name: &str,
         span: Span,
     ) -> EvalResult<Value> {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("/"));
-        let found = super::search_path::find(entries, name, &cwd)
+        let cwd = self.io().current_dir();
+        let found = super::search_path::find(self.io(), entries, name, &cwd)
             .or_else(|| super::search_path::native_fallback(name).map(str::to_string));
         match found {
             Some(path) => Ok(Value::Path(Rc::from(path))),

@@ -44,6 +44,7 @@ pub mod builtins;
 mod coerce;
 pub use coerce::format_float_fixed;
 mod formats;
+pub mod io;
 pub mod ir;
 mod lib_prelude;
 pub mod lower;
@@ -53,6 +54,7 @@ pub mod regex;
 pub mod search_path;
 pub mod value;
 
+pub use io::{EvalIo, FileType, MemoryIo, StdIo};
 pub use value::{Attrs, Env, Thunk, Value};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -159,12 +161,19 @@ pub struct Evaluator {
     lib: OnceCell<Value>,
     /// What `<name>` is looked up in (see [`search_path`]).
     pub(crate) search_path: Vec<search_path::SearchPathEntry>,
+    /// Files and the environment.
+    io: Box<dyn EvalIo>,
 }
 
 impl Evaluator {
-    /// A new evaluator over `sources`.
+    /// A new evaluator over `sources`, on the real disk and environment.
     pub fn new(sources: SourceMap) -> Evaluator {
-        let search_path = search_path::current_search_path();
+        Evaluator::with_io(sources, Box::new(StdIo))
+    }
+
+    /// A new evaluator over `sources` whose files and environment are `io`'s.
+    pub fn with_io(sources: SourceMap, io: Box<dyn EvalIo>) -> Evaluator {
+        let search_path = search_path::current_search_path(&*io);
         let (globals, builtins_attrs) = builtins::base_environment(&search_path);
         let global_names = globals.keys().cloned().collect();
         let ev = Evaluator {
@@ -179,6 +188,7 @@ impl Evaluator {
             current: Cell::new(Span::BUILTIN),
             lib: OnceCell::new(),
             search_path,
+            io,
         };
         let _ = ev.builtins.set(builtins_attrs);
         ev
@@ -187,6 +197,11 @@ impl Evaluator {
     /// Give the sources back (diagnostics point into them).
     pub fn into_sources(self) -> SourceMap {
         self.sources.into_inner()
+    }
+
+    /// The files and environment the evaluator reads.
+    pub fn io(&self) -> &dyn EvalIo {
+        &*self.io
     }
 
     pub fn builtins_value(&self) -> Value {
@@ -200,7 +215,7 @@ impl Evaluator {
         if search_path::is_native_lib(path) {
             return Ok(Thunk::native(at, |ev| ev.lib()));
         }
-        let path = resolve_import_path(path);
+        let path = self.resolve_import_path(path);
         if let Some(t) = self.imports.borrow().get(&path) {
             return Ok(t.clone());
         }
@@ -213,7 +228,10 @@ impl Evaluator {
     /// The text of a Nix file (an error located at `at` when it cannot be read, or at the
     /// bad byte when it is not UTF-8).
     fn read_nix_file(&self, path: &Path, at: Span) -> EvalResult<String> {
-        let bytes = std::fs::read(path).map_err(|e| error(at, format!("cannot read '{}': {e}", path.display())))?;
+        let bytes = self
+            .io
+            .read_file(path)
+            .map_err(|e| error(at, format!("cannot read '{}': {e}", path.display())))?;
         match String::from_utf8(bytes) {
             Ok(t) => Ok(t),
             Err(e) => {
@@ -258,13 +276,12 @@ impl Evaluator {
         let root = crate::syntax::parse(file, text)?;
         let base_dir = match path.and_then(Path::parent) {
             Some(dir) => dir.display().to_string(),
-            None => std::env::current_dir()
-                .map(|d| d.display().to_string())
-                .unwrap_or_else(|_| "/".into()),
+            None => self.io.current_dir().display().to_string(),
         };
         let cx = lower::LowerContext {
             file,
             base_dir: lower::canonicalize_path(&base_dir),
+            home: self.io.env_var("HOME"),
             globals: &self.global_names,
         };
         Ok(match scope {
@@ -279,7 +296,7 @@ impl Evaluator {
     /// not shared: every call evaluates the file afresh in its scope. Its lowering, which
     /// depends only on the names of the scope, is kept per path and set of names.
     pub fn scoped_import(&self, path: &Path, scope: &Attrs, at: Span) -> EvalResult<Value> {
-        let path = resolve_import_path(path);
+        let path = self.resolve_import_path(path);
         let names: Rc<[Rc<str>]> = scope.map.keys().cloned().collect();
         let cached = self
             .scoped_imports
@@ -322,7 +339,7 @@ impl Evaluator {
     /// Load the file (relative to the current directory) and select `attr` in its value
     /// (dot-separated, `"quoted"` components, list indices); the value and where it is written.
     pub fn evaluate_file(&self, path: &Path, attr: Option<&str>) -> EvalResult<(Value, Span)> {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let cwd = self.io.current_dir();
         let absolute = lower::canonicalize_path(&cwd.join(path).display().to_string());
         let thunk = self.load_file(Path::new(&absolute), Span::BUILTIN)?;
         let mut value = self.force(&thunk)?;
@@ -338,25 +355,36 @@ impl Evaluator {
     }
 }
 
-/// `import ./dir` means `./dir/default.nix`.
-fn resolve_import_path(path: &Path) -> PathBuf {
-    if path.is_dir() {
-        path.join("default.nix")
-    } else {
-        path.to_path_buf()
+impl Evaluator {
+    /// `import ./dir` means `./dir/default.nix`.
+    fn resolve_import_path(&self, path: &Path) -> PathBuf {
+        if self.io.is_dir(path) {
+            path.join("default.nix")
+        } else {
+            path.to_path_buf()
+        }
     }
 }
 
-/// Run `f` with a fresh evaluator on a thread with a big stack. `sources` is lent to the
-/// evaluator and given back with what it read.
+/// Run `f` with a fresh evaluator on a thread with a big stack, on the real disk and
+/// environment. `sources` is lent to the evaluator and given back with what it read.
 pub fn with_evaluator<R: Send + 'static>(
     sources: &mut SourceMap,
+    f: impl FnOnce(&Evaluator) -> R + Send + 'static,
+) -> R {
+    with_evaluator_io(sources, Box::new(StdIo), f)
+}
+
+/// [`with_evaluator`], with the files and environment of `io`.
+pub fn with_evaluator_io<R: Send + 'static>(
+    sources: &mut SourceMap,
+    io: Box<dyn EvalIo + Send>,
     f: impl FnOnce(&Evaluator) -> R + Send + 'static,
 ) -> R {
     let taken = std::mem::take(sources);
     let run = move || {
         machine::mark_stack_base();
-        let ev = Evaluator::new(taken);
+        let ev = Evaluator::with_io(taken, io);
         let result = f(&ev);
         (result, ev.into_sources())
     };

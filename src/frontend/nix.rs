@@ -36,7 +36,7 @@ use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::source::{SourceMap, Span};
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 
 /// Keys a structured module may have (nixpkgs `unifyModuleSyntax`).
@@ -208,13 +208,13 @@ pub fn load_nix_modules(
 }
 
 fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[(String, String)]) -> EvalResult<Vec<Node>> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let lib_dir = search_path::find(&ev.search_path, "nixpkgs/lib", &cwd);
+    let cwd = ev.io().current_dir();
+    let lib_dir = search_path::find(ev.io(), &ev.search_path, "nixpkgs/lib", &cwd);
     // `modulesPath`, where the nixpkgs found is a whole checkout.
     let modules_path = lib_dir
         .as_ref()
         .map(|lib| Path::new(lib).with_file_name("nixos/modules"))
-        .filter(|dir| dir.is_dir())
+        .filter(|dir| ev.io().is_dir(dir))
         .map(|dir| Rc::from(dir.display().to_string().as_str()));
     // Loaded when a module first asks for it: a plain config never needs a lib.
     let lib = match lib_dir.clone() {
