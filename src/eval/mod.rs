@@ -4,7 +4,9 @@
 //! its attribute paths into the [`ir`], [`machine`] evaluates it lazily (values in [`value`]),
 //! [`builtins`] and the `lib` prelude provide the functions, [`output`] prints values as
 //! `nix-instantiate --eval --strict --json` does or turns them into [`Node`] trees, `formats`
-//! reads TOML and writes XML (`builtins.fromTOML`, `builtins.toXML`).
+//! reads TOML and writes XML (`builtins.fromTOML`, `builtins.toXML`). Files and the
+//! environment are read through [`io::EvalIo`] only: the real disk by default, or a tree in
+//! memory ([`with_evaluator_io`]).
 //!
 //! # Evaluating on a big stack
 //! Evaluation recurses (a Nix function calling itself, a deeply nested value), so it runs on

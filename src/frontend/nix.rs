@@ -196,7 +196,7 @@ struct State {
 /// Evaluate `path` as a NixOS config or module; the projected config of every module, in
 /// collection order. Modules get the `lib` that `<nixpkgs/lib>` names (nixpkgs' own with
 /// `--nixpkgs` or `<nixpkgs>` on `NIX_PATH`, else the native one). `packages` is what
-/// `pkgs.<name>` names: each tool with its prefix (see [`hooks::pkgs`]).
+/// `pkgs.<name>` names: each tool with its prefix (see `hooks::pkgs`).
 pub fn load_nix_modules(
     path: &Path,
     packages: &[(String, String)],
