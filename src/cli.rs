@@ -277,7 +277,7 @@ fn load(args: &CommonArgs, tools: &ToolsChoice, sources: &mut SourceMap) -> Resu
             return Err(usage_error(format!("{}: {e}", args.input.display())));
         }
         use_nixpkgs(args.nixpkgs.as_deref())?;
-        return crate::frontend::nix::load_nix_modules(&args.input, &pkgs, sources).map_err(|diags| {
+        return crate::frontend::nix::load_nix_modules(&args.input, &pkgs.packages(), sources).map_err(|diags| {
             report(&diags, sources, args.message_format);
             EXIT_CONFIG
         });

@@ -21,6 +21,7 @@ pub mod module;
 pub mod node;
 pub mod output;
 pub mod source;
+pub mod suggest;
 pub mod syntax;
 
 use diagnostic::{Diagnostic, Diagnostics};

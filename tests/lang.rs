@@ -15,7 +15,9 @@
 mod common;
 
 use netns_compile::diagnostic::Code;
-use netns_compile::eval::{eval_file_json, eval_file_json_with_lib};
+use netns_compile::diagnostic::Diagnostics;
+use netns_compile::eval::eval_file_json;
+use netns_compile::model::Tools;
 use netns_compile::source::SourceMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -75,6 +77,11 @@ fn real_nix(case: &Path, lib: Option<&Path>) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+}
+
+/// A file evaluated as a module on its own, with the default tools as `pkgs`.
+fn eval_file_json_with_lib(path: &Path, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+    netns_compile::frontend::nix::eval_file_json_with_lib(path, &Tools::default().packages(), sources)
 }
 
 fn ours(case: &Path) -> Result<String, netns_compile::diagnostic::Diagnostics> {
@@ -369,6 +376,67 @@ fn attr_path_selects_inside_the_value() {
     );
     let err = eval_file_json(&path, Some("a.x"), &mut sources).expect_err("missing");
     assert_eq!(err.items[0].message, "attribute 'x' in selection path 'a.x' not found");
+}
+
+/// A configuration evaluated against files and an environment held in memory: nothing of
+/// the disk is read (the directory `/cfg` is nowhere on it).
+#[test]
+fn files_and_environment_come_from_the_evaluator_s_io() {
+    use netns_compile::eval::{MemoryIo, with_evaluator_io};
+    let main = r#"
+      let a = import ./a.nix; in {
+        a = a.x;
+        sub = import ./sub;
+        np = import <np>;
+        text = builtins.readFile ./data.txt;
+        listing = builtins.readDir ./.;
+        exists = builtins.pathExists ./a.nix;
+        missing = builtins.pathExists ./nope.nix;
+        subIsDir = builtins.pathExists "/cfg/sub/";
+        fileIsNoDir = builtins.pathExists "/cfg/a.nix/.";
+        greeting = builtins.getEnv "GREETING";
+        unset = builtins.getEnv "UNSET";
+        home = ~/x;
+      }"#;
+    let io = MemoryIo::new()
+        .with_file("/cfg/main.nix", main)
+        .with_file("/cfg/a.nix", "{ x = 1; }")
+        .with_file("/cfg/sub/default.nix", "\"in sub\"")
+        .with_file("/cfg/data.txt", "hello\n")
+        .with_file("/store/np/default.nix", "[ (import ./two.nix) ]")
+        .with_file("/store/np/two.nix", "2")
+        .with_env("GREETING", "hi")
+        .with_env("HOME", "/home/u")
+        .with_env("NIX_PATH", "np=/store/np")
+        .with_current_dir("/cfg");
+    let mut sources = SourceMap::new();
+    let json = with_evaluator_io(&mut sources, Box::new(io.clone()), |ev| {
+        let (value, span) = ev.evaluate_file(Path::new("main.nix"), None)?;
+        let mut out = String::new();
+        ev.print_json(&value, &mut out, span)?;
+        Ok::<_, Box<netns_compile::eval::EvalError>>(out)
+    })
+    .expect("evaluates");
+    assert_eq!(
+        json,
+        concat!(
+            r#"{"a":1,"exists":true,"fileIsNoDir":false,"greeting":"hi","home":"/home/u/x","#,
+            r#""listing":{"a.nix":"regular","data.txt":"regular","main.nix":"regular","sub":"directory"},"#,
+            r#""missing":false,"np":[2],"sub":"in sub","subIsDir":true,"text":"hello\n","unset":""}"#
+        )
+    );
+    // A file the tree does not hold is a located error, as a missing file on disk is.
+    let io = io.with_file("/cfg/bad.nix", "import ./nope.nix");
+    let err = with_evaluator_io(&mut sources, Box::new(io), |ev| {
+        ev.evaluate_file(Path::new("/cfg/bad.nix"), None).map(|_| ())
+    })
+    .expect_err("no such file");
+    assert!(
+        err.diagnostic.message.starts_with("cannot read '/cfg/nope.nix'"),
+        "{}",
+        err.diagnostic.message
+    );
+    assert!(err.diagnostic.primary.is_some());
 }
 
 #[test]

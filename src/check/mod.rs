@@ -7,7 +7,7 @@ pub mod sysctl;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::{Model, Namespace};
-use crate::module::types::closest;
+use crate::suggest::closest;
 use sysctl::Scope;
 
 /// Longest unit file name systemd accepts.

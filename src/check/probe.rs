@@ -245,7 +245,7 @@ fn probe_sysctls(model: &Model, prober: &Prober, diags: &mut Diagnostics) -> Res
         .note(format!(
             "/proc/sys/{path} exists neither in a fresh network namespace nor on the host"
         ));
-        if let Some(best) = crate::module::types::closest(&dotted(&path), names.iter().map(String::as_str)) {
+        if let Some(best) = crate::suggest::closest(&dotted(&path), names.iter().map(String::as_str)) {
             d = d.help(format!("did you mean `{best}`?"));
         }
         diags.push(d);

@@ -20,6 +20,8 @@ pub struct LowerContext<'a> {
     pub file: FileId,
     /// The directory relative paths are resolved against (absolute, canonical).
     pub base_dir: String,
+    /// `$HOME`, what `~/x` starts from.
+    pub home: Option<String>,
     /// Names of the base environment (`builtins`, `true`, `map`, …).
     pub globals: &'a HashSet<Rc<str>>,
 }
@@ -248,7 +250,7 @@ impl<'a, 's> Lowerer<'a, 's> {
             })
             .flatten()
             .chain(self.cx.globals.iter().map(|g| g.as_ref()));
-        if let Some(best) = crate::module::types::closest(name, in_scope) {
+        if let Some(best) = crate::suggest::closest(name, in_scope) {
             d.help = Some(format!("did you mean '{best}'?"));
         }
         Err(d)
@@ -294,9 +296,9 @@ impl<'a, 's> Lowerer<'a, 's> {
         if text.starts_with('/') {
             Ok(text.to_string())
         } else if let Some(rest) = text.strip_prefix('~') {
-            match std::env::var("HOME") {
-                Ok(home) => Ok(format!("{home}{rest}")),
-                Err(_) => Err(error(span, "cannot resolve '~': HOME is not set", "")),
+            match &self.cx.home {
+                Some(home) => Ok(format!("{home}{rest}")),
+                None => Err(error(span, "cannot resolve '~': HOME is not set", "")),
             }
         } else {
             Ok(format!("{}/{}", self.cx.base_dir, text))

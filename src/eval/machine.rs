@@ -306,8 +306,8 @@ impl Evaluator {
         name: &str,
         span: Span,
     ) -> EvalResult<Value> {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("/"));
-        let found = super::search_path::find(entries, name, &cwd)
+        let cwd = self.io().current_dir();
+        let found = super::search_path::find(self.io(), entries, name, &cwd)
             .or_else(|| super::search_path::native_fallback(name).map(str::to_string));
         match found {
             Some(path) => Ok(Value::Path(Rc::from(path))),
@@ -435,7 +435,7 @@ impl Evaluator {
             return error(span, explain(name));
         }
         let mut e = error(span, format!("attribute '{name}' missing"));
-        if let Some(best) = closest_name(name, attrs.map.keys().map(|k| k.as_ref())) {
+        if let Some(best) = crate::suggest::closest(name, attrs.map.keys().map(|k| k.as_ref())) {
             e.diagnostic = e.diagnostic.help(format!("did you mean '{best}'?"));
         }
         e
@@ -661,7 +661,7 @@ impl Evaluator {
                         if !entries.iter().any(|e| e.name == *key) {
                             let mut e = error(span, format!("function called with unexpected argument '{key}'"))
                                 .also_at(def.span, "the function");
-                            if let Some(best) = closest_name(key, entries.iter().map(|e| e.name.as_ref())) {
+                            if let Some(best) = crate::suggest::closest(key, entries.iter().map(|e| e.name.as_ref())) {
                                 e.diagnostic = e.diagnostic.help(format!("did you mean '{best}'?"));
                             }
                             return Err(e);
@@ -1019,32 +1019,4 @@ fn op_verb(op: BinOp) -> &'static str {
         BinOp::Mul => "multiplication",
         _ => "division",
     }
-}
-
-/// The candidate closest to `name` (edit distance at most a third of its length), for
-/// "did you mean" hints.
-pub fn closest_name<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.to_string())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            let substitute = if ca == cb { diagonal } else { diagonal + 1 };
-            row[j + 1] = substitute.min(row[j] + 1).min(above + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }

@@ -4,7 +4,9 @@
 //! its attribute paths into the [`ir`], [`machine`] evaluates it lazily (values in [`value`]),
 //! [`builtins`] and the `lib` prelude provide the functions, [`output`] prints values as
 //! `nix-instantiate --eval --strict --json` does or turns them into [`Node`] trees, `formats`
-//! reads TOML and writes XML (`builtins.fromTOML`, `builtins.toXML`).
+//! reads TOML and writes XML (`builtins.fromTOML`, `builtins.toXML`). Files and the
+//! environment are read through [`io::EvalIo`] only: the real disk by default, or a tree in
+//! memory ([`with_evaluator_io`]).
 //!
 //! # Evaluating on a big stack
 //! Evaluation recurses (a Nix function calling itself, a deeply nested value), so it runs on
@@ -12,14 +14,15 @@
 //! counts against [`MAX_EVAL_DEPTH`]: deep recursion ends in a `LimitExceeded` diagnostic,
 //! never in a stack overflow. [`with_evaluator`] runs any code in such a thread.
 //!
-//! # The hook for the module stage
-//! A NixOS module is a function `{ config, lib, pkgs, options, ... }: { … }`. The module stage
-//! calls it from native code inside [`with_evaluator`]:
+//! # Calling Nix from native code
+//! The evaluator knows nothing of modules: a caller (the Nix frontend, which calls each
+//! NixOS module `{ config, lib, pkgs, options, ... }: { … }`) drives it from native code inside
+//! [`with_evaluator`]:
 //! - [`Evaluator::load_file`] gives the file's value (a [`Thunk`]);
-//! - [`Evaluator::lib`] is the native `lib`; [`Evaluator::pkgs`] the `pkgs` of SPEC §2.4;
-//! - `config` can be *lazy and computed by native code*: [`Thunk::native`] wraps any
-//!   `Fn(&Evaluator) -> EvalResult<Value>`; it runs when (and only when) the module forces
-//!   `config` and its result is cached. Attribute values of a native attrset
+//! - [`Evaluator::lib`] is the native `lib`; any other argument is a value the caller builds;
+//! - a value can be *lazy and computed by native code*: [`Thunk::native`] wraps any
+//!   `Fn(&Evaluator) -> EvalResult<Value>`; it runs when (and only when) Nix code forces it
+//!   (a module its `config`) and its result is cached. Attribute values of a native attrset
 //!   ([`Attrs::insert`]) can themselves be native thunks, so `config.a.b` evaluates only what
 //!   is read. A thunk that forces itself through such a chain is reported as infinite
 //!   recursion, like any other.
@@ -43,6 +46,7 @@ pub mod builtins;
 mod coerce;
 pub use coerce::format_float_fixed;
 mod formats;
+pub mod io;
 pub mod ir;
 mod lib_prelude;
 pub mod lower;
@@ -52,13 +56,14 @@ pub mod regex;
 pub mod search_path;
 pub mod value;
 
+pub use io::{EvalIo, FileType, MemoryIo, StdIo};
 pub use value::{Attrs, Env, Thunk, Value};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::node::Node;
 use crate::source::{SourceMap, Span};
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -89,9 +94,6 @@ pub fn set_max_eval_steps(steps: u64) {
 /// Stack kept free for the error path and for dropping deep values.
 pub const STACK_MARGIN_BYTES: usize = 128 << 20;
 
-/// The tools `pkgs.<name>` names (SPEC §2.4), and the prefix of one nobody configured.
-pub use crate::model::tools::{DEFAULT_PREFIX as DEFAULT_TOOL_PREFIX, PACKAGES as TOOL_NAMES};
-
 /// What went wrong, for `builtins.tryEval` (which catches only `throw` and `assert`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -108,6 +110,16 @@ pub struct EvalError {
 }
 
 pub type EvalResult<T> = Result<T, Box<EvalError>>;
+
+impl EvalError {
+    /// The error as the pipeline reports it.
+    #[allow(clippy::boxed_local)] // errors travel boxed; this is where they are unpacked
+    pub fn into_diagnostics(self: Box<Self>) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        d.push(self.diagnostic);
+        d
+    }
+}
 
 /// An evaluation error of kind [`ErrorKind::Other`] located at `span`.
 pub fn error(span: Span, message: impl Into<String>) -> Box<EvalError> {
@@ -149,15 +161,21 @@ pub struct Evaluator {
     /// The span of the expression being evaluated, for "needed here" labels.
     pub(crate) current: Cell<Span>,
     lib: OnceCell<Value>,
-    tools: BTreeMap<String, String>,
     /// What `<name>` is looked up in (see [`search_path`]).
     pub(crate) search_path: Vec<search_path::SearchPathEntry>,
+    /// Files and the environment.
+    io: Box<dyn EvalIo>,
 }
 
 impl Evaluator {
-    /// A new evaluator over `sources`; `tools` maps tool names to prefixes (`pkgs.<tool>`).
-    pub fn new(sources: SourceMap, tools: BTreeMap<String, String>) -> Evaluator {
-        let search_path = search_path::current_search_path();
+    /// A new evaluator over `sources`, on the real disk and environment.
+    pub fn new(sources: SourceMap) -> Evaluator {
+        Evaluator::with_io(sources, Box::new(StdIo))
+    }
+
+    /// A new evaluator over `sources` whose files and environment are `io`'s.
+    pub fn with_io(sources: SourceMap, io: Box<dyn EvalIo>) -> Evaluator {
+        let search_path = search_path::current_search_path(&*io);
         let (globals, builtins_attrs) = builtins::base_environment(&search_path);
         let global_names = globals.keys().cloned().collect();
         let ev = Evaluator {
@@ -171,8 +189,8 @@ impl Evaluator {
             steps: Cell::new(0),
             current: Cell::new(Span::BUILTIN),
             lib: OnceCell::new(),
-            tools,
             search_path,
+            io,
         };
         let _ = ev.builtins.set(builtins_attrs);
         ev
@@ -181,6 +199,11 @@ impl Evaluator {
     /// Give the sources back (diagnostics point into them).
     pub fn into_sources(self) -> SourceMap {
         self.sources.into_inner()
+    }
+
+    /// The files and environment the evaluator reads.
+    pub fn io(&self) -> &dyn EvalIo {
+        &*self.io
     }
 
     pub fn builtins_value(&self) -> Value {
@@ -194,7 +217,7 @@ impl Evaluator {
         if search_path::is_native_lib(path) {
             return Ok(Thunk::native(at, |ev| ev.lib()));
         }
-        let path = resolve_import_path(path);
+        let path = self.resolve_import_path(path);
         if let Some(t) = self.imports.borrow().get(&path) {
             return Ok(t.clone());
         }
@@ -207,7 +230,10 @@ impl Evaluator {
     /// The text of a Nix file (an error located at `at` when it cannot be read, or at the
     /// bad byte when it is not UTF-8).
     fn read_nix_file(&self, path: &Path, at: Span) -> EvalResult<String> {
-        let bytes = std::fs::read(path).map_err(|e| error(at, format!("cannot read '{}': {e}", path.display())))?;
+        let bytes = self
+            .io
+            .read_file(path)
+            .map_err(|e| error(at, format!("cannot read '{}': {e}", path.display())))?;
         match String::from_utf8(bytes) {
             Ok(t) => Ok(t),
             Err(e) => {
@@ -252,13 +278,12 @@ impl Evaluator {
         let root = crate::syntax::parse(file, text)?;
         let base_dir = match path.and_then(Path::parent) {
             Some(dir) => dir.display().to_string(),
-            None => std::env::current_dir()
-                .map(|d| d.display().to_string())
-                .unwrap_or_else(|_| "/".into()),
+            None => self.io.current_dir().display().to_string(),
         };
         let cx = lower::LowerContext {
             file,
             base_dir: lower::canonicalize_path(&base_dir),
+            home: self.io.env_var("HOME"),
             globals: &self.global_names,
         };
         Ok(match scope {
@@ -273,7 +298,7 @@ impl Evaluator {
     /// not shared: every call evaluates the file afresh in its scope. Its lowering, which
     /// depends only on the names of the scope, is kept per path and set of names.
     pub fn scoped_import(&self, path: &Path, scope: &Attrs, at: Span) -> EvalResult<Value> {
-        let path = resolve_import_path(path);
+        let path = self.resolve_import_path(path);
         let names: Rc<[Rc<str>]> = scope.map.keys().cloned().collect();
         let cached = self
             .scoped_imports
@@ -313,59 +338,55 @@ impl Evaluator {
         Ok(lib)
     }
 
-    /// `pkgs`: the known tools as prefix strings; anything else an error that explains the
-    /// JSON route.
-    pub fn pkgs(&self) -> Value {
-        let mut attrs = Attrs::new();
-        for name in TOOL_NAMES.iter().copied() {
-            let prefix = self
-                .tools
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| DEFAULT_TOOL_PREFIX.to_string());
-            attrs.insert_value(name, Value::string(prefix));
+    /// Load the file (relative to the current directory) and select `attr` in its value
+    /// (dot-separated, `"quoted"` components, list indices); the value and where it is written.
+    pub fn evaluate_file(&self, path: &Path, attr: Option<&str>) -> EvalResult<(Value, Span)> {
+        let cwd = self.io.current_dir();
+        let absolute = lower::canonicalize_path(&cwd.join(path).display().to_string());
+        let thunk = self.load_file(Path::new(&absolute), Span::BUILTIN)?;
+        let mut value = self.force(&thunk)?;
+        let mut span = thunk.span();
+        if let Some(attr) = attr {
+            for component in output::split_attr_path(attr).map_err(|m| error(span, m))? {
+                let next = self.select_for_attr_path(&value, &component, attr, span)?;
+                span = next.span();
+                value = self.force(&next)?;
+            }
         }
-        if let Some(shell) = self.tools.get("runtimeShell") {
-            attrs.insert_value("runtimeShell", Value::string(shell.clone()));
-        }
-        // Other names fail where they are used, with a message that explains the JSON route.
-        attrs.missing = Some(Rc::new(|name: &str| Evaluator::unknown_package_message(name)));
-        Value::attrs(attrs)
-    }
-
-    /// The message for `pkgs.<name>` that is not a known tool.
-    pub fn unknown_package_message(name: &str) -> String {
-        format!(
-            "pkgs.{name} is not available: netns-compile evaluates .nix files without nixpkgs and knows only the tools {}. \
-             Evaluate the configuration with real Nix instead and compile its JSON: \
-             `nix eval --json .#nixosConfigurations.<host>.config --apply '…toCompilerJSON' > eval.json`",
-            TOOL_NAMES.join(", ")
-        )
+        Ok((value, span))
     }
 }
 
-/// `import ./dir` means `./dir/default.nix`.
-fn resolve_import_path(path: &Path) -> PathBuf {
-    if path.is_dir() {
-        path.join("default.nix")
-    } else {
-        path.to_path_buf()
+impl Evaluator {
+    /// `import ./dir` means `./dir/default.nix`.
+    fn resolve_import_path(&self, path: &Path) -> PathBuf {
+        if self.io.is_dir(path) {
+            path.join("default.nix")
+        } else {
+            path.to_path_buf()
+        }
     }
 }
 
-/// Run `f` with a fresh evaluator on a thread with a big stack. `sources` is lent to the
-/// evaluator and given back with what it read.
+/// Run `f` with a fresh evaluator on a thread with a big stack, on the real disk and
+/// environment. `sources` is lent to the evaluator and given back with what it read.
 pub fn with_evaluator<R: Send + 'static>(
     sources: &mut SourceMap,
-    tools: BTreeMap<String, String>,
     f: impl FnOnce(&Evaluator) -> R + Send + 'static,
-) -> R
-where
-{
+) -> R {
+    with_evaluator_io(sources, Box::new(StdIo), f)
+}
+
+/// [`with_evaluator`], with the files and environment of `io`.
+pub fn with_evaluator_io<R: Send + 'static>(
+    sources: &mut SourceMap,
+    io: Box<dyn EvalIo + Send>,
+    f: impl FnOnce(&Evaluator) -> R + Send + 'static,
+) -> R {
     let taken = std::mem::take(sources);
     let run = move || {
         machine::mark_stack_base();
-        let ev = Evaluator::new(taken, tools);
+        let ev = Evaluator::with_io(taken, io);
         let result = f(&ev);
         (result, ev.into_sources())
     };
@@ -384,112 +405,40 @@ where
     }
 }
 
-#[allow(clippy::boxed_local)] // errors travel boxed; this is where they are unpacked
-fn diagnostics_of(e: Box<EvalError>) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    d.push(e.diagnostic);
-    d
-}
-
-/// Load the file, select `attr` (dot-separated, `"quoted"` components, list indices).
-fn evaluate_path(ev: &Evaluator, path: &Path, attr: Option<&str>) -> EvalResult<(Value, Span)> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let absolute = lower::canonicalize_path(&cwd.join(path).display().to_string());
-    let thunk = ev.load_file(Path::new(&absolute), Span::BUILTIN)?;
-    let mut value = ev.force(&thunk)?;
-    let mut span = thunk.span();
-    if let Some(attr) = attr {
-        for component in output::split_attr_path(attr).map_err(|m| error(span, m))? {
-            let next = ev.select_for_attr_path(&value, &component, attr, span)?;
-            span = next.span();
-            value = ev.force(&next)?;
-        }
-    }
-    Ok((value, span))
-}
-
 /// The strict value of the file (or of attribute path `attr`), printed exactly as
 /// `nix-instantiate --eval --strict --json` prints it.
 pub fn eval_file_json(path: &Path, attr: Option<&str>, sources: &mut SourceMap) -> Result<String, Diagnostics> {
     let path = path.to_path_buf();
     let attr = attr.map(str::to_string);
-    with_evaluator(sources, BTreeMap::new(), move |ev| {
-        let (value, span) = evaluate_path(ev, &path, attr.as_deref())?;
+    with_evaluator(sources, move |ev| {
+        let (value, span) = ev.evaluate_file(&path, attr.as_deref())?;
         let mut out = String::new();
         ev.print_json(&value, &mut out, span)?;
         Ok(out)
     })
-    .map_err(diagnostics_of)
+    .map_err(EvalError::into_diagnostics)
 }
 
 /// Like [`eval_file_json`], for source text that is no file (imports are relative to the
 /// current folder). Used by the fuzz target of the parser and evaluator.
 pub fn eval_source_json(name: &str, text: &str, sources: &mut SourceMap) -> Result<String, Diagnostics> {
     let (name, text) = (name.to_string(), text.to_string());
-    with_evaluator(sources, BTreeMap::new(), move |ev| {
+    with_evaluator(sources, move |ev| {
         let thunk = ev.load_source(&name, None, &text)?;
         let value = ev.force(&thunk)?;
         let mut out = String::new();
         ev.print_json(&value, &mut out, thunk.span())?;
         Ok(out)
     })
-    .map_err(diagnostics_of)
+    .map_err(EvalError::into_diagnostics)
 }
 
 /// The deep-forced value of the file as a [`Node`] tree with spans.
 pub fn eval_file_node(path: &Path, sources: &mut SourceMap) -> Result<Node, Diagnostics> {
     let path = path.to_path_buf();
-    with_evaluator(sources, BTreeMap::new(), move |ev| {
-        let (value, span) = evaluate_path(ev, &path, None)?;
+    with_evaluator(sources, move |ev| {
+        let (value, span) = ev.evaluate_file(&path, None)?;
         ev.to_node(&value, span)
     })
-    .map_err(diagnostics_of)
-}
-
-/// Like [`eval_file_json`], but a file whose value is a function is first called with the
-/// arguments a module gets from netns-compile: `lib` (native), `pkgs` (the tools), and empty
-/// `config` and `options`. Only the arguments the function names are passed unless it takes
-/// `...`. Used to test `lib` against nixpkgs, and to inspect module files.
-pub fn eval_file_json_with_lib(path: &Path, sources: &mut SourceMap) -> Result<String, Diagnostics> {
-    let path = path.to_path_buf();
-    with_evaluator(sources, BTreeMap::new(), move |ev| {
-        let (value, span) = evaluate_path(ev, &path, None)?;
-        let value = match &value {
-            Value::Lambda(_) => {
-                let args = ev.module_arguments(&value, None)?;
-                ev.call(value.clone(), Thunk::ready(args, span), span)?
-            }
-            _ => value,
-        };
-        let mut out = String::new();
-        ev.print_json(&value, &mut out, span)?;
-        Ok(out)
-    })
-    .map_err(diagnostics_of)
-}
-
-impl Evaluator {
-    /// The argument set for calling module function `f`: `lib`, `pkgs`, `config` (given, or
-    /// empty), `options` (empty), restricted to the names `f` accepts unless it has `...`.
-    pub fn module_arguments(&self, f: &Value, config: Option<Thunk>) -> EvalResult<Value> {
-        let mut args = Attrs::new();
-        args.insert_value("lib", self.lib()?);
-        args.insert_value("pkgs", self.pkgs());
-        args.insert(
-            Rc::from("config"),
-            config.unwrap_or_else(|| Thunk::ready(Value::attrs(Attrs::new()), Span::BUILTIN)),
-            Span::BUILTIN,
-        );
-        args.insert_value("options", Value::attrs(Attrs::new()));
-        if let Value::Lambda(c) = f
-            && let ir::Param::Pattern {
-                entries,
-                ellipsis: false,
-                ..
-            } = &c.def.param
-        {
-            args.map.retain(|k, _| entries.iter().any(|e| e.name == *k));
-        }
-        Ok(Value::attrs(args))
-    }
+    .map_err(EvalError::into_diagnostics)
 }

@@ -5,6 +5,7 @@
 //! `dir` (which serves every name). When no entry has the file, `<nixpkgs/lib>` is the native
 //! `lib` (SPEC §2.3), so that a file written for nixpkgs' lib runs against ours unchanged.
 
+use super::io::EvalIo;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -27,10 +28,11 @@ pub fn set_extra_search_path(entries: Vec<SearchPathEntry>) {
     *EXTRA_SEARCH_PATH.lock().unwrap_or_else(|e| e.into_inner()) = entries;
 }
 
-/// The search path of a new evaluator: the extra entries, then `NIX_PATH`'s.
-pub(crate) fn current_search_path() -> Vec<SearchPathEntry> {
+/// The search path of a new evaluator: the extra entries, then `NIX_PATH`'s (in `io`'s
+/// environment).
+pub(crate) fn current_search_path(io: &dyn EvalIo) -> Vec<SearchPathEntry> {
     let mut entries = EXTRA_SEARCH_PATH.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    if let Ok(nix_path) = std::env::var("NIX_PATH") {
+    if let Some(nix_path) = io.env_var("NIX_PATH") {
         entries.extend(parse_search_path(&nix_path));
     }
     entries
@@ -70,8 +72,8 @@ pub fn parse_entry(text: &str) -> Option<SearchPathEntry> {
 
 /// Where `name` (`nixpkgs/lib`) is found: the first entry whose prefix is `name` or a leading
 /// component path of it, and under which the rest exists (Nix 2.8's `findFile`). URLs, which
-/// Nix would download, are skipped: there is no network and no store.
-pub fn find(entries: &[SearchPathEntry], name: &str, cwd: &Path) -> Option<String> {
+/// Nix would download, are skipped: there is no network and no store. Files are `io`'s.
+pub fn find(io: &dyn EvalIo, entries: &[SearchPathEntry], name: &str, cwd: &Path) -> Option<String> {
     for entry in entries {
         let suffix = if entry.prefix.is_empty() {
             format!("/{name}")
@@ -89,7 +91,7 @@ pub fn find(entries: &[SearchPathEntry], name: &str, cwd: &Path) -> Option<Strin
         }
         let base = cwd.join(&entry.path);
         let candidate = format!("{}{suffix}", base.display());
-        if Path::new(&candidate).exists() {
+        if io.file_type(Path::new(&candidate)).is_ok() {
             return Some(super::lower::canonicalize_path(&candidate));
         }
     }
@@ -132,11 +134,11 @@ mod tests {
 
     #[test]
     fn lookup_follows_nix() {
-        let dir = std::env::temp_dir().join(format!("netns-search-path-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("np/lib")).unwrap();
+        let dir = Path::new("/search");
+        let io = super::super::io::MemoryIo::new().with_dir(dir.join("np/lib"));
         let np = dir.join("np").display().to_string();
         let cwd = Path::new("/");
-        let found = |entries: &[SearchPathEntry], name: &str| find(entries, name, cwd);
+        let found = |entries: &[SearchPathEntry], name: &str| find(&io, entries, name, cwd);
         let lib = format!("{np}/lib");
         assert_eq!(found(&[entry("nixpkgs", &np)], "nixpkgs/lib"), Some(lib.clone()));
         assert_eq!(found(&[entry("nixpkgs", &np)], "nixpkgs"), Some(np.clone()));
@@ -151,6 +153,5 @@ mod tests {
             Some(lib)
         );
         assert_eq!(found(&[], "nixpkgs/lib"), None);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

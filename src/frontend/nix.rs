@@ -14,25 +14,29 @@
 //! paths only, property markers kept as they are — so a whole NixOS module whose other
 //! options use packages netns-compile does not have still compiles. Options the modules
 //! declare themselves are evaluated by the lib's own module engine (`options.rs`);
-//! `collect.rs` collects the modules and `push_down.rs` finds their definitions.
+//! `collect.rs` collects the modules and `push_down.rs` finds their definitions; `hooks.rs`
+//! holds what passes between the evaluator and the module system (`pkgs`, values of the
+//! resolved config).
 
 mod collect;
+mod hooks;
 mod options;
 mod push_down;
 
 use collect::collect_modules;
+pub use hooks::{eval_file_json_with_lib, node_to_value};
+use hooks::{pkgs, resolved_namespaces_value};
 use push_down::{Level, defined_values, push_down};
 
 use crate::diagnostic::Diagnostics;
-use crate::eval::{EvalResult, Evaluator, Thunk, Value, error, search_path, with_evaluator};
-use crate::model::Tools;
-use crate::module::config::{ResolvedConfig, resolve_config, resolved_json};
+use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error, search_path, with_evaluator};
+use crate::module::config::{ResolvedConfig, resolve_config};
 use crate::module::types::Ty;
 use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::source::{SourceMap, Span};
 use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 use std::rc::Rc;
 
 /// Keys a structured module may have (nixpkgs `unifyModuleSyntax`).
@@ -174,6 +178,8 @@ struct State {
     evaluated: RefCell<HashMap<Vec<String>, Thunk>>,
     /// The `lib` modules get (native, or nixpkgs' own with `--nixpkgs`).
     lib: Thunk,
+    /// The `pkgs` modules get (the compiler's tools).
+    pkgs: Value,
     /// Where nixpkgs' lib is, when the modules get it.
     lib_dir: Option<String>,
     /// The lib's own module engine, when it exports one (read with the first declared option).
@@ -189,25 +195,26 @@ struct State {
 
 /// Evaluate `path` as a NixOS config or module; the projected config of every module, in
 /// collection order. Modules get the `lib` that `<nixpkgs/lib>` names (nixpkgs' own with
-/// `--nixpkgs` or `<nixpkgs>` on `NIX_PATH`, else the native one).
-pub fn load_nix_modules(path: &Path, tools: &Tools, sources: &mut SourceMap) -> Result<Vec<Node>, Diagnostics> {
+/// `--nixpkgs` or `<nixpkgs>` on `NIX_PATH`, else the native one). `packages` is what
+/// `pkgs.<name>` names: each tool with its prefix (see `hooks::pkgs`).
+pub fn load_nix_modules(
+    path: &Path,
+    packages: &[(String, String)],
+    sources: &mut SourceMap,
+) -> Result<Vec<Node>, Diagnostics> {
     let path = path.to_path_buf();
-    let tools: BTreeMap<String, String> = tools.prefixes.iter().cloned().collect();
-    with_evaluator(sources, tools, move |ev| collect_and_project(ev, &path)).map_err(|e| {
-        let mut d = Diagnostics::new();
-        d.push(e.diagnostic);
-        d
-    })
+    let packages = packages.to_vec();
+    with_evaluator(sources, move |ev| collect_and_project(ev, &path, &packages)).map_err(EvalError::into_diagnostics)
 }
 
-fn collect_and_project(ev: &Evaluator, path: &Path) -> EvalResult<Vec<Node>> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let lib_dir = search_path::find(&ev.search_path, "nixpkgs/lib", &cwd);
+fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[(String, String)]) -> EvalResult<Vec<Node>> {
+    let cwd = ev.io().current_dir();
+    let lib_dir = search_path::find(ev.io(), &ev.search_path, "nixpkgs/lib", &cwd);
     // `modulesPath`, where the nixpkgs found is a whole checkout.
     let modules_path = lib_dir
         .as_ref()
         .map(|lib| Path::new(lib).with_file_name("nixos/modules"))
-        .filter(|dir| dir.is_dir())
+        .filter(|dir| ev.io().is_dir(dir))
         .map(|dir| Rc::from(dir.display().to_string().as_str()));
     // Loaded when a module first asks for it: a plain config never needs a lib.
     let lib = match lib_dir.clone() {
@@ -222,6 +229,7 @@ fn collect_and_project(ev: &Evaluator, path: &Path) -> EvalResult<Vec<Node>> {
         evaluated: RefCell::new(HashMap::new()),
         known: RefCell::new(HashMap::new()),
         lib,
+        pkgs: pkgs(packages),
         lib_dir,
         engine: OnceCell::new(),
         modules_path,
@@ -553,7 +561,7 @@ fn merged_known_option(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResu
         }));
     }
     let node = match path {
-        ["services", "netns", "namespaces"] => json_node(resolved_json(&config)),
+        ["services", "netns", "namespaces"] => return Ok(resolved_namespaces_value(&config.namespaces)),
         ["networking", "nftables", "enable"] => config.nftables_enable,
         ["networking", "nftables", "ruleset"] => config.nftables_ruleset,
         ["boot", "kernel", "sysctl"] => config.sysctl,
@@ -574,52 +582,4 @@ fn services_node(config: &ResolvedConfig) -> Node {
         })
         .collect();
     Node::new(Span::BUILTIN, Kind::Attrs(NodeAttrs::from_entries(entries)))
-}
-
-fn json_node(v: serde_json::Value) -> Node {
-    use serde_json::Value as J;
-    let kind = match v {
-        J::Null => Kind::Null,
-        J::Bool(b) => Kind::Bool(b),
-        J::Number(n) => match n.as_i64() {
-            Some(i) => Kind::Int(i),
-            None => Kind::Float(n.as_f64().unwrap_or(0.0)),
-        },
-        J::String(s) => Kind::Str(s),
-        J::Array(items) => Kind::List(items.into_iter().map(json_node).collect()),
-        J::Object(map) => Kind::Attrs(NodeAttrs::from_entries(
-            map.into_iter()
-                .map(|(k, v)| Entry {
-                    key: k,
-                    key_span: Span::BUILTIN,
-                    value: json_node(v),
-                })
-                .collect(),
-        )),
-    };
-    Node::new(Span::BUILTIN, kind)
-}
-
-/// A node as an evaluator value.
-pub fn node_to_value(n: &Node) -> Value {
-    match &n.kind {
-        Kind::Null | Kind::Opaque(_) => Value::Null,
-        Kind::Bool(b) => Value::Bool(*b),
-        Kind::Int(i) => Value::Int(*i),
-        Kind::Float(f) => Value::Float(*f),
-        Kind::Str(s) => Value::str(s),
-        Kind::Path(p) => Value::Path(Rc::from(p.as_str())),
-        Kind::List(items) => Value::list(items.iter().map(|i| Thunk::ready(node_to_value(i), i.span)).collect()),
-        Kind::Attrs(a) => {
-            let mut attrs = crate::eval::Attrs::new();
-            for e in &a.entries {
-                attrs.insert(
-                    Rc::from(e.key.as_str()),
-                    Thunk::ready(node_to_value(&e.value), e.value.span),
-                    e.key_span,
-                );
-            }
-            Value::attrs(attrs)
-        }
-    }
 }

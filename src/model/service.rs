@@ -11,9 +11,11 @@ use super::escape::{escape_shell_arg, job_script_name, json_string, nix_to_strin
 use super::{Script, ServiceUnit, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::ResolvedNamespace;
+use crate::module::loc::Loc;
+use crate::module::merge::{Scope, merge_modules_in, merge_option};
 use crate::module::property::{Def, MK_AFTER};
 use crate::module::schema::{SCRIPT_OPTIONS, UNIT_LIST_OPTIONS, service_schema};
-use crate::module::types::{Loc, Scope, Ty, merge_modules_in, merge_option};
+use crate::module::types::Ty;
 use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
 

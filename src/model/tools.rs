@@ -112,7 +112,7 @@ impl Tools {
                 let known = PACKAGES.iter().copied().chain(["runtimeShell"]);
                 let mut d = Diagnostic::new(Code::UnknownOption, format!("unknown tool `{}`", e.key))
                     .at(e.key_span, "not a tool netns-compile uses");
-                if let Some(best) = crate::module::types::closest(&e.key, known) {
+                if let Some(best) = crate::suggest::closest(&e.key, known) {
                     d = d.help(format!("did you mean `{best}`?"));
                 }
                 return Err(d);
@@ -161,6 +161,15 @@ impl Tools {
             default_path,
             prefixes,
         })
+    }
+
+    /// Every package of [`PACKAGES`], in that order, with its prefix ([`DEFAULT_PREFIX`] where
+    /// none is given): what `pkgs.<name>` is in Nix input.
+    pub fn packages(&self) -> Vec<(String, String)> {
+        PACKAGES
+            .iter()
+            .map(|p| (p.to_string(), self.prefix(p).unwrap_or(DEFAULT_PREFIX).to_string()))
+            .collect()
     }
 
     pub fn prefix(&self, package: &str) -> Option<&str> {

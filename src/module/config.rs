@@ -4,9 +4,11 @@
 //! attribute levels that are not options pushes properties down (`pushDownProperties`); at an
 //! option the raw definitions are merged by its type (`mergeDefinitions`).
 
+use super::loc::Loc;
+use super::merge::{merge_checked, merge_option, prepare_defs, unknown_option};
 use super::property::{Def, MK_OPTION_DEFAULT, push_down};
 use super::schema;
-use super::types::{Loc, Ty, merge_checked, merge_option, prepare_defs, unknown_option};
+use super::types::Ty;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::node::{Kind, Node};
 use crate::source::Span;

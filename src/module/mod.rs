@@ -1,6 +1,8 @@
 //! The module stage: definitions, priorities, merging and defaults, as nixpkgs' module system.
 
 pub mod config;
+pub mod loc;
+pub mod merge;
 pub mod property;
 pub mod schema;
 pub mod types;

@@ -54,7 +54,7 @@ pub(super) fn collect_modules(ev: &Evaluator, state: &Rc<State>, entry: Thunk, e
             value = ev.force(&loaded)?;
         }
         if value.is_function() {
-            let args = module_arguments(state, &ev.pkgs(), &value, span)?;
+            let args = module_arguments(state, &value, span)?;
             value = ev.call(value, Thunk::ready(args, span), span)?;
         }
         let Value::Attrs(attrs) = &value else {
@@ -211,7 +211,7 @@ fn string_of(ev: &Evaluator, t: &Thunk, what: &str) -> EvalResult<String> {
 /// `options`, `lib`, `pkgs` (netns-compile's tools),
 /// `modulesPath` with `--nixpkgs`, and every other name the function asks for read from
 /// `config._module.args`. Without `...`, only the names it takes.
-fn module_arguments(state: &Rc<State>, ev_pkgs: &Value, f: &Value, span: Span) -> EvalResult<Value> {
+fn module_arguments(state: &Rc<State>, f: &Value, span: Span) -> EvalResult<Value> {
     let mut args = crate::eval::Attrs::new();
     args.insert(Rc::from("lib"), state.lib.clone(), Span::BUILTIN);
     let root = |cell: &RefCell<Option<Thunk>>| cell.borrow().clone().expect("set before modules are called");
@@ -222,7 +222,7 @@ fn module_arguments(state: &Rc<State>, ev_pkgs: &Value, f: &Value, span: Span) -
     }
     // netns-compile's own: reading `_module.args.pkgs` would force every module's config,
     // and a config that tests `pkgs` would then depend on itself.
-    args.insert_value("pkgs", ev_pkgs.clone());
+    args.insert_value("pkgs", state.pkgs.clone());
     let (formals, ellipsis): (Vec<Rc<str>>, bool) = match f {
         Value::Lambda(c) => match &c.def.param {
             crate::eval::ir::Param::Pattern { entries, ellipsis, .. } => {

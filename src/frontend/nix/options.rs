@@ -6,10 +6,13 @@
 use super::{Definition, Level, State, defined_values, ev_span, known_paths, push_down};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
+use crate::module::loc::Loc;
+use crate::module::merge::{merge_option, unknown_option};
 use crate::module::property::Def;
-use crate::module::types::{Loc, Ty, closest, merge_option, unknown_option};
+use crate::module::types::Ty;
 use crate::node::Node;
 use crate::source::Span;
+use crate::suggest::closest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 

@@ -1,0 +1,461 @@
+//! `mergeDefinitions`, as nixpkgs `lib/modules.nix` defines it, and each type's `merge` of
+//! `lib/types.nix`: properties discharged, overrides filtered, definitions ordered, checked
+//! against the type and merged; submodules merged from their modules.
+
+use super::loc::Loc;
+use super::property::{Def, discharge, filter_overrides, sort_by_order};
+use super::types::{Schema, Ty, Unknown};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::node::{Attrs, Entry, Kind, Node};
+use crate::source::Span;
+use std::collections::BTreeMap;
+
+/// The result of merging one option: its value and the priority of the definitions it came
+/// from (`MK_OPTION_DEFAULT` when only the default applied).
+#[derive(Clone, Debug)]
+pub struct Merged {
+    pub value: Node,
+    pub priority: i64,
+}
+
+/// `mergeDefinitions` + `evalOptionValue`: discharge properties, add the default, keep the
+/// highest priority, sort by order, check the type and merge. `None` when the option has no
+/// value (no definitions and no default) or when it has errors (already reported).
+pub fn merge_option<'a>(
+    loc: &Loc,
+    ty: &Ty,
+    defs: Vec<Def<'a>>,
+    default: Option<&'a Node>,
+    diags: &mut Diagnostics,
+) -> Option<Merged> {
+    if defs.is_empty() && !matches!(ty, Ty::Submodule(_)) {
+        // Only the default: netns-compile's defaults hold no properties and have their type,
+        // so `mergeDefinitions` would give it back unchanged. (A submodule's default still
+        // goes through the submodule, which adds its options' own defaults.)
+        return default.map(|d| Merged {
+            value: d.clone(),
+            priority: super::property::MK_OPTION_DEFAULT,
+        });
+    }
+    if !defs.is_empty() && defs.iter().all(Def::is_plain) {
+        // No properties: every definition has the plain priority, which beats the default, and
+        // none has an order. What `prepare_defs` would do comes down to the type check.
+        if defs.iter().any(|d| !ty.check(&d.value)) {
+            for d in defs.iter().filter(|d| !ty.check(&d.value)) {
+                diags.push(type_error(loc, ty, &d.value));
+            }
+            return None;
+        }
+        return merge_checked(loc, ty, defs, diags).map(|value| Merged {
+            value,
+            priority: super::property::DEFAULT_PRIORITY,
+        });
+    }
+    let (kept, priority) = prepare_defs(loc, ty, defs, default, diags)?;
+    merge_checked(loc, ty, kept, diags).map(|value| Merged { value, priority })
+}
+
+/// The first half of [`merge_option`]: the definitions that take part, checked against the
+/// type, and their priority.
+pub fn prepare_defs<'a>(
+    loc: &Loc,
+    ty: &Ty,
+    defs: Vec<Def<'a>>,
+    default: Option<&'a Node>,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<Def<'a>>, i64)> {
+    let mut discharged = Vec::with_capacity(defs.len() + 1);
+    if let Some(d) = default {
+        discharged.push(Def::option_default(d));
+    }
+    for d in defs {
+        discharge(d, &mut discharged, diags);
+    }
+    let (kept, priority) = filter_overrides(discharged);
+    let kept = sort_by_order(kept);
+    if kept.is_empty() {
+        return None;
+    }
+    let bad: Vec<&Def> = kept.iter().filter(|d| !ty.check(&d.value)).collect();
+    if !bad.is_empty() {
+        for d in bad {
+            diags.push(type_error(loc, ty, &d.value));
+        }
+        return None;
+    }
+    Some((kept, priority))
+}
+
+pub fn type_error(loc: &Loc, ty: &Ty, v: &Node) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        Code::TypeMismatch,
+        format!(
+            "a definition for option `{}` is not of type `{}`",
+            loc.show(),
+            ty.description()
+        ),
+    )
+    .at(
+        v.span,
+        format!("this is {} {}: {v}", article(v.type_name()), v.type_name()),
+    );
+    if super::property::is_property(v) {
+        d = d.note("a property (mkIf/mkMerge/mkOverride/mkOrder) that nixpkgs does not expand at this place");
+    }
+    if matches!(ty, Ty::UnitName) {
+        d = d.help("a unit name needs a suffix such as `.service` or `.target`");
+    }
+    d
+}
+
+fn conflict(loc: &Loc, a: &Node, b: &Node) -> Diagnostic {
+    // Put the user's definition first: a builtin one (the netns module's) becomes a note.
+    let (user, other) = if b.span.is_builtin() { (a, b) } else { (b, a) };
+    Diagnostic::new(
+        Code::ConflictingDefinitions,
+        format!("the option `{}` has conflicting definition values", loc.show()),
+    )
+    .at(user.span, format!("defined as {user} here"))
+    .also(other.span, definition_label(other, "and as"))
+    .help("use `lib.mkForce value` or `lib.mkDefault value` to change the priority of one of them")
+}
+
+/// "and as X here", or for a definition netns-compile makes itself, who makes it.
+fn definition_label(v: &Node, lead: &str) -> String {
+    if v.span.is_builtin() {
+        format!("the `services.netns` module defines it as {v}")
+    } else {
+        format!("{lead} {v} here")
+    }
+}
+
+/// "a" or "an" before a type name.
+pub fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// `mergeEqualOption`.
+fn merge_equal(loc: &Loc, defs: &[Def], diags: &mut Diagnostics) -> Option<Node> {
+    let first = &defs[0].value;
+    for d in &defs[1..] {
+        if !d.value.same_value(first) {
+            diags.push(conflict(loc, first, &d.value));
+            return None;
+        }
+    }
+    Some(first.as_ref().clone())
+}
+
+pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnostics) -> Option<Node> {
+    match ty {
+        Ty::Bool | Ty::Int | Ty::Str | Ty::UnitName | Ty::EnvValue | Ty::PathEntry | Ty::Anything => {
+            merge_equal(loc, &defs, diags)
+        }
+        Ty::SingleLineStr => merge_equal(loc, &defs, diags).map(|mut n| {
+            if let Kind::Str(s) = &mut n.kind
+                && s.ends_with('\n')
+            {
+                s.pop();
+            }
+            n
+        }),
+        Ty::Lines | Ty::Separated(_) => {
+            let sep = match ty {
+                Ty::Separated(sep) => sep.as_str(),
+                _ => "\n",
+            };
+            let text = defs
+                .iter()
+                .filter_map(|d| d.value.as_str())
+                .collect::<Vec<_>>()
+                .join(sep);
+            Some(Node::str(defs[0].span(), text))
+        }
+        Ty::Attrs => {
+            let mut out = Attrs::new();
+            for d in &defs {
+                if let Some(a) = d.value.attrs() {
+                    for e in &a.entries {
+                        out.insert(e.clone());
+                    }
+                }
+            }
+            Some(Node::new(defs[0].span(), Kind::Attrs(out)))
+        }
+        Ty::AttrsOf(elem) => merge_attrs_of(loc, elem, &defs, diags),
+        Ty::ListOf(elem) => {
+            let mut items = Vec::new();
+            let mut ok = true;
+            for (n, d) in defs.iter().enumerate() {
+                for (m, item) in d.value.as_list().unwrap_or(&[]).iter().enumerate() {
+                    if elem.takes_as_is(item) {
+                        items.push(item.clone());
+                        continue;
+                    }
+                    let l = loc.child(&format!("[definition {}-entry {}]", n + 1, m + 1));
+                    let before = diags.items.len();
+                    match merge_option(&l, elem, vec![Def::new(item)], None, diags) {
+                        Some(v) => items.push(v.value),
+                        None => ok &= diags.items.len() == before,
+                    }
+                }
+            }
+            ok.then(|| Node::new(defs[0].span(), Kind::List(items)))
+        }
+        Ty::NullOr(inner) => {
+            let nulls = defs.iter().filter(|d| matches!(d.value.kind, Kind::Null)).count();
+            if nulls == defs.len() {
+                Some(Node::new(defs[0].span(), Kind::Null))
+            } else if nulls > 0 {
+                let null = defs.iter().find(|d| matches!(d.value.kind, Kind::Null))?;
+                let other = defs.iter().find(|d| !matches!(d.value.kind, Kind::Null))?;
+                diags.push(
+                    Diagnostic::new(
+                        Code::ConflictingDefinitions,
+                        format!("the option `{}` is defined both null and not null", loc.show()),
+                    )
+                    .at(other.span(), format!("defined as {} here", other.value))
+                    .also(null.span(), "and as null here"),
+                );
+                None
+            } else {
+                merge_checked(loc, inner, defs, diags)
+            }
+        }
+        Ty::SysctlValue => {
+            if defs.len() == 1 {
+                Some(defs[0].value.as_ref().clone())
+            } else {
+                // Shown in source order: the first definition, then the ones that repeat it.
+                let mut shown: Vec<&Def> = defs.iter().collect();
+                shown.sort_by_key(|d| (d.span().file, d.span().start));
+                let mut d = Diagnostic::new(
+                    Code::DuplicateDefinition,
+                    format!(
+                        "the option `{}` is defined multiple times while it's expected to be unique",
+                        loc.show()
+                    ),
+                )
+                .at(shown[1].span(), format!("defined again as {} here", shown[1].value))
+                .also(shown[0].span(), format!("first defined as {} here", shown[0].value));
+                for extra in &shown[2..] {
+                    d = d.also(extra.span(), format!("and again as {} here", extra.value));
+                }
+                diags.push(d.help("a sysctl key takes one definition; use `lib.mkForce` to choose one"));
+                None
+            }
+        }
+        Ty::HighestInt => {
+            let best = defs
+                .iter()
+                .max_by_key(|d| match d.value.kind {
+                    Kind::Int(i) => i,
+                    _ => 0,
+                })
+                .map(|d| d.value.as_ref().clone());
+            best.map(|n| match n.kind {
+                Kind::Int(i) => Node::new(n.span, Kind::Int(i.max(0))),
+                _ => n,
+            })
+        }
+        Ty::UnitOption => {
+            if defs.iter().any(|d| matches!(d.value.kind, Kind::List(_))) {
+                let mut items = Vec::new();
+                for d in &defs {
+                    match &d.value.kind {
+                        Kind::List(l) => items.extend(l.iter().cloned()),
+                        _ => items.push(d.value.as_ref().clone()),
+                    }
+                }
+                Some(Node::new(defs[0].span(), Kind::List(items)))
+            } else {
+                merge_equal(loc, &defs, diags)
+            }
+        }
+        Ty::Submodule(schema) => merge_submodule(loc, schema, &defs, diags),
+    }
+}
+
+fn merge_attrs_of(loc: &Loc, elem: &Ty, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
+    // Group each definition's attributes by name, keeping definition order.
+    let mut by_name: BTreeMap<&str, Vec<(&Entry, Def)>> = BTreeMap::new();
+    for d in defs {
+        for e in &d.value.attrs()?.entries {
+            by_name.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value)));
+        }
+    }
+    let mut out = Vec::with_capacity(by_name.len());
+    for (name, group) in by_name {
+        let key_span = group[0].0.key_span;
+        let l = loc.child(name);
+        let values = group.into_iter().map(|(_, d)| d).collect();
+        if let Some(m) = merge_option(&l, elem, values, None, diags) {
+            out.push(Entry {
+                key: name.to_string(),
+                key_span,
+                value: m.value,
+            });
+        }
+    }
+    // Partial results go on to later checks; the errors are already reported.
+    Some(Node::new(defs[0].span(), Kind::Attrs(Attrs { entries: out })))
+}
+
+/// Evaluate a submodule from the definitions of the option it types.
+///
+/// Each definition becomes a module of a nested `evalModules`, and `evalModules` merges its
+/// modules in reverse order of collection (`mergeModules prefix (reverseList …)` in nixpkgs).
+/// So definitions that one parent module gives (the parts of an `mkMerge`) reach the
+/// submodule's options last-first, while definitions from different top-level modules,
+/// reversed once at the top, come out in their original order.
+pub fn merge_submodule(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
+    let modules: Vec<Def> = defs.iter().rev().cloned().collect();
+    merge_modules(loc, schema, &modules, diags)
+}
+
+/// Merge a submodule's options from its modules, given in the order `evalModules` merges
+/// them (see [`merge_submodule`]).
+pub fn merge_modules(loc: &Loc, schema: &Schema, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
+    merge_modules_in(loc, schema, defs, Scope::default(), diags)
+}
+
+/// What [`merge_modules_in`] puts in its result.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Scope<'s> {
+    /// Only these options (other keys are then neither merged nor reported).
+    pub only: Option<&'s [&'s str]>,
+    /// Leave out the options that nothing defines (their default applies): for a caller that
+    /// reads every option with its default as fallback.
+    pub sparse: bool,
+}
+
+/// [`merge_modules`], restricted to a [`Scope`]: what a caller that reads a few options needs.
+pub fn merge_modules_in(
+    loc: &Loc,
+    schema: &Schema,
+    defs: &[Def<'_>],
+    scope: Scope,
+    diags: &mut Diagnostics,
+) -> Option<Node> {
+    let only = scope.only;
+    // Each definition's attributes by option (stably: definition order within an option),
+    // found in one pass over the definitions; keys that are not options go to `free`.
+    let mut by_option: Vec<(usize, &Entry)> = Vec::new();
+    let mut free: BTreeMap<&str, Vec<(&Entry, Def)>> = BTreeMap::new();
+    let mut all_attrs = true;
+    for d in defs {
+        let Some(a) = d.value.attrs() else {
+            all_attrs = false;
+            continue;
+        };
+        for e in &a.entries {
+            match schema.option_index(&e.key) {
+                Some(i) => by_option.push((i, e)),
+                None if only.is_none() => free.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value))),
+                None => {}
+            }
+        }
+    }
+    by_option.sort_by_key(|&(i, _)| i);
+    // Merged in the schema's order (the order diagnostics come in), kept by option index.
+    let mut merged: Vec<Option<Entry>> = vec![None; schema.options.len()];
+    let mut next = 0;
+    for (i, (name, ty, default)) in schema.options.iter().enumerate() {
+        let start = next;
+        while next < by_option.len() && by_option[next].0 == i {
+            next += 1;
+        }
+        if only.is_some_and(|names| !names.contains(name)) {
+            continue;
+        }
+        let group = &by_option[start..next];
+        if group.is_empty() && !matches!(ty, Ty::Submodule(_)) {
+            // Only the default (see `merge_option`): no need for a location.
+            if scope.sparse {
+                continue;
+            }
+            merged[i] = default.as_ref().map(|d| Entry {
+                key: name.to_string(),
+                key_span: d.span,
+                value: d.clone(),
+            });
+            continue;
+        }
+        let option_defs = group.iter().map(|(_, e)| Def::new(&e.value)).collect();
+        merged[i] = merge_option(&loc.child(name), ty, option_defs, default.as_ref(), diags).map(|m| Entry {
+            key: name.to_string(),
+            key_span: group.first().map_or(m.value.span, |(_, e)| e.key_span),
+            value: m.value,
+        });
+    }
+    if !all_attrs {
+        return None;
+    }
+    // Keys that are not options: the freeform type takes them, or they are unknown.
+    let mut freeform = Vec::new();
+    for (name, group) in free {
+        match (&schema.freeform, schema.unknown) {
+            (Some(ty), _) => {
+                let key_span = group[0].0.key_span;
+                let values = group.into_iter().map(|(_, d)| d).collect();
+                if let Some(m) = merge_option(&loc.child(name), ty, values, None, diags) {
+                    freeform.push(Entry {
+                        key: name.to_string(),
+                        key_span,
+                        value: m.value,
+                    });
+                }
+            }
+            (None, Unknown::Ignore) => {}
+            (None, Unknown::Error) => {
+                for (e, _) in &group {
+                    diags.push(unknown_option(
+                        &loc.child(name),
+                        e.key_span,
+                        schema.options.iter().map(|o| o.0),
+                    ));
+                }
+            }
+        }
+    }
+    // Both are sorted by name and their names are distinct: merge them into the attrset.
+    let mut entries = Vec::with_capacity(merged.len() + freeform.len());
+    let mut options = schema
+        .indices_by_name()
+        .iter()
+        .filter_map(|&i| merged[i].take())
+        .peekable();
+    let mut freeform = freeform.into_iter().peekable();
+    loop {
+        let next = match (options.peek(), freeform.peek()) {
+            (Some(o), Some(f)) if f.key < o.key => freeform.next(),
+            (Some(_), _) => options.next(),
+            (None, _) => freeform.next(),
+        };
+        match next {
+            Some(e) => entries.push(e),
+            None => break,
+        }
+    }
+    Some(Node::new(defs[0].span(), Kind::Attrs(Attrs { entries })))
+}
+
+/// "The option … does not exist", with the closest known option.
+pub fn unknown_option<'k>(loc: &Loc, span: Span, known: impl Iterator<Item = &'k str>) -> Diagnostic {
+    let name = loc.name();
+    let known: Vec<&str> = known.collect();
+    let mut d = Diagnostic::new(
+        Code::UnknownOption,
+        format!("the option `{}` does not exist", loc.show()),
+    )
+    .at(span, "unknown option");
+    match crate::suggest::closest(name, known.iter().copied()) {
+        Some(best) => d = d.help(format!("did you mean `{best}`?")),
+        None => d = d.help(format!("known options here: {}", known.join(", "))),
+    }
+    d
+}
