@@ -397,6 +397,7 @@ fn files_and_environment_come_from_the_evaluator_s_io() {
         greeting = builtins.getEnv "GREETING";
         unset = builtins.getEnv "UNSET";
         home = ~/x;
+        traced = builtins.trace { shown = "lazily"; } (builtins.trace "second" 3);
       }"#;
     let io = MemoryIo::new()
         .with_file("/cfg/main.nix", main)
@@ -409,6 +410,7 @@ fn files_and_environment_come_from_the_evaluator_s_io() {
         .with_env("HOME", "/home/u")
         .with_env("NIX_PATH", "np=/store/np")
         .with_current_dir("/cfg");
+    let traces = io.trace_log();
     let mut sources = SourceMap::new();
     let json = with_evaluator_io(&mut sources, Box::new(io.clone()), |ev| {
         let (value, span) = ev.evaluate_file(Path::new("main.nix"), None)?;
@@ -422,8 +424,14 @@ fn files_and_environment_come_from_the_evaluator_s_io() {
         concat!(
             r#"{"a":1,"exists":true,"fileIsNoDir":false,"greeting":"hi","home":"/home/u/x","#,
             r#""listing":{"a.nix":"regular","data.txt":"regular","main.nix":"regular","sub":"directory"},"#,
-            r#""missing":false,"np":[2],"sub":"in sub","subIsDir":true,"text":"hello\n","unset":""}"#
+            r#""missing":false,"np":[2],"sub":"in sub","subIsDir":true,"text":"hello\n","traced":3,"unset":""}"#
         )
+    );
+    // `builtins.trace` reports through the same interface, in evaluation order, showing its
+    // first argument as Nix does (a set unforced inside: `{ shown = "lazily"; }`).
+    assert_eq!(
+        *traces.lock().unwrap(),
+        [r#"{ shown = "lazily"; }"#.to_string(), "second".to_string()]
     );
     // A file the tree does not hold is a located error, as a missing file on disk is.
     let io = io.with_file("/cfg/bad.nix", "import ./nope.nix");
@@ -452,4 +460,52 @@ fn error_context_becomes_notes_innermost_first() {
     // Reading the context fails: that error replaces the one passing, as in Nix.
     let d = eval_text("context-int.nix", b"builtins.addErrorContext 1 (throw \"x\")").expect_err("fails");
     assert!(d.items[0].message.contains("cannot coerce"), "{}", d.items[0].message);
+}
+
+/// `builtins.trace` shows a value as Nix 2.8's `printValue` does, forcing nothing but its
+/// outermost constructor (each expected line is what `nix-instantiate --eval` 2.8 printed).
+#[test]
+fn trace_shows_values_as_nix_2_8_does() {
+    use netns_compile::eval::{MemoryIo, with_evaluator_io};
+    let cases = [
+        (
+            r#"builtins.trace { shown = "lazily"; a = 1 + 1; } 0"#,
+            r#"{ a = <CODE>; shown = "lazily"; }"#,
+        ),
+        (
+            r#"let x = { s = "a\"b\\c\nd\te"; f = 1.5; l = [ 1 (2+1) null true ./. builtins.map (builtins.map (x: x)) (x: x) ]; }; in builtins.seq x.l (builtins.trace x 1)"#,
+            r#"{ f = 1.5; l = [ 1 <CODE> null true /cfg <CODE> <CODE> <CODE> ]; s = "a\"b\\c\nd\te"; }"#,
+        ),
+        (
+            "let a = { x = 1; }; e = {}; in builtins.seq a (builtins.trace [ a a e e [] [] ] 0)",
+            "[ { x = 1; } «repeated» <CODE> <CODE> <CODE> <CODE> ]",
+        ),
+        (
+            "let r = { a = r; }; in builtins.seq r.a (builtins.trace r 0)",
+            "{ a = «repeated»; }",
+        ),
+        (
+            "let e = {}; in builtins.seq e (builtins.trace [ e e ] 0)",
+            "[ { } { } ]",
+        ),
+        (
+            "builtins.trace builtins.add (builtins.trace (builtins.add 1) 0)",
+            "<PRIMOP>",
+        ),
+        ("builtins.trace (builtins.add 1) 0", "<PRIMOP-APP>"),
+        ("builtins.trace (x: x) 0", "<LAMBDA>"),
+        ("builtins.trace [ 1.0e20 0.1 3.0 ] 0", "[ 1e+20 0.1 3 ]"),
+    ];
+    for (text, shown) in cases {
+        let io = MemoryIo::new().with_file("/cfg/t.nix", text).with_current_dir("/cfg");
+        let traces = io.trace_log();
+        let mut sources = SourceMap::new();
+        with_evaluator_io(&mut sources, Box::new(io), |ev| {
+            let (value, span) = ev.evaluate_file(Path::new("t.nix"), None)?;
+            ev.deep_force(&value, span)
+        })
+        .unwrap_or_else(|e| panic!("{text}: {}", e.diagnostic.message));
+        let traces = traces.lock().unwrap();
+        assert_eq!(traces.first().map(String::as_str), Some(shown), "{text}");
+    }
 }

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// What a path names (`builtins.readDir`'s words).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +50,8 @@ pub trait EvalIo {
     fn env_var(&self, name: &str) -> Option<String>;
     /// The directory relative command-line paths and `<…>` lookups start from.
     fn current_dir(&self) -> PathBuf;
+    /// Show the message of `builtins.trace`, at the moment it is evaluated (as Nix does).
+    fn trace(&self, message: &str);
 
     /// Whether `path` names a directory, symlinks followed (`Path::is_dir`).
     fn is_dir(&self, path: &Path) -> bool {
@@ -103,6 +106,11 @@ impl EvalIo for StdIo {
     fn current_dir(&self) -> PathBuf {
         std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
     }
+
+    fn trace(&self, message: &str) {
+        // Nix's own words, on stderr, while evaluation goes on: what the user asked to see.
+        eprintln!("trace: {message}");
+    }
 }
 
 /// Files, directories and environment variables held in memory. A directory exists when
@@ -114,6 +122,8 @@ pub struct MemoryIo {
     dirs: BTreeSet<PathBuf>,
     env: BTreeMap<String, String>,
     cwd: PathBuf,
+    /// The messages of `builtins.trace`, in order; shared with [`MemoryIo::trace_log`].
+    traces: Arc<Mutex<Vec<String>>>,
 }
 
 impl Default for MemoryIo {
@@ -123,6 +133,7 @@ impl Default for MemoryIo {
             dirs: BTreeSet::from([PathBuf::from("/")]),
             env: BTreeMap::new(),
             cwd: PathBuf::from("/"),
+            traces: Arc::default(),
         }
     }
 }
@@ -159,6 +170,11 @@ impl MemoryIo {
     pub fn with_current_dir(mut self, dir: impl AsRef<Path>) -> MemoryIo {
         self.cwd = dir.as_ref().to_path_buf();
         self
+    }
+
+    /// The traces this tree (and its clones) received, readable after it is handed over.
+    pub fn trace_log(&self) -> Arc<Mutex<Vec<String>>> {
+        self.traces.clone()
     }
 
     fn add_parents(&mut self, path: &Path) {
@@ -226,6 +242,13 @@ impl EvalIo for MemoryIo {
 
     fn current_dir(&self) -> PathBuf {
         self.cwd.clone()
+    }
+
+    fn trace(&self, message: &str) {
+        self.traces
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message.to_string());
     }
 }
 

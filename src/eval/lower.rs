@@ -153,7 +153,14 @@ impl<'a, 's> Lowerer<'a, 's> {
         let span = node.span;
         let kind = match node.kind {
             Kind::Literal(kind, text) => literal(kind, text, span)?,
-            Kind::Ident(name) => ExprKind::Var(self.resolve(name, span)?),
+            Kind::Ident(name) => match self.resolve(name, span)? {
+                // The three constants are values, not lookups, as in Nix (where `trace` shows
+                // them in a list as they are, not as `<CODE>`).
+                Var::Global(g) if &*g == "null" => ExprKind::Const(Value::Null),
+                Var::Global(g) if &*g == "true" => ExprKind::Const(Value::Bool(true)),
+                Var::Global(g) if &*g == "false" => ExprKind::Const(Value::Bool(false)),
+                var => ExprKind::Var(var),
+            },
             Kind::Str(parts) => self.string(parts)?,
             Kind::Path(kind, parts) => self.path(kind, parts, span)?,
             Kind::List(items) => ExprKind::List(items.into_iter().map(|i| self.expr(i)).collect::<LowerResult<_>>()?),

@@ -134,6 +134,11 @@ impl Evaluator {
                 Some(t) => t,
                 None => Thunk::pending(expr.clone(), env.clone()),
             },
+            // A builtin's value is at hand: Nix passes it as it is, not as a thunk.
+            ExprKind::Var(Var::Global(name)) => match self.globals.get(name) {
+                Some(v) => Thunk::ready(v.clone(), expr.span),
+                None => Thunk::pending(expr.clone(), env.clone()),
+            },
             _ => Thunk::pending(expr.clone(), env.clone()),
         }
     }

@@ -42,6 +42,16 @@ impl Evaluator {
         Ok(())
     }
 
+    /// `v` as Nix 2.8's `printValue` shows it (what `builtins.trace` prints): nothing is
+    /// forced, a part not evaluated yet is `<CODE>`, functions `<LAMBDA>`/`<PRIMOP>`/
+    /// `<PRIMOP-APP>`, a non-empty set or list shown already `«repeated»`; strings quoted with
+    /// `"`, `\\`, `\n`, `\r`, `\t` escaped, names bare, floats `%g`.
+    pub fn show_value(&self, v: &Value) -> String {
+        let mut out = String::new();
+        show_value_into(v, &mut out, &mut HashSet::new());
+        out
+    }
+
     /// Append the JSON of `v` (Nix 2.8's printing: floats `%g`, sets with `__toString` as
     /// their string, sets with `outPath` as that value, paths as their absolute path).
     pub fn print_json(&self, v: &Value, out: &mut String, span: Span) -> EvalResult<()> {
@@ -176,6 +186,68 @@ pub fn split_attr_path(path: &str) -> Result<Vec<String>, String> {
         return Ok(Vec::new());
     }
     Ok(parts)
+}
+
+/// [`Evaluator::show_value`] into `out`; `seen` holds the non-empty sets and lists shown so
+/// far (so a cyclic value ends). It walks only what is evaluated already.
+fn show_value_into(v: &Value, out: &mut String, seen: &mut HashSet<usize>) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(x) => out.push_str(&format_float_g(*x)),
+        Value::Path(p) => out.push_str(p),
+        Value::Str(s) => {
+            out.push('"');
+            for c in s.chars() {
+                match c {
+                    '"' | '\\' => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        }
+        Value::Lambda(_) => out.push_str("<LAMBDA>"),
+        Value::PrimOp(app) if app.args.is_empty() => out.push_str("<PRIMOP>"),
+        Value::PrimOp(_) => out.push_str("<PRIMOP-APP>"),
+        Value::Attrs(attrs) => {
+            if !attrs.map.is_empty() && !seen.insert(Rc::as_ptr(attrs) as usize) {
+                return out.push_str("«repeated»");
+            }
+            out.push_str("{ ");
+            for (name, attr) in attrs.map.iter() {
+                out.push_str(name);
+                out.push_str(" = ");
+                show_thunk_into(&attr.value, out, seen);
+                out.push_str("; ");
+            }
+            out.push('}');
+        }
+        Value::List(items) => {
+            if !items.is_empty() && !seen.insert(items.as_ptr() as usize) {
+                return out.push_str("«repeated»");
+            }
+            out.push_str("[ ");
+            for item in items.iter() {
+                show_thunk_into(item, out, seen);
+                out.push(' ');
+            }
+            out.push(']');
+        }
+    }
+}
+
+fn show_thunk_into(t: &super::value::Thunk, out: &mut String, seen: &mut HashSet<usize>) {
+    match t.value_if_done() {
+        Some(v) => show_value_into(&v, out, seen),
+        None => out.push_str("<CODE>"),
+    }
 }
 
 #[cfg(test)]

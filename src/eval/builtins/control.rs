@@ -32,23 +32,15 @@ pub(super) fn define_control(d: &mut Defs) {
         ev.deep_force(&v, span)?;
         ev.arg(a, 1)
     });
-    def(d, "trace", 2, |ev, a, span| {
-        let v = ev.arg(a, 0)?;
-        let shown = match &v {
+    def(d, "trace", 2, |ev, a, _| {
+        // Forced to its outermost constructor only, as in Nix: tracing a module's `config`
+        // must not evaluate all of it.
+        let shown = match ev.arg(a, 0)? {
             Value::Str(s) => s.to_string(),
-            other => {
-                let mut out = String::new();
-                match ev
-                    .deep_force(other, span)
-                    .and_then(|_| ev.print_json(other, &mut out, span))
-                {
-                    Ok(()) => out,
-                    Err(_) => format!("{other:?}"),
-                }
-            }
+            other => ev.show_value(&other),
         };
-        // `trace` is a side effect the user asked for: it goes to stderr, as in Nix.
-        eprintln!("trace: {shown}");
+        // A side effect the user asked for, shown while evaluation goes on, as in Nix.
+        ev.io().trace(&shown);
         ev.arg(a, 1)
     });
     def(d, "tryEval", 1, |ev, a, span| {
