@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod dependency;
 pub mod diagnostic;
 pub mod emit;
 pub mod eval;

@@ -1,7 +1,8 @@
 //! The checks that need the unit graph: ordering cycles and namespaces started too late.
 
+use crate::dependency::{DepOption, Relation};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::graph::{Cycle, DepOption, OrderingStep, Relation, UnitDecl, UnitGraph, UnitRole, build_graph};
+use crate::graph::{Cycle, OrderingStep, UnitDecl, UnitGraph, UnitRole, build_graph};
 use crate::model::{JoiningService, Model};
 
 /// The graph of SPEC §5 for a model.

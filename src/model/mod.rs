@@ -4,8 +4,7 @@ pub mod connect;
 pub mod connect_units;
 pub mod tools;
 
-use crate::graph::{DepOption, Relation};
-use crate::module::schema::UNIT_LIST_OPTIONS;
+use crate::dependency::{Relation, Section, nixos_dependency_options};
 use crate::node::{Attrs, Node};
 use crate::source::Span;
 pub use tools::Tools;
@@ -64,19 +63,19 @@ pub struct Script {
 }
 
 /// The dependency lists of a merged service (`after`, `wantedBy`, …) as graph relations,
-/// each item with the span of its definition.
+/// each item with the span of its definition. Lists of options that make no edge
+/// (`onFailure`) are left out: the units they name are no part of the graph.
 pub fn relations_of(service: &Attrs) -> Vec<Relation> {
     let mut out = Vec::new();
-    for option in UNIT_LIST_OPTIONS
-        .iter()
-        .map(|(o, _)| *o)
-        .chain(["wantedBy", "requiredBy"])
+    for (option, d) in [Section::Unit, Section::Install]
+        .into_iter()
+        .flat_map(nixos_dependency_options)
+        .filter(|(_, d)| d.effect.is_some())
     {
-        let Some(dep) = dep_option(option) else { continue };
         for item in service.get(option).and_then(Node::as_list).unwrap_or(&[]) {
             if let Some(name) = item.as_str() {
                 out.push(Relation {
-                    option: dep,
+                    option: d.option,
                     target: name.to_string(),
                     span: item.span,
                 });
@@ -84,24 +83,6 @@ pub fn relations_of(service: &Attrs) -> Vec<Relation> {
         }
     }
     out
-}
-
-/// The unit-file directive of a NixOS dependency option.
-fn dep_option(option: &str) -> Option<DepOption> {
-    Some(match option {
-        "after" => DepOption::After,
-        "before" => DepOption::Before,
-        "requires" => DepOption::Requires,
-        "wants" => DepOption::Wants,
-        "bindsTo" => DepOption::BindsTo,
-        "partOf" => DepOption::PartOf,
-        "requisite" => DepOption::Requisite,
-        "upholds" => DepOption::Upholds,
-        "conflicts" => DepOption::Conflicts,
-        "wantedBy" => DepOption::WantedBy,
-        "requiredBy" => DepOption::RequiredBy,
-        _ => return None,
-    })
 }
 
 /// A service that runs inside a namespace (`systemd.services.<svc>.netns`).
