@@ -1,14 +1,22 @@
-//! Units, drop-ins, scripts and the manifest, as an in-memory output tree (SPEC §4).
+//! Units, drop-ins, scripts, the manifest and the graph, as an in-memory output tree (SPEC §4).
 
 pub mod connect;
+pub mod manifest;
 
+use crate::diagnostic::Diagnostics;
+use crate::graph::UnitGraph;
 use crate::model::build::script_dir;
 use crate::model::service::environment_line;
 use crate::model::{JoiningService, Model, Namespace, ServiceUnit};
+use crate::module::config::ResolvedConfig;
+pub use manifest::MANIFEST;
 use std::collections::BTreeMap;
 
 /// Where units go, relative to the output root.
 pub const UNIT_DIR: &str = "lib/systemd/system";
+
+/// Where the unit graph goes, relative to the output root (SPEC §4).
+pub const GRAPH_DOT: &str = "share/netns-compile/graph.dot";
 
 /// One entry of the output tree. Paths are relative to the output root.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,8 +154,21 @@ fn resolvers_to_hide(service: &str) -> Vec<(&'static str, &'static str)> {
     RESOLVERS.into_iter().filter(|(unit, _)| *unit != service).collect()
 }
 
-/// Everything the output tree holds, except the manifest and graph (added by the caller).
-pub fn emit_units(model: &Model) -> OutputTree {
+/// The whole output tree: units, drop-ins, scripts, the manifest (with the warnings of
+/// `diags`) and the graph.
+pub fn emit_tree(config: &ResolvedConfig, model: &Model, graph: &UnitGraph, diags: &Diagnostics) -> OutputTree {
+    let mut tree = emit_units(model);
+    tree.file(
+        MANIFEST.to_string(),
+        manifest::render_manifest(config, model, graph, diags),
+        0o444,
+    );
+    tree.file(GRAPH_DOT.to_string(), graph.to_dot(), 0o444);
+    tree
+}
+
+/// The units, drop-ins and scripts of the output tree.
+fn emit_units(model: &Model) -> OutputTree {
     let mut tree = OutputTree::default();
     for ns in &model.namespaces {
         let unit = &ns.unit;

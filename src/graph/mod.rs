@@ -1,9 +1,9 @@
 //! The unit graph: ordering and requirement edges between the generated units, the services
 //! that join them, every unit their options name, and systemd's standard targets (SPEC §5).
 //!
-//! [`build_graph`] takes the units as the caller rendered them ([`UnitDecl`]: every relation
-//! the unit file says, including the module's own `Before=network.target`) and adds what
-//! systemd adds by itself (see [`systemd`]):
+//! [`build_unit_graph`] declares the units of a model; [`build_graph`] takes units so declared
+//! ([`UnitDecl`]: every relation the unit file says, including the module's own
+//! `Before=network.target`) and adds what systemd adds by itself (see [`systemd`]):
 //! - the ordering among the standard targets, as their shipped unit files declare it;
 //! - a service's default dependencies: `After=sysinit.target basic.target`,
 //!   `Before=shutdown.target` (option [`DepOption::DefaultDependencies`], no span);
@@ -36,6 +36,7 @@
 //! reported once, as one shortest cycle through its lexicographically smallest unit, every
 //! step with the unit and option that declared it.
 
+mod model_units;
 mod render;
 pub mod systemd;
 #[cfg(test)]
@@ -43,6 +44,7 @@ mod tests;
 
 use crate::dependency::{DepOption, EdgeKind, Relation};
 use crate::source::Span;
+pub use model_units::build_unit_graph;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cmp::Reverse;
