@@ -2,7 +2,6 @@
 //! its unit file (or drop-in) says.
 
 use super::{UnitDecl, UnitGraph, UnitRole, build_graph};
-use crate::dependency::{DepOption, Relation};
 use crate::model::{JoiningService, Model};
 
 /// The graph of SPEC §5 for a model.
@@ -21,18 +20,17 @@ pub fn build_unit_graph(model: &Model) -> UnitGraph {
         role,
         relations: svc.relations.clone(),
     };
+    // A joining service as its drop-in leaves it. The graph does not know the resolvers yet:
+    // it keeps the relations on the namespace's unit (the start order it always gave).
     for svc in &model.joining {
         let mut decl = service_decl(svc, UnitRole::Joining);
-        if let Some(ns) = model.namespaces.iter().find(|n| n.name == svc.namespace) {
-            // What the drop-in adds.
-            for option in [DepOption::After, DepOption::BindsTo, DepOption::JoinsNamespaceOf] {
-                decl.relations.push(Relation {
-                    option,
-                    target: ns.unit_name.clone(),
-                    span: svc.namespace_span,
-                });
-            }
-        }
+        let namespace_unit = svc.dropin.first().map(|r| r.target.as_str());
+        decl.relations.extend(
+            svc.dropin
+                .iter()
+                .filter(|r| Some(r.target.as_str()) == namespace_unit)
+                .cloned(),
+        );
         decls.push(decl);
     }
     for svc in &model.other_services {
@@ -40,15 +38,7 @@ pub fn build_unit_graph(model: &Model) -> UnitGraph {
     }
     for wg in &model.wireguard_interfaces {
         let mut decl = service_decl(wg, UnitRole::Connect);
-        if let Some(ns) = model.namespaces.iter().find(|n| n.name == wg.namespace) {
-            for option in [DepOption::After, DepOption::BindsTo] {
-                decl.relations.push(Relation {
-                    option,
-                    target: ns.unit_name.clone(),
-                    span: wg.namespace_span,
-                });
-            }
-        }
+        decl.relations.extend(wg.dropin.iter().cloned());
         decls.push(decl);
     }
     // The connectivity units (a drop-in of the namespace's unit adds no relation).

@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod connect_units;
+pub mod join;
 pub mod tools;
 
 use crate::dependency::{Relation, Section, nixos_dependency_options};
@@ -85,7 +86,8 @@ pub fn relations_of(service: &Attrs) -> Vec<Relation> {
     out
 }
 
-/// A service that runs inside a namespace (`systemd.services.<svc>.netns`).
+/// A service that runs inside a namespace (`systemd.services.<svc>.netns`), or a NixOS
+/// WireGuard unit that moves its interface into one.
 #[derive(Clone, Debug)]
 pub struct JoiningService {
     /// `<svc>.service`.
@@ -93,7 +95,11 @@ pub struct JoiningService {
     pub name_span: Span,
     pub namespace: String,
     pub namespace_span: Span,
+    /// Its own dependencies (`systemd.services.<svc>.after`, …), for the graph.
     pub relations: Vec<Relation>,
+    /// What its drop-in says ([`join::join_relations`]); empty when the namespace it names is
+    /// not built (an error: no drop-in is written then).
+    pub dropin: Vec<Relation>,
 }
 
 /// Everything the emitter needs.
