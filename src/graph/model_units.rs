@@ -1,5 +1,5 @@
 //! The unit graph of a model: every unit netns-compile writes or extends, with the relations
-//! its unit file (or drop-in) says.
+//! its unit file (or drop-in) says — the same relations the emitter writes.
 
 use super::{UnitDecl, UnitGraph, UnitRole, build_graph};
 use crate::model::{JoiningService, Model};
@@ -15,32 +15,25 @@ pub fn build_unit_graph(model: &Model) -> UnitGraph {
             relations: ns.unit.relations.clone(),
         })
         .collect();
+    // A service as its own options and its drop-in (if any) leave it.
     let service_decl = |svc: &JoiningService, role| UnitDecl {
         name: svc.unit_name.clone(),
         role,
-        relations: svc.relations.clone(),
+        relations: svc.relations.iter().chain(&svc.dropin).cloned().collect(),
     };
-    // A joining service as its drop-in leaves it. The graph does not know the resolvers yet:
-    // it keeps the relations on the namespace's unit (the start order it always gave).
-    for svc in &model.joining {
-        let mut decl = service_decl(svc, UnitRole::Joining);
-        let namespace_unit = svc.dropin.first().map(|r| r.target.as_str());
-        decl.relations.extend(
-            svc.dropin
-                .iter()
-                .filter(|r| Some(r.target.as_str()) == namespace_unit)
-                .cloned(),
-        );
-        decls.push(decl);
-    }
-    for svc in &model.other_services {
-        decls.push(service_decl(svc, UnitRole::Referenced));
-    }
-    for wg in &model.wireguard_interfaces {
-        let mut decl = service_decl(wg, UnitRole::Connect);
-        decl.relations.extend(wg.dropin.iter().cloned());
-        decls.push(decl);
-    }
+    decls.extend(model.joining.iter().map(|svc| service_decl(svc, UnitRole::Joining)));
+    decls.extend(
+        model
+            .other_services
+            .iter()
+            .map(|svc| service_decl(svc, UnitRole::Referenced)),
+    );
+    decls.extend(
+        model
+            .wireguard_interfaces
+            .iter()
+            .map(|wg| service_decl(wg, UnitRole::Connect)),
+    );
     // The connectivity units (a drop-in of the namespace's unit adds no relation).
     for unit in model.connect_units.iter().filter(|u| !u.is_dropin()) {
         decls.push(UnitDecl {
