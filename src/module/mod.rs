@@ -2,5 +2,6 @@
 
 pub mod config;
 pub mod property;
+pub mod read_options;
 pub mod schema;
 pub mod types;
