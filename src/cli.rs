@@ -485,7 +485,7 @@ fn run_graph(a: &GraphArgs, sources: &mut SourceMap) -> i32 {
     if let Err(code) = report_errors(&diags, sources, a.common.message_format) {
         return code;
     }
-    let graph = crate::check::ordering::build_unit_graph(&model);
+    let graph = crate::graph::build_unit_graph(&model);
     match a.format {
         GraphFormat::Dot => print!("{}", graph.to_dot()),
         GraphFormat::Json => println!("{}", serde_json::to_string_pretty(&graph.to_json()).unwrap_or_default()),

@@ -1,15 +1,18 @@
 //! netns-compile: the NixOS `services.netns` module as a compiler.
 //!
-//! The pipeline, one folder a stage:
-//! `frontend` (JSON; `syntax` + `eval` for Nix) → `module` (definitions, priorities, merging,
-//! defaults) → `model` (the typed config) → `check` → `graph` → `emit` (units, scripts) →
-//! `output` (the atomic write). [`compile`] runs the pure part; the CLI does the I/O.
+//! The pipeline, one folder a stage, each importing only those before it:
+//! `syntax` → `eval` → `module` (definitions, priorities, merging, defaults) → `frontend`
+//! (JSON, or `.nix` through `syntax` and `eval`, into module definitions) → `model` (the typed
+//! config) → `graph` (the units' ordering) → `check` (model and graph) → `emit` (units,
+//! scripts, manifest, graph) → `output` (the atomic write). `source`, `diagnostic`, `node`
+//! and `dependency` are the ground floor. [`compile`] runs the pure part; the CLI does the I/O.
 
 // Diagnostics travel in `Err` on cold paths only; boxing them would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
 pub mod check;
 pub mod cli;
+pub mod dependency;
 pub mod diagnostic;
 pub mod emit;
 pub mod eval;
@@ -24,10 +27,10 @@ pub mod source;
 pub mod suggest;
 pub mod syntax;
 
-use diagnostic::{Diagnostic, Diagnostics};
-use emit::{OutEntry, OutputTree};
+use diagnostic::Diagnostics;
+use emit::OutputTree;
 use model::{Model, Tools};
-use module::config::{ResolvedConfig, resolve_config, resolved_json};
+use module::config::{ResolvedConfig, resolve_config};
 use node::Node;
 
 /// Which programs the units call.
@@ -135,7 +138,7 @@ fn analyse_resolved(
 ) -> Option<Analysis> {
     let model = build_model(&config, tools, prefix, diags);
     check::check_model(&model, diags);
-    let graph = check::ordering::build_unit_graph(&model);
+    let graph = graph::build_unit_graph(&model);
     check::ordering::check_ordering(&model, &graph, diags);
     if diags.has_errors() {
         return None;
@@ -153,86 +156,5 @@ pub fn probe(analysis: &Analysis, diags: &mut Diagnostics) -> Result<(), String>
 /// The output tree of an analysed configuration (units, scripts, manifest, graph).
 pub fn emit_tree(analysis: &Analysis, diags: &Diagnostics) -> OutputTree {
     let Analysis { config, model, graph } = analysis;
-    let mut tree = emit::emit_units(model);
-    let manifest = manifest(config, model, graph, diags);
-    tree.entries.insert(
-        output::MANIFEST.to_string(),
-        OutEntry::File {
-            content: manifest.into_bytes(),
-            mode: 0o444,
-        },
-    );
-    tree.entries.insert(
-        "share/netns-compile/graph.dot".to_string(),
-        OutEntry::File {
-            content: graph.to_dot().into_bytes(),
-            mode: 0o444,
-        },
-    );
-    tree
-}
-
-/// `share/netns-compile/manifest.json`: resolved config, units, start order, warnings.
-fn manifest(config: &ResolvedConfig, model: &Model, graph: &graph::UnitGraph, diags: &Diagnostics) -> String {
-    use serde_json::json;
-    // Sorted by what they say, not where: the manifest is the same from `.nix` and `.json`.
-    let mut warnings: Vec<(&str, &str)> = diags
-        .warnings()
-        .map(|d: &Diagnostic| (d.code.as_str(), d.message.as_str()))
-        .collect();
-    warnings.sort();
-    warnings.dedup();
-    let warnings: Vec<serde_json::Value> = warnings
-        .into_iter()
-        .map(|(code, message)| json!({ "code": code, "message": message }))
-        .collect();
-    let units: Vec<serde_json::Value> = model
-        .namespaces
-        .iter()
-        .map(|ns| {
-            json!({
-                "namespace": ns.name,
-                "unit": ns.unit_name,
-                "enabled": ns.unit.enabled,
-                "scripts": ns.unit.scripts.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-                "wantedBy": ns.unit.wanted_by,
-                "requiredBy": ns.unit.required_by,
-            })
-        })
-        .collect();
-    let dropins: Vec<serde_json::Value> = model
-        .joining
-        .iter()
-        .chain(&model.wireguard_interfaces)
-        .map(|s| json!({ "service": s.unit_name, "namespace": s.namespace }))
-        .collect();
-    let mut value = json!({
-        "generator": concat!("netns-compile ", env!("CARGO_PKG_VERSION")),
-        "namespaces": resolved_json(config),
-        "nftables": { "enable": model.nftables_enable },
-        "units": units,
-        "dropins": dropins,
-        "startOrder": graph.start_order(),
-        "warnings": warnings,
-    });
-    // Only with a connectivity option in use: a seed config's manifest stays as it was.
-    if !model.connect_units.is_empty() {
-        let connect: Vec<serde_json::Value> = model
-            .connect_units
-            .iter()
-            .map(|u| {
-                json!({
-                    "namespace": u.namespace,
-                    "unit": u.unit,
-                    "file": u.file,
-                    "scripts": u.scripts.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-                    "wantedBy": u.wanted_by,
-                })
-            })
-            .collect();
-        value["connect"] = serde_json::Value::Array(connect);
-    }
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    emit::emit_tree(config, model, graph, diags)
 }

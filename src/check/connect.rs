@@ -1,7 +1,7 @@
 //! The checks of SPEC §11: what the connectivity options would get wrong at run time.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::model::connect::{At, Listen, V4Net, interface_name_problem};
+use crate::model::connect::{At, Listen, MAX_INTERFACE_BYTES, V4Net};
 use crate::model::{Model, Namespace};
 use crate::source::Span;
 use std::collections::BTreeMap;
@@ -223,6 +223,26 @@ fn is_v6_net(s: &str) -> bool {
 
 fn is_net(s: &str) -> bool {
     V4Net::parse(s).is_some() || is_v6_net(s)
+}
+
+/// Why Linux would refuse `name` as an interface name (`dev_valid_name`), if it would.
+fn interface_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the name is empty".into());
+    }
+    if name.len() > MAX_INTERFACE_BYTES {
+        return Some(format!(
+            "`{name}` is {} bytes long; Linux takes at most {MAX_INTERFACE_BYTES}",
+            name.len()
+        ));
+    }
+    if name == "." || name == ".." {
+        return Some(format!("`{name}` is not a name Linux accepts"));
+    }
+    if name.contains(|c: char| c == '/' || c == ':' || c.is_whitespace() || c.is_control()) {
+        return Some(format!("`{name}` holds `/`, `:` or white space, which Linux refuses"));
+    }
+    None
 }
 
 fn check_wireguard(ns: &Namespace, diags: &mut Diagnostics) {
@@ -514,5 +534,22 @@ fn check_unit_collisions(model: &Model, diags: &mut Diagnostics) {
                 .note(format!("{unit} is {}", owners.join(" and ")))
                 .help("rename the namespace or the published port's label"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::connect::host_interface_name;
+
+    #[test]
+    fn the_host_ends_netns_compile_names_pass_the_check() {
+        for namespace in ["vpn", "my lab", "a-very-long-namespace", "a:b/c", "ünïcode"] {
+            let name = host_interface_name(namespace);
+            assert_eq!(interface_name_problem(&name), None, "{name}");
+        }
+        for bad in ["", ".", "..", "a/b", "a:b", "a b", "sixteen-bytes-xx"] {
+            assert!(interface_name_problem(bad).is_some(), "{bad:?}");
+        }
     }
 }

@@ -30,7 +30,10 @@ use push_down::{Level, defined_values, push_down};
 
 use crate::diagnostic::Diagnostics;
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error, search_path, with_evaluator};
-use crate::module::config::{ResolvedConfig, resolve_config};
+use crate::module::config::resolve_config;
+use crate::module::read_options::{
+    NAMESPACES, READ_OPTIONS, ReadOption, Reads, config_options_shown, read_option, read_paths,
+};
 use crate::module::types::Ty;
 use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::source::{SourceMap, Span};
@@ -61,59 +64,40 @@ enum Spec {
     Keys(Vec<(&'static str, Spec)>),
 }
 
+/// What netns-compile reads of a module's config ([`read_paths`]).
 fn spec() -> Spec {
-    use Spec::{All, Keys};
-    let service_reads = || {
-        Keys(
-            [
-                "netns",
-                "after",
-                "before",
-                "requires",
-                "wants",
-                "bindsTo",
-                "partOf",
-                "requisite",
-                "upholds",
-                "conflicts",
-                "onFailure",
-                "onSuccess",
-                "wantedBy",
-                "requiredBy",
-            ]
-            .into_iter()
-            .map(|k| (k, All))
-            .collect(),
-        )
-    };
-    Keys(vec![
-        ("services", Keys(vec![("netns", All)])),
-        (
-            "networking",
-            Keys(vec![
-                ("nftables", Keys(vec![("enable", All), ("ruleset", All)])),
-                (
-                    "wireguard",
-                    Keys(vec![(
-                        "interfaces",
-                        Keys(vec![("*", Keys(vec![("interfaceNamespace", All)]))]),
-                    )]),
-                ),
-            ]),
-        ),
-        ("boot", Keys(vec![("kernel", Keys(vec![("sysctl", All)]))])),
-        (
-            "systemd",
-            Keys(vec![
-                ("globalEnvironment", All),
-                ("services", Keys(vec![("*", service_reads())])),
-            ]),
-        ),
-        ("tools", All),
-    ])
+    let mut spec = Spec::Keys(Vec::new());
+    for (path, reads) in read_paths() {
+        let leaf = match reads {
+            Reads::Everything => Spec::All,
+            Reads::EachOnly(names) => Spec::Keys(vec![(
+                "*",
+                Spec::Keys(names.into_iter().map(|n| (n, Spec::All)).collect()),
+            )]),
+        };
+        spec.insert(path, leaf);
+    }
+    spec
 }
 
 impl Spec {
+    /// Read `leaf` at `path` too. Below what is read whole there is nothing to add.
+    fn insert(&mut self, path: &[&'static str], leaf: Spec) {
+        let Spec::Keys(keys) = self else { return };
+        let Some((&first, rest)) = path.split_first() else {
+            *self = leaf;
+            return;
+        };
+        match keys.iter_mut().find(|(k, _)| *k == first) {
+            Some((_, below)) => below.insert(rest, leaf),
+            None => {
+                let mut below = Spec::Keys(Vec::new());
+                below.insert(rest, leaf);
+                keys.push((first, below));
+            }
+        }
+    }
+
     /// Only the branches on `paths` (and everything below their ends).
     fn restrict(self, paths: &[&[&str]]) -> Spec {
         match self {
@@ -144,6 +128,34 @@ impl Spec {
             Spec::All => Some(self),
             Spec::Keys(keys) => keys.iter().find(|(k, _)| *k == key || *k == "*").map(|(_, s)| s),
         }
+    }
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::{Spec, spec};
+
+    #[test]
+    fn the_projection_reads_what_the_module_stage_merges_and_no_more() {
+        let spec = spec();
+        let at = |path: &[&str]| path.iter().try_fold(&spec, |s, k| s.child(k));
+        assert!(matches!(at(&["services", "netns", "anything"]), Some(Spec::All)));
+        for read in ["netns", "after", "onSuccess", "wantedBy"] {
+            assert!(
+                matches!(at(&["systemd", "services", "web", read]), Some(Spec::All)),
+                "{read}"
+            );
+        }
+        assert!(at(&["systemd", "services", "web", "serviceConfig"]).is_none());
+        assert!(matches!(at(&["networking", "nftables", "ruleset"]), Some(Spec::All)));
+        assert!(at(&["networking", "nftables", "tables"]).is_none());
+        assert!(matches!(
+            at(&["networking", "wireguard", "interfaces", "wg0", "interfaceNamespace"]),
+            Some(Spec::All)
+        ));
+        assert!(at(&["networking", "wireguard", "interfaces", "wg0", "ips"]).is_none());
+        assert!(matches!(at(&["tools"]), Some(Spec::All)));
+        assert!(at(&["environment"]).is_none());
     }
 }
 
@@ -440,8 +452,9 @@ fn config_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResul
         return Err(error(
             ev_span(ev),
             format!(
-                "the option `{}` is not defined: netns-compile knows the options it reads (services.netns, networking.nftables, boot.kernel.sysctl, systemd.globalEnvironment, systemd.services) and those the modules declare",
-                parts.join(".")
+                "the option `{}` is not defined: netns-compile knows the options it reads ({}) and those the modules declare",
+                parts.join("."),
+                config_options_shown()
             ),
         ));
     }
@@ -459,37 +472,32 @@ fn ev_span(ev: &Evaluator) -> Span {
     ev.current.get()
 }
 
-fn known_paths() -> Vec<Vec<&'static str>> {
-    vec![
-        vec!["services", "netns", "namespaces"],
-        vec!["networking", "nftables", "enable"],
-        vec!["networking", "nftables", "ruleset"],
-        vec!["boot", "kernel", "sysctl"],
-        vec!["systemd", "globalEnvironment"],
-        vec!["systemd", "services"],
-    ]
+/// The paths of the options whose merged value modules read in `config`.
+fn known_paths() -> Vec<&'static [&'static str]> {
+    READ_OPTIONS
+        .into_iter()
+        .filter(|o| o.in_config)
+        .map(|o| o.path)
+        .collect()
 }
 
 /// The options netns-compile itself declares, merged as `build` merges them.
 fn known_option(ev: &Evaluator, state: &Rc<State>, path: &[&str]) -> EvalResult<Option<Value>> {
-    if !known_paths().iter().any(|k| k[..] == *path) {
+    let Some(option) = read_option(path).filter(|o| o.in_config) else {
         return Ok(None);
-    }
+    };
     let key: Vec<String> = path.iter().map(|p| p.to_string()).collect();
     let cached = state.known.borrow().get(&key).cloned();
     let merged = match cached {
         Some(t) => t,
         None => {
-            let (st, k) = (state.clone(), key.clone());
-            let t = Thunk::native(Span::BUILTIN, move |ev| {
-                let parts: Vec<&str> = k.iter().map(String::as_str).collect();
-                merged_known_option(ev, &st, &parts)
-            });
+            let st = state.clone();
+            let t = Thunk::native(Span::BUILTIN, move |ev| merged_known_option(ev, &st, option));
             state.known.borrow_mut().insert(key, t.clone());
             t
         }
     };
-    if path == ["services", "netns", "namespaces"] {
+    if option.path == NAMESPACES.path {
         // The names without the values, as `attrsOf` gives them: a module may read which
         // namespaces there are while another namespace's value is being computed.
         let mut names = crate::eval::Attrs::new();
@@ -500,7 +508,10 @@ fn known_option(ev: &Evaluator, state: &Rc<State>, path: &[&str]) -> EvalResult<
                     Some(v) => ev.force(v),
                     None => Err(error(ev_span(ev), format!("namespace `{n}` is not defined"))),
                 },
-                _ => Err(error(ev_span(ev), "services.netns.namespaces is not an attribute set")),
+                _ => Err(error(
+                    ev_span(ev),
+                    format!("{} is not an attribute set", NAMESPACES.path.join(".")),
+                )),
             });
             names.insert(Rc::from(name.as_str()), value, Span::BUILTIN);
         }
@@ -513,7 +524,7 @@ fn known_option(ev: &Evaluator, state: &Rc<State>, path: &[&str]) -> EvalResult<
 /// priority, once their properties are discharged (their values are not read).
 fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>> {
     let mut defs = Vec::new();
-    for d in defined_values(ev, state, &["services", "netns", "namespaces"])? {
+    for d in defined_values(ev, state, NAMESPACES.path)? {
         defs.extend(options::discharge_simple(ev, d)?);
     }
     let best = defs.iter().map(|(p, _)| *p).min();
@@ -540,17 +551,11 @@ fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>
 }
 
 /// One of the compiler's own options, merged by the module stage as `build` merges it.
-fn merged_known_option(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Value> {
+fn merged_known_option(ev: &Evaluator, state: &State, option: &ReadOption) -> EvalResult<Value> {
     // Only this option and what its default reads: a module may define namespaces from
     // `config.boot.kernel.sysctl`, so reading the sysctl must not force the namespaces.
-    let needs: Vec<&[&str]> = match path {
-        ["services", "netns", "namespaces"] => vec![
-            &["services", "netns"],
-            &["networking", "nftables"],
-            &["boot", "kernel", "sysctl"],
-        ],
-        _ => vec![path],
-    };
+    let mut needs = vec![option.path];
+    needs.extend(option.defaults_from.iter().map(|o| o.path));
     let modules = projected_modules(ev, state, &spec().restrict(&needs))?;
     let mut diags = Diagnostics::new();
     let config = resolve_config(&modules, &mut diags);
@@ -560,26 +565,11 @@ fn merged_known_option(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResu
             diagnostic: d.clone(),
         }));
     }
-    let node = match path {
-        ["services", "netns", "namespaces"] => return Ok(resolved_namespaces_value(&config.namespaces)),
-        ["networking", "nftables", "enable"] => config.nftables_enable,
-        ["networking", "nftables", "ruleset"] => config.nftables_ruleset,
-        ["boot", "kernel", "sysctl"] => config.sysctl,
-        ["systemd", "globalEnvironment"] => config.global_environment,
-        _ => services_node(&config),
+    let node = match config.value_of(option) {
+        Some(node) => node,
+        // The namespaces, the one option in `config` of a shape of its own: as `resolve`
+        // prints them, with their spans.
+        None => return Ok(resolved_namespaces_value(&config.namespaces)),
     };
     Ok(node_to_value(&node))
-}
-
-fn services_node(config: &ResolvedConfig) -> Node {
-    let entries = config
-        .services
-        .iter()
-        .map(|s| Entry {
-            key: s.name.clone(),
-            key_span: s.name_span,
-            value: s.value.clone(),
-        })
-        .collect();
-    Node::new(Span::BUILTIN, Kind::Attrs(NodeAttrs::from_entries(entries)))
 }

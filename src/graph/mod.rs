@@ -1,9 +1,9 @@
 //! The unit graph: ordering and requirement edges between the generated units, the services
 //! that join them, every unit their options name, and systemd's standard targets (SPEC §5).
 //!
-//! [`build_graph`] takes the units as the caller rendered them ([`UnitDecl`]: every relation
-//! the unit file says, including the module's own `Before=network.target`) and adds what
-//! systemd adds by itself (see [`systemd`]):
+//! [`build_unit_graph`] declares the units of a model; [`build_graph`] takes units so declared
+//! ([`UnitDecl`]: every relation the unit file says, including the module's own
+//! `Before=network.target`) and adds what systemd adds by itself (see [`systemd`]):
 //! - the ordering among the standard targets, as their shipped unit files declare it;
 //! - a service's default dependencies: `After=sysinit.target basic.target`,
 //!   `Before=shutdown.target` (option [`DepOption::DefaultDependencies`], no span);
@@ -36,12 +36,15 @@
 //! reported once, as one shortest cycle through its lexicographically smallest unit, every
 //! step with the unit and option that declared it.
 
+mod model_units;
 mod render;
 pub mod systemd;
 #[cfg(test)]
 mod tests;
 
+use crate::dependency::{DepOption, EdgeKind, Relation};
 use crate::source::Span;
+pub use model_units::build_unit_graph;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cmp::Reverse;
@@ -87,62 +90,6 @@ impl UnitRole {
     }
 }
 
-/// A dependency option of a unit file, named as the unit file spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DepOption {
-    After,
-    Before,
-    Requires,
-    Wants,
-    BindsTo,
-    PartOf,
-    Requisite,
-    Upholds,
-    Conflicts,
-    JoinsNamespaceOf,
-    WantedBy,
-    RequiredBy,
-    /// Not written by anyone: the implicit dependencies systemd gives a unit that keeps
-    /// `DefaultDependencies=yes` (systemd.service(5)). A [`Relation`] with this option is
-    /// ignored.
-    DefaultDependencies,
-}
-
-impl DepOption {
-    /// The directive as written in a unit file.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DepOption::After => "After",
-            DepOption::Before => "Before",
-            DepOption::Requires => "Requires",
-            DepOption::Wants => "Wants",
-            DepOption::BindsTo => "BindsTo",
-            DepOption::PartOf => "PartOf",
-            DepOption::Requisite => "Requisite",
-            DepOption::Upholds => "Upholds",
-            DepOption::Conflicts => "Conflicts",
-            DepOption::JoinsNamespaceOf => "JoinsNamespaceOf",
-            DepOption::WantedBy => "WantedBy",
-            DepOption::RequiredBy => "RequiredBy",
-            DepOption::DefaultDependencies => "DefaultDependencies",
-        }
-    }
-}
-
-impl fmt::Display for DepOption {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One dependency as the declaring unit wrote it: `option=target`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Relation {
-    pub option: DepOption,
-    pub target: String,
-    pub span: Span,
-}
-
 /// A unit the config declares, with every dependency its unit file (or drop-in) will say.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnitDecl {
@@ -150,27 +97,6 @@ pub struct UnitDecl {
     pub name: String,
     pub role: UnitRole,
     pub relations: Vec<Relation>,
-}
-
-/// What an edge means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EdgeKind {
-    /// `from` starts before `to`.
-    Order,
-    /// `from` pulls in (or joins, or is part of) `to`; no ordering.
-    Requirement,
-    /// `from` conflicts with `to`.
-    Conflict,
-}
-
-impl EdgeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EdgeKind::Order => "order",
-            EdgeKind::Requirement => "requirement",
-            EdgeKind::Conflict => "conflict",
-        }
-    }
 }
 
 /// One ordering edge, with its provenance: `first` starts before `then` because unit
@@ -351,25 +277,18 @@ fn collect_edges(units: &[UnitDecl], nodes: &[Node], index: &HashMap<String, Nod
             let Some(other) = id(&relation.target) else {
                 continue;
             };
-            let (from, to, kind) = match relation.option {
-                DepOption::After => (other, unit_id, EdgeKind::Order),
-                DepOption::Before => (unit_id, other, EdgeKind::Order),
-                DepOption::Requires
-                | DepOption::Wants
-                | DepOption::BindsTo
-                | DepOption::PartOf
-                | DepOption::Requisite
-                | DepOption::Upholds
-                | DepOption::JoinsNamespaceOf => (unit_id, other, EdgeKind::Requirement),
-                DepOption::Conflicts => (unit_id, other, EdgeKind::Conflict),
-                // Installed as the target's `Wants=`/`Requires=` on this unit.
-                DepOption::WantedBy | DepOption::RequiredBy => (other, unit_id, EdgeKind::Requirement),
-                DepOption::DefaultDependencies => continue,
+            let Some(effect) = relation.option.info().effect else {
+                continue;
+            };
+            let (from, to) = if effect.from_target {
+                (other, unit_id)
+            } else {
+                (unit_id, other)
             };
             edges.push(Edge {
                 from,
                 to,
-                kind,
+                kind: effect.kind,
                 declared_by: unit_id,
                 option: relation.option,
                 span: Some(relation.span),
@@ -417,7 +336,7 @@ fn collect_edges(units: &[UnitDecl], nodes: &[Node], index: &HashMap<String, Nod
             let unit = &nodes[e.to as usize].name;
             e.kind == EdgeKind::Requirement
                 && e.from != e.to
-                && systemd::implies_target_ordering(e.option)
+                && e.option.info().orders_target_after
                 && target.ends_with(".target")
                 && systemd::has_default_dependencies(target)
                 && systemd::has_default_dependencies(unit)

@@ -1,6 +1,7 @@
 //! The graph as Graphviz DOT and as JSON (`netns-compile graph --format dot|json`).
 
-use super::{Cycle, DepOption, Edge, EdgeKind, UnitGraph, UnitRole};
+use super::{Cycle, Edge, UnitGraph, UnitRole};
+use crate::dependency::{DepOption, EdgeKind};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::fmt::Write as _;

@@ -10,7 +10,7 @@
 //! `display-manager.service`), which would otherwise be given service default dependencies
 //! they do not have (they set `DefaultDependencies=no`).
 
-use super::DepOption::{self, After, Before, Wants};
+use crate::dependency::DepOption::{self, After, Before, Wants};
 
 /// The standard targets that are always nodes of the graph (role `StandardTarget`).
 pub const STANDARD_TARGETS: &[&str] = &[
@@ -151,21 +151,3 @@ pub const SOCKET_DEFAULT_ORDERING: &[(&str, bool)] = &[
     ("sockets.target", false),
     ("shutdown.target", false),
 ];
-
-/// The options by which a target's `Wants=`-like dependency on a unit also orders the target
-/// after it (systemd's `UNIT_ATOM_ADD_DEFAULT_TARGET_DEPENDENCY_QUEUE`: `Requires=`,
-/// `Requisite=`, `Wants=`, `BindsTo=`, `Upholds=`, `PartOf=`; plus the install-time
-/// `WantedBy=`/`RequiredBy=` of the other unit, which become the target's `Wants=`/`Requires=`).
-pub fn implies_target_ordering(option: DepOption) -> bool {
-    matches!(
-        option,
-        DepOption::Requires
-            | DepOption::Requisite
-            | DepOption::Wants
-            | DepOption::BindsTo
-            | DepOption::Upholds
-            | DepOption::PartOf
-            | DepOption::WantedBy
-            | DepOption::RequiredBy
-    )
-}

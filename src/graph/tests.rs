@@ -637,3 +637,41 @@ fn sockets_get_their_default_dependencies() {
     assert!(position(&order, "p.socket") < position(&order, "p.service"));
     assert!(graph.cycles().is_empty());
 }
+
+/// The graph of a model built from JSON input.
+fn model_graph(json: &str) -> UnitGraph {
+    let module = crate::frontend::json::parse_json(json, FileId(0)).unwrap();
+    let mut diags = crate::diagnostic::Diagnostics::new();
+    let config = crate::module::config::resolve_config(&[module], &mut diags);
+    let model = crate::model::build::build_model(&config, crate::model::Tools::default(), "/p", &mut diags);
+    assert!(!diags.has_errors(), "{:?}", diags.items);
+    build_unit_graph(&model)
+}
+
+#[test]
+fn a_joining_service_is_ordered_as_its_dropin_says() {
+    // Regression: the graph knew the drop-in's relations to the namespace only, not
+    // `After=nscd.service systemd-resolved.service`, so this cycle went unreported.
+    let graph = model_graph(
+        r#"{"services": {"netns": {"namespaces": {"vpn": {}}}},
+            "systemd": {"services": {"web": {"netns": "vpn", "before": ["nscd.service"]}}}}"#,
+    );
+    assert_eq!(
+        displayed(&graph.cycles()),
+        ["nscd.service → web.service → nscd.service"]
+    );
+    let graph = model_graph(
+        r#"{"services": {"netns": {"namespaces": {"vpn": {}}}},
+            "systemd": {"services": {"web": {"netns": "vpn"}, "nscd": {"netns": "vpn"}}}}"#,
+    );
+    for before in ["netns-vpn.service", "nscd.service", "systemd-resolved.service"] {
+        assert!(graph.is_ordered_after("web.service", before).is_some(), "{before}");
+    }
+    // A resolver that joins is not ordered after itself.
+    assert!(
+        graph
+            .is_ordered_after("nscd.service", "systemd-resolved.service")
+            .is_some()
+    );
+    assert!(graph.cycles().is_empty());
+}

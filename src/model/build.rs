@@ -1,6 +1,7 @@
 //! From the resolved options to the typed model.
 
 use super::escape::{namespace_unit_name, nix_to_string};
+use super::join::{interface_move_relations, join_relations};
 use super::service::{ServiceContext, build_service_unit, default_path_env};
 use super::{JoiningService, Model, Namespace, SysctlEntry, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -108,8 +109,24 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
         namespaces.extend(built);
         diags.items.extend(part_diags.items);
     }
-    let (joining, other_services) = services(&cfg.services);
-    let wireguard_interfaces = wireguard_interfaces(&cfg.wireguard_interfaces);
+    let (mut joining, other_services) = services(&cfg.services);
+    let mut wireguard_interfaces = wireguard_interfaces(&cfg.wireguard_interfaces);
+    let unit_of = |namespace: &str| {
+        namespaces
+            .iter()
+            .find(|ns| ns.name == namespace)
+            .map(|ns| ns.unit_name.as_str())
+    };
+    for svc in &mut joining {
+        if let Some(unit) = unit_of(&svc.namespace) {
+            svc.dropin = join_relations(&svc.unit_name, unit, svc.namespace_span);
+        }
+    }
+    for wg in &mut wireguard_interfaces {
+        if let Some(unit) = unit_of(&wg.namespace) {
+            wg.dropin = interface_move_relations(unit, wg.namespace_span);
+        }
+    }
     let nixos_wireguard_names = cfg
         .wireguard_interfaces
         .iter()
@@ -225,6 +242,7 @@ fn services(services: &[ResolvedService]) -> (Vec<JoiningService>, Vec<JoiningSe
             namespace: netns.and_then(Node::as_str).unwrap_or("").to_string(),
             namespace_span: netns.map_or(svc.name_span, |n| n.span),
             relations,
+            dropin: Vec::new(),
         };
         if netns.is_some() {
             joining.push(entry);
@@ -248,6 +266,7 @@ fn wireguard_interfaces(interfaces: &[ResolvedService]) -> Vec<JoiningService> {
                 namespace: netns.as_str()?.to_string(),
                 namespace_span: netns.span,
                 relations: Vec::new(),
+                dropin: Vec::new(),
             })
         })
         .collect()

@@ -11,7 +11,7 @@ use super::build::script_dir;
 use super::connect::{Connect, HostLink, Publish, WireGuard};
 use super::escape::{escape_shell_arg, escape_unit_name};
 use super::{ExtraUnit, Namespace, Script, Tools};
-use crate::graph::{DepOption, Relation};
+use crate::dependency::{DepOption, Relation};
 use crate::source::Span;
 
 /// Every connectivity unit of every namespace, sorted by file.
@@ -70,31 +70,14 @@ impl Ctx<'_> {
     }
 }
 
-/// The ordering and binding every connectivity unit has to its namespace's unit.
-fn bound_to(unit: &str, span: Span) -> Vec<Relation> {
-    [DepOption::After, DepOption::BindsTo]
-        .into_iter()
-        .map(|option| Relation {
-            option,
-            target: unit.to_string(),
-            span,
-        })
-        .collect()
-}
-
+/// The relations a unit's sections say, for the graph: every dependency key whose value names
+/// units (space-separated, as the sections hold them).
 fn relations_of_sections(sections: &[(&'static str, Vec<(&'static str, String)>)], span: Span) -> Vec<Relation> {
     let mut out = Vec::new();
-    for (_, keys) in sections {
+    for (section, keys) in sections {
         for (key, value) in keys {
-            let option = match *key {
-                "After" => DepOption::After,
-                "Before" => DepOption::Before,
-                "BindsTo" => DepOption::BindsTo,
-                "Requires" => DepOption::Requires,
-                "Wants" => DepOption::Wants,
-                "JoinsNamespaceOf" => DepOption::JoinsNamespaceOf,
-                "WantedBy" => DepOption::WantedBy,
-                _ => continue,
+            let Some(option) = DepOption::of_key(section, key).filter(|o| o.info().effect.is_some()) else {
+                continue;
             };
             for target in value.split(' ') {
                 out.push(Relation {
@@ -215,13 +198,6 @@ fn oneshot(
     down: Vec<String>,
 ) -> ExtraUnit {
     let ns_unit = &ctx.ns.unit_name;
-    let mut relations = bound_to(ns_unit, span);
-    relations.extend(relations_of_sections(&[("Unit", unit_keys.clone())], span));
-    relations.push(Relation {
-        option: DepOption::WantedBy,
-        target: ns_unit.clone(),
-        span,
-    });
     let mut after = vec![ns_unit.clone()];
     if let Some(i) = unit_keys.iter().position(|(k, _)| *k == "After") {
         after.push(unit_keys.remove(i).1);
@@ -233,24 +209,26 @@ fn oneshot(
     ];
     keys.extend(unit_keys);
     keys.sort_by_key(|(k, _)| *k);
+    let sections = vec![
+        ("Unit", keys),
+        (
+            "Service",
+            vec![
+                ("ExecStart", ctx.script_path(&unit, "start")),
+                ("ExecStop", ctx.script_path(&unit, "stop")),
+                ("RemainAfterExit", "true".to_string()),
+                ("Type", "oneshot".to_string()),
+            ],
+        ),
+        ("Install", vec![("WantedBy", ns_unit.clone())]),
+    ];
     ExtraUnit {
         file: unit.clone(),
         unit: unit.clone(),
         namespace: ctx.ns.name.clone(),
         comment: format!("netns-compile: {unit}, started with namespace {:?}", ctx.ns.name),
-        sections: vec![
-            ("Unit", keys),
-            (
-                "Service",
-                vec![
-                    ("ExecStart", ctx.script_path(&unit, "start")),
-                    ("ExecStop", ctx.script_path(&unit, "stop")),
-                    ("RemainAfterExit", "true".to_string()),
-                    ("Type", "oneshot".to_string()),
-                ],
-            ),
-            ("Install", vec![("WantedBy", ns_unit.clone())]),
-        ],
+        relations: relations_of_sections(&sections, span),
+        sections,
         scripts: vec![
             Script {
                 name: "start".into(),
@@ -263,7 +241,6 @@ fn oneshot(
         ],
         script_dir: script_dir(&unit),
         wanted_by: vec![ns_unit.clone()],
-        relations,
     }
 }
 

@@ -2,10 +2,10 @@
 
 pub mod connect;
 pub mod connect_units;
+pub mod join;
 pub mod tools;
 
-use crate::graph::{DepOption, Relation};
-use crate::module::schema::UNIT_LIST_OPTIONS;
+use crate::dependency::{Relation, Section, nixos_dependency_options};
 use crate::node::{Attrs, Node};
 use crate::source::Span;
 pub use tools::Tools;
@@ -64,19 +64,19 @@ pub struct Script {
 }
 
 /// The dependency lists of a merged service (`after`, `wantedBy`, …) as graph relations,
-/// each item with the span of its definition.
+/// each item with the span of its definition. Lists of options that make no edge
+/// (`onFailure`) are left out: the units they name are no part of the graph.
 pub fn relations_of(service: &Attrs) -> Vec<Relation> {
     let mut out = Vec::new();
-    for option in UNIT_LIST_OPTIONS
-        .iter()
-        .map(|(o, _)| *o)
-        .chain(["wantedBy", "requiredBy"])
+    for (option, d) in [Section::Unit, Section::Install]
+        .into_iter()
+        .flat_map(nixos_dependency_options)
+        .filter(|(_, d)| d.effect.is_some())
     {
-        let Some(dep) = dep_option(option) else { continue };
         for item in service.get(option).and_then(Node::as_list).unwrap_or(&[]) {
             if let Some(name) = item.as_str() {
                 out.push(Relation {
-                    option: dep,
+                    option: d.option,
                     target: name.to_string(),
                     span: item.span,
                 });
@@ -86,25 +86,8 @@ pub fn relations_of(service: &Attrs) -> Vec<Relation> {
     out
 }
 
-/// The unit-file directive of a NixOS dependency option.
-fn dep_option(option: &str) -> Option<DepOption> {
-    Some(match option {
-        "after" => DepOption::After,
-        "before" => DepOption::Before,
-        "requires" => DepOption::Requires,
-        "wants" => DepOption::Wants,
-        "bindsTo" => DepOption::BindsTo,
-        "partOf" => DepOption::PartOf,
-        "requisite" => DepOption::Requisite,
-        "upholds" => DepOption::Upholds,
-        "conflicts" => DepOption::Conflicts,
-        "wantedBy" => DepOption::WantedBy,
-        "requiredBy" => DepOption::RequiredBy,
-        _ => return None,
-    })
-}
-
-/// A service that runs inside a namespace (`systemd.services.<svc>.netns`).
+/// A service that runs inside a namespace (`systemd.services.<svc>.netns`), or a NixOS
+/// WireGuard unit that moves its interface into one.
 #[derive(Clone, Debug)]
 pub struct JoiningService {
     /// `<svc>.service`.
@@ -112,7 +95,11 @@ pub struct JoiningService {
     pub name_span: Span,
     pub namespace: String,
     pub namespace_span: Span,
+    /// Its own dependencies (`systemd.services.<svc>.after`, …), for the graph.
     pub relations: Vec<Relation>,
+    /// What its drop-in says ([`join::join_relations`]); empty when the namespace it names is
+    /// not built (an error: no drop-in is written then).
+    pub dropin: Vec<Relation>,
 }
 
 /// Everything the emitter needs.

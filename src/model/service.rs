@@ -9,12 +9,13 @@
 
 use super::escape::{escape_shell_arg, job_script_name, json_string, nix_to_string, to_option};
 use super::{Script, ServiceUnit, Tools};
+use crate::dependency::{Section, nixos_dependency_options};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::ResolvedNamespace;
 use crate::module::loc::Loc;
 use crate::module::merge::{Scope, merge_modules_in, merge_option};
 use crate::module::property::{Def, MK_AFTER};
-use crate::module::schema::{SCRIPT_OPTIONS, UNIT_LIST_OPTIONS, service_schema};
+use crate::module::schema::{SCRIPT_OPTIONS, service_schema};
 use crate::module::types::Ty;
 use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
@@ -213,9 +214,9 @@ fn unit_config_def(merged: &Attrs) -> Node {
         }
         nix_to_string(&list(items.to_vec())).ok()
     };
-    for (option, key) in UNIT_LIST_OPTIONS {
+    for (option, d) in nixos_dependency_options(Section::Unit) {
         if let Some(v) = joined(option) {
-            entries.push((key, s(v)));
+            entries.push((d.key, s(v)));
         }
     }
     if let Some(d) = merged
@@ -241,30 +242,21 @@ fn unit_config_def(merged: &Attrs) -> Node {
 
 /// The options systemd's service module derives definitions from: the job scripts (and
 /// `scriptArgs`), and what [`unit_config_def`] reads.
-const DERIVED_FROM: [&str; 22] = [
-    "preStart",
-    "script",
-    "postStart",
-    "reload",
-    "preStop",
-    "postStop",
-    "scriptArgs",
-    "requires",
-    "wants",
-    "upholds",
-    "after",
-    "before",
-    "bindsTo",
-    "partOf",
-    "conflicts",
-    "requisite",
-    "onFailure",
-    "onSuccess",
-    "description",
-    "documentation",
-    "startLimitIntervalSec",
-    "startLimitBurst",
-];
+fn derived_from() -> &'static [&'static str] {
+    static OPTIONS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let mut options: Vec<&str> = SCRIPT_OPTIONS.iter().map(|(o, _)| *o).collect();
+        options.push("scriptArgs");
+        options.extend(nixos_dependency_options(Section::Unit).map(|(o, _)| o));
+        options.extend([
+            "description",
+            "documentation",
+            "startLimitIntervalSec",
+            "startLimitBurst",
+        ]);
+        options
+    });
+    &OPTIONS
+}
 
 /// `serviceConfig` values systemd-unit-options checks (`checkService`).
 const SERVICE_VALUE_CHECKS: [(&str, &[&str]); 2] = [
@@ -312,7 +304,7 @@ pub fn build_service_unit(
         schema,
         &[Def::new(user), Def::new(&module)],
         Scope {
-            only: Some(&DERIVED_FROM),
+            only: Some(derived_from()),
             sparse: true,
         },
         &mut scratch,
@@ -486,18 +478,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn derived_from_names_every_option_the_derivations_read() {
-        let mut expected: Vec<&str> = SCRIPT_OPTIONS.iter().map(|(o, _)| *o).collect();
-        expected.push("scriptArgs");
-        expected.extend(UNIT_LIST_OPTIONS.iter().map(|(o, _)| *o));
-        expected.extend([
-            "description",
-            "documentation",
-            "startLimitIntervalSec",
-            "startLimitBurst",
-        ]);
-        assert_eq!(DERIVED_FROM.to_vec(), expected);
-        for o in DERIVED_FROM {
+    fn the_derivations_read_options_of_the_service() {
+        for o in derived_from() {
             assert!(service_schema().option(o).is_some(), "{o}");
         }
     }

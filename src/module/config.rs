@@ -7,6 +7,10 @@
 use super::loc::Loc;
 use super::merge::{merge_checked, merge_option, prepare_defs, unknown_option};
 use super::property::{Def, MK_OPTION_DEFAULT, push_down};
+use super::read_options::{
+    GLOBAL_ENVIRONMENT, Merge, NAMESPACES, NETNS_MODULE, NFTABLES_ENABLE, NFTABLES_RULESET, ReadOption, SERVICES,
+    SYSCTL, TOOLS, WIREGUARD_INTERFACES, netns_module_options, partial_config_options,
+};
 use super::schema;
 use super::types::Ty;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -113,61 +117,28 @@ fn keys_at(modules: &[Node], path: &[&str], diags: &mut Diagnostics) -> Vec<(Str
     out
 }
 
-fn option(modules: &[Node], path: &[&str], ty: &Ty, default: Node, diags: &mut Diagnostics) -> Node {
-    let defs = defs_at(modules, path, diags);
-    merge_option(&Loc::new(path), ty, defs, Some(&default), diags).map_or(default, |m| m.value)
+/// A typed option of [`READ_OPTIONS`](super::read_options::READ_OPTIONS), merged.
+fn typed_option(modules: &[Node], option: &ReadOption, diags: &mut Diagnostics) -> Node {
+    let Merge::Typed { ty, default } = &option.merge else {
+        panic!("`{}` is not a typed option", option.path.join("."));
+    };
+    let default = default();
+    let defs = defs_at(modules, option.path, diags);
+    merge_option(&Loc::new(option.path), &ty(), defs, Some(&default), diags).map_or(default, |m| m.value)
 }
 
 /// Merge everything netns-compile reads.
 pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConfig {
     check_partial_config(modules, diags);
-    // Unknown options directly under services.netns.
-    for (key, span) in keys_at(modules, &["services", "netns"], diags) {
-        if key != "namespaces" {
-            diags.push(unknown_option(
-                &Loc::new(&["services", "netns", &key]),
-                span,
-                ["namespaces"].into_iter(),
-            ));
-        }
-    }
-    let nftables_enable = option(
-        modules,
-        &["networking", "nftables", "enable"],
-        &Ty::Bool,
-        schema::false_default(),
-        diags,
-    );
-    let nftables_ruleset = option(
-        modules,
-        &["networking", "nftables", "ruleset"],
-        &Ty::Lines,
-        schema::empty_str_default(),
-        diags,
-    );
-    let sysctl = option(
-        modules,
-        &["boot", "kernel", "sysctl"],
-        &schema::sysctl_type(),
-        schema::empty_attrs_default(),
-        diags,
-    );
-    let global_environment = option(
-        modules,
-        &["systemd", "globalEnvironment"],
-        &schema::global_environment_type(),
-        schema::empty_attrs_default(),
-        diags,
-    );
+    check_netns_module_keys(modules, diags);
+    let nftables_enable = typed_option(modules, &NFTABLES_ENABLE, diags);
+    let nftables_ruleset = typed_option(modules, &NFTABLES_RULESET, diags);
+    let sysctl = typed_option(modules, &SYSCTL, diags);
+    let global_environment = typed_option(modules, &GLOBAL_ENVIRONMENT, diags);
     let namespaces = resolve_namespaces(modules, &nftables_ruleset, &sysctl, diags);
-    let services = resolve_services(modules, diags);
-    let wireguard_interfaces = resolve_attrs_of(
-        modules,
-        &["networking", "wireguard", "interfaces"],
-        schema::wireguard_interface_schema(),
-        diags,
-    );
-    let tools = defs_at(modules, &["tools"], diags)
+    let services = resolve_attrs_of(modules, &SERVICES, diags);
+    let wireguard_interfaces = resolve_attrs_of(modules, &WIREGUARD_INTERFACES, diags);
+    let tools = defs_at(modules, TOOLS.path, diags)
         .last()
         .map(|d| d.value.as_ref().clone());
     ResolvedConfig {
@@ -182,29 +153,45 @@ pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConf
     }
 }
 
-/// JSON of `config.services.netns` alone (top-level `namespaces`) would silently lose
-/// `networking.nftables.enable` and `boot.kernel.sysctl`: refuse it and show the command
-/// that prints the right subset.
+/// Every key directly under `services.netns` must be one of the netns module's options.
+fn check_netns_module_keys(modules: &[Node], diags: &mut Diagnostics) {
+    for (key, span) in keys_at(modules, NETNS_MODULE, diags) {
+        if !netns_module_options().any(|o| o == key) {
+            let path: Vec<&str> = NETNS_MODULE.iter().copied().chain([key.as_str()]).collect();
+            diags.push(unknown_option(&Loc::new(&path), span, netns_module_options()));
+        }
+    }
+}
+
+/// JSON of `config.services.netns` alone (`namespaces` at the top level) would silently lose
+/// the other options the units depend on: refuse it and show the command that prints the right
+/// subset.
 fn check_partial_config(modules: &[Node], diags: &mut Diagnostics) {
     for m in modules {
         let Some(a) = m.attrs() else { continue };
-        if let Some(e) = a.entry("namespaces")
-            && a.get("services").is_none()
+        if let Some(e) = netns_module_options().find_map(|o| a.entry(o))
+            && a.get(NETNS_MODULE[0]).is_none()
         {
             diags.push(
-                    Diagnostic::new(
-                        Code::PartialConfig,
-                        "this JSON holds only `config.services.netns`; the compiler needs the whole subset it reads",
-                    )
-                    .at(e.key_span, "`namespaces` at the top level")
-                    .note("without `networking.nftables.enable`, `networking.nftables.ruleset` and `boot.kernel.sysctl` the units would silently differ from NixOS")
-                    .help(
-                        "print the subset the compiler reads with: nix eval --json \
-                         .#nixosConfigurations.HOST.config --impure --apply \
-                         \"(builtins.getFlake (toString ./.)).inputs.netns-compile.lib.toCompilerJSON\" \
-                         (README, \"Without Nix\")",
+                Diagnostic::new(
+                    Code::PartialConfig,
+                    format!(
+                        "this JSON holds only `config.{}`; the compiler needs the whole subset it reads",
+                        NETNS_MODULE.join(".")
                     ),
-                );
+                )
+                .at(e.key_span, format!("`{}` at the top level", e.key))
+                .note(format!(
+                    "without {} the units would silently differ from NixOS",
+                    partial_config_options()
+                ))
+                .help(
+                    "print the subset the compiler reads with: nix eval --json \
+                     .#nixosConfigurations.HOST.config --impure --apply \
+                     \"(builtins.getFlake (toString ./.)).inputs.netns-compile.lib.toCompilerJSON\" \
+                     (README, \"Without Nix\")",
+                ),
+            );
         }
     }
 }
@@ -215,8 +202,8 @@ fn resolve_namespaces(
     sysctl: &Node,
     diags: &mut Diagnostics,
 ) -> Vec<ResolvedNamespace> {
-    let loc = Loc::new(&["services", "netns", "namespaces"]);
-    let defs = defs_at(modules, &["services", "netns", "namespaces"], diags);
+    let loc = Loc::new(NAMESPACES.path);
+    let defs = defs_at(modules, NAMESPACES.path, diags);
     let empty = schema::empty_attrs_default();
     let attrs_ty = Ty::AttrsOf(Box::new(Ty::Attrs));
     let Some((defs, _)) = prepare_defs(&loc, &attrs_ty, defs, Some(&empty), diags) else {
@@ -328,25 +315,14 @@ fn connect_option(
     }
 }
 
-fn resolve_services(modules: &[Node], diags: &mut Diagnostics) -> Vec<ResolvedService> {
-    resolve_attrs_of(
-        modules,
-        &["systemd", "services"],
-        schema::joining_service_schema(),
-        diags,
-    )
-}
-
 /// An `attrsOf (submodule …)` option of NixOS of which netns-compile reads a few options.
-fn resolve_attrs_of(
-    modules: &[Node],
-    path: &[&str],
-    schema: super::types::Schema,
-    diags: &mut Diagnostics,
-) -> Vec<ResolvedService> {
-    let loc = Loc::new(path);
-    let defs = defs_at(modules, path, diags);
-    let ty = Ty::AttrsOf(Box::new(Ty::Submodule(Box::new(schema))));
+fn resolve_attrs_of(modules: &[Node], option: &ReadOption, diags: &mut Diagnostics) -> Vec<ResolvedService> {
+    let Merge::EachOf(schema) = &option.merge else {
+        panic!("`{}` is not an attrsOf (submodule …) option", option.path.join("."));
+    };
+    let loc = Loc::new(option.path);
+    let defs = defs_at(modules, option.path, diags);
+    let ty = Ty::AttrsOf(Box::new(Ty::Submodule(Box::new(schema()))));
     let empty = schema::empty_attrs_default();
     let Some((defs, _)) = prepare_defs(&loc, &ty, defs, Some(&empty), diags) else {
         return Vec::new();
@@ -373,6 +349,40 @@ fn resolve_attrs_of(
                 .collect()
         })
         .unwrap_or_default()
+}
+
+impl ResolvedConfig {
+    /// The merged value of `option` as modules read it in `config`: a typed option's value, an
+    /// `attrsOf (submodule …)` option's attributes. `None` for the namespaces and `tools`,
+    /// which have shapes of their own.
+    pub fn value_of(&self, option: &ReadOption) -> Option<Node> {
+        let typed = [
+            (&NFTABLES_ENABLE, &self.nftables_enable),
+            (&NFTABLES_RULESET, &self.nftables_ruleset),
+            (&SYSCTL, &self.sysctl),
+            (&GLOBAL_ENVIRONMENT, &self.global_environment),
+        ];
+        if let Some((_, value)) = typed.into_iter().find(|(o, _)| o.path == option.path) {
+            return Some(value.clone());
+        }
+        let each = [
+            (&SERVICES, &self.services),
+            (&WIREGUARD_INTERFACES, &self.wireguard_interfaces),
+        ];
+        let (_, attrs) = each.into_iter().find(|(o, _)| o.path == option.path)?;
+        let entries = attrs
+            .iter()
+            .map(|s| crate::node::Entry {
+                key: s.name.clone(),
+                key_span: s.name_span,
+                value: s.value.clone(),
+            })
+            .collect();
+        Some(Node::new(
+            Span::BUILTIN,
+            Kind::Attrs(crate::node::Attrs::from_entries(entries)),
+        ))
+    }
 }
 
 /// `resolve`'s output: `config.services.netns.namespaces` as JSON.

@@ -4,5 +4,6 @@ pub mod config;
 pub mod loc;
 pub mod merge;
 pub mod property;
+pub mod read_options;
 pub mod schema;
 pub mod types;

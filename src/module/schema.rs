@@ -3,6 +3,7 @@
 //! `systemd.services`), and systemd's service options (`systemd-unit-options.nix`).
 
 use super::types::{Schema, Ty, Unknown};
+use crate::dependency::{Section, nixos_dependency_options};
 use crate::node::{Attrs, Kind, Node};
 use crate::source::Span;
 
@@ -158,20 +159,11 @@ fn unit_list() -> Ty {
     Ty::ListOf(Box::new(Ty::UnitName))
 }
 
-/// Dependency options of a unit, with the `[Unit]` key each renders as.
-pub const UNIT_LIST_OPTIONS: [(&str, &str); 11] = [
-    ("requires", "Requires"),
-    ("wants", "Wants"),
-    ("upholds", "Upholds"),
-    ("after", "After"),
-    ("before", "Before"),
-    ("bindsTo", "BindsTo"),
-    ("partOf", "PartOf"),
-    ("conflicts", "Conflicts"),
-    ("requisite", "Requisite"),
-    ("onFailure", "OnFailure"),
-    ("onSuccess", "OnSuccess"),
-];
+/// The dependency options of a NixOS service written in `section`: lists of unit names,
+/// empty by default.
+fn dependency_list_options(section: Section) -> impl Iterator<Item = (&'static str, Ty, Option<Node>)> {
+    nixos_dependency_options(section).map(|(name, _)| (name, unit_list(), Some(empty_list())))
+}
 
 /// The script options and the job-script name suffix each gets (`makeJobScript`).
 pub const SCRIPT_OPTIONS: [(&str, &str); 6] = [
@@ -195,8 +187,11 @@ fn build_service_schema() -> Schema {
         ("enable", Ty::Bool, Some(builtin(Kind::Bool(true)))),
         ("description", Ty::SingleLineStr, Some(empty_str())),
         ("documentation", Ty::ListOf(Box::new(Ty::Str)), Some(empty_list())),
-        ("wantedBy", unit_list(), Some(empty_list())),
-        ("requiredBy", unit_list(), Some(empty_list())),
+    ];
+    // The `[Install]` lists (`wantedBy`, `requiredBy`) here and the `[Unit]` ones below: the
+    // schema's order is the order options are merged in, and so the order of their diagnostics.
+    options.extend(dependency_list_options(Section::Install));
+    options.extend([
         (
             "environment",
             Ty::AttrsOf(Box::new(Ty::NullOr(Box::new(Ty::EnvValue)))),
@@ -215,10 +210,8 @@ fn build_service_schema() -> Schema {
         ("restartIfChanged", Ty::Bool, Some(builtin(Kind::Bool(true)))),
         ("stopIfChanged", Ty::Bool, Some(builtin(Kind::Bool(true)))),
         ("reloadIfChanged", Ty::Bool, Some(builtin(Kind::Bool(false)))),
-    ];
-    for (name, _) in UNIT_LIST_OPTIONS {
-        options.push((name, unit_list(), Some(empty_list())));
-    }
+    ]);
+    options.extend(dependency_list_options(Section::Unit));
     for (name, _) in SCRIPT_OPTIONS {
         options.push((name, Ty::Lines, Some(empty_str())));
     }
@@ -228,14 +221,10 @@ fn build_service_schema() -> Schema {
 /// What netns-compile reads of any `systemd.services.<svc>`: the join option and the
 /// dependency lists for the graph. Everything else a NixOS service has is ignored.
 pub fn joining_service_schema() -> Schema {
-    let mut options: Vec<(&'static str, Ty, Option<Node>)> = vec![
-        ("netns", Ty::NullOr(Box::new(Ty::Str)), Some(builtin(Kind::Null))),
-        ("wantedBy", unit_list(), Some(empty_list())),
-        ("requiredBy", unit_list(), Some(empty_list())),
-    ];
-    for (name, _) in UNIT_LIST_OPTIONS {
-        options.push((name, unit_list(), Some(empty_list())));
-    }
+    let mut options: Vec<(&'static str, Ty, Option<Node>)> =
+        vec![("netns", Ty::NullOr(Box::new(Ty::Str)), Some(builtin(Kind::Null)))];
+    options.extend(dependency_list_options(Section::Install));
+    options.extend(dependency_list_options(Section::Unit));
     Schema::new(options, None, Unknown::Ignore)
 }
 

@@ -5,7 +5,7 @@
 //! by the next one. Like `cp` and like a Nix build, it does not fsync each file: durability
 //! across a power loss is the job of whoever registers the result (Nix does).
 
-use crate::emit::{OutEntry, OutputTree};
+use crate::emit::{MANIFEST, OutEntry, OutputTree};
 use std::collections::HashSet;
 use std::ffi::CString;
 use std::fs;
@@ -14,9 +14,6 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt, symlink};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
-
-/// Marker of a folder this program wrote: only such a folder (or an empty one) is replaced.
-pub const MANIFEST: &str = "share/netns-compile/manifest.json";
 
 /// Why a write failed.
 #[derive(Debug, thiserror::Error)]

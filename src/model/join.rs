@@ -1,0 +1,93 @@
+//! What joining a namespace adds to a unit: the relations of its drop-in (SPEC §3.5), which
+//! the emitter writes and the graph orders by, so that the two cannot disagree.
+
+use crate::dependency::{DepOption, Relation};
+use crate::source::Span;
+
+/// The resolvers whose sockets a joining service must not reach, and the folder each keeps
+/// them in (its `RuntimeDirectory=`).
+pub const RESOLVERS: [(&str, &str); 2] = [
+    ("nscd.service", "/run/nscd"),
+    ("systemd-resolved.service", "/run/systemd/resolve"),
+];
+
+/// The resolvers a joining service is kept from: all but itself (a resolver that joins a
+/// namespace keeps its own folder, and is not ordered after or part of itself).
+pub fn resolvers_to_hide(service: &str) -> Vec<(&'static str, &'static str)> {
+    RESOLVERS.into_iter().filter(|(unit, _)| *unit != service).collect()
+}
+
+/// The relations of the drop-in that makes `service` run in the namespace of
+/// `namespace_unit`: it starts after the namespace, is bound to it and joins it; and it is
+/// `After=` and `PartOf=` the resolvers it is kept from. A resolver whose
+/// `RuntimeDirectoryPreserve=` is `no` (NixOS's nscd) removes its folder when it stops or
+/// restarts, which detaches the mount that covers the folder (see the emitter's
+/// `TemporaryFileSystem=`); `PartOf=` stops and restarts the service with the resolver, and
+/// `After=` starts it once the folder exists again. A unit named only in `After=`/`PartOf=`
+/// that is not installed is harmless. `span` is where the join is written.
+pub fn join_relations(service: &str, namespace_unit: &str, span: Span) -> Vec<Relation> {
+    let relation = |option, target: &str| Relation {
+        option,
+        target: target.to_string(),
+        span,
+    };
+    let mut out = vec![
+        relation(DepOption::After, namespace_unit),
+        relation(DepOption::BindsTo, namespace_unit),
+        relation(DepOption::JoinsNamespaceOf, namespace_unit),
+    ];
+    let resolvers = resolvers_to_hide(service);
+    for option in [DepOption::After, DepOption::PartOf] {
+        out.extend(resolvers.iter().map(|(unit, _)| relation(option, unit)));
+    }
+    out
+}
+
+/// The relations of the drop-in of NixOS's `wireguard-<i>.service` for an
+/// `interfaceNamespace`: the unit moves the interface into the namespace itself (from the host
+/// namespace, where its UDP socket stays), so it needs the namespace first, and goes when the
+/// namespace goes.
+pub fn interface_move_relations(namespace_unit: &str, span: Span) -> Vec<Relation> {
+    [DepOption::After, DepOption::BindsTo]
+        .into_iter()
+        .map(|option| Relation {
+            option,
+            target: namespace_unit.to_string(),
+            span,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resolver_that_joins_keeps_its_own_folder() {
+        assert_eq!(resolvers_to_hide("web.service"), RESOLVERS.to_vec());
+        assert_eq!(
+            resolvers_to_hide("nscd.service"),
+            [("systemd-resolved.service", "/run/systemd/resolve")]
+        );
+        assert_eq!(
+            resolvers_to_hide("systemd-resolved.service"),
+            [("nscd.service", "/run/nscd")]
+        );
+    }
+
+    #[test]
+    fn a_resolver_that_joins_is_not_part_of_itself() {
+        let relations = join_relations("nscd.service", "netns-vpn.service", Span::BUILTIN);
+        let shown: Vec<String> = relations.iter().map(|r| format!("{}={}", r.option, r.target)).collect();
+        assert_eq!(
+            shown,
+            [
+                "After=netns-vpn.service",
+                "BindsTo=netns-vpn.service",
+                "JoinsNamespaceOf=netns-vpn.service",
+                "After=systemd-resolved.service",
+                "PartOf=systemd-resolved.service",
+            ]
+        );
+    }
+}
