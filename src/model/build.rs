@@ -7,6 +7,7 @@ use super::{JoiningService, Model, Namespace, SysctlEntry, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::{ResolvedConfig, ResolvedNamespace, ResolvedService};
 use crate::node::{Kind, Node};
+use std::collections::HashSet;
 
 /// Longest namespace name iproute2 accepts (`NAME_MAX`).
 pub const MAX_NAME_BYTES: usize = 255;
@@ -117,9 +118,11 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
             .find(|ns| ns.name == namespace)
             .map(|ns| ns.unit_name.as_str())
     };
+    let joining_units: HashSet<String> = joining.iter().map(|s| s.unit_name.clone()).collect();
     for svc in &mut joining {
         if let Some(unit) = unit_of(&svc.namespace) {
-            svc.dropin = join_relations(&svc.unit_name, unit, svc.namespace_span);
+            let joins = |unit: &str| joining_units.contains(unit);
+            svc.dropin = join_relations(&svc.unit_name, unit, joins, svc.namespace_span);
         }
     }
     for wg in &mut wireguard_interfaces {

@@ -17,15 +17,33 @@ pub fn resolvers_to_hide(service: &str) -> Vec<(&'static str, &'static str)> {
     RESOLVERS.into_iter().filter(|(unit, _)| *unit != service).collect()
 }
 
+/// The resolvers `service` is ordered after and part of: those it is kept from, except that of
+/// two resolvers that both join a namespace only the later in [`RESOLVERS`] follows the other
+/// (each `After=` the other would be an ordering cycle, which systemd breaks by dropping a
+/// job at boot). `joins` says whether a unit joins a namespace.
+pub fn resolvers_to_follow(service: &str, joins: impl Fn(&str) -> bool) -> Vec<&'static str> {
+    let position = |unit: &str| RESOLVERS.iter().position(|(u, _)| *u == unit);
+    let own = position(service);
+    resolvers_to_hide(service)
+        .into_iter()
+        .map(|(unit, _)| unit)
+        .filter(|unit| match own {
+            Some(own) if joins(unit) => position(unit) < Some(own),
+            _ => true,
+        })
+        .collect()
+}
+
 /// The relations of the drop-in that makes `service` run in the namespace of
 /// `namespace_unit`: it starts after the namespace, is bound to it and joins it; and it is
-/// `After=` and `PartOf=` the resolvers it is kept from. A resolver whose
+/// `After=` and `PartOf=` the resolvers it is kept from ([`resolvers_to_follow`]). A resolver whose
 /// `RuntimeDirectoryPreserve=` is `no` (NixOS's nscd) removes its folder when it stops or
 /// restarts, which detaches the mount that covers the folder (see the emitter's
 /// `TemporaryFileSystem=`); `PartOf=` stops and restarts the service with the resolver, and
 /// `After=` starts it once the folder exists again. A unit named only in `After=`/`PartOf=`
-/// that is not installed is harmless. `span` is where the join is written.
-pub fn join_relations(service: &str, namespace_unit: &str, span: Span) -> Vec<Relation> {
+/// that is not installed is harmless. `span` is where the join is written; `joins` says
+/// whether a unit joins a namespace.
+pub fn join_relations(service: &str, namespace_unit: &str, joins: impl Fn(&str) -> bool, span: Span) -> Vec<Relation> {
     let relation = |option, target: &str| Relation {
         option,
         target: target.to_string(),
@@ -36,9 +54,9 @@ pub fn join_relations(service: &str, namespace_unit: &str, span: Span) -> Vec<Re
         relation(DepOption::BindsTo, namespace_unit),
         relation(DepOption::JoinsNamespaceOf, namespace_unit),
     ];
-    let resolvers = resolvers_to_hide(service);
+    let resolvers = resolvers_to_follow(service, joins);
     for option in [DepOption::After, DepOption::PartOf] {
-        out.extend(resolvers.iter().map(|(unit, _)| relation(option, unit)));
+        out.extend(resolvers.iter().map(|unit| relation(option, unit)));
     }
     out
 }
@@ -77,7 +95,7 @@ mod tests {
 
     #[test]
     fn a_resolver_that_joins_is_not_part_of_itself() {
-        let relations = join_relations("nscd.service", "netns-vpn.service", Span::BUILTIN);
+        let relations = join_relations("nscd.service", "netns-vpn.service", |_| false, Span::BUILTIN);
         let shown: Vec<String> = relations.iter().map(|r| format!("{}={}", r.option, r.target)).collect();
         assert_eq!(
             shown,
@@ -88,6 +106,22 @@ mod tests {
                 "After=systemd-resolved.service",
                 "PartOf=systemd-resolved.service",
             ]
+        );
+    }
+
+    #[test]
+    fn two_joining_resolvers_are_ordered_one_way() {
+        let both = |unit: &str| RESOLVERS.iter().any(|(u, _)| *u == unit);
+        assert_eq!(resolvers_to_follow("nscd.service", both), Vec::<&str>::new());
+        assert_eq!(resolvers_to_follow("systemd-resolved.service", both), ["nscd.service"]);
+        // One resolver alone in a namespace still follows the other, as any joining service.
+        assert_eq!(
+            resolvers_to_follow("nscd.service", |_| false),
+            ["systemd-resolved.service"]
+        );
+        assert_eq!(
+            resolvers_to_follow("web.service", both),
+            ["nscd.service", "systemd-resolved.service"]
         );
     }
 }
