@@ -440,7 +440,7 @@ fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
         Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
-    let analysis = crate::analyse_owned(modules, tools, "/nix/store/netns-compile-check", &mut diags);
+    let analysis = crate::analyse(modules, tools, "/nix/store/netns-compile-check", &mut diags);
     if a.probe
         && let Some(analysis) = &analysis
         && let Err(e) = crate::probe(analysis, &mut diags)

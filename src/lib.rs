@@ -111,20 +111,10 @@ fn compile_resolved(
     Some(Compiled { analysis, tree })
 }
 
-/// Resolve, build the model, check it and order it: everything but the output tree (what
-/// `netns-compile check` needs). `None` when there are errors.
-pub fn analyse(modules: &[Node], tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Analysis> {
-    let config = resolve_config(modules, diags);
-    analyse_resolved(config, tools, prefix, diags)
-}
-
-/// [`analyse`], dropping the modules once they are resolved (see [`compile_owned`]).
-pub fn analyse_owned(
-    modules: Vec<Node>,
-    tools: ToolsChoice,
-    prefix: &str,
-    diags: &mut Diagnostics,
-) -> Option<Analysis> {
+/// Resolve, build the model, order it and check it: everything but the output tree (what
+/// `netns-compile check` needs). The modules are dropped once resolved (see
+/// [`compile_owned`]). `None` when there are errors.
+pub fn analyse(modules: Vec<Node>, tools: ToolsChoice, prefix: &str, diags: &mut Diagnostics) -> Option<Analysis> {
     let config = resolve_config(&modules, diags);
     drop(modules);
     analyse_resolved(config, tools, prefix, diags)

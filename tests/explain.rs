@@ -46,7 +46,7 @@ fn check(language: Language, text: &str, with_probe: bool) -> Vec<Diagnostic> {
     };
     let mut diags = Diagnostics::new();
     let analysis = analyse(
-        &modules,
+        modules,
         ToolsChoice::FromInput,
         "/nix/store/netns-compile-check",
         &mut diags,

@@ -630,11 +630,6 @@ impl Evaluator {
         }
     }
 
-    /// Apply to an argument that is already a value.
-    pub fn call_value(&self, f: &Value, arg: Value, span: Span) -> EvalResult<Value> {
-        self.call(f.clone(), Thunk::ready(arg, span), span)
-    }
-
     fn call_closure(&self, closure: &Closure, arg: Thunk, span: Span) -> EvalResult<Value> {
         let (body, env) = self.bind_closure(closure, arg, span)?;
         self.eval(&body, &env)

@@ -513,13 +513,6 @@ impl Env {
         }))
     }
 
-    pub fn with_slots(&self, slots: Vec<Thunk>) -> Env {
-        Env(Rc::new(Frame {
-            kind: FrameKind::Slots(OnceCell::from(slots)),
-            parent: Some(self.clone()),
-        }))
-    }
-
     pub fn with_scope(&self, attrs: Thunk) -> Env {
         Env(Rc::new(Frame {
             kind: FrameKind::With(attrs),

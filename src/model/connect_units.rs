@@ -8,7 +8,7 @@
 //! come out the same for two things.
 
 use super::build::script_dir;
-use super::connect::{Connect, HostLink, Publish, WireGuard};
+use super::connect::{HostLink, Publish, WireGuard};
 use super::escape::{escape_shell_arg, escape_unit_name};
 use super::{ExtraUnit, Namespace, Script, Tools};
 use crate::dependency::{DepOption, Relation};
@@ -361,22 +361,4 @@ fn wg_set_line(ctx: &Ctx, wg: &WireGuard) -> String {
         }
     }
     line
-}
-
-/// The connectivity options a namespace uses, for the manifest.
-pub fn options_used(c: &Connect) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if !c.publish.is_empty() {
-        out.push("publish");
-    }
-    if c.dns.is_some() {
-        out.push("dns");
-    }
-    if c.host_link.is_some() {
-        out.push("hostLink");
-    }
-    if c.wireguard.is_some() {
-        out.push("wireguard");
-    }
-    out
 }
