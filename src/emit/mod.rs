@@ -6,7 +6,7 @@ pub mod manifest;
 use crate::dependency::Relation;
 use crate::diagnostic::Diagnostics;
 use crate::graph::UnitGraph;
-use crate::model::build::script_dir;
+use crate::model::escape::script_dir;
 use crate::model::join::resolvers_to_hide;
 use crate::model::service::environment_line;
 use crate::model::{JoiningService, Model, ServiceUnit};

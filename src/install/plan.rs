@@ -332,7 +332,7 @@ fn units_of(tree: &OutputTree) -> BTreeMap<&str, &[u8]> {
 
 /// The scripts of a unit: name → (mode, text).
 fn scripts_of<'t>(tree: &'t OutputTree, unit: &str) -> BTreeMap<&'t str, (u32, &'t [u8])> {
-    let dir = format!("{}/", crate::model::build::script_dir(unit));
+    let dir = format!("{}/", crate::model::escape::script_dir(unit));
     tree.entries
         .range(dir.clone()..)
         .take_while(|(rel, _)| rel.starts_with(&dir))
@@ -380,7 +380,7 @@ fn unit_changes(old: Option<(&OutputTree, String)>, new: &OutputTree, new_prefix
                 if ta != tb || a.map(|s| s.0) != b.map(|s| s.0) {
                     scripts_differ = true;
                     if before.is_some() && after.is_some() {
-                        let rel = format!("{}/{script}", crate::model::build::script_dir(name));
+                        let rel = format!("{}/{script}", crate::model::escape::script_dir(name));
                         diff.push_str(&unified_diff(&ta, &tb, &format!("a/{rel}"), &format!("b/{rel}")));
                     }
                 }

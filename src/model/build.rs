@@ -1,6 +1,6 @@
 //! From the resolved options to the typed model.
 
-use super::escape::{namespace_unit_name, nix_to_string};
+use super::escape::{namespace_unit_name, nix_to_string, script_dir};
 use super::join::{interface_move_relations, join_relations};
 use super::service::{ServiceContext, build_service_unit, default_path_env};
 use super::{JoiningService, Model, Namespace, SysctlEntry, Tools};
@@ -53,11 +53,6 @@ pub fn name_problem(name: &str) -> Option<String> {
 
 /// Fewest namespaces worth a thread of their own.
 const PARALLEL_MIN_NAMESPACES: usize = 128;
-
-/// Folder of a unit's scripts, relative to the output root.
-pub fn script_dir(unit_name: &str) -> String {
-    format!("libexec/netns-compile/{unit_name}")
-}
 
 /// Build the model. `prefix` is where the output tree will live (units name scripts by
 /// absolute path under it).

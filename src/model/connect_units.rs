@@ -7,9 +7,8 @@
 //! `.service` and `<label>` is escaped as namespace names are; the checks refuse names that
 //! come out the same for two things.
 
-use super::build::script_dir;
 use super::connect::{HostLink, Publish, WireGuard};
-use super::escape::{escape_shell_arg, escape_unit_name};
+use super::escape::{escape_shell_arg, escape_unit_name, script_dir};
 use super::{ExtraUnit, Namespace, Script, Tools};
 use crate::dependency::{DepOption, Relation};
 use crate::source::Span;

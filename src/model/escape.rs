@@ -87,6 +87,11 @@ pub fn json_string(s: &str) -> String {
     out
 }
 
+/// Folder of a unit's scripts, relative to the output root.
+pub fn script_dir(unit_name: &str) -> String {
+    format!("libexec/netns-compile/{unit_name}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
