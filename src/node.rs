@@ -180,6 +180,32 @@ impl Node {
         }
     }
 
+    /// A tree of a JSON value, every span [`Span::BUILTIN`] (keys in serde_json's order): for
+    /// values made by the program, and for tests of the stages below the JSON frontend, which
+    /// keeps the spans of a text.
+    pub fn from_json(v: serde_json::Value) -> Node {
+        use serde_json::Value as J;
+        let kind = match v {
+            J::Null => Kind::Null,
+            J::Bool(b) => Kind::Bool(b),
+            J::Number(n) => n
+                .as_i64()
+                .map_or_else(|| Kind::Float(n.as_f64().unwrap_or(0.0)), Kind::Int),
+            J::String(s) => Kind::Str(s),
+            J::Array(items) => Kind::List(items.into_iter().map(Node::from_json).collect()),
+            J::Object(map) => Kind::Attrs(Attrs::from_entries(
+                map.into_iter()
+                    .map(|(key, v)| Entry {
+                        key,
+                        key_span: Span::BUILTIN,
+                        value: Node::from_json(v),
+                    })
+                    .collect(),
+            )),
+        };
+        Node::new(Span::BUILTIN, kind)
+    }
+
     /// The value as JSON (paths as their string; opaque values as null: callers check first).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;

@@ -273,16 +273,16 @@ fn wireguard_interfaces(interfaces: &[ResolvedService]) -> Vec<JoiningService> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frontend::json::parse_json;
-    use crate::source::FileId;
 
     #[test]
     fn sysctl_values_render_as_nixos_writes_them() {
-        let node = parse_json(
-            r#"{"b.true": true, "a.false": false, "c.null": null, "d.int": 4096, "e.str": "1024 65000"}"#,
-            FileId(0),
-        )
-        .unwrap();
+        // serde_json, not the JSON frontend (a stage above): spans do not matter here.
+        let node = Node::from_json(
+            serde_json::from_str(
+                r#"{"b.true": true, "a.false": false, "c.null": null, "d.int": 4096, "e.str": "1024 65000"}"#,
+            )
+            .unwrap(),
+        );
         let rendered: Vec<(String, Option<String>)> = sysctl_entries(Some(&node))
             .into_iter()
             .map(|e| (e.key, e.value))
@@ -325,7 +325,7 @@ mod tests {
             r#"{{"services": {{"netns": {{"namespaces": {{{}}}}}}}, "networking": {{"nftables": {{"enable": true}}}}}}"#,
             namespaces.join(",")
         );
-        let module = parse_json(&text, FileId(0)).unwrap();
+        let module = Node::from_json(serde_json::from_str(&text).unwrap());
         let mut diags = Diagnostics::new();
         let config = crate::module::config::resolve_config(&[module], &mut diags);
         let run = |threads| {

@@ -357,29 +357,7 @@ mod tests {
 
     /// A node of JSON text, read with serde_json: the JSON frontend is a stage above this one.
     fn node(text: &str) -> Node {
-        fn of(v: serde_json::Value) -> Node {
-            use serde_json::Value as J;
-            let kind = match v {
-                J::Null => Kind::Null,
-                J::Bool(b) => Kind::Bool(b),
-                J::Number(n) => n
-                    .as_i64()
-                    .map_or_else(|| Kind::Float(n.as_f64().unwrap_or(0.0)), Kind::Int),
-                J::String(s) => Kind::Str(s),
-                J::Array(items) => Kind::List(items.into_iter().map(of).collect()),
-                J::Object(map) => Kind::Attrs(Attrs::from_entries(
-                    map.into_iter()
-                        .map(|(key, v)| Entry {
-                            key,
-                            key_span: Span::BUILTIN,
-                            value: of(v),
-                        })
-                        .collect(),
-                )),
-            };
-            Node::new(Span::BUILTIN, kind)
-        }
-        of(serde_json::from_str(text).expect("test JSON parses"))
+        Node::from_json(serde_json::from_str(text).expect("test JSON parses"))
     }
 
     fn values(defs: &[Def]) -> Vec<String> {
