@@ -101,13 +101,13 @@ impl Diagnostic {
 /// The diagnostics a run collects, each problem once, in the order of first appearance.
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics {
+    /// Read them freely; add them with [`Diagnostics::push`] or [`Diagnostics::extend`], which
+    /// keep each problem once.
     pub items: Vec<Diagnostic>,
-    /// The hash of each diagnostic in `items[..indexed]`, with the index of the first one
-    /// that has it: `push` finds an equal diagnostic in constant time.
+    /// The hash of each pushed diagnostic, with the index in `items` of the first one that has
+    /// it: `push` finds an equal diagnostic in constant time. An entry that no longer points
+    /// at an equal item (after `items` was changed directly) only costs a search.
     first_with_hash: FxHashMap<u64, usize>,
-    /// How many of `items` are in `first_with_hash`. Stages may append to `items` directly
-    /// (the model's parallel parts do); `push` indexes those before it looks.
-    indexed: usize,
 }
 
 impl FromIterator<Diagnostic> for Diagnostics {
@@ -133,7 +133,6 @@ impl Diagnostics {
 
     pub fn push(&mut self, d: Diagnostic) {
         // The same problem reached twice (a definition read through two paths) is shown once.
-        self.index_appended();
         let hash = hash_of(&d);
         match self.first_with_hash.get(&hash) {
             None => {
@@ -145,20 +144,6 @@ impl Diagnostics {
             Some(_) => {}
         }
         self.items.push(d);
-        self.indexed = self.items.len();
-    }
-
-    /// Index the diagnostics appended to `items` without `push`.
-    fn index_appended(&mut self) {
-        if self.items.len() < self.indexed {
-            // Taken from `items` directly: the index no longer tells, so it is made again.
-            self.first_with_hash.clear();
-            self.indexed = 0;
-        }
-        for (i, d) in self.items.iter().enumerate().skip(self.indexed) {
-            self.first_with_hash.entry(hash_of(d)).or_insert(i);
-        }
-        self.indexed = self.items.len();
     }
 
     pub fn extend(&mut self, other: Diagnostics) {
@@ -224,17 +209,16 @@ mod tests {
     }
 
     #[test]
-    fn diagnostics_appended_to_items_directly_are_found_too() {
+    fn items_changed_directly_do_not_mislead_the_index() {
         let mut diags = Diagnostics::new();
         diags.push(at(1, "a"));
-        diags.items.push(at(2, "b"));
         diags.push(at(2, "b"));
-        diags.push(at(1, "a"));
-        assert_eq!(diags.items.len(), 2);
-        // Items taken away directly are not remembered.
+        // The index says "a" is item 0, which is now something else.
         diags.items.clear();
         diags.push(at(2, "b"));
-        assert_eq!(diags.items, [at(2, "b")]);
+        diags.push(at(1, "a"));
+        diags.push(at(2, "b"));
+        assert_eq!(diags.items, [at(2, "b"), at(1, "a")]);
     }
 
     #[test]

@@ -103,7 +103,7 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
     let mut namespaces = Vec::with_capacity(cfg.namespaces.len());
     for (built, part_diags) in parts {
         namespaces.extend(built);
-        diags.items.extend(part_diags.items);
+        diags.extend(part_diags);
     }
     let (mut joining, other_services) = services(&cfg.services);
     let mut wireguard_interfaces = wireguard_interfaces(&cfg.wireguard_interfaces);
