@@ -340,6 +340,52 @@ fn allocating_tail_loop_stops_at_the_step_limit() {
     assert!(r.stderr.contains("loop.nix:1:"), "not located: {}", r.stderr);
 }
 
+/// NixOS's `warnings` of a module: shown as NixOS shows them (`trace: warning: …`), in the
+/// order nixpkgs merges the list (an imported module's definitions first), and the build goes
+/// on (exit 0). A module that declares `assertions` itself (a copy of NixOS's
+/// declaration) keeps its own, and its false assertion still stops the build.
+#[test]
+fn module_warnings_and_own_assertion_declarations() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("warn.nix");
+    fs::write(
+        &file,
+        r#"{ lib, ... }: {
+  warnings = [ "first" ];
+  imports = [ { warnings = lib.mkIf true [ "second" ]; assertions = [ { assertion = true; message = "fine"; } ]; } ];
+  services.netns.namespaces.vpn = { };
+}
+"#,
+    )
+    .unwrap();
+    let out = work.path().join("out");
+    let r = run(&["build", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("trace: warning: second\ntrace: warning: first\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(out.join("lib/systemd/system/netns-vpn.service").exists());
+
+    let file = work.path().join("own.nix");
+    fs::write(
+        &file,
+        r#"{ lib, ... }: {
+  options.assertions = lib.mkOption { type = lib.types.listOf lib.types.attrs; default = [ ]; };
+  config.assertions = [ { assertion = false; message = "own declaration"; } ];
+  config.services.netns.namespaces.vpn = { };
+}
+"#,
+    )
+    .unwrap();
+    let r = run(&["check", file.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("netns::failed-assertion"), "{}", r.stderr);
+    assert!(r.stderr.contains("- own declaration"), "{}", r.stderr);
+    assert!(r.stderr.contains("own.nix:3:"), "not located: {}", r.stderr);
+}
+
 #[test]
 fn eval_prints_json_like_nix() {
     let work = tempfile::tempdir().unwrap();

@@ -102,6 +102,8 @@ codes! {
         "A key defined twice where the option takes one definition only (sysctl keys).";
     InvalidProperty = "invalid-property", Error, Compiling,
         "A malformed `mkIf`/`mkMerge`/`mkOverride`/`mkOrder` property.";
+    FailedAssertion = "failed-assertion", Error, Compiling,
+        "A module's `assertions` entry is false (NixOS would not build the system).";
     // -- namespaces -------------------------------------------------------------------------
     InvalidNamespaceName = "invalid-namespace-name", Error, Compiling,
         "A namespace name that iproute2 rejects or that would break the unit file.";

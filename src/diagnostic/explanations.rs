@@ -347,6 +347,64 @@ in
                 standalone: Standalone::Yes,
             },
         },
+        Code::FailedAssertion => &Explanation {
+            meaning: "A module says the configuration is wrong: an entry of its `assertions` \
+                list has `assertion = false`. The message is the module's own, listed as \
+                NixOS lists it (`Failed assertions:`); every false entry is pointed at. When \
+                none is false, the modules' `warnings` are shown as NixOS shows them \
+                (`trace: warning: …`) and the build goes on.",
+            why: "A module's author writes an assertion where a setting would not work: NixOS \
+                refuses to build such a system (`nixos-rebuild` stops with this message). \
+                netns-compile evaluates the same modules without NixOS, so it keeps the \
+                module's guard instead of writing units the module's author ruled out.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{ config, lib, ... }:
+let
+  cfg = config.services.confined;
+in
+{
+  options.services.confined.namespace = lib.mkOption {
+    type = lib.types.str;
+    default = "";
+  };
+  config = {
+    assertions = [
+      {
+        assertion = cfg.namespace != "";
+        message = "services.confined.namespace must name a namespace";
+      }
+    ];
+    services.netns.namespaces.${cfg.namespace} = { };
+  };
+}
+"#,
+                after: r#"
+{ config, lib, ... }:
+let
+  cfg = config.services.confined;
+in
+{
+  options.services.confined.namespace = lib.mkOption {
+    type = lib.types.str;
+    default = "";
+  };
+  config = {
+    assertions = [
+      {
+        assertion = cfg.namespace != "";
+        message = "services.confined.namespace must name a namespace";
+      }
+    ];
+    services.confined.namespace = "vpn";
+    services.netns.namespaces.${cfg.namespace} = { };
+  };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
         Code::InvalidNamespaceName => &Explanation {
             meaning: "A namespace name that iproute2 rejects (empty, `.`, `..`, containing `/`, \
                 over 255 bytes), that starts with `-`, that holds a newline or other control \

@@ -18,6 +18,7 @@
 //! holds what passes between the evaluator and the module system (`pkgs`, values of the
 //! resolved config).
 
+mod assertions;
 mod collect;
 mod hooks;
 mod options;
@@ -254,7 +255,14 @@ fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[(String, String)
     let entry = ev.load_file(&entry_path, Span::BUILTIN)?;
     let result = collect_modules(ev, &state, entry, &entry_path)
         .and_then(|()| options::check_definitions(ev, &state))
-        .and_then(|()| projected_modules(ev, &state, &spec()));
+        .and_then(|()| assertions::declare_when_defined(ev, &state))
+        .and_then(|checked| {
+            let modules = projected_modules(ev, &state, &spec())?;
+            if checked {
+                assertions::check(ev, &state)?;
+            }
+            Ok(modules)
+        });
     result.map_err(|e| options::locate(ev, &state, e))
 }
 
