@@ -60,7 +60,12 @@ for t in $targets; do
     -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1
   rc=$?
   set -e
-  execs=$(grep -ah 'stat::number_of_executed_units' "$log" | awk '{s+=$2} END {print s+0}')
+  # Fork mode (FUZZ_JOBS > 1) prints no final stats: count its last "#N:" line instead.
+  execs=$({ grep -ah 'stat::number_of_executed_units' "$log" || true; } | awk '{s+=$2} END {print s+0}')
+  if [ "$execs" = 0 ]; then
+    execs=$({ grep -aoE '^#[0-9]+:' "$log" || true; } | tail -1 | tr -dc '0-9')
+    execs=${execs:-0}
+  fi
   total_execs=$((total_execs + execs))
   echo "fuzz: $t: $execs executions in ${secs}s, corpus $(ls "$corpus" | wc -l) inputs, exit $rc"
   found=0
