@@ -167,10 +167,9 @@ impl Evaluator {
         let mut step = self.eval_step(expr, env);
         while let Ok(Step::Tail(next, next_env)) = step {
             self.current.set(next.span);
-            step = match self.count_step(next.span) {
-                Ok(()) => self.eval_step(&next, &next_env),
-                Err(e) => Err(e),
-            };
+            step = self
+                .count_step(next.span)
+                .and_then(|()| self.eval_step(&next, &next_env));
         }
         self.current.set(outer);
         match step {
