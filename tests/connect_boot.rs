@@ -21,7 +21,8 @@ mod common;
 mod harden;
 
 use common::nspawn::{self, Boot, Container};
-use harden::{build_config_at, missing_program, note, run_cmd, skip, tempdir};
+use common::skip;
+use harden::{build_config_at, missing_program, note, run_cmd, tempdir};
 use serde_json::{Value, json};
 use std::fs;
 use std::os::unix::fs::symlink;
@@ -52,7 +53,6 @@ fn connectivity_units_under_systemd_252() {
     let why = nspawn::unavailable()
         .or_else(|| missing_program(&["socat", "wg", "wireguard-go"]).map(|p| format!("`{p}` is not installed")));
     if let Some(why) = why {
-        assert!(std::env::var_os("CI").is_none(), "{test}: {why} (CI is set)");
         skip(test, &why);
         return;
     }

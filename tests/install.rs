@@ -629,8 +629,7 @@ fn container_config(b: bool) -> String {
 #[test]
 fn under_systemd_install_reboot_reinstall_uninstall() {
     if let Some(why) = common::nspawn::unavailable() {
-        assert!(std::env::var_os("CI").is_none(), "no container can boot here: {why}");
-        eprintln!("SKIPPED: under_systemd_install_reboot_reinstall_uninstall ({why})");
+        common::skip("install::under_systemd_install_reboot_reinstall_uninstall", &why);
         return;
     }
     let host = tempfile::tempdir().unwrap();

@@ -14,15 +14,17 @@
 //! the unit's namespace) must remove the registration.
 //!
 //! Needs root, iproute2, nftables, procps and util-linux; otherwise each test says
-//! `SKIPPED: … because …` and passes. Only namespaces these tests create are touched, and a
+//! `*** SKIPPED: test: why ***` (`common::skip`), and fails instead when `CI` is set. Only namespaces these tests create are touched, and a
 //! guard removes them (and their /etc/netns folders) even when a test fails.
 
+mod common;
 mod harden;
 
+use common::skip;
 use harden::{
     Compiled, ExecCommand, NamespaceGuard, build_host_tools, configured_nftables_enabled, configured_ruleset,
     configured_sysctls, is_root, missing_program, note, parse_bind_paths, parse_environment, parse_exec,
-    ruleset_tables, run_cmd, skip, suffix_namespaces, tempdir, unit_values,
+    ruleset_tables, run_cmd, suffix_namespaces, tempdir, unit_values,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;

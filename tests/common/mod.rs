@@ -105,12 +105,16 @@ pub fn snapshot(env: &str, rel: &str) -> Option<PathBuf> {
         .find(|dir| dir.is_dir())
 }
 
-/// Say that `test` does not run, where `cargo test` shows it: on the real standard error,
-/// which libtest does not capture (it captures only `print!`/`eprint!`). Under CI a missing
-/// input is a failure.
+/// The one way a test says it does not run (every test binary calls this, none has its own):
+/// `*** SKIPPED: test: why ***` on the real standard error, which libtest does not capture (it
+/// captures only `print!`/`eprint!`), then back to the caller, which returns. When `CI` is set
+/// (`.ci/run` sets it) a test that cannot run is a failure: this panics instead.
 pub fn skip(test: &str, reason: &str) {
     let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: {test}: {reason} ***");
-    assert!(std::env::var_os("CI").is_none(), "{test} cannot run under CI: {reason}");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test} cannot run, and CI is set: {reason}"
+    );
 }
 
 /// The snapshot for `test`, or `None` after saying SKIPPED (see [`skip`]).
