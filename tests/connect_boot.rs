@@ -277,7 +277,9 @@ fn connectivity_units_under_systemd_252() {
         !c.exec(&["ip", "link", "show", "nsh-web"]).ok(),
         "nsh-web outlived its unit"
     );
-    note("connect_boot: stopping netns-web.service stopped the link and the forwarder, and removed nsh-web");
+    note(
+        "connect_boot: stopping netns-web.service stopped the link, the forwarders and the joiners, and removed nsh-web",
+    );
     drop(c);
 }
 
@@ -454,7 +456,9 @@ fn counting_table(hook: &str, direction: &str) -> String {
 /// until the reply came (an HTTP client, `socat …,shut-none`) gets it. The same half-closing
 /// client straight to the server, inside the namespace, gets the reply: the forwarder drops it.
 fn half_close_through_the_forwarder(c: &Container) {
-    let client = |line: &str, target: &str| format!("echo {line} | socat -t 5 - {target}");
+    // `-t`: how long socat waits for the reply after its input ended; a closed connection ends
+    // it at once, so this bounds a reply that does not come, and costs nothing otherwise.
+    let client = |line: &str, target: &str| format!("echo {line} | socat -t {} - {target}", WAIT.as_secs());
     let half_closed = c.sh(&client("wait-eof", "TCP:127.0.0.1:8081"), &[]);
     assert_eq!(
         half_closed.stdout, "",

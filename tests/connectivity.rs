@@ -16,9 +16,11 @@
 //!   is in the registered namespace (device and inode of /run/netns/NAME); the namespace's port
 //!   is not reachable from the host directly; the namespace gains no interface and the host's
 //!   forwarding is untouched.
-//! - `dns_lines_reach_a_joined_process`: a process that bind-mounted the namespace's
-//!   resolv.conf over /etc/resolv.conf *before* the lines were written sees them (the file is
-//!   truncated in place, never replaced), and it is in the registered namespace.
+//! - `dns_lines_reach_a_process_joined_by_nsenter`: a process standing in for a joined
+//!   service (`nsenter` into the registered namespace, the drop-in's `BindReadOnlyPaths=` done
+//!   with `unshare --mount`) that bind-mounted the namespace's resolv.conf over
+//!   /etc/resolv.conf *before* the lines were written sees them (the file is truncated in
+//!   place, never replaced), and it is in the registered namespace.
 //! - `host_link_addresses_answer_across_it`: both ends of the veth answer across it (IPv4 at
 //!   the addresses the test computes from the pool's documented rule, and given IPv6
 //!   addresses), the namespace has no default route, the host's `net.ipv4.ip_forward` is
@@ -383,8 +385,8 @@ fn published_port_under_socket_activate_stand_in() {
 }
 
 #[test]
-fn dns_lines_reach_a_joined_process() {
-    let test = "connectivity::dns_lines_reach_a_joined_process";
+fn dns_lines_reach_a_process_joined_by_nsenter() {
+    let test = "connectivity::dns_lines_reach_a_process_joined_by_nsenter";
     require!(test, &[]);
     let t = tag();
     let ns = format!("dns{t}");
