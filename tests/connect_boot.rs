@@ -7,15 +7,17 @@
 //! - `publish`: the socket unit listens in the container's host namespace from boot
 //!   (`sockets.target`); a connection to it starts the forwarder, which runs in the namespace
 //!   (same network namespace as /run/netns/<name>) and reaches a server a joining service runs
-//!   on the namespace's 127.0.0.1; the namespace's port does not answer on the host side.
+//!   on the namespace's 127.0.0.1, the same forwarder for a second connection; the namespace's
+//!   port does not answer on the host side.
 //!   A client that half-closes its side gets no reply through the forwarder (systemd 252's
 //!   socket-proxyd closes both directions at the first EOF), one that keeps it open does, and
 //!   the half-closing client straight to the server does too. A real `ListenDatagram=` socket
 //!   unit in front of socket-proxyd makes it fail ("not a stream socket"): why `"udp"` is
 //!   refused.
 //! - `dns`: a joining service reads the lines as its /etc/resolv.conf.
-//! - `hostLink`: started with the namespace's unit (its `.wants/`), both ends at the addresses
-//!   the test computes from the pool's documented rule, a server answering across it each way;
+//! - `hostLink`: started with the namespace's unit (its `.wants/`), both IPv4 ends at the
+//!   addresses the test computes from the pool's documented rule, a server answering across it
+//!   each way, and on the given IPv6 address; no default route for either family;
 //!   stopping the namespace's unit stops the link's and the forwarders' (`BindsTo=`) and removes
 //!   the pair.
 //! - `wireguard` (`implementation = "userspace"`): started with its namespace, wireguard-go
@@ -87,7 +89,7 @@ fn connectivity_units_under_systemd_252() {
                 "echo": {"listen": "127.0.0.1:8081", "port": 3001}
             },
             "dns": {"servers": ["10.64.0.1"], "search": ["home.arpa"]},
-            "hostLink": {"enable": true},
+            "hostLink": {"enable": true, "hostAddress6": "fd00:231::1/64", "namespaceAddress6": "fd00:231::2/64"},
             "service": {"wantedBy": ["multi-user.target"]}
         }}}},
         "systemd": {"services": {
@@ -134,7 +136,7 @@ fn connectivity_units_under_systemd_252() {
     // for the host link), and a reader of its resolv.conf.
     fs::write(
         etc.join("rt-server.service"),
-        "[Service]\nExecStart=/usr/bin/socat TCP-LISTEN:3000,reuseaddr,fork SYSTEM:'echo answer-from-web'\n",
+        "[Service]\nExecStart=/usr/bin/socat TCP6-LISTEN:3000,ipv6only=0,reuseaddr,fork SYSTEM:'echo answer-from-web'\n",
     )
     .unwrap();
     // A request/response server: it answers a line, or, when the line is `wait-eof`, the end
@@ -201,12 +203,20 @@ fn connectivity_units_under_systemd_252() {
     c.wait_active("netns-web-publish-ui.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     let pid = c.main_pid("netns-web-publish-ui.service").expect("the forwarder's pid");
-    let registered = ok(&c, &["stat", "-L", "-c", "%i", "/run/netns/web"]);
-    let forwarder_ns = ok(&c, &["readlink", &format!("/proc/{pid}/ns/net")]);
+    // Device and inode of the network namespace, as stat(1) gives them.
+    let netns_id = |path: &str| ok(&c, &["stat", "-L", "-c", "%d:%i", path]);
     assert_eq!(
-        forwarder_ns.trim(),
-        format!("net:[{}]", registered.trim()),
-        "the forwarder's namespace"
+        netns_id(&format!("/proc/{pid}/ns/net")),
+        netns_id("/run/netns/web"),
+        "the forwarder's network namespace is not the registered one"
+    );
+    // Again: the one forwarder (the socket's `Accept=no` service) serves every connection.
+    let again = ok(&c, &["socat", "-T", "5", "-u", "TCP:127.0.0.1:8080", "-"]);
+    assert_eq!(again.trim(), "answer-from-web", "a second connection");
+    assert_eq!(
+        c.main_pid("netns-web-publish-ui.service"),
+        Some(pid),
+        "a second forwarder"
     );
     let not_inside = c.exec(&["socat", "-T", "2", "-u", "TCP:127.0.0.1:3000,connect-timeout=2", "-"]);
     assert!(!not_inside.ok(), "the namespace's own port answers on the host side");
@@ -225,8 +235,14 @@ fn connectivity_units_under_systemd_252() {
     note("connect_boot: the joined service reads the dns lines as /etc/resolv.conf");
 
     // hostLink: the host side reaches the server on the namespace's end; no default route.
-    let via_link = ok(&c, &["socat", "-T", "5", "-u", &format!("TCP:{ns_addr}:3000"), "-"]);
-    assert_eq!(via_link.trim(), "answer-from-web", "across the host link");
+    for target in [format!("TCP:{ns_addr}:3000"), "TCP6:[fd00:231::2]:3000".to_string()] {
+        let via_link = ok(&c, &["socat", "-T", "5", "-u", &target, "-"]);
+        assert_eq!(via_link.trim(), "answer-from-web", "across the host link to {target}");
+    }
+    assert_eq!(
+        ok(&c, &["ip", "-n", "web", "-6", "route", "show", "default"]).trim(),
+        ""
+    );
     // And the other way: the namespace reaches a server on the host's end (and only there).
     let host_server = format!(
         "socat TCP-LISTEN:3002,bind={host_addr},reuseaddr,fork SYSTEM:'echo answer-from-host' >/dev/null 2>&1 &"
@@ -256,7 +272,7 @@ fn connectivity_units_under_systemd_252() {
     assert_eq!(ok(&c, &["ip", "-n", "web", "route", "show", "default"]).trim(), "");
     assert_eq!(ok(&c, &["cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "0");
     note(&format!(
-        "connect_boot: the host link joins {host_addr} and {ns_addr} both ways, no default route, no forwarding"
+        "connect_boot: the host link joins {host_addr} and {ns_addr} both ways, and fd00:231::2; no default route, no forwarding"
     ));
 
     wireguard_under_systemd(&c, &keys);
