@@ -1,25 +1,24 @@
 //! SPEC §11 under a real systemd: this machine's systemd 252, booted as PID 1 of a throwaway
 //! container (`common::nspawn`, its own network namespace), runs the units the connectivity
 //! options add, installed as `systemd_boot.rs` installs a tree. (tests/connectivity.rs runs the
-//! same units' command lines with stand-ins for systemd; each of its claims is checked here
-//! under the real one, in this one boot.)
+//! same units' command lines with stand-ins for systemd; what it claims of the units is checked
+//! here under the real one, in this one boot, and the in-place resolv.conf update that a
+//! running joiner sees, in tests/systemd_boot.rs.)
 //!
 //! - `publish`: the socket unit listens in the container's host namespace from boot
 //!   (`sockets.target`); a connection to it starts the forwarder, which runs in the namespace
 //!   (same network namespace as /run/netns/<name>) and reaches a server a joining service runs
 //!   on the namespace's 127.0.0.1, the same forwarder for a second connection; the namespace's
-//!   port does not answer on the host side.
-//!   A client that half-closes its side gets no reply through the forwarder (systemd 252's
-//!   socket-proxyd closes both directions at the first EOF), one that keeps it open does, and
-//!   the half-closing client straight to the server does too. A real `ListenDatagram=` socket
-//!   unit in front of socket-proxyd makes it fail ("not a stream socket"): why `"udp"` is
-//!   refused.
+//!   port does not answer on the host side. A client that half-closes its side gets no reply
+//!   through the forwarder (systemd 252's socket-proxyd closes both directions at the first
+//!   EOF), one that keeps it open does, and the half-closing client straight to the server does
+//!   too. A real `ListenDatagram=` socket unit in front of socket-proxyd makes it fail ("not a
+//!   stream socket"): why `"udp"` is refused.
 //! - `dns`: a joining service reads the lines as its /etc/resolv.conf.
 //! - `hostLink`: started with the namespace's unit (its `.wants/`), both IPv4 ends at the
 //!   addresses the test computes from the pool's documented rule, a server answering across it
-//!   each way, and on the given IPv6 address; no default route for either family;
-//!   stopping the namespace's unit stops the link's and the forwarders' (`BindsTo=`) and removes
-//!   the pair.
+//!   each way, and on the given IPv6 address; no default route for either family; stopping the
+//!   namespace's unit stops the link's and the forwarders' (`BindsTo=`) and removes the pair.
 //! - `wireguard` (`implementation = "userspace"`): started with its namespace, wireguard-go
 //!   stays in the unit (a oneshot with `RemainAfterExit=`), the namespace reaches a peer
 //!   namespace the test builds through the tunnel and through nothing else (nft counters on
