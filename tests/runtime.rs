@@ -14,8 +14,9 @@
 //! the unit's namespace) must remove the registration.
 //!
 //! Needs root, iproute2, nftables, procps and util-linux; otherwise each test says
-//! `*** SKIPPED: test: why ***` (`common::skip`), and fails instead when `CI` is set. Only namespaces these tests create are touched, and a
-//! guard removes them (and their /etc/netns folders) even when a test fails.
+//! `*** SKIPPED: test: why ***` (`common::skip`), and fails instead when `CI` is set. Only
+//! namespaces these tests create are touched, and a guard removes them (and their /etc/netns
+//! folders) even when a test fails. A unit's command lines get a minute (`WAIT`) to finish.
 
 mod common;
 mod harden;
