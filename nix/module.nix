@@ -169,7 +169,7 @@ let
 
   # The same for the units the connectivity options add, which the tree enables through
   # `.wants/` links that NixOS would skip: a published port's socket by sockets.target, a host
-  # link and a WireGuard tunnel by their namespace's unit.
+  # link, a WireGuard tunnel and the guard by their namespace's unit.
   connectEnablement = lib.listToAttrs (
     lib.concatLists (
       lib.mapAttrsToList (
@@ -186,6 +186,10 @@ let
         ) (lib.attrNames namespace.publish)
         ++ lib.optional namespace.hostLink.enable (startedWith "${stem}-hostlink.service")
         ++ lib.optional namespace.wireguard.enable (startedWith "${stem}-wireguard.service")
+        # SPEC §13: the guard that loads netns-compile's own nftables table.
+        ++ lib.optional (namespace.dns.strict || namespace.ipv6 != "allow") (
+          startedWith "${stem}-guard.service"
+        )
       ) cfg.namespaces
     )
   );
