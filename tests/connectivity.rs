@@ -33,8 +33,9 @@
 //! - `udp_is_refused_as_socket_proxyd_refuses_it_under_socket_activate`: this machine's
 //!   systemd-socket-proxyd, given a datagram socket by `systemd-socket-activate --datagram`,
 //!   exits ("not a stream socket"), and the compiler refuses `protocol = "udp"`.
-//! - `nix_and_json_routes_give_one_tree`: a NixOS module using every option (with properties)
-//!   and its JSON give the same output tree (no root needed).
+//! - `nix_and_json_routes_give_one_tree`: a NixOS module using every option (with properties;
+//!   SPEC §13's `dns.strict` and `ipv6` too) and its JSON give the same output tree (no root
+//!   needed).
 //!
 //! Every wait is for a state (a socket in `ss`, an answer, counters that hold still), bounded
 //! by `WAIT`, with a message saying what did not come.
@@ -797,9 +798,12 @@ fn nix_and_json_routes_give_one_tree() {
       publish.webui = { listen = "127.0.0.1:9091"; port = 9091; };
       dns.servers = [ "10.64.0.1" ];
       hostLink.enable = lib.mkDefault false;
+      ipv6 = lib.mkDefault "allow";
     }
     {
       dns.search = lib.mkAfter [ "home.arpa" ];
+      dns.strict = true;
+      ipv6 = "disable";
       hostLink.enable = true;
       wireguard = {
         enable = true;
@@ -817,7 +821,8 @@ fn nix_and_json_routes_give_one_tree() {
     let json = json!({
         "services": {"netns": {"namespaces": {"downloads": {
             "publish": {"webui": {"listen": "127.0.0.1:9091", "port": 9091}},
-            "dns": {"servers": ["10.64.0.1"], "search": ["home.arpa"]},
+            "dns": {"servers": ["10.64.0.1"], "search": ["home.arpa"], "strict": true},
+            "ipv6": "disable",
             "hostLink": {"enable": true},
             "wireguard": {
                 "enable": true, "implementation": "userspace", "privateKeyFile": "/run/keys/dl.key",
@@ -871,6 +876,7 @@ fn nix_and_json_routes_give_one_tree() {
         "lib/systemd/system/netns-downloads.service.d/netns-dns.conf",
         "lib/systemd/system/netns-downloads-hostlink.service",
         "lib/systemd/system/netns-downloads-wireguard.service",
+        "lib/systemd/system/netns-downloads-guard.service",
         "lib/systemd/system/wireguard-wg9.service.d/netns.conf",
     ] {
         assert!(names.contains(&want), "{want} missing: {names:?}");

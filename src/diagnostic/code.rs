@@ -131,7 +131,7 @@ codes! {
     InvalidAddress = "invalid-address", Error, Compiling,
         "A host-link or WireGuard address that cannot be read, or an incomplete pair.";
     SubnetOverlap = "subnet-overlap", Error, Compiling,
-        "Host-link subnets that overlap each other or a given address.";
+        "Host-link subnets that overlap each other, or a tunnel address its own namespace's host link overlaps.";
     InvalidInterfaceName = "invalid-interface-name", Error, Compiling,
         "An interface name Linux refuses (over 15 bytes, `/`, white space).";
     InterfaceNameCollision = "interface-name-collision", Error, Compiling,
@@ -140,6 +140,11 @@ codes! {
         "A WireGuard key given inline where only a path to a key file belongs.";
     InvalidWireguard = "invalid-wireguard", Error, Compiling,
         "A WireGuard setting that cannot work (no key file, no peers, unknown implementation).";
+    // -- confinement (SPEC §13) ---------------------------------------------------------------
+    StrictDnsWithoutServers = "strict-dns-without-servers", Error, Compiling,
+        "`dns.strict` with no name server to allow.";
+    Ipv6Conflict = "ipv6-conflict", Error, Compiling,
+        "An `ipv6` policy the namespace's interfaces contradict (\"tunnel\" without an IPv6 tunnel, \"disable\" beside IPv6 addresses).";
     // -- found by the real tools (`check --probe`) --------------------------------------------
     NftRejected = "nft-rejected", Error, Probe, "`nft -c` rejects a namespace's ruleset.";
     UnknownSysctl = "unknown-sysctl", Error, Probe,
