@@ -677,6 +677,40 @@ mod tests {
     }
 
     #[test]
+    fn a_masked_unit_is_linked_to_dev_null_and_never_enabled_nor_started() {
+        // The tree as `emit` writes `enable = false`: the unit a link to /dev/null, and the
+        // `.wants/` link NixOS makes for it all the same.
+        let mut masked = tree(1, "x", true);
+        masked.entries.retain(|rel, _| !rel.starts_with("libexec/"));
+        masked.entries.insert(
+            "lib/systemd/system/netns-a.service".into(),
+            OutEntry::Symlink { target: MASKED.into() },
+        );
+        assert!(is_masked(&masked, "netns-a.service") && !is_enabled(&masked, "netns-a.service"));
+        let links = wanted_links(&masked, &layout());
+        assert_eq!(
+            links.into_iter().collect::<Vec<_>>(),
+            [("/etc/systemd/system/netns-a.service".to_string(), MASKED.to_string())]
+        );
+        let fresh = plan_install(&masked, 1, &layout(), &Installed::default(), &BTreeMap::new()).unwrap();
+        assert!(
+            fresh.actions.is_empty() && fresh.units.is_empty(),
+            "{:?}",
+            fresh.actions
+        );
+        // Masked after it ran: stopped, its mask replacing its link.
+        let old = installed(1, tree(1, "x", true));
+        let plan = plan_install(&masked, 2, &layout(), &old, &on_disk(&tree(1, "x", true))).unwrap();
+        assert_eq!(plan.actions.stop, ["netns-a.service"]);
+        assert!(plan.actions.start.is_empty());
+        assert_eq!(plan.replace_links[0].target, MASKED);
+        assert_eq!(
+            plan.remove_links[0].path,
+            "/etc/systemd/system/multi-user.target.wants/netns-a.service"
+        );
+    }
+
+    #[test]
     fn a_recorded_link_someone_replaced_is_left_alone() {
         let old = installed(1, tree(1, "x", true));
         let mut seen = on_disk(&tree(1, "x", true));
