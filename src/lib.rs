@@ -10,6 +10,7 @@
 // Diagnostics travel in `Err` on cold paths only; boxing them would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod dependency;
