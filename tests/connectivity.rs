@@ -23,8 +23,9 @@
 //!   still while the namespace tries.
 //! - `udp_is_refused_as_socket_proxyd_refuses_it`: this machine's systemd-socket-proxyd exits
 //!   on a datagram socket ("not a stream socket"), and the compiler refuses `protocol = "udp"`.
-//! - `nix_and_json_routes_give_one_tree`: a NixOS module using every option (with properties)
-//!   and its JSON give the same output tree (no root needed).
+//! - `nix_and_json_routes_give_one_tree`: a NixOS module using every option (with properties;
+//!   SPEC §13's `dns.strict` and `ipv6` too) and its JSON give the same output tree (no root
+//!   needed).
 //!
 //! Needs root, iproute2, nftables, util-linux, socat, systemd-socket-activate and
 //! systemd-socket-proxyd, wg and wireguard-go; otherwise each test says `SKIPPED: …` and
@@ -669,9 +670,12 @@ fn nix_and_json_routes_give_one_tree() {
       publish.webui = { listen = "127.0.0.1:9091"; port = 9091; };
       dns.servers = [ "10.64.0.1" ];
       hostLink.enable = lib.mkDefault false;
+      ipv6 = lib.mkDefault "allow";
     }
     {
       dns.search = lib.mkAfter [ "home.arpa" ];
+      dns.strict = true;
+      ipv6 = "disable";
       hostLink.enable = true;
       wireguard = {
         enable = true;
@@ -689,7 +693,8 @@ fn nix_and_json_routes_give_one_tree() {
     let json = json!({
         "services": {"netns": {"namespaces": {"downloads": {
             "publish": {"webui": {"listen": "127.0.0.1:9091", "port": 9091}},
-            "dns": {"servers": ["10.64.0.1"], "search": ["home.arpa"]},
+            "dns": {"servers": ["10.64.0.1"], "search": ["home.arpa"], "strict": true},
+            "ipv6": "disable",
             "hostLink": {"enable": true},
             "wireguard": {
                 "enable": true, "implementation": "userspace", "privateKeyFile": "/run/keys/dl.key",
@@ -743,6 +748,7 @@ fn nix_and_json_routes_give_one_tree() {
         "lib/systemd/system/netns-downloads.service.d/netns-dns.conf",
         "lib/systemd/system/netns-downloads-hostlink.service",
         "lib/systemd/system/netns-downloads-wireguard.service",
+        "lib/systemd/system/netns-downloads-guard.service",
         "lib/systemd/system/wireguard-wg9.service.d/netns.conf",
     ] {
         assert!(names.contains(&want), "{want} missing: {names:?}");
