@@ -209,15 +209,31 @@ fn an_interface_added_by_hand_fails() {
 fn a_table_added_by_hand_fails() {
     let test = "audit_live::a_table_added_by_hand_fails";
     require!(test, &[]);
-    let (_dir, _compiled, _guard) = start("live-confinement-differs", "ncaconf", &[]);
+    let (_dir, _compiled, _guard) = start("live-confinement-differs", "ncaconf", &["netns-ncaconf-guard.service"]);
     let ns = live_namespace("live-confinement-differs");
     assert_eq!(ns["ruleset"]["user"], serde_json::json!(["inet filter"]), "{ns}");
-    let r = run_cmd(
-        "ip",
-        &["netns", "exec", "ncaconf", "nft", "add", "table", "inet", "mine"],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(ns["ruleset"]["guard"], true, "{ns}");
+    assert_eq!(ns["ipv6"]["state"], "disabled", "{ns}");
+    let in_ns = |args: &[&str]| {
+        let mut all = vec!["netns", "exec", "ncaconf"];
+        all.extend(args);
+        let r = run_cmd("ip", &all);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    };
+    in_ns(&["nft", "add", "table", "inet", "mine"]);
     assert_differs("live-confinement-differs");
+    in_ns(&["nft", "delete", "table", "inet", "mine"]);
+    // The guard's work undone by hand: its table gone, IPv6 switched back on.
+    in_ns(&["nft", "delete", "table", "inet", "netns-compile"]);
+    in_ns(&["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0"]);
+    let r = audit("live-confinement-differs", &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for part in [
+        "netns-compile's table `inet netns-compile` is not loaded in namespace `ncaconf`",
+        "IPv6 is on in namespace `ncaconf`",
+    ] {
+        assert!(r.stderr.contains(part), "{part:?} not in:\n{}", r.stderr);
+    }
 }
 
 #[test]

@@ -8,11 +8,9 @@ use super::{
     ServiceFacts,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::model::connect::GUARD_TABLE;
 use crate::model::join::RESOLVERS;
 use crate::source::Span;
-
-/// The nftables table netns-compile's own units load in a namespace (SPEC §13, family `inet`).
-const GUARD_TABLE: &str = "netns-compile";
 
 /// The name `nft list tables` gives netns-compile's own table.
 fn guard_table() -> String {

@@ -3,10 +3,12 @@
 //! `user_routes`, not guessed).
 
 use super::{
-    DnsFacts, Family, HostForwarding, Interface, InterfaceKind, Ipv6Setting, NamespaceFacts, Published,
-    ResolverSockets, Route, Ruleset, ServiceFacts,
+    DnsFacts, Family, HostForwarding, Interface, InterfaceKind, NamespaceFacts, Published, ResolverSockets, Route,
+    Ruleset, ServiceFacts,
 };
+use crate::model::connect::Ipv6Policy;
 use crate::model::connect::{HostLink, WireGuard};
+use crate::model::guard::guard_table;
 use crate::model::join::{RESOLVERS, resolvers_to_hide};
 use crate::model::{ExtraUnit, Model, Namespace};
 use crate::module::config::ResolvedConfig;
@@ -43,8 +45,13 @@ pub fn static_facts(config: &ResolvedConfig, model: &Model) -> Vec<NamespaceFact
 
 /// `dns.strict` and `ipv6` of a namespace (SPEC §13): where `dns.strict = true` is set, the
 /// `ipv6` setting and where it is set (the namespace's name when unset).
-fn confinement(ns: &Namespace) -> (Option<Span>, Ipv6Setting, Span) {
-    (None, Ipv6Setting::Allow, ns.name_span)
+fn confinement(ns: &Namespace) -> (Option<Span>, Ipv6Policy, Span) {
+    let c = &ns.connect;
+    let (ipv6, span) = c
+        .ipv6
+        .as_ref()
+        .map_or((Ipv6Policy::Allow, ns.name_span), |p| (p.value, p.span));
+    (c.strict_dns.as_ref().map(|s| s.span), ipv6, span)
 }
 
 fn namespace_facts(
@@ -58,7 +65,8 @@ fn namespace_facts(
         .sysctl
         .iter()
         .any(|e| e.key == DISABLE_IPV6_KEY && e.value.as_deref().is_some_and(|v| v.trim() != "0"));
-    let ipv6_disabled = ipv6 == Ipv6Setting::Disable || own_disable;
+    let guard = guard_table(&ns.connect);
+    let ipv6_disabled = guard.as_ref().is_some_and(|g| g.disables_ipv6()) || own_disable;
     let mut interfaces = vec![Interface {
         name: "lo".into(),
         kind: InterfaceKind::Loopback,
@@ -156,7 +164,7 @@ fn namespace_facts(
         ipv6_disabled,
         ruleset: Ruleset {
             user: user_tables,
-            guard: strict.is_some() || ipv6 != Ipv6Setting::Allow,
+            guard: guard.is_some(),
         },
         forwarding: forwarding.clone(),
         services: services_of(model, ns),

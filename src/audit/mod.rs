@@ -15,6 +15,7 @@ pub mod live;
 pub mod render;
 pub mod verdict;
 
+use crate::model::connect::Ipv6Policy;
 use crate::source::Span;
 
 /// An address family.
@@ -118,24 +119,6 @@ pub struct Published {
     pub span: Span,
 }
 
-/// The namespace's `ipv6` option (SPEC §13).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ipv6Setting {
-    Allow,
-    Disable,
-    Tunnel,
-}
-
-impl Ipv6Setting {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ipv6Setting::Allow => "allow",
-            Ipv6Setting::Disable => "disable",
-            Ipv6Setting::Tunnel => "tunnel",
-        }
-    }
-}
-
 /// The nftables the namespace holds: the user's (shown, not interpreted) and netns-compile's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ruleset {
@@ -204,7 +187,8 @@ pub struct NamespaceFacts {
     pub user_routes: Vec<String>,
     pub dns: DnsFacts,
     pub publish: Vec<Published>,
-    pub ipv6: Ipv6Setting,
+    /// The `ipv6` option (`Allow` when unset).
+    pub ipv6: Ipv6Policy,
     pub ipv6_span: Span,
     /// `disable_ipv6` of `all` is 1 (statically: `ipv6 = "disable"`).
     pub ipv6_disabled: bool,

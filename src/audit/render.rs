@@ -2,7 +2,8 @@
 //! documented in docs/audit.md and is part of the interface).
 
 use super::verdict::{Reach, reach};
-use super::{Family, InterfaceKind, Ipv6Setting, NamespaceAudit, NamespaceFacts};
+use super::{Family, InterfaceKind, NamespaceAudit, NamespaceFacts};
+use crate::model::connect::Ipv6Policy;
 use serde_json::{Value, json};
 use std::fmt::Write;
 
@@ -14,7 +15,7 @@ pub fn ipv6_state(facts: &NamespaceFacts) -> &'static str {
     if facts.ipv6_disabled {
         return "disabled";
     }
-    if facts.ipv6 == Ipv6Setting::Tunnel {
+    if facts.ipv6 == Ipv6Policy::Tunnel {
         return "tunnel";
     }
     let kind = |dev: &str| facts.interface(dev).map(|i| i.kind);

@@ -2,8 +2,9 @@
 //! tunnel as diagnostics. Pure: the same facts give the same verdicts, whether they come from
 //! the configuration or from the running system.
 
-use super::{Family, Interface, InterfaceKind, Ipv6Setting, NamespaceAudit, NamespaceFacts, ServiceFacts, Verdict};
+use super::{Family, Interface, InterfaceKind, NamespaceAudit, NamespaceFacts, ServiceFacts, Verdict};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::model::connect::Ipv6Policy;
 use std::net::IpAddr;
 
 /// Where traffic to one address goes.
@@ -167,7 +168,7 @@ fn judge_family(facts: &NamespaceFacts, tunnel: Option<&Interface>, family: Fami
         j.say("IPv6 is off in the namespace (disable_ipv6)");
         return;
     }
-    let guarded = family == Family::V6 && facts.ipv6 == Ipv6Setting::Tunnel;
+    let guarded = family == Family::V6 && facts.ipv6 == Ipv6Policy::Tunnel;
     match facts.default_route(family) {
         Some(r) => match facts.interface(&r.dev).map(|i| i.kind) {
             Some(InterfaceKind::Tunnel) => j.say(format!("{name} leaves only through the tunnel {}", r.dev)),
@@ -334,14 +335,21 @@ pub fn ways_around(facts: &NamespaceFacts, diags: &mut Diagnostics) {
             continue;
         };
         let link_span = facts.host_link().map_or(facts.span, |l| l.span);
-        let mut d = Diagnostic::new(
-            Code::DnsOutsideTunnel,
-            format!("namespace `{ns}` sends DNS to {server} across {link}, outside the tunnel"),
-        )
-        .at(*span, format!("reached across the host link {link}"));
-        if let Some(strict) = facts.dns.strict {
-            d = d.also(strict, "strict DNS allows this server, so it does not stop it");
-        }
+        let d = match facts.dns.strict {
+            Some(strict) => Diagnostic::new(
+                Code::StrictDnsOutsideTunnel,
+                format!(
+                    "`dns.strict` of namespace `{ns}` allows {server}, which is reached across {link}, outside the tunnel"
+                ),
+            )
+            .at(*span, format!("reached across the host link {link}"))
+            .also(strict, "strict DNS lets exactly these servers through"),
+            None => Diagnostic::new(
+                Code::DnsOutsideTunnel,
+                format!("namespace `{ns}` sends DNS to {server} across {link}, outside the tunnel"),
+            )
+            .at(*span, format!("reached across the host link {link}")),
+        };
         diags.push(
             d.also(link_span, "the host link")
                 .also(tunnel.span, tunnel_label.clone())
@@ -351,7 +359,7 @@ pub fn ways_around(facts: &NamespaceFacts, diags: &mut Diagnostics) {
     let Some(link) = facts.host_link() else { return };
     for (family, forwarding) in [(Family::V4, &facts.forwarding.v4), (Family::V6, &facts.forwarding.v6)] {
         let Some((key, key_span)) = forwarding else { continue };
-        let v6_blocked = family == Family::V6 && (facts.ipv6_disabled || facts.ipv6 == Ipv6Setting::Tunnel);
+        let v6_blocked = family == Family::V6 && (facts.ipv6_disabled || facts.ipv6 == Ipv6Policy::Tunnel);
         if !link.has_family(family) || v6_blocked {
             continue;
         }
@@ -374,7 +382,7 @@ pub fn ways_around(facts: &NamespaceFacts, diags: &mut Diagnostics) {
     }
     if link.has_family(Family::V6)
         && facts.default_route(Family::V6).is_none()
-        && facts.ipv6 == Ipv6Setting::Allow
+        && facts.ipv6 == Ipv6Policy::Allow
         && !facts.ipv6_disabled
         && facts.forwarding.v6.is_none()
         && !tunnel.addresses.is_empty()

@@ -169,6 +169,8 @@ codes! {
     // -- ways around the tunnel (`audit`, SPEC §13) -------------------------------------------
     DnsOutsideTunnel = "dns-outside-tunnel", Warning, Audit,
         "A DNS server of a namespace with a tunnel that is reached outside the tunnel.";
+    StrictDnsOutsideTunnel = "strict-dns-outside-tunnel", Warning, Audit,
+        "`dns.strict` allows a server that is reached outside the tunnel.";
     Ipv6OutsideTunnel = "ipv6-outside-tunnel", Warning, Audit,
         "IPv6 open beside an IPv4-only tunnel, with an IPv6 route across the host link.";
     HostLinkForwards = "host-link-forwards", Warning, Audit,

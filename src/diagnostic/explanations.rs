@@ -1406,6 +1406,75 @@ in
                 standalone: Standalone::Yes,
             },
         },
+        Code::StrictDnsOutsideTunnel => &Explanation {
+            meaning: "A namespace with a tunnel and `dns.strict = true` names a DNS server in \
+                `dns.servers` that is reached across the host link, outside the tunnel. Strict DNS \
+                lets exactly the servers of `dns.servers` through, so it lets this one through too. \
+                Found by `netns-compile audit`.",
+            why: "`dns.strict` promises that name resolution cannot leak, but the server it allows \
+                is the host's resolver, which asks its own upstream beside the tunnel: every name \
+                looked up still leaves around it.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+    };
+    dns = {
+      servers = [ "10.231.9.1" ];
+      strict = true;
+    };
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+    };
+    dns = {
+      servers = [ "10.64.0.1" ];
+      strict = true;
+    };
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
         Code::Ipv6OutsideTunnel => &Explanation {
             meaning: "A namespace whose tunnel carries IPv4 only (no IPv6 address, so no IPv6 \
                 default route into it) has IPv6 addresses on its host link, and IPv6 is left as \
