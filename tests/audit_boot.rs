@@ -1,8 +1,9 @@
 //! `netns-compile audit --live` under a real systemd (SPEC §13): this machine's systemd 252 as
 //! PID 1 of a throwaway container (`common::nspawn`) runs `fixtures/errors/live-service-outside-namespace.json`:
-//! `inside.service` joins `boxed` as its drop-in says; `escaped.service` was started before its
+//! `inside.service` joins `boxed` as its drop-in says (and does not see the resolver socket the
+//! test puts in /run/nscd); `escaped.service` was started before its
 //! drop-in was installed (then `daemon-reload`, no restart), so it runs in the container's own
-//! network namespace. The audit, run in the container, finds each main PID with `systemctl`:
+//! network namespace (and sees the socket). The audit, run in the container, finds each main PID with `systemctl`:
 //! `inside` is in the namespace (its verdict `closed`), `escaped` is not (`open`, and the error
 //! `netns::live-service-outside-namespace`, exit 1, as the fixture's snapshot shows;
 //! `UPDATE_EXPECT=1` rewrites it).
@@ -75,6 +76,8 @@ fn a_service_started_before_its_drop_in_is_found_outside_its_namespace() {
     })
     .unwrap_or_else(|e| panic!("{e}"));
 
+    // A resolver's socket where nscd keeps it: the drop-in hides it from a joined service.
+    ok(&c, &["sh", "-c", "mkdir -p /run/nscd && touch /run/nscd/socket"]);
     ok(&c, &["systemctl", "start", "netns-boxed.service", "escaped.service"]);
     fs::rename(&held, etc.join("escaped.service.d")).unwrap();
     ok(&c, &["systemctl", "daemon-reload"]);
@@ -107,6 +110,11 @@ fn a_service_started_before_its_drop_in_is_found_outside_its_namespace() {
     );
     let escaped = service("escaped.service");
     assert_eq!(escaped["live"]["in_namespace"], false, "{escaped}");
+    assert_eq!(
+        escaped["resolver_sockets"]["reachable"],
+        serde_json::json!(["/run/nscd"]),
+        "{escaped}"
+    );
     assert_eq!(escaped["verdict"], "open", "{escaped}");
 
     let text = audit(&c, "");
