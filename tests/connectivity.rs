@@ -51,15 +51,15 @@ mod harden;
 
 use common::skip;
 use harden::{
-    Compiled, NamespaceGuard, build_host_tools, is_root, missing_program, note, parse_environment, parse_exec, run_cmd,
-    tempdir, unit_values,
+    Compiled, NamespaceGuard, build_host_tools, exec_lines, is_root, missing_program, note, parse_environment, run_cmd,
+    run_host_unit, shell_join, start_namespace, tempdir, unit_values,
 };
 use serde_json::{Value, json};
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -151,68 +151,6 @@ fn compile(config: &Value, names: &[&str]) -> (tempfile::TempDir, Compiled, Name
     build_host_tools(&input, &out);
     let compiled = Compiled::read(&out);
     (dir, compiled, guard)
-}
-
-fn exec_lines(compiled: &Compiled, unit_file: &str, key: &str) -> Vec<Vec<String>> {
-    let u = compiled.unit(unit_file);
-    unit_values(&u, "Service", key)
-        .iter()
-        .flat_map(|v| parse_exec(v).unwrap_or_else(|e| panic!("{unit_file}: {key}: {e}")))
-        .map(|c| c.argv)
-        .collect()
-}
-
-fn shell_join(argv: &[String]) -> String {
-    argv.iter()
-        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Start a namespace unit: its `ExecStart=` lines, then the `ExecStartPost=` of its
-/// drop-ins, in one fresh network namespace (the registration under /run/netns keeps it).
-fn start_namespace(compiled: &Compiled, unit: &str) {
-    let u = compiled.unit(unit);
-    let env = parse_environment(&unit_values(&u, "Service", "Environment")).unwrap();
-    let mut lines = exec_lines(compiled, unit, "ExecStart");
-    let dropins = compiled.unit_path(&format!("{unit}.d"));
-    if let Ok(entries) = fs::read_dir(&dropins) {
-        let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        files.sort();
-        for f in files {
-            let rel = format!("{unit}.d/{}", f.file_name().unwrap().to_string_lossy());
-            lines.extend(exec_lines(compiled, &rel, "ExecStartPost"));
-        }
-    }
-    let script: Vec<String> = lines.iter().map(|l| shell_join(l)).collect();
-    let out = Command::new("unshare")
-        .args(["--net", "--", "sh", "-ec", &script.join("\n")])
-        .env_clear()
-        .envs(&env)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{unit}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Run a oneshot connectivity unit's `ExecStart=` (or `ExecStop=`) in the host namespace.
-fn run_host_unit(compiled: &Compiled, unit: &str, key: &str) -> harden::Run {
-    let mut last = None;
-    for argv in exec_lines(compiled, unit, key) {
-        let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
-        let r = run_cmd(&argv[0], &args);
-        let failed = r.code != 0;
-        last = Some(r);
-        if failed {
-            break;
-        }
-    }
-    last.expect("a command")
 }
 
 fn ns_exec(ns: &str, args: &[&str]) -> harden::Run {

@@ -10,6 +10,7 @@
 use super::connect::{HostLink, Publish, WireGuard};
 use super::escape::{escape_shell_arg, escape_unit_name, script_dir};
 use super::guard::{GuardTable, guard_ruleset, guard_table};
+use super::join::{resolver_covers, resolvers_to_follow};
 use super::{ExtraUnit, Namespace, Script, Tools};
 use crate::dependency::{DepOption, Relation};
 use crate::source::Span;
@@ -117,17 +118,22 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
         ("Install", vec![("WantedBy", "sockets.target".to_string())]),
     ];
     // The joining relations of a joining service's drop-in (SPEC §3.5, and the guard's of
-    // §13), and the socket.
+    // §13), and the socket. It runs in the namespace, so the host's resolver sockets are
+    // hidden from it as from every joined service (it resolves nothing itself, but a process
+    // in the namespace must not reach them: `audit` says so); the resolvers' restarts
+    // restart it, as a joined service's drop-in says.
     let guard = guard_table(&ctx.ns.connect).map(|_| format!(" {}", guard_unit_name(ns_unit)));
     let guard = guard.as_deref().unwrap_or("");
+    let resolvers = resolvers_to_follow(&service, |_| false).join(" ");
     let service_sections = vec![
         (
             "Unit",
             vec![
-                ("After", format!("{ns_unit} {socket}{guard}")),
+                ("After", format!("{ns_unit} {socket}{guard} {resolvers}")),
                 ("BindsTo", format!("{ns_unit}{guard}")),
                 ("Description", format!("Forwarder of published {what}")),
                 ("JoinsNamespaceOf", ns_unit.clone()),
+                ("PartOf", resolvers),
                 ("Requires", socket.clone()),
             ],
         ),
@@ -139,6 +145,7 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
                     format!("{} 127.0.0.1:{}", ctx.tools.socket_proxyd, port.value),
                 ),
                 ("PrivateNetwork", "true".to_string()),
+                ("TemporaryFileSystem", resolver_covers(&service)),
             ],
         ),
     ];
