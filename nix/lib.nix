@@ -41,6 +41,8 @@ let
     "dns"
     "hostLink"
     "wireguard"
+    # The tunnel options of SPEC §14.
+    "watchdog"
   ];
 
   # The `systemd.services.<svc>` options the compiler reads (SPEC §2.1): the namespace a service

@@ -104,6 +104,12 @@ let
       enable = lib.mkEnableOption "a WireGuard interface as the namespace's only way out";
       interface = opt str "wg0" "The interface's name (at most 15 bytes).";
       privateKeyFile = opt nullStr null "Path of the private key (never the key itself).";
+      configFile = opt nullStr null ''
+        Path of a wg-quick file (as providers hand them out), instead of `privateKeyFile`,
+        `addresses` and `peers`: read when the unit starts, never at build time, never copied
+        into the store. Its DNS servers go into the namespace's resolv.conf. `PreUp`, `PostUp`,
+        `PreDown`, `PostDown`, `Table` and `SaveConfig` make the unit fail.
+      '';
       addresses = opt strs [ ] "The interface's addresses with prefix.";
       implementation = opt (types.enum [
         "kernel"
@@ -121,6 +127,11 @@ let
           options.presharedKeyFile = opt nullStr null "Path of a preshared key.";
         }
       )) [ ] "The tunnel's peers.";
+    };
+    options.watchdog = group "Restarts the tunnel when its last handshake is too old." {
+      enable = lib.mkEnableOption "a watchdog that restarts the namespace's tunnel (resolving its endpoint again) when its last handshake is older than `handshakeTimeout`";
+      interval = opt types.ints.positive 30 "Seconds between looks at the last handshake.";
+      handshakeTimeout = opt types.ints.positive 180 "Age in seconds of the last handshake past which the tunnel is restarted.";
     };
   };
 
@@ -168,6 +179,9 @@ let
         ) (lib.attrNames namespace.publish)
         ++ lib.optional namespace.hostLink.enable (startedWith "${stem}-hostlink.service")
         ++ lib.optional namespace.wireguard.enable (startedWith "${stem}-wireguard.service")
+        ++ lib.optional (namespace.watchdog.enable && namespace.wireguard.enable) (
+          startedWith "${stem}-watchdog.service"
+        )
       ) cfg.namespaces
     )
   );

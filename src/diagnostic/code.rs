@@ -140,6 +140,11 @@ codes! {
         "A WireGuard key given inline where only a path to a key file belongs.";
     InvalidWireguard = "invalid-wireguard", Error, Compiling,
         "A WireGuard setting that cannot work (no key file, no peers, unknown implementation).";
+    // -- tunnels (SPEC §14) --------------------------------------------------------------------
+    WireguardFileConflict = "wireguard-file-conflict", Error, Compiling,
+        "A wg-quick `configFile` beside the inline WireGuard options it replaces.";
+    InvalidWatchdog = "invalid-watchdog", Error, Compiling,
+        "A `watchdog` without a tunnel to watch, or with an interval or timeout under 1 s.";
     // -- found by the real tools (`check --probe`) --------------------------------------------
     NftRejected = "nft-rejected", Error, Probe, "`nft -c` rejects a namespace's ruleset.";
     UnknownSysctl = "unknown-sysctl", Error, Probe,

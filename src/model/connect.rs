@@ -33,7 +33,7 @@ pub struct At<T> {
 }
 
 impl<T> At<T> {
-    fn new(value: T, span: Span) -> At<T> {
+    pub fn new(value: T, span: Span) -> At<T> {
         At { value, span }
     }
 }
@@ -45,11 +45,17 @@ pub struct Connect {
     pub dns: Option<Dns>,
     pub host_link: Option<HostLink>,
     pub wireguard: Option<WireGuard>,
+    /// `watchdog` (SPEC §14), only when enabled.
+    pub watchdog: Option<super::watchdog::Watchdog>,
 }
 
 impl Connect {
     pub fn is_empty(&self) -> bool {
-        self.publish.is_empty() && self.dns.is_none() && self.host_link.is_none() && self.wireguard.is_none()
+        self.publish.is_empty()
+            && self.dns.is_none()
+            && self.host_link.is_none()
+            && self.wireguard.is_none()
+            && self.watchdog.is_none()
     }
 }
 
@@ -193,6 +199,8 @@ pub struct WireGuard {
     pub span: Span,
     pub interface: At<String>,
     pub private_key_file: Option<At<String>>,
+    /// A wg-quick file read when the unit starts, instead of the key, addresses and peers.
+    pub config_file: Option<At<String>>,
     pub addresses: Vec<At<String>>,
     pub peers: Vec<Peer>,
     pub implementation: At<String>,
@@ -244,7 +252,7 @@ fn strings_at(node: Option<&Node>) -> Vec<At<String>> {
         .collect()
 }
 
-fn int_at(node: &Node) -> Option<At<i64>> {
+pub fn int_at(node: &Node) -> Option<At<i64>> {
     match node.kind {
         Kind::Int(i) => Some(At::new(i, node.span)),
         _ => None,
@@ -292,6 +300,7 @@ pub fn read_connect(namespace: &str, value: &Node, diags: &mut Diagnostics) -> C
     {
         out.wireguard = Some(read_wireguard(e.key_span, w));
     }
+    out.watchdog = super::watchdog::read_watchdog(a);
     out
 }
 
@@ -473,6 +482,7 @@ fn read_wireguard(span: Span, w: &crate::node::Attrs) -> WireGuard {
         span,
         interface: placed(opt_string(w, "interface").unwrap_or_else(|| At::new("wg0".into(), span))),
         private_key_file: opt_string(w, "privateKeyFile"),
+        config_file: opt_string(w, "configFile"),
         addresses: strings_at(w.get("addresses")),
         peers,
         implementation: placed(opt_string(w, "implementation").unwrap_or_else(|| At::new("kernel".into(), span))),

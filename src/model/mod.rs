@@ -4,6 +4,8 @@ pub mod connect;
 pub mod connect_units;
 pub mod join;
 pub mod tools;
+pub mod tunnel_file;
+pub mod watchdog;
 
 use crate::dependency::{Relation, Section, nixos_dependency_options};
 use crate::node::{Attrs, Node};

@@ -58,6 +58,7 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
             ("dns", Ty::Submodule(Box::new(dns_schema())), None),
             ("hostLink", Ty::Submodule(Box::new(host_link_schema())), None),
             ("wireguard", Ty::Submodule(Box::new(wireguard_schema())), None),
+            ("watchdog", Ty::Submodule(Box::new(watchdog_schema())), None),
         ],
         None,
         Unknown::Error,
@@ -65,7 +66,7 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
 }
 
 /// The options of SPEC §11, in the order they are merged.
-pub const CONNECT_OPTIONS: [&str; 4] = ["publish", "dns", "hostLink", "wireguard"];
+pub const CONNECT_OPTIONS: [&str; 5] = ["publish", "dns", "hostLink", "wireguard", "watchdog"];
 
 fn str_default(s: &str) -> Option<Node> {
     Some(builtin(Kind::Str(s.to_string())))
@@ -142,6 +143,9 @@ fn wireguard_schema() -> Schema {
             ("enable", Ty::Bool, Some(false_default())),
             ("interface", Ty::Str, str_default("wg0")),
             ("privateKeyFile", null_or(Ty::Str), null_default()),
+            // A wg-quick file read when the unit starts (SPEC §14), instead of the three
+            // inline options around it.
+            ("configFile", null_or(Ty::Str), null_default()),
             ("addresses", str_list(), Some(empty_list())),
             (
                 "peers",
@@ -149,6 +153,21 @@ fn wireguard_schema() -> Schema {
                 Some(empty_list()),
             ),
             ("implementation", Ty::Str, str_default("kernel")),
+        ],
+        None,
+        Unknown::Error,
+    )
+}
+
+/// `watchdog` (SPEC §14): seconds between looks, and the age of the last handshake that
+/// counts as a dead tunnel.
+fn watchdog_schema() -> Schema {
+    let int = |i| Some(builtin(Kind::Int(i)));
+    Schema::new(
+        vec![
+            ("enable", Ty::Bool, Some(false_default())),
+            ("interval", Ty::Int, int(30)),
+            ("handshakeTimeout", Ty::Int, int(180)),
         ],
         None,
         Unknown::Error,

@@ -1,0 +1,46 @@
+//! `wireguard.configFile` (SPEC §14): the tunnel's unit reads a wg-quick file when it starts.
+//!
+//! The unit is the inline tunnel's (`<stem>-wireguard.service`, the same relations); only its
+//! start script differs: the settings netns-compile knows (tool paths, names, the file's path)
+//! followed by `wg_quick_file.sh`, which says in its header why it is a shell script and how it
+//! reads the file. Nothing of the file is read at build time.
+
+use super::ExtraUnit;
+use super::connect::WireGuard;
+use super::connect_units::{Ctx, wireguard_oneshot};
+use super::escape::escape_shell_arg;
+
+/// The part of the start script that is the same for every tunnel.
+pub const WG_QUICK_FILE_SCRIPT: &str = include_str!("wg_quick_file.sh");
+
+/// The tunnel's unit for a wg-quick file at `file` (a path, checked to be absolute).
+pub(super) fn wireguard_file_unit(ctx: &Ctx, wg: &WireGuard, file: &str) -> ExtraUnit {
+    let q = |s: &str| escape_shell_arg(s);
+    let settings = [
+        ("ip", q(&ctx.tools.ip)),
+        ("wg", q(&ctx.tools.wg)),
+        ("nft", q(&ctx.tools.nft)),
+        ("wireguard_go", q(&ctx.tools.wireguard_go)),
+        ("implementation", q(&wg.implementation.value)),
+        ("namespace", ctx.name_arg()),
+        ("interface", q(&wg.interface.value)),
+        ("config_file", q(file)),
+        ("resolv_conf", q(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name))),
+        ("PATH", q(&path_of(&ctx.tools.default_path))),
+    ];
+    let mut up: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    up.push(WG_QUICK_FILE_SCRIPT.trim_end().to_string());
+    wireguard_oneshot(ctx, wg, &format!(" from {file}"), up)
+}
+
+/// `PATH` for a script of ours: the `bin` folders of the default path's packages (the script
+/// calls `tr`, `date`, `sleep`, `systemctl` by name).
+pub fn path_of(default_path: &[String]) -> String {
+    let mut bins: Vec<String> = Vec::new();
+    for bin in default_path.iter().map(|p| format!("{p}/bin")) {
+        if !bins.contains(&bin) {
+            bins.push(bin);
+        }
+    }
+    bins.join(":")
+}
