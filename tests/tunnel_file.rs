@@ -165,3 +165,73 @@ fn keys_that_reach_the_host_and_unknown_keys_fail_naming_key_and_file() {
         }
     }
 }
+
+/// `configFile` and `watchdog` through both routes: a module (with properties) and the JSON it
+/// stands for give one tree, and `resolve` shows the options with their defaults.
+#[test]
+fn nix_and_json_routes_read_the_tunnel_options() {
+    let dir = tempdir("tunnel-routes");
+    let module = r#"{ lib, ... }: {
+  services.netns.namespaces.vpn = lib.mkMerge [
+    { wireguard = { enable = true; configFile = "/run/secrets/proton.conf"; }; }
+    {
+      wireguard.implementation = lib.mkDefault "userspace";
+      watchdog = { enable = lib.mkIf true true; handshakeTimeout = lib.mkForce 240; };
+    }
+  ];
+  systemd.services.qbittorrent.netns = "vpn";
+}
+"#;
+    let json = json!({
+        "services": {"netns": {"namespaces": {"vpn": {
+            "wireguard": {"enable": true, "configFile": "/run/secrets/proton.conf", "implementation": "userspace"},
+            "watchdog": {"enable": true, "handshakeTimeout": 240}
+        }}}},
+        "systemd": {"services": {"qbittorrent": {"netns": "vpn"}}}
+    });
+    fs::write(dir.path().join("config.nix"), module).unwrap();
+    fs::write(dir.path().join("config.json"), json.to_string()).unwrap();
+    let bin = env!("CARGO_BIN_EXE_netns-compile");
+    let build = |input: &str| {
+        let out = dir.path().join(format!("out-{input}"));
+        let path = dir.path().join(input);
+        let r = run_cmd(
+            bin,
+            &[
+                "build",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--prefix",
+                "/p",
+            ],
+        );
+        assert_eq!(r.code, 0, "{input}: {}", r.stderr);
+        // The manifest names its input's route nowhere; the whole tree must be the same.
+        common::tree(&out)
+    };
+    let from_nix = build("config.nix");
+    let from_json = build("config.json");
+    let differing: Vec<&String> = from_nix
+        .keys()
+        .chain(from_json.keys())
+        .filter(|k| from_nix.get(*k) != from_json.get(*k))
+        .collect();
+    assert!(differing.is_empty(), "the routes differ in {differing:?}");
+    let unit = |name: &str| {
+        let (_, bytes, _) = &from_nix[&format!("lib/systemd/system/{name}")];
+        String::from_utf8(bytes.clone()).unwrap()
+    };
+    assert!(unit("netns-vpn-watchdog.service").contains("PartOf=netns-vpn-wireguard.service"));
+    let watch = &from_nix["libexec/netns-compile/netns-vpn-watchdog.service/watch"].1;
+    let watch = String::from_utf8_lossy(watch);
+    assert!(watch.contains("\ninterval=30\ntimeout=240\n"), "{watch}");
+    let resolved = run_cmd(bin, &["resolve", dir.path().join("config.nix").to_str().unwrap()]);
+    assert_eq!(resolved.code, 0, "{}", resolved.stderr);
+    let resolved: serde_json::Value = serde_json::from_str(&resolved.stdout).unwrap();
+    assert_eq!(
+        resolved["vpn"]["watchdog"],
+        json!({"enable": true, "interval": 30, "handshakeTimeout": 240})
+    );
+    assert_eq!(resolved["vpn"]["wireguard"]["configFile"], "/run/secrets/proton.conf");
+}
