@@ -41,6 +41,8 @@ let
     "dns"
     "hostLink"
     "wireguard"
+    # SPEC §13.
+    "ipv6"
     # The tunnel options of SPEC §14.
     "watchdog"
   ];

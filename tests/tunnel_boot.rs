@@ -96,7 +96,7 @@ fn tunnels_from_files_and_the_watchdog_under_systemd_252() {
     };
     let config = json!({
         "services": {"netns": {"namespaces": {
-            "wgf": {"wireguard": tunnel("wg-f", "wgf.conf")},
+            "wgf": {"wireguard": tunnel("wg-f", "wgf.conf"), "dns": {"strict": true}},
             "wgbad": {"wireguard": tunnel("wg-b", "bad.conf")},
             "wgdog": {
                 "wireguard": tunnel("wg-d", "dog.conf"),
@@ -206,6 +206,7 @@ table inet count {{
   }}
 }}
 EOF
+nsenter --net=/run/netns/tpeer socat UDP-RECVFROM:53,bind=10.99.0.1,fork SYSTEM:'echo dns-answer' >/dev/null 2>&1 &
 nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'echo answer-from-peer' >/dev/null 2>&1 &
 ",
         f.public, d.public
@@ -275,9 +276,51 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
         "nameserver 10.99.0.1\nsearch tunnel.example\n",
         "the joiner's /etc/resolv.conf"
     );
+    // dns.strict: the file's server is allowed (and again after the guard reloads its table,
+    // which empties the sets), any other is dropped.
+    // `nft list <kind> inet netns-compile <name>` inside wgf.
+    let guard_table = |kind: &str, name: &str| {
+        let argv = [
+            "ip",
+            "netns",
+            "exec",
+            "wgf",
+            "nft",
+            "list",
+            kind,
+            "inet",
+            "netns-compile",
+            name,
+        ];
+        ok(&c, &argv)
+    };
+    let allowed = || guard_table("set", "dns_allow4").contains("10.99.0.1");
+    let lookup = |server: &str| {
+        c.sh("echo q | ip netns exec wgf socat -T 2 - UDP:$1:53", &[server])
+            .stdout
+    };
+    assert!(allowed(), "the file's DNS server is not in dns_allow4");
+    ok(&c, &["systemctl", "reload", "netns-wgf-guard.service"]);
+    // The tunnel's own reload (propagated from the guard's) added it again.
+    wait_for("the tunnel's reload", Duration::from_secs(10), || {
+        journal("netns-wgf-wireguard.service").contains("Reloaded netns-wgf-wireguard.service")
+    });
+    wait_for(
+        "the file's DNS server after the guard's reload",
+        Duration::from_secs(10),
+        allowed,
+    );
+    wait_for("an answer from the file's DNS server", Duration::from_secs(10), || {
+        lookup("10.99.0.1").trim() == "dns-answer"
+    });
+    assert_eq!(lookup("10.99.0.7"), "", "DNS to a server not in the file");
+    let dropped = guard_table("counter", "dns_leak_dropped");
+    assert!(!dropped.contains("packets 0 "), "{dropped}");
     assert!(counter("tunnel") > 0, "no encrypted packet reached the peer");
     assert_eq!(counter("leak"), 0, "packets reached the peer around the tunnel");
-    note("tunnel_boot: wgf's wg-quick file carries traffic to the peer, MTU 1380, its DNS in the joiner's resolv.conf");
+    note(
+        "tunnel_boot: wgf's wg-quick file carries traffic to the peer, MTU 1380, its DNS in the joiner's resolv.conf and the only one dns.strict lets through",
+    );
 
     // wgbad: PostUp fails the unit, naming key and file; the joiner never ran; nothing made.
     let started = c.systemctl(&["start", "tf-bad.service"]);

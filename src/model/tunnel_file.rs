@@ -7,8 +7,10 @@
 
 use super::ExtraUnit;
 use super::connect::WireGuard;
-use super::connect_units::{Ctx, wireguard_oneshot};
+use super::connect_units::{Ctx, guard_unit_name, relations_of_sections, wireguard_oneshot};
 use super::escape::escape_shell_arg;
+use super::guard::guard_table;
+use crate::source::Span;
 
 /// The part of the start script that is the same for every tunnel.
 pub const WG_QUICK_FILE_SCRIPT: &str = include_str!("wg_quick_file.sh");
@@ -30,7 +32,42 @@ pub(super) fn wireguard_file_unit(ctx: &Ctx, wg: &WireGuard, file: &str) -> Extr
     ];
     let mut up: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
     up.push(WG_QUICK_FILE_SCRIPT.trim_end().to_string());
-    wireguard_oneshot(ctx, wg, &format!(" from {file}"), up)
+    let mut unit = wireguard_oneshot(ctx, wg, &format!(" from {file}"), up);
+    if let Some(table) = guard_table(&ctx.ns.connect) {
+        follow_guard(ctx, &mut unit, table.dns.is_some(), wg.span);
+    }
+    unit
+}
+
+/// With a guard (SPEC §13), the tunnel starts after it: its table's DNS sets must be there for
+/// the file's servers, and with `ipv6 = "disable"` IPv6 must be off before the addresses are
+/// added (the script leaves the IPv6 ones out then). With `dns.strict`, each time the guard
+/// loads the table again (which empties the sets) the tunnel's `ExecReload=` adds the file's
+/// servers again: `ReloadPropagatedFrom=` the guard, ordered after it.
+fn follow_guard(ctx: &Ctx, unit: &mut ExtraUnit, strict_dns: bool, span: Span) {
+    let guard = guard_unit_name(&ctx.ns.unit_name);
+    for (name, keys) in &mut unit.sections {
+        match *name {
+            "Unit" => {
+                if let Some((_, after)) = keys.iter_mut().find(|(k, _)| *k == "After") {
+                    after.push(' ');
+                    after.push_str(&guard);
+                }
+                if strict_dns {
+                    keys.push(("ReloadPropagatedFrom", guard.clone()));
+                }
+            }
+            "Service" if strict_dns => {
+                keys.push((
+                    "ExecReload",
+                    format!("{} dns-allow", ctx.script_path(&unit.unit, "start")),
+                ));
+            }
+            _ => continue,
+        }
+        keys.sort_by_key(|(k, _)| *k);
+    }
+    unit.relations = relations_of_sections(&unit.sections, span);
 }
 
 /// `PATH` for a script of ours: the `bin` folders of the default path's packages (the script

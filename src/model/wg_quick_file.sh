@@ -23,12 +23,15 @@
 #   `SaveConfig` would change the host's routing or rewrite the file: each fails the unit,
 #   naming the key and the file, before anything is made. So does any other key.
 #
-# With `parse FILE` as its arguments it reads FILE instead, prints what it read and changes
-# nothing (the tests hold it to provider-style files that way).
+# Its first argument says what to do: `up` (the default, ExecStart=); `dns-allow`
+# (ExecReload=, after the namespace's guard loaded netns-compile's table again: the file's DNS
+# servers are allowed again); `parse FILE`, which reads FILE instead, prints what it read and
+# changes nothing (the tests hold it to provider-style files that way).
 
 # No globbing: list items are split on commas and blanks, never expanded as file names.
 set -fu
-if [ "${1-}" = parse ]; then
+mode=${1-up}
+if [ "$mode" = parse ]; then
     config_file=$2
 fi
 
@@ -44,6 +47,17 @@ trim() {
 
 lower() {
     printf '%s' "$1" | tr '[:upper:]' '[:lower:]'
+}
+
+# With `dns.strict`, netns-compile's own table allows DNS only to its sets' servers: the file's
+# are added (the guard unit, which loads the table, runs before this one).
+allow_dns() {
+    for s in $dns_servers; do
+        case $s in *:*) allow=dns_allow6 ;; *) allow=dns_allow4 ;; esac
+        if "$ip" netns exec "$namespace" "$nft" list set inet netns-compile "$allow" >/dev/null 2>&1; then
+            "$ip" netns exec "$namespace" "$nft" add element inet netns-compile "$allow" "{ ${s%%%*} }"
+        fi
+    done
 }
 
 nl='
@@ -134,7 +148,11 @@ done <"$config_file"
 [ -n "$private_key" ] || fail "has no PrivateKey in [Interface]"
 [ "$peers" -gt 0 ] || fail "has no [Peer]"
 
-if [ "${1-}" = parse ]; then
+if [ "$mode" = dns-allow ]; then
+    allow_dns
+    exit 0
+fi
+if [ "$mode" = parse ]; then
     for a in $addresses; do printf 'address %s\n' "$a"; done
     for s in $dns_servers; do printf 'dns %s\n' "$s"; done
     [ -z "$dns_search" ] || printf 'search%s\n' "$dns_search"
@@ -165,10 +183,22 @@ made=1
 printf '%s' "$stripped" | "$wg" setconf "$interface" /dev/stdin
 [ -z "$mtu" ] || "$ip" link set dev "$interface" mtu "$mtu"
 "$ip" link set dev "$interface" netns "$namespace"
+# With `ipv6 = "disable"` the guard switched IPv6 off in the namespace: the kernel would refuse
+# the file's IPv6 addresses (providers' files have them), so they are left out.
+v6_off=$("$ip" netns exec "$namespace" cat /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null || echo 0)
 v4= v6=
 for a in $addresses; do
+    case $a in
+    *:*)
+        if [ "$v6_off" = 1 ]; then
+            echo "netns-compile: IPv6 is disabled in namespace $namespace: $a left out"
+            continue
+        fi
+        v6=1
+        ;;
+    *) v4=1 ;;
+    esac
     "$ip" -n "$namespace" address add "$a" dev "$interface"
-    case $a in *:*) v6=1 ;; *) v4=1 ;; esac
 done
 "$ip" -n "$namespace" link set dev "$interface" up
 # The default route goes with the interface: when it is deleted, nothing is left to leave by.
@@ -183,11 +213,5 @@ if [ -n "$dns_servers$dns_search" ]; then
         for s in $dns_servers; do printf 'nameserver %s\n' "$s"; done
         [ -z "$dns_search" ] || printf 'search%s\n' "$dns_search"
     } >"$resolv_conf"
-    # With `dns.strict`, netns-compile's own table allows DNS only to the sets' servers.
-    for s in $dns_servers; do
-        case $s in *:*) allow=dns_allow6 ;; *) allow=dns_allow4 ;; esac
-        if "$ip" netns exec "$namespace" "$nft" list set inet netns-compile "$allow" >/dev/null 2>&1; then
-            "$ip" netns exec "$namespace" "$nft" add element inet netns-compile "$allow" "{ ${s%%%*} }"
-        fi
-    done
+    allow_dns
 fi

@@ -58,6 +58,8 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
             ("dns", Ty::Submodule(Box::new(dns_schema())), None),
             ("hostLink", Ty::Submodule(Box::new(host_link_schema())), None),
             ("wireguard", Ty::Submodule(Box::new(wireguard_schema())), None),
+            // SPEC §13; no default either: unset is "allow", NixOS's output.
+            ("ipv6", Ty::Enum(&IPV6_VALUES), None),
             ("watchdog", Ty::Submodule(Box::new(watchdog_schema())), None),
         ],
         None,
@@ -65,8 +67,11 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
     )
 }
 
-/// The options of SPEC §11, in the order they are merged.
-pub const CONNECT_OPTIONS: [&str; 5] = ["publish", "dns", "hostLink", "wireguard", "watchdog"];
+/// The options of SPEC §11, §13 and §14, in the order they are merged.
+pub const CONNECT_OPTIONS: [&str; 6] = ["publish", "dns", "hostLink", "wireguard", "ipv6", "watchdog"];
+
+/// The values of a namespace's `ipv6` (SPEC §13), as `types.enum` lists them.
+pub const IPV6_VALUES: [&str; 3] = ["allow", "disable", "tunnel"];
 
 fn str_default(s: &str) -> Option<Node> {
     Some(builtin(Kind::Str(s.to_string())))
@@ -103,6 +108,9 @@ fn dns_schema() -> Schema {
             ("servers", str_list(), Some(empty_list())),
             ("search", str_list(), Some(empty_list())),
             ("options", str_list(), Some(empty_list())),
+            // SPEC §13. No default: a `dns` without it resolves (and the manifest shows it) as
+            // before the option existed; unset reads as false.
+            ("strict", Ty::Bool, None),
         ],
         None,
         Unknown::Error,
