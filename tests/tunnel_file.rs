@@ -235,3 +235,28 @@ fn nix_and_json_routes_read_the_tunnel_options() {
     );
     assert_eq!(resolved["vpn"]["wireguard"]["configFile"], "/run/secrets/proton.conf");
 }
+
+/// A `configFile` path with a control character would break the unit's description; a `%` in
+/// it is kept literal there (`%%`), never read as a specifier.
+#[test]
+fn config_file_paths_in_the_unit() {
+    let dir = tempdir("tunnel-path");
+    let bin = env!("CARGO_BIN_EXE_netns-compile");
+    let input = |file: &str| {
+        let config = json!({"services": {"netns": {"namespaces": {"vpn": {"wireguard": {
+            "enable": true, "configFile": file
+        }}}}}});
+        let path = dir.path().join("config.json");
+        fs::write(&path, config.to_string()).unwrap();
+        path
+    };
+    let bad = run_cmd(bin, &["check", input("/run/a\nb.conf").to_str().unwrap()]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("netns::invalid-wireguard"), "{}", bad.stderr);
+    let out = dir.path().join("out");
+    let path = input("/run/100%n.conf");
+    let built = run_cmd(bin, &["build", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let unit = read(&out.join("lib/systemd/system/netns-vpn-wireguard.service"));
+    assert!(unit.contains("from /run/100%%n.conf\n"), "{unit}");
+}

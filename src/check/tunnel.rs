@@ -46,7 +46,22 @@ fn check_config_file(ns: &Namespace, diags: &mut Diagnostics) {
                 .help("keep `configFile` alone, or drop it and give the tunnel inline"),
         );
     }
-    if !file.value.starts_with('/') {
+    if let Some(c) = file.value.chars().find(|c| c.is_control()) {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidWireguard,
+                format!(
+                    "`{}` holds the control character {c:?}",
+                    loc(ns, "wireguard.configFile")
+                ),
+            )
+            .at(
+                file.span,
+                "the path is written into the unit's description, where it would break the file",
+            )
+            .help("give the file a path without control characters"),
+        );
+    } else if !file.value.starts_with('/') {
         // The value is not shown: it may be the file's text, key included.
         diags.push(
             Diagnostic::new(

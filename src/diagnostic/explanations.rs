@@ -982,8 +982,9 @@ in
         },
         Code::InvalidWireguard => &Explanation {
             meaning: "A WireGuard setting that cannot work: no `privateKeyFile`, no `peers`, a \
-                peer without `publicKey`, a `persistentKeepalive` outside 0–65535, or an \
-                `implementation` other than `\"kernel\"` and `\"userspace\"` (wireguard-go).",
+                peer without `publicKey`, a `persistentKeepalive` outside 0–65535, an \
+                `implementation` other than `\"kernel\"` and `\"userspace\"` (wireguard-go), or a \
+                `configFile` path with a control character.",
             why: "Without a key or a peer the tunnel carries nothing, and as it is then the \
                 namespace's only way out, everything inside would be cut off; the unit would \
                 fail, or come up and carry nothing, only at run time.",

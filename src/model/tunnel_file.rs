@@ -32,7 +32,9 @@ pub(super) fn wireguard_file_unit(ctx: &Ctx, wg: &WireGuard, file: &str) -> Extr
     ];
     let mut up: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
     up.push(WG_QUICK_FILE_SCRIPT.trim_end().to_string());
-    let mut unit = wireguard_oneshot(ctx, wg, &format!(" from {file}"), up);
+    // `%` starts a specifier in a unit file, also in `Description=`.
+    let from = format!(" from {}", file.replace('%', "%%"));
+    let mut unit = wireguard_oneshot(ctx, wg, &from, up);
     if let Some(table) = guard_table(&ctx.ns.connect) {
         follow_guard(ctx, &mut unit, table.dns.is_some(), wg.span);
     }
