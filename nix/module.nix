@@ -151,6 +151,11 @@ let
       interval = opt types.ints.positive 30 "Seconds between looks at the last handshake.";
       handshakeTimeout = opt types.ints.positive 180 "Age in seconds of the last handshake past which the tunnel is restarted.";
     };
+    options.portForward = group "NAT-PMP port forwarding through the tunnel." {
+      enable = lib.mkEnableOption "a service in the namespace that keeps a port (UDP and TCP) forwarded by the tunnel's NAT-PMP gateway and writes it to /run/netns-compile/<name>/forwarded-port";
+      gateway = opt str "10.2.0.1" "The NAT-PMP gateway's IPv4 address inside the tunnel (ProtonVPN's by default).";
+      onChange = opt nullStr null "A shell command run when the port changes, given the port as its last argument.";
+    };
   };
 
   joinsNamespace = any (svc: svc.netns != null) (attrValues config.systemd.services);
@@ -203,6 +208,9 @@ let
         )
         ++ lib.optional (namespace.watchdog.enable && namespace.wireguard.enable) (
           startedWith "${stem}-watchdog.service"
+        )
+        ++ lib.optional (namespace.portForward.enable && namespace.wireguard.enable) (
+          startedWith "${stem}-portforward.service"
         )
       ) cfg.namespaces
     )

@@ -21,6 +21,7 @@
 
 mod common;
 mod harden;
+mod natpmp;
 
 use common::nspawn::{self, Boot, Container};
 use harden::{build_config_at, missing_program, note, run_cmd, skip, tempdir};
@@ -83,7 +84,9 @@ fn wg_quick(private: &str, address: &str, extra: &str, peer_public: &str, endpoi
 fn tunnels_from_files_and_the_watchdog_under_systemd_252() {
     let test = "tunnel_boot::tunnels_from_files_and_the_watchdog_under_systemd_252";
     let why = nspawn::unavailable()
-        .or_else(|| missing_program(&["socat", "wg", "wireguard-go"]).map(|p| format!("`{p}` is not installed")))
+        .or_else(|| {
+            missing_program(&["socat", "wg", "wireguard-go", "natpmpc"]).map(|p| format!("`{p}` is not installed"))
+        })
         .or_else(|| (!std::path::Path::new("/dev/net/tun").exists()).then(|| "/dev/net/tun is missing".to_string()));
     if let Some(why) = why {
         assert!(std::env::var_os("CI").is_none(), "{test}: {why} (CI is set)");
@@ -96,7 +99,11 @@ fn tunnels_from_files_and_the_watchdog_under_systemd_252() {
     };
     let config = json!({
         "services": {"netns": {"namespaces": {
-            "wgf": {"wireguard": tunnel("wg-f", "wgf.conf"), "dns": {"strict": true}},
+            "wgf": {
+                "wireguard": tunnel("wg-f", "wgf.conf"),
+                "dns": {"strict": true},
+                "portForward": {"enable": true, "gateway": "10.99.0.1", "onChange": "echo >> /run/pf-changes"}
+            },
             "wgbad": {"wireguard": tunnel("wg-b", "bad.conf")},
             "wgdog": {
                 "wireguard": tunnel("wg-d", "dog.conf"),
@@ -213,6 +220,19 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
     );
     let r = c.sh(&peer_setup, &[]);
     assert!(r.ok(), "building the peer: {}{}", r.stdout, r.stderr);
+    // The tunnel's NAT-PMP gateway: port 40000 for three rounds (UDP and TCP each), then 40001,
+    // each for 4 s (renewed every 2 s).
+    let gateway = natpmp::Gateway::start(
+        &format!("/proc/{}/root/run/netns/tpeer", c.leader()),
+        [10, 99, 0, 1],
+        natpmp::Grants {
+            first: 40000,
+            then: 40001,
+            switch_after: 6,
+            lifetime: 4,
+        },
+    )
+    .unwrap_or_else(|e| panic!("the NAT-PMP gateway: {e}"));
     let counter = |comment: &str| -> u64 {
         let t = ok(
             &c,
@@ -318,6 +338,25 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
     assert!(!dropped.contains("packets 0 "), "{dropped}");
     assert!(counter("tunnel") > 0, "no encrypted packet reached the peer");
     assert_eq!(counter("leak"), 0, "packets reached the peer around the tunnel");
+    // portForward: the port through the tunnel, renewed, and onChange when it changes.
+    let forwarded = || c.exec(&["cat", "/run/netns-compile/wgf/forwarded-port"]).stdout;
+    wait_for("the forwarded port", Duration::from_secs(30), || {
+        forwarded() == "40000\n"
+    });
+    wait_for("the gateway's new port", Duration::from_secs(30), || {
+        forwarded() == "40001\n"
+    });
+    assert!(
+        gateway.mappings.load(std::sync::atomic::Ordering::SeqCst) >= 8,
+        "renewals"
+    );
+    wait_for("onChange for both ports", Duration::from_secs(10), || {
+        c.exec(&["cat", "/run/pf-changes"]).stdout == "40000\n40001\n"
+    });
+    note(
+        "tunnel_boot: NAT-PMP through wgf's tunnel wrote port 40000, renewed it, then 40001, and ran onChange for each",
+    );
+    drop(gateway);
     note(
         "tunnel_boot: wgf's wg-quick file carries traffic to the peer, MTU 1380, its DNS in the joiner's resolv.conf and the only one dns.strict lets through",
     );

@@ -166,7 +166,7 @@ fn keys_that_reach_the_host_and_unknown_keys_fail_naming_key_and_file() {
     }
 }
 
-/// `configFile` and `watchdog` through both routes: a module (with properties) and the JSON it
+/// `configFile`, `watchdog` and `portForward` through both routes: a module (with properties) and the JSON it
 /// stands for give one tree, and `resolve` shows the options with their defaults.
 #[test]
 fn nix_and_json_routes_read_the_tunnel_options() {
@@ -177,6 +177,7 @@ fn nix_and_json_routes_read_the_tunnel_options() {
     {
       wireguard.implementation = lib.mkDefault "userspace";
       watchdog = { enable = lib.mkIf true true; handshakeTimeout = lib.mkForce 240; };
+      portForward = { enable = true; onChange = lib.mkDefault "true"; };
     }
   ];
   systemd.services.qbittorrent.netns = "vpn";
@@ -185,7 +186,8 @@ fn nix_and_json_routes_read_the_tunnel_options() {
     let json = json!({
         "services": {"netns": {"namespaces": {"vpn": {
             "wireguard": {"enable": true, "configFile": "/run/secrets/proton.conf", "implementation": "userspace"},
-            "watchdog": {"enable": true, "handshakeTimeout": 240}
+            "watchdog": {"enable": true, "handshakeTimeout": 240},
+            "portForward": {"enable": true, "onChange": "true"}
         }}}},
         "systemd": {"services": {"qbittorrent": {"netns": "vpn"}}}
     });
@@ -234,6 +236,11 @@ fn nix_and_json_routes_read_the_tunnel_options() {
         json!({"enable": true, "interval": 30, "handshakeTimeout": 240})
     );
     assert_eq!(resolved["vpn"]["wireguard"]["configFile"], "/run/secrets/proton.conf");
+    assert_eq!(
+        resolved["vpn"]["portForward"],
+        json!({"enable": true, "gateway": "10.2.0.1", "onChange": "true"})
+    );
+    assert!(from_nix.contains_key("lib/systemd/system/netns-vpn-portforward.service"));
 }
 
 /// A `configFile` path with a control character would break the unit's description; a `%` in

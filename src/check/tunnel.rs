@@ -1,5 +1,6 @@
 //! The checks of SPEC §14 on the tunnel options: a wg-quick file beside the inline WireGuard
-//! options it replaces, and a watchdog with nothing to watch or that cannot tick.
+//! options it replaces, a watchdog with nothing to watch or that cannot tick, port forwarding
+//! without a tunnel or a gateway to ask.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Namespace;
@@ -8,6 +9,7 @@ use crate::model::connect::At;
 pub fn check_tunnel(ns: &Namespace, diags: &mut Diagnostics) {
     check_config_file(ns, diags);
     check_watchdog(ns, diags);
+    check_port_forward(ns, diags);
 }
 
 fn loc(ns: &Namespace, rest: &str) -> String {
@@ -103,4 +105,36 @@ fn check_watchdog(ns: &Namespace, diags: &mut Diagnostics) {
     };
     positive("interval", &dog.interval, diags);
     positive("handshakeTimeout", &dog.handshake_timeout, diags);
+}
+
+/// NAT-PMP asks the tunnel's gateway, by IPv4 address (RFC 6886).
+fn check_port_forward(ns: &Namespace, diags: &mut Diagnostics) {
+    let Some(pf) = &ns.connect.port_forward else { return };
+    if ns.connect.wireguard.is_none() {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidPortForward,
+                format!(
+                    "`{}` is enabled, but the namespace has no tunnel",
+                    loc(ns, "portForward")
+                ),
+            )
+            .at(pf.span, "there is no gateway to ask for a port")
+            .help("give the namespace a `wireguard` tunnel, or drop `portForward`"),
+        );
+    }
+    if pf.gateway.value.parse::<std::net::Ipv4Addr>().is_err() {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidPortForward,
+                format!(
+                    "`{}`: {:?} is not an IPv4 address",
+                    loc(ns, "portForward.gateway"),
+                    pf.gateway.value
+                ),
+            )
+            .at(pf.gateway.span, "NAT-PMP speaks to its gateway by IPv4 address")
+            .help("give the gateway's address inside the tunnel, e.g. \"10.2.0.1\" (ProtonVPN)"),
+        );
+    }
 }

@@ -150,6 +150,8 @@ codes! {
         "A wg-quick `configFile` beside the inline WireGuard options it replaces.";
     InvalidWatchdog = "invalid-watchdog", Error, Compiling,
         "A `watchdog` without a tunnel to watch, or with an interval or timeout under 1 s.";
+    InvalidPortForward = "invalid-port-forward", Error, Compiling,
+        "A `portForward` without a tunnel, or whose gateway is not an IPv4 address.";
     // -- found by the real tools (`check --probe`) --------------------------------------------
     NftRejected = "nft-rejected", Error, Probe, "`nft -c` rejects a namespace's ruleset.";
     UnknownSysctl = "unknown-sysctl", Error, Probe,

@@ -1157,6 +1157,39 @@ in
                 standalone: Standalone::Yes,
             },
         },
+        Code::InvalidPortForward => &Explanation {
+            meaning: "`portForward` is enabled on a namespace without a tunnel (`wireguard`), or \
+                its `gateway` is not an IPv4 address.",
+            why: "NAT-PMP asks the tunnel's gateway to forward a port to the namespace: without a \
+                tunnel there is no gateway to ask, and NAT-PMP (RFC 6886) speaks to its gateway \
+                by IPv4 address only.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.torrent.portForward = {
+    enable = true;
+    gateway = "gw.example";
+  };
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.torrent = {
+    wireguard = {
+      enable = true;
+      configFile = "/run/secrets/proton-nl.conf";
+    };
+    portForward = {
+      enable = true;
+      gateway = "10.2.0.1";
+    };
+  };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
         Code::NftRejected => &Explanation {
             meaning: "`nft -c -f`, run in a fresh network namespace, rejects a namespace's \
                 nftables ruleset (its own or the inherited `networking.nftables.ruleset`). The \

@@ -51,6 +51,8 @@ pub struct Connect {
     pub ipv6: Option<At<Ipv6Policy>>,
     /// `watchdog` (SPEC §14), only when enabled.
     pub watchdog: Option<super::watchdog::Watchdog>,
+    /// `portForward` (SPEC §14), only when enabled.
+    pub port_forward: Option<super::port_forward::PortForward>,
 }
 
 impl Connect {
@@ -62,6 +64,7 @@ impl Connect {
             && self.strict_dns.is_none()
             && self.ipv6.is_none()
             && self.watchdog.is_none()
+            && self.port_forward.is_none()
     }
 }
 
@@ -273,7 +276,7 @@ pub fn host_interface_name(namespace: &str) -> String {
     )
 }
 
-fn string_at(node: &Node) -> Option<At<String>> {
+pub fn string_at(node: &Node) -> Option<At<String>> {
     node.as_str().map(|s| At::new(s.to_string(), node.span))
 }
 
@@ -292,7 +295,7 @@ pub fn int_at(node: &Node) -> Option<At<i64>> {
     }
 }
 
-fn opt_string(a: &crate::node::Attrs, key: &str) -> Option<At<String>> {
+pub fn opt_string(a: &crate::node::Attrs, key: &str) -> Option<At<String>> {
     a.get(key).filter(|n| !matches!(n.kind, Kind::Null)).and_then(string_at)
 }
 
@@ -335,6 +338,7 @@ pub fn read_connect(namespace: &str, value: &Node, diags: &mut Diagnostics) -> C
     }
     read_confinement(a, &mut out);
     out.watchdog = super::watchdog::read_watchdog(a);
+    out.port_forward = super::port_forward::read_port_forward(a);
     out
 }
 

@@ -41,6 +41,9 @@ pub fn build_connect_units(namespaces: &[Namespace], tools: &Tools, prefix: &str
         if let (Some(dog), Some(tunnel)) = (&ns.connect.watchdog, tunnel_unit(ns)) {
             out.extend(super::watchdog::watchdog_unit(&ctx, dog, &tunnel));
         }
+        if let (Some(pf), Some(tunnel)) = (&ns.connect.port_forward, tunnel_unit(ns)) {
+            out.push(super::port_forward::port_forward_unit(&ctx, pf, &tunnel));
+        }
         if let Some(table) = guard_table(&ns.connect) {
             out.push(guard_unit(&ctx, &table));
         }
@@ -238,6 +241,31 @@ pub(super) fn oneshot(
         ),
         ("Install", vec![("WantedBy", ns_unit.clone())]),
     ];
+    let scripts = vec![
+        Script {
+            name: "start".into(),
+            content: ctx.script(&up),
+        },
+        Script {
+            name: "stop".into(),
+            content: ctx.script(&down),
+        },
+    ];
+    started_with_namespace(ctx, unit, sections, span, scripts)
+}
+
+/// The sections of a unit file of ours, in order, each with its keys in order.
+pub(super) type Sections = Vec<(&'static str, Vec<(&'static str, String)>)>;
+
+/// A unit started with its namespace (linked into the namespace unit's `.wants/`), with its
+/// relations for the graph from its sections (`span` is where the option that made it is).
+pub(super) fn started_with_namespace(
+    ctx: &Ctx,
+    unit: String,
+    sections: Sections,
+    span: Span,
+    scripts: Vec<Script>,
+) -> ExtraUnit {
     ExtraUnit {
         file: unit.clone(),
         unit: unit.clone(),
@@ -245,19 +273,18 @@ pub(super) fn oneshot(
         comment: format!("netns-compile: {unit}, started with namespace {:?}", ctx.ns.name),
         relations: relations_of_sections(&sections, span),
         sections,
-        scripts: vec![
-            Script {
-                name: "start".into(),
-                content: ctx.script(&up),
-            },
-            Script {
-                name: "stop".into(),
-                content: ctx.script(&down),
-            },
-        ],
+        scripts,
         script_dir: script_dir(&unit),
-        wanted_by: vec![ns_unit.clone()],
+        wanted_by: vec![ctx.ns.unit_name.clone()],
     }
+}
+
+/// A script of ours that is the same for every namespace (`body`, a file beside this one)
+/// after the settings netns-compile gives it, one `name=value` line each (values quoted).
+pub(super) fn settings_script(ctx: &Ctx, settings: &[(&str, String)], body: &str) -> String {
+    let mut lines: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    lines.push(body.trim_end().to_string());
+    ctx.script(&lines)
 }
 
 /// `hostLink`: a veth pair, the host end in the host namespace, the other moved in; each end

@@ -7,8 +7,8 @@
 //! stops the watchdog too, so that it does not bring back a tunnel someone meant to stop.
 
 use super::connect::{At, int_at};
-use super::connect_units::{Ctx, relations_of_sections};
-use super::escape::{escape_shell_arg, script_dir};
+use super::connect_units::{Ctx, settings_script, started_with_namespace};
+use super::escape::escape_shell_arg;
 use super::tunnel_file::path_of;
 use super::{ExtraUnit, Script};
 use crate::node::{Attrs, Node};
@@ -65,8 +65,6 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
         ("timeout", dog.handshake_timeout.value.to_string()),
         ("PATH", q(&path_of(&ctx.tools.default_path))),
     ];
-    let mut lines: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    lines.push(WATCHDOG_SCRIPT.trim_end().to_string());
     let sections = vec![
         (
             "Unit",
@@ -92,18 +90,14 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
         ),
         ("Install", vec![("WantedBy", ns_unit.clone())]),
     ];
-    Some(ExtraUnit {
-        file: unit.clone(),
-        unit: unit.clone(),
-        namespace: ctx.ns.name.clone(),
-        comment: format!("netns-compile: {unit}, started with namespace {:?}", ctx.ns.name),
-        relations: relations_of_sections(&sections, dog.span),
+    Some(started_with_namespace(
+        ctx,
+        unit,
         sections,
-        scripts: vec![Script {
+        dog.span,
+        vec![Script {
             name: "watch".into(),
-            content: ctx.script(&lines),
+            content: settings_script(ctx, &settings, WATCHDOG_SCRIPT),
         }],
-        script_dir: script_dir(&unit),
-        wanted_by: vec![ns_unit.clone()],
-    })
+    ))
 }

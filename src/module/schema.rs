@@ -61,6 +61,7 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
             // SPEC §13; no default either: unset is "allow", NixOS's output.
             ("ipv6", Ty::Enum(&IPV6_VALUES), None),
             ("watchdog", Ty::Submodule(Box::new(watchdog_schema())), None),
+            ("portForward", Ty::Submodule(Box::new(port_forward_schema())), None),
         ],
         None,
         Unknown::Error,
@@ -68,7 +69,15 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
 }
 
 /// The options of SPEC §11, §13 and §14, in the order they are merged.
-pub const CONNECT_OPTIONS: [&str; 6] = ["publish", "dns", "hostLink", "wireguard", "ipv6", "watchdog"];
+pub const CONNECT_OPTIONS: [&str; 7] = [
+    "publish",
+    "dns",
+    "hostLink",
+    "wireguard",
+    "ipv6",
+    "watchdog",
+    "portForward",
+];
 
 /// The values of a namespace's `ipv6` (SPEC §13), as `types.enum` lists them.
 pub const IPV6_VALUES: [&str; 3] = ["allow", "disable", "tunnel"];
@@ -176,6 +185,20 @@ fn watchdog_schema() -> Schema {
             ("enable", Ty::Bool, Some(false_default())),
             ("interval", Ty::Int, int(30)),
             ("handshakeTimeout", Ty::Int, int(180)),
+        ],
+        None,
+        Unknown::Error,
+    )
+}
+
+/// `portForward` (SPEC §14): NAT-PMP through the tunnel to `gateway` (ProtonVPN's by default);
+/// `onChange` is a shell command, given the port as its last argument.
+fn port_forward_schema() -> Schema {
+    Schema::new(
+        vec![
+            ("enable", Ty::Bool, Some(false_default())),
+            ("gateway", Ty::Str, str_default("10.2.0.1")),
+            ("onChange", null_or(Ty::Str), null_default()),
         ],
         None,
         Unknown::Error,
