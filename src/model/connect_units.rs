@@ -3,7 +3,9 @@
 //! `.wants/` folder where it must start with it, or (for `dns`) a drop-in that adds a command.
 //!
 //! Names: `<stem>-publish-<label>.{socket,service}`, `<stem>-hostlink.service`,
-//! `<stem>-wireguard.service`, `<stem>-guard.service` ([`guard_unit_name`]), where `<stem>` is the namespace unit's name without
+//! `<stem>-wireguard.service`, `<stem>-guard.service` ([`guard_unit_name`]), and SPEC §14's
+//! `<stem>-watchdog.service` and `<stem>-portforward.service` (built in their own files, as is
+//! the tunnel from a wg-quick file), where `<stem>` is the namespace unit's name without
 //! `.service` and `<label>` is escaped as namespace names are; the checks refuse names that
 //! come out the same for two things.
 
