@@ -221,7 +221,9 @@ socat TCP4-LISTEN:5300,bind={OTHER},reuseaddr,fork SYSTEM:'echo not-dns' >/dev/n
             [ALLOWED, OTHER].iter().all(|a| listening.contains(&format!("{a}:53")))
         });
     }
-    eventually("the non-DNS server on {OTHER}", || ask(c, OTHER, 5300, false).is_some());
+    eventually(&format!("the non-DNS server on {OTHER}"), || {
+        ask(c, OTHER, 5300, false).is_some()
+    });
     for udp in [true, false] {
         assert_eq!(
             ask(c, ALLOWED, 53, udp).as_deref(),
