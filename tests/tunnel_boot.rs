@@ -351,10 +351,65 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
     wait_for("onChange for both ports", Duration::from_secs(10), || {
         c.exec(&["cat", "/run/pf-changes"]).stdout == "40000\n40001\n"
     });
-    note(
-        "tunnel_boot: NAT-PMP through wgf's tunnel wrote port 40000, renewed it, then 40001, and ran onChange for each",
+    // Only the port granted now is open in the guard's table: from the peer, through the
+    // tunnel, 40001 is answered, 40000 and 40002 are dropped and counted.
+    let open_ports = || guard_table("set", "forwarded_ports");
+    wait_for("40001 alone in forwarded_ports", Duration::from_secs(10), || {
+        let set = open_ports();
+        set.contains("40001") && !set.contains("40000")
+    });
+    let listen = "for p in 40000 40001 40002; do
+  nsenter --net=/run/netns/wgf socat TCP-LISTEN:$p,bind=10.99.0.2,reuseaddr,fork SYSTEM:'echo in-'$p >/dev/null 2>&1 &
+done";
+    let r = c.sh(listen, &[]);
+    assert!(r.ok(), "listeners in wgf: {}", r.stderr);
+    wait_for("wgf's listeners", Duration::from_secs(10), || {
+        let l = ok(&c, &["ip", "netns", "exec", "wgf", "ss", "-Hltn"]);
+        ["40000", "40001", "40002"]
+            .iter()
+            .all(|p| l.contains(&format!("10.99.0.2:{p}")))
+    });
+    let from_peer = |port: &str| {
+        c.sh(
+            "ip netns exec tpeer socat -T 2 - TCP:10.99.0.2:$1,connect-timeout=2 </dev/null",
+            &[port],
+        )
+        .stdout
+    };
+    let inbound_dropped = || -> u64 {
+        let listing = guard_table("counter", "tunnel_inbound_dropped");
+        listing
+            .split_whitespace()
+            .skip_while(|w| *w != "packets")
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no counter in {listing}"))
+    };
+    let before = inbound_dropped();
+    assert_eq!(
+        from_peer("40001").trim(),
+        "in-40001",
+        "the forwarded port from the peer"
     );
+    for closed in ["40000", "40002"] {
+        assert_eq!(
+            from_peer(closed).trim(),
+            "",
+            "port {closed} answered through the tunnel"
+        );
+    }
+    assert!(inbound_dropped() > before, "the closed ports' packets were not counted");
+    note(
+        "tunnel_boot: NAT-PMP through wgf's tunnel wrote port 40000, renewed it, then 40001, and ran onChange for each; only 40001 is open from the tunnel (40000, 40002 dropped and counted)",
+    );
+    // The gateway goes silent: the port is closed and its file removed.
     drop(gateway);
+    wait_for("the port file removed", Duration::from_secs(60), || {
+        !c.exec(&["test", "-e", "/run/netns-compile/wgf/forwarded-port"]).ok()
+    });
+    assert!(!open_ports().contains("40001"), "{}", open_ports());
+    assert_eq!(from_peer("40001").trim(), "", "40001 open after the gateway went");
+    note("tunnel_boot: a silent gateway: the forwarded port closed and its file removed");
     note(
         "tunnel_boot: wgf's wg-quick file carries traffic to the peer, MTU 1380, its DNS in the joiner's resolv.conf and the only one dns.strict lets through",
     );

@@ -20,6 +20,11 @@ pub const DNS_ALLOW6: &str = "dns_allow6";
 /// Named counters of the drops.
 pub const DNS_LEAK_COUNTER: &str = "dns_leak_dropped";
 pub const IPV6_COUNTER: &str = "ipv6_dropped";
+pub const INBOUND_COUNTER: &str = "tunnel_inbound_dropped";
+/// The named set of the ports `portForward` holds open: its service adds the port the gateway
+/// granted (`nft add element inet netns-compile forwarded_ports { PORT }`) and empties it when
+/// the port changes or the gateway stops answering.
+pub const FORWARDED_PORTS: &str = "forwarded_ports";
 /// The only interface whose IPv6 `ipv6 = "disable"` lets through.
 const LOOPBACK: &str = "lo";
 
@@ -29,6 +34,9 @@ pub struct GuardTable {
     /// `dns.strict`: the servers DNS may go to (the rest is dropped).
     pub dns: Option<DnsAllow>,
     pub ipv6: Ipv6Drop,
+    /// `portForward`: the tunnel interface whose unsolicited inbound traffic is dropped but to
+    /// the forwarded port ([`FORWARDED_PORTS`]); replies to what the namespace sent pass.
+    pub forwarded_through: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -81,7 +89,17 @@ pub fn guard_table(connect: &Connect) -> Option<GuardTable> {
             None => Ipv6Drop::AllButLoopback,
         },
     };
-    (dns.is_some() || ipv6 != Ipv6Drop::Nothing).then_some(GuardTable { dns, ipv6 })
+    // The checks refuse `portForward` without a tunnel.
+    let forwarded_through = connect
+        .port_forward
+        .as_ref()
+        .and_then(|_| tunnel_interface(connect))
+        .map(str::to_string);
+    (dns.is_some() || ipv6 != Ipv6Drop::Nothing || forwarded_through.is_some()).then_some(GuardTable {
+        dns,
+        ipv6,
+        forwarded_through,
+    })
 }
 
 /// The interface of the namespace's tunnel, if it has one netns-compile makes (inline or from a
@@ -150,6 +168,17 @@ pub fn guard_ruleset(table: &GuardTable, nft: &str) -> String {
     if table.ipv6 != Ipv6Drop::Nothing {
         out.push_str(&format!("\tcounter {IPV6_COUNTER} {{}}\n"));
     }
+    if let Some(dev) = &table.forwarded_through {
+        out.push_str(&format!(
+            "\tcounter {INBOUND_COUNTER} {{}}\n\tset {FORWARDED_PORTS} {{\n\t\ttype inet_service\n\t}}\n"
+        ));
+        let dev = nft_string(dev);
+        input.push(format!("iifname {dev} ct state established,related accept"));
+        input.push(format!(
+            "iifname {dev} meta l4proto {{ tcp, udp }} th dport @{FORWARDED_PORTS} accept"
+        ));
+        input.push(format!("iifname {dev} counter name {INBOUND_COUNTER} drop"));
+    }
     for (chain, rules) in [("input", input), ("output", output), ("forward", forward)] {
         if rules.is_empty() {
             continue;
@@ -184,6 +213,7 @@ mod tests {
                 v6: Vec::new(),
             }),
             ipv6: Ipv6Drop::AllButLoopback,
+            forwarded_through: None,
         };
         let text = guard_ruleset(&table, "/bin/nft");
         assert!(text.starts_with("#!/bin/nft -f\ntable inet netns-compile {}\ndelete table inet netns-compile\n"));
@@ -199,10 +229,37 @@ mod tests {
         let table = GuardTable {
             dns: None,
             ipv6: Ipv6Drop::OutsideTunnel("wg0".into()),
+            forwarded_through: None,
         };
         let text = guard_ruleset(&table, "nft");
         assert!(!text.contains("chain input") && !text.contains("dns_allow4"));
         assert!(text.contains("oifname != { \"lo\", \"wg0\" } counter name ipv6_dropped drop"));
         assert!(!table.disables_ipv6());
+    }
+
+    #[test]
+    fn a_forwarded_port_is_the_only_unsolicited_way_in_through_the_tunnel() {
+        let table = GuardTable {
+            dns: None,
+            ipv6: Ipv6Drop::Nothing,
+            forwarded_through: Some("wg0".into()),
+        };
+        let text = guard_ruleset(&table, "nft");
+        let input = text.split("chain input").nth(1).expect("an input chain");
+        let rules: Vec<&str> = input
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("iifname"))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "iifname \"wg0\" ct state established,related accept",
+                "iifname \"wg0\" meta l4proto { tcp, udp } th dport @forwarded_ports accept",
+                "iifname \"wg0\" counter name tunnel_inbound_dropped drop",
+            ]
+        );
+        assert!(text.contains("set forwarded_ports {\n\t\ttype inet_service\n\t}"));
+        assert!(!text.contains("chain output"));
     }
 }

@@ -64,6 +64,7 @@ pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> Ex
     let ns_unit = &ctx.ns.unit_name;
     let settings = [
         ("natpmpc", q(&ctx.tools.natpmpc)),
+        ("nft", q(&ctx.tools.nft)),
         ("namespace", ctx.name_arg()),
         ("gateway", q(&pf.gateway.value)),
         ("on_change", q(pf.on_change.as_ref().map_or("", |c| c.value.as_str()))),

@@ -1,18 +1,31 @@
 # Keep a port forwarded by the tunnel's NAT-PMP gateway (RFC 6886; SPEC §14: `portForward`).
 #
-# The variables above this text are set by netns-compile: natpmpc, namespace, gateway,
+# The variables above this text are set by netns-compile: natpmpc, nft, namespace, gateway,
 # on_change (empty when unset), port_file, shell.
 #
 # This unit joins the namespace, so `natpmpc` reaches the gateway through the tunnel. Each
 # round maps a port for UDP and TCP (public port 1 asks the gateway to choose, as ProtonVPN
 # documents it) and sleeps half the lifetime the gateway granted, so the mapping is renewed
 # before it ends. A new port is written to `port_file` (replaced whole, never half-written),
-# logged, and given to `on_change` as its last argument. A gateway that does not answer (the
-# tunnel is down or being restarted) is asked again 10 s later; the last port stays in the
-# file meanwhile.
+# logged, opened in netns-compile's table (the set `forwarded_ports`: the guard drops every
+# other unsolicited packet that comes in through the tunnel), and given to `on_change` as its
+# last argument. Every round adds the port to the set again, so a reload of the guard's table
+# (which empties it) closes the port for one round at most. A gateway that does not answer (the
+# tunnel is down or being restarted) is logged and asked again 10 s later; meanwhile the port
+# is closed and its file removed, so no client goes on announcing a port nobody forwards.
 set +e
 mkdir -p "${port_file%/*}"
 old=
+# The set holds only the port granted now: emptied when it changes or goes, added to every
+# round (adding a port the set holds changes nothing).
+close_ports() {
+    "$nft" flush set inet netns-compile forwarded_ports ||
+        echo "netns-compile port-forward: could not empty forwarded_ports in netns-compile's table"
+}
+open_port() {
+    "$nft" add element inet netns-compile forwarded_ports "{ $1 }" ||
+        echo "netns-compile port-forward: could not open port $1 in netns-compile's table"
+}
 while :; do
     port=
     lifetime=
@@ -29,9 +42,17 @@ while :; do
         lifetime=${got#* }
     done
     if [ -z "$port" ]; then
+        if [ -n "$old" ]; then
+            echo "netns-compile port-forward: namespace $namespace: port $old closed, its file removed, until $gateway answers"
+            rm -f "$port_file"
+            close_ports
+            old=
+        fi
         sleep 10
         continue
     fi
+    [ "$port" = "$old" ] || close_ports
+    open_port "$port"
     if [ "$port" != "$old" ]; then
         printf '%s\n' "$port" >"$port_file.new" && mv -f "$port_file.new" "$port_file"
         echo "netns-compile port-forward: namespace $namespace: port $port forwarded by $gateway (lifetime ${lifetime}s)"
