@@ -73,6 +73,7 @@ pub fn live_facts(configured: &NamespaceFacts, live: &LiveNamespace, state: &Liv
             from_file: None,
         },
         publish: configured.publish.clone(),
+        forwarded_port: configured.forwarded_port.clone(),
         ipv6: configured.ipv6,
         ipv6_span: configured.ipv6_span,
         ipv6_disabled: live.disable_ipv6,

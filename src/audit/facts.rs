@@ -169,6 +169,10 @@ fn namespace_facts(
         user_routes,
         dns,
         publish,
+        forwarded_port: c
+            .port_forward
+            .as_ref()
+            .map(|_| crate::model::port_forward::port_file(&ns.name)),
         ipv6,
         ipv6_span,
         ipv6_disabled,

@@ -191,6 +191,9 @@ pub struct NamespaceFacts {
     pub user_routes: Vec<String>,
     pub dns: DnsFacts,
     pub publish: Vec<Published>,
+    /// `portForward`: the file the tunnel's forwarded port is written to; that port is the one
+    /// unsolicited way in through the tunnel (the guard drops the rest).
+    pub forwarded_port: Option<String>,
     /// The `ipv6` option (`Allow` when unset).
     pub ipv6: Ipv6Policy,
     pub ipv6_span: Span,

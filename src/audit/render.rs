@@ -80,6 +80,7 @@ fn namespace_json(a: &NamespaceAudit) -> Value {
             "strict": f.dns.strict.is_some(),
             "from_file": f.dns.from_file.as_ref().map(|(file, _)| file),
         },
+        "forwarded_port": f.forwarded_port,
         "publish": f.publish.iter().map(|p| json!({
             "label": p.label, "listen": p.listen, "port": p.port, "protocol": p.protocol,
         })).collect::<Vec<_>>(),
@@ -192,6 +193,9 @@ fn namespace_text(out: &mut String, a: &NamespaceAudit) {
         .map(|p| format!("{} {} -> {}/{}", p.label, p.listen, p.port, p.protocol))
         .collect();
     let _ = writeln!(out, "  publish: {}", list(&publish));
+    if let Some(file) = &f.forwarded_port {
+        let _ = writeln!(out, "  forwarded port: through the tunnel, its number in {file}");
+    }
     let _ = writeln!(out, "  ipv6: {} ({})", ipv6_state(f), f.ipv6.as_str());
     let _ = writeln!(
         out,

@@ -149,6 +149,12 @@ fn judge_namespace(facts: &NamespaceFacts) -> Judgement {
             p.listen, p.port, p.protocol
         ));
     }
+    if let (Some(file), Some(t)) = (&facts.forwarded_port, tunnel) {
+        j.say(format!(
+            "the tunnel's gateway forwards one port in through {} (its number in {file}); every other packet that comes in through the tunnel unasked is dropped",
+            t.name
+        ));
+    }
     judge_dns(facts, tunnel, &mut j);
     for u in &facts.user_routes {
         j.say(format!("not interpreted: {u}"));
