@@ -21,30 +21,13 @@ mod common;
 mod harden;
 
 use common::nspawn::{self, Boot, Container};
-use harden::{build_config_at, missing_program, note, run_cmd, skip, tempdir};
+use common::wireguard::{KeyPair, key_pair};
+use harden::{build_config_at, missing_program, note, skip, tempdir, wait_for};
 use serde_json::{Value, json};
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::time::{Duration, Instant};
 
 const PREFIX: &str = "/opt/netns-connect";
-
-fn ok(c: &Container, argv: &[&str]) -> String {
-    let r = c.exec(argv);
-    assert!(r.ok(), "{argv:?} in the container: {}{}", r.stdout, r.stderr);
-    r.stdout
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[test]
 fn connectivity_units_under_systemd_252() {
@@ -75,7 +58,7 @@ fn connectivity_units_under_systemd_252() {
             "interface": "wg-vpn",
             "privateKeyFile": "/etc/systemd/system/keys/vpn.key",
             "addresses": ["10.99.0.2/32"],
-            "peers": [{"publicKey": keys.peer_public, "endpoint": "10.232.0.2:51820", "allowedIPs": ["0.0.0.0/0"]}]
+            "peers": [{"publicKey": keys.peer.public, "endpoint": "10.232.0.2:51820", "allowedIPs": ["0.0.0.0/0"]}]
         }
     });
     let work = tempdir("connect-boot");
@@ -102,8 +85,8 @@ fn connectivity_units_under_systemd_252() {
     // (which the WireGuard unit is after, as wg-quick's is) for its two-minute timeout.
     symlink("/dev/null", etc.join("systemd-networkd-wait-online.service")).unwrap();
     fs::create_dir(etc.join("keys")).unwrap();
-    fs::write(etc.join("keys/vpn.key"), &keys.vpn_private).unwrap();
-    fs::write(etc.join("keys/peer.key"), &keys.peer_private).unwrap();
+    fs::write(etc.join("keys/vpn.key"), &keys.vpn.private).unwrap();
+    fs::write(etc.join("keys/peer.key"), &keys.peer.private).unwrap();
     // The joining services: a server on the namespace's 127.0.0.1 (and on every address of it,
     // for the host link), and a reader of its resolv.conf.
     fs::write(
@@ -131,7 +114,7 @@ fn connectivity_units_under_systemd_252() {
         c.wait_active(unit, &["active"]).unwrap_or_else(|e| panic!("{e}"));
     }
     assert_eq!(c.property("netns-web-publish-ui.service", "ActiveState"), "inactive");
-    ok(&c, &["systemctl", "start", "rt-server.service", "rt-reader.service"]);
+    c.run_ok(&["systemctl", "start", "rt-server.service", "rt-reader.service"]);
     c.wait_active("rt-server.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     wait_for("the server in web", || {
@@ -140,13 +123,13 @@ fn connectivity_units_under_systemd_252() {
     });
 
     // publish: the host's 127.0.0.1:8080 reaches the namespace's 127.0.0.1:3000.
-    let answer = ok(&c, &["socat", "-T", "5", "-u", "TCP:127.0.0.1:8080", "-"]);
+    let answer = c.run_ok(&["socat", "-T", "5", "-u", "TCP:127.0.0.1:8080", "-"]);
     assert_eq!(answer.trim(), "answer-from-web", "through the published port");
     c.wait_active("netns-web-publish-ui.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     let pid = c.main_pid("netns-web-publish-ui.service").expect("the forwarder's pid");
-    let registered = ok(&c, &["stat", "-L", "-c", "%i", "/run/netns/web"]);
-    let forwarder_ns = ok(&c, &["readlink", &format!("/proc/{pid}/ns/net")]);
+    let registered = c.run_ok(&["stat", "-L", "-c", "%i", "/run/netns/web"]);
+    let forwarder_ns = c.run_ok(&["readlink", &format!("/proc/{pid}/ns/net")]);
     assert_eq!(
         forwarder_ns.trim(),
         format!("net:[{}]", registered.trim()),
@@ -160,16 +143,16 @@ fn connectivity_units_under_systemd_252() {
     c.wait_active("rt-reader.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        ok(&c, &["cat", "/run/resolv-seen"]),
+        c.run_ok(&["cat", "/run/resolv-seen"]),
         "nameserver 10.64.0.1\nsearch home.arpa\n"
     );
     note("connect_boot: the joined service reads the dns lines as /etc/resolv.conf");
 
     // hostLink: the host side reaches the server on the namespace's end; no default route.
-    let via_link = ok(&c, &["socat", "-T", "5", "-u", &format!("TCP:{ns_addr}:3000"), "-"]);
+    let via_link = c.run_ok(&["socat", "-T", "5", "-u", &format!("TCP:{ns_addr}:3000"), "-"]);
     assert_eq!(via_link.trim(), "answer-from-web", "across the host link");
-    assert_eq!(ok(&c, &["ip", "-n", "web", "route", "show", "default"]).trim(), "");
-    assert_eq!(ok(&c, &["cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "0");
+    assert_eq!(c.run_ok(&["ip", "-n", "web", "route", "show", "default"]).trim(), "");
+    assert_eq!(c.run_ok(&["cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "0");
     note(&format!(
         "connect_boot: the host link reaches {ns_addr}, no default route, no forwarding"
     ));
@@ -177,7 +160,7 @@ fn connectivity_units_under_systemd_252() {
     wireguard_under_systemd(&c, &keys);
 
     // Stopping the namespace stops what is bound to it, and the pair goes.
-    ok(&c, &["systemctl", "stop", "netns-web.service"]);
+    c.run_ok(&["systemctl", "stop", "netns-web.service"]);
     for unit in [
         "netns-web-hostlink.service",
         "netns-web-publish-ui.service",
@@ -194,26 +177,16 @@ fn connectivity_units_under_systemd_252() {
     drop(c);
 }
 
+/// The namespace's and the peer's key pairs.
 struct Keys {
-    vpn_private: String,
-    vpn_public: String,
-    peer_private: String,
-    peer_public: String,
+    vpn: KeyPair,
+    peer: KeyPair,
 }
 
 fn wireguard_keys() -> Keys {
-    let pair = || {
-        let private = run_cmd("wg", &["genkey"]).stdout.trim().to_string();
-        let r = run_cmd("sh", &["-c", &format!("echo '{private}' | wg pubkey")]);
-        (private, r.stdout.trim().to_string())
-    };
-    let (vpn_private, vpn_public) = pair();
-    let (peer_private, peer_public) = pair();
     Keys {
-        vpn_private,
-        vpn_public,
-        peer_private,
-        peer_public,
+        vpn: key_pair(),
+        peer: key_pair(),
     }
 }
 
@@ -240,15 +213,12 @@ ip netns exec peer nft add chain inet count c '{{ type filter hook input priorit
 ip netns exec peer nft add rule inet count c iifname vp counter
 ip netns exec peer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'echo answer-from-peer' >/dev/null 2>&1 &
 ",
-        keys.vpn_public
+        keys.vpn.public
     );
     let r = c.sh(&script, &[]);
     assert!(r.ok(), "building the peer: {}{}", r.stdout, r.stderr);
     let counted = || {
-        let t = ok(
-            c,
-            &["ip", "netns", "exec", "peer", "nft", "list", "table", "inet", "count"],
-        );
+        let t = c.run_ok(&["ip", "netns", "exec", "peer", "nft", "list", "table", "inet", "count"]);
         t.split_whitespace()
             .skip_while(|w| *w != "packets")
             .nth(1)
@@ -270,7 +240,7 @@ ip netns exec peer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'e
         "through the tunnel: {}",
         through.stderr
     );
-    let routes = ok(c, &["ip", "-n", "vpn", "route", "show", "default"]);
+    let routes = c.run_ok(&["ip", "-n", "vpn", "route", "show", "default"]);
     assert!(routes.contains("dev wg-vpn"), "{routes}");
     let up = counted();
     assert!(up > 0, "no encrypted packet reached the peer");
@@ -281,13 +251,13 @@ ip netns exec peer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'e
     ));
 
     // Stopping the unit: the interface goes, and wireguard-go with it; then nothing leaves.
-    ok(c, &["systemctl", "stop", unit]);
+    c.run_ok(&["systemctl", "stop", unit]);
     assert!(
         !c.exec(&["ip", "-n", "vpn", "link", "show", "wg-vpn"]).ok(),
         "wg-vpn outlived its unit"
     );
     wait_for("wireguard-go to end", || {
-        !ok(c, &["ps", "-eo", "args"])
+        !c.run_ok(&["ps", "-eo", "args"])
             .lines()
             .any(|l| l.trim() == "wireguard-go wg-vpn")
     });

@@ -35,7 +35,7 @@ mod harden;
 
 use harden::{
     Compiled, NamespaceGuard, build_host_tools, is_root, missing_program, note, parse_environment, parse_exec, run_cmd,
-    skip, tempdir, unit_values,
+    skip, tempdir, unit_values, wait_for,
 };
 use serde_json::{Value, json};
 use std::fs;
@@ -204,17 +204,6 @@ fn ns_exec(ns: &str, args: &[&str]) -> harden::Run {
     let mut all = vec!["netns", "exec", ns];
     all.extend_from_slice(args);
     run_cmd("ip", &all)
-}
-
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn ip_forward() -> String {
