@@ -1,0 +1,370 @@
+//! SPEC §13's proof of confinement, under a real systemd: this machine's systemd 252 as PID 1
+//! of a throwaway container (`common::nspawn`, `--bind=/dev/net/tun` for the tunnels) runs the
+//! units compiled from four namespaces, and what leaves each is watched from outside it.
+//!
+//! - The stage (`tests/leak/`): a peer namespace stands in for the VPN server (wireguard-go
+//!   started in it with `nsenter`), linked to the container's host namespace by a veth
+//!   underlay; behind it a "world" (addresses on its `lo`, IPv4 and IPv6, echo and DNS
+//!   listeners); the host's own network (addresses on the host's `lo` and the host links'
+//!   host ends, echo and DNS listeners, a DNS server no namespace is configured with) and the
+//!   host's resolver sockets. Every listener logs who arrived and answers with who it is.
+//! - The namespaces: `lp-tun` (WireGuard, its DNS server in the world: tunnel-only),
+//!   `lp-open` (WireGuard, but its DNS server at its host link's host end: open), `lp-host`
+//!   (a host link, no tunnel: host-only), `lp-closed` (nothing: closed). Each has a joined
+//!   probe (`tests/leak/probe.rs`) that tries every way out and records what answered.
+//! - `lp-tun` is probed with its tunnel up, stopped (`systemctl stop` of its WireGuard unit),
+//!   started again, and after `systemctl restart` of the namespace's unit. Each time, an
+//!   nftables table at the ingress of the peer's underlay interface proves that nothing but
+//!   the tunnel's UDP left the host namespace for the peer (its `other` counter stays, its
+//!   tunnel counter grows when up and not when down), the host's listeners and counters prove
+//!   that nothing reached the host's network, and the world's listeners that nothing reached
+//!   the world while the tunnel was down (and, when up, only the tunnel's inner address).
+//! - Each namespace's probe gives the verdict its answers imply; it must be the expected one.
+//!
+//! Needs root, systemd-nspawn, socat, wg, wireguard-go and nft; otherwise `SKIPPED: …` (a
+//! failure when `CI` is set).
+
+mod common;
+mod harden;
+mod leak;
+
+use common::nspawn::{self, Boot, Container};
+use common::wireguard::{KeyPair, key_pair};
+use harden::{build_config_at, missing_program, note, skip, tempdir, wait_for};
+use leak::probe::{self, Findings, RESOLVER_SOCKETS};
+use leak::world::{self, Side};
+use leak::{HOST_LINKS, TOOLS, TUNNELS, Tunnel, UNDERLAY_PEER_ADDRS, WORLD, WORLD_DNS, bare};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::os::unix::fs::{PermissionsExt, symlink};
+
+const PREFIX: &str = "/opt/netns-leak";
+const KEYS: &str = "/etc/systemd/system/keys";
+const NAMESPACES: [&str; 4] = ["lp-tun", "lp-open", "lp-host", "lp-closed"];
+
+/// A tunnel's key pairs: the namespace's and the peer's.
+struct TunnelKeys {
+    client: KeyPair,
+    peer: KeyPair,
+}
+
+fn config(keys: &BTreeMap<&str, TunnelKeys>) -> Value {
+    let mut namespaces = serde_json::Map::new();
+    for ns in NAMESPACES {
+        namespaces.insert(ns.into(), json!({}));
+    }
+    for t in &TUNNELS {
+        let mut allowed = vec!["0.0.0.0/0"];
+        if t.client.iter().any(|a| a.contains(':')) {
+            allowed.push("::/0");
+        }
+        namespaces[t.namespace]["wireguard"] = json!({
+            "enable": true,
+            "implementation": "userspace",
+            "interface": format!("wg-{}", t.namespace),
+            "privateKeyFile": format!("{KEYS}/{}.key", t.namespace),
+            "addresses": t.client,
+            "peers": [{
+                "publicKey": keys[t.namespace].peer.public,
+                "endpoint": format!("{}:{}", bare(UNDERLAY_PEER_ADDRS[0]), t.port),
+                "allowedIPs": allowed,
+            }],
+        });
+    }
+    for (ns, host_end, ns_end) in HOST_LINKS {
+        namespaces[ns]["hostLink"] = json!({"enable": true, "hostAddress": host_end, "namespaceAddress": ns_end});
+    }
+    // The tunnel-only namespace asks a server in the world; the open one asks the host, at
+    // its host link's host end: a DNS leak beside the tunnel.
+    namespaces["lp-tun"]["dns"] = json!({"servers": [WORLD_DNS]});
+    namespaces["lp-open"]["dns"] = json!({"servers": [bare(HOST_LINKS[1].1)]});
+    let probes: serde_json::Map<String, Value> = NAMESPACES
+        .iter()
+        .map(|ns| (format!("lp-probe-{ns}"), json!({"netns": ns})))
+        .collect();
+    json!({"services": {"netns": {"namespaces": namespaces}}, "systemd": {"services": probes}})
+}
+
+/// What each probe must reach (attempts that got an answer) and the verdict that implies.
+fn expected(ns: &str) -> (BTreeSet<String>, &'static str) {
+    let both = |names: &[&str]| -> BTreeSet<String> {
+        names
+            .iter()
+            .flat_map(|n| [format!("{n}-tcp"), format!("{n}-udp")])
+            .collect()
+    };
+    match ns {
+        "lp-tun" => (
+            both(&["world4", "world6", "dns-unlisted-world", "dns-configured-1"]),
+            "tunnel-only",
+        ),
+        "lp-open" => (
+            both(&["world4", "dns-unlisted-world", "link-lp-open", "dns-configured-1"]),
+            "open",
+        ),
+        "lp-host" => (both(&["link-lp-host"]), "host-only"),
+        _ => (BTreeSet::new(), "closed"),
+    }
+}
+
+/// What the outside saw: the peer's underlay counters, the host's counters, and every
+/// arrival at a listener (as counts of (listener, sender)).
+struct Outside {
+    underlay: BTreeMap<String, u64>,
+    host: BTreeMap<String, u64>,
+    world: BTreeMap<(String, String), usize>,
+    host_arrivals: BTreeMap<(String, String), usize>,
+}
+
+/// What changed outside between two looks.
+#[derive(Debug)]
+struct Change {
+    underlay: BTreeMap<String, u64>,
+    host: BTreeMap<String, u64>,
+    /// Senders of new arrivals at the world's listeners / at the host's.
+    world: BTreeSet<String>,
+    host_arrivals: BTreeSet<String>,
+}
+
+fn count(arrivals: Vec<(String, String)>) -> BTreeMap<(String, String), usize> {
+    let mut m = BTreeMap::new();
+    for a in arrivals {
+        *m.entry(a).or_default() += 1;
+    }
+    m
+}
+
+impl Outside {
+    fn look(c: &Container) -> Outside {
+        Outside {
+            underlay: world::counters(c, Side::World, "lp-underlay"),
+            host: world::counters(c, Side::Host, "lp-hostside"),
+            world: count(world::arrivals(c, Side::World)),
+            host_arrivals: count(world::arrivals(c, Side::Host)),
+        }
+    }
+
+    fn since(&self, before: &Outside) -> Change {
+        let counters = |now: &BTreeMap<String, u64>, then: &BTreeMap<String, u64>| {
+            now.iter()
+                .map(|(k, v)| (k.clone(), v - then.get(k).copied().unwrap_or(0)))
+                .collect()
+        };
+        let senders = |now: &BTreeMap<(String, String), usize>, then: &BTreeMap<(String, String), usize>| {
+            now.iter()
+                .filter(|(k, n)| then.get(*k).copied().unwrap_or(0) < **n)
+                .map(|((_, sender), _)| sender.clone())
+                .collect()
+        };
+        Change {
+            underlay: counters(&self.underlay, &before.underlay),
+            host: counters(&self.host, &before.host),
+            world: senders(&self.world, &before.world),
+            host_arrivals: senders(&self.host_arrivals, &before.host_arrivals),
+        }
+    }
+}
+
+/// Run the probe of `ns` and check what it reached and what the outside saw against the
+/// expectation; `up` tells whether `lp-tun`'s tunnel should carry.
+fn probe_and_watch(c: &Container, ns: &str, when: &str, up: bool) -> (Findings, Change) {
+    let before = Outside::look(c);
+    let found = probe::run(c, ns);
+    let change = Outside::look(c).since(&before);
+    let (mut want, mut verdict) = expected(ns);
+    if !up {
+        (want, verdict) = (BTreeSet::new(), "closed");
+    }
+    let reached: BTreeSet<String> = found.reached().into_iter().map(String::from).collect();
+    assert_eq!(reached, want, "{ns} {when}: what the probe reached\n{found:#?}");
+    assert_eq!(found.verdict(), verdict, "{ns} {when}: {found:#?}");
+    assert_eq!(
+        change.underlay["other"], 0,
+        "{ns} {when}: packets other than a tunnel's reached the peer: {change:#?}"
+    );
+    assert_eq!(change.host["tunnel-sources"], 0, "{ns} {when}: {change:#?}");
+    let tunnel: Option<&Tunnel> = TUNNELS.iter().find(|t| t.namespace == ns);
+    let inner: BTreeSet<String> = tunnel
+        .map(|t| t.client.iter().map(|a| bare(a).to_string()).collect())
+        .unwrap_or_default();
+    // The world is reached only from the tunnel's inner addresses, and only when it is up.
+    assert!(change.world.is_subset(&inner), "{ns} {when}: {change:#?}");
+    assert_eq!(
+        change.world.is_empty(),
+        !want
+            .iter()
+            .any(|a| a.starts_with("world") || a.starts_with("dns-unlisted-world")),
+        "{ns} {when}: {change:#?}"
+    );
+    if let Some(t) = tunnel {
+        let sent = change.underlay[&format!("tunnel-{}", t.namespace)];
+        assert_eq!(sent > 0, up, "{ns} {when}: {sent} tunnel packets at the peer");
+    }
+    // The host is reached only over the namespace's own host link.
+    let link = HOST_LINKS.iter().find(|l| l.0 == ns);
+    let link_end: BTreeSet<String> = link.map(|l| bare(l.2).to_string()).into_iter().collect();
+    assert!(change.host_arrivals.is_subset(&link_end), "{ns} {when}: {change:#?}");
+    for (other, _, _) in HOST_LINKS {
+        let n = change.host[&format!("link-{other}")];
+        assert_eq!(
+            n > 0,
+            other == ns && !change.host_arrivals.is_empty(),
+            "{ns} {when}: link-{other}: {n}"
+        );
+    }
+    note(&format!(
+        "leak_boot: {ns} {when}: verdict {verdict}; reached {:?}; at the peer's underlay {:?}; host counters {:?}; world arrivals from {:?}; host arrivals from {:?}",
+        found.reached(),
+        change.underlay,
+        change.host,
+        change.world,
+        change.host_arrivals
+    ));
+    (found, change)
+}
+
+fn wireguard_go_running(c: &Container, interface: &str) -> bool {
+    c.run_ok(&["ps", "-eo", "args"])
+        .lines()
+        .any(|l| l.trim().ends_with(&format!("wireguard-go {interface}")))
+}
+
+/// The tunnel-only namespace through its tunnel's life: up, stopped, started, and after the
+/// namespace's own restart.
+fn tunnel_life(c: &Container) {
+    let ns = "lp-tun";
+    let wg_unit = format!("netns-{ns}-wireguard.service");
+    probe_and_watch(c, ns, "with the tunnel up", true);
+
+    c.run_ok(&["systemctl", "stop", &wg_unit]);
+    wait_for("lp-tun's wireguard-go to end", || !wireguard_go_running(c, "wg-lp-tun"));
+    probe_and_watch(c, ns, "with the tunnel stopped", false);
+
+    c.run_ok(&["systemctl", "start", &wg_unit]);
+    probe_and_watch(c, ns, "with the tunnel started again", true);
+
+    let registered = |c: &Container| c.run_ok(&["stat", "-L", "-c", "%i", &format!("/run/netns/{ns}")]);
+    let before = registered(c);
+    c.run_ok(&["systemctl", "restart", &format!("netns-{ns}.service")]);
+    c.wait_active(&wg_unit, &["active"]).unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(registered(c), before, "the restart kept the old namespace");
+    probe_and_watch(c, ns, "after the namespace's restart", true);
+}
+
+/// Proof that the watchers watch: the host itself reaches the world over the underlay (the
+/// peer's `other` counter counts it), its own listeners and its resolver sockets.
+fn controls(c: &Container) {
+    let before = Outside::look(c);
+    for (family, addr) in [("4", WORLD[0].to_string()), ("6", format!("[{}]", WORLD[1]))] {
+        let target = format!("UDP{family}:{addr}:{}", leak::ECHO_PORT);
+        let r = c.sh("echo control | socat -t 2 -T 2 - \"$1\"", &[&target]);
+        assert_eq!(
+            r.stdout.trim(),
+            "world",
+            "the host to the world at {target}: {}",
+            r.stderr
+        );
+    }
+    let host = format!("TCP4:{}:{},connect-timeout=2", leak::HOST[0], leak::ECHO_PORT);
+    assert_eq!(c.run_ok(&["socat", "-T", "2", "-u", &host, "-"]).trim(), "host");
+    let change = Outside::look(c).since(&before);
+    assert!(
+        change.underlay["other"] >= 2,
+        "the underlay counter missed the host's packets: {change:#?}"
+    );
+    assert!(
+        !change.world.is_empty() && !change.host_arrivals.is_empty(),
+        "{change:#?}"
+    );
+    note(&format!(
+        "leak_boot: controls: the host reaches the world around any tunnel ({change:?})"
+    ));
+}
+
+#[test]
+fn no_leak_under_systemd_252() {
+    let test = "leak_boot::no_leak_under_systemd_252";
+    let why = nspawn::unavailable().or_else(|| {
+        missing_program(&["socat", "wg", "wireguard-go", "nft"]).map(|p| format!("`{p}` is not installed"))
+    });
+    if let Some(why) = why {
+        assert!(std::env::var_os("CI").is_none(), "{test}: {why} (CI is set)");
+        skip(test, &why);
+        return;
+    }
+    let keys: BTreeMap<&str, TunnelKeys> = TUNNELS
+        .iter()
+        .map(|t| {
+            (
+                t.namespace,
+                TunnelKeys {
+                    client: key_pair(),
+                    peer: key_pair(),
+                },
+            )
+        })
+        .collect();
+    let work = tempdir("leak-boot");
+    let out = build_config_at(&config(&keys), work.path(), PREFIX);
+
+    let etc = work.path().join("etc");
+    fs::create_dir(&etc).unwrap();
+    nspawn::link_units(&out, &etc, PREFIX, &[]);
+    // No network to wait for in the container (as in connect_boot.rs).
+    symlink("/dev/null", etc.join("systemd-networkd-wait-online.service")).unwrap();
+    fs::create_dir(etc.join("keys")).unwrap();
+    for (ns, k) in &keys {
+        fs::write(etc.join(format!("keys/{ns}.key")), &k.client.private).unwrap();
+        fs::write(etc.join(format!("keys/peer-{ns}.key")), &k.peer.private).unwrap();
+    }
+    for ns in NAMESPACES {
+        fs::write(etc.join(probe::unit_name(ns)), probe::unit(ns)).unwrap();
+    }
+    let tools = work.path().join("tools");
+    fs::create_dir(&tools).unwrap();
+    for (name, text) in world::tool_files().into_iter().chain([("probe.sh", probe::script())]) {
+        fs::write(tools.join(name), text).unwrap();
+        fs::set_permissions(tools.join(name), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    let c = Container::boot(&Boot {
+        bind_ro: vec![(out.clone(), PREFIX.into()), (tools, TOOLS.into())],
+        bind: vec![
+            (etc.clone(), "/etc/systemd/system".into()),
+            ("/dev/net/tun".into(), "/dev/net/tun".into()),
+        ],
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    let client_keys = keys.iter().map(|(ns, k)| (*ns, k.client.public.clone())).collect();
+    world::build(&c, KEYS, &client_keys);
+    world::start_listeners(&c, Side::World);
+    let units: Vec<String> = NAMESPACES.iter().map(|ns| format!("netns-{ns}.service")).collect();
+    let mut start = vec!["systemctl", "start"];
+    start.extend(units.iter().map(String::as_str));
+    c.run_ok(&start);
+    for t in &TUNNELS {
+        c.wait_active(&format!("netns-{}-wireguard.service", t.namespace), &["active"])
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    for (ns, _, _) in HOST_LINKS {
+        c.wait_active(&format!("netns-{ns}-hostlink.service"), &["active"])
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    // The host's listeners bind the host links' ends, which exist now.
+    world::start_listeners(&c, Side::Host);
+    world::start_resolver_standins(&c, &RESOLVER_SOCKETS);
+    controls(&c);
+
+    tunnel_life(&c);
+    for ns in ["lp-open", "lp-host", "lp-closed"] {
+        probe_and_watch(&c, ns, "with its units up", true);
+    }
+    let last = Outside::look(&c);
+    note(&format!(
+        "leak_boot: the peer's underlay counters at the end: {:?}; the host's: {:?}",
+        last.underlay, last.host
+    ));
+    drop(c);
+}
