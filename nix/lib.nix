@@ -41,6 +41,8 @@ let
     "dns"
     "hostLink"
     "wireguard"
+    # SPEC §13.
+    "ipv6"
   ];
 
   # The `systemd.services.<svc>` options the compiler reads (SPEC §2.1): the namespace a service

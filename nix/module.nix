@@ -92,7 +92,25 @@ let
       servers = opt strs [ ] "Name servers (IP addresses) of the namespace's resolv.conf.";
       search = opt strs [ ] "Search domains of the namespace's resolv.conf.";
       options = opt strs [ ] "`options` of the namespace's resolv.conf (e.g. `ndots:1`).";
+      strict = opt types.bool false ''
+        Name resolution only through `servers`: inside the namespace, DNS traffic (UDP and TCP
+        to ports 53, 853, 5353 and 5355) to any other address is dropped and counted, by
+        netns-compile's own nftables table `inet netns-compile`, which a `flush ruleset` in the
+        namespace's ruleset cannot remove (it is loaded after it and reloaded with it). Needs
+        `servers`.
+      '';
     };
+    options.ipv6 = opt (types.enum [
+      "allow"
+      "disable"
+      "tunnel"
+    ]) "allow" ''
+      `allow`: IPv6 as the namespace is set up. `disable`: `disable_ipv6` for `all` and
+      `default` inside the namespace, and every IPv6 packet but `lo`'s dropped, so it stays off
+      even if something turns it back on. `tunnel`: IPv6 leaves only through the tunnel's
+      interface (the tunnel needs an IPv6 address). Both are enforced by netns-compile's own
+      nftables table in the namespace.
+    '';
     options.hostLink = group "A veth pair to the host, in a unit of its own." {
       enable = lib.mkEnableOption "a veth pair between the host and the namespace (no default route through it)";
       hostAddress = opt nullStr null "The host end's IPv4 address with prefix; from the pool 10.231.0.0/16 when unset.";
@@ -151,7 +169,7 @@ let
 
   # The same for the units the connectivity options add, which the tree enables through
   # `.wants/` links that NixOS would skip: a published port's socket by sockets.target, a host
-  # link and a WireGuard tunnel by their namespace's unit.
+  # link, a WireGuard tunnel and the guard by their namespace's unit.
   connectEnablement = lib.listToAttrs (
     lib.concatLists (
       lib.mapAttrsToList (
@@ -168,6 +186,10 @@ let
         ) (lib.attrNames namespace.publish)
         ++ lib.optional namespace.hostLink.enable (startedWith "${stem}-hostlink.service")
         ++ lib.optional namespace.wireguard.enable (startedWith "${stem}-wireguard.service")
+        # SPEC §13: the guard that loads netns-compile's own nftables table.
+        ++ lib.optional (namespace.dns.strict || namespace.ipv6 != "allow") (
+          startedWith "${stem}-guard.service"
+        )
       ) cfg.namespaces
     )
   );

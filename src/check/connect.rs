@@ -18,6 +18,7 @@ pub fn check_connect(model: &Model, diags: &mut Diagnostics) {
         check_host_link(ns, diags);
         check_wireguard(ns, diags);
         check_way_out(model, ns, diags);
+        super::confine::check_confinement(ns, diags);
     }
     check_duplicate_listens(&listens, diags);
     check_subnet_overlaps(model, diags);
@@ -361,7 +362,8 @@ fn key_path_check(what: &str, k: &At<String>, diags: &mut Diagnostics) {
 /// namespace is left alone: being closed is what it is for, and its output stays NixOS's.
 fn check_way_out(model: &Model, ns: &Namespace, diags: &mut Diagnostics) {
     let c = &ns.connect;
-    if c.is_empty() || c.host_link.is_some() || c.wireguard.is_some() {
+    // `dns.strict` needs `dns`; `ipv6` alone is no way in or out.
+    if (c.publish.is_empty() && c.dns.is_none()) || c.host_link.is_some() || c.wireguard.is_some() {
         return;
     }
     if model.wireguard_interfaces.iter().any(|w| w.namespace == ns.name) {
@@ -397,42 +399,58 @@ fn check_way_out(model: &Model, ns: &Namespace, diags: &mut Diagnostics) {
         .push(d.help("give it a `wireguard` tunnel or a `hostLink`, or drop this warning if it is meant to be closed"));
 }
 
+/// Subnets one routing table would hold twice. The host holds the host end of every link, so
+/// host-link subnets must not overlap across namespaces; a namespace holds its own link and its
+/// tunnel's addresses. Tunnel addresses of different namespaces never meet (the host does not
+/// route them): two namespaces may both be ProtonVPN's 10.2.0.2/32.
 fn check_subnet_overlaps(model: &Model, diags: &mut Diagnostics) {
-    // Every host-link subnet, and every IPv4 WireGuard address, with its owner.
-    let mut nets: Vec<(&str, &str, V4Net, Span)> = Vec::new();
+    let links: Vec<(&str, V4Net, Span)> = model
+        .namespaces
+        .iter()
+        .filter_map(|ns| {
+            let h = ns.connect.host_link.as_ref()?.host_address.as_ref()?;
+            Some((ns.name.as_str(), h.value, h.span))
+        })
+        .collect();
+    for (i, (ns, net, span)) in links.iter().enumerate() {
+        for (other_ns, other, other_span) in &links[..i] {
+            if net.overlaps(other) {
+                diags.push(overlap(
+                    format!("the hostLink subnet {net} of namespace `{ns}` overlaps {other} (hostLink of namespace `{other_ns}`)"),
+                    (*span, net),
+                    (*other_span, other),
+                    "the host would route one of them to the wrong place",
+                ));
+            }
+        }
+    }
     for ns in &model.namespaces {
-        if let Some(link) = &ns.connect.host_link
-            && let Some(h) = &link.host_address
-        {
-            nets.push((&ns.name, "hostLink", h.value, h.span));
-        }
-        if let Some(wg) = &ns.connect.wireguard {
-            for a in &wg.addresses {
-                if let Some(n) = V4Net::parse(&a.value) {
-                    nets.push((&ns.name, "wireguard.addresses", n, a.span));
-                }
-            }
-        }
-    }
-    for (i, (ns, what, net, span)) in nets.iter().enumerate() {
-        for (other_ns, other_what, other, other_span) in &nets[..i] {
-            if (ns == other_ns && what == other_what) || !net.overlaps(other) {
-                continue;
-            }
-            diags.push(
-                Diagnostic::new(
-                    Code::SubnetOverlap,
+        let (Some(wg), Some(link)) = (&ns.connect.wireguard, &ns.connect.host_link) else {
+            continue;
+        };
+        let Some(h) = &link.host_address else { continue };
+        for a in &wg.addresses {
+            if let Some(net) = V4Net::parse(&a.value).filter(|n| n.overlaps(&h.value)) {
+                diags.push(overlap(
                     format!(
-                        "the {what} subnet {net} of namespace `{ns}` overlaps {other} ({other_what} of namespace `{other_ns}`)"
+                        "the wireguard.addresses subnet {net} of namespace `{}` overlaps its own hostLink subnet {}",
+                        ns.name, h.value
                     ),
-                )
-                .at(*span, format!("{net} here"))
-                .also(*other_span, format!("{other} here"))
-                .note("the host would route one of them to the wrong place")
-                .help("give one of them another subnet, or leave the host link's addresses to the pool"),
-            );
+                    (a.span, &net),
+                    (h.span, &h.value),
+                    "inside the namespace, traffic for one would go over the other",
+                ));
+            }
         }
     }
+}
+
+fn overlap(message: String, (span, net): (Span, &V4Net), (other_span, other): (Span, &V4Net), why: &str) -> Diagnostic {
+    Diagnostic::new(Code::SubnetOverlap, message)
+        .at(span, format!("{net} here"))
+        .also(other_span, format!("{other} here"))
+        .note(why)
+        .help("give one of them another subnet, or leave the host link's addresses to the pool")
 }
 
 /// Interfaces that exist at once in the host namespace: the host ends of the links, and each

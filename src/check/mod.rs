@@ -1,5 +1,6 @@
 //! The checks of SPEC §3.6 that go beyond what NixOS checks.
 
+pub mod confine;
 pub mod connect;
 pub mod ordering;
 pub mod probe;

@@ -140,6 +140,11 @@ codes! {
         "A WireGuard key given inline where only a path to a key file belongs.";
     InvalidWireguard = "invalid-wireguard", Error, Compiling,
         "A WireGuard setting that cannot work (no key file, no peers, unknown implementation).";
+    // -- confinement (SPEC §13) ---------------------------------------------------------------
+    StrictDnsWithoutServers = "strict-dns-without-servers", Error, Compiling,
+        "`dns.strict` with no name server to allow.";
+    Ipv6Conflict = "ipv6-conflict", Error, Compiling,
+        "An `ipv6` policy the namespace's interfaces contradict (\"tunnel\" without an IPv6 tunnel, \"disable\" beside IPv6 addresses).";
     // -- found by the real tools (`check --probe`) --------------------------------------------
     NftRejected = "nft-rejected", Error, Probe, "`nft -c` rejects a namespace's ruleset.";
     UnknownSysctl = "unknown-sysctl", Error, Probe,

@@ -796,12 +796,17 @@ in
             },
         },
         Code::SubnetOverlap => &Explanation {
-            meaning: "The host-link subnets of two namespaces overlap, or one overlaps an IPv4 \
-                WireGuard address of another namespace.",
+            meaning: "Two subnets that one routing table would hold overlap: the host-link \
+                subnets of two namespaces (the host holds every link's host end), or, inside one \
+                namespace, its tunnel's IPv4 address and its own host-link subnet. Tunnel \
+                addresses of different namespaces may overlap, even be equal (every ProtonVPN \
+                client is 10.2.0.2/32): each lives in its own namespace, and the host never \
+                routes to them.",
             why: "Each host link gives the host a route to its subnet: with two that overlap, \
-                the host would send the traffic for one namespace to the other. A link whose \
-                addresses are left to the pool (10.231.0.0/16) gets a /30 that overlaps no \
-                given subnet and no other link.",
+                the host would send the traffic for one namespace to the other. Inside a \
+                namespace, a tunnel address in the host link's subnet makes the namespace send \
+                traffic for one over the other. A link whose addresses are left to the pool \
+                (10.231.0.0/16) gets a /30 that overlaps no given subnet and no other link.",
             example: Example {
                 language: Language::Nix,
                 before: r#"
@@ -1012,6 +1017,83 @@ in
         allowedIPs = [ "0.0.0.0/0" ];
       }
     ];
+  };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::StrictDnsWithoutServers => &Explanation {
+            meaning: "A namespace sets `dns.strict = true` but lists no server in `dns.servers`.",
+            why: "Strict DNS lets name lookups (UDP and TCP to ports 53, 853, 5353 and 5355) \
+                leave the namespace only towards the servers in `dns.servers`; everything else is \
+                dropped by netns-compile's own nftables table. With no server listed, every \
+                lookup would be dropped and nothing inside could resolve a name.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn.dns.strict = true;
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn.dns = {
+    strict = true;
+    servers = [ "10.64.0.1" ];
+  };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::Ipv6Conflict => &Explanation {
+            meaning: "A namespace's `ipv6` asks for what its interfaces contradict: `\"tunnel\"` \
+                where the namespace has no tunnel (`wireguard`) or the tunnel has no IPv6 \
+                address, or `\"disable\"` where the tunnel or the host link gives the namespace \
+                an IPv6 address.",
+            why: "`\"tunnel\"` lets IPv6 leave only through the tunnel's interface: without a \
+                tunnel, or without an IPv6 address on it, no IPv6 could leave at all, which is \
+                `\"disable\"` said in a misleading way. `\"disable\"` switches IPv6 off inside \
+                the namespace (`disable_ipv6`), after which the kernel refuses IPv6 addresses: \
+                the unit that adds them would fail.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn = {
+    ipv6 = "tunnel";
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.2.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" "::/0" ];
+        }
+      ];
+    };
+  };
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn = {
+    ipv6 = "tunnel";
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.2.0.2/32" "fd00:2::2/128" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" "::/0" ];
+        }
+      ];
+    };
   };
 }
 "#,

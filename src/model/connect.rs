@@ -38,20 +38,56 @@ impl<T> At<T> {
     }
 }
 
-/// Everything SPEC §11 adds to one namespace.
+/// Everything SPEC §11 and §13 add to one namespace.
 #[derive(Clone, Debug, Default)]
 pub struct Connect {
     pub publish: Vec<Publish>,
     pub dns: Option<Dns>,
     pub host_link: Option<HostLink>,
     pub wireguard: Option<WireGuard>,
+    /// `dns.strict = true`, where it is written; None when false or unset.
+    pub strict_dns: Option<At<bool>>,
+    /// `ipv6`, where written; None when unset (= Allow, NixOS-exact output).
+    pub ipv6: Option<At<Ipv6Policy>>,
 }
 
 impl Connect {
     pub fn is_empty(&self) -> bool {
-        self.publish.is_empty() && self.dns.is_none() && self.host_link.is_none() && self.wireguard.is_none()
+        self.publish.is_empty()
+            && self.dns.is_none()
+            && self.host_link.is_none()
+            && self.wireguard.is_none()
+            && self.strict_dns.is_none()
+            && self.ipv6.is_none()
     }
 }
+
+/// A namespace's `ipv6` (SPEC §13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ipv6Policy {
+    /// As the user set the namespace up: nothing added.
+    Allow,
+    /// `disable_ipv6` inside, and every IPv6 packet but `lo`'s dropped.
+    Disable,
+    /// IPv6 leaves only through the tunnel's interface.
+    Tunnel,
+}
+
+impl Ipv6Policy {
+    /// The option's value (`"allow"`, …), as the schema's enum spells it.
+    pub fn from_value(value: &str) -> Option<Ipv6Policy> {
+        match value {
+            "allow" => Some(Ipv6Policy::Allow),
+            "disable" => Some(Ipv6Policy::Disable),
+            "tunnel" => Some(Ipv6Policy::Tunnel),
+            _ => None,
+        }
+    }
+}
+
+/// The nftables table of netns-compile's own inside a namespace (family `inet`), loaded by
+/// the namespace's guard unit `<stem>-guard.service` after the user's ruleset (SPEC §13).
+pub const GUARD_TABLE: &str = "netns-compile";
 
 /// `publish.<label>`.
 #[derive(Clone, Debug)]
@@ -292,7 +328,22 @@ pub fn read_connect(namespace: &str, value: &Node, diags: &mut Diagnostics) -> C
     {
         out.wireguard = Some(read_wireguard(e.key_span, w));
     }
+    read_confinement(a, &mut out);
     out
+}
+
+/// SPEC §13: `dns.strict` and `ipv6`. The schema has typed both (a bool, one of the enum's
+/// values); `ipv6` defined as "allow" is kept, so that checks and reports can point at it.
+fn read_confinement(a: &crate::node::Attrs, out: &mut Connect) {
+    out.strict_dns = a
+        .get("dns")
+        .and_then(Node::attrs)
+        .and_then(|d| d.get("strict"))
+        .filter(|n| n.as_bool() == Some(true))
+        .map(|n| At::new(true, n.span));
+    out.ipv6 = a
+        .get("ipv6")
+        .and_then(|n| Some(At::new(Ipv6Policy::from_value(n.as_str()?)?, n.span)));
 }
 
 fn read_publish(namespace: &str, e: &crate::node::Entry, diags: &mut Diagnostics) -> Publish {

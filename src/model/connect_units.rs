@@ -3,12 +3,13 @@
 //! `.wants/` folder where it must start with it, or (for `dns`) a drop-in that adds a command.
 //!
 //! Names: `<stem>-publish-<label>.{socket,service}`, `<stem>-hostlink.service`,
-//! `<stem>-wireguard.service`, where `<stem>` is the namespace unit's name without
+//! `<stem>-wireguard.service`, `<stem>-guard.service` ([`guard_unit_name`]), where `<stem>` is the namespace unit's name without
 //! `.service` and `<label>` is escaped as namespace names are; the checks refuse names that
 //! come out the same for two things.
 
 use super::connect::{HostLink, Publish, WireGuard};
 use super::escape::{escape_shell_arg, escape_unit_name, script_dir};
+use super::guard::{GuardTable, guard_ruleset, guard_table};
 use super::{ExtraUnit, Namespace, Script, Tools};
 use crate::dependency::{DepOption, Relation};
 use crate::source::Span;
@@ -33,6 +34,9 @@ pub fn build_connect_units(namespaces: &[Namespace], tools: &Tools, prefix: &str
         }
         if let Some(wg) = &ns.connect.wireguard {
             out.push(wireguard_unit(&ctx, wg));
+        }
+        if let Some(table) = guard_table(&ns.connect) {
+            out.push(guard_unit(&ctx, &table));
         }
     }
     out.sort_by(|a, b| a.file.cmp(&b.file));
@@ -112,13 +116,16 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
         ("Socket", vec![("ListenStream", listen.value.render())]),
         ("Install", vec![("WantedBy", "sockets.target".to_string())]),
     ];
-    // The joining relations of a joining service's drop-in (SPEC §3.5), and the socket.
+    // The joining relations of a joining service's drop-in (SPEC §3.5, and the guard's of
+    // §13), and the socket.
+    let guard = guard_table(&ctx.ns.connect).map(|_| format!(" {}", guard_unit_name(ns_unit)));
+    let guard = guard.as_deref().unwrap_or("");
     let service_sections = vec![
         (
             "Unit",
             vec![
-                ("After", format!("{ns_unit} {socket}")),
-                ("BindsTo", ns_unit.clone()),
+                ("After", format!("{ns_unit} {socket}{guard}")),
+                ("BindsTo", format!("{ns_unit}{guard}")),
                 ("Description", format!("Forwarder of published {what}")),
                 ("JoinsNamespaceOf", ns_unit.clone()),
                 ("Requires", socket.clone()),
@@ -360,4 +367,65 @@ fn wg_set_line(ctx: &Ctx, wg: &WireGuard) -> String {
         }
     }
     line
+}
+
+/// The guard unit of the namespace whose unit is `namespace_unit` (SPEC §13).
+pub fn guard_unit_name(namespace_unit: &str) -> String {
+    let stem = namespace_unit.strip_suffix(".service").unwrap_or(namespace_unit);
+    format!("{stem}-guard.service")
+}
+
+/// `dns.strict`, `ipv6` (SPEC §13): the guard, a oneshot that loads netns-compile's own table
+/// into the namespace (and switches IPv6 off for `"disable"`). The namespace's unit loads the
+/// user's ruleset (`flush ruleset` first) when it starts, and again only where its own reload
+/// does: the guard is after it, restarted with it (`PartOf=`) and reloaded after it
+/// (`ReloadPropagatedFrom=`, its `ExecReload=` loads the table again), so the table is back
+/// each time the user's ruleset has been applied. Joining services are bound to the guard
+/// (model/join.rs): none runs without it.
+fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
+    let ns_unit = &ctx.ns.unit_name;
+    let unit = guard_unit_name(ns_unit);
+    let ns = ctx.name_arg();
+    let in_ns = format!("{} netns exec {ns}", ctx.tools.ip);
+    let mut up = Vec::new();
+    if table.disables_ipv6() {
+        up.push(format!(
+            "{in_ns} {} -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1",
+            ctx.tools.sysctl
+        ));
+    }
+    up.push(format!("{in_ns} {}", ctx.script_path(&unit, "ruleset")));
+    // With the namespace gone the table is gone already.
+    let down = vec![format!(
+        "{in_ns} {} delete table inet {} 2>/dev/null || true",
+        ctx.tools.nft,
+        super::connect::GUARD_TABLE
+    )];
+    let span = match (&ctx.ns.connect.strict_dns, &ctx.ns.connect.ipv6) {
+        (Some(s), _) => s.span,
+        (None, Some(i)) => i.span,
+        (None, None) => ctx.ns.name_span,
+    };
+    let mut guard = oneshot(
+        ctx,
+        unit.clone(),
+        format!(
+            "nftables table inet {} of network namespace {:?}",
+            super::connect::GUARD_TABLE,
+            ctx.ns.name
+        ),
+        span,
+        vec![("PartOf", ns_unit.clone()), ("ReloadPropagatedFrom", ns_unit.clone())],
+        up,
+        down,
+    );
+    if let Some((_, service)) = guard.sections.iter_mut().find(|(name, _)| *name == "Service") {
+        service.push(("ExecReload", ctx.script_path(&unit, "start")));
+        service.sort_by_key(|(k, _)| *k);
+    }
+    guard.scripts.push(Script {
+        name: "ruleset".into(),
+        content: guard_ruleset(table, &ctx.tools.nft),
+    });
+    guard
 }

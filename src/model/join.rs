@@ -61,16 +61,28 @@ pub fn join_relations(service: &str, namespace_unit: &str, joins: impl Fn(&str) 
     out
 }
 
+/// What a joining service's drop-in adds where its namespace has a guard (SPEC §13): it
+/// starts after the guard and is bound to it, so it never runs without netns-compile's table
+/// in place — if the guard fails or stops, so does the service.
+pub fn guard_relations(guard_unit: &str, span: Span) -> Vec<Relation> {
+    after_and_bound_to(guard_unit, span)
+}
+
 /// The relations of the drop-in of NixOS's `wireguard-<i>.service` for an
 /// `interfaceNamespace`: the unit moves the interface into the namespace itself (from the host
 /// namespace, where its UDP socket stays), so it needs the namespace first, and goes when the
 /// namespace goes.
 pub fn interface_move_relations(namespace_unit: &str, span: Span) -> Vec<Relation> {
+    after_and_bound_to(namespace_unit, span)
+}
+
+/// `After=` and `BindsTo=` `unit`: started once it is up, stopped when it goes.
+fn after_and_bound_to(unit: &str, span: Span) -> Vec<Relation> {
     [DepOption::After, DepOption::BindsTo]
         .into_iter()
         .map(|option| Relation {
             option,
-            target: namespace_unit.to_string(),
+            target: unit.to_string(),
             span,
         })
         .collect()

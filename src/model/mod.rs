@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod connect_units;
+pub mod guard;
 pub mod join;
 pub mod tools;
 

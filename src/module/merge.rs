@@ -152,7 +152,7 @@ fn merge_equal(loc: &Loc, defs: &[Def], diags: &mut Diagnostics) -> Option<Node>
 
 pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnostics) -> Option<Node> {
     match ty {
-        Ty::Bool | Ty::Int | Ty::Str | Ty::UnitName | Ty::EnvValue | Ty::PathEntry | Ty::Anything => {
+        Ty::Bool | Ty::Int | Ty::Str | Ty::Enum(_) | Ty::UnitName | Ty::EnvValue | Ty::PathEntry | Ty::Anything => {
             merge_equal(loc, &defs, diags)
         }
         Ty::SingleLineStr => merge_equal(loc, &defs, diags).map(|mut n| {

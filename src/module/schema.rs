@@ -58,14 +58,19 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
             ("dns", Ty::Submodule(Box::new(dns_schema())), None),
             ("hostLink", Ty::Submodule(Box::new(host_link_schema())), None),
             ("wireguard", Ty::Submodule(Box::new(wireguard_schema())), None),
+            // SPEC §13; no default either: unset is "allow", NixOS's output.
+            ("ipv6", Ty::Enum(&IPV6_VALUES), None),
         ],
         None,
         Unknown::Error,
     )
 }
 
-/// The options of SPEC §11, in the order they are merged.
-pub const CONNECT_OPTIONS: [&str; 4] = ["publish", "dns", "hostLink", "wireguard"];
+/// The options of SPEC §11 and §13, in the order they are merged.
+pub const CONNECT_OPTIONS: [&str; 5] = ["publish", "dns", "hostLink", "wireguard", "ipv6"];
+
+/// The values of a namespace's `ipv6` (SPEC §13), as `types.enum` lists them.
+pub const IPV6_VALUES: [&str; 3] = ["allow", "disable", "tunnel"];
 
 fn str_default(s: &str) -> Option<Node> {
     Some(builtin(Kind::Str(s.to_string())))
@@ -102,6 +107,9 @@ fn dns_schema() -> Schema {
             ("servers", str_list(), Some(empty_list())),
             ("search", str_list(), Some(empty_list())),
             ("options", str_list(), Some(empty_list())),
+            // SPEC §13. No default: a `dns` without it resolves (and the manifest shows it) as
+            // before the option existed; unset reads as false.
+            ("strict", Ty::Bool, None),
         ],
         None,
         Unknown::Error,

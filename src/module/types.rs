@@ -13,6 +13,8 @@ pub enum Ty {
     Int,
     /// `types.str`: equal definitions merge, different ones conflict.
     Str,
+    /// `types.enum [ … ]` of strings: one of these, merged as `str` is.
+    Enum(&'static [&'static str]),
     /// `types.singleLineStr`.
     SingleLineStr,
     /// `types.lines`: definitions joined with newlines.
@@ -104,6 +106,14 @@ impl Ty {
             Ty::Bool => "boolean".into(),
             Ty::Int => "signed integer".into(),
             Ty::Str => "string".into(),
+            Ty::Enum(values) => match values {
+                [] => "impossible (empty enum)".into(),
+                [one] => format!("value {one:?} (singular enum)"),
+                _ => format!(
+                    "one of {}",
+                    values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ")
+                ),
+            },
             Ty::SingleLineStr => "(optionally newline-terminated) single-line string".into(),
             Ty::Lines => "strings concatenated with \"\\n\"".into(),
             Ty::Separated(sep) => format!("strings concatenated with {}", serde_json::to_string(sep).unwrap_or_default()),
@@ -128,7 +138,7 @@ impl Ty {
     pub fn takes_as_is(&self, v: &Node) -> bool {
         matches!(
             self,
-            Ty::Bool | Ty::Int | Ty::Str | Ty::UnitName | Ty::EnvValue | Ty::PathEntry | Ty::Anything
+            Ty::Bool | Ty::Int | Ty::Str | Ty::Enum(_) | Ty::UnitName | Ty::EnvValue | Ty::PathEntry | Ty::Anything
         ) && self.check(v)
             && !(matches!(v.kind, Kind::Attrs(_)) && super::property::is_property(v))
     }
@@ -139,6 +149,7 @@ impl Ty {
             Ty::Bool => matches!(v.kind, Kind::Bool(_)),
             Ty::Int => matches!(v.kind, Kind::Int(_)),
             Ty::Str | Ty::Lines | Ty::Separated(_) => matches!(v.kind, Kind::Str(_)),
+            Ty::Enum(values) => matches!(&v.kind, Kind::Str(s) if values.contains(&s.as_str())),
             Ty::SingleLineStr => match &v.kind {
                 Kind::Str(s) => {
                     let body = s.strip_suffix('\n').unwrap_or(s);
