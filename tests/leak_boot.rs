@@ -8,17 +8,21 @@
 //!   listeners); the host's own network (addresses on the host's `lo` and the host links'
 //!   host ends, echo and DNS listeners, a DNS server no namespace is configured with) and the
 //!   host's resolver sockets. Every listener logs who arrived and answers with who it is.
-//! - The namespaces: `lp-tun` (WireGuard, its DNS server in the world: tunnel-only),
-//!   `lp-open` (WireGuard, but its DNS server at its host link's host end: open), `lp-host`
-//!   (a host link, no tunnel: host-only), `lp-closed` (nothing: closed). Each has a joined
-//!   probe (`tests/leak/probe.rs`) that tries every way out and records what answered.
+//! - The namespaces: `lp-tun` (WireGuard, `dns.strict` with its server in the world,
+//!   `ipv6 = "disable"`: tunnel-only), `lp-open` (WireGuard, but its DNS server at its host
+//!   link's host end: open), `lp-host` (a host link, no tunnel: host-only), `lp-closed`
+//!   (nothing: closed). Each has a joined probe (`tests/leak/probe.rs`) that tries every way
+//!   out and records what answered.
 //! - `lp-tun` is probed with its tunnel up, stopped (`systemctl stop` of its WireGuard unit),
-//!   started again, and after `systemctl restart` of the namespace's unit. Each time, an
-//!   nftables table at the ingress of the peer's underlay interface proves that nothing but
-//!   the tunnel's UDP left the host namespace for the peer (its `other` counter stays, its
-//!   tunnel counter grows when up and not when down), the host's listeners and counters prove
-//!   that nothing reached the host's network, and the world's listeners that nothing reached
-//!   the world while the tunnel was down (and, when up, only the tunnel's inner address).
+//!   started again, with IPv6 switched back on by hand, with its guard's table deleted by hand
+//!   (the leaks it stopped then show: the probe sees them), and after `systemctl restart` of
+//!   the namespace's unit. Each time, an nftables table at the ingress of the peer's underlay
+//!   interface proves that nothing but the tunnel's UDP left the host namespace for the peer
+//!   (its `other` counter stays, its tunnel counter grows when up and not when down), the
+//!   host's listeners and counters prove that nothing reached the host's network, the world's
+//!   listeners that nothing reached the world while the tunnel was down (and, when up, only
+//!   from the tunnel's inner address), and the guard's own counters (`dns_leak_dropped`,
+//!   `ipv6_dropped`) that it dropped the DNS to a server not configured and the IPv6.
 //! - Each namespace's probe gives the verdict its answers imply; it must be the expected one.
 //!
 //! Needs root, systemd-nspawn, socat, wg, wireguard-go and nft; otherwise `SKIPPED: …` (a
@@ -31,6 +35,7 @@ mod leak;
 use common::nspawn::{self, Boot, Container};
 use common::wireguard::{KeyPair, key_pair};
 use harden::{build_config_at, missing_program, note, skip, tempdir, wait_for};
+use leak::outside::{Outside, growth};
 use leak::probe::{self, Findings, RESOLVER_SOCKETS};
 use leak::world::{self, Side};
 use leak::{HOST_LINKS, TOOLS, TUNNELS, Tunnel, UNDERLAY_PEER_ADDRS, WORLD, WORLD_DNS, bare};
@@ -42,6 +47,8 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 const PREFIX: &str = "/opt/netns-leak";
 const KEYS: &str = "/etc/systemd/system/keys";
 const NAMESPACES: [&str; 4] = ["lp-tun", "lp-open", "lp-host", "lp-closed"];
+/// The namespaces with `dns.strict` (and `ipv6 = "disable"`).
+const STRICT_DNS: [&str; 1] = ["lp-tun"];
 
 /// A tunnel's key pairs: the namespace's and the peer's.
 struct TunnelKeys {
@@ -56,7 +63,7 @@ fn config(keys: &BTreeMap<&str, TunnelKeys>) -> Value {
     }
     for t in &TUNNELS {
         let mut allowed = vec!["0.0.0.0/0"];
-        if t.client.iter().any(|a| a.contains(':')) {
+        if t.carries_ipv6() {
             allowed.push("::/0");
         }
         namespaces[t.namespace]["wireguard"] = json!({
@@ -77,7 +84,10 @@ fn config(keys: &BTreeMap<&str, TunnelKeys>) -> Value {
     }
     // The tunnel-only namespace asks a server in the world; the open one asks the host, at
     // its host link's host end: a DNS leak beside the tunnel.
-    namespaces["lp-tun"]["dns"] = json!({"servers": [WORLD_DNS]});
+    for ns in STRICT_DNS {
+        namespaces[ns]["dns"] = json!({"servers": [WORLD_DNS], "strict": true});
+        namespaces[ns]["ipv6"] = json!("disable");
+    }
     namespaces["lp-open"]["dns"] = json!({"servers": [bare(HOST_LINKS[1].1)]});
     let probes: serde_json::Map<String, Value> = NAMESPACES
         .iter()
@@ -86,98 +96,65 @@ fn config(keys: &BTreeMap<&str, TunnelKeys>) -> Value {
     json!({"services": {"netns": {"namespaces": namespaces}}, "systemd": {"services": probes}})
 }
 
-/// What each probe must reach (attempts that got an answer) and the verdict that implies.
-fn expected(ns: &str) -> (BTreeSet<String>, &'static str) {
-    let both = |names: &[&str]| -> BTreeSet<String> {
-        names
-            .iter()
-            .flat_map(|n| [format!("{n}-tcp"), format!("{n}-udp")])
-            .collect()
-    };
-    match ns {
-        "lp-tun" => (
-            both(&["world4", "world6", "dns-unlisted-world", "dns-configured-1"]),
-            "tunnel-only",
-        ),
+/// What a run of a probe must show: the attempts that get an answer, the verdict they imply,
+/// whether the namespace's tunnel carries, and which drops of the guard must count.
+struct Expect {
+    reached: BTreeSet<String>,
+    verdict: &'static str,
+    tunnel_up: bool,
+    dns_dropped: bool,
+    ipv6_dropped: bool,
+}
+
+/// Attempt names over TCP and UDP.
+fn both(names: &[&str]) -> BTreeSet<String> {
+    names
+        .iter()
+        .flat_map(|n| [format!("{n}-tcp"), format!("{n}-udp")])
+        .collect()
+}
+
+/// What each namespace's probe must show with its units up.
+fn expected(ns: &str) -> Expect {
+    let (reached, verdict) = match ns {
+        "lp-tun" => (both(&["world4", "dns-configured-1"]), "tunnel-only"),
         "lp-open" => (
             both(&["world4", "dns-unlisted-world", "link-lp-open", "dns-configured-1"]),
             "open",
         ),
         "lp-host" => (both(&["link-lp-host"]), "host-only"),
         _ => (BTreeSet::new(), "closed"),
+    };
+    Expect {
+        reached,
+        verdict,
+        tunnel_up: TUNNELS.iter().any(|t| t.namespace == ns),
+        dns_dropped: STRICT_DNS.contains(&ns),
+        ipv6_dropped: false,
     }
 }
 
-/// What the outside saw: the peer's underlay counters, the host's counters, and every
-/// arrival at a listener (as counts of (listener, sender)).
-struct Outside {
-    underlay: BTreeMap<String, u64>,
-    host: BTreeMap<String, u64>,
-    world: BTreeMap<(String, String), usize>,
-    host_arrivals: BTreeMap<(String, String), usize>,
-}
-
-/// What changed outside between two looks.
-#[derive(Debug)]
-struct Change {
-    underlay: BTreeMap<String, u64>,
-    host: BTreeMap<String, u64>,
-    /// Senders of new arrivals at the world's listeners / at the host's.
-    world: BTreeSet<String>,
-    host_arrivals: BTreeSet<String>,
-}
-
-fn count(arrivals: Vec<(String, String)>) -> BTreeMap<(String, String), usize> {
-    let mut m = BTreeMap::new();
-    for a in arrivals {
-        *m.entry(a).or_default() += 1;
-    }
-    m
-}
-
-impl Outside {
-    fn look(c: &Container) -> Outside {
-        Outside {
-            underlay: world::counters(c, Side::World, "lp-underlay"),
-            host: world::counters(c, Side::Host, "lp-hostside"),
-            world: count(world::arrivals(c, Side::World)),
-            host_arrivals: count(world::arrivals(c, Side::Host)),
-        }
-    }
-
-    fn since(&self, before: &Outside) -> Change {
-        let counters = |now: &BTreeMap<String, u64>, then: &BTreeMap<String, u64>| {
-            now.iter()
-                .map(|(k, v)| (k.clone(), v - then.get(k).copied().unwrap_or(0)))
-                .collect()
-        };
-        let senders = |now: &BTreeMap<(String, String), usize>, then: &BTreeMap<(String, String), usize>| {
-            now.iter()
-                .filter(|(k, n)| then.get(*k).copied().unwrap_or(0) < **n)
-                .map(|((_, sender), _)| sender.clone())
-                .collect()
-        };
-        Change {
-            underlay: counters(&self.underlay, &before.underlay),
-            host: counters(&self.host, &before.host),
-            world: senders(&self.world, &before.world),
-            host_arrivals: senders(&self.host_arrivals, &before.host_arrivals),
-        }
+/// With the tunnel down: nothing answers, and nothing gets as far as the guard.
+fn nothing_out() -> Expect {
+    Expect {
+        reached: BTreeSet::new(),
+        verdict: "closed",
+        tunnel_up: false,
+        dns_dropped: false,
+        ipv6_dropped: false,
     }
 }
 
-/// Run the probe of `ns` and check what it reached and what the outside saw against the
-/// expectation; `up` tells whether `lp-tun`'s tunnel should carry.
-fn probe_and_watch(c: &Container, ns: &str, when: &str, up: bool) -> (Findings, Change) {
+/// Run the probe of `ns` and check what it reached and what the outside saw against `want`.
+fn probe_and_watch(c: &Container, ns: &str, when: &str, want: &Expect) -> Findings {
     let before = Outside::look(c);
+    let guard_before = world::guard_counters(c, ns);
     let found = probe::run(c, ns);
     let change = Outside::look(c).since(&before);
-    let (mut want, mut verdict) = expected(ns);
-    if !up {
-        (want, verdict) = (BTreeSet::new(), "closed");
-    }
+    let guard = growth(&world::guard_counters(c, ns), &guard_before);
+    let verdict = want.verdict;
     let reached: BTreeSet<String> = found.reached().into_iter().map(String::from).collect();
-    assert_eq!(reached, want, "{ns} {when}: what the probe reached\n{found:#?}");
+    assert_eq!(reached, want.reached, "{ns} {when}: what the probe reached\n{found:#?}");
     assert_eq!(found.verdict(), verdict, "{ns} {when}: {found:#?}");
     assert_eq!(
         change.underlay["other"], 0,
@@ -186,21 +163,32 @@ fn probe_and_watch(c: &Container, ns: &str, when: &str, up: bool) -> (Findings, 
     assert_eq!(change.host["tunnel-sources"], 0, "{ns} {when}: {change:#?}");
     let tunnel: Option<&Tunnel> = TUNNELS.iter().find(|t| t.namespace == ns);
     let inner: BTreeSet<String> = tunnel
-        .map(|t| t.client.iter().map(|a| bare(a).to_string()).collect())
+        .map(|t| t.inner().iter().map(|a| bare(a).to_string()).collect())
         .unwrap_or_default();
     // The world is reached only from the tunnel's inner addresses, and only when it is up.
     assert!(change.world.is_subset(&inner), "{ns} {when}: {change:#?}");
     assert_eq!(
         change.world.is_empty(),
         !want
+            .reached
             .iter()
             .any(|a| a.starts_with("world") || a.starts_with("dns-unlisted-world")),
         "{ns} {when}: {change:#?}"
     );
     if let Some(t) = tunnel {
         let sent = change.underlay[&format!("tunnel-{}", t.namespace)];
-        assert_eq!(sent > 0, up, "{ns} {when}: {sent} tunnel packets at the peer");
+        assert_eq!(
+            sent > 0,
+            want.tunnel_up,
+            "{ns} {when}: {sent} tunnel packets at the peer"
+        );
     }
+    // dns.strict: the probe's DNS to a server in the world that is not configured would go
+    // through the tunnel; the guard drops it (and counts it) inside the namespace. The same
+    // for IPv6 once it is switched back on by hand.
+    let dropped = |counter: &str| guard.get(counter).copied().unwrap_or(0) > 0;
+    assert_eq!(dropped("dns_leak_dropped"), want.dns_dropped, "{ns} {when}: {guard:?}");
+    assert_eq!(dropped("ipv6_dropped"), want.ipv6_dropped, "{ns} {when}: {guard:?}");
     // The host is reached only over the namespace's own host link.
     let link = HOST_LINKS.iter().find(|l| l.0 == ns);
     let link_end: BTreeSet<String> = link.map(|l| bare(l.2).to_string()).into_iter().collect();
@@ -214,14 +202,14 @@ fn probe_and_watch(c: &Container, ns: &str, when: &str, up: bool) -> (Findings, 
         );
     }
     note(&format!(
-        "leak_boot: {ns} {when}: verdict {verdict}; reached {:?}; at the peer's underlay {:?}; host counters {:?}; world arrivals from {:?}; host arrivals from {:?}",
+        "leak_boot: {ns} {when}: verdict {verdict}; reached {:?}; the guard's counters {guard:?}; at the peer's underlay {:?}; host counters {:?}; world arrivals from {:?}; host arrivals from {:?}",
         found.reached(),
         change.underlay,
         change.host,
         change.world,
         change.host_arrivals
     ));
-    (found, change)
+    found
 }
 
 fn wireguard_go_running(c: &Container, interface: &str) -> bool {
@@ -230,26 +218,71 @@ fn wireguard_go_running(c: &Container, interface: &str) -> bool {
         .any(|l| l.trim().ends_with(&format!("wireguard-go {interface}")))
 }
 
-/// The tunnel-only namespace through its tunnel's life: up, stopped, started, and after the
-/// namespace's own restart.
+/// The tunnel-only namespace through its tunnel's life: up, stopped, started; IPv6 switched
+/// back on by hand (the guard still drops it); the guard's table deleted by hand (the probe
+/// then sees the leaks it stopped: the probe can see them); and after the namespace's own
+/// restart, which brings the guard back.
 fn tunnel_life(c: &Container) {
     let ns = "lp-tun";
     let wg_unit = format!("netns-{ns}-wireguard.service");
-    probe_and_watch(c, ns, "with the tunnel up", true);
+    probe_and_watch(c, ns, "with the tunnel up", &expected(ns));
 
     c.run_ok(&["systemctl", "stop", &wg_unit]);
     wait_for("lp-tun's wireguard-go to end", || !wireguard_go_running(c, "wg-lp-tun"));
-    probe_and_watch(c, ns, "with the tunnel stopped", false);
+    probe_and_watch(c, ns, "with the tunnel stopped", &nothing_out());
 
     c.run_ok(&["systemctl", "start", &wg_unit]);
-    probe_and_watch(c, ns, "with the tunnel started again", true);
+    probe_and_watch(c, ns, "with the tunnel started again", &expected(ns));
+
+    let disabled = c.run_ok(&[
+        "nsenter",
+        &format!("--net=/run/netns/{ns}"),
+        "sysctl",
+        "-n",
+        "net.ipv6.conf.all.disable_ipv6",
+    ]);
+    assert_eq!(disabled.trim(), "1", "ipv6 = \"disable\" left IPv6 on in {ns}");
+    let (client6, _) = TUNNELS[0].by_hand6.unwrap();
+    let r = c.sh(
+        "set -e
+nsenter --net=/run/netns/$1 sysctl -q -w net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+ip -n $1 address add $2 dev wg-$1 nodad
+ip -n $1 -6 route add default dev wg-$1",
+        &[ns, client6],
+    );
+    assert!(r.ok(), "switching IPv6 back on in {ns}: {}{}", r.stdout, r.stderr);
+    probe_and_watch(
+        c,
+        ns,
+        "with IPv6 switched back on by hand",
+        &Expect {
+            ipv6_dropped: true,
+            ..expected(ns)
+        },
+    );
+
+    c.run_ok(&[
+        "nsenter",
+        &format!("--net=/run/netns/{ns}"),
+        "nft",
+        "delete",
+        "table",
+        "inet",
+        "netns-compile",
+    ]);
+    let unguarded = Expect {
+        reached: both(&["world4", "world6", "dns-unlisted-world", "dns-configured-1"]),
+        dns_dropped: false,
+        ..expected(ns)
+    };
+    probe_and_watch(c, ns, "with the guard's table deleted by hand", &unguarded);
 
     let registered = |c: &Container| c.run_ok(&["stat", "-L", "-c", "%i", &format!("/run/netns/{ns}")]);
     let before = registered(c);
     c.run_ok(&["systemctl", "restart", &format!("netns-{ns}.service")]);
     c.wait_active(&wg_unit, &["active"]).unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(registered(c), before, "the restart kept the old namespace");
-    probe_and_watch(c, ns, "after the namespace's restart", true);
+    probe_and_watch(c, ns, "after the namespace's restart", &expected(ns));
 }
 
 /// Proof that the watchers watch: the host itself reaches the world over the underlay (the
@@ -359,7 +392,7 @@ fn no_leak_under_systemd_252() {
 
     tunnel_life(&c);
     for ns in ["lp-open", "lp-host", "lp-closed"] {
-        probe_and_watch(&c, ns, "with its units up", true);
+        probe_and_watch(&c, ns, "with its units up", &expected(ns));
     }
     let last = Outside::look(&c);
     note(&format!(

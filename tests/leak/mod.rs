@@ -6,6 +6,7 @@
 //! nothing collides with what another test creates.
 #![allow(dead_code)]
 
+pub mod outside;
 pub mod probe;
 pub mod world;
 
@@ -41,6 +42,10 @@ pub struct Tunnel {
     pub port: u16,
     pub client: &'static [&'static str],
     pub peer_addrs: &'static [&'static str],
+    /// For a namespace with `ipv6 = "disable"`: the IPv6 (client, peer) addresses the test adds
+    /// by hand after switching IPv6 back on, to show that the guard still drops it. The peer
+    /// and the tunnel's allowed IPs are ready for them from the start.
+    pub by_hand6: Option<(&'static str, &'static str)>,
 }
 
 pub const TUNNELS: [Tunnel; 2] = [
@@ -48,8 +53,9 @@ pub const TUNNELS: [Tunnel; 2] = [
         namespace: "lp-tun",
         peer_interface: "wg-lpp-t",
         port: 51820,
-        client: &["10.99.0.2/32", "fd99::2/128"],
-        peer_addrs: &["10.99.0.1/24", "fd99::1/64"],
+        client: &["10.99.0.2/32"],
+        peer_addrs: &["10.99.0.1/24"],
+        by_hand6: Some(("fd99::2/128", "fd99::1/64")),
     },
     Tunnel {
         namespace: "lp-open",
@@ -57,6 +63,7 @@ pub const TUNNELS: [Tunnel; 2] = [
         port: 51821,
         client: &["10.98.0.2/32"],
         peer_addrs: &["10.98.0.1/24"],
+        by_hand6: None,
     },
 ];
 
@@ -65,6 +72,21 @@ pub const HOST_LINKS: [(&str, &str, &str); 2] = [
     ("lp-host", "10.231.7.1/30", "10.231.7.2/30"),
     ("lp-open", "10.231.8.1/30", "10.231.8.2/30"),
 ];
+
+impl Tunnel {
+    /// The addresses the peer accepts from the tunnel and routes back into it.
+    pub fn inner(&self) -> Vec<&'static str> {
+        self.client
+            .iter()
+            .copied()
+            .chain(self.by_hand6.map(|(c, _)| c))
+            .collect()
+    }
+
+    pub fn carries_ipv6(&self) -> bool {
+        self.inner().iter().any(|a| a.contains(':'))
+    }
+}
 
 /// An address without its prefix length.
 pub fn bare(addr: &str) -> &str {

@@ -29,7 +29,7 @@ impl Side {
     fn enter(self) -> Vec<String> {
         match self {
             Side::Host => Vec::new(),
-            Side::World => vec!["nsenter".into(), format!("--net=/run/netns/{PEER}")],
+            Side::World => enter(PEER),
         }
     }
 }
@@ -185,7 +185,7 @@ fn host_ruleset() -> String {
         rules.push_str(&format!("    iifname \"nsh-{ns}\" counter name \"link-{ns}\"\n"));
     }
     for t in &TUNNELS {
-        for a in t.client {
+        for a in t.inner() {
             let family = if a.contains(':') { "ip6" } else { "ip" };
             rules.push_str(&format!(
                 "    {family} saddr {} counter name \"tunnel-sources\"\n",
@@ -275,7 +275,7 @@ nft -f {TOOLS}/hostside.nft
             c.exec(&["nsenter", &format!("--net=/run/netns/{PEER}"), "wg", "show", i])
                 .ok()
         });
-        let allowed: Vec<&str> = t.client.to_vec();
+        let allowed = t.inner();
         let mut setup = format!(
             "set -e
 {p} wg set {i} private-key {keys}/peer-{ns}.key listen-port {port} peer {public} allowed-ips {allowed}
@@ -285,7 +285,7 @@ nft -f {TOOLS}/hostside.nft
             public = client_keys[t.namespace],
             allowed = allowed.join(","),
         );
-        for a in t.peer_addrs {
+        for a in t.peer_addrs.iter().chain(t.by_hand6.as_ref().map(|(_, p)| p)) {
             setup.push_str(&format!("{p} ip address add {a} dev {i}\n"));
         }
         setup.push_str(&format!("{p} ip link set {i} up\n"));
@@ -294,13 +294,31 @@ nft -f {TOOLS}/hostside.nft
     }
 }
 
+/// The command prefix that runs a program in the network namespace `/run/netns/<ns>` (and
+/// nothing else of it: `ip netns exec` would also remount /sys and /etc).
+fn enter(ns: &str) -> Vec<String> {
+    vec!["nsenter".into(), format!("--net=/run/netns/{ns}")]
+}
+
 /// Named counters of an nftables table (`lp-underlay` in the peer, `lp-hostside` on the host).
 pub fn counters(c: &Container, side: Side, table: &str) -> BTreeMap<String, u64> {
-    let mut argv = side.enter();
+    read_counters(c, side.enter(), table).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Named counters of netns-compile's own table in namespace `ns` (empty when it has none).
+pub fn guard_counters(c: &Container, ns: &str) -> BTreeMap<String, u64> {
+    read_counters(c, enter(ns), "netns-compile").unwrap_or_default()
+}
+
+fn read_counters(c: &Container, mut argv: Vec<String>, table: &str) -> Result<BTreeMap<String, u64>, String> {
     argv.extend(["nft", "-j", "list", "counters", "table", "inet", table].map(String::from));
-    let text = c.run_ok(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    let r = c.exec(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    if !r.ok() {
+        return Err(format!("{argv:?}: {}", r.stderr));
+    }
+    let text = r.stdout;
     let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("nft -j: {e}: {text}"));
-    json["nftables"]
+    Ok(json["nftables"]
         .as_array()
         .unwrap()
         .iter()
@@ -308,7 +326,7 @@ pub fn counters(c: &Container, side: Side, table: &str) -> BTreeMap<String, u64>
             let c = o.get("counter")?;
             Some((c["name"].as_str()?.to_string(), c["packets"].as_u64()?))
         })
-        .collect()
+        .collect())
 }
 
 /// Every arrival a side's listeners logged: (listener unit, sender address without port).
