@@ -12,6 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
+mod audit;
+
 /// Exit code: the configuration has errors.
 pub const EXIT_CONFIG: i32 = 1;
 /// Exit code: usage or I/O error.
@@ -52,6 +54,8 @@ pub enum Command {
     Uninstall(UninstallArgs),
     /// Explain a diagnostic code: what it means, why it matters, an example and its fix.
     Explain(ExplainArgs),
+    /// Say where each joined service's traffic can go, from the configuration (and with --live, from the running system).
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Args, Debug)]
@@ -183,7 +187,7 @@ pub enum GraphFormat {
     Json,
 }
 
-const SUBCOMMANDS: [&str; 9] = [
+const SUBCOMMANDS: [&str; 10] = [
     "build",
     "check",
     "resolve",
@@ -192,6 +196,7 @@ const SUBCOMMANDS: [&str; 9] = [
     "install",
     "uninstall",
     "explain",
+    "audit",
     "help",
 ];
 
@@ -225,17 +230,18 @@ pub fn run(args: Vec<String>) -> i32 {
         Command::Install(a) => run_install(&a, &mut sources),
         Command::Uninstall(a) => run_uninstall(&a),
         Command::Explain(a) => run_explain(&a),
+        Command::Audit(a) => audit::run_audit(&a, &mut sources),
     }
 }
 
 /// A usage or I/O problem: message on stderr, exit 2.
-fn usage_error(message: impl std::fmt::Display) -> i32 {
+pub(crate) fn usage_error(message: impl std::fmt::Display) -> i32 {
     eprintln!("netns-compile: error: {message}");
     EXIT_USAGE
 }
 
 /// Print diagnostics on stderr in the chosen format.
-fn report(diags: &Diagnostics, sources: &SourceMap, format: MessageFormat) {
+pub(crate) fn report(diags: &Diagnostics, sources: &SourceMap, format: MessageFormat) {
     let mut shown;
     let sources = match std::env::current_dir() {
         Ok(cwd) => {
@@ -385,7 +391,7 @@ fn absolute(path: &Path) -> Result<PathBuf, String> {
 }
 
 /// Tools and modules: what every subcommand reads first.
-fn read_everything(args: &CommonArgs, sources: &mut SourceMap) -> Result<(ToolsChoice, Vec<Node>), i32> {
+pub(crate) fn read_everything(args: &CommonArgs, sources: &mut SourceMap) -> Result<(ToolsChoice, Vec<Node>), i32> {
     let tools = tools_choice(args, sources)?;
     let modules = load(args, &tools, sources)?;
     Ok((tools, modules))
@@ -430,7 +436,7 @@ fn run_build(a: &BuildArgs, sources: &mut SourceMap) -> i32 {
 
 /// The process ends with this value: the kernel takes its memory back at once, where freeing
 /// a large model allocation by allocation takes a twentieth of a `check`.
-fn exit_without_freeing<T>(value: T) {
+pub(crate) fn exit_without_freeing<T>(value: T) {
     std::mem::forget(value);
 }
 

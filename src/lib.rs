@@ -4,12 +4,14 @@
 //! `syntax` → `eval` → `module` (definitions, priorities, merging, defaults) → `frontend`
 //! (JSON, or `.nix` through `syntax` and `eval`, into module definitions) → `model` (the typed
 //! config) → `graph` (the units' ordering) → `check` (model and graph) → `emit` (units,
-//! scripts, manifest, graph) → `output` (the atomic write). `source`, `diagnostic`, `node`
+//! scripts, manifest, graph) → `output` (the atomic write); `audit` (beside `check`) says where
+//! each joined service's traffic can go. `source`, `diagnostic`, `node`
 //! and `dependency` are the ground floor. [`compile`] runs the pure part; the CLI does the I/O.
 
 // Diagnostics travel in `Err` on cold paths only; boxing them would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod dependency;

@@ -23,8 +23,9 @@
 //!   still while the namespace tries.
 //! - `udp_is_refused_as_socket_proxyd_refuses_it`: this machine's systemd-socket-proxyd exits
 //!   on a datagram socket ("not a stream socket"), and the compiler refuses `protocol = "udp"`.
-//! - `nix_and_json_routes_give_one_tree`: a NixOS module using every option (with properties)
-//!   and its JSON give the same output tree (no root needed).
+//! - `nix_and_json_routes_give_one_tree`: a NixOS module using every option (with properties;
+//!   SPEC §13's `dns.strict` and `ipv6` too) and its JSON give the same output tree (no root
+//!   needed).
 //!
 //! Needs root, iproute2, nftables, util-linux, socat, systemd-socket-activate and
 //! systemd-socket-proxyd, wg and wireguard-go; otherwise each test says `SKIPPED: …` and
@@ -34,14 +35,14 @@
 mod harden;
 
 use harden::{
-    Compiled, NamespaceGuard, build_host_tools, is_root, missing_program, note, parse_environment, parse_exec, run_cmd,
-    skip, tempdir, unit_values, wait_for,
+    Compiled, NamespaceGuard, build_host_tools, exec_lines, is_root, missing_program, note, parse_environment, run_cmd,
+    run_host_unit, shell_join, skip, start_namespace, tempdir, unit_values, wait_for,
 };
 use serde_json::{Value, json};
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -136,68 +137,6 @@ fn compile(config: &Value, names: &[&str]) -> (tempfile::TempDir, Compiled, Name
     build_host_tools(&input, &out);
     let compiled = Compiled::read(&out);
     (dir, compiled, guard)
-}
-
-fn exec_lines(compiled: &Compiled, unit_file: &str, key: &str) -> Vec<Vec<String>> {
-    let u = compiled.unit(unit_file);
-    unit_values(&u, "Service", key)
-        .iter()
-        .flat_map(|v| parse_exec(v).unwrap_or_else(|e| panic!("{unit_file}: {key}: {e}")))
-        .map(|c| c.argv)
-        .collect()
-}
-
-fn shell_join(argv: &[String]) -> String {
-    argv.iter()
-        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Start a namespace unit: its `ExecStart=` lines, then the `ExecStartPost=` of its
-/// drop-ins, in one fresh network namespace (the registration under /run/netns keeps it).
-fn start_namespace(compiled: &Compiled, unit: &str) {
-    let u = compiled.unit(unit);
-    let env = parse_environment(&unit_values(&u, "Service", "Environment")).unwrap();
-    let mut lines = exec_lines(compiled, unit, "ExecStart");
-    let dropins = compiled.unit_path(&format!("{unit}.d"));
-    if let Ok(entries) = fs::read_dir(&dropins) {
-        let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        files.sort();
-        for f in files {
-            let rel = format!("{unit}.d/{}", f.file_name().unwrap().to_string_lossy());
-            lines.extend(exec_lines(compiled, &rel, "ExecStartPost"));
-        }
-    }
-    let script: Vec<String> = lines.iter().map(|l| shell_join(l)).collect();
-    let out = Command::new("unshare")
-        .args(["--net", "--", "sh", "-ec", &script.join("\n")])
-        .env_clear()
-        .envs(&env)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{unit}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Run a oneshot connectivity unit's `ExecStart=` (or `ExecStop=`) in the host namespace.
-fn run_host_unit(compiled: &Compiled, unit: &str, key: &str) -> harden::Run {
-    let mut last = None;
-    for argv in exec_lines(compiled, unit, key) {
-        let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
-        let r = run_cmd(&argv[0], &args);
-        let failed = r.code != 0;
-        last = Some(r);
-        if failed {
-            break;
-        }
-    }
-    last.expect("a command")
 }
 
 fn ns_exec(ns: &str, args: &[&str]) -> harden::Run {
@@ -720,9 +659,12 @@ fn nix_and_json_routes_give_one_tree() {
       publish.webui = { listen = "127.0.0.1:9091"; port = 9091; };
       dns.servers = [ "10.64.0.1" ];
       hostLink.enable = lib.mkDefault false;
+      ipv6 = lib.mkDefault "allow";
     }
     {
       dns.search = lib.mkAfter [ "home.arpa" ];
+      dns.strict = true;
+      ipv6 = "disable";
       hostLink.enable = true;
       wireguard = {
         enable = true;
@@ -740,7 +682,8 @@ fn nix_and_json_routes_give_one_tree() {
     let json = json!({
         "services": {"netns": {"namespaces": {"downloads": {
             "publish": {"webui": {"listen": "127.0.0.1:9091", "port": 9091}},
-            "dns": {"servers": ["10.64.0.1"], "search": ["home.arpa"]},
+            "dns": {"servers": ["10.64.0.1"], "search": ["home.arpa"], "strict": true},
+            "ipv6": "disable",
             "hostLink": {"enable": true},
             "wireguard": {
                 "enable": true, "implementation": "userspace", "privateKeyFile": "/run/keys/dl.key",
@@ -794,6 +737,7 @@ fn nix_and_json_routes_give_one_tree() {
         "lib/systemd/system/netns-downloads.service.d/netns-dns.conf",
         "lib/systemd/system/netns-downloads-hostlink.service",
         "lib/systemd/system/netns-downloads-wireguard.service",
+        "lib/systemd/system/netns-downloads-guard.service",
         "lib/systemd/system/wireguard-wg9.service.d/netns.conf",
     ] {
         assert!(names.contains(&want), "{want} missing: {names:?}");

@@ -24,8 +24,8 @@ fn docs_diagnostics_md_is_the_rendered_explanations() {
     expect_test::expect_file!["../docs/diagnostics.md"].assert_eq(&render_markdown());
 }
 
-/// The diagnostics `check` (with `--probe` when `with_probe`) gives for `text`, compiled as
-/// the file `config.<ext>`.
+/// The diagnostics `check` (with `--probe` when `with_probe`) and `audit` give for `text`,
+/// compiled as the file `config.<ext>`.
 fn check(language: Language, text: &str, with_probe: bool) -> Vec<Diagnostic> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(format!("config.{}", language.extension()));
@@ -53,6 +53,10 @@ fn check(language: Language, text: &str, with_probe: bool) -> Vec<Diagnostic> {
     );
     if with_probe && let Some(analysis) = &analysis {
         probe(analysis, &mut diags).expect("the probe runs");
+    }
+    // Every example is audited too: the ways around a tunnel are its codes.
+    if let Some(a) = &analysis {
+        netns_compile::audit::audit_configuration(&a.config, &a.model, &mut diags);
     }
     diags.items
 }

@@ -689,7 +689,7 @@ fn module_joins_and_enables() {
     }
 }
 
-/// The connectivity options (SPEC §11) through nixpkgs' module system: what reaches the
+/// The connectivity options (SPEC §11, and §13's `dns.strict` and `ipv6`) through nixpkgs' module system: what reaches the
 /// compiler is what the user set (a namespace without them gets none), and the units they add
 /// are in the built tree.
 #[test]
@@ -702,7 +702,7 @@ fn module_connects() {
     let text = namespaces.to_string();
     assert!(text.contains("\"publish\"") && text.contains("home.arpa"), "{text}");
     if let Some(closed) = namespaces.get("closed") {
-        for option in ["publish", "dns", "hostLink", "wireguard"] {
+        for option in ["publish", "dns", "hostLink", "wireguard", "ipv6"] {
             assert!(closed.get(option).is_none(), "closed: {option} handed over: {closed}");
         }
     }
@@ -718,7 +718,13 @@ fn module_connects() {
         serde_json::json!(["netns-downloads.service"]),
         "{enablement}"
     );
+    assert_eq!(
+        enablement["netns-downloads-guard.service"]["wantedBy"],
+        serde_json::json!(["netns-downloads.service"]),
+        "{enablement}"
+    );
     assert!(enablement.get("netns-closed-hostlink.service").is_none());
+    assert!(enablement.get("netns-closed-guard.service").is_none());
     let out = eval.build("units");
     let units = Path::new(&out).join("lib/systemd/system");
     for unit in [
@@ -726,6 +732,7 @@ fn module_connects() {
         "netns-downloads-publish-webui.service",
         "netns-downloads-hostlink.service",
         "netns-downloads.service.d/netns-dns.conf",
+        "netns-downloads-guard.service",
     ] {
         assert!(units.join(unit).is_file(), "{unit} missing in {out}");
     }

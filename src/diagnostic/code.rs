@@ -22,12 +22,16 @@ impl Severity {
     }
 }
 
-/// What raises a code: compiling the configuration, or only `check --probe`, which asks the
-/// real tools (`nft`, the kernel) in a throwaway network namespace.
+/// What raises a code: compiling the configuration, only `check --probe`, which asks the
+/// real tools (`nft`, the kernel) in a throwaway network namespace, only `audit`, which
+/// follows every way out of each namespace, or only `audit --live`, which compares the
+/// running system with the configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FoundBy {
     Compiling,
     Probe,
+    Audit,
+    Live,
 }
 
 /// The code string's prefix: `netns::nix-eval`.
@@ -162,6 +166,26 @@ codes! {
         "The namespace is ordered after `network.target`, which defeats `Before=network.target`.";
     NoWayOut = "no-way-out", Warning, Compiling,
         "A namespace that services join but that has no way out at all.";
+    // -- ways around the tunnel (`audit`, SPEC §13) -------------------------------------------
+    DnsOutsideTunnel = "dns-outside-tunnel", Warning, Audit,
+        "A DNS server of a namespace with a tunnel that is reached outside the tunnel.";
+    StrictDnsOutsideTunnel = "strict-dns-outside-tunnel", Warning, Audit,
+        "`dns.strict` allows a server that is reached outside the tunnel.";
+    Ipv6OutsideTunnel = "ipv6-outside-tunnel", Warning, Audit,
+        "IPv6 open beside an IPv4-only tunnel, with an IPv6 route across the host link.";
+    HostLinkForwards = "host-link-forwards", Warning, Audit,
+        "A host link beside a tunnel, on a host whose configuration forwards.";
+    // -- the running system differs from the configuration (`audit --live`) -------------------
+    LiveNamespaceMissing = "live-namespace-missing", Error, Live,
+        "A namespace of the configuration that is not under /run/netns.";
+    LiveServiceOutsideNamespace = "live-service-outside-namespace", Error, Live,
+        "A running service that joins a namespace but whose process is not in it.";
+    LiveInterfaceDiffers = "live-interface-differs", Error, Live,
+        "An interface or address in a namespace that the configuration does not set up, or one it sets up that is missing.";
+    LiveRouteDiffers = "live-route-differs", Error, Live,
+        "A route in a namespace that the configuration does not set up, or one it sets up that is missing.";
+    LiveConfinementDiffers = "live-confinement-differs", Error, Live,
+        "A nftables table, IPv6 switch, resolv.conf or resolver socket that is not as configured.";
 }
 
 impl Code {

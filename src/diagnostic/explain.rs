@@ -113,11 +113,18 @@ fn indented(text: &str, indent: &str) -> String {
         .collect()
 }
 
-/// The sentence that says a code comes from `check --probe` only, for codes that do.
-fn probe_only(code: Code) -> Option<&'static str> {
-    (code.found_by() == FoundBy::Probe).then_some(
-        "Raised by `netns-compile check --probe` only: it asks the real tools, in a throwaway network namespace.",
-    )
+/// The sentence that says which command alone raises a code, for codes compiling does not.
+fn raised_only_by(code: Code) -> Option<&'static str> {
+    match code.found_by() {
+        FoundBy::Compiling => None,
+        FoundBy::Probe => Some(
+            "Raised by `netns-compile check --probe` only: it asks the real tools, in a throwaway network namespace.",
+        ),
+        FoundBy::Audit => Some("Raised by `netns-compile audit` only: it follows every way out of each namespace."),
+        FoundBy::Live => {
+            Some("Raised by `netns-compile audit --live` only: it compares the running system with the configuration.")
+        }
+    }
 }
 
 /// What `netns-compile explain CODE` prints.
@@ -125,7 +132,7 @@ pub fn explain_text(code: Code) -> String {
     let e = code.explanation();
     let mut out = format!("{} ({})\n", code.as_str(), code.severity().as_str());
     out.push_str(&wrap(code.summary(), "", TERMINAL_WIDTH));
-    if let Some(probe) = probe_only(code) {
+    if let Some(probe) = raised_only_by(code) {
         out.push_str(&wrap(probe, "", TERMINAL_WIDTH));
     }
     let section = |out: &mut String, title: &str, text: &str| {
@@ -198,7 +205,7 @@ pub fn render_markdown() -> String {
             super::Severity::Warning => "Warning.",
         };
         let mut lead = format!("*{severity}* {}", c.summary());
-        if let Some(probe) = probe_only(c) {
+        if let Some(probe) = raised_only_by(c) {
             lead.push(' ');
             lead.push_str(probe);
         }

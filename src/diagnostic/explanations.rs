@@ -1343,5 +1343,551 @@ in
                 standalone: Standalone::Yes,
             },
         },
+        Code::DnsOutsideTunnel => &Explanation {
+            meaning: "A namespace with a tunnel names a DNS server in `dns.servers` that is not \
+                reached through the tunnel: it is inside the host link's subnet (the host's own \
+                resolver, across `host0`), so lookups go to the host, not into the tunnel. Found \
+                by `netns-compile audit`.",
+            why: "Every name a service looks up leaves by the host's resolver and the host's own \
+                network, beside the tunnel: the classic DNS leak. The connections that follow go \
+                through the tunnel, but the names have already told where they go.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+    };
+    dns.servers = [ "10.231.9.1" ];
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+    };
+    dns.servers = [ "10.64.0.1" ];
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::StrictDnsOutsideTunnel => &Explanation {
+            meaning: "A namespace with a tunnel and `dns.strict = true` names a DNS server in \
+                `dns.servers` that is reached across the host link, outside the tunnel. Strict DNS \
+                lets exactly the servers of `dns.servers` through, so it lets this one through too. \
+                Found by `netns-compile audit`.",
+            why: "`dns.strict` promises that name resolution cannot leak, but the server it allows \
+                is the host's resolver, which asks its own upstream beside the tunnel: every name \
+                looked up still leaves around it.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+    };
+    dns = {
+      servers = [ "10.231.9.1" ];
+      strict = true;
+    };
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+    };
+    dns = {
+      servers = [ "10.64.0.1" ];
+      strict = true;
+    };
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::Ipv6OutsideTunnel => &Explanation {
+            meaning: "A namespace whose tunnel carries IPv4 only (no IPv6 address, so no IPv6 \
+                default route into it) has IPv6 addresses on its host link, and IPv6 is left as \
+                the user set it up: IPv6 has a route that does not go into the tunnel. Found by \
+                `netns-compile audit`.",
+            why: "IPv6 is not protected by the tunnel. The namespace's end of the link takes \
+                router advertisements (the kernel's default), so any router on the host's side \
+                gives IPv6 a default route across the link, and programs prefer IPv6 where it \
+                answers: their traffic then leaves beside the tunnel.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+      hostAddress6 = "fd31:9::1/64";
+      namespaceAddress6 = "fd31:9::2/64";
+    };
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+    };
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::HostLinkForwards => &Explanation {
+            meaning: "A namespace has a tunnel and a host link, and the host's `boot.kernel.sysctl` \
+                makes it forward what comes in by the link (`net.ipv4.ip_forward`, \
+                `net.ipv4.conf.all.forwarding` or `net.ipv4.conf.default.forwarding`; \
+                `net.ipv6.conf.all.forwarding` where the link has IPv6 addresses). Found by \
+                `netns-compile audit`.",
+            why: "The host link makes the host a gateway one route away: a route through `host0` \
+                — which any process with CAP_NET_ADMIN in the namespace can add, and services run \
+                as root have it — sends traffic to the host, which forwards it to its own network, \
+                around the tunnel. A tunnel that is down then no longer means nothing leaves.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  boot.kernel.sysctl."net.ipv4.ip_forward" = 1;
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+    };
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                after: r#"
+{
+  boot.kernel.sysctl."net.ipv4.ip_forward" = 1;
+  services.netns.namespaces.vpn = {
+    publish.web = {
+      listen = "127.0.0.1:8080";
+      port = 8080;
+    };
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::LiveNamespaceMissing => &Explanation {
+            meaning: "`netns-compile audit --live` finds no `/run/netns/<name>` for a namespace of \
+                the configuration: its unit is not started, failed, or was stopped.",
+            why: "The services that join it are not running where the audit says they run, and \
+                what the static audit says about them is not what the system does.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+# Before `systemctl start netns-vpn.service`:
+{
+  services.netns.namespaces.vpn = {
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                after: r#"
+# After `systemctl start netns-vpn.service`:
+{
+  services.netns.namespaces.vpn = {
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                standalone: Standalone::No {
+                    reason: "the difference is between the running system and the configuration \
+                        (`audit --live`): a configuration alone cannot show it",
+                },
+            },
+        },
+        Code::LiveServiceOutsideNamespace => &Explanation {
+            meaning: "A service that joins a namespace runs (`systemctl show -p MainPID`), but its \
+                process's network namespace (`/proc/PID/ns/net`) is not the one registered as \
+                `/run/netns/<name>`.",
+            why: "The process uses another network namespace's interfaces and routes — often the \
+                host's, when the service was started before its drop-in was installed and not \
+                restarted since — so nothing the audit says about the namespace holds for it.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+# The service was running when its drop-in was installed, and not restarted since:
+{
+  services.netns.namespaces.vpn = {
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                after: r#"
+# After `systemctl restart downloader.service`:
+{
+  services.netns.namespaces.vpn = {
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                standalone: Standalone::No {
+                    reason: "the difference is between the running system and the configuration \
+                        (`audit --live`): a configuration alone cannot show it",
+                },
+            },
+        },
+        Code::LiveInterfaceDiffers => &Explanation {
+            meaning: "`netns-compile audit --live` finds an interface or an address in a namespace \
+                that the configuration does not set up (added by hand, or by a program in the \
+                namespace), or misses one it does set up (a tunnel whose unit is down).",
+            why: "An interface is a way in and out: one added by hand is a way the audit cannot \
+                judge, and a missing one means the namespace is not what the verdicts describe.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+# After `ip link add veth-x netns vpn type veth peer name veth-y`:
+{
+  services.netns.namespaces.vpn = {
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                after: r#"
+# After `ip -n vpn link delete veth-x`:
+{
+  services.netns.namespaces.vpn = {
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                standalone: Standalone::No {
+                    reason: "the difference is between the running system and the configuration \
+                        (`audit --live`): a configuration alone cannot show it",
+                },
+            },
+        },
+        Code::LiveRouteDiffers => &Explanation {
+            meaning: "`netns-compile audit --live` finds a route in a namespace that the \
+                configuration does not set up (the kernel's routes for an interface's own \
+                addresses aside), or misses one it sets up (the default route into the tunnel).",
+            why: "A route decides where traffic leaves: a route across the host link, added by \
+                hand or learnt from a router advertisement, sends traffic around the tunnel; a \
+                missing route into the tunnel means nothing leaves at all.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+# After `ip -n vpn route add 192.0.2.0/24 dev host0`:
+{
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+    };
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                after: r#"
+# After `ip -n vpn route del 192.0.2.0/24 dev host0`:
+{
+  services.netns.namespaces.vpn = {
+    hostLink = {
+      enable = true;
+      hostAddress = "10.231.9.1/30";
+      namespaceAddress = "10.231.9.2/30";
+    };
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                standalone: Standalone::No {
+                    reason: "the difference is between the running system and the configuration \
+                        (`audit --live`): a configuration alone cannot show it",
+                },
+            },
+        },
+        Code::LiveConfinementDiffers => &Explanation {
+            meaning: "`netns-compile audit --live` finds the namespace's protections not as \
+                configured: netns-compile's own nftables table missing, a table that is not in \
+                the namespace's ruleset (or one of it missing), IPv6 switched on or off against \
+                the configuration, a `resolv.conf` (the namespace's, or the one a service sees) \
+                that names other servers, or a host resolver socket visible to a joined service.",
+            why: "Each is what keeps DNS or IPv6 from leaving around the tunnel, or says what \
+                filters the namespace: changed by hand, the static audit's verdicts no longer \
+                hold.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+# After `ip netns exec vpn nft add table inet mine`:
+{
+  services.netns.namespaces.vpn = {
+    dns.servers = [ "10.64.0.1" ];
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                after: r#"
+# After `ip netns exec vpn nft delete table inet mine`:
+{
+  services.netns.namespaces.vpn = {
+    dns.servers = [ "10.64.0.1" ];
+    wireguard = {
+      enable = true;
+      privateKeyFile = "/run/keys/vpn.key";
+      addresses = [ "10.64.0.2/32" ];
+      peers = [
+        {
+          publicKey = "cGVlcnB1YmxpY2tleWNHVmxjbkIxWW14cFkydGxlUT0=";
+          endpoint = "198.51.100.7:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+  };
+  systemd.services.downloader.netns = "vpn";
+}
+"#,
+                standalone: Standalone::No {
+                    reason: "the difference is between the running system and the configuration \
+                        (`audit --live`): a configuration alone cannot show it",
+                },
+            },
+        },
     }
 }

@@ -83,6 +83,15 @@ impl Ipv6Policy {
             _ => None,
         }
     }
+
+    /// The option's value, as [`Ipv6Policy::from_value`] reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ipv6Policy::Allow => "allow",
+            Ipv6Policy::Disable => "disable",
+            Ipv6Policy::Tunnel => "tunnel",
+        }
+    }
 }
 
 /// The nftables table of netns-compile's own inside a namespace (family `inet`), loaded by

@@ -217,4 +217,16 @@ mod tests {
         assert!(!is_unit_name("foo.services"));
         assert!(!is_unit_name("a b.service"));
     }
+
+    #[test]
+    fn enums_as_nixpkgs_describes_and_checks_them() {
+        let ty = Ty::Enum(&["allow", "disable", "tunnel"]);
+        assert_eq!(ty.description(), r#"one of "allow", "disable", "tunnel""#);
+        assert_eq!(Ty::Enum(&["only"]).description(), r#"value "only" (singular enum)"#);
+        let s = |v: &str| Node::new(crate::source::Span::BUILTIN, Kind::Str(v.into()));
+        assert!(ty.check(&s("tunnel")));
+        assert!(!ty.check(&s("off")));
+        let path = Node::new(crate::source::Span::BUILTIN, Kind::Path("allow".into()));
+        assert!(!ty.check(&path));
+    }
 }

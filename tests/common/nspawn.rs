@@ -388,3 +388,32 @@ pub fn link_units(out: &Path, etc: &Path, prefix: &str, masked: &[&str]) {
         }
     }
 }
+
+/// Boot a container with the tree `out` (built for `prefix`) at `prefix` and its units linked
+/// into `etc`, which becomes the container's /etc/systemd/system (writable: a test puts its own
+/// units and key files there before the boot). The container has no network to wait for, so
+/// its wait-online unit is masked: it would hold network-online.target (which tunnel units are
+/// after) for its two-minute timeout.
+pub fn boot_tree(out: &Path, etc: &Path, prefix: &str) -> Container {
+    link_units(out, etc, prefix, &[]);
+    std::os::unix::fs::symlink("/dev/null", etc.join("systemd-networkd-wait-online.service")).unwrap();
+    Container::boot(&Boot {
+        bind_ro: vec![(out.to_path_buf(), prefix.into())],
+        bind: vec![(etc.to_path_buf(), "/etc/systemd/system".into())],
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Whether a test that boots a container cannot run here (no container, or `missing` names
+/// what else it lacks): then it says `SKIPPED: <test> because …` loudly, and fails when `CI`
+/// is set.
+pub fn skipped(test: &str, missing: impl FnOnce() -> Option<String>) -> bool {
+    let Some(why) = unavailable().or_else(missing) else {
+        return false;
+    };
+    assert!(std::env::var_os("CI").is_none(), "{test}: {why} (CI is set)");
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(format!("\nSKIPPED: {test} because {why}\n").as_bytes());
+    true
+}

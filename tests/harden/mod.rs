@@ -508,3 +508,67 @@ impl Drop for NamespaceGuard {
         }
     }
 }
+
+/// The command lines of `key` in a unit file (or drop-in), split as systemd splits them.
+pub fn exec_lines(compiled: &Compiled, unit_file: &str, key: &str) -> Vec<Vec<String>> {
+    let u = compiled.unit(unit_file);
+    unit_values(&u, "Service", key)
+        .iter()
+        .flat_map(|v| parse_exec(v).unwrap_or_else(|e| panic!("{unit_file}: {key}: {e}")))
+        .map(|c| c.argv)
+        .collect()
+}
+
+/// A command line as `sh` reads it back, every word quoted.
+pub fn shell_join(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Start a namespace unit: its `ExecStart=` lines, then the `ExecStartPost=` of its
+/// drop-ins, in one fresh network namespace (the registration under /run/netns keeps it).
+pub fn start_namespace(compiled: &Compiled, unit: &str) {
+    let u = compiled.unit(unit);
+    let env = parse_environment(&unit_values(&u, "Service", "Environment")).unwrap();
+    let mut lines = exec_lines(compiled, unit, "ExecStart");
+    let dropins = compiled.unit_path(&format!("{unit}.d"));
+    if let Ok(entries) = fs::read_dir(&dropins) {
+        let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let rel = format!("{unit}.d/{}", f.file_name().unwrap().to_string_lossy());
+            lines.extend(exec_lines(compiled, &rel, "ExecStartPost"));
+        }
+    }
+    let script: Vec<String> = lines.iter().map(|l| shell_join(l)).collect();
+    let out = Command::new("unshare")
+        .args(["--net", "--", "sh", "-ec", &script.join("\n")])
+        .env_clear()
+        .envs(&env)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{unit}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Run a oneshot connectivity unit's `ExecStart=` (or `ExecStop=`) in the host namespace.
+pub fn run_host_unit(compiled: &Compiled, unit: &str, key: &str) -> Run {
+    let mut last = None;
+    for argv in exec_lines(compiled, unit, key) {
+        let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
+        let r = run_cmd(&argv[0], &args);
+        let failed = r.code != 0;
+        last = Some(r);
+        if failed {
+            break;
+        }
+    }
+    last.expect("a command")
+}

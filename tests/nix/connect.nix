@@ -1,4 +1,4 @@
-# The connectivity options (SPEC §11) through nixpkgs' module system: handed to the compiler
+# The connectivity options (SPEC §11, and §13's dns.strict and ipv6) through nixpkgs' module system: handed to the compiler
 # only where set, with properties resolved by NixOS, and their units in the built tree.
 { lib, ... }:
 {
@@ -10,6 +10,8 @@
     dns.servers = [ "10.64.0.1" ];
     dns.search = lib.mkAfter [ "home.arpa" ];
     hostLink.enable = lib.mkIf true true;
+    dns.strict = true;
+    ipv6 = lib.mkDefault "disable";
   };
   services.netns.namespaces.closed = { };
   systemd.services.transmission.netns = "downloads";

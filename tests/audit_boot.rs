@@ -1,0 +1,126 @@
+//! `netns-compile audit --live` under a real systemd (SPEC §13): this machine's systemd 252 as
+//! PID 1 of a throwaway container (`common::nspawn`) runs `fixtures/errors/live-service-outside-namespace.json`:
+//! `inside.service` joins `boxed` as its drop-in says; `escaped.service` was started before its
+//! drop-in was installed (then `daemon-reload`, no restart), so it runs in the container's own
+//! network namespace. The audit, run in the container, finds each main PID with `systemctl`:
+//! `inside` is in the namespace (its verdict `closed`), `escaped` is not (`open`, and the error
+//! `netns::live-service-outside-namespace`, exit 1, as the fixture's snapshot shows;
+//! `UPDATE_EXPECT=1` rewrites it).
+//!
+//! Needs root and systemd-nspawn; otherwise `SKIPPED: …` (a failure when `CI` is set).
+
+mod common;
+mod harden;
+
+use common::nspawn::{self, Boot, Container};
+use harden::{build_host_tools_at, skip, tempdir};
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const PREFIX: &str = "/opt/netns-audit";
+/// Where the container sees this checkout's fixtures and the binary.
+const SOURCE: &str = "/opt/netns-audit-source";
+const BIN: &str = "/opt/netns-audit-bin";
+const FIXTURE: &str = "fixtures/errors/live-service-outside-namespace.json";
+
+fn ok(c: &Container, argv: &[&str]) -> String {
+    let r = c.exec(argv);
+    assert!(r.ok(), "{argv:?} in the container: {}{}", r.stdout, r.stderr);
+    r.stdout
+}
+
+/// `netns-compile audit FIXTURE --live --host-tools EXTRA…` in the container, from the
+/// checkout's folder (so that the file is named as in the snapshot).
+fn audit(c: &Container, extra: &str) -> nspawn::Run {
+    c.sh(
+        &format!("cd {SOURCE} && NO_COLOR=1 {BIN}/netns-compile audit {FIXTURE} --live --host-tools {extra}"),
+        &[],
+    )
+}
+
+#[test]
+fn a_service_started_before_its_drop_in_is_found_outside_its_namespace() {
+    let test = "audit_boot::a_service_started_before_its_drop_in_is_found_outside_its_namespace";
+    if let Some(why) = nspawn::unavailable() {
+        assert!(std::env::var_os("CI").is_none(), "{test}: {why} (CI is set)");
+        skip(test, &why);
+        return;
+    }
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = tempdir("audit-boot");
+    let out = work.path().join("out");
+    build_host_tools_at(&manifest.join(FIXTURE), &out, Some(PREFIX));
+    let etc = work.path().join("etc");
+    fs::create_dir(&etc).unwrap();
+    nspawn::link_units(&out, &etc, PREFIX, &[]);
+    for svc in ["inside", "escaped"] {
+        fs::write(
+            etc.join(format!("{svc}.service")),
+            "[Service]\nExecStart=/bin/sleep infinity\n",
+        )
+        .unwrap();
+    }
+    // Held back until escaped.service runs.
+    let held = work.path().join("escaped.service.d");
+    fs::rename(etc.join("escaped.service.d"), &held).unwrap();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_netns-compile"));
+    let c = Container::boot(&Boot {
+        bind_ro: vec![
+            (out.clone(), PREFIX.into()),
+            (manifest.join("fixtures"), format!("{SOURCE}/fixtures")),
+            (bin.parent().unwrap().to_path_buf(), BIN.into()),
+        ],
+        bind: vec![(etc.clone(), "/etc/systemd/system".into())],
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    ok(&c, &["systemctl", "start", "netns-boxed.service", "escaped.service"]);
+    fs::rename(&held, etc.join("escaped.service.d")).unwrap();
+    ok(&c, &["systemctl", "daemon-reload"]);
+    ok(&c, &["systemctl", "start", "inside.service"]);
+    for unit in ["inside.service", "escaped.service"] {
+        c.wait_active(unit, &["active"]).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    let r = audit(&c, "--format json");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout));
+    let ns = &report["namespaces"][0];
+    let service = |unit: &str| {
+        ns["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["unit"] == unit)
+            .unwrap_or_else(|| panic!("{unit} not in {ns}"))
+            .clone()
+    };
+    let inside = service("inside.service");
+    assert_eq!(inside["live"]["in_namespace"], true, "{inside}");
+    assert!(inside["live"]["pid"].as_u64().is_some_and(|p| p > 1), "{inside}");
+    assert_eq!(inside["verdict"], "closed", "{inside}");
+    assert_eq!(
+        inside["resolver_sockets"]["reachable"],
+        serde_json::json!([]),
+        "{inside}"
+    );
+    let escaped = service("escaped.service");
+    assert_eq!(escaped["live"]["in_namespace"], false, "{escaped}");
+    assert_eq!(escaped["verdict"], "open", "{escaped}");
+
+    let text = audit(&c, "");
+    assert_eq!(text.code, 1);
+    // The PID differs from boot to boot: the snapshot shows it as PID.
+    let pid = escaped["live"]["pid"].as_u64().unwrap();
+    let stderr = text.stderr.replace(&format!("PID {pid})"), "PID <pid>)");
+    expect_test::expect_file![manifest.join("fixtures/errors/live-service-outside-namespace.txt")].assert_eq(&stderr);
+
+    // Restarted, it joins: the audit passes.
+    ok(&c, &["systemctl", "restart", "escaped.service"]);
+    c.wait_active("escaped.service", &["active"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let clean = audit(&c, "");
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    drop(c);
+}
