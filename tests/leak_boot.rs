@@ -23,7 +23,9 @@
 //!   listeners that nothing reached the world while the tunnel was down (and, when up, only
 //!   from the tunnel's inner address), and the guard's own counters (`dns_leak_dropped`,
 //!   `ipv6_dropped`) that it dropped the DNS to a server not configured and the IPv6.
-//! - Each namespace's probe gives the verdict its answers imply; it must be the expected one.
+//! - Each namespace's probe gives the verdict its answers imply (as docs/audit.md defines the
+//!   verdicts); it must be the expected one, and the one `netns-compile audit --format json`
+//!   gives each joined service of the namespace (the probe and a long-running `lp-app-<ns>`).
 //!
 //! Needs root, systemd-nspawn, socat, wg, wireguard-go and nft; otherwise `SKIPPED: …` (a
 //! failure when `CI` is set).
@@ -34,7 +36,8 @@ mod leak;
 
 use common::nspawn::{self, Boot, Container};
 use common::wireguard::{KeyPair, key_pair};
-use harden::{build_config_at, missing_program, note, skip, tempdir, wait_for};
+use harden::{build_config_at, missing_program, note, run_cmd, skip, tempdir, wait_for};
+use leak::audit;
 use leak::outside::{Outside, growth};
 use leak::probe::{self, Findings, RESOLVER_SOCKETS};
 use leak::world::{self, Side};
@@ -49,6 +52,11 @@ const KEYS: &str = "/etc/systemd/system/keys";
 const NAMESPACES: [&str; 4] = ["lp-tun", "lp-open", "lp-host", "lp-closed"];
 /// The namespaces with `dns.strict` (and `ipv6 = "disable"`).
 const STRICT_DNS: [&str; 1] = ["lp-tun"];
+
+/// A joined service of `ns` that stays up, so that `audit --live` has a process to look at.
+fn app(ns: &str) -> String {
+    format!("lp-app-{ns}.service")
+}
 
 /// A tunnel's key pairs: the namespace's and the peer's.
 struct TunnelKeys {
@@ -91,7 +99,8 @@ fn config(keys: &BTreeMap<&str, TunnelKeys>) -> Value {
     namespaces["lp-open"]["dns"] = json!({"servers": [bare(HOST_LINKS[1].1)]});
     let probes: serde_json::Map<String, Value> = NAMESPACES
         .iter()
-        .map(|ns| (format!("lp-probe-{ns}"), json!({"netns": ns})))
+        .flat_map(|ns| [(probe::unit_name(ns), ns), (app(ns), ns)])
+        .map(|(unit, ns)| (unit.trim_end_matches(".service").to_string(), json!({"netns": ns})))
         .collect();
     json!({"services": {"netns": {"namespaces": namespaces}}, "systemd": {"services": probes}})
 }
@@ -222,10 +231,10 @@ fn wireguard_go_running(c: &Container, interface: &str) -> bool {
 /// back on by hand (the guard still drops it); the guard's table deleted by hand (the probe
 /// then sees the leaks it stopped: the probe can see them); and after the namespace's own
 /// restart, which brings the guard back.
-fn tunnel_life(c: &Container) {
+fn tunnel_life(c: &Container) -> &'static str {
     let ns = "lp-tun";
     let wg_unit = format!("netns-{ns}-wireguard.service");
-    probe_and_watch(c, ns, "with the tunnel up", &expected(ns));
+    let verdict = probe_and_watch(c, ns, "with the tunnel up", &expected(ns)).verdict();
 
     c.run_ok(&["systemctl", "stop", &wg_unit]);
     wait_for("lp-tun's wireguard-go to end", || !wireguard_go_running(c, "wg-lp-tun"));
@@ -283,6 +292,17 @@ ip -n $1 -6 route add default dev wg-$1",
     c.wait_active(&wg_unit, &["active"]).unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(registered(c), before, "the restart kept the old namespace");
     probe_and_watch(c, ns, "after the namespace's restart", &expected(ns));
+    // Its long-running joined service stopped with the namespace (BindsTo=): back for the audit.
+    start_apps(c, &[ns]);
+    verdict
+}
+
+/// Start the long-running joined services of `namespaces` and wait until they run.
+fn start_apps(c: &Container, namespaces: &[&str]) {
+    for ns in namespaces {
+        c.run_ok(&["systemctl", "start", &app(ns)]);
+        c.wait_active(&app(ns), &["active"]).unwrap_or_else(|e| panic!("{e}"));
+    }
 }
 
 /// Proof that the watchers watch: the host itself reaches the world over the underlay (the
@@ -340,6 +360,7 @@ fn no_leak_under_systemd_252() {
         .collect();
     let work = tempdir("leak-boot");
     let out = build_config_at(&config(&keys), work.path(), PREFIX);
+    let bin = common::bin();
 
     let etc = work.path().join("etc");
     fs::create_dir(&etc).unwrap();
@@ -353,6 +374,7 @@ fn no_leak_under_systemd_252() {
     }
     for ns in NAMESPACES {
         fs::write(etc.join(probe::unit_name(ns)), probe::unit(ns)).unwrap();
+        fs::write(etc.join(app(ns)), "[Service]\nExecStart=/bin/sleep infinity\n").unwrap();
     }
     let tools = work.path().join("tools");
     fs::create_dir(&tools).unwrap();
@@ -360,6 +382,18 @@ fn no_leak_under_systemd_252() {
         fs::write(tools.join(name), text).unwrap();
         fs::set_permissions(tools.join(name), fs::Permissions::from_mode(0o755)).unwrap();
     }
+
+    let static_audit = audit::static_audit(&work.path().join("input.json"));
+    assert_eq!(static_audit.code, 0, "the static audit: {}", static_audit.stderr);
+    let text = run_cmd(
+        &bin.to_string_lossy(),
+        &[
+            "audit",
+            &work.path().join("input.json").to_string_lossy(),
+            "--host-tools",
+        ],
+    );
+    note(&format!("leak_boot: the static audit:\n{}{}", text.stdout, text.stderr));
 
     let c = Container::boot(&Boot {
         bind_ro: vec![(out.clone(), PREFIX.into()), (tools, TOOLS.into())],
@@ -388,12 +422,28 @@ fn no_leak_under_systemd_252() {
     // The host's listeners bind the host links' ends, which exist now.
     world::start_listeners(&c, Side::Host);
     world::start_resolver_standins(&c, &RESOLVER_SOCKETS);
+    start_apps(&c, &NAMESPACES);
     controls(&c);
 
-    tunnel_life(&c);
+    let mut seen = BTreeMap::new();
+    seen.insert("lp-tun", tunnel_life(&c));
     for ns in ["lp-open", "lp-host", "lp-closed"] {
-        probe_and_watch(&c, ns, "with its units up", &expected(ns));
+        seen.insert(
+            ns,
+            probe_and_watch(&c, ns, "with its units up", &expected(ns)).verdict(),
+        );
     }
+
+    // The audit's verdicts, from the configuration, are what the probes saw.
+    for (ns, verdict) in &seen {
+        for unit in [probe::unit_name(ns), app(ns)] {
+            assert_eq!(static_audit.verdict(ns, &unit), *verdict, "the static audit of {unit}");
+        }
+    }
+    note(&format!(
+        "leak_boot: the probes saw {seen:?}; the static audit says {:?}",
+        static_audit.verdicts
+    ));
     let last = Outside::look(&c);
     note(&format!(
         "leak_boot: the peer's underlay counters at the end: {:?}; the host's: {:?}",

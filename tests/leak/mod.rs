@@ -6,6 +6,7 @@
 //! nothing collides with what another test creates.
 #![allow(dead_code)]
 
+pub mod audit;
 pub mod outside;
 pub mod probe;
 pub mod world;

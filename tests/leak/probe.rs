@@ -105,15 +105,19 @@ impl Findings {
             .collect()
     }
 
-    /// The verdict of SPEC §13 from what answered: the world answers only through a tunnel
-    /// (the peer does not forward, and the peer's counters prove nothing else reached it), the
-    /// host's listeners and resolver sockets only around one.
+    /// The verdict of SPEC §13 (as docs/audit.md defines it) from what answered: the world
+    /// answers only through a tunnel (the peer does not forward; the peer's counters prove
+    /// that nothing else reached it). Beside it, the host answering on a host link is the host,
+    /// not a way around the tunnel — but a DNS server on the host's side, or the host's resolver
+    /// socket, resolves names through the host's own upstream: a leak around it.
     pub fn verdict(&self) -> &'static str {
-        let world = self.0.values().any(|a| a.starts_with("world"));
-        let host = self.0.values().any(|a| a.starts_with("host") || a == "connected");
+        let answered = |p: fn(&str) -> bool| self.0.values().any(|a| p(a));
+        let world = answered(|a| a.starts_with("world"));
+        let host = answered(|a| a.starts_with("host") || a == "connected");
+        let host_resolves = answered(|a| a == "host-dns" || a == "connected");
         match (world, host) {
-            (true, false) => "tunnel-only",
-            (true, true) => "open",
+            (true, _) if host_resolves => "open",
+            (true, _) => "tunnel-only",
             (false, true) => "host-only",
             (false, false) => "closed",
         }
