@@ -25,7 +25,9 @@
 //!   `ipv6_dropped`) that it dropped the DNS to a server not configured and the IPv6.
 //! - Each namespace's probe gives the verdict its answers imply (as docs/audit.md defines the
 //!   verdicts); it must be the expected one, and the one `netns-compile audit --format json`
-//!   gives each joined service of the namespace (the probe and a long-running `lp-app-<ns>`).
+//!   gives each joined service of the namespace (the probe and a long-running `lp-app-<ns>`),
+//!   from the configuration and `--live` in the container (exit 0 when all is as configured;
+//!   exit 1, with the difference, while the tunnel is stopped or the guard's table deleted).
 //!
 //! Needs root, systemd-nspawn, socat, wg, wireguard-go and nft; otherwise `SKIPPED: …` (a
 //! failure when `CI` is set).
@@ -239,6 +241,7 @@ fn tunnel_life(c: &Container) -> &'static str {
     c.run_ok(&["systemctl", "stop", &wg_unit]);
     wait_for("lp-tun's wireguard-go to end", || !wireguard_go_running(c, "wg-lp-tun"));
     probe_and_watch(c, ns, "with the tunnel stopped", &nothing_out());
+    live_differs(c, "with the tunnel stopped", "netns::live-interface-differs");
 
     c.run_ok(&["systemctl", "start", &wg_unit]);
     probe_and_watch(c, ns, "with the tunnel started again", &expected(ns));
@@ -269,6 +272,7 @@ ip -n $1 -6 route add default dev wg-$1",
             ..expected(ns)
         },
     );
+    live_differs(c, "with IPv6 switched back on", "netns::live-confinement-differs");
 
     c.run_ok(&[
         "nsenter",
@@ -285,6 +289,7 @@ ip -n $1 -6 route add default dev wg-$1",
         ..expected(ns)
     };
     probe_and_watch(c, ns, "with the guard's table deleted by hand", &unguarded);
+    live_differs(c, "with the guard's table deleted", "netns::live-confinement-differs");
 
     let registered = |c: &Container| c.run_ok(&["stat", "-L", "-c", "%i", &format!("/run/netns/{ns}")]);
     let before = registered(c);
@@ -303,6 +308,18 @@ fn start_apps(c: &Container, namespaces: &[&str]) {
         c.run_ok(&["systemctl", "start", &app(ns)]);
         c.wait_active(&app(ns), &["active"]).unwrap_or_else(|e| panic!("{e}"));
     }
+}
+
+/// `audit --live` must see the difference that the test made by hand, and exit 1.
+fn live_differs(c: &Container, when: &str, code: &str) {
+    let live = audit::live_audit(c);
+    assert_eq!(live.code, 1, "audit --live {when}: {}", live.stderr);
+    assert!(
+        live.stderr.contains(code),
+        "audit --live {when}: no {code}:\n{}",
+        live.stderr
+    );
+    note(&format!("leak_boot: audit --live {when}: exit 1, {code}"));
 }
 
 /// Proof that the watchers watch: the host itself reaches the world over the underlay (the
@@ -378,6 +395,7 @@ fn no_leak_under_systemd_252() {
     }
     let tools = work.path().join("tools");
     fs::create_dir(&tools).unwrap();
+    fs::copy(work.path().join("input.json"), tools.join(audit::INPUT)).unwrap();
     for (name, text) in world::tool_files().into_iter().chain([("probe.sh", probe::script())]) {
         fs::write(tools.join(name), text).unwrap();
         fs::set_permissions(tools.join(name), fs::Permissions::from_mode(0o755)).unwrap();
@@ -396,7 +414,11 @@ fn no_leak_under_systemd_252() {
     note(&format!("leak_boot: the static audit:\n{}{}", text.stdout, text.stderr));
 
     let c = Container::boot(&Boot {
-        bind_ro: vec![(out.clone(), PREFIX.into()), (tools, TOOLS.into())],
+        bind_ro: vec![
+            (out.clone(), PREFIX.into()),
+            (tools, TOOLS.into()),
+            (bin.parent().unwrap().to_path_buf(), audit::BIN.into()),
+        ],
         bind: vec![
             (etc.clone(), "/etc/systemd/system".into()),
             ("/dev/net/tun".into(), "/dev/net/tun".into()),
@@ -424,6 +446,8 @@ fn no_leak_under_systemd_252() {
     world::start_resolver_standins(&c, &RESOLVER_SOCKETS);
     start_apps(&c, &NAMESPACES);
     controls(&c);
+    let live = audit::live_audit(&c);
+    assert_eq!(live.code, 0, "audit --live with everything up: {}", live.stderr);
 
     let mut seen = BTreeMap::new();
     seen.insert("lp-tun", tunnel_life(&c));
@@ -434,15 +458,19 @@ fn no_leak_under_systemd_252() {
         );
     }
 
-    // The audit's verdicts, from the configuration, are what the probes saw.
+    // The audit's verdicts, from the configuration and from the running system, are what the
+    // probes saw.
+    let live = audit::live_audit(&c);
+    assert_eq!(live.code, 0, "audit --live at the end: {}", live.stderr);
     for (ns, verdict) in &seen {
         for unit in [probe::unit_name(ns), app(ns)] {
             assert_eq!(static_audit.verdict(ns, &unit), *verdict, "the static audit of {unit}");
+            assert_eq!(live.verdict(ns, &unit), *verdict, "audit --live of {unit}");
         }
     }
     note(&format!(
-        "leak_boot: the probes saw {seen:?}; the static audit says {:?}",
-        static_audit.verdicts
+        "leak_boot: the probes saw {seen:?}; the static audit says {:?}; audit --live says {:?}",
+        static_audit.verdicts, live.verdicts
     ));
     let last = Outside::look(&c);
     note(&format!(

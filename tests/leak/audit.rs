@@ -1,10 +1,17 @@
-//! `netns-compile audit` on the test's configuration, from the configuration alone (on the
-//! test's host).
+//! `netns-compile audit` on the test's configuration: from the configuration alone (on the
+//! test's host), and `--live` inside the container (the binary bound in read-only at `BIN`).
 
+use super::TOOLS;
+use crate::common::nspawn::Container;
 use crate::harden::run_cmd;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// Where the container sees the folder of the binary under test.
+pub const BIN: &str = "/opt/netns-leak-bin";
+/// The configuration's file name in `TOOLS`.
+pub const INPUT: &str = "input.json";
 
 /// What an audit said: its exit code, each service's verdict (`ns/unit` → verdict), its
 /// diagnostics.
@@ -49,6 +56,15 @@ pub fn static_audit(input: &Path) -> Audit {
     let r = run_cmd(
         env!("CARGO_BIN_EXE_netns-compile"),
         &["audit", input.to_str().unwrap(), "--format", "json", "--host-tools"],
+    );
+    Audit::read(r.code, &r.stdout, &r.stderr)
+}
+
+/// `netns-compile audit INPUT --live --format json`, as root in the container.
+pub fn live_audit(c: &Container) -> Audit {
+    let r = c.sh(
+        &format!("NO_COLOR=1 {BIN}/netns-compile audit {TOOLS}/{INPUT} --live --host-tools --format json"),
+        &[],
     );
     Audit::read(r.code, &r.stdout, &r.stderr)
 }
