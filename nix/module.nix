@@ -67,7 +67,10 @@ let
         Ports of the namespace published on the host: a socket unit in the host's namespace
         and `systemd-socket-proxyd` joined to the namespace, forwarding each connection to the
         namespace's `127.0.0.1:<port>`. No veth, no forwarding, no firewall change. TCP only
-        (socket-proxyd forwards stream sockets).
+        (socket-proxyd forwards stream sockets). Clients must keep their side open until the
+        reply: systemd 252's socket-proxyd ends the connection at the client's first EOF, so a
+        client that half-closes after its request (`echo … | socat - TCP:…`) gets nothing;
+        HTTP clients are fine.
       '';
       default = { };
       example = literalExpression ''{ webui = { listen = "127.0.0.1:9091"; port = 9091; }; }'';

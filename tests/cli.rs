@@ -413,11 +413,10 @@ fn probe_runs_here() -> bool {
             .output()
             .is_ok_and(|o| o.status.success());
     if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "check --probe cannot run here (nft, unshare)"
+        common::skip(
+            "cli: check --probe tests",
+            "nft or unshare of a network namespace is missing",
         );
-        eprintln!("SKIPPED: check --probe tests (nft or unshare missing)");
     }
     ok
 }

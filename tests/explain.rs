@@ -5,8 +5,9 @@
 //! `UPDATE_EXPECT=1 cargo test --test explain`. Every example must be true: its `before`
 //! raises its code and its `after` raises nothing, compiled as `netns-compile check` compiles
 //! them, and with `--probe` where the probe can run (the codes only the probe finds are
-//! SKIPPED without it, and fail under `CI`). A `before` that cannot stand alone says why in
-//! its data, and is SKIPPED for that code only.
+//! SKIPPED without it, and fail under `CI`). A `before` whose mistake is in the file's bytes is
+//! compiled saved as Latin-1; one that cannot stand alone at all (the limits, which
+//! tests/limits.rs tests at their boundaries) says why in its data, and that is printed.
 
 mod common;
 
@@ -61,6 +62,22 @@ fn check(language: Language, text: &str, with_probe: bool) -> Vec<Diagnostic> {
     diags.items
 }
 
+/// What `netns-compile check` prints for `text` saved as Latin-1 (each character one byte:
+/// the example holds only characters below U+0100).
+fn check_bytes_saved_as_latin1(language: Language, text: &str) -> String {
+    let bytes: Vec<u8> = text
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("a Latin-1 example holds characters below U+0100"))
+        .collect();
+    assert!(std::str::from_utf8(&bytes).is_err(), "the example is the same in UTF-8");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("config.{}", language.extension()));
+    std::fs::write(&path, bytes).unwrap();
+    let out = run(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "check of a file that is not UTF-8: {}", out.stderr);
+    out.stderr
+}
+
 #[test]
 fn every_example_raises_its_code_and_its_fix_raises_nothing() {
     let can_probe = probe_can_run();
@@ -87,12 +104,18 @@ fn every_example_raises_its_code_and_its_fix_raises_nothing() {
                     failures.push(format!("{code}: its example raises {before:?}, not {code}"));
                 }
             }
+            Standalone::SavedAsLatin1 => {
+                let stderr = check_bytes_saved_as_latin1(example.language, example.before());
+                if !stderr.contains(&code.to_string()) {
+                    failures.push(format!("{code}: its example, saved as Latin-1, gives:\n{stderr}"));
+                }
+            }
             // By design, not by environment: no failure under CI, but said where `cargo test`
             // shows it.
             Standalone::No { reason } => {
                 let _ = writeln!(
                     std::io::stderr().lock(),
-                    "\n*** SKIPPED: the example of {code} before its fix: {reason} ***"
+                    "\n*** not compiled, by design: the example of {code} before its fix: {reason} ***"
                 );
             }
         }

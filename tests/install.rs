@@ -5,15 +5,14 @@
 //! tests.)
 
 mod common;
+mod image;
 
 use common::{bin, run, tree};
+use image::{MASKED, STATE, UNITS, generation_free, working_units};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const STATE: &str = "var/lib/netns-compile";
-const UNITS: &str = "etc/systemd/system";
 
 /// Generation A: three namespaces (one with a UTF-8 name), a joiner.
 const CONFIG_A: &str = r#"{
@@ -81,66 +80,6 @@ fn install(root: &Path, config: &str, extra: &[&str]) -> common::Output {
 
 fn uninstall(root: &Path) -> common::Output {
     run(&["uninstall", "--root", &root.display().to_string()])
-}
-
-/// Follow `path` (relative to `root`) as the image's system would: absolute link targets are
-/// inside `root`. `None` when it dangles.
-fn resolve(root: &Path, rel: &str) -> Option<PathBuf> {
-    let mut path = root.join(rel);
-    for _ in 0..16 {
-        let meta = fs::symlink_metadata(&path).ok()?;
-        if !meta.file_type().is_symlink() {
-            return Some(path);
-        }
-        let target = fs::read_link(&path).unwrap();
-        path = if target.is_absolute() {
-            root.join(target.strip_prefix("/").unwrap())
-        } else {
-            path.parent().unwrap().join(target)
-        };
-        // A link through `current` (a relative link to the generation).
-        let mut resolved = PathBuf::new();
-        for c in path.components() {
-            resolved.push(c);
-            if let Ok(t) = fs::read_link(&resolved)
-                && resolved.starts_with(root.join(STATE))
-            {
-                resolved.pop();
-                resolved.push(t);
-            }
-        }
-        path = resolved;
-    }
-    None
-}
-
-/// What the image's systemd would load from `/etc/systemd/system`: every link there that
-/// resolves, with the text it reaches (generation folders written as `GEN`), and every
-/// script a unit names checked to exist. Dangling links are listed apart.
-fn working_units(root: &Path) -> (BTreeMap<String, String>, Vec<String>) {
-    let (mut units, mut dangling) = (BTreeMap::new(), Vec::new());
-    for (rel, (kind, _, _)) in tree(&root.join(UNITS)) {
-        if kind != "link" {
-            continue;
-        }
-        let Some(file) = resolve(root, &format!("{UNITS}/{rel}")) else {
-            dangling.push(rel);
-            continue;
-        };
-        let text = fs::read_to_string(&file).unwrap();
-        for word in text.split(|c: char| c.is_whitespace() || c == '=') {
-            if let Some(script) = word.strip_prefix('/').filter(|w| w.starts_with(STATE)) {
-                assert!(root.join(script).is_file(), "{rel} names {word}, which is missing");
-            }
-        }
-        units.insert(rel, generation_free(&text));
-    }
-    (units, dangling)
-}
-
-fn generation_free(text: &str) -> String {
-    let re = regex::Regex::new(r"/var/lib/netns-compile/[0-9]+/").unwrap();
-    re.replace_all(text, "/var/lib/netns-compile/GEN/").into_owned()
 }
 
 /// The working units of a clean install of `config`.
@@ -254,11 +193,7 @@ fn fresh_install_links_enables_and_records() {
         "to run: systemctl try-restart transmission.service",
         "to run: systemctl start netns--n-c-de.service netns-vpn.service",
     ] {
-        assert!(
-            r.stdout.lines().any(|l| l == line),
-            "{line:?} missing from:\n{}",
-            r.stdout
-        );
+        assert_line(&r, line);
     }
 }
 
@@ -546,6 +481,163 @@ fn concurrent_installs_take_turns() {
     assert_eq!(gens[1].parse::<u32>().unwrap(), 6);
 }
 
+/// `line` is one of the lines `out` printed.
+#[track_caller]
+fn assert_line(out: &common::Output, line: &str) {
+    assert!(
+        out.stdout.lines().any(|l| l == line),
+        "{line:?} missing from:\n{}",
+        out.stdout
+    );
+}
+
+/// `enable = false` (as a new user tries it, with a `wantedBy`): the generation holds NixOS's
+/// tree (the unit a link to /dev/null, its `.wants/` link, no scripts); install masks the unit
+/// in /etc/systemd/system with a link of its own, enables and starts nothing for it; enabling
+/// it later replaces the mask and starts it, disabling masks it again; uninstall removes the
+/// mask with the rest.
+#[test]
+fn a_disabled_unit_is_masked_never_enabled_nor_started() {
+    let w = work();
+    let config = |off_enabled: bool| {
+        format!(
+            r#"{{ "services": {{ "netns": {{ "namespaces": {{
+              "off": {{ "service": {{ "enable": {off_enabled}, "wantedBy": [ "multi-user.target" ] }} }},
+              "on": {{ "service": {{ "enable": {}, "wantedBy": [ "multi-user.target" ] }} }}
+            }} }} }}, "networking": {{ "nftables": {{ "enable": false }} }} }}"#,
+            !off_enabled
+        )
+    };
+    let (disabled, enabled) = (w.base.join("off.json"), w.base.join("on.json"));
+    fs::write(&disabled, config(false)).unwrap();
+    fs::write(&enabled, config(true)).unwrap();
+    let (disabled, enabled) = (disabled.display().to_string(), enabled.display().to_string());
+    let root = w.root("masked");
+    let r = install(&root, &disabled, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let link = |rel: &str| fs::read_link(root.join(UNITS).join(rel)).ok();
+    let wants = "multi-user.target.wants/netns-off.service";
+    assert_eq!(link("netns-off.service").as_deref(), Some(Path::new("/dev/null")));
+    assert_eq!(link(wants), None, "a masked unit was enabled");
+    let generation = root.join(STATE).join("1");
+    assert_eq!(
+        fs::read_link(generation.join("lib/systemd/system/netns-off.service")).unwrap(),
+        Path::new("/dev/null")
+    );
+    assert_eq!(
+        fs::read_link(generation.join("lib/systemd/system").join(wants)).unwrap(),
+        Path::new("../netns-off.service")
+    );
+    assert!(!generation.join("libexec/netns-compile/netns-off.service").exists());
+    let record = fs::read_to_string(generation.join("share/netns-compile/install.json")).unwrap();
+    assert!(
+        record.contains(r#""/etc/systemd/system/netns-off.service": "/dev/null""#),
+        "{record}"
+    );
+    assert!(!record.contains(wants), "{record}");
+    assert_line(&r, "to run: systemctl start netns-on.service");
+    assert!(!r.stdout.contains("start netns-off.service"), "{}", r.stdout);
+    let (units, dangling) = working_units(&root);
+    assert!(dangling.is_empty(), "{dangling:?}");
+    assert_eq!(units["netns-off.service"], MASKED);
+
+    // Enabled now (and `on` masked): the mask is replaced, the unit linked, enabled, started.
+    let r = install(&root, &enabled, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        link("netns-off.service").as_deref(),
+        Some(Path::new(
+            "/var/lib/netns-compile/current/lib/systemd/system/netns-off.service"
+        ))
+    );
+    assert_eq!(
+        link(wants).as_deref(),
+        Some(Path::new("/etc/systemd/system/netns-off.service"))
+    );
+    assert_eq!(link("netns-on.service").as_deref(), Some(Path::new("/dev/null")));
+    assert_eq!(link("multi-user.target.wants/netns-on.service"), None);
+    assert_line(&r, "to run: systemctl start netns-off.service");
+    assert!(
+        r.stdout.lines().any(|l| l == "  removed   netns-on.service"),
+        "{}",
+        r.stdout
+    );
+    let (units, dangling) = working_units(&root);
+    assert!(dangling.is_empty(), "{dangling:?}");
+    assert_eq!(units, clean_install(&w, "clean-enabled", &enabled));
+
+    // Disabled again, then uninstalled: the mask goes with the rest.
+    assert_eq!(install(&root, &disabled, &[]).code, 0);
+    assert_eq!(link("netns-off.service").as_deref(), Some(Path::new("/dev/null")));
+    assert_eq!(link(wants), None);
+    assert_eq!(working_units(&root).0, clean_install(&w, "clean-disabled", &disabled));
+    let r = uninstall(&root);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("  - /etc/systemd/system/netns-off.service -> /dev/null"),
+        "{}",
+        r.stdout
+    );
+    assert!(tree(&root).is_empty(), "{:?}", tree(&root).keys().collect::<Vec<_>>());
+}
+
+/// Regression: a run killed while deleting an old generation left `<n>/` holding only
+/// `lib/systemd/system/`, and every later install and uninstall failed on its missing
+/// `install.json`. A numbered folder without its record is debris now: the next run deletes
+/// it, and works.
+#[test]
+fn a_generation_folder_without_its_record_is_debris() {
+    let w = work();
+    let root = w.root("debris");
+    let b = clean_install(&w, "clean-b", &w.b);
+    for config in [&w.a, &w.b] {
+        assert_eq!(install(&root, config, &[]).code, 0);
+    }
+    // What such a kill left (an older version deleted folders in place), and a leftover of
+    // this version's deletion (renamed away, half deleted).
+    let state = root.join(STATE);
+    for half in ["1/lib/systemd/system", ".0.removed/lib/systemd/system"] {
+        fs::create_dir_all(state.join(half)).unwrap();
+        fs::write(state.join(half).join("netns-x.service"), "[Service]\n").unwrap();
+    }
+    let r = install(&root, &w.b, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(generations(&root), ["2", "3", "current", "lock"]);
+    assert_eq!(working_units(&root), (b, Vec::new()));
+    // Uninstall too.
+    fs::create_dir_all(state.join("1/lib/systemd/system")).unwrap();
+    let r = uninstall(&root);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(tree(&root).is_empty(), "{:?}", tree(&root).keys().collect::<Vec<_>>());
+}
+
+/// `--root DIR` where DIR is not there: the error names the root and what it must be, and
+/// nothing is created (a mistyped path must not grow a new image).
+#[test]
+fn a_root_that_is_not_there_is_named() {
+    let w = work();
+    let missing = w.base.join("no-such-image");
+    for r in [install(&missing, &w.a, &[]), uninstall(&missing)] {
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        let want = format!(
+            "--root {}: no such folder; --root names the root folder of an existing system image",
+            missing.display()
+        );
+        assert!(r.stderr.contains(&want), "{}", r.stderr);
+    }
+    assert!(!missing.exists());
+    let file = w.base.join("a-file");
+    fs::write(&file, "x").unwrap();
+    let r = install(&file, &w.a, &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("--root {}: not a folder", file.display())),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn bad_state_folders_and_prefixes() {
     let w = work();
@@ -595,8 +687,8 @@ fn bad_state_folders_and_prefixes() {
 /// network namespace can be compared with the namespace's.
 const JOINER_UNIT: &str = "[Unit]\nDescription=joins vpn\n\n[Service]\nExecStart=/usr/bin/sleep infinity\n\n[Install]\nWantedBy=multi-user.target\n";
 
-/// The container configurations: `vpn` and `old` start at boot, `lab` on demand, `joiner`
-/// joins `vpn`; B changes `vpn` (restarted), changes `lab` with `restartIfChanged = false`
+/// The container configurations: `vpn` and `old` start at boot, `lab` on demand, `off` is
+/// disabled (`enable = false`, with a `wantedBy`), `joiner` joins `vpn`; B changes `vpn` (restarted), changes `lab` with `restartIfChanged = false`
 /// (left running), removes `old` (stopped) and adds `web` at boot (started).
 fn container_config(b: bool) -> String {
     let (forward, lab, rest) = if b {
@@ -619,6 +711,7 @@ fn container_config(b: bool) -> String {
   "systemd": {{ "services": {{ "joiner": {{ "netns": "vpn" }} }} }},
   "services": {{ "netns": {{ "namespaces": {{
     "vpn": {{ "sysctl": {{ "net.ipv4.ip_forward": {forward} }}, "service": {{ "wantedBy": [ "multi-user.target" ] }} }},
+    "off": {{ "service": {{ "enable": false, "wantedBy": [ "multi-user.target" ] }} }},
     "lab": {lab},
     {rest}
   }} }} }}
@@ -629,8 +722,7 @@ fn container_config(b: bool) -> String {
 #[test]
 fn under_systemd_install_reboot_reinstall_uninstall() {
     if let Some(why) = common::nspawn::unavailable() {
-        assert!(std::env::var_os("CI").is_none(), "no container can boot here: {why}");
-        eprintln!("SKIPPED: under_systemd_install_reboot_reinstall_uninstall ({why})");
+        common::skip("install::under_systemd_install_reboot_reinstall_uninstall", &why);
         return;
     }
     let host = tempfile::tempdir().unwrap();
@@ -704,6 +796,16 @@ fn under_systemd_install_reboot_reinstall_uninstall() {
         assert_eq!(c.wait_active(unit, &["active", "failed"]).unwrap(), "active", "{unit}");
     }
     assert_eq!(c.property("netns-vpn.service", "UnitFileState"), "enabled");
+    // `enable = false`: masked by the install itself, not started (the start line above is
+    // exact), and systemd refuses to start it.
+    assert_eq!(
+        c.systemctl(&["is-enabled", "netns-off.service"]).stdout.trim(),
+        "masked"
+    );
+    assert_eq!(c.property("netns-off.service", "ActiveState"), "inactive");
+    let refused = c.systemctl(&["start", "netns-off.service"]);
+    assert!(!refused.ok(), "a masked unit started");
+    assert!(refused.stderr.contains("masked"), "{}", refused.stderr);
     // systemd reads the linked units, through `current`, without a complaint.
     let v = c.exec(&[
         "systemd-analyze",
@@ -730,6 +832,20 @@ fn under_systemd_install_reboot_reinstall_uninstall() {
     }
     assert_eq!(c.property("netns-lab.service", "ActiveState"), "inactive");
     assert_eq!(joiner_netns(&c), ns_inode(&c, "vpn"));
+    // The masked unit stayed down through the boot that started its `wantedBy` target.
+    assert_eq!(
+        c.systemctl(&["is-enabled", "netns-off.service"]).stdout.trim(),
+        "masked"
+    );
+    assert_eq!(c.property("netns-off.service", "ActiveState"), "inactive");
+    assert!(
+        !c.systemctl(&["start", "netns-off.service"]).ok(),
+        "a masked unit started"
+    );
+    assert!(
+        !c.exec(&["test", "-e", "/run/netns/off"]).ok(),
+        "the masked namespace exists"
+    );
     assert_eq!(c.systemctl(&["start", "netns-lab.service"]).code, 0);
     let invocation = |c: &common::nspawn::Container, u: &str| c.property(u, "InvocationID");
     let (vpn0, lab0, joiner0) = (

@@ -12,18 +12,18 @@
 //!
 //! Run: `cargo test --test nix_integration -- --nocapture`. The compiler is
 //! `$NETNS_COMPILE_BIN` when set, else the crate's own binary. A test whose tool is missing
-//! prints `SKIPPED: … because …` and passes; when the tool is there, it runs for real. Inside a
-//! Nix build (`NETNS_COMPILE_IN_NIX_BUILD=1`, set by nix/package.nix) there is no store to
-//! build in, so they all skip.
+//! prints `*** SKIPPED: test: why ***` (`common::skip`) and passes, or fails when `CI` is set;
+//! when the tool is there, it runs for real. Inside a Nix build (`NETNS_COMPILE_IN_NIX_BUILD=1`,
+//! set by nix/package.nix) there is no store to build in, so they all skip.
 //!
 //! The store persists between runs: `nix-store --add` of the same bytes gives the same path and
 //! a derivation already built is reused, so the tests are idempotent.
 
 mod common;
 
+use common::skip;
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -35,11 +35,6 @@ const TMP_DIR: &str = env!("CARGO_TARGET_TMPDIR");
 /// the host's glibc, which the compiler binary links against.
 const NIX_BUILD_OPTIONS: [&str; 4] = ["--option", "substituters", "", "--no-out-link"];
 const NO_SANDBOX: [&str; 3] = ["--option", "sandbox", "false"];
-
-/// Prints past libtest's output capture, so that a skip is seen in a plain `cargo test`.
-fn skip(test: &str, reason: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {test} because {reason}");
-}
 
 /// The nixpkgs lib whose module system evaluates `nix/module.nix` (see the top of the file).
 fn nixpkgs_lib(test: &str) -> Option<PathBuf> {

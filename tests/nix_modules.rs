@@ -24,7 +24,7 @@
 
 mod common;
 
-use common::{bin, fixtures, tree};
+use common::{bin, fixtures, skip, tree};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -32,14 +32,6 @@ use std::process::{Command, Output};
 
 const CRATE_DIR: &str = env!("CARGO_MANIFEST_DIR");
 const TMP_DIR: &str = env!("CARGO_TARGET_TMPDIR");
-
-/// Say so past libtest's capture; under CI a skip is a failure.
-fn skip(test: &str, reason: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("{test}: its input is missing under CI: {reason}");
-    }
-    eprintln!("\n*** SKIPPED: {test} because {reason} ***\n");
-}
 
 /// `$var`, else `shared/<rel>` beside the project root (`../shared`) or beside an ancestor
 /// (a git worktree kept under the project's folder).

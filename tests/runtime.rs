@@ -14,15 +14,18 @@
 //! the unit's namespace) must remove the registration.
 //!
 //! Needs root, iproute2, nftables, procps and util-linux; otherwise each test says
-//! `SKIPPED: … because …` and passes. Only namespaces these tests create are touched, and a
-//! guard removes them (and their /etc/netns folders) even when a test fails.
+//! `*** SKIPPED: test: why ***` (`common::skip`), and fails instead when `CI` is set. Only
+//! namespaces these tests create are touched, and a guard removes them (and their /etc/netns
+//! folders) even when a test fails. A unit's command lines get a minute (`WAIT`) to finish.
 
+mod common;
 mod harden;
 
+use common::skip;
 use harden::{
     Compiled, ExecCommand, NamespaceGuard, build_host_tools, configured_nftables_enabled, configured_ruleset,
     configured_sysctls, is_root, missing_program, note, parse_bind_paths, parse_environment, parse_exec,
-    ruleset_tables, run_cmd, skip, suffix_namespaces, tempdir, unit_values,
+    ruleset_tables, run_cmd, suffix_namespaces, tempdir, unit_values,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -31,6 +34,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
+use std::time::Duration;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -99,8 +103,12 @@ fn run_commands(commands: &[ExecCommand], env: &BTreeMap<String, String>, cwd: &
 struct RunningUnit {
     unit: String,
     stop_tx: mpsc::Sender<()>,
-    handle: thread::JoinHandle<Result<(), String>>,
+    stopped_rx: mpsc::Receiver<Result<(), String>>,
+    handle: thread::JoinHandle<()>,
 }
+
+/// How long a unit's `ExecStart=` or `ExecStop=` lines may take before the test fails.
+const WAIT: Duration = Duration::from_secs(60);
 
 fn start_unit(compiled: &Compiled, unit: &str, cwd: &Path) -> Result<RunningUnit, String> {
     let u = compiled.unit(unit);
@@ -121,6 +129,7 @@ fn start_unit(compiled: &Compiled, unit: &str, cwd: &Path) -> Result<RunningUnit
     );
     let (started_tx, started_rx) = mpsc::channel::<Result<(), String>>();
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let (stopped_tx, stopped_rx) = mpsc::channel::<Result<(), String>>();
     let cwd = cwd.to_path_buf();
     let name = unit.to_string();
     let handle = thread::spawn(move || {
@@ -135,31 +144,33 @@ fn start_unit(compiled: &Compiled, unit: &str, cwd: &Path) -> Result<RunningUnit
                 "{name}: unshare(CLONE_NEWNET) failed: {}",
                 std::io::Error::last_os_error()
             );
-            let _ = started_tx.send(Err(e.clone()));
-            return Err(e);
+            let _ = started_tx.send(Err(e));
+            return;
         }
         // Children inherit this thread's namespace: check it before running anything.
         let child = Command::new("readlink").arg("/proc/self/ns/net").output();
         let child_ns = child.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
         if child_ns.as_deref().ok() != Some(own.as_str()) {
-            let e = format!("{name}: a child runs in {child_ns:?}, not in {own}");
-            let _ = started_tx.send(Err(e.clone()));
-            return Err(e);
+            let _ = started_tx.send(Err(format!("{name}: a child runs in {child_ns:?}, not in {own}")));
+            return;
         }
         let started = run_commands(&start, &env, &cwd).map_err(|e| format!("{name}: {e}"));
         let ok = started.is_ok();
         let _ = started_tx.send(started);
         if !ok {
-            return Ok(());
+            return;
         }
         // Wait for the stop (or for the test to give up on us).
         let _ = stop_rx.recv();
-        run_commands(&stop, &env, &cwd).map_err(|e| format!("{name}: ExecStop: {e}"))
+        let _ = stopped_tx.send(run_commands(&stop, &env, &cwd).map_err(|e| format!("{name}: ExecStop: {e}")));
     });
-    started_rx.recv().map_err(|_| format!("{unit}: the worker died"))??;
+    started_rx
+        .recv_timeout(WAIT)
+        .map_err(|e| format!("{unit}: ExecStart= did not finish within {WAIT:?} ({e})"))??;
     Ok(RunningUnit {
         unit: unit.to_string(),
         stop_tx,
+        stopped_rx,
         handle,
     })
 }
@@ -167,9 +178,14 @@ fn start_unit(compiled: &Compiled, unit: &str, cwd: &Path) -> Result<RunningUnit
 impl RunningUnit {
     fn stop(self) -> Result<(), String> {
         let _ = self.stop_tx.send(());
+        let stopped = self
+            .stopped_rx
+            .recv_timeout(WAIT)
+            .map_err(|e| format!("{}: ExecStop= did not finish within {WAIT:?} ({e})", self.unit))?;
         self.handle
             .join()
-            .map_err(|_| format!("{}: the worker panicked", self.unit))?
+            .map_err(|_| format!("{}: the worker panicked", self.unit))?;
+        stopped
     }
 }
 

@@ -135,7 +135,7 @@ codes! {
     InvalidAddress = "invalid-address", Error, Compiling,
         "A host-link or WireGuard address that cannot be read, or an incomplete pair.";
     SubnetOverlap = "subnet-overlap", Error, Compiling,
-        "Host-link subnets that overlap each other or a given address.";
+        "Host-link subnets that overlap each other, or a tunnel address its own namespace's host link overlaps.";
     InvalidInterfaceName = "invalid-interface-name", Error, Compiling,
         "An interface name Linux refuses (over 15 bytes, `/`, white space).";
     InterfaceNameCollision = "interface-name-collision", Error, Compiling,

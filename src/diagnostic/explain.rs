@@ -58,7 +58,12 @@ impl Language {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Standalone {
     Yes,
-    No { reason: &'static str },
+    /// The mistake is in the file's bytes: the `before` is compiled saved as Latin-1 (each
+    /// character one byte), which an example's UTF-8 text cannot show itself.
+    SavedAsLatin1,
+    No {
+        reason: &'static str,
+    },
 }
 
 impl Code {

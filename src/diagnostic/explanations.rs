@@ -5,7 +5,8 @@
 //! Each example's `before` is a whole configuration that raises its code and `after` the same
 //! configuration fixed, raising nothing: tests/explain.rs compiles both. Codes that only
 //! `check --probe` finds are compiled with the probe; where a configuration cannot show the
-//! mistake on its own, [`Standalone::No`] says why and the test compiles only its `after`.
+//! mistake as text, [`Standalone`] says how its `before` is compiled instead, or why it is not
+//! (then the test compiles only its `after`).
 
 use super::code::Code;
 use super::explain::{Example, Explanation, Language, Standalone};
@@ -64,10 +65,7 @@ pub(super) fn explanation(code: Code) -> &'static Explanation {
   services.netns.namespaces."café" = { };
 }
 "#,
-                standalone: Standalone::No {
-                    reason: "the mistake is in the file's bytes, which the text of an example \
-                        cannot hold (an example is UTF-8)",
-                },
+                standalone: Standalone::SavedAsLatin1,
             },
         },
         Code::LimitExceeded => &Explanation {

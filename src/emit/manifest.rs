@@ -32,7 +32,8 @@ pub fn render_manifest(config: &ResolvedConfig, model: &Model, graph: &UnitGraph
                 "namespace": ns.name,
                 "unit": ns.unit_name,
                 "enabled": ns.unit.enabled,
-                "scripts": ns.unit.scripts.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+                // A masked unit's scripts are not written (`emit::MASKED`).
+                "scripts": ns.unit.scripts.iter().filter(|_| ns.unit.enabled).map(|s| s.name.clone()).collect::<Vec<_>>(),
                 "wantedBy": ns.unit.wanted_by,
                 "requiredBy": ns.unit.required_by,
             })

@@ -17,6 +17,11 @@ use std::collections::BTreeMap;
 /// Where units go, relative to the output root.
 pub const UNIT_DIR: &str = "lib/systemd/system";
 
+/// What a unit with `enable = false` is: NixOS's `makeUnit` (nixos/lib/systemd-lib.nix) writes
+/// no text for it but `ln -s /dev/null "$out/$name"`, which masks it (and leaves its scripts
+/// out of the system, as nothing names them).
+pub const MASKED: &str = "/dev/null";
+
 /// Where the unit graph goes, relative to the output root (SPEC §4).
 pub const GRAPH_DOT: &str = "share/netns-compile/graph.dot";
 
@@ -171,17 +176,21 @@ fn emit_units(model: &Model) -> OutputTree {
     let mut tree = OutputTree::default();
     for ns in &model.namespaces {
         let unit = &ns.unit;
-        // A unit with `enable = false` is still NixOS's rendering (SPEC §4); NixOS masks it
-        // when it installs it, and so does our NixOS module (`systemd.units.<unit>.enable`,
-        // from the manifest's `enabled`).
-        tree.file(format!("{UNIT_DIR}/{}", unit.name), render_unit(unit), 0o444);
-        for script in &unit.scripts {
-            tree.file(
-                format!("{}/{}", script_dir(&unit.name), script.name),
-                script.content.clone(),
-                0o555,
-            );
+        if unit.enabled {
+            tree.file(format!("{UNIT_DIR}/{}", unit.name), render_unit(unit), 0o444);
+            for script in &unit.scripts {
+                tree.file(
+                    format!("{}/{}", script_dir(&unit.name), script.name),
+                    script.content.clone(),
+                    0o555,
+                );
+            }
+        } else {
+            tree.symlink(format!("{UNIT_DIR}/{}", unit.name), MASKED.to_string());
         }
+        // NixOS links `wantedBy`/`requiredBy` of every unit, masked or not: `generateUnits`
+        // (nixos/lib/systemd-lib.nix) gets `enabledUnits`, which systemd.nix filters by
+        // `suppressedSystemUnits` only. Such a link reaches /dev/null and enables nothing.
         for (targets, kind) in [(&unit.wanted_by, "wants"), (&unit.required_by, "requires")] {
             for t in targets {
                 tree.symlink(

@@ -2,6 +2,7 @@
 //! The decisions are made in `plan`; this file only does what a plan says, in the order the
 //! module documentation gives.
 
+use super::hook::{Phase, crash_point};
 use super::plan::{self, Conflict, Generation, InstallPlan, Installed, PathState, UninstallPlan};
 use super::{Layout, Link, RECORD, Record};
 use crate::emit::{OutEntry, OutputTree};
@@ -13,11 +14,6 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// Test hook: `NETNS_COMPILE_TEST_CRASH_AT=<step>` kills the process with SIGKILL right after
-/// that step of an install (`generation-written`, `links-added`, `switched`,
-/// `old-links-removed`), so tests can see what a crash there leaves.
-pub const CRASH_HOOK: &str = "NETNS_COMPILE_TEST_CRASH_AT";
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
@@ -33,6 +29,12 @@ pub enum InstallError {
     Record { path: PathBuf, message: String },
     #[error("{0}: not empty and not a netns-compile state folder (it has no `lock` and no `current`)")]
     NotState(PathBuf),
+    #[error(
+        "--root {0}: no such folder; --root names the root folder of an existing system image (its /etc and /var are written into): create it or correct the path"
+    )]
+    NoRoot(PathBuf),
+    #[error("--root {0}: not a folder; --root names the root folder of a system image")]
+    RootNotFolder(PathBuf),
     #[error(transparent)]
     Write(#[from] WriteError),
 }
@@ -165,10 +167,17 @@ fn current_generation(layout: &Layout) -> Option<u32> {
     generation_number(target.to_str()?)
 }
 
-fn read_record(layout: &Layout, n: u32) -> Result<Record, InstallError> {
+/// A generation's record; `None` when the folder has none (debris: see [`read_installed`]).
+fn read_record(layout: &Layout, n: u32) -> Result<Option<Record>, InstallError> {
     let path = layout.host(&format!("{}/{RECORD}", layout.generation(n)));
-    let text = fs::read_to_string(&path).map_err(io_at(&path))?;
-    Record::from_json(&text, layout).map_err(|message| InstallError::Record { path, message })
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_at(&path)(e)),
+    };
+    Record::from_json(&text, layout)
+        .map(Some)
+        .map_err(|message| InstallError::Record { path, message })
 }
 
 /// A tree as it is on disk.
@@ -201,13 +210,37 @@ fn read_tree(root: &Path) -> Result<OutputTree, InstallError> {
     Ok(tree)
 }
 
-/// What the present generations recorded, and the tree of the current one.
-pub fn read_installed(layout: &Layout) -> Result<(Installed, Vec<u32>), InstallError> {
-    let present = present_generations(layout)?;
-    let current = current_generation(layout).filter(|n| present.contains(n));
-    let mut installed = Installed::default();
-    for &n in &present {
-        let record = read_record(layout, n)?;
+/// The generation folders present, by what they are.
+#[derive(Debug, Default)]
+pub struct Present {
+    /// Whole generations (each carries its record).
+    pub whole: Vec<u32>,
+    /// Folders without a record: what a run killed while deleting a generation left before
+    /// deletions went through a rename (a generation is written whole, its record with it, and
+    /// is renamed away before it is deleted). Nothing refers to them; the next run deletes them.
+    pub debris: Vec<u32>,
+}
+
+/// What the present generations recorded, the tree of the current one, and which folders
+/// are whole generations or debris. The current generation without its record is an error
+/// (no run of ours leaves that: it is never deleted).
+pub fn read_installed(layout: &Layout) -> Result<(Installed, Present), InstallError> {
+    let numbers = present_generations(layout)?;
+    let current = current_generation(layout).filter(|n| numbers.contains(n));
+    let (mut installed, mut present) = (Installed::default(), Present::default());
+    for n in numbers {
+        let record = match read_record(layout, n)? {
+            Some(r) => r,
+            None if Some(n) == current => {
+                let path = layout.host(&format!("{}/{RECORD}", layout.generation(n)));
+                return Err(io_at(&path)(io::ErrorKind::NotFound.into()));
+            }
+            None => {
+                present.debris.push(n);
+                continue;
+            }
+        };
+        present.whole.push(n);
         if Some(n) == current {
             let tree = read_tree(&layout.host(&layout.generation(n)))?;
             installed.current = Some(Generation {
@@ -255,12 +288,14 @@ fn check_state_folder(layout: &Layout) -> Result<(), InstallError> {
     }
 }
 
-fn crash_point(step: &str) {
-    if std::env::var_os(CRASH_HOOK).is_some_and(|v| v == step) {
-        // SAFETY: sends a signal to this process; what a crash is.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGKILL);
-        }
+/// The image root must be there: a mistyped `--root` must not grow a new tree, nor report
+/// "nothing installed" for a path that is not there at all.
+fn check_root(layout: &Layout) -> Result<(), InstallError> {
+    match fs::metadata(&layout.root) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(InstallError::RootNotFolder(layout.root.clone())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(InstallError::NoRoot(layout.root.clone())),
+        Err(e) => Err(io_at(&layout.root)(e)),
     }
 }
 
@@ -291,6 +326,7 @@ pub fn install(
     options: InstallOptions,
     build: impl FnOnce(&str) -> Option<OutputTree>,
 ) -> Result<InstallOutcome, InstallError> {
+    check_root(layout)?;
     check_state_folder(layout)?;
     let made = if options.dry_run {
         Vec::new()
@@ -319,7 +355,12 @@ fn install_locked(
     made: &[String],
 ) -> Result<InstallOutcome, InstallError> {
     let (installed, present) = read_installed(layout)?;
-    let generation = plan::next_generation(&present);
+    if !options.dry_run {
+        remove_debris(layout, &present)?;
+    }
+    let all: Vec<u32> = present.whole.iter().chain(&present.debris).copied().collect();
+    let generation = plan::next_generation(&all);
+    Phase::start("evaluate");
     let tree = build(&layout.generation(generation)).ok_or(InstallError::Config)?;
     let paths = plan::paths_to_observe(&tree, layout, &installed);
     let mut observed = observe(layout, &paths);
@@ -337,7 +378,7 @@ fn install_locked(
         });
     }
     let mut runs = Vec::new();
-    apply_install(layout, &plan, &present, options.systemd, &mut runs)?;
+    apply_install(layout, &plan, &present.whole, options.systemd, &mut runs)?;
     let to_run = if options.systemd {
         runs.extend(commands.iter().filter_map(|c| running_only(c)).map(|c| systemctl(&c)));
         Vec::new()
@@ -430,12 +471,15 @@ fn apply_install(
     runs: &mut Vec<SystemctlRun>,
 ) -> Result<(), InstallError> {
     let generation_dir = layout.host(&layout.generation(plan.generation));
+    Phase::start("write-generation");
     write_tree_atomically(&plan.tree, &generation_dir)?;
     // On disk before anything points at it: a power loss after the switch must not find
     // empty unit files (a new file's data is not ordered before a later rename).
     sync_fs(&generation_dir)?;
     crash_point("generation-written");
+    let mut phase = Phase::start("link");
     for d in &plan.create_dirs {
+        phase.step();
         let host = layout.host(d);
         match fs::create_dir(&host) {
             Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(io_at(&host)(e)),
@@ -443,34 +487,76 @@ fn apply_install(
         }
     }
     for link in &plan.add_links {
+        phase.step();
         make_link(layout, link)?;
     }
     for link in &plan.replace_links {
+        phase.step();
         replace_link(&layout.host(&link.path), &link.target)?;
     }
     crash_point("links-added");
+    let mut phase = Phase::start("switch");
     if systemd && !plan.actions.stop.is_empty() {
         let mut args = vec!["stop".to_string()];
         args.extend(plan.actions.stop.iter().cloned());
         runs.push(systemctl(&args));
     }
     sync_fs(&layout.host(plan::UNIT_LINK_DIR))?;
+    phase.step();
     replace_link(&layout.host(&layout.current()), &plan.generation.to_string())?;
+    phase.step();
     sync_fs(&layout.host(&layout.state))?;
     crash_point("switched");
+    let mut phase = Phase::start("unlink");
     for link in &plan.remove_links {
+        phase.step();
         remove_link(layout, link)?;
     }
     for d in &plan.remove_dirs {
+        phase.step();
         remove_dir_if_empty(layout, d);
     }
     crash_point("old-links-removed");
+    let mut phase = Phase::start("remove-generations");
     let keep = [Some(plan.generation), plan.previous];
     for &n in present {
         if !keep.contains(&Some(n)) {
-            let dir = layout.host(&layout.generation(n));
-            fs::remove_dir_all(&dir).map_err(io_at(&dir))?;
+            remove_generation(layout, n, &mut phase)?;
         }
+    }
+    remove_leftovers(layout);
+    Phase::start("done");
+    Ok(())
+}
+
+/// The name a generation folder gets while it is deleted: a dot name, which the next run
+/// removes as a leftover ([`remove_leftovers`]).
+fn removal_name(layout: &Layout, n: u32) -> PathBuf {
+    layout.host(&format!("{}/.{n}.removed", layout.state))
+}
+
+/// Delete generation `n` so that no moment leaves a numbered folder without its record
+/// (which wedged every later run): it is renamed to a leftover's name first, in one step,
+/// and deleted from there.
+fn remove_generation(layout: &Layout, n: u32, phase: &mut Phase) -> Result<(), InstallError> {
+    let (dir, away) = (layout.host(&layout.generation(n)), removal_name(layout, n));
+    phase.step();
+    // One a killed run left there (a rename cannot replace a folder that is not empty).
+    match fs::remove_dir_all(&away) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_at(&away)(e)),
+        _ => {}
+    }
+    fs::rename(&dir, &away).map_err(io_at(&dir))?;
+    phase.step();
+    fs::remove_dir_all(&away).map_err(io_at(&away))
+}
+
+/// Remove the debris of killed runs (we hold the lock: no run is live): record-less
+/// generation folders (see [`Present::debris`]) and leftovers.
+fn remove_debris(layout: &Layout, present: &Present) -> Result<(), InstallError> {
+    let mut phase = Phase::start("remove-debris");
+    for &n in &present.debris {
+        remove_generation(layout, n, &mut phase)?;
     }
     remove_leftovers(layout);
     Ok(())
@@ -515,6 +601,7 @@ pub struct UninstallOutcome {
 
 /// Remove exactly what installs wrote; with `stop` (and systemd running) stop the units first.
 pub fn uninstall(layout: &Layout, stop: bool, systemd: bool) -> Result<UninstallOutcome, InstallError> {
+    check_root(layout)?;
     check_state_folder(layout)?;
     let Some(_lock) = take_lock(layout, false)? else {
         if observe_one(layout, &layout.state) == PathState::Missing {
@@ -545,21 +632,35 @@ fn uninstall_locked(
         args.extend(plan.units.iter().cloned());
         runs.push(systemctl(&args));
     }
+    let mut phase = Phase::start("unlink");
     for link in &plan.remove_links {
+        phase.step();
         remove_link(layout, link)?;
     }
-    let state = layout.host(&layout.state);
-    let _ = fs::remove_file(state.join("current"));
-    for n in present {
-        let dir = layout.host(&layout.generation(n));
-        fs::remove_dir_all(&dir).map_err(io_at(&dir))?;
-    }
-    remove_leftovers(layout);
-    let _ = fs::remove_file(state.join("lock"));
-    remove_dir_if_empty(layout, &layout.state);
-    for d in &plan.remove_dirs {
+    // The folders made for links go while the records that name them are still there; the
+    // state folder and the folders made on the way to it go last.
+    let (on_state_path, for_links): (Vec<&String>, Vec<&String>) = plan
+        .remove_dirs
+        .iter()
+        .partition(|d| layout.state == **d || layout.state.starts_with(&format!("{d}/")));
+    for d in for_links {
+        phase.step();
         remove_dir_if_empty(layout, d);
     }
+    let mut phase = Phase::start("remove-generations");
+    let state = layout.host(&layout.state);
+    let _ = fs::remove_file(state.join("current"));
+    for n in present.whole.iter().chain(&present.debris) {
+        remove_generation(layout, *n, &mut phase)?;
+    }
+    remove_leftovers(layout);
+    phase.step();
+    let _ = fs::remove_file(state.join("lock"));
+    remove_dir_if_empty(layout, &layout.state);
+    for d in on_state_path {
+        remove_dir_if_empty(layout, d);
+    }
+    Phase::start("done");
     let reload = vec!["daemon-reload".to_string()];
     let to_run = if systemd {
         runs.push(systemctl(&reload));

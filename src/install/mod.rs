@@ -9,10 +9,13 @@
 //!   <n>/                             generation n: the §4 tree built with prefix /var/lib/netns-compile/<n>
 //!     share/netns-compile/install.json   its record: every link and folder it needs and made
 //!   current -> <n>                   the installed generation
+//!   .<anything>                      leftovers of a killed run (staging folders, a generation
+//!                                    being deleted): removed by the next run
 //! /etc/systemd/system/
 //!   netns-vpn.service        -> /var/lib/netns-compile/current/lib/systemd/system/netns-vpn.service
 //!   svc.service.d/netns.conf -> /var/lib/netns-compile/current/lib/systemd/system/svc.service.d/netns.conf
 //!   multi-user.target.wants/netns-vpn.service -> /etc/systemd/system/netns-vpn.service
+//!   netns-off.service        -> /dev/null      (`enable = false`: masked, never enabled)
 //! ```
 //!
 //! Unit files and drop-ins point through `current`, so that one `rename` of `current` switches
@@ -27,18 +30,22 @@
 //! 5. switches `current` with one `rename` of a fresh symlink over it: the new install;
 //! 6. removes the links only the old generations had, and folders it made that are now empty;
 //! 7. deletes generations older than the previous one (kept for the units still running from
-//!    it until systemd reloads, and to look at);
+//!    it until systemd reloads, and to look at), each renamed to a leftover's name first: a
+//!    numbered folder is always a whole generation with its record (one without is debris of
+//!    an older version's deletion, and deleted as such);
 //! 8. (systemd running) `systemctl daemon-reload`, then restarts, reloads and starts as
 //!    [`plan::Actions`] says; otherwise it prints those commands.
 //!
 //! A crash anywhere leaves the old or the new install working, plus at most dangling links
-//! that every present generation's record names: the next install or uninstall (which read
-//! all of them) finishes the job. `uninstall` removes exactly the links still pointing where
+//! that every present generation's record names and leftovers: the next install or uninstall
+//! (which read all of them, under the lock) finishes the job. `hook` makes each phase
+//! observable to the tests that kill runs inside it. `uninstall` removes exactly the links still pointing where
 //! a record says, the generations, the state folder and the folders install made, and leaves
 //! everything else alone.
 
 pub mod diff;
 pub mod disk;
+pub mod hook;
 pub mod plan;
 
 use std::collections::{BTreeMap, BTreeSet};

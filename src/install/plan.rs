@@ -3,7 +3,7 @@
 
 use super::diff::unified_diff;
 use super::{Layout, Link, Record};
-use crate::emit::{OutEntry, OutputTree, UNIT_DIR};
+use crate::emit::{MASKED, OutEntry, OutputTree, UNIT_DIR};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where systemd reads the administrator's units (links are made here).
@@ -144,7 +144,9 @@ pub fn next_generation(present: &[u32]) -> u32 {
 /// The links a tree asks for in `/etc/systemd/system`, path → target (both as the running
 /// system sees them): each unit file and drop-in through `<state>/current`, so that switching
 /// `current` switches them all; each `.wants/`/`.requires/` entry to the unit's link, as
-/// `systemctl enable` makes it.
+/// `systemctl enable` makes it. A masked unit (`enable = false`) is linked to /dev/null
+/// itself, as `systemctl mask` does, and never enabled: the tree's `.wants/` entry for it
+/// (NixOS makes one) is left out, as `systemctl enable` refuses a masked unit.
 pub fn wanted_links(tree: &OutputTree, layout: &Layout) -> BTreeMap<String, String> {
     let prefix = format!("{UNIT_DIR}/");
     let mut links = BTreeMap::new();
@@ -155,15 +157,28 @@ pub fn wanted_links(tree: &OutputTree, layout: &Layout) -> BTreeMap<String, Stri
         let path = format!("{UNIT_LINK_DIR}/{name}");
         let target = match entry {
             OutEntry::File { .. } => format!("{}/{rel}", layout.current()),
-            OutEntry::Symlink { target } => match name.rsplit_once('/') {
-                // `<target>.wants/<unit>` → `../<unit>` in the tree.
-                Some((_, unit)) if target == &format!("../{unit}") => format!("{UNIT_LINK_DIR}/{unit}"),
-                _ => target.clone(),
+            OutEntry::Symlink { target } => match enabling_link(name, target) {
+                Some(unit) if is_masked(tree, unit) => continue,
+                Some(unit) => format!("{UNIT_LINK_DIR}/{unit}"),
+                None => target.clone(),
             },
         };
         links.insert(path, target);
     }
     links
+}
+
+/// The unit a `<target>.wants/<unit>` (or `.requires/`) entry of the tree enables: its link
+/// is `../<unit>`.
+fn enabling_link<'a>(name: &'a str, target: &str) -> Option<&'a str> {
+    let (dir, unit) = name.rsplit_once('/')?;
+    let kind = dir.ends_with(".wants") || dir.ends_with(".requires");
+    (kind && target.strip_prefix("../") == Some(unit)).then_some(unit)
+}
+
+/// Whether the tree masks `unit` (`enable = false`): a link to /dev/null in its place.
+pub fn is_masked(tree: &OutputTree, unit: &str) -> bool {
+    matches!(tree.entries.get(&format!("{UNIT_DIR}/{unit}")), Some(OutEntry::Symlink { target }) if target == MASKED)
 }
 
 /// Every folder the links and the state folder need, as absolute paths (not `/`).
@@ -415,15 +430,18 @@ fn has_flag(tree: &OutputTree, name: &str, flag: &str) -> bool {
         .is_some_and(|text| String::from_utf8_lossy(text).lines().any(|l| l == flag))
 }
 
+/// Whether the tree enables `unit`: a `.wants/`/`.requires/` link to it, and the unit not
+/// masked (such a link reaches /dev/null and starts nothing).
 fn is_enabled(tree: &OutputTree, unit: &str) -> bool {
     let prefix = format!("{UNIT_DIR}/");
-    tree.entries.iter().any(|(rel, e)| {
-        matches!(e, OutEntry::Symlink { .. })
-            && rel
+    !is_masked(tree, unit)
+        && tree.entries.iter().any(|(rel, e)| match e {
+            OutEntry::Symlink { target } => rel
                 .strip_prefix(&prefix)
-                .and_then(|n| n.rsplit_once('/'))
-                .is_some_and(|(dir, u)| u == unit && (dir.ends_with(".wants") || dir.ends_with(".requires")))
-    })
+                .and_then(|n| enabling_link(n, target))
+                .is_some_and(|u| u == unit),
+            OutEntry::File { .. } => false,
+        })
 }
 
 fn actions_of(units: &[UnitChange], new: &OutputTree) -> Actions {
@@ -656,6 +674,40 @@ mod tests {
         seen.insert("/etc/systemd/system/netns-a.service".into(), PathState::Other);
         let err = plan_install(&new, 1, &layout(), &Installed::default(), &seen).unwrap_err();
         assert_eq!(err[0].path, "/etc/systemd/system/netns-a.service");
+    }
+
+    #[test]
+    fn a_masked_unit_is_linked_to_dev_null_and_never_enabled_nor_started() {
+        // The tree as `emit` writes `enable = false`: the unit a link to /dev/null, and the
+        // `.wants/` link NixOS makes for it all the same.
+        let mut masked = tree(1, "x", true);
+        masked.entries.retain(|rel, _| !rel.starts_with("libexec/"));
+        masked.entries.insert(
+            "lib/systemd/system/netns-a.service".into(),
+            OutEntry::Symlink { target: MASKED.into() },
+        );
+        assert!(is_masked(&masked, "netns-a.service") && !is_enabled(&masked, "netns-a.service"));
+        let links = wanted_links(&masked, &layout());
+        assert_eq!(
+            links.into_iter().collect::<Vec<_>>(),
+            [("/etc/systemd/system/netns-a.service".to_string(), MASKED.to_string())]
+        );
+        let fresh = plan_install(&masked, 1, &layout(), &Installed::default(), &BTreeMap::new()).unwrap();
+        assert!(
+            fresh.actions.is_empty() && fresh.units.is_empty(),
+            "{:?}",
+            fresh.actions
+        );
+        // Masked after it ran: stopped, its mask replacing its link.
+        let old = installed(1, tree(1, "x", true));
+        let plan = plan_install(&masked, 2, &layout(), &old, &on_disk(&tree(1, "x", true))).unwrap();
+        assert_eq!(plan.actions.stop, ["netns-a.service"]);
+        assert!(plan.actions.start.is_empty());
+        assert_eq!(plan.replace_links[0].target, MASKED);
+        assert_eq!(
+            plan.remove_links[0].path,
+            "/etc/systemd/system/multi-user.target.wants/netns-a.service"
+        );
     }
 
     #[test]

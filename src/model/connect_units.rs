@@ -394,7 +394,10 @@ fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
             ctx.tools.sysctl
         ));
     }
-    up.push(format!("{in_ns} {}", ctx.script_path(&unit, "ruleset")));
+    up.push(format!(
+        "{in_ns} {}",
+        escape_shell_arg(&ctx.script_path(&unit, "ruleset"))
+    ));
     // With the namespace gone the table is gone already.
     let down = vec![format!(
         "{in_ns} {} delete table inet {} 2>/dev/null || true",

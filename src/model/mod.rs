@@ -40,7 +40,8 @@ pub struct SysctlEntry {
 #[derive(Clone, Debug, Default)]
 pub struct ServiceUnit {
     pub name: String,
-    /// `enable = false`: NixOS masks the unit when it installs it (the manifest says so).
+    /// `enable = false`: the unit is masked, as NixOS masks it (the tree holds a link to
+    /// /dev/null in its place).
     pub enabled: bool,
     /// `[Unit]` keys sorted, each with its rendered values (one line each).
     pub unit_section: Vec<(String, Vec<String>)>,

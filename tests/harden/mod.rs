@@ -1,5 +1,6 @@
 //! Helpers of the hardening tests (runtime, systemd-analyze, atomic output): reading unit
-//! files and their command lines as systemd does, skipping loudly, namespace clean-up.
+//! files and their command lines as systemd does, namespace clean-up. (A test that cannot
+//! run says so with `common::skip`, the one helper of every test binary.)
 #![allow(dead_code)]
 
 use serde_json::Value;
@@ -9,14 +10,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// Print a line that `cargo test` does not capture (the test passes, but says why it did
-/// nothing) and return. Writing to the stream directly bypasses the harness's capture.
-pub fn skip(test: &str, because: &str) {
-    let line = format!("\nSKIPPED: {test} because {because}\n");
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-}
-
-/// Like `skip`, for progress lines worth seeing in a normal `cargo test` run.
+/// A progress line worth seeing in a normal `cargo test` run: written to the stream directly,
+/// past the harness's capture (which takes only `print!`/`eprint!`).
 pub fn note(line: &str) {
     let _ = std::io::stderr().lock().write_all(format!("{line}\n").as_bytes());
 }
