@@ -43,6 +43,9 @@ let
     "wireguard"
     # SPEC §13.
     "ipv6"
+    # The tunnel options of SPEC §14.
+    "watchdog"
+    "portForward"
   ];
 
   # The `systemd.services.<svc>` options the compiler reads (SPEC §2.1): the namespace a service
@@ -195,6 +198,7 @@ rec {
       pkgs,
       systemd ? pkgs.systemd,
       wireguard ? false,
+      portForward ? false,
     }:
     {
       inherit (pkgs)
@@ -209,7 +213,8 @@ rec {
         ;
       inherit systemd;
     }
-    // lib.optionalAttrs wireguard { inherit (pkgs) wireguard-tools wireguard-go; };
+    // lib.optionalAttrs wireguard { inherit (pkgs) wireguard-tools wireguard-go; }
+    // lib.optionalAttrs portForward { inherit (pkgs) libnatpmp; };
 
   # `networking.wireguard.interfaces` of NixOS's WireGuard module: every name (each is made in
   # the host's namespace, where a namespace's own tunnel must not take it), and the
@@ -243,6 +248,9 @@ rec {
         inherit pkgs;
         systemd = config.systemd.package;
         wireguard = any (ns: ns.wireguard.enable or false) (lib.attrValues config.services.netns.namespaces);
+        portForward = any (ns: ns.portForward.enable or false) (
+          lib.attrValues config.services.netns.namespaces
+        );
       };
     };
 

@@ -125,6 +125,12 @@ let
       enable = lib.mkEnableOption "a WireGuard interface as the namespace's only way out";
       interface = opt str "wg0" "The interface's name (at most 15 bytes).";
       privateKeyFile = opt nullStr null "Path of the private key (never the key itself).";
+      configFile = opt nullStr null ''
+        Path of a wg-quick file (as providers hand them out), instead of `privateKeyFile`,
+        `addresses` and `peers`: read when the unit starts, never at build time, never copied
+        into the store. Its DNS servers go into the namespace's resolv.conf. `PreUp`, `PostUp`,
+        `PreDown`, `PostDown`, `Table` and `SaveConfig` make the unit fail.
+      '';
       addresses = opt strs [ ] "The interface's addresses with prefix.";
       implementation = opt (types.enum [
         "kernel"
@@ -142,6 +148,16 @@ let
           options.presharedKeyFile = opt nullStr null "Path of a preshared key.";
         }
       )) [ ] "The tunnel's peers.";
+    };
+    options.watchdog = group "Restarts the tunnel when its last handshake is too old." {
+      enable = lib.mkEnableOption "a watchdog that restarts the namespace's tunnel (resolving its endpoint again) when its last handshake is older than `handshakeTimeout`";
+      interval = opt types.ints.positive 30 "Seconds between looks at the last handshake.";
+      handshakeTimeout = opt types.ints.positive 180 "Age in seconds of the last handshake past which the tunnel is restarted.";
+    };
+    options.portForward = group "NAT-PMP port forwarding through the tunnel." {
+      enable = lib.mkEnableOption "a service in the namespace that keeps a port (UDP and TCP) forwarded by the tunnel's NAT-PMP gateway and writes it to /run/netns-compile/<name>/forwarded-port";
+      gateway = opt str "10.2.0.1" "The NAT-PMP gateway's IPv4 address inside the tunnel (ProtonVPN's by default).";
+      onChange = opt nullStr null "A shell command run when the port changes, given the port as its last argument.";
     };
   };
 
@@ -192,6 +208,12 @@ let
         # SPEC §13: the guard that loads netns-compile's own nftables table.
         ++ lib.optional (namespace.dns.strict || namespace.ipv6 != "allow") (
           startedWith "${stem}-guard.service"
+        )
+        ++ lib.optional (namespace.watchdog.enable && namespace.wireguard.enable) (
+          startedWith "${stem}-watchdog.service"
+        )
+        ++ lib.optional (namespace.portForward.enable && namespace.wireguard.enable) (
+          startedWith "${stem}-portforward.service"
         )
       ) cfg.namespaces
     )

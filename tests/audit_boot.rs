@@ -1,19 +1,19 @@
 //! `netns-compile audit --live` under a real systemd (SPEC §13): this machine's systemd 252 as
 //! PID 1 of a throwaway container (`common::nspawn`) runs `fixtures/errors/live-service-outside-namespace.json`:
-//! `inside.service` joins `boxed` as its drop-in says; `escaped.service` was started before its
+//! `inside.service` joins `boxed` as its drop-in says (and does not see the resolver socket the
+//! test puts in /run/nscd); `escaped.service` was started before its
 //! drop-in was installed (then `daemon-reload`, no restart), so it runs in the container's own
-//! network namespace. The audit, run in the container, finds each main PID with `systemctl`:
+//! network namespace (and sees the socket). The audit, run in the container, finds each main PID with `systemctl`:
 //! `inside` is in the namespace (its verdict `closed`), `escaped` is not (`open`, and the error
 //! `netns::live-service-outside-namespace`, exit 1, as the fixture's snapshot shows;
 //! `UPDATE_EXPECT=1` rewrites it).
 //!
-//! Needs root and systemd-nspawn; otherwise `*** SKIPPED: … ***` (`common::skip`), a failure when `CI` is set.
+//! Needs root and systemd-nspawn; otherwise `SKIPPED: …` (a failure when `CI` is set).
 
 mod common;
 mod harden;
 
 use common::nspawn::{self, Boot, Container};
-use common::skip;
 use harden::{build_host_tools_at, tempdir};
 use serde_json::Value;
 use std::fs;
@@ -37,8 +37,7 @@ fn audit(c: &Container, extra: &str) -> nspawn::Run {
 #[test]
 fn a_service_started_before_its_drop_in_is_found_outside_its_namespace() {
     let test = "audit_boot::a_service_started_before_its_drop_in_is_found_outside_its_namespace";
-    if let Some(why) = nspawn::unavailable() {
-        skip(test, &why);
+    if nspawn::skipped(test, || None) {
         return;
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -69,6 +68,8 @@ fn a_service_started_before_its_drop_in_is_found_outside_its_namespace() {
     })
     .unwrap_or_else(|e| panic!("{e}"));
 
+    // A resolver's socket where nscd keeps it: the drop-in hides it from a joined service.
+    c.run_ok(&["sh", "-c", "mkdir -p /run/nscd && touch /run/nscd/socket"]);
     c.run_ok(&["systemctl", "start", "netns-boxed.service", "escaped.service"]);
     fs::rename(&held, etc.join("escaped.service.d")).unwrap();
     c.run_ok(&["systemctl", "daemon-reload"]);
@@ -101,6 +102,11 @@ fn a_service_started_before_its_drop_in_is_found_outside_its_namespace() {
     );
     let escaped = service("escaped.service");
     assert_eq!(escaped["live"]["in_namespace"], false, "{escaped}");
+    assert_eq!(
+        escaped["resolver_sockets"]["reachable"],
+        serde_json::json!(["/run/nscd"]),
+        "{escaped}"
+    );
     assert_eq!(escaped["verdict"], "open", "{escaped}");
 
     let text = audit(&c, "");

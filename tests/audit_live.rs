@@ -4,9 +4,13 @@
 //! then changed by hand (exit 1, a diagnostic naming the change, rendered into the fixture's
 //! snapshot `fixtures/errors/live-*.txt`; `UPDATE_EXPECT=1` rewrites them).
 //!
+//! Run as an unprivileged user (`setpriv`), `--live` cannot enter the namespaces: a usage
+//! error (exit 2) that says to run it as root.
+//!
 //! The namespaces, interfaces and key file are named for this test only (`nca…`) and removed
-//! by guards, also when a test fails. Needs root, iproute2, nftables, procps, util-linux, wg
-//! and wireguard-go with /dev/net/tun; otherwise each test says SKIPPED (and fails under CI).
+//! by guards, also when a test fails. Needs root, iproute2, nftables, procps, util-linux (with
+//! setpriv), wg and wireguard-go with /dev/net/tun; otherwise each test says SKIPPED (and fails
+//! under CI).
 //! systemd does not run as PID 1 here, so the joined services are reported as not running;
 //! a process inside its namespace, and one outside it, are proved under a booted systemd by
 //! tests/audit_boot.rs.
@@ -243,4 +247,45 @@ fn a_namespace_that_is_not_running_fails() {
     std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
     assert!(!Path::new("/run/netns/ncamiss").exists());
     assert_differs("live-namespace-missing");
+}
+
+#[test]
+fn without_root_live_fails_as_a_usage_error_that_says_so() {
+    let test = "audit_live::without_root_live_fails_as_a_usage_error_that_says_so";
+    require!(test, &["setpriv"]);
+    // A namespace of this test's own, registered bare: reading it needs root.
+    assert!(
+        !Path::new("/run/netns/ncauser").exists(),
+        "ncauser exists before the test"
+    );
+    let _guard = NamespaceGuard::new(vec!["ncauser".to_string()]);
+    ip(&["netns", "add", "ncauser"]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("user.json");
+    fs::write(
+        &input,
+        r#"{"networking": {"nftables": {"enable": false}}, "services": {"netns": {"namespaces": {"ncauser": {}}}}}"#,
+    )
+    .unwrap();
+    // Readable by the unprivileged user.
+    let readable = |p: &Path, mode| fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+    readable(dir.path(), 0o755);
+    readable(&input, 0o644);
+    let f = input.to_str().unwrap().to_string();
+    let bin = env!("CARGO_BIN_EXE_netns-compile");
+    let r = run_cmd(
+        "setpriv",
+        &[
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            bin,
+            "audit",
+            &f,
+            "--live",
+            "--host-tools",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("run it as root"), "{}", r.stderr);
 }

@@ -13,8 +13,9 @@
 //!   link's host end: open), `lp-host` (a host link, no tunnel: host-only), `lp-closed`
 //!   (nothing: closed). Each has a joined probe (`tests/leak/probe.rs`) that tries every way
 //!   out and records what answered.
-//! - `lp-tun` is probed with its tunnel up, stopped (`systemctl stop` of its WireGuard unit),
-//!   started again, with IPv6 switched back on by hand, with its guard's table deleted by hand
+//! - `lp-tun` is probed with its tunnel up, stopped (`systemctl stop` of its WireGuard unit,
+//!   which stops the joined services that `Requires=` it; the probe then runs alone, started
+//!   with `--job-mode=ignore-requirements`, as a service that outlived its tunnel), started again, with IPv6 switched back on by hand, with its guard's table deleted by hand
 //!   (the leaks it stopped then show: the probe sees them), and after `systemctl restart` of
 //!   the namespace's unit. Each time, an nftables table at the ingress of the peer's underlay
 //!   interface proves that nothing but the tunnel's UDP left the host namespace for the peer
@@ -114,6 +115,8 @@ struct Expect {
     reached: BTreeSet<String>,
     verdict: &'static str,
     tunnel_up: bool,
+    /// The namespace's tunnel unit is stopped: the probe starts without it.
+    tunnel_stopped: bool,
     dns_dropped: bool,
     ipv6_dropped: bool,
 }
@@ -141,17 +144,19 @@ fn expected(ns: &str) -> Expect {
         reached,
         verdict,
         tunnel_up: TUNNELS.iter().any(|t| t.namespace == ns),
+        tunnel_stopped: false,
         dns_dropped: STRICT_DNS.contains(&ns),
         ipv6_dropped: false,
     }
 }
 
-/// With the tunnel down: nothing answers, and nothing gets as far as the guard.
+/// With the tunnel's unit stopped: nothing answers, and nothing gets as far as the guard.
 fn nothing_out() -> Expect {
     Expect {
         reached: BTreeSet::new(),
         verdict: "closed",
         tunnel_up: false,
+        tunnel_stopped: true,
         dns_dropped: false,
         ipv6_dropped: false,
     }
@@ -161,7 +166,7 @@ fn nothing_out() -> Expect {
 fn probe_and_watch(c: &Container, ns: &str, when: &str, want: &Expect) -> Findings {
     let before = Outside::look(c);
     let guard_before = world::guard_counters(c, ns);
-    let found = probe::run(c, ns);
+    let found = probe::run(c, ns, want.tunnel_stopped);
     let change = Outside::look(c).since(&before);
     let guard = growth(&world::guard_counters(c, ns), &guard_before);
     let verdict = want.verdict;
@@ -241,7 +246,15 @@ fn tunnel_life(c: &Container) -> &'static str {
 
     c.run_ok(&["systemctl", "stop", &wg_unit]);
     wait_for("lp-tun's wireguard-go to end", || !wireguard_go_running(c, "wg-lp-tun"));
+    // A joined service Requires= the tunnel: stopping it stopped the long-running one.
+    c.wait_active(&app(ns), &["inactive", "failed"])
+        .unwrap_or_else(|e| panic!("{e}"));
     probe_and_watch(c, ns, "with the tunnel stopped", &nothing_out());
+    assert_eq!(
+        c.property(&wg_unit, "ActiveState"),
+        "inactive",
+        "the probe started the tunnel"
+    );
     live_differs(c, "with the tunnel stopped", "netns::live-interface-differs");
 
     c.run_ok(&["systemctl", "start", &wg_unit]);
@@ -298,7 +311,8 @@ ip -n $1 -6 route add default dev wg-$1",
     c.wait_active(&wg_unit, &["active"]).unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(registered(c), before, "the restart kept the old namespace");
     probe_and_watch(c, ns, "after the namespace's restart", &expected(ns));
-    // Its long-running joined service stopped with the namespace (BindsTo=): back for the audit.
+    // Its long-running joined service stopped with the tunnel (Requires=) and the namespace
+    // (BindsTo=): back for the audit.
     start_apps(c, &[ns]);
     verdict
 }

@@ -27,6 +27,8 @@ missing() {
   command -v wireguard-go >/dev/null || need+=(wireguard-go)
   command -v socat >/dev/null || need+=(socat)
   command -v systemd-nspawn >/dev/null || need+=(systemd-container)
+  # portForward under systemd (tests/tunnel_boot.rs): the NAT-PMP client its unit runs.
+  command -v natpmpc >/dev/null || need+=(natpmpc)
   # GNU patch judges the unified diffs of `install --dry-run` (src/install/diff.rs).
   command -v patch >/dev/null || need+=(patch)
 }

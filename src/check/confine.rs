@@ -21,7 +21,10 @@ fn check_strict_dns(ns: &Namespace, diags: &mut Diagnostics) {
     if ns.connect.dns.as_ref().is_some_and(|d| !d.servers.is_empty()) {
         return;
     }
-    // Issue 18: a tunnel whose config file brings its DNS counts as servers here.
+    // A wg-quick file's DNS servers are allowed when its tunnel starts (model/tunnel_file.rs).
+    if ns.connect.wireguard.as_ref().is_some_and(|w| w.config_file.is_some()) {
+        return;
+    }
     diags.push(
         Diagnostic::new(
             Code::StrictDnsWithoutServers,
@@ -63,7 +66,8 @@ fn check_ipv6(ns: &Namespace, diags: &mut Diagnostics) {
                             .help("name the interface with letters, digits, `-` and `_`"),
                         );
                     }
-                    if ipv6_addresses(wg).next().is_none() {
+                    // A wg-quick file's addresses are known only when its unit starts.
+                    if wg.config_file.is_none() && ipv6_addresses(wg).next().is_none() {
                         let mut d = Diagnostic::new(
                             Code::Ipv6Conflict,
                             format!("`{what}` is \"tunnel\", but the tunnel has no IPv6 address"),

@@ -17,6 +17,7 @@ pub fn check_connect(model: &Model, diags: &mut Diagnostics) {
         check_dns(ns, diags);
         check_host_link(ns, diags);
         check_wireguard(ns, diags);
+        super::tunnel::check_tunnel(ns, diags);
         check_way_out(model, ns, diags);
         super::confine::check_confinement(ns, diags);
     }
@@ -271,6 +272,9 @@ fn check_wireguard(ns: &Namespace, diags: &mut Diagnostics) {
                 "expected \"kernel\" or \"userspace\" (wireguard-go)",
             ),
         ),
+    }
+    if wg.config_file.is_some() {
+        return; // the file holds the key and the peers, read at run time
     }
     match &wg.private_key_file {
         None => diags.push(

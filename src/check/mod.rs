@@ -5,6 +5,7 @@ pub mod connect;
 pub mod ordering;
 pub mod probe;
 pub mod sysctl;
+pub mod tunnel;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::{Model, Namespace};

@@ -43,7 +43,14 @@ pub fn run_audit(a: &AuditArgs, sources: &mut SourceMap) -> i32 {
             Ok(s) => s,
             Err(e) => {
                 report(&diags, sources, a.common.message_format);
-                return usage_error(format!("audit --live: {e}"));
+                // SAFETY: geteuid has no preconditions.
+                let root = unsafe { libc::geteuid() } == 0;
+                let hint = if root {
+                    ""
+                } else {
+                    " (--live enters other network namespaces: run it as root)"
+                };
+                return usage_error(format!("audit --live: {e}{hint}"));
             }
         };
         facts = audit::audit_live(&facts, &state, &mut diags);

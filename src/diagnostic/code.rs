@@ -149,6 +149,13 @@ codes! {
         "`dns.strict` with no name server to allow.";
     Ipv6Conflict = "ipv6-conflict", Error, Compiling,
         "An `ipv6` policy the namespace's interfaces contradict (\"tunnel\" without an IPv6 tunnel, \"disable\" beside IPv6 addresses).";
+    // -- tunnels (SPEC §14) --------------------------------------------------------------------
+    WireguardFileConflict = "wireguard-file-conflict", Error, Compiling,
+        "A wg-quick `configFile` beside the inline WireGuard options it replaces.";
+    InvalidWatchdog = "invalid-watchdog", Error, Compiling,
+        "A `watchdog` without a tunnel to watch, or with an interval or timeout under 1 s.";
+    InvalidPortForward = "invalid-port-forward", Error, Compiling,
+        "A `portForward` without a tunnel, or whose gateway is not an IPv4 address.";
     // -- found by the real tools (`check --probe`) --------------------------------------------
     NftRejected = "nft-rejected", Error, Probe, "`nft -c` rejects a namespace's ruleset.";
     UnknownSysctl = "unknown-sysctl", Error, Probe,

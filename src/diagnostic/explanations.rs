@@ -936,9 +936,9 @@ in
             },
         },
         Code::InlineSecret => &Explanation {
-            meaning: "`wireguard.privateKeyFile`, or a peer's `presharedKeyFile`, is not an \
-                absolute path: most often it is the key itself, pasted where the path of its \
-                file belongs.",
+            meaning: "`wireguard.privateKeyFile`, a peer's `presharedKeyFile`, or \
+                `wireguard.configFile` is not an absolute path: most often it is the key (or the \
+                wg-quick file's text) itself, pasted where the path of its file belongs.",
             why: "netns-compile passes keys to `wg` by path only, so that no secret is written \
                 into the units and scripts, which end up in the world-readable Nix store. A \
                 key given inline would be published there. The diagnostic does not repeat the \
@@ -980,8 +980,9 @@ in
         },
         Code::InvalidWireguard => &Explanation {
             meaning: "A WireGuard setting that cannot work: no `privateKeyFile`, no `peers`, a \
-                peer without `publicKey`, a `persistentKeepalive` outside 0–65535, or an \
-                `implementation` other than `\"kernel\"` and `\"userspace\"` (wireguard-go).",
+                peer without `publicKey`, a `persistentKeepalive` outside 0–65535, an \
+                `implementation` other than `\"kernel\"` and `\"userspace\"` (wireguard-go), or a \
+                `configFile` path with a control character.",
             why: "Without a key or a peer the tunnel carries nothing, and as it is then the \
                 namespace's only way out, everything inside would be cut off; the unit would \
                 fail, or come up and carry nothing, only at run time.",
@@ -1091,6 +1092,95 @@ in
           allowedIPs = [ "0.0.0.0/0" "::/0" ];
         }
       ];
+    };
+  };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::WireguardFileConflict => &Explanation {
+            meaning: "`wireguard.configFile` (a wg-quick file, read when the tunnel's unit \
+                starts) is given together with `privateKeyFile`, `addresses` or `peers`, the \
+                inline options it replaces.",
+            why: "The file has its own key, addresses and peers. netns-compile never reads it at \
+                build time, so it cannot merge the two, and either choice would silently drop \
+                settings you wrote.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn.wireguard = {
+    enable = true;
+    configFile = "/run/secrets/mullvad-se.conf";
+    privateKeyFile = "/run/keys/vpn.key";
+  };
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn.wireguard = {
+    enable = true;
+    configFile = "/run/secrets/mullvad-se.conf";
+  };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::InvalidWatchdog => &Explanation {
+            meaning: "`watchdog` is enabled on a namespace without a tunnel (`wireguard`), or its \
+                `interval` or `handshakeTimeout` is under one second.",
+            why: "The watchdog restarts the namespace's tunnel when its last handshake is too \
+                old: without a tunnel it has nothing to watch, and without a positive interval \
+                it cannot tick.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn.watchdog.enable = true;
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn = {
+    wireguard = {
+      enable = true;
+      configFile = "/run/secrets/mullvad-se.conf";
+    };
+    watchdog.enable = true;
+  };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::InvalidPortForward => &Explanation {
+            meaning: "`portForward` is enabled on a namespace without a tunnel (`wireguard`), or \
+                its `gateway` is not an IPv4 address.",
+            why: "NAT-PMP asks the tunnel's gateway to forward a port to the namespace: without a \
+                tunnel there is no gateway to ask, and NAT-PMP (RFC 6886) speaks to its gateway \
+                by IPv4 address only.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.torrent.portForward = {
+    enable = true;
+    gateway = "gw.example";
+  };
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.torrent = {
+    wireguard = {
+      enable = true;
+      configFile = "/run/secrets/proton-nl.conf";
+    };
+    portForward = {
+      enable = true;
+      gateway = "10.2.0.1";
     };
   };
 }

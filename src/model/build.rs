@@ -1,6 +1,7 @@
 //! From the resolved options to the typed model.
 
 use super::connect_units::guard_unit_name;
+use super::connect_units::tunnel_unit;
 use super::escape::{namespace_unit_name, nix_to_string, script_dir};
 use super::guard::guard_table;
 use super::join::{guard_relations, interface_move_relations, join_relations};
@@ -110,12 +111,18 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
     let (mut joining, other_services) = services(&cfg.services);
     let mut wireguard_interfaces = wireguard_interfaces(&cfg.wireguard_interfaces);
     let namespace_of = |namespace: &str| namespaces.iter().find(|ns| ns.name == namespace);
-    let unit_of = |namespace: &str| namespace_of(namespace).map(|ns| ns.unit_name.as_str());
     let joining_units: HashSet<String> = joining.iter().map(|s| s.unit_name.clone()).collect();
     for svc in &mut joining {
         if let Some(ns) = namespace_of(&svc.namespace) {
             let joins = |unit: &str| joining_units.contains(unit);
-            svc.dropin = join_relations(&svc.unit_name, &ns.unit_name, joins, svc.namespace_span);
+            let tunnel = tunnel_unit(ns);
+            svc.dropin = join_relations(
+                &svc.unit_name,
+                &ns.unit_name,
+                tunnel.as_deref(),
+                joins,
+                svc.namespace_span,
+            );
             if guard_table(&ns.connect).is_some() {
                 svc.dropin
                     .extend(guard_relations(&guard_unit_name(&ns.unit_name), svc.namespace_span));
@@ -123,8 +130,8 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
         }
     }
     for wg in &mut wireguard_interfaces {
-        if let Some(unit) = unit_of(&wg.namespace) {
-            wg.dropin = interface_move_relations(unit, wg.namespace_span);
+        if let Some(ns) = namespace_of(&wg.namespace) {
+            wg.dropin = interface_move_relations(&ns.unit_name, wg.namespace_span);
         }
     }
     let nixos_wireguard_names = cfg

@@ -33,7 +33,7 @@ pub struct At<T> {
 }
 
 impl<T> At<T> {
-    fn new(value: T, span: Span) -> At<T> {
+    pub fn new(value: T, span: Span) -> At<T> {
         At { value, span }
     }
 }
@@ -49,6 +49,10 @@ pub struct Connect {
     pub strict_dns: Option<At<bool>>,
     /// `ipv6`, where written; None when unset (= Allow, NixOS-exact output).
     pub ipv6: Option<At<Ipv6Policy>>,
+    /// `watchdog` (SPEC §14), only when enabled.
+    pub watchdog: Option<super::watchdog::Watchdog>,
+    /// `portForward` (SPEC §14), only when enabled.
+    pub port_forward: Option<super::port_forward::PortForward>,
 }
 
 impl Connect {
@@ -59,6 +63,8 @@ impl Connect {
             && self.wireguard.is_none()
             && self.strict_dns.is_none()
             && self.ipv6.is_none()
+            && self.watchdog.is_none()
+            && self.port_forward.is_none()
     }
 }
 
@@ -238,6 +244,8 @@ pub struct WireGuard {
     pub span: Span,
     pub interface: At<String>,
     pub private_key_file: Option<At<String>>,
+    /// A wg-quick file read when the unit starts, instead of the key, addresses and peers.
+    pub config_file: Option<At<String>>,
     pub addresses: Vec<At<String>>,
     pub peers: Vec<Peer>,
     pub implementation: At<String>,
@@ -277,7 +285,7 @@ pub fn host_interface_name(namespace: &str) -> String {
     )
 }
 
-fn string_at(node: &Node) -> Option<At<String>> {
+pub fn string_at(node: &Node) -> Option<At<String>> {
     node.as_str().map(|s| At::new(s.to_string(), node.span))
 }
 
@@ -289,14 +297,14 @@ fn strings_at(node: Option<&Node>) -> Vec<At<String>> {
         .collect()
 }
 
-fn int_at(node: &Node) -> Option<At<i64>> {
+pub fn int_at(node: &Node) -> Option<At<i64>> {
     match node.kind {
         Kind::Int(i) => Some(At::new(i, node.span)),
         _ => None,
     }
 }
 
-fn opt_string(a: &crate::node::Attrs, key: &str) -> Option<At<String>> {
+pub fn opt_string(a: &crate::node::Attrs, key: &str) -> Option<At<String>> {
     a.get(key).filter(|n| !matches!(n.kind, Kind::Null)).and_then(string_at)
 }
 
@@ -338,6 +346,8 @@ pub fn read_connect(namespace: &str, value: &Node, diags: &mut Diagnostics) -> C
         out.wireguard = Some(read_wireguard(e.key_span, w));
     }
     read_confinement(a, &mut out);
+    out.watchdog = super::watchdog::read_watchdog(a);
+    out.port_forward = super::port_forward::read_port_forward(a);
     out
 }
 
@@ -533,6 +543,7 @@ fn read_wireguard(span: Span, w: &crate::node::Attrs) -> WireGuard {
         span,
         interface: placed(opt_string(w, "interface").unwrap_or_else(|| At::new("wg0".into(), span))),
         private_key_file: opt_string(w, "privateKeyFile"),
+        config_file: opt_string(w, "configFile"),
         addresses: strings_at(w.get("addresses")),
         peers,
         implementation: placed(opt_string(w, "implementation").unwrap_or_else(|| At::new("kernel".into(), span))),

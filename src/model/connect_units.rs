@@ -3,13 +3,16 @@
 //! `.wants/` folder where it must start with it, or (for `dns`) a drop-in that adds a command.
 //!
 //! Names: `<stem>-publish-<label>.{socket,service}`, `<stem>-hostlink.service`,
-//! `<stem>-wireguard.service`, `<stem>-guard.service` ([`guard_unit_name`]), where `<stem>` is the namespace unit's name without
+//! `<stem>-wireguard.service`, `<stem>-guard.service` ([`guard_unit_name`]), and SPEC §14's
+//! `<stem>-watchdog.service` and `<stem>-portforward.service` (built in their own files, as is
+//! the tunnel from a wg-quick file), where `<stem>` is the namespace unit's name without
 //! `.service` and `<label>` is escaped as namespace names are; the checks refuse names that
 //! come out the same for two things.
 
 use super::connect::{HostLink, Publish, WireGuard};
 use super::escape::{escape_shell_arg, escape_unit_name, script_dir};
 use super::guard::{GuardTable, guard_ruleset, guard_table};
+use super::join::{resolver_covers, resolvers_to_follow};
 use super::{ExtraUnit, Namespace, Script, Tools};
 use crate::dependency::{DepOption, Relation};
 use crate::source::Span;
@@ -33,7 +36,16 @@ pub fn build_connect_units(namespaces: &[Namespace], tools: &Tools, prefix: &str
             out.push(host_link_unit(&ctx, link));
         }
         if let Some(wg) = &ns.connect.wireguard {
-            out.push(wireguard_unit(&ctx, wg));
+            out.push(match &wg.config_file {
+                Some(file) => super::tunnel_file::wireguard_file_unit(&ctx, wg, &file.value),
+                None => wireguard_unit(&ctx, wg),
+            });
+        }
+        if let (Some(dog), Some(tunnel)) = (&ns.connect.watchdog, tunnel_unit(ns)) {
+            out.extend(super::watchdog::watchdog_unit(&ctx, dog, &tunnel));
+        }
+        if let (Some(pf), Some(tunnel)) = (&ns.connect.port_forward, tunnel_unit(ns)) {
+            out.push(super::port_forward::port_forward_unit(&ctx, pf, &tunnel));
         }
         if let Some(table) = guard_table(&ns.connect) {
             out.push(guard_unit(&ctx, &table));
@@ -43,22 +55,23 @@ pub fn build_connect_units(namespaces: &[Namespace], tools: &Tools, prefix: &str
     out
 }
 
-struct Ctx<'a> {
-    ns: &'a Namespace,
-    tools: &'a Tools,
-    prefix: &'a str,
+/// What every unit of one namespace is built from.
+pub(super) struct Ctx<'a> {
+    pub(super) ns: &'a Namespace,
+    pub(super) tools: &'a Tools,
+    pub(super) prefix: &'a str,
 }
 
 impl Ctx<'_> {
-    fn stem(&self) -> &str {
+    pub(super) fn stem(&self) -> &str {
         self.ns.unit_name.strip_suffix(".service").unwrap_or(&self.ns.unit_name)
     }
 
-    fn name_arg(&self) -> String {
+    pub(super) fn name_arg(&self) -> String {
         escape_shell_arg(&self.ns.name)
     }
 
-    fn script(&self, lines: &[String]) -> String {
+    pub(super) fn script(&self, lines: &[String]) -> String {
         let mut text = format!("#!{}\nset -e\n", self.tools.runtime_shell);
         for l in lines {
             text.push_str(l);
@@ -68,14 +81,17 @@ impl Ctx<'_> {
     }
 
     /// Absolute path of a script of `unit` once the tree is at the prefix.
-    fn script_path(&self, unit: &str, script: &str) -> String {
+    pub(super) fn script_path(&self, unit: &str, script: &str) -> String {
         format!("{}/{}/{script}", self.prefix, script_dir(unit))
     }
 }
 
 /// The relations a unit's sections say, for the graph: every dependency key whose value names
 /// units (space-separated, as the sections hold them).
-fn relations_of_sections(sections: &[(&'static str, Vec<(&'static str, String)>)], span: Span) -> Vec<Relation> {
+pub(super) fn relations_of_sections(
+    sections: &[(&'static str, Vec<(&'static str, String)>)],
+    span: Span,
+) -> Vec<Relation> {
     let mut out = Vec::new();
     for (section, keys) in sections {
         for (key, value) in keys {
@@ -117,17 +133,22 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
         ("Install", vec![("WantedBy", "sockets.target".to_string())]),
     ];
     // The joining relations of a joining service's drop-in (SPEC §3.5, and the guard's of
-    // §13), and the socket.
+    // §13), and the socket. It runs in the namespace, so the host's resolver sockets are
+    // hidden from it as from every joined service (it resolves nothing itself, but a process
+    // in the namespace must not reach them: `audit` says so); the resolvers' restarts
+    // restart it, as a joined service's drop-in says.
     let guard = guard_table(&ctx.ns.connect).map(|_| format!(" {}", guard_unit_name(ns_unit)));
     let guard = guard.as_deref().unwrap_or("");
+    let resolvers = resolvers_to_follow(&service, |_| false).join(" ");
     let service_sections = vec![
         (
             "Unit",
             vec![
-                ("After", format!("{ns_unit} {socket}{guard}")),
+                ("After", format!("{ns_unit} {socket}{guard} {resolvers}")),
                 ("BindsTo", format!("{ns_unit}{guard}")),
                 ("Description", format!("Forwarder of published {what}")),
                 ("JoinsNamespaceOf", ns_unit.clone()),
+                ("PartOf", resolvers),
                 ("Requires", socket.clone()),
             ],
         ),
@@ -139,6 +160,7 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
                     format!("{} 127.0.0.1:{}", ctx.tools.socket_proxyd, port.value),
                 ),
                 ("PrivateNetwork", "true".to_string()),
+                ("TemporaryFileSystem", resolver_covers(&service)),
             ],
         ),
     ];
@@ -194,7 +216,7 @@ fn dns_dropin(ctx: &Ctx, lines: &[String]) -> ExtraUnit {
 
 /// A oneshot unit of the namespace's own: started with it (linked into its `.wants/`), after
 /// it, stopped with it.
-fn oneshot(
+pub(super) fn oneshot(
     ctx: &Ctx,
     unit: String,
     description: String,
@@ -228,6 +250,31 @@ fn oneshot(
         ),
         ("Install", vec![("WantedBy", ns_unit.clone())]),
     ];
+    let scripts = vec![
+        Script {
+            name: "start".into(),
+            content: ctx.script(&up),
+        },
+        Script {
+            name: "stop".into(),
+            content: ctx.script(&down),
+        },
+    ];
+    started_with_namespace(ctx, unit, sections, span, scripts)
+}
+
+/// The sections of a unit file of ours, in order, each with its keys in order.
+pub(super) type Sections = Vec<(&'static str, Vec<(&'static str, String)>)>;
+
+/// A unit started with its namespace (linked into the namespace unit's `.wants/`), with its
+/// relations for the graph from its sections (`span` is where the option that made it is).
+pub(super) fn started_with_namespace(
+    ctx: &Ctx,
+    unit: String,
+    sections: Sections,
+    span: Span,
+    scripts: Vec<Script>,
+) -> ExtraUnit {
     ExtraUnit {
         file: unit.clone(),
         unit: unit.clone(),
@@ -235,19 +282,18 @@ fn oneshot(
         comment: format!("netns-compile: {unit}, started with namespace {:?}", ctx.ns.name),
         relations: relations_of_sections(&sections, span),
         sections,
-        scripts: vec![
-            Script {
-                name: "start".into(),
-                content: ctx.script(&up),
-            },
-            Script {
-                name: "stop".into(),
-                content: ctx.script(&down),
-            },
-        ],
+        scripts,
         script_dir: script_dir(&unit),
-        wanted_by: vec![ns_unit.clone()],
+        wanted_by: vec![ctx.ns.unit_name.clone()],
     }
+}
+
+/// A script of ours that is the same for every namespace (`body`, a file beside this one)
+/// after the settings netns-compile gives it, one `name=value` line each (values quoted).
+pub(super) fn settings_script(ctx: &Ctx, settings: &[(&str, String)], body: &str) -> String {
+    let mut lines: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    lines.push(body.trim_end().to_string());
+    ctx.script(&lines)
 }
 
 /// `hostLink`: a veth pair, the host end in the host namespace, the other moved in; each end
@@ -294,6 +340,16 @@ fn host_link_unit(ctx: &Ctx, link: &HostLink) -> ExtraUnit {
     )
 }
 
+/// The unit of a namespace's tunnel, if it has one: what its joiners require, and what the
+/// watchdog restarts.
+pub fn tunnel_unit(ns: &Namespace) -> Option<String> {
+    let stem = ns.unit_name.strip_suffix(".service").unwrap_or(&ns.unit_name);
+    ns.connect
+        .wireguard
+        .as_ref()
+        .map(|_| format!("{stem}-wireguard.service"))
+}
+
 /// `wireguard`: the interface made in the host namespace (so its UDP socket stays outside),
 /// configured, moved in, addressed, and the namespace's default route through it.
 fn wireguard_unit(ctx: &Ctx, wg: &WireGuard) -> ExtraUnit {
@@ -324,12 +380,23 @@ fn wireguard_unit(ctx: &Ctx, wg: &WireGuard) -> ExtraUnit {
     if v6 {
         up.push(format!("{ip} -n {ns} -6 route add default dev {dev}"));
     }
-    let down = vec![format!("{ip} -n {ns} link delete dev {dev} 2>/dev/null || true")];
+    wireguard_oneshot(ctx, wg, "", up)
+}
+
+/// The tunnel's unit, whichever way it is configured: `up` makes it, stopping deletes the
+/// interface (and the default route with it). `from` ends the description.
+pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: Vec<String>) -> ExtraUnit {
+    let down = vec![format!(
+        "{} -n {} link delete dev {} 2>/dev/null || true",
+        ctx.tools.ip,
+        ctx.name_arg(),
+        escape_shell_arg(&wg.interface.value)
+    )];
     oneshot(
         ctx,
-        format!("{}-wireguard.service", ctx.stem()),
+        tunnel_unit(ctx.ns).unwrap_or_default(),
         format!(
-            "WireGuard {} of network namespace {:?}",
+            "WireGuard {} of network namespace {:?}{from}",
             wg.interface.value, ctx.ns.name
         ),
         wg.span,

@@ -70,7 +70,7 @@ pub fn guard_table(connect: &Connect) -> Option<GuardTable> {
                 _ => {}
             }
         }
-        // Issue 18 (a tunnel's DNS from its config file): its unit adds to the sets at run time.
+        // A wg-quick file's servers are added by its tunnel's unit at run time (tunnel_file.rs).
         allow
     });
     let ipv6 = match connect.ipv6.as_ref().map(|p| p.value) {
@@ -84,8 +84,9 @@ pub fn guard_table(connect: &Connect) -> Option<GuardTable> {
     (dns.is_some() || ipv6 != Ipv6Drop::Nothing).then_some(GuardTable { dns, ipv6 })
 }
 
-/// The interface of the namespace's tunnel, if it has one netns-compile makes. Issue 18's
-/// tunnels (wg-quick files, OpenVPN) belong here when they come.
+/// The interface of the namespace's tunnel, if it has one netns-compile makes (inline or from a
+/// wg-quick file: the interface is named by `wireguard.interface` either way). OpenVPN's
+/// belongs here when it comes.
 pub fn tunnel_interface(connect: &Connect) -> Option<&str> {
     connect.wireguard.as_ref().map(|wg| wg.interface.value.as_str())
 }

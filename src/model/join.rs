@@ -17,6 +17,17 @@ pub fn resolvers_to_hide(service: &str) -> Vec<(&'static str, &'static str)> {
     RESOLVERS.into_iter().filter(|(unit, _)| *unit != service).collect()
 }
 
+/// The `TemporaryFileSystem=` value that covers the resolver folders hidden from `service`
+/// (each an empty read-only tmpfs; see the emitter's `render_dropin` for why not
+/// `InaccessiblePaths=`).
+pub fn resolver_covers(service: &str) -> String {
+    resolvers_to_hide(service)
+        .iter()
+        .map(|(_, dir)| format!("{dir}:ro"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The resolvers `service` is ordered after and part of: those it is kept from, except that of
 /// two resolvers that both join a namespace only the later in [`RESOLVERS`] follows the other
 /// (each `After=` the other would be an ordering cycle, which systemd breaks by dropping a
@@ -35,7 +46,11 @@ pub fn resolvers_to_follow(service: &str, joins: impl Fn(&str) -> bool) -> Vec<&
 }
 
 /// The relations of the drop-in that makes `service` run in the namespace of
-/// `namespace_unit`: it starts after the namespace, is bound to it and joins it; and it is
+/// `namespace_unit`: it starts after the namespace, is bound to it and joins it; with a tunnel
+/// (the unit `tunnel`), it starts after it and requires it, so that a tunnel that fails to come
+/// up keeps it from starting (SPEC §14) — `Requires=`, not `BindsTo=`: the watchdog restarts the
+/// tunnel's unit ignoring dependencies, and a service bound to it would be stopped the moment
+/// the unit is inactive, where the service is to keep running, cut off; and it is
 /// `After=` and `PartOf=` the resolvers it is kept from ([`resolvers_to_follow`]). A resolver whose
 /// `RuntimeDirectoryPreserve=` is `no` (NixOS's nscd) removes its folder when it stops or
 /// restarts, which detaches the mount that covers the folder (see the emitter's
@@ -43,7 +58,13 @@ pub fn resolvers_to_follow(service: &str, joins: impl Fn(&str) -> bool) -> Vec<&
 /// `After=` starts it once the folder exists again. A unit named only in `After=`/`PartOf=`
 /// that is not installed is harmless. `span` is where the join is written; `joins` says
 /// whether a unit joins a namespace.
-pub fn join_relations(service: &str, namespace_unit: &str, joins: impl Fn(&str) -> bool, span: Span) -> Vec<Relation> {
+pub fn join_relations(
+    service: &str,
+    namespace_unit: &str,
+    tunnel: Option<&str>,
+    joins: impl Fn(&str) -> bool,
+    span: Span,
+) -> Vec<Relation> {
     let relation = |option, target: &str| Relation {
         option,
         target: target.to_string(),
@@ -54,6 +75,9 @@ pub fn join_relations(service: &str, namespace_unit: &str, joins: impl Fn(&str) 
         relation(DepOption::BindsTo, namespace_unit),
         relation(DepOption::JoinsNamespaceOf, namespace_unit),
     ];
+    if let Some(tunnel) = tunnel {
+        out.extend([DepOption::After, DepOption::Requires].map(|option| relation(option, tunnel)));
+    }
     let resolvers = resolvers_to_follow(service, joins);
     for option in [DepOption::After, DepOption::PartOf] {
         out.extend(resolvers.iter().map(|unit| relation(option, unit)));
@@ -107,7 +131,7 @@ mod tests {
 
     #[test]
     fn a_resolver_that_joins_is_not_part_of_itself() {
-        let relations = join_relations("nscd.service", "netns-vpn.service", |_| false, Span::BUILTIN);
+        let relations = join_relations("nscd.service", "netns-vpn.service", None, |_| false, Span::BUILTIN);
         let shown: Vec<String> = relations.iter().map(|r| format!("{}={}", r.option, r.target)).collect();
         assert_eq!(
             shown,
@@ -117,6 +141,23 @@ mod tests {
                 "JoinsNamespaceOf=netns-vpn.service",
                 "After=systemd-resolved.service",
                 "PartOf=systemd-resolved.service",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_joiner_requires_the_tunnel() {
+        let tunnel = Some("netns-vpn-wireguard.service");
+        let relations = join_relations("web.service", "netns-vpn.service", tunnel, |_| false, Span::BUILTIN);
+        let shown: Vec<String> = relations.iter().map(|r| format!("{}={}", r.option, r.target)).collect();
+        assert_eq!(
+            shown[..5],
+            [
+                "After=netns-vpn.service",
+                "BindsTo=netns-vpn.service",
+                "JoinsNamespaceOf=netns-vpn.service",
+                "After=netns-vpn-wireguard.service",
+                "Requires=netns-vpn-wireguard.service",
             ]
         );
     }

@@ -4,7 +4,10 @@ pub mod connect;
 pub mod connect_units;
 pub mod guard;
 pub mod join;
+pub mod port_forward;
 pub mod tools;
+pub mod tunnel_file;
+pub mod watchdog;
 
 use crate::dependency::{Relation, Section, nixos_dependency_options};
 use crate::node::{Attrs, Node};

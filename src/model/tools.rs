@@ -10,7 +10,7 @@ pub const DEFAULT_PREFIX: &str = "/run/current-system/sw";
 pub const DEFAULT_SHELL: &str = "/run/current-system/sw/bin/bash";
 
 /// The packages of `tools`, in no particular order.
-pub const PACKAGES: [&str; 10] = [
+pub const PACKAGES: [&str; 11] = [
     "iproute2",
     "procps",
     "nftables",
@@ -21,6 +21,7 @@ pub const PACKAGES: [&str; 10] = [
     "systemd",
     "wireguard-tools",
     "wireguard-go",
+    "libnatpmp",
 ];
 
 /// The packages of systemd's default `PATH` for services, in NixOS's order.
@@ -37,6 +38,8 @@ pub struct Tools {
     pub socket_proxyd: String,
     pub wg: String,
     pub wireguard_go: String,
+    /// `natpmpc` (portForward): named only when a namespace uses it.
+    pub natpmpc: String,
     pub runtime_shell: String,
     /// Package prefixes whose `bin` and `sbin` make the default `PATH`.
     pub default_path: Vec<String>,
@@ -66,6 +69,7 @@ impl Tools {
             socket_proxyd: format!("{}/lib/systemd/systemd-socket-proxyd", prefix("systemd")),
             wg: format!("{}/bin/wg", prefix("wireguard-tools")),
             wireguard_go: format!("{}/bin/wireguard-go", prefix("wireguard-go")),
+            natpmpc: format!("{}/bin/natpmpc", prefix("libnatpmp")),
             runtime_shell: shell.unwrap_or_else(|| DEFAULT_SHELL.to_string()),
             default_path: DEFAULT_PATH_PACKAGES.iter().map(|p| prefix(p)).collect(),
             prefixes: PACKAGES.iter().map(|p| (p.to_string(), prefix(p))).collect(),
@@ -157,6 +161,7 @@ impl Tools {
             socket_proxyd,
             wg: which("wg").map_or(defaults.wg, s),
             wireguard_go: which("wireguard-go").map_or(defaults.wireguard_go, s),
+            natpmpc: which("natpmpc").map_or(defaults.natpmpc, s),
             runtime_shell: s(shell),
             default_path,
             prefixes,

@@ -60,14 +60,24 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
             ("wireguard", Ty::Submodule(Box::new(wireguard_schema())), None),
             // SPEC §13; no default either: unset is "allow", NixOS's output.
             ("ipv6", Ty::Enum(&IPV6_VALUES), None),
+            ("watchdog", Ty::Submodule(Box::new(watchdog_schema())), None),
+            ("portForward", Ty::Submodule(Box::new(port_forward_schema())), None),
         ],
         None,
         Unknown::Error,
     )
 }
 
-/// The options of SPEC §11 and §13, in the order they are merged.
-pub const CONNECT_OPTIONS: [&str; 5] = ["publish", "dns", "hostLink", "wireguard", "ipv6"];
+/// The options of SPEC §11, §13 and §14, in the order they are merged.
+pub const CONNECT_OPTIONS: [&str; 7] = [
+    "publish",
+    "dns",
+    "hostLink",
+    "wireguard",
+    "ipv6",
+    "watchdog",
+    "portForward",
+];
 
 /// The values of a namespace's `ipv6` (SPEC §13), as `types.enum` lists them.
 pub const IPV6_VALUES: [&str; 3] = ["allow", "disable", "tunnel"];
@@ -150,6 +160,9 @@ fn wireguard_schema() -> Schema {
             ("enable", Ty::Bool, Some(false_default())),
             ("interface", Ty::Str, str_default("wg0")),
             ("privateKeyFile", null_or(Ty::Str), null_default()),
+            // A wg-quick file read when the unit starts (SPEC §14), instead of the three
+            // inline options around it.
+            ("configFile", null_or(Ty::Str), null_default()),
             ("addresses", str_list(), Some(empty_list())),
             (
                 "peers",
@@ -157,6 +170,35 @@ fn wireguard_schema() -> Schema {
                 Some(empty_list()),
             ),
             ("implementation", Ty::Str, str_default("kernel")),
+        ],
+        None,
+        Unknown::Error,
+    )
+}
+
+/// `watchdog` (SPEC §14): seconds between looks, and the age of the last handshake that
+/// counts as a dead tunnel.
+fn watchdog_schema() -> Schema {
+    let int = |i| Some(builtin(Kind::Int(i)));
+    Schema::new(
+        vec![
+            ("enable", Ty::Bool, Some(false_default())),
+            ("interval", Ty::Int, int(30)),
+            ("handshakeTimeout", Ty::Int, int(180)),
+        ],
+        None,
+        Unknown::Error,
+    )
+}
+
+/// `portForward` (SPEC §14): NAT-PMP through the tunnel to `gateway` (ProtonVPN's by default);
+/// `onChange` is a shell command, given the port as its last argument.
+fn port_forward_schema() -> Schema {
+    Schema::new(
+        vec![
+            ("enable", Ty::Bool, Some(false_default())),
+            ("gateway", Ty::Str, str_default("10.2.0.1")),
+            ("onChange", null_or(Ty::Str), null_default()),
         ],
         None,
         Unknown::Error,

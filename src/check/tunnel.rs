@@ -1,0 +1,140 @@
+//! The checks of SPEC §14 on the tunnel options: a wg-quick file beside the inline WireGuard
+//! options it replaces, a watchdog with nothing to watch or that cannot tick, port forwarding
+//! without a tunnel or a gateway to ask.
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::model::Namespace;
+use crate::model::connect::At;
+
+pub fn check_tunnel(ns: &Namespace, diags: &mut Diagnostics) {
+    check_config_file(ns, diags);
+    check_watchdog(ns, diags);
+    check_port_forward(ns, diags);
+}
+
+fn loc(ns: &Namespace, rest: &str) -> String {
+    format!("services.netns.namespaces.{:?}.{rest}", ns.name)
+}
+
+/// `configFile` replaces `privateKeyFile`, `addresses` and `peers`: given both, which one
+/// holds would be a guess. The file is read when the unit starts, so its path must not depend
+/// on the unit's working folder (and a relative path may be the file's text pasted in).
+fn check_config_file(ns: &Namespace, diags: &mut Diagnostics) {
+    let Some(wg) = &ns.connect.wireguard else { return };
+    let Some(file) = &wg.config_file else { return };
+    let inline: Vec<(&str, crate::source::Span)> = wg
+        .private_key_file
+        .iter()
+        .map(|k| ("privateKeyFile", k.span))
+        .chain(wg.addresses.first().map(|a| ("addresses", a.span)))
+        .chain(wg.peers.first().map(|p| ("peers", p.span)))
+        .collect();
+    if !inline.is_empty() {
+        let names: Vec<String> = inline.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let mut d = Diagnostic::new(
+            Code::WireguardFileConflict,
+            format!(
+                "`{}` is given beside {}",
+                loc(ns, "wireguard.configFile"),
+                names.join(", ")
+            ),
+        )
+        .at(file.span, "the wg-quick file has the key, the addresses and the peers");
+        for (name, span) in inline {
+            d = d.also(span, format!("`{name}` given here too"));
+        }
+        diags.push(
+            d.note("the file is read when the unit starts; netns-compile does not merge it with inline options")
+                .help("keep `configFile` alone, or drop it and give the tunnel inline"),
+        );
+    }
+    if let Some(c) = file.value.chars().find(|c| c.is_control()) {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidWireguard,
+                format!(
+                    "`{}` holds the control character {c:?}",
+                    loc(ns, "wireguard.configFile")
+                ),
+            )
+            .at(
+                file.span,
+                "the path is written into the unit's description, where it would break the file",
+            )
+            .help("give the file a path without control characters"),
+        );
+    } else if !file.value.starts_with('/') {
+        // The value is not shown: it may be the file's text, key included.
+        diags.push(
+            Diagnostic::new(
+                Code::InlineSecret,
+                format!("`{}` must be the path of a file", loc(ns, "wireguard.configFile")),
+            )
+            .at(
+                file.span,
+                "this is not an absolute path; if it is the file's text, it would be written into the output",
+            )
+            .help("put the wg-quick file where only root reads it (e.g. /run/secrets/wg0.conf) and give its path"),
+        );
+    }
+}
+
+/// A watchdog restarts the namespace's tunnel: without one it has nothing to do.
+fn check_watchdog(ns: &Namespace, diags: &mut Diagnostics) {
+    let Some(dog) = &ns.connect.watchdog else { return };
+    if ns.connect.wireguard.is_none() {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidWatchdog,
+                format!("`{}` is enabled, but the namespace has no tunnel", loc(ns, "watchdog")),
+            )
+            .at(dog.span, "this watchdog would watch nothing")
+            .help("give the namespace a `wireguard` tunnel, or drop the watchdog"),
+        );
+    }
+    let positive = |what: &str, a: &At<i64>, diags: &mut Diagnostics| {
+        if a.value < 1 {
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidWatchdog,
+                    format!("`{}` is {}", loc(ns, &format!("watchdog.{what}")), a.value),
+                )
+                .at(a.span, "expected a number of seconds, at least 1"),
+            );
+        }
+    };
+    positive("interval", &dog.interval, diags);
+    positive("handshakeTimeout", &dog.handshake_timeout, diags);
+}
+
+/// NAT-PMP asks the tunnel's gateway, by IPv4 address (RFC 6886).
+fn check_port_forward(ns: &Namespace, diags: &mut Diagnostics) {
+    let Some(pf) = &ns.connect.port_forward else { return };
+    if ns.connect.wireguard.is_none() {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidPortForward,
+                format!(
+                    "`{}` is enabled, but the namespace has no tunnel",
+                    loc(ns, "portForward")
+                ),
+            )
+            .at(pf.span, "there is no gateway to ask for a port")
+            .help("give the namespace a `wireguard` tunnel, or drop `portForward`"),
+        );
+    }
+    if pf.gateway.value.parse::<std::net::Ipv4Addr>().is_err() {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidPortForward,
+                format!(
+                    "`{}`: {:?} is not an IPv4 address",
+                    loc(ns, "portForward.gateway"),
+                    pf.gateway.value
+                ),
+            )
+            .at(pf.gateway.span, "NAT-PMP speaks to its gateway by IPv4 address")
+            .help("give the gateway's address inside the tunnel, e.g. \"10.2.0.1\" (ProtonVPN)"),
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! `portForward` (SPEC §14): a service joined to the namespace that keeps a port forwarded by
+//! the tunnel's NAT-PMP gateway and says which (`port_forward.sh` says how).
+//!
+//! Name: `<stem>-portforward.service`. Started with the namespace (its `.wants/`); joined to it
+//! with a joining service's relations, and after the tunnel and requiring it, as joined services
+//! are (model/join.rs).
+
+use super::connect::{At, opt_string};
+use super::connect_units::{Ctx, guard_unit_name, settings_script, started_with_namespace};
+use super::escape::escape_shell_arg;
+use super::guard::guard_table;
+use super::tunnel_file::path_of;
+use super::{ExtraUnit, Script};
+use crate::node::{Attrs, Node};
+use crate::source::Span;
+
+/// The part of the script that is the same for every namespace.
+pub const PORT_FORWARD_SCRIPT: &str = include_str!("port_forward.sh");
+
+/// `portForward`, only when enabled.
+#[derive(Clone, Debug)]
+pub struct PortForward {
+    /// The `portForward` key.
+    pub span: Span,
+    /// The NAT-PMP gateway, reached through the tunnel.
+    pub gateway: At<String>,
+    /// A shell command run with the new port as its last argument.
+    pub on_change: Option<At<String>>,
+}
+
+/// Read `portForward` from a resolved namespace's options.
+pub fn read_port_forward(namespace: &Attrs) -> Option<PortForward> {
+    let e = namespace.entry("portForward")?;
+    let p = e.value.attrs()?;
+    if p.get("enable").and_then(Node::as_bool) != Some(true) {
+        return None;
+    }
+    let gateway = opt_string(p, "gateway")
+        .map(|g| {
+            if g.span.is_builtin() {
+                At::new(g.value, e.key_span)
+            } else {
+                g
+            }
+        })
+        .unwrap_or_else(|| At::new("10.2.0.1".into(), e.key_span));
+    Some(PortForward {
+        span: e.key_span,
+        gateway,
+        on_change: opt_string(p, "onChange"),
+    })
+}
+
+/// Where the forwarded port is written: `/run/netns-compile/<name>/forwarded-port`.
+pub fn port_file(namespace: &str) -> String {
+    format!("/run/netns-compile/{namespace}/forwarded-port")
+}
+
+/// The service of the namespace whose tunnel's unit is `tunnel`.
+pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> ExtraUnit {
+    let q = |s: &str| escape_shell_arg(s);
+    let unit = format!("{}-portforward.service", ctx.stem());
+    let ns_unit = &ctx.ns.unit_name;
+    let settings = [
+        ("natpmpc", q(&ctx.tools.natpmpc)),
+        ("namespace", ctx.name_arg()),
+        ("gateway", q(&pf.gateway.value)),
+        ("on_change", q(pf.on_change.as_ref().map_or("", |c| c.value.as_str()))),
+        ("port_file", q(&port_file(&ctx.ns.name))),
+        ("shell", q(&ctx.tools.runtime_shell)),
+        ("PATH", q(&path_of(&ctx.tools.default_path))),
+    ];
+    // A joined service's relations, the guard's where there is one (SPEC §13).
+    let guard = guard_table(&ctx.ns.connect).map(|_| format!(" {}", guard_unit_name(ns_unit)));
+    let guard = guard.as_deref().unwrap_or("");
+    let sections = vec![
+        (
+            "Unit",
+            vec![
+                ("After", format!("{ns_unit} {tunnel}{guard}")),
+                ("BindsTo", format!("{ns_unit}{guard}")),
+                (
+                    "Description",
+                    format!("NAT-PMP port forwarding of network namespace {:?}", ctx.ns.name),
+                ),
+                ("JoinsNamespaceOf", ns_unit.clone()),
+                ("Requires", tunnel.to_string()),
+            ],
+        ),
+        (
+            "Service",
+            vec![
+                ("ExecStart", ctx.script_path(&unit, "forward")),
+                ("PrivateNetwork", "true".to_string()),
+                ("Restart", "on-failure".to_string()),
+            ],
+        ),
+        ("Install", vec![("WantedBy", ns_unit.clone())]),
+    ];
+    started_with_namespace(
+        ctx,
+        unit,
+        sections,
+        pf.span,
+        vec![Script {
+            name: "forward".into(),
+            content: settings_script(ctx, &settings, PORT_FORWARD_SCRIPT),
+        }],
+    )
+}

@@ -1,0 +1,85 @@
+//! `wireguard.configFile` (SPEC §14): the tunnel's unit reads a wg-quick file when it starts.
+//!
+//! The unit is the inline tunnel's (`<stem>-wireguard.service`, the same relations); only its
+//! start script differs: the settings netns-compile knows (tool paths, names, the file's path)
+//! followed by `wg_quick_file.sh`, which says in its header why it is a shell script and how it
+//! reads the file. Nothing of the file is read at build time.
+
+use super::ExtraUnit;
+use super::connect::WireGuard;
+use super::connect_units::{Ctx, guard_unit_name, relations_of_sections, wireguard_oneshot};
+use super::escape::escape_shell_arg;
+use super::guard::guard_table;
+use crate::source::Span;
+
+/// The part of the start script that is the same for every tunnel.
+pub const WG_QUICK_FILE_SCRIPT: &str = include_str!("wg_quick_file.sh");
+
+/// The tunnel's unit for a wg-quick file at `file` (a path, checked to be absolute).
+pub(super) fn wireguard_file_unit(ctx: &Ctx, wg: &WireGuard, file: &str) -> ExtraUnit {
+    let q = |s: &str| escape_shell_arg(s);
+    let settings = [
+        ("ip", q(&ctx.tools.ip)),
+        ("wg", q(&ctx.tools.wg)),
+        ("nft", q(&ctx.tools.nft)),
+        ("wireguard_go", q(&ctx.tools.wireguard_go)),
+        ("implementation", q(&wg.implementation.value)),
+        ("namespace", ctx.name_arg()),
+        ("interface", q(&wg.interface.value)),
+        ("config_file", q(file)),
+        ("resolv_conf", q(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name))),
+        ("PATH", q(&path_of(&ctx.tools.default_path))),
+    ];
+    let mut up: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    up.push(WG_QUICK_FILE_SCRIPT.trim_end().to_string());
+    // `%` starts a specifier in a unit file, also in `Description=`.
+    let from = format!(" from {}", file.replace('%', "%%"));
+    let mut unit = wireguard_oneshot(ctx, wg, &from, up);
+    if let Some(table) = guard_table(&ctx.ns.connect) {
+        follow_guard(ctx, &mut unit, table.dns.is_some(), wg.span);
+    }
+    unit
+}
+
+/// With a guard (SPEC §13), the tunnel starts after it: its table's DNS sets must be there for
+/// the file's servers, and with `ipv6 = "disable"` IPv6 must be off before the addresses are
+/// added (the script leaves the IPv6 ones out then). With `dns.strict`, each time the guard
+/// loads the table again (which empties the sets) the tunnel's `ExecReload=` adds the file's
+/// servers again: `ReloadPropagatedFrom=` the guard, ordered after it.
+fn follow_guard(ctx: &Ctx, unit: &mut ExtraUnit, strict_dns: bool, span: Span) {
+    let guard = guard_unit_name(&ctx.ns.unit_name);
+    for (name, keys) in &mut unit.sections {
+        match *name {
+            "Unit" => {
+                if let Some((_, after)) = keys.iter_mut().find(|(k, _)| *k == "After") {
+                    after.push(' ');
+                    after.push_str(&guard);
+                }
+                if strict_dns {
+                    keys.push(("ReloadPropagatedFrom", guard.clone()));
+                }
+            }
+            "Service" if strict_dns => {
+                keys.push((
+                    "ExecReload",
+                    format!("{} dns-allow", ctx.script_path(&unit.unit, "start")),
+                ));
+            }
+            _ => continue,
+        }
+        keys.sort_by_key(|(k, _)| *k);
+    }
+    unit.relations = relations_of_sections(&unit.sections, span);
+}
+
+/// `PATH` for a script of ours: the `bin` folders of the default path's packages (the script
+/// calls `tr`, `date`, `sleep`, `systemctl` by name).
+pub fn path_of(default_path: &[String]) -> String {
+    let mut bins: Vec<String> = Vec::new();
+    for bin in default_path.iter().map(|p| format!("{p}/bin")) {
+        if !bins.contains(&bin) {
+            bins.push(bin);
+        }
+    }
+    bins.join(":")
+}

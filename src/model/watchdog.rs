@@ -1,0 +1,103 @@
+//! `watchdog` (SPEC §14): a service of the namespace's own that restarts its tunnel when the
+//! tunnel's last handshake is older than a timeout. What it does, and why the restart ignores
+//! dependencies, is said in `watchdog.sh`.
+//!
+//! Name: `<stem>-watchdog.service`. Started with the namespace (its `.wants/`), after the
+//! tunnel, bound to the namespace, and part of the tunnel's unit: stopping the tunnel by hand
+//! stops the watchdog too, so that it does not bring back a tunnel someone meant to stop.
+
+use super::connect::{At, int_at};
+use super::connect_units::{Ctx, settings_script, started_with_namespace};
+use super::escape::escape_shell_arg;
+use super::tunnel_file::path_of;
+use super::{ExtraUnit, Script};
+use crate::node::{Attrs, Node};
+use crate::source::Span;
+
+/// The part of the watchdog's script that is the same for every namespace.
+pub const WATCHDOG_SCRIPT: &str = include_str!("watchdog.sh");
+
+/// `watchdog`, only when enabled.
+#[derive(Clone, Debug)]
+pub struct Watchdog {
+    /// The `watchdog` key.
+    pub span: Span,
+    /// Seconds between looks.
+    pub interval: At<i64>,
+    /// Age in seconds of the last handshake past which the tunnel is restarted.
+    pub handshake_timeout: At<i64>,
+}
+
+/// Read `watchdog` from a resolved namespace's options.
+pub fn read_watchdog(namespace: &Attrs) -> Option<Watchdog> {
+    let e = namespace.entry("watchdog")?;
+    let w = e.value.attrs()?;
+    if w.get("enable").and_then(Node::as_bool) != Some(true) {
+        return None;
+    }
+    // A default has no place of its own: point at the `watchdog` key instead.
+    let seconds = |key: &str, default: i64| {
+        w.get(key)
+            .and_then(int_at)
+            .filter(|a| !a.span.is_builtin())
+            .unwrap_or(At::new(default, e.key_span))
+    };
+    Some(Watchdog {
+        span: e.key_span,
+        interval: seconds("interval", 30),
+        handshake_timeout: seconds("handshakeTimeout", 180),
+    })
+}
+
+/// The watchdog's unit for the namespace whose tunnel's unit is `tunnel`.
+pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<ExtraUnit> {
+    let wg = ctx.ns.connect.wireguard.as_ref()?;
+    let q = |s: &str| escape_shell_arg(s);
+    let unit = format!("{}-watchdog.service", ctx.stem());
+    let ns_unit = &ctx.ns.unit_name;
+    let settings = [
+        ("ip", q(&ctx.tools.ip)),
+        ("wg", q(&ctx.tools.wg)),
+        ("namespace", ctx.name_arg()),
+        ("interface", q(&wg.interface.value)),
+        ("tunnel_unit", q(tunnel)),
+        ("interval", dog.interval.value.to_string()),
+        ("timeout", dog.handshake_timeout.value.to_string()),
+        ("PATH", q(&path_of(&ctx.tools.default_path))),
+    ];
+    let sections = vec![
+        (
+            "Unit",
+            vec![
+                ("After", format!("{ns_unit} {tunnel}")),
+                ("BindsTo", ns_unit.clone()),
+                (
+                    "Description",
+                    format!(
+                        "Watchdog of WireGuard {} of network namespace {:?}",
+                        wg.interface.value, ctx.ns.name
+                    ),
+                ),
+                ("PartOf", tunnel.to_string()),
+            ],
+        ),
+        (
+            "Service",
+            vec![
+                ("ExecStart", ctx.script_path(&unit, "watch")),
+                ("Restart", "on-failure".to_string()),
+            ],
+        ),
+        ("Install", vec![("WantedBy", ns_unit.clone())]),
+    ];
+    Some(started_with_namespace(
+        ctx,
+        unit,
+        sections,
+        dog.span,
+        vec![Script {
+            name: "watch".into(),
+            content: settings_script(ctx, &settings, WATCHDOG_SCRIPT),
+        }],
+    ))
+}
