@@ -126,11 +126,21 @@ fn namespace_facts(
     for i in interfaces.iter().filter(|i| i.kind != InterfaceKind::Loopback) {
         routes.extend(i.addresses.iter().filter_map(|(a, _)| subnet_route(a, &i.name)));
     }
-    let dns = c.dns.as_ref().map_or_else(DnsFacts::default, |d| DnsFacts {
-        servers: d.servers.iter().map(|s| (s.value.clone(), s.span)).collect(),
-        search: d.search.iter().map(|s| s.value.clone()).collect(),
+    let dns = DnsFacts {
+        servers: c
+            .dns
+            .iter()
+            .flat_map(|d| &d.servers)
+            .map(|s| (s.value.clone(), s.span))
+            .collect(),
+        search: c.dns.iter().flat_map(|d| &d.search).map(|s| s.value.clone()).collect(),
         strict,
-    });
+        from_file: c
+            .wireguard
+            .as_ref()
+            .and_then(|wg| wg.config_file.as_ref())
+            .map(|f| (f.value.clone(), f.span)),
+    };
     let publish = c
         .publish
         .iter()
@@ -207,15 +217,21 @@ fn wireguard_interface(wg: &WireGuard, ipv6_disabled: bool) -> Interface {
             .map(|a| (a.value.clone(), a.span))
             .filter(|(a, _)| !(ipv6_disabled && Family::of(a) == Family::V6))
             .collect(),
-        note: Some(format!(
-            "WireGuard ({}), its UDP socket in the host's namespace; peers at {}",
-            wg.implementation.value,
-            if endpoints.is_empty() {
-                "no endpoint".to_string()
-            } else {
-                endpoints.join(", ")
-            }
-        )),
+        note: Some(match &wg.config_file {
+            Some(file) => format!(
+                "WireGuard ({}), its UDP socket in the host's namespace; its addresses, peers and DNS from {}, read when its unit starts",
+                wg.implementation.value, file.value
+            ),
+            None => format!(
+                "WireGuard ({}), its UDP socket in the host's namespace; peers at {}",
+                wg.implementation.value,
+                if endpoints.is_empty() {
+                    "no endpoint".to_string()
+                } else {
+                    endpoints.join(", ")
+                }
+            ),
+        }),
         latest_handshake: None,
         span: wg.span,
     }

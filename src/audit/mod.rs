@@ -107,6 +107,10 @@ pub struct DnsFacts {
     pub search: Vec<String>,
     /// `dns.strict`: where it is set (`Span::BUILTIN` when read live).
     pub strict: Option<Span>,
+    /// A tunnel's wg-quick file (`wireguard.configFile`) and where it is named: its `DNS =`
+    /// servers are written into resolv.conf when the tunnel starts, so the configuration
+    /// alone does not know them (`audit --live` reads them).
+    pub from_file: Option<(String, Span)>,
 }
 
 /// A published port: a way in from the host.

@@ -78,6 +78,7 @@ fn namespace_json(a: &NamespaceAudit) -> Value {
             }).collect::<Vec<_>>(),
             "search": f.dns.search,
             "strict": f.dns.strict.is_some(),
+            "from_file": f.dns.from_file.as_ref().map(|(file, _)| file),
         },
         "publish": f.publish.iter().map(|p| json!({
             "label": p.label, "listen": p.listen, "port": p.port, "protocol": p.protocol,
@@ -176,10 +177,13 @@ fn namespace_text(out: &mut String, a: &NamespaceAudit) {
             }
         })
         .collect();
+    let servers = match &f.dns.from_file {
+        Some((file, _)) => format!("the `DNS =` servers of {file}, written when the tunnel starts"),
+        None => list(&servers),
+    };
     let _ = writeln!(
         out,
-        "  dns: {}; strict: {}",
-        list(&servers),
+        "  dns: {servers}; strict: {}",
         if f.dns.strict.is_some() { "yes" } else { "no" }
     );
     let publish: Vec<String> = f

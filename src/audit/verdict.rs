@@ -252,7 +252,11 @@ fn judge_family(facts: &NamespaceFacts, tunnel: Option<&Interface>, family: Fami
 
 fn judge_dns(facts: &NamespaceFacts, tunnel: Option<&Interface>, j: &mut Judgement) {
     let dns = &facts.dns;
-    if dns.servers.is_empty() {
+    if let Some((file, _)) = &dns.from_file {
+        j.say(format!(
+            "resolv.conf takes the servers of the `DNS =` line of {file} when the tunnel starts; they are reached by the routes above (`audit --live` shows where each goes)"
+        ));
+    } else if dns.servers.is_empty() {
         j.say("resolv.conf names no server: lookups go to 127.0.0.1, the namespace's own lo");
     }
     for (server, _) in &dns.servers {

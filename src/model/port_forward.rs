@@ -9,6 +9,7 @@ use super::connect::{At, opt_string};
 use super::connect_units::{Ctx, guard_unit_name, settings_script, started_with_namespace};
 use super::escape::escape_shell_arg;
 use super::guard::guard_table;
+use super::join::{resolver_covers, resolvers_to_follow};
 use super::tunnel_file::path_of;
 use super::{ExtraUnit, Script};
 use crate::node::{Attrs, Node};
@@ -70,20 +71,24 @@ pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> Ex
         ("shell", q(&ctx.tools.runtime_shell)),
         ("PATH", q(&path_of(&ctx.tools.default_path))),
     ];
-    // A joined service's relations, the guard's where there is one (SPEC §13).
+    // A joined service's relations, the guard's where there is one (SPEC §13); the host's
+    // resolver sockets are hidden from it as from every joined service (natpmpc resolves
+    // nothing, but `onChange` runs in the namespace too), and the resolvers' restarts restart it.
     let guard = guard_table(&ctx.ns.connect).map(|_| format!(" {}", guard_unit_name(ns_unit)));
     let guard = guard.as_deref().unwrap_or("");
+    let resolvers = resolvers_to_follow(&unit, |_| false).join(" ");
     let sections = vec![
         (
             "Unit",
             vec![
-                ("After", format!("{ns_unit} {tunnel}{guard}")),
+                ("After", format!("{ns_unit} {tunnel}{guard} {resolvers}")),
                 ("BindsTo", format!("{ns_unit}{guard}")),
                 (
                     "Description",
                     format!("NAT-PMP port forwarding of network namespace {:?}", ctx.ns.name),
                 ),
                 ("JoinsNamespaceOf", ns_unit.clone()),
+                ("PartOf", resolvers),
                 ("Requires", tunnel.to_string()),
             ],
         ),
@@ -93,6 +98,7 @@ pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> Ex
                 ("ExecStart", ctx.script_path(&unit, "forward")),
                 ("PrivateNetwork", "true".to_string()),
                 ("Restart", "on-failure".to_string()),
+                ("TemporaryFileSystem", resolver_covers(&unit)),
             ],
         ),
         ("Install", vec![("WantedBy", ns_unit.clone())]),
