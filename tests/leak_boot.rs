@@ -341,9 +341,10 @@ fn live_differs(c: &Container, when: &str, code: &str) {
 /// peer's `other` counter counts it), its own listeners and its resolver sockets.
 fn controls(c: &Container) {
     let before = Outside::look(c);
+    let t = probe::ANSWER_WITHIN.to_string();
     for (family, addr) in [("4", WORLD[0].to_string()), ("6", format!("[{}]", WORLD[1]))] {
         let target = format!("UDP{family}:{addr}:{}", leak::ECHO_PORT);
-        let r = c.sh("echo control | socat -t 2 -T 2 - \"$1\"", &[&target]);
+        let r = c.sh("echo control | socat -t \"$2\" -T \"$2\" - \"$1\"", &[&target, &t]);
         assert_eq!(
             r.stdout.trim(),
             "world",
@@ -351,8 +352,8 @@ fn controls(c: &Container) {
             r.stderr
         );
     }
-    let host = format!("TCP4:{}:{},connect-timeout=2", leak::HOST[0], leak::ECHO_PORT);
-    assert_eq!(c.run_ok(&["socat", "-T", "2", "-u", &host, "-"]).trim(), "host");
+    let host = format!("TCP4:{}:{},connect-timeout={t}", leak::HOST[0], leak::ECHO_PORT);
+    assert_eq!(c.run_ok(&["socat", "-T", &t, "-u", &host, "-"]).trim(), "host");
     let change = Outside::look(c).since(&before);
     assert!(
         change.underlay["other"] >= 2,

@@ -28,6 +28,10 @@ fn targets() -> Vec<(String, String)> {
     t
 }
 
+/// How many seconds an attempt waits for an answer: a first packet into a tunnel waits for its
+/// handshake, and the machine may be busy; every attempt that gets none takes this long.
+pub const ANSWER_WITHIN: u32 = 4;
+
 /// The host's resolver sockets (SPEC §8): a joined service must not reach them.
 pub const RESOLVER_SOCKETS: [(&str, &str); 2] = [
     ("resolver-nscd", "/run/nscd/socket"),
@@ -35,20 +39,22 @@ pub const RESOLVER_SOCKETS: [(&str, &str); 2] = [
 ];
 
 /// The probe's script: `probe.sh NS` writes `RESULTS/NS`, one line an attempt,
-/// `<name>-<tcp|udp> <first line of the answer, or ->`. Each attempt has 2 s; all run at once.
+/// `<name>-<tcp|udp> <first line of the answer, or ->`. Each attempt has `ANSWER_WITHIN`
+/// seconds; all run at once.
 /// The servers of the namespace's /etc/resolv.conf are tried as `dns-configured-<n>`.
 pub fn script() -> String {
-    let mut s = String::from(
+    let t = ANSWER_WITHIN;
+    let mut s = format!(
         "#!/bin/sh
 # The leak probe of tests/leak_boot.rs: tries every way out of its namespace, at once.
 set -u
 dir=$(mktemp -d)
-tcp() { socat -T 2 -u \"TCP$2,connect-timeout=2\" - 2>/dev/null | head -n 1 > \"$dir/$1-tcp\"; }
-udp() { echo probe | socat -t 2 -T 2 - \"UDP$2\" 2>/dev/null | head -n 1 > \"$dir/$1-udp\"; }
-both() { tcp \"$1\" \"$2\" & udp \"$1\" \"$2\" & }
-unix() {
+tcp() {{ socat -T {t} -u \"TCP$2,connect-timeout={t}\" - 2>/dev/null | head -n 1 > \"$dir/$1-tcp\"; }}
+udp() {{ echo probe | socat -t {t} -T {t} - \"UDP$2\" 2>/dev/null | head -n 1 > \"$dir/$1-udp\"; }}
+both() {{ tcp \"$1\" \"$2\" & udp \"$1\" \"$2\" & }}
+unix() {{
   if socat -u \"UNIX-CONNECT:$2\" /dev/null 2>/dev/null; then echo connected; fi > \"$dir/$1\"
-}
+}}
 ",
     );
     for (name, addr) in targets() {
