@@ -25,12 +25,6 @@ const SOURCE: &str = "/opt/netns-audit-source";
 const BIN: &str = "/opt/netns-audit-bin";
 const FIXTURE: &str = "fixtures/errors/live-service-outside-namespace.json";
 
-fn ok(c: &Container, argv: &[&str]) -> String {
-    let r = c.exec(argv);
-    assert!(r.ok(), "{argv:?} in the container: {}{}", r.stdout, r.stderr);
-    r.stdout
-}
-
 /// `netns-compile audit FIXTURE --live --host-tools EXTRA…` in the container, from the
 /// checkout's folder (so that the file is named as in the snapshot).
 fn audit(c: &Container, extra: &str) -> nspawn::Run {
@@ -75,11 +69,11 @@ fn a_service_started_before_its_drop_in_is_found_outside_its_namespace() {
     .unwrap_or_else(|e| panic!("{e}"));
 
     // A resolver's socket where nscd keeps it: the drop-in hides it from a joined service.
-    ok(&c, &["sh", "-c", "mkdir -p /run/nscd && touch /run/nscd/socket"]);
-    ok(&c, &["systemctl", "start", "netns-boxed.service", "escaped.service"]);
+    c.run_ok(&["sh", "-c", "mkdir -p /run/nscd && touch /run/nscd/socket"]);
+    c.run_ok(&["systemctl", "start", "netns-boxed.service", "escaped.service"]);
     fs::rename(&held, etc.join("escaped.service.d")).unwrap();
-    ok(&c, &["systemctl", "daemon-reload"]);
-    ok(&c, &["systemctl", "start", "inside.service"]);
+    c.run_ok(&["systemctl", "daemon-reload"]);
+    c.run_ok(&["systemctl", "start", "inside.service"]);
     for unit in ["inside.service", "escaped.service"] {
         c.wait_active(unit, &["active"]).unwrap_or_else(|e| panic!("{e}"));
     }
@@ -123,7 +117,7 @@ fn a_service_started_before_its_drop_in_is_found_outside_its_namespace() {
     expect_test::expect_file![manifest.join("fixtures/errors/live-service-outside-namespace.txt")].assert_eq(&stderr);
 
     // Restarted, it joins: the audit passes.
-    ok(&c, &["systemctl", "restart", "escaped.service"]);
+    c.run_ok(&["systemctl", "restart", "escaped.service"]);
     c.wait_active("escaped.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     let clean = audit(&c, "");

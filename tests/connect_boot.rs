@@ -35,22 +35,17 @@ mod harden;
 
 use common::nspawn::{self, Boot, Container};
 use common::skip;
-use harden::{build_config_at, missing_program, note, run_cmd, tempdir};
+use common::wireguard::{KeyPair, key_pair};
+use harden::{build_config_at, missing_program, note, tempdir, wait_for};
 use serde_json::{Value, json};
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PREFIX: &str = "/opt/netns-connect";
 
 /// How long any wait of this test may take before it fails.
 const WAIT: Duration = Duration::from_secs(30);
-
-fn ok(c: &Container, argv: &[&str]) -> String {
-    let r = c.exec(argv);
-    assert!(r.ok(), "{argv:?} in the container: {}{}", r.stdout, r.stderr);
-    r.stdout
-}
 
 /// Whether a socket is bound to `port` in the container's namespace `ns` (its host's if
 /// `None`): `ss -H` with `kind` (`-ltn` for TCP listeners, `-lun` for bound UDP sockets).
@@ -61,15 +56,7 @@ fn listening(c: &Container, ns: Option<&str>, kind: &str, port: u16) -> bool {
         None => vec![],
     };
     argv.extend(["ss", "-H", kind, &filter]);
-    !ok(c, &argv).trim().is_empty()
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < WAIT, "timed out after {WAIT:?} waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    !c.run_ok(&argv).trim().is_empty()
 }
 
 #[test]
@@ -105,7 +92,7 @@ fn connectivity_units_under_systemd_252() {
             "interface": "wg-vpn",
             "privateKeyFile": "/etc/systemd/system/keys/vpn.key",
             "addresses": ["10.99.0.2/32"],
-            "peers": [{"publicKey": keys.peer_public, "endpoint": "10.232.0.2:51820", "allowedIPs": ["0.0.0.0/0"]}]
+            "peers": [{"publicKey": keys.peer.public, "endpoint": "10.232.0.2:51820", "allowedIPs": ["0.0.0.0/0"]}]
         }
     });
     let work = tempdir("connect-boot");
@@ -129,8 +116,8 @@ fn connectivity_units_under_systemd_252() {
     // (which the WireGuard unit is after, as wg-quick's is) for its two-minute timeout.
     symlink("/dev/null", etc.join("systemd-networkd-wait-online.service")).unwrap();
     fs::create_dir(etc.join("keys")).unwrap();
-    fs::write(etc.join("keys/vpn.key"), &keys.vpn_private).unwrap();
-    fs::write(etc.join("keys/peer.key"), &keys.peer_private).unwrap();
+    fs::write(etc.join("keys/vpn.key"), &keys.vpn.private).unwrap();
+    fs::write(etc.join("keys/peer.key"), &keys.peer.private).unwrap();
     // The joining services: a server on the namespace's 127.0.0.1 (and on every address of it,
     // for the host link), and a reader of its resolv.conf.
     fs::write(
@@ -179,16 +166,13 @@ fn connectivity_units_under_systemd_252() {
         c.wait_active(unit, &["active"]).unwrap_or_else(|e| panic!("{e}"));
     }
     assert_eq!(c.property("netns-web-publish-ui.service", "ActiveState"), "inactive");
-    ok(
-        &c,
-        &[
-            "systemctl",
-            "start",
-            "rt-server.service",
-            "rt-echo.service",
-            "rt-reader.service",
-        ],
-    );
+    c.run_ok(&[
+        "systemctl",
+        "start",
+        "rt-server.service",
+        "rt-echo.service",
+        "rt-reader.service",
+    ]);
     for (unit, port) in [("rt-server.service", 3000), ("rt-echo.service", 3001)] {
         c.wait_active(unit, &["active"]).unwrap_or_else(|e| panic!("{e}"));
         wait_for(&format!("{unit} listening on web's port {port}"), || {
@@ -197,20 +181,20 @@ fn connectivity_units_under_systemd_252() {
     }
 
     // publish: the host's 127.0.0.1:8080 reaches the namespace's 127.0.0.1:3000.
-    let answer = ok(&c, &["socat", "-T", "5", "-u", "TCP:127.0.0.1:8080", "-"]);
+    let answer = c.run_ok(&["socat", "-T", "5", "-u", "TCP:127.0.0.1:8080", "-"]);
     assert_eq!(answer.trim(), "answer-from-web", "through the published port");
     c.wait_active("netns-web-publish-ui.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     let pid = c.main_pid("netns-web-publish-ui.service").expect("the forwarder's pid");
     // Device and inode of the network namespace, as stat(1) gives them.
-    let netns_id = |path: &str| ok(&c, &["stat", "-L", "-c", "%d:%i", path]);
+    let netns_id = |path: &str| c.run_ok(&["stat", "-L", "-c", "%d:%i", path]);
     assert_eq!(
         netns_id(&format!("/proc/{pid}/ns/net")),
         netns_id("/run/netns/web"),
         "the forwarder's network namespace is not the registered one"
     );
     // Again: the one forwarder (the socket's `Accept=no` service) serves every connection.
-    let again = ok(&c, &["socat", "-T", "5", "-u", "TCP:127.0.0.1:8080", "-"]);
+    let again = c.run_ok(&["socat", "-T", "5", "-u", "TCP:127.0.0.1:8080", "-"]);
     assert_eq!(again.trim(), "answer-from-web", "a second connection");
     assert_eq!(
         c.main_pid("netns-web-publish-ui.service"),
@@ -228,18 +212,18 @@ fn connectivity_units_under_systemd_252() {
     c.wait_active("rt-reader.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        ok(&c, &["cat", "/run/resolv-seen"]),
+        c.run_ok(&["cat", "/run/resolv-seen"]),
         "nameserver 10.64.0.1\nsearch home.arpa\n"
     );
     note("connect_boot: the joined service reads the dns lines as /etc/resolv.conf");
 
     // hostLink: the host side reaches the server on the namespace's end; no default route.
     for target in [format!("TCP:{ns_addr}:3000"), "TCP6:[fd00:231::2]:3000".to_string()] {
-        let via_link = ok(&c, &["socat", "-T", "5", "-u", &target, "-"]);
+        let via_link = c.run_ok(&["socat", "-T", "5", "-u", &target, "-"]);
         assert_eq!(via_link.trim(), "answer-from-web", "across the host link to {target}");
     }
     assert_eq!(
-        ok(&c, &["ip", "-n", "web", "-6", "route", "show", "default"]).trim(),
+        c.run_ok(&["ip", "-n", "web", "-6", "route", "show", "default"]).trim(),
         ""
     );
     // And the other way: the namespace reaches a server on the host's end (and only there).
@@ -248,28 +232,25 @@ fn connectivity_units_under_systemd_252() {
     );
     assert!(c.sh(&host_server, &[]).ok(), "a server on the host's end");
     wait_for("the server on the host's end", || listening(&c, None, "-ltn", 3002));
-    let from_web = ok(
-        &c,
-        &[
-            "ip",
-            "netns",
-            "exec",
-            "web",
-            "socat",
-            "-T",
-            "5",
-            "-u",
-            &format!("TCP:{host_addr}:3002"),
-            "-",
-        ],
-    );
+    let from_web = c.run_ok(&[
+        "ip",
+        "netns",
+        "exec",
+        "web",
+        "socat",
+        "-T",
+        "5",
+        "-u",
+        &format!("TCP:{host_addr}:3002"),
+        "-",
+    ]);
     assert_eq!(
         from_web.trim(),
         "answer-from-host",
         "from the namespace across the host link"
     );
-    assert_eq!(ok(&c, &["ip", "-n", "web", "route", "show", "default"]).trim(), "");
-    assert_eq!(ok(&c, &["cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "0");
+    assert_eq!(c.run_ok(&["ip", "-n", "web", "route", "show", "default"]).trim(), "");
+    assert_eq!(c.run_ok(&["cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "0");
     note(&format!(
         "connect_boot: the host link joins {host_addr} and {ns_addr} both ways, and fd00:231::2; no default route, no forwarding"
     ));
@@ -277,7 +258,7 @@ fn connectivity_units_under_systemd_252() {
     wireguard_under_systemd(&c, &keys);
 
     // Stopping the namespace stops what is bound to it, and the pair goes.
-    ok(&c, &["systemctl", "stop", "netns-web.service"]);
+    c.run_ok(&["systemctl", "stop", "netns-web.service"]);
     for unit in [
         "netns-web-hostlink.service",
         "netns-web-publish-ui.service",
@@ -298,26 +279,16 @@ fn connectivity_units_under_systemd_252() {
     drop(c);
 }
 
+/// The namespace's and the peer's key pairs.
 struct Keys {
-    vpn_private: String,
-    vpn_public: String,
-    peer_private: String,
-    peer_public: String,
+    vpn: KeyPair,
+    peer: KeyPair,
 }
 
 fn wireguard_keys() -> Keys {
-    let pair = || {
-        let private = run_cmd("wg", &["genkey"]).stdout.trim().to_string();
-        let r = run_cmd("sh", &["-c", &format!("echo '{private}' | wg pubkey")]);
-        (private, r.stdout.trim().to_string())
-    };
-    let (vpn_private, vpn_public) = pair();
-    let (peer_private, peer_public) = pair();
     Keys {
-        vpn_private,
-        vpn_public,
-        peer_private,
-        peer_public,
+        vpn: key_pair(),
+        peer: key_pair(),
     }
 }
 
@@ -347,7 +318,7 @@ ip -n peer address add 10.99.0.1/24 dev wg-peer
 ip -n peer link set wg-peer up
 ip netns exec peer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'echo answer-from-peer' >/dev/null 2>&1 &
 ",
-        keys.vpn_public
+        keys.vpn.public
     );
     let r = c.sh(
         &script,
@@ -365,7 +336,7 @@ ip netns exec peer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'e
                 .copied()
                 .chain(["nft", "list", "counter", "inet", "count", name])
                 .collect();
-            let t = ok(c, &argv);
+            let t = c.run_ok(&argv);
             t.split_whitespace()
                 .skip_while(|w| *w != "packets")
                 .nth(1)
@@ -394,7 +365,7 @@ ip netns exec peer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'e
         "through the tunnel: {}",
         through.stderr
     );
-    let routes = ok(c, &["ip", "-n", "vpn", "route", "show", "default"]);
+    let routes = c.run_ok(&["ip", "-n", "vpn", "route", "show", "default"]);
     assert!(routes.contains("dev wg-vpn"), "{routes}");
     // Through the tunnel and nothing else: on the link, only the tunnel's UDP, both ways of
     // counting.
@@ -413,13 +384,13 @@ ip netns exec peer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'e
     ));
 
     // Stopping the unit: the interface goes, and wireguard-go with it; then nothing leaves.
-    ok(c, &["systemctl", "stop", unit]);
+    c.run_ok(&["systemctl", "stop", unit]);
     assert!(
         !c.exec(&["ip", "-n", "vpn", "link", "show", "wg-vpn"]).ok(),
         "wg-vpn outlived its unit"
     );
     wait_for("wireguard-go to end", || {
-        !ok(c, &["ps", "-eo", "args"])
+        !c.run_ok(&["ps", "-eo", "args"])
             .lines()
             .any(|l| l.trim() == "wireguard-go wg-vpn")
     });
@@ -435,7 +406,7 @@ ip netns exec peer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'e
     }
     assert_eq!(counted(), before, "packets on the link with the tunnel gone");
     // The counters of `other` do count: a datagram from the host side to the peer's link.
-    ok(c, &["sh", "-c", "echo control | socat -u - UDP:10.232.0.2:9"]);
+    c.run_ok(&["sh", "-c", "echo control | socat -u - UDP:10.232.0.2:9"]);
     wait_for(
         "a datagram beside the tunnel counted as other, in the peer and on the host side",
         || {
@@ -480,18 +451,15 @@ fn half_close_through_the_forwarder(c: &Container) {
         "a half-closing client got a reply through the forwarder ({}): README says it gets none",
         half_closed.stderr
     );
-    let direct = ok(
-        c,
-        &[
-            "ip",
-            "netns",
-            "exec",
-            "web",
-            "sh",
-            "-c",
-            &client("wait-eof", "TCP:127.0.0.1:3001"),
-        ],
-    );
+    let direct = c.run_ok(&[
+        "ip",
+        "netns",
+        "exec",
+        "web",
+        "sh",
+        "-c",
+        &client("wait-eof", "TCP:127.0.0.1:3001"),
+    ]);
     assert_eq!(
         direct.trim(),
         "reply-to-wait-eof",
@@ -510,13 +478,14 @@ fn half_close_through_the_forwarder(c: &Container) {
 /// A real socket unit with `ListenDatagram=` in front of socket-proxyd: the forwarder refuses
 /// the socket ("not a stream socket") and fails, which is why `protocol = "udp"` is an error.
 fn udp_socket_refused_by_the_forwarder(c: &Container) {
-    ok(c, &["systemctl", "start", "rt-udp.socket"]);
+    c.run_ok(&["systemctl", "start", "rt-udp.socket"]);
     wait_for("rt-udp.socket's datagram socket", || listening(c, None, "-lun", 5300));
-    ok(c, &["sh", "-c", "echo probe | socat -u - UDP:127.0.0.1:5300"]);
+    c.run_ok(&["sh", "-c", "echo probe | socat -u - UDP:127.0.0.1:5300"]);
     c.wait_active("rt-udp.service", &["failed"])
         .unwrap_or_else(|e| panic!("{e}"));
     wait_for("socket-proxyd's refusal in the journal", || {
-        ok(c, &["journalctl", "-q", "-o", "cat", "-u", "rt-udp.service"]).contains("not a stream socket")
+        c.run_ok(&["journalctl", "-q", "-o", "cat", "-u", "rt-udp.service"])
+            .contains("not a stream socket")
     });
     note("connect_boot: socket-proxyd behind a ListenDatagram= socket unit fails: not a stream socket");
 }

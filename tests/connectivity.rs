@@ -52,7 +52,7 @@ mod harden;
 use common::skip;
 use harden::{
     Compiled, NamespaceGuard, build_host_tools, exec_lines, is_root, missing_program, note, parse_environment, run_cmd,
-    run_host_unit, shell_join, start_namespace, tempdir, unit_values,
+    run_host_unit, shell_join, start_namespace, tempdir, unit_values, wait_for,
 };
 use serde_json::{Value, json};
 use std::fs;
@@ -176,14 +176,6 @@ fn dev_ino(p: &Path) -> String {
 
 /// How long any wait of these tests may take before it fails.
 const WAIT: Duration = Duration::from_secs(10);
-
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < WAIT, "timed out after {WAIT:?} waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// Wait until `read` gives the same value twice, 300 ms apart (packets still on their way
 /// have arrived), and return it.

@@ -211,9 +211,7 @@ impl Harness {
     }
 
     fn ok(&self, argv: &[&str]) -> String {
-        let r = self.c.exec(argv);
-        assert!(r.ok(), "{argv:?} in the container: {}{}", r.stdout, r.stderr);
-        r.stdout
+        self.c.run_ok(argv)
     }
 
     /// The network namespace of /run/netns/NAME, as `net:[inode]`.

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod nspawn;
+pub mod wireguard;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -152,6 +152,13 @@ impl Container {
         }
     }
 
+    /// Run `argv` in the container and return its standard output; panics when it fails.
+    pub fn run_ok(&self, argv: &[&str]) -> String {
+        let r = self.exec(argv);
+        assert!(r.ok(), "{argv:?} in the container: {}{}", r.stdout, r.stderr);
+        r.stdout
+    }
+
     /// `sh -c script` in the container, with `args` as `$1`, `$2`, ….
     pub fn sh(&self, script: &str, args: &[&str]) -> Run {
         let mut argv = vec!["sh", "-c", script, "sh"];
