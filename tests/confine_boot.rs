@@ -28,7 +28,7 @@ mod common;
 mod harden;
 
 use common::nspawn::{self, Container};
-use harden::{build_config_at, missing_program, note, tempdir};
+use harden::{build_config_at, missing_program, note, tempdir, wait_for};
 use serde_json::json;
 use std::fs;
 
@@ -117,21 +117,6 @@ fn guard_units_under_systemd_252() {
 }
 
 /// Wait (up to 20 s) until `done`.
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let start = std::time::Instant::now();
-    while !done() {
-        assert!(start.elapsed().as_secs() < 20, "timed out waiting for {what}");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
-/// Run `argv` in the container, which must succeed; its standard output.
-fn must(c: &Container, argv: &[&str]) -> String {
-    let r = c.exec(argv);
-    assert!(r.ok(), "{argv:?} in the container: {}{}", r.stdout, r.stderr);
-    r.stdout
-}
-
 /// `argv` run inside namespace `ns` of the container.
 fn in_ns(c: &Container, ns: &str, argv: &[&str]) -> nspawn::Run {
     let mut full = vec!["ip", "netns", "exec", ns];
@@ -157,21 +142,21 @@ fn packets(listing: &str) -> u64 {
 
 /// A counter in the container's own namespace of what arrives from a host link.
 fn host_counter(c: &Container, name: &str) -> u64 {
-    packets(&must(c, &["nft", "list", "counter", "inet", "confinetest", name]))
+    packets(&c.run_ok(&["nft", "list", "counter", "inet", "confinetest", name]))
 }
 
 fn joined_service_needs_its_guard(c: &Container) {
-    must(c, &["systemctl", "start", "confine-probe.service"]);
+    c.run_ok(&["systemctl", "start", "confine-probe.service"]);
     c.wait_active("confine-probe.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
-    must(c, &["systemctl", "stop", "netns-dnsv-guard.service"]);
+    c.run_ok(&["systemctl", "stop", "netns-dnsv-guard.service"]);
     c.wait_active("confine-probe.service", &["inactive"])
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(
         !in_ns(c, "dnsv", &["nft", "list", "table", "inet", "netns-compile"]).ok(),
         "the table outlived its guard"
     );
-    must(c, &["systemctl", "start", "confine-probe.service"]);
+    c.run_ok(&["systemctl", "start", "confine-probe.service"]);
     c.wait_active("netns-dnsv-guard.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     note("confine_boot: the joined service stops with the guard and starting it starts the guard");
@@ -216,12 +201,12 @@ socat TCP4-LISTEN:5300,bind={OTHER},reuseaddr,fork SYSTEM:'echo not-dns' >/dev/n
     let r = c.sh(&script, &[]);
     assert!(r.ok(), "the servers: {}{}", r.stdout, r.stderr);
     for (flag, what) in [("-lun", "UDP"), ("-ltn", "TCP")] {
-        eventually(&format!("the {what} DNS servers listening"), || {
-            let listening = must(c, &["ss", "-H", flag, "sport = :53"]);
+        wait_for(&format!("the {what} DNS servers listening"), || {
+            let listening = c.run_ok(&["ss", "-H", flag, "sport = :53"]);
             [ALLOWED, OTHER].iter().all(|a| listening.contains(&format!("{a}:53")))
         });
     }
-    eventually(&format!("the non-DNS server on {OTHER}"), || {
+    wait_for(&format!("the non-DNS server on {OTHER}"), || {
         ask(c, OTHER, 5300, false).is_some()
     });
     for udp in [true, false] {
@@ -248,14 +233,11 @@ socat TCP4-LISTEN:5300,bind={OTHER},reuseaddr,fork SYSTEM:'echo not-dns' >/dev/n
 }
 
 fn guard_follows_the_users_ruleset(c: &Container) {
-    let tables = |c: &Container| must(c, &["ip", "netns", "exec", "dnsv", "nft", "list", "tables"]);
+    let tables = |c: &Container| c.run_ok(&["ip", "netns", "exec", "dnsv", "nft", "list", "tables"]);
     assert!(tables(c).contains("table inet user"), "{}", tables(c));
-    must(
-        c,
-        &["ip", "netns", "exec", "dnsv", "nft", "add", "table", "inet", "marker"],
-    );
-    must(c, &["systemctl", "reload", "netns-dnsv.service"]);
-    eventually("the guard's table after the reload", || {
+    c.run_ok(&["ip", "netns", "exec", "dnsv", "nft", "add", "table", "inet", "marker"]);
+    c.run_ok(&["systemctl", "reload", "netns-dnsv.service"]);
+    wait_for("the guard's table after the reload", || {
         tables(c).contains("table inet netns-compile")
     });
     let after = tables(c);
@@ -267,7 +249,7 @@ fn guard_follows_the_users_ruleset(c: &Container) {
     assert_eq!(ask(c, OTHER, 53, true), None, "DNS leaked after the reload");
     assert!(guard_counter(c, "dnsv", "dns_leak_dropped") >= 1);
 
-    must(c, &["systemctl", "restart", "netns-dnsv.service"]);
+    c.run_ok(&["systemctl", "restart", "netns-dnsv.service"]);
     c.wait_active("netns-dnsv-guard.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     let after = tables(c);
@@ -282,7 +264,7 @@ fn guard_follows_the_users_ruleset(c: &Container) {
 /// `disable_ipv6` of `key` (`all`, `default`, an interface) inside dnsv.
 fn disable_ipv6(c: &Container, key: &str) -> String {
     let path = format!("/proc/sys/net/ipv6/conf/{key}/disable_ipv6");
-    must(c, &["ip", "netns", "exec", "dnsv", "cat", &path])
+    c.run_ok(&["ip", "netns", "exec", "dnsv", "cat", &path])
         .trim()
         .to_string()
 }
@@ -311,26 +293,23 @@ ip -n dnsv address add fd00:70::2/64 dev host0 nodad
     );
     assert_eq!(host_counter(c, "from_dnsv6"), 0, "IPv6 from dnsv reached the host");
     // Without the table the same packet arrives: the host-side counter sees such packets.
-    must(
-        c,
-        &[
-            "ip",
-            "netns",
-            "exec",
-            "dnsv",
-            "nft",
-            "delete",
-            "table",
-            "inet",
-            "netns-compile",
-        ],
-    );
+    c.run_ok(&[
+        "ip",
+        "netns",
+        "exec",
+        "dnsv",
+        "nft",
+        "delete",
+        "table",
+        "inet",
+        "netns-compile",
+    ]);
     let r = send(c);
     assert!(r.ok(), "without the table: {}", r.stderr);
-    eventually("IPv6 from dnsv at the host without the table", || {
+    wait_for("IPv6 from dnsv at the host without the table", || {
         host_counter(c, "from_dnsv6") > 0
     });
-    must(c, &["systemctl", "reload", "netns-dnsv-guard.service"]);
+    c.run_ok(&["systemctl", "reload", "netns-dnsv-guard.service"]);
     let settled = host_counter(c, "from_dnsv6");
     assert!(!send(c).ok(), "IPv6 left after the guard's reload");
     assert_eq!(host_counter(c, "from_dnsv6"), settled);
