@@ -28,7 +28,7 @@ mod common;
 mod harden;
 
 use common::nspawn::{self, Container};
-use harden::{build_config_at, missing_program, note, tempdir, wait_for};
+use harden::{build_config_at, missing_program, note, packets, tempdir, wait_for};
 use serde_json::json;
 use std::fs;
 
@@ -129,15 +129,6 @@ fn guard_counter(c: &Container, ns: &str, counter: &str) -> u64 {
     let r = in_ns(c, ns, &["nft", "list", "counter", "inet", "netns-compile", counter]);
     assert!(r.ok(), "counter {counter} in {ns}: {}", r.stderr);
     packets(&r.stdout)
-}
-
-fn packets(listing: &str) -> u64 {
-    listing
-        .split_whitespace()
-        .skip_while(|w| *w != "packets")
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no packet count in {listing}"))
 }
 
 /// A counter in the container's own namespace of what arrives from a host link.

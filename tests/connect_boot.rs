@@ -336,12 +336,7 @@ ip netns exec peer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'e
                 .copied()
                 .chain(["nft", "list", "counter", "inet", "count", name])
                 .collect();
-            let t = c.run_ok(&argv);
-            t.split_whitespace()
-                .skip_while(|w| *w != "packets")
-                .nth(1)
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or_else(|| panic!("no packets in {t}"))
+            harden::packets(&c.run_ok(&argv))
         };
         let peer = ["ip", "netns", "exec", "peer"];
         [

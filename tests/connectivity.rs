@@ -506,12 +506,7 @@ fn counter(ns: Option<&str>, table: &str) -> u64 {
         None => run_cmd(args[0], &args[1..]),
     };
     assert_eq!(r.code, 0, "nft: {}", r.stderr);
-    r.stdout
-        .split_whitespace()
-        .skip_while(|w| *w != "packets")
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no counter in {}", r.stdout))
+    harden::packets(&r.stdout)
 }
 
 fn ok(r: harden::Run, what: &str) -> harden::Run {

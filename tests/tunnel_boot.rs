@@ -240,11 +240,7 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
             .lines()
             .find(|l| l.contains(&format!("comment \"{comment}\"")))
             .unwrap_or_else(|| panic!("no {comment} rule in {t}"));
-        line.split_whitespace()
-            .skip_while(|w| *w != "packets")
-            .nth(1)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("no counter in {line}"))
+        harden::packets(line)
     };
     let through = |ns: &str| {
         let r = c.exec(&[
@@ -376,15 +372,7 @@ done";
         )
         .stdout
     };
-    let inbound_dropped = || -> u64 {
-        let listing = guard_table("counter", "tunnel_inbound_dropped");
-        listing
-            .split_whitespace()
-            .skip_while(|w| *w != "packets")
-            .nth(1)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("no counter in {listing}"))
-    };
+    let inbound_dropped = || harden::packets(&guard_table("counter", "tunnel_inbound_dropped"));
     let before = inbound_dropped();
     assert_eq!(
         from_peer("40001").trim(),
