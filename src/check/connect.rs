@@ -362,12 +362,16 @@ fn key_path_check(what: &str, k: &At<String>, diags: &mut Diagnostics) {
 }
 
 /// A namespace that services join, that uses a connectivity option, and that has no way out:
-/// no host link, no WireGuard (neither ours nor NixOS's `interfaceNamespace`). A seed module's
+/// no host link, no WireGuard (neither ours nor NixOS's `interfaceNamespace`), no OpenVPN. A seed module's
 /// namespace is left alone: being closed is what it is for, and its output stays NixOS's.
 fn check_way_out(model: &Model, ns: &Namespace, diags: &mut Diagnostics) {
     let c = &ns.connect;
     // `dns.strict` needs `dns`; `ipv6` alone is no way in or out.
-    if (c.publish.is_empty() && c.dns.is_none()) || c.host_link.is_some() || c.wireguard.is_some() {
+    if (c.publish.is_empty() && c.dns.is_none())
+        || c.host_link.is_some()
+        || c.wireguard.is_some()
+        || c.openvpn.is_some()
+    {
         return;
     }
     if model.wireguard_interfaces.iter().any(|w| w.namespace == ns.name) {
