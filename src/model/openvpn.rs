@@ -3,9 +3,10 @@
 //!
 //! Name: `<stem>-openvpn.service`, with the relations of the WireGuard tunnel's unit (after and
 //! bound to the namespace's unit, started with it, after `network-online.target` and the
-//! guard). `Type=notify`: OpenVPN says it is ready once its initialisation is complete, which is
-//! after the up script moved, addressed and routed the device, so the joiners (after it and
-//! requiring it, model/join.rs) never start before the way out exists. What the script does,
+//! guard). `Type=notify` (OpenVPN says it is ready once it has started, before it connects) and
+//! an `ExecStartPost=` that waits for the up script to have moved, addressed and routed the
+//! device, so the joiners (after it and requiring it, model/join.rs) never start before the way
+//! out exists. What the script does,
 //! and which directives of the user's file it overrides or refuses, is said in `openvpn.sh`.
 
 use super::connect::{At, interface_name, opt_string};
@@ -105,6 +106,7 @@ pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
     ];
     let mut service_keys = vec![
         ("ExecStart", ctx.script_path(&unit, "openvpn")),
+        ("ExecStartPost", format!("{} ready", ctx.script_path(&unit, "openvpn"))),
         ("Type", "notify".to_string()),
     ];
     // As for a wg-quick file (tunnel_file.rs): loading the guard's table again empties its DNS

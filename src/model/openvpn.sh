@@ -27,6 +27,9 @@
 # - `script_type=down`: the device is deleted in the namespace (OpenVPN closing it would too).
 # - any other `script_type` (route-up, route-pre-down, ipchange): nothing; they are ours only so
 #   that the file's are not run.
+# - `ready` (the unit's ExecStartPost=): waits, at most 60 s, for the up script to finish; OpenVPN
+#   tells systemd it is ready before it has connected, and the joiners are to start only once
+#   the way out exists.
 # - `dns-allow` (the unit's ExecReload=, after the guard loaded its table again): the pushed
 #   DNS servers, kept in `dns_file`, are allowed again.
 #
@@ -94,6 +97,7 @@ check_file() {
 case $mode in
 start)
     check_file
+    rm -f "$dns_file"
     # OpenVPN reads `--up` and the others as a command line of its own, where a backslash
     # escapes: unit names of odd namespaces have some.
     hook=$(printf '%s' "$0" | sed 's/\\/\\\\/g; s/ /\\ /g')
@@ -107,7 +111,19 @@ dns-allow)
     allow_dns
     exit 0
     ;;
+ready)
+    # OpenVPN tells systemd it is ready before it has connected; the up script's last step
+    # is writing `dns_file`, so the joiners wait for it (bounded: 60 s).
+    tries=0
+    while [ ! -e "$dns_file" ]; do
+        tries=$((tries + 1))
+        [ "$tries" -le 600 ] || fail "OpenVPN did not connect and bring its device up in 60 s"
+        sleep 0.1
+    done
+    exit 0
+    ;;
 down)
+    rm -f "$dns_file"
     "$ip" -n "$namespace" link delete dev "$interface" 2>/dev/null || true
     exit 0
     ;;
@@ -166,13 +182,15 @@ done
 for s in $(env | sed -n 's/^dns_server_[0-9]*_address_[0-9]*=//p'); do
     servers="$servers$s$nl"
 done
-mkdir -p "${dns_file%/*}"
-printf '%s' "$servers" >"$dns_file"
 if [ -n "$servers$search" ]; then
     # Truncated in place, never replaced: joined services bind-mount this file.
     {
         for s in $servers; do printf 'nameserver %s\n' "$s"; done
         [ -z "$search" ] || printf 'search%s\n' "$search"
     } >"$resolv_conf"
-    allow_dns
 fi
+# Last: its existence says the way out is ready (`ready`, above).
+mkdir -p "${dns_file%/*}"
+printf '%s' "$servers" >"$dns_file.new"
+mv -f "$dns_file.new" "$dns_file"
+allow_dns
