@@ -19,31 +19,16 @@
 mod common;
 mod harden;
 
-use common::nspawn::{self, Boot, Container};
+use common::nspawn::{self, Boot, Container, wait_for};
 use harden::{build_config_at, missing_program, note, run_cmd, tempdir};
 use serde_json::json;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PREFIX: &str = "/opt/netns-openvpn";
 const KEYS: &str = "/etc/systemd/system/keys";
 const WORLD: &str = "192.0.2.80";
-
-fn ok(c: &Container, argv: &[&str]) -> String {
-    let r = c.exec(argv);
-    assert!(r.ok(), "{argv:?} in the container: {}{}", r.stdout, r.stderr);
-    r.stdout
-}
-
-/// Poll `done` every 100 ms for at most `limit`.
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// A CA, and a server and a client certificate it signed, in `dir`.
 fn make_pki(dir: &Path) {
@@ -158,22 +143,8 @@ nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork
     );
     let r = c.sh(&peer_setup, &[]);
     assert!(r.ok(), "building the peer: {}{}", r.stdout, r.stderr);
-    let journal = |unit: &str| ok(&c, &["journalctl", "--no-pager", "-o", "cat", "-u", unit]);
-    let counter = |comment: &str| -> u64 {
-        let t = ok(
-            &c,
-            &["ip", "netns", "exec", "opeer", "nft", "list", "table", "inet", "count"],
-        );
-        let line = t
-            .lines()
-            .find(|l| l.contains(&format!("comment \"{comment}\"")))
-            .unwrap_or_else(|| panic!("no {comment} rule in {t}"));
-        line.split_whitespace()
-            .skip_while(|w| *w != "packets")
-            .nth(1)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("no counter in {line}"))
-    };
+    let journal = |unit: &str| c.ok(&["journalctl", "--no-pager", "-o", "cat", "-u", unit]);
+    let counter = |comment: &str| c.nft_counter("opeer", "count", comment);
     let world = || {
         c.exec(&[
             "ip",
@@ -199,7 +170,7 @@ nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork
         journal("netns-ov-openvpn.service"),
         c.exec(&["cat", "/run/ovpn-server.log"]).stdout
     );
-    let routes = ok(&c, &["ip", "-n", "ov", "route", "show"]);
+    let routes = c.ok(&["ip", "-n", "ov", "route", "show"]);
     assert!(
         routes.contains("default dev ovpn-ov"),
         "routes: {routes}\n{}{}",
@@ -207,13 +178,13 @@ nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork
         c.exec(&["cat", "/run/ovpn-server.log"]).stdout
     );
     assert!(
-        !ok(&c, &["ip", "link", "show"]).contains("ovpn-ov"),
+        !c.ok(&["ip", "link", "show"]).contains("ovpn-ov"),
         "the device stayed on the host"
     );
     wait_for("the joiner's resolv.conf", Duration::from_secs(20), || {
         c.exec(&["test", "-s", "/run/ov-resolv"]).ok()
     });
-    let resolv = ok(&c, &["cat", "/run/ov-resolv"]);
+    let resolv = c.ok(&["cat", "/run/ov-resolv"]);
     assert!(resolv.contains("nameserver 10.8.0.1"), "{resolv}");
     let r = world();
     assert!(
@@ -221,7 +192,7 @@ nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork
         "the world through the tunnel: {}{}\n{}{}\nserver: {}",
         r.stdout,
         r.stderr,
-        ok(&c, &["ip", "-n", "ov", "address", "show"]),
+        c.ok(&["ip", "-n", "ov", "address", "show"]),
         journal("netns-ov-openvpn.service"),
         c.exec(&["cat", "/run/ovpn-server.log"]).stdout
     );
@@ -235,11 +206,11 @@ nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork
     );
 
     // OpenVPN dies: its device and the default route go; nothing leaves.
-    ok(&c, &["systemctl", "kill", "--signal=KILL", "netns-ov-openvpn.service"]);
+    c.ok(&["systemctl", "kill", "--signal=KILL", "netns-ov-openvpn.service"]);
     wait_for("the device to go", Duration::from_secs(20), || {
         !c.exec(&["ip", "-n", "ov", "link", "show", "dev", "ovpn-ov"]).ok()
     });
-    let routes = ok(&c, &["ip", "-n", "ov", "route", "show"]);
+    let routes = c.ok(&["ip", "-n", "ov", "route", "show"]);
     assert!(!routes.contains("default"), "{routes}");
     assert!(!world().ok(), "the world was reached without OpenVPN");
     assert_eq!(counter("leak"), 0, "a packet reached the peer outside the tunnel");

@@ -152,6 +152,28 @@ impl Container {
         }
     }
 
+    /// Run `argv` in the container, which must succeed; its standard output.
+    pub fn ok(&self, argv: &[&str]) -> String {
+        let r = self.exec(argv);
+        assert!(r.ok(), "{argv:?} in the container: {}{}", r.stdout, r.stderr);
+        r.stdout
+    }
+
+    /// The packets counted by the rule with `comment` in nftables table `inet <table>` of
+    /// network namespace `namespace` (the tunnel tests' leak counters on a peer's underlay).
+    pub fn nft_counter(&self, namespace: &str, table: &str, comment: &str) -> u64 {
+        let t = self.ok(&["ip", "netns", "exec", namespace, "nft", "list", "table", "inet", table]);
+        let line = t
+            .lines()
+            .find(|l| l.contains(&format!("comment \"{comment}\"")))
+            .unwrap_or_else(|| panic!("no {comment} rule in {t}"));
+        line.split_whitespace()
+            .skip_while(|w| *w != "packets")
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no counter in {line}"))
+    }
+
     /// `sh -c script` in the container, with `args` as `$1`, `$2`, ….
     pub fn sh(&self, script: &str, args: &[&str]) -> Run {
         let mut argv = vec!["sh", "-c", script, "sh"];
@@ -395,6 +417,15 @@ pub fn boot_tree(out: &Path, etc: &Path, prefix: &str) -> Container {
         bind: vec![(etc.to_path_buf(), "/etc/systemd/system".into())],
     })
     .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Poll `done` every 100 ms for at most `limit`.
+pub fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Whether a test that boots a container cannot run here (no container, or `missing` names
