@@ -54,6 +54,40 @@ pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     }
 }
 
+/// A file tree as [`tree`] gives it.
+pub type Tree = BTreeMap<String, (String, Vec<u8>, u32)>;
+
+/// Build `dir/config.nix` (`module`) and `dir/config.json` (`json`, what the module stands for)
+/// for the prefix `/p`, assert that both routes give one tree, and return it.
+pub fn build_both_routes(dir: &Path, module: &str, json: &serde_json::Value) -> Tree {
+    fs::write(dir.join("config.nix"), module).unwrap();
+    fs::write(dir.join("config.json"), json.to_string()).unwrap();
+    let build = |input: &str| {
+        let out = dir.join(format!("out-{input}"));
+        let path = dir.join(input);
+        let r = run(&[
+            "build",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--prefix",
+            "/p",
+        ]);
+        assert_eq!(r.code, 0, "{input}: {}", r.stderr);
+        // The manifest names its input's route nowhere; the whole tree must be the same.
+        tree(&out)
+    };
+    let from_nix = build("config.nix");
+    let from_json = build("config.json");
+    let differing: Vec<&String> = from_nix
+        .keys()
+        .chain(from_json.keys())
+        .filter(|k| from_nix.get(*k) != from_json.get(*k))
+        .collect();
+    assert!(differing.is_empty(), "the routes differ in {differing:?}");
+    from_nix
+}
+
 /// Everything under `root`: relative path → (kind, bytes or link target, mode).
 pub fn tree(root: &Path) -> BTreeMap<String, (String, Vec<u8>, u32)> {
     let mut out = BTreeMap::new();
