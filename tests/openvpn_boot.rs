@@ -11,7 +11,9 @@
 //! - an nft counter on the peer's underlay ingress, counting every packet that is not
 //!   OpenVPN's (UDP 1194) nor the link's neighbour discovery, stays 0 while traffic flows;
 //! - OpenVPN killed: its device, and the namespace's default route with it, are gone, and
-//!   nothing from the namespace reaches the peer.
+//!   nothing from the namespace reaches the peer;
+//! - in a second namespace (`ovd`) with a watchdog, OpenVPN killed is restarted by it, and its
+//!   joiner, the same process throughout, reaches the world again.
 //!
 //! Needs root, systemd-nspawn, socat, openssl and openvpn; otherwise `SKIPPED: …` (a failure
 //! when `CI` is set).
@@ -64,9 +66,13 @@ fn openvpn_carries_the_namespace_under_systemd_252() {
     }
     let config = json!({
         "services": {"netns": {"namespaces": {
-            "ov": {"openvpn": {"enable": true, "configFile": format!("{KEYS}/client.ovpn")}}
+            "ov": {"openvpn": {"enable": true, "configFile": format!("{KEYS}/client.ovpn")}},
+            "ovd": {
+                "openvpn": {"enable": true, "configFile": format!("{KEYS}/client.ovpn")},
+                "watchdog": {"enable": true, "interval": 1}
+            }
         }}},
-        "systemd": {"services": {"ov-reader": {"netns": "ov"}}}
+        "systemd": {"services": {"ov-reader": {"netns": "ov"}, "ov-dog": {"netns": "ovd"}}}
     });
     let work = tempdir("openvpn-boot");
     let out = build_config_at(&config, work.path(), PREFIX);
@@ -86,7 +92,7 @@ fn openvpn_carries_the_namespace_under_systemd_252() {
         format!(
             "dev ovs\ndev-type tun\ntopology subnet\nserver 10.8.0.0 255.255.255.0\nproto udp\n\
              local 10.233.0.2\nport 1194\nca {KEYS}/ca.crt\ncert {KEYS}/server.crt\n\
-             key {KEYS}/server.key\ndh none\npush \"dhcp-option DNS 10.8.0.1\"\nverb 3\n"
+             key {KEYS}/server.key\ndh none\npush \"dhcp-option DNS 10.8.0.1\"\nduplicate-cn\nverb 3\n"
         ),
     )
     .unwrap();
@@ -108,6 +114,7 @@ fn openvpn_carries_the_namespace_under_systemd_252() {
         "[Service]\nExecStart=/bin/sh -c 'cat /etc/resolv.conf > /run/ov-resolv; exec sleep infinity'\n",
     )
     .unwrap();
+    fs::write(etc.join("ov-dog.service"), "[Service]\nExecStart=/bin/sleep infinity\n").unwrap();
     let c = Container::boot(&Boot {
         bind_ro: vec![(out.clone(), PREFIX.into())],
         bind: vec![
@@ -145,12 +152,12 @@ nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork
     assert!(r.ok(), "building the peer: {}{}", r.stdout, r.stderr);
     let journal = |unit: &str| c.ok(&["journalctl", "--no-pager", "-o", "cat", "-u", unit]);
     let counter = |comment: &str| c.nft_counter("opeer", "count", comment);
-    let world = || {
+    let world_from = |ns: &str| {
         c.exec(&[
             "ip",
             "netns",
             "exec",
-            "ov",
+            ns,
             "socat",
             "-T",
             "3",
@@ -159,6 +166,7 @@ nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork
             "-",
         ])
     };
+    let world = || world_from("ov");
 
     // Starting the joiner starts OpenVPN first; `Type=notify` holds it until OpenVPN's
     // initialisation (the up script included) is complete.
@@ -215,4 +223,23 @@ nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork
     assert!(!world().ok(), "the world was reached without OpenVPN");
     assert_eq!(counter("leak"), 0, "a packet reached the peer outside the tunnel");
     note("openvpn_boot: OpenVPN killed, the device and the namespace's way out are gone, nothing reached the peer");
+
+    // With a watchdog, OpenVPN's death is noticed and its unit restarted, ignoring
+    // dependencies: the joiner keeps running (the same process), cut off until it is back.
+    ok_start(&c, "ov-dog.service");
+    let joiner = c.main_pid("ov-dog.service").expect("the joiner runs");
+    c.ok(&["systemctl", "kill", "--signal=KILL", "netns-ovd-openvpn.service"]);
+    wait_for("the watchdog to restart OpenVPN", Duration::from_secs(60), || {
+        c.exec(&["ip", "-n", "ovd", "link", "show", "dev", "ovpn-ovd"]).ok() && world_from("ovd").ok()
+    });
+    assert_eq!(c.main_pid("ov-dog.service"), Some(joiner), "the joiner was restarted");
+    let log = journal("netns-ovd-watchdog.service");
+    assert!(log.contains("restarting netns-ovd-openvpn.service"), "{log}");
+    assert_eq!(counter("leak"), 0, "a packet reached the peer outside the tunnel");
+    note("openvpn_boot: the watchdog restarts a dead OpenVPN; its joiner keeps running and reaches the world again");
+}
+
+fn ok_start(c: &Container, unit: &str) {
+    let r = c.systemctl(&["start", unit]);
+    assert!(r.ok(), "{unit} did not start: {}", r.stderr);
 }
