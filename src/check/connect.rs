@@ -462,7 +462,7 @@ fn overlap(message: String, (span, net): (Span, &V4Net), (other_span, other): (S
 }
 
 /// Interfaces that exist at once in the host namespace: the host ends of the links, and each
-/// WireGuard interface between its creation and its move. Inside a namespace: `lo`, `host0`
+/// WireGuard interface and OpenVPN device between its creation and its move. Inside a namespace: `lo`, `host0`
 /// and the WireGuard interface.
 fn check_interface_collisions(model: &Model, diags: &mut Diagnostics) {
     let mut host: BTreeMap<&str, Vec<(&str, Span)>> = BTreeMap::new();
@@ -491,6 +491,12 @@ fn check_interface_collisions(model: &Model, diags: &mut Diagnostics) {
                     );
                 }
             }
+        }
+    }
+    // OpenVPN's tun device is made on the host too, before its up script moves it in.
+    for ns in &model.namespaces {
+        if let Some(vpn) = &ns.connect.openvpn {
+            host.entry(&vpn.interface).or_default().push((&ns.name, vpn.span));
         }
     }
     for (name, span) in &model.nixos_wireguard_names {
