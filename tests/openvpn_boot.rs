@@ -7,6 +7,8 @@
 //! - the joiner starts only once the device is up in the namespace, and the namespace reaches
 //!   the world through it;
 //! - the DNS server the server pushes is in the resolv.conf the joiner sees;
+//! - `audit --live` reads what the up scripts made and finds both joiners tunnel-only, with no
+//!   difference from the configuration;
 //! - the `up` and `route-up` lines of the provider's file were overridden (never ran);
 //! - an nft counter on the peer's underlay ingress, counting every packet that is not
 //!   OpenVPN's (UDP 1194) nor the link's neighbour discovery, stays 0 while traffic flows;
@@ -115,8 +117,13 @@ fn openvpn_carries_the_namespace_under_systemd_252() {
     )
     .unwrap();
     fs::write(etc.join("ov-dog.service"), "[Service]\nExecStart=/bin/sleep infinity\n").unwrap();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_netns-compile"));
     let c = Container::boot(&Boot {
-        bind_ro: vec![(out.clone(), PREFIX.into())],
+        bind_ro: vec![
+            (out.clone(), PREFIX.into()),
+            (work.path().join("input.json"), "/opt/ovpn-input.json".into()),
+            (bin.parent().unwrap().to_path_buf(), "/opt/netns-bin".into()),
+        ],
         bind: vec![
             (etc.clone(), "/etc/systemd/system".into()),
             (PathBuf::from("/dev/net/tun"), "/dev/net/tun".into()),
@@ -209,6 +216,20 @@ nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork
     for ran in ["/run/up-ran", "/run/route-up-ran"] {
         assert!(!c.exec(&["test", "-e", ran]).ok(), "the file's script ran: {ran}");
     }
+    // The live audit reads what the up scripts made: the same verdicts, no difference.
+    ok_start(&c, "ov-dog.service");
+    let audit = c.sh(
+        "NO_COLOR=1 /opt/netns-bin/netns-compile audit /opt/ovpn-input.json --live --host-tools",
+        &[],
+    );
+    assert!(audit.ok(), "audit --live: {}{}", audit.stdout, audit.stderr);
+    for joiner in ["ov-reader.service", "ov-dog.service"] {
+        assert!(
+            audit.stdout.contains(&format!("{joiner}: tunnel-only")),
+            "{}",
+            audit.stdout
+        );
+    }
     note(
         "openvpn_boot: the joiner reaches the world through OpenVPN's device in its namespace, sees the pushed DNS, and the file's up/route-up never ran; nothing but UDP 1194 reached the peer",
     );
@@ -226,7 +247,6 @@ nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork
 
     // With a watchdog, OpenVPN's death is noticed and its unit restarted, ignoring
     // dependencies: the joiner keeps running (the same process), cut off until it is back.
-    ok_start(&c, "ov-dog.service");
     let joiner = c.main_pid("ov-dog.service").expect("the joiner runs");
     c.ok(&["systemctl", "kill", "--signal=KILL", "netns-ovd-openvpn.service"]);
     wait_for("the watchdog to restart OpenVPN", Duration::from_secs(60), || {

@@ -152,7 +152,13 @@ pub fn differences(configured: &NamespaceFacts, live: &LiveNamespace, diags: &mu
             );
             continue;
         }
-        let want: Vec<&str> = configured.dns.servers.iter().map(|(a, _)| a.as_str()).collect();
+        // A tunnel that writes its own servers (a wg-quick file's, OpenVPN's pushed ones):
+        // the service is to see what the namespace's resolv.conf names now.
+        let want: Vec<&str> = if configured.dns.from_file.is_some() || configured.dns.pushed.is_some() {
+            live.resolv_conf.iter().map(String::as_str).collect()
+        } else {
+            configured.dns.servers.iter().map(|(a, _)| a.as_str()).collect()
+        };
         if p.resolv_conf != want {
             diags.push(
                 Diagnostic::new(
