@@ -41,6 +41,7 @@ let
     "dns"
     "hostLink"
     "wireguard"
+    "openvpn"
     # SPEC §13.
     "ipv6"
     # The tunnel options of SPEC §14.
@@ -199,6 +200,7 @@ rec {
       systemd ? pkgs.systemd,
       wireguard ? false,
       portForward ? false,
+      openvpn ? false,
     }:
     {
       inherit (pkgs)
@@ -214,7 +216,8 @@ rec {
       inherit systemd;
     }
     // lib.optionalAttrs wireguard { inherit (pkgs) wireguard-tools wireguard-go; }
-    // lib.optionalAttrs portForward { inherit (pkgs) libnatpmp; };
+    // lib.optionalAttrs portForward { inherit (pkgs) libnatpmp; }
+    // lib.optionalAttrs openvpn { inherit (pkgs) openvpn; };
 
   # `networking.wireguard.interfaces` of NixOS's WireGuard module: every name (each is made in
   # the host's namespace, where a namespace's own tunnel must not take it), and the
@@ -251,6 +254,7 @@ rec {
         portForward = any (ns: ns.portForward.enable or false) (
           lib.attrValues config.services.netns.namespaces
         );
+        openvpn = any (ns: ns.openvpn.enable or false) (lib.attrValues config.services.netns.namespaces);
       };
     };
 

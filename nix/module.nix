@@ -149,6 +149,16 @@ let
         }
       )) [ ] "The tunnel's peers.";
     };
+    options.openvpn = group "OpenVPN with its socket on the host and its tun device in the namespace." {
+      enable = lib.mkEnableOption "OpenVPN as the namespace's only way out";
+      configFile = opt nullStr null ''
+        Path of the OpenVPN client file (as providers hand them out), read when the unit starts,
+        never copied into the store. Directives that would address, route or run scripts on the
+        host are overridden; `daemon`, `config`, `plugin` and the verify/connect hooks make the
+        unit fail. DNS servers the server pushes go into the namespace's resolv.conf.
+      '';
+      authUserPassFile = opt nullStr null "Path of a file with the user name and the password, one a line (`--auth-user-pass`).";
+    };
     options.watchdog = group "Restarts the tunnel when its last handshake is too old." {
       enable = lib.mkEnableOption "a watchdog that restarts the namespace's tunnel (resolving its endpoint again) when its last handshake is older than `handshakeTimeout`";
       interval = opt types.ints.positive 30 "Seconds between looks at the last handshake.";
@@ -205,14 +215,15 @@ let
         ) (lib.attrNames namespace.publish)
         ++ lib.optional namespace.hostLink.enable (startedWith "${stem}-hostlink.service")
         ++ lib.optional namespace.wireguard.enable (startedWith "${stem}-wireguard.service")
+        ++ lib.optional namespace.openvpn.enable (startedWith "${stem}-openvpn.service")
         # SPEC §13: the guard that loads netns-compile's own nftables table.
         ++ lib.optional (namespace.dns.strict || namespace.ipv6 != "allow") (
           startedWith "${stem}-guard.service"
         )
-        ++ lib.optional (namespace.watchdog.enable && namespace.wireguard.enable) (
+        ++ lib.optional (namespace.watchdog.enable && (namespace.wireguard.enable || namespace.openvpn.enable)) (
           startedWith "${stem}-watchdog.service"
         )
-        ++ lib.optional (namespace.portForward.enable && namespace.wireguard.enable) (
+        ++ lib.optional (namespace.portForward.enable && (namespace.wireguard.enable || namespace.openvpn.enable)) (
           startedWith "${stem}-portforward.service"
         )
       ) cfg.namespaces

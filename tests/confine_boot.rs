@@ -28,7 +28,7 @@ mod common;
 mod harden;
 
 use common::nspawn::{self, Container};
-use harden::{build_config_at, missing_program, note, packets, tempdir, wait_for};
+use harden::{build_config_at, missing_program, note, tempdir, wait_for};
 use serde_json::json;
 use std::fs;
 
@@ -128,12 +128,12 @@ fn in_ns(c: &Container, ns: &str, argv: &[&str]) -> nspawn::Run {
 fn guard_counter(c: &Container, ns: &str, counter: &str) -> u64 {
     let r = in_ns(c, ns, &["nft", "list", "counter", "inet", "netns-compile", counter]);
     assert!(r.ok(), "counter {counter} in {ns}: {}", r.stderr);
-    packets(&r.stdout)
+    common::nft_packets(&r.stdout)
 }
 
 /// A counter in the container's own namespace of what arrives from a host link.
 fn host_counter(c: &Container, name: &str) -> u64 {
-    packets(&c.run_ok(&["nft", "list", "counter", "inet", "confinetest", name]))
+    common::nft_packets(&c.run_ok(&["nft", "list", "counter", "inet", "confinetest", name]))
 }
 
 fn joined_service_needs_its_guard(c: &Container) {

@@ -336,7 +336,7 @@ ip netns exec peer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'e
                 .copied()
                 .chain(["nft", "list", "counter", "inet", "count", name])
                 .collect();
-            harden::packets(&c.run_ok(&argv))
+            common::nft_packets(&c.run_ok(&argv))
         };
         let peer = ["ip", "netns", "exec", "peer"];
         [

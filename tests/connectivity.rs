@@ -506,7 +506,7 @@ fn counter(ns: Option<&str>, table: &str) -> u64 {
         None => run_cmd(args[0], &args[1..]),
     };
     assert_eq!(r.code, 0, "nft: {}", r.stderr);
-    harden::packets(&r.stdout)
+    common::nft_packets(&r.stdout)
 }
 
 fn ok(r: harden::Run, what: &str) -> harden::Run {

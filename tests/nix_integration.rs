@@ -718,6 +718,13 @@ fn module_connects() {
         serde_json::json!(["netns-downloads.service"]),
         "{enablement}"
     );
+    for unit in ["netns-ovpn-openvpn.service", "netns-ovpn-watchdog.service"] {
+        assert_eq!(
+            enablement[unit]["wantedBy"],
+            serde_json::json!(["netns-ovpn.service"]),
+            "{enablement}"
+        );
+    }
     assert!(enablement.get("netns-closed-hostlink.service").is_none());
     assert!(enablement.get("netns-closed-guard.service").is_none());
     let out = eval.build("units");
@@ -728,6 +735,8 @@ fn module_connects() {
         "netns-downloads-hostlink.service",
         "netns-downloads.service.d/netns-dns.conf",
         "netns-downloads-guard.service",
+        "netns-ovpn-openvpn.service",
+        "netns-ovpn-watchdog.service",
     ] {
         assert!(units.join(unit).is_file(), "{unit} missing in {out}");
     }

@@ -29,6 +29,9 @@ missing() {
   command -v systemd-nspawn >/dev/null || need+=(systemd-container)
   # portForward under systemd (tests/tunnel_boot.rs): the NAT-PMP client its unit runs.
   command -v natpmpc >/dev/null || need+=(natpmpc)
+  # OpenVPN under systemd (tests/openvpn_boot.rs): client and server, and the certificates.
+  command -v openvpn >/dev/null || need+=(openvpn)
+  command -v openssl >/dev/null || need+=(openssl)
   # GNU patch judges the unified diffs of `install --dry-run` (src/install/diff.rs).
   command -v patch >/dev/null || need+=(patch)
 }

@@ -23,31 +23,16 @@ mod common;
 mod harden;
 mod natpmp;
 
-use common::nspawn::{self, Boot, Container};
+use common::nspawn::{self, Boot, Container, wait_for};
 use harden::{build_config_at, missing_program, note, run_cmd, tempdir};
 use serde_json::json;
 use std::fs;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PREFIX: &str = "/opt/netns-tunnel";
 const KEYS: &str = "/etc/systemd/system/keys";
 const ENDPOINT_NAME: &str = "vpn.tunnel.test";
-
-fn ok(c: &Container, argv: &[&str]) -> String {
-    let r = c.exec(argv);
-    assert!(r.ok(), "{argv:?} in the container: {}{}", r.stdout, r.stderr);
-    r.stdout
-}
-
-/// Poll `done` every 100 ms for at most `limit`.
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 struct Pair {
     private: String,
@@ -231,17 +216,7 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
         },
     )
     .unwrap_or_else(|e| panic!("the NAT-PMP gateway: {e}"));
-    let counter = |comment: &str| -> u64 {
-        let t = ok(
-            &c,
-            &["ip", "netns", "exec", "tpeer", "nft", "list", "table", "inet", "count"],
-        );
-        let line = t
-            .lines()
-            .find(|l| l.contains(&format!("comment \"{comment}\"")))
-            .unwrap_or_else(|| panic!("no {comment} rule in {t}"));
-        harden::packets(line)
-    };
+    let counter = |comment: &str| c.nft_counter("tpeer", "count", comment);
     let through = |ns: &str| {
         let r = c.exec(&[
             "ip",
@@ -257,11 +232,11 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
         ]);
         r.ok() && r.stdout.trim() == "answer-from-peer"
     };
-    let journal = |unit: &str| ok(&c, &["journalctl", "--no-pager", "-o", "cat", "-u", unit]);
+    let journal = |unit: &str| c.run_ok(&["journalctl", "--no-pager", "-o", "cat", "-u", unit]);
     // Every route of the namespace goes through its tunnel's interface (or there is none).
     let only_tunnel_routes = |ns: &str, dev: &str| {
-        let v4 = ok(&c, &["ip", "-n", ns, "route", "show"]);
-        let v6 = ok(&c, &["ip", "-n", ns, "-6", "route", "show"]);
+        let v4 = c.run_ok(&["ip", "-n", ns, "route", "show"]);
+        let v6 = c.run_ok(&["ip", "-n", ns, "-6", "route", "show"]);
         let stray: Vec<&str> = v4
             .lines()
             .chain(v6.lines())
@@ -271,14 +246,15 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
     };
 
     // wgf: traffic through the file's tunnel, its MTU, its DNS in the joiner's resolv.conf.
-    ok(&c, &["systemctl", "start", "tf-reader.service"]);
+    c.run_ok(&["systemctl", "start", "tf-reader.service"]);
     c.wait_active("netns-wgf-wireguard.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     wait_for("wgf's tunnel to carry traffic", Duration::from_secs(30), || {
         through("wgf")
     });
     assert!(
-        ok(&c, &["ip", "-n", "wgf", "link", "show", "wg-f"]).contains(" mtu 1380 "),
+        c.run_ok(&["ip", "-n", "wgf", "link", "show", "wg-f"])
+            .contains(" mtu 1380 "),
         "the file's MTU"
     );
     only_tunnel_routes("wgf", "wg-f");
@@ -286,7 +262,7 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
         c.exec(&["test", "-s", "/run/tf-resolv"]).ok()
     });
     assert_eq!(
-        ok(&c, &["cat", "/run/tf-resolv"]),
+        c.run_ok(&["cat", "/run/tf-resolv"]),
         "nameserver 10.99.0.1\nsearch tunnel.example\n",
         "the joiner's /etc/resolv.conf"
     );
@@ -306,7 +282,7 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
             "netns-compile",
             name,
         ];
-        ok(&c, &argv)
+        c.run_ok(&argv)
     };
     let allowed = || guard_table("set", "dns_allow4").contains("10.99.0.1");
     let lookup = |server: &str| {
@@ -314,7 +290,7 @@ nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fo
             .stdout
     };
     assert!(allowed(), "the file's DNS server is not in dns_allow4");
-    ok(&c, &["systemctl", "reload", "netns-wgf-guard.service"]);
+    c.run_ok(&["systemctl", "reload", "netns-wgf-guard.service"]);
     // The tunnel's own reload (propagated from the guard's) added it again.
     wait_for("the tunnel's reload", Duration::from_secs(10), || {
         journal("netns-wgf-wireguard.service").contains("Reloaded netns-wgf-wireguard.service")
@@ -360,7 +336,7 @@ done";
     let r = c.sh(listen, &[]);
     assert!(r.ok(), "listeners in wgf: {}", r.stderr);
     wait_for("wgf's listeners", Duration::from_secs(10), || {
-        let l = ok(&c, &["ip", "netns", "exec", "wgf", "ss", "-Hltn"]);
+        let l = c.run_ok(&["ip", "netns", "exec", "wgf", "ss", "-Hltn"]);
         ["40000", "40001", "40002"]
             .iter()
             .all(|p| l.contains(&format!("10.99.0.2:{p}")))
@@ -372,7 +348,7 @@ done";
         )
         .stdout
     };
-    let inbound_dropped = || harden::packets(&guard_table("counter", "tunnel_inbound_dropped"));
+    let inbound_dropped = || common::nft_packets(&guard_table("counter", "tunnel_inbound_dropped"));
     let before = inbound_dropped();
     assert_eq!(
         from_peer("40001").trim(),
@@ -427,7 +403,7 @@ done";
     );
 
     // wgdog: up by name; then the peer moves and the name follows it.
-    ok(&c, &["systemctl", "start", "tf-dog.service"]);
+    c.run_ok(&["systemctl", "start", "tf-dog.service"]);
     c.wait_active("netns-wgdog-watchdog.service", &["active"])
         .unwrap_or_else(|e| panic!("{e}"));
     wait_for("wgdog's tunnel to carry traffic", Duration::from_secs(30), || {

@@ -71,6 +71,7 @@ pub fn live_facts(configured: &NamespaceFacts, live: &LiveNamespace, state: &Liv
             strict: configured.dns.strict,
             // Read from the file the process sees: known now.
             from_file: None,
+            pushed: None,
         },
         publish: configured.publish.clone(),
         forwarded_port: configured.forwarded_port.clone(),
@@ -152,7 +153,13 @@ pub fn differences(configured: &NamespaceFacts, live: &LiveNamespace, diags: &mu
             );
             continue;
         }
-        let want: Vec<&str> = configured.dns.servers.iter().map(|(a, _)| a.as_str()).collect();
+        // A tunnel that writes its own servers (a wg-quick file's, OpenVPN's pushed ones):
+        // the service is to see what the namespace's resolv.conf names now.
+        let want: Vec<&str> = if configured.dns.from_file.is_some() || configured.dns.pushed.is_some() {
+            live.resolv_conf.iter().map(String::as_str).collect()
+        } else {
+            configured.dns.servers.iter().map(|(a, _)| a.as_str()).collect()
+        };
         if p.resolv_conf != want {
             diags.push(
                 Diagnostic::new(
@@ -341,7 +348,7 @@ fn confinement_differences(configured: &NamespaceFacts, live: &LiveNamespace, di
     // A tunnel's wg-quick file writes its own servers when the tunnel starts: whatever they
     // are, the report read live judges where each goes.
     let want: Vec<&str> = configured.dns.servers.iter().map(|(a, _)| a.as_str()).collect();
-    if configured.dns.from_file.is_none() && live.resolv_conf != want {
+    if configured.dns.from_file.is_none() && configured.dns.pushed.is_none() && live.resolv_conf != want {
         differs(
             format!(
                 "/etc/netns/{ns}/resolv.conf names {}, the configuration {}",

@@ -10,6 +10,7 @@ use crate::model::connect::Ipv6Policy;
 use crate::model::connect::{HostLink, WireGuard};
 use crate::model::guard::guard_table;
 use crate::model::join::{RESOLVERS, resolvers_to_hide};
+use crate::model::openvpn::OpenVpn;
 use crate::model::{ExtraUnit, Model, Namespace};
 use crate::module::config::ResolvedConfig;
 use crate::node::{Kind, Node};
@@ -100,6 +101,17 @@ fn namespace_facts(
             }
         }
     }
+    if let Some(vpn) = &c.openvpn {
+        interfaces.push(openvpn_interface(vpn));
+        // The up script's IPv4 default route; an IPv6 one only if the server pushes an
+        // address, which the configuration cannot know.
+        routes.push(Route {
+            family: Family::V4,
+            to: "default".into(),
+            dev: vpn.interface.clone(),
+            kernel: false,
+        });
+    }
     let mut user_routes = user_commands(config, ns);
     for wg in model.wireguard_interfaces.iter().filter(|w| w.namespace == ns.name) {
         let name = wg
@@ -139,6 +151,11 @@ fn namespace_facts(
             .wireguard
             .as_ref()
             .and_then(|wg| wg.config_file.as_ref())
+            .map(|f| (f.value.clone(), f.span)),
+        pushed: c
+            .openvpn
+            .as_ref()
+            .and_then(|vpn| vpn.config_file.as_ref())
             .map(|f| (f.value.clone(), f.span)),
     };
     let publish = c
@@ -238,6 +255,20 @@ fn wireguard_interface(wg: &WireGuard, ipv6_disabled: bool) -> Interface {
         }),
         latest_handshake: None,
         span: wg.span,
+    }
+}
+
+fn openvpn_interface(vpn: &OpenVpn) -> Interface {
+    let file = vpn.config_file.as_ref().map_or("", |f| f.value.as_str());
+    Interface {
+        name: vpn.interface.clone(),
+        kind: InterfaceKind::Tunnel,
+        addresses: Vec::new(),
+        note: Some(format!(
+            "OpenVPN (tun), its socket in the host's namespace; configured by {file}; its addresses, routes and DNS from the server when it connects"
+        )),
+        latest_handshake: None,
+        span: vpn.span,
     }
 }
 

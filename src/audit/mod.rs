@@ -111,6 +111,9 @@ pub struct DnsFacts {
     /// servers are written into resolv.conf when the tunnel starts, so the configuration
     /// alone does not know them (`audit --live` reads them).
     pub from_file: Option<(String, Span)>,
+    /// OpenVPN's configuration file (`openvpn.configFile`) and where it is named: the servers
+    /// its server pushes are written into resolv.conf when it connects.
+    pub pushed: Option<(String, Span)>,
 }
 
 /// A published port: a way in from the host.

@@ -79,6 +79,7 @@ fn namespace_json(a: &NamespaceAudit) -> Value {
             "search": f.dns.search,
             "strict": f.dns.strict.is_some(),
             "from_file": f.dns.from_file.as_ref().map(|(file, _)| file),
+            "pushed_by_server_of": f.dns.pushed.as_ref().map(|(file, _)| file),
         },
         "forwarded_port": f.forwarded_port,
         "publish": f.publish.iter().map(|p| json!({
@@ -178,9 +179,10 @@ fn namespace_text(out: &mut String, a: &NamespaceAudit) {
             }
         })
         .collect();
-    let servers = match &f.dns.from_file {
-        Some((file, _)) => format!("the `DNS =` servers of {file}, written when the tunnel starts"),
-        None => list(&servers),
+    let servers = match (&f.dns.from_file, &f.dns.pushed) {
+        (Some((file, _)), _) => format!("the `DNS =` servers of {file}, written when the tunnel starts"),
+        (None, Some(_)) => "the servers OpenVPN's server pushes, written when it connects".to_string(),
+        (None, None) => list(&servers),
     };
     let _ = writeln!(
         out,

@@ -262,6 +262,10 @@ fn judge_dns(facts: &NamespaceFacts, tunnel: Option<&Interface>, j: &mut Judgeme
         j.say(format!(
             "resolv.conf takes the servers of the `DNS =` line of {file} when the tunnel starts; they are reached by the routes above (`audit --live` shows where each goes)"
         ));
+    } else if let Some((file, _)) = &dns.pushed {
+        j.say(format!(
+            "resolv.conf takes the DNS servers OpenVPN's server pushes (the client file {file}) when it connects; they are reached by the routes above (`audit --live` shows where each goes)"
+        ));
     } else if dns.servers.is_empty() {
         j.say("resolv.conf names no server: lookups go to 127.0.0.1, the namespace's own lo");
     }

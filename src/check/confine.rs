@@ -22,7 +22,8 @@ fn check_strict_dns(ns: &Namespace, diags: &mut Diagnostics) {
         return;
     }
     // A wg-quick file's DNS servers are allowed when its tunnel starts (model/tunnel_file.rs).
-    if ns.connect.wireguard.as_ref().is_some_and(|w| w.config_file.is_some()) {
+    // So are the servers an OpenVPN server pushes (model/openvpn.rs).
+    if ns.connect.wireguard.as_ref().is_some_and(|w| w.config_file.is_some()) || ns.connect.openvpn.is_some() {
         return;
     }
     diags.push(
@@ -87,6 +88,8 @@ fn check_ipv6(ns: &Namespace, diags: &mut Diagnostics) {
                     );
                     }
                 }
+                // OpenVPN's IPv6 address is pushed by its server when it connects.
+                (None, Some(_)) => {}
                 _ => diags.push(
                     Diagnostic::new(
                         Code::Ipv6Conflict,

@@ -362,12 +362,16 @@ fn key_path_check(what: &str, k: &At<String>, diags: &mut Diagnostics) {
 }
 
 /// A namespace that services join, that uses a connectivity option, and that has no way out:
-/// no host link, no WireGuard (neither ours nor NixOS's `interfaceNamespace`). A seed module's
+/// no host link, no WireGuard (neither ours nor NixOS's `interfaceNamespace`), no OpenVPN. A seed module's
 /// namespace is left alone: being closed is what it is for, and its output stays NixOS's.
 fn check_way_out(model: &Model, ns: &Namespace, diags: &mut Diagnostics) {
     let c = &ns.connect;
     // `dns.strict` needs `dns`; `ipv6` alone is no way in or out.
-    if (c.publish.is_empty() && c.dns.is_none()) || c.host_link.is_some() || c.wireguard.is_some() {
+    if (c.publish.is_empty() && c.dns.is_none())
+        || c.host_link.is_some()
+        || c.wireguard.is_some()
+        || c.openvpn.is_some()
+    {
         return;
     }
     if model.wireguard_interfaces.iter().any(|w| w.namespace == ns.name) {
@@ -458,7 +462,7 @@ fn overlap(message: String, (span, net): (Span, &V4Net), (other_span, other): (S
 }
 
 /// Interfaces that exist at once in the host namespace: the host ends of the links, and each
-/// WireGuard interface between its creation and its move. Inside a namespace: `lo`, `host0`
+/// WireGuard interface and OpenVPN device between its creation and its move. Inside a namespace: `lo`, `host0`
 /// and the WireGuard interface.
 fn check_interface_collisions(model: &Model, diags: &mut Diagnostics) {
     let mut host: BTreeMap<&str, Vec<(&str, Span)>> = BTreeMap::new();
@@ -487,6 +491,12 @@ fn check_interface_collisions(model: &Model, diags: &mut Diagnostics) {
                     );
                 }
             }
+        }
+    }
+    // OpenVPN's tun device is made on the host too, before its up script moves it in.
+    for ns in &model.namespaces {
+        if let Some(vpn) = &ns.connect.openvpn {
+            host.entry(&vpn.interface).or_default().push((&ns.name, vpn.span));
         }
     }
     for (name, span) in &model.nixos_wireguard_names {

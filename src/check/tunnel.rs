@@ -1,5 +1,5 @@
 //! The checks of SPEC §14 on the tunnel options: a wg-quick file beside the inline WireGuard
-//! options it replaces, a watchdog with nothing to watch or that cannot tick, port forwarding
+//! options it replaces, OpenVPN beside WireGuard or without its file, a watchdog with nothing to watch or that cannot tick, port forwarding
 //! without a tunnel or a gateway to ask.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -8,6 +8,7 @@ use crate::model::connect::At;
 
 pub fn check_tunnel(ns: &Namespace, diags: &mut Diagnostics) {
     check_config_file(ns, diags);
+    check_openvpn(ns, diags);
     check_watchdog(ns, diags);
     check_port_forward(ns, diags);
 }
@@ -79,17 +80,77 @@ fn check_config_file(ns: &Namespace, diags: &mut Diagnostics) {
     }
 }
 
+/// One tunnel per namespace: each sets the default route, and joiners require one tunnel unit.
+/// OpenVPN needs its file; both paths are read when the unit starts, so they must be absolute
+/// (a relative one may be the file's text pasted in) and fit in a unit file.
+fn check_openvpn(ns: &Namespace, diags: &mut Diagnostics) {
+    let Some(vpn) = &ns.connect.openvpn else { return };
+    if let Some(wg) = &ns.connect.wireguard {
+        diags.push(
+            Diagnostic::new(
+                Code::TwoTunnels,
+                format!("namespace `{}` has both `wireguard` and `openvpn`", ns.name),
+            )
+            .at(vpn.span, "OpenVPN's device would be the default route")
+            .also(wg.span, "and so would WireGuard's")
+            .note("a namespace has one default route, and its services require one tunnel")
+            .help("put each tunnel in a namespace of its own"),
+        );
+    }
+    let Some(file) = &vpn.config_file else {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidOpenvpn,
+                format!("`{}` is enabled without a `configFile`", loc(ns, "openvpn")),
+            )
+            .at(vpn.span, "OpenVPN needs the provider's configuration file")
+            .help("give `openvpn.configFile`, the path of the `.ovpn` file (e.g. /run/secrets/provider.ovpn)"),
+        );
+        return;
+    };
+    for (what, path) in [
+        ("configFile", Some(file)),
+        ("authUserPassFile", vpn.auth_user_pass_file.as_ref()),
+    ] {
+        let Some(path) = path else { continue };
+        let what = loc(ns, &format!("openvpn.{what}"));
+        if let Some(c) = path.value.chars().find(|c| c.is_control()) {
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidOpenvpn,
+                    format!("`{what}` holds the control character {c:?}"),
+                )
+                .at(
+                    path.span,
+                    "the path is written into the unit and its script, where it would break them",
+                )
+                .help("give the file a path without control characters"),
+            );
+        } else if !path.value.starts_with('/') {
+            // The value is not shown: it may be the file's text, password included.
+            diags.push(
+                Diagnostic::new(Code::InlineSecret, format!("`{what}` must be the path of a file"))
+                    .at(
+                        path.span,
+                        "this is not an absolute path; if it is the file's text, it would be written into the output",
+                    )
+                    .help("put the file where only root reads it (e.g. /run/secrets/provider.ovpn) and give its path"),
+            );
+        }
+    }
+}
+
 /// A watchdog restarts the namespace's tunnel: without one it has nothing to do.
 fn check_watchdog(ns: &Namespace, diags: &mut Diagnostics) {
     let Some(dog) = &ns.connect.watchdog else { return };
-    if ns.connect.wireguard.is_none() {
+    if ns.connect.wireguard.is_none() && ns.connect.openvpn.is_none() {
         diags.push(
             Diagnostic::new(
                 Code::InvalidWatchdog,
                 format!("`{}` is enabled, but the namespace has no tunnel", loc(ns, "watchdog")),
             )
             .at(dog.span, "this watchdog would watch nothing")
-            .help("give the namespace a `wireguard` tunnel, or drop the watchdog"),
+            .help("give the namespace a `wireguard` or `openvpn` tunnel, or drop the watchdog"),
         );
     }
     let positive = |what: &str, a: &At<i64>, diags: &mut Diagnostics| {
@@ -110,7 +171,7 @@ fn check_watchdog(ns: &Namespace, diags: &mut Diagnostics) {
 /// NAT-PMP asks the tunnel's gateway, by IPv4 address (RFC 6886).
 fn check_port_forward(ns: &Namespace, diags: &mut Diagnostics) {
     let Some(pf) = &ns.connect.port_forward else { return };
-    if ns.connect.wireguard.is_none() {
+    if ns.connect.wireguard.is_none() && ns.connect.openvpn.is_none() {
         diags.push(
             Diagnostic::new(
                 Code::InvalidPortForward,
@@ -120,7 +181,7 @@ fn check_port_forward(ns: &Namespace, diags: &mut Diagnostics) {
                 ),
             )
             .at(pf.span, "there is no gateway to ask for a port")
-            .help("give the namespace a `wireguard` tunnel, or drop `portForward`"),
+            .help("give the namespace a `wireguard` or `openvpn` tunnel, or drop `portForward`"),
         );
     }
     if pf.gateway.value.parse::<std::net::Ipv4Addr>().is_err() {

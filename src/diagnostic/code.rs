@@ -141,7 +141,7 @@ codes! {
     InterfaceNameCollision = "interface-name-collision", Error, Compiling,
         "Two interfaces with one name in the host namespace.";
     InlineSecret = "inline-secret", Error, Compiling,
-        "A WireGuard key given inline where only a path to a key file belongs.";
+        "A WireGuard key, or a tunnel's file, given inline where only a path to a file belongs.";
     InvalidWireguard = "invalid-wireguard", Error, Compiling,
         "A WireGuard setting that cannot work (no key file, no peers, unknown implementation).";
     // -- confinement (SPEC §13) ---------------------------------------------------------------
@@ -152,6 +152,10 @@ codes! {
     // -- tunnels (SPEC §14) --------------------------------------------------------------------
     WireguardFileConflict = "wireguard-file-conflict", Error, Compiling,
         "A wg-quick `configFile` beside the inline WireGuard options it replaces.";
+    TwoTunnels = "two-tunnels", Error, Compiling,
+        "Two tunnels (`wireguard` and `openvpn`) in one namespace, which has one default route.";
+    InvalidOpenvpn = "invalid-openvpn", Error, Compiling,
+        "`openvpn.enable` without a `configFile`, or a path OpenVPN's unit cannot hold.";
     InvalidWatchdog = "invalid-watchdog", Error, Compiling,
         "A `watchdog` without a tunnel to watch, or with an interval or timeout under 1 s.";
     InvalidPortForward = "invalid-port-forward", Error, Compiling,

@@ -936,9 +936,10 @@ in
             },
         },
         Code::InlineSecret => &Explanation {
-            meaning: "`wireguard.privateKeyFile`, a peer's `presharedKeyFile`, or \
-                `wireguard.configFile` is not an absolute path: most often it is the key (or the \
-                wg-quick file's text) itself, pasted where the path of its file belongs.",
+            meaning: "`wireguard.privateKeyFile`, a peer's `presharedKeyFile`, \
+                `wireguard.configFile`, `openvpn.configFile` or `openvpn.authUserPassFile` is not \
+                an absolute path: most often it is the key (or the file's text) itself, pasted \
+                where the path of its file belongs.",
             why: "netns-compile passes keys to `wg` by path only, so that no secret is written \
                 into the units and scripts, which end up in the world-readable Nix store. A \
                 key given inline would be published there. The diagnostic does not repeat the \
@@ -1128,8 +1129,71 @@ in
                 standalone: Standalone::Yes,
             },
         },
+        Code::TwoTunnels => &Explanation {
+            meaning: "A namespace has both a `wireguard` tunnel and `openvpn`.",
+            why: "Each tunnel's unit sets the namespace's default route through its own device, \
+                and joined services require the one tunnel unit of their namespace: with two, \
+                which one carries the traffic would depend on which came up last. Use one \
+                namespace per tunnel.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn = {
+    wireguard = {
+      enable = true;
+      configFile = "/run/secrets/mullvad-se.conf";
+    };
+    openvpn = {
+      enable = true;
+      configFile = "/run/secrets/provider.ovpn";
+    };
+  };
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn.wireguard = {
+    enable = true;
+    configFile = "/run/secrets/mullvad-se.conf";
+  };
+  services.netns.namespaces.ovpn.openvpn = {
+    enable = true;
+    configFile = "/run/secrets/provider.ovpn";
+  };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::InvalidOpenvpn => &Explanation {
+            meaning: "`openvpn.enable` is true but `openvpn.configFile` is not given, or a path \
+                of `openvpn` holds a control character.",
+            why: "OpenVPN's unit runs OpenVPN with the provider's file as `--config`: without \
+                one there is nothing to connect to. The paths are written into the unit and its \
+                script, where a control character would break them.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn.openvpn.enable = true;
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn.openvpn = {
+    enable = true;
+    configFile = "/run/secrets/provider.ovpn";
+    authUserPassFile = "/run/secrets/provider.auth";
+  };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
         Code::InvalidWatchdog => &Explanation {
-            meaning: "`watchdog` is enabled on a namespace without a tunnel (`wireguard`), or its \
+            meaning: "`watchdog` is enabled on a namespace without a tunnel (`wireguard` or \
+                `openvpn`), or its \
                 `interval` or `handshakeTimeout` is under one second.",
             why: "The watchdog restarts the namespace's tunnel when its last handshake is too \
                 old: without a tunnel it has nothing to watch, and without a positive interval \
@@ -1156,7 +1220,8 @@ in
             },
         },
         Code::InvalidPortForward => &Explanation {
-            meaning: "`portForward` is enabled on a namespace without a tunnel (`wireguard`), or \
+            meaning: "`portForward` is enabled on a namespace without a tunnel (`wireguard` or \
+                `openvpn`), or \
                 its `gateway` is not an IPv4 address.",
             why: "NAT-PMP asks the tunnel's gateway to forward a port to the namespace: without a \
                 tunnel there is no gateway to ask, and NAT-PMP (RFC 6886) speaks to its gateway \

@@ -45,6 +45,8 @@ pub struct Connect {
     pub dns: Option<Dns>,
     pub host_link: Option<HostLink>,
     pub wireguard: Option<WireGuard>,
+    /// `openvpn` (SPEC §14), only when enabled.
+    pub openvpn: Option<super::openvpn::OpenVpn>,
     /// `dns.strict = true`, where it is written; None when false or unset.
     pub strict_dns: Option<At<bool>>,
     /// `ipv6`, where written; None when unset (= Allow, NixOS-exact output).
@@ -61,6 +63,7 @@ impl Connect {
             && self.dns.is_none()
             && self.host_link.is_none()
             && self.wireguard.is_none()
+            && self.openvpn.is_none()
             && self.strict_dns.is_none()
             && self.ipv6.is_none()
             && self.watchdog.is_none()
@@ -273,16 +276,21 @@ pub fn stable_hash(bytes: &[u8]) -> u64 {
 /// holds only letters, digits, `-`, `_` and `.`; else `nsh-` + the first five such characters
 /// + `-` + five hex digits of the name's hash.
 pub fn host_interface_name(namespace: &str) -> String {
+    interface_name(HOST_LINK_PREFIX, namespace)
+}
+
+/// `<prefix><name>` when that fits the kernel's 15 bytes and holds only letters, digits, `-`,
+/// `_` and `.`; else `<prefix>` + the first such characters that fit + `-` + five hex digits
+/// of the name's hash.
+pub fn interface_name(prefix: &str, namespace: &str) -> String {
     let tame = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    let plain = format!("{HOST_LINK_PREFIX}{namespace}");
+    let plain = format!("{prefix}{namespace}");
     if plain.len() <= MAX_INTERFACE_BYTES && namespace.chars().all(tame) {
         return plain;
     }
-    let stem: String = namespace.chars().filter(|c| tame(*c)).take(5).collect();
-    format!(
-        "{HOST_LINK_PREFIX}{stem}-{:05x}",
-        stable_hash(namespace.as_bytes()) & 0xf_ffff
-    )
+    let room = MAX_INTERFACE_BYTES - prefix.len() - 6;
+    let stem: String = namespace.chars().filter(|c| tame(*c)).take(room).collect();
+    format!("{prefix}{stem}-{:05x}", stable_hash(namespace.as_bytes()) & 0xf_ffff)
 }
 
 pub fn string_at(node: &Node) -> Option<At<String>> {
@@ -345,6 +353,7 @@ pub fn read_connect(namespace: &str, value: &Node, diags: &mut Diagnostics) -> C
     {
         out.wireguard = Some(read_wireguard(e.key_span, w));
     }
+    out.openvpn = super::openvpn::read_openvpn(namespace, a);
     read_confinement(a, &mut out);
     out.watchdog = super::watchdog::read_watchdog(a);
     out.port_forward = super::port_forward::read_port_forward(a);

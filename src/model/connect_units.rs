@@ -3,7 +3,7 @@
 //! `.wants/` folder where it must start with it, or (for `dns`) a drop-in that adds a command.
 //!
 //! Names: `<stem>-publish-<label>.{socket,service}`, `<stem>-hostlink.service`,
-//! `<stem>-wireguard.service`, `<stem>-guard.service` ([`guard_unit_name`]), and SPEC §14's
+//! `<stem>-wireguard.service`, `<stem>-openvpn.service` (openvpn.rs), `<stem>-guard.service` ([`guard_unit_name`]), and SPEC §14's
 //! `<stem>-watchdog.service` and `<stem>-portforward.service` (built in their own files, as is
 //! the tunnel from a wg-quick file), where `<stem>` is the namespace unit's name without
 //! `.service` and `<label>` is escaped as namespace names are; the checks refuse names that
@@ -40,6 +40,9 @@ pub fn build_connect_units(namespaces: &[Namespace], tools: &Tools, prefix: &str
                 Some(file) => super::tunnel_file::wireguard_file_unit(&ctx, wg, &file.value),
                 None => wireguard_unit(&ctx, wg),
             });
+        }
+        if let Some(vpn) = &ns.connect.openvpn {
+            out.extend(super::openvpn::openvpn_unit(&ctx, vpn));
         }
         if let (Some(dog), Some(tunnel)) = (&ns.connect.watchdog, tunnel_unit(ns)) {
             out.extend(super::watchdog::watchdog_unit(&ctx, dog, &tunnel));
@@ -344,6 +347,9 @@ fn host_link_unit(ctx: &Ctx, link: &HostLink) -> ExtraUnit {
 /// watchdog restarts.
 pub fn tunnel_unit(ns: &Namespace) -> Option<String> {
     let stem = ns.unit_name.strip_suffix(".service").unwrap_or(&ns.unit_name);
+    if ns.connect.openvpn.is_some() {
+        return Some(super::openvpn::openvpn_unit_name(stem));
+    }
     ns.connect
         .wireguard
         .as_ref()
@@ -394,7 +400,7 @@ pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: Vec<S
     )];
     oneshot(
         ctx,
-        tunnel_unit(ctx.ns).unwrap_or_default(),
+        format!("{}-wireguard.service", ctx.stem()),
         format!(
             "WireGuard {} of network namespace {:?}{from}",
             wg.interface.value, ctx.ns.name

@@ -103,10 +103,13 @@ pub fn guard_table(connect: &Connect) -> Option<GuardTable> {
 }
 
 /// The interface of the namespace's tunnel, if it has one netns-compile makes (inline or from a
-/// wg-quick file: the interface is named by `wireguard.interface` either way). OpenVPN's
-/// belongs here when it comes.
+/// wg-quick file: the interface is named by `wireguard.interface` either way; OpenVPN's tun
+/// device, model/openvpn.rs).
 pub fn tunnel_interface(connect: &Connect) -> Option<&str> {
-    connect.wireguard.as_ref().map(|wg| wg.interface.value.as_str())
+    match &connect.openvpn {
+        Some(vpn) => Some(vpn.interface.as_str()),
+        None => connect.wireguard.as_ref().map(|wg| wg.interface.value.as_str()),
+    }
 }
 
 /// The nftables file that loads `table` in one transaction: declaring the table first makes

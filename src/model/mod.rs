@@ -4,6 +4,7 @@ pub mod connect;
 pub mod connect_units;
 pub mod guard;
 pub mod join;
+pub mod openvpn;
 pub mod port_forward;
 pub mod tools;
 pub mod tunnel_file;

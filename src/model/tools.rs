@@ -10,7 +10,7 @@ pub const DEFAULT_PREFIX: &str = "/run/current-system/sw";
 pub const DEFAULT_SHELL: &str = "/run/current-system/sw/bin/bash";
 
 /// The packages of `tools`, in no particular order.
-pub const PACKAGES: [&str; 11] = [
+pub const PACKAGES: [&str; 12] = [
     "iproute2",
     "procps",
     "nftables",
@@ -22,6 +22,7 @@ pub const PACKAGES: [&str; 11] = [
     "wireguard-tools",
     "wireguard-go",
     "libnatpmp",
+    "openvpn",
 ];
 
 /// The packages of systemd's default `PATH` for services, in NixOS's order.
@@ -40,6 +41,8 @@ pub struct Tools {
     pub wireguard_go: String,
     /// `natpmpc` (portForward): named only when a namespace uses it.
     pub natpmpc: String,
+    /// `openvpn` (openvpn): named only when a namespace uses it.
+    pub openvpn: String,
     pub runtime_shell: String,
     /// Package prefixes whose `bin` and `sbin` make the default `PATH`.
     pub default_path: Vec<String>,
@@ -70,6 +73,7 @@ impl Tools {
             wg: format!("{}/bin/wg", prefix("wireguard-tools")),
             wireguard_go: format!("{}/bin/wireguard-go", prefix("wireguard-go")),
             natpmpc: format!("{}/bin/natpmpc", prefix("libnatpmp")),
+            openvpn: format!("{}/bin/openvpn", prefix("openvpn")),
             runtime_shell: shell.unwrap_or_else(|| DEFAULT_SHELL.to_string()),
             default_path: DEFAULT_PATH_PACKAGES.iter().map(|p| prefix(p)).collect(),
             prefixes: PACKAGES.iter().map(|p| (p.to_string(), prefix(p))).collect(),
@@ -162,6 +166,7 @@ impl Tools {
             wg: which("wg").map_or(defaults.wg, s),
             wireguard_go: which("wireguard-go").map_or(defaults.wireguard_go, s),
             natpmpc: which("natpmpc").map_or(defaults.natpmpc, s),
+            openvpn: which("openvpn").map_or(defaults.openvpn, s),
             runtime_shell: s(shell),
             default_path,
             prefixes,

@@ -1,5 +1,5 @@
 //! `watchdog` (SPEC §14): a service of the namespace's own that restarts its tunnel when the
-//! tunnel's last handshake is older than a timeout. What it does, and why the restart ignores
+//! tunnel's last handshake is older than a timeout (WireGuard) or its device is gone (OpenVPN). What it does, and why the restart ignores
 //! dependencies, is said in `watchdog.sh`.
 //!
 //! Name: `<stem>-watchdog.service`. Started with the namespace (its `.wants/`), after the
@@ -51,7 +51,12 @@ pub fn read_watchdog(namespace: &Attrs) -> Option<Watchdog> {
 
 /// The watchdog's unit for the namespace whose tunnel's unit is `tunnel`.
 pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<ExtraUnit> {
-    let wg = ctx.ns.connect.wireguard.as_ref()?;
+    // OpenVPN reconnects by itself; what the watchdog sees of it is its device (SPEC §14).
+    let (kind, interface) = match (&ctx.ns.connect.openvpn, &ctx.ns.connect.wireguard) {
+        (Some(vpn), _) => ("OpenVPN", &vpn.interface),
+        (None, Some(wg)) => ("WireGuard", &wg.interface.value),
+        (None, None) => return None,
+    };
     let q = |s: &str| escape_shell_arg(s);
     let unit = format!("{}-watchdog.service", ctx.stem());
     let ns_unit = &ctx.ns.unit_name;
@@ -59,7 +64,8 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
         ("ip", q(&ctx.tools.ip)),
         ("wg", q(&ctx.tools.wg)),
         ("namespace", ctx.name_arg()),
-        ("interface", q(&wg.interface.value)),
+        ("kind", kind.to_string()),
+        ("interface", q(interface)),
         ("tunnel_unit", q(tunnel)),
         ("interval", dog.interval.value.to_string()),
         ("timeout", dog.handshake_timeout.value.to_string()),
@@ -73,10 +79,7 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
                 ("BindsTo", ns_unit.clone()),
                 (
                     "Description",
-                    format!(
-                        "Watchdog of WireGuard {} of network namespace {:?}",
-                        wg.interface.value, ctx.ns.name
-                    ),
+                    format!("Watchdog of {kind} {interface} of network namespace {:?}", ctx.ns.name),
                 ),
                 ("PartOf", tunnel.to_string()),
             ],

@@ -58,6 +58,7 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
             ("dns", Ty::Submodule(Box::new(dns_schema())), None),
             ("hostLink", Ty::Submodule(Box::new(host_link_schema())), None),
             ("wireguard", Ty::Submodule(Box::new(wireguard_schema())), None),
+            ("openvpn", Ty::Submodule(Box::new(openvpn_schema())), None),
             // SPEC §13; no default either: unset is "allow", NixOS's output.
             ("ipv6", Ty::Enum(&IPV6_VALUES), None),
             ("watchdog", Ty::Submodule(Box::new(watchdog_schema())), None),
@@ -69,11 +70,12 @@ pub fn namespace_schema(global_ruleset: &Node, global_sysctl: &Node) -> Schema {
 }
 
 /// The options of SPEC §11, §13 and §14, in the order they are merged.
-pub const CONNECT_OPTIONS: [&str; 7] = [
+pub const CONNECT_OPTIONS: [&str; 8] = [
     "publish",
     "dns",
     "hostLink",
     "wireguard",
+    "openvpn",
     "ipv6",
     "watchdog",
     "portForward",
@@ -170,6 +172,19 @@ fn wireguard_schema() -> Schema {
                 Some(empty_list()),
             ),
             ("implementation", Ty::Str, str_default("kernel")),
+        ],
+        None,
+        Unknown::Error,
+    )
+}
+
+/// `openvpn` (SPEC §14): the client's configuration file and its credentials, both by path.
+fn openvpn_schema() -> Schema {
+    Schema::new(
+        vec![
+            ("enable", Ty::Bool, Some(false_default())),
+            ("configFile", null_or(Ty::Str), null_default()),
+            ("authUserPassFile", null_or(Ty::Str), null_default()),
         ],
         None,
         Unknown::Error,

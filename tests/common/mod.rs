@@ -55,6 +55,40 @@ pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     }
 }
 
+/// A file tree as [`tree`] gives it.
+pub type Tree = BTreeMap<String, (String, Vec<u8>, u32)>;
+
+/// Build `dir/config.nix` (`module`) and `dir/config.json` (`json`, what the module stands for)
+/// for the prefix `/p`, assert that both routes give one tree, and return it.
+pub fn build_both_routes(dir: &Path, module: &str, json: &serde_json::Value) -> Tree {
+    fs::write(dir.join("config.nix"), module).unwrap();
+    fs::write(dir.join("config.json"), json.to_string()).unwrap();
+    let build = |input: &str| {
+        let out = dir.join(format!("out-{input}"));
+        let path = dir.join(input);
+        let r = run(&[
+            "build",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--prefix",
+            "/p",
+        ]);
+        assert_eq!(r.code, 0, "{input}: {}", r.stderr);
+        // The manifest names its input's route nowhere; the whole tree must be the same.
+        tree(&out)
+    };
+    let from_nix = build("config.nix");
+    let from_json = build("config.json");
+    let differing: Vec<&String> = from_nix
+        .keys()
+        .chain(from_json.keys())
+        .filter(|k| from_nix.get(*k) != from_json.get(*k))
+        .collect();
+    assert!(differing.is_empty(), "the routes differ in {differing:?}");
+    from_nix
+}
+
 /// Everything under `root`: relative path → (kind, bytes or link target, mode).
 pub fn tree(root: &Path) -> BTreeMap<String, (String, Vec<u8>, u32)> {
     let mut out = BTreeMap::new();
@@ -175,4 +209,14 @@ pub fn first_pool_addresses(namespace: &str) -> (std::net::Ipv4Addr, std::net::I
     });
     let subnet = u32::from(std::net::Ipv4Addr::new(10, 231, 0, 0)) + (hash % 16_384) as u32 * 4;
     (subnet.wrapping_add(1).into(), subnet.wrapping_add(2).into())
+}
+
+/// The first packet count in an nft listing (`… counter packets N bytes M …`).
+pub fn nft_packets(listing: &str) -> u64 {
+    listing
+        .split_whitespace()
+        .skip_while(|w| *w != "packets")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no packet count in {listing}"))
 }

@@ -159,6 +159,17 @@ impl Container {
         r.stdout
     }
 
+    /// The packets counted by the rule with `comment` in nftables table `inet <table>` of
+    /// network namespace `namespace` (the tunnel tests' leak counters on a peer's underlay).
+    pub fn nft_counter(&self, namespace: &str, table: &str, comment: &str) -> u64 {
+        let t = self.run_ok(&["ip", "netns", "exec", namespace, "nft", "list", "table", "inet", table]);
+        let line = t
+            .lines()
+            .find(|l| l.contains(&format!("comment \"{comment}\"")))
+            .unwrap_or_else(|| panic!("no {comment} rule in {t}"));
+        super::nft_packets(line)
+    }
+
     /// `sh -c script` in the container, with `args` as `$1`, `$2`, ….
     pub fn sh(&self, script: &str, args: &[&str]) -> Run {
         let mut argv = vec!["sh", "-c", script, "sh"];
@@ -402,6 +413,15 @@ pub fn boot_tree(out: &Path, etc: &Path, prefix: &str) -> Container {
         bind: vec![(etc.to_path_buf(), "/etc/systemd/system".into())],
     })
     .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Poll `done` every 100 ms for at most `limit`.
+pub fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Whether a test that boots a container cannot run here (no container, or `missing` names

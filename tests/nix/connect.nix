@@ -1,4 +1,4 @@
-# The connectivity options (SPEC §11, and §13's dns.strict and ipv6) through nixpkgs' module system: handed to the compiler
+# The connectivity options (SPEC §11, §13's dns.strict and ipv6, §14's openvpn) through nixpkgs' module system: handed to the compiler
 # only where set, with properties resolved by NixOS, and their units in the built tree.
 { lib, ... }:
 {
@@ -12,6 +12,14 @@
     hostLink.enable = lib.mkIf true true;
     dns.strict = true;
     ipv6 = lib.mkDefault "disable";
+  };
+  # SPEC §14's OpenVPN, with the watchdog that follows whichever tunnel the namespace has.
+  services.netns.namespaces.ovpn = {
+    openvpn = {
+      enable = true;
+      configFile = "/run/secrets/provider.ovpn";
+    };
+    watchdog.enable = lib.mkDefault true;
   };
   services.netns.namespaces.closed = { };
   systemd.services.transmission.netns = "downloads";

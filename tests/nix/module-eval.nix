@@ -77,6 +77,9 @@ let
       systemd
       runtimeShell
       ;
+    # Not in the NixOS fixture's tools: a stand-in prefix for the OpenVPN namespace of
+    # connect.nix (the units name `<prefix>/bin/openvpn`, which nothing here runs).
+    openvpn = "/run/current-system/sw";
   };
 
   # NixOS's nixos/modules/config/sysctl.nix, types only.

@@ -1,0 +1,140 @@
+//! `openvpn` (SPEC §14): OpenVPN with its socket in the host's namespace and its tun device in
+//! the namespace, as namespaced-openvpn does it.
+//!
+//! Name: `<stem>-openvpn.service`, with the relations of the WireGuard tunnel's unit (after and
+//! bound to the namespace's unit, started with it, after `network-online.target` and the
+//! guard). `Type=notify` (OpenVPN says it is ready once it has started, before it connects) and
+//! an `ExecStartPost=` that waits for the up script to have moved, addressed and routed the
+//! device, so the joiners (after it and requiring it, model/join.rs) never start before the way
+//! out exists. What the script does,
+//! and which directives of the user's file it overrides or refuses, is said in `openvpn.sh`.
+
+use super::connect::{At, interface_name, opt_string};
+use super::connect_units::{Ctx, guard_unit_name, settings_script, started_with_namespace};
+use super::escape::escape_shell_arg;
+use super::guard::guard_table;
+use super::tunnel_file::path_of;
+use super::{ExtraUnit, Script};
+use crate::node::{Attrs, Node};
+use crate::source::Span;
+
+/// The part of the script that is the same for every namespace.
+pub const OPENVPN_SCRIPT: &str = include_str!("openvpn.sh");
+
+/// The tun device's name starts with this, in the host's namespace (where OpenVPN makes it)
+/// and in the namespace (where the up script moves it).
+pub const OPENVPN_INTERFACE_PREFIX: &str = "ovpn-";
+
+/// `openvpn`, only when enabled.
+#[derive(Clone, Debug)]
+pub struct OpenVpn {
+    /// The `openvpn` key.
+    pub span: Span,
+    /// The client's configuration file as the provider hands it out (checked to be given).
+    pub config_file: Option<At<String>>,
+    /// A file with the user name and the password, one a line (`--auth-user-pass`).
+    pub auth_user_pass_file: Option<At<String>>,
+    /// The tun device: [`openvpn_interface`] of the namespace's name.
+    pub interface: String,
+}
+
+/// Read `openvpn` from a resolved namespace's options.
+pub fn read_openvpn(namespace_name: &str, namespace: &Attrs) -> Option<OpenVpn> {
+    let e = namespace.entry("openvpn")?;
+    let o = e.value.attrs()?;
+    if o.get("enable").and_then(Node::as_bool) != Some(true) {
+        return None;
+    }
+    Some(OpenVpn {
+        span: e.key_span,
+        config_file: opt_string(o, "configFile"),
+        auth_user_pass_file: opt_string(o, "authUserPassFile"),
+        interface: openvpn_interface(namespace_name),
+    })
+}
+
+/// The tun device of a namespace's OpenVPN: unique on the host, as OpenVPN makes it there
+/// before the up script moves it in.
+pub fn openvpn_interface(namespace: &str) -> String {
+    interface_name(OPENVPN_INTERFACE_PREFIX, namespace)
+}
+
+/// The OpenVPN unit's name.
+pub fn openvpn_unit_name(stem: &str) -> String {
+    format!("{stem}-openvpn.service")
+}
+
+/// The unit, when the file is given (its absence is reported by the checks).
+pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
+    let file = vpn.config_file.as_ref()?;
+    let q = |s: &str| escape_shell_arg(s);
+    let unit = openvpn_unit_name(ctx.stem());
+    let ns_unit = &ctx.ns.unit_name;
+    let auth = vpn.auth_user_pass_file.as_ref().map_or("", |a| a.value.as_str());
+    let settings = [
+        ("ip", q(&ctx.tools.ip)),
+        ("nft", q(&ctx.tools.nft)),
+        ("openvpn", q(&ctx.tools.openvpn)),
+        ("namespace", ctx.name_arg()),
+        ("interface", q(&vpn.interface)),
+        ("config_file", q(&file.value)),
+        ("auth_user_pass_file", q(auth)),
+        ("resolv_conf", q(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name))),
+        ("dns_file", q(&dns_file(&ctx.ns.name))),
+        ("PATH", q(&path_of(&ctx.tools.default_path))),
+    ];
+    let guard = guard_table(&ctx.ns.connect);
+    let mut after = format!("{ns_unit} network-online.target");
+    if guard.is_some() {
+        after.push(' ');
+        after.push_str(&guard_unit_name(ns_unit));
+    }
+    let mut unit_keys = vec![
+        ("After", after),
+        ("BindsTo", ns_unit.clone()),
+        (
+            "Description",
+            // `%` starts a specifier in a unit file, also in `Description=`.
+            format!(
+                "OpenVPN {} of network namespace {:?} from {}",
+                vpn.interface,
+                ctx.ns.name,
+                file.value.replace('%', "%%")
+            ),
+        ),
+        ("Wants", "network-online.target".to_string()),
+    ];
+    let mut service_keys = vec![
+        ("ExecStart", ctx.script_path(&unit, "openvpn")),
+        ("ExecStartPost", format!("{} ready", ctx.script_path(&unit, "openvpn"))),
+        ("Type", "notify".to_string()),
+    ];
+    // As for a wg-quick file (tunnel_file.rs): loading the guard's table again empties its DNS
+    // sets, and the servers the VPN pushed are added again.
+    if guard.is_some_and(|t| t.dns.is_some()) {
+        unit_keys.push(("ReloadPropagatedFrom", guard_unit_name(ns_unit)));
+        service_keys.push(("ExecReload", format!("{} dns-allow", ctx.script_path(&unit, "openvpn"))));
+    }
+    unit_keys.sort_by_key(|(k, _)| *k);
+    service_keys.sort_by_key(|(k, _)| *k);
+    let sections = vec![
+        ("Unit", unit_keys),
+        ("Service", service_keys),
+        ("Install", vec![("WantedBy", ns_unit.clone())]),
+    ];
+    Some(started_with_namespace(
+        ctx,
+        unit,
+        sections,
+        vpn.span,
+        vec![Script {
+            name: "openvpn".into(),
+            content: settings_script(ctx, &settings, OPENVPN_SCRIPT),
+        }],
+    ))
+}
+
+/// Where the up script keeps the DNS servers the VPN pushed, for `dns-allow` after a reload.
+pub fn dns_file(namespace: &str) -> String {
+    format!("/run/netns-compile/{namespace}/openvpn-dns")
+}
