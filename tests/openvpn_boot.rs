@@ -133,14 +133,7 @@ fn openvpn_carries_the_namespace_under_systemd_252() {
 
     let peer_setup = format!(
         "set -e
-ip netns add opeer
-ip link add vh type veth peer name vp netns opeer
-ip address add 10.233.0.1/30 dev vh
-ip link set vh up
-ip -n opeer address add 10.233.0.2/30 dev vp
-ip -n opeer link set vp up
-ip -n opeer link set lo up
-ip -n opeer address add {WORLD}/32 dev lo
+{underlay}ip -n opeer address add {WORLD}/32 dev lo
 ip netns exec opeer nft -f - <<'EOF'
 table inet count {{
   chain input {{
@@ -153,7 +146,8 @@ table inet count {{
 EOF
 nsenter --net=/run/netns/opeer openvpn --daemon --config {KEYS}/server.conf --log /run/ovpn-server.log
 nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork SYSTEM:'echo answer-from-world' >/dev/null 2>&1 &
-"
+",
+        underlay = nspawn::peer_underlay("opeer", "10.233.0"),
     );
     let r = c.sh(&peer_setup, &[]);
     assert!(r.ok(), "building the peer: {}{}", r.stdout, r.stderr);

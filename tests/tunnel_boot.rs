@@ -174,14 +174,7 @@ fn tunnels_from_files_and_the_watchdog_under_systemd_252() {
 
     let peer_setup = format!(
         "set -e
-ip netns add tpeer
-ip link add vh type veth peer name vp netns tpeer
-ip address add 10.232.0.1/30 dev vh
-ip link set vh up
-ip -n tpeer address add 10.232.0.2/30 dev vp
-ip -n tpeer link set vp up
-ip -n tpeer link set lo up
-nsenter --net=/run/netns/tpeer wireguard-go wg-peer
+{underlay}nsenter --net=/run/netns/tpeer wireguard-go wg-peer
 ip netns exec tpeer wg set wg-peer private-key {KEYS}/peer.key listen-port 51820 \\
   peer {} allowed-ips 10.99.0.2/32 peer {} allowed-ips 10.99.0.3/32
 ip -n tpeer address add 10.99.0.1/24 dev wg-peer
@@ -199,7 +192,9 @@ EOF
 nsenter --net=/run/netns/tpeer socat UDP-RECVFROM:53,bind=10.99.0.1,fork SYSTEM:'echo dns-answer' >/dev/null 2>&1 &
 nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'echo answer-from-peer' >/dev/null 2>&1 &
 ",
-        f.public, d.public
+        f.public,
+        d.public,
+        underlay = nspawn::peer_underlay("tpeer", "10.232.0"),
     );
     let r = c.sh(&peer_setup, &[]);
     assert!(r.ok(), "building the peer: {}{}", r.stdout, r.stderr);

@@ -49,33 +49,39 @@ fn check_config_file(ns: &Namespace, diags: &mut Diagnostics) {
                 .help("keep `configFile` alone, or drop it and give the tunnel inline"),
         );
     }
-    if let Some(c) = file.value.chars().find(|c| c.is_control()) {
+    check_file_path(
+        &loc(ns, "wireguard.configFile"),
+        file,
+        Code::InvalidWireguard,
+        "/run/secrets/wg0.conf",
+        diags,
+    );
+}
+
+/// A file a tunnel's unit reads when it starts: its path is written into the unit (so no
+/// control character) and must not depend on the unit's working folder; a relative one may be
+/// the file's text pasted in, so its value is never shown. `control` is the code of the first
+/// mistake, `example` a path to suggest.
+fn check_file_path(what: &str, path: &At<String>, control: Code, example: &str, diags: &mut Diagnostics) {
+    if let Some(c) = path.value.chars().find(|c| c.is_control()) {
         diags.push(
-            Diagnostic::new(
-                Code::InvalidWireguard,
-                format!(
-                    "`{}` holds the control character {c:?}",
-                    loc(ns, "wireguard.configFile")
-                ),
-            )
-            .at(
-                file.span,
-                "the path is written into the unit's description, where it would break the file",
-            )
-            .help("give the file a path without control characters"),
+            Diagnostic::new(control, format!("`{what}` holds the control character {c:?}"))
+                .at(
+                    path.span,
+                    "the path is written into the unit and its script, where it would break them",
+                )
+                .help("give the file a path without control characters"),
         );
-    } else if !file.value.starts_with('/') {
-        // The value is not shown: it may be the file's text, key included.
+    } else if !path.value.starts_with('/') {
         diags.push(
-            Diagnostic::new(
-                Code::InlineSecret,
-                format!("`{}` must be the path of a file", loc(ns, "wireguard.configFile")),
-            )
-            .at(
-                file.span,
-                "this is not an absolute path; if it is the file's text, it would be written into the output",
-            )
-            .help("put the wg-quick file where only root reads it (e.g. /run/secrets/wg0.conf) and give its path"),
+            Diagnostic::new(Code::InlineSecret, format!("`{what}` must be the path of a file"))
+                .at(
+                    path.span,
+                    "this is not an absolute path; if it is the file's text, it would be written into the output",
+                )
+                .help(format!(
+                    "put the file where only root reads it (e.g. {example}) and give its path"
+                )),
         );
     }
 }
@@ -113,30 +119,13 @@ fn check_openvpn(ns: &Namespace, diags: &mut Diagnostics) {
         ("authUserPassFile", vpn.auth_user_pass_file.as_ref()),
     ] {
         let Some(path) = path else { continue };
-        let what = loc(ns, &format!("openvpn.{what}"));
-        if let Some(c) = path.value.chars().find(|c| c.is_control()) {
-            diags.push(
-                Diagnostic::new(
-                    Code::InvalidOpenvpn,
-                    format!("`{what}` holds the control character {c:?}"),
-                )
-                .at(
-                    path.span,
-                    "the path is written into the unit and its script, where it would break them",
-                )
-                .help("give the file a path without control characters"),
-            );
-        } else if !path.value.starts_with('/') {
-            // The value is not shown: it may be the file's text, password included.
-            diags.push(
-                Diagnostic::new(Code::InlineSecret, format!("`{what}` must be the path of a file"))
-                    .at(
-                        path.span,
-                        "this is not an absolute path; if it is the file's text, it would be written into the output",
-                    )
-                    .help("put the file where only root reads it (e.g. /run/secrets/provider.ovpn) and give its path"),
-            );
-        }
+        check_file_path(
+            &loc(ns, &format!("openvpn.{what}")),
+            path,
+            Code::InvalidOpenvpn,
+            "/run/secrets/provider.ovpn",
+            diags,
+        );
     }
 }
 

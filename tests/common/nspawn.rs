@@ -415,6 +415,22 @@ pub fn boot_tree(out: &Path, etc: &Path, prefix: &str) -> Container {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Shell lines that make network namespace `peer` (a tunnel's server in the tunnel tests) and a
+/// veth underlay to it from the container's host namespace: `vh` at `<net>.1/30` on the host
+/// side, `vp` at `<net>.2/30` in the peer, both up, and the peer's `lo` up.
+pub fn peer_underlay(peer: &str, net: &str) -> String {
+    format!(
+        "ip netns add {peer}
+ip link add vh type veth peer name vp netns {peer}
+ip address add {net}.1/30 dev vh
+ip link set vh up
+ip -n {peer} address add {net}.2/30 dev vp
+ip -n {peer} link set vp up
+ip -n {peer} link set lo up
+"
+    )
+}
+
 /// Poll `done` every 100 ms for at most `limit`.
 pub fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
