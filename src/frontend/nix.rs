@@ -25,7 +25,7 @@ mod options;
 mod push_down;
 
 use collect::collect_modules;
-pub use hooks::{eval_file_json_with_lib, node_to_value};
+pub use hooks::{Package, PackageFacts, eval_file_json_with_lib, node_to_value};
 use hooks::{pkgs, resolved_namespaces_value};
 use push_down::{Level, defined_values, push_down};
 
@@ -209,18 +209,14 @@ struct State {
 /// Evaluate `path` as a NixOS config or module; the projected config of every module, in
 /// collection order. Modules get the `lib` that `<nixpkgs/lib>` names (nixpkgs' own with
 /// `--nixpkgs` or `<nixpkgs>` on `NIX_PATH`, else the native one). `packages` is what
-/// `pkgs.<name>` names: each tool with its prefix (see `hooks::pkgs`).
-pub fn load_nix_modules(
-    path: &Path,
-    packages: &[(String, String)],
-    sources: &mut SourceMap,
-) -> Result<Vec<Node>, Diagnostics> {
+/// `pkgs.<name>` names: each tool's package (see `hooks::pkgs`).
+pub fn load_nix_modules(path: &Path, packages: &[Package], sources: &mut SourceMap) -> Result<Vec<Node>, Diagnostics> {
     let path = path.to_path_buf();
     let packages = packages.to_vec();
     with_evaluator(sources, move |ev| collect_and_project(ev, &path, &packages)).map_err(EvalError::into_diagnostics)
 }
 
-fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[(String, String)]) -> EvalResult<Vec<Node>> {
+fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[Package]) -> EvalResult<Vec<Node>> {
     let cwd = ev.io().current_dir();
     let lib_dir = search_path::find(ev.io(), &ev.search_path, "nixpkgs/lib", &cwd);
     // `modulesPath`, where the nixpkgs found is a whole checkout.
@@ -284,6 +280,9 @@ fn definition_node(ev: &Evaluator, v: &Value, span: Span) -> EvalResult<Node> {
         }
         _ => return ev.to_node(v, span),
     };
+    if ev.is_derivation(attrs)? {
+        return ev.to_node(v, span);
+    }
     let _guard = ev.enter(span)?;
     if let Some(tag) = attrs.get("_type")
         && matches!(ev.force(tag)?, Value::Str(t) if t.as_ref() == "if")
