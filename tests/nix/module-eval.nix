@@ -69,7 +69,7 @@ let
   # per output (the same set for that output, `outputSpecified`). Its `out` is `prefix`; a
   # store path names the package (`<hash>-iproute2-6.1.0`), any other prefix is a profile
   # that holds every output and says no version.
-  package =
+  toolPackage =
     {
       pname,
       prefix,
@@ -105,7 +105,7 @@ let
   # `/run/current-system/sw`, for those it does not name).
   tool =
     pname: facts:
-    package (
+    toolPackage (
       {
         inherit pname;
         prefix = tools.${pname} or "/run/current-system/sw";
