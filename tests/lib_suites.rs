@@ -594,9 +594,11 @@ fn report(verdicts: &[Verdict]) -> BTreeMap<String, (usize, usize)> {
             Some(n) => format!(", {n} of them in failing for the same reason"),
             None => String::new(),
         };
-        let boolean = match booleans.get(suite.as_str()) {
-            Some((a, t)) => format!(", {a}/{t} compared as booleans (values JSON cannot hold)"),
-            None => String::new(),
+        // Said for every misc suite, none compared so too.
+        let boolean = match (booleans.get(suite.as_str()), suite.starts_with("misc")) {
+            (Some((a, t)), _) => format!(", {a}/{t} compared as booleans (values JSON cannot hold)"),
+            (None, true) => ", none compared as booleans".to_string(),
+            (None, false) => String::new(),
         };
         println!("  {suite}: {agree}/{total} agree{both}{boolean}{store_note} (floor {floor}{raise})");
     }
@@ -695,4 +697,17 @@ fn nixpkgs_lib_test_suites_agree_with_real_nix() {
         assert!(FLOORS.iter().any(|(s, _)| s == suite), "{suite} has no floor in FLOORS");
     }
     assert!(below.is_empty(), "{}", below.join("\n"));
+}
+
+#[test]
+fn a_reason_is_the_first_line_of_the_error_without_positions_or_the_root() {
+    let root = Path::new("/tmp/lib-suites-1");
+    let nix = "trace: x\nerror: attribute 'a' missing in /tmp/lib-suites-1/lib/x.nix:3:5\n\n       at /tmp/lib-suites-1/lib/x.nix:3:5:\n";
+    assert_eq!(reason(nix, root), "attribute 'a' missing in <root>/lib/x.nix");
+    let ours =
+        error_text(r#"{"message":"attribute 'a' missing in /tmp/lib-suites-1/lib/x.nix:3:5","notes":["a note"]}"#);
+    assert_eq!(reason(&ours, root), reason(nix, root));
+    let other = Outcome::Error("error: attribute 'b' missing".to_string());
+    assert!(!same_outcome(&Outcome::Error(nix.to_string()), &other, root));
+    assert!(!same_outcome(&Outcome::Value("true".into()), &other, root));
 }
