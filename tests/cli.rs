@@ -389,7 +389,8 @@ fn module_warnings_and_own_assertion_declarations() {
 /// nixpkgs' own lib (`--nixpkgs`, the current snapshot) takes `pkgs.<tool>` for the
 /// derivation it is in NixOS: `getExe` finds `meta.mainProgram`, and where nixpkgs sets none
 /// (iproute2) falls back to the pname with its deprecation warning, as NixOS does; `getName`
-/// and `getVersion` read a versioned store path; a profile prefix holds every output.
+/// and `getVersion` read a versioned store path; a profile prefix holds every output, a store
+/// path only `out`.
 #[test]
 fn nixpkgs_lib_reads_the_tools_as_packages() {
     const TEST: &str = "nixpkgs_lib_reads_the_tools_as_packages";
@@ -447,6 +448,18 @@ fn nixpkgs_lib_reads_the_tools_as_packages() {
         "{}",
         r.stderr
     );
+
+    // The store path of another output is not in the tools: using it is an error located
+    // where it is needed.
+    fs::write(
+        &file,
+        "{ lib, pkgs, ... }: {\n  services.netns.namespaces.a.service.environment.DEV = \"${lib.getDev pkgs.iproute2}/include\";\n}\n",
+    )
+    .unwrap();
+    let r = run(&["check", file.to_str().unwrap(), "--tools", tools.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("pkgs.iproute2.dev is not available"), "{}", r.stderr);
+    assert!(r.stderr.contains("module.nix:2:"), "not located: {}", r.stderr);
 }
 
 #[test]

@@ -102,10 +102,10 @@ fn output_path(p: &Rc<Package>, output: &'static str) -> Thunk {
         return Thunk::ready(Value::str(&p.prefix), Span::BUILTIN);
     }
     let p = Rc::clone(p);
-    Thunk::native(Span::BUILTIN, move |_| {
+    Thunk::native(Span::BUILTIN, move |ev| {
         let attr = p.facts.attr;
         Err(error(
-            Span::BUILTIN,
+            ev.current_span(),
             format!(
                 "pkgs.{attr}.{output} is not available: the tools give the store path of {attr}'s `out` output \
                  ({}), not of its `{output}` output",
