@@ -206,7 +206,8 @@ impl Node {
         Node::new(Span::BUILTIN, kind)
     }
 
-    /// The value as JSON (paths as their string; opaque values as null: callers check first).
+    /// The value as JSON (paths as their string; opaque values as null: callers check first;
+    /// a set with an `outPath`, a derivation, as that value, as Nix prints it).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match &self.kind {
@@ -216,7 +217,10 @@ impl Node {
             Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             Kind::Str(s) | Kind::Path(s) => J::String(s.clone()),
             Kind::List(l) => J::Array(l.iter().map(Node::to_json).collect()),
-            Kind::Attrs(a) => J::Object(a.entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect()),
+            Kind::Attrs(a) => match a.get("outPath") {
+                Some(p) => p.to_json(),
+                None => J::Object(a.entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect()),
+            },
         }
     }
 }

@@ -386,6 +386,82 @@ fn module_warnings_and_own_assertion_declarations() {
     assert!(r.stderr.contains("own.nix:3:"), "not located: {}", r.stderr);
 }
 
+/// nixpkgs' own lib (`--nixpkgs`, the current snapshot) takes `pkgs.<tool>` for the
+/// derivation it is in NixOS: `getExe` finds `meta.mainProgram`, and where nixpkgs sets none
+/// (iproute2) falls back to the pname with its deprecation warning, as NixOS does; `getName`
+/// and `getVersion` read a versioned store path; a profile prefix holds every output, a store
+/// path only `out`.
+#[test]
+fn nixpkgs_lib_reads_the_tools_as_packages() {
+    const TEST: &str = "nixpkgs_lib_reads_the_tools_as_packages";
+    let Some(lib) = common::snapshot_or_skip(TEST, "NIXPKGS_LIB_CURRENT", common::NIXPKGS_LIB_CURRENT) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let (ip, nft) = (
+        "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-iproute2-6.1.0",
+        "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-nftables-1.0.9",
+    );
+    let tools = work.path().join("tools.json");
+    fs::write(&tools, format!(r#"{{"iproute2":"{ip}","nftables":"{nft}"}}"#)).unwrap();
+    let file = work.path().join("module.nix");
+    fs::write(
+        &file,
+        r#"{ lib, pkgs, ... }: {
+  services.netns.namespaces.a.service.environment = {
+    NFT = lib.getExe pkgs.nftables;
+    IP = lib.getExe' pkgs.iproute2 "ip";
+    FALLBACK = lib.getExe pkgs.iproute2;
+    NAME = lib.getName pkgs.iproute2;
+    VERSION = lib.getVersion pkgs.iproute2;
+    WG_MAN = lib.getMan pkgs.wireguard-tools;
+  };
+}
+"#,
+    )
+    .unwrap();
+    let nixpkgs = lib.parent().expect("the lib's checkout");
+    let r = run(&[
+        "resolve",
+        file.to_str().unwrap(),
+        "--tools",
+        tools.to_str().unwrap(),
+        "--nixpkgs",
+        nixpkgs.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let resolved: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(
+        resolved["a"]["service"]["environment"],
+        serde_json::json!({
+            "NFT": format!("{nft}/bin/nft"),
+            "IP": format!("{ip}/bin/ip"),
+            "FALLBACK": format!("{ip}/bin/iproute2"),
+            "NAME": "iproute2",
+            "VERSION": "6.1.0",
+            "WG_MAN": "/run/current-system/sw",
+        })
+    );
+    assert!(
+        r.stderr
+            .contains("getExe: Package iproute2 does not have the meta.mainProgram attribute"),
+        "{}",
+        r.stderr
+    );
+
+    // The store path of another output is not in the tools: using it is an error located
+    // where it is needed.
+    fs::write(
+        &file,
+        "{ lib, pkgs, ... }: {\n  services.netns.namespaces.a.service.environment.DEV = \"${lib.getDev pkgs.iproute2}/include\";\n}\n",
+    )
+    .unwrap();
+    let r = run(&["check", file.to_str().unwrap(), "--tools", tools.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("pkgs.iproute2.dev is not available"), "{}", r.stderr);
+    assert!(r.stderr.contains("module.nix:2:"), "not located: {}", r.stderr);
+}
+
 #[test]
 fn eval_prints_json_like_nix() {
     let work = tempfile::tempdir().unwrap();

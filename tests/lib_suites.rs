@@ -5,7 +5,7 @@
 //! snapshot is read-only, so the lib is copied to a temporary folder first.
 //!
 //! - `lib/tests/misc.nix`: `runTests` is replaced by the identity, so each test of its set is
-//!   evaluated on its own: `expr == expected`, printed as JSON.
+//!   evaluated on its own: `{ expr, expected }` printed as JSON (or `expr == expected`).
 //! - `lib/tests/modules.sh`: every `checkConfigOutput` / `checkConfigError` of the script, read
 //!   by running the script itself with those two functions replaced by ones that only record
 //!   their arguments (bash does the parsing: `set --`, brace expansion, continued lines). Each
@@ -17,10 +17,26 @@
 //! own lib). Real Nix runs each test once, with nixpkgs' lib (for it `<nixpkgs/lib>` is the
 //! copy): that is what both runs must agree with.
 //!
-//! Agreement: a misc test or an output check agrees when netns-compile prints the JSON real
-//! Nix prints (`--eval --strict --json`), or both fail. An error check agrees when
-//! netns-compile fails with a message (and notes) that the check's pattern matches
-//! (`grep -zP`, as modules.sh does), where real Nix passes the same check.
+//! Agreement compares values and reasons, not verdicts:
+//!
+//! - a misc test agrees when netns-compile prints the JSON real Nix prints (`--eval --strict
+//!   --json`) of `{ expr, expected }`, the test's two sides, so a lenient `==` cannot hide a
+//!   wrong value. Where real Nix cannot print that JSON (a function, say) but evaluates
+//!   `expr == expected`, that boolean is compared instead, and such tests are counted apart
+//!   ("compared as booleans");
+//! - a modules.sh output check agrees when netns-compile prints the JSON real Nix prints;
+//! - where real Nix fails, netns-compile must fail for the same reason: the first line of real
+//!   Nix's error after `error: ` must equal the first line of netns-compile's first message,
+//!   both with positions (`:12:3`) and the temporary root stripped. That is the strictest rule
+//!   the two pass: the message of a `throw`, an `assert`, a missing attribute or a type error
+//!   is the same text in both; what follows the first line (Nix's code excerpt, its trace,
+//!   netns-compile's notes) is presentation;
+//! - an error check agrees when netns-compile fails with a message (and notes) that the
+//!   check's pattern matches (`grep -zP`, as modules.sh does), where real Nix passes the same
+//!   check.
+//!
+//! During development `LIB_SUITES_FILTER=<text>` runs only the tests whose name contains the
+//! text (the floors are then not held).
 //!
 //! The test prints the figures and the disagreeing tests, and fails when a figure falls below
 //! its floor in [`FLOORS`] (raise them as things improve). Tests that need a Nix store are
@@ -107,12 +123,19 @@ enum Outcome {
 }
 
 impl Outcome {
-    fn short(&self) -> String {
-        let (what, text) = match self {
-            Outcome::Value(v) => ("", v.as_str()),
-            Outcome::Error(e) => ("error: ", e.as_str()),
+    /// The value's first line, or `error: ` and the [`reason`], cut for a report.
+    fn short(&self, root: &Path) -> String {
+        let (what, line) = match self {
+            Outcome::Value(v) => (
+                "",
+                v.lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+            ),
+            Outcome::Error(e) => ("error: ", reason(e, root)),
         };
-        let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
         let cut: String = line.chars().take(160).collect();
         format!("{what}{cut}")
     }
@@ -231,8 +254,9 @@ fn substitute(text: &str, from: &str, to: &str, what: &str) -> String {
 
 // -- misc.nix ---------------------------------------------------------------------------------
 
-/// Per variant a file `misc-results-<variant>.nix`: the test set of misc.nix, each test
-/// `expr == expected`. Returns the names of the tests.
+/// Per variant the test set of misc.nix twice: `misc-values-<variant>.nix`, each test
+/// `{ expr, expected }`, and `misc-results-<variant>.nix`, each test `expr == expected`.
+/// Returns the names of the tests.
 fn prepare_misc(setup: &Setup) -> Vec<String> {
     let tests = setup.tests();
     let misc = std::fs::read_to_string(tests.join("misc.nix")).expect("misc.nix");
@@ -249,11 +273,16 @@ fn prepare_misc(setup: &Setup) -> Vec<String> {
         );
         let name = variant.name();
         std::fs::write(tests.join(format!("misc-{name}.nix")), text).expect("write");
-        std::fs::write(
-            tests.join(format!("misc-results-{name}.nix")),
-            format!("builtins.mapAttrs (name: t: t.expr == t.expected) (import ./misc-{name}.nix)\n"),
-        )
-        .expect("write");
+        for (file, body) in [
+            ("values", "{ inherit (t) expr expected; }"),
+            ("results", "t.expr == t.expected"),
+        ] {
+            std::fs::write(
+                tests.join(format!("misc-{file}-{name}.nix")),
+                format!("builtins.mapAttrs (name: t: {body}) (import ./misc-{name}.nix)\n"),
+            )
+            .expect("write");
+        }
     }
     let names = setup.nix(
         &tests,
@@ -377,21 +406,38 @@ struct Verdict {
     name: String,
     agrees: bool,
     store_bound: bool,
-    /// Agrees only in that both fail (real Nix's JSON is an error: a function, say).
+    /// Agrees in that both fail for the same reason.
     both_fail: bool,
+    /// Compared as `expr == expected`: real Nix cannot print the test's values as JSON.
+    boolean_only: bool,
     /// What real Nix and netns-compile gave, when they disagree.
     detail: String,
     /// What netns-compile gave, shortly.
     ours: String,
 }
 
-/// The same JSON printed, or both failing.
-fn same_outcome(real: &Outcome, ours: &Outcome) -> bool {
+/// The same JSON printed, or both failing for the same [`reason`].
+fn same_outcome(real: &Outcome, ours: &Outcome, root: &Path) -> bool {
     match (real, ours) {
         (Outcome::Value(a), Outcome::Value(b)) => a == b,
-        (Outcome::Error(_), Outcome::Error(_)) => true,
+        (Outcome::Error(a), Outcome::Error(b)) => reason(a, root) == reason(b, root),
         _ => false,
     }
+}
+
+/// What an error is about: its first line after `error: ` (real Nix's first such line; the
+/// first line of netns-compile's first message), with positions (`:12:3`) and the
+/// temporary `root` stripped.
+fn reason(text: &str, root: &Path) -> String {
+    static POSITION: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let position = POSITION.get_or_init(|| regex::Regex::new(r":[0-9]+:[0-9]+").expect("a regex"));
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("error: "))
+        .or_else(|| text.lines().find(|l| !l.trim().is_empty()))
+        .unwrap_or("");
+    let line = line.replace(&root.display().to_string(), "<root>");
+    position.replace_all(line.trim(), "").into_owned()
 }
 
 fn suite_name(suite: &str, variant: Variant) -> String {
@@ -422,20 +468,29 @@ fn run_parallel<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync) -> Ve
 fn misc_verdicts(setup: &Setup, names: &[String]) -> Vec<Verdict> {
     run_parallel(names, |name| {
         let dir = setup.tests();
-        let real = setup.nix(&dir, &["--strict", "--json", "misc-results-nixpkgs.nix", "-A", name]);
+        let file = |kind: &str, variant: Variant| format!("misc-{kind}-{}.nix", variant.name());
+        let nix = |kind: &str| setup.nix(&dir, &["--strict", "--json", &file(kind, Variant::Nixpkgs), "-A", name]);
+        // The values where real Nix prints them; else the boolean (and, where that fails too,
+        // the reason it fails).
+        let (kind, real) = match nix("values") {
+            Outcome::Error(_) => ("results", nix("results")),
+            values => ("values", values),
+        };
+        let boolean_only = kind == "results" && matches!(real, Outcome::Value(_));
         Variant::BOTH
             .iter()
             .map(|&variant| {
-                let ours = setup.ours(&dir, &format!("misc-results-{}.nix", variant.name()), name);
-                let agrees = same_outcome(&real, &ours);
+                let ours = setup.ours(&dir, &file(kind, variant), name);
+                let agrees = same_outcome(&real, &ours, &setup.root);
                 Verdict {
                     suite: suite_name("misc", variant),
                     name: name.clone(),
                     agrees,
                     store_bound: STORE_BOUND.contains(&name.as_str()),
                     both_fail: agrees && matches!(real, Outcome::Error(_)),
-                    detail: format!("nix {} / ours {}", real.short(), ours.short()),
-                    ours: ours.short(),
+                    boolean_only,
+                    detail: format!("nix {} / ours {}", real.short(&setup.root), ours.short(&setup.root)),
+                    ours: ours.short(&setup.root),
                 }
             })
             .collect::<Vec<_>>()
@@ -471,25 +526,30 @@ fn modules_verdicts(setup: &Setup, checks: &[Check]) -> Vec<Verdict> {
             .map(|(&variant, file)| {
                 let ours = setup.ours(&dir, file, attr);
                 let agrees = match check.kind {
-                    CheckKind::Output => same_outcome(&real, &ours),
+                    CheckKind::Output => same_outcome(&real, &ours, &setup.root),
                     CheckKind::Error => real_passes && matches!(&ours, Outcome::Error(e) if grep_p(&check.pattern, e)),
                 };
                 let name = check.name();
                 let detail = match check.kind {
-                    CheckKind::Output => format!("nix {} / ours {}", real.short(), ours.short()),
+                    CheckKind::Output => format!("nix {} / ours {}", real.short(&setup.root), ours.short(&setup.root)),
                     CheckKind::Error if !real_passes => {
-                        format!("real Nix does not pass /{}/: {}", check.pattern, real.short())
+                        format!(
+                            "real Nix does not pass /{}/: {}",
+                            check.pattern,
+                            real.short(&setup.root)
+                        )
                     }
-                    CheckKind::Error => format!("/{}/ vs ours {}", check.pattern, ours.short()),
+                    CheckKind::Error => format!("/{}/ vs ours {}", check.pattern, ours.short(&setup.root)),
                 };
                 Verdict {
                     suite: suite_name(suite, variant),
                     store_bound: STORE_BOUND.contains(&name.as_str()),
                     both_fail: agrees && check.kind == CheckKind::Output && matches!(real, Outcome::Error(_)),
+                    boolean_only: false,
                     name,
                     agrees,
                     detail,
-                    ours: ours.short(),
+                    ours: ours.short(&setup.root),
                 }
             })
             .collect::<Vec<_>>()
@@ -505,6 +565,7 @@ fn report(verdicts: &[Verdict]) -> BTreeMap<String, (usize, usize)> {
     let mut figures: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut store: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut both_fail: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut booleans: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for v in verdicts {
         let entry = if v.store_bound { &mut store } else { &mut figures };
         let (agree, total) = entry.entry(v.suite.clone()).or_default();
@@ -512,6 +573,11 @@ fn report(verdicts: &[Verdict]) -> BTreeMap<String, (usize, usize)> {
         *agree += usize::from(v.agrees);
         if v.both_fail && !v.store_bound {
             *both_fail.entry(&v.suite).or_default() += 1;
+        }
+        if v.boolean_only && !v.store_bound {
+            let (agree, total) = booleans.entry(&v.suite).or_default();
+            *total += 1;
+            *agree += usize::from(v.agrees);
         }
     }
     println!("nixpkgs lib 2022-11 test suites, netns-compile eval against real Nix 2.8:");
@@ -525,18 +591,32 @@ fn report(verdicts: &[Verdict]) -> BTreeMap<String, (usize, usize)> {
         let floor = FLOORS.iter().find(|(s, _)| s == suite).map_or(0, |(_, f)| *f);
         let raise = if *agree > floor { ": raise its floor" } else { "" };
         let both = match both_fail.get(suite.as_str()) {
-            Some(n) => format!(", {n} of them in failing alike"),
+            Some(n) => format!(", {n} of them in failing for the same reason"),
             None => String::new(),
         };
-        println!("  {suite}: {agree}/{total} agree{both}{store_note} (floor {floor}{raise})");
+        // Said for every misc suite, none compared so too.
+        let boolean = match (booleans.get(suite.as_str()), suite.starts_with("misc")) {
+            (Some((a, t)), _) => format!(", {a}/{t} compared as booleans (values JSON cannot hold)"),
+            (None, true) => ", none compared as booleans".to_string(),
+            (None, false) => String::new(),
+        };
+        println!("  {suite}: {agree}/{total} agree{both}{boolean}{store_note} (floor {floor}{raise})");
     }
-    for (suite, _) in both_fail.iter().filter(|(s, _)| s.contains("nixpkgs lib")) {
+    for (suite, _) in booleans.iter().filter(|(s, _)| s.contains("nixpkgs lib")) {
         let names: Vec<&str> = verdicts
             .iter()
-            .filter(|v| v.suite == *suite && v.both_fail && !v.store_bound)
+            .filter(|v| v.suite == *suite && v.boolean_only && !v.store_bound)
             .map(|v| v.name.as_str())
             .collect();
-        println!("failing alike in real Nix, {suite}: {}", names.join("; "));
+        println!("compared as booleans, {suite}: {}", names.join("; "));
+    }
+    for (suite, _) in both_fail.iter().filter(|(s, _)| s.contains("nixpkgs lib")) {
+        let names: Vec<String> = verdicts
+            .iter()
+            .filter(|v| v.suite == *suite && v.both_fail && !v.store_bound)
+            .map(|v| format!("{} ({})", v.name, v.ours))
+            .collect();
+        println!("failing for the same reason, {suite}: {}", names.join("; "));
     }
     // Compactly: disagreements that netns-compile gives the same reason for, on one line.
     let mut groups: BTreeMap<(&str, &str), Vec<&Verdict>> = BTreeMap::new();
@@ -579,16 +659,21 @@ fn nixpkgs_lib_test_suites_agree_with_real_nix() {
     };
     copy_tree(&snapshot, &setup.lib());
 
-    let names = prepare_misc(&setup);
+    let mut names = prepare_misc(&setup);
     prepare_modules(&setup);
-    let checks = modules_checks(&setup);
+    let mut checks = modules_checks(&setup);
     assert!(names.len() > 100, "only {} misc.nix tests found", names.len());
     assert!(checks.len() > 150, "only {} modules.sh checks found", checks.len());
+    let filter = std::env::var("LIB_SUITES_FILTER").ok();
+    if let Some(text) = &filter {
+        names.retain(|n| n.contains(text.as_str()));
+        checks.retain(|c| c.name().contains(text.as_str()));
+    }
 
     let mut verdicts = misc_verdicts(&setup, &names);
     verdicts.extend(modules_verdicts(&setup, &checks));
     verdicts.sort_by(|a, b| (&a.suite, &a.name).cmp(&(&b.suite, &b.name)));
-    for name in STORE_BOUND {
+    for name in STORE_BOUND.iter().filter(|_| filter.is_none()) {
         assert!(
             verdicts.iter().any(|v| v.name == *name),
             "STORE_BOUND names {name}, which is no test of the suites"
@@ -596,6 +681,10 @@ fn nixpkgs_lib_test_suites_agree_with_real_nix() {
     }
     let figures = report(&verdicts);
     std::fs::remove_dir_all(&root).expect("remove the copy");
+    if filter.is_some() {
+        println!("LIB_SUITES_FILTER is set: the floors are not held");
+        return;
+    }
 
     let mut below = Vec::new();
     for (suite, floor) in FLOORS {
@@ -608,4 +697,17 @@ fn nixpkgs_lib_test_suites_agree_with_real_nix() {
         assert!(FLOORS.iter().any(|(s, _)| s == suite), "{suite} has no floor in FLOORS");
     }
     assert!(below.is_empty(), "{}", below.join("\n"));
+}
+
+#[test]
+fn a_reason_is_the_first_line_of_the_error_without_positions_or_the_root() {
+    let root = Path::new("/tmp/lib-suites-1");
+    let nix = "trace: x\nerror: attribute 'a' missing in /tmp/lib-suites-1/lib/x.nix:3:5\n\n       at /tmp/lib-suites-1/lib/x.nix:3:5:\n";
+    assert_eq!(reason(nix, root), "attribute 'a' missing in <root>/lib/x.nix");
+    let ours =
+        error_text(r#"{"message":"attribute 'a' missing in /tmp/lib-suites-1/lib/x.nix:3:5","notes":["a note"]}"#);
+    assert_eq!(reason(&ours, root), reason(nix, root));
+    let other = Outcome::Error("error: attribute 'b' missing".to_string());
+    assert!(!same_outcome(&Outcome::Error(nix.to_string()), &other, root));
+    assert!(!same_outcome(&Outcome::Value("true".into()), &other, root));
 }

@@ -322,6 +322,11 @@ impl Evaluator {
         self.eval(&expr, &env)
     }
 
+    /// The span of the expression being evaluated: where a native thunk's value is needed.
+    pub fn current_span(&self) -> Span {
+        self.current.get()
+    }
+
     /// The native `lib` (nixpkgs' functions NixOS configs use).
     pub fn lib(&self) -> EvalResult<Value> {
         if let Some(lib) = self.lib.get() {

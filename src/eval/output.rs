@@ -104,7 +104,7 @@ impl Evaluator {
 
     /// The deep-forced value as a [`Node`] tree: every node has the span of the expression
     /// that produced it, attribute entries also the span of their key; functions are
-    /// `Opaque("lambda")`.
+    /// `Opaque("lambda")`; a derivation is its `type` and `outPath`.
     pub fn to_node(&self, v: &Value, span: Span) -> EvalResult<Node> {
         let _guard = self.enter(span)?;
         let kind = match v {
@@ -121,6 +121,23 @@ impl Evaluator {
                     nodes.push(self.to_node(&x, item.span())?);
                 }
                 Kind::List(nodes)
+            }
+            // What the stages above read of a derivation is its `type` and `outPath`: its
+            // other attributes are not forced, as its outputs refer back to it without end
+            // (nixpkgs' `p.out.out`), and its JSON is its `outPath` alone.
+            Value::Attrs(attrs) if self.is_derivation(attrs)? => {
+                let mut entries = Vec::with_capacity(2);
+                for key in ["outPath", "type"] {
+                    if let Some(attr) = attrs.map.get(key) {
+                        let x = self.force(&attr.value)?;
+                        entries.push(Entry {
+                            key: key.to_string(),
+                            key_span: attr.key_span,
+                            value: self.to_node(&x, attr.value.span())?,
+                        });
+                    }
+                }
+                Kind::Attrs(NodeAttrs { entries })
             }
             Value::Attrs(attrs) => {
                 let mut entries = Vec::with_capacity(attrs.len());

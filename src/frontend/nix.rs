@@ -15,18 +15,21 @@
 //! options use packages netns-compile does not have still compiles. Options the modules
 //! declare themselves are evaluated by the lib's own module engine (`options.rs`);
 //! `collect.rs` collects the modules and `push_down.rs` finds their definitions; `hooks.rs`
-//! holds what passes between the evaluator and the module system (`pkgs`, values of the
-//! resolved config).
+//! holds what passes between the evaluator and the module system (values of the resolved
+//! config), `packages.rs` the `pkgs` modules get.
 
 mod assertions;
 mod collect;
 mod hooks;
 mod options;
+mod packages;
 mod push_down;
 
 use collect::collect_modules;
+use hooks::resolved_namespaces_value;
 pub use hooks::{eval_file_json_with_lib, node_to_value};
-use hooks::{pkgs, resolved_namespaces_value};
+use packages::pkgs;
+pub use packages::{Package, PackageFacts};
 use push_down::{Level, defined_values, push_down};
 
 use crate::diagnostic::Diagnostics;
@@ -209,18 +212,14 @@ struct State {
 /// Evaluate `path` as a NixOS config or module; the projected config of every module, in
 /// collection order. Modules get the `lib` that `<nixpkgs/lib>` names (nixpkgs' own with
 /// `--nixpkgs` or `<nixpkgs>` on `NIX_PATH`, else the native one). `packages` is what
-/// `pkgs.<name>` names: each tool with its prefix (see `hooks::pkgs`).
-pub fn load_nix_modules(
-    path: &Path,
-    packages: &[(String, String)],
-    sources: &mut SourceMap,
-) -> Result<Vec<Node>, Diagnostics> {
+/// `pkgs.<name>` names: each tool's package (see `packages::pkgs`).
+pub fn load_nix_modules(path: &Path, packages: &[Package], sources: &mut SourceMap) -> Result<Vec<Node>, Diagnostics> {
     let path = path.to_path_buf();
     let packages = packages.to_vec();
     with_evaluator(sources, move |ev| collect_and_project(ev, &path, &packages)).map_err(EvalError::into_diagnostics)
 }
 
-fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[(String, String)]) -> EvalResult<Vec<Node>> {
+fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[Package]) -> EvalResult<Vec<Node>> {
     let cwd = ev.io().current_dir();
     let lib_dir = search_path::find(ev.io(), &ev.search_path, "nixpkgs/lib", &cwd);
     // `modulesPath`, where the nixpkgs found is a whole checkout.
@@ -284,6 +283,9 @@ fn definition_node(ev: &Evaluator, v: &Value, span: Span) -> EvalResult<Node> {
         }
         _ => return ev.to_node(v, span),
     };
+    if ev.is_derivation(attrs)? {
+        return ev.to_node(v, span);
+    }
     let _guard = ev.enter(span)?;
     if let Some(tag) = attrs.get("_type")
         && matches!(ev.force(tag)?, Value::Str(t) if t.as_ref() == "if")

@@ -1,6 +1,7 @@
 //! Where the programs the units call live (SPEC §2.4).
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::frontend::nix::{Package, PackageFacts};
 use crate::node::{Kind, Node};
 use std::path::{Path, PathBuf};
 
@@ -9,21 +10,91 @@ pub const DEFAULT_PREFIX: &str = "/run/current-system/sw";
 /// Shell used for scripts when the input does not name one.
 pub const DEFAULT_SHELL: &str = "/run/current-system/sw/bin/bash";
 
-/// The packages of `tools`, in no particular order.
-pub const PACKAGES: [&str; 12] = [
-    "iproute2",
-    "procps",
-    "nftables",
-    "coreutils",
-    "findutils",
-    "gnugrep",
-    "gnused",
-    "systemd",
-    "wireguard-tools",
-    "wireguard-go",
-    "libnatpmp",
-    "openvpn",
+/// The packages of `tools`, in no particular order, with what nixpkgs declares of each (as of
+/// nixpkgs 25.05): what `pkgs.<attr>` shows of the package besides its prefix (SPEC §2.4).
+pub static PACKAGES: [PackageFacts; 12] = [
+    facts(
+        "iproute2",
+        None,
+        &["out", "dev", "scripts", "man"],
+        "Collection of utilities for controlling TCP/IP networking and traffic control in Linux",
+    ),
+    facts(
+        "procps",
+        None,
+        &["out"],
+        "Utilities that give information about processes using the /proc filesystem",
+    ),
+    facts(
+        "nftables",
+        Some("nft"),
+        &["out"],
+        "Project that aims to replace the existing {ip,ip6,arp,eb}tables framework",
+    ),
+    facts("coreutils", None, &["out", "info"], "GNU Core Utilities"),
+    facts(
+        "findutils",
+        Some("find"),
+        &["out", "info", "locate"],
+        "GNU Find Utilities, the basic directory searching utilities of the GNU operating system",
+    ),
+    facts(
+        "gnugrep",
+        Some("grep"),
+        &["out", "info"],
+        "GNU implementation of the Unix grep command",
+    ),
+    facts(
+        "gnused",
+        Some("sed"),
+        &["out", "info"],
+        "GNU sed, a batch stream editor",
+    ),
+    facts(
+        "systemd",
+        None,
+        &["out", "man", "dev"],
+        "System and service manager for Linux",
+    ),
+    facts(
+        "wireguard-tools",
+        Some("wg"),
+        &["out", "man"],
+        "Tools for the WireGuard secure network tunnel",
+    ),
+    facts(
+        "wireguard-go",
+        Some("wireguard-go"),
+        &["out"],
+        "Userspace Go implementation of WireGuard",
+    ),
+    facts("libnatpmp", Some("natpmpc"), &["out"], "NAT-PMP client"),
+    facts(
+        "openvpn",
+        Some("openvpn"),
+        &["out"],
+        "Robust and highly flexible tunneling application",
+    ),
 ];
+
+const fn facts(
+    attr: &'static str,
+    main_program: Option<&'static str>,
+    outputs: &'static [&'static str],
+    description: &'static str,
+) -> PackageFacts {
+    PackageFacts {
+        attr,
+        main_program,
+        outputs,
+        description,
+    }
+}
+
+/// Whether `name` is a package of `tools`.
+fn is_package(name: &str) -> bool {
+    PACKAGES.iter().any(|p| p.attr == name)
+}
 
 /// The packages of systemd's default `PATH` for services, in NixOS's order.
 pub const DEFAULT_PATH_PACKAGES: [&str; 5] = ["coreutils", "findutils", "gnugrep", "gnused", "systemd"];
@@ -76,7 +147,7 @@ impl Tools {
             openvpn: format!("{}/bin/openvpn", prefix("openvpn")),
             runtime_shell: shell.unwrap_or_else(|| DEFAULT_SHELL.to_string()),
             default_path: DEFAULT_PATH_PACKAGES.iter().map(|p| prefix(p)).collect(),
-            prefixes: PACKAGES.iter().map(|p| (p.to_string(), prefix(p))).collect(),
+            prefixes: PACKAGES.iter().map(|p| (p.attr.to_string(), prefix(p.attr))).collect(),
         }
     }
 
@@ -114,10 +185,10 @@ impl Tools {
             }
             if e.key == "runtimeShell" {
                 shell = Some(value);
-            } else if PACKAGES.contains(&e.key.as_str()) {
+            } else if is_package(&e.key) {
                 prefixes.push((e.key.clone(), value.trim_end_matches('/').to_string()));
             } else {
-                let known = PACKAGES.iter().copied().chain(["runtimeShell"]);
+                let known = PACKAGES.iter().map(|p| p.attr).chain(["runtimeShell"]);
                 let mut d = Diagnostic::new(Code::UnknownOption, format!("unknown tool `{}`", e.key))
                     .at(e.key_span, "not a tool netns-compile uses");
                 if let Some(best) = crate::suggest::closest(&e.key, known) {
@@ -175,10 +246,13 @@ impl Tools {
 
     /// Every package of [`PACKAGES`], in that order, with its prefix ([`DEFAULT_PREFIX`] where
     /// none is given): what `pkgs.<name>` is in Nix input.
-    pub fn packages(&self) -> Vec<(String, String)> {
+    pub fn packages(&self) -> Vec<Package> {
         PACKAGES
             .iter()
-            .map(|p| (p.to_string(), self.prefix(p).unwrap_or(DEFAULT_PREFIX).to_string()))
+            .map(|facts| Package {
+                facts,
+                prefix: self.prefix(facts.attr).unwrap_or(DEFAULT_PREFIX).to_string(),
+            })
             .collect()
     }
 

@@ -4,9 +4,10 @@
 #
 # The stand-ins keep NixOS's types where they decide a value: `boot.kernel.sysctl` is NixOS's
 # submodule (free-form keys with the typed `net.core.{r,w}mem_max`), `networking.nftables`
-# and `systemd.services` have NixOS's option types. Packages are the fake prefixes of
-# tools.json, as in the golden outputs; `runCommand`/`writeText` are raw derivations running
-# the host's /bin/sh (the test store builds without a sandbox).
+# and `systemd.services` have NixOS's option types. Packages are derivation-like sets (as
+# nixpkgs' are) at the fake prefixes of tools.json, as in the golden outputs;
+# `runCommand`/`writeText` are raw derivations running the host's /bin/sh (the test store
+# builds without a sandbox).
 {
   # nixpkgs' lib/ directory
   libDir,
@@ -63,23 +64,116 @@ let
       ];
     };
 
+  # A package as nixpkgs' `stdenv.mkDerivation` shapes it, as far as modules read one: `type`,
+  # `outPath`, `name`, `pname`, `version`, `outputs`, `outputName`, `meta`, and one attribute
+  # per output (the same set for that output, `outputSpecified`). Its `out` is `prefix`; a
+  # store path names the package (`<hash>-iproute2-6.1.0`), any other prefix is a profile
+  # that holds every output and says no version.
+  toolPackage =
+    {
+      pname,
+      prefix,
+      outputs ? [ "out" ],
+      meta ? { },
+    }:
+    let
+      inStore = builtins.match "/nix/store/[0-9a-z]{32}-([^/]+)" prefix;
+      name = if inStore == null then pname else builtins.head inStore;
+      output =
+        outputName:
+        {
+          type = "derivation";
+          inherit
+            name
+            pname
+            outputs
+            meta
+            outputName
+            ;
+          version = (builtins.parseDrvName name).version;
+          outPath =
+            if outputName == "out" || inStore == null then
+              prefix
+            else
+              throw "the stand-in knows no store path for ${pname}.${outputName}";
+        }
+        // lib.genAttrs outputs (o: output o // { outputSpecified = true; });
+    in
+    output (builtins.head outputs);
+
+  # nixpkgs' packages of the tools, at the prefixes of tools.json (the profile of NixOS,
+  # `/run/current-system/sw`, for those it does not name).
+  tool =
+    pname: facts:
+    toolPackage (
+      {
+        inherit pname;
+        prefix = tools.${pname} or "/run/current-system/sw";
+      }
+      // facts
+    );
+
   pkgs = {
     inherit runCommand writeText;
     netns-compile = netnsCompile;
-    inherit (tools)
-      iproute2
-      procps
-      nftables
-      coreutils
-      findutils
-      gnugrep
-      gnused
-      systemd
-      runtimeShell
-      ;
-    # Not in the NixOS fixture's tools: a stand-in prefix for the OpenVPN namespace of
+    inherit (tools) runtimeShell;
+    iproute2 = tool "iproute2" {
+      outputs = [
+        "out"
+        "dev"
+        "scripts"
+        "man"
+      ];
+    };
+    procps = tool "procps" { };
+    nftables = tool "nftables" { meta.mainProgram = "nft"; };
+    coreutils = tool "coreutils" {
+      outputs = [
+        "out"
+        "info"
+      ];
+    };
+    findutils = tool "findutils" {
+      outputs = [
+        "out"
+        "info"
+        "locate"
+      ];
+      meta.mainProgram = "find";
+    };
+    gnugrep = tool "gnugrep" {
+      outputs = [
+        "out"
+        "info"
+      ];
+      meta.mainProgram = "grep";
+    };
+    gnused = tool "gnused" {
+      outputs = [
+        "out"
+        "info"
+      ];
+      meta.mainProgram = "sed";
+    };
+    systemd = tool "systemd" {
+      outputs = [
+        "out"
+        "man"
+        "dev"
+      ];
+    };
+    wireguard-tools = tool "wireguard-tools" {
+      outputs = [
+        "out"
+        "man"
+      ];
+      meta.mainProgram = "wg";
+    };
+    wireguard-go = tool "wireguard-go" { meta.mainProgram = "wireguard-go"; };
+    libnatpmp = tool "libnatpmp" { meta.mainProgram = "natpmpc"; };
+    # Not in the NixOS fixture's tools: at the profile for the OpenVPN namespace of
     # connect.nix (the units name `<prefix>/bin/openvpn`, which nothing here runs).
-    openvpn = "/run/current-system/sw";
+    openvpn = tool "openvpn" { meta.mainProgram = "openvpn"; };
   };
 
   # NixOS's nixos/modules/config/sysctl.nix, types only.

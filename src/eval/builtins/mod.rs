@@ -17,6 +17,11 @@ use super::{EvalResult, Evaluator, error};
 use crate::source::Span;
 use std::rc::Rc;
 
+pub use strings::parse_drv_name;
+
+/// `builtins.storeDir`.
+pub const STORE_DIR: &str = "/nix/store";
+
 type Defs = Vec<(&'static str, Value)>;
 
 /// Names of the base environment that are not reached through `builtins` only: exactly the
@@ -143,7 +148,7 @@ fn definitions() -> Defs {
         ("currentSystem", Value::str("x86_64-linux")),
         ("nixVersion", Value::str("2.8.0")),
         ("langVersion", Value::Int(6)),
-        ("storeDir", Value::str("/nix/store")),
+        ("storeDir", Value::str(STORE_DIR)),
     ];
     control::define_control(&mut d);
     types::define_types(&mut d);

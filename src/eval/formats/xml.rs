@@ -138,7 +138,7 @@ impl Evaluator {
     }
 
     /// A set whose `type` is the string `"derivation"` (Nix's `isDerivation`).
-    fn is_derivation(&self, attrs: &Attrs) -> EvalResult<bool> {
+    pub fn is_derivation(&self, attrs: &Attrs) -> EvalResult<bool> {
         let Some(ty) = attrs.get("type") else {
             return Ok(false);
         };

@@ -1,10 +1,11 @@
 //! What the Nix frontend gives the evaluator and takes from it, in the module system's terms:
-//! the `pkgs` a module receives, the arguments of a module file evaluated on its own, and the
-//! compiler's resolved config turned back into values for modules that read it.
+//! the arguments of a module file evaluated on its own (with the `pkgs` of `packages.rs`), and
+//! the compiler's resolved config turned back into values for modules that read it.
 //!
 //! The evaluator knows none of this: these are functions over its generic API
 //! ([`Evaluator::call`], [`Evaluator::force`], …) and its values.
 
+use super::packages::{Package, pkgs};
 use crate::diagnostic::Diagnostics;
 use crate::eval::{Attrs, EvalError, EvalResult, Evaluator, Thunk, Value, ir, with_evaluator};
 use crate::module::config::ResolvedNamespace;
@@ -13,42 +14,13 @@ use crate::source::SourceMap;
 use std::path::Path;
 use std::rc::Rc;
 
-/// `pkgs` (SPEC §2.4): each package the compiler knows as its prefix string; any other name an
-/// error that explains the JSON route. `packages` are the names with their prefixes, in the
-/// order the error lists them (the caller's: the tools belong to the stages above).
-pub fn pkgs(packages: &[(String, String)]) -> Value {
-    let mut attrs = Attrs::new();
-    for (name, prefix) in packages {
-        attrs.insert_value(name, Value::string(prefix.clone()));
-    }
-    let known: Rc<str> = Rc::from(
-        packages
-            .iter()
-            .map(|(name, _)| name.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    // Other names fail where they are used, not when `pkgs` is made.
-    attrs.missing = Some(Rc::new(move |name: &str| unknown_package_message(name, &known)));
-    Value::attrs(attrs)
-}
-
-/// The message for `pkgs.<name>` that is not one of the `known` tools (a list for the text).
-fn unknown_package_message(name: &str, known: &str) -> String {
-    format!(
-        "pkgs.{name} is not available: netns-compile evaluates .nix files without nixpkgs and knows only the tools {known}. \
-         Evaluate the configuration with real Nix instead and compile its JSON: \
-         `nix eval --json .#nixosConfigurations.<host>.config --apply '…toCompilerJSON' > eval.json`"
-    )
-}
-
 /// Like [`crate::eval::eval_file_json`], but a file whose value is a function is first called
 /// with the arguments a module gets outside a configuration: `lib` (native), `pkgs` (of
 /// `packages`), and empty `config` and `options`. Only the arguments the function names are
 /// passed unless it takes `...`. Used to test `lib` against nixpkgs, and to inspect module files.
 pub fn eval_file_json_with_lib(
     path: &Path,
-    packages: &[(String, String)],
+    packages: &[Package],
     sources: &mut SourceMap,
 ) -> Result<String, Diagnostics> {
     let path = path.to_path_buf();
@@ -72,7 +44,7 @@ pub fn eval_file_json_with_lib(
 /// The arguments of module function `f` evaluated on its own: `lib`, `pkgs`, empty `config` and
 /// `options`, restricted to the names `f` accepts unless it has `...`. (Inside a configuration
 /// the module collector gives the real ones.)
-fn lone_module_arguments(ev: &Evaluator, packages: &[(String, String)], f: &Value) -> EvalResult<Value> {
+fn lone_module_arguments(ev: &Evaluator, packages: &[Package], f: &Value) -> EvalResult<Value> {
     let mut args = Attrs::new();
     args.insert_value("lib", ev.lib()?);
     args.insert_value("pkgs", pkgs(packages));
@@ -130,6 +102,8 @@ fn value_of(n: &Node, shape: Shape) -> Value {
         (Kind::Str(s), _) => Value::str(s),
         (Kind::Path(p), Shape::Exact) => Value::Path(Rc::from(p.as_str())),
         (Kind::Path(p), Shape::Json) => Value::str(p),
+        // A derivation, say: `resolve` prints its `outPath`.
+        (Kind::Attrs(a), Shape::Json) if let Some(p) = a.get("outPath") => value_of(p, shape),
         (Kind::List(items), _) => Value::list(items.iter().map(|i| Thunk::ready(value_of(i, shape), i.span)).collect()),
         (Kind::Attrs(a), _) => {
             let mut attrs = Attrs::new();
@@ -210,26 +184,40 @@ mod tests {
     }
 
     #[test]
+    fn a_resolved_derivation_is_its_out_path_as_in_resolve_s_json() {
+        let entry = |key: &str, value: &str| Entry {
+            key: key.to_string(),
+            key_span: at(5),
+            value: Node::new(at(6), Kind::Str(value.to_string())),
+        };
+        let derivation = Node::new(
+            at(4),
+            Kind::Attrs(NodeAttrs::from_entries(vec![
+                entry("outPath", "/p"),
+                entry("type", "derivation"),
+            ])),
+        );
+        let mut ns = namespace("vpn", 0.5);
+        ns.value = Node::new(
+            at(2),
+            Kind::Attrs(NodeAttrs::from_entries(vec![Entry {
+                key: "service".to_string(),
+                key_span: at(3),
+                value: derivation,
+            }])),
+        );
+        assert_eq!(ns.value.to_json(), serde_json::json!({ "service": "/p" }));
+        let value = resolved_namespaces_value(&[ns]);
+        let vpn = ready(&attrs(&value).map.get("vpn").expect("vpn").value);
+        assert!(matches!(ready(attrs(&vpn).get("service").expect("service")), Value::Str(s) if &*s == "/p"));
+    }
+
+    #[test]
     fn nodes_become_values_exactly() {
         let ns = namespace("vpn", 0.5);
         let value = node_to_value(&ns.value);
         let service = ready(attrs(&value).get("service").expect("service"));
         assert!(matches!(ready(attrs(&service).get("path").expect("path")), Value::Path(p) if &*p == "/etc/x"));
         assert!(matches!(ready(attrs(&service).get("weight").expect("weight")), Value::Float(f) if f == 0.5));
-    }
-
-    #[test]
-    fn pkgs_names_its_tools_and_explains_the_others() {
-        let packages = [
-            ("iproute2".to_string(), "/p/ip".to_string()),
-            ("procps".to_string(), "/p/ps".to_string()),
-        ];
-        let value = pkgs(&packages);
-        let set = attrs(&value);
-        assert!(matches!(ready(set.get("iproute2").expect("iproute2")), Value::Str(s) if &*s == "/p/ip"));
-        let explain = set.missing.as_ref().expect("explains missing names");
-        let message = explain("hello");
-        assert!(message.starts_with("pkgs.hello is not available"), "{message}");
-        assert!(message.contains("knows only the tools iproute2, procps."), "{message}");
     }
 }
