@@ -386,6 +386,42 @@ fn module_warnings_and_own_assertion_declarations() {
     assert!(r.stderr.contains("own.nix:3:"), "not located: {}", r.stderr);
 }
 
+/// A false `mkIf` is never discharged into an error: above the options (a disabled feature
+/// whose body reads what no module declares) it is dropped unread, and as a value of an
+/// `attrs` option (`service`) its content is shown when it evaluates and `{}` when it does not
+/// (docs/nix.md). nixpkgs keeps such a content unevaluated; its JSON could not print it.
+#[test]
+fn a_false_condition_never_raises_its_content_s_error() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("lazy.nix");
+    fs::write(
+        &file,
+        r#"{ config, lib, ... }: {
+  config = lib.mkMerge [
+    (lib.mkIf false { services.netns.namespaces.off.nftables = config.services.missing; })
+    {
+      services.netns.namespaces.vpn.service.serviceConfig = {
+        ExecStartPost = lib.mkIf false (throw "never raised");
+        ExecStartPre = lib.mkIf false [ "/bin/true" ];
+      };
+    }
+  ];
+}
+"#,
+    )
+    .unwrap();
+    let r = run(&["resolve", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let resolved: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let service = &resolved["vpn"]["service"]["serviceConfig"];
+    assert_eq!(
+        service["ExecStartPost"],
+        serde_json::json!({ "_type": "if", "condition": false, "content": {} })
+    );
+    assert_eq!(service["ExecStartPre"]["content"], serde_json::json!(["/bin/true"]));
+    assert!(resolved.get("off").is_none(), "{resolved}");
+}
+
 #[test]
 fn eval_prints_json_like_nix() {
     let work = tempfile::tempdir().unwrap();

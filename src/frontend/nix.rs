@@ -268,8 +268,11 @@ fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[(String, String)
 
 // -- projection ----------------------------------------------------------------------------
 
-/// A definition as a node, deep. The content of an `mkIf` whose condition is false is left
-/// unread, as nixpkgs' `dischargeProperties` leaves it.
+/// A definition as a node, deep. The content of an `mkIf` whose condition is false is never
+/// needed (nixpkgs' `dischargeProperties` checks the condition first and drops it), but where
+/// the marker is a value (in an option of type `attrs`) nixpkgs keeps it whole, content and
+/// all: it is shown when it evaluates, and an error in it is never raised — the content is
+/// then `{}` (docs/nix.md).
 fn definition_node(ev: &Evaluator, v: &Value, span: Span) -> EvalResult<Node> {
     let attrs = match v {
         Value::Attrs(attrs) => attrs,
@@ -285,35 +288,79 @@ fn definition_node(ev: &Evaluator, v: &Value, span: Span) -> EvalResult<Node> {
         _ => return ev.to_node(v, span),
     };
     let _guard = ev.enter(span)?;
-    if let Some(tag) = attrs.get("_type")
-        && matches!(ev.force(tag)?, Value::Str(t) if t.as_ref() == "if")
-        && let Some(condition) = attrs.get("condition")
-        && matches!(ev.force(condition)?, Value::Bool(false))
-    {
-        let mut entries = Vec::new();
-        for (name, attr) in &attrs.map {
-            let value = match name.as_ref() {
-                "content" => Node::new(attr.value.span(), Kind::Attrs(NodeAttrs::new())),
-                _ => ev.to_node(&ev.force(&attr.value)?, attr.value.span())?,
-            };
-            entries.push(Entry {
-                key: name.to_string(),
-                key_span: attr.key_span,
-                value,
-            });
-        }
-        return Ok(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries))));
-    }
+    let false_if = is_false_if(ev, attrs)?;
     let mut entries = Vec::with_capacity(attrs.len());
     for (name, attr) in &attrs.map {
-        let value = ev.force(&attr.value)?;
+        let value = if false_if && name.as_ref() == "content" {
+            ev.force(&attr.value)
+                .and_then(|content| definition_node(ev, &content, attr.value.span()))
+                .unwrap_or_else(|_| Node::new(attr.value.span(), Kind::Attrs(NodeAttrs::new())))
+        } else {
+            definition_node(ev, &ev.force(&attr.value)?, attr.value.span())?
+        };
         entries.push(Entry {
             key: name.to_string(),
             key_span: attr.key_span,
-            value: definition_node(ev, &value, attr.value.span())?,
+            value,
         });
     }
     Ok(Node::new(span, Kind::Attrs(NodeAttrs { entries })))
+}
+
+/// Whether `attrs` is an `mkIf` whose condition is `false` (the condition is evaluated, as
+/// `dischargeProperties` evaluates it before the content).
+fn is_false_if(ev: &Evaluator, attrs: &crate::eval::Attrs) -> EvalResult<bool> {
+    Ok(property_tag(ev, attrs)?.as_deref() == Some("if")
+        && match attrs.get("condition") {
+            Some(condition) => matches!(ev.force(condition)?, Value::Bool(false)),
+            None => false,
+        })
+}
+
+/// The `_type` of a property marker (`if`, `merge`, `override`, `order`), else `None`.
+fn property_tag(ev: &Evaluator, attrs: &crate::eval::Attrs) -> EvalResult<Option<Rc<str>>> {
+    let Some(tag) = attrs.get("_type") else { return Ok(None) };
+    Ok(match ev.force(tag)? {
+        Value::Str(t) if matches!(t.as_ref(), "if" | "merge" | "override" | "order") => Some(t),
+        _ => None,
+    })
+}
+
+/// Whether a definition at a level above the options read (`spec`) reaches any of them, read
+/// as `pushDownProperties` reads it: attribute names only, through `mkMerge` and the content
+/// of every other property, never a condition and never an option's value.
+fn reaches_read_options(ev: &Evaluator, v: &Value, spec: &Spec) -> EvalResult<bool> {
+    let Spec::Keys(_) = spec else { return Ok(true) };
+    // Not an attribute set where one is pushed down: the module stage reports it.
+    let Value::Attrs(attrs) = v else { return Ok(true) };
+    if let Some(tag) = property_tag(ev, attrs)? {
+        return match (tag.as_ref(), attrs.get("content"), attrs.get("contents")) {
+            ("merge", _, Some(contents)) => match ev.force(contents)? {
+                Value::List(items) => {
+                    for item in items.iter() {
+                        if reaches_read_options(ev, &ev.force(item)?, spec)? {
+                            return Ok(true);
+                        }
+                    }
+                    Ok(false)
+                }
+                _ => Ok(true), // malformed: the module stage says so
+            },
+            (_, Some(content), _) => reaches_read_options(ev, &ev.force(content)?, spec),
+            _ => Ok(true),
+        };
+    }
+    for (name, attr) in &attrs.map {
+        let reaches = match spec.child(name) {
+            None => false,
+            Some(Spec::All) => true,
+            Some(child) => reaches_read_options(ev, &ev.force(&attr.value)?, child)?,
+        };
+        if reaches {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn project(ev: &Evaluator, v: &Value, span: Span, spec: &Spec) -> EvalResult<Node> {
@@ -325,57 +372,37 @@ fn project(ev: &Evaluator, v: &Value, span: Span, spec: &Spec) -> EvalResult<Nod
         return ev.to_node(v, span);
     };
     // Property markers keep their shape; only their content is projected.
-    if let Some(tag) = attrs.get("_type") {
-        let tag = ev.force(tag)?;
-        if let Value::Str(t) = &tag
-            && matches!(t.as_ref(), "if" | "merge" | "override" | "order")
+    if let Some(tag) = property_tag(ev, attrs)? {
+        // Above the options read, a property is pushed down onto the attributes it holds,
+        // and each is discharged with its option's definitions: one that holds nothing read
+        // is dropped before its condition is evaluated, and one whose condition is false
+        // before its content is (nixpkgs never evaluates either).
+        if matches!(tag.as_ref(), "if" | "override") && (!reaches_read_options(ev, v, spec)? || is_false_if(ev, attrs)?)
         {
-            // A property whose content has nothing netns-compile reads is dropped before its
-            // condition is evaluated (pushDownProperties would not look at it either).
-            let mut content_node = None;
-            if matches!(t.as_ref(), "if" | "override")
-                && let Some(content) = attrs.get("content")
-            {
-                let value = ev.force(content)?;
-                let projected = project(ev, &value, content.span(), spec)?;
-                if matches!(value, Value::Attrs(_)) && projected.attrs().is_some_and(|a| a.is_empty()) {
-                    return Ok(projected);
-                }
-                content_node = Some(projected);
-            }
-            let mut entries = Vec::new();
-            for (name, attr) in &attrs.map {
-                let reused = if name.as_ref() == "content" {
-                    content_node.take()
-                } else {
-                    None
-                };
-                let node = match reused {
-                    Some(node) => node,
-                    None => {
-                        let value = ev.force(&attr.value)?;
-                        match (name.as_ref(), &value) {
-                            ("content", _) => project(ev, &value, attr.value.span(), spec)?,
-                            ("contents", Value::List(items)) => {
-                                let mut out = Vec::with_capacity(items.len());
-                                for item in items.iter() {
-                                    let iv = ev.force(item)?;
-                                    out.push(project(ev, &iv, item.span(), spec)?);
-                                }
-                                Node::new(attr.value.span(), Kind::List(out))
-                            }
-                            _ => ev.to_node(&value, attr.value.span())?,
-                        }
-                    }
-                };
-                entries.push(Entry {
-                    key: name.to_string(),
-                    key_span: attr.key_span,
-                    value: node,
-                });
-            }
-            return Ok(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries))));
+            return Ok(Node::new(span, Kind::Attrs(NodeAttrs::new())));
         }
+        let mut entries = Vec::new();
+        for (name, attr) in &attrs.map {
+            let value = ev.force(&attr.value)?;
+            let node = match (name.as_ref(), &value) {
+                ("content", _) => project(ev, &value, attr.value.span(), spec)?,
+                ("contents", Value::List(items)) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items.iter() {
+                        let iv = ev.force(item)?;
+                        out.push(project(ev, &iv, item.span(), spec)?);
+                    }
+                    Node::new(attr.value.span(), Kind::List(out))
+                }
+                _ => ev.to_node(&value, attr.value.span())?,
+            };
+            entries.push(Entry {
+                key: name.to_string(),
+                key_span: attr.key_span,
+                value: node,
+            });
+        }
+        return Ok(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries))));
     }
     let mut entries = Vec::new();
     for (name, attr) in &attrs.map {
