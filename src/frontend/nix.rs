@@ -22,6 +22,7 @@ mod assertions;
 mod collect;
 mod hooks;
 mod options;
+mod own;
 mod push_down;
 
 use collect::collect_modules;
@@ -57,13 +58,18 @@ const MODULE_KEYS: [&str; 9] = [
 ];
 
 /// Which parts of a module's config netns-compile reads.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Spec {
     /// Everything below (an option's definitions).
     All,
     /// Only these attributes (`*` stands for any name).
     Keys(Vec<(&'static str, Spec)>),
+    /// Everything below but these attributes.
+    AllBut(Vec<&'static str>),
 }
+
+/// Everything below, where a [`Spec`] is borrowed.
+static ALL: Spec = Spec::All;
 
 /// What netns-compile reads of a module's config ([`read_paths`]).
 fn spec() -> Spec {
@@ -82,8 +88,26 @@ fn spec() -> Spec {
 }
 
 impl Spec {
+    /// Whether it reads anything at `path`.
+    fn reaches(&self, path: &[&str]) -> bool {
+        path.iter().try_fold(self, |s, k| s.child(k)).is_some()
+    }
+
+    /// The same without `path` (whose parent is read whole), which another definition
+    /// takes the place of.
+    fn without(mut self, path: &[&'static str]) -> Spec {
+        if let Some((last, parent)) = path.split_last() {
+            self.insert(parent, Spec::AllBut(vec![last]));
+        }
+        self
+    }
+
     /// Read `leaf` at `path` too. Below what is read whole there is nothing to add.
     fn insert(&mut self, path: &[&'static str], leaf: Spec) {
+        if path.is_empty() {
+            *self = leaf;
+            return;
+        }
         let Spec::Keys(keys) = self else { return };
         let Some((&first, rest)) = path.split_first() else {
             *self = leaf;
@@ -102,7 +126,7 @@ impl Spec {
     /// Only the branches on `paths` (and everything below their ends).
     fn restrict(self, paths: &[&[&str]]) -> Spec {
         match self {
-            Spec::All => Spec::All,
+            Spec::All | Spec::AllBut(_) => self,
             Spec::Keys(keys) => Spec::Keys(
                 keys.into_iter()
                     .filter_map(|(k, sub)| {
@@ -127,6 +151,7 @@ impl Spec {
     fn child(&self, key: &str) -> Option<&Spec> {
         match self {
             Spec::All => Some(self),
+            Spec::AllBut(but) => (!but.contains(&key)).then_some(&ALL),
             Spec::Keys(keys) => keys.iter().find(|(k, _)| *k == key || *k == "*").map(|(_, s)| s),
         }
     }
@@ -199,6 +224,8 @@ struct State {
     engine: OnceCell<Option<options::Engine>>,
     /// `modulesPath` (with `--nixpkgs`).
     modules_path: Option<Rc<str>>,
+    /// The compiler's own declarations (`own_options.nix`), loaded when first needed.
+    own: OnceCell<Value>,
     /// The compiler's own options, each merged once.
     known: RefCell<HashMap<Vec<String>, Thunk>>,
     /// `config` and `options` at the root, as modules receive them.
@@ -241,6 +268,7 @@ fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[(String, String)
         declared: RefCell::new(HashMap::new()),
         evaluated: RefCell::new(HashMap::new()),
         known: RefCell::new(HashMap::new()),
+        own: OnceCell::new(),
         lib,
         pkgs: pkgs(packages),
         lib_dir,
@@ -330,7 +358,9 @@ fn property_tag(ev: &Evaluator, attrs: &crate::eval::Attrs) -> EvalResult<Option
 /// as `pushDownProperties` reads it: attribute names only, through `mkMerge` and the content
 /// of every other property, never a condition and never an option's value.
 fn reaches_read_options(ev: &Evaluator, v: &Value, spec: &Spec) -> EvalResult<bool> {
-    let Spec::Keys(_) = spec else { return Ok(true) };
+    if let Spec::All = spec {
+        return Ok(true);
+    }
     // Not an attribute set where one is pushed down: the module stage reports it.
     let Value::Attrs(attrs) = v else { return Ok(true) };
     if let Some(tag) = property_tag(ev, attrs)? {
@@ -417,8 +447,18 @@ fn project(ev: &Evaluator, v: &Value, span: Span, spec: &Spec) -> EvalResult<Nod
     Ok(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries))))
 }
 
-/// Every module projected onto what netns-compile reads (`spec`).
-fn projected_modules(ev: &Evaluator, state: &State, spec: &Spec) -> EvalResult<Vec<Node>> {
+/// Every module projected onto what netns-compile reads (`spec`). Where a module extends the
+/// namespace submodule, the namespaces are the engine's (`own.rs`): one module more.
+fn projected_modules(ev: &Evaluator, state: &Rc<State>, spec: &Spec) -> EvalResult<Vec<Node>> {
+    if spec.reaches(NAMESPACES.path) && own::namespaces_extended(ev, state)? {
+        let mut out = projected_modules_as_written(ev, state, &spec.clone().without(NAMESPACES.path))?;
+        out.push(own::extended_namespaces_node(ev, state)?);
+        return Ok(out);
+    }
+    projected_modules_as_written(ev, state, spec)
+}
+
+fn projected_modules_as_written(ev: &Evaluator, state: &State, spec: &Spec) -> EvalResult<Vec<Node>> {
     let modules = state.modules.borrow();
     let configs: Vec<(Option<Thunk>, Span)> = modules.iter().map(|m| (m.config.clone(), m.span)).collect();
     drop(modules);
@@ -532,6 +572,9 @@ fn known_option(ev: &Evaluator, state: &Rc<State>, path: &[&str]) -> EvalResult<
             t
         }
     };
+    if option.path == NAMESPACES.path && own::namespaces_extended(ev, state)? {
+        return own::extended_namespaces_value(ev, state).map(Some);
+    }
     if option.path == NAMESPACES.path {
         // The names without the values, as `attrsOf` gives them: a module may read which
         // namespaces there are while another namespace's value is being computed.
@@ -586,7 +629,7 @@ fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>
 }
 
 /// One of the compiler's own options, merged by the module stage as `build` merges it.
-fn merged_known_option(ev: &Evaluator, state: &State, option: &ReadOption) -> EvalResult<Value> {
+fn merged_known_option(ev: &Evaluator, state: &Rc<State>, option: &ReadOption) -> EvalResult<Value> {
     // Only this option and what its default reads: a module may define namespaces from
     // `config.boot.kernel.sysctl`, so reading the sysctl must not force the namespaces.
     let mut needs = vec![option.path];
