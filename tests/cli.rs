@@ -422,6 +422,32 @@ fn a_false_condition_never_raises_its_content_s_error() {
     assert!(resolved.get("off").is_none(), "{resolved}");
 }
 
+/// A namespace of a module that extends the namespace submodule is checked as any other, and
+/// its diagnostics point at its definitions, not into the lib's module engine that merged it.
+#[test]
+fn an_extended_namespace_s_errors_point_at_its_definitions() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("extended.nix");
+    fs::write(
+        &file,
+        r#"{ lib, ... }: {
+  options.services.netns.namespaces = lib.mkOption {
+    type = lib.types.attrsOf (lib.types.submodule { options.killSwitch = lib.mkEnableOption "a kill switch"; });
+  };
+  config.services.netns.namespaces.vpn = {
+    killSwitch = true;
+    sysctl."vm.swappiness" = 10;
+  };
+}
+"#,
+    )
+    .unwrap();
+    let r = run(&["check", file.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("netns::host-sysctl"), "{}", r.stderr);
+    assert!(r.stderr.contains("extended.nix:7:"), "not located: {}", r.stderr);
+}
+
 #[test]
 fn eval_prints_json_like_nix() {
     let work = tempfile::tempdir().unwrap();

@@ -301,7 +301,7 @@ fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[(String, String)
 /// the marker is a value (in an option of type `attrs`) nixpkgs keeps it whole, content and
 /// all: it is shown when it evaluates, and an error in it is never raised — the content is
 /// then `{}` (docs/nix.md).
-fn definition_node(ev: &Evaluator, v: &Value, span: Span) -> EvalResult<Node> {
+pub(super) fn definition_node(ev: &Evaluator, v: &Value, span: Span) -> EvalResult<Node> {
     let attrs = match v {
         Value::Attrs(attrs) => attrs,
         // `mkMerge`'s contents.

@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::loc::Loc;
 use crate::module::merge::{merge_option, unknown_option};
-use crate::module::property::Def;
+use crate::module::property::{DEFAULT_PRIORITY, Def};
 use crate::module::read_options::NAMESPACES;
 use crate::module::types::Ty;
 use crate::node::Node;
@@ -310,7 +310,7 @@ pub(super) fn declared_value(ev: &Evaluator, state: &Rc<State>, path: &[String])
 /// `mkOverride`), for the few options netns-compile merges itself (`_module.args`).
 pub(super) fn discharge_simple(ev: &Evaluator, d: Definition) -> EvalResult<Vec<(i64, Definition)>> {
     let mut out = Vec::new();
-    discharge_into(ev, d, 100, &mut out)?;
+    discharge_into(ev, d, DEFAULT_PRIORITY, &mut out)?;
     Ok(out)
 }
 

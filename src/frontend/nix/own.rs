@@ -10,7 +10,7 @@
 //! their merged values (as nix/lib.nix hands them over from NixOS), never the extension's.
 
 use super::options::{Declared, declared_at, declared_value};
-use super::{State, config_thunk, defined_values, push_down::Level, push_down::push_down};
+use super::{State, config_thunk, defined_values, definition_node, push_down::Level, push_down::push_down};
 use crate::eval::{EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::property::MK_OPTION_DEFAULT;
 use crate::module::read_options::NAMESPACES;
@@ -156,11 +156,13 @@ pub(super) fn extended_namespaces_node(ev: &Evaluator, state: &Rc<State>) -> Eva
             let (Some(option), Some(value)) = (meta.get(own), config.get(own)) else {
                 continue;
             };
-            if set_by_definition(ev, &ev.force(option)?)? {
+            let option = ev.force(option)?;
+            if set_by_definition(ev, &option)? {
+                let value = final_definitions(ev, &option)?.unwrap_or(ev.to_node(&ev.force(value)?, value.span())?);
                 set.push(Entry {
                     key: own.to_string(),
-                    key_span: value.span(),
-                    value: ev.to_node(&ev.force(value)?, value.span())?,
+                    key_span: value.span,
+                    value,
                 });
             }
         }
@@ -186,6 +188,44 @@ pub(super) fn extended_namespaces_node(ev: &Evaluator, state: &Rc<State>) -> Eva
         );
     }
     Ok(node)
+}
+
+/// The definitions that make an option's value (`definitionsWithLocations`: properties
+/// discharged, the highest priority kept, in order) as one `mkMerge`, each where it is written,
+/// for the module stage to merge again and to point its diagnostics at.
+fn final_definitions(ev: &Evaluator, option: &Value) -> EvalResult<Option<Node>> {
+    let Value::Attrs(o) = option else { return Ok(None) };
+    let Some(defs) = o.get("definitionsWithLocations") else {
+        return Ok(None);
+    };
+    let Value::List(defs) = ev.force(defs)? else {
+        return Ok(None);
+    };
+    let mut contents = Vec::with_capacity(defs.len());
+    for def in defs.iter() {
+        let Value::Attrs(def) = ev.force(def)? else {
+            return Ok(None);
+        };
+        let Some(value) = def.get("value") else { return Ok(None) };
+        contents.push(definition_node(ev, &ev.force(value)?, value.span())?);
+    }
+    let span = contents.first().map_or(Span::BUILTIN, |n| n.span);
+    if contents.len() == 1 {
+        return Ok(contents.pop());
+    }
+    let entries = vec![
+        Entry {
+            key: "_type".into(),
+            key_span: span,
+            value: Node::str(span, "merge"),
+        },
+        Entry {
+            key: "contents".into(),
+            key_span: span,
+            value: Node::new(span, Kind::List(contents)),
+        },
+    ];
+    Ok(Some(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries)))))
 }
 
 /// nix/lib.nix's `isSetByDefinition`: a definition beats the default, or there are several.
