@@ -602,12 +602,12 @@ fn known_option(ev: &Evaluator, state: &Rc<State>, path: &[&str]) -> EvalResult<
 /// priority, once their properties are discharged (their values are not read).
 fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>> {
     let mut defs = Vec::new();
-    for d in defined_values(ev, state, NAMESPACES.path)? {
-        defs.extend(options::discharge_simple(ev, d)?);
+    // What an override holds is discharged too (`mkForce (mkIf …)`).
+    for d in options::winning(ev, defined_values(ev, state, NAMESPACES.path)?)? {
+        defs.extend(options::winning(ev, vec![d])?);
     }
-    let best = defs.iter().map(|(p, _)| *p).min();
     let mut names = BTreeSet::new();
-    for (_, d) in defs.into_iter().filter(|(p, _)| Some(*p) == best) {
+    for d in defs {
         let Value::Attrs(a) = &d.value else { continue };
         for (name, attr) in &a.map {
             if names.contains(name.as_ref()) {
@@ -620,7 +620,7 @@ fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>
                 key_span: attr.key_span,
                 file: d.file.clone(),
             };
-            if !options::discharge_simple(ev, element)?.is_empty() {
+            if options::survives(ev, element)? {
                 names.insert(name.to_string());
             }
         }

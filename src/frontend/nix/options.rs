@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::loc::Loc;
 use crate::module::merge::{merge_option, unknown_option};
-use crate::module::property::{DEFAULT_PRIORITY, Def};
+use crate::module::property::{self, Def, Marker};
 use crate::module::read_options::NAMESPACES;
 use crate::module::types::Ty;
 use crate::node::Node;
@@ -306,64 +306,114 @@ pub(super) fn declared_value(ev: &Evaluator, state: &Rc<State>, path: &[String])
     }
 }
 
-/// A definition's plain values with their override priority (`dischargeProperties` and
-/// `mkOverride`), for the few options netns-compile merges itself (`_module.args`).
-pub(super) fn discharge_simple(ev: &Evaluator, d: Definition) -> EvalResult<Vec<(i64, Definition)>> {
-    let mut out = Vec::new();
-    discharge_into(ev, d, DEFAULT_PRIORITY, &mut out)?;
+/// A definition as the module stage's property functions read it, its value forced as far as
+/// they read it (`module::property::Definition`).
+pub(super) struct Evaluated<'e> {
+    pub ev: &'e Evaluator,
+    pub def: Definition,
+}
+
+impl Evaluated<'_> {
+    fn attrs(&self) -> Option<&crate::eval::Attrs> {
+        match &self.def.value {
+            Value::Attrs(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// A part of the definition (a property's content), where it is written.
+    fn part(&self, t: &Thunk) -> EvalResult<Self> {
+        Ok(Evaluated {
+            ev: self.ev,
+            def: Definition {
+                value: self.ev.force(t)?,
+                span: t.span(),
+                key_span: self.def.key_span,
+                file: self.def.file.clone(),
+            },
+        })
+    }
+
+    fn field(&self, name: &str) -> EvalResult<&Thunk> {
+        self.attrs().and_then(|a| a.get(name)).ok_or_else(|| {
+            error(
+                self.def.span,
+                format!("a property without `{name}`: `_type` names one, and it needs `{name}`"),
+            )
+        })
+    }
+}
+
+impl property::Definition for Evaluated<'_> {
+    type Error = Box<EvalError>;
+
+    fn marker(&self) -> EvalResult<Marker> {
+        let Some(tag) = self.attrs().and_then(|a| a.get("_type")) else {
+            return Ok(Marker::Plain);
+        };
+        let ev = self.ev;
+        let int = |name: &str| -> EvalResult<i64> {
+            let t = self.field(name)?;
+            ev.expect_int(ev.force(t)?, t.span())
+        };
+        Ok(match ev.force(tag)? {
+            Value::Str(t) => match t.as_ref() {
+                "merge" => Marker::Merge,
+                "if" => {
+                    let c = self.field("condition")?;
+                    Marker::If(ev.expect_bool(ev.force(c)?, c.span())?)
+                }
+                "override" => Marker::Override(int("priority")?),
+                "order" => Marker::Order(int("priority")?),
+                _ => Marker::Plain,
+            },
+            _ => Marker::Plain,
+        })
+    }
+
+    fn content(&self) -> EvalResult<Self> {
+        self.part(self.field("content")?)
+    }
+
+    fn contents(&self) -> EvalResult<Vec<Self>> {
+        let t = self.field("contents")?;
+        let items = self.ev.expect_list(self.ev.force(t)?, t.span())?;
+        items.iter().map(|item| self.part(item)).collect()
+    }
+}
+
+/// The definitions of an option that make its value, for the few options netns-compile
+/// merges itself (`_module.args`, the names of the namespaces): properties discharged, the
+/// highest priority kept, `mkOrder`s taken off (`dischargeProperties`, `filterOverrides'`).
+pub(super) fn winning(ev: &Evaluator, defs: Vec<Definition>) -> EvalResult<Vec<Definition>> {
+    let mut discharged = Vec::new();
+    let mut errors = Vec::new();
+    for def in defs {
+        property::discharge(Evaluated { ev, def }, &mut discharged, &mut errors);
+    }
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
+    }
+    let (kept, _) = property::filter_overrides(discharged)?;
+    let mut out = Vec::with_capacity(kept.len());
+    for mut d in kept {
+        while let Marker::Order(_) = property::Definition::marker(&d)? {
+            d = property::Definition::content(&d)?;
+        }
+        out.push(d.def);
+    }
     Ok(out)
 }
 
-fn discharge_into(ev: &Evaluator, d: Definition, priority: i64, out: &mut Vec<(i64, Definition)>) -> EvalResult<()> {
-    let Value::Attrs(a) = &d.value else {
-        out.push((priority, d));
-        return Ok(());
-    };
-    let tag = match a.get("_type") {
-        Some(t) => ev.force(t)?,
-        None => Value::Null,
-    };
-    let sub = |t: &Thunk| -> EvalResult<Definition> {
-        Ok(Definition {
-            value: ev.force(t)?,
-            span: t.span(),
-            key_span: d.key_span,
-            file: d.file.clone(),
-        })
-    };
-    match (&tag, a.get("content"), a.get("contents")) {
-        (Value::Str(t), _, Some(items)) if t.as_ref() == "merge" => {
-            if let Value::List(items) = ev.force(items)? {
-                for item in items.iter() {
-                    discharge_into(ev, sub(item)?, priority, out)?;
-                }
-            }
-        }
-        (Value::Str(t), Some(content), _) if t.as_ref() == "if" => {
-            let cond = match a.get("condition") {
-                Some(c) => ev.force(c)?,
-                None => Value::Bool(false),
-            };
-            if matches!(cond, Value::Bool(true)) {
-                discharge_into(ev, sub(content)?, priority, out)?;
-            }
-        }
-        (Value::Str(t), Some(content), _) if t.as_ref() == "override" => {
-            let p = match a.get("priority") {
-                Some(p) => match ev.force(p)? {
-                    Value::Int(i) => i,
-                    _ => priority,
-                },
-                None => priority,
-            };
-            discharge_into(ev, sub(content)?, p.min(priority), out)?;
-        }
-        (Value::Str(t), Some(content), _) if t.as_ref() == "order" => {
-            discharge_into(ev, sub(content)?, priority, out)?;
-        }
-        _ => out.push((priority, d)),
+/// Whether any definition of `def` survives its properties (`dischargeProperties`).
+pub(super) fn survives(ev: &Evaluator, def: Definition) -> EvalResult<bool> {
+    let mut discharged = Vec::new();
+    let mut errors = Vec::new();
+    property::discharge(Evaluated { ev, def }, &mut discharged, &mut errors);
+    match errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(!discharged.is_empty()),
     }
-    Ok(())
 }
 
 pub(super) fn merged_to_value(
