@@ -462,6 +462,68 @@ fn nixpkgs_lib_reads_the_tools_as_packages() {
     assert!(r.stderr.contains("module.nix:2:"), "not located: {}", r.stderr);
 }
 
+/// A false `mkIf` is never discharged into an error: above the options (a disabled feature
+/// whose body reads what no module declares) it is dropped unread, and as a value of an
+/// `attrs` option (`service`) its content is shown when it evaluates and `{}` when it does not
+/// (docs/nix.md). nixpkgs keeps such a content unevaluated; its JSON could not print it.
+#[test]
+fn a_false_condition_never_raises_its_content_s_error() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("lazy.nix");
+    fs::write(
+        &file,
+        r#"{ config, lib, ... }: {
+  config = lib.mkMerge [
+    (lib.mkIf false { services.netns.namespaces.off.nftables = config.services.missing; })
+    {
+      services.netns.namespaces.vpn.service.serviceConfig = {
+        ExecStartPost = lib.mkIf false (throw "never raised");
+        ExecStartPre = lib.mkIf false [ "/bin/true" ];
+      };
+    }
+  ];
+}
+"#,
+    )
+    .unwrap();
+    let r = run(&["resolve", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let resolved: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let service = &resolved["vpn"]["service"]["serviceConfig"];
+    assert_eq!(
+        service["ExecStartPost"],
+        serde_json::json!({ "_type": "if", "condition": false, "content": {} })
+    );
+    assert_eq!(service["ExecStartPre"]["content"], serde_json::json!(["/bin/true"]));
+    assert!(resolved.get("off").is_none(), "{resolved}");
+}
+
+/// A namespace of a module that extends the namespace submodule is checked as any other, and
+/// its diagnostics point at its definitions, not into the lib's module engine that merged it.
+#[test]
+fn an_extended_namespace_s_errors_point_at_its_definitions() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("extended.nix");
+    fs::write(
+        &file,
+        r#"{ lib, ... }: {
+  options.services.netns.namespaces = lib.mkOption {
+    type = lib.types.attrsOf (lib.types.submodule { options.killSwitch = lib.mkEnableOption "a kill switch"; });
+  };
+  config.services.netns.namespaces.vpn = {
+    killSwitch = true;
+    sysctl."vm.swappiness" = 10;
+  };
+}
+"#,
+    )
+    .unwrap();
+    let r = run(&["check", file.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("netns::host-sysctl"), "{}", r.stderr);
+    assert!(r.stderr.contains("extended.nix:7:"), "not located: {}", r.stderr);
+}
+
 #[test]
 fn eval_prints_json_like_nix() {
     let work = tempfile::tempdir().unwrap();

@@ -22,6 +22,7 @@ mod assertions;
 mod collect;
 mod hooks;
 mod options;
+mod own;
 mod packages;
 mod push_down;
 
@@ -60,13 +61,18 @@ const MODULE_KEYS: [&str; 9] = [
 ];
 
 /// Which parts of a module's config netns-compile reads.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Spec {
     /// Everything below (an option's definitions).
     All,
     /// Only these attributes (`*` stands for any name).
     Keys(Vec<(&'static str, Spec)>),
+    /// Everything below but these attributes.
+    AllBut(Vec<&'static str>),
 }
+
+/// Everything below, where a [`Spec`] is borrowed.
+static ALL: Spec = Spec::All;
 
 /// What netns-compile reads of a module's config ([`read_paths`]).
 fn spec() -> Spec {
@@ -85,8 +91,26 @@ fn spec() -> Spec {
 }
 
 impl Spec {
+    /// Whether it reads anything at `path`.
+    fn reaches(&self, path: &[&str]) -> bool {
+        path.iter().try_fold(self, |s, k| s.child(k)).is_some()
+    }
+
+    /// The same without `path` (whose parent is read whole), which another definition
+    /// takes the place of.
+    fn without(mut self, path: &[&'static str]) -> Spec {
+        if let Some((last, parent)) = path.split_last() {
+            self.insert(parent, Spec::AllBut(vec![last]));
+        }
+        self
+    }
+
     /// Read `leaf` at `path` too. Below what is read whole there is nothing to add.
     fn insert(&mut self, path: &[&'static str], leaf: Spec) {
+        if path.is_empty() {
+            *self = leaf;
+            return;
+        }
         let Spec::Keys(keys) = self else { return };
         let Some((&first, rest)) = path.split_first() else {
             *self = leaf;
@@ -105,7 +129,7 @@ impl Spec {
     /// Only the branches on `paths` (and everything below their ends).
     fn restrict(self, paths: &[&[&str]]) -> Spec {
         match self {
-            Spec::All => Spec::All,
+            Spec::All | Spec::AllBut(_) => self,
             Spec::Keys(keys) => Spec::Keys(
                 keys.into_iter()
                     .filter_map(|(k, sub)| {
@@ -130,6 +154,7 @@ impl Spec {
     fn child(&self, key: &str) -> Option<&Spec> {
         match self {
             Spec::All => Some(self),
+            Spec::AllBut(but) => (!but.contains(&key)).then_some(&ALL),
             Spec::Keys(keys) => keys.iter().find(|(k, _)| *k == key || *k == "*").map(|(_, s)| s),
         }
     }
@@ -202,6 +227,8 @@ struct State {
     engine: OnceCell<Option<options::Engine>>,
     /// `modulesPath` (with `--nixpkgs`).
     modules_path: Option<Rc<str>>,
+    /// The compiler's own declarations (`own_options.nix`), loaded when first needed.
+    own: OnceCell<Value>,
     /// The compiler's own options, each merged once.
     known: RefCell<HashMap<Vec<String>, Thunk>>,
     /// `config` and `options` at the root, as modules receive them.
@@ -240,6 +267,7 @@ fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[Package]) -> Eva
         declared: RefCell::new(HashMap::new()),
         evaluated: RefCell::new(HashMap::new()),
         known: RefCell::new(HashMap::new()),
+        own: OnceCell::new(),
         lib,
         pkgs: pkgs(packages),
         lib_dir,
@@ -267,9 +295,12 @@ fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[Package]) -> Eva
 
 // -- projection ----------------------------------------------------------------------------
 
-/// A definition as a node, deep. The content of an `mkIf` whose condition is false is left
-/// unread, as nixpkgs' `dischargeProperties` leaves it.
-fn definition_node(ev: &Evaluator, v: &Value, span: Span) -> EvalResult<Node> {
+/// A definition as a node, deep. The content of an `mkIf` whose condition is false is never
+/// needed (nixpkgs' `dischargeProperties` checks the condition first and drops it), but where
+/// the marker is a value (in an option of type `attrs`) nixpkgs keeps it whole, content and
+/// all: it is shown when it evaluates, and an error in it is never raised — the content is
+/// then `{}` (docs/nix.md).
+pub(super) fn definition_node(ev: &Evaluator, v: &Value, span: Span) -> EvalResult<Node> {
     let attrs = match v {
         Value::Attrs(attrs) => attrs,
         // `mkMerge`'s contents.
@@ -287,35 +318,81 @@ fn definition_node(ev: &Evaluator, v: &Value, span: Span) -> EvalResult<Node> {
         return ev.to_node(v, span);
     }
     let _guard = ev.enter(span)?;
-    if let Some(tag) = attrs.get("_type")
-        && matches!(ev.force(tag)?, Value::Str(t) if t.as_ref() == "if")
-        && let Some(condition) = attrs.get("condition")
-        && matches!(ev.force(condition)?, Value::Bool(false))
-    {
-        let mut entries = Vec::new();
-        for (name, attr) in &attrs.map {
-            let value = match name.as_ref() {
-                "content" => Node::new(attr.value.span(), Kind::Attrs(NodeAttrs::new())),
-                _ => ev.to_node(&ev.force(&attr.value)?, attr.value.span())?,
-            };
-            entries.push(Entry {
-                key: name.to_string(),
-                key_span: attr.key_span,
-                value,
-            });
-        }
-        return Ok(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries))));
-    }
+    let false_if = is_false_if(ev, attrs)?;
     let mut entries = Vec::with_capacity(attrs.len());
     for (name, attr) in &attrs.map {
-        let value = ev.force(&attr.value)?;
+        let value = if false_if && name.as_ref() == "content" {
+            ev.force(&attr.value)
+                .and_then(|content| definition_node(ev, &content, attr.value.span()))
+                .unwrap_or_else(|_| Node::new(attr.value.span(), Kind::Attrs(NodeAttrs::new())))
+        } else {
+            definition_node(ev, &ev.force(&attr.value)?, attr.value.span())?
+        };
         entries.push(Entry {
             key: name.to_string(),
             key_span: attr.key_span,
-            value: definition_node(ev, &value, attr.value.span())?,
+            value,
         });
     }
     Ok(Node::new(span, Kind::Attrs(NodeAttrs { entries })))
+}
+
+/// Whether `attrs` is an `mkIf` whose condition is `false` (the condition is evaluated, as
+/// `dischargeProperties` evaluates it before the content).
+fn is_false_if(ev: &Evaluator, attrs: &crate::eval::Attrs) -> EvalResult<bool> {
+    Ok(property_tag(ev, attrs)?.as_deref() == Some("if")
+        && match attrs.get("condition") {
+            Some(condition) => matches!(ev.force(condition)?, Value::Bool(false)),
+            None => false,
+        })
+}
+
+/// The `_type` of a property marker (`if`, `merge`, `override`, `order`), else `None`.
+fn property_tag(ev: &Evaluator, attrs: &crate::eval::Attrs) -> EvalResult<Option<Rc<str>>> {
+    let Some(tag) = attrs.get("_type") else { return Ok(None) };
+    Ok(match ev.force(tag)? {
+        Value::Str(t) if matches!(t.as_ref(), "if" | "merge" | "override" | "order") => Some(t),
+        _ => None,
+    })
+}
+
+/// Whether a definition at a level above the options read (`spec`) reaches any of them, read
+/// as `pushDownProperties` reads it: attribute names only, through `mkMerge` and the content
+/// of every other property, never a condition and never an option's value.
+fn reaches_read_options(ev: &Evaluator, v: &Value, spec: &Spec) -> EvalResult<bool> {
+    if let Spec::All = spec {
+        return Ok(true);
+    }
+    // Not an attribute set where one is pushed down: the module stage reports it.
+    let Value::Attrs(attrs) = v else { return Ok(true) };
+    if let Some(tag) = property_tag(ev, attrs)? {
+        return match (tag.as_ref(), attrs.get("content"), attrs.get("contents")) {
+            ("merge", _, Some(contents)) => match ev.force(contents)? {
+                Value::List(items) => {
+                    for item in items.iter() {
+                        if reaches_read_options(ev, &ev.force(item)?, spec)? {
+                            return Ok(true);
+                        }
+                    }
+                    Ok(false)
+                }
+                _ => Ok(true), // malformed: the module stage says so
+            },
+            (_, Some(content), _) => reaches_read_options(ev, &ev.force(content)?, spec),
+            _ => Ok(true),
+        };
+    }
+    for (name, attr) in &attrs.map {
+        let reaches = match spec.child(name) {
+            None => false,
+            Some(Spec::All) => true,
+            Some(child) => reaches_read_options(ev, &ev.force(&attr.value)?, child)?,
+        };
+        if reaches {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn project(ev: &Evaluator, v: &Value, span: Span, spec: &Spec) -> EvalResult<Node> {
@@ -327,57 +404,37 @@ fn project(ev: &Evaluator, v: &Value, span: Span, spec: &Spec) -> EvalResult<Nod
         return ev.to_node(v, span);
     };
     // Property markers keep their shape; only their content is projected.
-    if let Some(tag) = attrs.get("_type") {
-        let tag = ev.force(tag)?;
-        if let Value::Str(t) = &tag
-            && matches!(t.as_ref(), "if" | "merge" | "override" | "order")
+    if let Some(tag) = property_tag(ev, attrs)? {
+        // Above the options read, a property is pushed down onto the attributes it holds,
+        // and each is discharged with its option's definitions: one that holds nothing read
+        // is dropped before its condition is evaluated, and one whose condition is false
+        // before its content is (nixpkgs never evaluates either).
+        if matches!(tag.as_ref(), "if" | "override") && (!reaches_read_options(ev, v, spec)? || is_false_if(ev, attrs)?)
         {
-            // A property whose content has nothing netns-compile reads is dropped before its
-            // condition is evaluated (pushDownProperties would not look at it either).
-            let mut content_node = None;
-            if matches!(t.as_ref(), "if" | "override")
-                && let Some(content) = attrs.get("content")
-            {
-                let value = ev.force(content)?;
-                let projected = project(ev, &value, content.span(), spec)?;
-                if matches!(value, Value::Attrs(_)) && projected.attrs().is_some_and(|a| a.is_empty()) {
-                    return Ok(projected);
-                }
-                content_node = Some(projected);
-            }
-            let mut entries = Vec::new();
-            for (name, attr) in &attrs.map {
-                let reused = if name.as_ref() == "content" {
-                    content_node.take()
-                } else {
-                    None
-                };
-                let node = match reused {
-                    Some(node) => node,
-                    None => {
-                        let value = ev.force(&attr.value)?;
-                        match (name.as_ref(), &value) {
-                            ("content", _) => project(ev, &value, attr.value.span(), spec)?,
-                            ("contents", Value::List(items)) => {
-                                let mut out = Vec::with_capacity(items.len());
-                                for item in items.iter() {
-                                    let iv = ev.force(item)?;
-                                    out.push(project(ev, &iv, item.span(), spec)?);
-                                }
-                                Node::new(attr.value.span(), Kind::List(out))
-                            }
-                            _ => ev.to_node(&value, attr.value.span())?,
-                        }
-                    }
-                };
-                entries.push(Entry {
-                    key: name.to_string(),
-                    key_span: attr.key_span,
-                    value: node,
-                });
-            }
-            return Ok(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries))));
+            return Ok(Node::new(span, Kind::Attrs(NodeAttrs::new())));
         }
+        let mut entries = Vec::new();
+        for (name, attr) in &attrs.map {
+            let value = ev.force(&attr.value)?;
+            let node = match (name.as_ref(), &value) {
+                ("content", _) => project(ev, &value, attr.value.span(), spec)?,
+                ("contents", Value::List(items)) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items.iter() {
+                        let iv = ev.force(item)?;
+                        out.push(project(ev, &iv, item.span(), spec)?);
+                    }
+                    Node::new(attr.value.span(), Kind::List(out))
+                }
+                _ => ev.to_node(&value, attr.value.span())?,
+            };
+            entries.push(Entry {
+                key: name.to_string(),
+                key_span: attr.key_span,
+                value: node,
+            });
+        }
+        return Ok(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries))));
     }
     let mut entries = Vec::new();
     for (name, attr) in &attrs.map {
@@ -392,8 +449,18 @@ fn project(ev: &Evaluator, v: &Value, span: Span, spec: &Spec) -> EvalResult<Nod
     Ok(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries))))
 }
 
-/// Every module projected onto what netns-compile reads (`spec`).
-fn projected_modules(ev: &Evaluator, state: &State, spec: &Spec) -> EvalResult<Vec<Node>> {
+/// Every module projected onto what netns-compile reads (`spec`). Where a module extends the
+/// namespace submodule, the namespaces are the engine's (`own.rs`): one module more.
+fn projected_modules(ev: &Evaluator, state: &Rc<State>, spec: &Spec) -> EvalResult<Vec<Node>> {
+    if spec.reaches(NAMESPACES.path) && own::namespaces_extended(ev, state)? {
+        let mut out = projected_modules_as_written(ev, state, &spec.clone().without(NAMESPACES.path))?;
+        out.push(own::extended_namespaces_node(ev, state)?);
+        return Ok(out);
+    }
+    projected_modules_as_written(ev, state, spec)
+}
+
+fn projected_modules_as_written(ev: &Evaluator, state: &State, spec: &Spec) -> EvalResult<Vec<Node>> {
     let modules = state.modules.borrow();
     let configs: Vec<(Option<Thunk>, Span)> = modules.iter().map(|m| (m.config.clone(), m.span)).collect();
     drop(modules);
@@ -507,6 +574,9 @@ fn known_option(ev: &Evaluator, state: &Rc<State>, path: &[&str]) -> EvalResult<
             t
         }
     };
+    if option.path == NAMESPACES.path && own::namespaces_extended(ev, state)? {
+        return own::extended_namespaces_value(ev, state).map(Some);
+    }
     if option.path == NAMESPACES.path {
         // The names without the values, as `attrsOf` gives them: a module may read which
         // namespaces there are while another namespace's value is being computed.
@@ -534,12 +604,12 @@ fn known_option(ev: &Evaluator, state: &Rc<State>, path: &[&str]) -> EvalResult<
 /// priority, once their properties are discharged (their values are not read).
 fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>> {
     let mut defs = Vec::new();
-    for d in defined_values(ev, state, NAMESPACES.path)? {
-        defs.extend(options::discharge_simple(ev, d)?);
+    // What an override holds is discharged too (`mkForce (mkIf …)`).
+    for d in options::winning(ev, defined_values(ev, state, NAMESPACES.path)?)? {
+        defs.extend(options::winning(ev, vec![d])?);
     }
-    let best = defs.iter().map(|(p, _)| *p).min();
     let mut names = BTreeSet::new();
-    for (_, d) in defs.into_iter().filter(|(p, _)| Some(*p) == best) {
+    for d in defs {
         let Value::Attrs(a) = &d.value else { continue };
         for (name, attr) in &a.map {
             if names.contains(name.as_ref()) {
@@ -552,7 +622,7 @@ fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>
                 key_span: attr.key_span,
                 file: d.file.clone(),
             };
-            if !options::discharge_simple(ev, element)?.is_empty() {
+            if options::survives(ev, element)? {
                 names.insert(name.to_string());
             }
         }
@@ -561,7 +631,7 @@ fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>
 }
 
 /// One of the compiler's own options, merged by the module stage as `build` merges it.
-fn merged_known_option(ev: &Evaluator, state: &State, option: &ReadOption) -> EvalResult<Value> {
+fn merged_known_option(ev: &Evaluator, state: &Rc<State>, option: &ReadOption) -> EvalResult<Value> {
     // Only this option and what its default reads: a module may define namespaces from
     // `config.boot.kernel.sysctl`, so reading the sysctl must not force the namespaces.
     let mut needs = vec![option.path];

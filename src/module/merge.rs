@@ -68,10 +68,16 @@ pub fn prepare_defs<'a>(
     if let Some(d) = default {
         discharged.push(Def::option_default(d));
     }
+    let mut errors = Vec::new();
     for d in defs {
-        discharge(d, &mut discharged, diags);
+        discharge(d, &mut discharged, &mut errors);
     }
-    let (kept, priority) = filter_overrides(discharged);
+    let overridden = filter_overrides(discharged);
+    errors.extend(overridden.as_ref().err().cloned());
+    for e in errors {
+        diags.push(e);
+    }
+    let (kept, priority) = overridden.ok()?;
     let kept = sort_by_order(kept);
     if kept.is_empty() {
         return None;

@@ -3,7 +3,9 @@
 //! These follow nixpkgs `lib/modules.nix` function by function: [`push_down`] is
 //! `pushDownProperties` (for attribute levels that are not options), [`discharge`] is
 //! `dischargeProperties`, [`filter_overrides`] is `filterOverrides'` and [`sort_by_order`] is
-//! `sortProperties`. A property is a plain attrset with `_type`, as `nix eval --json` prints it.
+//! `sortProperties`. `discharge` and `filter_overrides` take any [`Definition`]: the module
+//! stage's trees, and the Nix frontend's evaluated values (which it merges itself for
+//! `_module.args` and the namespaces' names). A property is a plain attrset with `_type`, as `nix eval --json` prints it.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::node::{Attrs, Entry, Kind, Node};
@@ -252,73 +254,130 @@ fn content(n: &Node) -> Option<&Node> {
     n.attrs()?.get("content")
 }
 
-/// `dischargeProperties`: expand `mkMerge` and evaluate `mkIf`, leaving overrides and orders.
-pub fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, diags: &mut Diagnostics) {
-    let prop = match property(&def.value) {
-        Ok(p) => p,
-        Err(d) => {
-            diags.push(d);
-            return;
+/// What `dischargeProperties` and `filterOverrides'` read of a definition: the property
+/// marker it is (an `mkIf`'s condition evaluated, nothing else of it read) and its parts.
+/// Implemented for definition trees ([`Def`]) and, in the Nix frontend, for evaluated values,
+/// so that both follow this one copy of the two functions.
+pub trait Definition: Sized {
+    type Error;
+    /// Which marker it is.
+    fn marker(&self) -> Result<Marker, Self::Error>;
+    /// The content of an `mkIf`, `mkOverride` or `mkOrder`.
+    fn content(&self) -> Result<Self, Self::Error>;
+    /// The contents of an `mkMerge`.
+    fn contents(&self) -> Result<Vec<Self>, Self::Error>;
+}
+
+/// A property marker as [`Definition::marker`] reads it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Marker {
+    /// `mkIf` with its condition.
+    If(bool),
+    Merge,
+    /// `mkOverride` with its priority.
+    Override(i64),
+    /// `mkOrder` with its priority.
+    Order(i64),
+    /// No property.
+    Plain,
+}
+
+impl<'a> Definition for Def<'a> {
+    type Error = Diagnostic;
+
+    fn marker(&self) -> Result<Marker, Diagnostic> {
+        if let Some(p) = self.priority {
+            // An option default: `mkOptionDefault value`, without the wrapper.
+            return Ok(Marker::Override(p));
         }
-    };
-    match prop {
-        Some(Property::Merge { contents }) => {
-            for i in 0..contents.len() {
-                let item = part(&def.value, |n| n.attrs()?.get("contents")?.as_list()?.get(i));
-                if let Some(item) = item {
-                    discharge(def.with_value(item), out, diags);
+        Ok(match property(&self.value)? {
+            None => Marker::Plain,
+            Some(Property::Merge { .. }) => Marker::Merge,
+            Some(Property::If { condition, .. }) => match condition.kind {
+                Kind::Bool(b) => Marker::If(b),
+                _ => {
+                    return Err(
+                        Diagnostic::new(Code::InvalidProperty, "‘mkIf’ called with a non-Boolean condition").at(
+                            condition.span,
+                            format!("this condition is a {}, not a bool", condition.type_name()),
+                        ),
+                    );
                 }
-            }
+            },
+            Some(Property::Override { priority, .. }) => Marker::Override(priority),
+            Some(Property::Order { priority }) => Marker::Order(priority),
+        })
+    }
+
+    fn content(&self) -> Result<Def<'a>, Diagnostic> {
+        if self.priority.is_some() {
+            return Ok(Def {
+                priority: None,
+                ..self.clone()
+            });
         }
-        Some(Property::If { condition, .. }) => match condition.kind {
-            Kind::Bool(true) => {
-                if let Some(c) = part(&def.value, content) {
-                    discharge(def.with_value(c), out, diags)
-                }
-            }
-            Kind::Bool(false) => {}
-            _ => diags.push(
-                Diagnostic::new(Code::InvalidProperty, "‘mkIf’ called with a non-Boolean condition").at(
-                    condition.span,
-                    format!("this condition is a {}, not a bool", condition.type_name()),
-                ),
-            ),
-        },
-        _ => out.push(def),
+        // `property` found the content when it read the marker.
+        Ok(part(&self.value, content).map_or_else(|| self.clone(), |c| self.with_value(c)))
+    }
+
+    fn contents(&self) -> Result<Vec<Def<'a>>, Diagnostic> {
+        let count = self
+            .value
+            .attrs()
+            .and_then(|a| a.get("contents"))
+            .and_then(Node::as_list)
+            .map_or(0, <[Node]>::len);
+        Ok((0..count)
+            .filter_map(|i| part(&self.value, |n| n.attrs()?.get("contents")?.as_list()?.get(i)))
+            .map(|item| self.with_value(item))
+            .collect())
     }
 }
 
-fn override_priority(def: &Def) -> i64 {
-    if let Some(p) = def.priority {
-        return p;
+/// `dischargeProperties`: expand `mkMerge` and evaluate `mkIf`, leaving overrides and orders.
+/// A malformed property is an error and leaves its definition out; the others go on.
+pub fn discharge<D: Definition>(def: D, out: &mut Vec<D>, errors: &mut Vec<D::Error>) {
+    let done = match def.marker() {
+        Ok(Marker::Merge) => def.contents().map(|items| {
+            for item in items {
+                discharge(item, out, errors);
+            }
+        }),
+        Ok(Marker::If(true)) => def.content().map(|c| discharge(c, out, errors)),
+        Ok(Marker::If(false)) => Ok(()),
+        Ok(_) => {
+            out.push(def);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = done {
+        errors.push(e);
     }
-    match property(&def.value) {
-        Ok(Some(Property::Override { priority, .. })) => priority,
+}
+
+fn override_priority<D: Definition>(def: &D) -> i64 {
+    match def.marker() {
+        Ok(Marker::Override(p)) => p,
         _ => DEFAULT_PRIORITY,
     }
 }
 
 /// `filterOverrides'`: keep the definitions of the highest priority (lowest number), with their
 /// `mkOverride` wrapper removed. Returns that priority too (9999 when there are none).
-pub fn filter_overrides<'a>(defs: Vec<Def<'a>>) -> (Vec<Def<'a>>, i64) {
+pub fn filter_overrides<D: Definition>(defs: Vec<D>) -> Result<(Vec<D>, i64), D::Error> {
     let highest = defs.iter().map(override_priority).fold(9999, i64::min);
-    let kept = defs
-        .into_iter()
-        .filter(|d| override_priority(d) == highest)
-        .map(|d| {
-            if d.priority.is_some() {
-                return d; // a default: its value is not wrapped
-            }
-            match property(&d.value) {
-                Ok(Some(Property::Override { .. })) => match part(&d.value, content) {
-                    Some(c) => d.with_value(c),
-                    None => d,
-                },
-                _ => d,
-            }
-        })
-        .collect();
-    (kept, highest)
+    let mut kept = Vec::with_capacity(defs.len());
+    for d in defs {
+        if override_priority(&d) != highest {
+            continue;
+        }
+        kept.push(match d.marker() {
+            Ok(Marker::Override(_)) => d.content()?,
+            _ => d,
+        });
+    }
+    Ok((kept, highest))
 }
 
 /// `sortProperties`: remove `mkOrder` wrappers and sort (stably) by their priority.
@@ -370,20 +429,20 @@ mod tests {
             r#"{"_type":"merge","contents":[1,{"_type":"if","condition":false,"content":2},{"_type":"if","condition":true,"content":3}]}"#,
         );
         let mut out = Vec::new();
-        let mut diags = Diagnostics::new();
-        discharge(Def::new(&n), &mut out, &mut diags);
+        let mut errors = Vec::new();
+        discharge(Def::new(&n), &mut out, &mut errors);
         assert_eq!(values(&out), ["1", "3"]);
-        assert!(diags.is_empty());
+        assert!(errors.is_empty());
     }
 
     #[test]
     fn non_bool_condition_is_an_error() {
         let n = node(r#"{"_type":"if","condition":"yes","content":2}"#);
         let mut out = Vec::new();
-        let mut diags = Diagnostics::new();
-        discharge(Def::new(&n), &mut out, &mut diags);
+        let mut errors = Vec::new();
+        discharge(Def::new(&n), &mut out, &mut errors);
         assert!(out.is_empty());
-        assert_eq!(diags.items[0].code, Code::InvalidProperty);
+        assert_eq!(errors[0].code, Code::InvalidProperty);
     }
 
     #[test]
@@ -391,10 +450,10 @@ mod tests {
         let a = node(r#"{"_type":"override","priority":1000,"content":"default"}"#);
         let b = node(r#""plain""#);
         let c = node(r#"{"_type":"override","priority":50,"content":"forced"}"#);
-        let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b), Def::new(&c)]);
+        let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b), Def::new(&c)]).unwrap();
         assert_eq!(prio, MK_FORCE);
         assert_eq!(values(&kept), [r#""forced""#]);
-        let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b)]);
+        let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b)]).unwrap();
         assert_eq!(
             (values(&kept), prio),
             (vec![r#""plain""#.to_string()], DEFAULT_PRIORITY)

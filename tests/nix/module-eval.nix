@@ -176,21 +176,14 @@ let
     openvpn = tool "openvpn" { meta.mainProgram = "openvpn"; };
   };
 
-  # NixOS's nixos/modules/config/sysctl.nix, types only.
-  sysctlOption = lib.mkOptionType {
-    name = "sysctl option value";
-    check =
-      val:
-      let
-        checkType = x: lib.isBool x || lib.isString x || lib.isInt x || x == null;
-      in
-      checkType val || (val._type or "" == "override" && checkType val.content);
-    merge = loc: defs: lib.mergeOneOption loc defs;
+  # NixOS's declarations of the options the compiler reads, as the compiler has them itself
+  # (NixOS's types: `boot.kernel.sysctl` is nixos/modules/config/sysctl.nix's submodule).
+  nixosDeclarations = import ../../src/frontend/nix/own_options.nix {
+    inherit lib;
+    netns = throw "module-eval.nix takes the namespaces from nix/module.nix itself";
+    unitLists = [ ];
   };
-
-  highestValueType = types.ints.unsigned // {
-    merge = loc: defs: lib.foldl (a: b: if b.value == null then null else lib.max a b.value) 0 defs;
-  };
+  nixos = path: (lib.head nixosDeclarations.${path}).options;
 
   unitList = mkOption {
     type = types.listOf types.str;
@@ -205,32 +198,11 @@ let
       };
 
       networking.nftables = {
-        enable = mkOption {
-          type = types.bool;
-          default = false;
-        };
-        ruleset = mkOption {
-          type = types.lines;
-          default = "";
-        };
+        enable = nixos "networking.nftables.enable";
+        ruleset = nixos "networking.nftables.ruleset";
       };
 
-      boot.kernel.sysctl = mkOption {
-        type = types.submodule {
-          freeformType = types.attrsOf sysctlOption;
-          options = {
-            "net.core.rmem_max" = mkOption {
-              type = types.nullOr highestValueType;
-              default = null;
-            };
-            "net.core.wmem_max" = mkOption {
-              type = types.nullOr highestValueType;
-              default = null;
-            };
-          };
-        };
-        default = { };
-      };
+      boot.kernel.sysctl = nixos "boot.kernel.sysctl";
 
       systemd = {
         package = mkOption {
@@ -241,10 +213,7 @@ let
           type = types.listOf types.package;
           default = [ ];
         };
-        globalEnvironment = mkOption {
-          type = with types; attrsOf (nullOr (oneOf [ str path package ]));
-          default = { };
-        };
+        globalEnvironment = nixos "systemd.globalEnvironment";
         services = mkOption {
           type = types.attrsOf (
             types.submodule {

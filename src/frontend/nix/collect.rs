@@ -1,7 +1,7 @@
 //! nixpkgs' `collectModules`: the modules of a configuration, by key, and the arguments a
 //! module function gets.
 
-use super::{Definition, MODULE_KEYS, Module, State, defined_values, options};
+use super::{MODULE_KEYS, Module, State, defined_values, options};
 use crate::eval::{EvalResult, Evaluator, Thunk, Value, error};
 use crate::source::Span;
 use std::cell::RefCell;
@@ -249,16 +249,7 @@ fn module_arg_thunk(state: &Rc<State>, name: &str, span: Span) -> Thunk {
     let name = name.to_string();
     Thunk::native(span, move |ev| {
         let defs = defined_values(ev, &state, &["_module", "args", &name])?;
-        let mut values = Vec::new();
-        for d in defs {
-            values.extend(options::discharge_simple(ev, d)?);
-        }
-        let best = values.iter().map(|(p, _)| *p).min();
-        let mut chosen: Vec<Definition> = values
-            .into_iter()
-            .filter(|(p, _)| Some(*p) == best)
-            .map(|(_, d)| d)
-            .collect();
+        let mut chosen = options::winning(ev, defs)?;
         match chosen.len() {
             0 => Err(error(
                 span,

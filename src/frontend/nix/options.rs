@@ -3,12 +3,13 @@
 //! `mergeModules'` calls them), the `options` argument, the check that every definition under
 //! a declared tree is an option, and the engine's errors located at the definitions.
 
-use super::{Definition, Level, State, defined_values, ev_span, known_paths, push_down};
+use super::{Definition, Level, State, defined_values, ev_span, known_paths, own, push_down};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::loc::Loc;
 use crate::module::merge::{merge_option, unknown_option};
-use crate::module::property::Def;
+use crate::module::property::{self, Def, Marker};
+use crate::module::read_options::NAMESPACES;
 use crate::module::types::Ty;
 use crate::node::Node;
 use crate::source::Span;
@@ -163,17 +164,6 @@ pub(super) fn declared_at(ev: &Evaluator, state: &State, path: &[String]) -> Eva
     Ok(d)
 }
 
-/// The declarations of an option at `path` (which is one).
-fn declarations(ev: &Evaluator, state: &State, path: &[String]) -> EvalResult<Rc<[Declaration]>> {
-    match declared_at(ev, state, path)? {
-        Declared::Option(d) => Ok(d),
-        _ => Err(error(
-            ev_span(ev),
-            format!("`{}` is no declared option", path.join(".")),
-        )),
-    }
-}
-
 /// Every declared option's path, walking the whole declaration tree.
 fn all_declared(ev: &Evaluator, state: &State, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) -> EvalResult<()> {
     match declared_at(ev, state, path)? {
@@ -236,26 +226,17 @@ fn evaluate_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalRe
         let _ = state.engine.set(Engine::of(ev, &lib)?);
     }
     let Some(Some(engine)) = state.engine.get() else {
+        let span = match declared_at(ev, state, path)? {
+            Declared::Option(d) => d[0].span,
+            _ => ev_span(ev),
+        };
         return Err(error(
-            declarations(ev, state, path)?[0].span,
+            span,
             "the lib the modules get has no module engine (mergeOptionDecls, evalOptionValue): netns-compile evaluates declared options with it",
         ));
     };
     let loc = strings(path);
-    let declared = declarations(ev, state, path)?;
-    let decls: Vec<Thunk> = declared
-        .iter()
-        .map(|d| {
-            Thunk::ready(
-                attrs_of(vec![
-                    ("_file", Thunk::ready(Value::Str(d.file.clone()), Span::BUILTIN)),
-                    ("options", Thunk::ready(d.value.clone(), d.span)),
-                ]),
-                d.span,
-            )
-        })
-        .collect();
-    let span = declared[0].span;
+    let (decls, span) = all_declarations(ev, state, path)?;
     let mut opt = call(ev, &engine.merge_decls, &[loc.clone(), Value::list(decls)], span)?;
     if let Some(fixup) = &engine.fixup {
         opt = call(ev, fixup, &[loc.clone(), opt], span)?;
@@ -276,6 +257,43 @@ fn evaluate_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalRe
     call(ev, &engine.eval_option, &[loc, opt, Value::list(defs)], span)
 }
 
+/// The declarations of the option at `path` as `mergeOptionDecls` takes them, and where the
+/// first is: the modules' own, or the compiler's (`own.rs`) for one of its options. A module
+/// that declares `services.netns.namespaces` extends the compiler's declaration, as nixpkgs
+/// merges it with netns.nix's.
+fn all_declarations(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<(Vec<Thunk>, Span)> {
+    let users = match declared_at(ev, state, path)? {
+        Declared::Option(d) => Some(d),
+        _ => None,
+    };
+    let mut decls = Vec::new();
+    if users.is_none() || path == NAMESPACES.path {
+        decls.extend(own::declarations(ev, state, path)?.unwrap_or_default());
+        if users.is_some() {
+            decls.push(own::meta_declaration(ev, state)?);
+        }
+    }
+    let Some(users) = users else {
+        if decls.is_empty() {
+            return Err(error(
+                ev_span(ev),
+                format!("`{}` is no declared option", path.join(".")),
+            ));
+        }
+        return Ok((decls, Span::BUILTIN));
+    };
+    decls.extend(users.iter().map(|d| {
+        Thunk::ready(
+            attrs_of(vec![
+                ("_file", Thunk::ready(Value::Str(d.file.clone()), Span::BUILTIN)),
+                ("options", Thunk::ready(d.value.clone(), d.span)),
+            ]),
+            d.span,
+        )
+    }));
+    Ok((decls, users[0].span))
+}
+
 /// `config` at a declared option: the `value` of its evaluated option.
 pub(super) fn declared_value(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
     let opt = evaluated_option(ev, state, path)?;
@@ -288,64 +306,114 @@ pub(super) fn declared_value(ev: &Evaluator, state: &Rc<State>, path: &[String])
     }
 }
 
-/// A definition's plain values with their override priority (`dischargeProperties` and
-/// `mkOverride`), for the few options netns-compile merges itself (`_module.args`).
-pub(super) fn discharge_simple(ev: &Evaluator, d: Definition) -> EvalResult<Vec<(i64, Definition)>> {
-    let mut out = Vec::new();
-    discharge_into(ev, d, 100, &mut out)?;
+/// A definition as the module stage's property functions read it, its value forced as far as
+/// they read it (`module::property::Definition`).
+pub(super) struct Evaluated<'e> {
+    pub ev: &'e Evaluator,
+    pub def: Definition,
+}
+
+impl Evaluated<'_> {
+    fn attrs(&self) -> Option<&crate::eval::Attrs> {
+        match &self.def.value {
+            Value::Attrs(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// A part of the definition (a property's content), where it is written.
+    fn part(&self, t: &Thunk) -> EvalResult<Self> {
+        Ok(Evaluated {
+            ev: self.ev,
+            def: Definition {
+                value: self.ev.force(t)?,
+                span: t.span(),
+                key_span: self.def.key_span,
+                file: self.def.file.clone(),
+            },
+        })
+    }
+
+    fn field(&self, name: &str) -> EvalResult<&Thunk> {
+        self.attrs().and_then(|a| a.get(name)).ok_or_else(|| {
+            error(
+                self.def.span,
+                format!("a property without `{name}`: `_type` names one, and it needs `{name}`"),
+            )
+        })
+    }
+}
+
+impl property::Definition for Evaluated<'_> {
+    type Error = Box<EvalError>;
+
+    fn marker(&self) -> EvalResult<Marker> {
+        let Some(tag) = self.attrs().and_then(|a| a.get("_type")) else {
+            return Ok(Marker::Plain);
+        };
+        let ev = self.ev;
+        let int = |name: &str| -> EvalResult<i64> {
+            let t = self.field(name)?;
+            ev.expect_int(ev.force(t)?, t.span())
+        };
+        Ok(match ev.force(tag)? {
+            Value::Str(t) => match t.as_ref() {
+                "merge" => Marker::Merge,
+                "if" => {
+                    let c = self.field("condition")?;
+                    Marker::If(ev.expect_bool(ev.force(c)?, c.span())?)
+                }
+                "override" => Marker::Override(int("priority")?),
+                "order" => Marker::Order(int("priority")?),
+                _ => Marker::Plain,
+            },
+            _ => Marker::Plain,
+        })
+    }
+
+    fn content(&self) -> EvalResult<Self> {
+        self.part(self.field("content")?)
+    }
+
+    fn contents(&self) -> EvalResult<Vec<Self>> {
+        let t = self.field("contents")?;
+        let items = self.ev.expect_list(self.ev.force(t)?, t.span())?;
+        items.iter().map(|item| self.part(item)).collect()
+    }
+}
+
+/// The definitions of an option that make its value, for the few options netns-compile
+/// merges itself (`_module.args`, the names of the namespaces): properties discharged, the
+/// highest priority kept, `mkOrder`s taken off (`dischargeProperties`, `filterOverrides'`).
+pub(super) fn winning(ev: &Evaluator, defs: Vec<Definition>) -> EvalResult<Vec<Definition>> {
+    let mut discharged = Vec::new();
+    let mut errors = Vec::new();
+    for def in defs {
+        property::discharge(Evaluated { ev, def }, &mut discharged, &mut errors);
+    }
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
+    }
+    let (kept, _) = property::filter_overrides(discharged)?;
+    let mut out = Vec::with_capacity(kept.len());
+    for mut d in kept {
+        while let Marker::Order(_) = property::Definition::marker(&d)? {
+            d = property::Definition::content(&d)?;
+        }
+        out.push(d.def);
+    }
     Ok(out)
 }
 
-fn discharge_into(ev: &Evaluator, d: Definition, priority: i64, out: &mut Vec<(i64, Definition)>) -> EvalResult<()> {
-    let Value::Attrs(a) = &d.value else {
-        out.push((priority, d));
-        return Ok(());
-    };
-    let tag = match a.get("_type") {
-        Some(t) => ev.force(t)?,
-        None => Value::Null,
-    };
-    let sub = |t: &Thunk| -> EvalResult<Definition> {
-        Ok(Definition {
-            value: ev.force(t)?,
-            span: t.span(),
-            key_span: d.key_span,
-            file: d.file.clone(),
-        })
-    };
-    match (&tag, a.get("content"), a.get("contents")) {
-        (Value::Str(t), _, Some(items)) if t.as_ref() == "merge" => {
-            if let Value::List(items) = ev.force(items)? {
-                for item in items.iter() {
-                    discharge_into(ev, sub(item)?, priority, out)?;
-                }
-            }
-        }
-        (Value::Str(t), Some(content), _) if t.as_ref() == "if" => {
-            let cond = match a.get("condition") {
-                Some(c) => ev.force(c)?,
-                None => Value::Bool(false),
-            };
-            if matches!(cond, Value::Bool(true)) {
-                discharge_into(ev, sub(content)?, priority, out)?;
-            }
-        }
-        (Value::Str(t), Some(content), _) if t.as_ref() == "override" => {
-            let p = match a.get("priority") {
-                Some(p) => match ev.force(p)? {
-                    Value::Int(i) => i,
-                    _ => priority,
-                },
-                None => priority,
-            };
-            discharge_into(ev, sub(content)?, p.min(priority), out)?;
-        }
-        (Value::Str(t), Some(content), _) if t.as_ref() == "order" => {
-            discharge_into(ev, sub(content)?, priority, out)?;
-        }
-        _ => out.push((priority, d)),
+/// Whether any definition of `def` survives its properties (`dischargeProperties`).
+pub(super) fn survives(ev: &Evaluator, def: Definition) -> EvalResult<bool> {
+    let mut discharged = Vec::new();
+    let mut errors = Vec::new();
+    property::discharge(Evaluated { ev, def }, &mut discharged, &mut errors);
+    match errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(!discharged.is_empty()),
     }
-    Ok(())
 }
 
 pub(super) fn merged_to_value(
@@ -387,36 +455,18 @@ pub(super) fn options_thunk(state: &Rc<State>, path: Vec<String>) -> Thunk {
 fn options_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
     let declared = declared_at(ev, state, path)?;
     if let Declared::Option(_) = declared {
-        return evaluated_option(ev, state, path);
+        let option = evaluated_option(ev, state, path)?;
+        if path == NAMESPACES.path {
+            // Extended: without the compiler's bookkeeping in each namespace.
+            return Ok(own::with_config_value(state, path, option));
+        }
+        return Ok(option);
     }
     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
     if known_paths().iter().any(|k| k[..] == parts[..]) {
-        let defs = defined_values(ev, state, &parts)?;
-        let config = super::config_thunk(state, path.to_vec());
-        return Ok(attrs_of(vec![
-            ("_type", Thunk::ready(Value::str("option"), Span::BUILTIN)),
-            ("value", config),
-            ("isDefined", Thunk::ready(Value::Bool(true), Span::BUILTIN)),
-            (
-                "files",
-                Thunk::ready(
-                    Value::list(
-                        defs.iter()
-                            .map(|d| Thunk::ready(Value::Str(d.file.clone()), Span::BUILTIN))
-                            .collect(),
-                    ),
-                    Span::BUILTIN,
-                ),
-            ),
-            (
-                "definitions",
-                Thunk::ready(
-                    Value::list(defs.iter().map(|d| Thunk::ready(d.value.clone(), d.span)).collect()),
-                    Span::BUILTIN,
-                ),
-            ),
-            ("loc", Thunk::ready(strings(path), Span::BUILTIN)),
-        ]));
+        // The whole option as nixpkgs has it, from the compiler's declaration; its value is
+        // the one modules read in `config`.
+        return Ok(own::with_config_value(state, path, evaluated_option(ev, state, path)?));
     }
     let mut names: BTreeSet<String> = BTreeSet::new();
     if let Declared::Below(below) = &declared {
@@ -533,6 +583,9 @@ pub(super) fn locate(ev: &Evaluator, state: &Rc<State>, e: Box<EvalError>) -> Bo
         return e;
     };
     let path = split_option(option);
+    if rest.starts_with("in `") && rest.contains("is already declared in") {
+        return locate_redeclared(ev, state, e, &path);
+    }
     if code == Code::NixEval {
         // "used but not defined": where it is declared, and the read that needed it.
         let Ok(Declared::Option(decls)) = declared_at(ev, state, &path) else {
@@ -600,6 +653,33 @@ pub(super) fn locate(ev: &Evaluator, state: &Rc<State>, e: Box<EvalError>) -> Bo
             }
         }
     };
+    Box::new(EvalError {
+        kind: e.kind,
+        diagnostic: d,
+    })
+}
+
+/// "The option `a.b' in `f' is already declared in `g'": at the module's declaration that
+/// declares it again — of the option itself, or of the option whose submodule it is in (a
+/// module that extends the namespace submodule with a sub-option the compiler has).
+fn locate_redeclared(ev: &Evaluator, state: &Rc<State>, e: Box<EvalError>, path: &[String]) -> Box<EvalError> {
+    let Some(decls) = (1..=path.len())
+        .rev()
+        .find_map(|n| match declared_at(ev, state, &path[..n]) {
+            Ok(Declared::Option(d)) => Some(d),
+            _ => None,
+        })
+    else {
+        return e;
+    };
+    let message = &e.diagnostic.message;
+    let decl = decls
+        .iter()
+        .find(|d| message.contains(&format!("`{}'", d.file)))
+        .unwrap_or(&decls[0]);
+    let d = Diagnostic::new(Code::NixEval, message.clone())
+        .at(decl.span, format!("declares `{}` again", path.join(".")))
+        .help("an option has one declaration with a default and a description: drop this one, or give it another name");
     Box::new(EvalError {
         kind: e.kind,
         diagnostic: d,
@@ -689,8 +769,9 @@ fn engine_error(message: &str) -> Option<(Code, &str, &str)> {
     }
     let (s, e) = quoted(message, "The option `")?;
     let rest = message[e + 1..].trim_start();
-    let code = if rest.starts_with("has conflicting definition values") || rest.starts_with("is defined multiple times")
-    {
+    let code = if rest.starts_with("in `") && rest.contains("is already declared in") {
+        Code::NixEval
+    } else if rest.starts_with("has conflicting definition values") || rest.starts_with("is defined multiple times") {
         Code::ConflictingDefinitions
     } else if rest.starts_with("does not exist") {
         Code::UnknownOption

@@ -2,6 +2,7 @@
 
 use super::{Definition, State};
 use crate::eval::{EvalResult, Evaluator, Thunk, Value, error};
+use crate::module::property::DEFAULT_PRIORITY;
 use crate::source::Span;
 use std::rc::Rc;
 
@@ -50,7 +51,9 @@ pub(super) fn push_down(ev: &Evaluator, v: Value, wraps: &[Wrap], out: &mut Vec<
             let wrap = if kind == "if" {
                 Wrap::If(field("condition").unwrap_or_else(|| Thunk::ready(Value::Bool(false), Span::BUILTIN)))
             } else {
-                Wrap::Override(field("priority").unwrap_or_else(|| Thunk::ready(Value::Int(100), Span::BUILTIN)))
+                Wrap::Override(
+                    field("priority").unwrap_or_else(|| Thunk::ready(Value::Int(DEFAULT_PRIORITY), Span::BUILTIN)),
+                )
             };
             let inner: Vec<Wrap> = wraps.iter().cloned().chain([wrap]).collect();
             let before = out.len();

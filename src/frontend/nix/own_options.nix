@@ -1,0 +1,144 @@
+# The declarations of the options netns-compile reads (SPEC §2.1), as NixOS declares them:
+# what a module sees of them in `options` (`type`, `default`, `declarations`, …) and what a
+# module that declares `services.netns.namespaces` itself is merged with, as nixpkgs'
+# `mergeOptionDecls` merges the declarations of one option.
+#
+# `netns` is nix/module.nix called with the module arguments: the namespace submodule and
+# `systemd.services.<svc>.netns` are declared there, once. The NixOS options are declared with
+# NixOS's types (nixos/modules/…); a declaration's `_file` says where NixOS has it, under
+# `<netns-compile>`, since the copy is netns-compile's. `unitLists` are the names of the unit
+# options netns-compile reads of a service (`after`, `wantedBy`, …: src/dependency.rs).
+#
+# The value: one attribute per option (its path joined with dots), the list of its
+# declarations as `mergeOptionDecls` takes them (`{ _file; options = mkOption …; }`).
+{ lib, netns, unitLists }:
+let
+  inherit (lib) mkOption types;
+
+  nixos = file: options: {
+    _file = "<netns-compile>/nixos/modules/${file}";
+    inherit options;
+  };
+
+  fromModule = options: {
+    _file = "<netns-compile>/nix/module.nix";
+    inherit options;
+  };
+
+  # nixos/modules/config/sysctl.nix
+  sysctlOption = lib.mkOptionType {
+    name = "sysctl option value";
+    check =
+      val:
+      let
+        checkType = x: lib.isBool x || lib.isString x || lib.isInt x || x == null;
+      in
+      checkType val || (val._type or "" == "override" && checkType val.content);
+    merge = loc: defs: lib.mergeOneOption loc defs;
+  };
+
+  highestValueType = types.ints.unsigned // {
+    merge = loc: defs: lib.foldl (a: b: if b.value == null then null else lib.max a b.value) 0 defs;
+  };
+
+  # nixos/lib/systemd-unit-options.nix
+  unitList = mkOption {
+    type = types.listOf types.str;
+    default = [ ];
+  };
+in
+{
+  "services.netns.namespaces" = [ (fromModule netns.options.services.netns.namespaces) ];
+
+  # For netns-compile (src/frontend/nix/own.rs), where a module extends the namespace
+  # submodule: each namespace's own `options`, to tell which options definitions set.
+  "services.netns.namespaces.meta" = [
+    {
+      _file = "<netns-compile>/own_options.nix";
+      options = mkOption {
+        type = types.attrsOf (
+          types.submodule (
+            { options, ... }:
+            {
+              options._netnsCompileOptions = mkOption {
+                type = types.unspecified;
+                default = options;
+                internal = true;
+                visible = false;
+              };
+            }
+          )
+        );
+      };
+    }
+  ];
+
+  "networking.nftables.enable" = [
+    (nixos "services/networking/nftables.nix" (mkOption {
+      type = types.bool;
+      default = false;
+      description = "Whether to enable nftables and use nftables based firewall if enabled.";
+    }))
+  ];
+
+  "networking.nftables.ruleset" = [
+    (nixos "services/networking/nftables.nix" (mkOption {
+      type = types.lines;
+      default = "";
+      description = "The ruleset to be used with nftables.";
+    }))
+  ];
+
+  "boot.kernel.sysctl" = [
+    (nixos "config/sysctl.nix" (mkOption {
+      type = types.submodule {
+        freeformType = types.attrsOf sysctlOption;
+        options = {
+          "net.core.rmem_max" = mkOption {
+            type = types.nullOr highestValueType;
+            default = null;
+            description = "The maximum receive socket buffer size in bytes.";
+          };
+          "net.core.wmem_max" = mkOption {
+            type = types.nullOr highestValueType;
+            default = null;
+            description = "The maximum send socket buffer size in bytes.";
+          };
+        };
+      };
+      default = { };
+      description = "Runtime parameters of the Linux kernel, as set by sysctl(8).";
+    }))
+  ];
+
+  "systemd.globalEnvironment" = [
+    (nixos "system/boot/systemd.nix" (mkOption {
+      type =
+        with types;
+        attrsOf (
+          nullOr (oneOf [
+            str
+            path
+            package
+          ])
+        );
+      default = { };
+      description = "Environment variables passed to all systemd units.";
+    }))
+  ];
+
+  "systemd.services" = [
+    (nixos "system/boot/systemd.nix" (mkOption {
+      type = types.attrsOf (
+        types.submodule {
+          # The other service options (description, serviceConfig, …) are not read.
+          freeformType = types.attrsOf types.anything;
+          options = lib.genAttrs unitLists (_: unitList);
+        }
+      );
+      default = { };
+      description = "Definition of systemd service units.";
+    }))
+    (fromModule netns.options.systemd.services)
+  ];
+}
