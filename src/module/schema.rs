@@ -247,6 +247,18 @@ pub fn service_schema() -> &'static Schema {
     &SCHEMA
 }
 
+/// [`service_schema`] with netns-compile's `netns` (SPEC §3.5), which every
+/// `systemd.services.<name>` has: the schema of the definitions made directly on a namespace's
+/// unit. Its value is read as a joining service's (`joining_service_schema`), not here.
+pub fn unit_service_schema() -> &'static Schema {
+    static SCHEMA: std::sync::LazyLock<Schema> = std::sync::LazyLock::new(|| {
+        let mut options = build_service_schema().options;
+        options.push(("netns", Ty::NullOr(Box::new(Ty::Str)), Some(builtin(Kind::Null))));
+        Schema::new(options, None, Unknown::Error)
+    });
+    &SCHEMA
+}
+
 fn build_service_schema() -> Schema {
     let mut options: Vec<(&'static str, Ty, Option<Node>)> = vec![
         ("enable", Ty::Bool, Some(builtin(Kind::Bool(true)))),
@@ -280,8 +292,43 @@ fn build_service_schema() -> Schema {
     for (name, _) in SCRIPT_OPTIONS {
         options.push((name, Ty::Lines, Some(empty_str())));
     }
+    // The rest of `systemd.services.<name>` in current nixpkgs (systemd-unit-options.nix):
+    // `sharedOptions`, `stage2CommonUnitOptions`, `serviceOptions`, `stage2ServiceOptions`.
+    options.extend([
+        ("aliases", unit_list(), Some(empty_list())),
+        // `name` has no default: systemd-lib's `serviceConfig` defines it as `"${name}.service"`
+        // (see model/service.rs), so any other value conflicts.
+        ("name", Ty::Str, None),
+        (
+            "overrideStrategy",
+            Ty::Enum(&OVERRIDE_STRATEGIES),
+            str_default("asDropinIfExists"),
+        ),
+        (
+            "restartTriggers",
+            Ty::ListOf(Box::new(Ty::Anything)),
+            Some(empty_list()),
+        ),
+        (
+            "reloadTriggers",
+            Ty::ListOf(Box::new(Ty::UnitOption)),
+            Some(empty_list()),
+        ),
+        ("notSocketActivated", Ty::Bool, Some(false_default())),
+        // Its default is `systemd.enableStrictShellChecks` (systemd-lib's `serviceConfig`,
+        // `mkOptionDefault`), given by model/service.rs.
+        ("enableStrictShellChecks", Ty::Bool, None),
+        (
+            "startAt",
+            Ty::Either(Box::new(Ty::Str), Box::new(str_list())),
+            Some(empty_list()),
+        ),
+    ]);
     Schema::new(options, None, Unknown::Error)
 }
+
+/// `overrideStrategy`'s values (`sharedOptions` in systemd-unit-options.nix).
+pub const OVERRIDE_STRATEGIES: [&str; 2] = ["asDropinIfExists", "asDropin"];
 
 /// What netns-compile reads of any `systemd.services.<svc>`: the join option and the
 /// dependency lists for the graph. Everything else a NixOS service has is ignored.
