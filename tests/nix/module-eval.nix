@@ -103,7 +103,7 @@ let
     default = [ ];
   };
 
-  nixosStandIns = {
+  nixosStandIns = { config, ... }: {
     options = {
       system.build = mkOption {
         type = types.lazyAttrsOf types.unspecified;
@@ -147,6 +147,10 @@ let
           type = types.listOf types.package;
           default = [ ];
         };
+        enableStrictShellChecks = mkOption {
+          type = types.bool;
+          default = false;
+        };
         globalEnvironment = mkOption {
           type = with types; attrsOf (nullOr (oneOf [ str path package ]));
           default = { };
@@ -165,6 +169,7 @@ let
                 "partOf"
                 "wantedBy"
                 "requiredBy"
+                "upheldBy"
               ] (_: unitList);
             }
           );
@@ -180,6 +185,10 @@ let
                   type = types.bool;
                   default = true;
                 };
+                text = mkOption {
+                  type = types.nullOr types.str;
+                  default = null;
+                };
               };
             }
           );
@@ -189,6 +198,16 @@ let
     };
 
     config._module.args.pkgs = pkgs;
+
+    # NixOS's systemd module turns every `systemd.services` entry into a unit with its text
+    # (systemd.nix, `serviceToUnit`); the stand-in text only shows whether it survives.
+    config.systemd.units = lib.mapAttrs' (
+      name: service:
+      lib.nameValuePair "${name}.service" {
+        text = "the unit NixOS renders from systemd.services.${name}";
+        inherit (service) wantedBy requiredBy;
+      }
+    ) config.systemd.services;
   };
 
   eval = lib.evalModules {
