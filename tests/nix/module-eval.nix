@@ -160,7 +160,16 @@ let
             types.submodule {
               # The other service options (description, serviceConfig, …) are not read.
               freeformType = types.attrsOf types.anything;
-              options = lib.genAttrs [
+              options =
+                # The scripts, as NixOS types them (their definitions are joined by lines).
+                lib.genAttrs [ "preStart" "script" "postStart" "reload" "preStop" "postStop" ] (
+                  _:
+                  mkOption {
+                    type = types.lines;
+                    default = "";
+                  }
+                )
+                // lib.genAttrs [
                 "after"
                 "before"
                 "requires"
@@ -222,6 +231,34 @@ let
 
   compiled = config.system.build.netns-compile;
 
+  # NixOS's own services.netns module (nixos/modules/services/networking/netns.nix), reduced to
+  # the part that defines each namespace's unit: `systemd.services.netns-<escaped> =
+  # mkMerge [ { …; before = [ "network.target" ]; … } c.service ]`. Evaluated with the case,
+  # it shows how NixOS merges that definition with the ones the case makes on the unit.
+  nixosNetns =
+    { config, ... }:
+    {
+      config.systemd.services = lib.mapAttrs' (
+        name: c:
+        lib.nameValuePair "netns-${netnsLib.escapeUnitName name}" (
+          lib.mkMerge [
+            { before = [ "network.target" ]; }
+            c.service
+          ]
+        )
+      ) config.services.netns.namespaces;
+    };
+
+  nixosServices =
+    (lib.evalModules {
+      modules = [
+        nixosStandIns
+        ../../nix/module.nix
+        nixosNetns
+        (/. + case)
+      ];
+    }).config.systemd.services;
+
   netnsLib = import ../../nix/lib.nix { inherit lib; };
 in
 {
@@ -236,6 +273,13 @@ in
   # The unit tree built from it, and what the module installs and enables.
   units = compiled;
   inherit (compiled) inputFile check;
+
+  # The namespaces' units as NixOS merges them: the lists and scripts netns-compile's must match.
+  nixosUnits = lib.mapAttrs (_: service: { inherit (service) after postStart; }) (
+    lib.filterAttrs (
+      name: _: lib.elem name (netnsLib.namespaceServiceNames config.services.netns.namespaces)
+    ) nixosServices
+  );
   packages = map toString config.systemd.packages;
   enablement = config.systemd.units;
 }
