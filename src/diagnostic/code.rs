@@ -177,6 +177,8 @@ codes! {
         "The namespace is ordered after `network.target`, which defeats `Before=network.target`.";
     NoWayOut = "no-way-out", Warning, Compiling,
         "A namespace that services join but that has no way out at all.";
+    ShellcheckNotRun = "shellcheck-not-run", Warning, Compiling,
+        "A job script with `enableStrictShellChecks`, which NixOS's build checks with shellcheck and netns-compile does not.";
     // -- ways around the tunnel (`audit`, SPEC §13) -------------------------------------------
     DnsOutsideTunnel = "dns-outside-tunnel", Warning, Audit,
         "A DNS server of a namespace with a tunnel that is reached outside the tunnel.";

@@ -196,7 +196,7 @@ fn build_namespace(
         script_dir: format!("{}/{}", prefix.trim_end_matches('/'), script_dir(&unit_name)),
         default_path_env: shared.default_path_env,
         trigger_dir: format!("{}/{TRIGGER_DIR}", prefix.trim_end_matches('/')),
-        strict_shell_checks: cfg.strict_shell_checks.as_bool().unwrap_or(false),
+        strict_shell_checks: (cfg.strict_shell_checks.as_bool() == Some(true)).then_some(cfg.strict_shell_checks.span),
     };
     let unit = build_service_unit(ns, &unit_name, &sysctl_lines, &ctx, diags)?;
     let nftables = ns.get("nftables");

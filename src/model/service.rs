@@ -32,8 +32,9 @@ pub struct ServiceContext<'a> {
     pub default_path_env: Option<&'a str>,
     /// Absolute folder of the trigger files (`<prefix>/share/netns-compile/triggers`).
     pub trigger_dir: String,
-    /// `systemd.enableStrictShellChecks`: the default of the unit's `enableStrictShellChecks`.
-    pub strict_shell_checks: bool,
+    /// `systemd.enableStrictShellChecks`, where it is set to true: the default of the unit's
+    /// `enableStrictShellChecks`.
+    pub strict_shell_checks: Option<Span>,
 }
 
 /// `environment.PATH` from systemd's default `path` alone.
@@ -145,10 +146,7 @@ fn systemd_imported_def(
     ctx: &ServiceContext,
 ) -> (Node, Vec<Script>) {
     let t = ctx.tools;
-    let strict = merged
-        .get("enableStrictShellChecks")
-        .and_then(Node::as_bool)
-        .unwrap_or(ctx.strict_shell_checks);
+    let strict = strict_span(merged, ctx).is_some();
     let mut service_config = Vec::new();
     let mut scripts = Vec::new();
     for (option, suffix) in SCRIPT_OPTIONS {
@@ -184,6 +182,15 @@ fn systemd_imported_def(
         def.push(("environment", attrs(vec![("PATH", s(path))])));
     }
     (attrs(def), scripts)
+}
+
+/// Where the unit's `enableStrictShellChecks` is set to true (its own definition, else
+/// `systemd.enableStrictShellChecks`), if it is.
+fn strict_span(merged: &Attrs, ctx: &ServiceContext) -> Option<Span> {
+    match merged.get("enableStrictShellChecks") {
+        Some(own) => own.as_bool().filter(|b| *b).map(|_| own.span),
+        None => ctx.strict_shell_checks,
+    }
 }
 
 /// A job script's text, as systemd-lib's `makeJobScript` (nixos/lib/systemd-lib.nix) writes
@@ -462,6 +469,21 @@ pub fn build_service_unit(
         path_env(full_path.as_ref().and_then(|m| m.value.as_list()).unwrap_or(&[]))
     };
     let (imported, job_scripts) = systemd_imported_def(unit_base, first.attrs()?, env_path, ctx);
+    if let (Some(span), Some(script)) = (strict_span(first.attrs()?, ctx), job_scripts.first()) {
+        diags.push(
+            Diagnostic::new(
+                Code::ShellcheckNotRun,
+                format!(
+                    "`{}` is checked by shellcheck when NixOS builds it; netns-compile does not run shellcheck",
+                    script.name
+                ),
+            )
+            .at(span, "enableStrictShellChecks is set here")
+            .help(format!(
+                "run `shellcheck` on the unit's scripts in libexec/netns-compile/{unit_name}/"
+            )),
+        );
+    }
     // The service type's own modules (the `[Unit]` keys of the dependency options, the
     // default `path`, systemd-lib's `serviceConfig` naming the unit) are collected first and
     // so merged last.
