@@ -14,8 +14,8 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::ResolvedNamespace;
 use crate::module::loc::Loc;
 use crate::module::merge::{Scope, merge_modules_in, merge_option, type_error};
-use crate::module::property::{Def, MK_AFTER, discharge, filter_overrides, sort_by_order};
-use crate::module::schema::{SCRIPT_OPTIONS, service_schema, unit_service_schema};
+use crate::module::property::{Def, MK_AFTER, discharge, filter_overrides, is_property, sort_by_order};
+use crate::module::schema::{SCRIPT_OPTIONS, service_schema};
 use crate::module::types::Ty;
 use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
@@ -386,12 +386,16 @@ fn unit_definitions<'a>(
     unit_defs: &'a [Node],
     diags: &mut Diagnostics,
 ) -> Option<Vec<Def<'a>>> {
-    let mut discharged = Vec::new();
     // `unit_defs` come last module first, as `defs_at` gives them; the netns module is
     // collected before the user's modules, so its definition comes last.
-    for d in unit_defs.iter().chain([netns_def]) {
+    let mut discharged = Vec::new();
+    for d in unit_defs {
         discharge(Def::new(d), &mut discharged, diags);
     }
+    // `netns` (SPEC §3.5) is an option of every `systemd.services.<name>`, read for joining
+    // (`joining_service_schema`); the unit itself has nothing to do with it.
+    let mut discharged: Vec<Def> = discharged.into_iter().map(without_join_option).collect();
+    discharge(Def::new(netns_def), &mut discharged, diags);
     let (kept, _) = filter_overrides(discharged);
     let mut kept = sort_by_order(kept);
     let ty = Ty::Attrs;
@@ -401,6 +405,22 @@ fn unit_definitions<'a>(
     }
     kept.reverse();
     Some(kept)
+}
+
+/// A definition of the unit without its `netns` (see [`unit_definitions`]); a property
+/// marker around it is left as it is.
+fn without_join_option(def: Def<'_>) -> Def<'_> {
+    match def.value.attrs() {
+        Some(a) if a.get("netns").is_some() && !is_property(&def.value) => {
+            let mut copy = a.clone();
+            copy.entries.retain(|e| e.key != "netns");
+            Def {
+                value: std::borrow::Cow::Owned(Node::new(def.value.span, Kind::Attrs(copy))),
+                ..def
+            }
+        }
+        _ => def,
+    }
 }
 
 /// Merge a namespace's service and compute everything its unit file shows.
@@ -413,11 +433,7 @@ pub fn build_service_unit(
 ) -> Option<ServiceUnit> {
     let unit_base = unit_name.strip_suffix(".service").unwrap_or(unit_name);
     let loc = Loc::new(&["systemd", "services", unit_base]);
-    let schema = if ns.unit_defs.is_empty() {
-        service_schema()
-    } else {
-        unit_service_schema()
-    };
+    let schema = service_schema();
     let empty = b(Kind::Attrs(Attrs::new()));
     let user = ns.get("service").unwrap_or(&empty);
     let module = netns_module_def(ns, ctx);

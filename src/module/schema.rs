@@ -247,18 +247,6 @@ pub fn service_schema() -> &'static Schema {
     &SCHEMA
 }
 
-/// [`service_schema`] with netns-compile's `netns` (SPEC §3.5), which every
-/// `systemd.services.<name>` has: the schema of the definitions made directly on a namespace's
-/// unit. Its value is read as a joining service's (`joining_service_schema`), not here.
-pub fn unit_service_schema() -> &'static Schema {
-    static SCHEMA: std::sync::LazyLock<Schema> = std::sync::LazyLock::new(|| {
-        let mut options = build_service_schema().options;
-        options.push(("netns", Ty::NullOr(Box::new(Ty::Str)), Some(builtin(Kind::Null))));
-        Schema::new(options, None, Unknown::Error)
-    });
-    &SCHEMA
-}
-
 fn build_service_schema() -> Schema {
     let mut options: Vec<(&'static str, Ty, Option<Node>)> = vec![
         ("enable", Ty::Bool, Some(builtin(Kind::Bool(true)))),
