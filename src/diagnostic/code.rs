@@ -160,6 +160,8 @@ codes! {
         "A `watchdog` without a tunnel to watch, or with an interval or timeout under 1 s.";
     InvalidPortForward = "invalid-port-forward", Error, Compiling,
         "A `portForward` without a tunnel, or whose gateway is not an IPv4 address.";
+    UnitAsDropin = "unit-as-dropin", Error, Compiling,
+        "A namespace's unit with `overrideStrategy = \"asDropin\"`: a drop-in with no unit file, which systemd does not load.";
     // -- found by the real tools (`check --probe`) --------------------------------------------
     NftRejected = "nft-rejected", Error, Probe, "`nft -c` rejects a namespace's ruleset.";
     UnknownSysctl = "unknown-sysctl", Error, Probe,

@@ -1496,6 +1496,30 @@ in
                 standalone: Standalone::Yes,
             },
         },
+        Code::UnitAsDropin => &Explanation {
+            meaning: "A namespace's unit sets `overrideStrategy = \"asDropin\"` (in its \
+                `service`, or on `systemd.services.netns-<escaped>`).",
+            why: "With it NixOS writes the whole unit as a drop-in, \
+                `netns-<escaped>.service.d/overrides.conf`, and no unit file: it is meant for \
+                units that a package already ships. systemd loads a service only from a unit \
+                file (`service_load` requires the fragment), so the unit is \"not found\", the \
+                namespace is never made, and every service that joins it fails.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn = { };
+  systemd.services.netns-vpn.overrideStrategy = "asDropin";
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn = { };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
         Code::ShellcheckNotRun => &Explanation {
             meaning: "A namespace's unit has job scripts (`script`, `preStart`, `postStart`, …) \
                 and `enableStrictShellChecks` (its own, or `systemd.enableStrictShellChecks`). \

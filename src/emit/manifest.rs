@@ -43,7 +43,6 @@ pub fn render_manifest(config: &ResolvedConfig, model: &Model, graph: &UnitGraph
                 ("upheldBy", json!(u.upheld_by), !u.upheld_by.is_empty()),
                 ("aliases", json!(u.aliases), !u.aliases.is_empty()),
                 ("timer", json!(super::timer_name(&u.name)), u.enabled && !u.start_at.is_empty()),
-                ("asDropin", json!(true), u.as_dropin),
             ];
             for (key, value, present) in optional {
                 if present {

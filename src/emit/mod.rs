@@ -197,14 +197,7 @@ fn emit_units(model: &Model) -> OutputTree {
     for ns in &model.namespaces {
         let unit = &ns.unit;
         if unit.enabled {
-            // `overrideStrategy = "asDropin"`: generateUnits (nixos/lib/systemd-lib.nix) links
-            // the unit as `<unit>.d/overrides.conf`.
-            let path = if unit.as_dropin {
-                format!("{UNIT_DIR}/{}.d/overrides.conf", unit.name)
-            } else {
-                format!("{UNIT_DIR}/{}", unit.name)
-            };
-            tree.file(path, render_unit(unit), 0o444);
+            tree.file(format!("{UNIT_DIR}/{}", unit.name), render_unit(unit), 0o444);
             for file in &unit.trigger_files {
                 tree.file(format!("{TRIGGER_DIR}/{}", file.name), file.content.clone(), 0o444);
             }

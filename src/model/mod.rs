@@ -63,8 +63,6 @@ pub struct ServiceUnit {
     pub aliases: Vec<String>,
     /// `startAt`: NixOS adds `<unit>.timer` with these `OnCalendar=` (systemd.nix).
     pub start_at: Vec<String>,
-    /// `overrideStrategy = "asDropin"`: NixOS writes the unit as `<unit>.d/overrides.conf`.
-    pub as_dropin: bool,
     /// Scripts of this unit (file name, content), in the libexec folder of the unit.
     pub scripts: Vec<Script>,
     /// The files `X-Restart-Triggers=`/`X-Reload-Triggers=` name (see `service::trigger_file`).

@@ -586,7 +586,21 @@ pub fn build_service_unit(
         }) => vec![one.clone()],
         _ => strings("startAt"),
     };
-    unit.as_dropin = m.get("overrideStrategy").and_then(Node::as_str) == Some("asDropin");
+    if let Some(strategy) = m.get("overrideStrategy").filter(|s| s.as_str() == Some("asDropin")) {
+        diags.push(
+            Diagnostic::new(
+                Code::UnitAsDropin,
+                format!("`{unit_name}` would be only a drop-in, which systemd does not load"),
+            )
+            .at(strategy.span, "overrideStrategy = \"asDropin\" is set here")
+            .note(format!(
+                "NixOS writes it as {unit_name}.d/overrides.conf with no unit file under it, and \
+                 systemd loads no service without a unit file: the namespace is never made"
+            ))
+            .help("leave overrideStrategy at its default, \"asDropinIfExists\""),
+        );
+        return None;
+    }
     unit.scripts = netns_module_scripts(ns, sysctl_lines, ctx);
     unit.scripts.extend(job_scripts);
     unit.trigger_files = trigger_files;
