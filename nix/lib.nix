@@ -61,6 +61,7 @@ let
     "partOf"
     "wantedBy"
     "requiredBy"
+    "upheldBy"
   ];
 
   # Keys of a module written in module form rather than as a plain attrset of option values.
@@ -190,6 +191,43 @@ rec {
       ) services
     );
 
+  # The names of the namespaces' own units in `systemd.services` (SPEC §3.2).
+  namespaceServiceNames = namespaces: map (name: "netns-${escapeUnitName name}") (lib.attrNames namespaces);
+
+  # The definitions made directly on the namespaces' own units
+  # (`systemd.services.netns-<escaped>`, SPEC §3.3), each unit's as one `mkMerge`, property
+  # markers and all: NixOS merges them into the unit with the netns module's own definition,
+  # and the compiler does the same by the same rules. `definitions` are those that won on
+  # priority at `systemd.services` itself, in the order the compiler reads them (as
+  # `namespacesFromDefinitions`). A unit defined in module form cannot be carried in JSON.
+  unitsInput =
+    { config, options }:
+    let
+      definitionsOf =
+        name:
+        concatMap (def: optional (isAttrs def && def ? ${name}) def.${name}) (
+          options.systemd.services.definitions or [ ]
+        );
+      checked =
+        name: def:
+        if any isModuleForm (markedValues def) then
+          throw ''
+            netns-compile: systemd.services.${name} is written in module form (a function, a
+            path, or an attrset with imports/options/config), which cannot reach the compiler.
+            Write its definitions as an attribute set of the service's options.''
+        else
+          def;
+    in
+    listToAttrs (
+      concatMap (
+        name:
+        let
+          defs = definitionsOf name;
+        in
+        optional (defs != [ ]) (nameValuePair name (mkMerge (map (checked name) defs)))
+      ) (namespaceServiceNames config.services.netns.namespaces)
+    );
+
   # Where the generated units and scripts find their programs (SPEC §2.4): the packages the
   # NixOS module itself uses. NixOS's default service PATH takes systemd from
   # `systemd.package`, the scripts' shell is `runtimeShell` as in `writeShellScript`.
@@ -245,7 +283,9 @@ rec {
       };
       boot.kernel.sysctl = config.boot.kernel.sysctl;
       systemd.globalEnvironment = config.systemd.globalEnvironment;
-      systemd.services = servicesInput config.systemd.services;
+      # NixOS before 24.11 has no such option: its scripts are never checked.
+      systemd.enableStrictShellChecks = config.systemd.enableStrictShellChecks or false;
+      systemd.services = servicesInput config.systemd.services // unitsInput { inherit config options; };
       networking.wireguard.interfaces = wireguardInput config;
       tools = toolsFor {
         inherit pkgs;

@@ -196,6 +196,36 @@ let
     ) cfg.namespaces
   );
 
+  # Definitions made directly on a namespace's unit (`systemd.services.netns-<escaped>`) are
+  # merged into the unit by the compiler (nix/lib.nix hands them over), but NixOS's systemd
+  # module also turns that `systemd.services` entry into a unit of its own: its `text` would
+  # become an `overrides.conf` drop-in beside the packaged unit, repeating every list (a second
+  # `After=`, a second `ExecStartPost=` script) and adding keys the compiled unit already
+  # settles. So its text is dropped; what NixOS still takes from the entry is what
+  # `serviceToUnit` passes besides the text (`wantedBy`, `requiredBy`, `upheldBy`, `aliases`,
+  # `enable`), which it applies as it does for any unit, the same as the compiled tree's links.
+  # The timer NixOS makes of such an entry's `startAt` likewise loses its text to the
+  # compiler's timer.
+  unitTexts = lib.listToAttrs (
+    lib.concatMap (
+      unit:
+      let
+        service = config.systemd.services.${unit};
+      in
+      [ (nameValuePair "${unit}.service" { text = lib.mkForce null; }) ]
+      ++ lib.optional ((service.startAt or [ ]) != [ ]) (
+        nameValuePair "${unit}.timer" { text = lib.mkForce null; }
+      )
+    ) (lib.filter (unit: config.systemd.services ? ${unit}) (netnsLib.namespaceServiceNames cfg.namespaces))
+  );
+
+  # A namespace's `service.startAt` gives the compiled tree `<unit>.timer`, which NixOS would not
+  # enable (it skips the packages' `.wants/` directories): it is started by timers.target as
+  # NixOS starts the timers of `startAt`.
+  timerEnablement = lib.mapAttrs' (
+    name: _: nameValuePair "netns-${netnsLib.escapeUnitName name}.timer" { wantedBy = [ "timers.target" ]; }
+  ) (filterAttrs (_: namespace: (namespace.service.startAt or [ ]) != [ ]) cfg.namespaces);
+
   # The same for the units the connectivity options add, which the tree enables through
   # `.wants/` links that NixOS would skip: a published port's socket by sockets.target, a host
   # link, a WireGuard tunnel and the guard by their namespace's unit.
@@ -314,6 +344,11 @@ in
 
     systemd.packages = mkIf (cfg.namespaces != { } || joinsNamespace) [ compiled ];
 
-    systemd.units = enablement // connectEnablement;
+    systemd.units = lib.mkMerge [
+      enablement
+      connectEnablement
+      unitTexts
+      timerEnablement
+    ];
   };
 }

@@ -29,6 +29,9 @@ pub enum DepOption {
     JoinsNamespaceOf,
     WantedBy,
     RequiredBy,
+    /// NixOS's `upheldBy`: no `[Install]` line, only `<target>.upholds/` links, which systemd
+    /// reads as the target's `Upholds=` on the unit.
+    UpheldBy,
     /// Not written by anyone: the implicit dependencies systemd gives a unit that keeps
     /// `DefaultDependencies=yes` (systemd.service(5)). A [`Relation`] with this option is
     /// ignored.
@@ -144,7 +147,7 @@ const CONFLICTS: Option<Effect> = Some(Effect {
 /// Every dependency option netns-compile knows. Those with a NixOS option come first, in the
 /// order systemd-unit-options.nix declares them (the order they are merged, and so the order
 /// of their diagnostics).
-pub const DEPENDENCY_OPTIONS: [DependencyOption; 15] = {
+pub const DEPENDENCY_OPTIONS: [DependencyOption; 16] = {
     use DepOption::*;
     use Section::{Install, Unit};
     [
@@ -168,6 +171,7 @@ pub const DEPENDENCY_OPTIONS: [DependencyOption; 15] = {
             PULLED_IN_BY,
             true,
         ),
+        row(UpheldBy, "UpheldBy", Some("upheldBy"), Install, PULLED_IN_BY, true),
         row(JoinsNamespaceOf, "JoinsNamespaceOf", None, Unit, PULLS_IN, false),
         row(DefaultDependencies, "DefaultDependencies", None, Unit, None, false),
     ]
@@ -242,6 +246,7 @@ mod tests {
             JoinsNamespaceOf,
             WantedBy,
             RequiredBy,
+            UpheldBy,
             DefaultDependencies,
         ];
         assert_eq!(all.len(), DEPENDENCY_OPTIONS.len());

@@ -623,3 +623,80 @@ fn check_probe_without_its_tools_says_so() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--probe needs nft"), "{stderr}");
 }
+
+/// Issue 19 item 4: what is defined directly on a namespace's unit
+/// (`systemd.services.netns-<escaped>`) was dropped without a word on both routes; it is
+/// merged into the unit as NixOS merges it, and the options of current NixOS are known.
+#[test]
+fn definitions_on_the_namespace_unit_reach_it_on_both_routes() {
+    let work = tempfile::tempdir().unwrap();
+    let nix = work.path().join("config.nix");
+    fs::write(
+        &nix,
+        r#"{
+          services.netns.namespaces."w g" = { };
+          systemd.services.netns-w-g = {
+            after = [ "x.service" ];
+            serviceConfig.ExecStartPost = [ "/bin/true" ];
+            postStart = "echo started";
+            wantedBy = [ "multi-user.target" ];
+            restartIfChanged = false;
+            upheldBy = [ "y.target" ];
+            aliases = [ "wg-alias.service" ];
+            notSocketActivated = true;
+            restartTriggers = [ "/etc/wg" ];
+            reloadTriggers = [ "/etc/wg-reload" ];
+            enableStrictShellChecks = true;
+          };
+        }"#,
+    )
+    .unwrap();
+    let eval = run(&["eval", nix.to_str().unwrap()]);
+    assert_eq!(eval.code, 0, "{}", eval.stderr);
+    let json = work.path().join("config.json");
+    fs::write(&json, &eval.stdout).unwrap();
+    for input in [&nix, &json] {
+        let out = work
+            .path()
+            .join(format!("out-{}", input.extension().unwrap().to_str().unwrap()));
+        let r = run(&["build", input.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{}: {}", input.display(), r.stderr);
+        let units = out.join("lib/systemd/system");
+        let unit = fs::read_to_string(units.join("netns-w-g.service")).unwrap();
+        for line in [
+            "After=x.service",
+            "ExecStartPost=/bin/true",
+            "X-RestartIfChanged=false",
+            "X-NotSocketActivated=true",
+            "WantedBy=multi-user.target",
+        ] {
+            assert!(
+                unit.lines().any(|l| l == line),
+                "{}: no {line} in\n{unit}",
+                input.display()
+            );
+        }
+        for key in ["X-Restart-Triggers=", "X-Reload-Triggers="] {
+            assert!(
+                unit.lines().any(|l| l.starts_with(key)),
+                "{}: no {key} in\n{unit}",
+                input.display()
+            );
+        }
+        let script_line = unit
+            .lines()
+            .find(|l| l.starts_with("ExecStartPost=") && l.ends_with("/netns-w-g-post-start"))
+            .unwrap_or_else(|| panic!("{}: no post-start script in\n{unit}", input.display()));
+        let script = fs::read_to_string(script_line.trim_start_matches("ExecStartPost=")).unwrap();
+        assert!(
+            script.contains("set -o nounset\nset -o pipefail\n\necho started\n"),
+            "{script}"
+        );
+        assert!(units.join("multi-user.target.wants/netns-w-g.service").is_symlink());
+        assert!(units.join("y.target.upholds/netns-w-g.service").is_symlink());
+        assert_eq!(
+            fs::read_link(units.join("wg-alias.service")).unwrap(),
+            std::path::Path::new("netns-w-g.service")
+        );
+    }
+}

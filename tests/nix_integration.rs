@@ -653,7 +653,10 @@ impl ModuleEval {
 
 /// 4c, the module's own extension (`systemd.services.<svc>.netns`), which NixOS's golden
 /// cases cannot show: the joining service reaches the compiler and gets its drop-in, and the
-/// namespace's `service.wantedBy`/`enable` reach `systemd.units` as NixOS merges them.
+/// namespace's `service.wantedBy`/`enable` reach `systemd.units` as NixOS merges them. A
+/// definition made directly on the namespace's unit reaches the compiler whole and is in the
+/// compiled unit, while the text NixOS would render from it (a drop-in repeating it) is
+/// dropped.
 #[test]
 fn module_joins_and_enables() {
     let Some(eval) = ModuleEval::new("module_joins_and_enables", "tests/nix/joining.nix", "module-joining") else {
@@ -661,18 +664,37 @@ fn module_joins_and_enables() {
     };
     assert_eq!(
         eval.json("input.systemd.services"),
-        serde_json::json!({ "web": { "netns": "vpn", "after": ["network.target"] } })
-    );
-    assert_eq!(
-        eval.json("enablement"),
         serde_json::json!({
-            "netns-vpn.service": { "enable": true, "requiredBy": [], "wantedBy": ["multi-user.target"] },
-            "netns-spare.service": { "enable": false, "requiredBy": [], "wantedBy": [] },
+            "web": { "netns": "vpn", "after": ["network.target"] },
+            "netns-vpn": { "_type": "merge", "contents": [{ "after": ["direct.service"] }] },
         })
     );
+    let enablement = eval.json("enablement");
+    let field = |unit: &str, key: &str| enablement[unit][key].clone();
+    assert_eq!(
+        field("netns-vpn.service", "enable"),
+        serde_json::json!(true),
+        "{enablement}"
+    );
+    assert_eq!(
+        field("netns-vpn.service", "wantedBy"),
+        serde_json::json!(["multi-user.target"])
+    );
+    assert_eq!(
+        field("netns-vpn.service", "text"),
+        serde_json::Value::Null,
+        "{enablement}"
+    );
+    assert_eq!(field("netns-spare.service", "enable"), serde_json::json!(false));
+    assert_eq!(field("netns-spare.service", "wantedBy"), serde_json::json!([]));
+    // Any other service keeps the unit NixOS renders.
+    assert!(field("web.service", "text").is_string(), "{enablement}");
 
     let out = eval.build("units");
     assert_eq!(eval.json("packages"), serde_json::json!([out]));
+    let unit = Path::new(&out).join("lib/systemd/system/netns-vpn.service");
+    let text = fs::read_to_string(&unit).unwrap_or_else(|e| panic!("{}: {e}", unit.display()));
+    assert!(text.lines().any(|l| l == "After=direct.service"), "{text}");
     let drop_in = Path::new(&out).join("lib/systemd/system/web.service.d/netns.conf");
     let text = fs::read_to_string(&drop_in).unwrap_or_else(|e| panic!("{}: {e}", drop_in.display()));
     for line in ["JoinsNamespaceOf=netns-vpn.service", "PrivateNetwork=true"] {

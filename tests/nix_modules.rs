@@ -86,8 +86,8 @@ struct Setup {
 }
 
 impl Setup {
-    /// What NixOS hands the compiler for the case, or real Nix's error.
-    fn oracle(&self, case: &Path) -> Result<PathBuf, String> {
+    /// `attr` of `module-eval.nix` for the case, as JSON, or real Nix's error.
+    fn evaluate(&self, case: &Path, attr: &str) -> Result<Vec<u8>, String> {
         let expression = Path::new(CRATE_DIR).join("tests/nix/module-eval.nix");
         let config = case.join("config.nix");
         let out = run(
@@ -98,7 +98,7 @@ impl Setup {
                 "--strict",
                 "--json",
                 "-A",
-                "input",
+                attr,
                 "--argstr",
                 "libDir",
                 self.oracle_lib.to_str().unwrap(),
@@ -116,8 +116,14 @@ impl Setup {
         if !out.status.success() {
             return Err(stderr(&out));
         }
+        Ok(out.stdout)
+    }
+
+    /// What NixOS hands the compiler for the case, or real Nix's error.
+    fn oracle(&self, case: &Path) -> Result<PathBuf, String> {
+        let out = self.evaluate(case, "input")?;
         let file = self.scratch.join(format!("{}.json", name_of(case)));
-        fs::write(&file, &out.stdout).unwrap();
+        fs::write(&file, &out).unwrap();
         Ok(file)
     }
 
@@ -350,4 +356,65 @@ fn the_modules_get_the_lib_nixpkgs_names() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("not a nixpkgs checkout"), "{}", stderr(&out));
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// The namespaces' units as NixOS itself merges them: `module-eval.nix`'s `nixosUnits` evaluates
+/// the case with NixOS's netns module's definition of each unit (`mkMerge [ own service ]`)
+/// under nixpkgs' module system, with NixOS's types for the lists and scripts, beside every
+/// definition the case makes on `systemd.services.netns-<escaped>`. The unit netns-compile
+/// builds from the case must have the same `After=` and post-start script text: the order
+/// of the namespace's `service`, the module's own values and the direct definitions.
+#[test]
+fn namespace_units_merge_as_nixos_merges_them() {
+    const TEST: &str = "namespace_units_merge_as_nixos_merges_them";
+    let Some(s) = setup(TEST) else { return };
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for case in cases().iter().filter(|c| !c.join("error-code").is_file()) {
+        let name = name_of(case);
+        let units: serde_json::Value = match s.evaluate(case, "nixosUnits") {
+            Ok(json) => serde_json::from_slice(&json).unwrap(),
+            Err(e) => {
+                failures.push(format!("{name}: NixOS's merge failed:\n{e}"));
+                continue;
+            }
+        };
+        let out = s.scratch.join(format!("{name}-units"));
+        let o = s.compiler(
+            &["build", "--prefix", "/netns", "--out", out.to_str().unwrap()],
+            &case.join("config.nix"),
+            true,
+        );
+        if !o.status.success() {
+            failures.push(format!("{name}: build failed:\n{}", stderr(&o)));
+            continue;
+        }
+        for (unit, merged) in units.as_object().into_iter().flatten() {
+            compared += 1;
+            let file = out.join(format!("lib/systemd/system/{unit}.service"));
+            let text = fs::read_to_string(&file).unwrap_or_default();
+            let strings = |v: &serde_json::Value| -> Vec<String> {
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i.as_str().map(String::from))
+                    .collect()
+            };
+            let after = strings(&merged["after"]).join(" ");
+            let ours = text.lines().find_map(|l| l.strip_prefix("After=")).unwrap_or("");
+            if ours != after {
+                failures.push(format!("{name}: {unit}: After={ours}, NixOS has After={after}"));
+            }
+            let post_start = merged["postStart"].as_str().unwrap_or("");
+            let script = out.join(format!("libexec/netns-compile/{unit}.service/{unit}-post-start"));
+            let ours = fs::read_to_string(&script).unwrap_or_default();
+            if !post_start.is_empty() && !ours.contains(&format!("\n{post_start}\n")) {
+                failures.push(format!(
+                    "{name}: {unit}: post-start script\n{ours}\nlacks NixOS's\n{post_start}"
+                ));
+            }
+        }
+    }
+    assert!(compared > 0, "no namespace unit was compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -160,6 +160,8 @@ codes! {
         "A `watchdog` without a tunnel to watch, or with an interval or timeout under 1 s.";
     InvalidPortForward = "invalid-port-forward", Error, Compiling,
         "A `portForward` without a tunnel, or whose gateway is not an IPv4 address.";
+    UnitAsDropin = "unit-as-dropin", Error, Compiling,
+        "A namespace's unit with `overrideStrategy = \"asDropin\"`: a drop-in with no unit file, which systemd does not load.";
     // -- found by the real tools (`check --probe`) --------------------------------------------
     NftRejected = "nft-rejected", Error, Probe, "`nft -c` rejects a namespace's ruleset.";
     UnknownSysctl = "unknown-sysctl", Error, Probe,
@@ -177,6 +179,8 @@ codes! {
         "The namespace is ordered after `network.target`, which defeats `Before=network.target`.";
     NoWayOut = "no-way-out", Warning, Compiling,
         "A namespace that services join but that has no way out at all.";
+    ShellcheckNotRun = "shellcheck-not-run", Warning, Compiling,
+        "A job script with `enableStrictShellChecks`, which NixOS's build checks with shellcheck and netns-compile does not.";
     // -- ways around the tunnel (`audit`, SPEC §13) -------------------------------------------
     DnsOutsideTunnel = "dns-outside-tunnel", Warning, Audit,
         "A DNS server of a namespace with a tunnel that is reached outside the tunnel.";

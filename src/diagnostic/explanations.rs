@@ -1496,6 +1496,60 @@ in
                 standalone: Standalone::Yes,
             },
         },
+        Code::UnitAsDropin => &Explanation {
+            meaning: "A namespace's unit sets `overrideStrategy = \"asDropin\"` (in its \
+                `service`, or on `systemd.services.netns-<escaped>`).",
+            why: "With it NixOS writes the whole unit as a drop-in, \
+                `netns-<escaped>.service.d/overrides.conf`, and no unit file: it is meant for \
+                units that a package already ships. systemd loads a service only from a unit \
+                file (`service_load` requires the fragment), so the unit is \"not found\", the \
+                namespace is never made, and every service that joins it fails.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn = { };
+  systemd.services.netns-vpn.overrideStrategy = "asDropin";
+}
+"#,
+                after: r#"
+{
+  services.netns.namespaces.vpn = { };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
+        Code::ShellcheckNotRun => &Explanation {
+            meaning: "A namespace's unit has job scripts (`script`, `preStart`, `postStart`, …) \
+                and `enableStrictShellChecks` (its own, or `systemd.enableStrictShellChecks`). \
+                netns-compile writes them exactly as NixOS's `writeShellApplication` does \
+                (`set -o errexit`, `nounset`, `pipefail`), but it runs no shellcheck.",
+            why: "NixOS's build runs shellcheck on each such script and fails on any finding: \
+                a script NixOS would refuse compiles here without a word of it. A warning, not \
+                an error: the script itself is NixOS's, only the check is missing. Run \
+                `shellcheck` on `libexec/netns-compile/<unit>/` of the output, or leave the \
+                option off where the scripts are checked elsewhere.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{
+  services.netns.namespaces.vpn.service = {
+    enableStrictShellChecks = true;
+    postStart = "echo started";
+  };
+}
+"#,
+                after: r#"
+{
+  # Checked by `shellcheck result/libexec/netns-compile/netns-vpn.service/*-post-start`
+  # in CI instead.
+  services.netns.namespaces.vpn.service.postStart = "echo started";
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
         Code::DnsOutsideTunnel => &Explanation {
             meaning: "A namespace with a tunnel names a DNS server in `dns.servers` that is not \
                 reached through the tunnel: it is inside the host link's subnet (the host's own \

@@ -28,7 +28,7 @@ pub fn render_manifest(config: &ResolvedConfig, model: &Model, graph: &UnitGraph
         .namespaces
         .iter()
         .map(|ns| {
-            json!({
+            let mut entry = json!({
                 "namespace": ns.name,
                 "unit": ns.unit_name,
                 "enabled": ns.unit.enabled,
@@ -36,7 +36,20 @@ pub fn render_manifest(config: &ResolvedConfig, model: &Model, graph: &UnitGraph
                 "scripts": ns.unit.scripts.iter().filter(|_| ns.unit.enabled).map(|s| s.name.clone()).collect::<Vec<_>>(),
                 "wantedBy": ns.unit.wanted_by,
                 "requiredBy": ns.unit.required_by,
-            })
+            });
+            // What only some units have is listed only where it is.
+            let u = &ns.unit;
+            let optional = [
+                ("upheldBy", json!(u.upheld_by), !u.upheld_by.is_empty()),
+                ("aliases", json!(u.aliases), !u.aliases.is_empty()),
+                ("timer", json!(super::timer_name(&u.name)), u.enabled && !u.start_at.is_empty()),
+            ];
+            for (key, value, present) in optional {
+                if present {
+                    entry[key] = value;
+                }
+            }
+            entry
         })
         .collect();
     let dropins: Vec<serde_json::Value> = model

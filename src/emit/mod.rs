@@ -6,7 +6,7 @@ pub mod manifest;
 use crate::dependency::Relation;
 use crate::diagnostic::Diagnostics;
 use crate::graph::UnitGraph;
-use crate::model::escape::script_dir;
+use crate::model::escape::{TRIGGER_DIR, script_dir};
 use crate::model::join::resolver_covers;
 use crate::model::service::environment_line;
 use crate::model::{JoiningService, Model, ServiceUnit};
@@ -75,6 +75,30 @@ pub fn render_unit(unit: &ServiceUnit) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `<unit>.timer` of a service with `startAt`.
+pub fn timer_name(unit_name: &str) -> String {
+    format!("{}.timer", unit_name.strip_suffix(".service").unwrap_or(unit_name))
+}
+
+/// The timer NixOS adds for a service with `startAt` (nixos/modules/system/boot/systemd.nix:
+/// `systemd.timers.<name> = { wantedBy = [ "timers.target" ]; timerConfig.OnCalendar =
+/// service.startAt; }` for enabled services), rendered by systemd-lib's `timerToUnit`: the
+/// `[Unit]` section is empty (the timer sets no unit options), `[Timer]` is followed by the
+/// blank line its template ends with.
+fn render_timer(unit: &ServiceUnit) -> Option<String> {
+    if unit.start_at.is_empty() {
+        return None;
+    }
+    let mut out = String::from("[Unit]\n\n[Timer]\n");
+    for calendar in &unit.start_at {
+        out.push_str("OnCalendar=");
+        out.push_str(calendar);
+        out.push('\n');
+    }
+    out.push_str("\n\n[Install]\nWantedBy=timers.target\n");
+    Some(out)
 }
 
 fn section_lines(out: &mut String, section: &[(String, Vec<String>)]) {
@@ -174,6 +198,17 @@ fn emit_units(model: &Model) -> OutputTree {
         let unit = &ns.unit;
         if unit.enabled {
             tree.file(format!("{UNIT_DIR}/{}", unit.name), render_unit(unit), 0o444);
+            for file in &unit.trigger_files {
+                tree.file(format!("{TRIGGER_DIR}/{}", file.name), file.content.clone(), 0o444);
+            }
+            if let Some(timer) = render_timer(unit) {
+                let timer_name = timer_name(&unit.name);
+                tree.file(format!("{UNIT_DIR}/{timer_name}"), timer, 0o444);
+                tree.symlink(
+                    format!("{UNIT_DIR}/timers.target.wants/{timer_name}"),
+                    format!("../{timer_name}"),
+                );
+            }
             for script in &unit.scripts {
                 tree.file(
                     format!("{}/{}", script_dir(&unit.name), script.name),
@@ -187,13 +222,21 @@ fn emit_units(model: &Model) -> OutputTree {
         // NixOS links `wantedBy`/`requiredBy` of every unit, masked or not: `generateUnits`
         // (nixos/lib/systemd-lib.nix) gets `enabledUnits`, which systemd.nix filters by
         // `suppressedSystemUnits` only. Such a link reaches /dev/null and enables nothing.
-        for (targets, kind) in [(&unit.wanted_by, "wants"), (&unit.required_by, "requires")] {
+        for (targets, kind) in [
+            (&unit.wanted_by, "wants"),
+            (&unit.upheld_by, "upholds"),
+            (&unit.required_by, "requires"),
+        ] {
             for t in targets {
                 tree.symlink(
                     format!("{UNIT_DIR}/{t}.{kind}/{}", unit.name),
                     format!("../{}", unit.name),
                 );
             }
+        }
+        // `ln -sfn '${name}' $out/'${alias}'` (generateUnits).
+        for alias in &unit.aliases {
+            tree.symlink(format!("{UNIT_DIR}/{alias}"), unit.name.clone());
         }
     }
     // The model gives a drop-in its relations only when the namespace is built.

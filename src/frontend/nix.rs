@@ -40,8 +40,10 @@ use crate::module::read_options::{
     NAMESPACES, READ_OPTIONS, ReadOption, Reads, config_options_shown, read_option, read_paths,
 };
 use crate::module::types::Ty;
+use crate::module::unit_name::namespace_service_name;
 use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::source::{SourceMap, Span};
+use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -65,8 +67,8 @@ const MODULE_KEYS: [&str; 9] = [
 enum Spec {
     /// Everything below (an option's definitions).
     All,
-    /// Only these attributes (`*` stands for any name).
-    Keys(Vec<(&'static str, Spec)>),
+    /// Only these attributes (`*` stands for any name the others do not name).
+    Keys(Vec<(Cow<'static, str>, Spec)>),
     /// Everything below but these attributes.
     AllBut(Vec<&'static str>),
 }
@@ -81,11 +83,21 @@ fn spec() -> Spec {
         let leaf = match reads {
             Reads::Everything => Spec::All,
             Reads::EachOnly(names) => Spec::Keys(vec![(
-                "*",
-                Spec::Keys(names.into_iter().map(|n| (n, Spec::All)).collect()),
+                "*".into(),
+                Spec::Keys(names.into_iter().map(|n| (n.into(), Spec::All)).collect()),
             )]),
         };
         spec.insert(path, leaf);
+    }
+    spec
+}
+
+/// [`spec`], and the whole definitions of the namespaces' own units (`systemd.services.<unit>`
+/// for each of `units`), which are merged into those units (SPEC §3.3).
+fn spec_with_units(units: impl IntoIterator<Item = String>) -> Spec {
+    let mut spec = spec();
+    for unit in units {
+        spec.insert(&["systemd", "services", &unit], Spec::All);
     }
     spec
 }
@@ -106,7 +118,7 @@ impl Spec {
     }
 
     /// Read `leaf` at `path` too. Below what is read whole there is nothing to add.
-    fn insert(&mut self, path: &[&'static str], leaf: Spec) {
+    fn insert(&mut self, path: &[&str], leaf: Spec) {
         if path.is_empty() {
             *self = leaf;
             return;
@@ -121,7 +133,7 @@ impl Spec {
             None => {
                 let mut below = Spec::Keys(Vec::new());
                 below.insert(rest, leaf);
-                keys.push((first, below));
+                keys.push((Cow::Owned(first.to_string()), below));
             }
         }
     }
@@ -135,7 +147,7 @@ impl Spec {
                     .filter_map(|(k, sub)| {
                         let below: Vec<&[&str]> = paths
                             .iter()
-                            .filter(|p| p.first() == Some(&k))
+                            .filter(|p| p.first() == Some(&k.as_ref()))
                             .map(|p| &p[1..])
                             .collect();
                         if below.is_empty() {
@@ -155,7 +167,11 @@ impl Spec {
         match self {
             Spec::All => Some(self),
             Spec::AllBut(but) => (!but.contains(&key)).then_some(&ALL),
-            Spec::Keys(keys) => keys.iter().find(|(k, _)| *k == key || *k == "*").map(|(_, s)| s),
+            Spec::Keys(keys) => keys
+                .iter()
+                .find(|(k, _)| k == key)
+                .or_else(|| keys.iter().find(|(k, _)| k == "*"))
+                .map(|(_, s)| s),
         }
     }
 }
@@ -284,7 +300,11 @@ fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[Package]) -> Eva
         .and_then(|()| options::check_definitions(ev, &state))
         .and_then(|()| assertions::declare_when_defined(ev, &state))
         .and_then(|checked| {
-            let modules = projected_modules(ev, &state, &spec())?;
+            // The namespaces' names decide which units are read whole.
+            let units = namespace_names(ev, &state)?
+                .into_iter()
+                .map(|n| namespace_service_name(&n));
+            let modules = projected_modules(ev, &state, &spec_with_units(units))?;
             if checked {
                 assertions::check(ev, &state)?;
             }

@@ -168,11 +168,11 @@ pub fn wanted_links(tree: &OutputTree, layout: &Layout) -> BTreeMap<String, Stri
     links
 }
 
-/// The unit a `<target>.wants/<unit>` (or `.requires/`) entry of the tree enables: its link
-/// is `../<unit>`.
+/// The unit a `<target>.wants/<unit>` (or `.requires/`, or `.upholds/` of `upheldBy`) entry
+/// of the tree enables: its link is `../<unit>`.
 fn enabling_link<'a>(name: &'a str, target: &str) -> Option<&'a str> {
     let (dir, unit) = name.rsplit_once('/')?;
-    let kind = dir.ends_with(".wants") || dir.ends_with(".requires");
+    let kind = [".wants", ".requires", ".upholds"].iter().any(|k| dir.ends_with(k));
     (kind && target.strip_prefix("../") == Some(unit)).then_some(unit)
 }
 
@@ -430,7 +430,7 @@ fn has_flag(tree: &OutputTree, name: &str, flag: &str) -> bool {
         .is_some_and(|text| String::from_utf8_lossy(text).lines().any(|l| l == flag))
 }
 
-/// Whether the tree enables `unit`: a `.wants/`/`.requires/` link to it, and the unit not
+/// Whether the tree enables `unit`: a `.wants/`/`.requires/`/`.upholds/` link to it, and the unit not
 /// masked (such a link reaches /dev/null and starts nothing).
 fn is_enabled(tree: &OutputTree, unit: &str) -> bool {
     let prefix = format!("{UNIT_DIR}/");
@@ -674,6 +674,23 @@ mod tests {
         seen.insert("/etc/systemd/system/netns-a.service".into(), PathState::Other);
         let err = plan_install(&new, 1, &layout(), &Installed::default(), &seen).unwrap_err();
         assert_eq!(err[0].path, "/etc/systemd/system/netns-a.service");
+    }
+
+    #[test]
+    fn an_upholds_link_enables_the_unit_as_systemctl_enable_would() {
+        let mut t = tree(1, "x", false);
+        t.entries.insert(
+            "lib/systemd/system/multi-user.target.upholds/netns-a.service".into(),
+            OutEntry::Symlink {
+                target: "../netns-a.service".into(),
+            },
+        );
+        assert!(is_enabled(&t, "netns-a.service"));
+        let links = wanted_links(&t, &layout());
+        assert_eq!(
+            links["/etc/systemd/system/multi-user.target.upholds/netns-a.service"],
+            "/etc/systemd/system/netns-a.service"
+        );
     }
 
     #[test]

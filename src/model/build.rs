@@ -2,7 +2,7 @@
 
 use super::connect_units::guard_unit_name;
 use super::connect_units::tunnel_unit;
-use super::escape::{namespace_unit_name, nix_to_string, script_dir};
+use super::escape::{TRIGGER_DIR, namespace_unit_name, nix_to_string, script_dir};
 use super::guard::guard_table;
 use super::join::{guard_relations, interface_move_relations, join_relations};
 use super::service::{ServiceContext, build_service_unit, default_path_env};
@@ -108,7 +108,7 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
         namespaces.extend(built);
         diags.extend(part_diags);
     }
-    let (mut joining, other_services) = services(&cfg.services);
+    let (mut joining, other_services) = services(&cfg.services, &namespaces);
     let mut wireguard_interfaces = wireguard_interfaces(&cfg.wireguard_interfaces);
     let namespace_of = |namespace: &str| namespaces.iter().find(|ns| ns.name == namespace);
     let joining_units: HashSet<String> = joining.iter().map(|s| s.unit_name.clone()).collect();
@@ -195,6 +195,8 @@ fn build_namespace(
         global_environment: &cfg.global_environment,
         script_dir: format!("{}/{}", prefix.trim_end_matches('/'), script_dir(&unit_name)),
         default_path_env: shared.default_path_env,
+        trigger_dir: format!("{}/{TRIGGER_DIR}", prefix.trim_end_matches('/')),
+        strict_shell_checks: (cfg.strict_shell_checks.as_bool() == Some(true)).then_some(cfg.strict_shell_checks.span),
     };
     let unit = build_service_unit(ns, &unit_name, &sysctl_lines, &ctx, diags)?;
     let nftables = ns.get("nftables");
@@ -236,12 +238,21 @@ fn sysctl_entries(sysctl: Option<&Node>) -> Vec<SysctlEntry> {
         .collect()
 }
 
-fn services(services: &[ResolvedService]) -> (Vec<JoiningService>, Vec<JoiningService>) {
+fn services(services: &[ResolvedService], namespaces: &[Namespace]) -> (Vec<JoiningService>, Vec<JoiningService>) {
     let mut joining = Vec::new();
     let mut others = Vec::new();
     for svc in services {
         let Some(a) = svc.value.attrs() else { continue };
-        let relations = super::relations_of(a);
+        // A namespace's own unit: its definitions are merged into that unit, relations and all
+        // (SPEC §3.3).
+        let is_namespace_unit = namespaces
+            .iter()
+            .any(|ns| ns.unit_name.strip_suffix(".service") == Some(&svc.name));
+        let relations = if is_namespace_unit {
+            Vec::new()
+        } else {
+            super::relations_of(a)
+        };
         let netns = a.get("netns").filter(|n| !matches!(n.kind, Kind::Null));
         let entry = JoiningService {
             unit_name: format!("{}.service", svc.name),

@@ -2,29 +2,9 @@
 
 use crate::node::{Kind, Node};
 
-/// The unit name of a namespace: NixOS replaces every maximal run of characters outside the
-/// POSIX bracket `[^a-zA-Z0-9_.\-]` with one `-`. In a POSIX bracket the backslash is a
-/// literal, so `\` is kept. Non-ASCII characters are replaced (the match is on bytes).
-pub fn escape_unit_name(name: &str) -> String {
-    let keep = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '\\' | '-');
-    let mut out = String::with_capacity(name.len());
-    let mut in_run = false;
-    for c in name.chars() {
-        if keep(c) {
-            out.push(c);
-            in_run = false;
-        } else if !in_run {
-            out.push('-');
-            in_run = true;
-        }
-    }
-    out
-}
-
-/// `netns-<escaped>.service`.
-pub fn namespace_unit_name(name: &str) -> String {
-    format!("netns-{}.service", escape_unit_name(name))
-}
+// A namespace's unit name is known to the module stage, which merges the definitions made on
+// that unit (`systemd.services.netns-<escaped>`).
+pub use crate::module::unit_name::{escape_unit_name, namespace_unit_name};
 
 /// nixpkgs `lib.escapeShellArg`: unquoted when it matches `[[:alnum:],._+:@%/-]+` (ASCII),
 /// else single-quoted with `'` as `'\''`.
@@ -86,6 +66,9 @@ pub fn json_string(s: &str) -> String {
     crate::eval::output::push_json_string(s, &mut out);
     out
 }
+
+/// Folder of the units' trigger files (`X-Restart-Triggers=`), relative to the output root.
+pub const TRIGGER_DIR: &str = "share/netns-compile/triggers";
 
 /// Folder of a unit's scripts, relative to the output root.
 pub fn script_dir(unit_name: &str) -> String {

@@ -57,8 +57,16 @@ pub struct ServiceUnit {
     pub service_section: Vec<(String, Vec<String>)>,
     pub wanted_by: Vec<String>,
     pub required_by: Vec<String>,
+    /// `upheldBy`: NixOS links the unit into `<target>.upholds/`.
+    pub upheld_by: Vec<String>,
+    /// `aliases`: NixOS links each alias to the unit, beside it.
+    pub aliases: Vec<String>,
+    /// `startAt`: NixOS adds `<unit>.timer` with these `OnCalendar=` (systemd.nix).
+    pub start_at: Vec<String>,
     /// Scripts of this unit (file name, content), in the libexec folder of the unit.
     pub scripts: Vec<Script>,
+    /// The files `X-Restart-Triggers=`/`X-Reload-Triggers=` name (see `service::trigger_file`).
+    pub trigger_files: Vec<service::TriggerFile>,
     /// Dependencies for the graph, with where each was written.
     pub relations: Vec<Relation>,
 }

@@ -13,12 +13,13 @@ use crate::dependency::{Section, nixos_dependency_options};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::ResolvedNamespace;
 use crate::module::loc::Loc;
-use crate::module::merge::{Scope, merge_modules_in, merge_option};
-use crate::module::property::{Def, MK_AFTER};
+use crate::module::merge::{Scope, merge_modules_in, merge_option, type_error};
+use crate::module::property::{Def, MK_AFTER, discharge, filter_overrides, is_property, sort_by_order};
 use crate::module::schema::{SCRIPT_OPTIONS, service_schema};
 use crate::module::types::Ty;
 use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
+use sha2::Digest;
 
 /// What the netns module needs to know beyond the namespace itself.
 pub struct ServiceContext<'a> {
@@ -29,6 +30,11 @@ pub struct ServiceContext<'a> {
     pub script_dir: String,
     /// `environment.PATH` of a service that does not set `path` ([`default_path_env`]).
     pub default_path_env: Option<&'a str>,
+    /// Absolute folder of the trigger files (`<prefix>/share/netns-compile/triggers`).
+    pub trigger_dir: String,
+    /// `systemd.enableStrictShellChecks`, where it is set to true: the default of the unit's
+    /// `enableStrictShellChecks`.
+    pub strict_shell_checks: Option<Span>,
 }
 
 /// `environment.PATH` from systemd's default `path` alone.
@@ -140,6 +146,7 @@ fn systemd_imported_def(
     ctx: &ServiceContext,
 ) -> (Node, Vec<Script>) {
     let t = ctx.tools;
+    let strict = strict_span(merged, ctx).is_some();
     let mut service_config = Vec::new();
     let mut scripts = Vec::new();
     for (option, suffix) in SCRIPT_OPTIONS {
@@ -149,11 +156,9 @@ fn systemd_imported_def(
             continue;
         }
         let name = job_script_name(&format!("{unit_base}-{suffix}"));
-        // makeJobScript wraps the text in "set -e\n\n${text}\n" and writeShellScriptBin adds
-        // the `#!` line and one more newline.
         scripts.push(Script {
             name: name.clone(),
-            content: format!("#!{}\nset -e\n\n{text}\n\n", t.runtime_shell),
+            content: job_script(&t.runtime_shell, text, strict),
         });
         // The derived value points at the script option, so a conflict shows the user where.
         let at = |text: String| Node::str(script.span, text);
@@ -177,6 +182,29 @@ fn systemd_imported_def(
         def.push(("environment", attrs(vec![("PATH", s(path))])));
     }
     (attrs(def), scripts)
+}
+
+/// Where the unit's `enableStrictShellChecks` is set to true (its own definition, else
+/// `systemd.enableStrictShellChecks`), if it is.
+fn strict_span(merged: &Attrs, ctx: &ServiceContext) -> Option<Span> {
+    match merged.get("enableStrictShellChecks") {
+        Some(own) => own.as_bool().filter(|b| *b).map(|_| own.span),
+        None => ctx.strict_shell_checks,
+    }
+}
+
+/// A job script's text, as systemd-lib's `makeJobScript` (nixos/lib/systemd-lib.nix) writes
+/// it: `writeShellScriptBin name "set -e\n\n${text}\n"` (the builder adds the `#!` line and
+/// a newline), or with `enableStrictShellChecks` `writeShellApplication { name; text; }`,
+/// whose text is the `#!` line, one `set -o` line for each of its default `bashOptions`
+/// (errexit, nounset, pipefail), a blank line and the text
+/// (pkgs/build-support/trivial-builders/default.nix).
+fn job_script(shell: &str, text: &str, strict: bool) -> String {
+    if strict {
+        format!("#!{shell}\nset -o errexit\nset -o nounset\nset -o pipefail\n\n{text}\n")
+    } else {
+        format!("#!{shell}\nset -e\n\n{text}\n\n")
+    }
 }
 
 /// `environment.PATH` of a service whose merged `path` is `full_path` (`None` when empty).
@@ -204,8 +232,45 @@ fn path_entry(p: &Node) -> String {
     nix_to_string(p).unwrap_or_default()
 }
 
+/// A trigger file of the unit (`X-Restart-Triggers=`/`X-Reload-Triggers=`).
+#[derive(Clone, Debug)]
+pub struct TriggerFile {
+    pub name: String,
+    pub content: String,
+}
+
+/// systemd-lib's `unitConfig` writes `X-Restart-Triggers=` and `X-Reload-Triggers=` as the
+/// store path of `pkgs.writeText "X-Restart-Triggers-${name}" (toString (map … (flatten
+/// triggers)))`: a file that holds the triggers, whose path changes whenever they do (so
+/// switch-to-configuration sees the unit change). netns-compile writes the same text into
+/// the tree, named after its SHA-256 as a store path is named after its hash.
+fn trigger_file(key: &str, unit_base: &str, triggers: &Node, dir: &str) -> Result<(String, TriggerFile), Node> {
+    let mut flat = Vec::new();
+    flatten(triggers, &mut flat);
+    let parts: Result<Vec<String>, &Node> = flat.iter().map(|n| nix_to_string(n)).collect();
+    let content = parts.map_err(Node::clone)?.join(" ");
+    let digest = sha2::Sha256::digest(content.as_bytes());
+    let hash: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let name = format!("{hash}-{key}-{unit_base}");
+    Ok((format!("{dir}/{name}"), TriggerFile { name, content }))
+}
+
+/// `lib.flatten`.
+fn flatten<'n>(v: &'n Node, out: &mut Vec<&'n Node>) {
+    match &v.kind {
+        Kind::List(items) => items.iter().for_each(|i| flatten(i, out)),
+        _ => out.push(v),
+    }
+}
+
 /// The `[Unit]` keys systemd's unit module derives from the dependency options.
-fn unit_config_def(merged: &Attrs) -> Node {
+fn unit_config_def(
+    merged: &Attrs,
+    unit_base: &str,
+    ctx: &ServiceContext,
+    files: &mut Vec<TriggerFile>,
+    diags: &mut Diagnostics,
+) -> Node {
     let mut entries = Vec::new();
     let joined = |option: &str| -> Option<String> {
         let items = merged.get(option)?.as_list()?;
@@ -217,6 +282,30 @@ fn unit_config_def(merged: &Attrs) -> Node {
     for (option, d) in nixos_dependency_options(Section::Unit) {
         if let Some(v) = joined(option) {
             entries.push((d.key, s(v)));
+        }
+    }
+    for (option, key) in [
+        ("restartTriggers", "X-Restart-Triggers"),
+        ("reloadTriggers", "X-Reload-Triggers"),
+    ] {
+        let Some(triggers) = merged
+            .get(option)
+            .filter(|t| t.as_list().is_some_and(|l| !l.is_empty()))
+        else {
+            continue;
+        };
+        match trigger_file(key, unit_base, triggers, &ctx.trigger_dir) {
+            Ok((path, file)) => {
+                entries.push((key, Node::str(triggers.span, path)));
+                files.push(file);
+            }
+            Err(bad) => diags.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("`{option}` of `{unit_base}` cannot be written into a unit file"),
+                )
+                .at(bad.span, format!("cannot coerce a {} to a string", bad.type_name())),
+            ),
         }
     }
     if let Some(d) = merged
@@ -252,6 +341,9 @@ fn derived_from() -> &'static [&'static str] {
             "documentation",
             "startLimitIntervalSec",
             "startLimitBurst",
+            "restartTriggers",
+            "reloadTriggers",
+            "enableStrictShellChecks",
         ]);
         options
     });
@@ -279,6 +371,68 @@ const SERVICE_VALUE_CHECKS: [(&str, &[&str]); 2] = [
     ),
 ];
 
+/// The definitions of the namespace's unit, in the order its submodule merges them.
+///
+/// The netns module defines `systemd.services.netns-<escaped> = mkMerge [ own cfg.service ]`;
+/// definitions made directly on that unit (`unit_defs`, SPEC §3.3) come from the user's
+/// modules, which NixOS collects after the netns module. `attrsOf` hands all of them to the
+/// unit's submodule as its definitions: their properties are discharged (`mkIf`, `mkMerge`),
+/// the highest priority wins (a `mkForce`d unit drops the netns module's definition, as in
+/// NixOS), and `evalModules` merges them last-first (see `merge_submodule`): the user's
+/// `service`, the module's own settings, then the direct definitions in module order.
+fn unit_definitions<'a>(
+    loc: &Loc,
+    netns_def: &'a Node,
+    unit_defs: &'a [Node],
+    diags: &mut Diagnostics,
+) -> Option<Vec<Def<'a>>> {
+    // `unit_defs` come last module first, as `defs_at` gives them; the netns module is
+    // collected before the user's modules, so its definition comes last.
+    let mut discharged = Vec::new();
+    let mut errors = Vec::new();
+    for d in unit_defs {
+        discharge(Def::new(d), &mut discharged, &mut errors);
+    }
+    // `netns` (SPEC §3.5) is an option of every `systemd.services.<name>`, read for joining
+    // (`joining_service_schema`); the unit itself has nothing to do with it.
+    let mut discharged: Vec<Def> = discharged.into_iter().map(without_join_option).collect();
+    discharge(Def::new(netns_def), &mut discharged, &mut errors);
+    let overridden = filter_overrides(discharged);
+    errors.extend(overridden.as_ref().err().cloned());
+    let failed = !errors.is_empty();
+    for e in errors {
+        diags.push(e);
+    }
+    let (kept, _) = match overridden {
+        Ok(kept) if !failed => kept,
+        _ => return None,
+    };
+    let mut kept = sort_by_order(kept);
+    let ty = Ty::Attrs;
+    if let Some(bad) = kept.iter().find(|d| !ty.check(&d.value)) {
+        diags.push(type_error(loc, &ty, &bad.value));
+        return None;
+    }
+    kept.reverse();
+    Some(kept)
+}
+
+/// A definition of the unit without its `netns` (see [`unit_definitions`]); a property
+/// marker around it is left as it is.
+fn without_join_option(def: Def<'_>) -> Def<'_> {
+    match def.value.attrs() {
+        Some(a) if a.get("netns").is_some() && !is_property(&def.value) => {
+            let mut copy = a.clone();
+            copy.entries.retain(|e| e.key != "netns");
+            Def {
+                value: std::borrow::Cow::Owned(Node::new(def.value.span, Kind::Attrs(copy))),
+                ..def
+            }
+        }
+        _ => def,
+    }
+}
+
 /// Merge a namespace's service and compute everything its unit file shows.
 pub fn build_service_unit(
     ns: &ResolvedNamespace,
@@ -293,16 +447,24 @@ pub fn build_service_unit(
     let empty = b(Kind::Attrs(Attrs::new()));
     let user = ns.get("service").unwrap_or(&empty);
     let module = netns_module_def(ns, ctx);
-    // The definitions of `systemd.services.netns-<escaped>` from the netns module are
-    // `mkMerge [ own cfg.service ]`; as submodule modules they merge last-first: the user's
-    // `service` before the module's own settings.
+    // The netns module's definition, `mkMerge [ own cfg.service ]`.
+    let netns_def = attrs(vec![
+        ("_type", s("merge")),
+        ("contents", list(vec![module.clone(), user.clone()])),
+    ]);
+    let defs: Vec<Def> = if ns.unit_defs.is_empty() {
+        // As `unit_definitions` would give them, without the copies.
+        vec![Def::new(user), Def::new(&module)]
+    } else {
+        unit_definitions(&loc, &netns_def, &ns.unit_defs, diags)?
+    };
     // A first pass without systemd's derived definitions, to learn what they derive from.
     let mut scratch = Diagnostics::new();
     // Only the options systemd derives from are merged (errors are reported by the full merge).
     let first = merge_modules_in(
         &loc,
         schema,
-        &[Def::new(user), Def::new(&module)],
+        &defs,
         Scope {
             only: Some(derived_from()),
             sparse: true,
@@ -314,33 +476,61 @@ pub fn build_service_unit(
         MK_AFTER,
         list(ctx.tools.default_path.iter().map(|p| s(p.clone())).collect()),
     );
-    let env_path = match user.attrs().and_then(|a| a.get("path")) {
+    let path_defs: Vec<Def> = defs
+        .iter()
+        .filter_map(|d| d.value.attrs()?.get("path"))
+        .map(Def::new)
+        .collect();
+    let env_path = if path_defs.is_empty() {
         // Only the default: the same for every namespace.
-        None => ctx.default_path_env.map(str::to_string),
-        Some(p) => {
-            let full_path = merge_option(
-                &loc.child("path"),
-                &Ty::ListOf(Box::new(Ty::PathEntry)),
-                vec![Def::new(p), Def::new(&path_default)],
-                None,
-                &mut scratch,
-            );
-            path_env(full_path.as_ref().and_then(|m| m.value.as_list()).unwrap_or(&[]))
-        }
+        ctx.default_path_env.map(str::to_string)
+    } else {
+        let full_path = merge_option(
+            &loc.child("path"),
+            &Ty::ListOf(Box::new(Ty::PathEntry)),
+            path_defs.into_iter().chain([Def::new(&path_default)]).collect(),
+            None,
+            &mut scratch,
+        );
+        path_env(full_path.as_ref().and_then(|m| m.value.as_list()).unwrap_or(&[]))
     };
     let (imported, job_scripts) = systemd_imported_def(unit_base, first.attrs()?, env_path, ctx);
+    if let (Some(span), Some(script)) = (strict_span(first.attrs()?, ctx), job_scripts.first()) {
+        diags.push(
+            Diagnostic::new(
+                Code::ShellcheckNotRun,
+                format!(
+                    "`{}` is checked by shellcheck when NixOS builds it; netns-compile does not run shellcheck",
+                    script.name
+                ),
+            )
+            .at(span, "enableStrictShellChecks is set here")
+            .help(format!(
+                "run `shellcheck` on the unit's scripts in libexec/netns-compile/{unit_name}/"
+            )),
+        );
+    }
     // The service type's own modules (the `[Unit]` keys of the dependency options, the
-    // default `path`) are collected first and so merged last.
+    // default `path`, systemd-lib's `serviceConfig` naming the unit) are collected first and
+    // so merged last.
+    let mut trigger_files = Vec::new();
     let own = attrs(vec![
-        ("unitConfig", unit_config_def(first.attrs()?)),
+        (
+            "unitConfig",
+            unit_config_def(first.attrs()?, unit_base, ctx, &mut trigger_files, diags),
+        ),
         ("path", path_default),
+        ("name", s(unit_name)),
     ]);
     let before = diags.items.len();
+    let mut all = vec![Def::new(&imported)];
+    all.extend(defs.iter().cloned());
+    all.push(Def::new(&own));
     // Every option below is read with its default as fallback: those left at it need no copy.
     let merged = merge_modules_in(
         &loc,
         schema,
-        &[Def::new(&imported), Def::new(user), Def::new(&module), Def::new(&own)],
+        &all,
         Scope {
             only: None,
             sparse: true,
@@ -362,7 +552,10 @@ pub fn build_service_unit(
         if let Some((_, values)) = unit.service_section.iter().find(|(k, _)| k == key)
             && let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str()))
         {
-            let span = user_span(user, &["serviceConfig", key]).unwrap_or(ns.name_span);
+            let span = defs
+                .iter()
+                .find_map(|d| user_span(&d.value, &["serviceConfig", key]))
+                .unwrap_or(ns.name_span);
             diags.push(
                 Diagnostic::new(
                     Code::TypeMismatch,
@@ -374,6 +567,7 @@ pub fn build_service_unit(
     }
     unit.environment = environment(ctx.global_environment, m.get("environment"));
     let flag = |k: &str, d: bool| m.get(k).and_then(Node::as_bool).unwrap_or(d);
+    // serviceToUnit's order (nixos/lib/systemd-lib.nix).
     if flag("reloadIfChanged", false) {
         unit.flags.push("X-ReloadIfChanged=true");
     } else if !flag("restartIfChanged", true) {
@@ -381,6 +575,9 @@ pub fn build_service_unit(
     }
     if !flag("stopIfChanged", true) {
         unit.flags.push("X-StopIfChanged=false");
+    }
+    if flag("notSocketActivated", false) {
+        unit.flags.push("X-NotSocketActivated=true");
     }
     let strings = |k: &str| -> Vec<String> {
         m.get(k)
@@ -390,13 +587,38 @@ pub fn build_service_unit(
     };
     unit.wanted_by = strings("wantedBy");
     unit.required_by = strings("requiredBy");
+    unit.upheld_by = strings("upheldBy");
+    unit.aliases = strings("aliases");
+    // `startAt`'s `apply = toList`.
+    unit.start_at = match m.get("startAt") {
+        Some(Node {
+            kind: Kind::Str(one), ..
+        }) => vec![one.clone()],
+        _ => strings("startAt"),
+    };
+    if let Some(strategy) = m.get("overrideStrategy").filter(|s| s.as_str() == Some("asDropin")) {
+        diags.push(
+            Diagnostic::new(
+                Code::UnitAsDropin,
+                format!("`{unit_name}` would be only a drop-in, which systemd does not load"),
+            )
+            .at(strategy.span, "overrideStrategy = \"asDropin\" is set here")
+            .note(format!(
+                "NixOS writes it as {unit_name}.d/overrides.conf with no unit file under it, and \
+                 systemd loads no service without a unit file: the namespace is never made"
+            ))
+            .help("leave overrideStrategy at its default, \"asDropinIfExists\""),
+        );
+        return None;
+    }
     unit.scripts = netns_module_scripts(ns, sysctl_lines, ctx);
     unit.scripts.extend(job_scripts);
+    unit.trigger_files = trigger_files;
     unit.relations = super::relations_of(m);
     Some(unit)
 }
 
-/// Where the user wrote `service.<path>`, if they did.
+/// Where a definition of the unit sets `<path>`, if it does.
 fn user_span(user: &Node, path: &[&str]) -> Option<Span> {
     let mut n = user;
     for p in path {

@@ -9,14 +9,16 @@ use super::merge::{merge_checked, merge_option, prepare_defs, unknown_option};
 use super::property::{Def, MK_OPTION_DEFAULT, push_down};
 use super::read_options::{
     GLOBAL_ENVIRONMENT, Merge, NAMESPACES, NETNS_MODULE, NFTABLES_ENABLE, NFTABLES_RULESET, ReadOption, SERVICES,
-    SYSCTL, TOOLS, WIREGUARD_INTERFACES, netns_module_options, partial_config_options,
+    STRICT_SHELL_CHECKS, SYSCTL, TOOLS, WIREGUARD_INTERFACES, netns_module_options, partial_config_options,
 };
 use super::schema;
 use super::types::Ty;
+use super::unit_name::namespace_service_name;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::node::{Kind, Node};
 use crate::source::Span;
 use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The options netns-compile reads, merged.
 #[derive(Clone, Debug)]
@@ -25,6 +27,8 @@ pub struct ResolvedConfig {
     pub nftables_ruleset: Node,
     pub sysctl: Node,
     pub global_environment: Node,
+    /// `systemd.enableStrictShellChecks`: the default of each service's own option.
+    pub strict_shell_checks: Node,
     pub namespaces: Vec<ResolvedNamespace>,
     pub services: Vec<ResolvedService>,
     /// `networking.wireguard.interfaces.<i>` of NixOS's WireGuard module, as far as read
@@ -46,6 +50,10 @@ pub struct ResolvedNamespace {
     pub sysctl_inherited: bool,
     /// True when no definition of `nftables` beat the default (`networking.nftables.ruleset`).
     pub nftables_inherited: bool,
+    /// The definitions made directly on the namespace's unit, `systemd.services.netns-<escaped>`
+    /// (SPEC §3.3), raw, in the order `attrsOf` hands them to the unit's submodule: NixOS
+    /// merges them with the netns module's own definition of that unit.
+    pub unit_defs: Vec<Node>,
 }
 
 impl ResolvedNamespace {
@@ -135,9 +143,14 @@ pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConf
     let nftables_ruleset = typed_option(modules, &NFTABLES_RULESET, diags);
     let sysctl = typed_option(modules, &SYSCTL, diags);
     let global_environment = typed_option(modules, &GLOBAL_ENVIRONMENT, diags);
-    let namespaces = resolve_namespaces(modules, &nftables_ruleset, &sysctl, diags);
-    let services = resolve_attrs_of(modules, &SERVICES, diags);
-    let wireguard_interfaces = resolve_attrs_of(modules, &WIREGUARD_INTERFACES, diags);
+    let strict_shell_checks = typed_option(modules, &STRICT_SHELL_CHECKS, diags);
+    let mut namespaces = resolve_namespaces(modules, &nftables_ruleset, &sysctl, diags);
+    let unit_names: BTreeSet<String> = namespaces.iter().map(|ns| namespace_service_name(&ns.name)).collect();
+    let (services, mut unit_defs) = resolve_attrs_of(modules, &SERVICES, &unit_names, diags);
+    for ns in &mut namespaces {
+        ns.unit_defs = unit_defs.remove(&namespace_service_name(&ns.name)).unwrap_or_default();
+    }
+    let (wireguard_interfaces, _) = resolve_attrs_of(modules, &WIREGUARD_INTERFACES, &BTreeSet::new(), diags);
     let tools = defs_at(modules, TOOLS.path, diags)
         .last()
         .map(|d| d.value.as_ref().clone());
@@ -146,6 +159,7 @@ pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConf
         nftables_ruleset,
         sysctl,
         global_environment,
+        strict_shell_checks,
         namespaces,
         services,
         wireguard_interfaces,
@@ -279,6 +293,7 @@ fn resolve_namespaces(
             value: Node::new(name_span, Kind::Attrs(crate::node::Attrs::from_entries(entries))),
             sysctl_inherited,
             nftables_inherited,
+            unit_defs: Vec::new(),
         });
     }
     out
@@ -315,8 +330,18 @@ fn connect_option(
     }
 }
 
-/// An `attrsOf (submodule …)` option of NixOS of which netns-compile reads a few options.
-fn resolve_attrs_of(modules: &[Node], option: &ReadOption, diags: &mut Diagnostics) -> Vec<ResolvedService> {
+/// The raw definitions of some attributes of an `attrsOf` option, by name.
+type RawDefs = BTreeMap<String, Vec<Node>>;
+
+/// An `attrsOf (submodule …)` option of NixOS of which netns-compile reads a few options; of
+/// the attributes named in `whole`, also every definition as it is (see
+/// [`ResolvedNamespace::unit_defs`]).
+fn resolve_attrs_of(
+    modules: &[Node],
+    option: &ReadOption,
+    whole: &BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> (Vec<ResolvedService>, RawDefs) {
     let Merge::EachOf(schema) = &option.merge else {
         panic!("`{}` is not an attrsOf (submodule …) option", option.path.join("."));
     };
@@ -325,18 +350,22 @@ fn resolve_attrs_of(modules: &[Node], option: &ReadOption, diags: &mut Diagnosti
     let ty = Ty::AttrsOf(Box::new(Ty::Submodule(Box::new(schema()))));
     let empty = schema::empty_attrs_default();
     let Some((defs, _)) = prepare_defs(&loc, &ty, defs, Some(&empty), diags) else {
-        return Vec::new();
+        return Default::default();
     };
-    let mut spans = std::collections::BTreeMap::new();
+    let mut spans = BTreeMap::new();
+    let mut raw = RawDefs::new();
     for d in &defs {
         for e in d.value.attrs().map(|a| a.entries.as_slice()).unwrap_or(&[]) {
             spans.entry(e.key.clone()).or_insert(e.key_span);
+            if whole.contains(&e.key) {
+                raw.entry(e.key.clone()).or_default().push(e.value.clone());
+            }
         }
     }
     let Some(merged) = merge_checked(&loc, &ty, defs, diags) else {
-        return Vec::new();
+        return (Vec::new(), raw);
     };
-    merged
+    let services = merged
         .attrs()
         .map(|a| {
             a.entries
@@ -348,7 +377,8 @@ fn resolve_attrs_of(modules: &[Node], option: &ReadOption, diags: &mut Diagnosti
                 })
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    (services, raw)
 }
 
 impl ResolvedConfig {
@@ -361,6 +391,7 @@ impl ResolvedConfig {
             (&NFTABLES_RULESET, &self.nftables_ruleset),
             (&SYSCTL, &self.sysctl),
             (&GLOBAL_ENVIRONMENT, &self.global_environment),
+            (&STRICT_SHELL_CHECKS, &self.strict_shell_checks),
         ];
         if let Some((_, value)) = typed.into_iter().find(|(o, _)| o.path == option.path) {
             return Some(value.clone());

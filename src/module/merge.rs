@@ -144,6 +144,25 @@ pub fn article(word: &str) -> &'static str {
     }
 }
 
+/// `mergeOneOption`: one definition, whatever its value.
+fn merge_one(loc: &Loc, defs: &[Def], diags: &mut Diagnostics) -> Option<Node> {
+    if let [one] = defs {
+        return Some(one.value.as_ref().clone());
+    }
+    diags.push(
+        Diagnostic::new(
+            Code::DuplicateDefinition,
+            format!(
+                "the option `{}` is defined multiple times while it's expected to be unique",
+                loc.show()
+            ),
+        )
+        .at(defs[1].span(), format!("defined again as {} here", defs[1].value))
+        .also(defs[0].span(), format!("first defined as {} here", defs[0].value)),
+    );
+    None
+}
+
 /// `mergeEqualOption`.
 fn merge_equal(loc: &Loc, defs: &[Def], diags: &mut Diagnostics) -> Option<Node> {
     let first = &defs[0].value;
@@ -283,6 +302,15 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
             }
         }
         Ty::Submodule(schema) => merge_submodule(loc, schema, &defs, diags),
+        Ty::Either(a, b) => {
+            if defs.iter().all(|d| a.check(&d.value)) {
+                merge_checked(loc, a, defs, diags)
+            } else if defs.iter().all(|d| b.check(&d.value)) {
+                merge_checked(loc, b, defs, diags)
+            } else {
+                merge_one(loc, &defs, diags)
+            }
+        }
     }
 }
 

@@ -7,3 +7,4 @@ pub mod property;
 pub mod read_options;
 pub mod schema;
 pub mod types;
+pub mod unit_name;

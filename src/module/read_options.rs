@@ -96,6 +96,19 @@ pub const GLOBAL_ENVIRONMENT: ReadOption = ReadOption {
     named_when_partial: false,
 };
 
+/// `systemd.enableStrictShellChecks` (bool, `false`): the default of every service's
+/// `enableStrictShellChecks` (systemd-lib's `serviceConfig`).
+pub const STRICT_SHELL_CHECKS: ReadOption = ReadOption {
+    path: &["systemd", "enableStrictShellChecks"],
+    merge: Merge::Typed {
+        ty: || Ty::Bool,
+        default: schema::false_default,
+    },
+    defaults_from: &[],
+    in_config: true,
+    named_when_partial: false,
+};
+
 /// `systemd.services.<svc>`: the join option (SPEC §3.5) and the dependency lists, for the
 /// graph.
 pub const SERVICES: ReadOption = ReadOption {
@@ -126,12 +139,13 @@ pub const TOOLS: ReadOption = ReadOption {
 };
 
 /// Every option netns-compile reads.
-pub const READ_OPTIONS: [&ReadOption; 8] = [
+pub const READ_OPTIONS: [&ReadOption; 9] = [
     &NAMESPACES,
     &NFTABLES_ENABLE,
     &NFTABLES_RULESET,
     &SYSCTL,
     &GLOBAL_ENVIRONMENT,
+    &STRICT_SHELL_CHECKS,
     &SERVICES,
     &WIREGUARD_INTERFACES,
     &TOOLS,
@@ -263,7 +277,7 @@ mod tests {
         assert_eq!(
             config_options_shown(),
             "services.netns.namespaces, networking.nftables.{enable,ruleset}, boot.kernel.sysctl, \
-             systemd.{globalEnvironment,services}"
+             systemd.{globalEnvironment,enableStrictShellChecks,services}"
         );
         assert_eq!(netns_module_options().collect::<Vec<_>>(), ["namespaces"]);
     }

@@ -280,8 +280,43 @@ fn build_service_schema() -> Schema {
     for (name, _) in SCRIPT_OPTIONS {
         options.push((name, Ty::Lines, Some(empty_str())));
     }
+    // The rest of `systemd.services.<name>` in current nixpkgs (systemd-unit-options.nix):
+    // `sharedOptions`, `stage2CommonUnitOptions`, `serviceOptions`, `stage2ServiceOptions`.
+    options.extend([
+        ("aliases", unit_list(), Some(empty_list())),
+        // `name` has no default: systemd-lib's `serviceConfig` defines it as `"${name}.service"`
+        // (see model/service.rs), so any other value conflicts.
+        ("name", Ty::Str, None),
+        (
+            "overrideStrategy",
+            Ty::Enum(&OVERRIDE_STRATEGIES),
+            str_default("asDropinIfExists"),
+        ),
+        (
+            "restartTriggers",
+            Ty::ListOf(Box::new(Ty::Anything)),
+            Some(empty_list()),
+        ),
+        (
+            "reloadTriggers",
+            Ty::ListOf(Box::new(Ty::UnitOption)),
+            Some(empty_list()),
+        ),
+        ("notSocketActivated", Ty::Bool, Some(false_default())),
+        // Its default is `systemd.enableStrictShellChecks` (systemd-lib's `serviceConfig`,
+        // `mkOptionDefault`), given by model/service.rs.
+        ("enableStrictShellChecks", Ty::Bool, None),
+        (
+            "startAt",
+            Ty::Either(Box::new(Ty::Str), Box::new(str_list())),
+            Some(empty_list()),
+        ),
+    ]);
     Schema::new(options, None, Unknown::Error)
 }
+
+/// `overrideStrategy`'s values (`sharedOptions` in systemd-unit-options.nix).
+pub const OVERRIDE_STRATEGIES: [&str; 2] = ["asDropinIfExists", "asDropin"];
 
 /// What netns-compile reads of any `systemd.services.<svc>`: the join option and the
 /// dependency lists for the graph. Everything else a NixOS service has is ignored.

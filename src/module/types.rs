@@ -45,6 +45,9 @@ pub enum Ty {
     UnitOption,
     /// Anything, merged as `mergeEqualOption` (options we read but do not type).
     Anything,
+    /// `types.either t1 t2`: merged by `t1` when every definition has it, else by `t2` when
+    /// every one has that, else as `mergeOneOption`.
+    Either(Box<Ty>, Box<Ty>),
 }
 
 /// The options of a submodule.
@@ -129,6 +132,7 @@ impl Ty {
             Ty::HighestInt => "unsigned integer, meaning >=0".into(),
             Ty::UnitOption => "systemd option".into(),
             Ty::Anything => "anything".into(),
+            Ty::Either(a, b) => format!("{} or {}", a.description(), b.description()),
         }
     }
 
@@ -166,6 +170,7 @@ impl Ty {
             Ty::SysctlValue => matches!(v.kind, Kind::Bool(_) | Kind::Int(_) | Kind::Str(_) | Kind::Null),
             Ty::HighestInt => matches!(v.kind, Kind::Int(i) if i >= 0),
             Ty::UnitOption | Ty::Anything => true,
+            Ty::Either(a, b) => a.check(v) || b.check(v),
         }
     }
 }

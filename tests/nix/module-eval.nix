@@ -190,7 +190,7 @@ let
     default = [ ];
   };
 
-  nixosStandIns = {
+  nixosStandIns = { config, ... }: {
     options = {
       system.build = mkOption {
         type = types.lazyAttrsOf types.unspecified;
@@ -213,13 +213,23 @@ let
           type = types.listOf types.package;
           default = [ ];
         };
+        enableStrictShellChecks = nixos "systemd.enableStrictShellChecks";
         globalEnvironment = nixos "systemd.globalEnvironment";
         services = mkOption {
           type = types.attrsOf (
             types.submodule {
               # The other service options (description, serviceConfig, …) are not read.
               freeformType = types.attrsOf types.anything;
-              options = lib.genAttrs [
+              options =
+                # The scripts, as NixOS types them (their definitions are joined by lines).
+                lib.genAttrs [ "preStart" "script" "postStart" "reload" "preStop" "postStop" ] (
+                  _:
+                  mkOption {
+                    type = types.lines;
+                    default = "";
+                  }
+                )
+                // lib.genAttrs [
                 "after"
                 "before"
                 "requires"
@@ -228,6 +238,7 @@ let
                 "partOf"
                 "wantedBy"
                 "requiredBy"
+                "upheldBy"
               ] (_: unitList);
             }
           );
@@ -243,6 +254,10 @@ let
                   type = types.bool;
                   default = true;
                 };
+                text = mkOption {
+                  type = types.nullOr types.str;
+                  default = null;
+                };
               };
             }
           );
@@ -252,6 +267,16 @@ let
     };
 
     config._module.args.pkgs = pkgs;
+
+    # NixOS's systemd module turns every `systemd.services` entry into a unit with its text
+    # (systemd.nix, `serviceToUnit`); the stand-in text only shows whether it survives.
+    config.systemd.units = lib.mapAttrs' (
+      name: service:
+      lib.nameValuePair "${name}.service" {
+        text = "the unit NixOS renders from systemd.services.${name}";
+        inherit (service) wantedBy requiredBy;
+      }
+    ) config.systemd.services;
   };
 
   eval = lib.evalModules {
@@ -265,6 +290,34 @@ let
   inherit (eval) config options;
 
   compiled = config.system.build.netns-compile;
+
+  # NixOS's own services.netns module (nixos/modules/services/networking/netns.nix), reduced to
+  # the part that defines each namespace's unit: `systemd.services.netns-<escaped> =
+  # mkMerge [ { …; before = [ "network.target" ]; … } c.service ]`. Evaluated with the case,
+  # it shows how NixOS merges that definition with the ones the case makes on the unit.
+  nixosNetns =
+    { config, ... }:
+    {
+      config.systemd.services = lib.mapAttrs' (
+        name: c:
+        lib.nameValuePair "netns-${netnsLib.escapeUnitName name}" (
+          lib.mkMerge [
+            { before = [ "network.target" ]; }
+            c.service
+          ]
+        )
+      ) config.services.netns.namespaces;
+    };
+
+  nixosServices =
+    (lib.evalModules {
+      modules = [
+        nixosStandIns
+        ../../nix/module.nix
+        nixosNetns
+        (/. + case)
+      ];
+    }).config.systemd.services;
 
   netnsLib = import ../../nix/lib.nix { inherit lib; };
 in
@@ -280,6 +333,13 @@ in
   # The unit tree built from it, and what the module installs and enables.
   units = compiled;
   inherit (compiled) inputFile check;
+
+  # The namespaces' units as NixOS merges them: the lists and scripts netns-compile's must match.
+  nixosUnits = lib.mapAttrs (_: service: { inherit (service) after postStart; }) (
+    lib.filterAttrs (
+      name: _: lib.elem name (netnsLib.namespaceServiceNames config.services.netns.namespaces)
+    ) nixosServices
+  );
   packages = map toString config.systemd.packages;
   enablement = config.systemd.units;
 }

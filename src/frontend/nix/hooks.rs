@@ -152,6 +152,7 @@ mod tests {
             ),
             sysctl_inherited: true,
             nftables_inherited: true,
+            unit_defs: Vec::new(),
         }
     }
 

@@ -127,6 +127,12 @@ in
     }))
   ];
 
+  "systemd.enableStrictShellChecks" = [
+    (nixos "system/boot/systemd.nix" (
+      lib.mkEnableOption "running shellcheck on the generated scripts for systemd units"
+    ))
+  ];
+
   "systemd.services" = [
     (nixos "system/boot/systemd.nix" (mkOption {
       type = types.attrsOf (
