@@ -15,12 +15,21 @@ let
     "revisionWithDefault" "commonPrefix" "commonPrefixLength" "commonSuffixLength" "levenshtein"
     "levenshteinAtMost" "storeDir" "longestValidPathPrefix" "literalCode" "renderOptionValue" "showDefs"
     "closePropagationFast" "closePropagationSlow" "listFilesRecursive" "locateDominatingFile"
+    "charToInt" "escapeC" "escapeNixIdentifier" "escapeNixString" "floatToString" "isCoercibleToString"
+    "isConvertibleWithToString" "normalizePath" "sanitizeDerivationName" "findFirstIndex" "unionOfDisjoint"
+    "codeName" "oldestSupportedRelease" "release" "versionSuffix" "major" "minor" "patch" "majorMinor" "pad"
+    "collectModules" "defaultOrderPriority" "defaultOverridePriority" "defaultPriority" "filterOverrides'"
+    "importApply" "mkAliasAndWrapDefsWithPriority" "mkAliasIfDef" "availableOn" "platformMatch"
+    "cpeFullVersionWithVendor" "mapDefinitionValue" "mergeAttrDefinitionsWithPrio"
+    "resolveDefaultNix"
   ];
   lib = builtins.removeAttrs (trivial // fixedPoints // lists // strings // attrsets // options
     // builtins.removeAttrs modules [ "importJSON" "importTOML" ]
-    // versionFns // misc // meta // filesystem // stringsWithDeps) sectionOnly // {
-    inherit trivial fixedPoints lists strings attrsets options modules types asserts debug generators misc
-      meta filesystem stringsWithDeps cli kernel network;
+    // versionFns // misc // meta // filesystem // stringsWithDeps // derivations) sectionOnly // {
+    inherit trivial fixedPoints lists strings attrsets options types asserts debug generators misc
+      meta filesystem stringsWithDeps cli kernel network derivations sourceTypes;
+    # nixpkgs' lib.modules does not export the marker helpers; lib (from lib.types) does.
+    modules = builtins.removeAttrs modules [ "isType" "setType" ];
     versions = versionFns;
     inherit (asserts) assertMsg assertOneOf;
     inherit (debug)
@@ -28,7 +37,7 @@ let
       traceValSeqNFn traceFnSeqN runTests testAllTrue;
     # Names more than one section defines: the top level takes the one nixpkgs' lib/default.nix takes.
     inherit (lists) replicate;
-    inherit (types) isOptionType defaultTypeMerge defaultFunctor;
+    inherit (types) isOptionType defaultTypeMerge defaultFunctor mkOptionType;
     inherit (generators) mkLuaInline;
     inherit (network.ipv6) mkEUI64Suffix;
     # What nixpkgs' lib/default.nix takes from builtins as they are.
@@ -36,7 +45,7 @@ let
       addErrorContext baseNameOf compareVersions dirOf fromJSON fromTOML getContext hasContext
       hashString isAttrs isBool isFloat isInt isList isPath isString parseDrvName pathExists
       readDir readFile toString tryEval unsafeDiscardStringContext unsafeGetAttrPos appendContext
-      unsafeDiscardOutputDependency;
+      unsafeDiscardOutputDependency toXML;
     # nixpkgs re-fixes its whole lib under the extension, so its own functions see overrides too;
     # this lib is not written as one fixed point, so an extension only adds and replaces names.
     extend = f: fixedPoints.makeExtensible (fixedPoints.extends f (_: builtins.removeAttrs lib [ "extend" ]));
@@ -290,7 +299,7 @@ let
     stringAsChars = f: s: concatStrings (map f (stringToCharacters s));
     charToInt = c: builtins.getAttr c asciiTable;
     escape = list: replaceStrings list (map (c: "\\${c}") list);
-    escapeC = list: replaceStrings list (map (c: "\\x${toLower (trivial.toHexString (charToInt c))}") list);
+    escapeC = list: replaceStrings list (map (c: "\\x${fixedWidthString 2 "0" (toLower (trivial.toHexString (charToInt c)))}") list);
     escapeURL =
       let
         unreserved = [ "A" "B" "C" "D" "E" "F" "G" "H" "I" "J" "K" "L" "M" "N" "O" "P" "Q" "R" "S" "T" "U" "V" "W" "X" "Y" "Z" "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "-" "_" "." "~" ];
@@ -362,8 +371,8 @@ let
       in s: let res = match regex s; in if res == null then "" else head res;
     versionOlder = v1: v2: builtins.compareVersions v2 v1 == 1;
     versionAtLeast = v1: v2: !versionOlder v1 v2;
-    getName = x: (builtins.parseDrvName (x.name or x)).name;
-    getVersion = x: (builtins.parseDrvName (x.name or x)).version;
+    getName = x: if isString x then (builtins.parseDrvName x).name else x.pname or (builtins.parseDrvName x.name).name;
+    getVersion = x: if isString x then (builtins.parseDrvName x).version else x.version or (builtins.parseDrvName x.name).version;
     cmakeOptionType = type: feature: value: "-D${feature}:${toUpper type}=${value}";
     cmakeBool = condition: flag: cmakeOptionType "bool" condition (lib.toUpper (lib.boolToString flag));
     cmakeFeature = feature: value: cmakeOptionType "string" feature value;
@@ -640,6 +649,10 @@ let
       updates: value: go 0 true value updates;
     # nixpkgs 2022-11's name of cartesianProduct.
     cartesianProductOfSets = cartesianProduct;
+  };
+
+  # -- derivations (what needs no store: a derivation's attributes, not its build) ------------
+  derivations = {
     # A derivation's attributes known without evaluating it (only `outputs` is assumed).
     lazyDerivation = args@{ derivation, meta ? null, passthru ? { }, outputs ? [ "out" ] }:
       let
@@ -654,7 +667,23 @@ let
         inherit (checked) outPath outputName drvPath name system;
         inherit outputs;
         meta = args.meta or checked.meta;
-      } // genAttrs outputs (outputName: checked.${outputName}) // passthru;
+      } // attrsets.genAttrs outputs (outputName: checked.${outputName}) // passthru;
+    optionalDrvAttr = cond: value: if cond then value else null;
+    # Every attribute warns when read, but those `nix search` and `nix-build` read anyway.
+    warnOnInstantiate = msg: drv:
+      drv // mapAttrs (_: trivial.warn msg) (builtins.removeAttrs drv [ "meta" "name" "type" "outputName" ])
+      // (if drv ? overrideAttrs && builtins.isFunction drv.overrideAttrs
+          then { overrideAttrs = x: derivations.warnOnInstantiate msg (drv.overrideAttrs x); } else { });
+    inherit (builtins) unsafeDiscardOutputDependency;
+  };
+
+  # What a package's sources are, for its `meta.sourceProvenance`.
+  sourceTypes = mapAttrs (tname: tset: { shortName = tname; isSource = false; } // tset) {
+    fromSource = { isSource = true; };
+    binaryNativeCode = { };
+    binaryBytecode = { };
+    binaryFirmware = { };
+    obfuscatedCode = { };
   };
 
   # -- options, modules, types ---------------------------------------------------------------
@@ -688,7 +717,7 @@ let
       attrs // { _type = "option"; };
     mkEnableOption = name: mkOption { default = false; example = true; description = "Whether to enable ${name}."; type = types.bool; };
     mkSinkUndeclaredOptions = attrs: mkOption ({ internal = true; visible = false; default = false;
-      description = "Sink for option definitions."; type = mkOptionType { name = "sink"; check = x: true; merge = loc: defs: false; };
+      description = "Sink for option definitions."; type = types.mkOptionType { name = "sink"; check = x: true; merge = loc: defs: false; };
       apply = x: throw "Option value is not readable because the option is not declared."; } // attrs);
     literalExpression = text: if !isString text then throw "literalExpression expects a string." else { _type = "literalExpression"; inherit text; };
     literalExample = literalExpression;
@@ -771,7 +800,6 @@ let
       });
     getValues = map (x: x.value);
     getFiles = map (x: x.file);
-    inherit (types) mkOptionType;
   };
   inherit (options) mkOption;
   prioritySuggestion = ''
@@ -1163,6 +1191,29 @@ let
     hiPrio = setPrio (-10);
     lowPrioSet = mapDerivationAttrset lowPrio;
     hiPrioSet = mapDerivationAttrset hiPrio;
+    # nix-env's priority of a package without one.
+    defaultPriority = 5;
+    # A platform matches a `meta.platforms` element: a system string, or a pattern of its `parsed`.
+    platformMatch = platform: elem:
+      if isString elem then platform ? system && elem == platform.system
+      else attrsets.matchAttrs (if elem ? parsed then elem else { parsed = elem; }) platform;
+    availableOn = platform: pkg:
+      ((!pkg ? meta.platforms) || any (platformMatch platform) pkg.meta.platforms)
+      && ((!pkg ? meta.badPlatforms) || !(any (platformMatch platform) pkg.meta.badPlatforms));
+    cpeFullVersionWithVendor = vendor: version: { inherit vendor version; update = "*"; };
+    # A package's main program: `meta.mainProgram`, else (with nixpkgs' warning) its name.
+    getExe = x:
+      getExe' x (x.meta.mainProgram or (trivial.warn
+        "getExe: Package ${strings.escapeNixIdentifier x.meta.name or x.pname or x.name} does not have the meta.mainProgram attribute. We'll assume that the main program has the same name for now, but this behavior is deprecated, because it leads to surprising errors when the assumption does not hold. If the package has a main program, please set `meta.mainProgram` in its definition to make this warning go away. Otherwise, if the package does not have a main program, or if you don't control its definition, use getExe' to specify the name to the program, such as lib.getExe' foo \"bar\"."
+        strings.getName x));
+    getExe' = x: y:
+      assert asserts.assertMsg (attrsets.isDerivation x)
+        "lib.meta.getExe': The first argument is of type ${typeOf x}, but it should be a derivation instead.";
+      assert asserts.assertMsg (isString y)
+        "lib.meta.getExe': The second argument is of type ${typeOf y}, but it should be a string instead.";
+      assert asserts.assertMsg (match ".*/.*" y == null)
+        "lib.meta.getExe': The second argument \"${y}\" is a nested path with a \"/\" character, but it should just be the name of the executable instead.";
+      "${attrsets.getBin x}/bin/${y}";
   };
 
   # -- filesystem ----------------------------------------------------------------------------
@@ -1177,6 +1228,11 @@ let
     pathType = readFileType;
     pathIsDirectory = path: builtins.pathExists path && pathType path == "directory";
     pathIsRegularFile = path: builtins.pathExists path && pathType path == "regular";
+    # A directory (or a string ending in `/`) stands for its default.nix.
+    resolveDefaultNix = v:
+      if pathIsDirectory v then v + "/default.nix"
+      else if isString v && strings.hasSuffix "/" v then v + "default.nix"
+      else v;
     listFilesRecursive = dir:
       let
         below = dir: attrsets.mapAttrsToList (name: type:

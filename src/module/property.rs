@@ -1,4 +1,5 @@
-//! The module system's properties: `mkIf`, `mkMerge`, `mkOverride`, `mkOrder`.
+//! The module system's properties: `mkIf`, `mkMerge`, `mkOverride`, `mkOrder`, and the
+//! `mkDefinition` marker (`_type = "definition"`: a definition with its own file).
 //!
 //! These follow nixpkgs `lib/modules.nix` function by function: [`push_down`] is
 //! `pushDownProperties` (for attribute levels that are not options), [`discharge`] is
@@ -87,6 +88,7 @@ enum Property<'n> {
     Merge { contents: &'n [Node] },
     Override { priority: i64, content: &'n Node },
     Order { priority: i64 },
+    Definition,
 }
 
 /// Read a property marker; `Ok(None)` for any other value. A marker with missing or
@@ -142,6 +144,10 @@ fn property(node: &Node) -> Result<Option<Property<'_>>, Diagnostic> {
             Property::Order {
                 priority: priority(field("priority", "an integer")?)?,
             }
+        }
+        "definition" => {
+            field("value", "the defined value")?;
+            Property::Definition
         }
         _ => return Ok(None),
     }))
@@ -201,7 +207,7 @@ pub fn push_down<'a>(node: Cow<'a, Node>, out: &mut Vec<Cow<'a, Node>>, diags: &
             let marker = node.span;
             wrap_each(content, out, diags, &|v| make_override(priority, v, marker));
         }
-        Some(Property::Order { .. }) | None => out.push(node),
+        Some(Property::Order { .. } | Property::Definition) | None => out.push(node),
     }
 }
 
@@ -253,6 +259,10 @@ fn content(n: &Node) -> Option<&Node> {
 }
 
 /// `dischargeProperties`: expand `mkMerge` and evaluate `mkIf`, leaving overrides and orders.
+/// A `mkDefinition` among the results stands for its `value` as it is (nixpkgs'
+/// `mergeDefinitions` takes it as the definition, undischarged: an override or order inside
+/// it still counts, a `mkIf` or `mkMerge` does not). Its `file` names the definition in
+/// nixpkgs' messages; here the value's own span locates it.
 pub fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, diags: &mut Diagnostics) {
     let prop = match property(&def.value) {
         Ok(p) => p,
@@ -284,6 +294,11 @@ pub fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, diags: &mut Diagnosti
                 ),
             ),
         },
+        Some(Property::Definition) => {
+            if let Some(v) = part(&def.value, |n| n.attrs()?.get("value")) {
+                out.push(def.with_value(v));
+            }
+        }
         _ => out.push(def),
     }
 }
@@ -346,9 +361,13 @@ pub fn sort_by_order(defs: Vec<Def<'_>>) -> Vec<Def<'_>> {
     stripped
 }
 
-/// Whether a value is a property marker (`mkIf`, `mkMerge`, `mkOverride`, `mkOrder`).
+/// Whether a value is a property marker (`mkIf`, `mkMerge`, `mkOverride`, `mkOrder`,
+/// `mkDefinition`).
 pub fn is_property(node: &Node) -> bool {
-    matches!(node.type_tag(), Some("if" | "merge" | "override" | "order"))
+    matches!(
+        node.type_tag(),
+        Some("if" | "merge" | "override" | "order" | "definition")
+    )
 }
 
 #[cfg(test)]
@@ -399,6 +418,21 @@ mod tests {
             (values(&kept), prio),
             (vec![r#""plain""#.to_string()], DEFAULT_PRIORITY)
         );
+    }
+
+    #[test]
+    fn a_definition_marker_stands_for_its_value_undischarged() {
+        // Inside a mkMerge; its value's mkForce still counts, its mkIf is not evaluated.
+        let n = node(
+            r#"{"_type":"merge","contents":["plain",{"_type":"definition","file":"/f.nix","value":{"_type":"override","priority":50,"content":"forced"}},{"_type":"definition","file":"/g.nix","value":{"_type":"if","condition":false,"content":1}}]}"#,
+        );
+        let mut out = Vec::new();
+        let mut diags = Diagnostics::new();
+        discharge(Def::new(&n), &mut out, &mut diags);
+        assert!(diags.is_empty());
+        assert_eq!(values(&out)[2], r#"{"_type":"if","condition":false,"content":1}"#);
+        let (kept, priority) = filter_overrides(out);
+        assert_eq!((values(&kept), priority), (vec![r#""forced""#.to_owned()], MK_FORCE));
     }
 
     #[test]
