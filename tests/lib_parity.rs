@@ -108,14 +108,8 @@ const ABSENT: &[(&[&str], &str)] = &[
          which no netns configuration reads",
     ),
     (
-        &[
-            "path",
-            "gvariant",
-            "generators.mkDconfKeyValue",
-            "generators.toDconfINI",
-        ],
-        "not ported yet: pure functions (lib.path; GVariant values and dconf's INI text), left for a \
-         later change",
+        &["gvariant", "generators.mkDconfKeyValue", "generators.toDconfINI"],
+        "not ported yet: pure functions (GVariant values and dconf's INI text), left for a later change",
     ),
 ];
 

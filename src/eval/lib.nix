@@ -27,7 +27,7 @@ let
     // builtins.removeAttrs modules [ "importJSON" "importTOML" ]
     // versionFns // misc // meta // filesystem // stringsWithDeps // derivations) sectionOnly // {
     inherit trivial fixedPoints lists strings attrsets options types asserts debug generators misc
-      meta filesystem stringsWithDeps cli kernel network derivations sourceTypes;
+      meta filesystem stringsWithDeps cli kernel network derivations sourceTypes path;
     # nixpkgs' lib.modules does not export the marker helpers; lib (from lib.types) does.
     modules = builtins.removeAttrs modules [ "isType" "setType" ];
     versions = versionFns;
@@ -676,6 +676,102 @@ let
           then { overrideAttrs = x: derivations.warnOnInstantiate msg (drv.overrideAttrs x); } else { });
     inherit (builtins) unsafeDiscardOutputDependency;
   };
+
+  # -- path: path values and subpath strings, component-wise --------------------------------
+  path =
+    let
+      inherit (asserts) assertMsg;
+      subpathInvalidReason = value:
+        if !isString value then "The given value is of type ${typeOf value}, but a string was expected"
+        else if value == "" then "The given string is empty"
+        else if substring 0 1 value == "/" then "The given string \"${value}\" starts with a `/`, representing an absolute path"
+        else if match "(.*/)?\\.\\.(/.*)?" value != null then "The given string \"${value}\" contains a `..` component, which is not allowed in subpaths"
+        else null;
+      isValid = value: subpathInvalidReason value == null;
+      # "./a//b/./c/" → [ "a" "b" "c" ] (the string is a valid subpath).
+      splitRelPath = p:
+        let
+          parts = split "/+(\\./+)*" p;
+          partCount = length parts / 2 + 1;
+          skipStart = if head parts == "." then 1 else 0;
+          skipEnd = if lists.last parts == "." || lists.last parts == "" then 1 else 0;
+        in
+        if p == "." then [ ] else genList (index: elemAt parts ((skipStart + index) * 2)) (partCount - skipEnd - skipStart);
+      joinRelPath = components: "./" + (if components == [ ] then "." else concatStringsSep "/" components);
+      # A path value as its filesystem root and its components below it.
+      deconstructPath =
+        let recurse = components: base:
+          if base == dirOf base then { root = base; inherit components; }
+          else recurse ([ (baseNameOf base) ] ++ components) (dirOf base);
+        in recurse [ ];
+      storeDirComponents = splitRelPath ("./" + builtins.storeDir);
+      storeDirLength = length storeDirComponents;
+      componentsHaveStorePathPrefix = components:
+        lists.hasPrefix storeDirComponents components
+        && storeDirComponents != components
+        && match ".{32}-.+" (elemAt components storeDirLength) != null
+        # content-addressed derivations' outputs, which have no store directory prefix yet
+        || components != [ ] && match "[0-9a-z]{52}" (head components) != null;
+      sameRoots = fn: p1: p2: d1: d2: assertMsg (d1.root == d2.root) ''
+        lib.path.${fn}: Filesystem roots must be the same for both paths, but paths with different roots were given:
+            first argument: "${toString p1}" with root "${toString d1.root}"
+            second argument: "${toString p2}" with root "${toString d2.root}"'';
+      validSubpath = fn: what: value: assertMsg (isValid value) ''
+        lib.path.${fn}: ${what} not a valid subpath string:
+            ${subpathInvalidReason value}'';
+    in
+    {
+      append = p: subpath:
+        assert assertMsg (isPath p) "lib.path.append: The first argument is of type ${typeOf p}, but a path was expected";
+        assert validSubpath "append" "Second argument is" subpath;
+        p + ("/" + subpath);
+      hasPrefix = path1:
+        assert assertMsg (isPath path1) "lib.path.hasPrefix: First argument is of type ${typeOf path1}, but a path was expected";
+        let d1 = deconstructPath path1; in
+        path2:
+        assert assertMsg (isPath path2) "lib.path.hasPrefix: Second argument is of type ${typeOf path2}, but a path was expected";
+        let d2 = deconstructPath path2; in
+        assert sameRoots "hasPrefix" path1 path2 d1 d2;
+        lists.take (length d1.components) d2.components == d1.components;
+      removePrefix = path1:
+        assert assertMsg (isPath path1) "lib.path.removePrefix: First argument is of type ${typeOf path1}, but a path was expected.";
+        let d1 = deconstructPath path1; n = length d1.components; in
+        path2:
+        assert assertMsg (isPath path2) "lib.path.removePrefix: Second argument is of type ${typeOf path2}, but a path was expected.";
+        let
+          d2 = deconstructPath path2;
+          components =
+            if lists.take n d2.components == d1.components then lists.drop n d2.components
+            else throw ''lib.path.removePrefix: The first path argument "${toString path1}" is not a component-wise prefix of the second path argument "${toString path2}".'';
+        in
+        assert sameRoots "removePrefix" path1 path2 d1 d2;
+        joinRelPath components;
+      splitRoot = p:
+        assert assertMsg (isPath p) "lib.path.splitRoot: Argument is of type ${typeOf p}, but a path was expected";
+        let d = deconstructPath p; in { inherit (d) root; subpath = joinRelPath d.components; };
+      hasStorePathPrefix = p:
+        let d = deconstructPath p; in
+        assert assertMsg (isPath p) "lib.path.hasStorePathPrefix: Argument is of type ${typeOf p}, but a path was expected";
+        assert assertMsg (d.root == /. && toString d.root == "/")
+          "lib.path.hasStorePathPrefix: Argument has a filesystem root (${toString d.root}) that's not /, which is currently not supported.";
+        componentsHaveStorePathPrefix d.components;
+      subpath = {
+        inherit isValid;
+        join = subpaths:
+          if all isValid subpaths then joinRelPath (concatMap splitRelPath subpaths)
+          else foldl' (i: p:
+            if isValid p then i + 1
+            else throw ''
+              lib.path.subpath.join: Element at index ${toString i} is not a valid subpath string:
+                  ${subpathInvalidReason p}'') 0 subpaths;
+        components = subpath:
+          assert validSubpath "subpath.components" "Argument is" subpath;
+          splitRelPath subpath;
+        normalise = subpath:
+          assert validSubpath "subpath.normalise" "Argument is" subpath;
+          joinRelPath (splitRelPath subpath);
+      };
+    };
 
   # What a package's sources are, for its `meta.sourceProvenance`.
   sourceTypes = mapAttrs (tname: tset: { shortName = tname; isSource = false; } // tset) {

@@ -252,7 +252,7 @@ let
           };
           check = x:
             let
-              isInStore = hasStorePathPrefix (if builtins.isPath x then x else /. + builtins.unsafeDiscardStringContext x);
+              isInStore = lib.path.hasStorePathPrefix (if builtins.isPath x then x else /. + builtins.unsafeDiscardStringContext x);
               isAbsolute = builtins.substring 0 1 (toString x) == "/";
               # A true path is refused where it may not be in the store: it could be copied there.
               isExpectedType = if inStore == null || inStore then lib.strings.isStringLike x else isString x;
@@ -720,18 +720,6 @@ let
       _file = "<built-in module that disables checks for the purpose of documentation generation>";
     };
   };
-  # nixpkgs' `lib.path.hasStorePathPrefix` (a path value below the store directory).
-  storeDirComponents = filter (c: c != "") (lib.strings.splitString "/" builtins.storeDir);
-  hasStorePathPrefix = path:
-    let
-      components = filter (c: c != "") (lib.strings.splitString "/" (toString path));
-      n = length storeDirComponents;
-    in
-    assert lib.asserts.assertMsg (builtins.isPath path)
-      "lib.path.hasStorePathPrefix: Argument is of type ${typeOf path}, but a path was expected";
-    (lib.lists.take n components == storeDirComponents && length components > n
-      && builtins.match ".{32}-.+" (elemAt components n) != null)
-    || components != [ ] && builtins.match "[0-9a-z]{52}" (head components) != null;
   setType = typeName: value: value // { _type = typeName; };
   isOptionType = isType "option-type";
 in
