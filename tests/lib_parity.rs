@@ -107,10 +107,6 @@ const ABSENT: &[(&[&str], &str)] = &[
         "data for packages' meta and cross-compilation (300 licences, every platform's description), \
          which no netns configuration reads",
     ),
-    (
-        &["gvariant", "generators.mkDconfKeyValue", "generators.toDconfINI"],
-        "not ported yet: pure functions (GVariant values and dconf's INI text), left for a later change",
-    ),
 ];
 
 /// Names the native lib has and current nixpkgs' lib has not: nixpkgs of 2022-11 had them (the

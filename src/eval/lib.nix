@@ -27,7 +27,7 @@ let
     // builtins.removeAttrs modules [ "importJSON" "importTOML" ]
     // versionFns // misc // meta // filesystem // stringsWithDeps // derivations) sectionOnly // {
     inherit trivial fixedPoints lists strings attrsets options types asserts debug generators misc
-      meta filesystem stringsWithDeps cli kernel network derivations sourceTypes path;
+      meta filesystem stringsWithDeps cli kernel network derivations sourceTypes path gvariant;
     # nixpkgs' lib.modules does not export the marker helpers; lib (from lib.types) does.
     modules = builtins.removeAttrs modules [ "isType" "setType" ];
     versions = versionFns;
@@ -651,6 +651,102 @@ let
     cartesianProductOfSets = cartesianProduct;
   };
 
+  # -- gvariant: GLib's GVariant values, written in its text format (for dconf) ---------------
+  gvariant =
+    let
+      inherit (strings) concatMapStringsSep concatStrings escape replaceString;
+      mkPrimitive = t: v: {
+        _type = "gvariant";
+        type = t;
+        value = v;
+        __toString = self: "@${self.type} ${toString self.value}";
+      };
+      type = {
+        arrayOf = t: "a${t}";
+        maybeOf = t: "m${t}";
+        tupleOf = ts: "(${concatStrings ts})";
+        dictionaryEntryOf = nameType: valueType: "{${nameType}${valueType}}";
+        string = "s";
+        boolean = "b";
+        uchar = "y";
+        int16 = "n";
+        uint16 = "q";
+        int32 = "i";
+        uint32 = "u";
+        int64 = "x";
+        uint64 = "t";
+        double = "d";
+        variant = "v";
+      };
+    in
+    rec {
+      inherit type;
+      isGVariant = v: v._type or "" == "gvariant";
+      intConstructors = [
+        { name = "mkInt32"; type = type.int32; min = -2147483648; max = 2147483647; }
+        { name = "mkUint32"; type = type.uint32; min = 0; max = 4294967295; }
+        { name = "mkInt64"; type = type.int64; min = null; max = null; }
+        { name = "mkUint64"; type = type.uint64; min = 0; max = null; }
+        { name = "mkInt16"; type = type.int16; min = -32768; max = 32767; }
+        { name = "mkUint16"; type = type.uint16; min = 0; max = 65535; }
+        { name = "mkUchar"; type = type.uchar; min = 0; max = 255; }
+      ];
+      # A Nix value as a GVariant; an integer's width is not guessed.
+      mkValue = v:
+        if isBool v then mkBoolean v
+        else if isFloat v then mkDouble v
+        else if isString v then mkString v
+        else if isList v then mkArray v
+        else if isGVariant v then v
+        else if isInt v then
+          let
+            validConstructors = filter ({ min, max, ... }: (min == null || min <= v) && (max == null || v <= max)) intConstructors;
+          in
+          throw ''
+            The GVariant type for number “${toString v}” is unclear.
+            Please wrap the value with one of the following, depending on the value type in GSettings schema:
+            ${concatMapStringsSep "\n" ({ name, type, ... }: "- `lib.gvariant.${name}` for `${type}`") validConstructors}
+          ''
+        else if isAttrs v then
+          throw "Cannot construct GVariant value from an attribute set. If you want to construct a dictionary, you will need to create an array containing items constructed with `lib.gvariant.mkDictionaryEntry`."
+        else throw "The GVariant type of “${typeOf v}” can't be inferred.";
+      mkArray = elems:
+        let
+          vs = map mkValue (trivial.throwIf (elems == [ ]) "Please create empty array with mkEmptyArray." elems);
+          elemType = trivial.throwIfNot (all (t: (head vs).type == t) (map (v: v.type) vs))
+            "Elements in a list should have same type." (head vs).type;
+        in
+        mkPrimitive (type.arrayOf elemType) vs // { __toString = self: "@${self.type} [${concatMapStringsSep "," toString self.value}]"; };
+      mkEmptyArray = elemType: mkPrimitive (type.arrayOf elemType) [ ] // { __toString = self: "@${self.type} []"; };
+      mkVariant = elem: mkPrimitive type.variant (mkValue elem) // { __toString = self: "<${toString self.value}>"; };
+      mkDictionaryEntry = name: value:
+        let name' = mkValue name; value' = mkValue value; in
+        mkPrimitive (type.dictionaryEntryOf name'.type value'.type) { inherit name value; }
+        // { __toString = self: "@${self.type} {${name'},${value'}}"; };
+      mkMaybe = elemType: elem:
+        mkPrimitive (type.maybeOf elemType) elem
+        // { __toString = self: if self.value == null then "@${self.type} nothing" else "just ${toString self.value}"; };
+      mkNothing = elemType: mkMaybe elemType null;
+      mkJust = elem: let gvarElem = mkValue elem; in mkMaybe gvarElem.type gvarElem;
+      mkTuple = elems:
+        let gvarElems = map mkValue elems; in
+        mkPrimitive (type.tupleOf (map (e: e.type) gvarElems)) gvarElems
+        // { __toString = self: "@${self.type} (${concatMapStringsSep "," toString self.value})"; };
+      mkBoolean = v: mkPrimitive type.boolean v // { __toString = self: if self.value then "true" else "false"; };
+      mkString = v:
+        let sanitize = s: replaceString "\n" "\\n" (escape [ "'" "\\" ] s); in
+        mkPrimitive type.string v // { __toString = self: "'${sanitize self.value}'"; };
+      mkObjectpath = v: mkPrimitive type.string v // { __toString = self: "objectpath '${escape [ "'" ] self.value}'"; };
+      mkUchar = mkPrimitive type.uchar;
+      mkInt16 = mkPrimitive type.int16;
+      mkUint16 = mkPrimitive type.uint16;
+      mkInt32 = v: mkPrimitive type.int32 v // { __toString = self: toString self.value; };
+      mkUint32 = mkPrimitive type.uint32;
+      mkInt64 = mkPrimitive type.int64;
+      mkUint64 = mkPrimitive type.uint64;
+      mkDouble = v: mkPrimitive type.double v // { __toString = self: toString self.value; };
+    };
+
   # -- derivations (what needs no store: a derivation's attributes, not its build) ------------
   derivations = {
     # A derivation's attributes known without evaluating it (only `outputs` is assumed).
@@ -997,6 +1093,9 @@ let
       sections:
       concatStringsSep "\n" (attrsets.mapAttrsToList (name: values:
         "[${mkSectionName name}]\n" + toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } values) sections);
+    # dconf's keyfiles: INI whose values are GVariant text.
+    mkDconfKeyValue = mkKeyValueDefault { mkValueString = v: toString (gvariant.mkValue v); } "=";
+    toDconfINI = toINI { mkKeyValue = mkDconfKeyValue; };
     toINIWithGlobalSection = { mkSectionName ? (name: strings.escape [ "[" "]" ] name), mkKeyValue ? mkKeyValueDefault { } "=", listsAsDuplicateKeys ? false }:
       { globalSection, sections ? { } }:
       (if globalSection == { } then "" else toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } globalSection + "\n")
