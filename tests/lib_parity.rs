@@ -86,11 +86,9 @@ const ABSENT: &[(&[&str], &str)] = &[
             "renameCrossIndexTo",
             "packagesFromDirectoryRecursive",
             "filesystem.packagesFromDirectoryRecursive",
-            "filesystem.haskellPathsInDir",
-            "fetchers",
         ],
-        "build, override and fetch packages of nixpkgs' `pkgs` (callPackage, scopes, overrides, fetcher \
-         hashes); the `pkgs` netns-compile gives modules holds tool paths, not packages",
+        "build and override packages of nixpkgs' `pkgs` (callPackage, scopes, derivation overrides); the \
+         `pkgs` netns-compile gives modules holds tool paths, not packages",
     ),
     (
         &[

@@ -21,13 +21,13 @@ let
     "collectModules" "defaultOrderPriority" "defaultOverridePriority" "defaultPriority" "filterOverrides'"
     "importApply" "mkAliasAndWrapDefsWithPriority" "mkAliasIfDef" "availableOn" "platformMatch"
     "cpeFullVersionWithVendor" "mapDefinitionValue" "mergeAttrDefinitionsWithPrio"
-    "resolveDefaultNix"
+    "resolveDefaultNix" "haskellPathsInDir"
   ];
   lib = builtins.removeAttrs (trivial // fixedPoints // lists // strings // attrsets // options
     // builtins.removeAttrs modules [ "importJSON" "importTOML" ]
     // versionFns // misc // meta // filesystem // stringsWithDeps // derivations) sectionOnly // {
     inherit trivial fixedPoints lists strings attrsets options types asserts debug generators misc
-      meta filesystem stringsWithDeps cli kernel network derivations sourceTypes path gvariant;
+      meta filesystem stringsWithDeps cli kernel network derivations sourceTypes path gvariant fetchers;
     # nixpkgs' lib.modules does not export the marker helpers; lib (from lib.types) does.
     modules = builtins.removeAttrs modules [ "isType" "setType" ];
     versions = versionFns;
@@ -747,6 +747,49 @@ let
       mkDouble = v: mkPrimitive type.double v // { __toString = self: toString self.value; };
     };
 
+  # -- fetchers: the hash arguments of fixed-output fetchers, as their derivations want them --
+  fetchers =
+    let
+      defaultHashTypes = [ "sha256" ];
+      hashNamesOf = hashTypes: [ "hash" ] ++ hashTypes;
+      hashSetOf = hashTypes: attrsets.genAttrs (hashNamesOf hashTypes) (trivial.const { });
+      fakeH = { hash = misc.fakeHash; sha256 = misc.fakeSha256; sha512 = misc.fakeSha512; };
+    in
+    rec {
+      proxyImpureEnvVars = [
+        "http_proxy" "https_proxy" "ftp_proxy" "all_proxy" "no_proxy"
+        "HTTP_PROXY" "HTTPS_PROXY" "FTP_PROXY" "ALL_PROXY" "NO_PROXY"
+        "NIX_SSL_CERT_FILE"
+      ];
+      # `hash` or one `<type>` argument becomes `outputHash` (and `outputHashAlgo`); "" is the fake hash.
+      normalizeHash = { hashTypes ? defaultHashTypes, required ? true }: args:
+        if args ? outputHash then args
+        else
+          let
+            hashesAsNVPairs = attrsets.attrsToList (builtins.intersectAttrs (hashSetOf hashTypes) args);
+            h =
+              if hashesAsNVPairs == [ ] then trivial.throwIf required "fetcher called without `hash`" null
+              else if length hashesAsNVPairs != 1 then
+                throw "fetcher called with mutually-incompatible arguments: ${strings.concatMapStringsSep ", " (a: a.name) hashesAsNVPairs}"
+              else head hashesAsNVPairs;
+          in
+          builtins.removeAttrs args (hashNamesOf hashTypes)
+          // attrsets.optionalAttrs (h != null) {
+            outputHashAlgo = if h.name == "hash" then null else h.name;
+            outputHash = if h.value == "" then fakeH.${h.name} or (throw "no “fake hash” defined for ${h.name}") else h.value;
+          };
+      # A fetcher taking `outputHash`/`outputHashAlgo`, made to take `hash` and the hash types.
+      withNormalizedHash = { hashTypes ? defaultHashTypes }: fetcher:
+        let
+          fArgs = trivial.functionArgs fetcher;
+          normalize = normalizeHash { inherit hashTypes; required = !fArgs.outputHash; };
+        in
+        assert fArgs ? outputHash && fArgs ? outputHashAlgo;
+        assert builtins.intersectAttrs fArgs (hashSetOf hashTypes) == { };
+        trivial.setFunctionArgs (args: fetcher (normalize args))
+          (builtins.removeAttrs fArgs [ "outputHash" "outputHashAlgo" ] // { hash = fArgs.outputHash; });
+    };
+
   # -- derivations (what needs no store: a derivation's attributes, not its build) ------------
   derivations = {
     # A derivation's attributes known without evaluating it (only `outputs` is assumed).
@@ -1423,6 +1466,10 @@ let
     pathType = readFileType;
     pathIsDirectory = path: builtins.pathExists path && pathType path == "directory";
     pathIsRegularFile = path: builtins.pathExists path && pathType path == "regular";
+    # The subdirectories of `root` that hold a `<name>.cabal` of their own name, by name.
+    haskellPathsInDir = root:
+      listToAttrs (filter ({ name, value }: builtins.pathExists (value + "/${name}.cabal"))
+        (map (file: { name = file; value = root + "/${file}"; }) (attrNames (readDir root))));
     # A directory (or a string ending in `/`) stands for its default.nix.
     resolveDefaultNix = v:
       if pathIsDirectory v then v + "/default.nix"
