@@ -342,7 +342,8 @@ let
       getSubOptions = type.getSubOptions;
       getSubModules = type.getSubModules;
       substSubModules = m: uniq (type.substSubModules m);
-      functor = (defaultFunctor name) // { wrapped = type; };
+      # Two declarations merge into one `unique` of the same message (uniq: `unique { message = ""; }`).
+      functor = (defaultFunctor name) // { wrapped = type; type = unique { inherit message; }; };
       nestedTypes.elemType = type;
     };
 
