@@ -70,28 +70,6 @@ const ABSENT: &[(&[&str], &str)] = &[
     ),
     (
         &[
-            "customisation",
-            "callPackageWith",
-            "callPackagesWith",
-            "extendDerivation",
-            "extendMkDerivation",
-            "hydraJob",
-            "makeOverridable",
-            "makeScope",
-            "makeScopeWithSplicing",
-            "makeScopeWithSplicing'",
-            "mapCrossIndex",
-            "overrideDerivation",
-            "renameCrossIndexFrom",
-            "renameCrossIndexTo",
-            "packagesFromDirectoryRecursive",
-            "filesystem.packagesFromDirectoryRecursive",
-        ],
-        "build and override packages of nixpkgs' `pkgs` (callPackage, scopes, derivation overrides); the \
-         `pkgs` netns-compile gives modules holds tool paths, not packages",
-    ),
-    (
-        &[
             "licenses",
             "licensesSpdx",
             "getLicenseFromSpdxId",

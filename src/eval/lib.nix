@@ -25,9 +25,10 @@ let
   ];
   lib = builtins.removeAttrs (trivial // fixedPoints // lists // strings // attrsets // options
     // builtins.removeAttrs modules [ "importJSON" "importTOML" ]
-    // versionFns // misc // meta // filesystem // stringsWithDeps // derivations) sectionOnly // {
+    // versionFns // misc // meta // filesystem // stringsWithDeps // derivations // customisation) sectionOnly // {
     inherit trivial fixedPoints lists strings attrsets options types asserts debug generators misc
-      meta filesystem stringsWithDeps cli kernel network derivations sourceTypes path gvariant fetchers;
+      meta filesystem stringsWithDeps cli kernel network derivations sourceTypes path gvariant fetchers
+      customisation;
     # nixpkgs' lib.modules does not export the marker helpers; lib (from lib.types) does.
     modules = builtins.removeAttrs modules [ "isType" "setType" ];
     versions = versionFns;
@@ -1044,6 +1045,7 @@ let
   # The module system and the option types live in lib/modules.nix and lib/types.nix (prepended
   # to this file by lib_prelude.rs); both take the whole lib, lazily.
   modules = moduleSystemOf { inherit lib; };
+  customisation = customisationOf { inherit lib; };
   types = optionTypesOf { inherit lib; };
 
   # -- asserts, debug, generators ------------------------------------------------------------
@@ -1470,6 +1472,27 @@ let
     haskellPathsInDir = root:
       listToAttrs (filter ({ name, value }: builtins.pathExists (value + "/${name}.cabal"))
         (map (file: { name = file; value = root + "/${file}"; }) (attrNames (readDir root))));
+    # A directory's `.nix` files called as packages (`package.nix` stands for its directory),
+    # subdirectories as nested sets (scopes, given `newScope`).
+    packagesFromDirectoryRecursive =
+      let
+        processDir = { callPackage, directory, ... }@args:
+          attrsets.concatMapAttrs (name: type:
+            let path = directory + "/${name}"; in
+            if type == "directory" then { "${name}" = packagesFromDirectoryRecursive (args // { directory = path; }); }
+            else if type == "regular" && strings.hasSuffix ".nix" name then { "${strings.removeSuffix ".nix" name}" = callPackage path { }; }
+            else if type == "regular" then { }
+            else throw ''
+              lib.filesystem.packagesFromDirectoryRecursive: Unsupported file type ${type} at path ${toString path}
+            ''
+          ) (readDir directory);
+      in
+      { callPackage, newScope ? throw "lib.packagesFromDirectoryRecursive: newScope wasn't passed in args", directory }@args:
+      let defaultPath = directory + "/package.nix"; in
+      if builtins.pathExists defaultPath then callPackage defaultPath { }
+      else if args ? newScope then
+        attrsets.recurseIntoAttrs (customisation.makeScope newScope (self: processDir (args // { inherit (self) callPackage newScope; })))
+      else processDir args;
     # A directory (or a string ending in `/`) stands for its default.nix.
     resolveDefaultNix = v:
       if pathIsDirectory v then v + "/default.nix"
