@@ -45,28 +45,9 @@ const ABSENT: &[(&[&str], &str)] = &[
          stands for a derivation's output while it builds",
     ),
     (
-        &[
-            "fileset",
-            "types.fileset",
-            "sources",
-            "canCleanSource",
-            "cleanSource",
-            "cleanSourceFilter",
-            "cleanSourceWith",
-            "commitIdFromGitRepo",
-            "filterSource",
-            "pathHasContext",
-            "pathIsGitRepo",
-            "repoRevToName",
-            "revOrTag",
-            "sourceByRegex",
-            "sourceFilesBySuffices",
-            "toDerivation",
-            "attrsets.toDerivation",
-        ],
-        "need a Nix store, which netns-compile has not: file sets and lib.sources copy (filtered) paths into \
-         it (the git and naming helpers of lib.sources serve those sources), toDerivation calls \
-         builtins.storePath",
+        &["fileset", "types.fileset", "toDerivation", "attrsets.toDerivation"],
+        "need a Nix store, which netns-compile has not: file sets are copied into it, toDerivation \
+         calls builtins.storePath",
     ),
     (
         &[

@@ -21,14 +21,15 @@ let
     "collectModules" "defaultOrderPriority" "defaultOverridePriority" "defaultPriority" "filterOverrides'"
     "importApply" "mkAliasAndWrapDefsWithPriority" "mkAliasIfDef" "availableOn" "platformMatch"
     "cpeFullVersionWithVendor" "mapDefinitionValue" "mergeAttrDefinitionsWithPrio"
-    "resolveDefaultNix" "haskellPathsInDir"
+    "resolveDefaultNix" "haskellPathsInDir" "shortRev" "urlToName" "sourceByGlobs"
   ];
   lib = builtins.removeAttrs (trivial // fixedPoints // lists // strings // attrsets // options
     // builtins.removeAttrs modules [ "importJSON" "importTOML" ]
-    // versionFns // misc // meta // filesystem // stringsWithDeps // derivations // customisation) sectionOnly // {
+    // versionFns // misc // meta // filesystem // stringsWithDeps // derivations // customisation
+    // sources) sectionOnly // {
     inherit trivial fixedPoints lists strings attrsets options types asserts debug generators misc
       meta filesystem stringsWithDeps cli kernel network derivations sourceTypes path gvariant fetchers
-      customisation;
+      customisation sources;
     # nixpkgs' lib.modules does not export the marker helpers; lib (from lib.types) does.
     modules = builtins.removeAttrs modules [ "isType" "setType" ];
     versions = versionFns;
@@ -1046,6 +1047,7 @@ let
   # to this file by lib_prelude.rs); both take the whole lib, lazily.
   modules = moduleSystemOf { inherit lib; };
   customisation = customisationOf { inherit lib; };
+  sources = sourcesOf { inherit lib; };
   types = optionTypesOf { inherit lib; };
 
   # -- asserts, debug, generators ------------------------------------------------------------
