@@ -40,14 +40,9 @@ const ABSENT: &[(&[&str], &str)] = &[
         "builtins that Nix 2.8 lacks (nixpkgs takes them from builtins); netns-compile's evaluator is Nix 2.8's",
     ),
     (
-        &["toFile", "placeholder"],
-        "builtins netns-compile's evaluator does not have: toFile writes into the Nix store, placeholder \
-         stands for a derivation's output while it builds",
-    ),
-    (
-        &["fileset", "types.fileset", "toDerivation", "attrsets.toDerivation"],
-        "need a Nix store, which netns-compile has not: file sets are copied into it, toDerivation \
-         calls builtins.storePath",
+        &["fileset", "types.fileset"],
+        "file sets are made to be copied into a Nix store, which netns-compile has not (its builtins \
+         that need one, toFile or storePath, are there and say so when called)",
     ),
     (
         &[

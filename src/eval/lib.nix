@@ -47,7 +47,7 @@ let
       addErrorContext baseNameOf compareVersions dirOf fromJSON fromTOML getContext hasContext
       hashString isAttrs isBool isFloat isInt isList isPath isString parseDrvName pathExists
       readDir readFile toString tryEval unsafeDiscardStringContext unsafeGetAttrPos appendContext
-      unsafeDiscardOutputDependency toXML;
+      unsafeDiscardOutputDependency toXML placeholder toFile;
     # nixpkgs re-fixes its whole lib under the extension, so its own functions see overrides too;
     # this lib is not written as one fixed point, so an extension only adds and replaces names.
     extend = f: fixedPoints.makeExtensible (fixedPoints.extends f (_: builtins.removeAttrs lib [ "extend" ]));
@@ -501,7 +501,20 @@ let
         in
         f;
     normalizePath = s: builtins.foldl' (x: y: if y == "/" && strings.hasSuffix "/" x then x else x + y) "" (stringToCharacters s);
-    sanitizeDerivationName = string: string;
+    # A valid store path name: leading dots dropped, runs of other characters a `-`, at most
+    # 207 characters (the last ones), "unknown" if nothing is left; context discarded.
+    sanitizeDerivationName =
+      let okRegex = match "[[:alnum:]+_?=-][[:alnum:]+._?=-]*"; in
+      string:
+      if stringLength string <= 207 && okRegex string != null then builtins.unsafeDiscardStringContext string
+      else trivial.pipe string [
+        builtins.unsafeDiscardStringContext
+        (x: elemAt (match "\\.*(.*)" x) 0)
+        (split "[^[:alnum:]+._?=-]+")
+        (concatMapStrings (s: if isList s then "-" else s))
+        (x: substring (trivial.max (stringLength x - 207) 0) (-1) x)
+        (x: if stringLength x == 0 then "unknown" else x)
+      ];
   };
   inherit (strings) optionalString concatStrings escapeShellArg toUpper toLower;
 
@@ -649,6 +662,20 @@ let
           lists.foldl (acc: el: el.update acc) withNestedMods split.right;
       in
       updates: value: go 0 true value updates;
+    # A store path as a derivation (builtins.storePath, which needs a store, says so here).
+    toDerivation = path:
+      let
+        path' = builtins.storePath path;
+        res = {
+          type = "derivation";
+          name = strings.sanitizeDerivationName (builtins.substring 33 (-1) (baseNameOf path'));
+          outPath = path';
+          outputs = [ "out" ];
+          out = res;
+          outputName = "out";
+        };
+      in
+      res;
     # nixpkgs 2022-11's name of cartesianProduct.
     cartesianProductOfSets = cartesianProduct;
   };
