@@ -56,8 +56,8 @@ const ABSENT: &[(&[&str], &str)] = &[
             "systems",
             "platforms",
         ],
-        "data for packages' meta and cross-compilation (300 licences, every platform's description), \
-         which no netns configuration reads",
+        "data nixpkgs keeps for packages' meta and for cross-compiling them (300 licences, every \
+         platform's description); netns-compile builds no package",
     ),
 ];
 
