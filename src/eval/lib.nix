@@ -15,12 +15,23 @@ let
     "revisionWithDefault" "commonPrefix" "commonPrefixLength" "commonSuffixLength" "levenshtein"
     "levenshteinAtMost" "storeDir" "longestValidPathPrefix" "literalCode" "renderOptionValue" "showDefs"
     "closePropagationFast" "closePropagationSlow" "listFilesRecursive" "locateDominatingFile"
+    "charToInt" "escapeC" "escapeNixIdentifier" "escapeNixString" "floatToString" "isCoercibleToString"
+    "isConvertibleWithToString" "normalizePath" "sanitizeDerivationName" "findFirstIndex" "unionOfDisjoint"
+    "codeName" "oldestSupportedRelease" "release" "versionSuffix" "major" "minor" "patch" "majorMinor" "pad"
+    "collectModules" "defaultOrderPriority" "defaultOverridePriority" "defaultPriority" "filterOverrides'"
+    "importApply" "mkAliasAndWrapDefsWithPriority" "mkAliasIfDef" "availableOn" "platformMatch"
+    "cpeFullVersionWithVendor" "mapDefinitionValue" "mergeAttrDefinitionsWithPrio"
+    "resolveDefaultNix" "haskellPathsInDir" "shortRev" "urlToName" "sourceByGlobs"
   ];
   lib = builtins.removeAttrs (trivial // fixedPoints // lists // strings // attrsets // options
     // builtins.removeAttrs modules [ "importJSON" "importTOML" ]
-    // versionFns // misc // meta // filesystem // stringsWithDeps) sectionOnly // {
-    inherit trivial fixedPoints lists strings attrsets options modules types asserts debug generators misc
-      meta filesystem stringsWithDeps cli kernel network;
+    // versionFns // misc // meta // filesystem // stringsWithDeps // derivations // customisation
+    // sources) sectionOnly // {
+    inherit trivial fixedPoints lists strings attrsets options types asserts debug generators misc
+      meta filesystem stringsWithDeps cli kernel network derivations sourceTypes path gvariant fetchers
+      customisation sources;
+    # nixpkgs' lib.modules does not export the marker helpers; lib (from lib.types) does.
+    modules = builtins.removeAttrs modules [ "isType" "setType" ];
     versions = versionFns;
     inherit (asserts) assertMsg assertOneOf;
     inherit (debug)
@@ -28,7 +39,7 @@ let
       traceValSeqNFn traceFnSeqN runTests testAllTrue;
     # Names more than one section defines: the top level takes the one nixpkgs' lib/default.nix takes.
     inherit (lists) replicate;
-    inherit (types) isOptionType defaultTypeMerge defaultFunctor;
+    inherit (types) isOptionType defaultTypeMerge defaultFunctor mkOptionType;
     inherit (generators) mkLuaInline;
     inherit (network.ipv6) mkEUI64Suffix;
     # What nixpkgs' lib/default.nix takes from builtins as they are.
@@ -36,7 +47,7 @@ let
       addErrorContext baseNameOf compareVersions dirOf fromJSON fromTOML getContext hasContext
       hashString isAttrs isBool isFloat isInt isList isPath isString parseDrvName pathExists
       readDir readFile toString tryEval unsafeDiscardStringContext unsafeGetAttrPos appendContext
-      unsafeDiscardOutputDependency;
+      unsafeDiscardOutputDependency toXML placeholder toFile;
     # nixpkgs re-fixes its whole lib under the extension, so its own functions see overrides too;
     # this lib is not written as one fixed point, so an extension only adds and replaces names.
     extend = f: fixedPoints.makeExtensible (fixedPoints.extends f (_: builtins.removeAttrs lib [ "extend" ]));
@@ -290,7 +301,7 @@ let
     stringAsChars = f: s: concatStrings (map f (stringToCharacters s));
     charToInt = c: builtins.getAttr c asciiTable;
     escape = list: replaceStrings list (map (c: "\\${c}") list);
-    escapeC = list: replaceStrings list (map (c: "\\x${toLower (trivial.toHexString (charToInt c))}") list);
+    escapeC = list: replaceStrings list (map (c: "\\x${fixedWidthString 2 "0" (toLower (trivial.toHexString (charToInt c)))}") list);
     escapeURL =
       let
         unreserved = [ "A" "B" "C" "D" "E" "F" "G" "H" "I" "J" "K" "L" "M" "N" "O" "P" "Q" "R" "S" "T" "U" "V" "W" "X" "Y" "Z" "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "-" "_" "." "~" ];
@@ -362,8 +373,8 @@ let
       in s: let res = match regex s; in if res == null then "" else head res;
     versionOlder = v1: v2: builtins.compareVersions v2 v1 == 1;
     versionAtLeast = v1: v2: !versionOlder v1 v2;
-    getName = x: (builtins.parseDrvName (x.name or x)).name;
-    getVersion = x: (builtins.parseDrvName (x.name or x)).version;
+    getName = x: if isString x then (builtins.parseDrvName x).name else x.pname or (builtins.parseDrvName x.name).name;
+    getVersion = x: if isString x then (builtins.parseDrvName x).version else x.version or (builtins.parseDrvName x.name).version;
     cmakeOptionType = type: feature: value: "-D${feature}:${toUpper type}=${value}";
     cmakeBool = condition: flag: cmakeOptionType "bool" condition (lib.toUpper (lib.boolToString flag));
     cmakeFeature = feature: value: cmakeOptionType "string" feature value;
@@ -490,7 +501,20 @@ let
         in
         f;
     normalizePath = s: builtins.foldl' (x: y: if y == "/" && strings.hasSuffix "/" x then x else x + y) "" (stringToCharacters s);
-    sanitizeDerivationName = string: string;
+    # A valid store path name: leading dots dropped, runs of other characters a `-`, at most
+    # 207 characters (the last ones), "unknown" if nothing is left; context discarded.
+    sanitizeDerivationName =
+      let okRegex = match "[[:alnum:]+_?=-][[:alnum:]+._?=-]*"; in
+      string:
+      if stringLength string <= 207 && okRegex string != null then builtins.unsafeDiscardStringContext string
+      else trivial.pipe string [
+        builtins.unsafeDiscardStringContext
+        (x: elemAt (match "\\.*(.*)" x) 0)
+        (split "[^[:alnum:]+._?=-]+")
+        (concatMapStrings (s: if isList s then "-" else s))
+        (x: substring (trivial.max (stringLength x - 207) 0) (-1) x)
+        (x: if stringLength x == 0 then "unknown" else x)
+      ];
   };
   inherit (strings) optionalString concatStrings escapeShellArg toUpper toLower;
 
@@ -638,8 +662,165 @@ let
           lists.foldl (acc: el: el.update acc) withNestedMods split.right;
       in
       updates: value: go 0 true value updates;
+    # A store path as a derivation (builtins.storePath, which needs a store, says so here).
+    toDerivation = path:
+      let
+        path' = builtins.storePath path;
+        res = {
+          type = "derivation";
+          name = strings.sanitizeDerivationName (builtins.substring 33 (-1) (baseNameOf path'));
+          outPath = path';
+          outputs = [ "out" ];
+          out = res;
+          outputName = "out";
+        };
+      in
+      res;
     # nixpkgs 2022-11's name of cartesianProduct.
     cartesianProductOfSets = cartesianProduct;
+  };
+
+  # -- gvariant: GLib's GVariant values, written in its text format (for dconf) ---------------
+  gvariant =
+    let
+      inherit (strings) concatMapStringsSep concatStrings escape replaceString;
+      mkPrimitive = t: v: {
+        _type = "gvariant";
+        type = t;
+        value = v;
+        __toString = self: "@${self.type} ${toString self.value}";
+      };
+      type = {
+        arrayOf = t: "a${t}";
+        maybeOf = t: "m${t}";
+        tupleOf = ts: "(${concatStrings ts})";
+        dictionaryEntryOf = nameType: valueType: "{${nameType}${valueType}}";
+        string = "s";
+        boolean = "b";
+        uchar = "y";
+        int16 = "n";
+        uint16 = "q";
+        int32 = "i";
+        uint32 = "u";
+        int64 = "x";
+        uint64 = "t";
+        double = "d";
+        variant = "v";
+      };
+    in
+    rec {
+      inherit type;
+      isGVariant = v: v._type or "" == "gvariant";
+      intConstructors = [
+        { name = "mkInt32"; type = type.int32; min = -2147483648; max = 2147483647; }
+        { name = "mkUint32"; type = type.uint32; min = 0; max = 4294967295; }
+        { name = "mkInt64"; type = type.int64; min = null; max = null; }
+        { name = "mkUint64"; type = type.uint64; min = 0; max = null; }
+        { name = "mkInt16"; type = type.int16; min = -32768; max = 32767; }
+        { name = "mkUint16"; type = type.uint16; min = 0; max = 65535; }
+        { name = "mkUchar"; type = type.uchar; min = 0; max = 255; }
+      ];
+      # A Nix value as a GVariant; an integer's width is not guessed.
+      mkValue = v:
+        if isBool v then mkBoolean v
+        else if isFloat v then mkDouble v
+        else if isString v then mkString v
+        else if isList v then mkArray v
+        else if isGVariant v then v
+        else if isInt v then
+          let
+            validConstructors = filter ({ min, max, ... }: (min == null || min <= v) && (max == null || v <= max)) intConstructors;
+          in
+          throw ''
+            The GVariant type for number “${toString v}” is unclear.
+            Please wrap the value with one of the following, depending on the value type in GSettings schema:
+            ${concatMapStringsSep "\n" ({ name, type, ... }: "- `lib.gvariant.${name}` for `${type}`") validConstructors}
+          ''
+        else if isAttrs v then
+          throw "Cannot construct GVariant value from an attribute set. If you want to construct a dictionary, you will need to create an array containing items constructed with `lib.gvariant.mkDictionaryEntry`."
+        else throw "The GVariant type of “${typeOf v}” can't be inferred.";
+      mkArray = elems:
+        let
+          vs = map mkValue (trivial.throwIf (elems == [ ]) "Please create empty array with mkEmptyArray." elems);
+          elemType = trivial.throwIfNot (all (t: (head vs).type == t) (map (v: v.type) vs))
+            "Elements in a list should have same type." (head vs).type;
+        in
+        mkPrimitive (type.arrayOf elemType) vs // { __toString = self: "@${self.type} [${concatMapStringsSep "," toString self.value}]"; };
+      mkEmptyArray = elemType: mkPrimitive (type.arrayOf elemType) [ ] // { __toString = self: "@${self.type} []"; };
+      mkVariant = elem: mkPrimitive type.variant (mkValue elem) // { __toString = self: "<${toString self.value}>"; };
+      mkDictionaryEntry = name: value:
+        let name' = mkValue name; value' = mkValue value; in
+        mkPrimitive (type.dictionaryEntryOf name'.type value'.type) { inherit name value; }
+        // { __toString = self: "@${self.type} {${name'},${value'}}"; };
+      mkMaybe = elemType: elem:
+        mkPrimitive (type.maybeOf elemType) elem
+        // { __toString = self: if self.value == null then "@${self.type} nothing" else "just ${toString self.value}"; };
+      mkNothing = elemType: mkMaybe elemType null;
+      mkJust = elem: let gvarElem = mkValue elem; in mkMaybe gvarElem.type gvarElem;
+      mkTuple = elems:
+        let gvarElems = map mkValue elems; in
+        mkPrimitive (type.tupleOf (map (e: e.type) gvarElems)) gvarElems
+        // { __toString = self: "@${self.type} (${concatMapStringsSep "," toString self.value})"; };
+      mkBoolean = v: mkPrimitive type.boolean v // { __toString = self: if self.value then "true" else "false"; };
+      mkString = v:
+        let sanitize = s: replaceString "\n" "\\n" (escape [ "'" "\\" ] s); in
+        mkPrimitive type.string v // { __toString = self: "'${sanitize self.value}'"; };
+      mkObjectpath = v: mkPrimitive type.string v // { __toString = self: "objectpath '${escape [ "'" ] self.value}'"; };
+      mkUchar = mkPrimitive type.uchar;
+      mkInt16 = mkPrimitive type.int16;
+      mkUint16 = mkPrimitive type.uint16;
+      mkInt32 = v: mkPrimitive type.int32 v // { __toString = self: toString self.value; };
+      mkUint32 = mkPrimitive type.uint32;
+      mkInt64 = mkPrimitive type.int64;
+      mkUint64 = mkPrimitive type.uint64;
+      mkDouble = v: mkPrimitive type.double v // { __toString = self: toString self.value; };
+    };
+
+  # -- fetchers: the hash arguments of fixed-output fetchers, as their derivations want them --
+  fetchers =
+    let
+      defaultHashTypes = [ "sha256" ];
+      hashNamesOf = hashTypes: [ "hash" ] ++ hashTypes;
+      hashSetOf = hashTypes: attrsets.genAttrs (hashNamesOf hashTypes) (trivial.const { });
+      fakeH = { hash = misc.fakeHash; sha256 = misc.fakeSha256; sha512 = misc.fakeSha512; };
+    in
+    rec {
+      proxyImpureEnvVars = [
+        "http_proxy" "https_proxy" "ftp_proxy" "all_proxy" "no_proxy"
+        "HTTP_PROXY" "HTTPS_PROXY" "FTP_PROXY" "ALL_PROXY" "NO_PROXY"
+        "NIX_SSL_CERT_FILE"
+      ];
+      # `hash` or one `<type>` argument becomes `outputHash` (and `outputHashAlgo`); "" is the fake hash.
+      normalizeHash = { hashTypes ? defaultHashTypes, required ? true }: args:
+        if args ? outputHash then args
+        else
+          let
+            hashesAsNVPairs = attrsets.attrsToList (builtins.intersectAttrs (hashSetOf hashTypes) args);
+            h =
+              if hashesAsNVPairs == [ ] then trivial.throwIf required "fetcher called without `hash`" null
+              else if length hashesAsNVPairs != 1 then
+                throw "fetcher called with mutually-incompatible arguments: ${strings.concatMapStringsSep ", " (a: a.name) hashesAsNVPairs}"
+              else head hashesAsNVPairs;
+          in
+          builtins.removeAttrs args (hashNamesOf hashTypes)
+          // attrsets.optionalAttrs (h != null) {
+            outputHashAlgo = if h.name == "hash" then null else h.name;
+            outputHash = if h.value == "" then fakeH.${h.name} or (throw "no “fake hash” defined for ${h.name}") else h.value;
+          };
+      # A fetcher taking `outputHash`/`outputHashAlgo`, made to take `hash` and the hash types.
+      withNormalizedHash = { hashTypes ? defaultHashTypes }: fetcher:
+        let
+          fArgs = trivial.functionArgs fetcher;
+          normalize = normalizeHash { inherit hashTypes; required = !fArgs.outputHash; };
+        in
+        assert fArgs ? outputHash && fArgs ? outputHashAlgo;
+        assert builtins.intersectAttrs fArgs (hashSetOf hashTypes) == { };
+        trivial.setFunctionArgs (args: fetcher (normalize args))
+          (builtins.removeAttrs fArgs [ "outputHash" "outputHashAlgo" ] // { hash = fArgs.outputHash; });
+    };
+
+  # -- derivations (what needs no store: a derivation's attributes, not its build) ------------
+  derivations = {
     # A derivation's attributes known without evaluating it (only `outputs` is assumed).
     lazyDerivation = args@{ derivation, meta ? null, passthru ? { }, outputs ? [ "out" ] }:
       let
@@ -654,7 +835,119 @@ let
         inherit (checked) outPath outputName drvPath name system;
         inherit outputs;
         meta = args.meta or checked.meta;
-      } // genAttrs outputs (outputName: checked.${outputName}) // passthru;
+      } // attrsets.genAttrs outputs (outputName: checked.${outputName}) // passthru;
+    optionalDrvAttr = cond: value: if cond then value else null;
+    # Every attribute warns when read, but those `nix search` and `nix-build` read anyway.
+    warnOnInstantiate = msg: drv:
+      drv // mapAttrs (_: trivial.warn msg) (builtins.removeAttrs drv [ "meta" "name" "type" "outputName" ])
+      // (if drv ? overrideAttrs && builtins.isFunction drv.overrideAttrs
+          then { overrideAttrs = x: derivations.warnOnInstantiate msg (drv.overrideAttrs x); } else { });
+    inherit (builtins) unsafeDiscardOutputDependency;
+  };
+
+  # -- path: path values and subpath strings, component-wise --------------------------------
+  path =
+    let
+      inherit (asserts) assertMsg;
+      subpathInvalidReason = value:
+        if !isString value then "The given value is of type ${typeOf value}, but a string was expected"
+        else if value == "" then "The given string is empty"
+        else if substring 0 1 value == "/" then "The given string \"${value}\" starts with a `/`, representing an absolute path"
+        else if match "(.*/)?\\.\\.(/.*)?" value != null then "The given string \"${value}\" contains a `..` component, which is not allowed in subpaths"
+        else null;
+      isValid = value: subpathInvalidReason value == null;
+      # "./a//b/./c/" → [ "a" "b" "c" ] (the string is a valid subpath).
+      splitRelPath = p:
+        let
+          parts = split "/+(\\./+)*" p;
+          partCount = length parts / 2 + 1;
+          skipStart = if head parts == "." then 1 else 0;
+          skipEnd = if lists.last parts == "." || lists.last parts == "" then 1 else 0;
+        in
+        if p == "." then [ ] else genList (index: elemAt parts ((skipStart + index) * 2)) (partCount - skipEnd - skipStart);
+      joinRelPath = components: "./" + (if components == [ ] then "." else concatStringsSep "/" components);
+      # A path value as its filesystem root and its components below it.
+      deconstructPath =
+        let recurse = components: base:
+          if base == dirOf base then { root = base; inherit components; }
+          else recurse ([ (baseNameOf base) ] ++ components) (dirOf base);
+        in recurse [ ];
+      storeDirComponents = splitRelPath ("./" + builtins.storeDir);
+      storeDirLength = length storeDirComponents;
+      componentsHaveStorePathPrefix = components:
+        lists.hasPrefix storeDirComponents components
+        && storeDirComponents != components
+        && match ".{32}-.+" (elemAt components storeDirLength) != null
+        # content-addressed derivations' outputs, which have no store directory prefix yet
+        || components != [ ] && match "[0-9a-z]{52}" (head components) != null;
+      sameRoots = fn: p1: p2: d1: d2: assertMsg (d1.root == d2.root) ''
+        lib.path.${fn}: Filesystem roots must be the same for both paths, but paths with different roots were given:
+            first argument: "${toString p1}" with root "${toString d1.root}"
+            second argument: "${toString p2}" with root "${toString d2.root}"'';
+      validSubpath = fn: what: value: assertMsg (isValid value) ''
+        lib.path.${fn}: ${what} not a valid subpath string:
+            ${subpathInvalidReason value}'';
+    in
+    {
+      append = p: subpath:
+        assert assertMsg (isPath p) "lib.path.append: The first argument is of type ${typeOf p}, but a path was expected";
+        assert validSubpath "append" "Second argument is" subpath;
+        p + ("/" + subpath);
+      hasPrefix = path1:
+        assert assertMsg (isPath path1) "lib.path.hasPrefix: First argument is of type ${typeOf path1}, but a path was expected";
+        let d1 = deconstructPath path1; in
+        path2:
+        assert assertMsg (isPath path2) "lib.path.hasPrefix: Second argument is of type ${typeOf path2}, but a path was expected";
+        let d2 = deconstructPath path2; in
+        assert sameRoots "hasPrefix" path1 path2 d1 d2;
+        lists.take (length d1.components) d2.components == d1.components;
+      removePrefix = path1:
+        assert assertMsg (isPath path1) "lib.path.removePrefix: First argument is of type ${typeOf path1}, but a path was expected.";
+        let d1 = deconstructPath path1; n = length d1.components; in
+        path2:
+        assert assertMsg (isPath path2) "lib.path.removePrefix: Second argument is of type ${typeOf path2}, but a path was expected.";
+        let
+          d2 = deconstructPath path2;
+          components =
+            if lists.take n d2.components == d1.components then lists.drop n d2.components
+            else throw ''lib.path.removePrefix: The first path argument "${toString path1}" is not a component-wise prefix of the second path argument "${toString path2}".'';
+        in
+        assert sameRoots "removePrefix" path1 path2 d1 d2;
+        joinRelPath components;
+      splitRoot = p:
+        assert assertMsg (isPath p) "lib.path.splitRoot: Argument is of type ${typeOf p}, but a path was expected";
+        let d = deconstructPath p; in { inherit (d) root; subpath = joinRelPath d.components; };
+      hasStorePathPrefix = p:
+        let d = deconstructPath p; in
+        assert assertMsg (isPath p) "lib.path.hasStorePathPrefix: Argument is of type ${typeOf p}, but a path was expected";
+        assert assertMsg (d.root == /. && toString d.root == "/")
+          "lib.path.hasStorePathPrefix: Argument has a filesystem root (${toString d.root}) that's not /, which is currently not supported.";
+        componentsHaveStorePathPrefix d.components;
+      subpath = {
+        inherit isValid;
+        join = subpaths:
+          if all isValid subpaths then joinRelPath (concatMap splitRelPath subpaths)
+          else foldl' (i: p:
+            if isValid p then i + 1
+            else throw ''
+              lib.path.subpath.join: Element at index ${toString i} is not a valid subpath string:
+                  ${subpathInvalidReason p}'') 0 subpaths;
+        components = subpath:
+          assert validSubpath "subpath.components" "Argument is" subpath;
+          splitRelPath subpath;
+        normalise = subpath:
+          assert validSubpath "subpath.normalise" "Argument is" subpath;
+          joinRelPath (splitRelPath subpath);
+      };
+    };
+
+  # What a package's sources are, for its `meta.sourceProvenance`.
+  sourceTypes = mapAttrs (tname: tset: { shortName = tname; isSource = false; } // tset) {
+    fromSource = { isSource = true; };
+    binaryNativeCode = { };
+    binaryBytecode = { };
+    binaryFirmware = { };
+    obfuscatedCode = { };
   };
 
   # -- options, modules, types ---------------------------------------------------------------
@@ -688,7 +981,7 @@ let
       attrs // { _type = "option"; };
     mkEnableOption = name: mkOption { default = false; example = true; description = "Whether to enable ${name}."; type = types.bool; };
     mkSinkUndeclaredOptions = attrs: mkOption ({ internal = true; visible = false; default = false;
-      description = "Sink for option definitions."; type = mkOptionType { name = "sink"; check = x: true; merge = loc: defs: false; };
+      description = "Sink for option definitions."; type = types.mkOptionType { name = "sink"; check = x: true; merge = loc: defs: false; };
       apply = x: throw "Option value is not readable because the option is not declared."; } // attrs);
     literalExpression = text: if !isString text then throw "literalExpression expects a string." else { _type = "literalExpression"; inherit text; };
     literalExample = literalExpression;
@@ -771,7 +1064,6 @@ let
       });
     getValues = map (x: x.value);
     getFiles = map (x: x.file);
-    inherit (types) mkOptionType;
   };
   inherit (options) mkOption;
   prioritySuggestion = ''
@@ -781,6 +1073,8 @@ let
   # The module system and the option types live in lib/modules.nix and lib/types.nix (prepended
   # to this file by lib_prelude.rs); both take the whole lib, lazily.
   modules = moduleSystemOf { inherit lib; };
+  customisation = customisationOf { inherit lib; };
+  sources = sourcesOf { inherit lib; };
   types = optionTypesOf { inherit lib; };
 
   # -- asserts, debug, generators ------------------------------------------------------------
@@ -873,6 +1167,9 @@ let
       sections:
       concatStringsSep "\n" (attrsets.mapAttrsToList (name: values:
         "[${mkSectionName name}]\n" + toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } values) sections);
+    # dconf's keyfiles: INI whose values are GVariant text.
+    mkDconfKeyValue = mkKeyValueDefault { mkValueString = v: toString (gvariant.mkValue v); } "=";
+    toDconfINI = toINI { mkKeyValue = mkDconfKeyValue; };
     toINIWithGlobalSection = { mkSectionName ? (name: strings.escape [ "[" "]" ] name), mkKeyValue ? mkKeyValueDefault { } "=", listsAsDuplicateKeys ? false }:
       { globalSection, sections ? { } }:
       (if globalSection == { } then "" else toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } globalSection + "\n")
@@ -1163,6 +1460,29 @@ let
     hiPrio = setPrio (-10);
     lowPrioSet = mapDerivationAttrset lowPrio;
     hiPrioSet = mapDerivationAttrset hiPrio;
+    # nix-env's priority of a package without one.
+    defaultPriority = 5;
+    # A platform matches a `meta.platforms` element: a system string, or a pattern of its `parsed`.
+    platformMatch = platform: elem:
+      if isString elem then platform ? system && elem == platform.system
+      else attrsets.matchAttrs (if elem ? parsed then elem else { parsed = elem; }) platform;
+    availableOn = platform: pkg:
+      ((!pkg ? meta.platforms) || any (platformMatch platform) pkg.meta.platforms)
+      && ((!pkg ? meta.badPlatforms) || !(any (platformMatch platform) pkg.meta.badPlatforms));
+    cpeFullVersionWithVendor = vendor: version: { inherit vendor version; update = "*"; };
+    # A package's main program: `meta.mainProgram`, else (with nixpkgs' warning) its name.
+    getExe = x:
+      getExe' x (x.meta.mainProgram or (trivial.warn
+        "getExe: Package ${strings.escapeNixIdentifier x.meta.name or x.pname or x.name} does not have the meta.mainProgram attribute. We'll assume that the main program has the same name for now, but this behavior is deprecated, because it leads to surprising errors when the assumption does not hold. If the package has a main program, please set `meta.mainProgram` in its definition to make this warning go away. Otherwise, if the package does not have a main program, or if you don't control its definition, use getExe' to specify the name to the program, such as lib.getExe' foo \"bar\"."
+        strings.getName x));
+    getExe' = x: y:
+      assert asserts.assertMsg (attrsets.isDerivation x)
+        "lib.meta.getExe': The first argument is of type ${typeOf x}, but it should be a derivation instead.";
+      assert asserts.assertMsg (isString y)
+        "lib.meta.getExe': The second argument is of type ${typeOf y}, but it should be a string instead.";
+      assert asserts.assertMsg (match ".*/.*" y == null)
+        "lib.meta.getExe': The second argument \"${y}\" is a nested path with a \"/\" character, but it should just be the name of the executable instead.";
+      "${attrsets.getBin x}/bin/${y}";
   };
 
   # -- filesystem ----------------------------------------------------------------------------
@@ -1177,6 +1497,36 @@ let
     pathType = readFileType;
     pathIsDirectory = path: builtins.pathExists path && pathType path == "directory";
     pathIsRegularFile = path: builtins.pathExists path && pathType path == "regular";
+    # The subdirectories of `root` that hold a `<name>.cabal` of their own name, by name.
+    haskellPathsInDir = root:
+      listToAttrs (filter ({ name, value }: builtins.pathExists (value + "/${name}.cabal"))
+        (map (file: { name = file; value = root + "/${file}"; }) (attrNames (readDir root))));
+    # A directory's `.nix` files called as packages (`package.nix` stands for its directory),
+    # subdirectories as nested sets (scopes, given `newScope`).
+    packagesFromDirectoryRecursive =
+      let
+        processDir = { callPackage, directory, ... }@args:
+          attrsets.concatMapAttrs (name: type:
+            let path = directory + "/${name}"; in
+            if type == "directory" then { "${name}" = packagesFromDirectoryRecursive (args // { directory = path; }); }
+            else if type == "regular" && strings.hasSuffix ".nix" name then { "${strings.removeSuffix ".nix" name}" = callPackage path { }; }
+            else if type == "regular" then { }
+            else throw ''
+              lib.filesystem.packagesFromDirectoryRecursive: Unsupported file type ${type} at path ${toString path}
+            ''
+          ) (readDir directory);
+      in
+      { callPackage, newScope ? throw "lib.packagesFromDirectoryRecursive: newScope wasn't passed in args", directory }@args:
+      let defaultPath = directory + "/package.nix"; in
+      if builtins.pathExists defaultPath then callPackage defaultPath { }
+      else if args ? newScope then
+        attrsets.recurseIntoAttrs (customisation.makeScope newScope (self: processDir (args // { inherit (self) callPackage newScope; })))
+      else processDir args;
+    # A directory (or a string ending in `/`) stands for its default.nix.
+    resolveDefaultNix = v:
+      if pathIsDirectory v then v + "/default.nix"
+      else if isString v && strings.hasSuffix "/" v then v + "default.nix"
+      else v;
     listFilesRecursive = dir:
       let
         below = dir: attrsets.mapAttrsToList (name: type:

@@ -1,8 +1,9 @@
 //! The native `lib`: nixpkgs' library functions that NixOS configurations use, written in
 //! Nix on top of the builtins (`lib.nix` beside this file) with nixpkgs' exact behaviour.
-//! The module system and the option types are files of their own (`lib/modules.nix`,
-//! `lib/types.nix`), bound in front of `lib.nix` so that the whole stays one source, one
-//! `lib` value, and lazy: a binding is parsed at every run but evaluated only when used.
+//! The module system, the option types, `lib.customisation` and `lib.sources` are files of
+//! their own (`lib/modules.nix`, `lib/types.nix`, `lib/customisation.nix`, `lib/sources.nix`),
+//! bound in front of `lib.nix` so that the whole stays one source, one `lib` value, and lazy:
+//! a binding is parsed at every run but evaluated only when used.
 
 /// A function `builtins: lib`.
 pub const LIB_NIX: &str = concat!(
@@ -10,6 +11,10 @@ pub const LIB_NIX: &str = concat!(
     include_str!("lib/modules.nix"),
     ";\n  optionTypesOf =\n",
     include_str!("lib/types.nix"),
+    ";\n  customisationOf =\n",
+    include_str!("lib/customisation.nix"),
+    ";\n  sourcesOf =\n",
+    include_str!("lib/sources.nix"),
     ";\nin\n",
     include_str!("lib.nix"),
 );

@@ -1,4 +1,5 @@
-//! The module system's properties: `mkIf`, `mkMerge`, `mkOverride`, `mkOrder`.
+//! The module system's properties: `mkIf`, `mkMerge`, `mkOverride`, `mkOrder`, and the
+//! `mkDefinition` marker (`_type = "definition"`: a definition with its own file).
 //!
 //! These follow nixpkgs `lib/modules.nix` function by function: [`push_down`] is
 //! `pushDownProperties` (for attribute levels that are not options), [`discharge`] is
@@ -89,6 +90,7 @@ enum Property<'n> {
     Merge { contents: &'n [Node] },
     Override { priority: i64, content: &'n Node },
     Order { priority: i64 },
+    Definition,
 }
 
 /// Read a property marker; `Ok(None)` for any other value. A marker with missing or
@@ -144,6 +146,10 @@ fn property(node: &Node) -> Result<Option<Property<'_>>, Diagnostic> {
             Property::Order {
                 priority: priority(field("priority", "an integer")?)?,
             }
+        }
+        "definition" => {
+            field("value", "the defined value")?;
+            Property::Definition
         }
         _ => return Ok(None),
     }))
@@ -203,7 +209,7 @@ pub fn push_down<'a>(node: Cow<'a, Node>, out: &mut Vec<Cow<'a, Node>>, diags: &
             let marker = node.span;
             wrap_each(content, out, diags, &|v| make_override(priority, v, marker));
         }
-        Some(Property::Order { .. }) | None => out.push(node),
+        Some(Property::Order { .. } | Property::Definition) | None => out.push(node),
     }
 }
 
@@ -262,7 +268,7 @@ pub trait Definition: Sized {
     type Error;
     /// Which marker it is.
     fn marker(&self) -> Result<Marker, Self::Error>;
-    /// The content of an `mkIf`, `mkOverride` or `mkOrder`.
+    /// The content of an `mkIf`, `mkOverride` or `mkOrder`, or the value of an `mkDefinition`.
     fn content(&self) -> Result<Self, Self::Error>;
     /// The contents of an `mkMerge`.
     fn contents(&self) -> Result<Vec<Self>, Self::Error>;
@@ -278,6 +284,8 @@ pub enum Marker {
     Override(i64),
     /// `mkOrder` with its priority.
     Order(i64),
+    /// `mkDefinition` (`_type = "definition"`): its value is a definition of its own.
+    Definition,
     /// No property.
     Plain,
 }
@@ -306,6 +314,7 @@ impl<'a> Definition for Def<'a> {
             },
             Some(Property::Override { priority, .. }) => Marker::Override(priority),
             Some(Property::Order { priority }) => Marker::Order(priority),
+            Some(Property::Definition) => Marker::Definition,
         })
     }
 
@@ -316,8 +325,12 @@ impl<'a> Definition for Def<'a> {
                 ..self.clone()
             });
         }
-        // `property` found the content when it read the marker.
-        Ok(part(&self.value, content).map_or_else(|| self.clone(), |c| self.with_value(c)))
+        // `property` found the content (or a definition's value) when it read the marker.
+        let field = match property(&self.value)? {
+            Some(Property::Definition) => "value",
+            _ => "content",
+        };
+        Ok(part(&self.value, |n| n.attrs()?.get(field)).map_or_else(|| self.clone(), |c| self.with_value(c)))
     }
 
     fn contents(&self) -> Result<Vec<Def<'a>>, Diagnostic> {
@@ -345,6 +358,10 @@ pub fn discharge<D: Definition>(def: D, out: &mut Vec<D>, errors: &mut Vec<D::Er
         }),
         Ok(Marker::If(true)) => def.content().map(|c| discharge(c, out, errors)),
         Ok(Marker::If(false)) => Ok(()),
+        // nixpkgs' `mergeDefinitions` takes an `mkDefinition`'s value as the definition,
+        // undischarged: an override or order inside it still counts, a `mkIf` or `mkMerge`
+        // does not. Its `file` names it in nixpkgs' messages; here the value's span does.
+        Ok(Marker::Definition) => def.content().map(|v| out.push(v)),
         Ok(_) => {
             out.push(def);
             Ok(())
@@ -405,9 +422,13 @@ pub fn sort_by_order(defs: Vec<Def<'_>>) -> Vec<Def<'_>> {
     stripped
 }
 
-/// Whether a value is a property marker (`mkIf`, `mkMerge`, `mkOverride`, `mkOrder`).
+/// Whether a value is a property marker (`mkIf`, `mkMerge`, `mkOverride`, `mkOrder`,
+/// `mkDefinition`).
 pub fn is_property(node: &Node) -> bool {
-    matches!(node.type_tag(), Some("if" | "merge" | "override" | "order"))
+    matches!(
+        node.type_tag(),
+        Some("if" | "merge" | "override" | "order" | "definition")
+    )
 }
 
 #[cfg(test)]
@@ -458,6 +479,21 @@ mod tests {
             (values(&kept), prio),
             (vec![r#""plain""#.to_string()], DEFAULT_PRIORITY)
         );
+    }
+
+    #[test]
+    fn a_definition_marker_stands_for_its_value_undischarged() {
+        // Inside a mkMerge; its value's mkForce still counts, its mkIf is not evaluated.
+        let n = node(
+            r#"{"_type":"merge","contents":["plain",{"_type":"definition","file":"/f.nix","value":{"_type":"override","priority":50,"content":"forced"}},{"_type":"definition","file":"/g.nix","value":{"_type":"if","condition":false,"content":1}}]}"#,
+        );
+        let mut out = Vec::new();
+        let mut diags = Diagnostics::new();
+        discharge(Def::new(&n), &mut out, &mut diags);
+        assert!(diags.is_empty());
+        assert_eq!(values(&out)[2], r#"{"_type":"if","condition":false,"content":1}"#);
+        let (kept, priority) = filter_overrides(out);
+        assert_eq!((values(&kept), priority), (vec![r#""forced""#.to_owned()], MK_FORCE));
     }
 
     #[test]

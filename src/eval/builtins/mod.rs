@@ -170,7 +170,6 @@ fn definitions() -> Defs {
         "storePath",
         "filterSource",
         "path",
-        "placeholder",
     ] {
         let arity = match name {
             "toFile" | "filterSource" => 2,

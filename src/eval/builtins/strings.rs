@@ -130,6 +130,11 @@ pub(super) fn define_strings(d: &mut Defs) {
             error(span, format!("unknown hash algorithm '{algo}'"))
         })?))
     });
+    // What a derivation's output path stands in for while it builds: Nix's `hashPlaceholder`.
+    def(d, "placeholder", 1, |ev, a, span| {
+        let output = ev.arg_str(a, 0, span)?;
+        Ok(Value::string(placeholder(&output)))
+    });
     def(d, "baseNameOf", 1, |ev, a, span| {
         Ok(Value::string(base_name_of(&ev.arg_coerced(a, 0, span)?)))
     });
@@ -288,6 +293,32 @@ pub fn dir_of(path: &str) -> String {
     }
 }
 
+/// `/` and the SHA-256 of `nix-output:<output>` in Nix's base-32, as Nix's `hashPlaceholder`.
+pub(super) fn placeholder(output: &str) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(format!("nix-output:{output}").as_bytes());
+    format!("/{}", nix_base32(&hash))
+}
+
+/// Nix's base-32 (its own alphabet, read from the hash's last bits first), as `printHash32`.
+fn nix_base32(hash: &[u8]) -> String {
+    const CHARS: &[u8; 32] = b"0123456789abcdfghijklmnpqrsvwxyz";
+    let len = (hash.len() * 8 - 1) / 5 + 1;
+    (0..len)
+        .rev()
+        .map(|n| {
+            let (i, j) = (n * 5 / 8, n * 5 % 8);
+            let low = hash[i] >> j;
+            let high = if i + 1 < hash.len() {
+                (u16::from(hash[i + 1]) << (8 - j)) as u8
+            } else {
+                0
+            };
+            char::from(CHARS[usize::from((low | high) & 0x1f)])
+        })
+        .collect()
+}
+
 pub(super) fn hash_hex(algo: &str, data: &[u8]) -> Option<String> {
     use sha2::Digest;
     let bytes: Vec<u8> = match algo {
@@ -303,6 +334,19 @@ pub(super) fn hash_hex(algo: &str, data: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_nix_s() {
+        // As `nix-instantiate --eval -E 'builtins.placeholder "out"'` prints them (Nix 2.8).
+        assert_eq!(
+            placeholder("out"),
+            "/1rz4g4znpzjwh1xymhjpm42vipw92pr73vdgl6xs1hycac8kf2n9"
+        );
+        assert_eq!(
+            placeholder("dev"),
+            "/02qcpld1y6xhs5gz9bchpxaw0xdhmsp5dv88lh25r2ss44kh8dxz"
+        );
+    }
 
     #[test]
     fn versions_compare_as_nix() {

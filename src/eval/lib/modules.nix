@@ -383,7 +383,8 @@ rec {
     defsFinal' =
       let
         discharged = concatMap (m:
-          map (value: { inherit (m) file; inherit value; })
+          # A `mkDefinition` value is a definition of its own, with its own file.
+          map (value: if propertyType value == "definition" then value else { inherit (m) file; inherit value; })
             (builtins.addErrorContext "while evaluating definitions from `${m.file}':" (dischargeProperties m.value))
         ) defs;
         overridden = filterOverrides' discharged;
@@ -409,6 +410,20 @@ rec {
 
     optionalValue = if isDefined then { value = mergedValue; } else { };
   };
+
+  # An `attrsOf`/`lazyAttrsOf` option's value, attribute by attribute, with the priority each
+  # attribute's definitions won at.
+  mergeAttrDefinitionsWithPrio = opt:
+    let
+      defsByAttr = lib.attrsets.zipAttrs (concatLists (concatMap ({ value, ... }@def:
+        map (mapAttrsToList (k: value: { ${k} = def // { inherit value; }; })) (pushDownProperties value)
+      ) opt.definitionsWithLocations));
+    in
+    assert opt.type.name == "attrsOf" || opt.type.name == "lazyAttrsOf";
+    mapAttrs (k: v:
+      let merging = mergeDefinitions (opt.loc ++ [ k ]) opt.type.nestedTypes.elemType v; in
+      { value = merging.mergedValue; inherit (merging.defsFinal') highestPrio; }
+    ) defsByAttr;
 
   # `mkMerge` expanded and `mkIf`/`mkOverride` pushed into the attributes: only the attribute
   # names of their content are looked at, never a condition.
@@ -461,6 +476,8 @@ rec {
   mkIf = condition: content: { _type = "if"; inherit condition content; };
   mkAssert = assertion: message: content: mkIf (if assertion then true else throw "\nFailed assertion: ${message}") content;
   mkMerge = contents: { _type = "merge"; inherit contents; };
+  # A definition with its own location: mergeDefinitions takes it as it is.
+  mkDefinition = args@{ file, value, ... }: args // { _type = "definition"; };
   mkOverride = priority: content: { _type = "override"; inherit priority content; };
   mkOptionDefault = mkOverride 1500;
   mkDefault = mkOverride 1000;
@@ -471,6 +488,14 @@ rec {
   mkOrder = priority: content: { _type = "order"; inherit priority content; };
   mkBefore = mkOrder 500;
   mkAfter = mkOrder 1500;
+  # `f` applied to the value inside a definition's properties, which stay as they are.
+  mapDefinitionValue = f: def:
+    let t = def._type or null; in
+    if !(def ? _type) then f def
+    else if t == "merge" then def // { contents = map (mapDefinitionValue f) def.contents; }
+    else if t == "if" || t == "override" || t == "order" then def // { content = mapDefinitionValue f def.content; }
+    else if t == "definition" then def // { value = mapDefinitionValue f def.value; }
+    else f def;
 
   # -- aliases ---------------------------------------------------------------------------------
   mkAliasDefinitions = mkAliasAndWrapDefinitions id;

@@ -227,11 +227,38 @@ let
 
     shellPackage = package // { check = x: isDerivation x && hasValue "shellPath" x; };
 
-    path = mkOptionType {
-      name = "path"; description = "absolute path"; descriptionClass = "noun";
-      check = x: isCoercibleToString x && builtins.substring 0 1 (toString x) == "/";
-      merge = mergeEqualOption;
-    };
+    path = pathWith { absolute = true; };
+    pathInStore = pathWith { inStore = true; };
+    externalPath = pathWith { absolute = true; inStore = false; };
+
+    # A path, absolute or relative, in the Nix store or not (null: either). "In the store" is
+    # nixpkgs' `lib.path.hasStorePathPrefix`: below `builtins.storeDir`, which without a store
+    # is Nix's default, /nix/store, in netns-compile as in Nix 2.8.
+    pathWith = { inStore ? null, absolute ? null }:
+      lib.trivial.throwIf (inStore != null && absolute != null && inStore && !absolute)
+        "In pathWith, inStore means the path must be absolute"
+        mkOptionType {
+          name = "path";
+          description =
+            (if absolute == null then "" else (if absolute then "absolute " else "relative "))
+            + "path"
+            + (if inStore == null then "" else (if inStore then " in the Nix store" else " not in the Nix store"));
+          descriptionClass = "noun";
+          merge = mergeEqualOption;
+          functor = defaultFunctor "path" // {
+            type = pathWith;
+            payload = { inherit inStore absolute; };
+            binOp = lhs: rhs: if lhs == rhs then lhs else null;
+          };
+          check = x:
+            let
+              isInStore = lib.path.hasStorePathPrefix (if builtins.isPath x then x else /. + builtins.unsafeDiscardStringContext x);
+              isAbsolute = builtins.substring 0 1 (toString x) == "/";
+              # A true path is refused where it may not be in the store: it could be copied there.
+              isExpectedType = if inStore == null || inStore then lib.strings.isStringLike x else isString x;
+            in
+            isExpectedType && (inStore == null || inStore == isInStore) && (absolute == null || absolute == isAbsolute);
+        };
 
     listOf = elemType: mkOptionType rec {
       name = "listOf";
@@ -305,27 +332,18 @@ let
       nestedTypes.elemType = elemType;
     };
 
-    uniq = elemType: mkOptionType rec {
-      name = "uniq";
-      inherit (elemType) description descriptionClass check;
-      merge = mergeOneOption;
-      emptyValue = elemType.emptyValue;
-      getSubOptions = elemType.getSubOptions;
-      getSubModules = elemType.getSubModules;
-      substSubModules = m: uniq (elemType.substSubModules m);
-      functor = (defaultFunctor name) // { wrapped = elemType; };
-      nestedTypes.elemType = elemType;
-    };
+    uniq = unique { message = ""; };
 
     unique = { message }: type: mkOptionType rec {
       name = "unique";
       inherit (type) description descriptionClass check;
-      merge = mergeUniqueOption { inherit message; };
+      merge = mergeUniqueOption { inherit message; inherit (type) merge; };
       emptyValue = type.emptyValue;
       getSubOptions = type.getSubOptions;
       getSubModules = type.getSubModules;
       substSubModules = m: uniq (type.substSubModules m);
-      functor = (defaultFunctor name) // { wrapped = type; };
+      # Two declarations merge into one `unique` of the same message (uniq: `unique { message = ""; }`).
+      functor = (defaultFunctor name) // { wrapped = type; type = unique { inherit message; }; };
       nestedTypes.elemType = type;
     };
 
@@ -533,15 +551,179 @@ let
 
     addCheck = elemType: check: elemType // { check = x: elemType.check x && check x; };
 
-    # Kept from the earlier native lib: nixpkgs' `pkgs` and friends mean a package here.
-    pkgs = package;
-    externalPath = path;
-    pathInStore = path;
-    boolByOr = bool // { name = "boolByOr"; merge = loc: defs: builtins.any (d: d.value) defs; };
+    pkgs = addCheck (unique { message = "A Nixpkgs pkgs set can not be merged with another pkgs set."; } attrs // {
+      name = "pkgs";
+      descriptionClass = "noun";
+      description = "Nixpkgs package set";
+    }) (x: (x._type or null) == "pkgs");
+    boolByOr = bool // {
+      name = "boolByOr";
+      description = "boolean (merged using or)";
+      merge = loc: defs: builtins.any (d: d.value) defs;
+    };
+
+    # A union of options: a value is an attrset with one attribute, the tag, whose value the
+    # tag's option merges.
+    attrTag = tags_:
+      let
+        posSuffix = name:
+          let pos = builtins.unsafeGetAttrPos name tags_; in
+          if pos == null then "" else " at ${pos.file}:${toString pos.line}:${toString pos.column}";
+        escapeName = lib.strings.escapeNixIdentifier;
+        tags = mapAttrs (n: opt:
+          builtins.addErrorContext "while checking that attrTag tag ${escapeName n} is an option with a type${posSuffix n}" (
+            lib.trivial.throwIf (opt._type or null != "option")
+              "In attrTag, each tag value must be an option, but tag ${escapeName n} ${
+                if opt ? _type then
+                  if opt._type == "option-type" then "was a bare type, not wrapped in mkOption."
+                  else "was of type ${escapeNixString opt._type}."
+                else "was not."}"
+              opt // {
+                declarations = opt.declarations or (let pos = builtins.unsafeGetAttrPos n tags_; in if pos == null then [ ] else [ pos.file ]);
+                declarationPositions = opt.declarationPositions or (let pos = builtins.unsafeGetAttrPos n tags_; in if pos == null then [ ] else [ pos ]);
+              })
+        ) tags_;
+        choicesStr = concatStringsSep ", " (map escapeName (attrNames tags));
+      in
+      mkOptionType {
+        name = "attrTag";
+        description = "attribute-tagged union with choices: ${choicesStr}";
+        descriptionClass = "noun";
+        getSubOptions = prefix: mapAttrs (tagName: tagOption: tagOption // { loc = prefix ++ [ tagName ]; }) tags;
+        check = v: isAttrs v && length (attrNames v) == 1 && tags ? ${head (attrNames v)};
+        merge = loc: defs:
+          let
+            choice = head (attrNames (head defs).value);
+            checkedValueDefs = map (def:
+              assert (length (attrNames def.value)) == 1;
+              if (head (attrNames def.value)) != choice then
+                throw "The option `${showOption loc}` is defined both as `${choice}` and `${head (attrNames def.value)}`, in ${showFiles (getFiles defs)}."
+              else { inherit (def) file; value = def.value.${choice}; }
+            ) defs;
+          in
+          if tags ? ${choice} then { ${choice} = (lib.modules.evalOptionValue (loc ++ [ choice ]) tags.${choice} checkedValueDefs).value; }
+          else throw "The option `${showOption loc}` is defined as ${escapeName choice}, but ${escapeName choice} is not among the valid choices (${choicesStr}). Value ${choice} was defined in ${showFiles (getFiles defs)}.";
+        nestedTypes = tags;
+        functor = defaultFunctor "attrTag" // {
+          type = { tags, ... }: attrTag tags;
+          payload = { inherit tags; };
+          binOp = a: b: {
+            tags = a.tags // b.tags // mapAttrs (tagName: bOpt:
+              lib.modules.mergeOptionDecls [ tagName ] [
+                { options = a.tags.${tagName}; _file = "<attrTag {...}>"; pos = null; }
+                { options = bOpt; _file = "<attrTag {...}>"; pos = null; }
+              ] // {
+                declarations = a.tags.${tagName}.declarations ++ bOpt.declarations;
+                declarationPositions = a.tags.${tagName}.declarationPositions ++ bOpt.declarationPositions;
+              }) (builtins.intersectAttrs a.tags b.tags);
+          };
+        };
+      };
+
+    # Attribute lists: `[ { name = value; } … ]` (or an attrset), merged attribute by attribute
+    # in `mkOrder` order; `asAttrs` gives the result as one attrset.
+    attrListOf = elemType: attrListWith { inherit elemType; };
+    attrListWith = { elemType, asAttrs ? false, mergeAttrValues ? _name: values: values }:
+      mkOptionType rec {
+        name = "attrListOf";
+        description = "attribute list of ${optionDescriptionPhrase nounOrComposite elemType}";
+        descriptionClass = "composite";
+        check = x: isList x || isAttrs x;
+        merge = loc: defs:
+          let
+            defaultOrderPriority = 1000;
+            defaultOverridePriority = 100;
+            # mkOrder is taken off (it sorts), mkOverride kept for mergeDefinitions, in any nesting.
+            peelProperties = value:
+              let t = value._type or null; in
+              if t == "order" then
+                let inner = peelProperties value.content; in
+                { inherit (inner) value overridePrio; prio = value.priority; }
+              else if t == "override" then
+                let inner = peelProperties value.content; in
+                { inherit (inner) prio; overridePrio = value.priority; value = lib.modules.mkOverride value.priority inner.value; }
+              else { inherit value; prio = defaultOrderPriority; overridePrio = defaultOverridePriority; };
+            extractItem = file: raw:
+              let
+                hasOrder = isType "order" raw;
+                item = if hasOrder then raw.content else raw;
+                key = head (attrNames item);
+                peeled = peelProperties item.${key};
+              in
+              if isAttrs item && length (attrNames item) == 1 then
+                peeled // { inherit file key; prio = if hasOrder then raw.priority else peeled.prio; }
+              else
+                throw "A definition for option `${showOption loc}' is not of type `${description}'. ${
+                  if !isAttrs item then "Each list element must be an attribute set, but got ${typeOf item}"
+                  else "Each list element must be a single-key attribute set, but got ${toString (length (attrNames item))} keys"
+                }.${lib.options.showDefs [ { inherit file; value = raw; } ]}";
+            defToItems = def:
+              if isList def.value then map (extractItem def.file) def.value
+              else map (key: peelProperties def.value.${key} // { inherit (def) file; inherit key; }) (attrNames def.value);
+            allItems = lib.lists.concatMap defToItems defs;
+            winningOverridePrio = foldl' (acc: item:
+              let prev = acc.${item.key} or defaultOverridePriority; in
+              if item.overridePrio < prev then acc // { ${item.key} = item.overridePrio; } else acc
+            ) { } allItems;
+            items = builtins.sort (a: b: a.prio < b.prio) (filter (item:
+              item.overridePrio == winningOverridePrio.${item.key} or defaultOverridePriority) allItems);
+            evals = filter (e: e.eval.optionalValue ? value) (map (item: {
+              inherit (item) key file prio;
+              eval = mergeDefinitions (loc ++ [ item.key ]) elemType [ { inherit (item) file value; } ];
+            }) items);
+            attrListValue = map (e: { ${e.key} = e.eval.optionalValue.value or e.eval.mergedValue; }) evals;
+          in
+          if asAttrs then zipAttrsWith mergeAttrValues attrListValue else attrListValue;
+        emptyValue = { value = if asAttrs then { } else [ ]; };
+        getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "*" ]);
+        getSubModules = elemType.getSubModules;
+        substSubModules = m: attrListWith { inherit asAttrs mergeAttrValues; elemType = elemType.substSubModules m; };
+        typeMerge = t: null;
+        nestedTypes.elemType = elemType;
+      };
+
+    # What `lib.generators.mkLuaInline` makes.
+    luaInline = mkOptionType {
+      name = "luaInline";
+      description = "inline lua";
+      descriptionClass = "noun";
+      check = x: x._type or null == "lua-inline";
+      merge = mergeEqualOption;
+    };
+
+    # An option as `mkOption` makes it, not yet evaluated.
+    optionDeclaration = mkOptionType {
+      name = "optionDeclaration";
+      description = "option declaration";
+      descriptionClass = "noun";
+      check = opt: isType "option" opt && !(opt ? value);
+    };
+
+    # Values a structured format (JSON, TOML, …) can hold.
+    serializableValueWith = { typeName, nullable ? true }:
+      let
+        baseType = oneOf [ bool int float str path (attrsOf valueType) (listOf valueType) ];
+        valueType = (if nullable then nullOr baseType else baseType) // { description = "${typeName} value"; };
+      in
+      valueType;
+    json = serializableValueWith { typeName = "JSON"; };
+    toml = serializableValueWith { typeName = "TOML"; nullable = false; };
+
+    # Two types as one option's two declarations would merge them.
+    mergeTypes = a: b:
+      assert isOptionType a && isOptionType b;
+      let merged = a.typeMerge b.functor; in
+      if merged == null then setType "merge-error" { error = "Cannot merge types"; } else merged;
+
+    # The module evalModules adds to make documentation: no checks.
+    noCheckForDocsModule = {
+      config._module.check = lib.modules.mkForce false;
+      _file = "<built-in module that disables checks for the purpose of documentation generation>";
+    };
   };
-in
-types // {
-  inherit types isType defaultTypeMerge defaultFunctor mkOptionType optionDescriptionPhrase;
   setType = typeName: value: value // { _type = typeName; };
   isOptionType = isType "option-type";
+in
+types // {
+  inherit types isType defaultTypeMerge defaultFunctor mkOptionType optionDescriptionPhrase setType isOptionType;
 }

@@ -365,6 +365,7 @@ impl property::Definition for Evaluated<'_> {
                 }
                 "override" => Marker::Override(int("priority")?),
                 "order" => Marker::Order(int("priority")?),
+                "definition" => Marker::Definition,
                 _ => Marker::Plain,
             },
             _ => Marker::Plain,
@@ -372,7 +373,10 @@ impl property::Definition for Evaluated<'_> {
     }
 
     fn content(&self) -> EvalResult<Self> {
-        self.part(self.field("content")?)
+        match property::Definition::marker(self)? {
+            Marker::Definition => self.part(self.field("value")?),
+            _ => self.part(self.field("content")?),
+        }
     }
 
     fn contents(&self) -> EvalResult<Vec<Self>> {
