@@ -101,7 +101,7 @@ pub struct EvalArgs {
     #[arg(long, value_name = "PATH")]
     pub attr: Option<String>,
     /// Stop evaluating after this many steps.
-    #[arg(long, value_name = "STEPS", default_value_t = crate::eval::DEFAULT_MAX_EVAL_STEPS)]
+    #[arg(long, value_name = "STEPS", default_value_t = crate::input::DEFAULT_MAX_EVAL_STEPS)]
     pub max_eval_steps: u64,
     /// How diagnostics are printed on standard error.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
@@ -128,7 +128,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_INPUT_BYTES)]
     pub max_input_bytes: u64,
     /// Stop evaluating a .nix input after this many steps.
-    #[arg(long, value_name = "STEPS", default_value_t = crate::eval::DEFAULT_MAX_EVAL_STEPS)]
+    #[arg(long, value_name = "STEPS", default_value_t = crate::input::DEFAULT_MAX_EVAL_STEPS)]
     pub max_eval_steps: u64,
     /// A nixpkgs checkout: a .nix input's modules get its own `lib` (default: `<nixpkgs>` on
     /// NIX_PATH, else netns-compile's native lib), and `<nixpkgs>` names it.

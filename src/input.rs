@@ -12,6 +12,9 @@ use crate::{Failure, ToolsChoice};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// Steps a `.nix` input may take by default (`--max-eval-steps`).
+pub use crate::eval::DEFAULT_MAX_EVAL_STEPS;
+
 /// Largest input read by default (`--max-input-bytes`).
 pub const DEFAULT_MAX_INPUT_BYTES: u64 = 32 * 1024 * 1024;
 
@@ -47,7 +50,7 @@ impl Default for ReadOptions {
         ReadOptions {
             tools: ToolsSource::FromInput,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
-            max_eval_steps: crate::eval::DEFAULT_MAX_EVAL_STEPS,
+            max_eval_steps: DEFAULT_MAX_EVAL_STEPS,
             nixpkgs: None,
         }
     }
