@@ -26,6 +26,7 @@ pub mod input;
 pub mod install;
 pub mod model;
 pub mod module;
+pub mod nix_text;
 pub mod node;
 pub mod output;
 pub mod prefix;
