@@ -47,22 +47,10 @@ fn build_and_install_refuse_the_same_prefixes() {
     let work = tempfile::tempdir().unwrap();
     let (out, root) = (work.path().join("out"), work.path().join("root"));
     for bad in ["relative", "/", "/a/../b", "/a/./b", "/a//b", "/a b", "/a%b", "/a$b"] {
-        let build = run(&[
-            "build",
-            &two_namespaces(),
-            "--out",
-            out.to_str().unwrap(),
-            "--prefix",
-            bad,
-        ]);
-        let install = run(&[
-            "install",
-            &two_namespaces(),
-            "--root",
-            root.to_str().unwrap(),
-            "--prefix",
-            bad,
-        ]);
+        let with = |command: &str, flag: &str, dir: &std::path::Path| {
+            run(&[command, &two_namespaces(), flag, dir.to_str().unwrap(), "--prefix", bad])
+        };
+        let (build, install) = (with("build", "--out", &out), with("install", "--root", &root));
         for (what, r, role) in [
             ("build", &build, "the output path"),
             ("install", &install, "the state folder"),
