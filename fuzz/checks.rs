@@ -4,8 +4,10 @@
 use netns_compile::diagnostic::{Code, Diagnostics};
 use netns_compile::emit::OutEntry;
 use netns_compile::frontend::json::{MAX_DEPTH, parse_json};
+use netns_compile::input::{Input, ReadOptions};
+use netns_compile::prefix::Prefix;
 use netns_compile::source::SourceMap;
-use netns_compile::{ToolsChoice, compile};
+use netns_compile::{Compiled, Failure, Options, compile};
 
 /// The JSON frontend never panics, and agrees with serde_json on what is JSON (within the
 /// nesting both accept).
@@ -42,19 +44,12 @@ pub fn check_json_frontend(data: &[u8]) {
 /// the input's strings do (values are copied into units as NixOS copies them).
 pub fn check_compile(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let mut sources = SourceMap::new();
-    let file = sources.add("fuzz.json".to_string(), None, text);
-    let Ok(node) = parse_json(text, file) else { return };
-    let mut diags = Diagnostics::new();
-    let first = compile(std::slice::from_ref(&node), ToolsChoice::FromInput, "/p", &mut diags);
-    let Some(first) = first else {
-        assert!(diags.has_errors(), "no output and no error");
-        return;
-    };
-    assert!(!diags.has_errors(), "output despite errors");
-    let mut again = Diagnostics::new();
-    let second = compile(std::slice::from_ref(&node), ToolsChoice::FromInput, "/p", &mut again);
-    assert_eq!(Some(&first.tree), second.as_ref().map(|c| &c.tree), "not deterministic");
+    let Some(first) = compile_once(text) else { return };
+    assert_eq!(
+        Some(&first.tree),
+        compile_once(text).as_ref().map(|c| &c.tree),
+        "not deterministic"
+    );
     let input_has_control = serde_json::from_str::<serde_json::Value>(text).map_or(true, |v| has_control(&v));
     for (path, entry) in &first.tree.entries {
         assert!(
@@ -75,6 +70,32 @@ pub fn check_compile(data: &[u8]) {
                 "control character in {path}"
             );
         }
+    }
+}
+
+/// The library's one entry point on JSON text, as a program embedding it calls it: `None`
+/// when the text is not JSON or the configuration has errors (which it must say).
+fn compile_once(text: &str) -> Option<Compiled> {
+    let input = Input::Json {
+        name: "fuzz.json".to_string(),
+        text: text.to_string(),
+    };
+    let options = Options {
+        read: ReadOptions::default(),
+        prefix: Prefix::new("/p").expect("a prefix"),
+    };
+    let (mut sources, mut diags) = (SourceMap::new(), Diagnostics::new());
+    match compile(&input, &options, &mut sources, &mut diags) {
+        Ok(compiled) => {
+            assert!(!diags.has_errors(), "output despite errors");
+            Some(compiled)
+        }
+        Err(Failure::Unreadable) => None,
+        Err(Failure::Invalid) => {
+            assert!(diags.has_errors(), "no output and no error");
+            None
+        }
+        Err(Failure::Usage(m)) => panic!("JSON text is a usage problem: {m}"),
     }
 }
 

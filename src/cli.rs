@@ -2,14 +2,13 @@
 //! diagnostics, exit codes. The only place that prints: the stages below return values and
 //! [`Diagnostics`]; files are written by `output` (atomically) and `install`.
 
-use crate::diagnostic::{Diagnostic, Diagnostics, render_human, to_json};
-use crate::frontend::json::{decode_utf8, parse_json};
-use crate::model::Tools;
-use crate::node::Node;
+use crate::diagnostic::{Diagnostics, render_human, to_json};
+use crate::input::{Input, ReadOptions, ToolsSource};
+use crate::prefix::Prefix;
 use crate::source::SourceMap;
-use crate::{ToolsChoice, compile_owned, resolve};
+use crate::{Failure, Options};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 mod audit;
@@ -18,8 +17,7 @@ mod audit;
 pub const EXIT_CONFIG: i32 = 1;
 /// Exit code: usage or I/O error.
 pub const EXIT_USAGE: i32 = 2;
-/// Largest input read by default (`--max-input-bytes`).
-pub const DEFAULT_MAX_INPUT_BYTES: u64 = 32 * 1024 * 1024;
+pub use crate::input::DEFAULT_MAX_INPUT_BYTES;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -103,7 +101,7 @@ pub struct EvalArgs {
     #[arg(long, value_name = "PATH")]
     pub attr: Option<String>,
     /// Stop evaluating after this many steps.
-    #[arg(long, value_name = "STEPS", default_value_t = crate::eval::DEFAULT_MAX_EVAL_STEPS)]
+    #[arg(long, value_name = "STEPS", default_value_t = crate::input::DEFAULT_MAX_EVAL_STEPS)]
     pub max_eval_steps: u64,
     /// How diagnostics are printed on standard error.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
@@ -130,7 +128,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_INPUT_BYTES)]
     pub max_input_bytes: u64,
     /// Stop evaluating a .nix input after this many steps.
-    #[arg(long, value_name = "STEPS", default_value_t = crate::eval::DEFAULT_MAX_EVAL_STEPS)]
+    #[arg(long, value_name = "STEPS", default_value_t = crate::input::DEFAULT_MAX_EVAL_STEPS)]
     pub max_eval_steps: u64,
     /// A nixpkgs checkout: a .nix input's modules get its own `lib` (default: `<nixpkgs>` on
     /// NIX_PATH, else netns-compile's native lib), and `<nixpkgs>` names it.
@@ -269,105 +267,6 @@ pub(crate) fn report(diags: &Diagnostics, sources: &SourceMap, format: MessageFo
     }
 }
 
-/// Read the input into modules. `Err(code)` after reporting. `tools` gives `pkgs` to Nix.
-fn load(args: &CommonArgs, tools: &ToolsChoice, sources: &mut SourceMap) -> Result<Vec<Node>, i32> {
-    let is_nix = args.input.extension().is_some_and(|e| e == "nix");
-    let is_json = args.input.as_os_str() == "-" || args.input.extension().is_some_and(|e| e == "json");
-    if is_nix {
-        crate::eval::set_max_eval_steps(args.max_eval_steps);
-        let pkgs = match tools {
-            ToolsChoice::Given(t) => t.clone(),
-            ToolsChoice::FromInput => Tools::default(),
-        };
-        if let Err(e) = std::fs::metadata(&args.input) {
-            return Err(usage_error(format!("{}: {e}", args.input.display())));
-        }
-        use_nixpkgs(args.nixpkgs.as_deref())?;
-        return crate::frontend::nix::load_nix_modules(&args.input, &pkgs.packages(), sources).map_err(|diags| {
-            report(&diags, sources, args.message_format);
-            EXIT_CONFIG
-        });
-    }
-    if !is_json {
-        return Err(usage_error(format!(
-            "{}: the input must be a .json or .nix file (or - for JSON on standard input)",
-            args.input.display()
-        )));
-    }
-    let (name, bytes) = read_input(&args.input, args.max_input_bytes).map_err(usage_error)?;
-    if bytes.len() as u64 > args.max_input_bytes {
-        let file = sources.add(name.clone(), Some(&args.input), "");
-        let d = Diagnostic::new(
-            crate::diagnostic::Code::LimitExceeded,
-            format!(
-                "{name} is larger than {} bytes (--max-input-bytes)",
-                args.max_input_bytes
-            ),
-        )
-        .at(crate::source::Span::new(file, 0, 0), "input too large");
-        return Err(fail_with(d, sources, args.message_format));
-    }
-    let text: std::sync::Arc<str> = match String::from_utf8(bytes) {
-        Ok(t) => t.into(),
-        Err(e) => {
-            // Shown lossily: offsets before the first bad byte stay right.
-            let bytes = e.into_bytes();
-            let shown = String::from_utf8_lossy(&bytes).into_owned();
-            let placeholder = sources.add(name, Some(&args.input), shown);
-            let d = decode_utf8(bytes, placeholder).err();
-            return Err(d.map_or(EXIT_CONFIG, |d| fail_with(d, sources, args.message_format)));
-        }
-    };
-    let file = sources.add(name, Some(&args.input), text.clone());
-    match parse_json(&text, file) {
-        Ok(node) => Ok(vec![node]),
-        Err(d) => Err(fail_with(d, sources, args.message_format)),
-    }
-}
-
-fn fail_with(d: Diagnostic, sources: &SourceMap, format: MessageFormat) -> i32 {
-    let mut diags = Diagnostics::new();
-    diags.push(d);
-    report(&diags, sources, format);
-    EXIT_CONFIG
-}
-
-fn read_input(path: &Path, limit: u64) -> Result<(String, Vec<u8>), String> {
-    let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("reading standard input: {e}"))?;
-        return Ok(("<stdin>".into(), bytes));
-    }
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((path.display().to_string(), bytes))
-}
-
-fn tools_choice(args: &CommonArgs, sources: &mut SourceMap) -> Result<ToolsChoice, i32> {
-    if args.host_tools {
-        return Tools::from_host().map(ToolsChoice::Given).map_err(usage_error);
-    }
-    let Some(path) = &args.tools else {
-        return Ok(ToolsChoice::FromInput);
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| usage_error(format!("{}: {e}", path.display())))?;
-    let file = sources.add(path.display().to_string(), Some(path), text.as_str());
-    let node = parse_json(&text, file).map_err(|d| fail_with(d, sources, args.message_format))?;
-    Tools::from_node(&node)
-        .map(ToolsChoice::Given)
-        .map_err(|d| fail_with(d, sources, args.message_format))
-}
-
-/// Characters that would need quoting in a unit file or a script's `#!` line.
-fn unsafe_path_char(c: char) -> bool {
-    c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\' | '%' | '$' | '`' | ';')
-}
-
 fn absolute(path: &Path) -> Result<PathBuf, String> {
     let abs = if path.is_absolute() {
         path.to_path_buf()
@@ -390,11 +289,55 @@ fn absolute(path: &Path) -> Result<PathBuf, String> {
     Ok(out)
 }
 
-/// Tools and modules: what every subcommand reads first.
-pub(crate) fn read_everything(args: &CommonArgs, sources: &mut SourceMap) -> Result<(ToolsChoice, Vec<Node>), i32> {
-    let tools = tools_choice(args, sources)?;
-    let modules = load(args, &tools, sources)?;
-    Ok((tools, modules))
+/// What every subcommand reads, as the library takes it; the paths units name are `prefix`.
+pub(crate) fn options(args: &CommonArgs, prefix: Prefix) -> Options {
+    Options {
+        read: read_options(args),
+        prefix,
+    }
+}
+
+fn read_options(args: &CommonArgs) -> ReadOptions {
+    let tools = match (&args.tools, args.host_tools) {
+        (_, true) => ToolsSource::Host,
+        (Some(file), false) => ToolsSource::File(file.clone()),
+        (None, false) => ToolsSource::FromInput,
+    };
+    ReadOptions {
+        tools,
+        max_input_bytes: args.max_input_bytes,
+        max_eval_steps: args.max_eval_steps,
+        nixpkgs: args.nixpkgs.clone(),
+    }
+}
+
+/// The prefix of a subcommand that writes no tree (its units name scripts under it all the same).
+pub(crate) fn placeholder_prefix(subcommand: &str) -> Prefix {
+    Prefix::new(&format!("/nix/store/netns-compile-{subcommand}")).expect("a store path is a prefix")
+}
+
+pub(crate) fn input(args: &CommonArgs) -> Input {
+    Input::Path(args.input.clone())
+}
+
+/// A library result, settled: `Err(code)` for a usage problem (printed) or an input that could
+/// not be read (its diagnostics printed); `Ok(None)` for a configuration with errors, whose
+/// diagnostics the caller prints as its command does.
+pub(crate) fn settle<T>(
+    result: Result<T, Failure>,
+    diags: &Diagnostics,
+    sources: &SourceMap,
+    format: MessageFormat,
+) -> Result<Option<T>, i32> {
+    match result {
+        Ok(t) => Ok(Some(t)),
+        Err(Failure::Invalid) => Ok(None),
+        Err(Failure::Usage(message)) => Err(usage_error(message)),
+        Err(Failure::Unreadable) => {
+            report(diags, sources, format);
+            Err(EXIT_CONFIG)
+        }
+    }
 }
 
 /// Print only the errors; exit code 1 if there are any.
@@ -410,19 +353,19 @@ fn run_build(a: &BuildArgs, sources: &mut SourceMap) -> i32 {
         Err(e) => return usage_error(e),
     };
     let prefix = a.prefix.clone().unwrap_or_else(|| out.display().to_string());
-    if !prefix.starts_with('/') || prefix.chars().any(unsafe_path_char) {
-        return usage_error(format!(
-            "the output path {prefix:?} must be absolute and free of spaces, quotes, `%`, `$` and `\\` (units name scripts by it)"
-        ));
-    }
-    let (tools, modules) = match read_everything(&a.common, sources) {
-        Ok(r) => r,
+    let prefix = match Prefix::new(&prefix) {
+        Ok(p) => p,
+        Err(e) => return usage_error(format!("the output path {e}")),
+    };
+    let format = a.common.message_format;
+    let mut diags = Diagnostics::new();
+    let compiled = crate::compile(&input(&a.common), &options(&a.common, prefix), sources, &mut diags);
+    let compiled = match settle(compiled, &diags, sources, format) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    let mut diags = Diagnostics::new();
-    let compiled = compile_owned(modules, tools, &prefix, &mut diags);
     let denied = a.deny_warnings && diags.warnings().next().is_some();
-    report(&diags, sources, a.common.message_format);
+    report(&diags, sources, format);
     let Some(compiled) = compiled.filter(|_| !denied) else {
         return EXIT_CONFIG;
     };
@@ -441,21 +384,27 @@ pub(crate) fn exit_without_freeing<T>(value: T) {
 }
 
 fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
-    let (tools, modules) = match read_everything(&a.common, sources) {
-        Ok(r) => r,
+    let format = a.common.message_format;
+    let options = options(&a.common, placeholder_prefix("check"));
+    let mut diags = Diagnostics::new();
+    let analysis = match settle(
+        crate::analyse(&input(&a.common), &options, sources, &mut diags),
+        &diags,
+        sources,
+        format,
+    ) {
+        Ok(a) => a,
         Err(code) => return code,
     };
-    let mut diags = Diagnostics::new();
-    let analysis = crate::analyse(modules, tools, "/nix/store/netns-compile-check", &mut diags);
     if a.probe
         && let Some(analysis) = &analysis
         && let Err(e) = crate::probe(analysis, &mut diags)
     {
-        report(&diags, sources, a.common.message_format);
+        report(&diags, sources, format);
         return usage_error(e);
     }
     let failed_probe = diags.has_errors();
-    report(&diags, sources, a.common.message_format);
+    report(&diags, sources, format);
     let denied = a.deny_warnings && diags.warnings().next().is_some();
     let failed = analysis.is_none() || denied || failed_probe;
     exit_without_freeing(analysis);
@@ -463,35 +412,39 @@ fn run_check(a: &CheckArgs, sources: &mut SourceMap) -> i32 {
 }
 
 fn run_resolve(a: &CommonArgs, sources: &mut SourceMap) -> i32 {
-    let (tools, modules) = match read_everything(a, sources) {
+    let mut diags = Diagnostics::new();
+    let resolved = crate::resolve(
+        &input(a),
+        &options(a, placeholder_prefix("resolve")),
+        sources,
+        &mut diags,
+    );
+    let resolved = match settle(resolved, &diags, sources, a.message_format) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let mut diags = Diagnostics::new();
-    let config = resolve(&modules, &mut diags);
-    // NixOS rejects conflicts inside the generated services too: merge them to find out.
-    crate::build_model(&config, tools, "/nix/store/netns-compile-resolve", &mut diags);
     if let Err(code) = report_errors(&diags, sources, a.message_format) {
         return code;
     }
-    let text = serde_json::to_string_pretty(&crate::module::config::resolved_json(&config)).unwrap_or_default();
-    println!("{text}");
+    if let Some(json) = resolved {
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+    }
     0
 }
 
 fn run_graph(a: &GraphArgs, sources: &mut SourceMap) -> i32 {
-    let (tools, modules) = match read_everything(&a.common, sources) {
-        Ok(r) => r,
+    let format = a.common.message_format;
+    let options = options(&a.common, placeholder_prefix("graph"));
+    let mut diags = Diagnostics::new();
+    let graph = crate::unit_graph(&input(&a.common), &options, sources, &mut diags);
+    let graph = match settle(graph, &diags, sources, format) {
+        Ok(g) => g,
         Err(code) => return code,
     };
-    let mut diags = Diagnostics::new();
-    let config = resolve(&modules, &mut diags);
-    let model = crate::build_model(&config, tools, "/nix/store/netns-compile-graph", &mut diags);
-    // The graph is printed even with cycles: that is when one wants to see it.
-    if let Err(code) = report_errors(&diags, sources, a.common.message_format) {
+    if let Err(code) = report_errors(&diags, sources, format) {
         return code;
     }
-    let graph = crate::graph::build_unit_graph(&model);
+    let Some(graph) = graph else { return EXIT_CONFIG };
     match a.format {
         GraphFormat::Dot => print!("{}", graph.to_dot()),
         GraphFormat::Json => println!("{}", serde_json::to_string_pretty(&graph.to_json()).unwrap_or_default()),
@@ -499,57 +452,34 @@ fn run_graph(a: &GraphArgs, sources: &mut SourceMap) -> i32 {
     0
 }
 
-/// `--nixpkgs DIR`: `<nixpkgs>` is DIR, searched before NIX_PATH.
-fn use_nixpkgs(dir: Option<&Path>) -> Result<(), i32> {
-    let Some(dir) = dir else { return Ok(()) };
-    if !dir.join("lib/default.nix").is_file() {
-        return Err(usage_error(format!(
-            "--nixpkgs {}: not a nixpkgs checkout (it has no lib/default.nix)",
-            dir.display()
-        )));
-    }
-    crate::eval::search_path::set_extra_search_path(vec![crate::eval::search_path::SearchPathEntry {
-        prefix: "nixpkgs".into(),
-        path: dir.display().to_string(),
-    }]);
-    Ok(())
-}
-
 fn run_eval(a: &EvalArgs, sources: &mut SourceMap) -> i32 {
-    crate::eval::set_max_eval_steps(a.max_eval_steps);
-    if let Err(e) = std::fs::metadata(&a.file) {
-        return usage_error(format!("{}: {e}", a.file.display()));
-    }
-    if let Err(code) = use_nixpkgs(a.nixpkgs.as_deref()) {
-        return code;
-    }
-    match crate::eval::eval_file_json(&a.file, a.attr.as_deref(), sources) {
-        Ok(json) => {
+    let options = ReadOptions {
+        max_eval_steps: a.max_eval_steps,
+        nixpkgs: a.nixpkgs.clone(),
+        ..ReadOptions::default()
+    };
+    let mut diags = Diagnostics::new();
+    let json = crate::input::evaluate(&a.file, a.attr.as_deref(), &options, sources, &mut diags);
+    match settle(json, &diags, sources, a.message_format) {
+        Ok(Some(json)) => {
             println!("{json}");
             0
         }
-        Err(diags) => {
-            report(&diags, sources, a.message_format);
-            EXIT_CONFIG
-        }
+        Ok(None) => EXIT_CONFIG,
+        Err(code) => code,
     }
 }
 
 /// `--root` and `--prefix` of install/uninstall, checked; and whether to drive systemd (it
 /// runs here, and the install is into this system, not an image).
 fn install_layout(root: Option<&Path>, prefix: &str) -> Result<(crate::install::Layout, bool), i32> {
-    let plain = prefix.len() > 1 && crate::install::is_plain(prefix.trim_end_matches('/'));
-    if !plain || prefix.chars().any(unsafe_path_char) {
-        return Err(usage_error(format!(
-            "the state folder {prefix:?} must be an absolute path other than /, without `.`/`..` and free of spaces, quotes, `%`, `$` and `\\` (units name scripts by it)"
-        )));
-    }
+    let prefix = Prefix::new(prefix).map_err(|e| usage_error(format!("the state folder {e}")))?;
     let root_dir = match root {
         Some(r) => absolute(r).map_err(usage_error)?,
         None => PathBuf::from("/"),
     };
     let systemd = root.is_none() && crate::install::disk::systemd_running();
-    Ok((crate::install::Layout::new(&root_dir, prefix), systemd))
+    Ok((crate::install::Layout::new(&root_dir, &prefix), systemd))
 }
 
 /// A word as a shell reads it back (for the commands printed for the administrator).
@@ -609,18 +539,22 @@ fn run_install(a: &InstallArgs, sources: &mut SourceMap) -> i32 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let (tools, modules) = match read_everything(&a.common, sources) {
-        Ok(r) => r,
+    let format = a.common.message_format;
+    // Read once, before the state folder is touched; built for the generation install makes.
+    let mut diags = Diagnostics::new();
+    let loaded = crate::input::load(&input(&a.common), &read_options(&a.common), sources, &mut diags);
+    let Some(loaded) = (match settle(loaded, &diags, sources, format) {
+        Ok(l) => l,
         Err(code) => return code,
+    }) else {
+        return EXIT_CONFIG;
     };
     let options = crate::install::disk::InstallOptions {
         dry_run: a.dry_run,
         systemd,
     };
-    let format = a.common.message_format;
-    let build = |prefix: &str| {
-        let mut diags = Diagnostics::new();
-        let compiled = compile_owned(modules, tools, prefix, &mut diags);
+    let build = |prefix: &Prefix| {
+        let compiled = loaded.compile(prefix, &mut diags).ok();
         let denied = a.deny_warnings && diags.warnings().next().is_some();
         report(&diags, sources, format);
         let compiled = compiled.filter(|_| !denied)?;

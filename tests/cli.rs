@@ -40,6 +40,38 @@ fn usage_and_io_errors_exit_2() {
     assert_eq!(r.code, 2);
 }
 
+/// `build --prefix` and `install --prefix` are one type with one rule: a path either refuses
+/// is refused by both, with exit 2, before anything is read or written.
+#[test]
+fn build_and_install_refuse_the_same_prefixes() {
+    let work = tempfile::tempdir().unwrap();
+    let (out, root) = (work.path().join("out"), work.path().join("root"));
+    for bad in ["relative", "/", "/a/../b", "/a/./b", "/a//b", "/a b", "/a%b", "/a$b"] {
+        let with = |command: &str, flag: &str, dir: &std::path::Path| {
+            run(&[command, &two_namespaces(), flag, dir.to_str().unwrap(), "--prefix", bad])
+        };
+        let (build, install) = (with("build", "--out", &out), with("install", "--root", &root));
+        for (what, r, role) in [
+            ("build", &build, "the output path"),
+            ("install", &install, "the state folder"),
+        ] {
+            assert_eq!(r.code, 2, "{what} --prefix {bad:?}: {}", r.stderr);
+            let said = format!("netns-compile: error: {role} {bad:?} must be an absolute path other than /");
+            assert!(r.stderr.starts_with(&said), "{what} --prefix {bad:?}: {}", r.stderr);
+        }
+    }
+    assert!(!out.exists() && !root.exists(), "a refused prefix wrote something");
+    let good = run(&[
+        "build",
+        &two_namespaces(),
+        "--out",
+        out.to_str().unwrap(),
+        "--prefix",
+        "/opt/netns/",
+    ]);
+    assert_eq!(good.code, 0, "{}", good.stderr);
+}
+
 #[test]
 fn bare_input_means_build_into_result() {
     let work = tempfile::tempdir().unwrap();

@@ -17,7 +17,7 @@ use netns_compile::frontend::json::parse_json;
 use netns_compile::frontend::nix::load_nix_modules;
 use netns_compile::model::Tools;
 use netns_compile::source::SourceMap;
-use netns_compile::{ToolsChoice, analyse, probe};
+use netns_compile::{ToolsChoice, analyse_modules, probe};
 use std::io::Write;
 
 #[test]
@@ -46,7 +46,7 @@ fn check(language: Language, text: &str, with_probe: bool) -> Vec<Diagnostic> {
         Err(diags) => return diags.items,
     };
     let mut diags = Diagnostics::new();
-    let analysis = analyse(
+    let analysis = analyse_modules(
         modules,
         ToolsChoice::FromInput,
         "/nix/store/netns-compile-check",

@@ -11,7 +11,7 @@ use netns_compile::diagnostic::Diagnostics;
 use netns_compile::frontend::json::parse_json;
 use netns_compile::model::escape::{escape_shell_arg, escape_unit_name, namespace_unit_name};
 use netns_compile::source::SourceMap;
-use netns_compile::{ToolsChoice, compile};
+use netns_compile::{ToolsChoice, compile_modules};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use std::fs;
@@ -84,7 +84,7 @@ fn compile_text(text: &str) -> Result<netns_compile::emit::OutputTree, Vec<Strin
     let file = sources.add("input.json".to_string(), None, text);
     let node = parse_json(text, file).map_err(|d| vec![d.code.as_str().to_string()])?;
     let mut diags = Diagnostics::new();
-    match compile(&[node], ToolsChoice::FromInput, "/prefix", &mut diags) {
+    match compile_modules(&[node], ToolsChoice::FromInput, "/prefix", &mut diags) {
         Some(c) => Ok(c.tree),
         None => {
             let mut codes: Vec<String> = diags.errors().map(|d| d.code.as_str().to_string()).collect();

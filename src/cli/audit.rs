@@ -1,6 +1,8 @@
 //! `netns-compile audit INPUT [--live] [--format text|json] [--deny-warnings]` (SPEC §13).
 
-use super::{CommonArgs, EXIT_CONFIG, exit_without_freeing, read_everything, report, usage_error};
+use super::{
+    CommonArgs, EXIT_CONFIG, exit_without_freeing, input, options, placeholder_prefix, report, settle, usage_error,
+};
 use crate::audit;
 use crate::diagnostic::Diagnostics;
 use crate::source::SourceMap;
@@ -28,12 +30,14 @@ pub enum AuditFormat {
 }
 
 pub fn run_audit(a: &AuditArgs, sources: &mut SourceMap) -> i32 {
-    let (tools, modules) = match read_everything(&a.common, sources) {
-        Ok(r) => r,
+    let options = options(&a.common, placeholder_prefix("audit"));
+    let mut diags = Diagnostics::new();
+    let analysis = crate::analyse(&input(&a.common), &options, sources, &mut diags);
+    let analysis = match settle(analysis, &diags, sources, a.common.message_format) {
+        Ok(analysis) => analysis,
         Err(code) => return code,
     };
-    let mut diags = Diagnostics::new();
-    let Some(analysis) = crate::analyse(modules, tools, "/nix/store/netns-compile-audit", &mut diags) else {
+    let Some(analysis) = analysis else {
         report(&diags, sources, a.common.message_format);
         return EXIT_CONFIG;
     };

@@ -75,59 +75,8 @@ impl Evaluator {
     }
 }
 
-/// `toString 1.5` = `"1.500000"`: C's `%f` (std::to_string).
-pub fn format_float_fixed(x: f64) -> String {
-    if x.is_nan() {
-        return if x.is_sign_negative() {
-            "-nan".into()
-        } else {
-            "nan".into()
-        };
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    format!("{x:.6}")
-}
-
-/// How Nix 2.8 prints a float in JSON and in `toJSON`: C++ stream default, i.e. `%g` with six
-/// significant digits (`0.1 + 0.2` → `0.3`, `1.0e10` → `1e+10`, `1234567.0` → `1.23457e+06`).
-pub fn format_float_g(x: f64) -> String {
-    if x.is_nan() {
-        return if x.is_sign_negative() {
-            "-nan".into()
-        } else {
-            "nan".into()
-        };
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    const PRECISION: i32 = 6;
-    // Round to six significant digits first: the exponent after rounding decides the style.
-    let sci = format!("{:.*e}", (PRECISION - 1) as usize, x);
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    if !(-4..PRECISION).contains(&exponent) {
-        let mantissa = trim_fraction_zeros(mantissa);
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.abs())
-    } else {
-        let decimals = (PRECISION - 1 - exponent).max(0) as usize;
-        trim_fraction_zeros(&format!("{x:.decimals$}")).to_string()
-    }
-}
-
-fn trim_fraction_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
-}
+// How Nix writes floats is the ground floor's (nix_text.rs): the model prints them too.
+pub use crate::nix_text::{format_float_fixed, format_float_g};
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,10 @@
 //! Values out of the evaluator: JSON as `nix-instantiate --eval --strict --json` prints it,
 //! and [`Node`] trees for the module stage.
 
-use super::coerce::{CoerceMode, format_float_g};
+use super::coerce::CoerceMode;
 use super::value::Value;
 use super::{EvalResult, Evaluator, error};
+use crate::nix_text::format_float_g;
 use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::source::Span;
 use std::collections::HashSet;
@@ -159,23 +160,8 @@ impl Evaluator {
     }
 }
 
-/// A JSON string as Nix writes it: `"` and `\` escaped, `\n` `\r` `\t` by name, other control
-/// characters as `\u00XX`, everything else (non-ASCII too) as is.
-pub fn push_json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+// How Nix writes a JSON string is the ground floor's (nix_text.rs): the model writes them too.
+pub use crate::nix_text::push_json_string;
 
 /// Split `a.b."c.d".0` into its components.
 pub fn split_attr_path(path: &str) -> Result<Vec<String>, String> {

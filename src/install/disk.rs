@@ -7,6 +7,7 @@ use super::plan::{self, Conflict, Generation, InstallPlan, Installed, PathState,
 use super::{Layout, Link, RECORD, Record};
 use crate::emit::{OutEntry, OutputTree};
 use crate::output::{WriteError, write_tree_atomically};
+use crate::prefix::Prefix;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
@@ -324,7 +325,7 @@ fn make_state_folder(layout: &Layout) -> Result<Vec<String>, InstallError> {
 pub fn install(
     layout: &Layout,
     options: InstallOptions,
-    build: impl FnOnce(&str) -> Option<OutputTree>,
+    build: impl FnOnce(&Prefix) -> Option<OutputTree>,
 ) -> Result<InstallOutcome, InstallError> {
     check_root(layout)?;
     check_state_folder(layout)?;
@@ -351,7 +352,7 @@ pub fn install(
 fn install_locked(
     layout: &Layout,
     options: InstallOptions,
-    build: impl FnOnce(&str) -> Option<OutputTree>,
+    build: impl FnOnce(&Prefix) -> Option<OutputTree>,
     made: &[String],
 ) -> Result<InstallOutcome, InstallError> {
     let (installed, present) = read_installed(layout)?;
@@ -361,7 +362,7 @@ fn install_locked(
     let all: Vec<u32> = present.whole.iter().chain(&present.debris).copied().collect();
     let generation = plan::next_generation(&all);
     Phase::start("evaluate");
-    let tree = build(&layout.generation(generation)).ok_or(InstallError::Config)?;
+    let tree = build(&layout.generation_prefix(generation)).ok_or(InstallError::Config)?;
     let paths = plan::paths_to_observe(&tree, layout, &installed);
     let mut observed = observe(layout, &paths);
     // The folders made for the lock are this install's to record.

@@ -48,6 +48,7 @@ pub mod disk;
 pub mod hook;
 pub mod plan;
 
+use crate::prefix::{Prefix, is_plain};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -62,13 +63,15 @@ pub const RECORD: &str = "share/netns-compile/install.json";
 pub struct Layout {
     pub root: PathBuf,
     pub state: String,
+    prefix: Prefix,
 }
 
 impl Layout {
-    pub fn new(root: &Path, state: &str) -> Layout {
+    pub fn new(root: &Path, state: &Prefix) -> Layout {
         Layout {
             root: root.to_path_buf(),
-            state: state.trim_end_matches('/').to_string(),
+            state: state.as_str().trim_end_matches('/').to_string(),
+            prefix: state.clone(),
         }
     }
 
@@ -82,7 +85,12 @@ impl Layout {
     }
 
     pub fn generation(&self, n: u32) -> String {
-        format!("{}/{n}", self.state)
+        self.generation_prefix(n).as_str().to_string()
+    }
+
+    /// The prefix generation `n`'s units are built for.
+    pub fn generation_prefix(&self, n: u32) -> Prefix {
+        self.prefix.numbered(n)
     }
 
     pub fn lock(&self) -> String {
@@ -156,10 +164,4 @@ impl Record {
             created_dirs,
         })
     }
-}
-
-/// Absolute, without `.`, `..` or empty components.
-pub fn is_plain(path: &str) -> bool {
-    path.strip_prefix('/')
-        .is_some_and(|rest| rest.split('/').all(|c| !c.is_empty() && c != "." && c != ".."))
 }

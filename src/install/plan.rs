@@ -592,7 +592,10 @@ mod tests {
     use super::*;
 
     fn layout() -> Layout {
-        Layout::new(std::path::Path::new("/"), "/var/lib/netns-compile")
+        Layout::new(
+            std::path::Path::new("/"),
+            &crate::prefix::Prefix::new("/var/lib/netns-compile").unwrap(),
+        )
     }
 
     /// A tree of one unit `netns-a.service` (enabled or not) with a script, for generation `n`.

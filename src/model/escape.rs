@@ -27,7 +27,7 @@ pub fn job_script_name(name: &str) -> String {
 
 /// Nix's `toString` of a float as Nix 2.8 prints it (`std::to_string`: six decimals).
 pub fn float_to_string(f: f64) -> String {
-    crate::eval::format_float_fixed(f)
+    crate::nix_text::format_float_fixed(f)
 }
 
 /// Nix's `toString`. `Err` carries what cannot be coerced (a set, a function).
@@ -63,7 +63,7 @@ pub fn to_option(v: &Node) -> Result<String, &Node> {
 /// prints it.
 pub fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    crate::eval::output::push_json_string(s, &mut out);
+    crate::nix_text::push_json_string(s, &mut out);
     out
 }
 
