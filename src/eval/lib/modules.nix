@@ -19,7 +19,8 @@ let
   types = lib.types;
 
   # `?` without forcing the attribute's value: module attributes may depend on `config`.
-  has = name: set: isAttrs set && builtins.hasAttr name set;
+  # (`engine` is the native module engine, src/eval/modules/, bound around this file.)
+  inherit (engine) has;
 
   showDeclPrefix = loc: decl: prefix:
     " - option(s) with prefix `${showOption (loc ++ [ prefix ])}' in module `${decl._file}'";
@@ -379,78 +380,24 @@ rec {
       __toString = _: showOption loc;
     };
 
-  mergeDefinitions = loc: type: defs: rec {
-    defsFinal' =
-      let
-        discharged = concatMap (m:
-          map (value: { inherit (m) file; inherit value; })
-            (builtins.addErrorContext "while evaluating definitions from `${m.file}':" (dischargeProperties m.value))
-        ) defs;
-        overridden = filterOverrides' discharged;
-        sorted =
-          if any (def: propertyType def.value == "order") overridden.values
-          then sortProperties overridden.values
-          else overridden.values;
-      in {
-        values = sorted;
-        inherit (overridden) highestPrio;
-      };
-    defsFinal = defsFinal'.values;
-
-    mergedValue =
-      if isDefined then
-        if all (def: type.check def.value) defsFinal then type.merge loc defsFinal
-        else
-          let allInvalid = filter (def: !type.check def.value) defsFinal;
-          in throw "A definition for option `${showOption loc}' is not of type `${type.description}'. Definition values:${showDefs allInvalid}"
-      else throw "The option `${showOption loc}' is used but not defined.";
-
-    isDefined = defsFinal != [ ];
-
-    optionalValue = if isDefined then { value = mergedValue; } else { };
-  };
+  # Natively (src/eval/modules/): discharged, filtered by priority, sorted by order, checked
+  # and merged by the type, each part when read, with nixpkgs' messages.
+  mergeDefinitions = engine.mergeDefinitions { inherit showOption showDefs; };
 
   # `mkMerge` expanded and `mkIf`/`mkOverride` pushed into the attributes: only the attribute
   # names of their content are looked at, never a condition.
-  pushDownProperties = cfg:
-    let t = propertyType cfg; in
-    if t == "merge" then concatMap pushDownProperties cfg.contents
-    else if t == "if" then map (mapAttrs (n: v: mkIf cfg.condition v)) (pushDownProperties cfg.content)
-    else if t == "override" then map (mapAttrs (n: v: mkOverride cfg.priority v)) (pushDownProperties cfg.content)
-    else [ cfg ];
+  inherit (engine) pushDownProperties;
 
   # One definition's values once its `mkMerge`s are expanded and its `mkIf` conditions decided.
-  dischargeProperties = def:
-    let t = propertyType def; in
-    if t == "merge" then concatMap dischargeProperties def.contents
-    else if t == "if" then
-      if isBool def.condition then
-        if def.condition then dischargeProperties def.content else [ ]
-      else throw "‘mkIf’ called with a non-Boolean condition"
-    else [ def ];
+  inherit (engine) dischargeProperties;
 
   filterOverrides = defs: (filterOverrides' defs).values;
 
   # The definitions of the highest priority (numerically lowest), their `mkOverride` stripped.
-  filterOverrides' = defs:
-    let
-      getPrio = def: if propertyType def.value == "override" then def.value.priority else defaultOverridePriority;
-      highestPrio = foldl' (prio: def: min (getPrio def) prio) 9999 defs;
-      strip = def: if propertyType def.value == "override" then def // { value = def.value.content; } else def;
-    in {
-      values = concatMap (def: if getPrio def == highestPrio then [ (strip def) ] else [ ]) defs;
-      inherit highestPrio;
-    };
+  filterOverrides' = engine."filterOverrides'";
 
   # Stable by `mkOrder` priority (1000 when unset).
-  sortProperties = defs:
-    let
-      strip = def:
-        if propertyType def.value == "order" then def // { value = def.value.content; inherit (def.value) priority; }
-        else def;
-      compare = a: b: (a.priority or defaultOrderPriority) < (b.priority or defaultOrderPriority);
-    in
-    sort compare (map strip defs);
+  inherit (engine) sortProperties;
 
   # A submodule type rebuilt from every declaration's modules (with their file positions).
   fixupOptionType = loc: opt:

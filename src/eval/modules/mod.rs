@@ -1,0 +1,136 @@
+//! The native module engine: the parts of nixpkgs' module system (lib/modules.nix) that run
+//! once per option and per definition, done natively behind the native lib's Nix code
+//! (`lib/modules.nix` beside this folder calls them; nothing here is a builtin Nix has).
+//!
+//! Values stay Nix values with nixpkgs' laziness: a definition is forced only when its
+//! option's value is, an `mkIf false` never, and everything the Nix code would leave to a
+//! thunk is a thunk here too. Types are Nix data: their `check` and `merge` are called as
+//! Nix functions, so a type a user builds with `mkOptionType` works as any other.
+//!
+//! Rust API (for native callers inside an evaluation):
+//! - [`properties`]: [`property_of`](properties::property_of), [`push_down`](properties::push_down),
+//!   [`discharge`](properties::discharge), [`filter_overrides`](properties::filter_overrides),
+//!   [`sort_properties`](properties::sort_properties) over [`Def`]s;
+//! - [`definitions::merge_definitions`]: `mergeDefinitions loc type defs` as an attrset of
+//!   lazy attributes (`defsFinal'`, `defsFinal`, `mergedValue`, `isDefined`, `optionalValue`);
+//! - [`engine`]: the attrset of these functions that the native lib's Nix code receives.
+
+pub mod definitions;
+pub mod properties;
+
+use super::value::{Attrs, Thunk, Value};
+use super::{EvalResult, Evaluator};
+use crate::source::Span;
+use std::rc::Rc;
+
+/// One definition of an option: `{ file, value }`, with `priority` once `sortProperties` has
+/// stripped an `mkOrder`. `record` is the Nix record it was read from, whose other
+/// attributes a rebuilt record keeps (as `def // { value = …; }` does).
+#[derive(Clone)]
+pub struct Def {
+    pub file: Thunk,
+    pub value: Thunk,
+    pub priority: Option<Thunk>,
+    pub record: Option<Rc<Attrs>>,
+    /// The record itself while nothing of it has changed.
+    pub unchanged: Option<Value>,
+}
+
+impl Def {
+    pub fn new(file: Thunk, value: Thunk) -> Def {
+        Def {
+            file,
+            value,
+            priority: None,
+            record: None,
+            unchanged: None,
+        }
+    }
+
+    /// This definition with another value (and priority), the rest of its record kept.
+    pub fn with_value(&self, value: Thunk, priority: Option<Thunk>) -> Def {
+        Def {
+            file: self.file.clone(),
+            value,
+            priority: priority.or_else(|| self.priority.clone()),
+            record: self.record.clone(),
+            unchanged: None,
+        }
+    }
+
+    /// The definition as a Nix record.
+    pub fn to_value(&self) -> Value {
+        if let Some(v) = &self.unchanged {
+            return v.clone();
+        }
+        let mut fields = vec![("file", self.file.clone()), ("value", self.value.clone())];
+        if let Some(p) = &self.priority {
+            fields.push(("priority", p.clone()));
+        }
+        let own = record(&fields);
+        match (&self.record, own) {
+            (Some(base), Value::Attrs(own)) => Value::attrs(Attrs {
+                map: base.map.updated(&own.map),
+                missing: None,
+            }),
+            (_, own) => own,
+        }
+    }
+}
+
+/// A Nix list of definition records.
+pub fn defs_value(defs: &[Def], span: Span) -> Value {
+    Value::list(defs.iter().map(|d| Thunk::ready(d.to_value(), span)).collect())
+}
+
+/// An attrset of the given attributes (in any order).
+pub fn record(fields: &[(&str, Thunk)]) -> Value {
+    let mut attrs = Attrs::new();
+    for (name, value) in fields {
+        attrs.insert(Rc::from(*name), value.clone(), Span::BUILTIN);
+    }
+    Value::attrs(attrs)
+}
+
+/// The attribute `name` of `attrs` (the value `set`), or a thunk that fails as selecting a
+/// missing attribute does: Nix code would fail only when the attribute is read.
+pub fn attr_or_missing(set: &Value, attrs: &Attrs, name: &str, span: Span) -> Thunk {
+    match attrs.get(name) {
+        Some(t) => t.clone(),
+        None => {
+            let (set, name) = (set.clone(), name.to_string());
+            Thunk::native(span, move |ev| Err(ev.missing_attr(&set, &name, span)))
+        }
+    }
+}
+
+/// Run `f`; an error passing through gets the note `context` (forced only then), as
+/// `builtins.addErrorContext` gives it.
+pub fn with_context<T>(
+    ev: &Evaluator,
+    context: impl FnOnce(&Evaluator) -> EvalResult<String>,
+    f: impl FnOnce() -> EvalResult<T>,
+) -> EvalResult<T> {
+    f().or_else(|mut e| {
+        e.diagnostic.notes.push(context(ev)?);
+        Err(e)
+    })
+}
+
+/// The engine's functions, as the native lib's `lib/modules.nix` receives them.
+pub fn engine() -> Value {
+    let mut attrs = Attrs::new();
+    for (name, value) in definitions::functions().into_iter() {
+        attrs.insert_value(name, value);
+    }
+    Value::attrs(attrs)
+}
+
+impl Evaluator {
+    /// A string for a message, made by a Nix function of the lib (`showOption`, `showDefs`).
+    pub(crate) fn message_part(&self, f: &Thunk, arg: Thunk, span: Span) -> EvalResult<String> {
+        let f = self.force(f)?;
+        let v = self.call(f, arg, span)?;
+        self.to_string_value(&v, super::coerce::CoerceMode::PathInterpolation, span)
+    }
+}
