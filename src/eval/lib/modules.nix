@@ -29,6 +29,9 @@ let
       (concatMap (decl: map (showDeclPrefix loc decl) (attrNames decl.options)) decls));
 
   propertyType = v: if isAttrs v then v._type or "" else "";
+
+  # What the native engine makes its messages with.
+  engineHelpers = { inherit showOption showDefs showFiles; inherit (lib.trivial) warn; };
 in
 rec {
   defaultOverridePriority = 100;
@@ -252,32 +255,15 @@ rec {
       f (args // extraArgs)
     else f;
 
-  mergeModules = prefix: modules:
-    mergeModules' prefix modules
-      (concatMap (m: map (config: { file = m._file; inherit config; }) (pushDownProperties m.config)) modules);
+  mergeModules = prefix: modules: mergeModules' prefix modules (engine.configsOf modules);
 
   mergeModules' = prefix: options: configs:
     let
-      # Per attribute name, the list `f module value` gives for every module having it under `attr`.
-      byName = attr: f: modules:
-        zipAttrsWith (n: concatLists) (map (module:
-          let subtree = module.${attr}; in
-          if !isAttrs subtree then
-            throw ''
-              You're trying to declare a value of type `${builtins.typeOf subtree}'
-              rather than an attribute-set for the option
-              `${concatStringsSep "." prefix}'!
-
-              This usually happens if `${concatStringsSep "." prefix}' has option
-              definitions inside that are not matched. Please check how to properly define
-              this option by e.g. referring to `man 5 configuration.nix'!
-            ''
-          else mapAttrs (n: f module) subtree
-        ) modules);
-      declsByName = byName "options" (module: option: [ { inherit (module) _file; options = option; } ]) options;
-      defnsByName = byName "config" (module: value:
-        map (config: { inherit (module) file; inherit config; }) (pushDownProperties value)) configs;
-      defnsByName' = byName "config" (module: value: [ { inherit (module) file; inherit value; } ]) configs;
+      # Per attribute name, the declarations or definitions of every module having it (nixpkgs'
+      # `byName`), in module order: natively (src/eval/modules/by_name.rs).
+      declsByName = engine.declsByName prefix options;
+      defnsByName = engine.defnsByName prefix configs;
+      defnsByName' = engine."defnsByName'" prefix configs;
 
       # An option tree (not an option) declared where options are: a submodule of those options.
       optionTreeToOption = decl:
@@ -330,59 +316,14 @@ rec {
 
   # Several declarations of one option: one declaration, their types merged by the functors,
   # sub-modules (`options` of submodule types) collected.
-  mergeOptionDecls = loc: opts:
-    foldl' (res: opt:
-      let
-        t = res.type;
-        t' = opt.options.type;
-        mergedType = t.typeMerge t'.functor;
-        typesMergeable = mergedType != null;
-        bothHave = k: has k opt.options && has k res;
-        typeSet = if bothHave "type" && typesMergeable then { type = mergedType; } else { };
-      in
-      if bothHave "default" || bothHave "example" || bothHave "description" || bothHave "apply"
-        || (bothHave "type" && !typesMergeable)
-      then throw "The option `${showOption loc}' in `${opt._file}' is already declared in ${showFiles res.declarations}."
-      else
-        let
-          getSubModules = opt.options.type.getSubModules or null;
-          submodules =
-            if getSubModules != null then map (setDefaultModuleLocation opt._file) getSubModules ++ res.options
-            else res.options;
-        in
-        opt.options // res // { declarations = res.declarations ++ [ opt._file ]; options = submodules; } // typeSet
-    ) { inherit loc; declarations = [ ]; options = [ ]; } opts;
+  mergeOptionDecls = engine.mergeOptionDecls engineHelpers;
 
   # An option's entry of the `options` tree: its declaration with its value and definitions.
-  evalOptionValue = loc: opt: defs:
-    let
-      defs' = optional (has "default" opt) { file = head opt.declarations; value = mkOptionDefault opt.default; } ++ defs;
-      res =
-        if opt.readOnly or false && length defs' > 1 then
-          let
-            # Each definition shown as if it were the only one.
-            separateDefs = map (def: def // { value = (mergeDefinitions loc opt.type [ def ]).mergedValue; }) defs';
-          in
-          throw "The option `${showOption loc}' is read-only, but it's set multiple times. Definition values:${showDefs separateDefs}"
-        else mergeDefinitions loc opt.type defs';
-      value = if has "apply" opt then opt.apply res.mergedValue else res.mergedValue;
-      warnDeprecation =
-        warnIf (opt.type.deprecationMessage != null)
-          "The type `types.${opt.type.name}' of option `${showOption loc}' defined in ${showFiles opt.declarations} is deprecated. ${opt.type.deprecationMessage}";
-    in
-    warnDeprecation opt // {
-      value = builtins.addErrorContext "while evaluating the option `${showOption loc}':" value;
-      inherit (res.defsFinal') highestPrio;
-      definitions = map (def: def.value) res.defsFinal;
-      files = map (def: def.file) res.defsFinal;
-      definitionsWithLocations = res.defsFinal;
-      inherit (res) isDefined;
-      __toString = _: showOption loc;
-    };
+  evalOptionValue = engine.evalOptionValue engineHelpers;
 
   # Natively (src/eval/modules/): discharged, filtered by priority, sorted by order, checked
   # and merged by the type, each part when read, with nixpkgs' messages.
-  mergeDefinitions = engine.mergeDefinitions { inherit showOption showDefs; };
+  mergeDefinitions = engine.mergeDefinitions engineHelpers;
 
   # `mkMerge` expanded and `mkIf`/`mkOverride` pushed into the attributes: only the attribute
   # names of their content are looked at, never a condition.

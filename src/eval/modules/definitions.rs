@@ -12,27 +12,33 @@ use crate::source::Span;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// The lib's functions that messages are made with (`showOption`, `showDefs`).
+/// The lib's functions that messages are made with (`showOption`, `showDefs`, `showFiles`)
+/// and `warn`; each is read only when a message is made.
 pub struct Helpers {
     pub show_option: Thunk,
     pub show_defs: Thunk,
+    pub show_files: Thunk,
+    pub warn: Thunk,
 }
 
 impl Helpers {
-    /// Read from the attrset the Nix code gives (`{ showOption, showDefs }`).
-    fn of(ev: &Evaluator, set: &Thunk, span: Span) -> EvalResult<Helpers> {
+    /// Read from the attrset the Nix code gives (`{ showOption, showDefs, showFiles, warn }`).
+    pub fn of(ev: &Evaluator, set: &Thunk, span: Span) -> EvalResult<Helpers> {
         let v = ev.force(set)?;
         let attrs = ev.expect_attrs(v.clone(), span, "the module engine's helpers")?;
         Ok(Helpers {
             show_option: attr_or_missing(&v, &attrs, "showOption", span),
             show_defs: attr_or_missing(&v, &attrs, "showDefs", span),
+            show_files: attr_or_missing(&v, &attrs, "showFiles", span),
+            warn: attr_or_missing(&v, &attrs, "warn", span),
         })
     }
 }
 
-/// A `throw` of the module system.
-fn throw(span: Span, message: String) -> Box<crate::eval::EvalError> {
-    error_of(ErrorKind::Throw, Code::NixEval, span, message)
+/// A `throw` of the module system. It is located in the lib, as the Nix code's `throw` was
+/// (the Nix frontend points such errors at the definitions they are about instead).
+pub(super) fn throw(message: String) -> Box<crate::eval::EvalError> {
+    error_of(ErrorKind::Throw, Code::NixEval, Span::BUILTIN, message)
 }
 
 /// The definitions of the highest priority, and that priority.
@@ -102,7 +108,7 @@ impl Merge {
         };
         if defs.is_empty() {
             let shown = ev.message_part(&self.helpers.show_option, self.loc.clone(), span)?;
-            return Err(throw(span, format!("The option `{shown}' is used but not defined.")));
+            return Err(throw(format!("The option `{shown}' is used but not defined.")));
         }
         let tv = ev.force(&self.ty)?;
         let ty = ev.expect_attrs(tv.clone(), span, "an option type")?;
@@ -137,10 +143,9 @@ impl Merge {
             Thunk::ready(defs_value(&invalid, span), span),
             span,
         )?;
-        Err(throw(
-            span,
-            format!("A definition for option `{shown}' is not of type `{description}'. Definition values:{defs}"),
-        ))
+        Err(throw(format!(
+            "A definition for option `{shown}' is not of type `{description}'. Definition values:{defs}"
+        )))
     }
 }
 

@@ -15,7 +15,9 @@
 //!   lazy attributes (`defsFinal'`, `defsFinal`, `mergedValue`, `isDefined`, `optionalValue`);
 //! - [`engine`]: the attrset of these functions that the native lib's Nix code receives.
 
+pub mod by_name;
 pub mod definitions;
+pub mod options;
 pub mod properties;
 
 use super::value::{Attrs, Thunk, Value};
@@ -104,6 +106,33 @@ pub fn attr_or_missing(set: &Value, attrs: &Attrs, name: &str, span: Span) -> Th
     }
 }
 
+/// `set.name`, selected when read (at once where `set` is an evaluated attrset having it),
+/// failing as Nix's select does.
+pub fn lazy_select(set: &Thunk, name: &str, span: Span) -> Thunk {
+    if let Some(Value::Attrs(a)) = set.value_if_done()
+        && let Some(t) = a.get(name)
+    {
+        return t.clone();
+    }
+    let (set, name) = (set.clone(), name.to_string());
+    Thunk::native(span, move |ev| {
+        let v = ev.force(&set)?;
+        match &v {
+            Value::Attrs(a) => match a.get(&name) {
+                Some(t) => ev.force(t),
+                None => Err(ev.missing_attr(&v, &name, span)),
+            },
+            other => Err(super::error(
+                span,
+                format!(
+                    "value is {} while a set was expected (selecting attribute '{name}')",
+                    other.described()
+                ),
+            )),
+        }
+    })
+}
+
 /// Run `f`; an error passing through gets the note `context` (forced only then), as
 /// `builtins.addErrorContext` gives it.
 pub fn with_context<T>(
@@ -120,7 +149,7 @@ pub fn with_context<T>(
 /// The engine's functions, as the native lib's `lib/modules.nix` receives them.
 pub fn engine() -> Value {
     let mut attrs = Attrs::new();
-    for (name, value) in definitions::functions().into_iter() {
+    for (name, value) in functions() {
         attrs.insert_value(name, value);
     }
     Value::attrs(attrs)
@@ -133,4 +162,46 @@ impl Evaluator {
         let v = self.call(f, arg, span)?;
         self.to_string_value(&v, super::coerce::CoerceMode::PathInterpolation, span)
     }
+}
+
+/// The engine's functions by the names `lib/modules.nix` uses; those that make messages take
+/// the lib's helpers first (see [`definitions::Helpers`]).
+fn functions() -> Vec<(&'static str, Value)> {
+    use by_name::ByName;
+    let helpers = |ev: &Evaluator, t: &Thunk, span| definitions::Helpers::of(ev, t, span).map(Rc::new);
+    let mut out = definitions::functions();
+    out.push((
+        "mergeOptionDecls",
+        Value::primop("mergeOptionDecls", 3, move |ev, a, span| {
+            let opts = ev.force(&a[2])?;
+            options::merge_option_decls(ev, &helpers(ev, &a[0], span)?, &a[1], &opts, span)
+        }),
+    ));
+    out.push((
+        "evalOptionValue",
+        Value::primop("evalOptionValue", 4, move |ev, a, span| {
+            let h = helpers(ev, &a[0], span)?;
+            options::eval_option_value(ev, &h, a[1].clone(), a[2].clone(), a[3].clone(), span)
+        }),
+    ));
+    for (name, kind) in [
+        ("declsByName", ByName::Declarations),
+        ("defnsByName", ByName::Definitions),
+        ("defnsByName'", ByName::RawDefinitions),
+    ] {
+        out.push((
+            name,
+            Value::primop(name, 2, move |ev, a, span| {
+                let modules = ev.force(&a[1])?;
+                by_name::by_name(ev, kind, &a[0], &modules, span)
+            }),
+        ));
+    }
+    out.push((
+        "configsOf",
+        Value::primop("configsOf", 1, |ev, a, span| {
+            by_name::configs_of(ev, &ev.force(&a[0])?, span)
+        }),
+    ));
+    out
 }

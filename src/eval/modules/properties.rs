@@ -3,9 +3,8 @@
 //! priority and sorted by order. Each function forces exactly what its Nix counterpart forces.
 
 use super::{Def, attr_or_missing, record};
-use crate::diagnostic::Code;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{ErrorKind, EvalResult, Evaluator, error_of};
+use crate::eval::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -111,11 +110,8 @@ pub fn discharge(ev: &Evaluator, def: &Thunk, span: Span, out: &mut Vec<Thunk>) 
             Value::Bool(true) => discharge(ev, &select(&v, "content", span), span, out)?,
             Value::Bool(false) => {}
             _ => {
-                return Err(error_of(
-                    ErrorKind::Throw,
-                    Code::NixEval,
-                    span,
-                    "‘mkIf’ called with a non-Boolean condition",
+                return Err(super::definitions::throw(
+                    "‘mkIf’ called with a non-Boolean condition".to_string(),
                 ));
             }
         },
