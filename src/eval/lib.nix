@@ -729,14 +729,9 @@ let
         assert length defs > 1;
         throw "The option `${showOption loc}' is defined multiple times while it's expected to be unique.\n${message}\nDefinition values:${showDefs defs}\n${prioritySuggestion}";
     mergeOneOption = mergeUniqueOption { message = ""; };
-    mergeEqualOption = loc: defs:
-      if defs == [ ] then abort "This case should never happen."
-      # One definition is returned as it is, so that a lone function (never equal to itself) works.
-      else if length defs == 1 then (head defs).value
-      else (foldl' (first: def:
-        if def.value != first.value then
-          throw "The option `${showOption loc}' has conflicting definition values:${showDefs [ first def ]}\n${prioritySuggestion}"
-        else first) (head defs) (tail defs)).value;
+    # Natively (src/eval/modules/values.rs): the one value all definitions agree on, a lone
+    # definition as it is (so that a lone function, never equal to itself, works).
+    mergeEqualOption = engine.mergeEqualOption { inherit showOption showDefs prioritySuggestion; };
     literalCode = languageTag: text: literalMD ''
       ```${languageTag}
       ${text}

@@ -30,8 +30,25 @@ let
 
   propertyType = v: if isAttrs v then v._type or "" else "";
 
-  # What the native engine makes its messages with.
-  engineHelpers = { inherit showOption showDefs showFiles; inherit (lib.trivial) warn; };
+  # An option tree (not an option) declared where options are: a submodule of those options.
+  optionTreeToOption = decl:
+    if isOption decl.options then decl
+    else decl // {
+      options = mkOption {
+        type = types.submoduleWith {
+          modules = [ { options = decl.options; } ];
+          # "whatever the other declarations say"
+          shorthandOnlyDefinesConfig = null;
+        };
+      };
+    };
+
+  # What the native engine makes its messages with, and the few Nix values it needs.
+  engineHelpers = {
+    inherit showOption showDefs showFiles showRawDecls optionTreeToOption;
+    inherit (lib.trivial) warn;
+    inherit (types) unspecified;
+  };
 in
 rec {
   defaultOverridePriority = 100;
@@ -95,7 +112,7 @@ rec {
 
       config =
         let
-          declaredConfig = mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value) options;
+          declaredConfig = engine.optionValues options; # mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value)
           freeformConfig =
             let defs = map (def: { file = def.file; value = setAttrByPath def.prefix def.value; }) merged.unmatchedDefns;
             in if defs == [ ] then { } else declaredConfig._module.freeformType.merge prefix defs;
@@ -257,62 +274,11 @@ rec {
 
   mergeModules = prefix: modules: mergeModules' prefix modules (engine.configsOf modules);
 
-  mergeModules' = prefix: options: configs:
-    let
-      # Per attribute name, the declarations or definitions of every module having it (nixpkgs'
-      # `byName`), in module order: natively (src/eval/modules/by_name.rs).
-      declsByName = engine.declsByName prefix options;
-      defnsByName = engine.defnsByName prefix configs;
-      defnsByName' = engine."defnsByName'" prefix configs;
-
-      # An option tree (not an option) declared where options are: a submodule of those options.
-      optionTreeToOption = decl:
-        if isOption decl.options then decl
-        else decl // {
-          options = mkOption {
-            type = types.submoduleWith {
-              modules = [ { options = decl.options; } ];
-              # "whatever the other declarations say"
-              shorthandOnlyDefinesConfig = null;
-            };
-          };
-        };
-
-      resultsByName = mapAttrs (name: decls:
-        let
-          loc = prefix ++ [ name ];
-          defns = defnsByName.${name} or [ ];
-          defns' = defnsByName'.${name} or [ ];
-          optionDecls = filter (m: isOption m.options) decls;
-        in
-        if length optionDecls == length decls then
-          let opt = fixupOptionType loc (mergeOptionDecls loc decls);
-          in { matchedOptions = evalOptionValue loc opt defns'; unmatchedDefns = [ ]; }
-        else if optionDecls != [ ] then
-          if all (x: x.options.type.name == "submodule") optionDecls then
-            let opt = fixupOptionType loc (mergeOptionDecls loc (map optionTreeToOption decls));
-            in { matchedOptions = evalOptionValue loc opt defns'; unmatchedDefns = [ ]; }
-          else
-            let nonOptions = filter (m: !isOption m.options) decls; in
-            throw "The option `${showOption loc}' in module `${(head optionDecls)._file}' would be a parent of the following options, but its type `${(head optionDecls).options.type.description or "<no description>"}' does not support nested options.\n${showRawDecls loc nonOptions}"
-        else mergeModules' loc decls defns
-      ) declsByName;
-
-      matchedOptions = mapAttrs (n: v: v.matchedOptions) resultsByName;
-
-      unmatchedDefnsByName =
-        mapAttrs (n: v: v.unmatchedDefns) resultsByName
-        // removeAttrs defnsByName' (attrNames matchedOptions);
-    in
-    {
-      inherit matchedOptions;
-      # Without definitions nothing is unmatched, and no more options need be looked at.
-      unmatchedDefns =
-        if configs == [ ] then [ ]
-        else concatLists (mapAttrsToList (name: defs:
-          map (def: def // { prefix = [ name ] ++ (def.prefix or [ ]); }) defs
-        ) unmatchedDefnsByName);
-    };
+  # Natively (src/eval/modules/merge_modules.rs): declarations and definitions regrouped by
+  # name; a name declared by options evaluated as one option, one of option trees walked further
+  # (beside submodule options, an option tree is a submodule: `optionTreeToOption`), the
+  # definitions nothing declares collected with their paths.
+  mergeModules' = engine."mergeModules'" engineHelpers;
 
   # Several declarations of one option: one declaration, their types merged by the functors,
   # sub-modules (`options` of submodule types) collected.

@@ -18,11 +18,18 @@ pub struct Helpers {
     pub show_option: Thunk,
     pub show_defs: Thunk,
     pub show_files: Thunk,
+    pub show_raw_decls: Thunk,
     pub warn: Thunk,
+    /// `optionTreeToOption` (an option tree declared beside submodule options as a submodule).
+    pub option_tree_to_option: Thunk,
+    /// `types.unspecified`, the type of an option declared without one.
+    pub unspecified: Thunk,
+    /// The lib's `prioritySuggestion` text (for conflicting definitions).
+    pub priority_suggestion: Thunk,
 }
 
 impl Helpers {
-    /// Read from the attrset the Nix code gives (`{ showOption, showDefs, showFiles, warn }`).
+    /// Read from the attrset the Nix code gives (`engineHelpers` of `lib/modules.nix`).
     pub fn of(ev: &Evaluator, set: &Thunk, span: Span) -> EvalResult<Helpers> {
         let v = ev.force(set)?;
         let attrs = ev.expect_attrs(v.clone(), span, "the module engine's helpers")?;
@@ -30,7 +37,11 @@ impl Helpers {
             show_option: attr_or_missing(&v, &attrs, "showOption", span),
             show_defs: attr_or_missing(&v, &attrs, "showDefs", span),
             show_files: attr_or_missing(&v, &attrs, "showFiles", span),
+            show_raw_decls: attr_or_missing(&v, &attrs, "showRawDecls", span),
             warn: attr_or_missing(&v, &attrs, "warn", span),
+            option_tree_to_option: attr_or_missing(&v, &attrs, "optionTreeToOption", span),
+            unspecified: attr_or_missing(&v, &attrs, "unspecified", span),
+            priority_suggestion: attr_or_missing(&v, &attrs, "prioritySuggestion", span),
         })
     }
 }

@@ -17,8 +17,10 @@
 
 pub mod by_name;
 pub mod definitions;
+pub mod merge_modules;
 pub mod options;
 pub mod properties;
+pub mod values;
 
 use super::value::{Attrs, Thunk, Value};
 use super::{EvalResult, Evaluator};
@@ -156,6 +158,12 @@ pub fn engine() -> Value {
 }
 
 impl Evaluator {
+    /// A string for a message, a value of the lib (a text).
+    pub(crate) fn message_part_of(&self, text: &Thunk, span: Span) -> EvalResult<String> {
+        let v = self.force(text)?;
+        self.to_string_value(&v, super::coerce::CoerceMode::PathInterpolation, span)
+    }
+
     /// A string for a message, made by a Nix function of the lib (`showOption`, `showDefs`).
     pub(crate) fn message_part(&self, f: &Thunk, arg: Thunk, span: Span) -> EvalResult<String> {
         let f = self.force(f)?;
@@ -197,6 +205,24 @@ fn functions() -> Vec<(&'static str, Value)> {
             }),
         ));
     }
+    out.push((
+        "mergeModules'",
+        Value::primop("mergeModules'", 4, move |ev, a, span| {
+            let h = helpers(ev, &a[0], span)?;
+            let merged = merge_modules::merge_modules(h, a[1].clone(), a[2].clone(), a[3].clone(), span);
+            ev.force(&merged)
+        }),
+    ));
+    out.push((
+        "optionValues",
+        Value::primop("optionValues", 1, |ev, a, span| values::option_values(ev, &a[0], span)),
+    ));
+    out.push((
+        "mergeEqualOption",
+        Value::primop("mergeEqualOption", 3, move |ev, a, span| {
+            values::merge_equal(ev, &*helpers(ev, &a[0], span)?, &a[1], &a[2], span)
+        }),
+    ));
     out.push((
         "configsOf",
         Value::primop("configsOf", 1, |ev, a, span| {

@@ -1,0 +1,56 @@
+//! Values of options: the `config` an `options` tree gives (each option's `value`, option
+//! trees walked), and `mergeEqualOption`, the merge of most built-in types.
+
+use super::definitions::{Helpers, throw};
+use super::{lazy_select, merge_modules::is_option};
+use crate::eval::value::{Attrs, Thunk, Value};
+use crate::eval::{EvalResult, Evaluator};
+use crate::source::Span;
+
+/// `mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value) options`: every attribute made
+/// when read.
+pub fn option_values(ev: &Evaluator, options: &Thunk, span: Span) -> EvalResult<Value> {
+    let set = ev.expect_attrs(ev.force(options)?, span, "an options tree")?;
+    let mut out = Attrs::new();
+    for (name, a) in &set.map {
+        let t = a.value.clone();
+        let value = Thunk::native(span, move |ev| {
+            let v = ev.force(&t)?;
+            if matches!(v, Value::Attrs(_)) && !is_option(ev, &v)? {
+                option_values(ev, &t, span)
+            } else {
+                ev.force(&lazy_select(&t, "value", span))
+            }
+        });
+        out.insert(name.clone(), value, a.key_span);
+    }
+    Ok(Value::attrs(out))
+}
+
+/// `mergeEqualOption loc defs`: the one value all definitions agree on (a lone definition as
+/// it is, so that a function, never equal to itself, merges).
+pub fn merge_equal(ev: &Evaluator, h: &Helpers, loc: &Thunk, defs: &Thunk, span: Span) -> EvalResult<Value> {
+    let defs = ev.expect_list(ev.force(defs)?, span)?;
+    let Some(first) = defs.first() else {
+        return Err(crate::eval::error_of(
+            crate::eval::ErrorKind::Abort,
+            crate::diagnostic::Code::NixEval,
+            span,
+            "evaluation aborted with the following error message: 'This case should never happen.'",
+        ));
+    };
+    for def in defs.iter().skip(1) {
+        let v = ev.force(&lazy_select(def, "value", span))?;
+        let f = ev.force(&lazy_select(first, "value", span))?;
+        if !ev.values_equal(&v, &f, span)? {
+            let shown = ev.message_part(&h.show_option, loc.clone(), span)?;
+            let pair = Thunk::ready(Value::list(vec![first.clone(), def.clone()]), span);
+            let shown_defs = ev.message_part(&h.show_defs, pair, span)?;
+            let suggestion = ev.message_part_of(&h.priority_suggestion, span)?;
+            return Err(throw(format!(
+                "The option `{shown}' has conflicting definition values:{shown_defs}\n{suggestion}"
+            )));
+        }
+    }
+    ev.force(&lazy_select(first, "value", span))
+}
