@@ -64,7 +64,9 @@ let
     inherit (builtins)
       seq deepSeq genericClosure add sub mul div lessThan ceil floor isBool isFloat isInt pathExists readFile;
     # nixpkgs' versions see through `__functor` attrsets, which the builtins do not.
-    isFunction = f: builtins.isFunction f || (f ? __functor && builtins.isFunction (f.__functor f));
+    # Natively (src/eval/modules/lib_functions.rs, as are imap1 and reverseList):
+    # builtins.isFunction f || (f ? __functor && builtins.isFunction (f.__functor f))
+    inherit (engine) isFunction;
     functionArgs = f:
       if f ? __functor then f.__functionArgs or (builtins.functionArgs (f.__functor f)) else builtins.functionArgs f;
     setFunctionArgs = f: args: { __functor = self: f; __functionArgs = args; };
@@ -164,7 +166,7 @@ let
       let foldl'' = n: if n == -1 then nul else op (foldl'' (n - 1)) (elemAt list n);
       in foldl'' (length list - 1);
     imap0 = f: list: genList (n: f n (elemAt list n)) (length list);
-    imap1 = f: list: genList (n: f (n + 1) (elemAt list n)) (length list);
+    inherit (engine) imap1; # f: list: genList (n: f (n + 1) (elemAt list n)) (length list)
     ifilter0 = ipred: input:
       map (idx: elemAt input idx) (filter (idx: ipred idx (elemAt input idx)) (genList (x: x) (length input)));
     flatten = x: if isList x then concatMap (y: flatten y) x else [ x ];
@@ -187,7 +189,7 @@ let
     groupBy' = op: nul: pred: lst: builtins.mapAttrs (name: foldl op nul) (groupBy pred lst);
     zipListsWith = f: fst: snd: genList (n: f (elemAt fst n) (elemAt snd n)) (trivial.min (length fst) (length snd));
     zipLists = zipListsWith (fst: snd: { inherit fst snd; });
-    reverseList = xs: let l = length xs; in genList (n: elemAt xs (l - n - 1)) l;
+    inherit (engine) reverseList; # xs: let l = length xs; in genList (n: elemAt xs (l - n - 1)) l
     sortOn = f: list:
       map (x: x.snd) (sort (a: b: a.fst < b.fst) (map (x: { fst = f x; snd = x; }) list));
     compareLists = cmp: a: b:

@@ -229,48 +229,13 @@ rec {
   # A module file that is a function of a static argument, applied, keeping its location.
   importApply = modulePath: staticArg: setDefaultModuleLocation modulePath (import modulePath staticArg);
 
-  # A module as { _file, key, _class, disabledModules, imports, options, config }.
-  unifyModuleSyntax = file: key: m:
-    let
-      addMeta = config: if has "meta" m then mkMerge [ config { meta = m.meta; } ] else config;
-      addFreeformType = config:
-        if has "freeformType" m then mkMerge [ config { _module.freeformType = m.freeformType; } ] else config;
-      common = {
-        _file = toString m._file or file;
-        _class = m._class or null;
-        key = toString m.key or key;
-        disabledModules = m.disabledModules or [ ];
-      };
-    in
-    if has "config" m || has "options" m then
-      let badAttrs = removeAttrs m [ "_class" "_file" "key" "disabledModules" "imports" "options" "config" "meta" "freeformType" ]; in
-      if badAttrs != { } then
-        throw "Module `${key}' has an unsupported attribute `${head (attrNames badAttrs)}'. This is caused by introducing a top-level `config' or `options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: ${toString (attrNames badAttrs)}) into the explicit `config' attribute."
-      else common // {
-        imports = m.imports or [ ];
-        options = m.options or { };
-        config = addFreeformType (addMeta (m.config or { }));
-      }
-    else
-      lib.trivial.throwIfNot (isAttrs m) "module ${file} (${key}) does not look like a module."
-        (common // {
-          imports = m.require or [ ] ++ m.imports or [ ];
-          options = { };
-          config = addFreeformType (removeAttrs m [ "_class" "_file" "key" "disabledModules" "require" "imports" "freeformType" ]);
-        });
+  # A module as { _file, key, _class, disabledModules, imports, options, config }: natively
+  # (src/eval/modules/module_syntax.rs), `meta` and `freeformType` merged into its `config`.
+  unifyModuleSyntax = engine.unifyModuleSyntax;
 
   # A module function gets a set with exactly the names it asks for, each forwarded lazily to
-  # the given arguments or to `config._module.args` (a strict pattern would recurse).
-  applyModuleArgsIfFunction = key: f: args@{ config, options, lib, ... }:
-    if isFunction f then
-      let
-        context = name: ''while evaluating the module argument `${name}' in "${key}":'';
-        extraArgs = mapAttrs (name: _:
-          builtins.addErrorContext (context name) (args.${name} or config._module.args.${name})
-        ) (builtins.functionArgs f);
-      in
-      f (args // extraArgs)
-    else f;
+  # the given arguments or to `config._module.args` (a strict pattern would recurse): natively.
+  applyModuleArgsIfFunction = engine.applyModuleArgsIfFunction;
 
   mergeModules = prefix: modules: mergeModules' prefix modules (engine.configsOf modules);
 

@@ -17,7 +17,9 @@
 
 pub mod by_name;
 pub mod definitions;
+pub mod lib_functions;
 pub mod merge_modules;
+pub mod module_syntax;
 pub mod options;
 pub mod properties;
 pub mod values;
@@ -221,6 +223,34 @@ fn functions() -> Vec<(&'static str, Value)> {
         "mergeEqualOption",
         Value::primop("mergeEqualOption", 3, move |ev, a, span| {
             values::merge_equal(ev, &*helpers(ev, &a[0], span)?, &a[1], &a[2], span)
+        }),
+    ));
+    out.push((
+        "imap1",
+        Value::primop("imap1", 2, |ev, a, span| lib_functions::imap1(ev, &a[0], &a[1], span)),
+    ));
+    out.push((
+        "reverseList",
+        Value::primop("reverseList", 1, |ev, a, span| {
+            lib_functions::reverse_list(ev, &a[0], span)
+        }),
+    ));
+    out.push((
+        "isFunction",
+        Value::primop("isFunction", 1, |ev, a, span| {
+            lib_functions::is_function(ev, &a[0], span).map(Value::Bool)
+        }),
+    ));
+    out.push((
+        "unifyModuleSyntax",
+        Value::primop("unifyModuleSyntax", 3, |ev, a, span| {
+            module_syntax::unify(ev, &a[0], &a[1], &a[2], span)
+        }),
+    ));
+    out.push((
+        "applyModuleArgsIfFunction",
+        Value::primop("applyModuleArgsIfFunction", 3, |ev, a, span| {
+            module_syntax::apply_args(ev, &a[0], &a[1], &a[2], span)
         }),
     ));
     out.push((
