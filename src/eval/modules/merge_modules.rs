@@ -26,7 +26,7 @@ pub(super) fn is_option(ev: &Evaluator, x: &Value) -> EvalResult<bool> {
 }
 
 /// `xs ++ [ name ]`, made when read.
-fn appended(list: &Thunk, name: &Rc<str>, span: Span) -> Thunk {
+pub(super) fn appended(list: &Thunk, name: &Rc<str>, span: Span) -> Thunk {
     let (list, name) = (list.clone(), name.clone());
     Thunk::native(span, move |ev| {
         let mut all = ev.expect_list(ev.force(&list)?, span)?.to_vec();

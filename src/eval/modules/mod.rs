@@ -254,6 +254,12 @@ fn functions() -> Vec<(&'static str, Value)> {
         }),
     ));
     out.push((
+        "mergeAttrsOf",
+        Value::primop("mergeAttrsOf", 4, move |ev, a, span| {
+            values::merge_attrs_of(ev, &helpers(ev, &a[0], span)?, &a[1], &a[2], &a[3], span)
+        }),
+    ));
+    out.push((
         "configsOf",
         Value::primop("configsOf", 1, |ev, a, span| {
             by_name::configs_of(ev, &ev.force(&a[0])?, span)

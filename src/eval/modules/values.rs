@@ -54,3 +54,41 @@ pub fn merge_equal(ev: &Evaluator, h: &Helpers, loc: &Thunk, defs: &Thunk, span:
     }
     ev.force(&lazy_select(first, "value", span))
 }
+
+/// `(attrsOf elemType).merge loc defs`: the definitions regrouped by attribute name
+/// (`defsByAttr`), each name's merged by `elemType` (`mergeDefinitions`), the names without a
+/// value left out; each value merged when read.
+pub fn merge_attrs_of(
+    ev: &Evaluator,
+    h: &std::rc::Rc<Helpers>,
+    elem_type: &Thunk,
+    loc: &Thunk,
+    defs: &Thunk,
+    span: Span,
+) -> EvalResult<Value> {
+    let mut grouped: std::collections::BTreeMap<std::rc::Rc<str>, Vec<Thunk>> = Default::default();
+    for def in ev.expect_list(ev.force(defs)?, span)?.iter() {
+        let value = ev.force(&lazy_select(def, "value", span))?;
+        let file = lazy_select(def, "file", span);
+        for (name, a) in ev.expect_attrs(value, span, "a builtin's argument")?.map.iter() {
+            let record = super::record(&[("file", file.clone()), ("value", a.value.clone())]);
+            grouped
+                .entry(name.clone())
+                .or_default()
+                .push(Thunk::ready(record, span));
+        }
+    }
+    let mut out = Attrs::new();
+    for (name, defs) in grouped {
+        let loc = super::merge_modules::appended(loc, &name, span);
+        let defs = Thunk::ready(Value::list(defs), span);
+        let merged = super::definitions::merge_definitions(h.clone(), loc, elem_type.clone(), defs, span);
+        let optional = lazy_select(&Thunk::ready(merged, span), "optionalValue", span);
+        if let Value::Attrs(o) = ev.force(&optional)?
+            && let Some(v) = o.get("value")
+        {
+            out.insert(name, v.clone(), span);
+        }
+    }
+    Ok(Value::attrs(out))
+}
