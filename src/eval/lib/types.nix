@@ -241,13 +241,10 @@ let
       description = "list of ${optionDescriptionPhrase nounOrComposite elemType}";
       descriptionClass = "composite";
       check = isList;
-      merge = loc: defs:
-        map (x: x.value) (filter (hasValue "value") (concatLists (imap1 (n: def:
-          imap1 (m: def':
-            (mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ]) elemType
-              [ { inherit (def) file; value = def'; } ]).optionalValue
-          ) def.value
-        ) defs)));
+      # Natively (src/eval/modules/values.rs): map (x: x.value) (filter (hasValue "value")
+      #   (concatLists (imap1 (n: def: imap1 (m: def': (mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ])
+      #     elemType [ { inherit (def) file; value = def'; } ]).optionalValue) def.value) defs)))
+      merge = engine.mergeListOf engineHelpers elemType;
       emptyValue = { value = [ ]; };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "*" ]);
       getSubModules = elemType.getSubModules;

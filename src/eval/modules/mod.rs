@@ -179,6 +179,15 @@ impl Evaluator {
 fn functions() -> Vec<(&'static str, Value)> {
     use by_name::ByName;
     let helpers = |ev: &Evaluator, t: &Thunk, span| definitions::Helpers::of(ev, t, span).map(Rc::new);
+    // `helpers elemType loc` of a container type's merge.
+    let elements = move |ev: &Evaluator, a: &[Thunk], span| -> EvalResult<values::Elements> {
+        Ok(values::Elements {
+            helpers: helpers(ev, &a[0], span)?,
+            elem_type: a[1].clone(),
+            loc: a[2].clone(),
+            span,
+        })
+    };
     let mut out = definitions::functions();
     out.push((
         "mergeOptionDecls",
@@ -256,7 +265,13 @@ fn functions() -> Vec<(&'static str, Value)> {
     out.push((
         "mergeAttrsOf",
         Value::primop("mergeAttrsOf", 4, move |ev, a, span| {
-            values::merge_attrs_of(ev, &helpers(ev, &a[0], span)?, &a[1], &a[2], &a[3], span)
+            elements(ev, a, span)?.merge_attrs_of(ev, &a[3])
+        }),
+    ));
+    out.push((
+        "mergeListOf",
+        Value::primop("mergeListOf", 4, move |ev, a, span| {
+            elements(ev, a, span)?.merge_list_of(ev, &a[3])
         }),
     ));
     out.push((

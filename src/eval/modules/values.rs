@@ -55,40 +55,70 @@ pub fn merge_equal(ev: &Evaluator, h: &Helpers, loc: &Thunk, defs: &Thunk, span:
     ev.force(&lazy_select(first, "value", span))
 }
 
-/// `(attrsOf elemType).merge loc defs`: the definitions regrouped by attribute name
-/// (`defsByAttr`), each name's merged by `elemType` (`mergeDefinitions`), the names without a
-/// value left out; each value merged when read.
-pub fn merge_attrs_of(
-    ev: &Evaluator,
-    h: &std::rc::Rc<Helpers>,
-    elem_type: &Thunk,
-    loc: &Thunk,
-    defs: &Thunk,
-    span: Span,
-) -> EvalResult<Value> {
-    let mut grouped: std::collections::BTreeMap<std::rc::Rc<str>, Vec<Thunk>> = Default::default();
-    for def in ev.expect_list(ev.force(defs)?, span)?.iter() {
-        let value = ev.force(&lazy_select(def, "value", span))?;
-        let file = lazy_select(def, "file", span);
-        for (name, a) in ev.expect_attrs(value, span, "a builtin's argument")?.map.iter() {
-            let record = super::record(&[("file", file.clone()), ("value", a.value.clone())]);
-            grouped
-                .entry(name.clone())
-                .or_default()
-                .push(Thunk::ready(record, span));
-        }
-    }
-    let mut out = Attrs::new();
-    for (name, defs) in grouped {
-        let loc = super::merge_modules::appended(loc, &name, span);
+/// The elements of a container type (`attrsOf`, `listOf`) at `loc`, each merged by
+/// `elem_type` on its own.
+pub struct Elements {
+    pub helpers: std::rc::Rc<Helpers>,
+    pub elem_type: Thunk,
+    pub loc: Thunk,
+    pub span: Span,
+}
+
+impl Elements {
+    /// `(mergeDefinitions (loc ++ [ name ]) elemType defs).optionalValue.value`, if defined
+    /// (the definitions discharged now, the value merged when read).
+    fn merged_at(&self, ev: &Evaluator, name: &std::rc::Rc<str>, defs: Vec<Thunk>) -> EvalResult<Option<Thunk>> {
+        let span = self.span;
+        let loc = super::merge_modules::appended(&self.loc, name, span);
         let defs = Thunk::ready(Value::list(defs), span);
-        let merged = super::definitions::merge_definitions(h.clone(), loc, elem_type.clone(), defs, span);
+        let merged =
+            super::definitions::merge_definitions(self.helpers.clone(), loc, self.elem_type.clone(), defs, span);
         let optional = lazy_select(&Thunk::ready(merged, span), "optionalValue", span);
-        if let Value::Attrs(o) = ev.force(&optional)?
-            && let Some(v) = o.get("value")
-        {
-            out.insert(name, v.clone(), span);
-        }
+        Ok(match ev.force(&optional)? {
+            Value::Attrs(o) => o.get("value").cloned(),
+            _ => None,
+        })
     }
-    Ok(Value::attrs(out))
+
+    /// `(attrsOf elemType).merge loc defs`: the definitions regrouped by attribute name
+    /// (`defsByAttr`), each name's merged, the names without a value left out.
+    pub fn merge_attrs_of(&self, ev: &Evaluator, defs: &Thunk) -> EvalResult<Value> {
+        let span = self.span;
+        let mut grouped: std::collections::BTreeMap<std::rc::Rc<str>, Vec<Thunk>> = Default::default();
+        for def in ev.expect_list(ev.force(defs)?, span)?.iter() {
+            let value = ev.force(&lazy_select(def, "value", span))?;
+            let file = lazy_select(def, "file", span);
+            for (name, a) in ev.expect_attrs(value, span, "a builtin's argument")?.map.iter() {
+                let record = super::record(&[("file", file.clone()), ("value", a.value.clone())]);
+                grouped
+                    .entry(name.clone())
+                    .or_default()
+                    .push(Thunk::ready(record, span));
+            }
+        }
+        let mut out = Attrs::new();
+        for (name, defs) in grouped {
+            if let Some(v) = self.merged_at(ev, &name, defs)? {
+                out.insert(name, v, span);
+            }
+        }
+        Ok(Value::attrs(out))
+    }
+
+    /// `(listOf elemType).merge loc defs`: every item of every definition merged on its own
+    /// (at `loc ++ [ "[definition n-entry m]" ]`), the items without a value left out.
+    pub fn merge_list_of(&self, ev: &Evaluator, defs: &Thunk) -> EvalResult<Value> {
+        let span = self.span;
+        let mut out = Vec::new();
+        for (n, def) in ev.expect_list(ev.force(defs)?, span)?.iter().enumerate() {
+            let file = lazy_select(def, "file", span);
+            let items = ev.expect_list(ev.force(&lazy_select(def, "value", span))?, span)?;
+            for (m, item) in items.iter().enumerate() {
+                let entry: std::rc::Rc<str> = format!("[definition {}-entry {}]", n + 1, m + 1).into();
+                let one = super::record(&[("file", file.clone()), ("value", item.clone())]);
+                out.extend(self.merged_at(ev, &entry, vec![Thunk::ready(one, span)])?);
+            }
+        }
+        Ok(Value::list(out))
+    }
 }
