@@ -13,7 +13,16 @@
 //!   [`sort_properties`](properties::sort_properties) over [`Def`]s;
 //! - [`definitions::merge_definitions`]: `mergeDefinitions loc type defs` as an attrset of
 //!   lazy attributes (`defsFinal'`, `defsFinal`, `mergedValue`, `isDefined`, `optionalValue`);
+//! - [`merge_modules::merge_modules`]: `mergeModules' prefix options configs` (declarations
+//!   and definitions walked together, options evaluated by [`options::eval_option_value`]
+//!   over [`options::merge_option_decls`]); [`by_name::by_name`] and [`by_name::configs_of`];
+//! - [`module_syntax`]: `unifyModuleSyntax` and `applyModuleArgsIfFunction`;
+//! - [`values`]: an options tree's `config`, `mergeEqualOption`, and [`values::Elements`] for
+//!   `attrsOf`'s and `listOf`'s merge;
 //! - [`engine`]: the attrset of these functions that the native lib's Nix code receives.
+//!
+//! Functions that make messages take [`definitions::Helpers`] (the lib's `showOption`,
+//! `showDefs`, `showFiles`, …), so a native caller outside the lib passes the same.
 
 pub mod by_name;
 pub mod definitions;
