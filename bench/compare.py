@@ -88,12 +88,14 @@ def main():
         # The evaluator on module-system code: bench/gen-modules.py's attrsOf-submodule
         # workload through `lib.evalModules`, with the native lib (no NIX_PATH) and with
         # nixpkgs' lib, beside real Nix with nixpkgs' lib.
+        # Real Nix evaluates it with current nixpkgs' lib (the module system SPEC §10 means).
+        current_lib = os.environ.get("NIXPKGS_LIB_CURRENT", os.path.join(SHARED, "nixpkgs-lib", "current", "lib"))
         modules = os.path.join(work, "modules-1000.nix")
         subprocess.run([sys.executable, os.path.join(HERE, "gen-modules.py"), modules, "1000"], check=True)
         native_env = {k: v for k, v in os.environ.items() if k != "NIX_PATH"}
-        nixpkgs_env = {**native_env, "NIX_PATH": f"nixpkgs={os.path.dirname(os.path.abspath(nixpkgs_lib))}"}
+        nixpkgs_env = {**native_env, "NIX_PATH": f"nixpkgs={os.path.dirname(os.path.abspath(current_lib))}"}
         module_cases = {"eval modules-1000.nix (native lib)": ([exe, "eval", modules], native_env)}
-        if os.path.isdir(nixpkgs_lib):
+        if os.path.isdir(current_lib):
             module_cases["eval modules-1000.nix (nixpkgs lib)"] = ([exe, "eval", modules], nixpkgs_env)
             if have_nix:
                 module_cases["nix-instantiate --eval --strict --json modules-1000.nix"] = (
@@ -155,10 +157,11 @@ def main():
             r = mem[ours] / mem[theirs]
             ratio("eval 10000.nix / nix-instantiate (peak memory)", f"{r:.2f}×", "< 1×", r < 1)
         theirs = "nix-instantiate --eval --strict --json modules-1000.nix"
-        for ours in ("eval modules-1000.nix (native lib)", "eval modules-1000.nix (nixpkgs lib)"):
+        # The native lib at most half of Nix's time; the evaluator alone (nixpkgs' lib) no slower.
+        for ours, target in (("eval modules-1000.nix (native lib)", 0.5), ("eval modules-1000.nix (nixpkgs lib)", 1)):
             if ours in med and theirs in med:
                 r = med[ours] / med[theirs]
-                ratio(f"{ours} / nix-instantiate (time)", f"{r:.2f}×", "≤ 1×", r <= 1)
+                ratio(f"{ours} / nix-instantiate (time)", f"{r:.2f}×", f"≤ {target:g}×", r <= target)
         if have_stand_in:
             r = med["module system stand-in 1000.nix (real Nix)"] / med["check 1000.nix"]
             ratio("module system stand-in / check 1000.nix (lower bound: lighter than NixOS)", f"{r:.0f}×", "≥ 200× vs NixOS", r >= 200)

@@ -75,7 +75,9 @@ let
     inherit (builtins)
       seq deepSeq genericClosure add sub mul div lessThan ceil floor isBool isFloat isInt pathExists readFile;
     # nixpkgs' versions see through `__functor` attrsets, which the builtins do not.
-    isFunction = f: builtins.isFunction f || (f ? __functor && builtins.isFunction (f.__functor f));
+    # Natively (src/eval/modules/lib_functions.rs, as are imap1 and reverseList):
+    # builtins.isFunction f || (f ? __functor && builtins.isFunction (f.__functor f))
+    inherit (engine) isFunction;
     functionArgs = f:
       if f ? __functor then f.__functionArgs or (builtins.functionArgs (f.__functor f)) else builtins.functionArgs f;
     setFunctionArgs = f: args: { __functor = self: f; __functionArgs = args; };
@@ -175,7 +177,7 @@ let
       let foldl'' = n: if n == -1 then nul else op (foldl'' (n - 1)) (elemAt list n);
       in foldl'' (length list - 1);
     imap0 = f: list: genList (n: f n (elemAt list n)) (length list);
-    imap1 = f: list: genList (n: f (n + 1) (elemAt list n)) (length list);
+    inherit (engine) imap1; # f: list: genList (n: f (n + 1) (elemAt list n)) (length list)
     ifilter0 = ipred: input:
       map (idx: elemAt input idx) (filter (idx: ipred idx (elemAt input idx)) (genList (x: x) (length input)));
     flatten = x: if isList x then concatMap (y: flatten y) x else [ x ];
@@ -198,7 +200,7 @@ let
     groupBy' = op: nul: pred: lst: builtins.mapAttrs (name: foldl op nul) (groupBy pred lst);
     zipListsWith = f: fst: snd: genList (n: f (elemAt fst n) (elemAt snd n)) (trivial.min (length fst) (length snd));
     zipLists = zipListsWith (fst: snd: { inherit fst snd; });
-    reverseList = xs: let l = length xs; in genList (n: elemAt xs (l - n - 1)) l;
+    inherit (engine) reverseList; # xs: let l = length xs; in genList (n: elemAt xs (l - n - 1)) l
     sortOn = f: list:
       map (x: x.snd) (sort (a: b: a.fst < b.fst) (map (x: { fst = f x; snd = x; }) list));
     compareLists = cmp: a: b:
@@ -1022,14 +1024,9 @@ let
         assert length defs > 1;
         throw "The option `${showOption loc}' is defined multiple times while it's expected to be unique.\n${message}\nDefinition values:${showDefs defs}\n${prioritySuggestion}";
     mergeOneOption = mergeUniqueOption { message = ""; };
-    mergeEqualOption = loc: defs:
-      if defs == [ ] then abort "This case should never happen."
-      # One definition is returned as it is, so that a lone function (never equal to itself) works.
-      else if length defs == 1 then (head defs).value
-      else (foldl' (first: def:
-        if def.value != first.value then
-          throw "The option `${showOption loc}' has conflicting definition values:${showDefs [ first def ]}\n${prioritySuggestion}"
-        else first) (head defs) (tail defs)).value;
+    # Natively (src/eval/modules/values.rs): the one value all definitions agree on, a lone
+    # definition as it is (so that a lone function, never equal to itself, works).
+    mergeEqualOption = engine.mergeEqualOption { inherit showOption showDefs prioritySuggestion; };
     literalCode = languageTag: text: literalMD ''
       ```${languageTag}
       ${text}

@@ -5,9 +5,10 @@
 //! bound in front of `lib.nix` so that the whole stays one source, one `lib` value, and lazy:
 //! a binding is parsed at every run but evaluated only when used.
 
-/// A function `builtins: lib`.
+/// A function `engine: builtins: lib`, where `engine` is the native module engine's functions
+/// ([`super::modules::engine`]): a variable of this source only, never a builtin.
 pub const LIB_NIX: &str = concat!(
-    "let\n  moduleSystemOf =\n",
+    "engine:\nlet\n  moduleSystemOf =\n",
     include_str!("lib/modules.nix"),
     ";\n  optionTypesOf =\n",
     include_str!("lib/types.nix"),

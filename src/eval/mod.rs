@@ -51,6 +51,7 @@ pub mod ir;
 mod lib_prelude;
 pub mod lower;
 pub mod machine;
+pub mod modules;
 pub mod output;
 pub mod regex;
 pub mod search_path;
@@ -334,6 +335,7 @@ impl Evaluator {
         }
         let thunk = self.load_source("<netns-compile lib>", None, lib_prelude::LIB_NIX)?;
         let prelude = self.force(&thunk)?;
+        let prelude = self.call(prelude, Thunk::ready(modules::engine(), Span::BUILTIN), Span::BUILTIN)?;
         let lib = self.call(
             prelude,
             Thunk::ready(self.builtins_value(), Span::BUILTIN),

@@ -155,9 +155,10 @@ pub(super) fn define_lists(d: &mut Defs) {
     });
 }
 
-/// A stable merge sort whose comparison may fail (Nix's `sort` is `std::stable_sort`).
-fn merge_sort(items: Vec<Thunk>, less: &dyn Fn(&Thunk, &Thunk) -> EvalResult<bool>) -> EvalResult<Vec<Thunk>> {
-    let mut runs: Vec<Vec<Thunk>> = items.into_iter().map(|x| vec![x]).collect();
+/// A stable merge sort whose comparison may fail (Nix's `sort` is `std::stable_sort`); the
+/// module engine sorts definitions with it too.
+pub(crate) fn merge_sort<T>(items: Vec<T>, less: &dyn Fn(&T, &T) -> EvalResult<bool>) -> EvalResult<Vec<T>> {
+    let mut runs: Vec<Vec<T>> = items.into_iter().map(|x| vec![x]).collect();
     while runs.len() > 1 {
         let mut next = Vec::with_capacity(runs.len().div_ceil(2));
         let mut iter = runs.into_iter();
@@ -172,11 +173,7 @@ fn merge_sort(items: Vec<Thunk>, less: &dyn Fn(&Thunk, &Thunk) -> EvalResult<boo
     Ok(runs.pop().unwrap_or_default())
 }
 
-fn merge(
-    left: Vec<Thunk>,
-    right: Vec<Thunk>,
-    less: &dyn Fn(&Thunk, &Thunk) -> EvalResult<bool>,
-) -> EvalResult<Vec<Thunk>> {
+fn merge<T>(left: Vec<T>, right: Vec<T>, less: &dyn Fn(&T, &T) -> EvalResult<bool>) -> EvalResult<Vec<T>> {
     let mut out = Vec::with_capacity(left.len() + right.len());
     let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
     while let (Some(x), Some(y)) = (l.peek(), r.peek()) {

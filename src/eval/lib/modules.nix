@@ -19,7 +19,8 @@ let
   types = lib.types;
 
   # `?` without forcing the attribute's value: module attributes may depend on `config`.
-  has = name: set: isAttrs set && builtins.hasAttr name set;
+  # (`engine` is the native module engine, src/eval/modules/, bound around this file.)
+  inherit (engine) has;
 
   showDeclPrefix = loc: decl: prefix:
     " - option(s) with prefix `${showOption (loc ++ [ prefix ])}' in module `${decl._file}'";
@@ -28,6 +29,26 @@ let
       (concatMap (decl: map (showDeclPrefix loc decl) (attrNames decl.options)) decls));
 
   propertyType = v: if isAttrs v then v._type or "" else "";
+
+  # An option tree (not an option) declared where options are: a submodule of those options.
+  optionTreeToOption = decl:
+    if isOption decl.options then decl
+    else decl // {
+      options = mkOption {
+        type = types.submoduleWith {
+          modules = [ { options = decl.options; } ];
+          # "whatever the other declarations say"
+          shorthandOnlyDefinesConfig = null;
+        };
+      };
+    };
+
+  # What the native engine makes its messages with, and the few Nix values it needs.
+  engineHelpers = {
+    inherit showOption showDefs showFiles showRawDecls optionTreeToOption;
+    inherit (lib.trivial) warn;
+    inherit (types) unspecified;
+  };
 in
 rec {
   defaultOverridePriority = 100;
@@ -91,7 +112,7 @@ rec {
 
       config =
         let
-          declaredConfig = mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value) options;
+          declaredConfig = engine.optionValues options; # mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value)
           freeformConfig =
             let defs = map (def: { file = def.file; value = setAttrByPath def.prefix def.value; }) merged.unmatchedDefns;
             in if defs == [ ] then { } else declaredConfig._module.freeformType.merge prefix defs;
@@ -208,208 +229,32 @@ rec {
   # A module file that is a function of a static argument, applied, keeping its location.
   importApply = modulePath: staticArg: setDefaultModuleLocation modulePath (import modulePath staticArg);
 
-  # A module as { _file, key, _class, disabledModules, imports, options, config }.
-  unifyModuleSyntax = file: key: m:
-    let
-      addMeta = config: if has "meta" m then mkMerge [ config { meta = m.meta; } ] else config;
-      addFreeformType = config:
-        if has "freeformType" m then mkMerge [ config { _module.freeformType = m.freeformType; } ] else config;
-      common = {
-        _file = toString m._file or file;
-        _class = m._class or null;
-        key = toString m.key or key;
-        disabledModules = m.disabledModules or [ ];
-      };
-    in
-    if has "config" m || has "options" m then
-      let badAttrs = removeAttrs m [ "_class" "_file" "key" "disabledModules" "imports" "options" "config" "meta" "freeformType" ]; in
-      if badAttrs != { } then
-        throw "Module `${key}' has an unsupported attribute `${head (attrNames badAttrs)}'. This is caused by introducing a top-level `config' or `options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: ${toString (attrNames badAttrs)}) into the explicit `config' attribute."
-      else common // {
-        imports = m.imports or [ ];
-        options = m.options or { };
-        config = addFreeformType (addMeta (m.config or { }));
-      }
-    else
-      lib.trivial.throwIfNot (isAttrs m) "module ${file} (${key}) does not look like a module."
-        (common // {
-          imports = m.require or [ ] ++ m.imports or [ ];
-          options = { };
-          config = addFreeformType (removeAttrs m [ "_class" "_file" "key" "disabledModules" "require" "imports" "freeformType" ]);
-        });
+  # A module as { _file, key, _class, disabledModules, imports, options, config }: natively
+  # (src/eval/modules/module_syntax.rs), `meta` and `freeformType` merged into its `config`.
+  unifyModuleSyntax = engine.unifyModuleSyntax;
 
   # A module function gets a set with exactly the names it asks for, each forwarded lazily to
-  # the given arguments or to `config._module.args` (a strict pattern would recurse).
-  applyModuleArgsIfFunction = key: f: args@{ config, options, lib, ... }:
-    if isFunction f then
-      let
-        context = name: ''while evaluating the module argument `${name}' in "${key}":'';
-        extraArgs = mapAttrs (name: _:
-          builtins.addErrorContext (context name) (args.${name} or config._module.args.${name})
-        ) (builtins.functionArgs f);
-      in
-      f (args // extraArgs)
-    else f;
+  # the given arguments or to `config._module.args` (a strict pattern would recurse): natively.
+  applyModuleArgsIfFunction = engine.applyModuleArgsIfFunction;
 
-  mergeModules = prefix: modules:
-    mergeModules' prefix modules
-      (concatMap (m: map (config: { file = m._file; inherit config; }) (pushDownProperties m.config)) modules);
+  mergeModules = prefix: modules: mergeModules' prefix modules (engine.configsOf modules);
 
-  mergeModules' = prefix: options: configs:
-    let
-      # Per attribute name, the list `f module value` gives for every module having it under `attr`.
-      byName = attr: f: modules:
-        zipAttrsWith (n: concatLists) (map (module:
-          let subtree = module.${attr}; in
-          if !isAttrs subtree then
-            throw ''
-              You're trying to declare a value of type `${builtins.typeOf subtree}'
-              rather than an attribute-set for the option
-              `${concatStringsSep "." prefix}'!
-
-              This usually happens if `${concatStringsSep "." prefix}' has option
-              definitions inside that are not matched. Please check how to properly define
-              this option by e.g. referring to `man 5 configuration.nix'!
-            ''
-          else mapAttrs (n: f module) subtree
-        ) modules);
-      declsByName = byName "options" (module: option: [ { inherit (module) _file; options = option; } ]) options;
-      defnsByName = byName "config" (module: value:
-        map (config: { inherit (module) file; inherit config; }) (pushDownProperties value)) configs;
-      defnsByName' = byName "config" (module: value: [ { inherit (module) file; inherit value; } ]) configs;
-
-      # An option tree (not an option) declared where options are: a submodule of those options.
-      optionTreeToOption = decl:
-        if isOption decl.options then decl
-        else decl // {
-          options = mkOption {
-            type = types.submoduleWith {
-              modules = [ { options = decl.options; } ];
-              # "whatever the other declarations say"
-              shorthandOnlyDefinesConfig = null;
-            };
-          };
-        };
-
-      resultsByName = mapAttrs (name: decls:
-        let
-          loc = prefix ++ [ name ];
-          defns = defnsByName.${name} or [ ];
-          defns' = defnsByName'.${name} or [ ];
-          optionDecls = filter (m: isOption m.options) decls;
-        in
-        if length optionDecls == length decls then
-          let opt = fixupOptionType loc (mergeOptionDecls loc decls);
-          in { matchedOptions = evalOptionValue loc opt defns'; unmatchedDefns = [ ]; }
-        else if optionDecls != [ ] then
-          if all (x: x.options.type.name == "submodule") optionDecls then
-            let opt = fixupOptionType loc (mergeOptionDecls loc (map optionTreeToOption decls));
-            in { matchedOptions = evalOptionValue loc opt defns'; unmatchedDefns = [ ]; }
-          else
-            let nonOptions = filter (m: !isOption m.options) decls; in
-            throw "The option `${showOption loc}' in module `${(head optionDecls)._file}' would be a parent of the following options, but its type `${(head optionDecls).options.type.description or "<no description>"}' does not support nested options.\n${showRawDecls loc nonOptions}"
-        else mergeModules' loc decls defns
-      ) declsByName;
-
-      matchedOptions = mapAttrs (n: v: v.matchedOptions) resultsByName;
-
-      unmatchedDefnsByName =
-        mapAttrs (n: v: v.unmatchedDefns) resultsByName
-        // removeAttrs defnsByName' (attrNames matchedOptions);
-    in
-    {
-      inherit matchedOptions;
-      # Without definitions nothing is unmatched, and no more options need be looked at.
-      unmatchedDefns =
-        if configs == [ ] then [ ]
-        else concatLists (mapAttrsToList (name: defs:
-          map (def: def // { prefix = [ name ] ++ (def.prefix or [ ]); }) defs
-        ) unmatchedDefnsByName);
-    };
+  # Natively (src/eval/modules/merge_modules.rs): declarations and definitions regrouped by
+  # name; a name declared by options evaluated as one option, one of option trees walked further
+  # (beside submodule options, an option tree is a submodule: `optionTreeToOption`), the
+  # definitions nothing declares collected with their paths.
+  mergeModules' = engine."mergeModules'" engineHelpers;
 
   # Several declarations of one option: one declaration, their types merged by the functors,
   # sub-modules (`options` of submodule types) collected.
-  mergeOptionDecls = loc: opts:
-    foldl' (res: opt:
-      let
-        t = res.type;
-        t' = opt.options.type;
-        mergedType = t.typeMerge t'.functor;
-        typesMergeable = mergedType != null;
-        bothHave = k: has k opt.options && has k res;
-        typeSet = if bothHave "type" && typesMergeable then { type = mergedType; } else { };
-      in
-      if bothHave "default" || bothHave "example" || bothHave "description" || bothHave "apply"
-        || (bothHave "type" && !typesMergeable)
-      then throw "The option `${showOption loc}' in `${opt._file}' is already declared in ${showFiles res.declarations}."
-      else
-        let
-          getSubModules = opt.options.type.getSubModules or null;
-          submodules =
-            if getSubModules != null then map (setDefaultModuleLocation opt._file) getSubModules ++ res.options
-            else res.options;
-        in
-        opt.options // res // { declarations = res.declarations ++ [ opt._file ]; options = submodules; } // typeSet
-    ) { inherit loc; declarations = [ ]; options = [ ]; } opts;
+  mergeOptionDecls = engine.mergeOptionDecls engineHelpers;
 
   # An option's entry of the `options` tree: its declaration with its value and definitions.
-  evalOptionValue = loc: opt: defs:
-    let
-      defs' = optional (has "default" opt) { file = head opt.declarations; value = mkOptionDefault opt.default; } ++ defs;
-      res =
-        if opt.readOnly or false && length defs' > 1 then
-          let
-            # Each definition shown as if it were the only one.
-            separateDefs = map (def: def // { value = (mergeDefinitions loc opt.type [ def ]).mergedValue; }) defs';
-          in
-          throw "The option `${showOption loc}' is read-only, but it's set multiple times. Definition values:${showDefs separateDefs}"
-        else mergeDefinitions loc opt.type defs';
-      value = if has "apply" opt then opt.apply res.mergedValue else res.mergedValue;
-      warnDeprecation =
-        warnIf (opt.type.deprecationMessage != null)
-          "The type `types.${opt.type.name}' of option `${showOption loc}' defined in ${showFiles opt.declarations} is deprecated. ${opt.type.deprecationMessage}";
-    in
-    warnDeprecation opt // {
-      value = builtins.addErrorContext "while evaluating the option `${showOption loc}':" value;
-      inherit (res.defsFinal') highestPrio;
-      definitions = map (def: def.value) res.defsFinal;
-      files = map (def: def.file) res.defsFinal;
-      definitionsWithLocations = res.defsFinal;
-      inherit (res) isDefined;
-      __toString = _: showOption loc;
-    };
+  evalOptionValue = engine.evalOptionValue engineHelpers;
 
-  mergeDefinitions = loc: type: defs: rec {
-    defsFinal' =
-      let
-        discharged = concatMap (m:
-          # A `mkDefinition` value is a definition of its own, with its own file.
-          map (value: if propertyType value == "definition" then value else { inherit (m) file; inherit value; })
-            (builtins.addErrorContext "while evaluating definitions from `${m.file}':" (dischargeProperties m.value))
-        ) defs;
-        overridden = filterOverrides' discharged;
-        sorted =
-          if any (def: propertyType def.value == "order") overridden.values
-          then sortProperties overridden.values
-          else overridden.values;
-      in {
-        values = sorted;
-        inherit (overridden) highestPrio;
-      };
-    defsFinal = defsFinal'.values;
-
-    mergedValue =
-      if isDefined then
-        if all (def: type.check def.value) defsFinal then type.merge loc defsFinal
-        else
-          let allInvalid = filter (def: !type.check def.value) defsFinal;
-          in throw "A definition for option `${showOption loc}' is not of type `${type.description}'. Definition values:${showDefs allInvalid}"
-      else throw "The option `${showOption loc}' is used but not defined.";
-
-    isDefined = defsFinal != [ ];
-
-    optionalValue = if isDefined then { value = mergedValue; } else { };
-  };
+  # Natively (src/eval/modules/): discharged, filtered by priority, sorted by order, checked
+  # and merged by the type, each part when read, with nixpkgs' messages.
+  mergeDefinitions = engine.mergeDefinitions engineHelpers;
 
   # An `attrsOf`/`lazyAttrsOf` option's value, attribute by attribute, with the priority each
   # attribute's definitions won at.
@@ -427,45 +272,18 @@ rec {
 
   # `mkMerge` expanded and `mkIf`/`mkOverride` pushed into the attributes: only the attribute
   # names of their content are looked at, never a condition.
-  pushDownProperties = cfg:
-    let t = propertyType cfg; in
-    if t == "merge" then concatMap pushDownProperties cfg.contents
-    else if t == "if" then map (mapAttrs (n: v: mkIf cfg.condition v)) (pushDownProperties cfg.content)
-    else if t == "override" then map (mapAttrs (n: v: mkOverride cfg.priority v)) (pushDownProperties cfg.content)
-    else [ cfg ];
+  inherit (engine) pushDownProperties;
 
   # One definition's values once its `mkMerge`s are expanded and its `mkIf` conditions decided.
-  dischargeProperties = def:
-    let t = propertyType def; in
-    if t == "merge" then concatMap dischargeProperties def.contents
-    else if t == "if" then
-      if isBool def.condition then
-        if def.condition then dischargeProperties def.content else [ ]
-      else throw "‘mkIf’ called with a non-Boolean condition"
-    else [ def ];
+  inherit (engine) dischargeProperties;
 
   filterOverrides = defs: (filterOverrides' defs).values;
 
   # The definitions of the highest priority (numerically lowest), their `mkOverride` stripped.
-  filterOverrides' = defs:
-    let
-      getPrio = def: if propertyType def.value == "override" then def.value.priority else defaultOverridePriority;
-      highestPrio = foldl' (prio: def: min (getPrio def) prio) 9999 defs;
-      strip = def: if propertyType def.value == "override" then def // { value = def.value.content; } else def;
-    in {
-      values = concatMap (def: if getPrio def == highestPrio then [ (strip def) ] else [ ]) defs;
-      inherit highestPrio;
-    };
+  filterOverrides' = engine."filterOverrides'";
 
   # Stable by `mkOrder` priority (1000 when unset).
-  sortProperties = defs:
-    let
-      strip = def:
-        if propertyType def.value == "order" then def // { value = def.value.content; inherit (def.value) priority; }
-        else def;
-      compare = a: b: (a.priority or defaultOrderPriority) < (b.priority or defaultOrderPriority);
-    in
-    sort compare (map strip defs);
+  inherit (engine) sortProperties;
 
   # A submodule type rebuilt from every declaration's modules (with their file positions).
   fixupOptionType = loc: opt:

@@ -17,6 +17,9 @@ let
 
   isType = type: x: (x._type or "") == type;
 
+  # What the native module engine (`engine`, src/eval/modules/) makes its messages with.
+  engineHelpers = { inherit showOption showFiles; inherit (lib.options) showDefs; };
+
   # `?` that leaves the attribute's value alone (a merged value is computed only when read).
   hasValue = name: set: builtins.hasAttr name set;
 
@@ -265,13 +268,10 @@ let
       description = "list of ${optionDescriptionPhrase nounOrComposite elemType}";
       descriptionClass = "composite";
       check = isList;
-      merge = loc: defs:
-        map (x: x.value) (filter (hasValue "value") (concatLists (imap1 (n: def:
-          imap1 (m: def':
-            (mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ]) elemType
-              [ { inherit (def) file; value = def'; } ]).optionalValue
-          ) def.value
-        ) defs)));
+      # Natively (src/eval/modules/values.rs): map (x: x.value) (filter (hasValue "value")
+      #   (concatLists (imap1 (n: def: imap1 (m: def': (mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ])
+      #     elemType [ { inherit (def) file; value = def'; } ]).optionalValue) def.value) defs)))
+      merge = engine.mergeListOf engineHelpers elemType;
       emptyValue = { value = [ ]; };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "*" ]);
       getSubModules = elemType.getSubModules;
@@ -292,9 +292,9 @@ let
       description = "attribute set of ${optionDescriptionPhrase nounOrComposite elemType}";
       descriptionClass = "composite";
       check = isAttrs;
-      merge = loc: defs:
-        mapAttrs (n: v: v.value) (filterAttrs (n: hasValue "value")
-          (zipAttrsWith (name: defs: (mergeDefinitions (loc ++ [ name ]) elemType defs).optionalValue) (defsByAttr defs)));
+      # Natively (src/eval/modules/values.rs): mapAttrs (n: v: v.value) (filterAttrs (n: hasValue "value")
+      #   (zipAttrsWith (name: defs: (mergeDefinitions (loc ++ [ name ]) elemType defs).optionalValue) (defsByAttr defs)))
+      merge = engine.mergeAttrsOf engineHelpers elemType;
       emptyValue = { value = { }; };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<name>" ]);
       getSubModules = elemType.getSubModules;

@@ -1,0 +1,316 @@
+//! `mergeDefinitions loc type defs`: an option's definitions discharged, filtered by priority,
+//! sorted, checked against the type and merged by it, as nixpkgs' lib/modules.nix does. The
+//! result is nixpkgs' attrset of lazy attributes; each part is computed once, when read.
+
+use super::properties::{self, any_ordered, defs_of_list, discharge, filter_overrides, sort_properties};
+use super::{Def, attr_or_missing, defs_value, record, with_context};
+use crate::diagnostic::Code;
+use crate::eval::coerce::CoerceMode;
+use crate::eval::value::{Attrs, Thunk, Value};
+use crate::eval::{ErrorKind, EvalResult, Evaluator, error_of};
+use crate::source::Span;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The lib's functions that messages are made with (`showOption`, `showDefs`, `showFiles`)
+/// and `warn`; each is read only when a message is made.
+pub struct Helpers {
+    pub show_option: Thunk,
+    pub show_defs: Thunk,
+    pub show_files: Thunk,
+    pub show_raw_decls: Thunk,
+    pub warn: Thunk,
+    /// `optionTreeToOption` (an option tree declared beside submodule options as a submodule).
+    pub option_tree_to_option: Thunk,
+    /// `types.unspecified`, the type of an option declared without one.
+    pub unspecified: Thunk,
+    /// The lib's `prioritySuggestion` text (for conflicting definitions).
+    pub priority_suggestion: Thunk,
+}
+
+impl Helpers {
+    /// Read from the attrset the Nix code gives (`engineHelpers` of `lib/modules.nix`).
+    pub fn of(ev: &Evaluator, set: &Thunk, span: Span) -> EvalResult<Helpers> {
+        let v = ev.force(set)?;
+        let attrs = ev.expect_attrs(v.clone(), span, "the module engine's helpers")?;
+        Ok(Helpers {
+            show_option: attr_or_missing(&v, &attrs, "showOption", span),
+            show_defs: attr_or_missing(&v, &attrs, "showDefs", span),
+            show_files: attr_or_missing(&v, &attrs, "showFiles", span),
+            show_raw_decls: attr_or_missing(&v, &attrs, "showRawDecls", span),
+            warn: attr_or_missing(&v, &attrs, "warn", span),
+            option_tree_to_option: attr_or_missing(&v, &attrs, "optionTreeToOption", span),
+            unspecified: attr_or_missing(&v, &attrs, "unspecified", span),
+            priority_suggestion: attr_or_missing(&v, &attrs, "prioritySuggestion", span),
+        })
+    }
+}
+
+/// A `throw` of the module system. It is located in the lib, as the Nix code's `throw` was
+/// (the Nix frontend points such errors at the definitions they are about instead).
+pub(super) fn throw(message: String) -> Box<crate::eval::EvalError> {
+    error_of(ErrorKind::Throw, Code::NixEval, Span::BUILTIN, message)
+}
+
+/// The definitions of the highest priority, and that priority.
+type Overridden = (Vec<Def>, Value);
+
+/// What one `mergeDefinitions` call has computed so far. Each stage is behind a thunk (so a
+/// definition that needs its own option's value is infinite recursion, as in Nix, and a
+/// failed stage is tried again when read again); the thunk's value is a token, the stage's
+/// result is kept here.
+struct Merge {
+    loc: Thunk,
+    ty: Thunk,
+    defs: Thunk,
+    helpers: Rc<Helpers>,
+    span: Span,
+    overridden: RefCell<Option<Rc<Overridden>>>,
+    sorted: RefCell<Option<Rc<Vec<Def>>>>,
+}
+
+impl Merge {
+    /// `discharged` and `filterOverrides'`: the definitions of the highest priority.
+    fn overridden(&self, ev: &Evaluator) -> EvalResult<()> {
+        let span = self.span;
+        let defs = ev.force(&self.defs)?;
+        let mut discharged = Vec::new();
+        for m in ev.expect_list(defs, span)?.iter() {
+            let mv = ev.force(m)?;
+            let attrs = ev.expect_attrs(mv.clone(), span, "a definition")?;
+            let file = attr_or_missing(&mv, &attrs, "file", span);
+            let mut values = Vec::new();
+            with_context(
+                ev,
+                |ev| {
+                    let f = ev.force(&file)?;
+                    let f = ev.to_string_value(&f, CoerceMode::PathInterpolation, span)?;
+                    Ok(format!("while evaluating definitions from `{f}':"))
+                },
+                || discharge(ev, &attr_or_missing(&mv, &attrs, "value", span), span, &mut values),
+            )?;
+            for v in values {
+                // A `mkDefinition` value is a definition of its own, with its own file, taken
+                // undischarged (current nixpkgs' `mergeDefinitions`).
+                let value = ev.force(&v)?;
+                match &value {
+                    Value::Attrs(a) if is_definition_marker(ev, a)? => discharged.push(Def::new(
+                        attr_or_missing(&value, a, "file", span),
+                        attr_or_missing(&value, a, "value", span),
+                    )),
+                    _ => discharged.push(Def::new(file.clone(), v)),
+                }
+            }
+        }
+        let result = filter_overrides(ev, &discharged, span)?;
+        *self.overridden.borrow_mut() = Some(Rc::new(result));
+        Ok(())
+    }
+
+    fn sorted(&self, ev: &Evaluator, overridden: &Thunk) -> EvalResult<Value> {
+        ev.force(overridden)?;
+        let Some(o) = self.overridden.borrow().clone() else {
+            return Ok(Value::Null);
+        };
+        let sorted = if any_ordered(ev, &o.0)? {
+            sort_properties(ev, &o.0, self.span)?
+        } else {
+            o.0.clone()
+        };
+        let list = defs_value(&sorted, self.span);
+        *self.sorted.borrow_mut() = Some(Rc::new(sorted));
+        Ok(list)
+    }
+
+    fn merged_value(&self, ev: &Evaluator, values: &Thunk) -> EvalResult<Value> {
+        let span = self.span;
+        ev.force(values)?;
+        let Some(defs) = self.sorted.borrow().clone() else {
+            return Ok(Value::Null);
+        };
+        if defs.is_empty() {
+            let shown = ev.message_part(&self.helpers.show_option, self.loc.clone(), span)?;
+            return Err(throw(format!("The option `{shown}' is used but not defined.")));
+        }
+        let tv = ev.force(&self.ty)?;
+        let ty = ev.expect_attrs(tv.clone(), span, "an option type")?;
+        let check = |def: &Def| -> EvalResult<bool> {
+            let check = ev.force(&attr_or_missing(&tv, &ty, "check", span))?;
+            let ok = ev.call(check, def.value.clone(), span)?;
+            ev.expect_bool(ok, span)
+        };
+        let mut all_valid = true;
+        for def in defs.iter() {
+            if !check(def)? {
+                all_valid = false;
+                break;
+            }
+        }
+        if all_valid {
+            let merge = ev.force(&attr_or_missing(&tv, &ty, "merge", span))?;
+            let partial = ev.call(merge, self.loc.clone(), span)?;
+            return ev.call(partial, values.clone(), span);
+        }
+        let mut invalid = Vec::new();
+        for def in defs.iter() {
+            if !check(def)? {
+                invalid.push(def.clone());
+            }
+        }
+        let shown = ev.message_part(&self.helpers.show_option, self.loc.clone(), span)?;
+        let description = ev.force(&attr_or_missing(&tv, &ty, "description", span))?;
+        let description = ev.to_string_value(&description, CoerceMode::PathInterpolation, span)?;
+        let defs = ev.message_part(
+            &self.helpers.show_defs,
+            Thunk::ready(defs_value(&invalid, span), span),
+            span,
+        )?;
+        Err(throw(format!(
+            "A definition for option `{shown}' is not of type `{description}'. Definition values:{defs}"
+        )))
+    }
+}
+
+/// `mergeDefinitions loc type defs` (with the lib's message helpers): nixpkgs' attrset
+/// `{ defsFinal', defsFinal, mergedValue, isDefined, optionalValue }`, every attribute lazy.
+pub fn merge_definitions(helpers: Rc<Helpers>, loc: Thunk, ty: Thunk, defs: Thunk, span: Span) -> Value {
+    let m = Rc::new(Merge {
+        loc,
+        ty,
+        defs,
+        helpers,
+        span,
+        overridden: RefCell::new(None),
+        sorted: RefCell::new(None),
+    });
+    let lazy = |f: Box<crate::eval::value::NativeThunkFn>| Thunk::native(span, f);
+    let overridden = {
+        let m = m.clone();
+        lazy(Box::new(move |ev| m.overridden(ev).map(|()| Value::Null)))
+    };
+    let values = {
+        let (m, o) = (m.clone(), overridden.clone());
+        lazy(Box::new(move |ev| m.sorted(ev, &o)))
+    };
+    let highest_prio = {
+        let (m, o) = (m.clone(), overridden.clone());
+        lazy(Box::new(move |ev| {
+            ev.force(&o)?;
+            Ok(m.overridden.borrow().as_ref().map_or(Value::Null, |o| o.1.clone()))
+        }))
+    };
+    let is_defined = {
+        let v = values.clone();
+        lazy(Box::new(move |ev| match ev.force(&v)? {
+            Value::List(l) => Ok(Value::Bool(!l.is_empty())),
+            _ => Ok(Value::Bool(false)),
+        }))
+    };
+    let merged = {
+        let (m, v) = (m.clone(), values.clone());
+        lazy(Box::new(move |ev| m.merged_value(ev, &v)))
+    };
+    let optional = {
+        let (d, merged) = (is_defined.clone(), merged.clone());
+        lazy(Box::new(move |ev| {
+            Ok(match ev.force(&d)? {
+                Value::Bool(true) => record(&[("value", merged.clone())]),
+                _ => Value::attrs(Attrs::new()),
+            })
+        }))
+    };
+    let defs_final_prime = record(&[("values", values.clone()), ("highestPrio", highest_prio)]);
+    record(&[
+        ("defsFinal'", Thunk::ready(defs_final_prime, span)),
+        ("defsFinal", values),
+        ("mergedValue", merged),
+        ("isDefined", is_defined),
+        ("optionalValue", optional),
+    ])
+}
+
+/// The engine's functions by the names `lib/modules.nix` uses.
+pub(super) fn functions() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "mergeDefinitions",
+            Value::primop("mergeDefinitions", 4, |ev, a, span| {
+                let helpers = Rc::new(Helpers::of(ev, &a[0], span)?);
+                Ok(merge_definitions(
+                    helpers,
+                    a[1].clone(),
+                    a[2].clone(),
+                    a[3].clone(),
+                    span,
+                ))
+            }),
+        ),
+        (
+            "pushDownProperties",
+            Value::primop("pushDownProperties", 1, |ev, a, span| {
+                let mut out = Vec::new();
+                properties::push_down(ev, &a[0], span, &mut out)?;
+                Ok(Value::list(out))
+            }),
+        ),
+        (
+            "dischargeProperties",
+            Value::primop("dischargeProperties", 1, |ev, a, span| {
+                let mut out = Vec::new();
+                discharge(ev, &a[0], span, &mut out)?;
+                Ok(Value::list(out))
+            }),
+        ),
+        (
+            "filterOverrides'",
+            Value::primop("filterOverrides'", 1, |ev, a, span| {
+                let defs = a[0].clone();
+                let done = Thunk::native(span, move |ev| {
+                    let defs = defs_of_list(ev, &ev.force(&defs)?, span)?;
+                    let (kept, prio) = filter_overrides(ev, &defs, span)?;
+                    Ok(Value::list(vec![
+                        Thunk::ready(defs_value(&kept, span), span),
+                        Thunk::ready(prio, span),
+                    ]))
+                });
+                let part = |i: usize| {
+                    let done = done.clone();
+                    Thunk::native(span, move |ev| match ev.force(&done)? {
+                        Value::List(l) => ev.force(&l[i]),
+                        other => Ok(other),
+                    })
+                };
+                let _ = ev;
+                Ok(record(&[("values", part(0)), ("highestPrio", part(1))]))
+            }),
+        ),
+        (
+            "sortProperties",
+            Value::primop("sortProperties", 1, |ev, a, span| {
+                let defs = defs_of_list(ev, &ev.force(&a[0])?, span)?;
+                Ok(defs_value(&sort_properties(ev, &defs, span)?, span))
+            }),
+        ),
+        (
+            // `has name set`: `set ? name` of an attrset, leaving the attribute's value alone.
+            "has",
+            Value::primop("has", 2, |ev, a, span| {
+                Ok(Value::Bool(match ev.force(&a[1])? {
+                    Value::Attrs(set) => {
+                        let name = ev.force(&a[0])?;
+                        set.get(&ev.expect_string(name, span)?).is_some()
+                    }
+                    _ => false,
+                }))
+            }),
+        ),
+    ]
+}
+
+/// Whether `attrs` is `mkDefinition`'s marker (`_type = "definition"`).
+fn is_definition_marker(ev: &Evaluator, attrs: &Attrs) -> EvalResult<bool> {
+    match attrs.get("_type") {
+        Some(t) => Ok(matches!(ev.force(t)?, Value::Str(s) if &*s == "definition")),
+        None => Ok(false),
+    }
+}
