@@ -94,10 +94,14 @@ impl Merge {
                 // undischarged (current nixpkgs' `mergeDefinitions`).
                 let value = ev.force(&v)?;
                 match &value {
-                    Value::Attrs(a) if is_definition_marker(ev, a)? => discharged.push(Def::new(
-                        attr_or_missing(&value, a, "file", span),
-                        attr_or_missing(&value, a, "value", span),
-                    )),
+                    Value::Attrs(a) if is_definition_marker(ev, a)? => discharged.push(Def {
+                        record: Some(a.clone()),
+                        unchanged: Some(value.clone()),
+                        ..Def::new(
+                            attr_or_missing(&value, a, "file", span),
+                            attr_or_missing(&value, a, "value", span),
+                        )
+                    }),
                     _ => discharged.push(Def::new(file.clone(), v)),
                 }
             }
