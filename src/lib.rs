@@ -29,6 +29,7 @@ pub mod module;
 pub mod nix_text;
 pub mod node;
 pub mod output;
+pub mod package;
 pub mod prefix;
 pub mod source;
 pub mod suggest;

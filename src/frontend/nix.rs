@@ -30,7 +30,6 @@ use collect::collect_modules;
 use hooks::resolved_namespaces_value;
 pub use hooks::{eval_file_json_with_lib, node_to_value};
 use packages::pkgs;
-pub use packages::{Package, PackageFacts};
 use push_down::{Level, defined_values, push_down};
 
 use crate::diagnostic::Diagnostics;
@@ -42,6 +41,7 @@ use crate::module::read_options::{
 use crate::module::types::Ty;
 use crate::module::unit_name::namespace_service_name;
 use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
+use crate::package::Package;
 use crate::source::{SourceMap, Span};
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};

@@ -1,8 +1,8 @@
 //! Where the programs the units call live (SPEC §2.4).
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::frontend::nix::{Package, PackageFacts};
 use crate::node::{Kind, Node};
+use crate::package::{Package, PackageFacts};
 use std::path::{Path, PathBuf};
 
 /// Prefix used for a package the input does not name.

@@ -5,11 +5,12 @@
 //! The evaluator knows none of this: these are functions over its generic API
 //! ([`Evaluator::call`], [`Evaluator::force`], …) and its values.
 
-use super::packages::{Package, pkgs};
+use super::packages::pkgs;
 use crate::diagnostic::Diagnostics;
 use crate::eval::{Attrs, EvalError, EvalResult, Evaluator, Thunk, Value, ir, with_evaluator};
 use crate::module::config::ResolvedNamespace;
 use crate::node::{Kind, Node};
+use crate::package::Package;
 use crate::source::SourceMap;
 use std::path::Path;
 use std::rc::Rc;

@@ -3,30 +3,9 @@
 
 use crate::eval::builtins::{STORE_DIR, parse_drv_name};
 use crate::eval::{Attrs, Thunk, Value, error};
+use crate::package::Package;
 use crate::source::Span;
 use std::rc::Rc;
-
-/// What nixpkgs declares of a tool's package, besides where it is. The table is the tools'
-/// (`model::tools::PACKAGES`); a package's `pname` is its attribute name there.
-#[derive(Debug, PartialEq)]
-pub struct PackageFacts {
-    /// `pkgs.<attr>`, and the package's `pname`.
-    pub attr: &'static str,
-    /// `meta.mainProgram`, where nixpkgs sets one (`lib.getExe` falls back to the pname).
-    pub main_program: Option<&'static str>,
-    /// `outputs`, `out` first.
-    pub outputs: &'static [&'static str],
-    /// `meta.description`.
-    pub description: &'static str,
-}
-
-/// A package as `pkgs.<attr>` gives it: its facts, and the prefix the input's tools name.
-#[derive(Clone, Debug)]
-pub struct Package {
-    pub facts: &'static PackageFacts,
-    /// Where its `out` output is.
-    pub prefix: String,
-}
 
 /// `pkgs` (SPEC §2.4): each package the compiler knows as a derivation-like set (see
 /// [`package_value`]); any other name an error that explains the JSON route. `packages` are in
@@ -140,6 +119,7 @@ fn unknown_package_message(name: &str, known: &str) -> String {
 mod tests {
     use super::*;
     use crate::frontend::nix::eval_file_json_with_lib;
+    use crate::package::PackageFacts;
     use crate::source::SourceMap;
 
     static IPROUTE2: PackageFacts = PackageFacts {
