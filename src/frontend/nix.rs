@@ -45,7 +45,7 @@ use crate::package::Package;
 use crate::source::{SourceMap, Span};
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -68,7 +68,9 @@ enum Spec {
     /// Everything below (an option's definitions).
     All,
     /// Only these attributes (`*` stands for any name the others do not name).
-    Keys(Vec<(Cow<'static, str>, Spec)>),
+    /// A map, not a list: a projection asks it once per attribute of every module, and
+    /// `systemd.services` holds one key per namespace unit.
+    Keys(BTreeMap<Cow<'static, str>, Spec>),
     /// Everything below but these attributes.
     AllBut(Vec<&'static str>),
 }
@@ -78,14 +80,14 @@ static ALL: Spec = Spec::All;
 
 /// What netns-compile reads of a module's config ([`read_paths`]).
 fn spec() -> Spec {
-    let mut spec = Spec::Keys(Vec::new());
+    let mut spec = Spec::Keys(BTreeMap::new());
     for (path, reads) in read_paths() {
         let leaf = match reads {
             Reads::Everything => Spec::All,
-            Reads::EachOnly(names) => Spec::Keys(vec![(
+            Reads::EachOnly(names) => Spec::Keys(BTreeMap::from([(
                 "*".into(),
                 Spec::Keys(names.into_iter().map(|n| (n.into(), Spec::All)).collect()),
-            )]),
+            )])),
         };
         spec.insert(path, leaf);
     }
@@ -128,12 +130,12 @@ impl Spec {
             *self = leaf;
             return;
         };
-        match keys.iter_mut().find(|(k, _)| *k == first) {
-            Some((_, below)) => below.insert(rest, leaf),
+        match keys.get_mut(first) {
+            Some(below) => below.insert(rest, leaf),
             None => {
-                let mut below = Spec::Keys(Vec::new());
+                let mut below = Spec::Keys(BTreeMap::new());
                 below.insert(rest, leaf);
-                keys.push((Cow::Owned(first.to_string()), below));
+                keys.insert(Cow::Owned(first.to_string()), below);
             }
         }
     }
@@ -167,11 +169,7 @@ impl Spec {
         match self {
             Spec::All => Some(self),
             Spec::AllBut(but) => (!but.contains(&key)).then_some(&ALL),
-            Spec::Keys(keys) => keys
-                .iter()
-                .find(|(k, _)| k == key)
-                .or_else(|| keys.iter().find(|(k, _)| k == "*"))
-                .map(|(_, s)| s),
+            Spec::Keys(keys) => keys.get(key).or_else(|| keys.get("*")),
         }
     }
 }

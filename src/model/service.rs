@@ -447,15 +447,17 @@ pub fn build_service_unit(
     let empty = b(Kind::Attrs(Attrs::new()));
     let user = ns.get("service").unwrap_or(&empty);
     let module = netns_module_def(ns, ctx);
-    // The netns module's definition, `mkMerge [ own cfg.service ]`.
-    let netns_def = attrs(vec![
-        ("_type", s("merge")),
-        ("contents", list(vec![module.clone(), user.clone()])),
-    ]);
+    // The netns module's definition, `mkMerge [ own cfg.service ]`, made (a copy of both)
+    // only where definitions made directly on the unit are merged with it.
+    let netns_def;
     let defs: Vec<Def> = if ns.unit_defs.is_empty() {
         // As `unit_definitions` would give them, without the copies.
         vec![Def::new(user), Def::new(&module)]
     } else {
+        netns_def = attrs(vec![
+            ("_type", s("merge")),
+            ("contents", list(vec![module.clone(), user.clone()])),
+        ]);
         unit_definitions(&loc, &netns_def, &ns.unit_defs, diags)?
     };
     // A first pass without systemd's derived definitions, to learn what they derive from.
