@@ -134,20 +134,11 @@ fn openvpn_carries_the_namespace_under_systemd_252() {
     let peer_setup = format!(
         "set -e
 {underlay}ip -n opeer address add {WORLD}/32 dev lo
-ip netns exec opeer nft -f - <<'EOF'
-table inet count {{
-  chain input {{
-    type filter hook input priority 0;
-    iifname \"vp\" udp dport 1194 counter accept comment \"tunnel\"
-    iifname \"vp\" meta l4proto 58 accept comment \"neighbours\"
-    iifname \"vp\" counter comment \"leak\"
-  }}
-}}
-EOF
-nsenter --net=/run/netns/opeer openvpn --daemon --config {KEYS}/server.conf --log /run/ovpn-server.log
+{counters}nsenter --net=/run/netns/opeer openvpn --daemon --config {KEYS}/server.conf --log /run/ovpn-server.log
 nsenter --net=/run/netns/opeer socat TCP-LISTEN:4000,bind={WORLD},reuseaddr,fork SYSTEM:'echo answer-from-world' >/dev/null 2>&1 &
 ",
         underlay = nspawn::peer_underlay("opeer", "10.233.0"),
+        counters = nspawn::peer_leak_counters("opeer", 1194),
     );
     let r = c.sh(&peer_setup, &[]);
     assert!(r.ok(), "building the peer: {}{}", r.stdout, r.stderr);

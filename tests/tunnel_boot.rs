@@ -179,22 +179,13 @@ ip netns exec tpeer wg set wg-peer private-key {KEYS}/peer.key listen-port 51820
   peer {} allowed-ips 10.99.0.2/32 peer {} allowed-ips 10.99.0.3/32
 ip -n tpeer address add 10.99.0.1/24 dev wg-peer
 ip -n tpeer link set wg-peer up
-ip netns exec tpeer nft -f - <<'EOF'
-table inet count {{
-  chain input {{
-    type filter hook input priority 0;
-    iifname \"vp\" udp dport 51820 counter accept comment \"tunnel\"
-    iifname \"vp\" meta l4proto 58 accept comment \"neighbours\"
-    iifname \"vp\" counter comment \"leak\"
-  }}
-}}
-EOF
-nsenter --net=/run/netns/tpeer socat UDP-RECVFROM:53,bind=10.99.0.1,fork SYSTEM:'echo dns-answer' >/dev/null 2>&1 &
+{counters}nsenter --net=/run/netns/tpeer socat UDP-RECVFROM:53,bind=10.99.0.1,fork SYSTEM:'echo dns-answer' >/dev/null 2>&1 &
 nsenter --net=/run/netns/tpeer socat TCP-LISTEN:4000,bind=10.99.0.1,reuseaddr,fork SYSTEM:'echo answer-from-peer' >/dev/null 2>&1 &
 ",
         f.public,
         d.public,
         underlay = nspawn::peer_underlay("tpeer", "10.232.0"),
+        counters = nspawn::peer_leak_counters("tpeer", 51820),
     );
     let r = c.sh(&peer_setup, &[]);
     assert!(r.ok(), "building the peer: {}{}", r.stdout, r.stderr);

@@ -325,11 +325,15 @@ impl<'a> Definition for Def<'a> {
                 ..self.clone()
             });
         }
-        // `property` found the content (or a definition's value) when it read the marker.
-        let field = match property(&self.value)? {
-            Some(Property::Definition) => "value",
-            _ => "content",
-        };
+        // `property` checked the marker's fields when `marker` read it: only which field
+        // holds the content is left to tell.
+        let definition = self
+            .value
+            .attrs()
+            .and_then(|a| a.get("_type"))
+            .and_then(Node::as_str)
+            .is_some_and(|t| t == "definition");
+        let field = if definition { "value" } else { "content" };
         Ok(part(&self.value, |n| n.attrs()?.get(field)).map_or_else(|| self.clone(), |c| self.with_value(c)))
     }
 

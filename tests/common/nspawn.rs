@@ -431,6 +431,25 @@ ip -n {peer} link set lo up
     )
 }
 
+/// Shell lines that load, in namespace `peer`, the counters of what reaches it over the
+/// underlay `vp` (see [`peer_underlay`]): the tunnel's UDP `port` (`tunnel`), link housekeeping
+/// (ICMPv6, uncounted) and everything else (`leak`, which must stay 0).
+pub fn peer_leak_counters(peer: &str, port: u16) -> String {
+    format!(
+        "ip netns exec {peer} nft -f - <<'EOF'
+table inet count {{
+  chain input {{
+    type filter hook input priority 0;
+    iifname \"vp\" udp dport {port} counter accept comment \"tunnel\"
+    iifname \"vp\" meta l4proto 58 accept comment \"neighbours\"
+    iifname \"vp\" counter comment \"leak\"
+  }}
+}}
+EOF
+"
+    )
+}
+
 /// Poll `done` every 100 ms for at most `limit`.
 pub fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
