@@ -147,9 +147,9 @@ pub fn check_nix_eval(data: &[u8]) {
     if let netns_compile::syntax::Agreement::Different(why) = agreement {
         panic!("the parsers disagree on {text:?}: {why}");
     }
-    netns_compile::eval::set_max_eval_steps(200_000);
+    let options = netns_compile::eval::EvalOptions::default().with_max_steps(200_000);
     let mut sources = SourceMap::new();
-    match netns_compile::eval::eval_source_json("fuzz.nix", text, &mut sources) {
+    match netns_compile::eval::eval_source_json("fuzz.nix", text, &options, &mut sources) {
         Ok(json) => assert!(
             serde_json::from_str::<serde_json::Value>(&json).is_ok(),
             "not JSON: {json}"

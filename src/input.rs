@@ -3,7 +3,8 @@
 //! settings; and the tools, from the input, a `--tools` file or this host.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::eval::search_path::{SearchPathEntry, set_extra_search_path};
+use crate::eval::EvalOptions;
+use crate::eval::search_path::SearchPathEntry;
 use crate::frontend::json::{decode_utf8, parse_json};
 use crate::model::Tools;
 use crate::node::Node;
@@ -135,7 +136,6 @@ fn load_path(
     let is_nix = path.extension().is_some_and(|e| e == "nix");
     let is_json = path.as_os_str() == "-" || path.extension().is_some_and(|e| e == "json");
     if is_nix {
-        crate::eval::set_max_eval_steps(options.max_eval_steps);
         let pkgs = match tools {
             ToolsChoice::Given(t) => t.clone(),
             ToolsChoice::FromInput => Tools::default(),
@@ -143,8 +143,9 @@ fn load_path(
         if let Err(e) = std::fs::metadata(path) {
             return Err(Unread::Usage(format!("{}: {e}", path.display())));
         }
-        use_nixpkgs(options.nixpkgs.as_deref()).map_err(Unread::Usage)?;
-        return crate::frontend::nix::load_nix_modules(path, &pkgs.packages(), sources).map_err(Unread::Diagnostics);
+        let eval = eval_options(options).map_err(Unread::Usage)?;
+        return crate::frontend::nix::load_nix_modules(path, &pkgs.packages(), &eval, sources)
+            .map_err(Unread::Diagnostics);
     }
     if !is_json {
         return Err(Unread::Usage(format!(
@@ -196,20 +197,23 @@ fn read_bytes(path: &Path, limit: u64) -> Result<(String, Vec<u8>), String> {
     Ok((path.display().to_string(), bytes))
 }
 
-/// `--nixpkgs DIR`: `<nixpkgs>` is DIR, searched before NIX_PATH.
-fn use_nixpkgs(dir: Option<&Path>) -> Result<(), String> {
-    let Some(dir) = dir else { return Ok(()) };
-    if !dir.join("lib/default.nix").is_file() {
-        return Err(format!(
-            "--nixpkgs {}: not a nixpkgs checkout (it has no lib/default.nix)",
-            dir.display()
-        ));
+/// The evaluator's settings of a `.nix` input: the step limit, and with `--nixpkgs DIR`,
+/// `<nixpkgs>` is DIR, searched before NIX_PATH.
+fn eval_options(options: &ReadOptions) -> Result<EvalOptions, String> {
+    let mut eval = EvalOptions::default().with_max_steps(options.max_eval_steps);
+    if let Some(dir) = options.nixpkgs.as_deref() {
+        if !dir.join("lib/default.nix").is_file() {
+            return Err(format!(
+                "--nixpkgs {}: not a nixpkgs checkout (it has no lib/default.nix)",
+                dir.display()
+            ));
+        }
+        eval.search_path.push(SearchPathEntry {
+            prefix: "nixpkgs".into(),
+            path: dir.display().to_string(),
+        });
     }
-    set_extra_search_path(vec![SearchPathEntry {
-        prefix: "nixpkgs".into(),
-        path: dir.display().to_string(),
-    }]);
-    Ok(())
+    Ok(eval)
 }
 
 /// The strict JSON of a Nix file (`netns-compile eval`), as `nix-instantiate --eval --strict
@@ -221,10 +225,9 @@ pub fn evaluate(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Result<String, Failure> {
-    crate::eval::set_max_eval_steps(options.max_eval_steps);
     if let Err(e) = std::fs::metadata(file) {
         return Err(Failure::Usage(format!("{}: {e}", file.display())));
     }
-    use_nixpkgs(options.nixpkgs.as_deref()).map_err(Failure::Usage)?;
-    crate::eval::eval_file_json(file, attr, sources).map_err(|ds| Unread::Diagnostics(ds).into_failure(diags))
+    let eval = eval_options(options).map_err(Failure::Usage)?;
+    crate::eval::eval_file_json(file, attr, &eval, sources).map_err(|ds| Unread::Diagnostics(ds).into_failure(diags))
 }

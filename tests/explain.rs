@@ -33,7 +33,7 @@ fn check(language: Language, text: &str, with_probe: bool) -> Vec<Diagnostic> {
     std::fs::write(&path, text).unwrap();
     let mut sources = SourceMap::new();
     let loaded = match language {
-        Language::Nix => load_nix_modules(&path, &Tools::default().packages(), &mut sources),
+        Language::Nix => load_nix_modules(&path, &Tools::default().packages(), &Default::default(), &mut sources),
         Language::Json => {
             let file = sources.add("config.json", Some(&path), text);
             parse_json(text, file)

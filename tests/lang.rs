@@ -16,7 +16,7 @@ mod common;
 
 use netns_compile::diagnostic::Code;
 use netns_compile::diagnostic::Diagnostics;
-use netns_compile::eval::eval_file_json;
+use netns_compile::eval::EvalOptions;
 use netns_compile::model::Tools;
 use netns_compile::source::SourceMap;
 use std::path::{Path, PathBuf};
@@ -81,7 +81,13 @@ fn real_nix(case: &Path, lib: Option<&Path>) -> Option<String> {
 
 /// A file evaluated as a module on its own, with the default tools as `pkgs`.
 fn eval_file_json_with_lib(path: &Path, sources: &mut SourceMap) -> Result<String, Diagnostics> {
-    netns_compile::frontend::nix::eval_file_json_with_lib(path, &Tools::default().packages(), sources)
+    let packages = Tools::default().packages();
+    netns_compile::frontend::nix::eval_file_json_with_lib(path, &packages, &EvalOptions::default(), sources)
+}
+
+/// A file (or its attribute `attr`) evaluated with the default settings.
+fn eval_file_json(path: &Path, attr: Option<&str>, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+    netns_compile::eval::eval_file_json(path, attr, &EvalOptions::default(), sources)
 }
 
 fn ours(case: &Path) -> Result<String, netns_compile::diagnostic::Diagnostics> {
@@ -324,7 +330,7 @@ fn nodes_carry_spans_of_values_and_keys() {
     let text = "{ a.b = 1 + 1; c = [ \"x\" ]; f = x: x; }";
     std::fs::write(&path, text).expect("write");
     let mut sources = SourceMap::new();
-    let node = netns_compile::eval::eval_file_node(&path, &mut sources).expect("evaluates");
+    let node = netns_compile::eval::eval_file_node(&path, &EvalOptions::default(), &mut sources).expect("evaluates");
     let attrs = node.attrs().expect("a set");
     let a = attrs.entry("a").expect("a");
     assert_eq!(sources.text(a.key_span), "a");
@@ -382,7 +388,7 @@ fn attr_path_selects_inside_the_value() {
 /// the disk is read (the directory `/cfg` is nowhere on it).
 #[test]
 fn files_and_environment_come_from_the_evaluator_s_io() {
-    use netns_compile::eval::{MemoryIo, with_evaluator_io};
+    use netns_compile::eval::{MemoryIo, with_evaluator};
     let main = r#"
       let a = import ./a.nix; in {
         a = a.x;
@@ -412,7 +418,7 @@ fn files_and_environment_come_from_the_evaluator_s_io() {
         .with_current_dir("/cfg");
     let traces = io.trace_log();
     let mut sources = SourceMap::new();
-    let json = with_evaluator_io(&mut sources, Box::new(io.clone()), |ev| {
+    let json = with_evaluator(&mut sources, &EvalOptions::default().with_io(io.clone()), |ev| {
         let (value, span) = ev.evaluate_file(Path::new("main.nix"), None)?;
         let mut out = String::new();
         ev.print_json(&value, &mut out, span)?;
@@ -435,7 +441,7 @@ fn files_and_environment_come_from_the_evaluator_s_io() {
     );
     // A file the tree does not hold is a located error, as a missing file on disk is.
     let io = io.with_file("/cfg/bad.nix", "import ./nope.nix");
-    let err = with_evaluator_io(&mut sources, Box::new(io), |ev| {
+    let err = with_evaluator(&mut sources, &EvalOptions::default().with_io(io), |ev| {
         ev.evaluate_file(Path::new("/cfg/bad.nix"), None).map(|_| ())
     })
     .expect_err("no such file");
@@ -466,7 +472,7 @@ fn error_context_becomes_notes_innermost_first() {
 /// outermost constructor (each expected line is what `nix-instantiate --eval` 2.8 printed).
 #[test]
 fn trace_shows_values_as_nix_2_8_does() {
-    use netns_compile::eval::{MemoryIo, with_evaluator_io};
+    use netns_compile::eval::{MemoryIo, with_evaluator};
     let cases = [
         (
             r#"builtins.trace { shown = "lazily"; a = 1 + 1; } 0"#,
@@ -500,7 +506,7 @@ fn trace_shows_values_as_nix_2_8_does() {
         let io = MemoryIo::new().with_file("/cfg/t.nix", text).with_current_dir("/cfg");
         let traces = io.trace_log();
         let mut sources = SourceMap::new();
-        with_evaluator_io(&mut sources, Box::new(io), |ev| {
+        with_evaluator(&mut sources, &EvalOptions::default().with_io(io), |ev| {
             let (value, span) = ev.evaluate_file(Path::new("t.nix"), None)?;
             ev.deep_force(&value, span)
         })

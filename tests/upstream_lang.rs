@@ -12,9 +12,42 @@
 
 mod common;
 
+use netns_compile::eval::{EvalIo, EvalOptions, FileType, StdIo};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The real disk and environment, with `TEST_VAR=foo` added as the upstream harness sets it
+/// (`eval-okay-getenv` reads it): given to the evaluator, so the test sets nothing in the
+/// process.
+struct UpstreamHarnessIo;
+
+impl EvalIo for UpstreamHarnessIo {
+    fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        StdIo.read_file(path)
+    }
+    fn file_type(&self, path: &Path) -> std::io::Result<FileType> {
+        StdIo.file_type(path)
+    }
+    fn symlink_file_type(&self, path: &Path) -> std::io::Result<FileType> {
+        StdIo.symlink_file_type(path)
+    }
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<(String, FileType)>> {
+        StdIo.read_dir(path)
+    }
+    fn env_var(&self, name: &str) -> Option<String> {
+        match name {
+            "TEST_VAR" => Some("foo".into()),
+            _ => StdIo.env_var(name),
+        }
+    }
+    fn current_dir(&self) -> PathBuf {
+        StdIo.current_dir()
+    }
+    fn trace(&self, message: &str) {
+        StdIo.trace(message)
+    }
+}
 
 fn real_nix_json(case: &Path) -> Option<String> {
     let dir = case.parent()?;
@@ -33,7 +66,8 @@ fn real_nix_json(case: &Path) -> Option<String> {
 
 fn ours(case: &Path) -> Result<String, String> {
     let mut sources = netns_compile::source::SourceMap::new();
-    netns_compile::eval::eval_file_json(case, None, &mut sources)
+    let options = EvalOptions::default().with_io(UpstreamHarnessIo);
+    netns_compile::eval::eval_file_json(case, None, &options, &mut sources)
         .map_err(|d| d.items.first().map(|x| x.message.clone()).unwrap_or_default())
 }
 
@@ -65,9 +99,6 @@ fn upstream_lang_tests_agree_with_real_nix() {
         })
         .collect();
     cases.sort();
-    // The upstream `eval-okay-getenv` reads TEST_VAR, which its harness sets.
-    // SAFETY: set before any evaluation thread of this test starts.
-    unsafe { std::env::set_var("TEST_VAR", "foo") };
     let listed = not_yet_passing();
     let (mut total, mut agree) = (0, 0);
     let mut problems = Vec::new();

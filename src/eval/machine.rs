@@ -61,20 +61,20 @@ impl Evaluator {
         Ok(DepthGuard(self))
     }
 
-    /// Count one evaluation step against [`super::max_eval_steps`]. A tail call counts too:
-    /// a tail-recursive loop runs in constant stack, but each turn may allocate (the
-    /// unforced `n + 1` of `let f = n: f (n + 1); in f 0`), so only the step limit stops it
-    /// before memory runs out.
+    /// Count one evaluation step against the step limit ([`super::EvalOptions::max_steps`]).
+    /// A tail call counts too: a tail-recursive loop runs in constant stack, but each turn may
+    /// allocate (the unforced `n + 1` of `let f = n: f (n + 1); in f 0`), so only the step
+    /// limit stops it before memory runs out.
     fn count_step(&self, span: Span) -> EvalResult<()> {
         let steps = self.steps.get() + 1;
-        if steps > super::max_eval_steps() {
+        if steps > self.max_steps {
             return Err(error_of(
                 ErrorKind::Other,
                 Code::LimitExceeded,
                 span,
                 format!(
                     "evaluation took more than {} steps (an endless loop? raise --max-eval-steps if not)",
-                    super::max_eval_steps()
+                    self.max_steps
                 ),
             ));
         }

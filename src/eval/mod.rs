@@ -6,7 +6,8 @@
 //! `nix-instantiate --eval --strict --json` does or turns them into [`Node`] trees, `formats`
 //! reads TOML and writes XML (`builtins.fromTOML`, `builtins.toXML`). Files and the
 //! environment are read through [`io::EvalIo`] only: the real disk by default, or a tree in
-//! memory ([`with_evaluator_io`]).
+//! memory. Every setting of an evaluation (the step limit, the search path, the I/O) is a
+//! field of the [`EvalOptions`] it is given: nothing is process-wide.
 //!
 //! # Evaluating on a big stack
 //! Evaluation recurses (a Nix function calling itself, a deeply nested value), so it runs on
@@ -35,8 +36,8 @@
 //! overflow is an error, as in current Nix. Paths print as their absolute path: netns-compile
 //! has no store, so nothing is copied (Nix would print a `/nix/store` path); interpolating a
 //! path into a string, which would copy it to the store, is an error for the same reason.
-//! `<name>` is looked up in the search path ([`search_path`]: the entries set by
-//! [`search_path::set_extra_search_path`], then `NIX_PATH`), and `<nixpkgs/lib>`, when no
+//! `<name>` is looked up in the search path ([`search_path`]: the entries of
+//! [`EvalOptions::search_path`], then `NIX_PATH`), and `<nixpkgs/lib>`, when no
 //! entry has it, is the native `lib`. `builtins.addErrorContext`'s text becomes a note of the
 //! diagnostic of an error passing through it (innermost first, as Nix's trace).
 //! `builtins.match`/`split` use POSIX extended regular expressions translated to the `regex`
@@ -52,6 +53,8 @@ mod lib_prelude;
 pub mod lower;
 pub mod machine;
 pub mod modules;
+mod options;
+pub use options::{DEFAULT_MAX_EVAL_STEPS, EvalOptions};
 pub mod output;
 pub mod regex;
 pub mod search_path;
@@ -74,23 +77,6 @@ pub const EVAL_STACK_BYTES: usize = 1 << 30;
 /// Nested evaluations allowed before a `LimitExceeded` error. The stack is watched too:
 /// evaluation stops when less than [`STACK_MARGIN_BYTES`] of it are left.
 pub const MAX_EVAL_DEPTH: usize = 10_000_000;
-
-/// Default of [`max_eval_steps`]: far above what real configurations take (gen.py's
-/// 10,000-namespace file takes under 500,000 steps), low enough that an endless loop
-/// (`let f = x: f x; in f 1`, which runs in constant stack) stops in about a second.
-pub const DEFAULT_MAX_EVAL_STEPS: u64 = 20_000_000;
-
-static MAX_EVAL_STEPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(DEFAULT_MAX_EVAL_STEPS);
-
-/// The evaluation step limit of this process (`--max-eval-steps`).
-pub fn max_eval_steps() -> u64 {
-    MAX_EVAL_STEPS.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Set the evaluation step limit (`--max-eval-steps`).
-pub fn set_max_eval_steps(steps: u64) {
-    MAX_EVAL_STEPS.store(steps, std::sync::atomic::Ordering::Relaxed);
-}
 
 /// Stack kept free for the error path and for dropping deep values.
 pub const STACK_MARGIN_BYTES: usize = 128 << 20;
@@ -157,26 +143,24 @@ pub struct Evaluator {
     /// The lowered files of `scopedImport`, per path and names of the scope.
     scoped_imports: RefCell<ScopedImports>,
     pub(crate) depth: Cell<usize>,
-    /// Evaluation steps taken (nested evaluations entered), against [`max_eval_steps`].
+    /// Evaluation steps taken (nested evaluations entered), against `max_steps`.
     pub(crate) steps: Cell<u64>,
+    /// The step limit ([`EvalOptions::max_steps`]).
+    pub(crate) max_steps: u64,
     /// The span of the expression being evaluated, for "needed here" labels.
     pub(crate) current: Cell<Span>,
     lib: OnceCell<Value>,
     /// What `<name>` is looked up in (see [`search_path`]).
     pub(crate) search_path: Vec<search_path::SearchPathEntry>,
     /// Files and the environment.
-    io: Box<dyn EvalIo>,
+    io: std::sync::Arc<dyn EvalIo + Send + Sync>,
 }
 
 impl Evaluator {
-    /// A new evaluator over `sources`, on the real disk and environment.
-    pub fn new(sources: SourceMap) -> Evaluator {
-        Evaluator::with_io(sources, Box::new(StdIo))
-    }
-
-    /// A new evaluator over `sources` whose files and environment are `io`'s.
-    pub fn with_io(sources: SourceMap, io: Box<dyn EvalIo>) -> Evaluator {
-        let search_path = search_path::current_search_path(&*io);
+    /// A new evaluator over `sources`, with the settings of `options`.
+    pub fn new(sources: SourceMap, options: &EvalOptions) -> Evaluator {
+        let io = options.io.clone();
+        let search_path = search_path::current_search_path(&options.search_path, &*io);
         let (globals, builtins_attrs) = builtins::base_environment(&search_path);
         let global_names = globals.keys().cloned().collect();
         let ev = Evaluator {
@@ -188,6 +172,7 @@ impl Evaluator {
             scoped_imports: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
             steps: Cell::new(0),
+            max_steps: options.max_steps,
             current: Cell::new(Span::BUILTIN),
             lib: OnceCell::new(),
             search_path,
@@ -375,25 +360,18 @@ impl Evaluator {
     }
 }
 
-/// Run `f` with a fresh evaluator on a thread with a big stack, on the real disk and
-/// environment. `sources` is lent to the evaluator and given back with what it read.
+/// Run `f` with a fresh evaluator of `options` on a thread with a big stack. `sources` is
+/// lent to the evaluator and given back with what it read.
 pub fn with_evaluator<R: Send + 'static>(
     sources: &mut SourceMap,
+    options: &EvalOptions,
     f: impl FnOnce(&Evaluator) -> R + Send + 'static,
 ) -> R {
-    with_evaluator_io(sources, Box::new(StdIo), f)
-}
-
-/// [`with_evaluator`], with the files and environment of `io`.
-pub fn with_evaluator_io<R: Send + 'static>(
-    sources: &mut SourceMap,
-    io: Box<dyn EvalIo + Send>,
-    f: impl FnOnce(&Evaluator) -> R + Send + 'static,
-) -> R {
+    let options = options.clone();
     let taken = std::mem::take(sources);
     let run = move || {
         machine::mark_stack_base();
-        let ev = Evaluator::with_io(taken, io);
+        let ev = Evaluator::new(taken, &options);
         let result = f(&ev);
         (result, ev.into_sources())
     };
@@ -414,10 +392,15 @@ pub fn with_evaluator_io<R: Send + 'static>(
 
 /// The strict value of the file (or of attribute path `attr`), printed exactly as
 /// `nix-instantiate --eval --strict --json` prints it.
-pub fn eval_file_json(path: &Path, attr: Option<&str>, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+pub fn eval_file_json(
+    path: &Path,
+    attr: Option<&str>,
+    options: &EvalOptions,
+    sources: &mut SourceMap,
+) -> Result<String, Diagnostics> {
     let path = path.to_path_buf();
     let attr = attr.map(str::to_string);
-    with_evaluator(sources, move |ev| {
+    with_evaluator(sources, options, move |ev| {
         let (value, span) = ev.evaluate_file(&path, attr.as_deref())?;
         let mut out = String::new();
         ev.print_json(&value, &mut out, span)?;
@@ -428,9 +411,14 @@ pub fn eval_file_json(path: &Path, attr: Option<&str>, sources: &mut SourceMap) 
 
 /// Like [`eval_file_json`], for source text that is no file (imports are relative to the
 /// current folder). Used by the fuzz target of the parser and evaluator.
-pub fn eval_source_json(name: &str, text: &str, sources: &mut SourceMap) -> Result<String, Diagnostics> {
+pub fn eval_source_json(
+    name: &str,
+    text: &str,
+    options: &EvalOptions,
+    sources: &mut SourceMap,
+) -> Result<String, Diagnostics> {
     let (name, text) = (name.to_string(), text.to_string());
-    with_evaluator(sources, move |ev| {
+    with_evaluator(sources, options, move |ev| {
         let thunk = ev.load_source(&name, None, &text)?;
         let value = ev.force(&thunk)?;
         let mut out = String::new();
@@ -441,9 +429,9 @@ pub fn eval_source_json(name: &str, text: &str, sources: &mut SourceMap) -> Resu
 }
 
 /// The deep-forced value of the file as a [`Node`] tree with spans.
-pub fn eval_file_node(path: &Path, sources: &mut SourceMap) -> Result<Node, Diagnostics> {
+pub fn eval_file_node(path: &Path, options: &EvalOptions, sources: &mut SourceMap) -> Result<Node, Diagnostics> {
     let path = path.to_path_buf();
-    with_evaluator(sources, move |ev| {
+    with_evaluator(sources, options, move |ev| {
         let (value, span) = ev.evaluate_file(&path, None)?;
         ev.to_node(&value, span)
     })

@@ -7,7 +7,6 @@
 
 use super::io::EvalIo;
 use std::path::Path;
-use std::sync::Mutex;
 
 /// One entry of the search path: `prefix=path`, or a bare `path` (an empty prefix).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,18 +19,10 @@ pub struct SearchPathEntry {
 /// it gives the native `lib`. No real file is there (the name says so where it is printed).
 pub const NATIVE_LIB_PATH: &str = "/netns-compile-native/nixpkgs/lib";
 
-/// The `-I`-like entries given to every evaluator of this process, before `NIX_PATH`'s.
-static EXTRA_SEARCH_PATH: Mutex<Vec<SearchPathEntry>> = Mutex::new(Vec::new());
-
-/// Set the entries searched before `NIX_PATH` (`-I prefix=dir`, `--nixpkgs DIR`).
-pub fn set_extra_search_path(entries: Vec<SearchPathEntry>) {
-    *EXTRA_SEARCH_PATH.lock().unwrap_or_else(|e| e.into_inner()) = entries;
-}
-
-/// The search path of a new evaluator: the extra entries, then `NIX_PATH`'s (in `io`'s
+/// The search path of a new evaluator: the entries it was given, then `NIX_PATH`'s (in `io`'s
 /// environment).
-pub(crate) fn current_search_path(io: &dyn EvalIo) -> Vec<SearchPathEntry> {
-    let mut entries = EXTRA_SEARCH_PATH.lock().unwrap_or_else(|e| e.into_inner()).clone();
+pub(crate) fn current_search_path(given: &[SearchPathEntry], io: &dyn EvalIo) -> Vec<SearchPathEntry> {
+    let mut entries = given.to_vec();
     if let Some(nix_path) = io.env_var("NIX_PATH") {
         entries.extend(parse_search_path(&nix_path));
     }

@@ -33,7 +33,7 @@ use packages::pkgs;
 use push_down::{Level, defined_values, push_down};
 
 use crate::diagnostic::Diagnostics;
-use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error, search_path, with_evaluator};
+use crate::eval::{EvalError, EvalOptions, EvalResult, Evaluator, Thunk, Value, error, search_path, with_evaluator};
 use crate::module::config::resolve_config;
 use crate::module::read_options::{
     NAMESPACES, READ_OPTIONS, ReadOption, Reads, config_options_shown, read_option, read_paths,
@@ -253,11 +253,18 @@ struct State {
 /// Evaluate `path` as a NixOS config or module; the projected config of every module, in
 /// collection order. Modules get the `lib` that `<nixpkgs/lib>` names (nixpkgs' own with
 /// `--nixpkgs` or `<nixpkgs>` on `NIX_PATH`, else the native one). `packages` is what
-/// `pkgs.<name>` names: each tool's package (see `packages::pkgs`).
-pub fn load_nix_modules(path: &Path, packages: &[Package], sources: &mut SourceMap) -> Result<Vec<Node>, Diagnostics> {
+/// `pkgs.<name>` names: each tool's package (see `packages::pkgs`). The evaluator runs with
+/// `options`.
+pub fn load_nix_modules(
+    path: &Path,
+    packages: &[Package],
+    options: &EvalOptions,
+    sources: &mut SourceMap,
+) -> Result<Vec<Node>, Diagnostics> {
     let path = path.to_path_buf();
     let packages = packages.to_vec();
-    with_evaluator(sources, move |ev| collect_and_project(ev, &path, &packages)).map_err(EvalError::into_diagnostics)
+    with_evaluator(sources, options, move |ev| collect_and_project(ev, &path, &packages))
+        .map_err(EvalError::into_diagnostics)
 }
 
 fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[Package]) -> EvalResult<Vec<Node>> {

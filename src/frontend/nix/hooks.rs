@@ -7,7 +7,7 @@
 
 use super::packages::pkgs;
 use crate::diagnostic::Diagnostics;
-use crate::eval::{Attrs, EvalError, EvalResult, Evaluator, Thunk, Value, ir, with_evaluator};
+use crate::eval::{Attrs, EvalError, EvalOptions, EvalResult, Evaluator, Thunk, Value, ir, with_evaluator};
 use crate::module::config::ResolvedNamespace;
 use crate::node::{Kind, Node};
 use crate::package::Package;
@@ -22,11 +22,12 @@ use std::rc::Rc;
 pub fn eval_file_json_with_lib(
     path: &Path,
     packages: &[Package],
+    options: &EvalOptions,
     sources: &mut SourceMap,
 ) -> Result<String, Diagnostics> {
     let path = path.to_path_buf();
     let pkgs_of = packages.to_vec();
-    with_evaluator(sources, move |ev| {
+    with_evaluator(sources, options, move |ev| {
         let (value, span) = ev.evaluate_file(&path, None)?;
         let value = match &value {
             Value::Lambda(_) => {

@@ -156,7 +156,7 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("module.nix");
         std::fs::write(&path, format!("{{ lib, pkgs, ... }}: {body}")).expect("write");
-        let out = eval_file_json_with_lib(&path, packages, &mut SourceMap::new());
+        let out = eval_file_json_with_lib(&path, packages, &Default::default(), &mut SourceMap::new());
         std::fs::remove_dir_all(&dir).expect("remove the temp dir");
         out.map_err(|d| d.items[0].message.clone())
     }
