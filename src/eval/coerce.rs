@@ -1,7 +1,8 @@
 //! Coercions to strings, as Nix's `coerceToString` does them.
 
+use super::error::{EvalResult, error};
+use super::evaluator::Evaluator;
 use super::value::{Thunk, Value};
-use super::{EvalResult, Evaluator, error};
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

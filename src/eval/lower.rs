@@ -7,7 +7,7 @@
 use super::ir::*;
 use super::value::Value;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::source::{FileId, Span};
+use crate::source::Span;
 use crate::syntax::ast::{self, AttrKind, Entry, Kind, LiteralKind, Node, PathKind, PathPart};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
@@ -15,9 +15,9 @@ use std::rc::Rc;
 
 pub type LowerResult<T> = Result<T, Box<Diagnostic>>;
 
-/// What the lowering needs to know about the file and the base environment.
+/// What the lowering needs to know about the file and the base environment (the file itself
+/// is in the spans of its syntax tree).
 pub struct LowerContext<'a> {
-    pub file: FileId,
     /// The directory relative paths are resolved against (absolute, canonical).
     pub base_dir: String,
     /// `$HOME`, what `~/x` starts from.

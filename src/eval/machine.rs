@@ -1,13 +1,24 @@
 //! Evaluation of lowered expressions: forcing thunks, applying functions, the operators.
 
 use super::coerce::CoerceMode;
+use super::error::{ErrorKind, EvalError, EvalResult, error, error_of};
+use super::evaluator::Evaluator;
 use super::ir::*;
 use super::value::*;
-use super::{ErrorKind, EvalResult, Evaluator, MAX_EVAL_DEPTH, error, error_of};
 use crate::diagnostic::Code;
 use crate::source::Span;
 use std::cmp::Ordering;
 use std::rc::Rc;
+
+/// Stack of the evaluation thread. Only what is used is touched (virtual memory).
+pub const EVAL_STACK_BYTES: usize = 1 << 30;
+
+/// Nested evaluations allowed before a `LimitExceeded` error. The stack is watched too:
+/// evaluation stops when less than [`STACK_MARGIN_BYTES`] of it are left.
+pub const MAX_EVAL_DEPTH: usize = 10_000_000;
+
+/// Stack kept free for the error path and for dropping deep values.
+pub const STACK_MARGIN_BYTES: usize = 128 << 20;
 
 /// One step of evaluation: a value, or the expression to continue with (a tail call).
 enum Step {
@@ -35,7 +46,7 @@ fn stack_nearly_full() -> bool {
     let here = &here as *const u8 as usize;
     let base = STACK_BASE.with(|b| b.get());
     // Not on an evaluation thread: only the depth counter protects.
-    base != 0 && base.saturating_sub(here) > super::EVAL_STACK_BYTES - super::STACK_MARGIN_BYTES
+    base != 0 && base.saturating_sub(here) > EVAL_STACK_BYTES - STACK_MARGIN_BYTES
 }
 
 impl Drop for DepthGuard<'_> {
@@ -61,7 +72,7 @@ impl Evaluator {
         Ok(DepthGuard(self))
     }
 
-    /// Count one evaluation step against the step limit ([`super::EvalOptions::max_steps`]).
+    /// Count one evaluation step against the step limit ([`super::options::EvalOptions::max_steps`]).
     /// A tail call counts too: a tail-recursive loop runs in constant stack, but each turn may
     /// allocate (the unforced `n + 1` of `let f = n: f (n + 1); in f 0`), so only the step
     /// limit stops it before memory runs out.
@@ -116,7 +127,7 @@ impl Evaluator {
         }
     }
 
-    fn infinite_recursion(&self, span: Span, first: Span) -> Box<super::EvalError> {
+    fn infinite_recursion(&self, span: Span, first: Span) -> Box<EvalError> {
         let mut e = error(span, "infinite recursion encountered");
         e.diagnostic = crate::diagnostic::Diagnostic::new(Code::NixEval, "infinite recursion encountered")
             .at(span, "this value depends on itself")
@@ -431,7 +442,7 @@ impl Evaluator {
     }
 
     /// "attribute 'x' missing", with the closest existing name as a suggestion.
-    pub(crate) fn missing_attr(&self, set: &Value, name: &str, span: Span) -> Box<super::EvalError> {
+    pub(crate) fn missing_attr(&self, set: &Value, name: &str, span: Span) -> Box<EvalError> {
         let Value::Attrs(attrs) = set else {
             return error(span, format!("attribute '{name}' missing"));
         };
@@ -959,7 +970,7 @@ impl Evaluator {
     }
 }
 
-impl super::EvalError {
+impl EvalError {
     /// Add a secondary label.
     pub fn also_at(mut self: Box<Self>, span: Span, label: &str) -> Box<Self> {
         self.diagnostic = self.diagnostic.also(span, label);

@@ -2,8 +2,9 @@
 //! and [`Node`] trees for the module stage.
 
 use super::coerce::CoerceMode;
+use super::error::{EvalResult, error};
+use super::evaluator::Evaluator;
 use super::value::Value;
-use super::{EvalResult, Evaluator, error};
 use crate::nix_text::format_float_g;
 use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::source::Span;

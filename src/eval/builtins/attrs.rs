@@ -1,7 +1,7 @@
 //! Attribute set builtins (`attrNames`, `mapAttrs`, `listToAttrs`, …).
 
 use super::{Defs, def};
-use crate::eval::error;
+use crate::eval::error::error;
 use crate::eval::value::{Attr, AttrMap, Attrs, Thunk, Value};
 use std::rc::Rc;
 

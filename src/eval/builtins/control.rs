@@ -4,8 +4,8 @@
 use super::{Defs, def};
 use crate::diagnostic::Code;
 use crate::eval::coerce::CoerceMode;
+use crate::eval::error::{ErrorKind, error, error_of};
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{ErrorKind, error, error_of};
 use std::cmp::Ordering;
 use std::rc::Rc;
 

@@ -2,7 +2,7 @@
 
 use super::{Defs, def};
 use crate::eval::coerce::CoerceMode;
-use crate::eval::error;
+use crate::eval::error::error;
 use crate::eval::value::{Attrs, Thunk, Value};
 use crate::source::Span;
 use std::rc::Rc;

@@ -5,9 +5,10 @@
 use super::{Defs, def};
 use crate::diagnostic::Code;
 use crate::eval::coerce::CoerceMode;
+use crate::eval::error::{ErrorKind, EvalResult, error, error_of};
+use crate::eval::evaluator::Evaluator;
 use crate::eval::search_path::SearchPathEntry;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{ErrorKind, EvalResult, Evaluator, error, error_of};
 use crate::source::Span;
 
 pub(super) fn define_files(d: &mut Defs) {

@@ -1,8 +1,8 @@
 //! List builtins (`map`, `filter`, `foldl'`, `sort`, …).
 
 use super::{Defs, def, lazy_call};
+use crate::eval::error::{EvalResult, error};
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{EvalResult, error};
 use std::rc::Rc;
 
 pub(super) fn define_lists(d: &mut Defs) {

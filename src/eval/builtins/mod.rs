@@ -13,9 +13,10 @@ mod types;
 pub(crate) use lists::merge_sort as stable_sort;
 
 use super::coerce::CoerceMode;
+use super::error::{EvalResult, error};
+use super::evaluator::Evaluator;
 use super::search_path::SearchPathEntry;
 use super::value::{Attrs, Thunk, Value};
-use super::{EvalResult, Evaluator, error};
 use crate::source::Span;
 use std::rc::Rc;
 

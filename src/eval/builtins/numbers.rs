@@ -1,7 +1,7 @@
 //! Arithmetic, comparison and bit operations on numbers.
 
 use super::{Defs, def};
-use crate::eval::error;
+use crate::eval::error::error;
 use crate::eval::ir::BinOp;
 use crate::eval::value::Value;
 use std::cmp::Ordering;

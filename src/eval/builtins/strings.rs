@@ -3,7 +3,7 @@
 
 use super::{Defs, def};
 use crate::eval::coerce::CoerceMode;
-use crate::eval::error;
+use crate::eval::error::error;
 use crate::eval::value::{Attrs, Thunk, Value};
 use std::cmp::Ordering;
 use std::rc::Rc;

@@ -1,7 +1,7 @@
 //! Type tests (`typeOf`, `isAttrs`, …) and `functionArgs`.
 
 use super::{Defs, def};
-use crate::eval::error;
+use crate::eval::error::error;
 use crate::eval::value::{Attrs, Thunk, Value};
 
 pub(super) fn define_types(d: &mut Defs) {

@@ -9,8 +9,8 @@ mod toml;
 mod xml;
 
 use self::toml::Toml;
+use super::error::{EvalResult, error};
 use super::value::{Attrs, Thunk, Value};
-use super::{EvalResult, error};
 use crate::source::Span;
 use std::rc::Rc;
 

@@ -3,9 +3,10 @@
 
 use super::c_string;
 use crate::eval::coerce::format_float_g;
+use crate::eval::error::EvalResult;
+use crate::eval::evaluator::Evaluator;
 use crate::eval::ir::Param;
 use crate::eval::value::{Attrs, Closure, Value};
-use crate::eval::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::collections::HashSet;
 
