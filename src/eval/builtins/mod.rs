@@ -10,8 +10,6 @@ mod numbers;
 mod strings;
 mod types;
 
-pub(crate) use lists::merge_sort as stable_sort;
-
 use super::coerce::CoerceMode;
 use super::search_path::SearchPathEntry;
 use super::value::{Attrs, Thunk, Value};
