@@ -26,12 +26,14 @@ pub mod input;
 pub mod install;
 pub mod model;
 pub mod module;
+pub mod module_rules;
 pub mod nix_text;
 pub mod node;
 pub mod output;
 pub mod package;
 pub mod prefix;
 pub mod source;
+pub mod stable_sort;
 pub mod suggest;
 pub mod syntax;
 

@@ -397,16 +397,14 @@ fn unit_definitions<'a>(
     // (`joining_service_schema`); the unit itself has nothing to do with it.
     let mut discharged: Vec<Def> = discharged.into_iter().map(without_join_option).collect();
     discharge(Def::new(netns_def), &mut discharged, &mut errors);
-    let overridden = filter_overrides(discharged);
-    errors.extend(overridden.as_ref().err().cloned());
     let failed = !errors.is_empty();
     for e in errors {
         diags.push(e);
     }
-    let (kept, _) = match overridden {
-        Ok(kept) if !failed => kept,
-        _ => return None,
-    };
+    if failed {
+        return None;
+    }
+    let (kept, _) = filter_overrides(discharged);
     let mut kept = sort_by_order(kept);
     let ty = Ty::Attrs;
     if let Some(bad) = kept.iter().find(|d| !ty.check(&d.value)) {

@@ -72,12 +72,10 @@ pub fn prepare_defs<'a>(
     for d in defs {
         discharge(d, &mut discharged, &mut errors);
     }
-    let overridden = filter_overrides(discharged);
-    errors.extend(overridden.as_ref().err().cloned());
     for e in errors {
         diags.push(e);
     }
-    let (kept, priority) = overridden.ok()?;
+    let (kept, priority) = filter_overrides(discharged);
     let kept = sort_by_order(kept);
     if kept.is_empty() {
         return None;

@@ -1,32 +1,23 @@
-//! The module system's properties: `mkIf`, `mkMerge`, `mkOverride`, `mkOrder`, and the
-//! `mkDefinition` marker (`_type = "definition"`: a definition with its own file).
+//! The module system's properties over definition trees: `mkIf`, `mkMerge`, `mkOverride`,
+//! `mkOrder`, and the `mkDefinition` marker (`_type = "definition"`: a definition with its own
+//! file), read from a tree as `nix eval --json` prints them (plain attrsets with `_type`).
 //!
-//! These follow nixpkgs `lib/modules.nix` function by function: [`push_down`] is
-//! `pushDownProperties` (for attribute levels that are not options), [`discharge`] is
-//! `dischargeProperties`, [`filter_overrides`] is `filterOverrides'` and [`sort_by_order`] is
-//! `sortProperties`. `discharge` and `filter_overrides` take any [`Definition`]: the module
-//! stage's trees, and the Nix frontend's evaluated values (which it merges itself for
-//! `_module.args` and the namespaces' names). A property is a plain attrset with `_type`, as `nix eval --json` prints it.
+//! The rules themselves (`pushDownProperties`, `dischargeProperties`, `filterOverrides'`,
+//! `sortProperties`) and the priorities are [`crate::module_rules`]'s, written once for every
+//! place definitions come from; this file says how a tree answers what they read
+//! ([`Trees`]) and gives the module stage their tree-shaped forms.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::module_rules::{self, Definitions, Ordered, PropertyType, PushDown, Values};
 use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
 use std::borrow::Cow;
+use std::convert::Infallible;
+use std::marker::PhantomData;
 
-/// `mkForce`.
-pub const MK_FORCE: i64 = 50;
-/// A plain definition.
-pub const DEFAULT_PRIORITY: i64 = 100;
-/// `mkDefault`.
-pub const MK_DEFAULT: i64 = 1000;
-/// `mkOptionDefault`: the option's own default.
-pub const MK_OPTION_DEFAULT: i64 = 1500;
-/// The order of a definition without `mkOrder`.
-pub const DEFAULT_ORDER: i64 = 1000;
-/// `mkBefore`.
-pub const MK_BEFORE: i64 = 500;
-/// `mkAfter`.
-pub const MK_AFTER: i64 = 1500;
+pub use crate::module_rules::{
+    DEFAULT_ORDER, DEFAULT_PRIORITY, MK_AFTER, MK_BEFORE, MK_DEFAULT, MK_FORCE, MK_OPTION_DEFAULT,
+};
 
 /// One definition of an option: its value, the order priority `mkOrder` gave it, and — for
 /// an option's default — the override priority that `mkOptionDefault` would wrap it in.
@@ -84,11 +75,12 @@ impl<'a> Def<'a> {
     }
 }
 
-/// A property marker, read from its attrset.
+/// A property marker, read from its attrset (its fields checked: what the rules read of it
+/// besides is read where they read it).
 enum Property<'n> {
-    If { condition: &'n Node, content: &'n Node },
-    Merge { contents: &'n [Node] },
-    Override { priority: i64, content: &'n Node },
+    If { condition: &'n Node },
+    Merge,
+    Override { priority: i64 },
     Order { priority: i64 },
     Definition,
 }
@@ -120,14 +112,15 @@ fn property(node: &Node) -> Result<Option<Property<'_>>, Diagnostic> {
         .at(n.span, "expected an integer")),
     };
     Ok(Some(match tag {
-        "if" => Property::If {
-            condition: field("condition", "a bool")?,
-            content: field("content", "the value")?,
-        },
+        "if" => {
+            let condition = field("condition", "a bool")?;
+            field("content", "the value")?;
+            Property::If { condition }
+        }
         "merge" => {
             let contents = field("contents", "a list of definitions")?;
             match contents.as_list() {
-                Some(list) => Property::Merge { contents: list },
+                Some(_) => Property::Merge,
                 None => {
                     return Err(Diagnostic::new(
                         Code::InvalidProperty,
@@ -137,10 +130,11 @@ fn property(node: &Node) -> Result<Option<Property<'_>>, Diagnostic> {
                 }
             }
         }
-        "override" => Property::Override {
-            priority: priority(field("priority", "an integer")?)?,
-            content: field("content", "the value")?,
-        },
+        "override" => {
+            let priority = priority(field("priority", "an integer")?)?;
+            field("content", "the value")?;
+            Property::Override { priority }
+        }
         "order" => {
             field("content", "the value")?;
             Property::Order {
@@ -153,64 +147,6 @@ fn property(node: &Node) -> Result<Option<Property<'_>>, Diagnostic> {
         }
         _ => return Ok(None),
     }))
-}
-
-/// `pushDownProperties`: the attrsets a definition of a non-option attribute level stands for,
-/// with `mkIf`/`mkOverride` moved onto each of their attributes.
-pub fn push_down<'a>(node: Cow<'a, Node>, out: &mut Vec<Cow<'a, Node>>, diags: &mut Diagnostics) {
-    let prop = match property(&node) {
-        Ok(p) => p,
-        Err(d) => {
-            diags.push(d);
-            return;
-        }
-    };
-    // Wrap every attribute of what `content` pushes down to in a copy of the property.
-    let wrap_each =
-        |content: &Node, out: &mut Vec<Cow<'a, Node>>, diags: &mut Diagnostics, wrap: &dyn Fn(&Node) -> Node| {
-            let mut inner = Vec::new();
-            push_down(Cow::Owned(content.clone()), &mut inner, diags);
-            for v in inner {
-                match v.attrs() {
-                    Some(attrs) => {
-                        let entries = attrs
-                            .entries
-                            .iter()
-                            .map(|e| Entry {
-                                key: e.key.clone(),
-                                key_span: e.key_span,
-                                value: wrap(&e.value),
-                            })
-                            .collect();
-                        out.push(Cow::Owned(Node::new(v.span, Kind::Attrs(Attrs { entries }))));
-                    }
-                    None => diags.push(
-                        Diagnostic::new(
-                            Code::TypeMismatch,
-                            format!("expected an attribute set here, found a {}", v.type_name()),
-                        )
-                        .at(v.span, "not an attribute set"),
-                    ),
-                }
-            }
-        };
-    match prop {
-        Some(Property::Merge { contents }) => {
-            let contents: Vec<Node> = contents.to_vec();
-            for c in contents {
-                push_down(Cow::Owned(c), out, diags);
-            }
-        }
-        Some(Property::If { condition, content }) => {
-            let marker = node.span;
-            wrap_each(content, out, diags, &|v| make_if(condition, v, marker));
-        }
-        Some(Property::Override { priority, content }) => {
-            let marker = node.span;
-            wrap_each(content, out, diags, &|v| make_override(priority, v, marker));
-        }
-        Some(Property::Order { .. } | Property::Definition) | None => out.push(node),
-    }
 }
 
 fn make_if(condition: &Node, content: &Node, span: Span) -> Node {
@@ -256,183 +192,232 @@ fn part<'a>(whole: &Cow<'a, Node>, pick: impl for<'x> Fn(&'x Node) -> Option<&'x
     }
 }
 
-fn content(n: &Node) -> Option<&Node> {
-    n.attrs()?.get("content")
+/// Definition trees as the rules of [`crate::module_rules`] read them. A malformed property
+/// is an error where it is discharged or pushed down, reported with every other one; once
+/// discharged, filtering and sorting read a tree without failing (what discharging kept is
+/// well-formed, and an `mkDefinition`'s value is taken as a plain value where it is not).
+pub struct Trees<'a>(PhantomData<&'a Node>);
+
+impl Trees<'_> {
+    pub const fn new() -> Self {
+        Trees(PhantomData)
+    }
 }
 
-/// What `dischargeProperties` and `filterOverrides'` read of a definition: the property
-/// marker it is (an `mkIf`'s condition evaluated, nothing else of it read) and its parts.
-/// Implemented for definition trees ([`Def`]) and, in the Nix frontend, for evaluated values,
-/// so that both follow this one copy of the two functions.
-pub trait Definition: Sized {
-    type Error;
-    /// Which marker it is.
-    fn marker(&self) -> Result<Marker, Self::Error>;
-    /// The content of an `mkIf`, `mkOverride` or `mkOrder`, or the value of an `mkDefinition`.
-    fn content(&self) -> Result<Self, Self::Error>;
-    /// The contents of an `mkMerge`.
-    fn contents(&self) -> Result<Vec<Self>, Self::Error>;
+impl Default for Trees<'_> {
+    fn default() -> Self {
+        Trees::new()
+    }
 }
 
-/// A property marker as [`Definition::marker`] reads it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Marker {
-    /// `mkIf` with its condition.
-    If(bool),
-    Merge,
-    /// `mkOverride` with its priority.
-    Override(i64),
-    /// `mkOrder` with its priority.
-    Order(i64),
-    /// `mkDefinition` (`_type = "definition"`): its value is a definition of its own.
-    Definition,
-    /// No property.
-    Plain,
+impl PropertyType {
+    fn of(p: &Property) -> PropertyType {
+        match p {
+            Property::If { .. } => PropertyType::If,
+            Property::Merge => PropertyType::Merge,
+            Property::Override { .. } => PropertyType::Override,
+            Property::Order { .. } => PropertyType::Order,
+            Property::Definition => PropertyType::Definition,
+        }
+    }
 }
 
-impl<'a> Definition for Def<'a> {
+impl<'a> Values for Trees<'a> {
+    type Value = Def<'a>;
     type Error = Diagnostic;
 
-    fn marker(&self) -> Result<Marker, Diagnostic> {
-        if let Some(p) = self.priority {
+    fn property_type(&self, def: &Def<'a>) -> Result<PropertyType, Diagnostic> {
+        if def.priority.is_some() {
             // An option default: `mkOptionDefault value`, without the wrapper.
-            return Ok(Marker::Override(p));
+            return Ok(PropertyType::Override);
         }
-        Ok(match property(&self.value)? {
-            None => Marker::Plain,
-            Some(Property::Merge { .. }) => Marker::Merge,
-            Some(Property::If { condition, .. }) => match condition.kind {
-                Kind::Bool(b) => Marker::If(b),
-                _ => {
-                    return Err(
-                        Diagnostic::new(Code::InvalidProperty, "‘mkIf’ called with a non-Boolean condition").at(
-                            condition.span,
-                            format!("this condition is a {}, not a bool", condition.type_name()),
-                        ),
-                    );
-                }
-            },
-            Some(Property::Override { priority, .. }) => Marker::Override(priority),
-            Some(Property::Order { priority }) => Marker::Order(priority),
-            Some(Property::Definition) => Marker::Definition,
-        })
+        Ok(property(&def.value)?
+            .as_ref()
+            .map_or(PropertyType::None, PropertyType::of))
     }
 
-    fn content(&self) -> Result<Def<'a>, Diagnostic> {
-        if self.priority.is_some() {
+    fn condition(&self, def: &Def<'a>) -> Result<bool, Diagnostic> {
+        let Some(Property::If { condition, .. }) = property(&def.value)? else {
+            unreachable!("`condition` is read of an `mkIf` only");
+        };
+        match condition.kind {
+            Kind::Bool(b) => Ok(b),
+            _ => Err(
+                Diagnostic::new(Code::InvalidProperty, "‘mkIf’ called with a non-Boolean condition").at(
+                    condition.span,
+                    format!("this condition is a {}, not a bool", condition.type_name()),
+                ),
+            ),
+        }
+    }
+
+    fn content(&self, def: &Def<'a>) -> Result<Def<'a>, Diagnostic> {
+        if def.priority.is_some() {
             return Ok(Def {
                 priority: None,
-                ..self.clone()
+                ..def.clone()
             });
         }
-        // `property` checked the marker's fields when `marker` read it: only which field
+        // `property` checked the marker's fields when its type was read: only which field
         // holds the content is left to tell.
-        let definition = self
-            .value
-            .attrs()
-            .and_then(|a| a.get("_type"))
-            .and_then(Node::as_str)
-            .is_some_and(|t| t == "definition");
-        let field = if definition { "value" } else { "content" };
-        Ok(part(&self.value, |n| n.attrs()?.get(field)).map_or_else(|| self.clone(), |c| self.with_value(c)))
+        let field = match def.value.type_tag() {
+            Some("definition") => "value",
+            _ => "content",
+        };
+        Ok(part(&def.value, |n| n.attrs()?.get(field)).map_or_else(|| def.clone(), |c| def.with_value(c)))
     }
 
-    fn contents(&self) -> Result<Vec<Def<'a>>, Diagnostic> {
-        let count = self
+    fn contents(&self, def: &Def<'a>) -> Result<Vec<Def<'a>>, Diagnostic> {
+        let count = def
             .value
             .attrs()
             .and_then(|a| a.get("contents"))
             .and_then(Node::as_list)
             .map_or(0, <[Node]>::len);
         Ok((0..count)
-            .filter_map(|i| part(&self.value, |n| n.attrs()?.get("contents")?.as_list()?.get(i)))
-            .map(|item| self.with_value(item))
+            .filter_map(|i| part(&def.value, |n| n.attrs()?.get("contents")?.as_list()?.get(i)))
+            .map(|item| def.with_value(item))
             .collect())
+    }
+
+    fn failed(&self, error: Diagnostic, errors: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
+        errors.push(error);
+        Ok(())
     }
 }
 
-/// `dischargeProperties`: expand `mkMerge` and evaluate `mkIf`, leaving overrides and orders.
-/// A malformed property is an error and leaves its definition out; the others go on.
-pub fn discharge<D: Definition>(def: D, out: &mut Vec<D>, errors: &mut Vec<D::Error>) {
-    let done = match def.marker() {
-        Ok(Marker::Merge) => def.contents().map(|items| {
-            for item in items {
-                discharge(item, out, errors);
-            }
-        }),
-        Ok(Marker::If(true)) => def.content().map(|c| discharge(c, out, errors)),
-        Ok(Marker::If(false)) => Ok(()),
-        // nixpkgs' `mergeDefinitions` takes an `mkDefinition`'s value as the definition,
-        // undischarged: an override or order inside it still counts, a `mkIf` or `mkMerge`
-        // does not. Its `file` names it in nixpkgs' messages; here the value's span does.
-        Ok(Marker::Definition) => def.content().map(|v| out.push(v)),
-        Ok(_) => {
-            out.push(def);
-            Ok(())
-        }
-        Err(e) => Err(e),
+impl<'a> PushDown for Trees<'a> {
+    fn push_into_attributes(&self, property_def: &Def<'a>, pushed: Def<'a>) -> Result<Def<'a>, Diagnostic> {
+        let Some(attrs) = pushed.value.attrs() else {
+            return Err(Diagnostic::new(
+                Code::TypeMismatch,
+                format!("expected an attribute set here, found a {}", pushed.value.type_name()),
+            )
+            .at(pushed.value.span, "not an attribute set"));
+        };
+        let span = property_def.value.span;
+        let wrap: &dyn Fn(&Node) -> Node = match property(&property_def.value)? {
+            Some(Property::If { condition, .. }) => &move |v| make_if(condition, v, span),
+            Some(Property::Override { priority, .. }) => &move |v| make_override(priority, v, span),
+            _ => unreachable!("only `mkIf` and `mkOverride` are pushed into attributes"),
+        };
+        let entries = attrs
+            .entries
+            .iter()
+            .map(|e| Entry {
+                key: e.key.clone(),
+                key_span: e.key_span,
+                value: wrap(&e.value),
+            })
+            .collect();
+        Ok(Def::owned(Node::new(pushed.value.span, Kind::Attrs(Attrs { entries }))))
+    }
+}
+
+impl<'a> Definitions for Trees<'a> {
+    type Def = Def<'a>;
+    type Priority = i64;
+    type Error = Infallible;
+
+    fn property_type(&self, def: &Def<'a>) -> Result<PropertyType, Infallible> {
+        Ok(Values::property_type(self, def).unwrap_or(PropertyType::None))
+    }
+
+    fn override_priority(&self, def: &Def<'a>) -> Result<i64, Infallible> {
+        Ok(match (def.priority, property(&def.value)) {
+            (Some(p), _) | (None, Ok(Some(Property::Override { priority: p, .. }))) => p,
+            _ => unreachable!("the priority is read of an `mkOverride` only"),
+        })
+    }
+
+    fn constant(&self, priority: i64) -> i64 {
+        priority
+    }
+
+    fn with_content(&self, def: &Def<'a>) -> Result<Def<'a>, Infallible> {
+        Ok(Values::content(self, def).unwrap_or_else(|_| def.clone()))
+    }
+
+    fn less(&self, a: &i64, b: &i64) -> Result<bool, Infallible> {
+        Ok(a < b)
+    }
+
+    fn same(&self, a: &i64, b: &i64) -> Result<bool, Infallible> {
+        Ok(a == b)
+    }
+}
+
+impl<'a> Ordered for Trees<'a> {
+    fn with_order(&self, def: &Def<'a>) -> Result<Def<'a>, Infallible> {
+        let Ok(Some(Property::Order { priority })) = property(&def.value) else {
+            unreachable!("`with_order` is read of an `mkOrder` only");
+        };
+        Ok(match part(&def.value, |n| n.attrs()?.get("content")) {
+            Some(c) => Def {
+                order: priority,
+                ..def.with_value(c)
+            },
+            None => def.clone(),
+        })
+    }
+
+    fn order(&self, def: &Def<'a>) -> Result<i64, Infallible> {
+        Ok(def.order)
+    }
+}
+
+/// `pushDownProperties`: the attrsets a definition of a non-option attribute level stands for,
+/// with `mkIf`/`mkOverride` moved onto each of their attributes.
+pub fn push_down<'a>(node: Cow<'a, Node>, out: &mut Vec<Cow<'a, Node>>, diags: &mut Diagnostics) {
+    let mut pushed = Vec::new();
+    let mut errors = Vec::new();
+    let def = Def {
+        value: node,
+        order: DEFAULT_ORDER,
+        priority: None,
     };
-    if let Err(e) = done {
+    // Trees keep going after a failure: every one is in `errors`.
+    let _ = module_rules::push_down(&Trees::new(), def, &mut pushed, &mut errors);
+    out.extend(pushed.into_iter().map(|d| d.value));
+    for e in errors {
+        diags.push(e);
+    }
+}
+
+/// `dischargeProperties`, with each `mkDefinition` marker left standing for its value (as
+/// `mergeDefinitions` takes it): undischarged, so an override or order inside it still
+/// counts, an `mkIf` or `mkMerge` does not. Its `file` names it in nixpkgs' messages; here the
+/// value's span does. A malformed property is an error and leaves its definition out; the
+/// others go on.
+pub fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, errors: &mut Vec<Diagnostic>) {
+    let trees = Trees::new();
+    let start = out.len();
+    // Trees keep going after a failure: every one is in `errors`.
+    let _ = module_rules::discharge(&trees, def, out, errors);
+    if let Err(e) = module_rules::take_definitions(&trees, &mut out[start..]) {
         errors.push(e);
     }
 }
 
-fn override_priority<D: Definition>(def: &D) -> i64 {
-    match def.marker() {
-        Ok(Marker::Override(p)) => p,
-        _ => DEFAULT_PRIORITY,
-    }
+/// `filterOverrides'`: the definitions of the highest priority (lowest number), with their
+/// `mkOverride` taken off, and that priority (`NO_PRIORITY` when there are none).
+pub fn filter_overrides(defs: Vec<Def<'_>>) -> (Vec<Def<'_>>, i64) {
+    let Ok(filtered) = module_rules::filter_overrides(&Trees::new(), defs);
+    filtered
 }
 
-/// `filterOverrides'`: keep the definitions of the highest priority (lowest number), with their
-/// `mkOverride` wrapper removed. Returns that priority too (9999 when there are none).
-pub fn filter_overrides<D: Definition>(defs: Vec<D>) -> Result<(Vec<D>, i64), D::Error> {
-    let highest = defs.iter().map(override_priority).fold(9999, i64::min);
-    let mut kept = Vec::with_capacity(defs.len());
-    for d in defs {
-        if override_priority(&d) != highest {
-            continue;
-        }
-        kept.push(match d.marker() {
-            Ok(Marker::Override(_)) => d.content()?,
-            _ => d,
-        });
-    }
-    Ok((kept, highest))
-}
-
-/// `sortProperties`: remove `mkOrder` wrappers and sort (stably) by their priority.
+/// `sortProperties` where any definition is an `mkOrder`: its wrapper taken off and the
+/// definitions sorted (stably) by its priority.
 pub fn sort_by_order(defs: Vec<Def<'_>>) -> Vec<Def<'_>> {
-    let any_order = defs
-        .iter()
-        .any(|d| matches!(property(&d.value), Ok(Some(Property::Order { .. }))));
-    if !any_order {
-        return defs;
-    }
-    let mut stripped: Vec<Def> = defs
-        .into_iter()
-        .map(|d| match property(&d.value) {
-            Ok(Some(Property::Order { priority, .. })) => match part(&d.value, content) {
-                Some(c) => Def {
-                    order: priority,
-                    ..d.with_value(c)
-                },
-                None => d,
-            },
-            _ => d,
-        })
-        .collect();
-    stripped.sort_by_key(|d| d.order);
-    stripped
+    let Ok(sorted) = module_rules::sort_if_ordered(&Trees::new(), defs);
+    sorted
 }
 
 /// Whether a value is a property marker (`mkIf`, `mkMerge`, `mkOverride`, `mkOrder`,
 /// `mkDefinition`).
 pub fn is_property(node: &Node) -> bool {
-    matches!(
-        node.type_tag(),
-        Some("if" | "merge" | "override" | "order" | "definition")
-    )
+    node.type_tag()
+        .is_some_and(|t| PropertyType::of_tag(t) != PropertyType::None)
 }
 
 #[cfg(test)]
@@ -475,10 +460,10 @@ mod tests {
         let a = node(r#"{"_type":"override","priority":1000,"content":"default"}"#);
         let b = node(r#""plain""#);
         let c = node(r#"{"_type":"override","priority":50,"content":"forced"}"#);
-        let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b), Def::new(&c)]).unwrap();
+        let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b), Def::new(&c)]);
         assert_eq!(prio, MK_FORCE);
         assert_eq!(values(&kept), [r#""forced""#]);
-        let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b)]).unwrap();
+        let (kept, prio) = filter_overrides(vec![Def::new(&a), Def::new(&b)]);
         assert_eq!(
             (values(&kept), prio),
             (vec![r#""plain""#.to_string()], DEFAULT_PRIORITY)
@@ -496,7 +481,7 @@ mod tests {
         discharge(Def::new(&n), &mut out, &mut errors);
         assert!(errors.is_empty());
         assert_eq!(values(&out)[2], r#"{"_type":"if","condition":false,"content":1}"#);
-        let (kept, priority) = filter_overrides(out).expect("no malformed property");
+        let (kept, priority) = filter_overrides(out);
         assert_eq!((values(&kept), priority), (vec![r#""forced""#.to_owned()], MK_FORCE));
     }
 

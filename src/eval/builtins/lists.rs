@@ -151,40 +151,6 @@ pub(super) fn define_lists(d: &mut Defs) {
         let items: Vec<Thunk> = ev.arg_list(a, 1, span)?.to_vec();
         let less =
             |x: &Thunk, y: &Thunk| -> EvalResult<bool> { ev.predicate(&ev.call(f.clone(), x.clone(), span)?, y, span) };
-        Ok(Value::list(merge_sort(items, &less)?))
+        Ok(Value::list(crate::stable_sort::stable_sort(items, &less)?))
     });
-}
-
-/// A stable merge sort whose comparison may fail (Nix's `sort` is `std::stable_sort`); the
-/// module engine sorts definitions with it too.
-pub(crate) fn merge_sort<T>(items: Vec<T>, less: &dyn Fn(&T, &T) -> EvalResult<bool>) -> EvalResult<Vec<T>> {
-    let mut runs: Vec<Vec<T>> = items.into_iter().map(|x| vec![x]).collect();
-    while runs.len() > 1 {
-        let mut next = Vec::with_capacity(runs.len().div_ceil(2));
-        let mut iter = runs.into_iter();
-        while let Some(left) = iter.next() {
-            match iter.next() {
-                Some(right) => next.push(merge(left, right, less)?),
-                None => next.push(left),
-            }
-        }
-        runs = next;
-    }
-    Ok(runs.pop().unwrap_or_default())
-}
-
-fn merge<T>(left: Vec<T>, right: Vec<T>, less: &dyn Fn(&T, &T) -> EvalResult<bool>) -> EvalResult<Vec<T>> {
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
-    while let (Some(x), Some(y)) = (l.peek(), r.peek()) {
-        // Take from the right only when it is strictly smaller: equal items keep their order.
-        if less(y, x)? {
-            out.extend(r.next());
-        } else {
-            out.extend(l.next());
-        }
-    }
-    out.extend(l);
-    out.extend(r);
-    Ok(out)
 }

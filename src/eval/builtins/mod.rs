@@ -10,8 +10,6 @@ mod numbers;
 mod strings;
 mod types;
 
-pub(crate) use lists::merge_sort as stable_sort;
-
 use super::coerce::CoerceMode;
 use super::error::{EvalResult, error};
 use super::evaluator::Evaluator;

@@ -2,7 +2,7 @@
 //! sorted, checked against the type and merged by it, as nixpkgs' lib/modules.nix does. The
 //! result is nixpkgs' attrset of lazy attributes; each part is computed once, when read.
 
-use super::properties::{self, any_ordered, defs_of_list, discharge, filter_overrides, sort_properties};
+use super::properties::{self, defs_of_list, discharge, filter_overrides, sort_if_ordered, sort_properties};
 use super::{Def, attr_or_missing, defs_value, record, with_context};
 use crate::diagnostic::Code;
 use crate::eval::coerce::CoerceMode;
@@ -106,7 +106,7 @@ impl Merge {
                 }
             }
         }
-        let result = filter_overrides(ev, &discharged, span)?;
+        let result = filter_overrides(ev, discharged, span)?;
         *self.overridden.borrow_mut() = Some(Rc::new(result));
         Ok(())
     }
@@ -116,11 +116,7 @@ impl Merge {
         let Some(o) = self.overridden.borrow().clone() else {
             return Ok(Value::Null);
         };
-        let sorted = if any_ordered(ev, &o.0)? {
-            sort_properties(ev, &o.0, self.span)?
-        } else {
-            o.0.clone()
-        };
+        let sorted = sort_if_ordered(ev, o.0.clone(), self.span)?;
         let list = defs_value(&sorted, self.span);
         *self.sorted.borrow_mut() = Some(Rc::new(sorted));
         Ok(list)
@@ -271,7 +267,7 @@ pub(super) fn functions() -> Vec<(&'static str, Value)> {
                 let defs = a[0].clone();
                 let done = Thunk::native(span, move |ev| {
                     let defs = defs_of_list(ev, &ev.force(&defs)?, span)?;
-                    let (kept, prio) = filter_overrides(ev, &defs, span)?;
+                    let (kept, prio) = filter_overrides(ev, defs, span)?;
                     Ok(Value::list(vec![
                         Thunk::ready(defs_value(&kept, span), span),
                         Thunk::ready(prio, span),
@@ -292,7 +288,7 @@ pub(super) fn functions() -> Vec<(&'static str, Value)> {
             "sortProperties",
             Value::primop("sortProperties", 1, |ev, a, span| {
                 let defs = defs_of_list(ev, &ev.force(&a[0])?, span)?;
-                Ok(defs_value(&sort_properties(ev, &defs, span)?, span))
+                Ok(defs_value(&sort_properties(ev, defs, span)?, span))
             }),
         ),
         (

@@ -10,7 +10,8 @@
 //! Rust API (for native callers inside an evaluation):
 //! - [`properties`]: [`property_of`](properties::property_of), [`push_down`](properties::push_down),
 //!   [`discharge`](properties::discharge), [`filter_overrides`](properties::filter_overrides),
-//!   [`sort_properties`](properties::sort_properties) over [`Def`]s;
+//!   [`sort_properties`](properties::sort_properties) over [`Def`]s: the ground floor's
+//!   [`crate::module_rules`] over the engine's lazy values ([`properties::Lazy`]);
 //! - [`definitions::merge_definitions`]: `mergeDefinitions loc type defs` as an attrset of
 //!   lazy attributes (`defsFinal'`, `defsFinal`, `mergedValue`, `isDefined`, `optionalValue`);
 //! - [`merge_modules::merge_modules`]: `mergeModules' prefix options configs` (declarations

@@ -5,12 +5,14 @@
 
 use super::{Definition, Level, State, defined_values, ev_span, known_paths, own, push_down};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::eval::modules::properties::property_of;
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::loc::Loc;
 use crate::module::merge::{merge_option, unknown_option};
-use crate::module::property::{self, Def, Marker};
+use crate::module::property::Def;
 use crate::module::read_options::NAMESPACES;
 use crate::module::types::Ty;
+use crate::module_rules::{self, Definitions, PropertyType, Values};
 use crate::node::Node;
 use crate::source::Span;
 use crate::suggest::closest;
@@ -306,83 +308,94 @@ pub(super) fn declared_value(ev: &Evaluator, state: &Rc<State>, path: &[String])
     }
 }
 
-/// A definition as the module stage's property functions read it, its value forced as far as
-/// they read it (`module::property::Definition`).
-pub(super) struct Evaluated<'e> {
-    pub ev: &'e Evaluator,
-    pub def: Definition,
-}
+/// Evaluated definitions as the module system's rules read them ([`crate::module_rules`]), each
+/// part forced when a rule reads it.
+pub(super) struct Evaluated<'e>(pub &'e Evaluator);
 
 impl Evaluated<'_> {
-    fn attrs(&self) -> Option<&crate::eval::Attrs> {
-        match &self.def.value {
-            Value::Attrs(a) => Some(a),
-            _ => None,
-        }
-    }
-
     /// A part of the definition (a property's content), where it is written.
-    fn part(&self, t: &Thunk) -> EvalResult<Self> {
-        Ok(Evaluated {
-            ev: self.ev,
-            def: Definition {
-                value: self.ev.force(t)?,
-                span: t.span(),
-                key_span: self.def.key_span,
-                file: self.def.file.clone(),
-            },
+    fn part(&self, def: &Definition, t: &Thunk) -> EvalResult<Definition> {
+        Ok(Definition {
+            value: self.0.force(t)?,
+            span: t.span(),
+            key_span: def.key_span,
+            file: def.file.clone(),
         })
     }
 
-    fn field(&self, name: &str) -> EvalResult<&Thunk> {
-        self.attrs().and_then(|a| a.get(name)).ok_or_else(|| {
+    fn field<'d>(&self, def: &'d Definition, name: &str) -> EvalResult<&'d Thunk> {
+        let attrs = match &def.value {
+            Value::Attrs(a) => Some(a),
+            _ => None,
+        };
+        attrs.and_then(|a| a.get(name)).ok_or_else(|| {
             error(
-                self.def.span,
+                def.span,
                 format!("a property without `{name}`: `_type` names one, and it needs `{name}`"),
             )
         })
     }
+
+    fn int(&self, def: &Definition, name: &str) -> EvalResult<i64> {
+        let t = self.field(def, name)?;
+        self.0.expect_int(self.0.force(t)?, t.span())
+    }
 }
 
-impl property::Definition for Evaluated<'_> {
+impl Values for Evaluated<'_> {
+    type Value = Definition;
     type Error = Box<EvalError>;
 
-    fn marker(&self) -> EvalResult<Marker> {
-        let Some(tag) = self.attrs().and_then(|a| a.get("_type")) else {
-            return Ok(Marker::Plain);
-        };
-        let ev = self.ev;
-        let int = |name: &str| -> EvalResult<i64> {
-            let t = self.field(name)?;
-            ev.expect_int(ev.force(t)?, t.span())
-        };
-        Ok(match ev.force(tag)? {
-            Value::Str(t) => match t.as_ref() {
-                "merge" => Marker::Merge,
-                "if" => {
-                    let c = self.field("condition")?;
-                    Marker::If(ev.expect_bool(ev.force(c)?, c.span())?)
-                }
-                "override" => Marker::Override(int("priority")?),
-                "order" => Marker::Order(int("priority")?),
-                "definition" => Marker::Definition,
-                _ => Marker::Plain,
-            },
-            _ => Marker::Plain,
-        })
+    fn property_type(&self, def: &Definition) -> EvalResult<PropertyType> {
+        property_of(self.0, &def.value)
     }
 
-    fn content(&self) -> EvalResult<Self> {
-        match property::Definition::marker(self)? {
-            Marker::Definition => self.part(self.field("value")?),
-            _ => self.part(self.field("content")?),
+    fn condition(&self, def: &Definition) -> EvalResult<bool> {
+        let c = self.field(def, "condition")?;
+        self.0.expect_bool(self.0.force(c)?, c.span())
+    }
+
+    fn content(&self, def: &Definition) -> EvalResult<Definition> {
+        match Values::property_type(self, def)? {
+            PropertyType::Definition => self.part(def, self.field(def, "value")?),
+            _ => self.part(def, self.field(def, "content")?),
         }
     }
 
-    fn contents(&self) -> EvalResult<Vec<Self>> {
-        let t = self.field("contents")?;
-        let items = self.ev.expect_list(self.ev.force(t)?, t.span())?;
-        items.iter().map(|item| self.part(item)).collect()
+    fn contents(&self, def: &Definition) -> EvalResult<Vec<Definition>> {
+        let t = self.field(def, "contents")?;
+        let items = self.0.expect_list(self.0.force(t)?, t.span())?;
+        items.iter().map(|item| self.part(def, item)).collect()
+    }
+}
+
+impl Definitions for Evaluated<'_> {
+    type Def = Definition;
+    type Priority = i64;
+    type Error = Box<EvalError>;
+
+    fn property_type(&self, def: &Definition) -> EvalResult<PropertyType> {
+        Values::property_type(self, def)
+    }
+
+    fn override_priority(&self, def: &Definition) -> EvalResult<i64> {
+        self.int(def, "priority")
+    }
+
+    fn constant(&self, priority: i64) -> i64 {
+        priority
+    }
+
+    fn with_content(&self, def: &Definition) -> EvalResult<Definition> {
+        Values::content(self, def)
+    }
+
+    fn less(&self, a: &i64, b: &i64) -> EvalResult<bool> {
+        Ok(a < b)
+    }
+
+    fn same(&self, a: &i64, b: &i64) -> EvalResult<bool> {
+        Ok(a == b)
     }
 }
 
@@ -390,21 +403,20 @@ impl property::Definition for Evaluated<'_> {
 /// merges itself (`_module.args`, the names of the namespaces): properties discharged, the
 /// highest priority kept, `mkOrder`s taken off (`dischargeProperties`, `filterOverrides'`).
 pub(super) fn winning(ev: &Evaluator, defs: Vec<Definition>) -> EvalResult<Vec<Definition>> {
+    let rules = Evaluated(ev);
     let mut discharged = Vec::new();
     let mut errors = Vec::new();
     for def in defs {
-        property::discharge(Evaluated { ev, def }, &mut discharged, &mut errors);
+        module_rules::discharge(&rules, def, &mut discharged, &mut errors)?;
     }
-    if let Some(e) = errors.into_iter().next() {
-        return Err(e);
-    }
-    let (kept, _) = property::filter_overrides(discharged)?;
+    module_rules::take_definitions(&rules, &mut discharged)?;
+    let (kept, _) = module_rules::filter_overrides(&rules, discharged)?;
     let mut out = Vec::with_capacity(kept.len());
     for mut d in kept {
-        while let Marker::Order(_) = property::Definition::marker(&d)? {
-            d = property::Definition::content(&d)?;
+        while Values::property_type(&rules, &d)? == PropertyType::Order {
+            d = Values::content(&rules, &d)?;
         }
-        out.push(d.def);
+        out.push(d);
     }
     Ok(out)
 }
@@ -412,12 +424,8 @@ pub(super) fn winning(ev: &Evaluator, defs: Vec<Definition>) -> EvalResult<Vec<D
 /// Whether any definition of `def` survives its properties (`dischargeProperties`).
 pub(super) fn survives(ev: &Evaluator, def: Definition) -> EvalResult<bool> {
     let mut discharged = Vec::new();
-    let mut errors = Vec::new();
-    property::discharge(Evaluated { ev, def }, &mut discharged, &mut errors);
-    match errors.into_iter().next() {
-        Some(e) => Err(e),
-        None => Ok(!discharged.is_empty()),
-    }
+    module_rules::discharge(&Evaluated(ev), def, &mut discharged, &mut Vec::new())?;
+    Ok(!discharged.is_empty())
 }
 
 pub(super) fn merged_to_value(

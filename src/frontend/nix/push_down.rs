@@ -2,7 +2,7 @@
 
 use super::{Definition, State};
 use crate::eval::{EvalResult, Evaluator, Thunk, Value, error};
-use crate::module::property::DEFAULT_PRIORITY;
+use crate::module_rules::DEFAULT_PRIORITY;
 use crate::source::Span;
 use std::rc::Rc;
 

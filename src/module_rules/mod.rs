@@ -1,0 +1,12 @@
+//! nixpkgs' module-system rules (lib/modules.nix) written once, generic over where definitions
+//! come from: the module stage's definition trees, the native module engine's lazy values,
+//! and the Nix frontend's evaluated values each implement the traits, and each follows these
+//! functions. Being on the ground floor, the evaluator and the module stage both use them.
+
+pub mod properties;
+
+pub use properties::{
+    DEFAULT_ORDER, DEFAULT_PRIORITY, Definitions, MK_AFTER, MK_BEFORE, MK_DEFAULT, MK_FORCE, MK_OPTION_DEFAULT,
+    NO_PRIORITY, Ordered, PropertyType, PushDown, Values, discharge, filter_overrides, push_down, sort_if_ordered,
+    sort_properties, take_definitions,
+};
