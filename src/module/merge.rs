@@ -373,7 +373,15 @@ pub fn merge_modules_in(
     scope: Scope,
     diags: &mut Diagnostics,
 ) -> Option<Node> {
-    let only = scope.only;
+    // With `only`, the options wanted, by index: looked up once, not per option.
+    let wanted: Option<Vec<bool>> = scope.only.map(|names| {
+        let mut wanted = vec![false; schema.options.len()];
+        for i in names.iter().filter_map(|name| schema.option_index(name)) {
+            wanted[i] = true;
+        }
+        wanted
+    });
+    let is_wanted = |i: usize| wanted.as_ref().is_none_or(|w| w[i]);
     // Each definition's attributes by option (stably: definition order within an option),
     // found in one pass over the definitions; keys that are not options go to `free`.
     let mut by_option: Vec<(usize, &Entry)> = Vec::new();
@@ -386,8 +394,9 @@ pub fn merge_modules_in(
         };
         for e in &a.entries {
             match schema.option_index(&e.key) {
-                Some(i) => by_option.push((i, e)),
-                None if only.is_none() => free.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value))),
+                Some(i) if is_wanted(i) => by_option.push((i, e)),
+                Some(_) => {}
+                None if wanted.is_none() => free.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value))),
                 None => {}
             }
         }
@@ -401,7 +410,7 @@ pub fn merge_modules_in(
         while next < by_option.len() && by_option[next].0 == i {
             next += 1;
         }
-        if only.is_some_and(|names| !names.contains(name)) {
+        if !is_wanted(i) {
             continue;
         }
         let group = &by_option[start..next];

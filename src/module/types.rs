@@ -3,6 +3,7 @@
 //! How definitions of a type merge is in [`super::merge`].
 
 use crate::node::{Kind, Node};
+use rustc_hash::FxHashMap;
 
 /// An option type.
 #[derive(Clone, Debug)]
@@ -61,6 +62,10 @@ pub struct Schema {
     pub unknown: Unknown,
     /// Indices of `options`, sorted by option name (see [`Schema::new`]).
     by_name: Vec<usize>,
+    /// The index of each option by name: every attribute of every definition is looked up,
+    /// and the service schema has some fifty options, many with a prefix in common
+    /// (`re…`, `start…`), which a search by comparison pays for at each step.
+    index: FxHashMap<&'static str, usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -76,20 +81,19 @@ impl Schema {
     pub fn new(options: Vec<(&'static str, Ty, Option<Node>)>, freeform: Option<Ty>, unknown: Unknown) -> Schema {
         let mut by_name: Vec<usize> = (0..options.len()).collect();
         by_name.sort_by_key(|&i| options[i].0);
+        let index = options.iter().enumerate().map(|(i, o)| (o.0, i)).collect();
         Schema {
             options,
             freeform,
             unknown,
             by_name,
+            index,
         }
     }
 
     /// The index of the option `name` in `options`.
     pub fn option_index(&self, name: &str) -> Option<usize> {
-        self.by_name
-            .binary_search_by(|&i| self.options[i].0.cmp(name))
-            .ok()
-            .map(|k| self.by_name[k])
+        self.index.get(name).copied()
     }
 
     /// The indices of `options`, in the order of their names.
