@@ -6,12 +6,11 @@
 //! are (model/join.rs).
 
 use super::connect::{At, opt_string};
-use super::connect_units::{Ctx, guard_unit_name, settings_script, started_with_namespace};
-use super::escape::escape_shell_arg;
+use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::join::{resolver_covers, resolvers_to_follow};
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script};
+use super::{ExtraUnit, Script, ScriptBody};
 use crate::node::{Attrs, Node};
 use crate::source::Span;
 
@@ -59,18 +58,19 @@ pub fn port_file(namespace: &str) -> String {
 
 /// The service of the namespace whose tunnel's unit is `tunnel`.
 pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> ExtraUnit {
-    let q = |s: &str| escape_shell_arg(s);
     let unit = format!("{}-portforward.service", ctx.stem());
     let ns_unit = &ctx.ns.unit_name;
+    // Raw: emit quotes each value for the shell.
+    let v = |s: &str| s.to_string();
     let settings = [
-        ("natpmpc", q(&ctx.tools.natpmpc)),
-        ("nft", q(&ctx.tools.nft)),
-        ("namespace", ctx.name_arg()),
-        ("gateway", q(&pf.gateway.value)),
-        ("on_change", q(pf.on_change.as_ref().map_or("", |c| c.value.as_str()))),
-        ("port_file", q(&port_file(&ctx.ns.name))),
-        ("shell", q(&ctx.tools.runtime_shell)),
-        ("PATH", q(&path_of(&ctx.tools.default_path))),
+        ("natpmpc", v(&ctx.tools.natpmpc)),
+        ("nft", v(&ctx.tools.nft)),
+        ("namespace", v(&ctx.ns.name)),
+        ("gateway", v(&pf.gateway.value)),
+        ("on_change", v(pf.on_change.as_ref().map_or("", |c| c.value.as_str()))),
+        ("port_file", v(&port_file(&ctx.ns.name))),
+        ("shell", v(&ctx.tools.runtime_shell)),
+        ("PATH", v(&path_of(&ctx.tools.default_path))),
     ];
     // A joined service's relations, the guard's where there is one (SPEC §13); the host's
     // resolver sockets are hidden from it as from every joined service (natpmpc resolves
@@ -111,7 +111,10 @@ pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> Ex
         pf.span,
         vec![Script {
             name: "forward".into(),
-            content: settings_script(ctx, &settings, PORT_FORWARD_SCRIPT),
+            body: ScriptBody::Template {
+                settings: settings.into(),
+                template: PORT_FORWARD_SCRIPT,
+            },
         }],
     )
 }

@@ -7,10 +7,9 @@
 //! stops the watchdog too, so that it does not bring back a tunnel someone meant to stop.
 
 use super::connect::{At, int_at};
-use super::connect_units::{Ctx, settings_script, started_with_namespace};
-use super::escape::escape_shell_arg;
+use super::connect_units::{Ctx, started_with_namespace};
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script};
+use super::{ExtraUnit, Script, ScriptBody};
 use crate::node::{Attrs, Node};
 use crate::source::Span;
 
@@ -57,19 +56,20 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
         (None, Some(wg)) => ("WireGuard", &wg.interface.value),
         (None, None) => return None,
     };
-    let q = |s: &str| escape_shell_arg(s);
     let unit = format!("{}-watchdog.service", ctx.stem());
     let ns_unit = &ctx.ns.unit_name;
+    // Raw: emit quotes each value for the shell.
+    let v = |s: &str| s.to_string();
     let settings = [
-        ("ip", q(&ctx.tools.ip)),
-        ("wg", q(&ctx.tools.wg)),
-        ("namespace", ctx.name_arg()),
+        ("ip", v(&ctx.tools.ip)),
+        ("wg", v(&ctx.tools.wg)),
+        ("namespace", v(&ctx.ns.name)),
         ("kind", kind.to_string()),
-        ("interface", q(interface)),
-        ("tunnel_unit", q(tunnel)),
+        ("interface", v(interface)),
+        ("tunnel_unit", v(tunnel)),
         ("interval", dog.interval.value.to_string()),
         ("timeout", dog.handshake_timeout.value.to_string()),
-        ("PATH", q(&path_of(&ctx.tools.default_path))),
+        ("PATH", v(&path_of(&ctx.tools.default_path))),
     ];
     let sections = vec![
         (
@@ -100,7 +100,10 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
         dog.span,
         vec![Script {
             name: "watch".into(),
-            content: settings_script(ctx, &settings, WATCHDOG_SCRIPT),
+            body: ScriptBody::Template {
+                settings: settings.into(),
+                template: WATCHDOG_SCRIPT,
+            },
         }],
     ))
 }
