@@ -333,7 +333,7 @@ fn user_commands(config: &ResolvedConfig, ns: &Namespace) -> Vec<String> {
         .namespaces
         .iter()
         .find(|r| r.name == ns.name)
-        .and_then(|r| r.get("service"))
+        .and_then(|r| r.options().service)
         .and_then(Node::attrs)
     else {
         return Vec::new();

@@ -10,7 +10,7 @@ use super::{JoiningService, Model, Namespace, SysctlEntry, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::{ResolvedConfig, ResolvedNamespace, ResolvedService};
 use crate::nix_text::NixValue;
-use crate::node::{Kind, Node};
+use crate::node::{Entry, Kind, Node};
 use std::collections::HashSet;
 
 /// Longest namespace name iproute2 accepts (`NAME_MAX`).
@@ -185,7 +185,8 @@ fn build_namespace(
         return None;
     }
     let unit_name = namespace_unit_name(&ns.name);
-    let sysctl = sysctl_entries(ns.get("sysctl"));
+    let options = ns.options();
+    let sysctl = sysctl_entries(options.sysctl);
     let ctx = ServiceContext {
         tools: shared.tools,
         nftables_enable: shared.nftables_enable,
@@ -196,14 +197,13 @@ fn build_namespace(
         strict_shell_checks: (cfg.strict_shell_checks.as_bool() == Some(true)).then_some(cfg.strict_shell_checks.span),
     };
     let unit = build_service_unit(ns, &unit_name, &ctx, diags)?;
-    let nftables = ns.get("nftables");
-    let connect = super::connect::read_connect(&ns.name, &ns.value, diags);
+    let connect = super::connect::read_connect(&ns.name, &options, diags);
     Some(Namespace {
         name: ns.name.clone(),
         name_span: ns.name_span,
         unit_name,
-        nftables: nftables.and_then(Node::as_str).unwrap_or("").to_string(),
-        nftables_span: nftables.map_or(ns.name_span, |n| n.span),
+        nftables: options.nftables.text.to_string(),
+        nftables_span: options.nftables.span,
         nftables_inherited: ns.nftables_inherited,
         sysctl,
         sysctl_inherited: ns.sysctl_inherited,
@@ -214,11 +214,8 @@ fn build_namespace(
 
 /// The sysctl file's values: `true` → 1, `false` → 0 (NixOS's sysctl module), null left out,
 /// the rest as `toString` will write it (a value it cannot write is left out too).
-fn sysctl_entries(sysctl: Option<&Node>) -> Vec<SysctlEntry> {
-    let Some(a) = sysctl.and_then(Node::attrs) else {
-        return Vec::new();
-    };
-    a.entries
+fn sysctl_entries(sysctl: &[Entry]) -> Vec<SysctlEntry> {
+    sysctl
         .iter()
         .map(|e| SysctlEntry {
             key: e.key.clone(),
@@ -301,7 +298,7 @@ mod tests {
             )
             .unwrap(),
         );
-        let rendered: Vec<(String, Option<String>)> = sysctl_entries(Some(&node))
+        let rendered: Vec<(String, Option<String>)> = sysctl_entries(&node.attrs().unwrap().entries)
             .into_iter()
             .map(|e| (e.key, e.value.map(|v| v.to_nix_string())))
             .collect();

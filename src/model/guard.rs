@@ -3,9 +3,10 @@
 //! emit/guard.rs is the one place its nftables text is written.
 //!
 //! The table is `table inet netns-compile` ([`GUARD_TABLE`](super::connect::GUARD_TABLE)),
-//! loaded by the namespace's guard unit after the user's ruleset and reloaded with it (model/connect_units.rs), so a
-//! `flush ruleset` there cannot remove it for longer than the reload takes. Every drop is
-//! counted in a named counter, so that tests and a live audit can read what it stopped.
+//! loaded by the namespace's guard unit after the user's ruleset and reloaded with it
+//! (model/connect_units.rs), so a `flush ruleset` there cannot remove it for longer than the
+//! reload takes. Every drop is counted in a named counter, so that tests and a live audit can
+//! read what it stopped.
 
 use super::connect::{Connect, Ipv6Policy};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -14,7 +14,7 @@ use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::tunnel_file::path_of;
 use super::{ExtraUnit, Script, ScriptBody};
-use crate::node::{Attrs, Node};
+use crate::module::config::Submodule;
 use crate::source::Span;
 
 /// The part of the script that is the same for every namespace.
@@ -38,18 +38,14 @@ pub struct OpenVpn {
 }
 
 /// Read `openvpn` from a resolved namespace's options.
-pub fn read_openvpn(namespace_name: &str, namespace: &Attrs) -> Option<OpenVpn> {
-    let e = namespace.entry("openvpn")?;
-    let o = e.value.attrs()?;
-    if o.get("enable").and_then(Node::as_bool) != Some(true) {
-        return None;
-    }
-    Some(OpenVpn {
+pub fn read_openvpn(namespace_name: &str, e: Submodule) -> OpenVpn {
+    let o = e.options;
+    OpenVpn {
         span: e.key_span,
         config_file: opt_string(o, "configFile"),
         auth_user_pass_file: opt_string(o, "authUserPassFile"),
         interface: openvpn_interface(namespace_name),
-    })
+    }
 }
 
 /// The tun device of a namespace's OpenVPN: unique on the host, as OpenVPN makes it there

@@ -11,7 +11,7 @@ use super::guard::guard_table;
 use super::join::{resolver_covers, resolvers_to_follow};
 use super::tunnel_file::path_of;
 use super::{ExtraUnit, Script, ScriptBody};
-use crate::node::{Attrs, Node};
+use crate::module::config::Submodule;
 use crate::source::Span;
 
 /// The part of the script that is the same for every namespace.
@@ -29,12 +29,8 @@ pub struct PortForward {
 }
 
 /// Read `portForward` from a resolved namespace's options.
-pub fn read_port_forward(namespace: &Attrs) -> Option<PortForward> {
-    let e = namespace.entry("portForward")?;
-    let p = e.value.attrs()?;
-    if p.get("enable").and_then(Node::as_bool) != Some(true) {
-        return None;
-    }
+pub fn read_port_forward(e: Submodule) -> PortForward {
+    let p = e.options;
     let gateway = opt_string(p, "gateway")
         .map(|g| {
             if g.span.is_builtin() {
@@ -44,11 +40,11 @@ pub fn read_port_forward(namespace: &Attrs) -> Option<PortForward> {
             }
         })
         .unwrap_or_else(|| At::new("10.2.0.1".into(), e.key_span));
-    Some(PortForward {
+    PortForward {
         span: e.key_span,
         gateway,
         on_change: opt_string(p, "onChange"),
-    })
+    }
 }
 
 /// Where the forwarded port is written: `/run/netns-compile/<name>/forwarded-port`.

@@ -427,7 +427,7 @@ pub fn build_service_unit(
     let loc = Loc::new(&["systemd", "services", unit_base]);
     let schema = service_schema();
     let empty = b(Kind::Attrs(Attrs::new()));
-    let user = ns.get("service").unwrap_or(&empty);
+    let user = ns.options().service.unwrap_or(&empty);
     let module = netns_module_def(ns, ctx);
     // The netns module's definition, `mkMerge [ own cfg.service ]`, made (a copy of both)
     // only where definitions made directly on the unit are merged with it.

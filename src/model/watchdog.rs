@@ -10,7 +10,7 @@ use super::connect::{At, int_at};
 use super::connect_units::{Ctx, started_with_namespace};
 use super::tunnel_file::path_of;
 use super::{ExtraUnit, Script, ScriptBody};
-use crate::node::{Attrs, Node};
+use crate::module::config::Submodule;
 use crate::source::Span;
 
 /// The part of the watchdog's script that is the same for every namespace.
@@ -28,12 +28,8 @@ pub struct Watchdog {
 }
 
 /// Read `watchdog` from a resolved namespace's options.
-pub fn read_watchdog(namespace: &Attrs) -> Option<Watchdog> {
-    let e = namespace.entry("watchdog")?;
-    let w = e.value.attrs()?;
-    if w.get("enable").and_then(Node::as_bool) != Some(true) {
-        return None;
-    }
+pub fn read_watchdog(e: Submodule) -> Watchdog {
+    let w = e.options;
     // A default has no place of its own: point at the `watchdog` key instead.
     let seconds = |key: &str, default: i64| {
         w.get(key)
@@ -41,11 +37,11 @@ pub fn read_watchdog(namespace: &Attrs) -> Option<Watchdog> {
             .filter(|a| !a.span.is_builtin())
             .unwrap_or(At::new(default, e.key_span))
     };
-    Some(Watchdog {
+    Watchdog {
         span: e.key_span,
         interval: seconds("interval", 30),
         handshake_timeout: seconds("handshakeTimeout", 180),
-    })
+    }
 }
 
 /// The watchdog's unit for the namespace whose tunnel's unit is `tunnel`.
