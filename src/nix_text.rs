@@ -1,6 +1,83 @@
-//! How Nix 2.8 writes scalar values as text: a float through `toString` and through JSON, a
-//! string as JSON. On the ground floor because the evaluator (`toString`, `toJSON`, `--json`)
-//! and the model (values copied into units, as NixOS's modules copy them) write them alike.
+//! How Nix 2.8 writes values as text: `toString` of a value the compiler copies into its output
+//! ([`NixValue`]), a float through `toString` and through JSON, a string as JSON. On the ground
+//! floor because the evaluator (`toString`, `toJSON`, `--json`) and the emitter (values copied
+//! into units, as NixOS's modules copy them) write them alike.
+
+/// A value as the model keeps it for the output: what `toString` can write (a derivation is
+/// its `outPath`, already a string). The text is made only where it is written ([`Self::to_nix_string`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum NixValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<NixValue>),
+}
+
+impl NixValue {
+    /// Nix's `toString`: null and `false` are empty, `true` is `1`, a float has six decimals,
+    /// a list's items are joined by spaces (nested lists alike).
+    pub fn push_to_string(&self, out: &mut String) {
+        match self {
+            NixValue::Null | NixValue::Bool(false) => {}
+            NixValue::Bool(true) => out.push('1'),
+            NixValue::Int(i) => out.push_str(&i.to_string()),
+            NixValue::Float(f) => out.push_str(&format_float_fixed(*f)),
+            NixValue::Str(s) => out.push_str(s),
+            NixValue::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    item.push_to_string(out);
+                }
+            }
+        }
+    }
+
+    /// [`Self::push_to_string`] into a new string.
+    pub fn to_nix_string(&self) -> String {
+        match self {
+            NixValue::Str(s) => s.clone(),
+            _ => {
+                let mut out = String::new();
+                self.push_to_string(&mut out);
+                out
+            }
+        }
+    }
+
+    /// nixpkgs' systemd-lib `toOption` (how NixOS writes a value into a unit): a boolean as
+    /// `true`/`false`, anything else through `toString`.
+    pub fn push_option_string(&self, out: &mut String) {
+        match self {
+            NixValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            _ => self.push_to_string(out),
+        }
+    }
+
+    /// [`Self::push_option_string`] into a new string.
+    pub fn to_option_string(&self) -> String {
+        match self {
+            NixValue::Bool(_) => {
+                let mut out = String::new();
+                self.push_option_string(&mut out);
+                out
+            }
+            _ => self.to_nix_string(),
+        }
+    }
+
+    /// Whether any string in it holds `c` (a test before writing it out).
+    pub fn any_str(&self, c: &impl Fn(&str) -> bool) -> bool {
+        match self {
+            NixValue::Str(s) => c(s),
+            NixValue::List(items) => items.iter().any(|i| i.any_str(c)),
+            _ => false,
+        }
+    }
+}
 
 /// `toString 1.5` = `"1.500000"`: C's `%f` (std::to_string).
 pub fn format_float_fixed(x: f64) -> String {
@@ -88,5 +165,20 @@ mod tests {
         let mut out = String::new();
         push_json_string("a\"\\\n\u{1}é", &mut out);
         assert_eq!(out, "\"a\\\"\\\\\\n\\u0001é\"");
+    }
+
+    #[test]
+    fn to_string_coerces_like_nix() {
+        use NixValue::*;
+        assert_eq!(Float(1.5).to_nix_string(), "1.500000");
+        assert_eq!(Bool(true).to_nix_string(), "1");
+        assert_eq!(Bool(false).to_nix_string(), "");
+        assert_eq!(Bool(true).to_option_string(), "true");
+        assert_eq!(Bool(false).to_option_string(), "false");
+        assert_eq!(List(vec![Int(1), Null, Str("x".into())]).to_nix_string(), "1  x");
+        assert_eq!(
+            List(vec![Bool(true), List(vec![Int(2), Bool(false)])]).to_option_string(),
+            "1 2 "
+        );
     }
 }

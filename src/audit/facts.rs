@@ -65,7 +65,7 @@ fn namespace_facts(
     let own_disable = ns
         .sysctl
         .iter()
-        .any(|e| e.key == DISABLE_IPV6_KEY && e.value.as_deref().is_some_and(|v| v.trim() != "0"));
+        .any(|e| e.key == DISABLE_IPV6_KEY && e.value.as_ref().is_some_and(|v| v.to_nix_string().trim() != "0"));
     let guard = guard_table(&ns.connect);
     let ipv6_disabled = guard.as_ref().is_some_and(|g| g.disables_ipv6()) || own_disable;
     let mut interfaces = vec![Interface {
@@ -333,7 +333,7 @@ fn user_commands(config: &ResolvedConfig, ns: &Namespace) -> Vec<String> {
         .namespaces
         .iter()
         .find(|r| r.name == ns.name)
-        .and_then(|r| r.get("service"))
+        .and_then(|r| r.options().service)
         .and_then(Node::attrs)
     else {
         return Vec::new();

@@ -1,18 +1,22 @@
 //! Units, drop-ins, scripts, the manifest and the graph, as an in-memory output tree (SPEC §4).
 
 pub mod connect;
+pub mod guard;
 pub mod manifest;
+pub mod script;
+pub mod unit;
 
 use crate::dependency::Relation;
 use crate::diagnostic::Diagnostics;
 use crate::graph::UnitGraph;
 use crate::model::escape::{TRIGGER_DIR, script_dir};
 use crate::model::join::resolver_covers;
-use crate::model::service::environment_line;
-use crate::model::{JoiningService, Model, ServiceUnit};
+use crate::model::{JoiningService, Model, Namespace};
 use crate::module::config::ResolvedConfig;
 pub use manifest::MANIFEST;
-use std::collections::BTreeMap;
+use script::script_text;
+use std::collections::{BTreeMap, HashMap};
+pub use unit::{render_unit, timer_name};
 
 /// Where units go, relative to the output root.
 pub const UNIT_DIR: &str = "lib/systemd/system";
@@ -51,64 +55,6 @@ impl OutputTree {
 
     fn symlink(&mut self, path: String, target: String) {
         self.entries.insert(path, OutEntry::Symlink { target });
-    }
-}
-
-/// systemd-lib's `serviceToUnit` text.
-pub fn render_unit(unit: &ServiceUnit) -> String {
-    let mut out = String::from("[Unit]\n");
-    section_lines(&mut out, &unit.unit_section);
-    out.push_str("\n[Service]\n");
-    for (name, value) in &unit.environment {
-        out.push_str("Environment=");
-        out.push_str(&environment_line(name, value));
-        out.push('\n');
-    }
-    for flag in &unit.flags {
-        out.push_str(flag);
-        out.push('\n');
-    }
-    section_lines(&mut out, &unit.service_section);
-    if !unit.wanted_by.is_empty() {
-        out.push_str("\n[Install]\nWantedBy=");
-        out.push_str(&unit.wanted_by.join(" "));
-        out.push('\n');
-    }
-    out
-}
-
-/// `<unit>.timer` of a service with `startAt`.
-pub fn timer_name(unit_name: &str) -> String {
-    format!("{}.timer", unit_name.strip_suffix(".service").unwrap_or(unit_name))
-}
-
-/// The timer NixOS adds for a service with `startAt` (nixos/modules/system/boot/systemd.nix:
-/// `systemd.timers.<name> = { wantedBy = [ "timers.target" ]; timerConfig.OnCalendar =
-/// service.startAt; }` for enabled services), rendered by systemd-lib's `timerToUnit`: the
-/// `[Unit]` section is empty (the timer sets no unit options), `[Timer]` is followed by the
-/// blank line its template ends with.
-fn render_timer(unit: &ServiceUnit) -> Option<String> {
-    if unit.start_at.is_empty() {
-        return None;
-    }
-    let mut out = String::from("[Unit]\n\n[Timer]\n");
-    for calendar in &unit.start_at {
-        out.push_str("OnCalendar=");
-        out.push_str(calendar);
-        out.push('\n');
-    }
-    out.push_str("\n\n[Install]\nWantedBy=timers.target\n");
-    Some(out)
-}
-
-fn section_lines(out: &mut String, section: &[(String, Vec<String>)]) {
-    for (key, values) in section {
-        for v in values {
-            out.push_str(key);
-            out.push('=');
-            out.push_str(v);
-            out.push('\n');
-        }
     }
 }
 
@@ -201,7 +147,7 @@ fn emit_units(model: &Model) -> OutputTree {
             for file in &unit.trigger_files {
                 tree.file(format!("{TRIGGER_DIR}/{}", file.name), file.content.clone(), 0o444);
             }
-            if let Some(timer) = render_timer(unit) {
+            if let Some(timer) = unit::render_timer(unit) {
                 let timer_name = timer_name(&unit.name);
                 tree.file(format!("{UNIT_DIR}/{timer_name}"), timer, 0o444);
                 tree.symlink(
@@ -212,7 +158,7 @@ fn emit_units(model: &Model) -> OutputTree {
             for script in &unit.scripts {
                 tree.file(
                     format!("{}/{}", script_dir(&unit.name), script.name),
-                    script.content.clone(),
+                    script_text(&script.body, ns, &model.tools),
                     0o555,
                 );
             }
@@ -254,18 +200,22 @@ fn emit_units(model: &Model) -> OutputTree {
             0o444,
         );
     }
+    let namespaces: HashMap<&str, &Namespace> = model.namespaces.iter().map(|ns| (ns.name.as_str(), ns)).collect();
     for unit in &model.connect_units {
         tree.file(
             format!("{UNIT_DIR}/{}", unit.file),
             connect::render_extra_unit(unit),
             0o444,
         );
-        for script in &unit.scripts {
-            tree.file(
-                format!("{}/{}", unit.script_dir, script.name),
-                script.content.clone(),
-                0o555,
-            );
+        // Connectivity units are made only for namespaces the model holds.
+        if let Some(ns) = namespaces.get(unit.namespace.as_str()) {
+            for script in &unit.scripts {
+                tree.file(
+                    format!("{}/{}", unit.script_dir, script.name),
+                    script_text(&script.body, ns, &model.tools),
+                    0o555,
+                );
+            }
         }
         for t in &unit.wanted_by {
             tree.symlink(

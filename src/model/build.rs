@@ -2,14 +2,15 @@
 
 use super::connect_units::guard_unit_name;
 use super::connect_units::tunnel_unit;
-use super::escape::{TRIGGER_DIR, namespace_unit_name, nix_to_string, script_dir};
+use super::escape::{TRIGGER_DIR, namespace_unit_name, nix_value, script_dir};
 use super::guard::guard_table;
 use super::join::{guard_relations, interface_move_relations, join_relations};
 use super::service::{ServiceContext, build_service_unit, default_path_env};
 use super::{JoiningService, Model, Namespace, SysctlEntry, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::{ResolvedConfig, ResolvedNamespace, ResolvedService};
-use crate::node::{Kind, Node};
+use crate::nix_text::NixValue;
+use crate::node::{Entry, Kind, Node};
 use std::collections::HashSet;
 
 /// Longest namespace name iproute2 accepts (`NAME_MAX`).
@@ -184,11 +185,8 @@ fn build_namespace(
         return None;
     }
     let unit_name = namespace_unit_name(&ns.name);
-    let sysctl = sysctl_entries(ns.get("sysctl"));
-    let sysctl_lines: String = sysctl
-        .iter()
-        .filter_map(|e| e.value.as_ref().map(|v| format!("{}={v}\n", e.key)))
-        .collect();
+    let options = ns.options();
+    let sysctl = sysctl_entries(options.sysctl);
     let ctx = ServiceContext {
         tools: shared.tools,
         nftables_enable: shared.nftables_enable,
@@ -198,15 +196,14 @@ fn build_namespace(
         trigger_dir: format!("{}/{TRIGGER_DIR}", prefix.trim_end_matches('/')),
         strict_shell_checks: (cfg.strict_shell_checks.as_bool() == Some(true)).then_some(cfg.strict_shell_checks.span),
     };
-    let unit = build_service_unit(ns, &unit_name, &sysctl_lines, &ctx, diags)?;
-    let nftables = ns.get("nftables");
-    let connect = super::connect::read_connect(&ns.name, &ns.value, diags);
+    let unit = build_service_unit(ns, &unit_name, &ctx, diags)?;
+    let connect = super::connect::read_connect(&ns.name, &options, diags);
     Some(Namespace {
         name: ns.name.clone(),
         name_span: ns.name_span,
         unit_name,
-        nftables: nftables.and_then(Node::as_str).unwrap_or("").to_string(),
-        nftables_span: nftables.map_or(ns.name_span, |n| n.span),
+        nftables: options.nftables.text.to_string(),
+        nftables_span: options.nftables.span,
         nftables_inherited: ns.nftables_inherited,
         sysctl,
         sysctl_inherited: ns.sysctl_inherited,
@@ -215,12 +212,10 @@ fn build_namespace(
     })
 }
 
-/// The sysctl file's values: `true` → 1, `false` → 0, null left out, the rest as text.
-fn sysctl_entries(sysctl: Option<&Node>) -> Vec<SysctlEntry> {
-    let Some(a) = sysctl.and_then(Node::attrs) else {
-        return Vec::new();
-    };
-    a.entries
+/// The sysctl file's values: `true` → 1, `false` → 0 (NixOS's sysctl module), null left out,
+/// the rest as `toString` will write it (a value it cannot write is left out too).
+fn sysctl_entries(sysctl: &[Entry]) -> Vec<SysctlEntry> {
+    sysctl
         .iter()
         .map(|e| SysctlEntry {
             key: e.key.clone(),
@@ -231,8 +226,8 @@ fn sysctl_entries(sysctl: Option<&Node>) -> Vec<SysctlEntry> {
             },
             value: match &e.value.kind {
                 Kind::Null => None,
-                Kind::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
-                _ => nix_to_string(&e.value).ok(),
+                Kind::Bool(b) => Some(NixValue::Int(i64::from(*b))),
+                _ => nix_value(&e.value).ok(),
             },
         })
         .collect()
@@ -303,9 +298,9 @@ mod tests {
             )
             .unwrap(),
         );
-        let rendered: Vec<(String, Option<String>)> = sysctl_entries(Some(&node))
+        let rendered: Vec<(String, Option<String>)> = sysctl_entries(&node.attrs().unwrap().entries)
             .into_iter()
-            .map(|e| (e.key, e.value))
+            .map(|e| (e.key, e.value.map(|v| v.to_nix_string())))
             .collect();
         let some = |s: &str| Some(s.to_string());
         assert_eq!(

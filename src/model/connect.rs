@@ -8,6 +8,7 @@
 //! and go (see [`allocate_host_links`] for the one exception, a collision).
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::module::config::NamespaceOptions;
 use crate::node::{Kind, Node};
 use crate::source::Span;
 use std::net::{IpAddr, Ipv4Addr};
@@ -316,61 +317,47 @@ pub fn opt_string(a: &crate::node::Attrs, key: &str) -> Option<At<String>> {
     a.get(key).filter(|n| !matches!(n.kind, Kind::Null)).and_then(string_at)
 }
 
-/// Read the options of SPEC §11 from a resolved namespace value.
-pub fn read_connect(namespace: &str, value: &Node, diags: &mut Diagnostics) -> Connect {
-    let Some(a) = value.attrs() else {
-        return Connect::default();
-    };
+/// Read the options of SPEC §11–§14 from a resolved namespace's options.
+pub fn read_connect(namespace: &str, options: &NamespaceOptions, diags: &mut Diagnostics) -> Connect {
     let mut out = Connect::default();
-    if let Some(p) = a.get("publish").and_then(Node::attrs) {
-        for e in &p.entries {
-            out.publish.push(read_publish(namespace, e, diags));
-        }
+    for e in options.publish {
+        out.publish.push(read_publish(namespace, e, diags));
     }
-    if let Some(e) = a.entry("dns")
-        && let Some(d) = e.value.attrs()
-    {
+    if let Some(d) = options.dns {
         let dns = Dns {
-            span: e.key_span,
-            servers: strings_at(d.get("servers")),
-            search: strings_at(d.get("search")),
-            options: strings_at(d.get("options")),
+            span: d.key_span,
+            servers: strings_at(d.options.get("servers")),
+            search: strings_at(d.options.get("search")),
+            options: strings_at(d.options.get("options")),
         };
         // All empty: nothing to write, and the namespace is exactly NixOS's.
         if !dns.lines().is_empty() {
             out.dns = Some(dns);
         }
     }
-    if let Some(e) = a.entry("hostLink")
-        && let Some(h) = e.value.attrs()
-        && h.get("enable").and_then(Node::as_bool) == Some(true)
-    {
-        out.host_link = Some(read_host_link(namespace, e.key_span, h, diags));
+    if let Some(h) = options.host_link {
+        out.host_link = Some(read_host_link(namespace, h.key_span, h.options, diags));
     }
-    if let Some(e) = a.entry("wireguard")
-        && let Some(w) = e.value.attrs()
-        && w.get("enable").and_then(Node::as_bool) == Some(true)
-    {
-        out.wireguard = Some(read_wireguard(e.key_span, w));
+    if let Some(w) = options.wireguard {
+        out.wireguard = Some(read_wireguard(w.key_span, w.options));
     }
-    out.openvpn = super::openvpn::read_openvpn(namespace, a);
-    read_confinement(a, &mut out);
-    out.watchdog = super::watchdog::read_watchdog(a);
-    out.port_forward = super::port_forward::read_port_forward(a);
+    out.openvpn = options.openvpn.map(|o| super::openvpn::read_openvpn(namespace, o));
+    read_confinement(options, &mut out);
+    out.watchdog = options.watchdog.map(super::watchdog::read_watchdog);
+    out.port_forward = options.port_forward.map(super::port_forward::read_port_forward);
     out
 }
 
 /// SPEC §13: `dns.strict` and `ipv6`. The schema has typed both (a bool, one of the enum's
 /// values); `ipv6` defined as "allow" is kept, so that checks and reports can point at it.
-fn read_confinement(a: &crate::node::Attrs, out: &mut Connect) {
-    out.strict_dns = a
-        .get("dns")
-        .and_then(Node::attrs)
-        .and_then(|d| d.get("strict"))
+fn read_confinement(options: &NamespaceOptions, out: &mut Connect) {
+    out.strict_dns = options
+        .dns
+        .and_then(|d| d.options.get("strict"))
         .filter(|n| n.as_bool() == Some(true))
         .map(|n| At::new(true, n.span));
-    out.ipv6 = a
-        .get("ipv6")
+    out.ipv6 = options
+        .ipv6
         .and_then(|n| Some(At::new(Ipv6Policy::from_value(n.as_str()?)?, n.span)));
 }
 

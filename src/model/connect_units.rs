@@ -11,9 +11,9 @@
 
 use super::connect::{HostLink, Publish, WireGuard};
 use super::escape::{escape_shell_arg, escape_unit_name, script_dir};
-use super::guard::{GuardTable, guard_ruleset, guard_table};
+use super::guard::{GuardTable, guard_table};
 use super::join::{resolver_covers, resolvers_to_follow};
-use super::{ExtraUnit, Namespace, Script, Tools};
+use super::{ExtraUnit, Namespace, Script, ScriptBody, Tools};
 use crate::dependency::{DepOption, Relation};
 use crate::source::Span;
 
@@ -72,15 +72,6 @@ impl Ctx<'_> {
 
     pub(super) fn name_arg(&self) -> String {
         escape_shell_arg(&self.ns.name)
-    }
-
-    pub(super) fn script(&self, lines: &[String]) -> String {
-        let mut text = format!("#!{}\nset -e\n", self.tools.runtime_shell);
-        for l in lines {
-            text.push_str(l);
-            text.push('\n');
-        }
-        text
     }
 
     /// Absolute path of a script of `unit` once the tree is at the prefix.
@@ -197,7 +188,7 @@ fn dns_dropin(ctx: &Ctx, lines: &[String]) -> ExtraUnit {
     let unit = &ctx.ns.unit_name;
     let path = escape_shell_arg(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name));
     let quoted: Vec<String> = lines.iter().map(|l| escape_shell_arg(l)).collect();
-    let content = ctx.script(&[
+    let body = ScriptBody::Shell(vec![
         "# Truncated in place, never replaced: joined services bind-mount this file.".to_string(),
         format!("printf '%s\\n' {} > {path}", quoted.join(" ")),
     ]);
@@ -209,7 +200,7 @@ fn dns_dropin(ctx: &Ctx, lines: &[String]) -> ExtraUnit {
         sections: vec![("Service", vec![("ExecStartPost", ctx.script_path(unit, "resolv-conf"))])],
         scripts: vec![Script {
             name: "resolv-conf".into(),
-            content,
+            body,
         }],
         script_dir: script_dir(unit),
         wanted_by: Vec::new(),
@@ -256,18 +247,18 @@ pub(super) fn oneshot(
     let scripts = vec![
         Script {
             name: "start".into(),
-            content: ctx.script(&up),
+            body: ScriptBody::Shell(up),
         },
         Script {
             name: "stop".into(),
-            content: ctx.script(&down),
+            body: ScriptBody::Shell(down),
         },
     ];
     started_with_namespace(ctx, unit, sections, span, scripts)
 }
 
 /// The sections of a unit file of ours, in order, each with its keys in order.
-pub(super) type Sections = Vec<(&'static str, Vec<(&'static str, String)>)>;
+pub type Sections = Vec<(&'static str, Vec<(&'static str, String)>)>;
 
 /// A unit started with its namespace (linked into the namespace unit's `.wants/`), with its
 /// relations for the graph from its sections (`span` is where the option that made it is).
@@ -289,14 +280,6 @@ pub(super) fn started_with_namespace(
         script_dir: script_dir(&unit),
         wanted_by: vec![ctx.ns.unit_name.clone()],
     }
-}
-
-/// A script of ours that is the same for every namespace (`body`, a file beside this one)
-/// after the settings netns-compile gives it, one `name=value` line each (values quoted).
-pub(super) fn settings_script(ctx: &Ctx, settings: &[(&str, String)], body: &str) -> String {
-    let mut lines: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    lines.push(body.trim_end().to_string());
-    ctx.script(&lines)
 }
 
 /// `hostLink`: a veth pair, the host end in the host namespace, the other moved in; each end
@@ -501,7 +484,7 @@ fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
     }
     guard.scripts.push(Script {
         name: "ruleset".into(),
-        content: guard_ruleset(table, &ctx.tools.nft),
+        body: ScriptBody::Guard(table.clone()),
     });
     guard
 }

@@ -1,5 +1,6 @@
 //! Escaping and coercions exactly as nixpkgs does them.
 
+use crate::nix_text::NixValue;
 use crate::node::{Kind, Node};
 
 // A namespace's unit name is known to the module stage, which merges the definitions made on
@@ -25,46 +26,28 @@ pub fn job_script_name(name: &str) -> String {
     name.replace('\\', "\\\\").replace('\\', "-").replace('@', "_")
 }
 
-/// Nix's `toString` of a float as Nix 2.8 prints it (`std::to_string`: six decimals).
-pub fn float_to_string(f: f64) -> String {
-    crate::nix_text::format_float_fixed(f)
-}
-
-/// Nix's `toString`. `Err` carries what cannot be coerced (a set, a function).
-pub fn nix_to_string(v: &Node) -> Result<String, &Node> {
+/// A value of the resolved config as the model keeps it for the output (Nix's `toString`
+/// writes it: [`NixValue::to_nix_string`]). `Err` carries what `toString` cannot coerce (a set
+/// without `outPath`, a function).
+pub fn nix_value(v: &Node) -> Result<NixValue, &Node> {
     Ok(match &v.kind {
-        Kind::Null => String::new(),
-        Kind::Bool(true) => "1".into(),
-        Kind::Bool(false) => String::new(),
-        Kind::Int(i) => i.to_string(),
-        Kind::Float(f) => float_to_string(*f),
-        Kind::Str(s) | Kind::Path(s) => s.clone(),
-        Kind::List(items) => {
-            let parts: Result<Vec<String>, &Node> = items.iter().map(nix_to_string).collect();
-            parts?.join(" ")
-        }
+        Kind::Null => NixValue::Null,
+        Kind::Bool(b) => NixValue::Bool(*b),
+        Kind::Int(i) => NixValue::Int(*i),
+        Kind::Float(f) => NixValue::Float(*f),
+        Kind::Str(s) | Kind::Path(s) => NixValue::Str(s.clone()),
+        Kind::List(items) => NixValue::List(items.iter().map(nix_value).collect::<Result<_, _>>()?),
         Kind::Attrs(a) => match a.get("outPath") {
-            Some(p) => nix_to_string(p)?,
+            Some(p) => nix_value(p)?,
             None => return Err(v),
         },
         Kind::Opaque(_) => return Err(v),
     })
 }
 
-/// systemd-lib's `toOption`: booleans as `true`/`false`, the rest through `toString`.
-pub fn to_option(v: &Node) -> Result<String, &Node> {
-    match v.kind {
-        Kind::Bool(b) => Ok(if b { "true" } else { "false" }.to_string()),
-        _ => nix_to_string(v),
-    }
-}
-
-/// Nix's `builtins.toJSON` of a string (used for `Environment=` lines), as the evaluator
-/// prints it.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    crate::nix_text::push_json_string(s, &mut out);
-    out
+/// Nix's `toString` of a value of the resolved config.
+pub fn nix_to_string(v: &Node) -> Result<String, &Node> {
+    nix_value(v).map(|v| v.to_nix_string())
 }
 
 /// Folder of the units' trigger files (`X-Restart-Triggers=`), relative to the output root.
@@ -111,22 +94,11 @@ mod tests {
     }
 
     #[test]
-    fn environment_quoting_is_nix_to_json() {
-        assert_eq!(json_string("QUOTE=say \"hi\" $HOME"), r#""QUOTE=say \"hi\" $HOME""#);
-        assert_eq!(json_string("A=b\\c\nd\u{1}"), r#""A=b\\c\nd\u0001""#);
-        // Nix 2.8 names only \n, \r and \t; a backspace is \u0008 (not \b).
-        assert_eq!(json_string("B=\u{8}\u{c}"), r#""B=\u0008\u000c""#);
-        assert_eq!(json_string("U=ünï"), "\"U=ünï\"");
-    }
-
-    #[test]
-    fn to_string_coerces_like_nix() {
+    fn values_keep_their_type_and_coerce_like_nix() {
         use crate::source::Span;
         let n = |k| Node::new(Span::BUILTIN, k);
-        assert_eq!(nix_to_string(&n(Kind::Float(1.5))).unwrap(), "1.500000");
+        assert_eq!(nix_value(&n(Kind::Float(1.5))), Ok(NixValue::Float(1.5)));
         assert_eq!(nix_to_string(&n(Kind::Bool(true))).unwrap(), "1");
-        assert_eq!(to_option(&n(Kind::Bool(true))).unwrap(), "true");
-        assert_eq!(to_option(&n(Kind::Bool(false))).unwrap(), "false");
         assert_eq!(
             nix_to_string(&n(Kind::List(vec![
                 n(Kind::Int(1)),
@@ -136,5 +108,7 @@ mod tests {
             .unwrap(),
             "1  x"
         );
+        let set = n(Kind::Attrs(crate::node::Attrs::new()));
+        assert!(nix_value(&set).is_err());
     }
 }

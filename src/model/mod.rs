@@ -11,6 +11,7 @@ pub mod tunnel_file;
 pub mod watchdog;
 
 use crate::dependency::{Relation, Section, nixos_dependency_options};
+use crate::nix_text::NixValue;
 use crate::node::{Attrs, Node};
 use crate::source::Span;
 pub use tools::Tools;
@@ -32,29 +33,41 @@ pub struct Namespace {
     pub connect: connect::Connect,
 }
 
-/// One sysctl key of a namespace, with its rendered value (`None`: null, left out).
+/// One sysctl key of a namespace with its value (`None`: null, left out). A boolean is
+/// already the number NixOS writes for it (`true` → 1, `false` → 0).
 #[derive(Clone, Debug)]
 pub struct SysctlEntry {
     pub key: String,
     pub key_span: Span,
-    pub value: Option<String>,
+    pub value: Option<NixValue>,
 }
 
-/// A generated service unit, ready to render (SPEC §4.1).
+/// One value of a unit setting (`serviceConfig.<key>`, `unitConfig.<key>`), as merged, with
+/// the span of its definition: emit writes it as systemd-lib's `toOption` does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    pub value: NixValue,
+    pub span: Span,
+}
+
+/// One key of a unit's section and its values (a list value is one directive an item).
+pub type SectionEntry = (String, Vec<Setting>);
+
+/// A generated service unit: what NixOS's `serviceToUnit` writes, as values (SPEC §4.1).
 #[derive(Clone, Debug, Default)]
 pub struct ServiceUnit {
     pub name: String,
     /// `enable = false`: the unit is masked, as NixOS masks it (the tree holds a link to
     /// /dev/null in its place).
     pub enabled: bool,
-    /// `[Unit]` keys sorted, each with its rendered values (one line each).
-    pub unit_section: Vec<(String, Vec<String>)>,
-    /// `NAME=value` pairs of `Environment=`, sorted by name.
-    pub environment: Vec<(String, String)>,
-    /// `X-ReloadIfChanged=true` and friends, in NixOS's order.
-    pub flags: Vec<&'static str>,
-    /// `[Service]` keys sorted, each with its rendered values.
-    pub service_section: Vec<(String, Vec<String>)>,
+    /// `[Unit]` keys sorted, each with its values (one directive each).
+    pub unit_section: Vec<SectionEntry>,
+    /// The variables of `Environment=`, sorted by name, with their values.
+    pub environment: Vec<(String, NixValue)>,
+    /// `X-ReloadIfChanged=true` and friends (key, value), in NixOS's order.
+    pub flags: Vec<(&'static str, bool)>,
+    /// `[Service]` keys sorted, each with its values.
+    pub service_section: Vec<SectionEntry>,
     pub wanted_by: Vec<String>,
     pub required_by: Vec<String>,
     /// `upheldBy`: NixOS links the unit into `<target>.upholds/`.
@@ -63,7 +76,7 @@ pub struct ServiceUnit {
     pub aliases: Vec<String>,
     /// `startAt`: NixOS adds `<unit>.timer` with these `OnCalendar=` (systemd.nix).
     pub start_at: Vec<String>,
-    /// Scripts of this unit (file name, content), in the libexec folder of the unit.
+    /// Scripts of this unit, in the libexec folder of the unit.
     pub scripts: Vec<Script>,
     /// The files `X-Restart-Triggers=`/`X-Reload-Triggers=` name (see `service::trigger_file`).
     pub trigger_files: Vec<service::TriggerFile>,
@@ -71,10 +84,37 @@ pub struct ServiceUnit {
     pub relations: Vec<Relation>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A script of a unit: its file name and what it is made of (emit writes its text).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Script {
     pub name: String,
-    pub content: String,
+    pub body: ScriptBody,
+}
+
+/// What a script is. The parts a script shares with its namespace (its name, its sysctl keys,
+/// its ruleset) are not copied: emit reads them from the [`Namespace`] the script belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScriptBody {
+    /// The netns module's `ip-netns-attach`: names the unit's network namespace after the
+    /// namespace and makes its resolv.conf.
+    Attach,
+    /// The netns module's `sysctl` file: the namespace's [`SysctlEntry`]s that are not null.
+    Sysctl,
+    /// The netns module's `nftables-ruleset`: `flush ruleset`, then the namespace's ruleset.
+    Ruleset,
+    /// A job script (`script`, `preStart`, …): systemd-lib's `makeJobScript` around `text`,
+    /// with `enableStrictShellChecks` (`strict`) `writeShellApplication`'s options.
+    Job { text: String, strict: bool },
+    /// A run-time script of ours: the runtime shell, `set -e`, then these shell lines.
+    Shell(Vec<String>),
+    /// A run-time script of ours from a template (`*.sh` beside its module): the runtime shell,
+    /// `set -e`, each setting as `name=value` (the value quoted for the shell), the template.
+    Template {
+        settings: Vec<(&'static str, String)>,
+        template: &'static str,
+    },
+    /// The guard's nftables file (SPEC §13), loaded by `nft -f`.
+    Guard(guard::GuardTable),
 }
 
 /// The dependency lists of a merged service (`after`, `wantedBy`, …) as graph relations,
@@ -147,7 +187,7 @@ pub struct ExtraUnit {
     pub namespace: String,
     /// What it is for (its first line, as a comment).
     pub comment: String,
-    pub sections: Vec<(&'static str, Vec<(&'static str, String)>)>,
+    pub sections: connect_units::Sections,
     /// Scripts, in `script_dir` (relative to the output root).
     pub scripts: Vec<Script>,
     pub script_dir: String,

@@ -10,12 +10,11 @@
 //! and which directives of the user's file it overrides or refuses, is said in `openvpn.sh`.
 
 use super::connect::{At, interface_name, opt_string};
-use super::connect_units::{Ctx, guard_unit_name, settings_script, started_with_namespace};
-use super::escape::escape_shell_arg;
+use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script};
-use crate::node::{Attrs, Node};
+use super::{ExtraUnit, Script, ScriptBody};
+use crate::module::config::Submodule;
 use crate::source::Span;
 
 /// The part of the script that is the same for every namespace.
@@ -39,18 +38,14 @@ pub struct OpenVpn {
 }
 
 /// Read `openvpn` from a resolved namespace's options.
-pub fn read_openvpn(namespace_name: &str, namespace: &Attrs) -> Option<OpenVpn> {
-    let e = namespace.entry("openvpn")?;
-    let o = e.value.attrs()?;
-    if o.get("enable").and_then(Node::as_bool) != Some(true) {
-        return None;
-    }
-    Some(OpenVpn {
+pub fn read_openvpn(namespace_name: &str, e: Submodule) -> OpenVpn {
+    let o = e.options;
+    OpenVpn {
         span: e.key_span,
         config_file: opt_string(o, "configFile"),
         auth_user_pass_file: opt_string(o, "authUserPassFile"),
         interface: openvpn_interface(namespace_name),
-    })
+    }
 }
 
 /// The tun device of a namespace's OpenVPN: unique on the host, as OpenVPN makes it there
@@ -67,21 +62,22 @@ pub fn openvpn_unit_name(stem: &str) -> String {
 /// The unit, when the file is given (its absence is reported by the checks).
 pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
     let file = vpn.config_file.as_ref()?;
-    let q = |s: &str| escape_shell_arg(s);
     let unit = openvpn_unit_name(ctx.stem());
     let ns_unit = &ctx.ns.unit_name;
     let auth = vpn.auth_user_pass_file.as_ref().map_or("", |a| a.value.as_str());
+    // Raw: emit quotes each value for the shell.
+    let v = |s: &str| s.to_string();
     let settings = [
-        ("ip", q(&ctx.tools.ip)),
-        ("nft", q(&ctx.tools.nft)),
-        ("openvpn", q(&ctx.tools.openvpn)),
-        ("namespace", ctx.name_arg()),
-        ("interface", q(&vpn.interface)),
-        ("config_file", q(&file.value)),
-        ("auth_user_pass_file", q(auth)),
-        ("resolv_conf", q(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name))),
-        ("dns_file", q(&dns_file(&ctx.ns.name))),
-        ("PATH", q(&path_of(&ctx.tools.default_path))),
+        ("ip", v(&ctx.tools.ip)),
+        ("nft", v(&ctx.tools.nft)),
+        ("openvpn", v(&ctx.tools.openvpn)),
+        ("namespace", v(&ctx.ns.name)),
+        ("interface", v(&vpn.interface)),
+        ("config_file", v(&file.value)),
+        ("auth_user_pass_file", v(auth)),
+        ("resolv_conf", v(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name))),
+        ("dns_file", v(&dns_file(&ctx.ns.name))),
+        ("PATH", v(&path_of(&ctx.tools.default_path))),
     ];
     let guard = guard_table(&ctx.ns.connect);
     let mut after = format!("{ns_unit} network-online.target");
@@ -129,7 +125,10 @@ pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
         vpn.span,
         vec![Script {
             name: "openvpn".into(),
-            content: settings_script(ctx, &settings, OPENVPN_SCRIPT),
+            body: ScriptBody::Template {
+                settings: settings.into(),
+                template: OPENVPN_SCRIPT,
+            },
         }],
     ))
 }

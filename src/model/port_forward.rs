@@ -6,13 +6,12 @@
 //! are (model/join.rs).
 
 use super::connect::{At, opt_string};
-use super::connect_units::{Ctx, guard_unit_name, settings_script, started_with_namespace};
-use super::escape::escape_shell_arg;
+use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::join::{resolver_covers, resolvers_to_follow};
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script};
-use crate::node::{Attrs, Node};
+use super::{ExtraUnit, Script, ScriptBody};
+use crate::module::config::Submodule;
 use crate::source::Span;
 
 /// The part of the script that is the same for every namespace.
@@ -30,12 +29,8 @@ pub struct PortForward {
 }
 
 /// Read `portForward` from a resolved namespace's options.
-pub fn read_port_forward(namespace: &Attrs) -> Option<PortForward> {
-    let e = namespace.entry("portForward")?;
-    let p = e.value.attrs()?;
-    if p.get("enable").and_then(Node::as_bool) != Some(true) {
-        return None;
-    }
+pub fn read_port_forward(e: Submodule) -> PortForward {
+    let p = e.options;
     let gateway = opt_string(p, "gateway")
         .map(|g| {
             if g.span.is_builtin() {
@@ -45,11 +40,11 @@ pub fn read_port_forward(namespace: &Attrs) -> Option<PortForward> {
             }
         })
         .unwrap_or_else(|| At::new("10.2.0.1".into(), e.key_span));
-    Some(PortForward {
+    PortForward {
         span: e.key_span,
         gateway,
         on_change: opt_string(p, "onChange"),
-    })
+    }
 }
 
 /// Where the forwarded port is written: `/run/netns-compile/<name>/forwarded-port`.
@@ -59,18 +54,19 @@ pub fn port_file(namespace: &str) -> String {
 
 /// The service of the namespace whose tunnel's unit is `tunnel`.
 pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> ExtraUnit {
-    let q = |s: &str| escape_shell_arg(s);
     let unit = format!("{}-portforward.service", ctx.stem());
     let ns_unit = &ctx.ns.unit_name;
+    // Raw: emit quotes each value for the shell.
+    let v = |s: &str| s.to_string();
     let settings = [
-        ("natpmpc", q(&ctx.tools.natpmpc)),
-        ("nft", q(&ctx.tools.nft)),
-        ("namespace", ctx.name_arg()),
-        ("gateway", q(&pf.gateway.value)),
-        ("on_change", q(pf.on_change.as_ref().map_or("", |c| c.value.as_str()))),
-        ("port_file", q(&port_file(&ctx.ns.name))),
-        ("shell", q(&ctx.tools.runtime_shell)),
-        ("PATH", q(&path_of(&ctx.tools.default_path))),
+        ("natpmpc", v(&ctx.tools.natpmpc)),
+        ("nft", v(&ctx.tools.nft)),
+        ("namespace", v(&ctx.ns.name)),
+        ("gateway", v(&pf.gateway.value)),
+        ("on_change", v(pf.on_change.as_ref().map_or("", |c| c.value.as_str()))),
+        ("port_file", v(&port_file(&ctx.ns.name))),
+        ("shell", v(&ctx.tools.runtime_shell)),
+        ("PATH", v(&path_of(&ctx.tools.default_path))),
     ];
     // A joined service's relations, the guard's where there is one (SPEC §13); the host's
     // resolver sockets are hidden from it as from every joined service (natpmpc resolves
@@ -111,7 +107,10 @@ pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> Ex
         pf.span,
         vec![Script {
             name: "forward".into(),
-            content: settings_script(ctx, &settings, PORT_FORWARD_SCRIPT),
+            body: ScriptBody::Template {
+                settings: settings.into(),
+                template: PORT_FORWARD_SCRIPT,
+            },
         }],
     )
 }

@@ -7,8 +7,8 @@
 //! values concatenate in that order, which is why a user's `before` comes before
 //! `network.target` and a `script` comes first among the `ExecStart=` lines.
 
-use super::escape::{escape_shell_arg, job_script_name, json_string, nix_to_string, to_option};
-use super::{Script, ServiceUnit, Tools};
+use super::escape::{escape_shell_arg, job_script_name, nix_to_string, nix_value};
+use super::{Script, ScriptBody, ServiceUnit, Setting, Tools};
 use crate::dependency::{Section, nixos_dependency_options};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::ResolvedNamespace;
@@ -17,6 +17,7 @@ use crate::module::merge::{Scope, merge_modules_in, merge_option, type_error};
 use crate::module::property::{Def, MK_AFTER, discharge, filter_overrides, is_property, sort_by_order};
 use crate::module::schema::{SCRIPT_OPTIONS, service_schema};
 use crate::module::types::Ty;
+use crate::nix_text::NixValue;
 use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
 use sha2::Digest;
@@ -110,27 +111,21 @@ fn netns_module_def(ns: &ResolvedNamespace, ctx: &ServiceContext) -> Node {
 }
 
 /// The scripts of the netns module itself.
-fn netns_module_scripts(ns: &ResolvedNamespace, sysctl_lines: &str, ctx: &ServiceContext) -> Vec<Script> {
-    let q = escape_shell_arg(&ns.name);
-    let t = ctx.tools;
+fn netns_module_scripts(nftables_enable: bool) -> Vec<Script> {
     let mut scripts = vec![
         Script {
             name: "ip-netns-attach".into(),
-            content: format!(
-                "#!{}\n{} netns attach {q} $$\nmkdir -p /etc/netns/{q}\ntouch /etc/netns/{q}/resolv.conf\n\n",
-                t.runtime_shell, t.ip
-            ),
+            body: ScriptBody::Attach,
         },
         Script {
             name: "sysctl".into(),
-            content: sysctl_lines.to_string(),
+            body: ScriptBody::Sysctl,
         },
     ];
-    if ctx.nftables_enable {
-        let ruleset = ns.get("nftables").and_then(Node::as_str).unwrap_or("");
+    if nftables_enable {
         scripts.push(Script {
             name: "nftables-ruleset".into(),
-            content: format!("#!{} -f\nflush ruleset\n{ruleset}\n", t.nft),
+            body: ScriptBody::Ruleset,
         });
     }
     scripts
@@ -145,7 +140,6 @@ fn systemd_imported_def(
     path_env: Option<String>,
     ctx: &ServiceContext,
 ) -> (Node, Vec<Script>) {
-    let t = ctx.tools;
     let strict = strict_span(merged, ctx).is_some();
     let mut service_config = Vec::new();
     let mut scripts = Vec::new();
@@ -158,7 +152,10 @@ fn systemd_imported_def(
         let name = job_script_name(&format!("{unit_base}-{suffix}"));
         scripts.push(Script {
             name: name.clone(),
-            content: job_script(&t.runtime_shell, text, strict),
+            body: ScriptBody::Job {
+                text: text.to_string(),
+                strict,
+            },
         });
         // The derived value points at the script option, so a conflict shows the user where.
         let at = |text: String| Node::str(script.span, text);
@@ -190,20 +187,6 @@ fn strict_span(merged: &Attrs, ctx: &ServiceContext) -> Option<Span> {
     match merged.get("enableStrictShellChecks") {
         Some(own) => own.as_bool().filter(|b| *b).map(|_| own.span),
         None => ctx.strict_shell_checks,
-    }
-}
-
-/// A job script's text, as systemd-lib's `makeJobScript` (nixos/lib/systemd-lib.nix) writes
-/// it: `writeShellScriptBin name "set -e\n\n${text}\n"` (the builder adds the `#!` line and
-/// a newline), or with `enableStrictShellChecks` `writeShellApplication { name; text; }`,
-/// whose text is the `#!` line, one `set -o` line for each of its default `bashOptions`
-/// (errexit, nounset, pipefail), a blank line and the text
-/// (pkgs/build-support/trivial-builders/default.nix).
-fn job_script(shell: &str, text: &str, strict: bool) -> String {
-    if strict {
-        format!("#!{shell}\nset -o errexit\nset -o nounset\nset -o pipefail\n\n{text}\n")
-    } else {
-        format!("#!{shell}\nset -e\n\n{text}\n\n")
     }
 }
 
@@ -435,7 +418,6 @@ fn without_join_option(def: Def<'_>) -> Def<'_> {
 pub fn build_service_unit(
     ns: &ResolvedNamespace,
     unit_name: &str,
-    sysctl_lines: &str,
     ctx: &ServiceContext,
     diags: &mut Diagnostics,
 ) -> Option<ServiceUnit> {
@@ -443,7 +425,7 @@ pub fn build_service_unit(
     let loc = Loc::new(&["systemd", "services", unit_base]);
     let schema = service_schema();
     let empty = b(Kind::Attrs(Attrs::new()));
-    let user = ns.get("service").unwrap_or(&empty);
+    let user = ns.options().service.unwrap_or(&empty);
     let module = netns_module_def(ns, ctx);
     // The netns module's definition, `mkMerge [ own cfg.service ]`, made (a copy of both)
     // only where definitions made directly on the unit are merged with it.
@@ -550,7 +532,10 @@ pub fn build_service_unit(
     unit.service_section = section(&loc.child("serviceConfig"), m.get("serviceConfig"), diags);
     for (key, allowed) in SERVICE_VALUE_CHECKS {
         if let Some((_, values)) = unit.service_section.iter().find(|(k, _)| k == key)
-            && let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str()))
+            && let Some(bad) = values
+                .iter()
+                .map(|v| v.value.to_option_string())
+                .find(|v| !allowed.contains(&v.as_str()))
         {
             let span = defs
                 .iter()
@@ -569,15 +554,15 @@ pub fn build_service_unit(
     let flag = |k: &str, d: bool| m.get(k).and_then(Node::as_bool).unwrap_or(d);
     // serviceToUnit's order (nixos/lib/systemd-lib.nix).
     if flag("reloadIfChanged", false) {
-        unit.flags.push("X-ReloadIfChanged=true");
+        unit.flags.push(("X-ReloadIfChanged", true));
     } else if !flag("restartIfChanged", true) {
-        unit.flags.push("X-RestartIfChanged=false");
+        unit.flags.push(("X-RestartIfChanged", false));
     }
     if !flag("stopIfChanged", true) {
-        unit.flags.push("X-StopIfChanged=false");
+        unit.flags.push(("X-StopIfChanged", false));
     }
     if flag("notSocketActivated", false) {
-        unit.flags.push("X-NotSocketActivated=true");
+        unit.flags.push(("X-NotSocketActivated", true));
     }
     let strings = |k: &str| -> Vec<String> {
         m.get(k)
@@ -611,7 +596,7 @@ pub fn build_service_unit(
         );
         return None;
     }
-    unit.scripts = netns_module_scripts(ns, sysctl_lines, ctx);
+    unit.scripts = netns_module_scripts(ctx.nftables_enable);
     unit.scripts.extend(job_scripts);
     unit.trigger_files = trigger_files;
     unit.relations = super::relations_of(m);
@@ -627,26 +612,23 @@ fn user_span(user: &Node, path: &[&str]) -> Option<Span> {
     Some(n.span)
 }
 
-/// `attrsToSection`: keys sorted, list values one line each, values through `toOption`.
-fn section(loc: &Loc, value: Option<&Node>, diags: &mut Diagnostics) -> Vec<(String, Vec<String>)> {
+/// `attrsToSection`'s values: keys sorted, a list one directive an item, each item as
+/// `toOption` will write it (checked here: a value that cannot be written is an error).
+fn section(loc: &Loc, value: Option<&Node>, diags: &mut Diagnostics) -> Vec<super::SectionEntry> {
     let Some(a) = value.and_then(Node::attrs) else {
         return Vec::new();
     };
     let mut out = Vec::with_capacity(a.len());
     for e in &a.entries {
-        let items: Vec<&Node> = match &e.value.kind {
-            Kind::List(l) => l.iter().collect(),
-            _ => vec![&e.value],
+        let items: &[Node] = match &e.value.kind {
+            Kind::List(l) => l,
+            _ => std::slice::from_ref(&e.value),
         };
-        let mut lines = Vec::with_capacity(items.len());
+        let mut values = Vec::with_capacity(items.len());
         for item in items {
-            match to_option(item) {
-                Ok(line) => {
-                    // NixOS copies a value into the unit as it is: a newline in the middle (or
-                    // another control character) would cut the line and start a directive of
-                    // its own. A single newline at the end only leaves a blank line.
-                    let body = line.strip_suffix('\n').unwrap_or(&line);
-                    if let Some(c) = body.chars().find(|c| c.is_control() && *c != '\t') {
+            match nix_value(item) {
+                Ok(value) => {
+                    if let Some(c) = breaking_character(&value) {
                         diags.push(
                             Diagnostic::new(
                                 Code::UnitValueBreaksLine,
@@ -659,7 +641,7 @@ fn section(loc: &Loc, value: Option<&Node>, diags: &mut Diagnostics) -> Vec<(Str
                             .help("split it into a list (one directive each) or remove the character"),
                         );
                     }
-                    lines.push(line)
+                    values.push(Setting { value, span: item.span })
                 }
                 Err(bad) => diags.push(
                     Diagnostic::new(
@@ -670,13 +652,26 @@ fn section(loc: &Loc, value: Option<&Node>, diags: &mut Diagnostics) -> Vec<(Str
                 ),
             }
         }
-        out.push((e.key.clone(), lines));
+        out.push((e.key.clone(), values));
     }
     out
 }
 
+/// A control character that would cut a unit's line if `value` were written into it: NixOS
+/// copies a value into the unit as it is, so a newline in the middle (or another control
+/// character) would start a directive of its own. A single newline at the end only leaves a
+/// blank line.
+fn breaking_character(value: &NixValue) -> Option<char> {
+    if !value.any_str(&|s| s.contains(|c: char| c.is_control() && c != '\t')) {
+        return None;
+    }
+    let line = value.to_option_string();
+    let body = line.strip_suffix('\n').unwrap_or(&line);
+    body.chars().find(|c| c.is_control() && *c != '\t')
+}
+
 /// `globalEnvironment // environment`, nulls left out, sorted by name.
-fn environment(global: &Node, own: Option<&Node>) -> Vec<(String, String)> {
+fn environment(global: &Node, own: Option<&Node>) -> Vec<(String, NixValue)> {
     let mut env = global.attrs().cloned().unwrap_or_default();
     if let Some(own) = own.and_then(Node::attrs) {
         for e in &own.entries {
@@ -686,13 +681,8 @@ fn environment(global: &Node, own: Option<&Node>) -> Vec<(String, String)> {
     env.entries
         .iter()
         .filter(|e| !matches!(e.value.kind, Kind::Null))
-        .map(|e| (e.key.clone(), nix_to_string(&e.value).unwrap_or_default()))
+        .map(|e| (e.key.clone(), nix_value(&e.value).unwrap_or(NixValue::Null)))
         .collect()
-}
-
-/// One `Environment=` line's value.
-pub fn environment_line(name: &str, value: &str) -> String {
-    json_string(&format!("{name}={value}"))
 }
 
 #[cfg(test)]

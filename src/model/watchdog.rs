@@ -7,11 +7,10 @@
 //! stops the watchdog too, so that it does not bring back a tunnel someone meant to stop.
 
 use super::connect::{At, int_at};
-use super::connect_units::{Ctx, settings_script, started_with_namespace};
-use super::escape::escape_shell_arg;
+use super::connect_units::{Ctx, started_with_namespace};
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script};
-use crate::node::{Attrs, Node};
+use super::{ExtraUnit, Script, ScriptBody};
+use crate::module::config::Submodule;
 use crate::source::Span;
 
 /// The part of the watchdog's script that is the same for every namespace.
@@ -29,12 +28,8 @@ pub struct Watchdog {
 }
 
 /// Read `watchdog` from a resolved namespace's options.
-pub fn read_watchdog(namespace: &Attrs) -> Option<Watchdog> {
-    let e = namespace.entry("watchdog")?;
-    let w = e.value.attrs()?;
-    if w.get("enable").and_then(Node::as_bool) != Some(true) {
-        return None;
-    }
+pub fn read_watchdog(e: Submodule) -> Watchdog {
+    let w = e.options;
     // A default has no place of its own: point at the `watchdog` key instead.
     let seconds = |key: &str, default: i64| {
         w.get(key)
@@ -42,11 +37,11 @@ pub fn read_watchdog(namespace: &Attrs) -> Option<Watchdog> {
             .filter(|a| !a.span.is_builtin())
             .unwrap_or(At::new(default, e.key_span))
     };
-    Some(Watchdog {
+    Watchdog {
         span: e.key_span,
         interval: seconds("interval", 30),
         handshake_timeout: seconds("handshakeTimeout", 180),
-    })
+    }
 }
 
 /// The watchdog's unit for the namespace whose tunnel's unit is `tunnel`.
@@ -57,19 +52,20 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
         (None, Some(wg)) => ("WireGuard", &wg.interface.value),
         (None, None) => return None,
     };
-    let q = |s: &str| escape_shell_arg(s);
     let unit = format!("{}-watchdog.service", ctx.stem());
     let ns_unit = &ctx.ns.unit_name;
+    // Raw: emit quotes each value for the shell.
+    let v = |s: &str| s.to_string();
     let settings = [
-        ("ip", q(&ctx.tools.ip)),
-        ("wg", q(&ctx.tools.wg)),
-        ("namespace", ctx.name_arg()),
+        ("ip", v(&ctx.tools.ip)),
+        ("wg", v(&ctx.tools.wg)),
+        ("namespace", v(&ctx.ns.name)),
         ("kind", kind.to_string()),
-        ("interface", q(interface)),
-        ("tunnel_unit", q(tunnel)),
+        ("interface", v(interface)),
+        ("tunnel_unit", v(tunnel)),
         ("interval", dog.interval.value.to_string()),
         ("timeout", dog.handshake_timeout.value.to_string()),
-        ("PATH", q(&path_of(&ctx.tools.default_path))),
+        ("PATH", v(&path_of(&ctx.tools.default_path))),
     ];
     let sections = vec![
         (
@@ -100,7 +96,10 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
         dog.span,
         vec![Script {
             name: "watch".into(),
-            content: settings_script(ctx, &settings, WATCHDOG_SCRIPT),
+            body: ScriptBody::Template {
+                settings: settings.into(),
+                template: WATCHDOG_SCRIPT,
+            },
         }],
     ))
 }

@@ -15,7 +15,7 @@ use super::schema;
 use super::types::Ty;
 use super::unit_name::namespace_service_name;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::node::{Kind, Node};
+use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,9 +56,81 @@ pub struct ResolvedNamespace {
     pub unit_defs: Vec<Node>,
 }
 
+/// A resolved namespace as the model reads it: each option of the namespace submodule once,
+/// typed as far as the model takes it as a whole, with the span of its definition. The
+/// submodules of SPEC §11–§14 are handed over as their merged attributes (the model reads
+/// their sub-options), and only when enabled.
+#[derive(Clone, Copy, Debug)]
+pub struct NamespaceOptions<'a> {
+    /// `nftables`: its ruleset, inherited or not ([`ResolvedNamespace::nftables_inherited`]).
+    pub nftables: Ruleset<'a>,
+    /// `sysctl`: each key with its merged value.
+    pub sysctl: &'a [Entry],
+    /// `service`: the definition of the namespace's unit the netns module merges.
+    pub service: Option<&'a Node>,
+    pub publish: &'a [Entry],
+    pub dns: Option<Submodule<'a>>,
+    pub host_link: Option<Submodule<'a>>,
+    pub wireguard: Option<Submodule<'a>>,
+    pub openvpn: Option<Submodule<'a>>,
+    /// `ipv6`: one of [`IPV6_VALUES`](super::schema::IPV6_VALUES), where defined.
+    pub ipv6: Option<&'a Node>,
+    pub watchdog: Option<Submodule<'a>>,
+    pub port_forward: Option<Submodule<'a>>,
+}
+
+/// A namespace's ruleset and where it is defined (the namespace's name where nothing is).
+#[derive(Clone, Copy, Debug)]
+pub struct Ruleset<'a> {
+    pub text: &'a str,
+    pub span: Span,
+}
+
+/// An option of the namespace that is a submodule: where its key is, and its merged options.
+#[derive(Clone, Copy, Debug)]
+pub struct Submodule<'a> {
+    pub key_span: Span,
+    pub options: &'a Attrs,
+}
+
 impl ResolvedNamespace {
-    pub fn get(&self, option: &str) -> Option<&Node> {
-        self.value.attrs()?.get(option)
+    /// The namespace's options (see [`NamespaceOptions`]).
+    pub fn options(&self) -> NamespaceOptions<'_> {
+        let a = self.value.attrs();
+        let entry = |option: &str| a.and_then(|a| a.entry(option));
+        let submodule = |option: &str| {
+            let e = entry(option)?;
+            Some(Submodule {
+                key_span: e.key_span,
+                options: e.value.attrs()?,
+            })
+        };
+        // `hostLink`, `wireguard`, `openvpn`, `watchdog` and `portForward` do nothing unless
+        // enabled.
+        let enabled =
+            |option: &str| submodule(option).filter(|s| s.options.get("enable").and_then(Node::as_bool) == Some(true));
+        let entries = |option: &str| {
+            entry(option)
+                .and_then(|e| e.value.attrs())
+                .map_or(&[][..], |a| a.entries.as_slice())
+        };
+        let nftables = entry("nftables").map(|e| &e.value);
+        NamespaceOptions {
+            nftables: Ruleset {
+                text: nftables.and_then(Node::as_str).unwrap_or(""),
+                span: nftables.map_or(self.name_span, |n| n.span),
+            },
+            sysctl: entries("sysctl"),
+            service: entry("service").map(|e| &e.value),
+            publish: entries("publish"),
+            dns: submodule("dns"),
+            host_link: enabled("hostLink"),
+            wireguard: enabled("wireguard"),
+            openvpn: enabled("openvpn"),
+            ipv6: entry("ipv6").map(|e| &e.value),
+            watchdog: enabled("watchdog"),
+            port_forward: enabled("portForward"),
+        }
     }
 }
 
@@ -243,27 +315,26 @@ fn resolve_namespaces(
         // The namespace is a submodule: its modules are merged last-first (see merge_submodule).
         ns_defs.reverse();
         let mut entries = Vec::new();
-        let inherited =
-            |option: &str, ty: &Ty, default: &Node, entries: &mut Vec<crate::node::Entry>, diags: &mut Diagnostics| {
-                let mut option_defs = Vec::new();
-                let mut key_span = None;
-                for d in &ns_defs {
-                    if let Some(e) = d.value.attrs().and_then(|a| a.entry(option)) {
-                        key_span.get_or_insert(e.key_span);
-                        option_defs.push(Def::new(&e.value));
-                    }
+        let inherited = |option: &str, ty: &Ty, default: &Node, entries: &mut Vec<Entry>, diags: &mut Diagnostics| {
+            let mut option_defs = Vec::new();
+            let mut key_span = None;
+            for d in &ns_defs {
+                if let Some(e) = d.value.attrs().and_then(|a| a.entry(option)) {
+                    key_span.get_or_insert(e.key_span);
+                    option_defs.push(Def::new(&e.value));
                 }
-                let merged = merge_option(&ns_loc.child(option), ty, option_defs, Some(default), diags);
-                let priority = merged.as_ref().map_or(MK_OPTION_DEFAULT, |m| m.priority);
-                if let Some(m) = merged {
-                    entries.push(crate::node::Entry {
-                        key: option.to_string(),
-                        key_span: key_span.unwrap_or(m.value.span),
-                        value: m.value,
-                    });
-                }
-                priority >= MK_OPTION_DEFAULT
-            };
+            }
+            let merged = merge_option(&ns_loc.child(option), ty, option_defs, Some(default), diags);
+            let priority = merged.as_ref().map_or(MK_OPTION_DEFAULT, |m| m.priority);
+            if let Some(m) = merged {
+                entries.push(Entry {
+                    key: option.to_string(),
+                    key_span: key_span.unwrap_or(m.value.span),
+                    value: m.value,
+                });
+            }
+            priority >= MK_OPTION_DEFAULT
+        };
         let nftables_inherited = inherited("nftables", &Ty::Lines, ruleset, &mut entries, diags);
         let sysctl_inherited = inherited("sysctl", &sysctl_ty, sysctl, &mut entries, diags);
         inherited(
@@ -290,7 +361,7 @@ fn resolve_namespaces(
         out.push(ResolvedNamespace {
             name: name.to_string(),
             name_span,
-            value: Node::new(name_span, Kind::Attrs(crate::node::Attrs::from_entries(entries))),
+            value: Node::new(name_span, Kind::Attrs(Attrs::from_entries(entries))),
             sysctl_inherited,
             nftables_inherited,
             unit_defs: Vec::new(),
@@ -306,7 +377,7 @@ fn connect_option(
     ns_schema: &super::types::Schema,
     option: &str,
     ns_defs: &[Def],
-    entries: &mut Vec<crate::node::Entry>,
+    entries: &mut Vec<Entry>,
     diags: &mut Diagnostics,
 ) {
     let Some((_, ty, _)) = ns_schema.option(option) else {
@@ -322,7 +393,7 @@ fn connect_option(
     }
     let Some(key_span) = key_span else { return };
     if let Some(m) = merge_option(&ns_loc.child(option), ty, option_defs, None, diags) {
-        entries.push(crate::node::Entry {
+        entries.push(Entry {
             key: option.to_string(),
             key_span,
             value: m.value,
@@ -403,16 +474,13 @@ impl ResolvedConfig {
         let (_, attrs) = each.into_iter().find(|(o, _)| o.path == option.path)?;
         let entries = attrs
             .iter()
-            .map(|s| crate::node::Entry {
+            .map(|s| Entry {
                 key: s.name.clone(),
                 key_span: s.name_span,
                 value: s.value.clone(),
             })
             .collect();
-        Some(Node::new(
-            Span::BUILTIN,
-            Kind::Attrs(crate::node::Attrs::from_entries(entries)),
-        ))
+        Some(Node::new(Span::BUILTIN, Kind::Attrs(Attrs::from_entries(entries))))
     }
 }
 

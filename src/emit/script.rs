@@ -1,0 +1,67 @@
+//! The text of a script: the model says what it is made of ([`ScriptBody`]), this writes it.
+
+use super::guard::guard_ruleset;
+use crate::model::escape::escape_shell_arg;
+use crate::model::{Namespace, ScriptBody, Tools};
+
+/// The text of a script of `ns` (one of its unit's or of its connectivity units').
+pub fn script_text(body: &ScriptBody, ns: &Namespace, tools: &Tools) -> String {
+    match body {
+        // The netns module's scripts (nixos/modules/services/networking/netns.nix).
+        ScriptBody::Attach => {
+            let q = escape_shell_arg(&ns.name);
+            format!(
+                "#!{}\n{} netns attach {q} $$\nmkdir -p /etc/netns/{q}\ntouch /etc/netns/{q}/resolv.conf\n\n",
+                tools.runtime_shell, tools.ip
+            )
+        }
+        ScriptBody::Sysctl => {
+            let mut out = String::new();
+            for e in &ns.sysctl {
+                if let Some(value) = &e.value {
+                    out.push_str(&e.key);
+                    out.push('=');
+                    value.push_to_string(&mut out);
+                    out.push('\n');
+                }
+            }
+            out
+        }
+        ScriptBody::Ruleset => format!("#!{} -f\nflush ruleset\n{}\n", tools.nft, ns.nftables),
+        ScriptBody::Job { text, strict } => job_script(&tools.runtime_shell, text, *strict),
+        ScriptBody::Shell(lines) => shell_script(&tools.runtime_shell, lines.iter().map(String::as_str)),
+        ScriptBody::Template { settings, template } => {
+            let settings: Vec<String> = settings
+                .iter()
+                .map(|(name, value)| format!("{name}={}", escape_shell_arg(value)))
+                .collect();
+            let lines = settings.iter().map(String::as_str).chain([template.trim_end()]);
+            shell_script(&tools.runtime_shell, lines)
+        }
+        ScriptBody::Guard(table) => guard_ruleset(table, &tools.nft),
+    }
+}
+
+/// A job script's text, as systemd-lib's `makeJobScript` (nixos/lib/systemd-lib.nix) writes
+/// it: `writeShellScriptBin name "set -e\n\n${text}\n"` (the builder adds the `#!` line and
+/// a newline), or with `enableStrictShellChecks` `writeShellApplication { name; text; }`,
+/// whose text is the `#!` line, one `set -o` line for each of its default `bashOptions`
+/// (errexit, nounset, pipefail), a blank line and the text
+/// (pkgs/build-support/trivial-builders/default.nix).
+fn job_script(shell: &str, text: &str, strict: bool) -> String {
+    if strict {
+        format!("#!{shell}\nset -o errexit\nset -o nounset\nset -o pipefail\n\n{text}\n")
+    } else {
+        format!("#!{shell}\nset -e\n\n{text}\n\n")
+    }
+}
+
+/// A run-time script of ours: `set -e`, then the lines.
+fn shell_script<'a>(shell: &str, lines: impl Iterator<Item = &'a str>) -> String {
+    let mut text = format!("#!{shell}\nset -e\n");
+    for l in lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    text
+}
