@@ -49,6 +49,33 @@ let
     inherit (lib.trivial) warn;
     inherit (types) unspecified;
   };
+
+  # What the native collectModules leaves to Nix: what only throws or imports a file.
+  collectHelpers = class: modulesPath: {
+    # A module that is neither a function nor an attrset: a file to import, or a nested list.
+    loadOther = args: fallbackFile: m:
+      if isList m then
+        let defs = [ { file = fallbackFile; value = m; } ]; in
+        throw "Module imports can't be nested lists. Perhaps you meant to remove one level of lists? Definitions: ${showDefs defs}"
+      else engine.unifyModuleSyntax (toString m) (toString m) (engine.applyModuleArgsIfFunction (toString m) (import m) args);
+
+    classError = module:
+      let q = lib.strings.escapeNixString; in
+      throw ''
+        The module `${module._file or module.key}` (class: ${q module._class}) cannot be imported into a module evaluation that expects class ${q class}.
+
+        Help:
+        - Ensure that you are importing the correct module.
+        - Verify that the module's `_class`, ${q module._class} matches the expected `class` ${q class}.
+        - If you are using a custom class, make sure it is correctly defined and used consistently across your modules.
+      '';
+
+    # The key a `disabledModules` item stands for.
+    moduleKey = m:
+      if isString m && builtins.substring 0 1 m != "/" then toString modulesPath + "/" + m
+      else if isAttrs m then m.key or (throw "Each disabledModules item must be a path, string, or a attribute set with a key attribute, or a value supported by toString. However, one of the disabledModules items is an attribute set without a key attribute.")
+      else toString m;
+  };
 in
 rec {
   defaultOverridePriority = 100;
@@ -166,63 +193,10 @@ rec {
     result;
 
   # Every module reachable through `imports`, in order, without the disabled ones, each once
-  # (by key).
-  collectModules = class:
-    let
-      loadModule = args: fallbackFile: fallbackKey: m:
-        if isFunction m || isAttrs m then
-          unifyModuleSyntax fallbackFile fallbackKey (applyModuleArgsIfFunction fallbackKey m args)
-        else if isList m then
-          let defs = [ { file = fallbackFile; value = m; } ]; in
-          throw "Module imports can't be nested lists. Perhaps you meant to remove one level of lists? Definitions: ${showDefs defs}"
-        else unifyModuleSyntax (toString m) (toString m) (applyModuleArgsIfFunction (toString m) (import m) args);
-
-      checkClass = module:
-        if class != null && module._class != null && module._class != class then
-          let q = lib.strings.escapeNixString; in
-          throw ''
-            The module `${module._file or module.key}` (class: ${q module._class}) cannot be imported into a module evaluation that expects class ${q class}.
-
-            Help:
-            - Ensure that you are importing the correct module.
-            - Verify that the module's `_class`, ${q module._class} matches the expected `class` ${q class}.
-            - If you are using a custom class, make sure it is correctly defined and used consistently across your modules.
-          ''
-        else module;
-
-      collectStructuredModules = parentFile: parentKey: initialModules: args:
-        let
-          modules = imap1 (n: x:
-            let
-              module = checkClass (loadModule args parentFile "${parentKey}:anon-${toString n}" x);
-              collectedImports = collectStructuredModules module._file module.key module.imports args;
-            in {
-              key = module.key;
-              inherit module;
-              modules = collectedImports.modules;
-              disabled = module.disabledModules ++ collectedImports.disabled;
-            }) initialModules;
-        in {
-          disabled = concatLists (catAttrs "disabled" modules);
-          inherit modules;
-        };
-
-      filterModules = modulesPath: { disabled, modules }:
-        let
-          moduleKey = m:
-            if isString m && builtins.substring 0 1 m != "/" then toString modulesPath + "/" + m
-            else if isAttrs m then m.key or (throw "Each disabledModules item must be a path, string, or a attribute set with a key attribute, or a value supported by toString. However, one of the disabledModules items is an attribute set without a key attribute.")
-            else toString m;
-          disabledKeys = map moduleKey disabled;
-          keyFilter = filter (attrs: !elem attrs.key disabledKeys);
-        in
-        map (attrs: attrs.module) (builtins.genericClosure {
-          startSet = keyFilter modules;
-          operator = attrs: keyFilter attrs.modules;
-        });
-    in
-    modulesPath: initialModules: args:
-      filterModules modulesPath (collectStructuredModules unknownModule "" initialModules args);
+  # (by key): natively (src/eval/modules/collect.rs), with what only throws or imports a file
+  # left here.
+  collectModules = class: modulesPath: initialModules: args:
+    engine.collectModules (collectHelpers class modulesPath) class initialModules args;
 
   setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
 

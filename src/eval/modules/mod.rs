@@ -18,6 +18,7 @@
 //!   and definitions walked together, options evaluated by [`options::eval_option_value`]
 //!   over [`options::merge_option_decls`]); [`by_name::by_name`] and [`by_name::configs_of`];
 //! - [`module_syntax`]: `unifyModuleSyntax` and `applyModuleArgsIfFunction`;
+//! - [`collect::collect_modules`]: `collectModules` (imports, `disabledModules`, keys);
 //! - [`values`]: an options tree's `config`, `mergeEqualOption`, and [`values::Elements`] for
 //!   `attrsOf`'s and `listOf`'s merge;
 //! - [`engine`]: the attrset of these functions that the native lib's Nix code receives.
@@ -26,6 +27,7 @@
 //! `showDefs`, `showFiles`, …), so a native caller outside the lib passes the same.
 
 pub mod by_name;
+pub mod collect;
 pub mod definitions;
 pub mod lib_functions;
 pub mod merge_modules;
@@ -282,6 +284,13 @@ fn functions() -> Vec<(&'static str, Value)> {
         "mergeListOf",
         Value::primop("mergeListOf", 4, move |ev, a, span| {
             elements(ev, a, span)?.merge_list_of(ev, &a[3])
+        }),
+    ));
+    out.push((
+        "collectModules",
+        Value::primop("collectModules", 4, |ev, a, span| {
+            let h = collect::CollectHelpers::of(ev, &a[0], span)?;
+            collect::collect_modules(ev, &h, &a[1], &a[2], &a[3], span)
         }),
     ));
     out.push((
