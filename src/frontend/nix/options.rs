@@ -5,7 +5,7 @@
 
 use super::{Definition, Level, State, defined_values, ev_span, known_paths, own, push_down};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::eval::modules::properties::property_of;
+use crate::eval::property_of;
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::loc::Loc;
 use crate::module::merge::{merge_option, unknown_option};
