@@ -2,7 +2,17 @@
 
 use super::guard::guard_ruleset;
 use crate::model::escape::escape_shell_arg;
-use crate::model::{Namespace, ScriptBody, Tools};
+use crate::model::{Namespace, ScriptBody, Template, Tools};
+
+/// The text of a template (see [`Template`]).
+fn template_text(template: Template) -> &'static str {
+    match template {
+        Template::OpenVpn => include_str!("templates/openvpn.sh"),
+        Template::Watchdog => include_str!("templates/watchdog.sh"),
+        Template::PortForward => include_str!("templates/port_forward.sh"),
+        Template::WgQuickFile => include_str!("templates/wg_quick_file.sh"),
+    }
+}
 
 /// The text of a script of `ns` (one of its unit's or of its connectivity units').
 pub fn script_text(body: &ScriptBody, ns: &Namespace, tools: &Tools) -> String {
@@ -35,7 +45,10 @@ pub fn script_text(body: &ScriptBody, ns: &Namespace, tools: &Tools) -> String {
                 .iter()
                 .map(|(name, value)| format!("{name}={}", escape_shell_arg(value)))
                 .collect();
-            let lines = settings.iter().map(String::as_str).chain([template.trim_end()]);
+            let lines = settings
+                .iter()
+                .map(String::as_str)
+                .chain([template_text(*template).trim_end()]);
             shell_script(&tools.runtime_shell, lines)
         }
         ScriptBody::Guard(table) => guard_ruleset(table, &tools.nft),

@@ -248,7 +248,7 @@ fn services(services: &[ResolvedService], namespaces: &[Namespace]) -> (Vec<Join
         } else {
             super::relations_of(a)
         };
-        let netns = a.get("netns").filter(|n| !matches!(n.kind, Kind::Null));
+        let netns = svc.netns();
         let entry = JoiningService {
             unit_name: format!("{}.service", svc.name),
             name_span: svc.name_span,
@@ -272,7 +272,7 @@ fn wireguard_interfaces(interfaces: &[ResolvedService]) -> Vec<JoiningService> {
     interfaces
         .iter()
         .filter_map(|i| {
-            let netns = i.value.attrs()?.get("interfaceNamespace")?;
+            let netns = i.interface_namespace()?;
             Some(JoiningService {
                 unit_name: format!("wireguard-{}.service", i.name),
                 name_span: i.name_span,

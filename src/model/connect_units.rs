@@ -216,7 +216,7 @@ pub(super) fn oneshot(
     description: String,
     span: Span,
     mut unit_keys: Vec<(&'static str, String)>,
-    up: Vec<String>,
+    up: ScriptBody,
     down: Vec<String>,
 ) -> ExtraUnit {
     let ns_unit = &ctx.ns.unit_name;
@@ -247,7 +247,7 @@ pub(super) fn oneshot(
     let scripts = vec![
         Script {
             name: "start".into(),
-            body: ScriptBody::Shell(up),
+            body: up,
         },
         Script {
             name: "stop".into(),
@@ -321,7 +321,7 @@ fn host_link_unit(ctx: &Ctx, link: &HostLink) -> ExtraUnit {
         ),
         link.span,
         Vec::new(),
-        up,
+        ScriptBody::Shell(up),
         down,
     )
 }
@@ -369,12 +369,12 @@ fn wireguard_unit(ctx: &Ctx, wg: &WireGuard) -> ExtraUnit {
     if v6 {
         up.push(format!("{ip} -n {ns} -6 route add default dev {dev}"));
     }
-    wireguard_oneshot(ctx, wg, "", up)
+    wireguard_oneshot(ctx, wg, "", ScriptBody::Shell(up))
 }
 
 /// The tunnel's unit, whichever way it is configured: `up` makes it, stopping deletes the
 /// interface (and the default route with it). `from` ends the description.
-pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: Vec<String>) -> ExtraUnit {
+pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: ScriptBody) -> ExtraUnit {
     let down = vec![format!(
         "{} -n {} link delete dev {} 2>/dev/null || true",
         ctx.tools.ip,
@@ -475,7 +475,7 @@ fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
         ),
         span,
         vec![("PartOf", ns_unit.clone()), ("ReloadPropagatedFrom", ns_unit.clone())],
-        up,
+        ScriptBody::Shell(up),
         down,
     );
     if let Some((_, service)) = guard.sections.iter_mut().find(|(name, _)| *name == "Service") {

@@ -91,6 +91,20 @@ pub struct Script {
     pub body: ScriptBody,
 }
 
+/// The run-time scripts of ours that are templates filled with settings (SPEC §11, §14): each
+/// template's header says what it does and which settings it reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Template {
+    /// `openvpn.sh`: OpenVPN's own script for every role it gives it (`script_type`).
+    OpenVpn,
+    /// `watchdog.sh`: restarts a tunnel whose last handshake is too old.
+    Watchdog,
+    /// `port_forward.sh`: asks the NAT-PMP gateway for a port and keeps it.
+    PortForward,
+    /// `wg_quick_file.sh`: brings up a tunnel from a wg-quick file.
+    WgQuickFile,
+}
+
 /// What a script is. The parts a script shares with its namespace (its name, its sysctl keys,
 /// its ruleset) are not copied: emit reads them from the [`Namespace`] the script belongs to.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,11 +121,11 @@ pub enum ScriptBody {
     Job { text: String, strict: bool },
     /// A run-time script of ours: the runtime shell, `set -e`, then these shell lines.
     Shell(Vec<String>),
-    /// A run-time script of ours from a template (`*.sh` beside its module): the runtime shell,
+    /// A run-time script of ours from a template (emit/templates/): the runtime shell,
     /// `set -e`, each setting as `name=value` (the value quoted for the shell), the template.
     Template {
         settings: Vec<(&'static str, String)>,
-        template: &'static str,
+        template: Template,
     },
     /// The guard's nftables file (SPEC §13), loaded by `nft -f`.
     Guard(guard::GuardTable),

@@ -7,18 +7,16 @@
 //! an `ExecStartPost=` that waits for the up script to have moved, addressed and routed the
 //! device, so the joiners (after it and requiring it, model/join.rs) never start before the way
 //! out exists. What the script does,
-//! and which directives of the user's file it overrides or refuses, is said in `openvpn.sh`.
+//! and which directives of the user's file it overrides or refuses, is said in
+//! `emit/templates/openvpn.sh`.
 
 use super::connect::{At, interface_name, opt_string};
 use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script, ScriptBody};
+use super::{ExtraUnit, Script, ScriptBody, Template};
 use crate::module::config::Submodule;
 use crate::source::Span;
-
-/// The part of the script that is the same for every namespace.
-pub const OPENVPN_SCRIPT: &str = include_str!("openvpn.sh");
 
 /// The tun device's name starts with this, in the host's namespace (where OpenVPN makes it)
 /// and in the namespace (where the up script moves it).
@@ -127,7 +125,7 @@ pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
             name: "openvpn".into(),
             body: ScriptBody::Template {
                 settings: settings.into(),
-                template: OPENVPN_SCRIPT,
+                template: Template::OpenVpn,
             },
         }],
     ))

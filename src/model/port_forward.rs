@@ -1,5 +1,5 @@
 //! `portForward` (SPEC §14): a service joined to the namespace that keeps a port forwarded by
-//! the tunnel's NAT-PMP gateway and says which (`port_forward.sh` says how).
+//! the tunnel's NAT-PMP gateway and says which (`emit/templates/port_forward.sh` says how).
 //!
 //! Name: `<stem>-portforward.service`. Started with the namespace (its `.wants/`); joined to it
 //! with a joining service's relations, and after the tunnel and requiring it, as joined services
@@ -10,12 +10,9 @@ use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::join::{resolver_covers, resolvers_to_follow};
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script, ScriptBody};
+use super::{ExtraUnit, Script, ScriptBody, Template};
 use crate::module::config::Submodule;
 use crate::source::Span;
-
-/// The part of the script that is the same for every namespace.
-pub const PORT_FORWARD_SCRIPT: &str = include_str!("port_forward.sh");
 
 /// `portForward`, only when enabled.
 #[derive(Clone, Debug)]
@@ -109,7 +106,7 @@ pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> Ex
             name: "forward".into(),
             body: ScriptBody::Template {
                 settings: settings.into(),
-                template: PORT_FORWARD_SCRIPT,
+                template: Template::PortForward,
             },
         }],
     )

@@ -2,36 +2,35 @@
 //!
 //! The unit is the inline tunnel's (`<stem>-wireguard.service`, the same relations); only its
 //! start script differs: the settings netns-compile knows (tool paths, names, the file's path)
-//! followed by `wg_quick_file.sh`, which says in its header why it is a shell script and how it
-//! reads the file. Nothing of the file is read at build time.
+//! followed by `emit/templates/wg_quick_file.sh`, which says in its header why it is a shell
+//! script and how it reads the file. Nothing of the file is read at build time.
 
-use super::ExtraUnit;
 use super::connect::WireGuard;
 use super::connect_units::{Ctx, guard_unit_name, relations_of_sections, wireguard_oneshot};
-use super::escape::escape_shell_arg;
 use super::guard::guard_table;
+use super::{ExtraUnit, ScriptBody, Template};
 use crate::source::Span;
-
-/// The part of the start script that is the same for every tunnel.
-pub const WG_QUICK_FILE_SCRIPT: &str = include_str!("wg_quick_file.sh");
 
 /// The tunnel's unit for a wg-quick file at `file` (a path, checked to be absolute).
 pub(super) fn wireguard_file_unit(ctx: &Ctx, wg: &WireGuard, file: &str) -> ExtraUnit {
-    let q = |s: &str| escape_shell_arg(s);
+    // Raw: emit quotes each value for the shell.
+    let v = |s: &str| s.to_string();
     let settings = [
-        ("ip", q(&ctx.tools.ip)),
-        ("wg", q(&ctx.tools.wg)),
-        ("nft", q(&ctx.tools.nft)),
-        ("wireguard_go", q(&ctx.tools.wireguard_go)),
-        ("implementation", q(&wg.implementation.value)),
-        ("namespace", ctx.name_arg()),
-        ("interface", q(&wg.interface.value)),
-        ("config_file", q(file)),
-        ("resolv_conf", q(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name))),
-        ("PATH", q(&path_of(&ctx.tools.default_path))),
+        ("ip", v(&ctx.tools.ip)),
+        ("wg", v(&ctx.tools.wg)),
+        ("nft", v(&ctx.tools.nft)),
+        ("wireguard_go", v(&ctx.tools.wireguard_go)),
+        ("implementation", v(&wg.implementation.value)),
+        ("namespace", v(&ctx.ns.name)),
+        ("interface", v(&wg.interface.value)),
+        ("config_file", v(file)),
+        ("resolv_conf", v(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name))),
+        ("PATH", v(&path_of(&ctx.tools.default_path))),
     ];
-    let mut up: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    up.push(WG_QUICK_FILE_SCRIPT.trim_end().to_string());
+    let up = ScriptBody::Template {
+        settings: settings.into(),
+        template: Template::WgQuickFile,
+    };
     // `%` starts a specifier in a unit file, also in `Description=`.
     let from = format!(" from {}", file.replace('%', "%%"));
     let mut unit = wireguard_oneshot(ctx, wg, &from, up);

@@ -1,6 +1,6 @@
 //! `watchdog` (SPEC §14): a service of the namespace's own that restarts its tunnel when the
 //! tunnel's last handshake is older than a timeout (WireGuard) or its device is gone (OpenVPN). What it does, and why the restart ignores
-//! dependencies, is said in `watchdog.sh`.
+//! dependencies, is said in `emit/templates/watchdog.sh`.
 //!
 //! Name: `<stem>-watchdog.service`. Started with the namespace (its `.wants/`), after the
 //! tunnel, bound to the namespace, and part of the tunnel's unit: stopping the tunnel by hand
@@ -9,12 +9,9 @@
 use super::connect::{At, int_at};
 use super::connect_units::{Ctx, started_with_namespace};
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script, ScriptBody};
+use super::{ExtraUnit, Script, ScriptBody, Template};
 use crate::module::config::Submodule;
 use crate::source::Span;
-
-/// The part of the watchdog's script that is the same for every namespace.
-pub const WATCHDOG_SCRIPT: &str = include_str!("watchdog.sh");
 
 /// `watchdog`, only when enabled.
 #[derive(Clone, Debug)]
@@ -98,7 +95,7 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
             name: "watch".into(),
             body: ScriptBody::Template {
                 settings: settings.into(),
-                template: WATCHDOG_SCRIPT,
+                template: Template::Watchdog,
             },
         }],
     ))

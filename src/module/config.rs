@@ -142,6 +142,23 @@ pub struct ResolvedService {
     pub value: Node,
 }
 
+impl ResolvedService {
+    /// `systemd.services.<name>.netns` (SPEC §3.5): the namespace the service joins, where it
+    /// names one (not null).
+    pub fn netns(&self) -> Option<&Node> {
+        self.value
+            .attrs()?
+            .get("netns")
+            .filter(|n| !matches!(n.kind, Kind::Null))
+    }
+
+    /// `networking.wireguard.interfaces.<i>.interfaceNamespace`: the namespace NixOS moves the
+    /// interface into, where set.
+    pub fn interface_namespace(&self) -> Option<&Node> {
+        self.value.attrs()?.get("interfaceNamespace")
+    }
+}
+
 /// The raw definitions of the option at `path` from every module.
 ///
 /// `modules` are in the order they were collected (the entry file first, then its imports);
