@@ -55,15 +55,12 @@ impl PropertyType {
     }
 }
 
-/// A definition's value as `dischargeProperties` and `pushDownProperties` read it.
+/// A definition's value as `dischargeProperties` and `pushDownProperties` both read it.
 pub trait Values {
     type Value;
     type Error;
     /// `v._type or ""`.
     fn property_type(&self, v: &Self::Value) -> Result<PropertyType, Self::Error>;
-    /// An `mkIf`'s condition; a condition that is no bool is the error nixpkgs throws
-    /// ("‘mkIf’ called with a non-Boolean condition").
-    fn condition(&self, v: &Self::Value) -> Result<bool, Self::Error>;
     /// `v.content` of an `mkIf` or `mkOverride` (`v.value` of an `mkDefinition`).
     fn content(&self, v: &Self::Value) -> Result<Self::Value, Self::Error>;
     /// `v.contents` of an `mkMerge`.
@@ -74,6 +71,13 @@ pub trait Values {
         let _ = errors;
         Err(error)
     }
+}
+
+/// Values whose `mkIf`s can be decided (`dischargeProperties`).
+pub trait Discharge: Values {
+    /// An `mkIf`'s condition; a condition that is no bool is the error nixpkgs throws
+    /// ("‘mkIf’ called with a non-Boolean condition").
+    fn condition(&self, v: &Self::Value) -> Result<bool, Self::Error>;
 }
 
 /// Values that properties can be pushed down into (`pushDownProperties`).
@@ -112,7 +116,7 @@ pub trait Ordered: Definitions {
 
 /// `dischargeProperties v`: `mkMerge`s expanded and `mkIf`s decided; the values left go to
 /// `out`. A failure goes to [`Values::failed`].
-pub fn discharge<S: Values>(
+pub fn discharge<S: Discharge>(
     src: &S,
     v: S::Value,
     out: &mut Vec<S::Value>,
@@ -305,14 +309,6 @@ mod tests {
             })
         }
 
-        fn condition(&self, v: &V) -> Result<bool, String> {
-            self.read("condition", v);
-            match v {
-                V::If(c, _) => c.map_err(str::to_string),
-                _ => unreachable!(),
-            }
-        }
-
         fn content(&self, v: &V) -> Result<V, String> {
             self.read("content", v);
             match v {
@@ -325,6 +321,16 @@ mod tests {
             self.read("contents", v);
             match v {
                 V::Merge(items) => Ok(items.clone()),
+                _ => unreachable!(),
+            }
+        }
+    }
+
+    impl Discharge for Recording {
+        fn condition(&self, v: &V) -> Result<bool, String> {
+            self.read("condition", v);
+            match v {
+                V::If(c, _) => c.map_err(str::to_string),
                 _ => unreachable!(),
             }
         }

@@ -12,7 +12,7 @@ use crate::module::merge::{merge_option, unknown_option};
 use crate::module::property::Def;
 use crate::module::read_options::NAMESPACES;
 use crate::module::types::Ty;
-use crate::module_rules::{self, Definitions, PropertyType, Values};
+use crate::module_rules::{self, Definitions, Discharge, PropertyType, Values};
 use crate::node::Node;
 use crate::source::Span;
 use crate::suggest::closest;
@@ -350,11 +350,6 @@ impl Values for Evaluated<'_> {
         property_of(self.0, &def.value)
     }
 
-    fn condition(&self, def: &Definition) -> EvalResult<bool> {
-        let c = self.field(def, "condition")?;
-        self.0.expect_bool(self.0.force(c)?, c.span())
-    }
-
     fn content(&self, def: &Definition) -> EvalResult<Definition> {
         match Values::property_type(self, def)? {
             PropertyType::Definition => self.part(def, self.field(def, "value")?),
@@ -366,6 +361,13 @@ impl Values for Evaluated<'_> {
         let t = self.field(def, "contents")?;
         let items = self.0.expect_list(self.0.force(t)?, t.span())?;
         items.iter().map(|item| self.part(def, item)).collect()
+    }
+}
+
+impl Discharge for Evaluated<'_> {
+    fn condition(&self, def: &Definition) -> EvalResult<bool> {
+        let c = self.field(def, "condition")?;
+        self.0.expect_bool(self.0.force(c)?, c.span())
     }
 }
 
@@ -562,7 +564,7 @@ fn check_level(
         _ => true,
     };
     let mut pushed = Vec::new();
-    push_down(ev, v, &[], &mut pushed)?;
+    push_down(ev, v, &mut pushed)?;
     for level in pushed {
         let Level::Attrs(a, _) = level else { continue };
         for (name, attr) in &a.map {
