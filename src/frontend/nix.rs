@@ -533,7 +533,7 @@ fn config_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResul
     let mut leaves = Vec::new();
     for d in &defined {
         let mut pushed = Vec::new();
-        push_down(ev, d.value.clone(), &[], &mut pushed)?;
+        push_down(ev, d.value.clone(), &mut pushed)?;
         for l in pushed {
             match l {
                 Level::Attrs(a, _) => names.extend(a.map.keys().map(|k| k.to_string())),

@@ -8,7 +8,7 @@
 //! ([`Trees`]) and gives the module stage their tree-shaped forms.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::module_rules::{self, Definitions, Ordered, PropertyType, PushDown, Values};
+use crate::module_rules::{self, Definitions, Discharge, Ordered, PropertyType, PushDown, Values};
 use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
 use std::borrow::Cow;
@@ -236,21 +236,6 @@ impl<'a> Values for Trees<'a> {
             .map_or(PropertyType::None, PropertyType::of))
     }
 
-    fn condition(&self, def: &Def<'a>) -> Result<bool, Diagnostic> {
-        let Some(Property::If { condition, .. }) = property(&def.value)? else {
-            unreachable!("`condition` is read of an `mkIf` only");
-        };
-        match condition.kind {
-            Kind::Bool(b) => Ok(b),
-            _ => Err(
-                Diagnostic::new(Code::InvalidProperty, "‘mkIf’ called with a non-Boolean condition").at(
-                    condition.span,
-                    format!("this condition is a {}, not a bool", condition.type_name()),
-                ),
-            ),
-        }
-    }
-
     fn content(&self, def: &Def<'a>) -> Result<Def<'a>, Diagnostic> {
         if def.priority.is_some() {
             return Ok(Def {
@@ -283,6 +268,23 @@ impl<'a> Values for Trees<'a> {
     fn failed(&self, error: Diagnostic, errors: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
         errors.push(error);
         Ok(())
+    }
+}
+
+impl<'a> Discharge for Trees<'a> {
+    fn condition(&self, def: &Def<'a>) -> Result<bool, Diagnostic> {
+        let Some(Property::If { condition, .. }) = property(&def.value)? else {
+            unreachable!("`condition` is read of an `mkIf` only");
+        };
+        match condition.kind {
+            Kind::Bool(b) => Ok(b),
+            _ => Err(
+                Diagnostic::new(Code::InvalidProperty, "‘mkIf’ called with a non-Boolean condition").at(
+                    condition.span,
+                    format!("this condition is a {}, not a bool", condition.type_name()),
+                ),
+            ),
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 pub mod properties;
 
 pub use properties::{
-    DEFAULT_ORDER, DEFAULT_PRIORITY, Definitions, MK_AFTER, MK_BEFORE, MK_DEFAULT, MK_FORCE, MK_OPTION_DEFAULT,
-    NO_PRIORITY, Ordered, PropertyType, PushDown, Values, discharge, filter_overrides, push_down, sort_if_ordered,
-    sort_properties, take_definitions,
+    DEFAULT_ORDER, DEFAULT_PRIORITY, Definitions, Discharge, MK_AFTER, MK_BEFORE, MK_DEFAULT, MK_FORCE,
+    MK_OPTION_DEFAULT, NO_PRIORITY, Ordered, PropertyType, PushDown, Values, discharge, filter_overrides, push_down,
+    sort_if_ordered, sort_properties, take_definitions,
 };

@@ -55,15 +55,12 @@ impl PropertyType {
     }
 }
 
-/// A definition's value as `dischargeProperties` and `pushDownProperties` read it.
+/// A definition's value as `dischargeProperties` and `pushDownProperties` both read it.
 pub trait Values {
     type Value;
     type Error;
     /// `v._type or ""`.
     fn property_type(&self, v: &Self::Value) -> Result<PropertyType, Self::Error>;
-    /// An `mkIf`'s condition; a condition that is no bool is the error nixpkgs throws
-    /// ("‘mkIf’ called with a non-Boolean condition").
-    fn condition(&self, v: &Self::Value) -> Result<bool, Self::Error>;
     /// `v.content` of an `mkIf` or `mkOverride` (`v.value` of an `mkDefinition`).
     fn content(&self, v: &Self::Value) -> Result<Self::Value, Self::Error>;
     /// `v.contents` of an `mkMerge`.
@@ -74,6 +71,13 @@ pub trait Values {
         let _ = errors;
         Err(error)
     }
+}
+
+/// Values whose `mkIf`s can be decided (`dischargeProperties`).
+pub trait Discharge: Values {
+    /// An `mkIf`'s condition; a condition that is no bool is the error nixpkgs throws
+    /// ("‘mkIf’ called with a non-Boolean condition").
+    fn condition(&self, v: &Self::Value) -> Result<bool, Self::Error>;
 }
 
 /// Values that properties can be pushed down into (`pushDownProperties`).
@@ -112,7 +116,7 @@ pub trait Ordered: Definitions {
 
 /// `dischargeProperties v`: `mkMerge`s expanded and `mkIf`s decided; the values left go to
 /// `out`. A failure goes to [`Values::failed`].
-pub fn discharge<S: Values>(
+pub fn discharge<S: Discharge>(
     src: &S,
     v: S::Value,
     out: &mut Vec<S::Value>,
@@ -249,4 +253,252 @@ pub fn sort_if_ordered<S: Ordered>(src: &S, defs: Vec<S::Def>) -> Result<Vec<S::
         }
     }
     Ok(defs)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rules over a source that records every read, so that what they force, and in which
+    //! order, is what nixpkgs' Nix code forces.
+    use super::*;
+    use std::cell::RefCell;
+
+    /// A definition: a plain number, or a property around others.
+    #[derive(Clone, Debug, PartialEq)]
+    enum V {
+        Plain(i64),
+        Merge(Vec<V>),
+        If(Result<bool, &'static str>, Box<V>),
+        Override(i64, Box<V>),
+        Order(i64, Box<V>),
+        Attrs(Vec<(&'static str, V)>),
+    }
+
+    /// Records each read as `what:value`; a failure stops (as the evaluator does).
+    #[derive(Default)]
+    struct Recording(RefCell<Vec<String>>);
+
+    impl Recording {
+        fn read(&self, what: &str, v: &V) {
+            self.0.borrow_mut().push(format!("{what}:{}", show(v)));
+        }
+    }
+
+    fn show(v: &V) -> String {
+        match v {
+            V::Plain(n) => n.to_string(),
+            V::Merge(_) => "merge".into(),
+            V::If(..) => "if".into(),
+            V::Override(p, _) => format!("override{p}"),
+            V::Order(p, _) => format!("order{p}"),
+            V::Attrs(_) => "attrs".into(),
+        }
+    }
+
+    impl Values for Recording {
+        type Value = V;
+        type Error = String;
+
+        fn property_type(&self, v: &V) -> Result<PropertyType, String> {
+            self.read("type", v);
+            Ok(match v {
+                V::Merge(_) => PropertyType::Merge,
+                V::If(..) => PropertyType::If,
+                V::Override(..) => PropertyType::Override,
+                V::Order(..) => PropertyType::Order,
+                _ => PropertyType::None,
+            })
+        }
+
+        fn content(&self, v: &V) -> Result<V, String> {
+            self.read("content", v);
+            match v {
+                V::If(_, c) | V::Override(_, c) | V::Order(_, c) => Ok((**c).clone()),
+                _ => unreachable!(),
+            }
+        }
+
+        fn contents(&self, v: &V) -> Result<Vec<V>, String> {
+            self.read("contents", v);
+            match v {
+                V::Merge(items) => Ok(items.clone()),
+                _ => unreachable!(),
+            }
+        }
+    }
+
+    impl Discharge for Recording {
+        fn condition(&self, v: &V) -> Result<bool, String> {
+            self.read("condition", v);
+            match v {
+                V::If(c, _) => c.map_err(str::to_string),
+                _ => unreachable!(),
+            }
+        }
+    }
+
+    impl PushDown for Recording {
+        fn push_into_attributes(&self, property: &V, pushed: V) -> Result<V, String> {
+            let V::Attrs(attrs) = pushed else {
+                return Err(format!("not an attrset: {}", show(&pushed)));
+            };
+            let wrap = |v: V| match property {
+                V::If(c, _) => V::If(*c, Box::new(v)),
+                V::Override(p, _) => V::Override(*p, Box::new(v)),
+                _ => unreachable!(),
+            };
+            Ok(V::Attrs(attrs.into_iter().map(|(k, v)| (k, wrap(v))).collect()))
+        }
+    }
+
+    fn when(c: bool, v: V) -> V {
+        V::If(Ok(c), Box::new(v))
+    }
+
+    #[test]
+    fn discharge_never_reads_what_a_false_condition_guards() {
+        let r = Recording::default();
+        let v = V::Merge(vec![
+            when(false, V::Merge(vec![V::Plain(1)])),
+            when(true, V::Override(50, Box::new(V::Plain(2)))),
+        ]);
+        let mut out = Vec::new();
+        discharge(&r, v, &mut out, &mut Vec::new()).unwrap();
+        assert_eq!(out, [V::Override(50, Box::new(V::Plain(2)))]);
+        // The override's priority is not read here: only filtering reads it.
+        assert_eq!(
+            r.0.take(),
+            [
+                "type:merge",
+                "contents:merge",
+                "type:if",
+                "condition:if",
+                "type:if",
+                "condition:if",
+                "content:if",
+                "type:override50",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failure_stops_discharging_by_default() {
+        let r = Recording::default();
+        let v = V::Merge(vec![V::If(Err("not a bool"), Box::new(V::Plain(1))), V::Plain(2)]);
+        let mut out = Vec::new();
+        assert_eq!(
+            discharge(&r, v, &mut out, &mut Vec::new()),
+            Err("not a bool".to_string())
+        );
+        assert!(out.is_empty(), "nothing after the failure is read: {out:?}");
+    }
+
+    #[test]
+    fn push_down_reads_no_condition_and_wraps_each_attribute() {
+        let r = Recording::default();
+        let v = when(
+            false,
+            V::Merge(vec![
+                V::Attrs(vec![("a", V::Plain(1))]),
+                V::Attrs(vec![("b", V::Plain(2))]),
+            ]),
+        );
+        let mut out = Vec::new();
+        push_down(&r, v, &mut out, &mut Vec::new()).unwrap();
+        assert_eq!(
+            out,
+            [
+                V::Attrs(vec![("a", when(false, V::Plain(1)))]),
+                V::Attrs(vec![("b", when(false, V::Plain(2)))]),
+            ]
+        );
+        assert!(r.0.take().iter().all(|read| !read.starts_with("condition")));
+    }
+
+    /// Definition records as plain values with the order `sortProperties` gave them.
+    impl Definitions for Recording {
+        type Def = (V, i64);
+        type Priority = i64;
+        type Error = String;
+
+        fn property_type(&self, def: &(V, i64)) -> Result<PropertyType, String> {
+            Values::property_type(self, &def.0)
+        }
+
+        fn override_priority(&self, def: &(V, i64)) -> Result<i64, String> {
+            self.read("priority", &def.0);
+            match def.0 {
+                V::Override(p, _) => Ok(p),
+                _ => unreachable!(),
+            }
+        }
+
+        fn constant(&self, priority: i64) -> i64 {
+            priority
+        }
+
+        fn with_content(&self, def: &(V, i64)) -> Result<(V, i64), String> {
+            Ok((Values::content(self, &def.0)?, def.1))
+        }
+
+        fn less(&self, a: &i64, b: &i64) -> Result<bool, String> {
+            Ok(a < b)
+        }
+
+        fn same(&self, a: &i64, b: &i64) -> Result<bool, String> {
+            Ok(a == b)
+        }
+    }
+
+    impl Ordered for Recording {
+        fn with_order(&self, def: &(V, i64)) -> Result<(V, i64), String> {
+            match &def.0 {
+                V::Order(p, c) => Ok(((**c).clone(), *p)),
+                _ => unreachable!(),
+            }
+        }
+
+        fn order(&self, def: &(V, i64)) -> Result<i64, String> {
+            Ok(def.1)
+        }
+    }
+
+    fn def(v: V) -> (V, i64) {
+        (v, DEFAULT_ORDER)
+    }
+
+    #[test]
+    fn filter_overrides_keeps_the_lowest_number_and_strips_its_wrapper() {
+        let r = Recording::default();
+        let defs = vec![
+            def(V::Override(MK_DEFAULT, Box::new(V::Plain(1)))),
+            def(V::Plain(2)),
+            def(V::Override(MK_FORCE, Box::new(V::Plain(3)))),
+            def(V::Override(
+                MK_FORCE,
+                Box::new(V::Order(MK_BEFORE, Box::new(V::Plain(4)))),
+            )),
+        ];
+        let (kept, highest) = filter_overrides(&r, defs).unwrap();
+        assert_eq!(highest, MK_FORCE);
+        assert_eq!(
+            kept,
+            [def(V::Plain(3)), def(V::Order(MK_BEFORE, Box::new(V::Plain(4))))]
+        );
+        assert_eq!(filter_overrides(&r, Vec::new()).unwrap().1, NO_PRIORITY);
+    }
+
+    #[test]
+    fn sorting_is_stable_and_only_where_an_order_is_given() {
+        let r = Recording::default();
+        let plain = vec![def(V::Plain(1)), def(V::Plain(2))];
+        assert_eq!(sort_if_ordered(&r, plain.clone()).unwrap(), plain);
+        let defs = vec![
+            def(V::Order(MK_AFTER, Box::new(V::Plain(1)))),
+            def(V::Plain(2)),
+            def(V::Order(MK_BEFORE, Box::new(V::Plain(3)))),
+            def(V::Plain(4)),
+        ];
+        let sorted: Vec<V> = sort_if_ordered(&r, defs).unwrap().into_iter().map(|d| d.0).collect();
+        assert_eq!(sorted, [V::Plain(3), V::Plain(2), V::Plain(4), V::Plain(1)]);
+    }
 }

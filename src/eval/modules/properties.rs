@@ -6,7 +6,7 @@
 use super::{Def, attr_or_missing, record};
 use crate::eval::value::{Attrs, Thunk, Value};
 use crate::eval::{EvalError, EvalResult, Evaluator};
-use crate::module_rules::{self, DEFAULT_ORDER, Definitions, Ordered, PropertyType, PushDown, Values};
+use crate::module_rules::{self, DEFAULT_ORDER, Definitions, Discharge, Ordered, PropertyType, PushDown, Values};
 use crate::source::Span;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -60,15 +60,6 @@ impl Values for Lazy<'_> {
         property_of(self.ev, &self.ev.force(t)?)
     }
 
-    fn condition(&self, t: &Thunk) -> EvalResult<bool> {
-        match self.ev.force(&self.select(t, "condition")?)? {
-            Value::Bool(b) => Ok(b),
-            _ => Err(super::definitions::throw(
-                "‘mkIf’ called with a non-Boolean condition".to_string(),
-            )),
-        }
-    }
-
     fn content(&self, t: &Thunk) -> EvalResult<Thunk> {
         self.select(t, self.content_field(t)?)
     }
@@ -76,6 +67,17 @@ impl Values for Lazy<'_> {
     fn contents(&self, t: &Thunk) -> EvalResult<Vec<Thunk>> {
         let contents = self.ev.force(&self.select(t, "contents")?)?;
         Ok(self.ev.expect_list(contents, self.span)?.to_vec())
+    }
+}
+
+impl Discharge for Lazy<'_> {
+    fn condition(&self, t: &Thunk) -> EvalResult<bool> {
+        match self.ev.force(&self.select(t, "condition")?)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(super::definitions::throw(
+                "‘mkIf’ called with a non-Boolean condition".to_string(),
+            )),
+        }
     }
 }
 

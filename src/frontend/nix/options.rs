@@ -12,7 +12,7 @@ use crate::module::merge::{merge_option, unknown_option};
 use crate::module::property::Def;
 use crate::module::read_options::NAMESPACES;
 use crate::module::types::Ty;
-use crate::module_rules::{self, Definitions, PropertyType, Values};
+use crate::module_rules::{self, Definitions, Discharge, PropertyType, Values};
 use crate::node::Node;
 use crate::source::Span;
 use crate::suggest::closest;
@@ -308,85 +308,109 @@ pub(super) fn declared_value(ev: &Evaluator, state: &Rc<State>, path: &[String])
     }
 }
 
-/// Evaluated definitions as the module system's rules read them ([`crate::module_rules`]), each
-/// part forced when a rule reads it.
+/// The frontend's definitions as the module system's rules read them ([`crate::module_rules`]),
+/// each part forced when a rule reads it (an `mkMerge`'s contents one by one, as Nix's
+/// `concatMap` forces them).
 pub(super) struct Evaluated<'e>(pub &'e Evaluator);
 
+/// A definition or a part of one (a property's content), not forced before a rule reads it.
+pub(super) struct Unforced {
+    value: Thunk,
+    key_span: Span,
+    file: Rc<str>,
+}
+
 impl Evaluated<'_> {
-    /// A part of the definition (a property's content), where it is written.
-    fn part(&self, def: &Definition, t: &Thunk) -> EvalResult<Definition> {
-        Ok(Definition {
-            value: self.0.force(t)?,
-            span: t.span(),
+    fn unforced(def: Definition) -> Unforced {
+        Unforced {
+            value: Thunk::ready(def.value, def.span),
             key_span: def.key_span,
-            file: def.file.clone(),
+            file: def.file,
+        }
+    }
+
+    fn forced(&self, def: Unforced) -> EvalResult<Definition> {
+        Ok(Definition {
+            value: self.0.force(&def.value)?,
+            span: def.value.span(),
+            key_span: def.key_span,
+            file: def.file,
         })
     }
 
-    fn field<'d>(&self, def: &'d Definition, name: &str) -> EvalResult<&'d Thunk> {
-        let attrs = match &def.value {
-            Value::Attrs(a) => Some(a),
+    /// A part of the definition, where it is written.
+    fn part(def: &Unforced, t: &Thunk) -> Unforced {
+        Unforced {
+            value: t.clone(),
+            key_span: def.key_span,
+            file: def.file.clone(),
+        }
+    }
+
+    /// The attribute `name` of a property (whose `_type` was read, so it is forced).
+    fn field(&self, def: &Unforced, name: &str) -> EvalResult<Thunk> {
+        let found = match self.0.force(&def.value)? {
+            Value::Attrs(a) => a.get(name).cloned(),
             _ => None,
         };
-        attrs.and_then(|a| a.get(name)).ok_or_else(|| {
+        found.ok_or_else(|| {
             error(
-                def.span,
+                def.value.span(),
                 format!("a property without `{name}`: `_type` names one, and it needs `{name}`"),
             )
         })
     }
-
-    fn int(&self, def: &Definition, name: &str) -> EvalResult<i64> {
-        let t = self.field(def, name)?;
-        self.0.expect_int(self.0.force(t)?, t.span())
-    }
 }
 
 impl Values for Evaluated<'_> {
-    type Value = Definition;
+    type Value = Unforced;
     type Error = Box<EvalError>;
 
-    fn property_type(&self, def: &Definition) -> EvalResult<PropertyType> {
-        property_of(self.0, &def.value)
+    fn property_type(&self, def: &Unforced) -> EvalResult<PropertyType> {
+        property_of(self.0, &self.0.force(&def.value)?)
     }
 
-    fn condition(&self, def: &Definition) -> EvalResult<bool> {
-        let c = self.field(def, "condition")?;
-        self.0.expect_bool(self.0.force(c)?, c.span())
+    fn content(&self, def: &Unforced) -> EvalResult<Unforced> {
+        let field = match Values::property_type(self, def)? {
+            PropertyType::Definition => "value",
+            _ => "content",
+        };
+        Ok(Evaluated::part(def, &self.field(def, field)?))
     }
 
-    fn content(&self, def: &Definition) -> EvalResult<Definition> {
-        match Values::property_type(self, def)? {
-            PropertyType::Definition => self.part(def, self.field(def, "value")?),
-            _ => self.part(def, self.field(def, "content")?),
-        }
-    }
-
-    fn contents(&self, def: &Definition) -> EvalResult<Vec<Definition>> {
+    fn contents(&self, def: &Unforced) -> EvalResult<Vec<Unforced>> {
         let t = self.field(def, "contents")?;
-        let items = self.0.expect_list(self.0.force(t)?, t.span())?;
-        items.iter().map(|item| self.part(def, item)).collect()
+        let items = self.0.expect_list(self.0.force(&t)?, t.span())?;
+        Ok(items.iter().map(|item| Evaluated::part(def, item)).collect())
+    }
+}
+
+impl Discharge for Evaluated<'_> {
+    fn condition(&self, def: &Unforced) -> EvalResult<bool> {
+        let c = self.field(def, "condition")?;
+        self.0.expect_bool(self.0.force(&c)?, c.span())
     }
 }
 
 impl Definitions for Evaluated<'_> {
-    type Def = Definition;
+    type Def = Unforced;
     type Priority = i64;
     type Error = Box<EvalError>;
 
-    fn property_type(&self, def: &Definition) -> EvalResult<PropertyType> {
+    fn property_type(&self, def: &Unforced) -> EvalResult<PropertyType> {
         Values::property_type(self, def)
     }
 
-    fn override_priority(&self, def: &Definition) -> EvalResult<i64> {
-        self.int(def, "priority")
+    fn override_priority(&self, def: &Unforced) -> EvalResult<i64> {
+        let t = self.field(def, "priority")?;
+        self.0.expect_int(self.0.force(&t)?, t.span())
     }
 
     fn constant(&self, priority: i64) -> i64 {
         priority
     }
 
-    fn with_content(&self, def: &Definition) -> EvalResult<Definition> {
+    fn with_content(&self, def: &Unforced) -> EvalResult<Unforced> {
         Values::content(self, def)
     }
 
@@ -407,7 +431,7 @@ pub(super) fn winning(ev: &Evaluator, defs: Vec<Definition>) -> EvalResult<Vec<D
     let mut discharged = Vec::new();
     let mut errors = Vec::new();
     for def in defs {
-        module_rules::discharge(&rules, def, &mut discharged, &mut errors)?;
+        module_rules::discharge(&rules, Evaluated::unforced(def), &mut discharged, &mut errors)?;
     }
     module_rules::take_definitions(&rules, &mut discharged)?;
     let (kept, _) = module_rules::filter_overrides(&rules, discharged)?;
@@ -416,7 +440,7 @@ pub(super) fn winning(ev: &Evaluator, defs: Vec<Definition>) -> EvalResult<Vec<D
         while Values::property_type(&rules, &d)? == PropertyType::Order {
             d = Values::content(&rules, &d)?;
         }
-        out.push(d);
+        out.push(rules.forced(d)?);
     }
     Ok(out)
 }
@@ -424,7 +448,12 @@ pub(super) fn winning(ev: &Evaluator, defs: Vec<Definition>) -> EvalResult<Vec<D
 /// Whether any definition of `def` survives its properties (`dischargeProperties`).
 pub(super) fn survives(ev: &Evaluator, def: Definition) -> EvalResult<bool> {
     let mut discharged = Vec::new();
-    module_rules::discharge(&Evaluated(ev), def, &mut discharged, &mut Vec::new())?;
+    module_rules::discharge(
+        &Evaluated(ev),
+        Evaluated::unforced(def),
+        &mut discharged,
+        &mut Vec::new(),
+    )?;
     Ok(!discharged.is_empty())
 }
 
@@ -562,7 +591,7 @@ fn check_level(
         _ => true,
     };
     let mut pushed = Vec::new();
-    push_down(ev, v, &[], &mut pushed)?;
+    push_down(ev, v, &mut pushed)?;
     for level in pushed {
         let Level::Attrs(a, _) = level else { continue };
         for (name, attr) in &a.map {

@@ -252,7 +252,7 @@ fn namespace_name_spans(ev: &Evaluator, state: &State) -> EvalResult<Vec<(String
     definitions.reverse();
     for d in definitions {
         let mut levels = Vec::new();
-        push_down(ev, d.value, &[], &mut levels)?;
+        push_down(ev, d.value, &mut levels)?;
         for level in levels {
             let Level::Attrs(a, _) = level else { continue };
             for (name, attr) in a.map.iter() {

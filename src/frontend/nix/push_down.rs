@@ -1,8 +1,10 @@
-//! nixpkgs' `pushDownProperties`, and the definitions modules give an attribute path.
+//! nixpkgs' `pushDownProperties` over the frontend's values (the rule is
+//! [`crate::module_rules`]'s), and the definitions modules give an attribute path.
 
 use super::{Definition, State};
-use crate::eval::{EvalResult, Evaluator, Thunk, Value, error};
-use crate::module_rules::DEFAULT_PRIORITY;
+use crate::eval::modules::properties::property_of;
+use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
+use crate::module_rules::{self, DEFAULT_PRIORITY, PropertyType, PushDown, Values};
 use crate::source::Span;
 use std::rc::Rc;
 
@@ -21,50 +23,96 @@ pub(super) enum Wrap {
     Override(Thunk),
 }
 
+/// A value being pushed down (forced when the rule reads it, as Nix forces each of an
+/// `mkMerge`'s contents in turn) and the properties pushed onto it.
+struct Pushed {
+    value: Thunk,
+    wraps: Rc<[Wrap]>,
+}
+
+/// The frontend's values as `pushDownProperties` reads them. Lenient where netns-compile
+/// only looks for names: a marker without what the rule reads of it (`contents`, `content`)
+/// is an attrset like any other, an `mkIf` without a condition is false, an `mkOverride`
+/// without a priority the default one.
+struct Levels<'e>(&'e Evaluator);
+
+impl Levels<'_> {
+    fn pushed(t: &Thunk) -> Pushed {
+        Pushed {
+            value: t.clone(),
+            wraps: Rc::from([]),
+        }
+    }
+
+    /// An attribute of a property (forced already by [`Values::property_type`]).
+    fn field(&self, p: &Pushed, name: &str) -> EvalResult<Option<Thunk>> {
+        Ok(match self.0.force(&p.value)? {
+            Value::Attrs(a) => a.get(name).cloned(),
+            _ => None,
+        })
+    }
+}
+
+impl Values for Levels<'_> {
+    type Value = Pushed;
+    type Error = Box<EvalError>;
+
+    fn property_type(&self, p: &Pushed) -> EvalResult<PropertyType> {
+        Ok(match property_of(self.0, &self.0.force(&p.value)?)? {
+            PropertyType::Merge if self.field(p, "contents")?.is_some() => PropertyType::Merge,
+            t @ (PropertyType::If | PropertyType::Override) if self.field(p, "content")?.is_some() => t,
+            _ => PropertyType::None,
+        })
+    }
+
+    fn content(&self, p: &Pushed) -> EvalResult<Pushed> {
+        let content = self.field(p, "content")?.expect("`property_type` saw the content");
+        Ok(Levels::pushed(&content))
+    }
+
+    fn contents(&self, p: &Pushed) -> EvalResult<Vec<Pushed>> {
+        let contents = self.field(p, "contents")?.expect("`property_type` saw the contents");
+        let Value::List(items) = self.0.force(&contents)? else {
+            return Err(error(contents.span(), "`mkMerge` takes a list"));
+        };
+        Ok(items.iter().map(Levels::pushed).collect())
+    }
+}
+
+impl PushDown for Levels<'_> {
+    /// The property goes outside those already on `pushed`; onto a value that is no attrset
+    /// too, which is then a value of this level inside its properties.
+    fn push_into_attributes(&self, property: &Pushed, pushed: Pushed) -> EvalResult<Pushed> {
+        let wrap = match Values::property_type(self, property)? {
+            PropertyType::If => Wrap::If(
+                self.field(property, "condition")?
+                    .unwrap_or_else(|| Thunk::ready(Value::Bool(false), Span::BUILTIN)),
+            ),
+            _ => Wrap::Override(
+                self.field(property, "priority")?
+                    .unwrap_or_else(|| Thunk::ready(Value::Int(DEFAULT_PRIORITY), Span::BUILTIN)),
+            ),
+        };
+        Ok(Pushed {
+            wraps: [wrap].into_iter().chain(pushed.wraps.iter().cloned()).collect(),
+            ..pushed
+        })
+    }
+}
+
 /// `pushDownProperties`: reads only the attribute names of each `content`, so a condition is
 /// never evaluated here — it goes onto every attribute, to be discharged with the definitions
 /// of one option.
-pub(super) fn push_down(ev: &Evaluator, v: Value, wraps: &[Wrap], out: &mut Vec<Level>) -> EvalResult<()> {
-    let Value::Attrs(a) = &v else {
-        out.push(Level::Value(v));
-        return Ok(());
-    };
-    let tag = match a.get("_type") {
-        Some(t) => ev.force(t)?,
-        None => Value::Null,
-    };
-    let field = |name: &str| a.get(name).cloned();
-    let kind = match &tag {
-        Value::Str(t) => t.as_ref(),
-        _ => "",
-    };
-    match (kind, field("content"), field("contents")) {
-        ("merge", _, Some(contents)) => {
-            let Value::List(items) = ev.force(&contents)? else {
-                return Err(error(contents.span(), "`mkMerge` takes a list"));
-            };
-            for item in items.iter() {
-                push_down(ev, ev.force(item)?, wraps, out)?;
-            }
-        }
-        ("if", Some(content), _) | ("override", Some(content), _) => {
-            let wrap = if kind == "if" {
-                Wrap::If(field("condition").unwrap_or_else(|| Thunk::ready(Value::Bool(false), Span::BUILTIN)))
-            } else {
-                Wrap::Override(
-                    field("priority").unwrap_or_else(|| Thunk::ready(Value::Int(DEFAULT_PRIORITY), Span::BUILTIN)),
-                )
-            };
-            let inner: Vec<Wrap> = wraps.iter().cloned().chain([wrap]).collect();
-            let before = out.len();
-            push_down(ev, ev.force(&content)?, &inner, out)?;
-            // A property around something that is no attrset is a value of this level.
-            if out[before..].iter().any(|l| matches!(l, Level::Value(_))) {
-                out.truncate(before);
-                out.push(Level::Value(v));
-            }
-        }
-        _ => out.push(Level::Attrs(a.clone(), Rc::from(wraps))),
+pub(super) fn push_down(ev: &Evaluator, v: Value, out: &mut Vec<Level>) -> EvalResult<()> {
+    let mut pushed = Vec::new();
+    let top = Levels::pushed(&Thunk::ready(v, Span::BUILTIN));
+    module_rules::push_down(&Levels(ev), top, &mut pushed, &mut Vec::new())?;
+    for p in pushed {
+        out.push(match ev.force(&p.value)? {
+            Value::Attrs(a) => Level::Attrs(a, p.wraps),
+            v if p.wraps.is_empty() => Level::Value(v),
+            _ => Level::Value(ev.force(&wrapped(&p.value, &p.wraps))?),
+        });
     }
     Ok(())
 }
@@ -111,7 +159,7 @@ pub(super) fn defined_values(ev: &Evaluator, state: &State, path: &[&str]) -> Ev
         let mut next = Vec::new();
         for d in level {
             let mut pushed = Vec::new();
-            push_down(ev, d.value, &[], &mut pushed)?;
+            push_down(ev, d.value, &mut pushed)?;
             for l in pushed {
                 if let Level::Attrs(a, wraps) = l
                     && let Some(attr) = a.map.get(p)
