@@ -1,7 +1,8 @@
 //! Runtime values: what an expression evaluates to, and the thunks that delay evaluation.
 
+use super::error::EvalResult;
+use super::evaluator::Evaluator;
 use super::ir::{Expr, LambdaDef};
-use super::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;

@@ -3,8 +3,9 @@
 //! priority and sorted by order. Each function forces exactly what its Nix counterpart forces.
 
 use super::{Def, attr_or_missing, record};
+use crate::eval::error::EvalResult;
+use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::cmp::Ordering;
 use std::rc::Rc;
