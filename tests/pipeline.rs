@@ -3,7 +3,8 @@
 //! one place the order is stated; this test reads it, reads every `crate::…` path in `src/`,
 //! and fails on an import that runs up or across the drawing, unless it is listed in `KNOWN`
 //! with the issue that removes it. A listed import that is gone fails too, so the list only
-//! shrinks. It prints the house: lines and imports per stage.
+//! shrinks. It prints the house: lines and imports per stage. Inside `eval`, it holds the parts
+//! to the file that defines an item, never the front door `eval/mod.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -236,4 +237,89 @@ fn the_drawing_is_read_as_drawn() {
         crate_imports("use crate::{a, b::c};\nx(crate::d::e) // crate::f\n").len(),
         3
     );
+}
+
+/// The names `src/eval/mod.rs` re-exports (`pub use part::{A, b};`), and any item it defines
+/// itself (it should define none: it only names the parts and re-exports).
+fn front_door(text: &str) -> (BTreeSet<String>, Vec<String>) {
+    let mut names = BTreeSet::new();
+    let mut defined = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.starts_with("//")) {
+        if let Some(used) = line.strip_prefix("pub use ") {
+            let items = used
+                .split_once('{')
+                .map_or(used.rsplit("::").next().unwrap(), |(_, g)| g);
+            names.extend(items.split(',').filter_map(|item| first_ident(item.trim())));
+        } else if !line.is_empty() && !line.starts_with("mod ") && !line.starts_with("pub mod ") {
+            defined.push(line.to_string());
+        }
+    }
+    (names, defined)
+}
+
+/// The front door's names a file of `src/eval/` reaches through `prefix` (`crate::eval::`, or
+/// `super::` where its parent is `eval`): `prefix::Name` or `prefix::{…, Name, …}`, a name
+/// followed by `::` being a part (`crate::eval::error::error`). Unit tests are not read.
+fn through_front_door(text: &str, prefix: &str, names: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let code = text.split("#[cfg(test)]").next().unwrap();
+    for line in code.lines() {
+        let code = line.split("//").next().unwrap();
+        for (i, _) in code.match_indices(prefix) {
+            if i > 0 && code[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let rest = &code[i + prefix.len()..];
+            let items: Vec<&str> = match rest.strip_prefix('{') {
+                Some(group) => group.split('}').next().unwrap().split(',').map(str::trim).collect(),
+                None => vec![rest],
+            };
+            for item in items {
+                let Some(name) = first_ident(item) else { continue };
+                let is_part = item[name.len()..].starts_with("::");
+                if !is_part && names.contains(&name) {
+                    found.insert(name);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// `eval/mod.rs` is a front door for the stages above (docs/architecture.md's eval row): it
+/// defines nothing, and no part of the evaluator imports it, each naming the file
+/// an item is defined in, so that the parts depend on each other and never on the door.
+#[test]
+fn no_part_of_eval_imports_its_front_door() {
+    let eval = root().join("src/eval");
+    let (names, defined) = front_door(&std::fs::read_to_string(eval.join("mod.rs")).unwrap());
+    assert!(names.contains("Evaluator") && names.contains("error"), "{names:?}");
+    assert!(defined.is_empty(), "src/eval/mod.rs defines items: {defined:?}");
+    let mut files = Vec::new();
+    rust_files(&eval, &mut files);
+    let mut through = Vec::new();
+    for path in files {
+        let rel = path.strip_prefix(&eval).unwrap();
+        if rel == Path::new("mod.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let parent_is_eval = rel.components().count() == 1 || rel.ends_with("mod.rs");
+        let mut found = through_front_door(&text, "crate::eval::", &names);
+        if parent_is_eval {
+            found.extend(through_front_door(&text, "super::", &names));
+        }
+        if !found.is_empty() {
+            through.push(format!("{}: {found:?}", rel.display()));
+        }
+    }
+    assert!(
+        through.is_empty(),
+        "parts of eval/ that import from its front door instead of the file that defines the item:\n{}",
+        through.join("\n")
+    );
+    // The reader sees both forms, and tells a part from an item.
+    let probe = "use super::{Value, error::EvalResult};\nx(crate::eval::error::error(s));\ny(crate::eval::error(s));";
+    assert_eq!(through_front_door(probe, "super::", &names).len(), 1);
+    assert_eq!(through_front_door(probe, "crate::eval::", &names).len(), 1);
 }

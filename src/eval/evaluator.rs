@@ -32,6 +32,9 @@ pub struct Evaluator {
     pub(crate) steps: Cell<u64>,
     /// The step limit ([`EvalOptions::max_steps`]).
     pub(crate) max_steps: u64,
+    /// Address near the bottom of the evaluation thread's stack, set by
+    /// [`with_evaluator`](super::run::with_evaluator); 0 elsewhere (no stack check).
+    pub(crate) stack_base: Cell<usize>,
     /// The span of the expression being evaluated, for "needed here" labels.
     pub(crate) current: Cell<Span>,
     lib: OnceCell<Value>,
@@ -58,6 +61,7 @@ impl Evaluator {
             depth: Cell::new(0),
             steps: Cell::new(0),
             max_steps: options.max_steps,
+            stack_base: Cell::new(0),
             current: Cell::new(Span::BUILTIN),
             lib: OnceCell::new(),
             search_path,

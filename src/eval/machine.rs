@@ -29,24 +29,23 @@ enum Step {
 /// Counts one level of nested evaluation while alive.
 pub(crate) struct DepthGuard<'a>(&'a Evaluator);
 
-thread_local! {
-    /// Address near the bottom of the evaluation thread's stack (set by `with_evaluator`).
-    static STACK_BASE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+/// An address in the caller's stack frame: called first on the evaluation thread, it is near
+/// the bottom of its stack ([`Evaluator::stack_base`]).
+#[inline(always)]
+pub(crate) fn stack_address() -> usize {
+    let here = 0u8;
+    &here as *const u8 as usize
 }
 
-/// Remember where this thread's stack starts: evaluation stops well before its end.
-pub(crate) fn mark_stack_base() {
-    let here = 0u8;
-    STACK_BASE.with(|b| b.set(&here as *const u8 as usize));
-}
-
-/// True when the evaluation thread has used all but a safety margin of its stack.
-fn stack_nearly_full() -> bool {
-    let here = 0u8;
-    let here = &here as *const u8 as usize;
-    let base = STACK_BASE.with(|b| b.get());
-    // Not on an evaluation thread: only the depth counter protects.
-    base != 0 && base.saturating_sub(here) > EVAL_STACK_BYTES - STACK_MARGIN_BYTES
+impl Evaluator {
+    /// True when the evaluation thread has used all but a safety margin of its stack. The
+    /// base is the evaluator's own (not a thread-local): read at every step, it costs a load.
+    #[inline(always)]
+    fn stack_nearly_full(&self) -> bool {
+        let base = self.stack_base.get();
+        // Not on an evaluation thread: only the depth counter protects.
+        base != 0 && base.saturating_sub(stack_address()) > EVAL_STACK_BYTES - STACK_MARGIN_BYTES
+    }
 }
 
 impl Drop for DepthGuard<'_> {
@@ -59,7 +58,7 @@ impl Evaluator {
     /// Enter one level of nesting; past [`MAX_EVAL_DEPTH`] a `LimitExceeded` error.
     pub(crate) fn enter(&self, span: Span) -> EvalResult<DepthGuard<'_>> {
         let depth = self.depth.get() + 1;
-        if depth > MAX_EVAL_DEPTH || stack_nearly_full() {
+        if depth > MAX_EVAL_DEPTH || self.stack_nearly_full() {
             return Err(error_of(
                 ErrorKind::Other,
                 Code::LimitExceeded,
@@ -160,7 +159,7 @@ impl Evaluator {
         match &expr.kind {
             ExprKind::Const(v) => return Ok(v.clone()),
             ExprKind::Var(Var::Local { depth, index }) => {
-                if let Some(v) = env.lookup(*depth, *index).and_then(|t| t.value_if_done()) {
+                if let Some(Some(v)) = env.read_slot(*depth, *index, Thunk::value_if_done) {
                     return Ok(v);
                 }
             }

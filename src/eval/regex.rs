@@ -16,6 +16,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 thread_local! {
+    /// A pure cache, not a setting: a pattern compiles to the same automaton in any
+    /// evaluation, so sharing it between the evaluations of a thread changes no result.
     static CACHE: RefCell<HashMap<String, Result<Regex, String>>> = RefCell::new(HashMap::new());
 }
 

@@ -25,8 +25,9 @@ pub fn with_evaluator<R: Send + 'static>(
     let options = options.clone();
     let taken = std::mem::take(sources);
     let run = move || {
-        machine::mark_stack_base();
+        let base = machine::stack_address();
         let ev = Evaluator::new(taken, &options);
+        ev.stack_base.set(base);
         let result = f(&ev);
         (result, ev.into_sources())
     };

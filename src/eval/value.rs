@@ -1,7 +1,8 @@
 //! Runtime values: what an expression evaluates to, and the thunks that delay evaluation.
 
+use super::error::EvalResult;
+use super::evaluator::Evaluator;
 use super::ir::{Expr, LambdaDef};
-use super::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;
@@ -355,6 +356,8 @@ pub struct ThunkCell {
     pub state: RefCell<ThunkState>,
 }
 
+// Drop machinery, not a setting: a thunk is freed by `Drop`, which is given no evaluator,
+// and the queue is empty again whenever no drop is under way.
 thread_local! {
     /// True while a thunk's contents are being dropped on this thread: thunks freed meanwhile
     /// wait in [`DROP_QUEUE`] instead of being dropped inside it.
@@ -437,6 +440,7 @@ impl Thunk {
     }
 
     /// The value if it has been computed already.
+    #[inline]
     pub fn value_if_done(&self) -> Option<Value> {
         match &*self.0.state.borrow() {
             ThunkState::Done(v) => Some(v.clone()),
@@ -541,14 +545,21 @@ impl Env {
 
     /// The thunk bound at `depth` frames up, slot `index` (as resolved by the lowering).
     pub fn lookup(&self, depth: u32, index: u32) -> Option<Thunk> {
+        self.read_slot(depth, index, Thunk::clone)
+    }
+
+    /// `f` of the thunk bound at `depth` frames up, slot `index`, read in place: reading a
+    /// variable's computed value this way clones no thunk (the machine's commonest read).
+    #[inline]
+    pub fn read_slot<R>(&self, depth: u32, index: u32, f: impl FnOnce(&Thunk) -> R) -> Option<R> {
         let mut frame = &self.0;
         for _ in 0..depth {
             frame = &frame.parent.as_ref()?.0;
         }
         match &frame.kind {
-            FrameKind::One(t) if index == 0 => Some(t.clone()),
-            FrameKind::Slots(cell) => cell.get()?.get(index as usize).cloned(),
-            FrameKind::Overridable(cell) => cell.borrow().get(index as usize).cloned(),
+            FrameKind::One(t) if index == 0 => Some(f(t)),
+            FrameKind::Slots(cell) => cell.get()?.get(index as usize).map(f),
+            FrameKind::Overridable(cell) => cell.borrow().get(index as usize).map(f),
             FrameKind::One(_) | FrameKind::With(_) => None,
         }
     }

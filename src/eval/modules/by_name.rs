@@ -4,8 +4,9 @@
 
 use super::properties::push_down;
 use super::{lazy_select, record};
+use crate::eval::error::{EvalError, EvalResult};
+use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -78,7 +79,7 @@ pub fn by_name(ev: &Evaluator, kind: ByName, prefix: &Thunk, modules: &Value, sp
 }
 
 /// nixpkgs' message for a module whose `options` or `config` at `prefix` is no attrset.
-fn not_attrs(ev: &Evaluator, subtree: &Value, prefix: &Thunk, span: Span) -> EvalResult<Box<crate::eval::EvalError>> {
+fn not_attrs(ev: &Evaluator, subtree: &Value, prefix: &Thunk, span: Span) -> EvalResult<Box<EvalError>> {
     let mut parts = Vec::new();
     for p in ev.expect_list(ev.force(prefix)?, span)?.iter() {
         parts.push(ev.expect_string(ev.force(p)?, span)?.to_string());

@@ -6,8 +6,9 @@ use super::properties::{self, defs_of_list, discharge, filter_overrides, sort_if
 use super::{Def, attr_or_missing, defs_value, record, with_context};
 use crate::diagnostic::Code;
 use crate::eval::coerce::CoerceMode;
+use crate::eval::error::{ErrorKind, EvalResult, error_of};
+use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{ErrorKind, EvalResult, Evaluator, error_of};
 use crate::source::Span;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -48,7 +49,7 @@ impl Helpers {
 
 /// A `throw` of the module system. It is located in the lib, as the Nix code's `throw` was
 /// (the Nix frontend points such errors at the definitions they are about instead).
-pub(super) fn throw(message: String) -> Box<crate::eval::EvalError> {
+pub(super) fn throw(message: String) -> Box<crate::eval::error::EvalError> {
     error_of(ErrorKind::Throw, Code::NixEval, Span::BUILTIN, message)
 }
 

@@ -2,8 +2,9 @@
 //! element (`lib.lists.imap1`, `lib.lists.reverseList`, `lib.trivial.isFunction`), natively,
 //! with the results and laziness of their Nix definitions.
 
+use crate::eval::error::EvalResult;
+use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Thunk, Value};
-use crate::eval::{EvalResult, Evaluator};
 use crate::source::Span;
 
 /// `imap1 f list`: `genList (n: f (n + 1) (elemAt list n)) (length list)`, each item a call

@@ -9,8 +9,9 @@ use super::definitions::{Helpers, throw};
 use super::options::{eval_option_value, merge_option_decls};
 use super::{attr_or_missing, lazy_select, record};
 use crate::eval::coerce::CoerceMode;
+use crate::eval::error::EvalResult;
+use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::rc::Rc;
 

@@ -36,8 +36,9 @@ pub mod options;
 pub mod properties;
 pub mod values;
 
+use super::error::EvalResult;
+use super::evaluator::Evaluator;
 use super::value::{Attrs, Thunk, Value};
-use super::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::rc::Rc;
 
@@ -138,7 +139,7 @@ pub fn lazy_select(set: &Thunk, name: &str, span: Span) -> Thunk {
                 Some(t) => ev.force(t),
                 None => Err(ev.missing_attr(&v, &name, span)),
             },
-            other => Err(super::error(
+            other => Err(super::error::error(
                 span,
                 format!(
                     "value is {} while a set was expected (selecting attribute '{name}')",

@@ -5,8 +5,9 @@
 use super::definitions::throw;
 use super::lib_functions::is_function;
 use super::{lazy_select, record, with_context};
+use crate::eval::error::EvalResult;
+use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::rc::Rc;
 
@@ -144,7 +145,7 @@ pub fn apply_args(ev: &Evaluator, key: &Thunk, f: &Thunk, args: &Thunk, span: Sp
     let given = ev.expect_attrs(ev.force(args)?, span, "the module arguments")?;
     for required in ["config", "options", "lib"] {
         if given.get(required).is_none() {
-            return Err(crate::eval::error(
+            return Err(crate::eval::error::error(
                 span,
                 format!("function called without required argument '{required}'"),
             ));

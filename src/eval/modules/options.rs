@@ -5,8 +5,9 @@
 use super::definitions::{Helpers, merge_definitions, throw};
 use super::{attr_or_missing, lazy_select, record, with_context};
 use crate::eval::coerce::CoerceMode;
+use crate::eval::error::{EvalResult, error};
+use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{EvalResult, Evaluator};
 use crate::source::Span;
 use std::rc::Rc;
 
@@ -161,7 +162,7 @@ pub fn eval_option_value(
                     let l = ev.expect_list(ev.force(&decls)?, span)?;
                     match l.first() {
                         Some(t) => ev.force(t),
-                        None => Err(crate::eval::error(span, "'builtins.head' called on an empty list")),
+                        None => Err(error(span, "'builtins.head' called on an empty list")),
                     }
                 });
                 let value = record(&[

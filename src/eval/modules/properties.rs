@@ -4,8 +4,9 @@
 //! and those rules in the engine's terms.
 
 use super::{Def, attr_or_missing, record};
+use crate::eval::error::{EvalError, EvalResult};
+use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{EvalError, EvalResult, Evaluator};
 use crate::module_rules::{self, DEFAULT_ORDER, Definitions, Discharge, Ordered, PropertyType, PushDown, Values};
 use crate::source::Span;
 use std::cmp::Ordering;

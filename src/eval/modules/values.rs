@@ -3,8 +3,9 @@
 
 use super::definitions::{Helpers, throw};
 use super::{lazy_select, merge_modules::is_option};
+use crate::eval::error::EvalResult;
+use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::eval::{EvalResult, Evaluator};
 use crate::source::Span;
 
 /// `mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value) options`: every attribute made
@@ -32,8 +33,8 @@ pub fn option_values(ev: &Evaluator, options: &Thunk, span: Span) -> EvalResult<
 pub fn merge_equal(ev: &Evaluator, h: &Helpers, loc: &Thunk, defs: &Thunk, span: Span) -> EvalResult<Value> {
     let defs = ev.expect_list(ev.force(defs)?, span)?;
     let Some(first) = defs.first() else {
-        return Err(crate::eval::error_of(
-            crate::eval::ErrorKind::Abort,
+        return Err(crate::eval::error::error_of(
+            crate::eval::error::ErrorKind::Abort,
             crate::diagnostic::Code::NixEval,
             span,
             "evaluation aborted with the following error message: 'This case should never happen.'",
