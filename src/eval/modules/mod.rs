@@ -19,7 +19,7 @@
 //! - [`module_syntax`]: `unifyModuleSyntax` and `applyModuleArgsIfFunction`;
 //! - [`collect::collect_modules`]: `collectModules` (imports, `disabledModules`, keys);
 //! - [`values`]: an options tree's `config`, `mergeEqualOption`, and [`values::Elements`] for
-//!   `attrsOf`'s and `listOf`'s merge;
+//!   `attrsOf`'s, `lazyAttrsOf`'s and `listOf`'s merge;
 //! - [`engine`]: the attrset of these functions that the native lib's Nix code receives.
 //!
 //! Functions that make messages take [`definitions::Helpers`] (the lib's `showOption`,
@@ -101,12 +101,48 @@ pub fn defs_value(defs: &[Def], span: Span) -> Value {
 }
 
 /// An attrset of the given attributes (in any order).
-pub fn record(fields: &[(&str, Thunk)]) -> Value {
+pub fn record(fields: &[(&'static str, Thunk)]) -> Value {
     let mut attrs = Attrs::new();
     for (name, value) in fields {
-        attrs.insert(Rc::from(*name), value.clone(), Span::BUILTIN);
+        attrs.insert(static_name(name), value.clone(), Span::BUILTIN);
     }
     Value::attrs(attrs)
+}
+
+/// `name` as an attribute name. The engine makes records of a few fixed names for every
+/// option and definition, so each name is allocated once per evaluation thread and shared
+/// (found by the address of its text, which is static).
+fn static_name(name: &'static str) -> Rc<str> {
+    use std::collections::HashMap;
+    use std::hash::{BuildHasherDefault, Hasher};
+    /// An address is its own hash.
+    #[derive(Default)]
+    struct ByAddress(u64);
+    impl Hasher for ByAddress {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, _: &[u8]) {
+            unreachable!("only addresses are hashed")
+        }
+        fn write_usize(&mut self, n: usize) {
+            self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    type Names = HashMap<usize, Rc<str>, BuildHasherDefault<ByAddress>>;
+    thread_local! {
+        static NAMES: std::cell::RefCell<Names> = std::cell::RefCell::default();
+    }
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        let shared = names.entry(name.as_ptr() as usize).or_insert_with(|| Rc::from(name));
+        // Two texts at one address are one text, but a shorter one may start there too.
+        if shared.len() == name.len() {
+            shared.clone()
+        } else {
+            Rc::from(name)
+        }
+    })
 }
 
 /// The attribute `name` of `attrs` (the value `set`), or a thunk that fails as selecting a
@@ -277,6 +313,12 @@ fn functions() -> Vec<(&'static str, Value)> {
         "mergeAttrsOf",
         Value::primop("mergeAttrsOf", 4, move |ev, a, span| {
             elements(ev, a, span)?.merge_attrs_of(ev, &a[3])
+        }),
+    ));
+    out.push((
+        "mergeLazyAttrsOf",
+        Value::primop("mergeLazyAttrsOf", 4, move |ev, a, span| {
+            Rc::new(elements(ev, a, span)?).merge_lazy_attrs_of(ev, &a[3])
         }),
     ));
     out.push((
