@@ -102,11 +102,20 @@ pub fn defs_value(defs: &[Def], span: Span) -> Value {
 
 /// An attrset of the given attributes (in any order).
 pub fn record(fields: &[(&'static str, Thunk)]) -> Value {
-    let mut attrs = Attrs::new();
-    for (name, value) in fields {
-        attrs.insert(static_name(name), value.clone(), Span::BUILTIN);
-    }
-    Value::attrs(attrs)
+    let entries = fields
+        .iter()
+        .map(|(name, value)| {
+            let attr = super::value::Attr {
+                value: value.clone(),
+                key_span: Span::BUILTIN,
+            };
+            (static_name(name), attr)
+        })
+        .collect();
+    Value::attrs(Attrs {
+        map: super::value::AttrMap::from_unsorted(entries),
+        missing: None,
+    })
 }
 
 /// `name` as an attribute name. The engine makes records of a few fixed names for every
@@ -225,7 +234,7 @@ impl Evaluator {
 /// the lib's helpers first (see [`definitions::Helpers`]).
 fn functions() -> Vec<(&'static str, Value)> {
     use by_name::ByName;
-    let helpers = |ev: &Evaluator, t: &Thunk, span| definitions::Helpers::of(ev, t, span).map(Rc::new);
+    let helpers = |ev: &Evaluator, t: &Thunk, span| definitions::Helpers::shared(ev, t, span);
     // `helpers elemType loc` of a container type's merge.
     let elements = move |ev: &Evaluator, a: &[Thunk], span| -> EvalResult<values::Elements> {
         Ok(values::Elements {
