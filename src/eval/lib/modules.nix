@@ -50,6 +50,38 @@ let
     inherit (types) unspecified;
   };
 
+  # The options of `_module`: the same values in every evaluation (extendModules and
+  # submodules too), so they are built once, for the top level and for a nested evaluation
+  # (where `_module.args` is internal).
+  internalOptions =
+    let
+      options = internal: {
+        _module.args = mkOption ({
+          # `mkIf` is useless here and a lazy type keeps unused arguments unevaluated.
+          type = types.lazyAttrsOf types.raw;
+          description = "Additional arguments passed to each module in addition to ones like `lib`, `config`, and `pkgs`, `modulesPath`.";
+        } // optionalAttrs internal { internal = true; });
+        _module.check = mkOption {
+          type = types.bool;
+          internal = true;
+          default = true;
+          description = "Whether to check whether all option definitions have matching declarations.";
+        };
+        _module.freeformType = mkOption {
+          type = types.nullOr types.optionType;
+          internal = true;
+          default = null;
+          description = "If set, merge all definitions that don't have an associated option together using this type.";
+        };
+        _module.specialArgs = mkOption {
+          readOnly = true;
+          internal = true;
+          description = "Externally provided module arguments that can't be modified from within a configuration, but can be used in module imports.";
+        };
+      };
+    in
+    { top = options false; nested = options true; };
+
   # What the native collectModules leaves to Nix: what only throws or imports a file.
   collectHelpers = class: modulesPath: {
     # A module that is neither a function nor an attrset: a file to import, or a nested list.
@@ -93,35 +125,11 @@ rec {
         ++ optional (has "check" evalModulesArgs) { config._module.check = mkDefault check; };
       regularModules = modules ++ legacyModules;
 
-      # The options of `_module`, fresh in every evaluation (extendModules and submodules too).
+      # `_module`'s own module: its options shared (internalOptions), its config this evaluation's.
       internalModule = rec {
         _file = "lib/modules.nix";
         key = _file;
-        options = {
-          _module.args = mkOption {
-            # `mkIf` is useless here and a lazy type keeps unused arguments unevaluated.
-            type = types.lazyAttrsOf types.raw;
-            ${if prefix == [ ] then null else "internal"} = true;
-            description = "Additional arguments passed to each module in addition to ones like `lib`, `config`, and `pkgs`, `modulesPath`.";
-          };
-          _module.check = mkOption {
-            type = types.bool;
-            internal = true;
-            default = true;
-            description = "Whether to check whether all option definitions have matching declarations.";
-          };
-          _module.freeformType = mkOption {
-            type = types.nullOr types.optionType;
-            internal = true;
-            default = null;
-            description = "If set, merge all definitions that don't have an associated option together using this type.";
-          };
-          _module.specialArgs = mkOption {
-            readOnly = true;
-            internal = true;
-            description = "Externally provided module arguments that can't be modified from within a configuration, but can be used in module imports.";
-          };
-        };
+        options = if prefix == [ ] then internalOptions.top else internalOptions.nested;
         config = {
           _module.args = { inherit extendModules; moduleType = type; };
           _module.specialArgs = specialArgs;

@@ -309,11 +309,11 @@ let
       description = "lazy attribute set of ${optionDescriptionPhrase nounOrComposite elemType}";
       descriptionClass = "composite";
       check = isAttrs;
-      merge = loc: defs:
-        zipAttrsWith (name: defs:
-          let merged = mergeDefinitions (loc ++ [ name ]) elemType defs;
-          in merged.optionalValue.value or elemType.emptyValue.value or merged.mergedValue
-        ) (defsByAttr defs);
+      # Natively (src/eval/modules/values.rs): zipAttrsWith (name: defs:
+      #   let merged = mergeDefinitions (loc ++ [ name ]) elemType defs;
+      #   in merged.optionalValue.value or elemType.emptyValue.value or merged.mergedValue
+      # ) (defsByAttr defs)
+      merge = engine.mergeLazyAttrsOf engineHelpers elemType;
       emptyValue = { value = { }; };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<name>" ]);
       getSubModules = elemType.getSubModules;

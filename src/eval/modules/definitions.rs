@@ -30,6 +30,36 @@ pub struct Helpers {
 }
 
 impl Helpers {
+    /// [`Helpers::of`] the set `set`, made once per set: the lib passes the same few sets
+    /// (its `engineHelpers`) to every call, and reading one makes a thunk per absent name.
+    pub fn shared(ev: &Evaluator, set: &Thunk, span: Span) -> EvalResult<Rc<Helpers>> {
+        type Known = Vec<(Rc<crate::eval::value::Attrs>, Rc<Helpers>)>;
+        thread_local! {
+            static KNOWN: std::cell::RefCell<Known> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let Value::Attrs(attrs) = ev.force(set)? else {
+            return Helpers::of(ev, set, span).map(Rc::new);
+        };
+        if let Some(h) = KNOWN.with(|k| {
+            k.borrow()
+                .iter()
+                .find(|(a, _)| Rc::ptr_eq(a, &attrs))
+                .map(|(_, h)| h.clone())
+        }) {
+            return Ok(h);
+        }
+        let h = Rc::new(Helpers::of(ev, set, span)?);
+        KNOWN.with(|k| {
+            let mut k = k.borrow_mut();
+            // A handful of sets exist; an evaluation that makes more keeps the latest.
+            if k.len() == 8 {
+                k.remove(0);
+            }
+            k.push((attrs, h.clone()));
+        });
+        Ok(h)
+    }
+
     /// Read from the attrset the Nix code gives (`engineHelpers` of `lib/modules.nix`).
     pub fn of(ev: &Evaluator, set: &Thunk, span: Span) -> EvalResult<Helpers> {
         let v = ev.force(set)?;
@@ -236,7 +266,7 @@ pub(super) fn functions() -> Vec<(&'static str, Value)> {
         (
             "mergeDefinitions",
             Value::primop("mergeDefinitions", 4, |ev, a, span| {
-                let helpers = Rc::new(Helpers::of(ev, &a[0], span)?);
+                let helpers = Helpers::shared(ev, &a[0], span)?;
                 Ok(merge_definitions(
                     helpers,
                     a[1].clone(),

@@ -20,7 +20,7 @@
 //! - [`module_syntax`]: `unifyModuleSyntax` and `applyModuleArgsIfFunction`;
 //! - [`collect::collect_modules`]: `collectModules` (imports, `disabledModules`, keys);
 //! - [`values`]: an options tree's `config`, `mergeEqualOption`, and [`values::Elements`] for
-//!   `attrsOf`'s and `listOf`'s merge;
+//!   `attrsOf`'s, `lazyAttrsOf`'s and `listOf`'s merge;
 //! - [`engine`]: the attrset of these functions that the native lib's Nix code receives.
 //!
 //! Functions that make messages take [`definitions::Helpers`] (the lib's `showOption`,
@@ -103,12 +103,57 @@ pub fn defs_value(defs: &[Def], span: Span) -> Value {
 }
 
 /// An attrset of the given attributes (in any order).
-pub fn record(fields: &[(&str, Thunk)]) -> Value {
-    let mut attrs = Attrs::new();
-    for (name, value) in fields {
-        attrs.insert(Rc::from(*name), value.clone(), Span::BUILTIN);
+pub fn record(fields: &[(&'static str, Thunk)]) -> Value {
+    let entries = fields
+        .iter()
+        .map(|(name, value)| {
+            let attr = super::value::Attr {
+                value: value.clone(),
+                key_span: Span::BUILTIN,
+            };
+            (static_name(name), attr)
+        })
+        .collect();
+    Value::attrs(Attrs {
+        map: super::value::AttrMap::from_unsorted(entries),
+        missing: None,
+    })
+}
+
+/// `name` as an attribute name. The engine makes records of a few fixed names for every
+/// option and definition, so each name is allocated once per evaluation thread and shared
+/// (found by the address of its text, which is static).
+fn static_name(name: &'static str) -> Rc<str> {
+    use std::collections::HashMap;
+    use std::hash::{BuildHasherDefault, Hasher};
+    /// An address is its own hash.
+    #[derive(Default)]
+    struct ByAddress(u64);
+    impl Hasher for ByAddress {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, _: &[u8]) {
+            unreachable!("only addresses are hashed")
+        }
+        fn write_usize(&mut self, n: usize) {
+            self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
     }
-    Value::attrs(attrs)
+    type Names = HashMap<usize, Rc<str>, BuildHasherDefault<ByAddress>>;
+    thread_local! {
+        static NAMES: std::cell::RefCell<Names> = std::cell::RefCell::default();
+    }
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        let shared = names.entry(name.as_ptr() as usize).or_insert_with(|| Rc::from(name));
+        // Two texts at one address are one text, but a shorter one may start there too.
+        if shared.len() == name.len() {
+            shared.clone()
+        } else {
+            Rc::from(name)
+        }
+    })
 }
 
 /// The attribute `name` of `attrs` (the value `set`), or a thunk that fails as selecting a
@@ -191,7 +236,7 @@ impl Evaluator {
 /// the lib's helpers first (see [`definitions::Helpers`]).
 fn functions() -> Vec<(&'static str, Value)> {
     use by_name::ByName;
-    let helpers = |ev: &Evaluator, t: &Thunk, span| definitions::Helpers::of(ev, t, span).map(Rc::new);
+    let helpers = |ev: &Evaluator, t: &Thunk, span| definitions::Helpers::shared(ev, t, span);
     // `helpers elemType loc` of a container type's merge.
     let elements = move |ev: &Evaluator, a: &[Thunk], span| -> EvalResult<values::Elements> {
         Ok(values::Elements {
@@ -279,6 +324,12 @@ fn functions() -> Vec<(&'static str, Value)> {
         "mergeAttrsOf",
         Value::primop("mergeAttrsOf", 4, move |ev, a, span| {
             elements(ev, a, span)?.merge_attrs_of(ev, &a[3])
+        }),
+    ));
+    out.push((
+        "mergeLazyAttrsOf",
+        Value::primop("mergeLazyAttrsOf", 4, move |ev, a, span| {
+            Rc::new(elements(ev, a, span)?).merge_lazy_attrs_of(ev, &a[3])
         }),
     ));
     out.push((

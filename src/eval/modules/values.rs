@@ -1,5 +1,6 @@
 //! Values of options: the `config` an `options` tree gives (each option's `value`, option
-//! trees walked), and `mergeEqualOption`, the merge of most built-in types.
+//! trees walked), `mergeEqualOption`, the merge of most built-in types, and the merges of
+//! `attrsOf`, `lazyAttrsOf` and `listOf`.
 
 use super::definitions::{Helpers, throw};
 use super::{lazy_select, merge_modules::is_option};
@@ -7,6 +8,8 @@ use crate::eval::error::EvalResult;
 use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
 use crate::source::Span;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// `mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value) options`: every attribute made
 /// when read.
@@ -65,6 +68,15 @@ pub struct Elements {
     pub span: Span,
 }
 
+/// `set.name` where `set` (forced) is an attrset having it, as `set.name or …` reads it.
+fn attr_path(ev: &Evaluator, set: Option<&Thunk>, name: &str) -> EvalResult<Option<Thunk>> {
+    let Some(set) = set else { return Ok(None) };
+    Ok(match ev.force(set)? {
+        Value::Attrs(a) => a.get(name).cloned(),
+        _ => None,
+    })
+}
+
 impl Elements {
     /// `(mergeDefinitions (loc ++ [ name ]) elemType defs).optionalValue.value`, if defined
     /// (the definitions discharged now, the value merged when read).
@@ -81,11 +93,10 @@ impl Elements {
         })
     }
 
-    /// `(attrsOf elemType).merge loc defs`: the definitions regrouped by attribute name
-    /// (`defsByAttr`), each name's merged, the names without a value left out.
-    pub fn merge_attrs_of(&self, ev: &Evaluator, defs: &Thunk) -> EvalResult<Value> {
+    /// The definitions regrouped by attribute name (`defsByAttr`, zipped), names in order.
+    fn by_attr(&self, ev: &Evaluator, defs: &Thunk) -> EvalResult<BTreeMap<Rc<str>, Vec<Thunk>>> {
         let span = self.span;
-        let mut grouped: std::collections::BTreeMap<std::rc::Rc<str>, Vec<Thunk>> = Default::default();
+        let mut grouped: BTreeMap<Rc<str>, Vec<Thunk>> = BTreeMap::new();
         for def in ev.expect_list(ev.force(defs)?, span)?.iter() {
             let value = ev.force(&lazy_select(def, "value", span))?;
             let file = lazy_select(def, "file", span);
@@ -97,11 +108,55 @@ impl Elements {
                     .push(Thunk::ready(record, span));
             }
         }
+        Ok(grouped)
+    }
+
+    /// `(attrsOf elemType).merge loc defs`: the definitions regrouped by attribute name
+    /// (`defsByAttr`), each name's merged, the names without a value left out.
+    pub fn merge_attrs_of(&self, ev: &Evaluator, defs: &Thunk) -> EvalResult<Value> {
         let mut out = Attrs::new();
-        for (name, defs) in grouped {
+        for (name, defs) in self.by_attr(ev, defs)? {
             if let Some(v) = self.merged_at(ev, &name, defs)? {
-                out.insert(name, v, span);
+                out.insert(name, v, self.span);
             }
+        }
+        Ok(Value::attrs(out))
+    }
+
+    /// `(lazyAttrsOf elemType).merge loc defs`: every name the definitions give, each merged
+    /// when read: `merged.optionalValue.value or elemType.emptyValue.value or
+    /// merged.mergedValue`.
+    pub fn merge_lazy_attrs_of(self: Rc<Self>, ev: &Evaluator, defs: &Thunk) -> EvalResult<Value> {
+        let span = self.span;
+        let mut out = Attrs::new();
+        for (name, defs) in self.by_attr(ev, defs)? {
+            let (this, name2) = (self.clone(), name.clone());
+            let value = Thunk::native(span, move |ev| {
+                let loc = super::merge_modules::appended(&this.loc, &name2, span);
+                let defs = Thunk::ready(Value::list(defs.clone()), span);
+                let merged = super::definitions::merge_definitions(
+                    this.helpers.clone(),
+                    loc,
+                    this.elem_type.clone(),
+                    defs,
+                    span,
+                );
+                let Value::Attrs(merged) = merged else {
+                    unreachable!("mergeDefinitions gives an attrset")
+                };
+                if let Some(v) = attr_path(ev, merged.get("optionalValue"), "value")? {
+                    return ev.force(&v);
+                }
+                let empty = match ev.force(&this.elem_type)? {
+                    Value::Attrs(t) => attr_path(ev, t.get("emptyValue"), "value")?,
+                    _ => None,
+                };
+                match empty.or_else(|| merged.get("mergedValue").cloned()) {
+                    Some(v) => ev.force(&v),
+                    None => unreachable!("mergeDefinitions gives a mergedValue"),
+                }
+            });
+            out.insert(name, value, span);
         }
         Ok(Value::attrs(out))
     }
