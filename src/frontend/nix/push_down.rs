@@ -2,7 +2,7 @@
 //! [`crate::module_rules`]'s), and the definitions modules give an attribute path.
 
 use super::{Definition, State};
-use crate::eval::modules::properties::property_of;
+use crate::eval::property_of;
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
 use crate::module_rules::{self, DEFAULT_PRIORITY, PropertyType, PushDown, Values};
 use crate::source::Span;
