@@ -46,10 +46,21 @@ pub struct Entry {
 /// Nix's order of attribute names (`str`'s, byte by byte), compared in place: names are
 /// short and most differ in their first bytes, where a call to `memcmp` per comparison (what
 /// `str::cmp` makes) costs more than the comparison itself. Sets are searched by it often.
+/// Eight bytes are compared at a time, read big-endian so that the integers' order is the
+/// bytes' order.
 #[inline]
 pub fn cmp_names(a: &str, b: &str) -> Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    for (x, y) in a.iter().zip(b) {
+    let common = a.len().min(b.len());
+    let (mut a8, mut b8) = (a[..common].chunks_exact(8), b[..common].chunks_exact(8));
+    for (x, y) in (&mut a8).zip(&mut b8) {
+        let x = u64::from_be_bytes(x.try_into().unwrap_or_default());
+        let y = u64::from_be_bytes(y.try_into().unwrap_or_default());
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    for (x, y) in a8.remainder().iter().zip(b8.remainder()) {
         if x != y {
             return x.cmp(y);
         }
@@ -81,10 +92,18 @@ impl Attrs {
     }
 
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.entries
-            .binary_search_by(|e| cmp_names(&e.key, key))
-            .ok()
-            .map(|i| &self.entries[i])
+        // A search that stops at the name (`binary_search_by` goes on to the last step).
+        let (mut low, mut high) = (0, self.entries.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let e = &self.entries[mid];
+            match cmp_names(&e.key, key) {
+                Ordering::Less => low = mid + 1,
+                Ordering::Greater => high = mid,
+                Ordering::Equal => return Some(e),
+            }
+        }
+        None
     }
 
     /// The `_type` attribute (of a property marker or typed value), found without a search

@@ -6,7 +6,7 @@ use super::loc::Loc;
 use super::property::{Def, discharge, filter_overrides, sort_by_order};
 use super::types::{Schema, Ty, Unknown};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::node::{Attrs, Entry, Kind, Node};
+use crate::node::{Attrs, Entry, Kind, Node, cmp_names};
 use crate::source::Span;
 use std::collections::BTreeMap;
 
@@ -313,22 +313,28 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
 }
 
 fn merge_attrs_of(loc: &Loc, elem: &Ty, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
-    // Group each definition's attributes by name, keeping definition order.
-    let mut by_name: BTreeMap<&str, Vec<(&Entry, Def)>> = BTreeMap::new();
+    // Each definition's attributes by name, keeping definition order within a name (the
+    // sort is stable).
+    let mut all: Vec<&Entry> = Vec::new();
     for d in defs {
-        for e in &d.value.attrs()?.entries {
-            by_name.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value)));
-        }
+        all.extend(&d.value.attrs()?.entries);
     }
-    let mut out = Vec::with_capacity(by_name.len());
-    for (name, group) in by_name {
-        let key_span = group[0].0.key_span;
-        let l = loc.child(name);
-        let values = group.into_iter().map(|(_, d)| d).collect();
+    all.sort_by(|a, b| cmp_names(&a.key, &b.key));
+    let mut out = Vec::with_capacity(all.len());
+    for group in all.chunk_by(|a, b| a.key == b.key) {
+        let first = group[0];
+        if let [one] = group
+            && elem.takes_as_is(&one.value)
+        {
+            out.push((*one).clone());
+            continue;
+        }
+        let l = loc.child(&first.key);
+        let values = group.iter().map(|e| Def::new(&e.value)).collect();
         if let Some(m) = merge_option(&l, elem, values, None, diags) {
             out.push(Entry {
-                key: name.to_string(),
-                key_span,
+                key: first.key.clone(),
+                key_span: first.key_span,
                 value: m.value,
             });
         }
@@ -426,6 +432,17 @@ pub fn merge_modules_in(
             });
             continue;
         }
+        if let [(_, one)] = group
+            && ty.takes_as_is(&one.value)
+        {
+            // One plain definition, which beats the default and merges to itself.
+            merged[i] = Some(Entry {
+                key: name.to_string(),
+                key_span: one.key_span,
+                value: one.value.clone(),
+            });
+            continue;
+        }
         let option_defs = group.iter().map(|(_, e)| Def::new(&e.value)).collect();
         merged[i] = merge_option(&loc.child(name), ty, option_defs, default.as_ref(), diags).map(|m| Entry {
             key: name.to_string(),
@@ -499,4 +516,66 @@ pub fn unknown_option<'k>(loc: &Loc, span: Span, known: impl Iterator<Item = &'k
         None => d = d.help(format!("known options here: {}", known.join(", "))),
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    /// The shortcut of `merge_modules_in` and `merge_attrs_of`: a value a type takes as it is
+    /// is exactly what merging it alone gives, span and all.
+    #[test]
+    fn what_a_type_takes_as_is_is_its_merge_alone() {
+        let at = |start| Span::new(crate::source::FileId(0), start, start + 1);
+        let n = |start, kind| Node::new(at(start), kind);
+        let s = |start, text: &str| n(start, Kind::Str(text.into()));
+        let values = vec![
+            n(1, Kind::Null),
+            n(2, Kind::Bool(true)),
+            n(3, Kind::Int(7)),
+            s(4, "a line\nand another\n"),
+            s(5, "x.service"),
+            n(6, Kind::List(vec![s(7, "one"), n(8, Kind::Int(2))])),
+            n(
+                9,
+                Kind::Attrs(Attrs::from_entries(vec![Entry {
+                    key: "k".into(),
+                    key_span: at(10),
+                    value: s(11, "v"),
+                }])),
+            ),
+        ];
+        let types = [
+            Ty::Bool,
+            Ty::Int,
+            Ty::Str,
+            Ty::UnitName,
+            Ty::Anything,
+            Ty::UnitOption,
+            Ty::Lines,
+            Ty::Separated(" ".into()),
+            Ty::Attrs,
+            Ty::SysctlValue,
+            Ty::NullOr(Box::new(Ty::Lines)),
+            Ty::NullOr(Box::new(Ty::ListOf(Box::new(Ty::Str)))),
+            Ty::SingleLineStr,
+            Ty::ListOf(Box::new(Ty::Str)),
+        ];
+        let mut taken = 0;
+        for ty in &types {
+            for v in &values {
+                if !ty.takes_as_is(v) {
+                    continue;
+                }
+                taken += 1;
+                let mut diags = Diagnostics::new();
+                let merged = merge_option(&Loc::new(&["o"]), ty, vec![Def::new(v)], None, &mut diags);
+                assert!(diags.items.is_empty(), "{ty:?} {v}");
+                let merged = merged.map(|m| m.value);
+                assert_eq!(merged.as_ref(), Some(v), "{ty:?} {v}");
+            }
+        }
+        assert!(taken >= types.len(), "{taken}");
+    }
 }

@@ -140,15 +140,37 @@ impl Ty {
         }
     }
 
-    /// Whether one plain definition `v` merges to itself: a type whose single definition is
-    /// kept as it is (`mergeEqualOption`), and a value that is no property and has the type.
-    /// Merging it would only copy it; this lets callers skip the location and the bookkeeping.
+    /// Whether one plain definition `v` merges to itself: a type whose merge of a single
+    /// definition gives it back unchanged (`mergeEqualOption`; `unitOption`'s concatenation,
+    /// `lines`' join and `attrs`' `//` of one; a `nullOr` of such a type), and a value that is
+    /// no property and has the type. Merging it would only copy it; this lets callers skip
+    /// the location and the bookkeeping.
     pub fn takes_as_is(&self, v: &Node) -> bool {
-        matches!(
-            self,
-            Ty::Bool | Ty::Int | Ty::Str | Ty::Enum(_) | Ty::UnitName | Ty::EnvValue | Ty::PathEntry | Ty::Anything
-        ) && self.check(v)
+        self.merges_one_to_itself(v)
+            && self.check(v)
             && !(matches!(v.kind, Kind::Attrs(_)) && super::property::is_property(v))
+    }
+
+    /// The first half of [`Ty::takes_as_is`]: the type's merge of `v` alone is `v`, if it has
+    /// the type.
+    fn merges_one_to_itself(&self, v: &Node) -> bool {
+        match self {
+            Ty::Bool
+            | Ty::Int
+            | Ty::Str
+            | Ty::Enum(_)
+            | Ty::UnitName
+            | Ty::EnvValue
+            | Ty::PathEntry
+            | Ty::Anything
+            | Ty::UnitOption
+            | Ty::Lines
+            | Ty::Separated(_)
+            | Ty::Attrs
+            | Ty::SysctlValue => true,
+            Ty::NullOr(inner) => matches!(v.kind, Kind::Null) || inner.merges_one_to_itself(v),
+            _ => false,
+        }
     }
 
     /// The type's `check`: shallow, as in nixpkgs (elements are checked when merged).
