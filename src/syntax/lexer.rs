@@ -28,19 +28,62 @@ enum Shape {
     Uri,
 }
 
+/// The byte classes below, looked up in one table: a token's prefix is scanned byte by
+/// byte at the start of almost every token.
+const PATH: u8 = 1;
+const URI: u8 = 2;
+const IDENT: u8 = 4;
+/// Bytes that end nothing in a `"` string (anything but `"`, `\\` and `$`) and in a `''`
+/// string (anything but `'` and `$`).
+const PLAIN_IN_STRING: u8 = 8;
+const PLAIN_IN_INDENTED: u8 = 16;
+
+static CLASSES: [u8; 256] = classes();
+
+const fn classes() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let path = matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'_' | b'.' | b'+' | b'-');
+        let uri = path
+            || matches!(
+                c,
+                b'%' | b'?' | b':' | b'@' | b'&' | b'=' | b'$' | b',' | b'!' | b'~' | b'*' | b'\''
+            );
+        let ident = matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'\'');
+        let mut class = 0;
+        if path {
+            class |= PATH;
+        }
+        if uri {
+            class |= URI;
+        }
+        if ident {
+            class |= IDENT;
+        }
+        if !matches!(c, b'"' | b'\\' | b'$') {
+            class |= PLAIN_IN_STRING;
+        }
+        if !matches!(c, b'\'' | b'$') {
+            class |= PLAIN_IN_INDENTED;
+        }
+        table[i] = class;
+        i += 1;
+    }
+    table
+}
+
 fn is_path_byte(c: u8) -> bool {
-    matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'_' | b'.' | b'+' | b'-')
+    CLASSES[c as usize] & PATH != 0
 }
 
 fn is_uri_byte(c: u8) -> bool {
-    matches!(
-        c,
-        b'%' | b'?' | b':' | b'@' | b'&' | b'=' | b'$' | b',' | b'!' | b'~' | b'*' | b'\''
-    ) || is_path_byte(c)
+    CLASSES[c as usize] & URI != 0
 }
 
 fn is_ident_byte(c: u8) -> bool {
-    matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'\'')
+    CLASSES[c as usize] & IDENT != 0
 }
 
 /// The tokens of `text`, exactly as `rnix::tokenize` gives them.
@@ -136,7 +179,12 @@ impl Lexer<'_> {
     }
 
     fn next_string(&mut self, multiline: bool) -> SyntaxKind {
+        let plain = if multiline { PLAIN_IN_INDENTED } else { PLAIN_IN_STRING };
         loop {
+            // Text that ends nothing, taken at once (a UTF-8 sequence is all plain bytes).
+            while self.peek().is_some_and(|c| CLASSES[c as usize] & plain != 0) {
+                self.offset += 1;
+            }
             let start = self.offset;
             match self.bump_char() {
                 None => {

@@ -111,7 +111,17 @@ fn find_too_deep_nesting(text: &str, limit: usize) -> Option<usize> {
     let mut stack: Vec<u8> = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
+        // Bytes that change nothing where they stand are skipped in a tight loop: the depth
+        // changes only at a byte the match below looks at.
+        let interesting = match stack.last() {
+            Some(b'"') => &IN_STRING,
+            Some(b'\'') => &IN_INDENTED_STRING,
+            _ => &IN_CODE,
+        };
+        while i < b.len() && !interesting[b[i] as usize] {
+            i += 1;
+        }
+        let Some(&c) = b.get(i) else { break };
         match stack.last() {
             Some(b'"') => match c {
                 b'\\' => i += 2,
@@ -183,6 +193,22 @@ fn find_too_deep_nesting(text: &str, limit: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// The bytes [`find_too_deep_nesting`] acts on: in a `"` string, in a `''` string, and
+/// elsewhere.
+static IN_STRING: [bool; 256] = byte_set(b"\\\"$");
+static IN_INDENTED_STRING: [bool; 256] = byte_set(b"'$");
+static IN_CODE: [bool; 256] = byte_set(b"\"'#/$([{)]}");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
 }
 
 /// One rnix parse error as a diagnostic. Errors without a range (end of file) point at the
@@ -314,6 +340,20 @@ mod tests {
         assert_eq!(find_too_deep_nesting(&text, 10), None);
         assert!(find_too_deep_nesting(&"[".repeat(20), 10).is_some());
         assert_eq!(find_too_deep_nesting("\"${\"${\"a\"}\"}\"", 10), None);
+    }
+
+    #[test]
+    fn nesting_is_found_where_it_passes_the_limit() {
+        // Interpolations in both kinds of string count; escapes (`\"`, `''$`, `'''`) and
+        // brackets in strings and comments do not.
+        let at = |text: &str| find_too_deep_nesting(text, 3);
+        assert_eq!(at("x [ y [ z [ 1 ( 2 ) ] ] ]"), Some(14));
+        assert_eq!(at(r#"[ "a ${ [ 1 ] }" ]"#), Some(8));
+        assert_eq!(at("[ ''a ${ [ 1 ] }'' ]"), Some(9));
+        assert_eq!(at(r#"[ "\" [ [ [ " ]"#), None);
+        assert_eq!(at("[ ''a ''${ [ [ [ '''' [ [ '' ]"), None);
+        assert_eq!(at("[ # [ [ [\n /* [ [ [ */ [ [ [ ]"), Some(27));
+        assert_eq!(at("{ a = { b = { c = { }; }; }; }"), Some(18));
     }
 
     #[test]
