@@ -13,7 +13,7 @@ use super::connect::{HostLink, Publish, WireGuard};
 use super::escape::{escape_shell_arg, escape_unit_name, script_dir};
 use super::guard::{GuardTable, guard_table};
 use super::join::{resolver_covers, resolvers_to_follow};
-use super::{ExtraUnit, Namespace, Script, ScriptBody, Tools};
+use super::{ExtraUnit, Namespace, Script, ScriptBody, Sections, Tools, UnitKey, UnitValue};
 use crate::dependency::{DepOption, Relation};
 use crate::source::Span;
 
@@ -80,22 +80,19 @@ impl Ctx<'_> {
     }
 }
 
-/// The relations a unit's sections say, for the graph: every dependency key whose value names
-/// units (space-separated, as the sections hold them).
-pub(super) fn relations_of_sections(
-    sections: &[(&'static str, Vec<(&'static str, String)>)],
-    span: Span,
-) -> Vec<Relation> {
+/// The relations a unit's sections say, for the graph: every unit a dependency key names.
+pub(super) fn relations_of_sections(sections: &[(&'static str, Vec<UnitKey>)], span: Span) -> Vec<Relation> {
     let mut out = Vec::new();
     for (section, keys) in sections {
         for (key, value) in keys {
             let Some(option) = DepOption::of_key(section, key).filter(|o| o.info().effect.is_some()) else {
                 continue;
             };
-            for target in value.split(' ') {
+            debug_assert!(matches!(value, UnitValue::Units(_)), "{section}.{key} names units");
+            for target in value.items() {
                 out.push(Relation {
                     option,
-                    target: target.to_string(),
+                    target: target.clone(),
                     span,
                 });
             }
@@ -122,28 +119,38 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
         port.value
     );
     let socket_sections = vec![
-        ("Unit", vec![("Description", format!("Published {what}"))]),
-        ("Socket", vec![("ListenStream", listen.value.render())]),
-        ("Install", vec![("WantedBy", "sockets.target".to_string())]),
+        (
+            "Unit",
+            vec![("Description", UnitValue::Text(format!("Published {what}")))],
+        ),
+        ("Socket", vec![("ListenStream", UnitValue::Text(listen.value.render()))]),
+        ("Install", vec![("WantedBy", UnitValue::units(["sockets.target"]))]),
     ];
     // The joining relations of a joining service's drop-in (SPEC §3.5, and the guard's of
     // §13), and the socket. It runs in the namespace, so the host's resolver sockets are
     // hidden from it as from every joined service (it resolves nothing itself, but a process
     // in the namespace must not reach them: `audit` says so); the resolvers' restarts
     // restart it, as a joined service's drop-in says.
-    let guard = guard_table(&ctx.ns.connect).map(|_| format!(" {}", guard_unit_name(ns_unit)));
-    let guard = guard.as_deref().unwrap_or("");
-    let resolvers = resolvers_to_follow(&service, |_| false).join(" ");
+    let guard = guard_table(&ctx.ns.connect).map(|_| guard_unit_name(ns_unit));
+    let resolvers = resolvers_to_follow(&service, |_| false);
     let service_sections = vec![
         (
             "Unit",
             vec![
-                ("After", format!("{ns_unit} {socket}{guard} {resolvers}")),
-                ("BindsTo", format!("{ns_unit}{guard}")),
-                ("Description", format!("Forwarder of published {what}")),
-                ("JoinsNamespaceOf", ns_unit.clone()),
-                ("PartOf", resolvers),
-                ("Requires", socket.clone()),
+                (
+                    "After",
+                    UnitValue::units(
+                        [ns_unit.as_str(), socket.as_str()]
+                            .into_iter()
+                            .chain(guard.as_deref())
+                            .chain(resolvers.iter().copied()),
+                    ),
+                ),
+                ("BindsTo", UnitValue::units(std::iter::once(ns_unit).chain(&guard))),
+                ("Description", UnitValue::Text(format!("Forwarder of published {what}"))),
+                ("JoinsNamespaceOf", UnitValue::units([ns_unit])),
+                ("PartOf", UnitValue::units(resolvers)),
+                ("Requires", UnitValue::units([&socket])),
             ],
         ),
         (
@@ -151,10 +158,10 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
             vec![
                 (
                     "ExecStart",
-                    format!("{} 127.0.0.1:{}", ctx.tools.socket_proxyd, port.value),
+                    UnitValue::Text(format!("{} 127.0.0.1:{}", ctx.tools.socket_proxyd, port.value)),
                 ),
-                ("PrivateNetwork", "true".to_string()),
-                ("TemporaryFileSystem", resolver_covers(&service)),
+                ("PrivateNetwork", UnitValue::Bool(true)),
+                ("TemporaryFileSystem", UnitValue::Items(resolver_covers(&service))),
             ],
         ),
     ];
@@ -163,18 +170,17 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
         "netns-compile: publish.{:?} of namespace {:?}",
         p.label.value, ctx.ns.name
     );
-    let unit =
-        |name: &String, sections: Vec<(&'static str, Vec<(&'static str, String)>)>, wanted_by: Vec<String>| ExtraUnit {
-            file: name.clone(),
-            unit: name.clone(),
-            namespace: ctx.ns.name.clone(),
-            comment: comment.clone(),
-            relations: relations_of_sections(&sections, p.label.span),
-            sections,
-            scripts: Vec::new(),
-            script_dir: script_dir(name),
-            wanted_by,
-        };
+    let unit = |name: &String, sections: Sections, wanted_by: Vec<String>| ExtraUnit {
+        file: name.clone(),
+        unit: name.clone(),
+        namespace: ctx.ns.name.clone(),
+        comment: comment.clone(),
+        relations: relations_of_sections(&sections, p.label.span),
+        sections,
+        scripts: Vec::new(),
+        script_dir: script_dir(name),
+        wanted_by,
+    };
     vec![
         unit(&socket, socket_sections, vec!["sockets.target".to_string()]),
         unit(&service, service_sections, Vec::new()),
@@ -197,7 +203,10 @@ fn dns_dropin(ctx: &Ctx, lines: &[String]) -> ExtraUnit {
         unit: unit.clone(),
         namespace: ctx.ns.name.clone(),
         comment: format!("netns-compile: dns of namespace {:?}", ctx.ns.name),
-        sections: vec![("Service", vec![("ExecStartPost", ctx.script_path(unit, "resolv-conf"))])],
+        sections: vec![(
+            "Service",
+            vec![("ExecStartPost", UnitValue::Text(ctx.script_path(unit, "resolv-conf")))],
+        )],
         scripts: vec![Script {
             name: "resolv-conf".into(),
             body,
@@ -215,19 +224,19 @@ pub(super) fn oneshot(
     unit: String,
     description: String,
     span: Span,
-    mut unit_keys: Vec<(&'static str, String)>,
+    mut unit_keys: Vec<UnitKey>,
     up: ScriptBody,
     down: Vec<String>,
 ) -> ExtraUnit {
     let ns_unit = &ctx.ns.unit_name;
     let mut after = vec![ns_unit.clone()];
     if let Some(i) = unit_keys.iter().position(|(k, _)| *k == "After") {
-        after.push(unit_keys.remove(i).1);
+        after.extend(unit_keys.remove(i).1.items().iter().cloned());
     }
     let mut keys = vec![
-        ("After", after.join(" ")),
-        ("BindsTo", ns_unit.clone()),
-        ("Description", description),
+        ("After", UnitValue::Units(after)),
+        ("BindsTo", UnitValue::units([ns_unit])),
+        ("Description", UnitValue::Text(description)),
     ];
     keys.extend(unit_keys);
     keys.sort_by_key(|(k, _)| *k);
@@ -236,13 +245,13 @@ pub(super) fn oneshot(
         (
             "Service",
             vec![
-                ("ExecStart", ctx.script_path(&unit, "start")),
-                ("ExecStop", ctx.script_path(&unit, "stop")),
-                ("RemainAfterExit", "true".to_string()),
-                ("Type", "oneshot".to_string()),
+                ("ExecStart", UnitValue::Text(ctx.script_path(&unit, "start"))),
+                ("ExecStop", UnitValue::Text(ctx.script_path(&unit, "stop"))),
+                ("RemainAfterExit", UnitValue::Bool(true)),
+                ("Type", UnitValue::text("oneshot")),
             ],
         ),
-        ("Install", vec![("WantedBy", ns_unit.clone())]),
+        ("Install", vec![("WantedBy", UnitValue::units([ns_unit]))]),
     ];
     let scripts = vec![
         Script {
@@ -256,9 +265,6 @@ pub(super) fn oneshot(
     ];
     started_with_namespace(ctx, unit, sections, span, scripts)
 }
-
-/// The sections of a unit file of ours, in order, each with its keys in order.
-pub type Sections = Vec<(&'static str, Vec<(&'static str, String)>)>;
 
 /// A unit started with its namespace (linked into the namespace unit's `.wants/`), with its
 /// relations for the graph from its sections (`span` is where the option that made it is).
@@ -390,8 +396,8 @@ pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: Scrip
         ),
         wg.span,
         vec![
-            ("After", "network-online.target".to_string()),
-            ("Wants", "network-online.target".to_string()),
+            ("After", UnitValue::units(["network-online.target"])),
+            ("Wants", UnitValue::units(["network-online.target"])),
         ],
         up,
         down,
@@ -474,12 +480,15 @@ fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
             ctx.ns.name
         ),
         span,
-        vec![("PartOf", ns_unit.clone()), ("ReloadPropagatedFrom", ns_unit.clone())],
+        vec![
+            ("PartOf", UnitValue::units([ns_unit])),
+            ("ReloadPropagatedFrom", UnitValue::units([ns_unit])),
+        ],
         ScriptBody::Shell(up),
         down,
     );
     if let Some((_, service)) = guard.sections.iter_mut().find(|(name, _)| *name == "Service") {
-        service.push(("ExecReload", ctx.script_path(&unit, "start")));
+        service.push(("ExecReload", UnitValue::Text(ctx.script_path(&unit, "start"))));
         service.sort_by_key(|(k, _)| *k);
     }
     guard.scripts.push(Script {
