@@ -9,8 +9,9 @@
 //! `.service` and `<label>` is escaped as namespace names are; the checks refuse names that
 //! come out the same for two things.
 
+use super::command::{Command, ShellLine};
 use super::connect::{HostLink, Publish, WireGuard};
-use super::escape::{escape_shell_arg, escape_unit_name, script_dir};
+use super::escape::{escape_unit_name, script_dir};
 use super::guard::{GuardTable, guard_table};
 use super::join::{resolver_covers, resolvers_to_follow};
 use super::{ExtraUnit, Namespace, Script, ScriptBody, Sections, Tools, UnitKey, UnitValue};
@@ -70,8 +71,14 @@ impl Ctx<'_> {
         self.ns.unit_name.strip_suffix(".service").unwrap_or(&self.ns.unit_name)
     }
 
-    pub(super) fn name_arg(&self) -> String {
-        escape_shell_arg(&self.ns.name)
+    /// `ip`, or `ip -n <namespace>` (`inside`) for what is done in the namespace.
+    fn ip(&self, inside: bool) -> Command {
+        let ip = Command::new(&self.tools.ip);
+        if inside {
+            ip.words(&["-n"]).value(&self.ns.name)
+        } else {
+            ip
+        }
     }
 
     /// Absolute path of a script of `unit` once the tree is at the prefix.
@@ -192,11 +199,15 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
 /// in place (`>`), never replaced: joined services bind-mount this very inode.
 fn dns_dropin(ctx: &Ctx, lines: &[String]) -> ExtraUnit {
     let unit = &ctx.ns.unit_name;
-    let path = escape_shell_arg(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name));
-    let quoted: Vec<String> = lines.iter().map(|l| escape_shell_arg(l)).collect();
+    let mut printf = Command::new("printf").value("%s\\n");
+    for line in lines {
+        printf = printf.value(line);
+    }
     let body = ScriptBody::Shell(vec![
-        "# Truncated in place, never replaced: joined services bind-mount this file.".to_string(),
-        format!("printf '%s\\n' {} > {path}", quoted.join(" ")),
+        ShellLine::Comment("Truncated in place, never replaced: joined services bind-mount this file."),
+        printf
+            .stdout_to(format!("/etc/netns/{}/resolv.conf", ctx.ns.name))
+            .into(),
     ]);
     ExtraUnit {
         file: format!("{unit}.d/netns-dns.conf"),
@@ -226,7 +237,7 @@ pub(super) fn oneshot(
     span: Span,
     mut unit_keys: Vec<UnitKey>,
     up: ScriptBody,
-    down: Vec<String>,
+    down: Command,
 ) -> ExtraUnit {
     let ns_unit = &ctx.ns.unit_name;
     let mut after = vec![ns_unit.clone()];
@@ -260,7 +271,7 @@ pub(super) fn oneshot(
         },
         Script {
             name: "stop".into(),
-            body: ScriptBody::Shell(down),
+            body: ScriptBody::Shell(vec![down.into()]),
         },
     ];
     started_with_namespace(ctx, unit, sections, span, scripts)
@@ -291,33 +302,39 @@ pub(super) fn started_with_namespace(
 /// `hostLink`: a veth pair, the host end in the host namespace, the other moved in; each end
 /// addressed. No route beyond the link's own subnet, and the host's forwarding is untouched.
 fn host_link_unit(ctx: &Ctx, link: &HostLink) -> ExtraUnit {
-    let ip = &ctx.tools.ip;
-    let ns = ctx.name_arg();
-    let host_if = escape_shell_arg(&link.host_interface);
-    let ns_if = escape_shell_arg(&link.namespace_interface);
-    let mut up = vec![format!(
-        "{ip} link add {host_if} type veth peer name {ns_if} netns {ns}"
-    )];
+    let host_if = &link.host_interface;
+    let ns_if = &link.namespace_interface;
+    let mut up = vec![
+        ctx.ip(false)
+            .words(&["link", "add"])
+            .value(host_if)
+            .words(&["type", "veth", "peer", "name"])
+            .value(ns_if)
+            .words(&["netns"])
+            .value(&ctx.ns.name),
+    ];
+    let address = |inside: bool, v6: &[&'static str], a: &str, dev: &str| {
+        ctx.ip(inside)
+            .words(v6)
+            .words(&["address", "add"])
+            .value(a)
+            .words(&["dev"])
+            .value(dev)
+    };
     if let (Some(h), Some(n)) = (&link.host_address, &link.namespace_address) {
-        up.push(format!("{ip} address add {} dev {host_if}", h.value));
-        up.push(format!("{ip} -n {ns} address add {} dev {ns_if}", n.value));
+        up.push(address(false, &[], &h.value.to_string(), host_if));
+        up.push(address(true, &[], &n.value.to_string(), ns_if));
     }
     if let Some(h) = &link.host_address6 {
-        up.push(format!(
-            "{ip} -6 address add {} dev {host_if} nodad",
-            escape_shell_arg(&h.value)
-        ));
+        up.push(address(false, &["-6"], &h.value, host_if).words(&["nodad"]));
     }
     if let Some(n) = &link.namespace_address6 {
-        up.push(format!(
-            "{ip} -n {ns} -6 address add {} dev {ns_if} nodad",
-            escape_shell_arg(&n.value)
-        ));
+        up.push(address(true, &["-6"], &n.value, ns_if).words(&["nodad"]));
     }
-    up.push(format!("{ip} link set {host_if} up"));
-    up.push(format!("{ip} -n {ns} link set {ns_if} up"));
+    up.push(ctx.ip(false).words(&["link", "set"]).value(host_if).words(&["up"]));
+    up.push(ctx.ip(true).words(&["link", "set"]).value(ns_if).words(&["up"]));
     // Deleting one end deletes the pair; with the namespace gone it is gone already.
-    let down = vec![format!("{ip} link delete {host_if} 2>/dev/null || true")];
+    let down = ctx.ip(false).words(&["link", "delete"]).value(host_if).may_fail();
     oneshot(
         ctx,
         format!("{}-hostlink.service", ctx.stem()),
@@ -327,7 +344,7 @@ fn host_link_unit(ctx: &Ctx, link: &HostLink) -> ExtraUnit {
         ),
         link.span,
         Vec::new(),
-        ScriptBody::Shell(up),
+        ScriptBody::Shell(up.into_iter().map(ShellLine::Run).collect()),
         down,
     )
 }
@@ -348,45 +365,67 @@ pub fn tunnel_unit(ns: &Namespace) -> Option<String> {
 /// `wireguard`: the interface made in the host namespace (so its UDP socket stays outside),
 /// configured, moved in, addressed, and the namespace's default route through it.
 fn wireguard_unit(ctx: &Ctx, wg: &WireGuard) -> ExtraUnit {
-    let ip = &ctx.tools.ip;
-    let ns = ctx.name_arg();
-    let dev = escape_shell_arg(&wg.interface.value);
+    let dev = &wg.interface.value;
     let mut up = Vec::new();
     if wg.implementation.value == "userspace" {
         // wireguard-go daemonises; its process stays in this unit's cgroup until ExecStop.
-        up.push(format!("{} {dev}", ctx.tools.wireguard_go));
+        up.push(Command::new(&ctx.tools.wireguard_go).value(dev));
     } else {
-        up.push(format!("{ip} link add dev {dev} type wireguard"));
+        up.push(
+            ctx.ip(false)
+                .words(&["link", "add", "dev"])
+                .value(dev)
+                .words(&["type", "wireguard"]),
+        );
     }
-    up.push(wg_set_line(ctx, wg));
-    up.push(format!("{ip} link set dev {dev} netns {ns}"));
+    up.push(wg_set(ctx, wg));
+    up.push(
+        ctx.ip(false)
+            .words(&["link", "set", "dev"])
+            .value(dev)
+            .words(&["netns"])
+            .value(&ctx.ns.name),
+    );
     for a in &wg.addresses {
-        up.push(format!(
-            "{ip} -n {ns} address add {} dev {dev}",
-            escape_shell_arg(&a.value)
-        ));
+        up.push(
+            ctx.ip(true)
+                .words(&["address", "add"])
+                .value(&a.value)
+                .words(&["dev"])
+                .value(dev),
+        );
     }
-    up.push(format!("{ip} -n {ns} link set dev {dev} up"));
+    up.push(ctx.ip(true).words(&["link", "set", "dev"]).value(dev).words(&["up"]));
     let v4 = wg.addresses.iter().any(|a| !a.value.contains(':'));
     let v6 = wg.addresses.iter().any(|a| a.value.contains(':'));
+    let default_route = |v6: &[&'static str]| {
+        ctx.ip(true)
+            .words(v6)
+            .words(&["route", "add", "default", "dev"])
+            .value(dev)
+    };
     if v4 || !v6 {
-        up.push(format!("{ip} -n {ns} route add default dev {dev}"));
+        up.push(default_route(&[]));
     }
     if v6 {
-        up.push(format!("{ip} -n {ns} -6 route add default dev {dev}"));
+        up.push(default_route(&["-6"]));
     }
-    wireguard_oneshot(ctx, wg, "", ScriptBody::Shell(up))
+    wireguard_oneshot(
+        ctx,
+        wg,
+        "",
+        ScriptBody::Shell(up.into_iter().map(ShellLine::Run).collect()),
+    )
 }
 
 /// The tunnel's unit, whichever way it is configured: `up` makes it, stopping deletes the
 /// interface (and the default route with it). `from` ends the description.
 pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: ScriptBody) -> ExtraUnit {
-    let down = vec![format!(
-        "{} -n {} link delete dev {} 2>/dev/null || true",
-        ctx.tools.ip,
-        ctx.name_arg(),
-        escape_shell_arg(&wg.interface.value)
-    )];
+    let down = ctx
+        .ip(true)
+        .words(&["link", "delete", "dev"])
+        .value(&wg.interface.value)
+        .may_fail();
     oneshot(
         ctx,
         format!("{}-wireguard.service", ctx.stem()),
@@ -405,30 +444,29 @@ pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: Scrip
 }
 
 /// `wg set …`: keys by path only (`private-key <file>`), so no secret is in the output.
-fn wg_set_line(ctx: &Ctx, wg: &WireGuard) -> String {
-    let q = |s: &str| escape_shell_arg(s);
-    let mut line = format!("{} set {}", ctx.tools.wg, q(&wg.interface.value));
+fn wg_set(ctx: &Ctx, wg: &WireGuard) -> Command {
+    let mut wg_set = Command::new(&ctx.tools.wg).words(&["set"]).value(&wg.interface.value);
     if let Some(k) = &wg.private_key_file {
-        line.push_str(&format!(" private-key {}", q(&k.value)));
+        wg_set = wg_set.words(&["private-key"]).value(&k.value);
     }
     for p in &wg.peers {
         let Some(key) = &p.public_key else { continue };
-        line.push_str(&format!(" peer {}", q(&key.value)));
+        wg_set = wg_set.words(&["peer"]).value(&key.value);
         if let Some(f) = &p.preshared_key_file {
-            line.push_str(&format!(" preshared-key {}", q(&f.value)));
+            wg_set = wg_set.words(&["preshared-key"]).value(&f.value);
         }
         if let Some(e) = &p.endpoint {
-            line.push_str(&format!(" endpoint {}", q(&e.value)));
+            wg_set = wg_set.words(&["endpoint"]).value(&e.value);
         }
         if !p.allowed_ips.is_empty() {
             let ips: Vec<&str> = p.allowed_ips.iter().map(|a| a.value.as_str()).collect();
-            line.push_str(&format!(" allowed-ips {}", q(&ips.join(","))));
+            wg_set = wg_set.words(&["allowed-ips"]).value(ips.join(","));
         }
         if let Some(k) = &p.persistent_keepalive {
-            line.push_str(&format!(" persistent-keepalive {}", k.value));
+            wg_set = wg_set.words(&["persistent-keepalive"]).value(k.value.to_string());
         }
     }
-    line
+    wg_set
 }
 
 /// The guard unit of the namespace whose unit is `namespace_unit` (SPEC §13).
@@ -447,25 +485,26 @@ pub fn guard_unit_name(namespace_unit: &str) -> String {
 fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
     let ns_unit = &ctx.ns.unit_name;
     let unit = guard_unit_name(ns_unit);
-    let ns = ctx.name_arg();
-    let in_ns = format!("{} netns exec {ns}", ctx.tools.ip);
+    let in_ns = || {
+        Command::new(&ctx.tools.ip)
+            .words(&["netns", "exec"])
+            .value(&ctx.ns.name)
+    };
     let mut up = Vec::new();
     if table.disables_ipv6() {
-        up.push(format!(
-            "{in_ns} {} -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1",
-            ctx.tools.sysctl
-        ));
+        up.push(in_ns().value(&ctx.tools.sysctl).words(&[
+            "-q",
+            "-w",
+            "net.ipv6.conf.all.disable_ipv6=1",
+            "net.ipv6.conf.default.disable_ipv6=1",
+        ]));
     }
-    up.push(format!(
-        "{in_ns} {}",
-        escape_shell_arg(&ctx.script_path(&unit, "ruleset"))
-    ));
+    up.push(in_ns().value(ctx.script_path(&unit, "ruleset")));
     // With the namespace gone the table is gone already.
-    let down = vec![format!(
-        "{in_ns} {} delete table inet {} 2>/dev/null || true",
-        ctx.tools.nft,
-        super::connect::GUARD_TABLE
-    )];
+    let down = in_ns()
+        .value(&ctx.tools.nft)
+        .words(&["delete", "table", "inet", super::connect::GUARD_TABLE])
+        .may_fail();
     let span = match (&ctx.ns.connect.strict_dns, &ctx.ns.connect.ipv6) {
         (Some(s), _) => s.span,
         (None, Some(i)) => i.span,
@@ -484,7 +523,7 @@ fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
             ("PartOf", UnitValue::units([ns_unit])),
             ("ReloadPropagatedFrom", UnitValue::units([ns_unit])),
         ],
-        ScriptBody::Shell(up),
+        ScriptBody::Shell(up.into_iter().map(ShellLine::Run).collect()),
         down,
     );
     if let Some((_, service)) = guard.sections.iter_mut().find(|(name, _)| *name == "Service") {

@@ -1,5 +1,6 @@
 //! The typed config: what the checks, the graph and the emitter work on.
 
+pub mod command;
 pub mod connect;
 pub mod connect_units;
 pub mod guard;
@@ -119,8 +120,8 @@ pub enum ScriptBody {
     /// A job script (`script`, `preStart`, …): systemd-lib's `makeJobScript` around `text`,
     /// with `enableStrictShellChecks` (`strict`) `writeShellApplication`'s options.
     Job { text: String, strict: bool },
-    /// A run-time script of ours: the runtime shell, `set -e`, then these shell lines.
-    Shell(Vec<String>),
+    /// A run-time script of ours: the runtime shell, `set -e`, then these lines.
+    Shell(Vec<command::ShellLine>),
     /// A run-time script of ours from a template (emit/templates/): the runtime shell,
     /// `set -e`, each setting as `name=value` (the value quoted for the shell), the template.
     Template {
