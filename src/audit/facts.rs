@@ -456,12 +456,13 @@ fn section_values<'u>(u: &'u ExtraUnit, section: &str, key: &str) -> impl Iterat
         .filter(move |(s, _)| *s == section)
         .flat_map(|(_, keys)| keys.iter())
         .filter(move |(k, _)| *k == key)
-        .map(|(_, v)| v.as_str())
+        .flat_map(|(_, v)| v.items())
+        .map(String::as_str)
 }
 
 /// A unit of netns-compile's own that runs in the namespace (`JoinsNamespaceOf=` it).
 fn joins(u: &ExtraUnit, namespace_unit: &str) -> bool {
-    section_values(u, "Unit", "JoinsNamespaceOf").any(|v| v.split(' ').any(|t| t == namespace_unit))
+    section_values(u, "Unit", "JoinsNamespaceOf").any(|t| t == namespace_unit)
 }
 
 /// The folders a unit of ours covers or makes inaccessible.
@@ -469,7 +470,6 @@ fn hidden_folders(u: &ExtraUnit) -> Vec<String> {
     ["TemporaryFileSystem", "InaccessiblePaths"]
         .iter()
         .flat_map(|k| section_values(u, "Service", k))
-        .flat_map(|v| v.split(' '))
         .map(|item| {
             let item = item.trim_start_matches('-');
             item.split(':').next().unwrap_or(item).to_string()

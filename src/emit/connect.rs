@@ -1,6 +1,6 @@
 //! The units and drop-ins of the connectivity options (SPEC §11), as text.
 
-use crate::model::{ExtraUnit, JoiningService};
+use crate::model::{ExtraUnit, JoiningService, UnitValue};
 
 /// A unit file of ours: a comment line, then each section with its keys in order.
 pub fn render_extra_unit(unit: &ExtraUnit) -> String {
@@ -15,7 +15,11 @@ pub fn render_extra_unit(unit: &ExtraUnit) -> String {
         for (key, value) in keys {
             out.push_str(key);
             out.push('=');
-            out.push_str(value);
+            match value {
+                UnitValue::Text(text) => out.push_str(text),
+                UnitValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                UnitValue::Units(items) | UnitValue::Items(items) => out.push_str(&items.join(" ")),
+            }
             out.push('\n');
         }
     }

@@ -1,6 +1,7 @@
 //! The text of a script: the model says what it is made of ([`ScriptBody`]), this writes it.
 
 use super::guard::guard_ruleset;
+use crate::model::command::{Arg, Command, ShellLine};
 use crate::model::escape::escape_shell_arg;
 use crate::model::{Namespace, ScriptBody, Template, Tools};
 
@@ -39,7 +40,10 @@ pub fn script_text(body: &ScriptBody, ns: &Namespace, tools: &Tools) -> String {
         }
         ScriptBody::Ruleset => format!("#!{} -f\nflush ruleset\n{}\n", tools.nft, ns.nftables),
         ScriptBody::Job { text, strict } => job_script(&tools.runtime_shell, text, *strict),
-        ScriptBody::Shell(lines) => shell_script(&tools.runtime_shell, lines.iter().map(String::as_str)),
+        ScriptBody::Shell(lines) => {
+            let lines: Vec<String> = lines.iter().map(shell_line).collect();
+            shell_script(&tools.runtime_shell, lines.iter().map(String::as_str))
+        }
         ScriptBody::Template { settings, template } => {
             let settings: Vec<String> = settings
                 .iter()
@@ -67,6 +71,30 @@ fn job_script(shell: &str, text: &str, strict: bool) -> String {
     } else {
         format!("#!{shell}\nset -e\n\n{text}\n\n")
     }
+}
+
+/// One line of a run-time script: a command's program and values quoted for the shell.
+fn shell_line(line: &ShellLine) -> String {
+    let command: &Command = match line {
+        ShellLine::Comment(text) => return format!("# {text}"),
+        ShellLine::Run(command) => command,
+    };
+    let mut out = escape_shell_arg(&command.program);
+    for arg in &command.args {
+        out.push(' ');
+        match arg {
+            Arg::Word(word) => out.push_str(word),
+            Arg::Value(value) => out.push_str(&escape_shell_arg(value)),
+        }
+    }
+    if let Some(path) = &command.stdout_to {
+        out.push_str(" > ");
+        out.push_str(&escape_shell_arg(path));
+    }
+    if command.may_fail {
+        out.push_str(" 2>/dev/null || true");
+    }
+    out
 }
 
 /// A run-time script of ours: `set -e`, then the lines.

@@ -66,7 +66,7 @@ mod value;
 pub use error::{ErrorKind, EvalError, EvalResult, error, error_of};
 pub use evaluator::Evaluator;
 pub use io::{EvalIo, FileType, MemoryIo, StdIo};
+pub use modules::properties::property_of;
 pub use options::{DEFAULT_MAX_EVAL_STEPS, EvalOptions};
 pub use run::{eval_file_json, eval_file_node, eval_source_json, with_evaluator};
-pub use modules::properties::property_of;
 pub use value::{Attrs, Env, Thunk, Value};

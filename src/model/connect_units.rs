@@ -9,11 +9,12 @@
 //! `.service` and `<label>` is escaped as namespace names are; the checks refuse names that
 //! come out the same for two things.
 
+use super::command::{Command, ShellLine};
 use super::connect::{HostLink, Publish, WireGuard};
-use super::escape::{escape_shell_arg, escape_unit_name, script_dir};
+use super::escape::{escape_unit_name, script_dir};
 use super::guard::{GuardTable, guard_table};
 use super::join::{resolver_covers, resolvers_to_follow};
-use super::{ExtraUnit, Namespace, Script, ScriptBody, Tools};
+use super::{ExtraUnit, Namespace, Script, ScriptBody, Sections, Tools, UnitKey, UnitValue};
 use crate::dependency::{DepOption, Relation};
 use crate::source::Span;
 
@@ -70,8 +71,14 @@ impl Ctx<'_> {
         self.ns.unit_name.strip_suffix(".service").unwrap_or(&self.ns.unit_name)
     }
 
-    pub(super) fn name_arg(&self) -> String {
-        escape_shell_arg(&self.ns.name)
+    /// `ip`, or `ip -n <namespace>` (`inside`) for what is done in the namespace.
+    fn ip(&self, inside: bool) -> Command {
+        let ip = Command::new(&self.tools.ip);
+        if inside {
+            ip.words(&["-n"]).value(&self.ns.name)
+        } else {
+            ip
+        }
     }
 
     /// Absolute path of a script of `unit` once the tree is at the prefix.
@@ -80,22 +87,19 @@ impl Ctx<'_> {
     }
 }
 
-/// The relations a unit's sections say, for the graph: every dependency key whose value names
-/// units (space-separated, as the sections hold them).
-pub(super) fn relations_of_sections(
-    sections: &[(&'static str, Vec<(&'static str, String)>)],
-    span: Span,
-) -> Vec<Relation> {
+/// The relations a unit's sections say, for the graph: every unit a dependency key names.
+pub(super) fn relations_of_sections(sections: &[(&'static str, Vec<UnitKey>)], span: Span) -> Vec<Relation> {
     let mut out = Vec::new();
     for (section, keys) in sections {
         for (key, value) in keys {
             let Some(option) = DepOption::of_key(section, key).filter(|o| o.info().effect.is_some()) else {
                 continue;
             };
-            for target in value.split(' ') {
+            debug_assert!(matches!(value, UnitValue::Units(_)), "{section}.{key} names units");
+            for target in value.items() {
                 out.push(Relation {
                     option,
-                    target: target.to_string(),
+                    target: target.clone(),
                     span,
                 });
             }
@@ -122,28 +126,38 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
         port.value
     );
     let socket_sections = vec![
-        ("Unit", vec![("Description", format!("Published {what}"))]),
-        ("Socket", vec![("ListenStream", listen.value.render())]),
-        ("Install", vec![("WantedBy", "sockets.target".to_string())]),
+        (
+            "Unit",
+            vec![("Description", UnitValue::Text(format!("Published {what}")))],
+        ),
+        ("Socket", vec![("ListenStream", UnitValue::Text(listen.value.render()))]),
+        ("Install", vec![("WantedBy", UnitValue::units(["sockets.target"]))]),
     ];
     // The joining relations of a joining service's drop-in (SPEC §3.5, and the guard's of
     // §13), and the socket. It runs in the namespace, so the host's resolver sockets are
     // hidden from it as from every joined service (it resolves nothing itself, but a process
     // in the namespace must not reach them: `audit` says so); the resolvers' restarts
     // restart it, as a joined service's drop-in says.
-    let guard = guard_table(&ctx.ns.connect).map(|_| format!(" {}", guard_unit_name(ns_unit)));
-    let guard = guard.as_deref().unwrap_or("");
-    let resolvers = resolvers_to_follow(&service, |_| false).join(" ");
+    let guard = guard_table(&ctx.ns.connect).map(|_| guard_unit_name(ns_unit));
+    let resolvers = resolvers_to_follow(&service, |_| false);
     let service_sections = vec![
         (
             "Unit",
             vec![
-                ("After", format!("{ns_unit} {socket}{guard} {resolvers}")),
-                ("BindsTo", format!("{ns_unit}{guard}")),
-                ("Description", format!("Forwarder of published {what}")),
-                ("JoinsNamespaceOf", ns_unit.clone()),
-                ("PartOf", resolvers),
-                ("Requires", socket.clone()),
+                (
+                    "After",
+                    UnitValue::units(
+                        [ns_unit.as_str(), socket.as_str()]
+                            .into_iter()
+                            .chain(guard.as_deref())
+                            .chain(resolvers.iter().copied()),
+                    ),
+                ),
+                ("BindsTo", UnitValue::units(std::iter::once(ns_unit).chain(&guard))),
+                ("Description", UnitValue::Text(format!("Forwarder of published {what}"))),
+                ("JoinsNamespaceOf", UnitValue::units([ns_unit])),
+                ("PartOf", UnitValue::units(resolvers)),
+                ("Requires", UnitValue::units([&socket])),
             ],
         ),
         (
@@ -151,10 +165,10 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
             vec![
                 (
                     "ExecStart",
-                    format!("{} 127.0.0.1:{}", ctx.tools.socket_proxyd, port.value),
+                    UnitValue::Text(format!("{} 127.0.0.1:{}", ctx.tools.socket_proxyd, port.value)),
                 ),
-                ("PrivateNetwork", "true".to_string()),
-                ("TemporaryFileSystem", resolver_covers(&service)),
+                ("PrivateNetwork", UnitValue::Bool(true)),
+                ("TemporaryFileSystem", UnitValue::Items(resolver_covers(&service))),
             ],
         ),
     ];
@@ -163,18 +177,17 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
         "netns-compile: publish.{:?} of namespace {:?}",
         p.label.value, ctx.ns.name
     );
-    let unit =
-        |name: &String, sections: Vec<(&'static str, Vec<(&'static str, String)>)>, wanted_by: Vec<String>| ExtraUnit {
-            file: name.clone(),
-            unit: name.clone(),
-            namespace: ctx.ns.name.clone(),
-            comment: comment.clone(),
-            relations: relations_of_sections(&sections, p.label.span),
-            sections,
-            scripts: Vec::new(),
-            script_dir: script_dir(name),
-            wanted_by,
-        };
+    let unit = |name: &String, sections: Sections, wanted_by: Vec<String>| ExtraUnit {
+        file: name.clone(),
+        unit: name.clone(),
+        namespace: ctx.ns.name.clone(),
+        comment: comment.clone(),
+        relations: relations_of_sections(&sections, p.label.span),
+        sections,
+        scripts: Vec::new(),
+        script_dir: script_dir(name),
+        wanted_by,
+    };
     vec![
         unit(&socket, socket_sections, vec!["sockets.target".to_string()]),
         unit(&service, service_sections, Vec::new()),
@@ -186,18 +199,25 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
 /// in place (`>`), never replaced: joined services bind-mount this very inode.
 fn dns_dropin(ctx: &Ctx, lines: &[String]) -> ExtraUnit {
     let unit = &ctx.ns.unit_name;
-    let path = escape_shell_arg(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name));
-    let quoted: Vec<String> = lines.iter().map(|l| escape_shell_arg(l)).collect();
+    let mut printf = Command::new("printf").value("%s\\n");
+    for line in lines {
+        printf = printf.value(line);
+    }
     let body = ScriptBody::Shell(vec![
-        "# Truncated in place, never replaced: joined services bind-mount this file.".to_string(),
-        format!("printf '%s\\n' {} > {path}", quoted.join(" ")),
+        ShellLine::Comment("Truncated in place, never replaced: joined services bind-mount this file."),
+        printf
+            .stdout_to(format!("/etc/netns/{}/resolv.conf", ctx.ns.name))
+            .into(),
     ]);
     ExtraUnit {
         file: format!("{unit}.d/netns-dns.conf"),
         unit: unit.clone(),
         namespace: ctx.ns.name.clone(),
         comment: format!("netns-compile: dns of namespace {:?}", ctx.ns.name),
-        sections: vec![("Service", vec![("ExecStartPost", ctx.script_path(unit, "resolv-conf"))])],
+        sections: vec![(
+            "Service",
+            vec![("ExecStartPost", UnitValue::Text(ctx.script_path(unit, "resolv-conf")))],
+        )],
         scripts: vec![Script {
             name: "resolv-conf".into(),
             body,
@@ -215,19 +235,19 @@ pub(super) fn oneshot(
     unit: String,
     description: String,
     span: Span,
-    mut unit_keys: Vec<(&'static str, String)>,
+    mut unit_keys: Vec<UnitKey>,
     up: ScriptBody,
-    down: Vec<String>,
+    down: Command,
 ) -> ExtraUnit {
     let ns_unit = &ctx.ns.unit_name;
     let mut after = vec![ns_unit.clone()];
     if let Some(i) = unit_keys.iter().position(|(k, _)| *k == "After") {
-        after.push(unit_keys.remove(i).1);
+        after.extend(unit_keys.remove(i).1.items().iter().cloned());
     }
     let mut keys = vec![
-        ("After", after.join(" ")),
-        ("BindsTo", ns_unit.clone()),
-        ("Description", description),
+        ("After", UnitValue::Units(after)),
+        ("BindsTo", UnitValue::units([ns_unit])),
+        ("Description", UnitValue::Text(description)),
     ];
     keys.extend(unit_keys);
     keys.sort_by_key(|(k, _)| *k);
@@ -236,13 +256,13 @@ pub(super) fn oneshot(
         (
             "Service",
             vec![
-                ("ExecStart", ctx.script_path(&unit, "start")),
-                ("ExecStop", ctx.script_path(&unit, "stop")),
-                ("RemainAfterExit", "true".to_string()),
-                ("Type", "oneshot".to_string()),
+                ("ExecStart", UnitValue::Text(ctx.script_path(&unit, "start"))),
+                ("ExecStop", UnitValue::Text(ctx.script_path(&unit, "stop"))),
+                ("RemainAfterExit", UnitValue::Bool(true)),
+                ("Type", UnitValue::text("oneshot")),
             ],
         ),
-        ("Install", vec![("WantedBy", ns_unit.clone())]),
+        ("Install", vec![("WantedBy", UnitValue::units([ns_unit]))]),
     ];
     let scripts = vec![
         Script {
@@ -251,14 +271,11 @@ pub(super) fn oneshot(
         },
         Script {
             name: "stop".into(),
-            body: ScriptBody::Shell(down),
+            body: ScriptBody::Shell(vec![down.into()]),
         },
     ];
     started_with_namespace(ctx, unit, sections, span, scripts)
 }
-
-/// The sections of a unit file of ours, in order, each with its keys in order.
-pub type Sections = Vec<(&'static str, Vec<(&'static str, String)>)>;
 
 /// A unit started with its namespace (linked into the namespace unit's `.wants/`), with its
 /// relations for the graph from its sections (`span` is where the option that made it is).
@@ -285,33 +302,39 @@ pub(super) fn started_with_namespace(
 /// `hostLink`: a veth pair, the host end in the host namespace, the other moved in; each end
 /// addressed. No route beyond the link's own subnet, and the host's forwarding is untouched.
 fn host_link_unit(ctx: &Ctx, link: &HostLink) -> ExtraUnit {
-    let ip = &ctx.tools.ip;
-    let ns = ctx.name_arg();
-    let host_if = escape_shell_arg(&link.host_interface);
-    let ns_if = escape_shell_arg(&link.namespace_interface);
-    let mut up = vec![format!(
-        "{ip} link add {host_if} type veth peer name {ns_if} netns {ns}"
-    )];
+    let host_if = &link.host_interface;
+    let ns_if = &link.namespace_interface;
+    let mut up = vec![
+        ctx.ip(false)
+            .words(&["link", "add"])
+            .value(host_if)
+            .words(&["type", "veth", "peer", "name"])
+            .value(ns_if)
+            .words(&["netns"])
+            .value(&ctx.ns.name),
+    ];
+    let address = |inside: bool, v6: &[&'static str], a: &str, dev: &str| {
+        ctx.ip(inside)
+            .words(v6)
+            .words(&["address", "add"])
+            .value(a)
+            .words(&["dev"])
+            .value(dev)
+    };
     if let (Some(h), Some(n)) = (&link.host_address, &link.namespace_address) {
-        up.push(format!("{ip} address add {} dev {host_if}", h.value));
-        up.push(format!("{ip} -n {ns} address add {} dev {ns_if}", n.value));
+        up.push(address(false, &[], &h.value.to_string(), host_if));
+        up.push(address(true, &[], &n.value.to_string(), ns_if));
     }
     if let Some(h) = &link.host_address6 {
-        up.push(format!(
-            "{ip} -6 address add {} dev {host_if} nodad",
-            escape_shell_arg(&h.value)
-        ));
+        up.push(address(false, &["-6"], &h.value, host_if).words(&["nodad"]));
     }
     if let Some(n) = &link.namespace_address6 {
-        up.push(format!(
-            "{ip} -n {ns} -6 address add {} dev {ns_if} nodad",
-            escape_shell_arg(&n.value)
-        ));
+        up.push(address(true, &["-6"], &n.value, ns_if).words(&["nodad"]));
     }
-    up.push(format!("{ip} link set {host_if} up"));
-    up.push(format!("{ip} -n {ns} link set {ns_if} up"));
+    up.push(ctx.ip(false).words(&["link", "set"]).value(host_if).words(&["up"]));
+    up.push(ctx.ip(true).words(&["link", "set"]).value(ns_if).words(&["up"]));
     // Deleting one end deletes the pair; with the namespace gone it is gone already.
-    let down = vec![format!("{ip} link delete {host_if} 2>/dev/null || true")];
+    let down = ctx.ip(false).words(&["link", "delete"]).value(host_if).may_fail();
     oneshot(
         ctx,
         format!("{}-hostlink.service", ctx.stem()),
@@ -321,7 +344,7 @@ fn host_link_unit(ctx: &Ctx, link: &HostLink) -> ExtraUnit {
         ),
         link.span,
         Vec::new(),
-        ScriptBody::Shell(up),
+        ScriptBody::Shell(up.into_iter().map(ShellLine::Run).collect()),
         down,
     )
 }
@@ -342,45 +365,67 @@ pub fn tunnel_unit(ns: &Namespace) -> Option<String> {
 /// `wireguard`: the interface made in the host namespace (so its UDP socket stays outside),
 /// configured, moved in, addressed, and the namespace's default route through it.
 fn wireguard_unit(ctx: &Ctx, wg: &WireGuard) -> ExtraUnit {
-    let ip = &ctx.tools.ip;
-    let ns = ctx.name_arg();
-    let dev = escape_shell_arg(&wg.interface.value);
+    let dev = &wg.interface.value;
     let mut up = Vec::new();
     if wg.implementation.value == "userspace" {
         // wireguard-go daemonises; its process stays in this unit's cgroup until ExecStop.
-        up.push(format!("{} {dev}", ctx.tools.wireguard_go));
+        up.push(Command::new(&ctx.tools.wireguard_go).value(dev));
     } else {
-        up.push(format!("{ip} link add dev {dev} type wireguard"));
+        up.push(
+            ctx.ip(false)
+                .words(&["link", "add", "dev"])
+                .value(dev)
+                .words(&["type", "wireguard"]),
+        );
     }
-    up.push(wg_set_line(ctx, wg));
-    up.push(format!("{ip} link set dev {dev} netns {ns}"));
+    up.push(wg_set(ctx, wg));
+    up.push(
+        ctx.ip(false)
+            .words(&["link", "set", "dev"])
+            .value(dev)
+            .words(&["netns"])
+            .value(&ctx.ns.name),
+    );
     for a in &wg.addresses {
-        up.push(format!(
-            "{ip} -n {ns} address add {} dev {dev}",
-            escape_shell_arg(&a.value)
-        ));
+        up.push(
+            ctx.ip(true)
+                .words(&["address", "add"])
+                .value(&a.value)
+                .words(&["dev"])
+                .value(dev),
+        );
     }
-    up.push(format!("{ip} -n {ns} link set dev {dev} up"));
+    up.push(ctx.ip(true).words(&["link", "set", "dev"]).value(dev).words(&["up"]));
     let v4 = wg.addresses.iter().any(|a| !a.value.contains(':'));
     let v6 = wg.addresses.iter().any(|a| a.value.contains(':'));
+    let default_route = |v6: &[&'static str]| {
+        ctx.ip(true)
+            .words(v6)
+            .words(&["route", "add", "default", "dev"])
+            .value(dev)
+    };
     if v4 || !v6 {
-        up.push(format!("{ip} -n {ns} route add default dev {dev}"));
+        up.push(default_route(&[]));
     }
     if v6 {
-        up.push(format!("{ip} -n {ns} -6 route add default dev {dev}"));
+        up.push(default_route(&["-6"]));
     }
-    wireguard_oneshot(ctx, wg, "", ScriptBody::Shell(up))
+    wireguard_oneshot(
+        ctx,
+        wg,
+        "",
+        ScriptBody::Shell(up.into_iter().map(ShellLine::Run).collect()),
+    )
 }
 
 /// The tunnel's unit, whichever way it is configured: `up` makes it, stopping deletes the
 /// interface (and the default route with it). `from` ends the description.
 pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: ScriptBody) -> ExtraUnit {
-    let down = vec![format!(
-        "{} -n {} link delete dev {} 2>/dev/null || true",
-        ctx.tools.ip,
-        ctx.name_arg(),
-        escape_shell_arg(&wg.interface.value)
-    )];
+    let down = ctx
+        .ip(true)
+        .words(&["link", "delete", "dev"])
+        .value(&wg.interface.value)
+        .may_fail();
     oneshot(
         ctx,
         format!("{}-wireguard.service", ctx.stem()),
@@ -390,8 +435,8 @@ pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: Scrip
         ),
         wg.span,
         vec![
-            ("After", "network-online.target".to_string()),
-            ("Wants", "network-online.target".to_string()),
+            ("After", UnitValue::units(["network-online.target"])),
+            ("Wants", UnitValue::units(["network-online.target"])),
         ],
         up,
         down,
@@ -399,30 +444,29 @@ pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: Scrip
 }
 
 /// `wg set …`: keys by path only (`private-key <file>`), so no secret is in the output.
-fn wg_set_line(ctx: &Ctx, wg: &WireGuard) -> String {
-    let q = |s: &str| escape_shell_arg(s);
-    let mut line = format!("{} set {}", ctx.tools.wg, q(&wg.interface.value));
+fn wg_set(ctx: &Ctx, wg: &WireGuard) -> Command {
+    let mut wg_set = Command::new(&ctx.tools.wg).words(&["set"]).value(&wg.interface.value);
     if let Some(k) = &wg.private_key_file {
-        line.push_str(&format!(" private-key {}", q(&k.value)));
+        wg_set = wg_set.words(&["private-key"]).value(&k.value);
     }
     for p in &wg.peers {
         let Some(key) = &p.public_key else { continue };
-        line.push_str(&format!(" peer {}", q(&key.value)));
+        wg_set = wg_set.words(&["peer"]).value(&key.value);
         if let Some(f) = &p.preshared_key_file {
-            line.push_str(&format!(" preshared-key {}", q(&f.value)));
+            wg_set = wg_set.words(&["preshared-key"]).value(&f.value);
         }
         if let Some(e) = &p.endpoint {
-            line.push_str(&format!(" endpoint {}", q(&e.value)));
+            wg_set = wg_set.words(&["endpoint"]).value(&e.value);
         }
         if !p.allowed_ips.is_empty() {
             let ips: Vec<&str> = p.allowed_ips.iter().map(|a| a.value.as_str()).collect();
-            line.push_str(&format!(" allowed-ips {}", q(&ips.join(","))));
+            wg_set = wg_set.words(&["allowed-ips"]).value(ips.join(","));
         }
         if let Some(k) = &p.persistent_keepalive {
-            line.push_str(&format!(" persistent-keepalive {}", k.value));
+            wg_set = wg_set.words(&["persistent-keepalive"]).value(k.value.to_string());
         }
     }
-    line
+    wg_set
 }
 
 /// The guard unit of the namespace whose unit is `namespace_unit` (SPEC §13).
@@ -441,25 +485,26 @@ pub fn guard_unit_name(namespace_unit: &str) -> String {
 fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
     let ns_unit = &ctx.ns.unit_name;
     let unit = guard_unit_name(ns_unit);
-    let ns = ctx.name_arg();
-    let in_ns = format!("{} netns exec {ns}", ctx.tools.ip);
+    let in_ns = || {
+        Command::new(&ctx.tools.ip)
+            .words(&["netns", "exec"])
+            .value(&ctx.ns.name)
+    };
     let mut up = Vec::new();
     if table.disables_ipv6() {
-        up.push(format!(
-            "{in_ns} {} -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1",
-            ctx.tools.sysctl
-        ));
+        up.push(in_ns().value(&ctx.tools.sysctl).words(&[
+            "-q",
+            "-w",
+            "net.ipv6.conf.all.disable_ipv6=1",
+            "net.ipv6.conf.default.disable_ipv6=1",
+        ]));
     }
-    up.push(format!(
-        "{in_ns} {}",
-        escape_shell_arg(&ctx.script_path(&unit, "ruleset"))
-    ));
+    up.push(in_ns().value(ctx.script_path(&unit, "ruleset")));
     // With the namespace gone the table is gone already.
-    let down = vec![format!(
-        "{in_ns} {} delete table inet {} 2>/dev/null || true",
-        ctx.tools.nft,
-        super::connect::GUARD_TABLE
-    )];
+    let down = in_ns()
+        .value(&ctx.tools.nft)
+        .words(&["delete", "table", "inet", super::connect::GUARD_TABLE])
+        .may_fail();
     let span = match (&ctx.ns.connect.strict_dns, &ctx.ns.connect.ipv6) {
         (Some(s), _) => s.span,
         (None, Some(i)) => i.span,
@@ -474,12 +519,15 @@ fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
             ctx.ns.name
         ),
         span,
-        vec![("PartOf", ns_unit.clone()), ("ReloadPropagatedFrom", ns_unit.clone())],
-        ScriptBody::Shell(up),
+        vec![
+            ("PartOf", UnitValue::units([ns_unit])),
+            ("ReloadPropagatedFrom", UnitValue::units([ns_unit])),
+        ],
+        ScriptBody::Shell(up.into_iter().map(ShellLine::Run).collect()),
         down,
     );
     if let Some((_, service)) = guard.sections.iter_mut().find(|(name, _)| *name == "Service") {
-        service.push(("ExecReload", ctx.script_path(&unit, "start")));
+        service.push(("ExecReload", UnitValue::Text(ctx.script_path(&unit, "start"))));
         service.sort_by_key(|(k, _)| *k);
     }
     guard.scripts.push(Script {

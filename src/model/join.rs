@@ -17,15 +17,14 @@ pub fn resolvers_to_hide(service: &str) -> Vec<(&'static str, &'static str)> {
     RESOLVERS.into_iter().filter(|(unit, _)| *unit != service).collect()
 }
 
-/// The `TemporaryFileSystem=` value that covers the resolver folders hidden from `service`
+/// The `TemporaryFileSystem=` items that cover the resolver folders hidden from `service`
 /// (each an empty read-only tmpfs; see the emitter's `render_dropin` for why not
 /// `InaccessiblePaths=`).
-pub fn resolver_covers(service: &str) -> String {
+pub fn resolver_covers(service: &str) -> Vec<String> {
     resolvers_to_hide(service)
         .iter()
         .map(|(_, dir)| format!("{dir}:ro"))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect()
 }
 
 /// The resolvers `service` is ordered after and part of: those it is kept from, except that of

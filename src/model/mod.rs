@@ -1,5 +1,6 @@
 //! The typed config: what the checks, the graph and the emitter work on.
 
+pub mod command;
 pub mod connect;
 pub mod connect_units;
 pub mod guard;
@@ -119,8 +120,8 @@ pub enum ScriptBody {
     /// A job script (`script`, `preStart`, …): systemd-lib's `makeJobScript` around `text`,
     /// with `enableStrictShellChecks` (`strict`) `writeShellApplication`'s options.
     Job { text: String, strict: bool },
-    /// A run-time script of ours: the runtime shell, `set -e`, then these shell lines.
-    Shell(Vec<String>),
+    /// A run-time script of ours: the runtime shell, `set -e`, then these lines.
+    Shell(Vec<command::ShellLine>),
     /// A run-time script of ours from a template (emit/templates/): the runtime shell,
     /// `set -e`, each setting as `name=value` (the value quoted for the shell), the template.
     Template {
@@ -190,7 +191,7 @@ pub struct Model {
 }
 
 /// A unit or drop-in of the connectivity options (SPEC §11): never NixOS's rendering, so its
-/// sections are plain lists of `key=value` in the order written.
+/// sections are plain lists of keys and their values in the order written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExtraUnit {
     /// Path under the unit folder: `x.socket`, `x.service` or `netns-x.service.d/<name>.conf`.
@@ -201,7 +202,7 @@ pub struct ExtraUnit {
     pub namespace: String,
     /// What it is for (its first line, as a comment).
     pub comment: String,
-    pub sections: connect_units::Sections,
+    pub sections: Sections,
     /// Scripts, in `script_dir` (relative to the output root).
     pub scripts: Vec<Script>,
     pub script_dir: String,
@@ -209,6 +210,44 @@ pub struct ExtraUnit {
     pub wanted_by: Vec<String>,
     /// Dependencies for the graph.
     pub relations: Vec<Relation>,
+}
+
+/// The sections of a unit file of ours, in order, each with its keys in order.
+pub type Sections = Vec<(&'static str, Vec<UnitKey>)>;
+
+/// One key of a section of a unit of ours and its value.
+pub type UnitKey = (&'static str, UnitValue);
+
+/// The value of a key in a unit of ours: what it is; emit writes it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UnitValue {
+    /// Written as it is (a description, a path, a command line, `oneshot`).
+    Text(String),
+    /// A boolean setting (`PrivateNetwork=`, `RemainAfterExit=`).
+    Bool(bool),
+    /// The units a dependency key names (`After=`, `WantedBy=`, …): the graph's relations.
+    Units(Vec<String>),
+    /// Other items of a list setting (`TemporaryFileSystem=`'s mounts).
+    Items(Vec<String>),
+}
+
+impl UnitValue {
+    pub fn text(s: impl Into<String>) -> Self {
+        UnitValue::Text(s.into())
+    }
+
+    pub fn units<S: Into<String>>(units: impl IntoIterator<Item = S>) -> Self {
+        UnitValue::Units(units.into_iter().map(Into::into).collect())
+    }
+
+    /// What the value is made of: a list's items, else the one value.
+    pub fn items(&self) -> &[String] {
+        match self {
+            UnitValue::Units(items) | UnitValue::Items(items) => items,
+            UnitValue::Text(s) => std::slice::from_ref(s),
+            UnitValue::Bool(_) => &[],
+        }
+    }
 }
 
 impl ExtraUnit {

@@ -14,7 +14,7 @@ use super::connect::{At, interface_name, opt_string};
 use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script, ScriptBody, Template};
+use super::{ExtraUnit, Script, ScriptBody, Template, UnitValue};
 use crate::module::config::Submodule;
 use crate::source::Span;
 
@@ -78,43 +78,41 @@ pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
         ("PATH", v(&path_of(&ctx.tools.default_path))),
     ];
     let guard = guard_table(&ctx.ns.connect);
-    let mut after = format!("{ns_unit} network-online.target");
-    if guard.is_some() {
-        after.push(' ');
-        after.push_str(&guard_unit_name(ns_unit));
-    }
+    let mut after = vec![ns_unit.clone(), "network-online.target".to_string()];
+    after.extend(guard.as_ref().map(|_| guard_unit_name(ns_unit)));
     let mut unit_keys = vec![
-        ("After", after),
-        ("BindsTo", ns_unit.clone()),
+        ("After", UnitValue::Units(after)),
+        ("BindsTo", UnitValue::units([ns_unit])),
         (
             "Description",
             // `%` starts a specifier in a unit file, also in `Description=`.
-            format!(
+            UnitValue::Text(format!(
                 "OpenVPN {} of network namespace {:?} from {}",
                 vpn.interface,
                 ctx.ns.name,
                 file.value.replace('%', "%%")
-            ),
+            )),
         ),
-        ("Wants", "network-online.target".to_string()),
+        ("Wants", UnitValue::units(["network-online.target"])),
     ];
+    let script = ctx.script_path(&unit, "openvpn");
     let mut service_keys = vec![
-        ("ExecStart", ctx.script_path(&unit, "openvpn")),
-        ("ExecStartPost", format!("{} ready", ctx.script_path(&unit, "openvpn"))),
-        ("Type", "notify".to_string()),
+        ("ExecStart", UnitValue::text(&script)),
+        ("ExecStartPost", UnitValue::Text(format!("{script} ready"))),
+        ("Type", UnitValue::text("notify")),
     ];
     // As for a wg-quick file (tunnel_file.rs): loading the guard's table again empties its DNS
     // sets, and the servers the VPN pushed are added again.
     if guard.is_some_and(|t| t.dns.is_some()) {
-        unit_keys.push(("ReloadPropagatedFrom", guard_unit_name(ns_unit)));
-        service_keys.push(("ExecReload", format!("{} dns-allow", ctx.script_path(&unit, "openvpn"))));
+        unit_keys.push(("ReloadPropagatedFrom", UnitValue::units([guard_unit_name(ns_unit)])));
+        service_keys.push(("ExecReload", UnitValue::Text(format!("{script} dns-allow"))));
     }
     unit_keys.sort_by_key(|(k, _)| *k);
     service_keys.sort_by_key(|(k, _)| *k);
     let sections = vec![
         ("Unit", unit_keys),
         ("Service", service_keys),
-        ("Install", vec![("WantedBy", ns_unit.clone())]),
+        ("Install", vec![("WantedBy", UnitValue::units([ns_unit]))]),
     ];
     Some(started_with_namespace(
         ctx,

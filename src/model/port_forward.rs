@@ -10,7 +10,7 @@ use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::join::{resolver_covers, resolvers_to_follow};
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script, ScriptBody, Template};
+use super::{ExtraUnit, Script, ScriptBody, Template, UnitValue};
 use crate::module::config::Submodule;
 use crate::source::Span;
 
@@ -68,34 +68,47 @@ pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> Ex
     // A joined service's relations, the guard's where there is one (SPEC §13); the host's
     // resolver sockets are hidden from it as from every joined service (natpmpc resolves
     // nothing, but `onChange` runs in the namespace too), and the resolvers' restarts restart it.
-    let guard = guard_table(&ctx.ns.connect).map(|_| format!(" {}", guard_unit_name(ns_unit)));
-    let guard = guard.as_deref().unwrap_or("");
-    let resolvers = resolvers_to_follow(&unit, |_| false).join(" ");
+    let guard = guard_table(&ctx.ns.connect).map(|_| guard_unit_name(ns_unit));
+    let resolvers = resolvers_to_follow(&unit, |_| false);
     let sections = vec![
         (
             "Unit",
             vec![
-                ("After", format!("{ns_unit} {tunnel}{guard} {resolvers}")),
-                ("BindsTo", format!("{ns_unit}{guard}")),
+                (
+                    "After",
+                    UnitValue::units(
+                        [ns_unit.as_str(), tunnel]
+                            .into_iter()
+                            .chain(guard.as_deref())
+                            .chain(resolvers.iter().copied()),
+                    ),
+                ),
+                (
+                    "BindsTo",
+                    UnitValue::units(std::iter::once(ns_unit.as_str()).chain(guard.as_deref())),
+                ),
                 (
                     "Description",
-                    format!("NAT-PMP port forwarding of network namespace {:?}", ctx.ns.name),
+                    UnitValue::Text(format!(
+                        "NAT-PMP port forwarding of network namespace {:?}",
+                        ctx.ns.name
+                    )),
                 ),
-                ("JoinsNamespaceOf", ns_unit.clone()),
-                ("PartOf", resolvers),
-                ("Requires", tunnel.to_string()),
+                ("JoinsNamespaceOf", UnitValue::units([ns_unit])),
+                ("PartOf", UnitValue::units(resolvers)),
+                ("Requires", UnitValue::units([tunnel])),
             ],
         ),
         (
             "Service",
             vec![
-                ("ExecStart", ctx.script_path(&unit, "forward")),
-                ("PrivateNetwork", "true".to_string()),
-                ("Restart", "on-failure".to_string()),
-                ("TemporaryFileSystem", resolver_covers(&unit)),
+                ("ExecStart", UnitValue::Text(ctx.script_path(&unit, "forward"))),
+                ("PrivateNetwork", UnitValue::Bool(true)),
+                ("Restart", UnitValue::text("on-failure")),
+                ("TemporaryFileSystem", UnitValue::Items(resolver_covers(&unit))),
             ],
         ),
-        ("Install", vec![("WantedBy", ns_unit.clone())]),
+        ("Install", vec![("WantedBy", UnitValue::units([ns_unit]))]),
     ];
     started_with_namespace(
         ctx,

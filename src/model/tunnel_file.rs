@@ -8,7 +8,7 @@
 use super::connect::WireGuard;
 use super::connect_units::{Ctx, guard_unit_name, relations_of_sections, wireguard_oneshot};
 use super::guard::guard_table;
-use super::{ExtraUnit, ScriptBody, Template};
+use super::{ExtraUnit, ScriptBody, Template, UnitValue};
 use crate::source::Span;
 
 /// The tunnel's unit for a wg-quick file at `file` (a path, checked to be absolute).
@@ -50,18 +50,17 @@ fn follow_guard(ctx: &Ctx, unit: &mut ExtraUnit, strict_dns: bool, span: Span) {
     for (name, keys) in &mut unit.sections {
         match *name {
             "Unit" => {
-                if let Some((_, after)) = keys.iter_mut().find(|(k, _)| *k == "After") {
-                    after.push(' ');
-                    after.push_str(&guard);
+                if let Some((_, UnitValue::Units(after))) = keys.iter_mut().find(|(k, _)| *k == "After") {
+                    after.push(guard.clone());
                 }
                 if strict_dns {
-                    keys.push(("ReloadPropagatedFrom", guard.clone()));
+                    keys.push(("ReloadPropagatedFrom", UnitValue::units([&guard])));
                 }
             }
             "Service" if strict_dns => {
                 keys.push((
                     "ExecReload",
-                    format!("{} dns-allow", ctx.script_path(&unit.unit, "start")),
+                    UnitValue::Text(format!("{} dns-allow", ctx.script_path(&unit.unit, "start"))),
                 ));
             }
             _ => continue,

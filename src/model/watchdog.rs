@@ -9,7 +9,7 @@
 use super::connect::{At, int_at};
 use super::connect_units::{Ctx, started_with_namespace};
 use super::tunnel_file::path_of;
-use super::{ExtraUnit, Script, ScriptBody, Template};
+use super::{ExtraUnit, Script, ScriptBody, Template, UnitValue};
 use crate::module::config::Submodule;
 use crate::source::Span;
 
@@ -68,23 +68,26 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
         (
             "Unit",
             vec![
-                ("After", format!("{ns_unit} {tunnel}")),
-                ("BindsTo", ns_unit.clone()),
+                ("After", UnitValue::units([ns_unit.as_str(), tunnel])),
+                ("BindsTo", UnitValue::units([ns_unit])),
                 (
                     "Description",
-                    format!("Watchdog of {kind} {interface} of network namespace {:?}", ctx.ns.name),
+                    UnitValue::Text(format!(
+                        "Watchdog of {kind} {interface} of network namespace {:?}",
+                        ctx.ns.name
+                    )),
                 ),
-                ("PartOf", tunnel.to_string()),
+                ("PartOf", UnitValue::units([tunnel])),
             ],
         ),
         (
             "Service",
             vec![
-                ("ExecStart", ctx.script_path(&unit, "watch")),
-                ("Restart", "on-failure".to_string()),
+                ("ExecStart", UnitValue::Text(ctx.script_path(&unit, "watch"))),
+                ("Restart", UnitValue::text("on-failure")),
             ],
         ),
-        ("Install", vec![("WantedBy", ns_unit.clone())]),
+        ("Install", vec![("WantedBy", UnitValue::units([ns_unit]))]),
     ];
     Some(started_with_namespace(
         ctx,

@@ -17,9 +17,9 @@
 use super::lazy_select;
 use super::lib_functions::is_function;
 use super::module_syntax::{apply_args, unify};
-use crate::eval::value::{Thunk, Value};
 use crate::eval::error::EvalResult;
 use crate::eval::evaluator::Evaluator;
+use crate::eval::value::{Thunk, Value};
 use crate::source::Span;
 use std::rc::Rc;
 
