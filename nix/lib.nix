@@ -97,6 +97,8 @@ let
   isNixosConfig = config: isAttrs config && config ? system.build;
 in
 rec {
+  inherit joiningOptionNames;
+
   # Escape a namespace name into its unit name as the NixOS services.netns module does (SPEC §3.2).
   escapeUnitName =
     name:

@@ -108,6 +108,8 @@ codes! {
         "A malformed `mkIf`/`mkMerge`/`mkOverride`/`mkOrder` property.";
     FailedAssertion = "failed-assertion", Error, Compiling,
         "A module's `assertions` entry is false (NixOS would not build the system).";
+    OverlappingDeclaration = "overlapping-declaration", Error, Compiling,
+        "A module's option declaration above or below an option netns-compile reads, which it cannot merge.";
     // -- namespaces -------------------------------------------------------------------------
     InvalidNamespaceName = "invalid-namespace-name", Error, Compiling,
         "A namespace name that iproute2 rejects or that would break the unit file.";

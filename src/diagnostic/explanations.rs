@@ -227,6 +227,50 @@ in
                 standalone: Standalone::Yes,
             },
         },
+        Code::OverlappingDeclaration => &Explanation {
+            meaning: "A module declares an option (`options.… = mkOption …`) above or below one \
+                of the options netns-compile reads (`options.systemd.services.<name>.vpn`, \
+                `options.systemd`, `options.boot.kernel.sysctl.<key>`), or declares one it reads \
+                as NixOS's module defines it (`networking.wireguard.interfaces`, `tools`). A \
+                module that declares one of the compiler's own options itself \
+                (`services.netns.namespaces`, `systemd.services`, `boot.kernel.sysctl`, …) is \
+                merged with the compiler's declaration, as NixOS merges it: that is the way to \
+                add a sub-option.",
+            why: "NixOS refuses an option below one whose type is not a submodule, and merges a \
+                declaration of its own options with its module's. netns-compile would otherwise \
+                read the option without what the module's declaration does to it (its \
+                sub-options' definitions, a service joining a namespace), and the units would \
+                silently differ from NixOS's.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{ lib, config, ... }:
+{
+  options.systemd.services.transmission.vpn = lib.mkOption { type = lib.types.str; };
+  config = {
+    services.netns.namespaces.wg = { };
+    systemd.services.transmission.vpn = "wg";
+  };
+}
+"#,
+                after: r#"
+{ lib, ... }:
+{
+  options.systemd.services = lib.mkOption {
+    type = lib.types.attrsOf (lib.types.submodule ({ config, ... }: {
+      options.vpn = lib.mkOption { type = lib.types.nullOr lib.types.str; default = null; };
+      config = lib.mkIf (config.vpn != null) { netns = config.vpn; };
+    }));
+  };
+  config = {
+    services.netns.namespaces.wg = { };
+    systemd.services.transmission.vpn = "wg";
+  };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
         Code::TypeMismatch => &Explanation {
             meaning: "A definition whose value is not of its option's type: a string where a \
                 list belongs, a number for a ruleset, a port over 65535 or a value an enum does \

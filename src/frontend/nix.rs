@@ -110,13 +110,49 @@ impl Spec {
         path.iter().try_fold(self, |s, k| s.child(k)).is_some()
     }
 
-    /// The same without `path` (whose parent is read whole), which another definition
-    /// takes the place of.
+    /// The same without `path`, which another definition takes the place of: all but it where
+    /// its parent is read whole; else without it, or of an option of elements, without the
+    /// elements it does not name ([`Spec::named_below`]).
     fn without(mut self, path: &[&'static str]) -> Spec {
-        if let Some((last, parent)) = path.split_last() {
-            self.insert(parent, Spec::AllBut(vec![last]));
+        let Some((last, parent)) = path.split_last() else {
+            return self;
+        };
+        match parent.iter().try_fold(&mut self, |s, k| match s {
+            Spec::Keys(keys) => keys.get_mut(*k),
+            _ => Some(s),
+        }) {
+            Some(Spec::Keys(keys)) => {
+                let emptied = match keys.get_mut(*last) {
+                    Some(Spec::Keys(below)) => {
+                        below.remove("*");
+                        below.is_empty()
+                    }
+                    _ => true,
+                };
+                if emptied {
+                    keys.remove(*last);
+                }
+            }
+            Some(whole) => *whole = Spec::AllBut(vec![last]),
+            None => {}
         }
         self
+    }
+
+    /// The names it reads whole by name just below `path` (the namespaces' own units in
+    /// `systemd.services`).
+    fn named_below(&self, path: &[&str]) -> BTreeSet<String> {
+        match path.iter().try_fold(self, |s, k| match s {
+            Spec::Keys(keys) => keys.get(*k),
+            _ => None,
+        }) {
+            Some(Spec::Keys(keys)) => keys
+                .iter()
+                .filter(|(k, s)| k.as_ref() != "*" && matches!(s, Spec::All))
+                .map(|(k, _)| k.to_string())
+                .collect(),
+            _ => BTreeSet::new(),
+        }
     }
 
     /// Read `leaf` at `path` too. Below what is read whole there is nothing to add.
@@ -176,7 +212,8 @@ impl Spec {
 
 #[cfg(test)]
 mod spec_tests {
-    use super::{Spec, spec};
+    use super::{NAMESPACES, Spec, spec, spec_with_units};
+    use std::collections::BTreeSet;
 
     #[test]
     fn the_projection_reads_what_the_module_stage_merges_and_no_more() {
@@ -199,6 +236,28 @@ mod spec_tests {
         assert!(at(&["networking", "wireguard", "interfaces", "wg0", "ips"]).is_none());
         assert!(matches!(at(&["tools"]), Some(Spec::All)));
         assert!(at(&["environment"]).is_none());
+    }
+
+    /// An extended option is the engine's: the projection no longer reads it, but for the
+    /// elements it reads whole by name (the namespaces' units), which stay as written.
+    #[test]
+    fn an_extended_option_is_read_no_more_but_for_the_elements_read_whole() {
+        let units = spec_with_units(["netns-wg".to_string()]);
+        let services: &[&str] = &["systemd", "services"];
+        assert_eq!(units.named_below(services), BTreeSet::from(["netns-wg".to_string()]));
+        let extended = units.without(services);
+        let at = |spec: &Spec, path: &[&str]| path.iter().try_fold(spec, |s, k| s.child(k)).is_some();
+        assert!(at(&extended, &["systemd", "services", "netns-wg", "serviceConfig"]));
+        assert!(!at(&extended, &["systemd", "services", "web", "netns"]));
+        assert!(at(&extended, &["systemd", "globalEnvironment"]));
+
+        let namespaces = spec().without(NAMESPACES.path);
+        assert!(!at(&namespaces, NAMESPACES.path));
+        assert!(at(&namespaces, &["services", "netns", "other"]));
+
+        let sysctl = spec().without(&["boot", "kernel", "sysctl"]);
+        assert!(!at(&sysctl, &["boot", "kernel", "sysctl"]));
+        assert!(at(&sysctl, &["networking", "nftables", "ruleset"]));
     }
 }
 
@@ -303,6 +362,7 @@ fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[Package]) -> Eva
     let entry = ev.load_file(&entry_path, Span::BUILTIN)?;
     let result = collect_modules(ev, &state, entry, &entry_path)
         .and_then(|()| options::check_definitions(ev, &state))
+        .and_then(|()| own::check_overlaps(ev, &state))
         .and_then(|()| assertions::declare_when_defined(ev, &state))
         .and_then(|checked| {
             // The namespaces' names decide which units are read whole.
@@ -474,15 +534,23 @@ fn project(ev: &Evaluator, v: &Value, span: Span, spec: &Spec) -> EvalResult<Nod
     Ok(Node::new(span, Kind::Attrs(NodeAttrs::from_entries(entries))))
 }
 
-/// Every module projected onto what netns-compile reads (`spec`). Where a module extends the
-/// namespace submodule, the namespaces are the engine's (`own.rs`): one module more.
+/// Every module projected onto what netns-compile reads (`spec`). Where a module extends one of
+/// the compiler's own options (`own.rs`), that option is the engine's: one module more, in
+/// place of the modules' definitions of it (but for the elements `spec` names, which are read
+/// as written: the namespaces' own units).
 fn projected_modules(ev: &Evaluator, state: &Rc<State>, spec: &Spec) -> EvalResult<Vec<Node>> {
-    if spec.reaches(NAMESPACES.path) && own::namespaces_extended(ev, state)? {
-        let mut out = projected_modules_as_written(ev, state, &spec.clone().without(NAMESPACES.path))?;
-        out.push(own::extended_namespaces_node(ev, state)?);
-        return Ok(out);
+    let mut spec = Cow::Borrowed(spec);
+    let mut extensions = Vec::new();
+    for option in READ_OPTIONS.into_iter().filter(|o| o.in_config) {
+        if spec.reaches(option.path) && own::extended(ev, state, option)? {
+            let as_written = spec.named_below(option.path);
+            extensions.push(own::extended_node(ev, state, option, &as_written)?);
+            spec = Cow::Owned(spec.into_owned().without(option.path));
+        }
     }
-    projected_modules_as_written(ev, state, spec)
+    let mut out = projected_modules_as_written(ev, state, &spec)?;
+    out.extend(extensions);
+    Ok(out)
 }
 
 fn projected_modules_as_written(ev: &Evaluator, state: &State, spec: &Spec) -> EvalResult<Vec<Node>> {
@@ -599,8 +667,8 @@ fn known_option(ev: &Evaluator, state: &Rc<State>, path: &[&str]) -> EvalResult<
             t
         }
     };
-    if option.path == NAMESPACES.path && own::namespaces_extended(ev, state)? {
-        return own::extended_namespaces_value(ev, state).map(Some);
+    if own::extended(ev, state, option)? {
+        return own::extended_value(ev, state, option).map(Some);
     }
     if option.path == NAMESPACES.path {
         // The names without the values, as `attrsOf` gives them: a module may read which

@@ -181,7 +181,8 @@ let
   nixosDeclarations = import ../../src/frontend/nix/own_options.nix {
     inherit lib;
     netns = throw "module-eval.nix takes the namespaces from nix/module.nix itself";
-    unitLists = [ ];
+    # The unit lists of NixOS a case may define (nix/module.nix declares `netns`).
+    unitLists = lib.remove "netns" netnsLib.joiningOptionNames;
   };
   nixos = path: (lib.head nixosDeclarations.${path}).options;
 
@@ -215,35 +216,8 @@ let
         };
         enableStrictShellChecks = nixos "systemd.enableStrictShellChecks";
         globalEnvironment = nixos "systemd.globalEnvironment";
-        services = mkOption {
-          type = types.attrsOf (
-            types.submodule {
-              # The other service options (description, serviceConfig, …) are not read.
-              freeformType = types.attrsOf types.anything;
-              options =
-                # The scripts, as NixOS types them (their definitions are joined by lines).
-                lib.genAttrs [ "preStart" "script" "postStart" "reload" "preStop" "postStop" ] (
-                  _:
-                  mkOption {
-                    type = types.lines;
-                    default = "";
-                  }
-                )
-                // lib.genAttrs [
-                "after"
-                "before"
-                "requires"
-                "wants"
-                "bindsTo"
-                "partOf"
-                "wantedBy"
-                "requiredBy"
-                "upheldBy"
-              ] (_: unitList);
-            }
-          );
-          default = { };
-        };
+        # NixOS's lists and scripts, `serviceConfig`, … (the others free-form).
+        services = nixos "systemd.services";
         units = mkOption {
           type = types.attrsOf (
             types.submodule {

@@ -10,7 +10,6 @@ use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::loc::Loc;
 use crate::module::merge::{merge_option, unknown_option};
 use crate::module::property::Def;
-use crate::module::read_options::NAMESPACES;
 use crate::module::types::Ty;
 use crate::module_rules::{self, Definitions, Discharge, PropertyType, Values};
 use crate::node::Node;
@@ -167,7 +166,12 @@ pub(super) fn declared_at(ev: &Evaluator, state: &State, path: &[String]) -> Eva
 }
 
 /// Every declared option's path, walking the whole declaration tree.
-fn all_declared(ev: &Evaluator, state: &State, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) -> EvalResult<()> {
+pub(super) fn all_declared(
+    ev: &Evaluator,
+    state: &State,
+    path: &mut Vec<String>,
+    out: &mut Vec<Vec<String>>,
+) -> EvalResult<()> {
     match declared_at(ev, state, path)? {
         Declared::Option(_) => out.push(path.clone()),
         Declared::Below(names) => {
@@ -261,17 +265,18 @@ fn evaluate_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalRe
 
 /// The declarations of the option at `path` as `mergeOptionDecls` takes them, and where the
 /// first is: the modules' own, or the compiler's (`own.rs`) for one of its options. A module
-/// that declares `services.netns.namespaces` extends the compiler's declaration, as nixpkgs
-/// merges it with netns.nix's.
+/// that declares one of the compiler's options (`services.netns.namespaces`,
+/// `systemd.services`, …) extends the compiler's declaration, as nixpkgs merges it with
+/// netns.nix's or NixOS's.
 fn all_declarations(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<(Vec<Thunk>, Span)> {
     let users = match declared_at(ev, state, path)? {
         Declared::Option(d) => Some(d),
         _ => None,
     };
     let mut decls = Vec::new();
-    if users.is_none() || path == NAMESPACES.path {
+    if users.is_none() || own::own_option(path).is_some() {
         decls.extend(own::declarations(ev, state, path)?.unwrap_or_default());
-        if users.is_some() {
+        if users.is_some() && own::has_elements(path) {
             decls.push(own::meta_declaration(ev, state)?);
         }
     }
@@ -497,8 +502,8 @@ fn options_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResu
     let declared = declared_at(ev, state, path)?;
     if let Declared::Option(_) = declared {
         let option = evaluated_option(ev, state, path)?;
-        if path == NAMESPACES.path {
-            // Extended: without the compiler's bookkeeping in each namespace.
+        if own::own_option(path).is_some() {
+            // Extended: without the compiler's bookkeeping in each element.
             return Ok(own::with_config_value(state, path, option));
         }
         return Ok(option);

@@ -1,28 +1,41 @@
 //! The compiler's own options as nixpkgs' module system has them: declared (`own_options.nix`,
 //! with nix/module.nix's namespace submodule), so that `options.<own option>` is the whole
 //! option `evalOptionValue` gives (`type`, `highestPrio`, `definitions`, …, with the fast
-//! path's merged value), and so that a module may extend the namespace submodule by declaring
-//! `services.netns.namespaces` itself, which nixpkgs merges with netns.nix's declaration.
+//! path's merged value), and so that a module may extend one by declaring it itself (the
+//! namespace submodule: `services.netns.namespaces`), which nixpkgs merges with netns.nix's or
+//! NixOS's declaration.
 //!
-//! An extended namespace option is evaluated by the lib's engine as a whole — the extension's
-//! sub-options, its `config` definitions, `name` and `config` as nixpkgs gives them — and the
-//! module stage gets, per namespace, the compiler's own sub-options that definitions set, at
-//! their merged values (as nix/lib.nix hands them over from NixOS), never the extension's.
+//! The same holds for every own option (`systemd.services` above all, which VPN modules extend
+//! with a sub-option of their own, as nixpkgs' `confinement` module does): one mechanism,
+//! keyed by the option's path. An extended option is evaluated by the lib's engine as a
+//! whole — the extension's sub-options, its `config` definitions, `name` and `config` as
+//! nixpkgs gives them — and the module stage gets, per element (namespace, service), the
+//! compiler's own sub-options that definitions set, at their final definitions (as nix/lib.nix
+//! hands them over from NixOS), never the extension's; of an option without elements, its
+//! value. A declaration above or below an option the compiler reads, or of one it reads but
+//! does not declare, is refused ([`check_overlaps`]).
 
-use super::options::{Declared, declared_at, declared_value};
+use super::options::{Declaration, Declared, all_declared, declared_at, declared_value};
 use super::{State, config_thunk, defined_values, definition_node, push_down::Level, push_down::push_down};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::eval::{ErrorKind, EvalError};
 use crate::eval::{EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::property::MK_OPTION_DEFAULT;
-use crate::module::read_options::NAMESPACES;
+use crate::module::read_options::{Merge, READ_OPTIONS, ReadOption};
 use crate::module::schema::{joining_service_schema, namespace_schema};
 use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::source::Span;
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
-/// The sub-option every namespace of an extended namespace option gets from netns-compile:
-/// the namespace's own `options` (what NixOS's `valueMeta` exposes), to tell which of its
-/// options definitions set. Hidden from what modules read of the namespace.
+/// The sub-option every element of an extended option of elements gets from netns-compile:
+/// the element's own `options` (what NixOS's `valueMeta` exposes), to tell which of its
+/// options definitions set. Hidden from what modules read of the element.
 const META: &str = "_netnsCompileOptions";
+
+/// own_options.nix's attribute that declares [`META`] (no option's path).
+const EXTENSION_META: &str = "<extension meta>";
 
 /// The declarations of the own option at `path` (`{ _file; options; }` each), if it is one.
 pub(super) fn declarations(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Option<Vec<Thunk>>> {
@@ -85,45 +98,77 @@ fn load(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Value> {
     )
 }
 
-/// Whether the modules declare `services.netns.namespaces` themselves (extending the
-/// namespace submodule).
-pub(super) fn namespaces_extended(ev: &Evaluator, state: &State) -> EvalResult<bool> {
-    let path: Vec<String> = NAMESPACES.path.iter().map(|p| p.to_string()).collect();
+/// The compiler's own option at `path` (one whose value modules read in `config`).
+pub(super) fn own_option(path: &[String]) -> Option<&'static ReadOption> {
+    READ_OPTIONS
+        .into_iter()
+        .filter(|o| o.in_config)
+        .find(|o| o.path.iter().eq(path.iter()))
+}
+
+/// Whether a module declares the own option `option` itself, extending the compiler's (NixOS's)
+/// declaration: the lib's engine then evaluates the whole option.
+pub(super) fn extended(ev: &Evaluator, state: &State, option: &ReadOption) -> EvalResult<bool> {
+    let path: Vec<String> = option.path.iter().map(|p| p.to_string()).collect();
     Ok(matches!(declared_at(ev, state, &path)?, Declared::Option(_)))
 }
 
-/// The declaration that gives each namespace of an extended option its [`META`] sub-option.
+/// The compiler's own sub-options of each element of an `attrsOf (submodule …)` option (what
+/// the module stage merges of a namespace or of a service), or `None` for another option.
+fn element_options(option: &ReadOption) -> Option<Vec<&'static str>> {
+    match option.merge {
+        Merge::Namespaces => {
+            let none = Node::new(Span::BUILTIN, Kind::Null);
+            Some(namespace_schema(&none, &none).options.iter().map(|o| o.0).collect())
+        }
+        Merge::EachOf(schema) => Some(schema().options.iter().map(|o| o.0).collect()),
+        Merge::Typed { .. } | Merge::AsGiven => None,
+    }
+}
+
+/// Whether the option at `path` is one of the compiler's own of elements (`attrsOf
+/// (submodule …)`), which an extension's declaration is merged with together with [`META`].
+pub(super) fn has_elements(path: &[String]) -> bool {
+    own_option(path).and_then(element_options).is_some()
+}
+
+/// The declaration that gives each element of an extended option its [`META`] sub-option.
 pub(super) fn meta_declaration(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Thunk> {
-    let path = ["services", "netns", "namespaces", "meta"].map(String::from);
-    match declarations(ev, state, &path)? {
+    match declarations(ev, state, &[EXTENSION_META.to_string()])? {
         Some(mut d) if d.len() == 1 => Ok(d.remove(0)),
         _ => Err(error(
             Span::BUILTIN,
-            "own_options.nix has no namespaces meta declaration",
+            "own_options.nix has no declaration of the extensions' meta option",
         )),
     }
 }
 
-/// The engine's value of an extended namespace option: each namespace's config.
-fn engine_namespaces(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Rc<crate::eval::Attrs>> {
-    let path: Vec<String> = NAMESPACES.path.iter().map(|p| p.to_string()).collect();
-    match declared_value(ev, state, &path)? {
+/// The engine's value of an extended option.
+fn engine_value(ev: &Evaluator, state: &Rc<State>, option: &ReadOption) -> EvalResult<Value> {
+    let path: Vec<String> = option.path.iter().map(|p| p.to_string()).collect();
+    declared_value(ev, state, &path)
+}
+
+fn engine_elements(ev: &Evaluator, state: &Rc<State>, option: &ReadOption) -> EvalResult<Rc<crate::eval::Attrs>> {
+    match engine_value(ev, state, option)? {
         Value::Attrs(all) => Ok(all),
         _ => Err(error(
             Span::BUILTIN,
-            "services.netns.namespaces is not an attribute set",
+            format!("{} is not an attribute set", option.path.join(".")),
         )),
     }
 }
 
-/// `config.services.netns.namespaces` of an extended option: the engine's value, each
-/// namespace without [`META`].
-pub(super) fn extended_namespaces_value(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Value> {
-    let all = engine_namespaces(ev, state)?;
+/// `config.<option>` of an extended option: the engine's value, each element without [`META`].
+pub(super) fn extended_value(ev: &Evaluator, state: &Rc<State>, option: &ReadOption) -> EvalResult<Value> {
+    if element_options(option).is_none() {
+        return engine_value(ev, state, option);
+    }
+    let all = engine_elements(ev, state, option)?;
     let mut out = crate::eval::Attrs::new();
     for (name, attr) in all.map.iter() {
-        let namespace = attr.value.clone();
-        let hidden = Thunk::native(attr.value.span(), move |ev| match ev.force(&namespace)? {
+        let element = attr.value.clone();
+        let hidden = Thunk::native(attr.value.span(), move |ev| match ev.force(&element)? {
             Value::Attrs(a) => {
                 let mut a = (*a).clone();
                 a.map.remove(META);
@@ -136,23 +181,60 @@ pub(super) fn extended_namespaces_value(ev: &Evaluator, state: &Rc<State>) -> Ev
     Ok(Value::attrs(out))
 }
 
-/// The module stage's definition of an extended namespace option: one module
-/// `{ services.netns.namespaces.<name>.<own sub-option> = merged value; }` with the
-/// sub-options definitions set (nix/lib.nix's `isSetByDefinition`).
-pub(super) fn extended_namespaces_node(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Node> {
-    let all = engine_namespaces(ev, state)?;
-    let none = Node::new(Span::BUILTIN, Kind::Null);
-    let own_names: Vec<&str> = namespace_schema(&none, &none).options.iter().map(|o| o.0).collect();
-    let name_spans = namespace_name_spans(ev, state)?;
-    let mut namespaces = Vec::new();
+/// The module stage's definition of an extended option, in place of the modules' own: one
+/// module `{ <option> = …; }`. Of an option of elements, each element's own sub-options that
+/// definitions set (nix/lib.nix's `isSetByDefinition`), at their final definitions — less the
+/// elements in `as_written`, whose definitions the module stage reads as the modules wrote
+/// them (the namespaces' own units, as nix/lib.nix's `unitsInput` hands them over). Of any
+/// other option, its value (as nix/lib.nix hands NixOS's `config` over).
+pub(super) fn extended_node(
+    ev: &Evaluator,
+    state: &Rc<State>,
+    option: &ReadOption,
+    as_written: &BTreeSet<String>,
+) -> EvalResult<Node> {
+    let node = match element_options(option) {
+        Some(own_names) => elements_node(ev, state, option, &own_names, as_written)?,
+        None => {
+            let span = defined_values(ev, state, option.path)?
+                .last()
+                .map_or(Span::BUILTIN, |d| d.span);
+            ev.to_node(&engine_value(ev, state, option)?, span)?
+        }
+    };
+    Ok(option.path.iter().rev().fold(node, |node, key| {
+        Node::new(
+            Span::BUILTIN,
+            Kind::Attrs(NodeAttrs::from_entries(vec![Entry {
+                key: key.to_string(),
+                key_span: Span::BUILTIN,
+                value: node,
+            }])),
+        )
+    }))
+}
+
+fn elements_node(
+    ev: &Evaluator,
+    state: &Rc<State>,
+    option: &ReadOption,
+    own_names: &[&str],
+    as_written: &BTreeSet<String>,
+) -> EvalResult<Node> {
+    let all = engine_elements(ev, state, option)?;
+    let name_spans = element_name_spans(ev, state, option.path)?;
+    let mut elements = Vec::new();
     for (name, attr) in all.map.iter() {
+        if as_written.contains(name.as_ref()) {
+            continue;
+        }
         let Value::Attrs(config) = ev.force(&attr.value)? else {
             continue;
         };
         let Some(meta) = config.get(META) else { continue };
         let Value::Attrs(meta) = ev.force(meta)? else { continue };
         let mut set = Vec::new();
-        for own in &own_names {
+        for own in own_names {
             let (Some(option), Some(value)) = (meta.get(own), config.get(own)) else {
                 continue;
             };
@@ -170,24 +252,67 @@ pub(super) fn extended_namespaces_node(ev: &Evaluator, state: &Rc<State>) -> Eva
             .iter()
             .find(|(n, _)| n == name.as_ref())
             .map_or(attr.key_span, |(_, s)| *s);
-        namespaces.push(Entry {
+        elements.push(Entry {
             key: name.to_string(),
             key_span: span,
             value: Node::new(span, Kind::Attrs(NodeAttrs::from_entries(set))),
         });
     }
-    let mut node = Node::new(Span::BUILTIN, Kind::Attrs(NodeAttrs::from_entries(namespaces)));
-    for key in NAMESPACES.path.iter().rev() {
-        node = Node::new(
-            Span::BUILTIN,
-            Kind::Attrs(NodeAttrs::from_entries(vec![Entry {
-                key: key.to_string(),
-                key_span: Span::BUILTIN,
-                value: node,
-            }])),
-        );
+    Ok(Node::new(Span::BUILTIN, Kind::Attrs(NodeAttrs::from_entries(elements))))
+}
+
+/// A module's declaration that overlaps an option the compiler reads and that the engine does
+/// not merge with the compiler's: one above or below such an option (NixOS refuses most: an
+/// option is the parent of others only where its type is a submodule), or one of an option the
+/// compiler reads but does not declare (NixOS's WireGuard interfaces, `tools`). Never ignored.
+pub(super) fn check_overlaps(ev: &Evaluator, state: &State) -> EvalResult<()> {
+    if matches!(declared_at(ev, state, &[])?, Declared::Nothing) {
+        return Ok(());
     }
-    Ok(node)
+    let mut declared = Vec::new();
+    all_declared(ev, state, &mut Vec::new(), &mut declared)?;
+    for path in &declared {
+        for read in READ_OPTIONS {
+            let prefix = path.iter().zip(read.path).all(|(a, b)| a == b);
+            let overlap = match path.len().cmp(&read.path.len()) {
+                _ if !prefix => continue,
+                Ordering::Equal if read.in_config => continue,
+                Ordering::Equal => "declares",
+                Ordering::Less => "declares an option above",
+                Ordering::Greater => "declares an option below",
+            };
+            let Declared::Option(decls) = declared_at(ev, state, path)? else {
+                continue;
+            };
+            return Err(overlap_error(path, read, overlap, &decls[0]));
+        }
+    }
+    Ok(())
+}
+
+fn overlap_error(path: &[String], read: &ReadOption, overlap: &str, decl: &Declaration) -> Box<EvalError> {
+    let option = read.path.join(".");
+    let help = if read.in_config {
+        format!(
+            "to give each element of `{option}` an option of its own, declare `{option}` itself with a submodule type (`types.attrsOf (types.submodule {{ options.… = …; }})`): netns-compile merges that declaration with NixOS's, as NixOS does"
+        )
+    } else {
+        format!("netns-compile reads `{option}` as NixOS's module defines it: drop this declaration")
+    };
+    let diagnostic = Diagnostic::new(
+        Code::OverlappingDeclaration,
+        format!(
+            "`options.{}` {overlap} `{option}`, an option netns-compile reads, and it cannot merge that declaration with the compiler's",
+            path.join("."),
+        ),
+    )
+    // The label names the declaring file (the message stays the same wherever it is).
+    .at(decl.span, "declared here")
+    .help(help);
+    Box::new(EvalError {
+        kind: ErrorKind::Other,
+        diagnostic,
+    })
 }
 
 /// The definitions that make an option's value (`definitionsWithLocations`: properties
@@ -244,10 +369,10 @@ fn set_by_definition(ev: &Evaluator, option: &Value) -> EvalResult<bool> {
     })
 }
 
-/// Where each namespace name is first written in the modules' definitions.
-fn namespace_name_spans(ev: &Evaluator, state: &State) -> EvalResult<Vec<(String, Span)>> {
+/// Where each element's name is first written in the modules' definitions of `path`.
+fn element_name_spans(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResult<Vec<(String, Span)>> {
     let mut spans: Vec<(String, Span)> = Vec::new();
-    let mut definitions = defined_values(ev, state, NAMESPACES.path)?;
+    let mut definitions = defined_values(ev, state, path)?;
     // Collection order: the entry module first.
     definitions.reverse();
     for d in definitions {
@@ -266,7 +391,7 @@ fn namespace_name_spans(ev: &Evaluator, state: &State) -> EvalResult<Vec<(String
 }
 
 /// `options.<own option>`: the option the engine evaluates from the declarations, with the
-/// value modules read in `config` (the fast path's, or the extended namespaces').
+/// value modules read in `config` (the fast path's, or the extended option's).
 pub(super) fn with_config_value(state: &Rc<State>, path: &[String], option: Value) -> Value {
     let Value::Attrs(a) = option else { return option };
     let mut a = (*a).clone();

@@ -1,7 +1,7 @@
 # The declarations of the options netns-compile reads (SPEC §2.1), as NixOS declares them:
 # what a module sees of them in `options` (`type`, `default`, `declarations`, …) and what a
-# module that declares `services.netns.namespaces` itself is merged with, as nixpkgs'
-# `mergeOptionDecls` merges the declarations of one option.
+# module that declares one of them itself (`services.netns.namespaces`, `systemd.services`, …)
+# is merged with, as nixpkgs' `mergeOptionDecls` merges the declarations of one option.
 #
 # `netns` is nix/module.nix called with the module arguments: the namespace submodule and
 # `systemd.services.<svc>.netns` are declared there, once. The NixOS options are declared with
@@ -41,7 +41,27 @@ let
     merge = loc: defs: lib.foldl (a: b: if b.value == null then null else lib.max a b.value) 0 defs;
   };
 
+  # nixos/modules/system/boot/systemd.nix, nixos/lib/systemd-unit-options.nix
+  environmentType =
+    with types;
+    attrsOf (
+      nullOr (oneOf [
+        str
+        path
+        package
+      ])
+    );
+
   # nixos/lib/systemd-unit-options.nix
+  scriptOptions = [
+    "preStart"
+    "script"
+    "postStart"
+    "reload"
+    "preStop"
+    "postStop"
+  ];
+
   unitList = mkOption {
     type = types.listOf types.str;
     default = [ ];
@@ -50,9 +70,10 @@ in
 {
   "services.netns.namespaces" = [ (fromModule netns.options.services.netns.namespaces) ];
 
-  # For netns-compile (src/frontend/nix/own.rs), where a module extends the namespace
-  # submodule: each namespace's own `options`, to tell which options definitions set.
-  "services.netns.namespaces.meta" = [
+  # For netns-compile (src/frontend/nix/own.rs), where a module extends one of the options
+  # of elements above (`services.netns.namespaces`, `systemd.services`): each element's own
+  # `options`, to tell which options definitions set. Merged with that option's declarations.
+  "<extension meta>" = [
     {
       _file = "<netns-compile>/own_options.nix";
       options = mkOption {
@@ -113,15 +134,7 @@ in
 
   "systemd.globalEnvironment" = [
     (nixos "system/boot/systemd.nix" (mkOption {
-      type =
-        with types;
-        attrsOf (
-          nullOr (oneOf [
-            str
-            path
-            package
-          ])
-        );
+      type = environmentType;
       default = { };
       description = "Environment variables passed to all systemd units.";
     }))
@@ -137,9 +150,33 @@ in
     (nixos "system/boot/systemd.nix" (mkOption {
       type = types.attrsOf (
         types.submodule {
-          # The other service options (description, serviceConfig, …) are not read.
+          # The other service options (description, path, …) are not read. The scripts and
+          # the attribute sets are declared with NixOS's merge: an extension's `config =
+          # mkIf config.<its option> { serviceConfig = …; }` must not pass through the freeform
+          # type, which would read the condition to list the attributes (as nixpkgs does).
           freeformType = types.attrsOf types.anything;
-          options = lib.genAttrs unitLists (_: unitList);
+          options =
+            lib.genAttrs unitLists (_: unitList)
+            // lib.genAttrs scriptOptions (
+              _:
+              mkOption {
+                type = types.lines;
+                default = "";
+              }
+            )
+            // lib.genAttrs [ "serviceConfig" "unitConfig" ] (
+              _:
+              mkOption {
+                type = types.attrsOf types.anything;
+                default = { };
+              }
+            )
+            // {
+              environment = mkOption {
+                type = environmentType;
+                default = { };
+              };
+            };
         }
       );
       default = { };
