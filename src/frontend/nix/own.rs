@@ -277,7 +277,7 @@ pub(super) fn check_overlaps(ev: &Evaluator, state: &State) -> EvalResult<()> {
             let overlap = match path.len().cmp(&read.path.len()) {
                 _ if !prefix => continue,
                 Ordering::Equal if read.in_config => continue,
-                Ordering::Equal => "declares",
+                Ordering::Equal => "declares an option of its own at",
                 Ordering::Less => "declares an option above",
                 Ordering::Greater => "declares an option below",
             };
@@ -292,23 +292,28 @@ pub(super) fn check_overlaps(ev: &Evaluator, state: &State) -> EvalResult<()> {
 
 fn overlap_error(path: &[String], read: &ReadOption, overlap: &str, decl: &Declaration) -> Box<EvalError> {
     let option = read.path.join(".");
-    let help = if read.in_config {
-        format!(
-            "to give each element of `{option}` an option of its own, declare `{option}` itself with a submodule type (`types.attrsOf (types.submodule {{ options.… = …; }})`): netns-compile merges that declaration with NixOS's, as NixOS does"
+    let declared = path.join(".");
+    let (message, help) = if read.in_config {
+        (
+            format!(
+                "`options.{declared}` {overlap} `{option}`, an option netns-compile reads, and netns-compile cannot merge it with that option"
+            ),
+            format!(
+                "declare `{option}` itself (to give each of its elements a sub-option, with `types.attrsOf (types.submodule {{ options.… = …; }})`): netns-compile merges such a declaration with NixOS's, as NixOS does"
+            ),
         )
     } else {
-        format!("netns-compile reads `{option}` as NixOS's module defines it: drop this declaration")
+        (
+            format!(
+                "`options.{declared}` {overlap} `{option}`, which netns-compile reads as NixOS's own module defines it and has no declaration of to merge this one with"
+            ),
+            format!("netns-compile reads `{option}` as NixOS's module defines it: drop this declaration"),
+        )
     };
-    let diagnostic = Diagnostic::new(
-        Code::OverlappingDeclaration,
-        format!(
-            "`options.{}` {overlap} `{option}`, an option netns-compile reads, and it cannot merge that declaration with the compiler's",
-            path.join("."),
-        ),
-    )
     // The label names the declaring file (the message stays the same wherever it is).
-    .at(decl.span, "declared here")
-    .help(help);
+    let diagnostic = Diagnostic::new(Code::OverlappingDeclaration, message)
+        .at(decl.span, "declared here")
+        .help(help);
     Box::new(EvalError {
         kind: ErrorKind::Other,
         diagnostic,
