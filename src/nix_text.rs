@@ -3,6 +3,8 @@
 //! floor because the evaluator (`toString`, `toJSON`, `--json`) and the emitter (values copied
 //! into units, as NixOS's modules copy them) write them alike.
 
+use crate::node::{Kind, Node};
+
 /// A value as the model keeps it for the output: what `toString` can write (a derivation is
 /// its `outPath`, already a string). The text is made only where it is written ([`Self::to_nix_string`]).
 #[derive(Clone, Debug, PartialEq)]
@@ -149,6 +151,30 @@ pub fn push_json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// A value of a definition tree (the resolved config) as the model keeps it for the output
+/// (Nix's `toString` writes it: [`NixValue::to_nix_string`]); a derivation is its `outPath`.
+/// `Err` carries what `toString` cannot coerce (a set without `outPath`, a function).
+pub fn nix_value(v: &Node) -> Result<NixValue, &Node> {
+    Ok(match &v.kind {
+        Kind::Null => NixValue::Null,
+        Kind::Bool(b) => NixValue::Bool(*b),
+        Kind::Int(i) => NixValue::Int(*i),
+        Kind::Float(f) => NixValue::Float(*f),
+        Kind::Str(s) | Kind::Path(s) => NixValue::Str(s.clone()),
+        Kind::List(items) => NixValue::List(items.iter().map(nix_value).collect::<Result<_, _>>()?),
+        Kind::Attrs(a) => match a.get("outPath") {
+            Some(p) => nix_value(p)?,
+            None => return Err(v),
+        },
+        Kind::Opaque(_) => return Err(v),
+    })
+}
+
+/// Nix's `toString` of a value of the resolved config.
+pub fn nix_to_string(v: &Node) -> Result<String, &Node> {
+    nix_value(v).map(|v| v.to_nix_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +206,24 @@ mod tests {
             List(vec![Bool(true), List(vec![Int(2), Bool(false)])]).to_option_string(),
             "1 2 "
         );
+    }
+
+    #[test]
+    fn values_keep_their_type_and_coerce_like_nix() {
+        use crate::source::Span;
+        let n = |k| Node::new(Span::BUILTIN, k);
+        assert_eq!(nix_value(&n(Kind::Float(1.5))), Ok(NixValue::Float(1.5)));
+        assert_eq!(nix_to_string(&n(Kind::Bool(true))).unwrap(), "1");
+        assert_eq!(
+            nix_to_string(&n(Kind::List(vec![
+                n(Kind::Int(1)),
+                n(Kind::Null),
+                n(Kind::Str("x".into()))
+            ])))
+            .unwrap(),
+            "1  x"
+        );
+        let set = n(Kind::Attrs(crate::node::Attrs::new()));
+        assert!(nix_value(&set).is_err());
     }
 }

@@ -11,9 +11,9 @@ pub mod tools;
 pub mod tunnel_file;
 pub mod watchdog;
 
-use crate::dependency::{Relation, Section, nixos_dependency_options};
+use crate::dependency::{Relation, Section};
+use crate::module::unit_options::UnitOptions;
 use crate::nix_text::NixValue;
-use crate::node::{Attrs, Node};
 use crate::source::Span;
 pub use tools::Tools;
 
@@ -135,14 +135,14 @@ pub enum ScriptBody {
 /// The dependency lists of a merged service (`after`, `wantedBy`, …) as graph relations,
 /// each item with the span of its definition. Lists of options that make no edge
 /// (`onFailure`) are left out: the units they name are no part of the graph.
-pub fn relations_of(service: &Attrs) -> Vec<Relation> {
+pub fn relations_of(service: UnitOptions) -> Vec<Relation> {
     let mut out = Vec::new();
-    for (option, d) in [Section::Unit, Section::Install]
+    for (d, value) in [Section::Unit, Section::Install]
         .into_iter()
-        .flat_map(nixos_dependency_options)
-        .filter(|(_, d)| d.effect.is_some())
+        .flat_map(|section| service.dependencies(section))
+        .filter(|(d, _)| d.effect.is_some())
     {
-        for item in service.get(option).and_then(Node::as_list).unwrap_or(&[]) {
+        for item in value.as_list().unwrap_or(&[]) {
             if let Some(name) = item.as_str() {
                 out.push(Relation {
                     option: d.option,

@@ -15,7 +15,7 @@ use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::tunnel_file::path_of;
 use super::{ExtraUnit, Script, ScriptBody, Template, UnitValue};
-use crate::module::config::Submodule;
+use crate::module::submodules::OpenVpnOptions;
 use crate::source::Span;
 
 /// The tun device's name starts with this, in the host's namespace (where OpenVPN makes it)
@@ -36,12 +36,11 @@ pub struct OpenVpn {
 }
 
 /// Read `openvpn` from a resolved namespace's options.
-pub fn read_openvpn(namespace_name: &str, e: Submodule) -> OpenVpn {
-    let o = e.options;
+pub fn read_openvpn(namespace_name: &str, o: OpenVpnOptions) -> OpenVpn {
     OpenVpn {
-        span: e.key_span,
-        config_file: opt_string(o, "configFile"),
-        auth_user_pass_file: opt_string(o, "authUserPassFile"),
+        span: o.key_span,
+        config_file: opt_string(o.config_file()),
+        auth_user_pass_file: opt_string(o.auth_user_pass_file()),
         interface: openvpn_interface(namespace_name),
     }
 }
