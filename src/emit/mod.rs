@@ -145,7 +145,11 @@ fn emit_units(model: &Model) -> OutputTree {
         if unit.enabled {
             tree.file(format!("{UNIT_DIR}/{}", unit.name), render_unit(unit), 0o444);
             for file in &unit.trigger_files {
-                tree.file(format!("{TRIGGER_DIR}/{}", file.name), file.content.clone(), 0o444);
+                tree.file(
+                    format!("{TRIGGER_DIR}/{}", file.name),
+                    file.triggers.to_nix_string(),
+                    0o444,
+                );
             }
             if let Some(timer) = unit::render_timer(unit) {
                 let timer_name = timer_name(&unit.name);

@@ -152,8 +152,8 @@ impl Listen {
     }
 }
 
-/// `dns`: the lines of the namespace's resolv.conf.
-#[derive(Clone, Debug)]
+/// `dns`: the settings of the namespace's resolv.conf.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Dns {
     pub span: Span,
     pub servers: Vec<At<String>>,
@@ -162,19 +162,15 @@ pub struct Dns {
 }
 
 impl Dns {
-    /// The file's lines, as resolv.conf(5) spells them.
-    pub fn lines(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.servers.iter().map(|s| format!("nameserver {}", s.value)).collect();
-        if !self.search.is_empty() {
-            let domains: Vec<&str> = self.search.iter().map(|s| s.value.as_str()).collect();
-            out.push(format!("search {}", domains.join(" ")));
-        }
-        if !self.options.is_empty() {
-            let options: Vec<&str> = self.options.iter().map(|s| s.value.as_str()).collect();
-            out.push(format!("options {}", options.join(" ")));
-        }
-        out
+    /// No server, search domain or option: nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.servers.is_empty() && self.search.is_empty() && self.options.is_empty()
     }
+}
+
+/// A namespace's resolv.conf, which `ip netns exec` and joined services see as /etc/resolv.conf.
+pub fn resolv_conf_path(namespace: &str) -> String {
+    format!("/etc/netns/{namespace}/resolv.conf")
 }
 
 /// An IPv4 address with its prefix length (`10.231.0.1/30`).
@@ -333,7 +329,7 @@ pub fn read_connect(namespace: &str, options: &NamespaceOptions, diags: &mut Dia
             options: strings_at(d.options()),
         };
         // All empty: nothing to write, and the namespace is exactly NixOS's.
-        if !dns.lines().is_empty() {
+        if !dns.is_empty() {
             out.dns = Some(dns);
         }
     }

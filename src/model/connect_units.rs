@@ -10,7 +10,7 @@
 //! come out the same for two things.
 
 use super::command::{Command, ShellLine};
-use super::connect::{HostLink, Publish, WireGuard};
+use super::connect::{Dns, HostLink, Publish, WireGuard, resolv_conf_path};
 use super::escape::{escape_unit_name, script_dir};
 use super::guard::{GuardTable, guard_table};
 use super::join::{resolver_covers, resolvers_to_follow};
@@ -31,7 +31,7 @@ pub fn build_connect_units(namespaces: &[Namespace], tools: &Tools, prefix: &str
             out.extend(publish_units(&ctx, p));
         }
         if let Some(dns) = &ns.connect.dns {
-            out.push(dns_dropin(&ctx, &dns.lines()));
+            out.push(dns_dropin(&ctx, dns));
         }
         if let Some(link) = &ns.connect.host_link {
             out.push(host_link_unit(&ctx, link));
@@ -197,18 +197,12 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
 /// `dns`: a drop-in of the namespace's unit whose `ExecStartPost=` writes resolv.conf, so that
 /// every service ordered after the namespace sees the lines. The file is truncated and written
 /// in place (`>`), never replaced: joined services bind-mount this very inode.
-fn dns_dropin(ctx: &Ctx, lines: &[String]) -> ExtraUnit {
+fn dns_dropin(ctx: &Ctx, dns: &Dns) -> ExtraUnit {
     let unit = &ctx.ns.unit_name;
-    let mut printf = Command::new("printf").value("%s\\n");
-    for line in lines {
-        printf = printf.value(line);
-    }
-    let body = ScriptBody::Shell(vec![
-        ShellLine::Comment("Truncated in place, never replaced: joined services bind-mount this file."),
-        printf
-            .stdout_to(format!("/etc/netns/{}/resolv.conf", ctx.ns.name))
-            .into(),
-    ]);
+    let body = ScriptBody::ResolvConf {
+        dns: dns.clone(),
+        path: resolv_conf_path(&ctx.ns.name),
+    };
     ExtraUnit {
         file: format!("{unit}.d/netns-dns.conf"),
         unit: unit.clone(),

@@ -130,6 +130,9 @@ pub enum ScriptBody {
     },
     /// The guard's nftables file (SPEC §13), loaded by `nft -f`.
     Guard(guard::GuardTable),
+    /// `dns`: a run-time script of ours that writes these settings as the namespace's
+    /// resolv.conf (`path`), truncated in place.
+    ResolvConf { dns: connect::Dns, path: String },
 }
 
 /// The dependency lists of a merged service (`after`, `wantedBy`, …) as graph relations,

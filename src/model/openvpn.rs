@@ -10,7 +10,7 @@
 //! and which directives of the user's file it overrides or refuses, is said in
 //! `emit/templates/openvpn.sh`.
 
-use super::connect::{At, interface_name, opt_string};
+use super::connect::{At, interface_name, opt_string, resolv_conf_path};
 use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::tunnel_file::path_of;
@@ -72,7 +72,7 @@ pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
         ("interface", v(&vpn.interface)),
         ("config_file", v(&file.value)),
         ("auth_user_pass_file", v(auth)),
-        ("resolv_conf", v(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name))),
+        ("resolv_conf", v(&resolv_conf_path(&ctx.ns.name))),
         ("dns_file", v(&dns_file(&ctx.ns.name))),
         ("PATH", v(&path_of(&ctx.tools.default_path))),
     ];

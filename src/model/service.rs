@@ -215,11 +215,12 @@ fn path_entry(p: &Node) -> String {
     nix_to_string(p).unwrap_or_default()
 }
 
-/// A trigger file of the unit (`X-Restart-Triggers=`/`X-Reload-Triggers=`).
+/// A trigger file of the unit (`X-Restart-Triggers=`/`X-Reload-Triggers=`): its name, and
+/// the triggers it holds (written as `toString` writes a list).
 #[derive(Clone, Debug)]
 pub struct TriggerFile {
     pub name: String,
-    pub content: String,
+    pub triggers: NixValue,
 }
 
 /// systemd-lib's `unitConfig` writes `X-Restart-Triggers=` and `X-Reload-Triggers=` as the
@@ -230,12 +231,13 @@ pub struct TriggerFile {
 fn trigger_file(key: &str, unit_base: &str, triggers: &Node, dir: &str) -> Result<(String, TriggerFile), Node> {
     let mut flat = Vec::new();
     flatten(triggers, &mut flat);
-    let parts: Result<Vec<String>, &Node> = flat.iter().map(|n| nix_to_string(n)).collect();
-    let content = parts.map_err(Node::clone)?.join(" ");
-    let digest = sha2::Sha256::digest(content.as_bytes());
+    let items: Result<Vec<NixValue>, &Node> = flat.iter().map(|n| nix_value(n)).collect();
+    let triggers = NixValue::List(items.map_err(Node::clone)?);
+    // The name is a hash of the text, as a store path's is: it changes whenever the text does.
+    let digest = sha2::Sha256::digest(triggers.to_nix_string().as_bytes());
     let hash: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     let name = format!("{hash}-{key}-{unit_base}");
-    Ok((format!("{dir}/{name}"), TriggerFile { name, content }))
+    Ok((format!("{dir}/{name}"), TriggerFile { name, triggers }))
 }
 
 /// `lib.flatten`.
