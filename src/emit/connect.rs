@@ -19,6 +19,11 @@ pub fn render_extra_unit(unit: &ExtraUnit) -> String {
                 UnitValue::Text(text) => out.push_str(text),
                 UnitValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
                 UnitValue::Units(items) | UnitValue::Items(items) => out.push_str(&items.join(" ")),
+                // `%` starts a specifier in a unit file, also in `Description=`.
+                UnitValue::TextAndValue(text, value) => {
+                    out.push_str(text);
+                    out.push_str(&value.replace('%', "%%"));
+                }
             }
             out.push('\n');
         }

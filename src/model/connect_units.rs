@@ -227,7 +227,7 @@ fn dns_dropin(ctx: &Ctx, dns: &Dns) -> ExtraUnit {
 pub(super) fn oneshot(
     ctx: &Ctx,
     unit: String,
-    description: String,
+    description: UnitValue,
     span: Span,
     mut unit_keys: Vec<UnitKey>,
     up: ScriptBody,
@@ -241,7 +241,7 @@ pub(super) fn oneshot(
     let mut keys = vec![
         ("After", UnitValue::Units(after)),
         ("BindsTo", UnitValue::units([ns_unit])),
-        ("Description", UnitValue::Text(description)),
+        ("Description", description),
     ];
     keys.extend(unit_keys);
     keys.sort_by_key(|(k, _)| *k);
@@ -332,10 +332,10 @@ fn host_link_unit(ctx: &Ctx, link: &HostLink) -> ExtraUnit {
     oneshot(
         ctx,
         format!("{}-hostlink.service", ctx.stem()),
-        format!(
+        UnitValue::Text(format!(
             "Link {} (host) to {} of network namespace {:?}",
             link.host_interface, link.namespace_interface, ctx.ns.name
-        ),
+        )),
         link.span,
         Vec::new(),
         ScriptBody::Shell(up.into_iter().map(ShellLine::Run).collect()),
@@ -407,14 +407,15 @@ fn wireguard_unit(ctx: &Ctx, wg: &WireGuard) -> ExtraUnit {
     wireguard_oneshot(
         ctx,
         wg,
-        "",
+        None,
         ScriptBody::Shell(up.into_iter().map(ShellLine::Run).collect()),
     )
 }
 
 /// The tunnel's unit, whichever way it is configured: `up` makes it, stopping deletes the
-/// interface (and the default route with it). `from` ends the description.
-pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: ScriptBody) -> ExtraUnit {
+/// interface (and the default route with it). `from`, the wg-quick file it reads if it
+/// reads one, ends the description.
+pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: Option<&str>, up: ScriptBody) -> ExtraUnit {
     let down = ctx
         .ip(true)
         .words(&["link", "delete", "dev"])
@@ -423,10 +424,16 @@ pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: Scrip
     oneshot(
         ctx,
         format!("{}-wireguard.service", ctx.stem()),
-        format!(
-            "WireGuard {} of network namespace {:?}{from}",
-            wg.interface.value, ctx.ns.name
-        ),
+        {
+            let text = format!(
+                "WireGuard {} of network namespace {:?}",
+                wg.interface.value, ctx.ns.name
+            );
+            match from {
+                Some(file) => UnitValue::TextAndValue(format!("{text} from "), file.to_string()),
+                None => UnitValue::Text(text),
+            }
+        },
         wg.span,
         vec![
             ("After", UnitValue::units(["network-online.target"])),
@@ -507,11 +514,11 @@ fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
     let mut guard = oneshot(
         ctx,
         unit.clone(),
-        format!(
+        UnitValue::Text(format!(
             "nftables table inet {} of network namespace {:?}",
             super::connect::GUARD_TABLE,
             ctx.ns.name
-        ),
+        )),
         span,
         vec![
             ("PartOf", UnitValue::units([ns_unit])),

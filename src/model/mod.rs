@@ -232,6 +232,9 @@ pub enum UnitValue {
     Units(Vec<String>),
     /// Other items of a list setting (`TemporaryFileSystem=`'s mounts).
     Items(Vec<String>),
+    /// Our text, then a value of the user's (a file's path) in which systemd must read no
+    /// specifier: emit writes its `%` as `%%`.
+    TextAndValue(String, String),
 }
 
 impl UnitValue {
@@ -248,7 +251,7 @@ impl UnitValue {
         match self {
             UnitValue::Units(items) | UnitValue::Items(items) => items,
             UnitValue::Text(s) => std::slice::from_ref(s),
-            UnitValue::Bool(_) => &[],
+            UnitValue::Bool(_) | UnitValue::TextAndValue(..) => &[],
         }
     }
 }

@@ -84,13 +84,10 @@ pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
         ("BindsTo", UnitValue::units([ns_unit])),
         (
             "Description",
-            // `%` starts a specifier in a unit file, also in `Description=`.
-            UnitValue::Text(format!(
-                "OpenVPN {} of network namespace {:?} from {}",
-                vpn.interface,
-                ctx.ns.name,
-                file.value.replace('%', "%%")
-            )),
+            UnitValue::TextAndValue(
+                format!("OpenVPN {} of network namespace {:?} from ", vpn.interface, ctx.ns.name),
+                file.value.clone(),
+            ),
         ),
         ("Wants", UnitValue::units(["network-online.target"])),
     ];

@@ -31,9 +31,7 @@ pub(super) fn wireguard_file_unit(ctx: &Ctx, wg: &WireGuard, file: &str) -> Extr
         settings: settings.into(),
         template: Template::WgQuickFile,
     };
-    // `%` starts a specifier in a unit file, also in `Description=`.
-    let from = format!(" from {}", file.replace('%', "%%"));
-    let mut unit = wireguard_oneshot(ctx, wg, &from, up);
+    let mut unit = wireguard_oneshot(ctx, wg, Some(file), up);
     if let Some(table) = guard_table(&ctx.ns.connect) {
         follow_guard(ctx, &mut unit, table.dns.is_some(), wg.span);
     }
