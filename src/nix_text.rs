@@ -19,20 +19,25 @@ pub enum NixValue {
 
 impl NixValue {
     /// Nix's `toString`: null and `false` are empty, `true` is `1`, a float has six decimals,
-    /// a list's items are joined by spaces (nested lists alike).
+    /// a list as [`push_list_to_string`] writes it. The evaluator writes its values through
+    /// this too (`eval/coerce.rs`), where forcing and `__toString` are done.
     pub fn push_to_string(&self, out: &mut String) {
         match self {
             NixValue::Null | NixValue::Bool(false) => {}
             NixValue::Bool(true) => out.push('1'),
-            NixValue::Int(i) => out.push_str(&i.to_string()),
+            NixValue::Int(i) => {
+                use std::fmt::Write;
+                let _ = write!(out, "{i}");
+            }
             NixValue::Float(f) => out.push_str(&format_float_fixed(*f)),
             NixValue::Str(s) => out.push_str(s),
             NixValue::List(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(' ');
-                    }
+                let written: Result<(), std::convert::Infallible> = push_list_to_string(items, out, |item, out| {
                     item.push_to_string(out);
+                    Ok(matches!(item, NixValue::List(l) if l.is_empty()))
+                });
+                if let Err(never) = written {
+                    match never {}
                 }
             }
         }
@@ -79,6 +84,23 @@ impl NixValue {
             _ => false,
         }
     }
+}
+
+/// Nix's `toString` of a list: each item as `item` writes it (which says whether the item was
+/// an empty list), a space after every item but the last and an empty list (Nix 2.8's
+/// `coerceToString`: `toString [ [] 1 ]` is `"1"`, `toString [ 1 [] ]` is `"1 "`).
+pub fn push_list_to_string<T, E>(
+    items: &[T],
+    out: &mut String,
+    mut item: impl FnMut(&T, &mut String) -> Result<bool, E>,
+) -> Result<(), E> {
+    for (i, it) in items.iter().enumerate() {
+        let empty_list = item(it, out)?;
+        if i + 1 < items.len() && !empty_list {
+            out.push(' ');
+        }
+    }
+    Ok(())
 }
 
 /// `toString 1.5` = `"1.500000"`: C's `%f` (std::to_string).
@@ -191,6 +213,29 @@ mod tests {
         let mut out = String::new();
         push_json_string("a\"\\\n\u{1}é", &mut out);
         assert_eq!(out, "\"a\\\"\\\\\\n\\u0001é\"");
+    }
+
+    #[test]
+    fn floats_print_as_nix_2_8() {
+        assert_eq!(format_float_g(0.1 + 0.2), "0.3");
+        assert_eq!(format_float_g(1.0e10), "1e+10");
+        assert_eq!(format_float_g(1234567.0), "1.23457e+06");
+        assert_eq!(format_float_g(123456.7), "123457");
+        assert_eq!(format_float_g(1.0e-5), "1e-05");
+        assert_eq!(format_float_g(0.0001), "0.0001");
+        assert_eq!(format_float_g(1.0 / 3.0), "0.333333");
+        assert_eq!(format_float_g(2.5), "2.5");
+        assert_eq!(format_float_g(100.0), "100");
+        assert_eq!(format_float_fixed(1.5), "1.500000");
+    }
+
+    #[test]
+    fn an_empty_list_in_a_list_takes_no_space_after_it() {
+        use NixValue::*;
+        let empty = || List(Vec::new());
+        assert_eq!(List(vec![empty(), Int(1)]).to_nix_string(), "1");
+        assert_eq!(List(vec![Int(1), empty()]).to_nix_string(), "1 ");
+        assert_eq!(List(vec![Int(1), empty(), Int(2)]).to_nix_string(), "1 2");
     }
 
     #[test]
