@@ -168,7 +168,10 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
                     UnitValue::Text(format!("{} 127.0.0.1:{}", ctx.tools.socket_proxyd, port.value)),
                 ),
                 ("PrivateNetwork", UnitValue::Bool(true)),
-                ("TemporaryFileSystem", UnitValue::Items(resolver_covers(&service))),
+                (
+                    "TemporaryFileSystem",
+                    UnitValue::EmptyReadOnly(resolver_covers(&service)),
+                ),
             ],
         ),
     ];

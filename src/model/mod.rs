@@ -230,8 +230,8 @@ pub enum UnitValue {
     Bool(bool),
     /// The units a dependency key names (`After=`, `WantedBy=`, …): the graph's relations.
     Units(Vec<String>),
-    /// Other items of a list setting (`TemporaryFileSystem=`'s mounts).
-    Items(Vec<String>),
+    /// Folders each covered by an empty read-only tmpfs (`TemporaryFileSystem=`).
+    EmptyReadOnly(Vec<String>),
     /// Our text, then a value of the user's (a file's path) in which systemd must read no
     /// specifier: emit writes its `%` as `%%`.
     TextAndValue(String, String),
@@ -246,10 +246,11 @@ impl UnitValue {
         UnitValue::Units(units.into_iter().map(Into::into).collect())
     }
 
-    /// What the value is made of: a list's items, else the one value.
+    /// What the value is made of: the units it names or the folders it covers, else the one
+    /// text (nothing for a boolean or a description with a user's path).
     pub fn items(&self) -> &[String] {
         match self {
-            UnitValue::Units(items) | UnitValue::Items(items) => items,
+            UnitValue::Units(items) | UnitValue::EmptyReadOnly(items) => items,
             UnitValue::Text(s) => std::slice::from_ref(s),
             UnitValue::Bool(_) | UnitValue::TextAndValue(..) => &[],
         }

@@ -104,7 +104,7 @@ pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> Ex
                 ("ExecStart", UnitValue::Text(ctx.script_path(&unit, "forward"))),
                 ("PrivateNetwork", UnitValue::Bool(true)),
                 ("Restart", UnitValue::text("on-failure")),
-                ("TemporaryFileSystem", UnitValue::Items(resolver_covers(&unit))),
+                ("TemporaryFileSystem", UnitValue::EmptyReadOnly(resolver_covers(&unit))),
             ],
         ),
         ("Install", vec![("WantedBy", UnitValue::units([ns_unit]))]),
