@@ -3,6 +3,8 @@
 //! floor because the evaluator (`toString`, `toJSON`, `--json`) and the emitter (values copied
 //! into units, as NixOS's modules copy them) write them alike.
 
+use crate::node::{Kind, Node};
+
 /// A value as the model keeps it for the output: what `toString` can write (a derivation is
 /// its `outPath`, already a string). The text is made only where it is written ([`Self::to_nix_string`]).
 #[derive(Clone, Debug, PartialEq)]
@@ -17,20 +19,25 @@ pub enum NixValue {
 
 impl NixValue {
     /// Nix's `toString`: null and `false` are empty, `true` is `1`, a float has six decimals,
-    /// a list's items are joined by spaces (nested lists alike).
+    /// a list as [`push_list_to_string`] writes it. The evaluator writes its values through
+    /// this too (`eval/coerce.rs`), where forcing and `__toString` are done.
     pub fn push_to_string(&self, out: &mut String) {
         match self {
             NixValue::Null | NixValue::Bool(false) => {}
             NixValue::Bool(true) => out.push('1'),
-            NixValue::Int(i) => out.push_str(&i.to_string()),
+            NixValue::Int(i) => {
+                use std::fmt::Write;
+                let _ = write!(out, "{i}");
+            }
             NixValue::Float(f) => out.push_str(&format_float_fixed(*f)),
             NixValue::Str(s) => out.push_str(s),
             NixValue::List(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(' ');
-                    }
+                let written: Result<(), std::convert::Infallible> = push_list_to_string(items, out, |item, out| {
                     item.push_to_string(out);
+                    Ok(matches!(item, NixValue::List(l) if l.is_empty()))
+                });
+                if let Err(never) = written {
+                    match never {}
                 }
             }
         }
@@ -77,6 +84,23 @@ impl NixValue {
             _ => false,
         }
     }
+}
+
+/// Nix's `toString` of a list: each item as `item` writes it (which says whether the item was
+/// an empty list), a space after every item but the last and an empty list (Nix 2.8's
+/// `coerceToString`: `toString [ [] 1 ]` is `"1"`, `toString [ 1 [] ]` is `"1 "`).
+pub fn push_list_to_string<T, E>(
+    items: &[T],
+    out: &mut String,
+    mut item: impl FnMut(&T, &mut String) -> Result<bool, E>,
+) -> Result<(), E> {
+    for (i, it) in items.iter().enumerate() {
+        let empty_list = item(it, out)?;
+        if i + 1 < items.len() && !empty_list {
+            out.push(' ');
+        }
+    }
+    Ok(())
 }
 
 /// `toString 1.5` = `"1.500000"`: C's `%f` (std::to_string).
@@ -149,6 +173,30 @@ pub fn push_json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// A value of a definition tree (the resolved config) as the model keeps it for the output
+/// (Nix's `toString` writes it: [`NixValue::to_nix_string`]); a derivation is its `outPath`.
+/// `Err` carries what `toString` cannot coerce (a set without `outPath`, a function).
+pub fn nix_value(v: &Node) -> Result<NixValue, &Node> {
+    Ok(match &v.kind {
+        Kind::Null => NixValue::Null,
+        Kind::Bool(b) => NixValue::Bool(*b),
+        Kind::Int(i) => NixValue::Int(*i),
+        Kind::Float(f) => NixValue::Float(*f),
+        Kind::Str(s) | Kind::Path(s) => NixValue::Str(s.clone()),
+        Kind::List(items) => NixValue::List(items.iter().map(nix_value).collect::<Result<_, _>>()?),
+        Kind::Attrs(a) => match a.get("outPath") {
+            Some(p) => nix_value(p)?,
+            None => return Err(v),
+        },
+        Kind::Opaque(_) => return Err(v),
+    })
+}
+
+/// Nix's `toString` of a value of the resolved config.
+pub fn nix_to_string(v: &Node) -> Result<String, &Node> {
+    nix_value(v).map(|v| v.to_nix_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +216,29 @@ mod tests {
     }
 
     #[test]
+    fn floats_print_as_nix_2_8() {
+        assert_eq!(format_float_g(0.1 + 0.2), "0.3");
+        assert_eq!(format_float_g(1.0e10), "1e+10");
+        assert_eq!(format_float_g(1234567.0), "1.23457e+06");
+        assert_eq!(format_float_g(123456.7), "123457");
+        assert_eq!(format_float_g(1.0e-5), "1e-05");
+        assert_eq!(format_float_g(0.0001), "0.0001");
+        assert_eq!(format_float_g(1.0 / 3.0), "0.333333");
+        assert_eq!(format_float_g(2.5), "2.5");
+        assert_eq!(format_float_g(100.0), "100");
+        assert_eq!(format_float_fixed(1.5), "1.500000");
+    }
+
+    #[test]
+    fn an_empty_list_in_a_list_takes_no_space_after_it() {
+        use NixValue::*;
+        let empty = || List(Vec::new());
+        assert_eq!(List(vec![empty(), Int(1)]).to_nix_string(), "1");
+        assert_eq!(List(vec![Int(1), empty()]).to_nix_string(), "1 ");
+        assert_eq!(List(vec![Int(1), empty(), Int(2)]).to_nix_string(), "1 2");
+    }
+
+    #[test]
     fn to_string_coerces_like_nix() {
         use NixValue::*;
         assert_eq!(Float(1.5).to_nix_string(), "1.500000");
@@ -180,5 +251,24 @@ mod tests {
             List(vec![Bool(true), List(vec![Int(2), Bool(false)])]).to_option_string(),
             "1 2 "
         );
+    }
+
+    #[test]
+    fn values_keep_their_type_and_coerce_like_nix() {
+        use crate::source::Span;
+        let n = |k| Node::new(Span::BUILTIN, k);
+        assert_eq!(nix_value(&n(Kind::Float(1.5))), Ok(NixValue::Float(1.5)));
+        assert_eq!(nix_to_string(&n(Kind::Bool(true))).unwrap(), "1");
+        assert_eq!(
+            nix_to_string(&n(Kind::List(vec![
+                n(Kind::Int(1)),
+                n(Kind::Null),
+                n(Kind::Str("x".into()))
+            ])))
+            .unwrap(),
+            "1  x"
+        );
+        let set = n(Kind::Attrs(crate::node::Attrs::new()));
+        assert!(nix_value(&set).is_err());
     }
 }

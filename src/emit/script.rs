@@ -2,6 +2,7 @@
 
 use super::guard::guard_ruleset;
 use crate::model::command::{Arg, Command, ShellLine};
+use crate::model::connect::Dns;
 use crate::model::escape::escape_shell_arg;
 use crate::model::{Namespace, ScriptBody, Template, Tools};
 
@@ -56,7 +57,30 @@ pub fn script_text(body: &ScriptBody, ns: &Namespace, tools: &Tools) -> String {
             shell_script(&tools.runtime_shell, lines)
         }
         ScriptBody::Guard(table) => guard_ruleset(table, &tools.nft),
+        ScriptBody::ResolvConf { dns, path } => {
+            let lines = [
+                ShellLine::Comment("Truncated in place, never replaced: joined services bind-mount this file."),
+                resolv_conf_command(dns, path).into(),
+            ];
+            let lines: Vec<String> = lines.iter().map(shell_line).collect();
+            shell_script(&tools.runtime_shell, lines.iter().map(String::as_str))
+        }
     }
+}
+
+/// `printf '%s\n' LINE… > path`: the lines of resolv.conf as resolv.conf(5) spells them.
+fn resolv_conf_command(dns: &Dns, path: &str) -> Command {
+    let mut printf = Command::new("printf").value("%s\\n");
+    for server in &dns.servers {
+        printf = printf.value(format!("nameserver {}", server.value));
+    }
+    for (keyword, values) in [("search", &dns.search), ("options", &dns.options)] {
+        if !values.is_empty() {
+            let values: Vec<&str> = values.iter().map(|v| v.value.as_str()).collect();
+            printf = printf.value(format!("{keyword} {}", values.join(" ")));
+        }
+    }
+    printf.stdout_to(path.to_string())
 }
 
 /// A job script's text, as systemd-lib's `makeJobScript` (nixos/lib/systemd-lib.nix) writes

@@ -3,6 +3,7 @@
 use super::error::{EvalResult, error};
 use super::evaluator::Evaluator;
 use super::value::{Thunk, Value};
+use crate::nix_text::{NixValue, push_list_to_string};
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,23 +45,18 @@ impl Evaluator {
                 }
                 return Err(error(span, "cannot coerce a set to a string"));
             }
-            Value::Int(i) if mode == CoerceMode::ToString => out.push_str(&i.to_string()),
-            Value::Float(x) if mode == CoerceMode::ToString => out.push_str(&format_float_fixed(*x)),
-            Value::Bool(b) if mode == CoerceMode::ToString => {
-                if *b {
-                    out.push('1')
-                }
-            }
-            Value::Null if mode == CoerceMode::ToString => {}
+            // What `toString` writes without forcing anything is the ground floor's, which
+            // writes the model's values alike.
+            Value::Int(i) if mode == CoerceMode::ToString => NixValue::Int(*i).push_to_string(out),
+            Value::Float(x) if mode == CoerceMode::ToString => NixValue::Float(*x).push_to_string(out),
+            Value::Bool(b) if mode == CoerceMode::ToString => NixValue::Bool(*b).push_to_string(out),
+            Value::Null if mode == CoerceMode::ToString => NixValue::Null.push_to_string(out),
             Value::List(items) if mode == CoerceMode::ToString => {
-                for (i, item) in items.iter().enumerate() {
+                push_list_to_string(items, out, |item, out| -> EvalResult<bool> {
                     let item = self.force(item)?;
                     self.coerce_to_string(&item, mode, span, out)?;
-                    let is_empty_list = matches!(&item, Value::List(l) if l.is_empty());
-                    if i + 1 < items.len() && !is_empty_list {
-                        out.push(' ');
-                    }
-                }
+                    Ok(matches!(&item, Value::List(l) if l.is_empty()))
+                })?;
             }
             other => {
                 return Err(error(span, format!("cannot coerce {} to a string", other.described())));
@@ -76,24 +72,5 @@ impl Evaluator {
     }
 }
 
-// How Nix writes floats is the ground floor's (nix_text.rs): the model prints them too.
-pub use crate::nix_text::{format_float_fixed, format_float_g};
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn floats_print_as_nix_2_8() {
-        assert_eq!(format_float_g(0.1 + 0.2), "0.3");
-        assert_eq!(format_float_g(1.0e10), "1e+10");
-        assert_eq!(format_float_g(1234567.0), "1.23457e+06");
-        assert_eq!(format_float_g(123456.7), "123457");
-        assert_eq!(format_float_g(1.0e-5), "1e-05");
-        assert_eq!(format_float_g(0.0001), "0.0001");
-        assert_eq!(format_float_g(1.0 / 3.0), "0.333333");
-        assert_eq!(format_float_g(2.5), "2.5");
-        assert_eq!(format_float_g(100.0), "100");
-        assert_eq!(format_float_fixed(1.5), "1.500000");
-    }
-}
+// How Nix writes a float in JSON is the ground floor's (nix_text.rs): XML writes it alike.
+pub use crate::nix_text::format_float_g;

@@ -2,14 +2,15 @@
 
 use super::connect_units::guard_unit_name;
 use super::connect_units::tunnel_unit;
-use super::escape::{TRIGGER_DIR, namespace_unit_name, nix_value, script_dir};
+use super::escape::{TRIGGER_DIR, namespace_unit_name, script_dir};
 use super::guard::guard_table;
 use super::join::{guard_relations, interface_move_relations, join_relations};
 use super::service::{ServiceContext, build_service_unit, default_path_env};
 use super::{JoiningService, Model, Namespace, SysctlEntry, Tools};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::{ResolvedConfig, ResolvedNamespace, ResolvedService};
-use crate::nix_text::NixValue;
+use crate::module::unit_options::UnitOptions;
+use crate::nix_text::{NixValue, nix_value};
 use crate::node::{Entry, Kind, Node};
 use std::collections::HashSet;
 
@@ -237,7 +238,9 @@ fn services(services: &[ResolvedService], namespaces: &[Namespace]) -> (Vec<Join
     let mut joining = Vec::new();
     let mut others = Vec::new();
     for svc in services {
-        let Some(a) = svc.value.attrs() else { continue };
+        let Some(options) = UnitOptions::read(&svc.value) else {
+            continue;
+        };
         // A namespace's own unit: its definitions are merged into that unit, relations and all
         // (SPEC §3.3).
         let is_namespace_unit = namespaces
@@ -246,7 +249,7 @@ fn services(services: &[ResolvedService], namespaces: &[Namespace]) -> (Vec<Join
         let relations = if is_namespace_unit {
             Vec::new()
         } else {
-            super::relations_of(a)
+            super::relations_of(options)
         };
         let netns = svc.netns();
         let entry = JoiningService {

@@ -9,6 +9,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::NamespaceOptions;
+use crate::module::submodules::{HostLinkOptions, PublishOptions, WireGuardOptions};
 use crate::node::{Kind, Node};
 use crate::source::Span;
 use std::net::{IpAddr, Ipv4Addr};
@@ -151,8 +152,8 @@ impl Listen {
     }
 }
 
-/// `dns`: the lines of the namespace's resolv.conf.
-#[derive(Clone, Debug)]
+/// `dns`: the settings of the namespace's resolv.conf.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Dns {
     pub span: Span,
     pub servers: Vec<At<String>>,
@@ -161,19 +162,15 @@ pub struct Dns {
 }
 
 impl Dns {
-    /// The file's lines, as resolv.conf(5) spells them.
-    pub fn lines(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.servers.iter().map(|s| format!("nameserver {}", s.value)).collect();
-        if !self.search.is_empty() {
-            let domains: Vec<&str> = self.search.iter().map(|s| s.value.as_str()).collect();
-            out.push(format!("search {}", domains.join(" ")));
-        }
-        if !self.options.is_empty() {
-            let options: Vec<&str> = self.options.iter().map(|s| s.value.as_str()).collect();
-            out.push(format!("options {}", options.join(" ")));
-        }
-        out
+    /// No server, search domain or option: nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.servers.is_empty() && self.search.is_empty() && self.options.is_empty()
     }
+}
+
+/// A namespace's resolv.conf, which `ip netns exec` and joined services see as /etc/resolv.conf.
+pub fn resolv_conf_path(namespace: &str) -> String {
+    format!("/etc/netns/{namespace}/resolv.conf")
 }
 
 /// An IPv4 address with its prefix length (`10.231.0.1/30`).
@@ -313,8 +310,9 @@ pub fn int_at(node: &Node) -> Option<At<i64>> {
     }
 }
 
-pub fn opt_string(a: &crate::node::Attrs, key: &str) -> Option<At<String>> {
-    a.get(key).filter(|n| !matches!(n.kind, Kind::Null)).and_then(string_at)
+/// A string sub-option, where defined (not null).
+pub fn opt_string(value: Option<&Node>) -> Option<At<String>> {
+    value.and_then(string_at)
 }
 
 /// Read the options of SPEC §11–§14 from a resolved namespace's options.
@@ -326,20 +324,20 @@ pub fn read_connect(namespace: &str, options: &NamespaceOptions, diags: &mut Dia
     if let Some(d) = options.dns {
         let dns = Dns {
             span: d.key_span,
-            servers: strings_at(d.options.get("servers")),
-            search: strings_at(d.options.get("search")),
-            options: strings_at(d.options.get("options")),
+            servers: strings_at(d.servers()),
+            search: strings_at(d.search()),
+            options: strings_at(d.options()),
         };
         // All empty: nothing to write, and the namespace is exactly NixOS's.
-        if !dns.lines().is_empty() {
+        if !dns.is_empty() {
             out.dns = Some(dns);
         }
     }
     if let Some(h) = options.host_link {
-        out.host_link = Some(read_host_link(namespace, h.key_span, h.options, diags));
+        out.host_link = Some(read_host_link(namespace, h, diags));
     }
     if let Some(w) = options.wireguard {
-        out.wireguard = Some(read_wireguard(w.key_span, w.options));
+        out.wireguard = Some(read_wireguard(w));
     }
     out.openvpn = options.openvpn.map(|o| super::openvpn::read_openvpn(namespace, o));
     read_confinement(options, &mut out);
@@ -353,7 +351,7 @@ pub fn read_connect(namespace: &str, options: &NamespaceOptions, diags: &mut Dia
 fn read_confinement(options: &NamespaceOptions, out: &mut Connect) {
     out.strict_dns = options
         .dns
-        .and_then(|d| d.options.get("strict"))
+        .and_then(|d| d.strict())
         .filter(|n| n.as_bool() == Some(true))
         .map(|n| At::new(true, n.span));
     out.ipv6 = options
@@ -362,10 +360,9 @@ fn read_confinement(options: &NamespaceOptions, out: &mut Connect) {
 }
 
 fn read_publish(namespace: &str, e: &crate::node::Entry, diags: &mut Diagnostics) -> Publish {
-    let a = e.value.attrs();
-    let get = |k: &str| a.and_then(|a| a.get(k));
+    let p = PublishOptions::of(e);
     let loc = format!("services.netns.namespaces.{namespace:?}.publish.{:?}", e.key);
-    let listen = match get("listen") {
+    let listen = match p.listen() {
         None => {
             diags.push(
                 Diagnostic::new(Code::InvalidListen, format!("`{loc}.listen` is not defined"))
@@ -389,7 +386,7 @@ fn read_publish(namespace: &str, e: &crate::node::Entry, diags: &mut Diagnostics
             }
         },
     };
-    let port = match get("port") {
+    let port = match p.port() {
         None => {
             diags.push(
                 Diagnostic::new(Code::InvalidListen, format!("`{loc}.port` is not defined"))
@@ -400,7 +397,8 @@ fn read_publish(namespace: &str, e: &crate::node::Entry, diags: &mut Diagnostics
         }
         Some(n) => int_at(n),
     };
-    let protocol = get("protocol")
+    let protocol = p
+        .protocol()
         .and_then(string_at)
         .filter(|p| !p.span.is_builtin())
         .unwrap_or_else(|| At::new("tcp".into(), e.key_span));
@@ -459,10 +457,11 @@ pub fn parse_listen(n: &Node) -> Result<Listen, String> {
     }
 }
 
-fn read_host_link(namespace: &str, span: Span, h: &crate::node::Attrs, diags: &mut Diagnostics) -> HostLink {
+fn read_host_link(namespace: &str, h: HostLinkOptions, diags: &mut Diagnostics) -> HostLink {
+    let span = h.key_span;
     let loc = format!("services.netns.namespaces.{namespace:?}.hostLink");
-    let mut v4 = |key: &str| {
-        let s = opt_string(h, key)?;
+    let mut v4 = |key: &str, value: Option<&Node>| {
+        let s = opt_string(value)?;
         match V4Net::parse(&s.value) {
             Some(net) => Some(At::new(net, s.span)),
             None => {
@@ -478,17 +477,17 @@ fn read_host_link(namespace: &str, span: Span, h: &crate::node::Attrs, diags: &m
             }
         }
     };
-    let host_address = v4("hostAddress");
-    let namespace_address = v4("namespaceAddress");
-    let host_given = opt_string(h, "hostAddress").is_some();
-    let ns_given = opt_string(h, "namespaceAddress").is_some();
+    let host_address = v4("hostAddress", h.host_address());
+    let namespace_address = v4("namespaceAddress", h.namespace_address());
+    let host_given = opt_string(h.host_address()).is_some();
+    let ns_given = opt_string(h.namespace_address()).is_some();
     if host_given != ns_given {
-        let (given, missing) = if host_given {
-            ("hostAddress", "namespaceAddress")
+        let (given, missing, at) = if host_given {
+            ("hostAddress", "namespaceAddress", h.host_address())
         } else {
-            ("namespaceAddress", "hostAddress")
+            ("namespaceAddress", "hostAddress", h.namespace_address())
         };
-        let at = opt_string(h, given).map_or(span, |s| s.span);
+        let at = opt_string(at).map_or(span, |s| s.span);
         diags.push(
             Diagnostic::new(
                 Code::InvalidAddress,
@@ -508,27 +507,22 @@ fn read_host_link(namespace: &str, span: Span, h: &crate::node::Attrs, diags: &m
         given: host_given && ns_given,
         host_address,
         namespace_address,
-        host_address6: opt_string(h, "hostAddress6"),
-        namespace_address6: opt_string(h, "namespaceAddress6"),
+        host_address6: opt_string(h.host_address6()),
+        namespace_address6: opt_string(h.namespace_address6()),
     }
 }
 
-fn read_wireguard(span: Span, w: &crate::node::Attrs) -> WireGuard {
+fn read_wireguard(w: WireGuardOptions) -> WireGuard {
+    let span = w.key_span;
     let peers = w
-        .get("peers")
-        .and_then(Node::as_list)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|p| {
-            let a = p.attrs()?;
-            Some(Peer {
-                span: p.span,
-                public_key: opt_string(a, "publicKey"),
-                endpoint: opt_string(a, "endpoint"),
-                allowed_ips: strings_at(a.get("allowedIPs")),
-                persistent_keepalive: a.get("persistentKeepalive").and_then(int_at),
-                preshared_key_file: opt_string(a, "presharedKeyFile"),
-            })
+        .peer_list()
+        .map(|p| Peer {
+            span: p.key_span,
+            public_key: opt_string(p.public_key()),
+            endpoint: opt_string(p.endpoint()),
+            allowed_ips: strings_at(p.allowed_ips()),
+            persistent_keepalive: p.persistent_keepalive().and_then(int_at),
+            preshared_key_file: opt_string(p.preshared_key_file()),
         })
         .collect();
     // A default has no place of its own: point at the `wireguard` key instead.
@@ -537,12 +531,12 @@ fn read_wireguard(span: Span, w: &crate::node::Attrs) -> WireGuard {
     };
     WireGuard {
         span,
-        interface: placed(opt_string(w, "interface").unwrap_or_else(|| At::new("wg0".into(), span))),
-        private_key_file: opt_string(w, "privateKeyFile"),
-        config_file: opt_string(w, "configFile"),
-        addresses: strings_at(w.get("addresses")),
+        interface: placed(opt_string(w.interface()).unwrap_or_else(|| At::new("wg0".into(), span))),
+        private_key_file: opt_string(w.private_key_file()),
+        config_file: opt_string(w.config_file()),
+        addresses: strings_at(w.addresses()),
         peers,
-        implementation: placed(opt_string(w, "implementation").unwrap_or_else(|| At::new("kernel".into(), span))),
+        implementation: placed(opt_string(w.implementation()).unwrap_or_else(|| At::new("kernel".into(), span))),
     }
 }
 

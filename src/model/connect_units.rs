@@ -10,7 +10,7 @@
 //! come out the same for two things.
 
 use super::command::{Command, ShellLine};
-use super::connect::{HostLink, Publish, WireGuard};
+use super::connect::{Dns, HostLink, Publish, WireGuard, resolv_conf_path};
 use super::escape::{escape_unit_name, script_dir};
 use super::guard::{GuardTable, guard_table};
 use super::join::{resolver_covers, resolvers_to_follow};
@@ -31,7 +31,7 @@ pub fn build_connect_units(namespaces: &[Namespace], tools: &Tools, prefix: &str
             out.extend(publish_units(&ctx, p));
         }
         if let Some(dns) = &ns.connect.dns {
-            out.push(dns_dropin(&ctx, &dns.lines()));
+            out.push(dns_dropin(&ctx, dns));
         }
         if let Some(link) = &ns.connect.host_link {
             out.push(host_link_unit(&ctx, link));
@@ -168,7 +168,10 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
                     UnitValue::Text(format!("{} 127.0.0.1:{}", ctx.tools.socket_proxyd, port.value)),
                 ),
                 ("PrivateNetwork", UnitValue::Bool(true)),
-                ("TemporaryFileSystem", UnitValue::Items(resolver_covers(&service))),
+                (
+                    "TemporaryFileSystem",
+                    UnitValue::EmptyReadOnly(resolver_covers(&service)),
+                ),
             ],
         ),
     ];
@@ -197,18 +200,12 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
 /// `dns`: a drop-in of the namespace's unit whose `ExecStartPost=` writes resolv.conf, so that
 /// every service ordered after the namespace sees the lines. The file is truncated and written
 /// in place (`>`), never replaced: joined services bind-mount this very inode.
-fn dns_dropin(ctx: &Ctx, lines: &[String]) -> ExtraUnit {
+fn dns_dropin(ctx: &Ctx, dns: &Dns) -> ExtraUnit {
     let unit = &ctx.ns.unit_name;
-    let mut printf = Command::new("printf").value("%s\\n");
-    for line in lines {
-        printf = printf.value(line);
-    }
-    let body = ScriptBody::Shell(vec![
-        ShellLine::Comment("Truncated in place, never replaced: joined services bind-mount this file."),
-        printf
-            .stdout_to(format!("/etc/netns/{}/resolv.conf", ctx.ns.name))
-            .into(),
-    ]);
+    let body = ScriptBody::ResolvConf {
+        dns: dns.clone(),
+        path: resolv_conf_path(&ctx.ns.name),
+    };
     ExtraUnit {
         file: format!("{unit}.d/netns-dns.conf"),
         unit: unit.clone(),
@@ -233,7 +230,7 @@ fn dns_dropin(ctx: &Ctx, lines: &[String]) -> ExtraUnit {
 pub(super) fn oneshot(
     ctx: &Ctx,
     unit: String,
-    description: String,
+    description: UnitValue,
     span: Span,
     mut unit_keys: Vec<UnitKey>,
     up: ScriptBody,
@@ -247,7 +244,7 @@ pub(super) fn oneshot(
     let mut keys = vec![
         ("After", UnitValue::Units(after)),
         ("BindsTo", UnitValue::units([ns_unit])),
-        ("Description", UnitValue::Text(description)),
+        ("Description", description),
     ];
     keys.extend(unit_keys);
     keys.sort_by_key(|(k, _)| *k);
@@ -338,10 +335,10 @@ fn host_link_unit(ctx: &Ctx, link: &HostLink) -> ExtraUnit {
     oneshot(
         ctx,
         format!("{}-hostlink.service", ctx.stem()),
-        format!(
+        UnitValue::Text(format!(
             "Link {} (host) to {} of network namespace {:?}",
             link.host_interface, link.namespace_interface, ctx.ns.name
-        ),
+        )),
         link.span,
         Vec::new(),
         ScriptBody::Shell(up.into_iter().map(ShellLine::Run).collect()),
@@ -413,14 +410,15 @@ fn wireguard_unit(ctx: &Ctx, wg: &WireGuard) -> ExtraUnit {
     wireguard_oneshot(
         ctx,
         wg,
-        "",
+        None,
         ScriptBody::Shell(up.into_iter().map(ShellLine::Run).collect()),
     )
 }
 
 /// The tunnel's unit, whichever way it is configured: `up` makes it, stopping deletes the
-/// interface (and the default route with it). `from` ends the description.
-pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: ScriptBody) -> ExtraUnit {
+/// interface (and the default route with it). `from`, the wg-quick file it reads if it
+/// reads one, ends the description.
+pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: Option<&str>, up: ScriptBody) -> ExtraUnit {
     let down = ctx
         .ip(true)
         .words(&["link", "delete", "dev"])
@@ -429,10 +427,16 @@ pub(super) fn wireguard_oneshot(ctx: &Ctx, wg: &WireGuard, from: &str, up: Scrip
     oneshot(
         ctx,
         format!("{}-wireguard.service", ctx.stem()),
-        format!(
-            "WireGuard {} of network namespace {:?}{from}",
-            wg.interface.value, ctx.ns.name
-        ),
+        {
+            let text = format!(
+                "WireGuard {} of network namespace {:?}",
+                wg.interface.value, ctx.ns.name
+            );
+            match from {
+                Some(file) => UnitValue::TextAndValue(format!("{text} from "), file.to_string()),
+                None => UnitValue::Text(text),
+            }
+        },
         wg.span,
         vec![
             ("After", UnitValue::units(["network-online.target"])),
@@ -513,11 +517,11 @@ fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
     let mut guard = oneshot(
         ctx,
         unit.clone(),
-        format!(
+        UnitValue::Text(format!(
             "nftables table inet {} of network namespace {:?}",
             super::connect::GUARD_TABLE,
             ctx.ns.name
-        ),
+        )),
         span,
         vec![
             ("PartOf", UnitValue::units([ns_unit])),

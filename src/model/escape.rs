@@ -1,8 +1,5 @@
 //! Escaping and coercions exactly as nixpkgs does them.
 
-use crate::nix_text::NixValue;
-use crate::node::{Kind, Node};
-
 // A namespace's unit name is known to the module stage, which merges the definitions made on
 // that unit (`systemd.services.netns-<escaped>`).
 pub use crate::module::unit_name::{escape_unit_name, namespace_unit_name};
@@ -24,30 +21,6 @@ pub fn escape_shell_arg(arg: &str) -> String {
 /// `makeJobScript`'s file name: `shellEscape` doubles backslashes, then `\` → `-`, `@` → `_`.
 pub fn job_script_name(name: &str) -> String {
     name.replace('\\', "\\\\").replace('\\', "-").replace('@', "_")
-}
-
-/// A value of the resolved config as the model keeps it for the output (Nix's `toString`
-/// writes it: [`NixValue::to_nix_string`]). `Err` carries what `toString` cannot coerce (a set
-/// without `outPath`, a function).
-pub fn nix_value(v: &Node) -> Result<NixValue, &Node> {
-    Ok(match &v.kind {
-        Kind::Null => NixValue::Null,
-        Kind::Bool(b) => NixValue::Bool(*b),
-        Kind::Int(i) => NixValue::Int(*i),
-        Kind::Float(f) => NixValue::Float(*f),
-        Kind::Str(s) | Kind::Path(s) => NixValue::Str(s.clone()),
-        Kind::List(items) => NixValue::List(items.iter().map(nix_value).collect::<Result<_, _>>()?),
-        Kind::Attrs(a) => match a.get("outPath") {
-            Some(p) => nix_value(p)?,
-            None => return Err(v),
-        },
-        Kind::Opaque(_) => return Err(v),
-    })
-}
-
-/// Nix's `toString` of a value of the resolved config.
-pub fn nix_to_string(v: &Node) -> Result<String, &Node> {
-    nix_value(v).map(|v| v.to_nix_string())
 }
 
 /// Folder of the units' trigger files (`X-Restart-Triggers=`), relative to the output root.
@@ -91,24 +64,5 @@ mod tests {
         assert_eq!(job_script_name("netns-svc-start"), "netns-svc-start");
         assert_eq!(job_script_name("netns-a\\b-start"), "netns-a--b-start");
         assert_eq!(job_script_name("x@y"), "x_y");
-    }
-
-    #[test]
-    fn values_keep_their_type_and_coerce_like_nix() {
-        use crate::source::Span;
-        let n = |k| Node::new(Span::BUILTIN, k);
-        assert_eq!(nix_value(&n(Kind::Float(1.5))), Ok(NixValue::Float(1.5)));
-        assert_eq!(nix_to_string(&n(Kind::Bool(true))).unwrap(), "1");
-        assert_eq!(
-            nix_to_string(&n(Kind::List(vec![
-                n(Kind::Int(1)),
-                n(Kind::Null),
-                n(Kind::Str("x".into()))
-            ])))
-            .unwrap(),
-            "1  x"
-        );
-        let set = n(Kind::Attrs(crate::node::Attrs::new()));
-        assert!(nix_value(&set).is_err());
     }
 }

@@ -17,13 +17,13 @@ pub fn resolvers_to_hide(service: &str) -> Vec<(&'static str, &'static str)> {
     RESOLVERS.into_iter().filter(|(unit, _)| *unit != service).collect()
 }
 
-/// The `TemporaryFileSystem=` items that cover the resolver folders hidden from `service`
-/// (each an empty read-only tmpfs; see the emitter's `render_dropin` for why not
+/// The resolver folders hidden from `service`, each to be covered by an empty read-only
+/// tmpfs (`TemporaryFileSystem=`; see the emitter's `render_dropin` for why not
 /// `InaccessiblePaths=`).
 pub fn resolver_covers(service: &str) -> Vec<String> {
     resolvers_to_hide(service)
         .iter()
-        .map(|(_, dir)| format!("{dir}:ro"))
+        .map(|(_, dir)| dir.to_string())
         .collect()
 }
 

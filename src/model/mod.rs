@@ -11,9 +11,9 @@ pub mod tools;
 pub mod tunnel_file;
 pub mod watchdog;
 
-use crate::dependency::{Relation, Section, nixos_dependency_options};
+use crate::dependency::{Relation, Section};
+use crate::module::unit_options::UnitOptions;
 use crate::nix_text::NixValue;
-use crate::node::{Attrs, Node};
 use crate::source::Span;
 pub use tools::Tools;
 
@@ -130,19 +130,22 @@ pub enum ScriptBody {
     },
     /// The guard's nftables file (SPEC §13), loaded by `nft -f`.
     Guard(guard::GuardTable),
+    /// `dns`: a run-time script of ours that writes these settings as the namespace's
+    /// resolv.conf (`path`), truncated in place.
+    ResolvConf { dns: connect::Dns, path: String },
 }
 
 /// The dependency lists of a merged service (`after`, `wantedBy`, …) as graph relations,
 /// each item with the span of its definition. Lists of options that make no edge
 /// (`onFailure`) are left out: the units they name are no part of the graph.
-pub fn relations_of(service: &Attrs) -> Vec<Relation> {
+pub fn relations_of(service: UnitOptions) -> Vec<Relation> {
     let mut out = Vec::new();
-    for (option, d) in [Section::Unit, Section::Install]
+    for (d, value) in [Section::Unit, Section::Install]
         .into_iter()
-        .flat_map(nixos_dependency_options)
-        .filter(|(_, d)| d.effect.is_some())
+        .flat_map(|section| service.dependencies(section))
+        .filter(|(d, _)| d.effect.is_some())
     {
-        for item in service.get(option).and_then(Node::as_list).unwrap_or(&[]) {
+        for item in value.as_list().unwrap_or(&[]) {
             if let Some(name) = item.as_str() {
                 out.push(Relation {
                     option: d.option,
@@ -227,8 +230,11 @@ pub enum UnitValue {
     Bool(bool),
     /// The units a dependency key names (`After=`, `WantedBy=`, …): the graph's relations.
     Units(Vec<String>),
-    /// Other items of a list setting (`TemporaryFileSystem=`'s mounts).
-    Items(Vec<String>),
+    /// Folders each covered by an empty read-only tmpfs (`TemporaryFileSystem=`).
+    EmptyReadOnly(Vec<String>),
+    /// Our text, then a value of the user's (a file's path) in which systemd must read no
+    /// specifier: emit writes its `%` as `%%`.
+    TextAndValue(String, String),
 }
 
 impl UnitValue {
@@ -240,12 +246,13 @@ impl UnitValue {
         UnitValue::Units(units.into_iter().map(Into::into).collect())
     }
 
-    /// What the value is made of: a list's items, else the one value.
+    /// What the value is made of: the units it names or the folders it covers, else the one
+    /// text (nothing for a boolean or a description with a user's path).
     pub fn items(&self) -> &[String] {
         match self {
-            UnitValue::Units(items) | UnitValue::Items(items) => items,
+            UnitValue::Units(items) | UnitValue::EmptyReadOnly(items) => items,
             UnitValue::Text(s) => std::slice::from_ref(s),
-            UnitValue::Bool(_) => &[],
+            UnitValue::Bool(_) | UnitValue::TextAndValue(..) => &[],
         }
     }
 }

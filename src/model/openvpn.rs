@@ -10,12 +10,12 @@
 //! and which directives of the user's file it overrides or refuses, is said in
 //! `emit/templates/openvpn.sh`.
 
-use super::connect::{At, interface_name, opt_string};
+use super::connect::{At, interface_name, opt_string, resolv_conf_path};
 use super::connect_units::{Ctx, guard_unit_name, started_with_namespace};
 use super::guard::guard_table;
 use super::tunnel_file::path_of;
 use super::{ExtraUnit, Script, ScriptBody, Template, UnitValue};
-use crate::module::config::Submodule;
+use crate::module::submodules::OpenVpnOptions;
 use crate::source::Span;
 
 /// The tun device's name starts with this, in the host's namespace (where OpenVPN makes it)
@@ -36,12 +36,11 @@ pub struct OpenVpn {
 }
 
 /// Read `openvpn` from a resolved namespace's options.
-pub fn read_openvpn(namespace_name: &str, e: Submodule) -> OpenVpn {
-    let o = e.options;
+pub fn read_openvpn(namespace_name: &str, o: OpenVpnOptions) -> OpenVpn {
     OpenVpn {
-        span: e.key_span,
-        config_file: opt_string(o, "configFile"),
-        auth_user_pass_file: opt_string(o, "authUserPassFile"),
+        span: o.key_span,
+        config_file: opt_string(o.config_file()),
+        auth_user_pass_file: opt_string(o.auth_user_pass_file()),
         interface: openvpn_interface(namespace_name),
     }
 }
@@ -73,7 +72,7 @@ pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
         ("interface", v(&vpn.interface)),
         ("config_file", v(&file.value)),
         ("auth_user_pass_file", v(auth)),
-        ("resolv_conf", v(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name))),
+        ("resolv_conf", v(&resolv_conf_path(&ctx.ns.name))),
         ("dns_file", v(&dns_file(&ctx.ns.name))),
         ("PATH", v(&path_of(&ctx.tools.default_path))),
     ];
@@ -85,13 +84,10 @@ pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
         ("BindsTo", UnitValue::units([ns_unit])),
         (
             "Description",
-            // `%` starts a specifier in a unit file, also in `Description=`.
-            UnitValue::Text(format!(
-                "OpenVPN {} of network namespace {:?} from {}",
-                vpn.interface,
-                ctx.ns.name,
-                file.value.replace('%', "%%")
-            )),
+            UnitValue::TextAndValue(
+                format!("OpenVPN {} of network namespace {:?} from ", vpn.interface, ctx.ns.name),
+                file.value.clone(),
+            ),
         ),
         ("Wants", UnitValue::units(["network-online.target"])),
     ];

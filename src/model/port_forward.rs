@@ -11,7 +11,7 @@ use super::guard::guard_table;
 use super::join::{resolver_covers, resolvers_to_follow};
 use super::tunnel_file::path_of;
 use super::{ExtraUnit, Script, ScriptBody, Template, UnitValue};
-use crate::module::config::Submodule;
+use crate::module::submodules::PortForwardOptions;
 use crate::source::Span;
 
 /// `portForward`, only when enabled.
@@ -26,21 +26,20 @@ pub struct PortForward {
 }
 
 /// Read `portForward` from a resolved namespace's options.
-pub fn read_port_forward(e: Submodule) -> PortForward {
-    let p = e.options;
-    let gateway = opt_string(p, "gateway")
+pub fn read_port_forward(p: PortForwardOptions) -> PortForward {
+    let gateway = opt_string(p.gateway())
         .map(|g| {
             if g.span.is_builtin() {
-                At::new(g.value, e.key_span)
+                At::new(g.value, p.key_span)
             } else {
                 g
             }
         })
-        .unwrap_or_else(|| At::new("10.2.0.1".into(), e.key_span));
+        .unwrap_or_else(|| At::new("10.2.0.1".into(), p.key_span));
     PortForward {
-        span: e.key_span,
+        span: p.key_span,
         gateway,
-        on_change: opt_string(p, "onChange"),
+        on_change: opt_string(p.on_change()),
     }
 }
 
@@ -105,7 +104,7 @@ pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> Ex
                 ("ExecStart", UnitValue::Text(ctx.script_path(&unit, "forward"))),
                 ("PrivateNetwork", UnitValue::Bool(true)),
                 ("Restart", UnitValue::text("on-failure")),
-                ("TemporaryFileSystem", UnitValue::Items(resolver_covers(&unit))),
+                ("TemporaryFileSystem", UnitValue::EmptyReadOnly(resolver_covers(&unit))),
             ],
         ),
         ("Install", vec![("WantedBy", UnitValue::units([ns_unit]))]),

@@ -7,17 +7,18 @@
 //! values concatenate in that order, which is why a user's `before` comes before
 //! `network.target` and a `script` comes first among the `ExecStart=` lines.
 
-use super::escape::{escape_shell_arg, job_script_name, nix_to_string, nix_value};
+use super::escape::{escape_shell_arg, job_script_name};
 use super::{Script, ScriptBody, ServiceUnit, Setting, Tools};
-use crate::dependency::{Section, nixos_dependency_options};
+use crate::dependency::Section;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::ResolvedNamespace;
 use crate::module::loc::Loc;
 use crate::module::merge::{Scope, merge_modules_in, merge_option, type_error};
-use crate::module::property::{Def, MK_AFTER, discharge, filter_overrides, is_property, sort_by_order};
-use crate::module::schema::{SCRIPT_OPTIONS, service_schema};
+use crate::module::property::{Def, MK_AFTER, discharge, filter_overrides, sort_by_order};
+use crate::module::schema::service_schema;
 use crate::module::types::Ty;
-use crate::nix_text::NixValue;
+use crate::module::unit_options::{UnitOptions, derived_from, without_join_option};
+use crate::nix_text::{NixValue, nix_to_string, nix_value};
 use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
 use sha2::Digest;
@@ -136,15 +137,14 @@ fn netns_module_scripts(nftables_enable: bool) -> Vec<Script> {
 /// before the definitions, so these come first.
 fn systemd_imported_def(
     unit_base: &str,
-    merged: &Attrs,
+    merged: UnitOptions,
     path_env: Option<String>,
     ctx: &ServiceContext,
 ) -> (Node, Vec<Script>) {
     let strict = strict_span(merged, ctx).is_some();
     let mut service_config = Vec::new();
     let mut scripts = Vec::new();
-    for (option, suffix) in SCRIPT_OPTIONS {
-        let Some(script) = merged.get(option) else { continue };
+    for (option, suffix, script) in merged.scripts() {
         let text = script.as_str().unwrap_or("");
         if text.is_empty() {
             continue;
@@ -164,7 +164,7 @@ fn systemd_imported_def(
         let (key, value) = match option {
             "preStart" => ("ExecStartPre", one(path)),
             "script" => {
-                let args = merged.get("scriptArgs").and_then(Node::as_str).unwrap_or("");
+                let args = merged.script_args();
                 ("ExecStart", at(format!("{path} {args}")))
             }
             "postStart" => ("ExecStartPost", one(path)),
@@ -183,8 +183,8 @@ fn systemd_imported_def(
 
 /// Where the unit's `enableStrictShellChecks` is set to true (its own definition, else
 /// `systemd.enableStrictShellChecks`), if it is.
-fn strict_span(merged: &Attrs, ctx: &ServiceContext) -> Option<Span> {
-    match merged.get("enableStrictShellChecks") {
+fn strict_span(merged: UnitOptions, ctx: &ServiceContext) -> Option<Span> {
+    match merged.strict_shell_checks() {
         Some(own) => own.as_bool().filter(|b| *b).map(|_| own.span),
         None => ctx.strict_shell_checks,
     }
@@ -215,11 +215,12 @@ fn path_entry(p: &Node) -> String {
     nix_to_string(p).unwrap_or_default()
 }
 
-/// A trigger file of the unit (`X-Restart-Triggers=`/`X-Reload-Triggers=`).
+/// A trigger file of the unit (`X-Restart-Triggers=`/`X-Reload-Triggers=`): its name, and
+/// the triggers it holds (written as `toString` writes a list).
 #[derive(Clone, Debug)]
 pub struct TriggerFile {
     pub name: String,
-    pub content: String,
+    pub triggers: NixValue,
 }
 
 /// systemd-lib's `unitConfig` writes `X-Restart-Triggers=` and `X-Reload-Triggers=` as the
@@ -230,12 +231,13 @@ pub struct TriggerFile {
 fn trigger_file(key: &str, unit_base: &str, triggers: &Node, dir: &str) -> Result<(String, TriggerFile), Node> {
     let mut flat = Vec::new();
     flatten(triggers, &mut flat);
-    let parts: Result<Vec<String>, &Node> = flat.iter().map(|n| nix_to_string(n)).collect();
-    let content = parts.map_err(Node::clone)?.join(" ");
-    let digest = sha2::Sha256::digest(content.as_bytes());
+    let items: Result<Vec<NixValue>, &Node> = flat.iter().map(|n| nix_value(n)).collect();
+    let triggers = NixValue::List(items.map_err(Node::clone)?);
+    // The name is a hash of the text, as a store path's is: it changes whenever the text does.
+    let digest = sha2::Sha256::digest(triggers.to_nix_string().as_bytes());
     let hash: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     let name = format!("{hash}-{key}-{unit_base}");
-    Ok((format!("{dir}/{name}"), TriggerFile { name, content }))
+    Ok((format!("{dir}/{name}"), TriggerFile { name, triggers }))
 }
 
 /// `lib.flatten`.
@@ -248,33 +250,30 @@ fn flatten<'n>(v: &'n Node, out: &mut Vec<&'n Node>) {
 
 /// The `[Unit]` keys systemd's unit module derives from the dependency options.
 fn unit_config_def(
-    merged: &Attrs,
+    merged: UnitOptions,
     unit_base: &str,
     ctx: &ServiceContext,
     files: &mut Vec<TriggerFile>,
     diags: &mut Diagnostics,
 ) -> Node {
     let mut entries = Vec::new();
-    let joined = |option: &str| -> Option<String> {
-        let items = merged.get(option)?.as_list()?;
+    let joined = |value: Option<&Node>| -> Option<String> {
+        let items = value?.as_list()?;
         if items.is_empty() {
             return None;
         }
         nix_to_string(&list(items.to_vec())).ok()
     };
-    for (option, d) in nixos_dependency_options(Section::Unit) {
-        if let Some(v) = joined(option) {
+    for (d, value) in merged.dependencies(Section::Unit) {
+        if let Some(v) = joined(Some(value)) {
             entries.push((d.key, s(v)));
         }
     }
-    for (option, key) in [
-        ("restartTriggers", "X-Restart-Triggers"),
-        ("reloadTriggers", "X-Reload-Triggers"),
+    for (option, key, triggers) in [
+        ("restartTriggers", "X-Restart-Triggers", merged.restart_triggers()),
+        ("reloadTriggers", "X-Reload-Triggers", merged.reload_triggers()),
     ] {
-        let Some(triggers) = merged
-            .get(option)
-            .filter(|t| t.as_list().is_some_and(|l| !l.is_empty()))
-        else {
+        let Some(triggers) = triggers.filter(|t| t.as_list().is_some_and(|l| !l.is_empty())) else {
             continue;
         };
         match trigger_file(key, unit_base, triggers, &ctx.trigger_dir) {
@@ -291,46 +290,21 @@ fn unit_config_def(
             ),
         }
     }
-    if let Some(d) = merged
-        .get("description")
-        .and_then(Node::as_str)
-        .filter(|d| !d.is_empty())
-    {
+    if let Some(d) = merged.description().filter(|d| !d.is_empty()) {
         entries.push(("Description", s(d)));
     }
-    if let Some(v) = joined("documentation") {
+    if let Some(v) = joined(merged.documentation()) {
         entries.push(("Documentation", s(v)));
     }
-    for (option, key) in [
-        ("startLimitIntervalSec", "StartLimitIntervalSec"),
-        ("startLimitBurst", "StartLimitBurst"),
+    for (key, value) in [
+        ("StartLimitIntervalSec", merged.start_limit_interval_sec()),
+        ("StartLimitBurst", merged.start_limit_burst()),
     ] {
-        if let Some(v) = merged.get(option) {
+        if let Some(v) = value {
             entries.push((key, s(nix_to_string(v).unwrap_or_default())));
         }
     }
     attrs(entries)
-}
-
-/// The options systemd's service module derives definitions from: the job scripts (and
-/// `scriptArgs`), and what [`unit_config_def`] reads.
-fn derived_from() -> &'static [&'static str] {
-    static OPTIONS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
-        let mut options: Vec<&str> = SCRIPT_OPTIONS.iter().map(|(o, _)| *o).collect();
-        options.push("scriptArgs");
-        options.extend(nixos_dependency_options(Section::Unit).map(|(o, _)| o));
-        options.extend([
-            "description",
-            "documentation",
-            "startLimitIntervalSec",
-            "startLimitBurst",
-            "restartTriggers",
-            "reloadTriggers",
-            "enableStrictShellChecks",
-        ]);
-        options
-    });
-    &OPTIONS
 }
 
 /// `serviceConfig` values systemd-unit-options checks (`checkService`).
@@ -376,8 +350,6 @@ fn unit_definitions<'a>(
     for d in unit_defs {
         discharge(Def::new(d), &mut discharged, &mut errors);
     }
-    // `netns` (SPEC §3.5) is an option of every `systemd.services.<name>`, read for joining
-    // (`joining_service_schema`); the unit itself has nothing to do with it.
     let mut discharged: Vec<Def> = discharged.into_iter().map(without_join_option).collect();
     discharge(Def::new(netns_def), &mut discharged, &mut errors);
     let failed = !errors.is_empty();
@@ -396,22 +368,6 @@ fn unit_definitions<'a>(
     }
     kept.reverse();
     Some(kept)
-}
-
-/// A definition of the unit without its `netns` (see [`unit_definitions`]); a property
-/// marker around it is left as it is.
-fn without_join_option(def: Def<'_>) -> Def<'_> {
-    match def.value.attrs() {
-        Some(a) if a.get("netns").is_some() && !is_property(&def.value) => {
-            let mut copy = a.clone();
-            copy.entries.retain(|e| e.key != "netns");
-            Def {
-                value: std::borrow::Cow::Owned(Node::new(def.value.span, Kind::Attrs(copy))),
-                ..def
-            }
-        }
-        _ => def,
-    }
 }
 
 /// Merge a namespace's service and compute everything its unit file shows.
@@ -453,6 +409,7 @@ pub fn build_service_unit(
         },
         &mut scratch,
     )?;
+    let first_options = UnitOptions::read(&first)?;
     // systemd's default `path` is `mkAfter [ coreutils findutils gnugrep gnused systemd ]`.
     let path_default = order(
         MK_AFTER,
@@ -460,7 +417,7 @@ pub fn build_service_unit(
     );
     let path_defs: Vec<Def> = defs
         .iter()
-        .filter_map(|d| d.value.attrs()?.get("path"))
+        .filter_map(|d| UnitOptions::read(&d.value)?.path())
         .map(Def::new)
         .collect();
     let env_path = if path_defs.is_empty() {
@@ -476,8 +433,8 @@ pub fn build_service_unit(
         );
         path_env(full_path.as_ref().and_then(|m| m.value.as_list()).unwrap_or(&[]))
     };
-    let (imported, job_scripts) = systemd_imported_def(unit_base, first.attrs()?, env_path, ctx);
-    if let (Some(span), Some(script)) = (strict_span(first.attrs()?, ctx), job_scripts.first()) {
+    let (imported, job_scripts) = systemd_imported_def(unit_base, first_options, env_path, ctx);
+    if let (Some(span), Some(script)) = (strict_span(first_options, ctx), job_scripts.first()) {
         diags.push(
             Diagnostic::new(
                 Code::ShellcheckNotRun,
@@ -499,7 +456,7 @@ pub fn build_service_unit(
     let own = attrs(vec![
         (
             "unitConfig",
-            unit_config_def(first.attrs()?, unit_base, ctx, &mut trigger_files, diags),
+            unit_config_def(first_options, unit_base, ctx, &mut trigger_files, diags),
         ),
         ("path", path_default),
         ("name", s(unit_name)),
@@ -522,14 +479,14 @@ pub fn build_service_unit(
     if diags.items[before..].iter().any(Diagnostic::is_error) {
         return None;
     }
-    let m = merged.attrs()?;
+    let m = UnitOptions::read(&merged)?;
     let mut unit = ServiceUnit {
         name: unit_name.to_string(),
-        enabled: m.get("enable").and_then(Node::as_bool).unwrap_or(true),
+        enabled: m.enable(),
         ..ServiceUnit::default()
     };
-    unit.unit_section = section(&loc.child("unitConfig"), m.get("unitConfig"), diags);
-    unit.service_section = section(&loc.child("serviceConfig"), m.get("serviceConfig"), diags);
+    unit.unit_section = section(&loc.child("unitConfig"), m.unit_config(), diags);
+    unit.service_section = section(&loc.child("serviceConfig"), m.service_config(), diags);
     for (key, allowed) in SERVICE_VALUE_CHECKS {
         if let Some((_, values)) = unit.service_section.iter().find(|(k, _)| k == key)
             && let Some(bad) = values
@@ -539,7 +496,7 @@ pub fn build_service_unit(
         {
             let span = defs
                 .iter()
-                .find_map(|d| user_span(&d.value, &["serviceConfig", key]))
+                .find_map(|d| service_config_span(&d.value, key))
                 .unwrap_or(ns.name_span);
             diags.push(
                 Diagnostic::new(
@@ -550,38 +507,25 @@ pub fn build_service_unit(
             );
         }
     }
-    unit.environment = environment(ctx.global_environment, m.get("environment"));
-    let flag = |k: &str, d: bool| m.get(k).and_then(Node::as_bool).unwrap_or(d);
+    unit.environment = environment(ctx.global_environment, m.environment());
     // serviceToUnit's order (nixos/lib/systemd-lib.nix).
-    if flag("reloadIfChanged", false) {
+    if m.reload_if_changed() {
         unit.flags.push(("X-ReloadIfChanged", true));
-    } else if !flag("restartIfChanged", true) {
+    } else if !m.restart_if_changed() {
         unit.flags.push(("X-RestartIfChanged", false));
     }
-    if !flag("stopIfChanged", true) {
+    if !m.stop_if_changed() {
         unit.flags.push(("X-StopIfChanged", false));
     }
-    if flag("notSocketActivated", false) {
+    if m.not_socket_activated() {
         unit.flags.push(("X-NotSocketActivated", true));
     }
-    let strings = |k: &str| -> Vec<String> {
-        m.get(k)
-            .and_then(Node::as_list)
-            .map(|l| l.iter().filter_map(|n| n.as_str().map(String::from)).collect())
-            .unwrap_or_default()
-    };
-    unit.wanted_by = strings("wantedBy");
-    unit.required_by = strings("requiredBy");
-    unit.upheld_by = strings("upheldBy");
-    unit.aliases = strings("aliases");
-    // `startAt`'s `apply = toList`.
-    unit.start_at = match m.get("startAt") {
-        Some(Node {
-            kind: Kind::Str(one), ..
-        }) => vec![one.clone()],
-        _ => strings("startAt"),
-    };
-    if let Some(strategy) = m.get("overrideStrategy").filter(|s| s.as_str() == Some("asDropin")) {
+    unit.wanted_by = m.wanted_by();
+    unit.required_by = m.required_by();
+    unit.upheld_by = m.upheld_by();
+    unit.aliases = m.aliases();
+    unit.start_at = m.start_at();
+    if let Some(strategy) = m.as_dropin() {
         diags.push(
             Diagnostic::new(
                 Code::UnitAsDropin,
@@ -603,13 +547,9 @@ pub fn build_service_unit(
     Some(unit)
 }
 
-/// Where a definition of the unit sets `<path>`, if it does.
-fn user_span(user: &Node, path: &[&str]) -> Option<Span> {
-    let mut n = user;
-    for p in path {
-        n = n.attrs()?.get(p)?;
-    }
-    Some(n.span)
+/// Where a definition of the unit sets the `serviceConfig` key `key`, if it does.
+fn service_config_span(def: &Node, key: &str) -> Option<Span> {
+    Some(UnitOptions::read(def)?.service_config()?.attrs()?.get(key)?.span)
 }
 
 /// `attrsToSection`'s values: keys sorted, a list one directive an item, each item as
@@ -683,16 +623,4 @@ fn environment(global: &Node, own: Option<&Node>) -> Vec<(String, NixValue)> {
         .filter(|e| !matches!(e.value.kind, Kind::Null))
         .map(|e| (e.key.clone(), nix_value(&e.value).unwrap_or(NixValue::Null)))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_derivations_read_options_of_the_service() {
-        for o in derived_from() {
-            assert!(service_schema().option(o).is_some(), "{o}");
-        }
-    }
 }

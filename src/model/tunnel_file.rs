@@ -5,7 +5,7 @@
 //! followed by `emit/templates/wg_quick_file.sh`, which says in its header why it is a shell
 //! script and how it reads the file. Nothing of the file is read at build time.
 
-use super::connect::WireGuard;
+use super::connect::{WireGuard, resolv_conf_path};
 use super::connect_units::{Ctx, guard_unit_name, relations_of_sections, wireguard_oneshot};
 use super::guard::guard_table;
 use super::{ExtraUnit, ScriptBody, Template, UnitValue};
@@ -24,16 +24,14 @@ pub(super) fn wireguard_file_unit(ctx: &Ctx, wg: &WireGuard, file: &str) -> Extr
         ("namespace", v(&ctx.ns.name)),
         ("interface", v(&wg.interface.value)),
         ("config_file", v(file)),
-        ("resolv_conf", v(&format!("/etc/netns/{}/resolv.conf", ctx.ns.name))),
+        ("resolv_conf", v(&resolv_conf_path(&ctx.ns.name))),
         ("PATH", v(&path_of(&ctx.tools.default_path))),
     ];
     let up = ScriptBody::Template {
         settings: settings.into(),
         template: Template::WgQuickFile,
     };
-    // `%` starts a specifier in a unit file, also in `Description=`.
-    let from = format!(" from {}", file.replace('%', "%%"));
-    let mut unit = wireguard_oneshot(ctx, wg, &from, up);
+    let mut unit = wireguard_oneshot(ctx, wg, Some(file), up);
     if let Some(table) = guard_table(&ctx.ns.connect) {
         follow_guard(ctx, &mut unit, table.dns.is_some(), wg.span);
     }

@@ -10,7 +10,8 @@ use super::connect::{At, int_at};
 use super::connect_units::{Ctx, started_with_namespace};
 use super::tunnel_file::path_of;
 use super::{ExtraUnit, Script, ScriptBody, Template, UnitValue};
-use crate::module::config::Submodule;
+use crate::module::submodules::WatchdogOptions;
+use crate::node::Node;
 use crate::source::Span;
 
 /// `watchdog`, only when enabled.
@@ -25,19 +26,18 @@ pub struct Watchdog {
 }
 
 /// Read `watchdog` from a resolved namespace's options.
-pub fn read_watchdog(e: Submodule) -> Watchdog {
-    let w = e.options;
+pub fn read_watchdog(w: WatchdogOptions) -> Watchdog {
     // A default has no place of its own: point at the `watchdog` key instead.
-    let seconds = |key: &str, default: i64| {
-        w.get(key)
+    let seconds = |value: Option<&Node>, default: i64| {
+        value
             .and_then(int_at)
             .filter(|a| !a.span.is_builtin())
-            .unwrap_or(At::new(default, e.key_span))
+            .unwrap_or(At::new(default, w.key_span))
     };
     Watchdog {
-        span: e.key_span,
-        interval: seconds("interval", 30),
-        handshake_timeout: seconds("handshakeTimeout", 180),
+        span: w.key_span,
+        interval: seconds(w.interval(), 30),
+        handshake_timeout: seconds(w.handshake_timeout(), 180),
     }
 }
 

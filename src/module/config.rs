@@ -12,6 +12,9 @@ use super::read_options::{
     STRICT_SHELL_CHECKS, SYSCTL, TOOLS, WIREGUARD_INTERFACES, netns_module_options, partial_config_options,
 };
 use super::schema;
+use super::submodules::{
+    DnsOptions, ENABLE, HostLinkOptions, OpenVpnOptions, PortForwardOptions, WatchdogOptions, WireGuardOptions,
+};
 use super::types::Ty;
 use super::unit_name::namespace_service_name;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -58,8 +61,8 @@ pub struct ResolvedNamespace {
 
 /// A resolved namespace as the model reads it: each option of the namespace submodule once,
 /// typed as far as the model takes it as a whole, with the span of its definition. The
-/// submodules of SPEC §11–§14 are handed over as their merged attributes (the model reads
-/// their sub-options), and only when enabled.
+/// submodules of SPEC §11–§14 are handed over as views of their merged sub-options
+/// (`submodules.rs`), and only when enabled.
 #[derive(Clone, Copy, Debug)]
 pub struct NamespaceOptions<'a> {
     /// `nftables`: its ruleset, inherited or not ([`ResolvedNamespace::nftables_inherited`]).
@@ -68,15 +71,17 @@ pub struct NamespaceOptions<'a> {
     pub sysctl: &'a [Entry],
     /// `service`: the definition of the namespace's unit the netns module merges.
     pub service: Option<&'a Node>,
+    /// `publish`: each published port (read through
+    /// [`PublishOptions::of`](super::submodules::PublishOptions::of)).
     pub publish: &'a [Entry],
-    pub dns: Option<Submodule<'a>>,
-    pub host_link: Option<Submodule<'a>>,
-    pub wireguard: Option<Submodule<'a>>,
-    pub openvpn: Option<Submodule<'a>>,
+    pub dns: Option<DnsOptions<'a>>,
+    pub host_link: Option<HostLinkOptions<'a>>,
+    pub wireguard: Option<WireGuardOptions<'a>>,
+    pub openvpn: Option<OpenVpnOptions<'a>>,
     /// `ipv6`: one of [`IPV6_VALUES`](super::schema::IPV6_VALUES), where defined.
     pub ipv6: Option<&'a Node>,
-    pub watchdog: Option<Submodule<'a>>,
-    pub port_forward: Option<Submodule<'a>>,
+    pub watchdog: Option<WatchdogOptions<'a>>,
+    pub port_forward: Option<PortForwardOptions<'a>>,
 }
 
 /// A namespace's ruleset and where it is defined (the namespace's name where nothing is).
@@ -86,13 +91,6 @@ pub struct Ruleset<'a> {
     pub span: Span,
 }
 
-/// An option of the namespace that is a submodule: where its key is, and its merged options.
-#[derive(Clone, Copy, Debug)]
-pub struct Submodule<'a> {
-    pub key_span: Span,
-    pub options: &'a Attrs,
-}
-
 impl ResolvedNamespace {
     /// The namespace's options (see [`NamespaceOptions`]).
     pub fn options(&self) -> NamespaceOptions<'_> {
@@ -100,15 +98,13 @@ impl ResolvedNamespace {
         let entry = |option: &str| a.and_then(|a| a.entry(option));
         let submodule = |option: &str| {
             let e = entry(option)?;
-            Some(Submodule {
-                key_span: e.key_span,
-                options: e.value.attrs()?,
-            })
+            Some((e.key_span, e.value.attrs()?))
         };
         // `hostLink`, `wireguard`, `openvpn`, `watchdog` and `portForward` do nothing unless
         // enabled.
-        let enabled =
-            |option: &str| submodule(option).filter(|s| s.options.get("enable").and_then(Node::as_bool) == Some(true));
+        let enabled = |option: &str| {
+            submodule(option).filter(|(_, options)| options.get(ENABLE).and_then(Node::as_bool) == Some(true))
+        };
         let entries = |option: &str| {
             entry(option)
                 .and_then(|e| e.value.attrs())
@@ -123,13 +119,13 @@ impl ResolvedNamespace {
             sysctl: entries("sysctl"),
             service: entry("service").map(|e| &e.value),
             publish: entries("publish"),
-            dns: submodule("dns"),
-            host_link: enabled("hostLink"),
-            wireguard: enabled("wireguard"),
-            openvpn: enabled("openvpn"),
+            dns: submodule("dns").map(|(span, o)| DnsOptions::new(span, o)),
+            host_link: enabled("hostLink").map(|(span, o)| HostLinkOptions::new(span, o)),
+            wireguard: enabled("wireguard").map(|(span, o)| WireGuardOptions::new(span, o)),
+            openvpn: enabled("openvpn").map(|(span, o)| OpenVpnOptions::new(span, o)),
             ipv6: entry("ipv6").map(|e| &e.value),
-            watchdog: enabled("watchdog"),
-            port_forward: enabled("portForward"),
+            watchdog: enabled("watchdog").map(|(span, o)| WatchdogOptions::new(span, o)),
+            port_forward: enabled("portForward").map(|(span, o)| PortForwardOptions::new(span, o)),
         }
     }
 }
@@ -146,10 +142,7 @@ impl ResolvedService {
     /// `systemd.services.<name>.netns` (SPEC §3.5): the namespace the service joins, where it
     /// names one (not null).
     pub fn netns(&self) -> Option<&Node> {
-        self.value
-            .attrs()?
-            .get("netns")
-            .filter(|n| !matches!(n.kind, Kind::Null))
+        super::unit_options::UnitOptions::read(&self.value)?.netns()
     }
 
     /// `networking.wireguard.interfaces.<i>.interfaceNamespace`: the namespace NixOS moves the

@@ -6,5 +6,7 @@ pub mod merge;
 pub mod property;
 pub mod read_options;
 pub mod schema;
+pub mod submodules;
 pub mod types;
 pub mod unit_name;
+pub mod unit_options;

@@ -1,0 +1,217 @@
+//! A `systemd.services.<name>` read by option: the names of a NixOS service's options the
+//! model takes from the unit it merges (`model/service.rs`), kept here beside their schema.
+//!
+//! [`UnitOptions`] is a view, not a copy: each accessor looks its option up when the model
+//! asks, so the model reads (and reports) in the order it always has.
+
+use super::property::{Def, is_property};
+use super::schema::SCRIPT_OPTIONS;
+use crate::dependency::{DependencyOption, Section, nixos_dependency_options};
+use crate::node::{Attrs, Kind, Node};
+
+/// `systemd.services.<name>.netns` (SPEC §3.5): the namespace a service joins.
+pub const JOIN_OPTION: &str = "netns";
+
+/// A unit's options, merged or as one definition gives them.
+#[derive(Clone, Copy, Debug)]
+pub struct UnitOptions<'a> {
+    attrs: &'a Attrs,
+}
+
+impl<'a> UnitOptions<'a> {
+    fn new(attrs: &'a Attrs) -> Self {
+        UnitOptions { attrs }
+    }
+
+    /// The options of `node`, where it is an attribute set.
+    pub fn read(node: &'a Node) -> Option<Self> {
+        node.attrs().map(Self::new)
+    }
+
+    fn get(&self, option: &str) -> Option<&'a Node> {
+        self.attrs.get(option)
+    }
+
+    fn flag(&self, option: &str, default: bool) -> bool {
+        self.get(option).and_then(Node::as_bool).unwrap_or(default)
+    }
+
+    /// The strings of a list option (or none).
+    fn strings(&self, option: &str) -> Vec<String> {
+        self.get(option)
+            .and_then(Node::as_list)
+            .map(|l| l.iter().filter_map(|n| n.as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The job scripts that are defined (`preStart`, `script`, …), each with its option's
+    /// name and the suffix of its file name, in `serviceOptions`' order.
+    pub fn scripts(&self) -> impl Iterator<Item = (&'static str, &'static str, &'a Node)> + '_ {
+        SCRIPT_OPTIONS
+            .iter()
+            .filter_map(|(option, suffix)| Some((*option, *suffix, self.get(option)?)))
+    }
+
+    pub fn script_args(&self) -> &'a str {
+        self.get("scriptArgs").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// The unit's own `enableStrictShellChecks`, where defined.
+    pub fn strict_shell_checks(&self) -> Option<&'a Node> {
+        self.get("enableStrictShellChecks")
+    }
+
+    /// The dependency options written in `section` that are defined, in declaration order.
+    pub fn dependencies(&self, section: Section) -> impl Iterator<Item = (&'static DependencyOption, &'a Node)> + '_ {
+        nixos_dependency_options(section).filter_map(|(option, d)| Some((d, self.get(option)?)))
+    }
+
+    pub fn restart_triggers(&self) -> Option<&'a Node> {
+        self.get("restartTriggers")
+    }
+
+    pub fn reload_triggers(&self) -> Option<&'a Node> {
+        self.get("reloadTriggers")
+    }
+
+    pub fn description(&self) -> Option<&'a str> {
+        self.get("description").and_then(Node::as_str)
+    }
+
+    pub fn documentation(&self) -> Option<&'a Node> {
+        self.get("documentation")
+    }
+
+    pub fn start_limit_interval_sec(&self) -> Option<&'a Node> {
+        self.get("startLimitIntervalSec")
+    }
+
+    pub fn start_limit_burst(&self) -> Option<&'a Node> {
+        self.get("startLimitBurst")
+    }
+
+    /// `path`: the packages whose `bin` and `sbin` make the unit's `PATH`.
+    pub fn path(&self) -> Option<&'a Node> {
+        self.get("path")
+    }
+
+    pub fn enable(&self) -> bool {
+        self.flag("enable", true)
+    }
+
+    pub fn unit_config(&self) -> Option<&'a Node> {
+        self.get("unitConfig")
+    }
+
+    pub fn service_config(&self) -> Option<&'a Node> {
+        self.get("serviceConfig")
+    }
+
+    pub fn environment(&self) -> Option<&'a Node> {
+        self.get("environment")
+    }
+
+    pub fn reload_if_changed(&self) -> bool {
+        self.flag("reloadIfChanged", false)
+    }
+
+    pub fn restart_if_changed(&self) -> bool {
+        self.flag("restartIfChanged", true)
+    }
+
+    pub fn stop_if_changed(&self) -> bool {
+        self.flag("stopIfChanged", true)
+    }
+
+    pub fn not_socket_activated(&self) -> bool {
+        self.flag("notSocketActivated", false)
+    }
+
+    pub fn wanted_by(&self) -> Vec<String> {
+        self.strings("wantedBy")
+    }
+
+    pub fn required_by(&self) -> Vec<String> {
+        self.strings("requiredBy")
+    }
+
+    pub fn upheld_by(&self) -> Vec<String> {
+        self.strings("upheldBy")
+    }
+
+    pub fn aliases(&self) -> Vec<String> {
+        self.strings("aliases")
+    }
+
+    /// `startAt`, after its `apply = toList`.
+    pub fn start_at(&self) -> Vec<String> {
+        match self.get("startAt") {
+            Some(Node {
+                kind: Kind::Str(one), ..
+            }) => vec![one.clone()],
+            _ => self.strings("startAt"),
+        }
+    }
+
+    /// `overrideStrategy`, where it is `"asDropin"`.
+    pub fn as_dropin(&self) -> Option<&'a Node> {
+        self.get("overrideStrategy").filter(|s| s.as_str() == Some("asDropin"))
+    }
+
+    /// [`JOIN_OPTION`], where it names a namespace (not null).
+    pub fn netns(&self) -> Option<&'a Node> {
+        self.get(JOIN_OPTION).filter(|n| !matches!(n.kind, Kind::Null))
+    }
+}
+
+/// The options systemd's service module derives definitions from: the job scripts (and
+/// `scriptArgs`), the `[Unit]` keys of the dependency options, and the other options its
+/// `unitConfig` reads.
+pub fn derived_from() -> &'static [&'static str] {
+    static OPTIONS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let mut options: Vec<&str> = SCRIPT_OPTIONS.iter().map(|(o, _)| *o).collect();
+        options.push("scriptArgs");
+        options.extend(nixos_dependency_options(Section::Unit).map(|(o, _)| o));
+        options.extend([
+            "description",
+            "documentation",
+            "startLimitIntervalSec",
+            "startLimitBurst",
+            "restartTriggers",
+            "reloadTriggers",
+            "enableStrictShellChecks",
+        ]);
+        options
+    });
+    &OPTIONS
+}
+
+/// A definition of a namespace's unit without [`JOIN_OPTION`], which every
+/// `systemd.services.<name>` has for joining (`joining_service_schema`) and the namespace's
+/// own unit has nothing to do with; a property marker around it is left as it is.
+pub fn without_join_option(def: Def<'_>) -> Def<'_> {
+    match def.value.attrs() {
+        Some(a) if a.get(JOIN_OPTION).is_some() && !is_property(&def.value) => {
+            let mut copy = a.clone();
+            copy.entries.retain(|e| e.key != JOIN_OPTION);
+            Def {
+                value: std::borrow::Cow::Owned(Node::new(def.value.span, Kind::Attrs(copy))),
+                ..def
+            }
+        }
+        _ => def,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::module::schema::service_schema;
+
+    #[test]
+    fn the_derivations_read_options_of_the_service() {
+        for o in derived_from() {
+            assert!(service_schema().option(o).is_some(), "{o}");
+        }
+    }
+}
