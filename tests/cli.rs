@@ -343,7 +343,7 @@ fn bad_nix_inputs_are_located_errors() {
         ("deep nesting", deep.into_bytes(), "netns::"),
         (
             "deep recursion",
-            b"let f = n: if n == 0 then 0 else 1 + f (n - 1); in { services.netns.namespaces.a.sysctl.\"net.x\" = f 1000000; }".to_vec(),
+            b"let f = n: if n == 0 then 0 else 1 + f (n - 1); in { services.netns.namespaces.a.sysctl.\"net.x\" = f 10000000; }".to_vec(),
             "netns::",
         ),
         ("self import", b"import ./input.nix".to_vec(), "netns::"),
