@@ -1,5 +1,6 @@
 //! The units and drop-ins of the connectivity options (SPEC §11), as text.
 
+use crate::model::command::{Arg, Command};
 use crate::model::{ExtraUnit, JoiningService, UnitValue};
 
 /// A unit file of ours: a comment line, then each section with its keys in order.
@@ -17,6 +18,7 @@ pub fn render_extra_unit(unit: &ExtraUnit) -> String {
             out.push('=');
             match value {
                 UnitValue::Text(text) => out.push_str(text),
+                UnitValue::Exec(command) => out.push_str(&exec_line(command)),
                 UnitValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
                 UnitValue::Units(items) => out.push_str(&items.join(" ")),
                 UnitValue::EmptyReadOnly(dirs) => out.push_str(&super::empty_read_only(dirs)),
@@ -32,6 +34,45 @@ pub fn render_extra_unit(unit: &ExtraUnit) -> String {
     out
 }
 
+/// A unit's command line as systemd reads it (systemd.service(5), "Command lines"): `-` when
+/// its failure is ignored, then the program and its arguments, each as it is when it holds
+/// nothing systemd reads specially, else in double quotes.
+fn exec_line(command: &Command) -> String {
+    debug_assert!(command.stdout_to.is_none(), "a unit's command has no redirection");
+    let mut out = String::from(if command.may_fail { "-" } else { "" });
+    out.push_str(&exec_arg(&command.program));
+    for arg in &command.args {
+        out.push(' ');
+        match arg {
+            Arg::Word(word) => out.push_str(word),
+            Arg::Value(value) => out.push_str(&exec_arg(value)),
+        }
+    }
+    out
+}
+
+/// One word of a command line: within double quotes `\` and `"` are escaped, and `%`
+/// (a specifier) and `$` (a variable) doubled, which systemd reads also inside quotes.
+fn exec_arg(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ",._+:@/-=".contains(c));
+    if plain {
+        return word.to_string();
+    }
+    let mut out = String::from('"');
+    for c in word.chars() {
+        match c {
+            '\\' | '"' => out.extend(['\\', c]),
+            '%' | '$' => out.extend([c, c]),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// The drop-in of NixOS's `wireguard-<i>.service` for an `interfaceNamespace`: the relations
 /// the model gives it ([`crate::model::join::interface_move_relations`]).
 pub fn render_wireguard_dropin(wg: &JoiningService) -> String {
@@ -43,4 +84,17 @@ pub fn render_wireguard_dropin(wg: &JoiningService) -> String {
         name = wg.namespace,
         units = super::dependency_lines(&wg.dropin),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_line_quotes_only_what_systemd_reads_specially() {
+        let plain = Command::new("/nix/store/x-netns/wg/start").words(&["dns-allow"]);
+        assert_eq!(exec_line(&plain), "/nix/store/x-netns/wg/start dns-allow");
+        let odd = Command::new("/opt/my tools/run").value("50%$HOME\"\\").may_fail();
+        assert_eq!(exec_line(&odd), r#"-"/opt/my tools/run" "50%%$$HOME\"\\""#);
+    }
 }

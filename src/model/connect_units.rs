@@ -85,6 +85,11 @@ impl Ctx<'_> {
     pub(super) fn script_path(&self, unit: &str, script: &str) -> String {
         format!("{}/{}/{script}", self.prefix, script_dir(unit))
     }
+
+    /// A unit's command that runs its script `script` (`ExecStart=` and friends).
+    pub(super) fn run(&self, unit: &str, script: &str) -> Command {
+        Command::new(&self.script_path(unit, script))
+    }
 }
 
 /// The relations a unit's sections say, for the graph: every unit a dependency key names.
@@ -165,7 +170,7 @@ fn publish_units(ctx: &Ctx, p: &Publish) -> Vec<ExtraUnit> {
             vec![
                 (
                     "ExecStart",
-                    UnitValue::Text(format!("{} 127.0.0.1:{}", ctx.tools.socket_proxyd, port.value)),
+                    UnitValue::Exec(Command::new(&ctx.tools.socket_proxyd).value(format!("127.0.0.1:{}", port.value))),
                 ),
                 ("PrivateNetwork", UnitValue::Bool(true)),
                 (
@@ -213,7 +218,7 @@ fn dns_dropin(ctx: &Ctx, dns: &Dns) -> ExtraUnit {
         comment: format!("netns-compile: dns of namespace {:?}", ctx.ns.name),
         sections: vec![(
             "Service",
-            vec![("ExecStartPost", UnitValue::Text(ctx.script_path(unit, "resolv-conf")))],
+            vec![("ExecStartPost", UnitValue::Exec(ctx.run(unit, "resolv-conf")))],
         )],
         scripts: vec![Script {
             name: "resolv-conf".into(),
@@ -253,8 +258,8 @@ pub(super) fn oneshot(
         (
             "Service",
             vec![
-                ("ExecStart", UnitValue::Text(ctx.script_path(&unit, "start"))),
-                ("ExecStop", UnitValue::Text(ctx.script_path(&unit, "stop"))),
+                ("ExecStart", UnitValue::Exec(ctx.run(&unit, "start"))),
+                ("ExecStop", UnitValue::Exec(ctx.run(&unit, "stop"))),
                 ("RemainAfterExit", UnitValue::Bool(true)),
                 ("Type", UnitValue::text("oneshot")),
             ],
@@ -531,7 +536,7 @@ fn guard_unit(ctx: &Ctx, table: &GuardTable) -> ExtraUnit {
         down,
     );
     if let Some((_, service)) = guard.sections.iter_mut().find(|(name, _)| *name == "Service") {
-        service.push(("ExecReload", UnitValue::Text(ctx.script_path(&unit, "start"))));
+        service.push(("ExecReload", UnitValue::Exec(ctx.run(&unit, "start"))));
         service.sort_by_key(|(k, _)| *k);
     }
     guard.scripts.push(Script {

@@ -15,6 +15,7 @@ use crate::dependency::{Relation, Section};
 use crate::module::unit_options::UnitOptions;
 use crate::nix_text::NixValue;
 use crate::source::Span;
+use command::Command;
 pub use tools::Tools;
 
 /// One namespace, resolved and merged into its service.
@@ -224,8 +225,12 @@ pub type UnitKey = (&'static str, UnitValue);
 /// The value of a key in a unit of ours: what it is; emit writes it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum UnitValue {
-    /// Written as it is (a description, a path, a command line, `oneshot`).
+    /// Written as it is (a description, `oneshot`, an address).
     Text(String),
+    /// A command line (`ExecStart=` and friends): a program and its arguments, which emit
+    /// quotes as systemd reads them; `may_fail` is systemd's `-` prefix. Never `stdout_to`: a
+    /// unit's command has no redirection.
+    Exec(Command),
     /// A boolean setting (`PrivateNetwork=`, `RemainAfterExit=`).
     Bool(bool),
     /// The units a dependency key names (`After=`, `WantedBy=`, …): the graph's relations.
@@ -252,7 +257,7 @@ impl UnitValue {
         match self {
             UnitValue::Units(items) | UnitValue::EmptyReadOnly(items) => items,
             UnitValue::Text(s) => std::slice::from_ref(s),
-            UnitValue::Bool(_) | UnitValue::TextAndValue(..) => &[],
+            UnitValue::Bool(_) | UnitValue::TextAndValue(..) | UnitValue::Exec(_) => &[],
         }
     }
 }

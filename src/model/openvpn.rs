@@ -91,17 +91,17 @@ pub(super) fn openvpn_unit(ctx: &Ctx, vpn: &OpenVpn) -> Option<ExtraUnit> {
         ),
         ("Wants", UnitValue::units(["network-online.target"])),
     ];
-    let script = ctx.script_path(&unit, "openvpn");
+    let script = ctx.run(&unit, "openvpn");
     let mut service_keys = vec![
-        ("ExecStart", UnitValue::text(&script)),
-        ("ExecStartPost", UnitValue::Text(format!("{script} ready"))),
+        ("ExecStart", UnitValue::Exec(script.clone())),
+        ("ExecStartPost", UnitValue::Exec(script.clone().words(&["ready"]))),
         ("Type", UnitValue::text("notify")),
     ];
     // As for a wg-quick file (tunnel_file.rs): loading the guard's table again empties its DNS
     // sets, and the servers the VPN pushed are added again.
     if guard.is_some_and(|t| t.dns.is_some()) {
         unit_keys.push(("ReloadPropagatedFrom", UnitValue::units([guard_unit_name(ns_unit)])));
-        service_keys.push(("ExecReload", UnitValue::Text(format!("{script} dns-allow"))));
+        service_keys.push(("ExecReload", UnitValue::Exec(script.words(&["dns-allow"]))));
     }
     unit_keys.sort_by_key(|(k, _)| *k);
     service_keys.sort_by_key(|(k, _)| *k);

@@ -101,7 +101,7 @@ pub(super) fn port_forward_unit(ctx: &Ctx, pf: &PortForward, tunnel: &str) -> Ex
         (
             "Service",
             vec![
-                ("ExecStart", UnitValue::Text(ctx.script_path(&unit, "forward"))),
+                ("ExecStart", UnitValue::Exec(ctx.run(&unit, "forward"))),
                 ("PrivateNetwork", UnitValue::Bool(true)),
                 ("Restart", UnitValue::text("on-failure")),
                 ("TemporaryFileSystem", UnitValue::EmptyReadOnly(resolver_covers(&unit))),

@@ -58,7 +58,7 @@ fn follow_guard(ctx: &Ctx, unit: &mut ExtraUnit, strict_dns: bool, span: Span) {
             "Service" if strict_dns => {
                 keys.push((
                     "ExecReload",
-                    UnitValue::Text(format!("{} dns-allow", ctx.script_path(&unit.unit, "start"))),
+                    UnitValue::Exec(ctx.run(&unit.unit, "start").words(&["dns-allow"])),
                 ));
             }
             _ => continue,

@@ -83,7 +83,7 @@ pub(super) fn watchdog_unit(ctx: &Ctx, dog: &Watchdog, tunnel: &str) -> Option<E
         (
             "Service",
             vec![
-                ("ExecStart", UnitValue::Text(ctx.script_path(&unit, "watch"))),
+                ("ExecStart", UnitValue::Exec(ctx.run(&unit, "watch"))),
                 ("Restart", UnitValue::text("on-failure")),
             ],
         ),
