@@ -218,7 +218,7 @@ pub fn eval_option_value(
         })
     };
     let value = {
-        let (h, loc, opt, res) = (h.clone(), loc.clone(), opt.clone(), res.clone());
+        let (h, loc, opt, res, defs) = (h.clone(), loc.clone(), opt.clone(), res.clone(), defs.clone());
         Thunk::native(span, move |ev| {
             with_context(
                 ev,
@@ -227,8 +227,11 @@ pub fn eval_option_value(
                     Ok(format!("while evaluating the option `{shown}':"))
                 },
                 || {
-                    let merged = lazy_select(&res, "mergedValue", span);
                     let ov = ev.force(&opt)?;
+                    if let Some(v) = default_only(ev, &opt, &ov, &defs, span)? {
+                        return Ok(v);
+                    }
+                    let merged = lazy_select(&res, "mergedValue", span);
                     if has(&ov, "apply") {
                         let apply = ev.force(&lazy_select(&opt, "apply", span))?;
                         ev.call(apply, merged, span)
@@ -269,4 +272,48 @@ pub fn eval_option_value(
         unreachable!("a record is an attrset");
     };
     Ok(Value::attrs(update(&base, &own)))
+}
+
+/// The value of an option that nothing defines, without `mergeDefinitions`' records, where
+/// the result is known to be its default: no `apply`, a default that is no attrset (so no
+/// property), that its type's `check` accepts, and a type whose merge gives a lone
+/// definition back (`mergeEqualOption`, or `nullOr`'s merge of a null). The default is
+/// forced before the type is read, as `sortProperties` forces it in the general path, and
+/// an error is the one that path gives; `None` where the general path must decide (a
+/// rejected default makes its message there).
+fn default_only(ev: &Evaluator, opt: &Thunk, ov: &Value, defs: &Thunk, span: Span) -> EvalResult<Option<Value>> {
+    if !has(ov, "default") || has(ov, "apply") {
+        return Ok(None);
+    }
+    if !matches!(ev.force(defs)?, Value::List(l) if l.is_empty()) {
+        return Ok(None);
+    }
+    let default = lazy_select(opt, "default", span);
+    let value = ev.force(&default)?;
+    if matches!(value, Value::Attrs(_)) {
+        return Ok(None);
+    }
+    let tv = ev.force(&lazy_select(opt, "type", span))?;
+    let Value::Attrs(ty) = &tv else {
+        return Ok(None);
+    };
+    let (Some(merge), Some(check)) = (ty.get("merge"), ty.get("check")) else {
+        return Ok(None);
+    };
+    // The general path checks every definition before it reads `merge`.
+    let check = ev.force(check)?;
+    let ok = ev.call(check, default, span)?;
+    if !ev.expect_bool(ok, span)? {
+        return Ok(None);
+    }
+    let gives_default = match ev.force(merge)? {
+        // The engine's merges as the lib applies them (to its helpers, and an element type).
+        Value::PrimOp(p) => match (&*p.op.name, p.args.len()) {
+            ("mergeEqualOption", 1) => true,
+            ("mergeNullOr", 2) => matches!(value, Value::Null),
+            _ => false,
+        },
+        _ => false,
+    };
+    Ok(gives_default.then_some(value))
 }

@@ -59,6 +59,39 @@ pub fn merge_equal(ev: &Evaluator, h: &Helpers, loc: &Thunk, defs: &Thunk, span:
     ev.force(&lazy_select(first, "value", span))
 }
 
+/// `(nullOr elemType).merge loc defs`: null where every definition is null, `elemType`'s
+/// merge where none is, else nixpkgs' message (each value forced in order, as `count` does).
+pub fn merge_null_or(
+    ev: &Evaluator,
+    h: &Helpers,
+    elem_type: &Thunk,
+    loc: &Thunk,
+    defs: &Thunk,
+    span: Span,
+) -> EvalResult<Value> {
+    let list = ev.expect_list(ev.force(defs)?, span)?;
+    let mut nulls = 0;
+    for def in list.iter() {
+        if matches!(ev.force(&lazy_select(def, "value", span))?, Value::Null) {
+            nulls += 1;
+        }
+    }
+    if nulls == list.len() {
+        return Ok(Value::Null);
+    }
+    if nulls != 0 {
+        let shown = ev.message_part(&h.show_option, loc.clone(), span)?;
+        let files = list.iter().map(|d| lazy_select(d, "file", span)).collect();
+        let files = ev.message_part(&h.show_files, Thunk::ready(Value::list(files), span), span)?;
+        return Err(throw(format!(
+            "The option `{shown}` is defined both null and not null, in {files}."
+        )));
+    }
+    let merge = ev.force(&lazy_select(elem_type, "merge", span))?;
+    let partial = ev.call(merge, loc.clone(), span)?;
+    ev.call(partial, defs.clone(), span)
+}
+
 /// The elements of a container type (`attrsOf`, `listOf`) at `loc`, each merged by
 /// `elem_type` on its own.
 pub struct Elements {
