@@ -3,6 +3,7 @@
 //! its definitions (`evalOptionValue`), as nixpkgs' lib/modules.nix does.
 
 use super::definitions::{Helpers, merge_definitions, throw};
+use super::values::merged_as_is;
 use super::{attr_or_missing, lazy_select, record, with_context};
 use crate::eval::coerce::CoerceMode;
 use crate::eval::error::{EvalResult, error};
@@ -276,11 +277,10 @@ pub fn eval_option_value(
 
 /// The value of an option that nothing defines, without `mergeDefinitions`' records, where
 /// the result is known to be its default: no `apply`, a default that is no attrset (so no
-/// property), that its type's `check` accepts, and a type whose merge gives a lone
-/// definition back (`mergeEqualOption`, or `nullOr`'s merge of a null). The default is
-/// forced before the type is read, as `sortProperties` forces it in the general path, and
-/// an error is the one that path gives; `None` where the general path must decide (a
-/// rejected default makes its message there).
+/// property) and that its type gives back ([`merged_as_is`]). The default is forced before
+/// the type is read, as `sortProperties` forces it in the general path, and an error is the
+/// one that path gives; `None` where the general path must decide (a rejected default makes
+/// its message there).
 fn default_only(ev: &Evaluator, opt: &Thunk, ov: &Value, defs: &Thunk, span: Span) -> EvalResult<Option<Value>> {
     if !has(ov, "default") || has(ov, "apply") {
         return Ok(None);
@@ -293,27 +293,5 @@ fn default_only(ev: &Evaluator, opt: &Thunk, ov: &Value, defs: &Thunk, span: Spa
     if matches!(value, Value::Attrs(_)) {
         return Ok(None);
     }
-    let tv = ev.force(&lazy_select(opt, "type", span))?;
-    let Value::Attrs(ty) = &tv else {
-        return Ok(None);
-    };
-    let (Some(merge), Some(check)) = (ty.get("merge"), ty.get("check")) else {
-        return Ok(None);
-    };
-    // The general path checks every definition before it reads `merge`.
-    let check = ev.force(check)?;
-    let ok = ev.call(check, default, span)?;
-    if !ev.expect_bool(ok, span)? {
-        return Ok(None);
-    }
-    let gives_default = match ev.force(merge)? {
-        // The engine's merges as the lib applies them (to its helpers, and an element type).
-        Value::PrimOp(p) => match (&*p.op.name, p.args.len()) {
-            ("mergeEqualOption", 1) => true,
-            ("mergeNullOr", 2) => matches!(value, Value::Null),
-            _ => false,
-        },
-        _ => false,
-    };
-    Ok(gives_default.then_some(value))
+    merged_as_is(ev, &lazy_select(opt, "type", span), &default, span)
 }

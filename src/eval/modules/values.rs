@@ -3,7 +3,7 @@
 //! `attrsOf`, `lazyAttrsOf` and `listOf`.
 
 use super::definitions::{Helpers, throw};
-use super::{lazy_select, merge_modules::is_option};
+use super::{lazy_select, merge_modules::is_option, with_context};
 use crate::eval::error::EvalResult;
 use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
@@ -92,6 +92,36 @@ pub fn merge_null_or(
     ev.call(partial, defs.clone(), span)
 }
 
+/// `(mergeDefinitions loc ty [ def ]).mergedValue` of a lone definition whose value (forced,
+/// no property) is `value`, where the type is known to give it back: its `check` accepts it
+/// and its merge (read after the check, as the general path reads it) is `mergeEqualOption`
+/// or `nullOr`'s of a null. `None` where the general path must decide (and make the
+/// message).
+pub(super) fn merged_as_is(ev: &Evaluator, ty: &Thunk, value: &Thunk, span: Span) -> EvalResult<Option<Value>> {
+    let tv = ev.force(ty)?;
+    let Value::Attrs(t) = &tv else {
+        return Ok(None);
+    };
+    let (Some(check), Some(merge)) = (t.get("check"), t.get("merge")) else {
+        return Ok(None);
+    };
+    let ok = ev.call(ev.force(check)?, value.clone(), span)?;
+    if !ev.expect_bool(ok, span)? {
+        return Ok(None);
+    }
+    let value = ev.force(value)?;
+    let as_is = match ev.force(merge)? {
+        // The engine's merges as the lib applies them (to its helpers, and an element type).
+        Value::PrimOp(p) => match (&*p.op.name, p.args.len()) {
+            ("mergeEqualOption", 1) => true,
+            ("mergeNullOr", 2) => matches!(value, Value::Null),
+            _ => false,
+        },
+        _ => false,
+    };
+    Ok(as_is.then_some(value))
+}
+
 /// The elements of a container type (`attrsOf`, `listOf`) at `loc`, each merged by
 /// `elem_type` on its own.
 pub struct Elements {
@@ -116,6 +146,19 @@ impl Elements {
     fn merged_at(&self, ev: &Evaluator, name: &std::rc::Rc<str>, defs: Vec<Thunk>) -> EvalResult<Option<Thunk>> {
         let span = self.span;
         let loc = super::merge_modules::appended(&self.loc, name, span);
+        if let [def] = &defs[..]
+            && let Some(value) = self.lone_plain_value(ev, def)?
+        {
+            let (h, ty, def) = (self.helpers.clone(), self.elem_type.clone(), def.clone());
+            return Ok(Some(Thunk::native(span, move |ev| {
+                if let Some(v) = merged_as_is(ev, &ty, &value, span)? {
+                    return Ok(v);
+                }
+                let defs = Thunk::ready(Value::list(vec![def.clone()]), span);
+                let merged = super::definitions::merge_definitions(h.clone(), loc.clone(), ty.clone(), defs, span);
+                ev.force(&lazy_select(&Thunk::ready(merged, span), "mergedValue", span))
+            })));
+        }
         let defs = Thunk::ready(Value::list(defs), span);
         let merged =
             super::definitions::merge_definitions(self.helpers.clone(), loc, self.elem_type.clone(), defs, span);
@@ -124,6 +167,23 @@ impl Elements {
             Value::Attrs(o) => o.get("value").cloned(),
             _ => None,
         })
+    }
+
+    /// The value of a lone definition `{ file, value }` that is no attrset (so no property:
+    /// `mergeDefinitions` would keep it as it is and call it defined), forced as discharging
+    /// it forces it, with the same note on an error; `None` for an attrset.
+    fn lone_plain_value(&self, ev: &Evaluator, def: &Thunk) -> EvalResult<Option<Thunk>> {
+        let span = self.span;
+        let value = lazy_select(def, "value", span);
+        let forced = with_context(
+            ev,
+            |ev| {
+                let f = ev.message_part_of(&lazy_select(def, "file", span), span)?;
+                Ok(format!("while evaluating definitions from `{f}':"))
+            },
+            || ev.force(&value),
+        )?;
+        Ok((!matches!(forced, Value::Attrs(_))).then_some(value))
     }
 
     /// The definitions regrouped by attribute name (`defsByAttr`, zipped), names in order.
