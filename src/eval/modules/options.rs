@@ -3,7 +3,7 @@
 //! its definitions (`evalOptionValue`), as nixpkgs' lib/modules.nix does.
 
 use super::definitions::{Helpers, merge_definitions, throw};
-use super::values::merged_as_is;
+use super::values::{merged_as_is, plain_value};
 use super::{attr_or_missing, lazy_select, record, with_context};
 use crate::eval::coerce::CoerceMode;
 use crate::eval::error::{EvalResult, error};
@@ -229,7 +229,7 @@ pub fn eval_option_value(
                 },
                 || {
                     let ov = ev.force(&opt)?;
-                    if let Some(v) = default_only(ev, &opt, &ov, &defs, span)? {
+                    if let Some(v) = known_value(ev, &opt, &ov, &defs, span)? {
                         return Ok(v);
                     }
                     let merged = lazy_select(&res, "mergedValue", span);
@@ -275,23 +275,31 @@ pub fn eval_option_value(
     Ok(Value::attrs(update(&base, &own)))
 }
 
-/// The value of an option that nothing defines, without `mergeDefinitions`' records, where
-/// the result is known to be its default: no `apply`, a default that is no attrset (so no
-/// property) and that its type gives back ([`merged_as_is`]). The default is forced before
-/// the type is read, as `sortProperties` forces it in the general path, and an error is the
-/// one that path gives; `None` where the general path must decide (a rejected default makes
-/// its message there).
-fn default_only(ev: &Evaluator, opt: &Thunk, ov: &Value, defs: &Thunk, span: Span) -> EvalResult<Option<Value>> {
-    if !has(ov, "default") || has(ov, "apply") {
+/// The value of an option without `mergeDefinitions`' records where it is known: no `apply`,
+/// and either nothing defines it and it has a default, or one definition does (then it beats
+/// the default, whose priority is lower, and the default is never read; not if the option
+/// is read-only, where nixpkgs refuses a definition beside a default); that value no attrset
+/// (so no property), forced as the general path forces it (the default by `sortProperties`,
+/// a definition by discharging it, with its note on an error), and given back by its type
+/// ([`merged_as_is`]). `None` where the general path must decide (a value the type rejects
+/// gets its message there).
+fn known_value(ev: &Evaluator, opt: &Thunk, ov: &Value, defs: &Thunk, span: Span) -> EvalResult<Option<Value>> {
+    if has(ov, "apply") {
         return Ok(None);
     }
-    if !matches!(ev.force(defs)?, Value::List(l) if l.is_empty()) {
-        return Ok(None);
-    }
-    let default = lazy_select(opt, "default", span);
-    let value = ev.force(&default)?;
-    if matches!(value, Value::Attrs(_)) {
-        return Ok(None);
-    }
-    merged_as_is(ev, &lazy_select(opt, "type", span), &default, span)
+    let value = match &*ev.expect_list(ev.force(defs)?, span)? {
+        [] if has(ov, "default") => {
+            let default = lazy_select(opt, "default", span);
+            match ev.force(&default)? {
+                Value::Attrs(_) => return Ok(None),
+                _ => default,
+            }
+        }
+        [def] if !has(ov, "readOnly") => match plain_value(ev, def, span)? {
+            Some(value) => value,
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    merged_as_is(ev, &lazy_select(opt, "type", span), &value, span)
 }

@@ -92,10 +92,26 @@ pub fn merge_null_or(
     ev.call(partial, defs.clone(), span)
 }
 
+/// The value of a definition `{ file, value }` that is no attrset (so no property:
+/// `mergeDefinitions` keeps it as it is), forced as discharging it forces it, with the same
+/// note on an error; `None` for an attrset.
+pub(super) fn plain_value(ev: &Evaluator, def: &Thunk, span: Span) -> EvalResult<Option<Thunk>> {
+    let value = lazy_select(def, "value", span);
+    let forced = with_context(
+        ev,
+        |ev| {
+            let f = ev.message_part_of(&lazy_select(def, "file", span), span)?;
+            Ok(format!("while evaluating definitions from `{f}':"))
+        },
+        || ev.force(&value),
+    )?;
+    Ok((!matches!(forced, Value::Attrs(_))).then_some(value))
+}
+
 /// `(mergeDefinitions loc ty [ def ]).mergedValue` of a lone definition whose value (forced,
 /// no property) is `value`, where the type is known to give it back: its `check` accepts it
-/// and its merge (read after the check, as the general path reads it) is `mergeEqualOption`
-/// or `nullOr`'s of a null. `None` where the general path must decide (and make the
+/// and its merge (read after the check, as the general path reads it) is `mergeEqualOption`,
+/// or `nullOr`'s of a null or of an element type merged by `mergeEqualOption`. `None` where the general path must decide (and make the
 /// message).
 pub(super) fn merged_as_is(ev: &Evaluator, ty: &Thunk, value: &Thunk, span: Span) -> EvalResult<Option<Value>> {
     let tv = ev.force(ty)?;
@@ -114,7 +130,14 @@ pub(super) fn merged_as_is(ev: &Evaluator, ty: &Thunk, value: &Thunk, span: Span
         // The engine's merges as the lib applies them (to its helpers, and an element type).
         Value::PrimOp(p) => match (&*p.op.name, p.args.len()) {
             ("mergeEqualOption", 1) => true,
-            ("mergeNullOr", 2) => matches!(value, Value::Null),
+            // Without nulls, `nullOr`'s merge is its element type's (whose check its own made).
+            ("mergeNullOr", 2) => match value {
+                Value::Null => true,
+                _ => match ev.force(&lazy_select(&p.args[1], "merge", span))? {
+                    Value::PrimOp(m) => &*m.op.name == "mergeEqualOption" && m.args.len() == 1,
+                    _ => false,
+                },
+            },
             _ => false,
         },
         _ => false,
@@ -147,7 +170,7 @@ impl Elements {
         let span = self.span;
         let loc = super::merge_modules::appended(&self.loc, name, span);
         if let [def] = &defs[..]
-            && let Some(value) = self.lone_plain_value(ev, def)?
+            && let Some(value) = plain_value(ev, def, span)?
         {
             let (h, ty, def) = (self.helpers.clone(), self.elem_type.clone(), def.clone());
             return Ok(Some(Thunk::native(span, move |ev| {
@@ -167,23 +190,6 @@ impl Elements {
             Value::Attrs(o) => o.get("value").cloned(),
             _ => None,
         })
-    }
-
-    /// The value of a lone definition `{ file, value }` that is no attrset (so no property:
-    /// `mergeDefinitions` would keep it as it is and call it defined), forced as discharging
-    /// it forces it, with the same note on an error; `None` for an attrset.
-    fn lone_plain_value(&self, ev: &Evaluator, def: &Thunk) -> EvalResult<Option<Thunk>> {
-        let span = self.span;
-        let value = lazy_select(def, "value", span);
-        let forced = with_context(
-            ev,
-            |ev| {
-                let f = ev.message_part_of(&lazy_select(def, "file", span), span)?;
-                Ok(format!("while evaluating definitions from `{f}':"))
-            },
-            || ev.force(&value),
-        )?;
-        Ok((!matches!(forced, Value::Attrs(_))).then_some(value))
     }
 
     /// The definitions regrouped by attribute name (`defsByAttr`, zipped), names in order.
