@@ -153,11 +153,26 @@ impl AttrMap {
     }
 
     pub fn get(&self, key: &str) -> Option<&Attr> {
-        self.position(key).ok().map(|i| &self.entries[i].1)
+        self.index_of(key).map(|i| &self.entries[i].1)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
-        self.position(key).is_ok()
+        self.index_of(key).is_some()
+    }
+
+    /// Where `key` is. A small set (an option, a type, a definition: most that are read) is
+    /// scanned comparing lengths first, which rejects most names without reading their
+    /// text; a binary search compares texts at every step, and names share prefixes.
+    fn index_of(&self, key: &str) -> Option<usize> {
+        const SCANNED: usize = 24;
+        if self.entries.len() > SCANNED {
+            return self.position(key).ok();
+        }
+        let key = key.as_bytes();
+        self.entries.iter().position(|(k, _)| {
+            let k = k.as_bytes();
+            k.len() == key.len() && (std::ptr::eq(k.as_ptr(), key.as_ptr()) || k == key)
+        })
     }
 
     /// Add or replace `key`; the previous attribute of that name, if any.
@@ -575,5 +590,51 @@ impl Env {
             frame = f.parent.as_ref().map(|e| &e.0);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A set of `names`, each attribute's value its name.
+    fn set_of(names: &[String]) -> AttrMap {
+        let entries = names
+            .iter()
+            .map(|n| {
+                let attr = Attr {
+                    value: Thunk::ready(Value::str(n), Span::BUILTIN),
+                    key_span: Span::BUILTIN,
+                };
+                (Rc::from(n.as_str()), attr)
+            })
+            .collect();
+        AttrMap::from_unsorted(entries)
+    }
+
+    /// Scanned (small) and searched (large) sets find the same names: names of one length,
+    /// names that are prefixes of others, the empty name, and names that are not there.
+    #[test]
+    fn small_and_large_sets_find_every_name_and_no_other() {
+        for size in [0, 1, 5, 24, 25, 60] {
+            let mut names: Vec<String> = (0..size).map(|i| format!("n{}", i * 7 % 100)).collect();
+            names.sort();
+            names.dedup();
+            if size > 2 {
+                names.extend(["".to_string(), "de".to_string(), "def".to_string()]);
+            }
+            let set = set_of(&names);
+            for name in &names {
+                let found = set.get(name).and_then(|a| a.value.value_if_done());
+                assert!(
+                    matches!(found, Some(Value::Str(s)) if *s == **name),
+                    "{name} in a set of {size}"
+                );
+                assert!(set.contains_key(name));
+            }
+            for absent in ["n", "n1000", "d", "defa", "zz"] {
+                assert!(set.get(absent).is_none(), "{absent} in a set of {size}");
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ let
     all attrNames concatLists concatStringsSep elem elemAt filter foldl' head isAttrs isBool isFloat
     isInt isList isString length mapAttrs tail typeOf zipAttrsWith;
   inherit (lib.trivial) isFunction boolToString;
-  inherit (lib.lists) imap1 last toList count;
+  inherit (lib.lists) imap1 last toList;
   inherit (lib.attrsets) filterAttrs optionalAttrs isDerivation;
   inherit (lib.options) getFiles getValues mergeDefaultOption mergeEqualOption mergeOneOption mergeUniqueOption
     showFiles showOption;
@@ -352,12 +352,12 @@ let
       description = "null or ${optionDescriptionPhrase nounOrConjunction elemType}";
       descriptionClass = "conjunction";
       check = x: x == null || elemType.check x;
-      merge = loc: defs:
-        let nrNulls = count (def: def.value == null) defs; in
-        if nrNulls == length defs then null
-        else if nrNulls != 0 then
-          throw "The option `${showOption loc}` is defined both null and not null, in ${showFiles (getFiles defs)}."
-        else elemType.merge loc defs;
+      # Natively (src/eval/modules/values.rs):
+      #   let nrNulls = count (def: def.value == null) defs; in
+      #   if nrNulls == length defs then null
+      #   else if nrNulls != 0 then throw "The option `${showOption loc}` is defined both null and not null, in ${showFiles (getFiles defs)}."
+      #   else elemType.merge loc defs;
+      merge = engine.mergeNullOr engineHelpers elemType;
       emptyValue = { value = null; };
       getSubOptions = elemType.getSubOptions;
       getSubModules = elemType.getSubModules;

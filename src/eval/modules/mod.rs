@@ -333,6 +333,12 @@ fn functions() -> Vec<(&'static str, Value)> {
         }),
     ));
     out.push((
+        "mergeNullOr",
+        Value::primop("mergeNullOr", 4, move |ev, a, span| {
+            values::merge_null_or(ev, &*helpers(ev, &a[0], span)?, &a[1], &a[2], &a[3], span)
+        }),
+    ));
+    out.push((
         "mergeListOf",
         Value::primop("mergeListOf", 4, move |ev, a, span| {
             elements(ev, a, span)?.merge_list_of(ev, &a[3])

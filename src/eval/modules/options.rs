@@ -3,6 +3,7 @@
 //! its definitions (`evalOptionValue`), as nixpkgs' lib/modules.nix does.
 
 use super::definitions::{Helpers, merge_definitions, throw};
+use super::values::{merged_as_is, plain_value};
 use super::{attr_or_missing, lazy_select, record, with_context};
 use crate::eval::coerce::CoerceMode;
 use crate::eval::error::{EvalResult, error};
@@ -218,7 +219,7 @@ pub fn eval_option_value(
         })
     };
     let value = {
-        let (h, loc, opt, res) = (h.clone(), loc.clone(), opt.clone(), res.clone());
+        let (h, loc, opt, res, defs) = (h.clone(), loc.clone(), opt.clone(), res.clone(), defs.clone());
         Thunk::native(span, move |ev| {
             with_context(
                 ev,
@@ -227,8 +228,11 @@ pub fn eval_option_value(
                     Ok(format!("while evaluating the option `{shown}':"))
                 },
                 || {
-                    let merged = lazy_select(&res, "mergedValue", span);
                     let ov = ev.force(&opt)?;
+                    if let Some(v) = known_value(ev, &opt, &ov, &defs, span)? {
+                        return Ok(v);
+                    }
+                    let merged = lazy_select(&res, "mergedValue", span);
                     if has(&ov, "apply") {
                         let apply = ev.force(&lazy_select(&opt, "apply", span))?;
                         ev.call(apply, merged, span)
@@ -269,4 +273,33 @@ pub fn eval_option_value(
         unreachable!("a record is an attrset");
     };
     Ok(Value::attrs(update(&base, &own)))
+}
+
+/// The value of an option without `mergeDefinitions`' records where it is known: no `apply`,
+/// and either nothing defines it and it has a default, or one definition does (then it beats
+/// the default, whose priority is lower, and the default is never read; not if the option
+/// is read-only, where nixpkgs refuses a definition beside a default); that value no attrset
+/// (so no property), forced as the general path forces it (the default by `sortProperties`,
+/// a definition by discharging it, with its note on an error), and given back by its type
+/// ([`merged_as_is`]). `None` where the general path must decide (a value the type rejects
+/// gets its message there).
+fn known_value(ev: &Evaluator, opt: &Thunk, ov: &Value, defs: &Thunk, span: Span) -> EvalResult<Option<Value>> {
+    if has(ov, "apply") {
+        return Ok(None);
+    }
+    let value = match &*ev.expect_list(ev.force(defs)?, span)? {
+        [] if has(ov, "default") => {
+            let default = lazy_select(opt, "default", span);
+            match ev.force(&default)? {
+                Value::Attrs(_) => return Ok(None),
+                _ => default,
+            }
+        }
+        [def] if !has(ov, "readOnly") => match plain_value(ev, def, span)? {
+            Some(value) => value,
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    merged_as_is(ev, &lazy_select(opt, "type", span), &value, span)
 }

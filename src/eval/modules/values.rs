@@ -3,7 +3,7 @@
 //! `attrsOf`, `lazyAttrsOf` and `listOf`.
 
 use super::definitions::{Helpers, throw};
-use super::{lazy_select, merge_modules::is_option};
+use super::{lazy_select, merge_modules::is_option, with_context};
 use crate::eval::error::EvalResult;
 use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
@@ -59,6 +59,92 @@ pub fn merge_equal(ev: &Evaluator, h: &Helpers, loc: &Thunk, defs: &Thunk, span:
     ev.force(&lazy_select(first, "value", span))
 }
 
+/// `(nullOr elemType).merge loc defs`: null where every definition is null, `elemType`'s
+/// merge where none is, else nixpkgs' message (each value forced in order, as `count` does).
+pub fn merge_null_or(
+    ev: &Evaluator,
+    h: &Helpers,
+    elem_type: &Thunk,
+    loc: &Thunk,
+    defs: &Thunk,
+    span: Span,
+) -> EvalResult<Value> {
+    let list = ev.expect_list(ev.force(defs)?, span)?;
+    let mut nulls = 0;
+    for def in list.iter() {
+        if matches!(ev.force(&lazy_select(def, "value", span))?, Value::Null) {
+            nulls += 1;
+        }
+    }
+    if nulls == list.len() {
+        return Ok(Value::Null);
+    }
+    if nulls != 0 {
+        let shown = ev.message_part(&h.show_option, loc.clone(), span)?;
+        let files = list.iter().map(|d| lazy_select(d, "file", span)).collect();
+        let files = ev.message_part(&h.show_files, Thunk::ready(Value::list(files), span), span)?;
+        return Err(throw(format!(
+            "The option `{shown}` is defined both null and not null, in {files}."
+        )));
+    }
+    let merge = ev.force(&lazy_select(elem_type, "merge", span))?;
+    let partial = ev.call(merge, loc.clone(), span)?;
+    ev.call(partial, defs.clone(), span)
+}
+
+/// The value of a definition `{ file, value }` that is no attrset (so no property:
+/// `mergeDefinitions` keeps it as it is), forced as discharging it forces it, with the same
+/// note on an error; `None` for an attrset.
+pub(super) fn plain_value(ev: &Evaluator, def: &Thunk, span: Span) -> EvalResult<Option<Thunk>> {
+    let value = lazy_select(def, "value", span);
+    let forced = with_context(
+        ev,
+        |ev| {
+            let f = ev.message_part_of(&lazy_select(def, "file", span), span)?;
+            Ok(format!("while evaluating definitions from `{f}':"))
+        },
+        || ev.force(&value),
+    )?;
+    Ok((!matches!(forced, Value::Attrs(_))).then_some(value))
+}
+
+/// `(mergeDefinitions loc ty [ def ]).mergedValue` of a lone definition whose value (forced,
+/// no property) is `value`, where the type is known to give it back: its `check` accepts it
+/// and its merge (read after the check, as the general path reads it) is `mergeEqualOption`,
+/// or `nullOr`'s of a null or of an element type merged by `mergeEqualOption`. `None` where the general path must decide (and make the
+/// message).
+pub(super) fn merged_as_is(ev: &Evaluator, ty: &Thunk, value: &Thunk, span: Span) -> EvalResult<Option<Value>> {
+    let tv = ev.force(ty)?;
+    let Value::Attrs(t) = &tv else {
+        return Ok(None);
+    };
+    let (Some(check), Some(merge)) = (t.get("check"), t.get("merge")) else {
+        return Ok(None);
+    };
+    let ok = ev.call(ev.force(check)?, value.clone(), span)?;
+    if !ev.expect_bool(ok, span)? {
+        return Ok(None);
+    }
+    let value = ev.force(value)?;
+    let as_is = match ev.force(merge)? {
+        // The engine's merges as the lib applies them (to its helpers, and an element type).
+        Value::PrimOp(p) => match (&*p.op.name, p.args.len()) {
+            ("mergeEqualOption", 1) => true,
+            // Without nulls, `nullOr`'s merge is its element type's (whose check its own made).
+            ("mergeNullOr", 2) => match value {
+                Value::Null => true,
+                _ => match ev.force(&lazy_select(&p.args[1], "merge", span))? {
+                    Value::PrimOp(m) => &*m.op.name == "mergeEqualOption" && m.args.len() == 1,
+                    _ => false,
+                },
+            },
+            _ => false,
+        },
+        _ => false,
+    };
+    Ok(as_is.then_some(value))
+}
+
 /// The elements of a container type (`attrsOf`, `listOf`) at `loc`, each merged by
 /// `elem_type` on its own.
 pub struct Elements {
@@ -83,6 +169,19 @@ impl Elements {
     fn merged_at(&self, ev: &Evaluator, name: &std::rc::Rc<str>, defs: Vec<Thunk>) -> EvalResult<Option<Thunk>> {
         let span = self.span;
         let loc = super::merge_modules::appended(&self.loc, name, span);
+        if let [def] = &defs[..]
+            && let Some(value) = plain_value(ev, def, span)?
+        {
+            let (h, ty, def) = (self.helpers.clone(), self.elem_type.clone(), def.clone());
+            return Ok(Some(Thunk::native(span, move |ev| {
+                if let Some(v) = merged_as_is(ev, &ty, &value, span)? {
+                    return Ok(v);
+                }
+                let defs = Thunk::ready(Value::list(vec![def.clone()]), span);
+                let merged = super::definitions::merge_definitions(h.clone(), loc.clone(), ty.clone(), defs, span);
+                ev.force(&lazy_select(&Thunk::ready(merged, span), "mergedValue", span))
+            })));
+        }
         let defs = Thunk::ready(Value::list(defs), span);
         let merged =
             super::definitions::merge_definitions(self.helpers.clone(), loc, self.elem_type.clone(), defs, span);
