@@ -8,7 +8,7 @@ use super::property::{Def, Trees};
 use super::types::{Schema, Ty, Unknown};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module_rules::merge_definitions;
-use crate::module_rules::{Merging, Values};
+use crate::module_rules::{Merging, Normalizing, Values};
 use crate::node::{Attrs, Entry, Kind, Node, cmp_names};
 use crate::source::Span;
 use std::cell::RefCell;
@@ -132,10 +132,9 @@ impl<'t, 'a, 'd> Typed<'t, 'a, 'd> {
     }
 }
 
-impl<'a> Merging for Typed<'_, 'a, '_> {
+impl<'a> Normalizing for Typed<'_, 'a, '_> {
     type Props = Trees<'a>;
     type Given = Def<'a>;
-    type Merged = Node;
     type Error = Unmerged;
 
     fn props(&self) -> &Trees<'a> {
@@ -159,6 +158,10 @@ impl<'a> Merging for Typed<'_, 'a, '_> {
     fn marked(&self, marker: Def<'a>) -> Result<Def<'a>, Unmerged> {
         Ok(Values::content(&self.trees, &marker)?)
     }
+}
+
+impl<'a> Merging for Typed<'_, 'a, '_> {
+    type Merged = Node;
 
     fn check(&self, def: &Def<'a>) -> Result<bool, Unmerged> {
         Ok(self.ty.check(&def.value))

@@ -4,7 +4,7 @@
 //! [`merged_value`] is `mergedValue` (with [`checked`], its type check), and [`is_defined`]
 //! and [`optional_value`] are what their names say.
 //!
-//! Each stage reads a definition only through [`Merging`] and the property traits, in the
+//! Each stage reads a definition only through [`Normalizing`], [`Merging`] and the property traits, in the
 //! order the Nix code reads it: a definition's value is read within its file's error context
 //! and only as far as discharging reads it, `highestPrio` reads no content beyond `_type`
 //! and `priority`, and only the type's `check` and `merge` read the values themselves.
@@ -13,21 +13,19 @@ use super::properties::{
     Definitions, Discharge, Ordered, Overridden, PropertyType, Values, discharge, filter_overrides, sort_if_ordered,
 };
 
-/// A definition as the rules of a [`Merging`] source keep it.
-pub type Def<S> = <<S as Merging>::Props as Definitions>::Def;
-/// A value of a definition as a [`Merging`] source discharges it.
-pub type Value<S> = <<S as Merging>::Props as Values>::Value;
-/// A failure of discharging that a [`Merging`] source keeps going after (see [`Values::failed`]).
-pub type Kept<S> = <<S as Merging>::Props as Values>::Error;
+/// A definition as the rules of a [`Normalizing`] source keep it.
+pub type Def<S> = <<S as Normalizing>::Props as Definitions>::Def;
+/// A value of a definition as a [`Normalizing`] source discharges it.
+pub type Value<S> = <<S as Normalizing>::Props as Values>::Value;
+/// A failure of discharging that a [`Normalizing`] source keeps going after (see [`Values::failed`]).
+pub type Kept<S> = <<S as Normalizing>::Props as Values>::Error;
 
-/// One option's definitions and its type, as `mergeDefinitions` reads them.
-pub trait Merging {
-    /// How definitions' values answer the property rules.
-    type Props: Discharge + Ordered;
+/// One option's definitions as `mergeDefinitions` reads them to find `defsFinal`.
+pub trait Normalizing {
+    /// How definitions' values answer the property rules (`Ordered` too, to sort them).
+    type Props: Discharge + Definitions;
     /// A definition as the caller gives it: `{ file, value }`.
     type Given;
-    /// What the type's `merge` gives.
-    type Merged;
     type Error: From<<Self::Props as Values>::Error> + From<<Self::Props as Definitions>::Error>;
 
     fn props(&self) -> &Self::Props;
@@ -39,6 +37,13 @@ pub trait Merging {
     fn definition(&self, given: &Self::Given, value: Value<Self>) -> Result<Def<Self>, Self::Error>;
     /// An `mkDefinition` marker left by discharging: the definition it is, file and all.
     fn marked(&self, marker: Value<Self>) -> Result<Def<Self>, Self::Error>;
+}
+
+/// One option's definitions and its type, as `mergeDefinitions` reads them.
+pub trait Merging: Normalizing {
+    /// What the type's `merge` gives.
+    type Merged;
+
     /// `type.check def.value`.
     fn check(&self, def: &Def<Self>) -> Result<bool, Self::Error>;
     /// `type.merge loc defsFinal`: `defs` are `defsFinal`, every one checked.
@@ -52,7 +57,7 @@ pub trait Merging {
 /// `defsNormalized`: each given definition's value discharged within its file's context, in
 /// turn; each value left is a definition of that file, except an `mkDefinition` marker, which
 /// is one of its own. Failures the source keeps going after go to `kept`.
-pub fn normalized<S: Merging>(
+pub fn normalized<S: Normalizing>(
     src: &S,
     given: impl IntoIterator<Item = Result<S::Given, S::Error>>,
     kept: &mut Vec<Kept<S>>,
@@ -77,7 +82,7 @@ pub fn normalized<S: Merging>(
 
 /// `defsFiltered`: the [`normalized`] definitions of the highest priority, and that priority
 /// (`highestPrio`, which reads nothing of the values kept).
-pub fn overridden<S: Merging>(
+pub fn overridden<S: Normalizing>(
     src: &S,
     given: impl IntoIterator<Item = Result<S::Given, S::Error>>,
     kept: &mut Vec<Kept<S>>,
@@ -88,11 +93,14 @@ pub fn overridden<S: Merging>(
 
 /// `defsFinal'`: the [`overridden`] definitions sorted where any has an `mkOrder`, and
 /// `highestPrio`.
-pub fn defs_final<S: Merging>(
+pub fn defs_final<S: Normalizing>(
     src: &S,
     given: impl IntoIterator<Item = Result<S::Given, S::Error>>,
     kept: &mut Vec<Kept<S>>,
-) -> Result<Overridden<S::Props>, S::Error> {
+) -> Result<Overridden<S::Props>, S::Error>
+where
+    S::Props: Ordered,
+{
     let (defs, highest) = overridden(src, given, kept)?;
     Ok((sort_if_ordered(src.props(), defs)?, highest))
 }
@@ -170,10 +178,9 @@ mod tests {
     #[derive(Default)]
     struct Summing(Recording);
 
-    impl Merging for Summing {
+    impl Normalizing for Summing {
         type Props = Recording;
         type Given = Given;
-        type Merged = i64;
         type Error = String;
 
         fn props(&self) -> &Recording {
@@ -204,6 +211,10 @@ mod tests {
             self.0.read(&format!("defined in {file}"), &value);
             Ok((*value, DEFAULT))
         }
+    }
+
+    impl Merging for Summing {
+        type Merged = i64;
 
         fn check(&self, def: &(V, i64)) -> Result<bool, String> {
             let value = value_of(def);

@@ -8,7 +8,7 @@ pub mod properties;
 #[cfg(test)]
 mod recording;
 
-pub use merge_definitions::Merging;
+pub use merge_definitions::{Merging, Normalizing};
 pub use properties::{
     DEFAULT_ORDER, DEFAULT_PRIORITY, Definitions, Discharge, MK_AFTER, MK_BEFORE, MK_DEFAULT, MK_FORCE,
     MK_OPTION_DEFAULT, NO_PRIORITY, Ordered, PropertyType, PushDown, Values, discharge, filter_overrides, push_down,

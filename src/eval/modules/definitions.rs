@@ -11,8 +11,8 @@ use crate::eval::coerce::CoerceMode;
 use crate::eval::error::{ErrorKind, EvalResult, error_of};
 use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
-use crate::module_rules::Merging;
 use crate::module_rules::merge_definitions::{self, message};
+use crate::module_rules::{Merging, Normalizing};
 use crate::source::Span;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
@@ -145,10 +145,9 @@ impl<'m> Call<'m> {
     }
 }
 
-impl<'m> Merging for Call<'m> {
+impl<'m> Normalizing for Call<'m> {
     type Props = Lazy<'m>;
     type Given = Def;
-    type Merged = Value;
     type Error = Box<crate::eval::error::EvalError>;
 
     fn props(&self) -> &Lazy<'m> {
@@ -192,6 +191,10 @@ impl<'m> Merging for Call<'m> {
             )
         })
     }
+}
+
+impl Merging for Call<'_> {
+    type Merged = Value;
 
     fn check(&self, def: &Def) -> EvalResult<bool> {
         let (ev, span) = (self.lazy.ev, self.merge.span);
