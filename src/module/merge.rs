@@ -135,22 +135,23 @@ impl<'t, 'a, 'd> Typed<'t, 'a, 'd> {
 impl<'a> Normalizing for Typed<'_, 'a, '_> {
     type Props = Trees<'a>;
     type Given = Def<'a>;
+    /// A tree's diagnostics point at the definition itself: no file is needed.
+    type File = ();
     type Error = Unmerged;
 
     fn props(&self) -> &Trees<'a> {
         &self.trees
     }
 
-    fn value(&self, given: &Def<'a>) -> Result<Def<'a>, Unmerged> {
-        Ok(given.clone())
+    fn parts(&self, given: Def<'a>) -> ((), Result<Def<'a>, Unmerged>) {
+        ((), Ok(given))
     }
 
-    /// A tree's diagnostics point at the definition itself: no context is needed.
-    fn in_file<T>(&self, _: &Def<'a>, run: impl FnOnce() -> Result<T, Unmerged>) -> Result<T, Unmerged> {
+    fn in_file<T>(&self, _: &(), run: impl FnOnce() -> Result<T, Unmerged>) -> Result<T, Unmerged> {
         run()
     }
 
-    fn definition(&self, _: &Def<'a>, value: Def<'a>) -> Result<Def<'a>, Unmerged> {
+    fn definition(&self, _: &(), value: Def<'a>) -> Result<Def<'a>, Unmerged> {
         Ok(value)
     }
 
@@ -168,7 +169,7 @@ impl<'a> Merging for Typed<'_, 'a, '_> {
     }
 
     fn merge(&self, defs: &[Def<'a>]) -> Result<Node, Unmerged> {
-        merge_by_type(self.loc, self.ty, defs, &mut self.diags.borrow_mut()).ok_or(Unmerged(Vec::new()))
+        merge_by_type(self.loc, self.ty, defs, &mut self.diags.borrow_mut()).ok_or_else(|| Unmerged(Vec::new()))
     }
 
     fn undefined(&self) -> Unmerged {

@@ -26,15 +26,18 @@ pub trait Normalizing {
     type Props: Discharge + Definitions;
     /// A definition as the caller gives it: `{ file, value }`.
     type Given;
+    /// `m.file` of a given definition (what a source needs of it).
+    type File;
     type Error: From<<Self::Props as Values>::Error> + From<<Self::Props as Definitions>::Error>;
 
     fn props(&self) -> &Self::Props;
-    /// `m.value` of a given definition.
-    fn value(&self, given: &Self::Given) -> Result<Value<Self>, Self::Error>;
+    /// `m.file` and `m.value` of a given definition; the value is read only in its file's
+    /// context.
+    fn parts(&self, given: Self::Given) -> (Self::File, Result<Value<Self>, Self::Error>);
     /// `addErrorContext "while evaluating definitions from `${m.file}':" (run ())`.
-    fn in_file<T>(&self, given: &Self::Given, run: impl FnOnce() -> Result<T, Self::Error>) -> Result<T, Self::Error>;
-    /// `{ inherit (m) file; inherit value; }`: a discharged value, defined in `given`'s file.
-    fn definition(&self, given: &Self::Given, value: Value<Self>) -> Result<Def<Self>, Self::Error>;
+    fn in_file<T>(&self, file: &Self::File, run: impl FnOnce() -> Result<T, Self::Error>) -> Result<T, Self::Error>;
+    /// `{ inherit (m) file; inherit value; }`: a discharged value, defined in `file`.
+    fn definition(&self, file: &Self::File, value: Value<Self>) -> Result<Def<Self>, Self::Error>;
     /// An `mkDefinition` marker left by discharging: the definition it is, file and all.
     fn marked(&self, marker: Value<Self>) -> Result<Def<Self>, Self::Error>;
 }
@@ -66,14 +69,14 @@ pub fn normalized<S: Normalizing>(
     let given = given.into_iter();
     let mut defs = Vec::with_capacity(given.size_hint().0);
     for m in given {
-        let m = m?;
+        let (file, value) = src.parts(m?);
         let mut values = Vec::new();
-        src.in_file(&m, || Ok(discharge(props, src.value(&m)?, &mut values, kept)?))?;
+        src.in_file(&file, || Ok(discharge(props, value?, &mut values, kept)?))?;
         for value in values {
             // `value._type or null == "definition"`: discharging has read `_type` already.
             defs.push(match Values::property_type(props, &value)? {
                 PropertyType::Definition => src.marked(value)?,
-                _ => src.definition(&m, value)?,
+                _ => src.definition(&file, value)?,
             });
         }
     }
@@ -118,26 +121,40 @@ pub fn optional_value<D, T>(defs_final: &[D], merged: impl FnOnce() -> T) -> Opt
 
 /// `all (def: type.check def.value) defsFinal`, else the "not of type" error of
 /// `filter (def: !type.check def.value) defsFinal`, which checks every definition again.
+#[inline]
 pub fn checked<S: Merging>(src: &S, defs_final: &[Def<S>]) -> Result<(), S::Error>
 where
     Def<S>: Clone,
 {
     for def in defs_final {
         if !src.check(def)? {
-            let mut invalid = Vec::new();
-            for def in defs_final {
-                if !src.check(def)? {
-                    invalid.push(def.clone());
-                }
-            }
-            return Err(src.not_of_type(invalid));
+            return Err(not_of_type(src, defs_final));
         }
     }
     Ok(())
 }
 
+/// The "not of type" error of the definitions that fail the check (kept out of [`checked`],
+/// which every option's merge goes through).
+#[cold]
+fn not_of_type<S: Merging>(src: &S, defs_final: &[Def<S>]) -> S::Error
+where
+    Def<S>: Clone,
+{
+    let mut invalid = Vec::new();
+    for def in defs_final {
+        match src.check(def) {
+            Ok(true) => {}
+            Ok(false) => invalid.push(def.clone()),
+            Err(e) => return e,
+        }
+    }
+    src.not_of_type(invalid)
+}
+
 /// `mergedValue`: "used but not defined" without definitions, else every definition
 /// [`checked`] and then the type's merge.
+#[inline]
 pub fn merged_value<S: Merging>(src: &S, defs_final: &[Def<S>]) -> Result<S::Merged, S::Error>
 where
     Def<S>: Clone,
@@ -181,26 +198,27 @@ mod tests {
     impl Normalizing for Summing {
         type Props = Recording;
         type Given = Given;
+        type File = &'static str;
         type Error = String;
 
         fn props(&self) -> &Recording {
             &self.0
         }
 
-        fn value(&self, given: &Given) -> Result<V, String> {
-            self.0.note(format!("value:{}", given.0));
-            Ok(given.1.clone())
+        /// The value is read where `run` reads it, as a thunk would be.
+        fn parts(&self, given: Given) -> (&'static str, Result<V, String>) {
+            (given.0, Ok(given.1))
         }
 
-        fn in_file<T>(&self, given: &Given, run: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-            self.0.note(format!("in:{}", given.0));
-            let result = run().map_err(|e| format!("while evaluating definitions from `{}': {e}", given.0));
-            self.0.note(format!("out:{}", given.0));
+        fn in_file<T>(&self, file: &&'static str, run: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+            self.0.note(format!("in:{file}"));
+            let result = run().map_err(|e| format!("while evaluating definitions from `{file}': {e}"));
+            self.0.note(format!("out:{file}"));
             result
         }
 
-        fn definition(&self, given: &Given, value: V) -> Result<(V, i64), String> {
-            self.0.read(&format!("defined in {}", given.0), &value);
+        fn definition(&self, file: &&'static str, value: V) -> Result<(V, i64), String> {
+            self.0.read(&format!("defined in {file}"), &value);
             Ok((value, DEFAULT))
         }
 
@@ -263,13 +281,11 @@ mod tests {
             o.0.take(),
             [
                 "in:a.nix",
-                "value:a.nix",
                 "type:if",
                 "condition:if",
                 "out:a.nix",
                 // Each definition left is asked whether it is an `mkDefinition` marker.
                 "in:b.nix",
-                "value:b.nix",
                 "type:2",
                 "out:b.nix",
                 "type:2",

@@ -148,22 +148,24 @@ impl<'m> Call<'m> {
 impl<'m> Normalizing for Call<'m> {
     type Props = Lazy<'m>;
     type Given = Def;
+    /// The thunk of `m.file`.
+    type File = Thunk;
     type Error = Box<crate::eval::error::EvalError>;
 
     fn props(&self) -> &Lazy<'m> {
         &self.lazy
     }
 
-    fn value(&self, given: &Def) -> EvalResult<Thunk> {
-        Ok(given.value.clone())
+    fn parts(&self, given: Def) -> (Thunk, EvalResult<Thunk>) {
+        (given.file, Ok(given.value))
     }
 
-    fn in_file<T>(&self, given: &Def, run: impl FnOnce() -> EvalResult<T>) -> EvalResult<T> {
+    fn in_file<T>(&self, file: &Thunk, run: impl FnOnce() -> EvalResult<T>) -> EvalResult<T> {
         let span = self.merge.span;
         with_context(
             self.lazy.ev,
             |ev| {
-                let f = ev.force(&given.file)?;
+                let f = ev.force(file)?;
                 let f = ev.to_string_value(&f, CoerceMode::PathInterpolation, span)?;
                 Ok(format!("while evaluating definitions from `{f}':"))
             },
@@ -171,8 +173,8 @@ impl<'m> Normalizing for Call<'m> {
         )
     }
 
-    fn definition(&self, given: &Def, value: Thunk) -> EvalResult<Def> {
-        Ok(Def::new(given.file.clone(), value))
+    fn definition(&self, file: &Thunk, value: Thunk) -> EvalResult<Def> {
+        Ok(Def::new(file.clone(), value))
     }
 
     fn marked(&self, marker: Thunk) -> EvalResult<Def> {

@@ -446,21 +446,22 @@ pub(super) fn winning(ev: &Evaluator, defs: Vec<Definition>) -> EvalResult<Vec<D
 impl Normalizing for Evaluated<'_> {
     type Props = Self;
     type Given = Unforced;
+    type File = ();
     type Error = Box<EvalError>;
 
     fn props(&self) -> &Self {
         self
     }
 
-    fn value(&self, given: &Unforced) -> EvalResult<Unforced> {
-        Ok(Evaluated::part(given, &given.value))
+    fn parts(&self, given: Unforced) -> ((), EvalResult<Unforced>) {
+        ((), Ok(given))
     }
 
-    fn in_file<T>(&self, _: &Unforced, run: impl FnOnce() -> EvalResult<T>) -> EvalResult<T> {
+    fn in_file<T>(&self, _: &(), run: impl FnOnce() -> EvalResult<T>) -> EvalResult<T> {
         run()
     }
 
-    fn definition(&self, _: &Unforced, value: Unforced) -> EvalResult<Unforced> {
+    fn definition(&self, _: &(), value: Unforced) -> EvalResult<Unforced> {
         Ok(value)
     }
 
