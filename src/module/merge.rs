@@ -679,4 +679,68 @@ mod tests {
         }
         assert!(taken >= types.len(), "{taken}");
     }
+
+    /// A node of JSON text, read with serde_json: the JSON frontend is a stage above this one.
+    fn node(text: &str) -> Node {
+        Node::from_json(serde_json::from_str(text).expect("test JSON parses"))
+    }
+
+    /// Unlike the evaluator, definition trees go on past a failure: a malformed property and
+    /// every definition the type refuses are each a diagnostic, and the option has no value.
+    #[test]
+    fn every_malformed_property_and_ill_typed_definition_is_reported() {
+        let defs = [
+            node(r#"{"_type":"if","condition":"yes","content":1}"#),
+            node(r#""two""#),
+            node("3"),
+            node(r#"{"_type":"merge","contents":[true]}"#),
+        ];
+        let mut diags = Diagnostics::new();
+        let merged = merge_option(
+            &Loc::new(&["o"]),
+            &Ty::Int,
+            defs.iter().map(Def::new).collect(),
+            None,
+            &mut diags,
+        );
+        assert!(merged.is_none());
+        let codes: Vec<Code> = diags.items.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::InvalidProperty, Code::TypeMismatch, Code::TypeMismatch]);
+    }
+
+    /// The priority of what merged, and the default as `mkOptionDefault`.
+    #[test]
+    fn the_highest_priority_wins_and_is_given_with_the_value() {
+        let forced = node(r#"{"_type":"override","priority":50,"content":2}"#);
+        let plain = node("1");
+        let default = node("0");
+        let loc = Loc::new(&["o"]);
+        let mut diags = Diagnostics::new();
+        let merged = merge_option(
+            &loc,
+            &Ty::Int,
+            vec![Def::new(&plain), Def::new(&forced)],
+            Some(&default),
+            &mut diags,
+        )
+        .expect("merges");
+        assert_eq!(
+            (merged.value.to_json().to_string(), merged.priority),
+            ("2".into(), crate::module_rules::MK_FORCE)
+        );
+        let only_default = node(r#"{"_type":"if","condition":false,"content":1}"#);
+        let merged = merge_option(
+            &loc,
+            &Ty::Int,
+            vec![Def::new(&only_default)],
+            Some(&default),
+            &mut diags,
+        )
+        .expect("the default");
+        assert_eq!(
+            (merged.value.to_json().to_string(), merged.priority),
+            ("0".into(), crate::module_rules::MK_OPTION_DEFAULT)
+        );
+        assert!(diags.items.is_empty());
+    }
 }

@@ -317,12 +317,13 @@ pub fn merge_definitions(helpers: Rc<Helpers>, loc: Thunk, ty: Thunk, defs: Thun
         lazy(Box::new(move |ev| m.merged_value(ev, &v)))
     };
     let optional = {
-        let (d, merged) = (is_defined.clone(), merged.clone());
+        let (v, merged) = (values.clone(), merged.clone());
         lazy(Box::new(move |ev| {
-            Ok(match ev.force(&d)? {
-                Value::Bool(true) => record(&[("value", merged.clone())]),
-                _ => Value::attrs(Attrs::new()),
-            })
+            let optional = match ev.force(&v)? {
+                Value::List(l) => merge_definitions::optional_value(&l, || record(&[("value", merged.clone())])),
+                _ => None,
+            };
+            Ok(optional.unwrap_or_else(|| Value::attrs(Attrs::new())))
         }))
     };
     let defs_final_prime = record(&[("values", values.clone()), ("highestPrio", highest_prio)]);
