@@ -711,36 +711,25 @@ mod tests {
     /// The priority of what merged, and the default as `mkOptionDefault`.
     #[test]
     fn the_highest_priority_wins_and_is_given_with_the_value() {
-        let forced = node(r#"{"_type":"override","priority":50,"content":2}"#);
-        let plain = node("1");
         let default = node("0");
-        let loc = Loc::new(&["o"]);
-        let mut diags = Diagnostics::new();
-        let merged = merge_option(
-            &loc,
-            &Ty::Int,
-            vec![Def::new(&plain), Def::new(&forced)],
-            Some(&default),
-            &mut diags,
-        )
-        .expect("merges");
-        assert_eq!(
-            (merged.value.to_json().to_string(), merged.priority),
-            ("2".into(), crate::module_rules::MK_FORCE)
-        );
-        let only_default = node(r#"{"_type":"if","condition":false,"content":1}"#);
-        let merged = merge_option(
-            &loc,
-            &Ty::Int,
-            vec![Def::new(&only_default)],
-            Some(&default),
-            &mut diags,
-        )
-        .expect("the default");
-        assert_eq!(
-            (merged.value.to_json().to_string(), merged.priority),
-            ("0".into(), crate::module_rules::MK_OPTION_DEFAULT)
-        );
-        assert!(diags.items.is_empty());
+        // The value merged from definitions of JSON text, and its priority.
+        let merged = |defs: &[&str]| {
+            let defs: Vec<Node> = defs.iter().map(|d| node(d)).collect();
+            let mut diags = Diagnostics::new();
+            let m = merge_option(
+                &Loc::new(&["o"]),
+                &Ty::Int,
+                defs.iter().map(Def::new).collect(),
+                Some(&default),
+                &mut diags,
+            )
+            .expect("merges");
+            assert!(diags.items.is_empty());
+            (m.value.to_json().to_string(), m.priority)
+        };
+        let forced = r#"{"_type":"override","priority":50,"content":2}"#;
+        assert_eq!(merged(&["1", forced]), ("2".into(), crate::module_rules::MK_FORCE));
+        let guarded = r#"{"_type":"if","condition":false,"content":1}"#;
+        assert_eq!(merged(&[guarded]), ("0".into(), crate::module_rules::MK_OPTION_DEFAULT));
     }
 }
