@@ -4,10 +4,11 @@
 //! [`merged_value`] is `mergedValue` (with [`checked`], its type check), and [`is_defined`]
 //! and [`optional_value`] are what their names say.
 //!
-//! Each stage reads a definition only through [`Normalizing`], [`Merging`] and the property traits, in the
-//! order the Nix code reads it: a definition's value is read within its file's error context
-//! and only as far as discharging reads it, `highestPrio` reads no content beyond `_type`
-//! and `priority`, and only the type's `check` and `merge` read the values themselves.
+//! Each stage reads a definition only through [`Normalizing`], [`Merging`] and the property
+//! traits, in the order the Nix code reads it: a definition's value is read within its file's
+//! error context and only as far as discharging reads it, `highestPrio` reads no content
+//! beyond `_type` and `priority`, and only the type's `check` and `merge` read the values
+//! themselves.
 
 use super::properties::{
     Definitions, Discharge, Ordered, Overridden, PropertyType, Values, discharge, filter_overrides, sort_if_ordered,
