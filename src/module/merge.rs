@@ -1,14 +1,19 @@
-//! `mergeDefinitions`, as nixpkgs `lib/modules.nix` defines it, and each type's `merge` of
-//! `lib/types.nix`: properties discharged, overrides filtered, definitions ordered, checked
-//! against the type and merged; submodules merged from their modules.
+//! Options merged over definition trees: the ground floor's `mergeDefinitions`
+//! ([`crate::module_rules::merge_definitions`]: properties discharged, overrides filtered,
+//! definitions ordered, checked against the type and merged) read through `Typed`, and each
+//! type's `merge` of `lib/types.nix`; submodules merged from their modules.
 
 use super::loc::Loc;
-use super::property::{Def, discharge, filter_overrides, sort_by_order};
+use super::property::{Def, Trees};
 use super::types::{Schema, Ty, Unknown};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::module_rules::merge_definitions;
+use crate::module_rules::{Merging, Normalizing, Values};
 use crate::node::{Attrs, Entry, Kind, Node, cmp_names};
 use crate::source::Span;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 
 /// The result of merging one option: its value and the priority of the definitions it came
 /// from (`MK_OPTION_DEFAULT` when only the default applied).
@@ -37,26 +42,20 @@ pub fn merge_option<'a>(
             priority: super::property::MK_OPTION_DEFAULT,
         });
     }
-    if !defs.is_empty() && defs.iter().all(Def::is_plain) {
+    let typed = Typed::new(loc, ty, diags);
+    let (defs, priority) = if !defs.is_empty() && defs.iter().all(Def::is_plain) {
         // No properties: every definition has the plain priority, which beats the default, and
-        // none has an order. What `prepare_defs` would do comes down to the type check.
-        if defs.iter().any(|d| !ty.check(&d.value)) {
-            for d in defs.iter().filter(|d| !ty.check(&d.value)) {
-                diags.push(type_error(loc, ty, &d.value));
-            }
-            return None;
-        }
-        return merge_checked(loc, ty, defs, diags).map(|value| Merged {
-            value,
-            priority: super::property::DEFAULT_PRIORITY,
-        });
-    }
-    let (kept, priority) = prepare_defs(loc, ty, defs, default, diags)?;
-    merge_checked(loc, ty, kept, diags).map(|value| Merged { value, priority })
+        // none has an order, so `defsFinal` is the definitions as they are.
+        (defs, super::property::DEFAULT_PRIORITY)
+    } else {
+        typed.defs_final(defs, default)?
+    };
+    let merged = merge_definitions::merged_value(&typed, &defs);
+    typed.reported(merged).map(|value| Merged { value, priority })
 }
 
-/// The first half of [`merge_option`]: the definitions that take part, checked against the
-/// type, and their priority.
+/// The first half of [`merge_option`]: the definitions that take part (`defsFinal`), checked
+/// against the type, and their priority.
 pub fn prepare_defs<'a>(
     loc: &Loc,
     ty: &Ty,
@@ -64,30 +63,127 @@ pub fn prepare_defs<'a>(
     default: Option<&'a Node>,
     diags: &mut Diagnostics,
 ) -> Option<(Vec<Def<'a>>, i64)> {
-    let mut discharged = Vec::with_capacity(defs.len() + 1);
-    if let Some(d) = default {
-        discharged.push(Def::option_default(d));
-    }
-    let mut errors = Vec::new();
-    for d in defs {
-        discharge(d, &mut discharged, &mut errors);
-    }
-    for e in errors {
-        diags.push(e);
-    }
-    let (kept, priority) = filter_overrides(discharged);
-    let kept = sort_by_order(kept);
-    if kept.is_empty() {
+    let typed = Typed::new(loc, ty, diags);
+    let (defs, priority) = typed.defs_final(defs, default)?;
+    if !merge_definitions::is_defined(&defs) {
         return None;
     }
-    let bad: Vec<&Def> = kept.iter().filter(|d| !ty.check(&d.value)).collect();
-    if !bad.is_empty() {
-        for d in bad {
-            diags.push(type_error(loc, ty, &d.value));
+    typed.reported(merge_definitions::checked(&typed, &defs))?;
+    Some((defs, priority))
+}
+
+/// One option's definition trees and its type, as the ground floor's `mergeDefinitions`
+/// reads them. Unlike the evaluator, which stops at the first failure, every malformed
+/// property and every definition that fails the type is reported.
+struct Typed<'t, 'a, 'd> {
+    trees: Trees<'a>,
+    loc: &'t Loc,
+    ty: &'t Ty,
+    diags: RefCell<&'d mut Diagnostics>,
+}
+
+/// Why an option has no value: the diagnostics that say so (none when nothing defines it,
+/// which its reader reports if it must be defined; the type's merge reports its own).
+struct Unmerged(Vec<Diagnostic>);
+
+impl From<Diagnostic> for Unmerged {
+    fn from(d: Diagnostic) -> Unmerged {
+        Unmerged(vec![d])
+    }
+}
+
+impl From<Infallible> for Unmerged {
+    fn from(never: Infallible) -> Unmerged {
+        match never {}
+    }
+}
+
+impl<'t, 'a, 'd> Typed<'t, 'a, 'd> {
+    fn new(loc: &'t Loc, ty: &'t Ty, diags: &'d mut Diagnostics) -> Self {
+        Typed {
+            trees: Trees::new(),
+            loc,
+            ty,
+            diags: RefCell::new(diags),
         }
-        return None;
     }
-    Some((kept, priority))
+
+    /// `defsFinal'` of the definitions with the default first (as `evalOptionValue` puts
+    /// it), every malformed property reported.
+    fn defs_final(&self, defs: Vec<Def<'a>>, default: Option<&'a Node>) -> Option<(Vec<Def<'a>>, i64)> {
+        let given = default.map(Def::option_default).into_iter().chain(defs).map(Ok);
+        let mut malformed = Vec::new();
+        let result = merge_definitions::defs_final(self, given, &mut malformed);
+        for d in malformed {
+            self.diags.borrow_mut().push(d);
+        }
+        self.reported(result)
+    }
+
+    /// The result, or `None` with its diagnostics reported.
+    fn reported<T>(&self, result: Result<T, Unmerged>) -> Option<T> {
+        result
+            .map_err(|Unmerged(errors)| {
+                for d in errors {
+                    self.diags.borrow_mut().push(d);
+                }
+            })
+            .ok()
+    }
+}
+
+impl<'a> Normalizing for Typed<'_, 'a, '_> {
+    type Props = Trees<'a>;
+    type Given = Def<'a>;
+    /// A tree's diagnostics point at the definition itself: no file is needed.
+    type File = ();
+    type Error = Unmerged;
+
+    fn props(&self) -> &Trees<'a> {
+        &self.trees
+    }
+
+    fn parts(&self, given: Def<'a>) -> ((), Result<Def<'a>, Unmerged>) {
+        ((), Ok(given))
+    }
+
+    fn in_file<T>(&self, _: &(), run: impl FnOnce() -> Result<T, Unmerged>) -> Result<T, Unmerged> {
+        run()
+    }
+
+    fn definition(&self, _: &(), value: Def<'a>) -> Result<Def<'a>, Unmerged> {
+        Ok(value)
+    }
+
+    /// Its value, whose span names it in diagnostics as its `file` does in nixpkgs' messages.
+    fn marked(&self, marker: Def<'a>) -> Result<Def<'a>, Unmerged> {
+        Ok(Values::content(&self.trees, &marker)?)
+    }
+}
+
+impl<'a> Merging for Typed<'_, 'a, '_> {
+    type Merged = Node;
+
+    fn check(&self, def: &Def<'a>) -> Result<bool, Unmerged> {
+        Ok(self.ty.check(&def.value))
+    }
+
+    fn merge(&self, defs: &[Def<'a>]) -> Result<Node, Unmerged> {
+        merge_by_type(self.loc, self.ty, defs, &mut self.diags.borrow_mut()).ok_or_else(|| Unmerged(Vec::new()))
+    }
+
+    fn undefined(&self) -> Unmerged {
+        Unmerged(Vec::new())
+    }
+
+    fn not_of_type(&self, invalid: Vec<Def<'a>>) -> Unmerged {
+        Unmerged(
+            invalid
+                .iter()
+                .map(|d| type_error(self.loc, self.ty, &d.value))
+                .collect(),
+        )
+    }
 }
 
 pub fn type_error(loc: &Loc, ty: &Ty, v: &Node) -> Diagnostic {
@@ -173,12 +269,17 @@ fn merge_equal(loc: &Loc, defs: &[Def], diags: &mut Diagnostics) -> Option<Node>
     Some(first.as_ref().clone())
 }
 
+/// `type.merge loc defs` of definitions that passed the type's check.
 pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnostics) -> Option<Node> {
+    merge_by_type(loc, ty, &defs, diags)
+}
+
+fn merge_by_type(loc: &Loc, ty: &Ty, defs: &[Def<'_>], diags: &mut Diagnostics) -> Option<Node> {
     match ty {
         Ty::Bool | Ty::Int | Ty::Str | Ty::Enum(_) | Ty::UnitName | Ty::EnvValue | Ty::PathEntry | Ty::Anything => {
-            merge_equal(loc, &defs, diags)
+            merge_equal(loc, defs, diags)
         }
-        Ty::SingleLineStr => merge_equal(loc, &defs, diags).map(|mut n| {
+        Ty::SingleLineStr => merge_equal(loc, defs, diags).map(|mut n| {
             if let Kind::Str(s) = &mut n.kind
                 && s.ends_with('\n')
             {
@@ -200,7 +301,7 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
         }
         Ty::Attrs => {
             let mut out = Attrs::new();
-            for d in &defs {
+            for d in defs {
                 if let Some(a) = d.value.attrs() {
                     for e in &a.entries {
                         out.insert(e.clone());
@@ -209,7 +310,7 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
             }
             Some(Node::new(defs[0].span(), Kind::Attrs(out)))
         }
-        Ty::AttrsOf(elem) => merge_attrs_of(loc, elem, &defs, diags),
+        Ty::AttrsOf(elem) => merge_attrs_of(loc, elem, defs, diags),
         Ty::ListOf(elem) => {
             let mut items = Vec::new();
             let mut ok = true;
@@ -246,7 +347,7 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
                 );
                 None
             } else {
-                merge_checked(loc, inner, defs, diags)
+                merge_by_type(loc, inner, defs, diags)
             }
         }
         Ty::SysctlValue => {
@@ -288,7 +389,7 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
         Ty::UnitOption => {
             if defs.iter().any(|d| matches!(d.value.kind, Kind::List(_))) {
                 let mut items = Vec::new();
-                for d in &defs {
+                for d in defs {
                     match &d.value.kind {
                         Kind::List(l) => items.extend(l.iter().cloned()),
                         _ => items.push(d.value.as_ref().clone()),
@@ -296,17 +397,17 @@ pub fn merge_checked(loc: &Loc, ty: &Ty, defs: Vec<Def<'_>>, diags: &mut Diagnos
                 }
                 Some(Node::new(defs[0].span(), Kind::List(items)))
             } else {
-                merge_equal(loc, &defs, diags)
+                merge_equal(loc, defs, diags)
             }
         }
-        Ty::Submodule(schema) => merge_submodule(loc, schema, &defs, diags),
+        Ty::Submodule(schema) => merge_submodule(loc, schema, defs, diags),
         Ty::Either(a, b) => {
             if defs.iter().all(|d| a.check(&d.value)) {
-                merge_checked(loc, a, defs, diags)
+                merge_by_type(loc, a, defs, diags)
             } else if defs.iter().all(|d| b.check(&d.value)) {
-                merge_checked(loc, b, defs, diags)
+                merge_by_type(loc, b, defs, diags)
             } else {
-                merge_one(loc, &defs, diags)
+                merge_one(loc, defs, diags)
             }
         }
     }
@@ -577,5 +678,58 @@ mod tests {
             }
         }
         assert!(taken >= types.len(), "{taken}");
+    }
+
+    /// A node of JSON text, read with serde_json: the JSON frontend is a stage above this one.
+    fn node(text: &str) -> Node {
+        Node::from_json(serde_json::from_str(text).expect("test JSON parses"))
+    }
+
+    /// Unlike the evaluator, definition trees go on past a failure: a malformed property and
+    /// every definition the type refuses are each a diagnostic, and the option has no value.
+    #[test]
+    fn every_malformed_property_and_ill_typed_definition_is_reported() {
+        let defs = [
+            node(r#"{"_type":"if","condition":"yes","content":1}"#),
+            node(r#""two""#),
+            node("3"),
+            node(r#"{"_type":"merge","contents":[true]}"#),
+        ];
+        let mut diags = Diagnostics::new();
+        let merged = merge_option(
+            &Loc::new(&["o"]),
+            &Ty::Int,
+            defs.iter().map(Def::new).collect(),
+            None,
+            &mut diags,
+        );
+        assert!(merged.is_none());
+        let codes: Vec<Code> = diags.items.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::InvalidProperty, Code::TypeMismatch, Code::TypeMismatch]);
+    }
+
+    /// The priority of what merged, and the default as `mkOptionDefault`.
+    #[test]
+    fn the_highest_priority_wins_and_is_given_with_the_value() {
+        let default = node("0");
+        // The value merged from definitions of JSON text, and its priority.
+        let merged = |defs: &[&str]| {
+            let defs: Vec<Node> = defs.iter().map(|d| node(d)).collect();
+            let mut diags = Diagnostics::new();
+            let m = merge_option(
+                &Loc::new(&["o"]),
+                &Ty::Int,
+                defs.iter().map(Def::new).collect(),
+                Some(&default),
+                &mut diags,
+            )
+            .expect("merges");
+            assert!(diags.items.is_empty());
+            (m.value.to_json().to_string(), m.priority)
+        };
+        let forced = r#"{"_type":"override","priority":50,"content":2}"#;
+        assert_eq!(merged(&["1", forced]), ("2".into(), crate::module_rules::MK_FORCE));
+        let guarded = r#"{"_type":"if","condition":false,"content":1}"#;
+        assert_eq!(merged(&[guarded]), ("0".into(), crate::module_rules::MK_OPTION_DEFAULT));
     }
 }

@@ -257,102 +257,9 @@ pub fn sort_if_ordered<S: Ordered>(src: &S, defs: Vec<S::Def>) -> Result<Vec<S::
 
 #[cfg(test)]
 mod tests {
-    //! The rules over a source that records every read, so that what they force, and in which
-    //! order, is what nixpkgs' Nix code forces.
+    //! The rules over a source that records every read (see [`super::super::recording`]).
+    use super::super::recording::{Recording, V, when};
     use super::*;
-    use std::cell::RefCell;
-
-    /// A definition: a plain number, or a property around others.
-    #[derive(Clone, Debug, PartialEq)]
-    enum V {
-        Plain(i64),
-        Merge(Vec<V>),
-        If(Result<bool, &'static str>, Box<V>),
-        Override(i64, Box<V>),
-        Order(i64, Box<V>),
-        Attrs(Vec<(&'static str, V)>),
-    }
-
-    /// Records each read as `what:value`; a failure stops (as the evaluator does).
-    #[derive(Default)]
-    struct Recording(RefCell<Vec<String>>);
-
-    impl Recording {
-        fn read(&self, what: &str, v: &V) {
-            self.0.borrow_mut().push(format!("{what}:{}", show(v)));
-        }
-    }
-
-    fn show(v: &V) -> String {
-        match v {
-            V::Plain(n) => n.to_string(),
-            V::Merge(_) => "merge".into(),
-            V::If(..) => "if".into(),
-            V::Override(p, _) => format!("override{p}"),
-            V::Order(p, _) => format!("order{p}"),
-            V::Attrs(_) => "attrs".into(),
-        }
-    }
-
-    impl Values for Recording {
-        type Value = V;
-        type Error = String;
-
-        fn property_type(&self, v: &V) -> Result<PropertyType, String> {
-            self.read("type", v);
-            Ok(match v {
-                V::Merge(_) => PropertyType::Merge,
-                V::If(..) => PropertyType::If,
-                V::Override(..) => PropertyType::Override,
-                V::Order(..) => PropertyType::Order,
-                _ => PropertyType::None,
-            })
-        }
-
-        fn content(&self, v: &V) -> Result<V, String> {
-            self.read("content", v);
-            match v {
-                V::If(_, c) | V::Override(_, c) | V::Order(_, c) => Ok((**c).clone()),
-                _ => unreachable!(),
-            }
-        }
-
-        fn contents(&self, v: &V) -> Result<Vec<V>, String> {
-            self.read("contents", v);
-            match v {
-                V::Merge(items) => Ok(items.clone()),
-                _ => unreachable!(),
-            }
-        }
-    }
-
-    impl Discharge for Recording {
-        fn condition(&self, v: &V) -> Result<bool, String> {
-            self.read("condition", v);
-            match v {
-                V::If(c, _) => c.map_err(str::to_string),
-                _ => unreachable!(),
-            }
-        }
-    }
-
-    impl PushDown for Recording {
-        fn push_into_attributes(&self, property: &V, pushed: V) -> Result<V, String> {
-            let V::Attrs(attrs) = pushed else {
-                return Err(format!("not an attrset: {}", show(&pushed)));
-            };
-            let wrap = |v: V| match property {
-                V::If(c, _) => V::If(*c, Box::new(v)),
-                V::Override(p, _) => V::Override(*p, Box::new(v)),
-                _ => unreachable!(),
-            };
-            Ok(V::Attrs(attrs.into_iter().map(|(k, v)| (k, wrap(v))).collect()))
-        }
-    }
-
-    fn when(c: bool, v: V) -> V {
-        V::If(Ok(c), Box::new(v))
-    }
 
     #[test]
     fn discharge_never_reads_what_a_false_condition_guards() {
@@ -366,7 +273,7 @@ mod tests {
         assert_eq!(out, [V::Override(50, Box::new(V::Plain(2)))]);
         // The override's priority is not read here: only filtering reads it.
         assert_eq!(
-            r.0.take(),
+            r.take(),
             [
                 "type:merge",
                 "contents:merge",
@@ -411,55 +318,7 @@ mod tests {
                 V::Attrs(vec![("b", when(false, V::Plain(2)))]),
             ]
         );
-        assert!(r.0.take().iter().all(|read| !read.starts_with("condition")));
-    }
-
-    /// Definition records as plain values with the order `sortProperties` gave them.
-    impl Definitions for Recording {
-        type Def = (V, i64);
-        type Priority = i64;
-        type Error = String;
-
-        fn property_type(&self, def: &(V, i64)) -> Result<PropertyType, String> {
-            Values::property_type(self, &def.0)
-        }
-
-        fn override_priority(&self, def: &(V, i64)) -> Result<i64, String> {
-            self.read("priority", &def.0);
-            match def.0 {
-                V::Override(p, _) => Ok(p),
-                _ => unreachable!(),
-            }
-        }
-
-        fn constant(&self, priority: i64) -> i64 {
-            priority
-        }
-
-        fn with_content(&self, def: &(V, i64)) -> Result<(V, i64), String> {
-            Ok((Values::content(self, &def.0)?, def.1))
-        }
-
-        fn less(&self, a: &i64, b: &i64) -> Result<bool, String> {
-            Ok(a < b)
-        }
-
-        fn same(&self, a: &i64, b: &i64) -> Result<bool, String> {
-            Ok(a == b)
-        }
-    }
-
-    impl Ordered for Recording {
-        fn with_order(&self, def: &(V, i64)) -> Result<(V, i64), String> {
-            match &def.0 {
-                V::Order(p, c) => Ok(((**c).clone(), *p)),
-                _ => unreachable!(),
-            }
-        }
-
-        fn order(&self, def: &(V, i64)) -> Result<i64, String> {
-            Ok(def.1)
-        }
+        assert!(r.take().iter().all(|read| !read.starts_with("condition")));
     }
 
     fn def(v: V) -> (V, i64) {

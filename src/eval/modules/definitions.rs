@@ -1,16 +1,20 @@
 //! `mergeDefinitions loc type defs`: an option's definitions discharged, filtered by priority,
 //! sorted, checked against the type and merged by it, as nixpkgs' lib/modules.nix does. The
-//! result is nixpkgs' attrset of lazy attributes; each part is computed once, when read.
+//! rules are the ground floor's ([`crate::module_rules::merge_definitions`], read through
+//! [`Call`]); here their stages become nixpkgs' attrset of lazy attributes, each part computed
+//! once, when read.
 
-use super::properties::{self, defs_of_list, discharge, filter_overrides, sort_if_ordered, sort_properties};
+use super::properties::{self, Lazy, defs_of_list, discharge, filter_overrides, sort_if_ordered, sort_properties};
 use super::{Def, attr_or_missing, defs_value, record, with_context};
 use crate::diagnostic::Code;
 use crate::eval::coerce::CoerceMode;
 use crate::eval::error::{ErrorKind, EvalResult, error_of};
 use crate::eval::evaluator::Evaluator;
 use crate::eval::value::{Attrs, Thunk, Value};
+use crate::module_rules::merge_definitions::{self, message};
+use crate::module_rules::{Merging, Normalizing};
 use crate::source::Span;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 /// The lib's functions that messages are made with (`showOption`, `showDefs`, `showFiles`)
@@ -89,7 +93,8 @@ type Overridden = (Vec<Def>, Value);
 /// What one `mergeDefinitions` call has computed so far. Each stage is behind a thunk (so a
 /// definition that needs its own option's value is infinite recursion, as in Nix, and a
 /// failed stage is tried again when read again); the thunk's value is a token, the stage's
-/// result is kept here.
+/// result is kept here. The stages are [`crate::module_rules::merge_definitions`]' over
+/// [`Call`].
 struct Merge {
     loc: Thunk,
     ty: Thunk,
@@ -100,44 +105,154 @@ struct Merge {
     sorted: RefCell<Option<Rc<Vec<Def>>>>,
 }
 
+/// A `mergeDefinitions` call as the ground floor's rules read it; `defs_final` is the thunk
+/// of `defsFinal` (the list the type's merge is called with) once it is made.
+struct Call<'m> {
+    lazy: Lazy<'m>,
+    merge: &'m Merge,
+    defs_final: Option<&'m Thunk>,
+    /// The type, forced when first read.
+    ty: OnceCell<(Value, Rc<Attrs>)>,
+}
+
+impl<'m> Call<'m> {
+    fn new(ev: &'m Evaluator, merge: &'m Merge, defs_final: Option<&'m Thunk>) -> Call<'m> {
+        Call {
+            lazy: Lazy { ev, span: merge.span },
+            merge,
+            defs_final,
+            ty: OnceCell::new(),
+        }
+    }
+
+    /// The attribute `name` of the type.
+    fn type_attr(&self, name: &str) -> EvalResult<Value> {
+        let (ev, span) = (self.lazy.ev, self.merge.span);
+        let (tv, ty) = match self.ty.get() {
+            Some(ty) => ty,
+            None => {
+                let tv = ev.force(&self.merge.ty)?;
+                let ty = ev.expect_attrs(tv.clone(), span, "an option type")?;
+                self.ty.get_or_init(|| (tv, ty))
+            }
+        };
+        ev.force(&attr_or_missing(tv, ty, name, span))
+    }
+
+    fn shown_option(&self) -> EvalResult<String> {
+        let m = self.merge;
+        self.lazy.ev.message_part(&m.helpers.show_option, m.loc.clone(), m.span)
+    }
+}
+
+impl<'m> Normalizing for Call<'m> {
+    type Props = Lazy<'m>;
+    type Given = Def;
+    /// The thunk of `m.file`.
+    type File = Thunk;
+    type Error = Box<crate::eval::error::EvalError>;
+
+    fn props(&self) -> &Lazy<'m> {
+        &self.lazy
+    }
+
+    fn parts(&self, given: Def) -> (Thunk, EvalResult<Thunk>) {
+        (given.file, Ok(given.value))
+    }
+
+    fn in_file<T>(&self, file: &Thunk, run: impl FnOnce() -> EvalResult<T>) -> EvalResult<T> {
+        let span = self.merge.span;
+        with_context(
+            self.lazy.ev,
+            |ev| {
+                let f = ev.force(file)?;
+                let f = ev.to_string_value(&f, CoerceMode::PathInterpolation, span)?;
+                Ok(format!("while evaluating definitions from `{f}':"))
+            },
+            run,
+        )
+    }
+
+    fn definition(&self, file: &Thunk, value: Thunk) -> EvalResult<Def> {
+        Ok(Def::new(file.clone(), value))
+    }
+
+    fn marked(&self, marker: Thunk) -> EvalResult<Def> {
+        // Current nixpkgs' `mergeDefinitions` takes the marker's record as the definition.
+        let span = self.merge.span;
+        let value = self.lazy.ev.force(&marker)?;
+        let Value::Attrs(a) = &value else {
+            unreachable!("a marker is an attrset")
+        };
+        Ok(Def {
+            record: Some(a.clone()),
+            unchanged: Some(value.clone()),
+            ..Def::new(
+                attr_or_missing(&value, a, "file", span),
+                attr_or_missing(&value, a, "value", span),
+            )
+        })
+    }
+}
+
+impl Merging for Call<'_> {
+    type Merged = Value;
+
+    fn check(&self, def: &Def) -> EvalResult<bool> {
+        let (ev, span) = (self.lazy.ev, self.merge.span);
+        let ok = ev.call(self.type_attr("check")?, def.value.clone(), span)?;
+        ev.expect_bool(ok, span)
+    }
+
+    fn merge(&self, _: &[Def]) -> EvalResult<Value> {
+        let (ev, span) = (self.lazy.ev, self.merge.span);
+        let defs_final = self.defs_final.expect("merged once `defsFinal` is made");
+        let partial = ev.call(self.type_attr("merge")?, self.merge.loc.clone(), span)?;
+        ev.call(partial, defs_final.clone(), span)
+    }
+
+    fn undefined(&self) -> Box<crate::eval::error::EvalError> {
+        match self.shown_option() {
+            Ok(shown) => throw(message::undefined(&shown)),
+            Err(e) => e,
+        }
+    }
+
+    fn not_of_type(&self, invalid: Vec<Def>) -> Box<crate::eval::error::EvalError> {
+        let (ev, span) = (self.lazy.ev, self.merge.span);
+        let text = || -> EvalResult<String> {
+            let shown = self.shown_option()?;
+            let description = self.type_attr("description")?;
+            let description = ev.to_string_value(&description, CoerceMode::PathInterpolation, span)?;
+            let defs = ev.message_part(
+                &self.merge.helpers.show_defs,
+                Thunk::ready(defs_value(&invalid, span), span),
+                span,
+            )?;
+            Ok(message::not_of_type(&shown, &description, &defs))
+        };
+        match text() {
+            Ok(text) => throw(text),
+            Err(e) => e,
+        }
+    }
+}
+
 impl Merge {
-    /// `discharged` and `filterOverrides'`: the definitions of the highest priority.
+    /// `defsFiltered`: the definitions of the highest priority.
     fn overridden(&self, ev: &Evaluator) -> EvalResult<()> {
         let span = self.span;
-        let defs = ev.force(&self.defs)?;
-        let mut discharged = Vec::new();
-        for m in ev.expect_list(defs, span)?.iter() {
+        let list = ev.expect_list(ev.force(&self.defs)?, span)?;
+        // Each record forced as `concatMap` reaches it.
+        let given = list.iter().map(|m| {
             let mv = ev.force(m)?;
             let attrs = ev.expect_attrs(mv.clone(), span, "a definition")?;
-            let file = attr_or_missing(&mv, &attrs, "file", span);
-            let mut values = Vec::new();
-            with_context(
-                ev,
-                |ev| {
-                    let f = ev.force(&file)?;
-                    let f = ev.to_string_value(&f, CoerceMode::PathInterpolation, span)?;
-                    Ok(format!("while evaluating definitions from `{f}':"))
-                },
-                || discharge(ev, &attr_or_missing(&mv, &attrs, "value", span), span, &mut values),
-            )?;
-            for v in values {
-                // A `mkDefinition` value is a definition of its own, with its own file, taken
-                // undischarged (current nixpkgs' `mergeDefinitions`).
-                let value = ev.force(&v)?;
-                match &value {
-                    Value::Attrs(a) if is_definition_marker(ev, a)? => discharged.push(Def {
-                        record: Some(a.clone()),
-                        unchanged: Some(value.clone()),
-                        ..Def::new(
-                            attr_or_missing(&value, a, "file", span),
-                            attr_or_missing(&value, a, "value", span),
-                        )
-                    }),
-                    _ => discharged.push(Def::new(file.clone(), v)),
-                }
-            }
-        }
-        let result = filter_overrides(ev, discharged, span)?;
+            Ok(Def::new(
+                attr_or_missing(&mv, &attrs, "file", span),
+                attr_or_missing(&mv, &attrs, "value", span),
+            ))
+        });
+        let result = merge_definitions::overridden(&Call::new(ev, self, None), given, &mut Vec::new())?;
         *self.overridden.borrow_mut() = Some(Rc::new(result));
         Ok(())
     }
@@ -154,51 +269,11 @@ impl Merge {
     }
 
     fn merged_value(&self, ev: &Evaluator, values: &Thunk) -> EvalResult<Value> {
-        let span = self.span;
         ev.force(values)?;
         let Some(defs) = self.sorted.borrow().clone() else {
             return Ok(Value::Null);
         };
-        if defs.is_empty() {
-            let shown = ev.message_part(&self.helpers.show_option, self.loc.clone(), span)?;
-            return Err(throw(format!("The option `{shown}' is used but not defined.")));
-        }
-        let tv = ev.force(&self.ty)?;
-        let ty = ev.expect_attrs(tv.clone(), span, "an option type")?;
-        let check = |def: &Def| -> EvalResult<bool> {
-            let check = ev.force(&attr_or_missing(&tv, &ty, "check", span))?;
-            let ok = ev.call(check, def.value.clone(), span)?;
-            ev.expect_bool(ok, span)
-        };
-        let mut all_valid = true;
-        for def in defs.iter() {
-            if !check(def)? {
-                all_valid = false;
-                break;
-            }
-        }
-        if all_valid {
-            let merge = ev.force(&attr_or_missing(&tv, &ty, "merge", span))?;
-            let partial = ev.call(merge, self.loc.clone(), span)?;
-            return ev.call(partial, values.clone(), span);
-        }
-        let mut invalid = Vec::new();
-        for def in defs.iter() {
-            if !check(def)? {
-                invalid.push(def.clone());
-            }
-        }
-        let shown = ev.message_part(&self.helpers.show_option, self.loc.clone(), span)?;
-        let description = ev.force(&attr_or_missing(&tv, &ty, "description", span))?;
-        let description = ev.to_string_value(&description, CoerceMode::PathInterpolation, span)?;
-        let defs = ev.message_part(
-            &self.helpers.show_defs,
-            Thunk::ready(defs_value(&invalid, span), span),
-            span,
-        )?;
-        Err(throw(format!(
-            "A definition for option `{shown}' is not of type `{description}'. Definition values:{defs}"
-        )))
+        merge_definitions::merged_value(&Call::new(ev, self, Some(values)), &defs)
     }
 }
 
@@ -233,7 +308,7 @@ pub fn merge_definitions(helpers: Rc<Helpers>, loc: Thunk, ty: Thunk, defs: Thun
     let is_defined = {
         let v = values.clone();
         lazy(Box::new(move |ev| match ev.force(&v)? {
-            Value::List(l) => Ok(Value::Bool(!l.is_empty())),
+            Value::List(l) => Ok(Value::Bool(merge_definitions::is_defined(&l))),
             _ => Ok(Value::Bool(false)),
         }))
     };
@@ -242,12 +317,13 @@ pub fn merge_definitions(helpers: Rc<Helpers>, loc: Thunk, ty: Thunk, defs: Thun
         lazy(Box::new(move |ev| m.merged_value(ev, &v)))
     };
     let optional = {
-        let (d, merged) = (is_defined.clone(), merged.clone());
+        let (v, merged) = (values.clone(), merged.clone());
         lazy(Box::new(move |ev| {
-            Ok(match ev.force(&d)? {
-                Value::Bool(true) => record(&[("value", merged.clone())]),
-                _ => Value::attrs(Attrs::new()),
-            })
+            let optional = match ev.force(&v)? {
+                Value::List(l) => merge_definitions::optional_value(&l, || record(&[("value", merged.clone())])),
+                _ => None,
+            };
+            Ok(optional.unwrap_or_else(|| Value::attrs(Attrs::new())))
         }))
     };
     let defs_final_prime = record(&[("values", values.clone()), ("highestPrio", highest_prio)]);
@@ -336,12 +412,4 @@ pub(super) fn functions() -> Vec<(&'static str, Value)> {
             }),
         ),
     ]
-}
-
-/// Whether `attrs` is `mkDefinition`'s marker (`_type = "definition"`).
-fn is_definition_marker(ev: &Evaluator, attrs: &Attrs) -> EvalResult<bool> {
-    match attrs.get("_type") {
-        Some(t) => Ok(matches!(ev.force(t)?, Value::Str(s) if &*s == "definition")),
-        None => Ok(false),
-    }
 }

@@ -11,7 +11,8 @@ use crate::module::loc::Loc;
 use crate::module::merge::{merge_option, unknown_option};
 use crate::module::property::Def;
 use crate::module::types::Ty;
-use crate::module_rules::{self, Definitions, Discharge, PropertyType, Values};
+use crate::module_rules::merge_definitions;
+use crate::module_rules::{self, Definitions, Discharge, Normalizing, PropertyType, Values};
 use crate::node::Node;
 use crate::source::Span;
 use crate::suggest::closest;
@@ -430,16 +431,11 @@ impl Definitions for Evaluated<'_> {
 
 /// The definitions of an option that make its value, for the few options netns-compile
 /// merges itself (`_module.args`, the names of the namespaces): properties discharged, the
-/// highest priority kept, `mkOrder`s taken off (`dischargeProperties`, `filterOverrides'`).
+/// highest priority kept (`mergeDefinitions`' `defsFiltered`), `mkOrder`s taken off.
 pub(super) fn winning(ev: &Evaluator, defs: Vec<Definition>) -> EvalResult<Vec<Definition>> {
     let rules = Evaluated(ev);
-    let mut discharged = Vec::new();
-    let mut errors = Vec::new();
-    for def in defs {
-        module_rules::discharge(&rules, Evaluated::unforced(def), &mut discharged, &mut errors)?;
-    }
-    module_rules::take_definitions(&rules, &mut discharged)?;
-    let (kept, _) = module_rules::filter_overrides(&rules, discharged)?;
+    let given = defs.into_iter().map(|d| Ok(Evaluated::unforced(d)));
+    let (kept, _) = merge_definitions::overridden(&rules, given, &mut Vec::new())?;
     let mut out = Vec::with_capacity(kept.len());
     for mut d in kept {
         while Values::property_type(&rules, &d)? == PropertyType::Order {
@@ -448,6 +444,35 @@ pub(super) fn winning(ev: &Evaluator, defs: Vec<Definition>) -> EvalResult<Vec<D
         out.push(rules.forced(d)?);
     }
     Ok(out)
+}
+
+/// Definitions given as they are: a diagnostic points at the definition itself, and an
+/// `mkDefinition` marker stands for its value.
+impl Normalizing for Evaluated<'_> {
+    type Props = Self;
+    type Given = Unforced;
+    type File = ();
+    type Error = Box<EvalError>;
+
+    fn props(&self) -> &Self {
+        self
+    }
+
+    fn parts(&self, given: Unforced) -> ((), EvalResult<Unforced>) {
+        ((), Ok(given))
+    }
+
+    fn in_file<T>(&self, _: &(), run: impl FnOnce() -> EvalResult<T>) -> EvalResult<T> {
+        run()
+    }
+
+    fn definition(&self, _: &(), value: Unforced) -> EvalResult<Unforced> {
+        Ok(value)
+    }
+
+    fn marked(&self, marker: Unforced) -> EvalResult<Unforced> {
+        Values::content(self, &marker)
+    }
 }
 
 /// Whether any definition of `def` survives its properties (`dischargeProperties`).
