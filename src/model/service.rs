@@ -602,7 +602,11 @@ fn section(loc: &Loc, value: Option<&Node>, diags: &mut Diagnostics) -> Vec<supe
 /// character) would start a directive of its own. A single newline at the end only leaves a
 /// blank line.
 fn breaking_character(value: &NixValue) -> Option<char> {
-    if !value.any_str(&|s| s.contains(|c: char| c.is_control() && c != '\t')) {
+    // A test of bytes first, as every value of every unit passes here: a control character is
+    // below 0x20, 0x7f, or U+0080–U+009F, whose UTF-8 starts with 0xc2 (so do other
+    // characters; the exact test below tells them apart).
+    let may_break = |s: &str| s.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2);
+    if !value.any_str(&may_break) {
         return None;
     }
     let line = value.to_option_string();
@@ -623,4 +627,26 @@ fn environment(global: &Node, own: Option<&Node>) -> Vec<(String, NixValue)> {
         .filter(|e| !matches!(e.value.kind, Kind::Null))
         .map(|e| (e.key.clone(), nix_value(&e.value).unwrap_or(NixValue::Null)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(s: &str) -> Option<char> {
+        breaking_character(&NixValue::List(vec![NixValue::Int(1), NixValue::Str(s.to_string())]))
+    }
+
+    #[test]
+    fn a_breaking_character_is_any_control_but_a_tab_or_a_last_newline() {
+        assert_eq!(found("a\tb"), None);
+        assert_eq!(found("a b\n"), None);
+        // Non-breaking space and é: two bytes starting 0xc2/0xc3, no control characters.
+        assert_eq!(found("a\u{a0}é"), None);
+        assert_eq!(found("a\nb"), Some('\n'));
+        assert_eq!(found("a\rb"), Some('\r'));
+        assert_eq!(found("a\u{7f}"), Some('\u{7f}'));
+        assert_eq!(found("a\u{85}b"), Some('\u{85}'));
+        assert_eq!(found("a\u{9f}"), Some('\u{9f}'));
+    }
 }
