@@ -210,59 +210,57 @@ pub fn merge_modules(h: Rc<Helpers>, prefix: Thunk, options: Thunk, configs: Thu
             Ok(Value::attrs(out))
         })
     };
-    let part = |i: usize| {
+    // `mapAttrs (n: v: v.matchedOptions) resultsByName`
+    let matched = {
         let results = results.clone();
         Thunk::native(span, move |ev| {
             let r = ev.expect_attrs(ev.force(&results)?, span, "results")?;
             let mut out = Attrs::new();
             for (name, a) in &r.map {
                 let t = a.value.clone();
-                let v = Thunk::native(span, move |ev| match ev.force(&t)? {
-                    Value::List(l) => ev.force(&l[i]),
-                    other => Ok(other),
-                });
+                let v = Thunk::native(span, move |ev| ev.force(&result_part(ev, &t, 0, span)?));
                 out.insert(name.clone(), v, a.key_span);
             }
             Ok(Value::attrs(out))
         })
     };
-    let matched = part(0);
-    let unmatched_by_name = part(1);
     let unmatched = {
         let (configs, dr) = (configs.clone(), defns_raw_by_name.clone());
         Thunk::native(span, move |ev| {
             if ev.expect_list(ev.force(&configs)?, span)?.is_empty() {
                 return Ok(Value::list(Vec::new()));
             }
-            // `mapAttrs (n: v: v.unmatchedDefns) resultsByName // removeAttrs defnsByName' (attrNames matchedOptions)`
-            let declared = ev.expect_attrs(ev.force(&unmatched_by_name)?, span, "results")?;
+            // `concatLists (mapAttrsToList (name: defs: …) (mapAttrs (n: v: v.unmatchedDefns)
+            // resultsByName // removeAttrs defnsByName' (attrNames matchedOptions)))`: both sets
+            // are sorted by name, so one walk through the two gives `//`'s order without
+            // building the by-name set (a declared name's own unmatched definitions, an
+            // undeclared name's all); where there are none, nothing is made.
+            let declared = ev.expect_attrs(ev.force(&results)?, span, "results")?;
             let raw = ev.expect_attrs(ev.force(&dr)?, span, "definitions")?;
-            let mut by_name = Attrs::new();
-            for (name, a) in &raw.map {
-                if !declared.map.contains_key(name) {
-                    by_name.map.insert(name.clone(), a.clone());
-                }
-            }
-            let by_name = Attrs {
-                map: declared.map.updated(&by_name.map),
-                missing: None,
-            };
+            let (mut declared, mut raw) = (declared.map.iter().peekable(), raw.map.iter().peekable());
             let mut out = Vec::new();
-            for (name, a) in &by_name.map {
-                for def in ev.expect_list(ev.force(&a.value)?, span)?.iter() {
-                    let (def, name) = (def.clone(), name.clone());
-                    out.push(Thunk::native(span, move |ev| {
-                        // `def // { prefix = [ name ] ++ (def.prefix or [ ]); }`
-                        let d = ev.expect_attrs(ev.force(&def)?, span, "a definition")?;
-                        let mut prefix = vec![Thunk::ready(Value::Str(name.clone()), span)];
-                        if let Some(p) = d.get("prefix") {
-                            prefix.extend(ev.expect_list(ev.force(p)?, span)?.iter().cloned());
+            loop {
+                let from_declared = match (declared.peek(), raw.peek()) {
+                    (None, None) => break,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (Some((d, _)), Some((r, _))) => {
+                        let order = (***d).cmp(&***r);
+                        if order.is_eq() {
+                            raw.next();
                         }
-                        let mut out = (*d).clone();
-                        out.missing = None;
-                        out.insert(Rc::from("prefix"), Thunk::ready(Value::list(prefix), span), span);
-                        Ok(Value::attrs(out))
-                    }));
+                        order.is_le()
+                    }
+                };
+                let (name, defs) = if from_declared {
+                    let (name, a) = declared.next().expect("peeked");
+                    (name, ev.force(&result_part(ev, &a.value, 1, span)?)?)
+                } else {
+                    let (name, a) = raw.next().expect("peeked");
+                    (name, ev.force(&a.value)?)
+                };
+                for def in ev.expect_list(defs, span)?.iter() {
+                    out.push(prefixed(def.clone(), name.clone(), span));
                 }
             }
             Ok(Value::list(out))
@@ -272,6 +270,29 @@ pub fn merge_modules(h: Rc<Helpers>, prefix: Thunk, options: Thunk, configs: Thu
         record(&[("matchedOptions", matched), ("unmatchedDefns", unmatched)]),
         span,
     )
+}
+
+/// Item `i` of one name's `[ matchedOptions unmatchedDefns ]` in `resultsByName`.
+fn result_part(ev: &Evaluator, result: &Thunk, i: usize, span: Span) -> EvalResult<Thunk> {
+    match ev.force(result)? {
+        Value::List(l) => Ok(l[i].clone()),
+        other => Ok(Thunk::ready(other, span)),
+    }
+}
+
+/// `def // { prefix = [ name ] ++ (def.prefix or [ ]); }`, made when read.
+fn prefixed(def: Thunk, name: Rc<str>, span: Span) -> Thunk {
+    Thunk::native(span, move |ev| {
+        let d = ev.expect_attrs(ev.force(&def)?, span, "a definition")?;
+        let mut prefix = vec![Thunk::ready(Value::Str(name.clone()), span)];
+        if let Some(p) = d.get("prefix") {
+            prefix.extend(ev.expect_list(ev.force(p)?, span)?.iter().cloned());
+        }
+        let mut out = (*d).clone();
+        out.missing = None;
+        out.insert(Rc::from("prefix"), Thunk::ready(Value::list(prefix), span), span);
+        Ok(Value::attrs(out))
+    })
 }
 
 /// `set.${name} or [ ]` of a lazily made attrset, when read.
