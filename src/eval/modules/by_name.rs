@@ -67,7 +67,7 @@ pub fn by_name(ev: &Evaluator, kind: ByName, prefix: &Thunk, modules: &Value, sp
                     list.extend(
                         pushed
                             .into_iter()
-                            .map(|c| Thunk::ready(record(&[("file", f.clone()), ("config", c)]), span)),
+                            .map(|c| Thunk::ready(record(&[("config", c), ("file", f.clone())]), span)),
                     );
                 }
                 Ok(Value::list(list))
@@ -102,7 +102,7 @@ pub fn configs_of(ev: &Evaluator, modules: &Value, span: Span) -> EvalResult<Val
         list.extend(
             pushed
                 .into_iter()
-                .map(|c| Thunk::ready(record(&[("file", file.clone()), ("config", c)]), span)),
+                .map(|c| Thunk::ready(record(&[("config", c), ("file", file.clone())]), span)),
         );
     }
     Ok(Value::list(list))

@@ -326,12 +326,12 @@ pub fn merge_definitions(helpers: Rc<Helpers>, loc: Thunk, ty: Thunk, defs: Thun
             Ok(optional.unwrap_or_else(|| Value::attrs(Attrs::new())))
         }))
     };
-    let defs_final_prime = record(&[("values", values.clone()), ("highestPrio", highest_prio)]);
+    let defs_final_prime = record(&[("highestPrio", highest_prio), ("values", values.clone())]);
     record(&[
-        ("defsFinal'", Thunk::ready(defs_final_prime, span)),
         ("defsFinal", values),
-        ("mergedValue", merged),
+        ("defsFinal'", Thunk::ready(defs_final_prime, span)),
         ("isDefined", is_defined),
+        ("mergedValue", merged),
         ("optionalValue", optional),
     ])
 }
@@ -388,7 +388,7 @@ pub(super) fn functions() -> Vec<(&'static str, Value)> {
                     })
                 };
                 let _ = ev;
-                Ok(record(&[("values", part(0)), ("highestPrio", part(1))]))
+                Ok(record(&[("highestPrio", part(1)), ("values", part(0))]))
             }),
         ),
         (

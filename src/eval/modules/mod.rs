@@ -82,10 +82,11 @@ impl Def {
         if let Some(v) = &self.unchanged {
             return v.clone();
         }
-        let mut fields = vec![("file", self.file.clone()), ("value", self.value.clone())];
+        let mut fields = vec![("file", self.file.clone())];
         if let Some(p) = &self.priority {
             fields.push(("priority", p.clone()));
         }
+        fields.push(("value", self.value.clone()));
         let own = record(&fields);
         match (&self.record, own) {
             (Some(base), Value::Attrs(own)) => Value::attrs(Attrs {
@@ -102,7 +103,9 @@ pub fn defs_value(defs: &[Def], span: Span) -> Value {
     Value::list(defs.iter().map(|d| Thunk::ready(d.to_value(), span)).collect())
 }
 
-/// An attrset of the given attributes (in any order).
+/// An attrset of the given attributes, in any order; the engine lists them sorted by name
+/// (byte-wise: capitals, `_`, then lower case), so the set is built as given, where fields
+/// out of order are sorted into a second vector.
 pub fn record(fields: &[(&'static str, Thunk)]) -> Value {
     let entries = fields
         .iter()

@@ -46,7 +46,7 @@ fn select_or_null(ev: &Evaluator, set: &Value, path: &[&str]) -> EvalResult<Valu
 /// decided when it is taken, its lists made when read).
 pub fn merge_option_decls(ev: &Evaluator, h: &Rc<Helpers>, loc: &Thunk, opts: &Value, span: Span) -> EvalResult<Value> {
     let empty = || Thunk::ready(Value::list(Vec::new()), span);
-    let mut res = match record(&[("loc", loc.clone()), ("declarations", empty()), ("options", empty())]) {
+    let mut res = match record(&[("declarations", empty()), ("loc", loc.clone()), ("options", empty())]) {
         Value::Attrs(a) => a,
         _ => unreachable!("a record is an attrset"),
     };
@@ -168,8 +168,8 @@ pub fn eval_option_value(
                 });
                 let value = record(&[
                     ("_type", Thunk::ready(Value::str("override"), span)),
-                    ("priority", Thunk::ready(Value::Int(1500), span)),
                     ("content", lazy_select(&opt, "default", span)),
+                    ("priority", Thunk::ready(Value::Int(1500), span)),
                 ]);
                 all.push(Thunk::ready(
                     record(&[("file", file), ("value", Thunk::ready(value, span))]),
@@ -259,16 +259,16 @@ pub fn eval_option_value(
         })
     };
     let Value::Attrs(own) = record(&[
-        ("value", value),
+        ("__toString", Thunk::ready(to_string, span)),
+        ("definitions", field_of("value")),
+        ("definitionsWithLocations", defs_final.clone()),
+        ("files", field_of("file")),
         (
             "highestPrio",
             lazy_select(&lazy_select(&res, "defsFinal'", span), "highestPrio", span),
         ),
-        ("definitions", field_of("value")),
-        ("files", field_of("file")),
-        ("definitionsWithLocations", defs_final.clone()),
         ("isDefined", lazy_select(&res, "isDefined", span)),
-        ("__toString", Thunk::ready(to_string, span)),
+        ("value", value),
     ]) else {
         unreachable!("a record is an attrset");
     };
