@@ -69,16 +69,7 @@ pub fn unify(ev: &Evaluator, file: &Thunk, key: &Thunk, m: &Thunk, span: Span) -
         }
     };
     let empty_list = || Value::list(Vec::new());
-    let mut common = vec![
-        ("_file", to_string_or(&attrs, "_file", file, span)),
-        ("_class", or_else(&attrs, "_class", Value::Null, span)),
-        ("key", to_string_or(&attrs, "key", key, span)),
-        (
-            "disabledModules",
-            or_else(&attrs, "disabledModules", empty_list(), span),
-        ),
-    ];
-    if attrs.get("config").is_some() || attrs.get("options").is_some() {
+    let (imports, options, config) = if attrs.get("config").is_some() || attrs.get("options").is_some() {
         let bad = without(
             &attrs,
             &[
@@ -102,9 +93,11 @@ pub fn unify(ev: &Evaluator, file: &Thunk, key: &Thunk, m: &Thunk, span: Span) -
             )));
         }
         let config = or_else(&attrs, "config", Value::attrs(Attrs::new()), span);
-        common.push(("imports", or_else(&attrs, "imports", empty_list(), span)));
-        common.push(("options", or_else(&attrs, "options", Value::attrs(Attrs::new()), span)));
-        common.push(("config", with_meta(&attrs, config, true, span)));
+        (
+            or_else(&attrs, "imports", empty_list(), span),
+            or_else(&attrs, "options", Value::attrs(Attrs::new()), span),
+            with_meta(&attrs, config, true, span),
+        )
     } else {
         // `m.require or [ ] ++ m.imports or [ ]`
         let (require, imports) = (
@@ -128,14 +121,25 @@ pub fn unify(ev: &Evaluator, file: &Thunk, key: &Thunk, m: &Thunk, span: Span) -
                 "freeformType",
             ],
         );
-        common.push(("imports", all));
-        common.push(("options", Thunk::ready(Value::attrs(Attrs::new()), span)));
-        common.push((
-            "config",
+        (
+            all,
+            Thunk::ready(Value::attrs(Attrs::new()), span),
             with_meta(&attrs, Thunk::ready(Value::attrs(rest), span), false, span),
-        ));
-    }
-    Ok(record(&common))
+        )
+    };
+    // Sorted by name, so the record is built as listed (see `record`).
+    Ok(record(&[
+        ("_class", or_else(&attrs, "_class", Value::Null, span)),
+        ("_file", to_string_or(&attrs, "_file", file, span)),
+        ("config", config),
+        (
+            "disabledModules",
+            or_else(&attrs, "disabledModules", empty_list(), span),
+        ),
+        ("imports", imports),
+        ("key", to_string_or(&attrs, "key", key, span)),
+        ("options", options),
+    ]))
 }
 
 /// `applyModuleArgsIfFunction key f args`: a module function called with the arguments it
