@@ -37,6 +37,9 @@ const IDENT: u8 = 4;
 /// string (anything but `'` and `$`).
 const PLAIN_IN_STRING: u8 = 8;
 const PLAIN_IN_INDENTED: u8 = 16;
+/// Path bytes but `/`: what rnix's look at a token's prefix scans over (unless it starts
+/// with `<`).
+const PATH_SEGMENT: u8 = 32;
 
 static CLASSES: [u8; 256] = classes();
 
@@ -61,6 +64,9 @@ const fn classes() -> [u8; 256] {
         }
         if ident {
             class |= IDENT;
+        }
+        if path && c != b'/' {
+            class |= PATH_SEGMENT;
         }
         if !matches!(c, b'"' | b'\\' | b'$') {
             class |= PLAIN_IN_STRING;
@@ -114,6 +120,14 @@ impl<'a> Iterator for Lexer<'a> {
 }
 
 impl Lexer<'_> {
+    /// The next token's kind, start and end: what the parser reads, without slicing the
+    /// text at every token.
+    pub fn next_token(&mut self) -> Option<(SyntaxKind, usize, usize)> {
+        let start = self.offset;
+        let kind = self.next_inner()?;
+        Some((kind, start, self.offset))
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.offset).copied()
     }
@@ -267,20 +281,16 @@ impl Lexer<'_> {
             }
             Some(b'~') if self.peek_at(1) == Some(b'/') => Some(Shape::PathHome),
             first => {
-                let store_path = first == Some(b'<');
-                let mut end = self.offset;
-                let mut underscore = false;
-                while let Some(&c) = self.bytes.get(end) {
-                    let taken = match c {
-                        b'<' | b'/' => store_path,
-                        c => is_path_byte(c),
-                    };
-                    if !taken {
-                        break;
-                    }
-                    underscore |= c == b'_';
-                    end += 1;
+                // A search path (`<nixpkgs/lib>`) takes `<` and `/` too; anything else
+                // stops at them.
+                let rest = &self.bytes[self.offset..];
+                let len = if first == Some(b'<') {
+                    rest.iter().position(|&c| c != b'<' && !is_path_byte(c))
+                } else {
+                    rest.iter().position(|&c| CLASSES[c as usize] & PATH_SEGMENT == 0)
                 }
+                .unwrap_or(rest.len());
+                let end = self.offset + len;
                 match (self.bytes.get(end), self.bytes.get(end + 1)) {
                     (Some(b'/'), Some(b'/' | b'*')) => None,
                     (Some(b'/'), Some(_)) => {
@@ -288,7 +298,9 @@ impl Lexer<'_> {
                         (!second.is_whitespace()).then_some(Shape::PathRel)
                     }
                     (Some(b'>'), _) => Some(Shape::PathSearch),
-                    (Some(b':'), Some(&c)) if c < 0x80 && is_uri_byte(c) && !underscore => Some(Shape::Uri),
+                    (Some(b':'), Some(&c)) if c < 0x80 && is_uri_byte(c) && !rest[..len].contains(&b'_') => {
+                        Some(Shape::Uri)
+                    }
                     _ => None,
                 }
             }
