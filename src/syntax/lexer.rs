@@ -88,10 +88,6 @@ fn is_uri_byte(c: u8) -> bool {
     CLASSES[c as usize] & URI != 0
 }
 
-fn is_ident_byte(c: u8) -> bool {
-    CLASSES[c as usize] & IDENT != 0
-}
-
 /// The tokens of `text`, exactly as `rnix::tokenize` gives them.
 pub fn tokenize(text: &str) -> Lexer<'_> {
     Lexer {
@@ -142,14 +138,18 @@ impl Lexer<'_> {
     }
 
     /// Take one character; its first byte.
+    #[inline]
     fn bump_char(&mut self) -> Option<u8> {
         let c = self.peek()?;
-        self.offset += if c < 0x80 {
-            1
-        } else {
-            self.char_at(self.offset).map_or(1, char::len_utf8)
-        };
+        self.offset += if c < 0x80 { 1 } else { self.char_len_at(self.offset) };
         Some(c)
+    }
+
+    /// The length of the non-ASCII character at byte `at`: rare, so kept out of the
+    /// inlined path above.
+    #[cold]
+    fn char_len_at(&self, at: usize) -> usize {
+        self.char_at(at).map_or(1, char::len_utf8)
     }
 
     fn starts_with(&self, s: &[u8]) -> bool {
@@ -166,11 +166,10 @@ impl Lexer<'_> {
 
     /// Take ASCII bytes while `f` holds; how many.
     fn consume(&mut self, f: impl Fn(u8) -> bool) -> usize {
-        let from = self.offset;
-        while self.peek().is_some_and(|c| c < 0x80 && f(c)) {
-            self.offset += 1;
-        }
-        self.offset - from
+        let rest = &self.bytes[self.offset..];
+        let taken = rest.iter().position(|&c| !(c < 0x80 && f(c))).unwrap_or(rest.len());
+        self.offset += taken;
+        taken
     }
 
     fn consume_whitespace(&mut self) -> usize {
@@ -489,7 +488,8 @@ impl Lexer<'_> {
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let uri = shape == Some(Shape::Uri);
-                self.consume(|c| is_ident_byte(c) || (uri && is_uri_byte(c)));
+                let class = if uri { IDENT | URI } else { IDENT };
+                self.consume(|c| CLASSES[c as usize] & class != 0);
                 if uri {
                     TOKEN_URI
                 } else {
