@@ -116,12 +116,17 @@ impl<'a> Iterator for Lexer<'a> {
 }
 
 impl Lexer<'_> {
-    /// The next token's kind, start and end: what the parser reads, without slicing the
-    /// text at every token.
-    pub fn next_token(&mut self) -> Option<(SyntaxKind, usize, usize)> {
-        let start = self.offset;
-        let kind = self.next_inner()?;
-        Some((kind, start, self.offset))
+    /// The next token that is not whitespace or a comment, its start and end, and whether
+    /// it follows the last one directly (no trivia between): what the parser reads.
+    pub fn next_significant(&mut self) -> Option<(SyntaxKind, usize, usize, bool)> {
+        let mut glued = true;
+        loop {
+            let start = self.offset;
+            match self.next_inner()? {
+                TOKEN_WHITESPACE | TOKEN_COMMENT => glued = false,
+                kind => return Some((kind, start, self.offset, glued)),
+            }
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -195,9 +200,11 @@ impl Lexer<'_> {
         let plain = if multiline { PLAIN_IN_INDENTED } else { PLAIN_IN_STRING };
         loop {
             // Text that ends nothing, taken at once (a UTF-8 sequence is all plain bytes).
-            while self.peek().is_some_and(|c| CLASSES[c as usize] & plain != 0) {
-                self.offset += 1;
-            }
+            let rest = &self.bytes[self.offset..];
+            self.offset += rest
+                .iter()
+                .position(|&c| CLASSES[c as usize] & plain == 0)
+                .unwrap_or(rest.len());
             let start = self.offset;
             match self.bump_char() {
                 None => {

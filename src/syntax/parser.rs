@@ -145,24 +145,20 @@ type Parsed<'s> = Option<Node<'s>>;
 impl<'s> Parser<'s> {
     /// Read ahead until `n + 1` tokens are waiting (fewer at the end of the text).
     fn fill(&mut self, n: usize) {
-        let mut glued = true;
         while self.waiting <= n && !self.failed {
-            let Some((kind, start, end)) = self.source.next_token() else {
+            let Some((kind, start, end, glued)) = self.source.next_significant() else {
                 break;
             };
-            match kind {
-                TOKEN_WHITESPACE | TOKEN_COMMENT => glued = false,
-                TOKEN_ERROR => self.failed = true,
-                _ => {
-                    self.ahead[(self.head + self.waiting) % AHEAD] = Token {
-                        kind,
-                        start: start as u32,
-                        end: end as u32,
-                        glued,
-                    };
-                    self.waiting += 1;
-                    glued = true;
-                }
+            if kind == TOKEN_ERROR {
+                self.failed = true;
+            } else {
+                self.ahead[(self.head + self.waiting) % AHEAD] = Token {
+                    kind,
+                    start: start as u32,
+                    end: end as u32,
+                    glued,
+                };
+                self.waiting += 1;
             }
         }
     }
