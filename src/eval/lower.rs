@@ -469,20 +469,34 @@ impl<'a, 's> Lowerer<'a, 's> {
             match entry {
                 Entry::Inherit { from, attrs } => self.collect_inherit(&mut builder, from.map(|f| *f), attrs)?,
                 Entry::Value { path, value } => {
-                    let mut names = Vec::with_capacity(path.len());
-                    for attr in path.into_vec() {
-                        let span = attr.span;
-                        let name = self.attr_name(attr);
-                        if is_let && matches!(name, AttrName::Dynamic(_)) {
-                            return Err(error(span, "dynamic attributes not allowed in let", "computed name"));
-                        }
-                        names.push((name, span));
+                    let mut attrs = path.into_vec().into_iter();
+                    let Some(first) = attrs.next() else {
+                        return Err(Box::new(
+                            Diagnostic::new(Code::NixSyntax, "syntax error: missing attribute name").at(value.span, ""),
+                        ));
+                    };
+                    let first = self.binding_name(first, is_let)?;
+                    // Most paths are one name: the rest allocates only when there is one.
+                    let mut rest = Vec::new();
+                    for attr in attrs {
+                        rest.push(self.binding_name(attr, is_let)?);
                     }
-                    self.insert_path(&mut builder, names, value)?;
+                    rest.reverse();
+                    self.insert_path(&mut builder, first, rest, value)?;
                 }
             }
         }
         Ok(builder)
+    }
+
+    /// The name an attribute path gives a binding, and its span.
+    fn binding_name(&mut self, attr: ast::Attr<'s>, is_let: bool) -> LowerResult<(AttrName<'s>, Span)> {
+        let span = attr.span;
+        let name = self.attr_name(attr);
+        if is_let && matches!(name, AttrName::Dynamic(_)) {
+            return Err(error(span, "dynamic attributes not allowed in let", "computed name"));
+        }
+        Ok((name, span))
     }
 
     fn collect_inherit(
@@ -517,41 +531,25 @@ impl<'a, 's> Lowerer<'a, 's> {
     }
 
     /// Add `a.b.c = value` to a set being collected, merging with what `a` and `a.b` already
-    /// hold when those are sets.
+    /// hold when those are sets. `rest` holds the names after `first`, last first (taken
+    /// from its end).
     fn insert_path(
         &mut self,
         builder: &mut SetBuilder<'s>,
-        mut names: Vec<(AttrName<'s>, Span)>,
+        (first, first_span): (AttrName<'s>, Span),
+        mut rest: Vec<(AttrName<'s>, Span)>,
         value: Node<'s>,
     ) -> LowerResult<()> {
-        if names.is_empty() {
-            return Err(Box::new(
-                Diagnostic::new(Code::NixSyntax, "syntax error: missing attribute name").at(value.span, ""),
-            ));
-        }
-        let (first, first_span) = names.remove(0);
-        let is_last = names.is_empty();
+        let next = rest.pop();
         match first {
             AttrName::Dynamic(key) => {
-                let pending = if is_last {
-                    Pending::Expr(value)
-                } else {
-                    let mut nested = SetBuilder::default();
-                    self.insert_path(&mut nested, names, value)?;
-                    Pending::Set(nested)
-                };
+                let pending = self.path_value(next, rest, value)?;
                 builder.dynamics.push((key, first_span, pending));
                 Ok(())
             }
             AttrName::Static(name) => {
                 let Some(i) = builder.find(&name) else {
-                    let pending = if is_last {
-                        Pending::Expr(value)
-                    } else {
-                        let mut nested = SetBuilder::default();
-                        self.insert_path(&mut nested, names, value)?;
-                        Pending::Set(nested)
-                    };
+                    let pending = self.path_value(next, rest, value)?;
                     return insert_static(builder, name, first_span, pending);
                 };
                 let previous_span = builder.statics[i].key_span;
@@ -577,8 +575,8 @@ impl<'a, 's> Lowerer<'a, 's> {
                 let Pending::Set(existing) = &mut builder.statics[i].value else {
                     return Err(duplicate(&name, first_span, previous_span));
                 };
-                if is_last {
-                    match value.kind {
+                match next {
+                    None => match value.kind {
                         Kind::AttrSet { entries, .. } => {
                             let mut more = self.collect_entries(entries, false)?;
                             // Nix 2.8 merges only the static attributes of the later set.
@@ -586,15 +584,34 @@ impl<'a, 's> Lowerer<'a, 's> {
                             merge_builders(existing, more)
                         }
                         _ => Err(duplicate(&name, first_span, previous_span)),
+                    },
+                    Some(next) => {
+                        let mut existing = std::mem::take(existing);
+                        let result = self.insert_path(&mut existing, next, rest, value);
+                        builder.statics[i].value = Pending::Set(existing);
+                        result
                     }
-                } else {
-                    let mut existing = std::mem::take(existing);
-                    let result = self.insert_path(&mut existing, names, value);
-                    builder.statics[i].value = Pending::Set(existing);
-                    result
                 }
             }
         }
+    }
+
+    /// What a new binding of a path holds: `value` at its last name, or a set of the names
+    /// after `next`.
+    fn path_value(
+        &mut self,
+        next: Option<(AttrName<'s>, Span)>,
+        rest: Vec<(AttrName<'s>, Span)>,
+        value: Node<'s>,
+    ) -> LowerResult<Pending<'s>> {
+        Ok(match next {
+            None => Pending::Expr(value),
+            Some(next) => {
+                let mut nested = SetBuilder::default();
+                self.insert_path(&mut nested, next, rest, value)?;
+                Pending::Set(nested)
+            }
+        })
     }
 
     /// Lower a collected set. For a `rec` set or `let`, the frame of its names is already

@@ -37,6 +37,9 @@ const IDENT: u8 = 4;
 /// string (anything but `'` and `$`).
 const PLAIN_IN_STRING: u8 = 8;
 const PLAIN_IN_INDENTED: u8 = 16;
+/// Path bytes but `/`: what rnix's look at a token's prefix scans over (unless it starts
+/// with `<`).
+const PATH_SEGMENT: u8 = 32;
 
 static CLASSES: [u8; 256] = classes();
 
@@ -62,6 +65,9 @@ const fn classes() -> [u8; 256] {
         if ident {
             class |= IDENT;
         }
+        if path && c != b'/' {
+            class |= PATH_SEGMENT;
+        }
         if !matches!(c, b'"' | b'\\' | b'$') {
             class |= PLAIN_IN_STRING;
         }
@@ -80,10 +86,6 @@ fn is_path_byte(c: u8) -> bool {
 
 fn is_uri_byte(c: u8) -> bool {
     CLASSES[c as usize] & URI != 0
-}
-
-fn is_ident_byte(c: u8) -> bool {
-    CLASSES[c as usize] & IDENT != 0
 }
 
 /// The tokens of `text`, exactly as `rnix::tokenize` gives them.
@@ -114,6 +116,19 @@ impl<'a> Iterator for Lexer<'a> {
 }
 
 impl Lexer<'_> {
+    /// The next token that is not whitespace or a comment, its start and end, and whether
+    /// it follows the last one directly (no trivia between): what the parser reads.
+    pub fn next_significant(&mut self) -> Option<(SyntaxKind, usize, usize, bool)> {
+        let mut glued = true;
+        loop {
+            let start = self.offset;
+            match self.next_inner()? {
+                TOKEN_WHITESPACE | TOKEN_COMMENT => glued = false,
+                kind => return Some((kind, start, self.offset, glued)),
+            }
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.offset).copied()
     }
@@ -128,14 +143,18 @@ impl Lexer<'_> {
     }
 
     /// Take one character; its first byte.
+    #[inline]
     fn bump_char(&mut self) -> Option<u8> {
         let c = self.peek()?;
-        self.offset += if c < 0x80 {
-            1
-        } else {
-            self.char_at(self.offset).map_or(1, char::len_utf8)
-        };
+        self.offset += if c < 0x80 { 1 } else { self.char_len_at(self.offset) };
         Some(c)
+    }
+
+    /// The length of the non-ASCII character at byte `at`: rare, so kept out of the
+    /// inlined path above.
+    #[cold]
+    fn char_len_at(&self, at: usize) -> usize {
+        self.char_at(at).map_or(1, char::len_utf8)
     }
 
     fn starts_with(&self, s: &[u8]) -> bool {
@@ -152,11 +171,10 @@ impl Lexer<'_> {
 
     /// Take ASCII bytes while `f` holds; how many.
     fn consume(&mut self, f: impl Fn(u8) -> bool) -> usize {
-        let from = self.offset;
-        while self.peek().is_some_and(|c| c < 0x80 && f(c)) {
-            self.offset += 1;
-        }
-        self.offset - from
+        let rest = &self.bytes[self.offset..];
+        let taken = rest.iter().position(|&c| !(c < 0x80 && f(c))).unwrap_or(rest.len());
+        self.offset += taken;
+        taken
     }
 
     fn consume_whitespace(&mut self) -> usize {
@@ -182,9 +200,11 @@ impl Lexer<'_> {
         let plain = if multiline { PLAIN_IN_INDENTED } else { PLAIN_IN_STRING };
         loop {
             // Text that ends nothing, taken at once (a UTF-8 sequence is all plain bytes).
-            while self.peek().is_some_and(|c| CLASSES[c as usize] & plain != 0) {
-                self.offset += 1;
-            }
+            let rest = &self.bytes[self.offset..];
+            self.offset += rest
+                .iter()
+                .position(|&c| CLASSES[c as usize] & plain == 0)
+                .unwrap_or(rest.len());
             let start = self.offset;
             match self.bump_char() {
                 None => {
@@ -267,20 +287,16 @@ impl Lexer<'_> {
             }
             Some(b'~') if self.peek_at(1) == Some(b'/') => Some(Shape::PathHome),
             first => {
-                let store_path = first == Some(b'<');
-                let mut end = self.offset;
-                let mut underscore = false;
-                while let Some(&c) = self.bytes.get(end) {
-                    let taken = match c {
-                        b'<' | b'/' => store_path,
-                        c => is_path_byte(c),
-                    };
-                    if !taken {
-                        break;
-                    }
-                    underscore |= c == b'_';
-                    end += 1;
+                // A search path (`<nixpkgs/lib>`) takes `<` and `/` too; anything else
+                // stops at them.
+                let rest = &self.bytes[self.offset..];
+                let len = if first == Some(b'<') {
+                    rest.iter().position(|&c| c != b'<' && !is_path_byte(c))
+                } else {
+                    rest.iter().position(|&c| CLASSES[c as usize] & PATH_SEGMENT == 0)
                 }
+                .unwrap_or(rest.len());
+                let end = self.offset + len;
                 match (self.bytes.get(end), self.bytes.get(end + 1)) {
                     (Some(b'/'), Some(b'/' | b'*')) => None,
                     (Some(b'/'), Some(_)) => {
@@ -288,7 +304,9 @@ impl Lexer<'_> {
                         (!second.is_whitespace()).then_some(Shape::PathRel)
                     }
                     (Some(b'>'), _) => Some(Shape::PathSearch),
-                    (Some(b':'), Some(&c)) if c < 0x80 && is_uri_byte(c) && !underscore => Some(Shape::Uri),
+                    (Some(b':'), Some(&c)) if c < 0x80 && is_uri_byte(c) && !rest[..len].contains(&b'_') => {
+                        Some(Shape::Uri)
+                    }
                     _ => None,
                 }
             }
@@ -477,7 +495,8 @@ impl Lexer<'_> {
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let uri = shape == Some(Shape::Uri);
-                self.consume(|c| is_ident_byte(c) || (uri && is_uri_byte(c)));
+                let class = if uri { IDENT | URI } else { IDENT };
+                self.consume(|c| CLASSES[c as usize] & class != 0);
                 if uri {
                     TOKEN_URI
                 } else {

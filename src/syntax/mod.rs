@@ -118,9 +118,10 @@ fn find_too_deep_nesting(text: &str, limit: usize) -> Option<usize> {
             Some(b'\'') => &IN_INDENTED_STRING,
             _ => &IN_CODE,
         };
-        while i < b.len() && !interesting[b[i] as usize] {
-            i += 1;
-        }
+        i += b[i..]
+            .iter()
+            .position(|&c| interesting[c as usize])
+            .unwrap_or(b.len() - i);
         let Some(&c) = b.get(i) else { break };
         match stack.last() {
             Some(b'"') => match c {

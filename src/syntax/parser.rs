@@ -12,6 +12,7 @@
 //! differential tests check that wherever this parser answers, rnix's tree says the same.
 
 use super::ast::*;
+use super::lexer::Lexer;
 use super::strings::{RawPart, normalize};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::BinOp;
@@ -32,12 +33,12 @@ struct Token {
     glued: bool,
 }
 
-struct Parser<'s, I> {
+struct Parser<'s> {
     file: FileId,
     text: &'s str,
     /// The tokens (rnix's, from [`super::lexer`]), read as the parser goes: those of a large
     /// file would take more memory than its tree.
-    source: I,
+    source: Lexer<'s>,
     /// The next tokens without trivia, read ahead for the lookaheads (at most three): a ring
     /// of `AHEAD` slots from `head`, `waiting` of them filled.
     ahead: [Token; AHEAD],
@@ -141,26 +142,23 @@ fn starts_argument(kind: SyntaxKind) -> bool {
 
 type Parsed<'s> = Option<Node<'s>>;
 
-impl<'s, I: Iterator<Item = rnix::Token<'s>>> Parser<'s, I> {
+impl<'s> Parser<'s> {
     /// Read ahead until `n + 1` tokens are waiting (fewer at the end of the text).
     fn fill(&mut self, n: usize) {
-        let mut glued = true;
         while self.waiting <= n && !self.failed {
-            let Some((kind, s)) = self.source.next() else { break };
-            match kind {
-                TOKEN_WHITESPACE | TOKEN_COMMENT => glued = false,
-                TOKEN_ERROR => self.failed = true,
-                _ => {
-                    let start = (s.as_ptr() as usize - self.text.as_ptr() as usize) as u32;
-                    self.ahead[(self.head + self.waiting) % AHEAD] = Token {
-                        kind,
-                        start,
-                        end: start + s.len() as u32,
-                        glued,
-                    };
-                    self.waiting += 1;
-                    glued = true;
-                }
+            let Some((kind, start, end, glued)) = self.source.next_significant() else {
+                break;
+            };
+            if kind == TOKEN_ERROR {
+                self.failed = true;
+            } else {
+                self.ahead[(self.head + self.waiting) % AHEAD] = Token {
+                    kind,
+                    start: start as u32,
+                    end: end as u32,
+                    glued,
+                };
+                self.waiting += 1;
             }
         }
     }
