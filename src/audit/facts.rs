@@ -11,7 +11,7 @@ use crate::model::connect::{HostLink, WireGuard};
 use crate::model::guard::guard_table;
 use crate::model::join::{RESOLVERS, resolvers_to_hide};
 use crate::model::openvpn::OpenVpn;
-use crate::model::{ExtraUnit, Model, Namespace};
+use crate::model::{ExtraUnit, Model, Namespace, UnitValue};
 use crate::module::config::ResolvedConfig;
 use crate::node::{Kind, Node};
 use crate::source::Span;
@@ -450,30 +450,32 @@ fn services_of(model: &Model, ns: &Namespace) -> Vec<ServiceFacts> {
     out
 }
 
-fn section_values<'u>(u: &'u ExtraUnit, section: &str, key: &str) -> impl Iterator<Item = &'u str> {
+fn section_values<'u>(u: &'u ExtraUnit, section: &str, key: &str) -> impl Iterator<Item = &'u UnitValue> {
     u.sections
         .iter()
         .filter(move |(s, _)| *s == section)
         .flat_map(|(_, keys)| keys.iter())
         .filter(move |(k, _)| *k == key)
-        .flat_map(|(_, v)| v.items())
-        .map(String::as_str)
+        .map(|(_, v)| v)
 }
 
 /// A unit of netns-compile's own that runs in the namespace (`JoinsNamespaceOf=` it).
 fn joins(u: &ExtraUnit, namespace_unit: &str) -> bool {
-    section_values(u, "Unit", "JoinsNamespaceOf").any(|t| t == namespace_unit)
+    section_values(u, "Unit", "JoinsNamespaceOf")
+        .flat_map(UnitValue::items)
+        .any(|t| t == namespace_unit)
 }
 
-/// The folders a unit of ours covers or makes inaccessible.
+/// The folders a unit of ours covers with an empty read-only tmpfs (`TemporaryFileSystem=`,
+/// the only way our units hide a folder).
 fn hidden_folders(u: &ExtraUnit) -> Vec<String> {
-    ["TemporaryFileSystem", "InaccessiblePaths"]
-        .iter()
-        .flat_map(|k| section_values(u, "Service", k))
-        .map(|item| {
-            let item = item.trim_start_matches('-');
-            item.split(':').next().unwrap_or(item).to_string()
+    section_values(u, "Service", "TemporaryFileSystem")
+        .filter_map(|v| match v {
+            UnitValue::EmptyReadOnly(dirs) => Some(dirs),
+            _ => None,
         })
+        .flatten()
+        .cloned()
         .collect()
 }
 
