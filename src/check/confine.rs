@@ -102,7 +102,7 @@ fn check_ipv6(ns: &Namespace, diags: &mut Diagnostics) {
             }
         }
         Ipv6Policy::Disable => {
-            let tunnel = c.wireguard.iter().flat_map(ipv6_addresses);
+            let tunnel = c.wireguard.iter().flat_map(|w| ipv6_addresses(w));
             let link = c.host_link.iter().flat_map(|l| &l.namespace_address6);
             let addresses: Vec<_> = tunnel.chain(link).collect();
             if addresses.is_empty() {

@@ -375,7 +375,21 @@ fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[Package]) -> Eva
             }
             Ok(modules)
         });
-    result.map_err(|e| options::locate(ev, &state, e))
+    let result = result.map_err(|e| options::locate(ev, &state, e));
+    release(&state);
+    result
+}
+
+/// Break the cycles through `state` (its `config` and `options` thunks hold it, and the
+/// modules' values hold them), so that what the evaluation built is freed once the modules
+/// are projected instead of living through the later stages.
+fn release(state: &State) {
+    state.config.borrow_mut().take();
+    state.options.borrow_mut().take();
+    state.modules.borrow_mut().clear();
+    state.declared.borrow_mut().clear();
+    state.evaluated.borrow_mut().clear();
+    state.known.borrow_mut().clear();
 }
 
 // -- projection ----------------------------------------------------------------------------

@@ -79,10 +79,13 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
     // results (and diagnostics) are put back in order, so the model is the same either way.
     let build = |part: &[ResolvedNamespace]| {
         let mut part_diags = Diagnostics::new();
-        let built: Vec<Namespace> = part
-            .iter()
-            .filter_map(|ns| build_namespace(ns, cfg, &shared, prefix, &mut part_diags))
-            .collect();
+        // Sized up front: a namespace is large, and a vector grown by doubling would hold up
+        // to twice the part at the peak of `check`'s memory.
+        let mut built: Vec<Namespace> = Vec::with_capacity(part.len());
+        built.extend(
+            part.iter()
+                .filter_map(|ns| build_namespace(ns, cfg, &shared, prefix, &mut part_diags)),
+        );
         (built, part_diags)
     };
     let chunk = cfg
@@ -144,7 +147,7 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
     super::connect::allocate_host_links(
         namespaces
             .iter_mut()
-            .filter_map(|ns| Some((ns.name.as_str(), ns.connect.host_link.as_mut()?))),
+            .filter_map(|ns| Some((ns.name.as_str(), &mut **ns.connect.host_link.as_mut()?))),
     );
     let connect_units = super::connect_units::build_connect_units(&namespaces, &tools, prefix);
     Model {
