@@ -378,8 +378,8 @@ fn service_lines(key: &str, value: &serde_json::Value) -> Vec<String> {
 /// the case with NixOS's netns module's definition of each unit (`mkMerge [ own service ]`)
 /// under nixpkgs' module system, with NixOS's types for the lists and scripts, beside every
 /// definition the case makes on `systemd.services.netns-<escaped>`. The unit netns-compile
-/// builds from the case must have the same `After=`, post-start script text and `[Service]`
-/// keys NixOS's merge has (but `Exec*=`: the netns module's own, whose paths only the compiled
+/// builds from the case must have the same `After=`, `Documentation=`, `X-RestartIfChanged=`,
+/// post-start script text and `[Service]` keys NixOS's merge has (but `Exec*=`: the netns module's own, whose paths only the compiled
 /// unit knows, and those of the scripts, written by NixOS's systemd module): the order of the namespace's `service`, the module's own values, the
 /// direct definitions and what extensions of `systemd.services` define on the unit, and which
 /// of their priorities wins.
@@ -423,6 +423,21 @@ fn namespace_units_merge_as_nixos_merges_them() {
             let ours = text.lines().find_map(|l| l.strip_prefix("After=")).unwrap_or("");
             if ours != after {
                 failures.push(format!("{name}: {unit}: After={ours}, NixOS has After={after}"));
+            }
+            let documentation = strings(&merged["documentation"]).join(" ");
+            let ours = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Documentation="))
+                .unwrap_or("");
+            if ours != documentation {
+                failures.push(format!(
+                    "{name}: {unit}: Documentation={ours}, NixOS has Documentation={documentation}"
+                ));
+            }
+            // serviceToUnit writes `X-RestartIfChanged=false` of `restartIfChanged = false`.
+            let restarts = merged["restartIfChanged"].as_bool().unwrap_or(true);
+            if restarts == text.lines().any(|l| l == "X-RestartIfChanged=false") {
+                failures.push(format!("{name}: {unit}: restartIfChanged is {restarts} in NixOS"));
             }
             // `Exec*=` but as NixOS's systemd module writes it of the scripts, which the
             // stand-in does not: those are compared by the scripts' text.

@@ -336,6 +336,8 @@ in
   # netns-compile's must match.
   nixosUnits = lib.mapAttrs (_: service: {
       inherit (service)
+        documentation
+        restartIfChanged
         after
         wants
         preStart
