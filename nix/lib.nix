@@ -18,7 +18,6 @@ let
     intersectAttrs
     isAttrs
     isFunction
-    isPath
     isString
     length
     listToAttrs
@@ -31,6 +30,12 @@ let
 
   # Priority of an option's own `default` (what `mkOptionDefault` gives).
   optionDefaultPriority = (lib.mkOptionDefault null).priority;
+
+  # `lib.isPath` (nixpkgs 23.05 and later), for the older lib a `.nix` input may be given.
+  isPath = lib.isPath or (value: builtins.typeOf value == "path");
+
+  # Priority of a plain definition (named `defaultPriority` before nixpkgs 23.05).
+  plainPriority = lib.modules.defaultOverridePriority or lib.modules.defaultPriority;
 
   namespaceOptionNames = [
     "nftables"
@@ -196,20 +201,22 @@ rec {
   # The names of the namespaces' own units in `systemd.services` (SPEC §3.2).
   namespaceServiceNames = namespaces: map (name: "netns-${escapeUnitName name}") (lib.attrNames namespaces);
 
-  # The definitions made directly on the namespaces' own units
-  # (`systemd.services.netns-<escaped>`, SPEC §3.3), each unit's as one `mkMerge`, property
-  # markers and all: NixOS merges them into the unit with the netns module's own definition,
-  # and the compiler does the same by the same rules. `definitions` are those that won on
-  # priority at `systemd.services` itself, in the order the compiler reads them (as
-  # `namespacesFromDefinitions`). A unit defined in module form cannot be carried in JSON.
-  unitsInput =
-    { config, options }:
+  # The namespaces' own units (`systemd.services.netns-<escaped>` for each of `namespaces`,
+  # `config.services.netns.namespaces`, SPEC §3.3) as the compiler reads them, from
+  # `servicesOption` (`options.systemd.services`): NixOS merges what they hold into each unit with the netns
+  # module's own definition, and the compiler does the same by the same rules.
+  #
+  # * `units`: the definitions made directly on each unit, as one `mkMerge`, property markers
+  #   and all. `definitions` are those that won on priority at `systemd.services` itself, in
+  #   the order the compiler reads them (as `namespacesFromDefinitions`). A unit defined in
+  #   module form cannot be carried in JSON. The options only extensions declare
+  #   (`systemd.services.netns-wg.hardened = false`) are left out: the compiler knows NixOS's
+  #   unit options only, and what they do is in `extensions`.
+  # * `extensions`: what the `config` of modules that extend `systemd.services` defines on
+  #   each unit (`unitExtension`), where it defines anything.
+  namespaceUnitsInput =
+    { servicesOption, namespaces }:
     let
-      definitionsOf =
-        name:
-        concatMap (def: optional (isAttrs def && def ? ${name}) def.${name}) (
-          options.systemd.services.definitions or [ ]
-        );
       checked =
         name: def:
         if any isModuleForm (markedValues def) then
@@ -219,16 +226,164 @@ rec {
             Write its definitions as an attribute set of the service's options.''
         else
           def;
-    in
-    listToAttrs (
-      concatMap (
-        name:
+      perUnit = lib.mapAttrsToList (
+        namespace: value:
         let
-          defs = definitionsOf name;
+          name = "netns-${escapeUnitName namespace}";
+          unit = unitEvaluation {
+            inherit servicesOption name;
+            inherit (value) service;
+          };
+          defs = concatMap (def: optional (isAttrs def && def ? ${name}) def.${name}) (
+            servicesOption.definitions or [ ]
+          );
         in
-        optional (defs != [ ]) (nameValuePair name (mkMerge (map (checked name) defs)))
-      ) (namespaceServiceNames config.services.netns.namespaces)
-    );
+        {
+          inherit name;
+          defs = map (def: withoutKeys unit.extensionOptionNames (checked name def)) defs;
+          extension = unit.extensionDefinitions;
+        }
+      ) namespaces;
+    in
+    {
+      units = listToAttrs (
+        concatMap (u: optional (u.defs != [ ]) (nameValuePair u.name (mkMerge u.defs))) perUnit
+      );
+      extensions = listToAttrs (
+        concatMap (u: optional (u.extension != { }) (nameValuePair u.name u.extension)) perUnit
+      );
+    };
+
+  # A definition without the attributes `keys`, through its property markers.
+  withoutKeys =
+    keys: def:
+    let
+      type = def._type or null;
+    in
+    if keys == [ ] || !isAttrs def then
+      def
+    else if type == "merge" then
+      def // { contents = map (withoutKeys keys) def.contents; }
+    else if type == "if" || type == "override" || type == "order" then
+      def // { content = withoutKeys keys def.content; }
+    else if type == null then
+      removeAttrs def keys
+    else
+      def;
+
+  # The namespace's unit `name` as its submodule evaluates it, and what the `config` of
+  # modules that extend `systemd.services` (`options.systemd.services = mkOption { type =
+  # attrsOf (submodule ({ config, ... }: { options.…; config = …; })); }`, as hardening and
+  # confinement modules write it) defines on it: NixOS applies that to every service,
+  # `netns-<escaped>` included. The submodule is evaluated as `attrsOf (submodule …)`
+  # evaluates it (the type's modules, then `name`, then the definitions of this unit that win
+  # at `systemd.services.<name>`, with the netns module's as far as it is known here: the
+  # namespace's `service`, not the module's own settings), and of each of NixOS's unit options (those NixOS's systemd
+  # module declares) the definitions that make its value are kept but for three kinds, which
+  # the compiler has already: those made on the unit itself (known here by the file they are
+  # given), NixOS's own systemd module's (the `[Unit]` keys of the lists, the scripts'
+  # `Exec*=`, `name`, `environment.PATH`: the compiler derives them), and the option's
+  # default. They are handed over with the priority that won and their order: merged with the
+  # netns module's definition and the unit's by the compiler, they give what NixOS's merge of
+  # all of them gives (a definition that loses here loses there too).
+  #
+  # `extensionDefinitions`: an attrset of the unit's options to their definitions (an `mkMerge`
+  # of each, under `mkOverride` unless at plain priority), empty where no extension defines
+  # anything on the unit. `extensionOptionNames`: the unit's options only extensions declare.
+  unitEvaluation =
+    {
+      servicesOption,
+      name,
+      service ? { },
+    }:
+    let
+      loc = [
+        "systemd"
+        "services"
+        name
+      ];
+      elemType = servicesOption.type.nestedTypes.elemType;
+      payload = elemType.functor.payload or { };
+      # The file the unit's own definitions are given here, to tell them from the extensions'.
+      onTheUnit = "<netns-compile: a definition of systemd.services.${name}>";
+      definedOnTheUnit =
+        (lib.modules.mergeDefinitions loc elemType (
+          # The netns module's definition, as far as it is known here.
+          [
+            {
+              file = onTheUnit;
+              value = service;
+            }
+          ]
+          ++ map (def: {
+            inherit (def) file;
+            value = def.value.${name};
+          }) (lib.filter (def: isAttrs def.value && def.value ? ${name}) servicesOption.definitionsWithLocations)
+        )).defsFinal;
+      asModule =
+        def:
+        {
+          _file = onTheUnit;
+        }
+        // (
+          if isAttrs def.value && payload.shorthandOnlyDefinesConfig or false then
+            { config = def.value; }
+          else
+            { imports = [ def.value ]; }
+        );
+      unit = lib.evalModules (
+        {
+          specialArgs = payload.specialArgs or { };
+          prefix = loc;
+          modules = [
+            { _module.args.name = lib.mkOptionDefault "‹name›"; }
+          ]
+          ++ elemType.getSubModules
+          ++ [ { _module.args.name = name; } ]
+          ++ map asModule definedOnTheUnit;
+        }
+        // lib.optionalAttrs ((payload.class or null) != null) { inherit (payload) class; }
+      );
+      isNixosSystemd = hasSuffix "nixos/modules/system/boot/systemd.nix";
+      isUnitOption = opt: lib.isOption opt && any isNixosSystemd opt.declarations;
+      # The option's own default comes first among the definitions when it is one of those
+      # that win.
+      withoutDefault =
+        opt:
+        if opt ? default && opt.highestPrio == optionDefaultPriority then
+          lib.tail opt.definitionsWithLocations
+        else
+          opt.definitionsWithLocations;
+      fromExtensions =
+        opt: lib.filter (def: def.file != onTheUnit && !isNixosSystemd def.file) (withoutDefault opt);
+      # Each definition as it was written but for the properties discharged: under the
+      # priority that won (outside, as `filterOverrides` takes it off first) and its order.
+      definitionOf =
+        opt: defs:
+        let
+          ordered = def: if def ? priority then lib.mkOrder def.priority def.value else def.value;
+          prioritized =
+            value: if opt.highestPrio == plainPriority then value else lib.mkOverride opt.highestPrio value;
+        in
+        mkMerge (map (def: prioritized (ordered def)) defs);
+      unitOptions = filterAttrs (n: opt: n != "_module" && isUnitOption opt) unit.options;
+    in
+    {
+      extensionDefinitions = listToAttrs (
+        concatMap (
+          n:
+          let
+            opt = unitOptions.${n};
+            defs = fromExtensions opt;
+          in
+          optional (defs != [ ]) (nameValuePair n (definitionOf opt defs))
+        ) (lib.attrNames unitOptions)
+      );
+      # nix/module.nix's `netns` is read by the compiler.
+      extensionOptionNames = lib.filter (
+        n: n != "_module" && n != "netns" && !(isUnitOption unit.options.${n})
+      ) (lib.attrNames unit.options);
+    };
 
   # Where the generated units and scripts find their programs (SPEC §2.4): the packages the
   # NixOS module itself uses. NixOS's default service PATH takes systemd from
@@ -278,6 +433,12 @@ rec {
       options,
       pkgs,
     }:
+    let
+      namespaceUnits = namespaceUnitsInput {
+        servicesOption = options.systemd.services;
+        inherit (config.services.netns) namespaces;
+      };
+    in
     {
       services.netns.namespaces = namespacesInput options.services.netns.namespaces;
       networking.nftables = {
@@ -287,7 +448,8 @@ rec {
       systemd.globalEnvironment = config.systemd.globalEnvironment;
       # NixOS before 24.11 has no such option: its scripts are never checked.
       systemd.enableStrictShellChecks = config.systemd.enableStrictShellChecks or false;
-      systemd.services = servicesInput config.systemd.services // unitsInput { inherit config options; };
+      systemd.services = servicesInput config.systemd.services // namespaceUnits.units;
+      netnsCompile.unitExtensions = namespaceUnits.extensions;
       networking.wireguard.interfaces = wireguardInput config;
       tools = toolsFor {
         inherit pkgs;

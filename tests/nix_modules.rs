@@ -358,12 +358,31 @@ fn the_modules_get_the_lib_nixpkgs_names() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// The lines systemd-lib's `attrsToSection` writes for a `serviceConfig` key of `value` (a list
+/// one line an item; the values the stand-in's units hold: strings, booleans, numbers).
+fn service_lines(key: &str, value: &serde_json::Value) -> Vec<String> {
+    let items = match value {
+        serde_json::Value::Array(items) => items.clone(),
+        one => vec![one.clone()],
+    };
+    items
+        .iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => format!("{key}={s}"),
+            other => format!("{key}={other}"),
+        })
+        .collect()
+}
+
 /// The namespaces' units as NixOS itself merges them: `module-eval.nix`'s `nixosUnits` evaluates
 /// the case with NixOS's netns module's definition of each unit (`mkMerge [ own service ]`)
 /// under nixpkgs' module system, with NixOS's types for the lists and scripts, beside every
 /// definition the case makes on `systemd.services.netns-<escaped>`. The unit netns-compile
-/// builds from the case must have the same `After=` and post-start script text: the order
-/// of the namespace's `service`, the module's own values and the direct definitions.
+/// builds from the case must have the same `After=`, `Documentation=`, `X-RestartIfChanged=`,
+/// post-start script text and `[Service]` keys NixOS's merge has (but `Exec*=`: the netns module's own, whose paths only the compiled
+/// unit knows, and those of the scripts, written by NixOS's systemd module): the order of the namespace's `service`, the module's own values, the
+/// direct definitions and what extensions of `systemd.services` define on the unit, and which
+/// of their priorities wins.
 #[test]
 fn namespace_units_merge_as_nixos_merges_them() {
     const TEST: &str = "namespace_units_merge_as_nixos_merges_them";
@@ -404,6 +423,34 @@ fn namespace_units_merge_as_nixos_merges_them() {
             let ours = text.lines().find_map(|l| l.strip_prefix("After=")).unwrap_or("");
             if ours != after {
                 failures.push(format!("{name}: {unit}: After={ours}, NixOS has After={after}"));
+            }
+            let documentation = strings(&merged["documentation"]).join(" ");
+            let ours = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Documentation="))
+                .unwrap_or("");
+            if ours != documentation {
+                failures.push(format!(
+                    "{name}: {unit}: Documentation={ours}, NixOS has Documentation={documentation}"
+                ));
+            }
+            // serviceToUnit writes `X-RestartIfChanged=false` of `restartIfChanged = false`.
+            let restarts = merged["restartIfChanged"].as_bool().unwrap_or(true);
+            if restarts == text.lines().any(|l| l == "X-RestartIfChanged=false") {
+                failures.push(format!("{name}: {unit}: restartIfChanged is {restarts} in NixOS"));
+            }
+            // `Exec*=` but as NixOS's systemd module writes it of the scripts, which the
+            // stand-in does not: those are compared by the scripts' text.
+            let service_config = merged["serviceConfig"].as_object().into_iter().flatten();
+            for (key, value) in service_config.filter(|(k, _)| !k.starts_with("Exec")) {
+                let want = service_lines(key, value);
+                let ours: Vec<&str> = text
+                    .lines()
+                    .filter(|l| l.split_once('=').is_some_and(|(k, _)| k == key))
+                    .collect();
+                if ours != want {
+                    failures.push(format!("{name}: {unit}: {ours:?}, NixOS has {want:?}"));
+                }
             }
             let post_start = merged["postStart"].as_str().unwrap_or("");
             let script = out.join(format!("libexec/netns-compile/{unit}.service/{unit}-post-start"));

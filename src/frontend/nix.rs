@@ -110,9 +110,9 @@ impl Spec {
         path.iter().try_fold(self, |s, k| s.child(k)).is_some()
     }
 
-    /// The same without `path`, which another definition takes the place of: all but it where
-    /// its parent is read whole; else without it, or of an option of elements, without the
-    /// elements it does not name ([`Spec::named_below`]).
+    /// The same without `path`, which other definitions take the place of: all but it where
+    /// its parent is read whole; else without it, the elements it reads whole by name
+    /// ([`Spec::named_below`]) included.
     fn without(mut self, path: &[&'static str]) -> Spec {
         let Some((last, parent)) = path.split_last() else {
             return self;
@@ -122,16 +122,7 @@ impl Spec {
             _ => Some(s),
         }) {
             Some(Spec::Keys(keys)) => {
-                let emptied = match keys.get_mut(*last) {
-                    Some(Spec::Keys(below)) => {
-                        below.remove("*");
-                        below.is_empty()
-                    }
-                    _ => true,
-                };
-                if emptied {
-                    keys.remove(*last);
-                }
+                keys.remove(*last);
             }
             Some(whole) => *whole = Spec::AllBut(vec![last]),
             None => {}
@@ -238,16 +229,16 @@ mod spec_tests {
         assert!(at(&["environment"]).is_none());
     }
 
-    /// An extended option is the engine's: the projection no longer reads it, but for the
-    /// elements it reads whole by name (the namespaces' units), which stay as written.
+    /// An extended option is the engine's: the projection no longer reads it, the elements it
+    /// reads whole by name (the namespaces' units, which nix/lib.nix then hands over) included.
     #[test]
-    fn an_extended_option_is_read_no_more_but_for_the_elements_read_whole() {
+    fn an_extended_option_is_read_no_more() {
         let units = spec_with_units(["netns-wg".to_string()]);
         let services: &[&str] = &["systemd", "services"];
         assert_eq!(units.named_below(services), BTreeSet::from(["netns-wg".to_string()]));
         let extended = units.without(services);
         let at = |spec: &Spec, path: &[&str]| path.iter().try_fold(spec, |s, k| s.child(k)).is_some();
-        assert!(at(&extended, &["systemd", "services", "netns-wg", "serviceConfig"]));
+        assert!(!at(&extended, &["systemd", "services", "netns-wg", "serviceConfig"]));
         assert!(!at(&extended, &["systemd", "services", "web", "netns"]));
         assert!(at(&extended, &["systemd", "globalEnvironment"]));
 
@@ -557,8 +548,11 @@ fn projected_modules(ev: &Evaluator, state: &Rc<State>, spec: &Spec) -> EvalResu
     let mut extensions = Vec::new();
     for option in READ_OPTIONS.into_iter().filter(|o| o.in_config) {
         if spec.reaches(option.path) && own::extended(ev, state, option)? {
-            let as_written = spec.named_below(option.path);
-            extensions.push(own::extended_node(ev, state, option, &as_written)?);
+            let units = spec.named_below(option.path);
+            extensions.push(own::extended_node(ev, state, option, &units)?);
+            if !units.is_empty() {
+                extensions.push(own::namespace_units_node(ev, state)?);
+            }
             spec = Cow::Owned(spec.into_owned().without(option.path));
         }
     }

@@ -386,16 +386,20 @@ pub fn build_service_unit(
     // The netns module's definition, `mkMerge [ own cfg.service ]`, made (a copy of both)
     // only where definitions made directly on the unit are merged with it.
     let netns_def;
-    let defs: Vec<Def> = if ns.unit_defs.is_empty() {
+    // What extensions of `systemd.services` define on the unit belongs to its submodule's own
+    // modules, which NixOS imports: they take part whatever wins among the definitions, and
+    // come first.
+    let mut defs: Vec<Def> = ns.unit_extension_defs.iter().map(Def::new).collect();
+    if ns.unit_defs.is_empty() {
         // As `unit_definitions` would give them, without the copies.
-        vec![Def::new(user), Def::new(&module)]
+        defs.extend([Def::new(user), Def::new(&module)]);
     } else {
         netns_def = attrs(vec![
             ("_type", s("merge")),
             ("contents", list(vec![module.clone(), user.clone()])),
         ]);
-        unit_definitions(&loc, &netns_def, &ns.unit_defs, diags)?
-    };
+        defs.extend(unit_definitions(&loc, &netns_def, &ns.unit_defs, diags)?);
+    }
     // A first pass without systemd's derived definitions, to learn what they derive from.
     let mut scratch = Diagnostics::new();
     // Only the options systemd derives from are merged (errors are reported by the full merge).

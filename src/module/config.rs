@@ -9,7 +9,8 @@ use super::merge::{merge_checked, merge_option, prepare_defs, unknown_option};
 use super::property::{Def, MK_OPTION_DEFAULT, push_down};
 use super::read_options::{
     GLOBAL_ENVIRONMENT, Merge, NAMESPACES, NETNS_MODULE, NFTABLES_ENABLE, NFTABLES_RULESET, ReadOption, SERVICES,
-    STRICT_SHELL_CHECKS, SYSCTL, TOOLS, WIREGUARD_INTERFACES, netns_module_options, partial_config_options,
+    STRICT_SHELL_CHECKS, SYSCTL, TOOLS, UNIT_EXTENSIONS, WIREGUARD_INTERFACES, netns_module_options,
+    partial_config_options,
 };
 use super::schema;
 use super::submodules::{
@@ -57,6 +58,10 @@ pub struct ResolvedNamespace {
     /// (SPEC §3.3), raw, in the order `attrsOf` hands them to the unit's submodule: NixOS
     /// merges them with the netns module's own definition of that unit.
     pub unit_defs: Vec<Node>,
+    /// What the `config` of modules that extend `systemd.services` defines on that unit
+    /// ([`UNIT_EXTENSIONS`]): it is one of the unit's submodule's own modules, so NixOS merges
+    /// it whatever priority wins among the definitions above, and before them.
+    pub unit_extension_defs: Vec<Node>,
 }
 
 /// A resolved namespace as the model reads it: each option of the namespace submodule once,
@@ -230,7 +235,16 @@ pub fn resolve_config(modules: &[Node], diags: &mut Diagnostics) -> ResolvedConf
     let unit_names: BTreeSet<String> = namespaces.iter().map(|ns| namespace_service_name(&ns.name)).collect();
     let (services, mut unit_defs) = resolve_attrs_of(modules, &SERVICES, &unit_names, diags);
     for ns in &mut namespaces {
-        ns.unit_defs = unit_defs.remove(&namespace_service_name(&ns.name)).unwrap_or_default();
+        let unit = namespace_service_name(&ns.name);
+        let mut path = UNIT_EXTENSIONS.to_vec();
+        path.push(&unit);
+        // In module order, as their submodule collects them.
+        ns.unit_extension_defs = defs_at(modules, &path, diags)
+            .into_iter()
+            .rev()
+            .map(|d| d.value.as_ref().clone())
+            .collect();
+        ns.unit_defs = unit_defs.remove(&unit).unwrap_or_default();
     }
     let (wireguard_interfaces, _) = resolve_attrs_of(modules, &WIREGUARD_INTERFACES, &BTreeSet::new(), diags);
     let tools = defs_at(modules, TOOLS.path, diags)
@@ -375,6 +389,7 @@ fn resolve_namespaces(
             sysctl_inherited,
             nftables_inherited,
             unit_defs: Vec::new(),
+            unit_extension_defs: Vec::new(),
         });
     }
     out

@@ -138,6 +138,13 @@ pub const TOOLS: ReadOption = ReadOption {
     named_when_partial: false,
 };
 
+/// No option: where the input holds what the `config` of modules that extend
+/// `systemd.services` defines on each namespace's unit (`<path>.<unit>`, one attrset of the
+/// unit's options to their definitions), which NixOS merges into that unit. nix/lib.nix's
+/// `unitExtension` writes it, on the JSON route (`lib.toCompilerJSON`) and on the `.nix` route
+/// (`frontend/nix/own.rs`) alike.
+pub const UNIT_EXTENSIONS: &[&str] = &["netnsCompile", "unitExtensions"];
+
 /// Every option netns-compile reads.
 pub const READ_OPTIONS: [&ReadOption; 9] = [
     &NAMESPACES,

@@ -185,6 +185,17 @@ let
     unitLists = lib.remove "netns" netnsLib.joiningOptionNames;
   };
   nixos = path: (lib.head nixosDeclarations.${path}).options;
+  # The declaration as a module of the file NixOS declares it in: `systemd.services`, whose
+  # type's modules are known by that file as NixOS's own (nix/lib.nix, `unitExtension`).
+  nixosModule =
+    path:
+    let
+      declaration = lib.head nixosDeclarations.${path};
+    in
+    {
+      inherit (declaration) _file;
+      options = lib.setAttrByPath (lib.splitString "." path) declaration.options;
+    };
 
   unitList = mkOption {
     type = types.listOf types.str;
@@ -216,8 +227,6 @@ let
         };
         enableStrictShellChecks = nixos "systemd.enableStrictShellChecks";
         globalEnvironment = nixos "systemd.globalEnvironment";
-        # NixOS's lists and scripts, `serviceConfig`, … (the others free-form).
-        services = nixos "systemd.services";
         units = mkOption {
           type = types.attrsOf (
             types.submodule {
@@ -256,6 +265,8 @@ let
   eval = lib.evalModules {
     modules = [
       nixosStandIns
+      # NixOS's lists and scripts, `serviceConfig`, … (the others free-form).
+      (nixosModule "systemd.services")
       ../../nix/module.nix
       (/. + case)
     ];
@@ -276,7 +287,18 @@ let
         name: c:
         lib.nameValuePair "netns-${netnsLib.escapeUnitName name}" (
           lib.mkMerge [
-            { before = [ "network.target" ]; }
+            {
+              description = "${name} network namespace";
+              before = [ "network.target" ];
+              # The netns module's own settings but for the scripts' paths (`ExecStart=`,
+              # `ExecStop=`), which only the compiled unit knows.
+              serviceConfig = {
+                Type = "oneshot";
+                RemainAfterExit = true;
+                PrivateNetwork = true;
+                PrivateMounts = false;
+              };
+            }
             c.service
           ]
         )
@@ -287,6 +309,8 @@ let
     (lib.evalModules {
       modules = [
         nixosStandIns
+        # NixOS's lists and scripts, `serviceConfig`, … (the others free-form).
+        (nixosModule "systemd.services")
         ../../nix/module.nix
         nixosNetns
         (/. + case)
@@ -308,8 +332,19 @@ in
   units = compiled;
   inherit (compiled) inputFile check;
 
-  # The namespaces' units as NixOS merges them: the lists and scripts netns-compile's must match.
-  nixosUnits = lib.mapAttrs (_: service: { inherit (service) after postStart; }) (
+  # The namespaces' units as NixOS merges them: the lists, scripts and `serviceConfig`
+  # netns-compile's must match.
+  nixosUnits = lib.mapAttrs (_: service: {
+      inherit (service)
+        documentation
+        restartIfChanged
+        after
+        wants
+        preStart
+        postStart
+        serviceConfig
+        ;
+    }) (
     lib.filterAttrs (
       name: _: lib.elem name (netnsLib.namespaceServiceNames config.services.netns.namespaces)
     ) nixosServices

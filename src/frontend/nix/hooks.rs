@@ -155,6 +155,7 @@ mod tests {
             sysctl_inherited: true,
             nftables_inherited: true,
             unit_defs: Vec::new(),
+            unit_extension_defs: Vec::new(),
         }
     }
 

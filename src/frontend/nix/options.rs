@@ -274,31 +274,42 @@ fn all_declarations(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalR
         Declared::Option(d) => Some(d),
         _ => None,
     };
-    let mut decls = Vec::new();
+    // The compiler's own declarations are NixOS's (and nix/module.nix's), whose modules are
+    // collected before the user's.
+    let mut own = Vec::new();
     if users.is_none() || own::own_option(path).is_some() {
-        decls.extend(own::declarations(ev, state, path)?.unwrap_or_default());
+        own.extend(own::declarations(ev, state, path)?.unwrap_or_default());
         if users.is_some() && own::has_elements(path) {
-            decls.push(own::meta_declaration(ev, state)?);
+            own.push(own::meta_declaration(ev, state)?);
         }
     }
     let Some(users) = users else {
-        if decls.is_empty() {
+        if own.is_empty() {
             return Err(error(
                 ev_span(ev),
                 format!("`{}` is no declared option", path.join(".")),
             ));
         }
-        return Ok((decls, Span::BUILTIN));
+        own.reverse();
+        return Ok((own, Span::BUILTIN));
     };
-    decls.extend(users.iter().map(|d| {
-        Thunk::ready(
-            attrs_of(vec![
-                ("_file", Thunk::ready(Value::Str(d.file.clone()), Span::BUILTIN)),
-                ("options", Thunk::ready(d.value.clone(), d.span)),
-            ]),
-            d.span,
-        )
-    }));
+    // `evalModules` merges the modules last-collected first (`mergeModules prefix (reverseList
+    // …)`): that is the order of `declarations`, and of a submodule's modules (an extension's
+    // `config` before another's).
+    let mut decls: Vec<Thunk> = users
+        .iter()
+        .rev()
+        .map(|d| {
+            Thunk::ready(
+                attrs_of(vec![
+                    ("_file", Thunk::ready(Value::Str(d.file.clone()), Span::BUILTIN)),
+                    ("options", Thunk::ready(d.value.clone(), d.span)),
+                ]),
+                d.span,
+            )
+        })
+        .collect();
+    decls.extend(own.into_iter().rev());
     Ok((decls, users[0].span))
 }
 

@@ -12,8 +12,10 @@
 //! nixpkgs gives them — and the module stage gets, per element (namespace, service), the
 //! compiler's own sub-options that definitions set, at their final definitions (as nix/lib.nix
 //! hands them over from NixOS), never the extension's; of an option without elements, its
-//! value. A declaration above or below an option the compiler reads, or of one it reads but
-//! does not declare, is refused ([`check_overlaps`]).
+//! value. The namespaces' own units are read whole, with what an extension's `config` defines
+//! on them, by nix/lib.nix's own code ([`namespace_units_node`]). A declaration above or
+//! below an option the compiler reads, or of one it reads but does not declare, is refused
+//! ([`check_overlaps`]).
 
 use super::options::{Declaration, Declared, all_declared, declared_at, declared_value};
 use super::{State, config_thunk, defined_values, definition_node, push_down::Level, push_down::push_down};
@@ -21,7 +23,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::{ErrorKind, EvalError};
 use crate::eval::{EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::property::MK_OPTION_DEFAULT;
-use crate::module::read_options::{Merge, READ_OPTIONS, ReadOption};
+use crate::module::read_options::{Merge, NAMESPACES, READ_OPTIONS, ReadOption, SERVICES, UNIT_EXTENSIONS};
 use crate::module::schema::{joining_service_schema, namespace_schema};
 use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::source::Span;
@@ -184,9 +186,9 @@ pub(super) fn extended_value(ev: &Evaluator, state: &Rc<State>, option: &ReadOpt
 /// The module stage's definition of an extended option, in place of the modules' own: one
 /// module `{ <option> = …; }`. Of an option of elements, each element's own sub-options that
 /// definitions set (nix/lib.nix's `isSetByDefinition`), at their final definitions — less the
-/// elements in `as_written`, whose definitions the module stage reads as the modules wrote
-/// them (the namespaces' own units, as nix/lib.nix's `unitsInput` hands them over). Of any
-/// other option, its value (as nix/lib.nix hands NixOS's `config` over).
+/// elements in `as_written`, the namespaces' own units, which the module stage reads as the
+/// modules wrote them ([`namespace_units_node`]). Of any other option, its value (as
+/// nix/lib.nix hands NixOS's `config` over).
 pub(super) fn extended_node(
     ev: &Evaluator,
     state: &Rc<State>,
@@ -202,7 +204,12 @@ pub(super) fn extended_node(
             ev.to_node(&engine_value(ev, state, option)?, span)?
         }
     };
-    Ok(option.path.iter().rev().fold(node, |node, key| {
+    Ok(at_path(option.path, node))
+}
+
+/// `node` at `path`: `{ a.b = node; }`.
+fn at_path(path: &[&str], node: Node) -> Node {
+    path.iter().rev().fold(node, |node, key| {
         Node::new(
             Span::BUILTIN,
             Kind::Attrs(NodeAttrs::from_entries(vec![Entry {
@@ -211,7 +218,7 @@ pub(super) fn extended_node(
                 value: node,
             }])),
         )
-    }))
+    })
 }
 
 fn elements_node(
@@ -259,6 +266,72 @@ fn elements_node(
         });
     }
     Ok(Node::new(Span::BUILTIN, Kind::Attrs(NodeAttrs::from_entries(elements))))
+}
+
+/// Where `systemd.services` is extended, the namespaces' own units as
+/// nix/lib.nix's `namespaceUnitsInput` hands them over from NixOS, one module
+/// `{ systemd.services.<unit> = …; netnsCompile.unitExtensions.<unit> = …; }`: the definitions
+/// made on each unit (less the options only extensions declare) and what the extensions'
+/// `config` defines on it, from the engine's `options.systemd.services` — the same code on
+/// both routes.
+pub(super) fn namespace_units_node(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Node> {
+    let source = ev.load_source(
+        "<netns-compile>/nix/lib.nix",
+        None,
+        include_str!("../../../nix/lib.nix"),
+    )?;
+    let mut lib_args = crate::eval::Attrs::new();
+    lib_args.insert(Rc::from("lib"), state.lib.clone(), Span::BUILTIN);
+    let netns_lib = ev.call(
+        ev.force(&source)?,
+        Thunk::ready(Value::attrs(lib_args), Span::BUILTIN),
+        Span::BUILTIN,
+    )?;
+    let options = state.options.borrow().clone().expect("set before modules are called");
+    let services_option = ["systemd", "services"]
+        .into_iter()
+        .try_fold(options, |at, name| attribute(ev, &at, name))?;
+    let config = state.config.borrow().clone().expect("set before modules are called");
+    let namespaces = NAMESPACES
+        .path
+        .iter()
+        .try_fold(config, |at, name| attribute(ev, &at, name))?;
+    let mut args = crate::eval::Attrs::new();
+    args.insert(Rc::from("servicesOption"), services_option, Span::BUILTIN);
+    args.insert(Rc::from("namespaces"), namespaces, Span::BUILTIN);
+    let function = attribute(ev, &Thunk::ready(netns_lib, Span::BUILTIN), "namespaceUnitsInput")?;
+    let input = Thunk::ready(
+        ev.call(
+            ev.force(&function)?,
+            Thunk::ready(Value::attrs(args), Span::BUILTIN),
+            Span::BUILTIN,
+        )?,
+        Span::BUILTIN,
+    );
+    let node_of = |name: &str| -> EvalResult<Node> {
+        let value = attribute(ev, &input, name)?;
+        definition_node(ev, &ev.force(&value)?, value.span())
+    };
+    let units = at_path(SERVICES.path, node_of("units")?);
+    let extensions = at_path(UNIT_EXTENSIONS, node_of("extensions")?);
+    let mut entries = Vec::new();
+    for node in [units, extensions] {
+        if let Kind::Attrs(a) = node.kind {
+            entries.extend(a.entries);
+        }
+    }
+    Ok(Node::new(Span::BUILTIN, Kind::Attrs(NodeAttrs::from_entries(entries))))
+}
+
+/// The attribute `name` of the attribute set `at` is.
+fn attribute(ev: &Evaluator, at: &Thunk, name: &str) -> EvalResult<Thunk> {
+    match ev.force(at)? {
+        Value::Attrs(a) => a
+            .get(name)
+            .cloned()
+            .ok_or_else(|| error(at.span(), format!("attribute `{name}` missing"))),
+        _ => Err(error(at.span(), format!("not an attribute set where `{name}` is read"))),
+    }
 }
 
 /// A module's declaration that overlaps an option the compiler reads and that the engine does

@@ -66,6 +66,13 @@ let
     type = types.listOf types.str;
     default = [ ];
   };
+
+  bool =
+    default:
+    mkOption {
+      type = types.bool;
+      inherit default;
+    };
 in
 {
   "services.netns.namespaces" = [ (fromModule netns.options.services.netns.namespaces) ];
@@ -150,10 +157,13 @@ in
     (nixos "system/boot/systemd.nix" (mkOption {
       type = types.attrsOf (
         types.submodule {
-          # The other service options (description, path, …) are not read. The scripts and
-          # the attribute sets are declared with NixOS's merge: an extension's `config =
-          # mkIf config.<its option> { serviceConfig = …; }` must not pass through the freeform
-          # type, which would read the condition to list the attributes (as nixpkgs does).
+          # NixOS's options of a service (nixos/lib/systemd-unit-options.nix), with its types
+          # and defaults, but for `name`, `jobScripts` and `enableStrictShellChecks`, whose
+          # values NixOS's systemd module derives (free-form here). Declared, not free-form:
+          # an extension's `config = mkIf config.<its option> { serviceConfig = …; }` must not
+          # pass through the freeform type, which would read the condition to list the
+          # attributes (as nixpkgs does), and what it defines on a namespace's own unit is
+          # read option by option (nix/lib.nix, `unitEvaluation`).
           freeformType = types.attrsOf types.anything;
           options =
             lib.genAttrs unitLists (_: unitList)
@@ -171,10 +181,62 @@ in
                 default = { };
               }
             )
+            // lib.genAttrs [
+              "documentation"
+              "upholds"
+              "conflicts"
+              "requisite"
+              "onFailure"
+              "onSuccess"
+              "aliases"
+            ] (_: unitList)
             // {
               environment = mkOption {
                 type = environmentType;
                 default = { };
+              };
+              enable = bool true;
+              description = mkOption {
+                type = types.singleLineStr;
+                default = "";
+              };
+              path = mkOption {
+                type = types.listOf (
+                  types.oneOf [
+                    types.package
+                    types.str
+                  ]
+                );
+                default = [ ];
+              };
+              scriptArgs = mkOption {
+                type = types.str;
+                default = "";
+              };
+              startLimitBurst = mkOption { type = types.int; };
+              startLimitIntervalSec = mkOption { type = types.int; };
+              restartIfChanged = bool true;
+              reloadIfChanged = bool false;
+              stopIfChanged = bool true;
+              notSocketActivated = bool false;
+              restartTriggers = mkOption {
+                type = types.listOf types.unspecified;
+                default = [ ];
+              };
+              reloadTriggers = mkOption {
+                type = types.listOf types.unspecified;
+                default = [ ];
+              };
+              startAt = mkOption {
+                type = with types; either str (listOf str);
+                default = [ ];
+              };
+              overrideStrategy = mkOption {
+                type = types.enum [
+                  "asDropinIfExists"
+                  "asDropin"
+                ];
+                default = "asDropinIfExists";
               };
             };
         }
