@@ -19,6 +19,8 @@
 //!   over [`options::merge_option_decls`]); [`by_name::by_name`] and [`by_name::configs_of`];
 //! - [`module_syntax`]: `unifyModuleSyntax` and `applyModuleArgsIfFunction`;
 //! - [`collect::collect_modules`]: `collectModules` (imports, `disabledModules`, keys);
+//! - [`shared::canonical`]: one thunk for the copies of a declaration that each call of a
+//!   module function makes alike (so a submodule's entries share their options' declarations);
 //! - [`values`]: an options tree's `config`, `mergeEqualOption`, and [`values::Elements`] for
 //!   `attrsOf`'s, `lazyAttrsOf`'s and `listOf`'s merge;
 //! - [`engine`]: the attrset of these functions that the native lib's Nix code receives.
@@ -34,6 +36,7 @@ pub mod merge_modules;
 pub mod module_syntax;
 pub mod options;
 pub mod properties;
+pub mod shared;
 pub mod values;
 
 use super::error::EvalResult;
