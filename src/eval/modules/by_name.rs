@@ -3,6 +3,7 @@
 //! module's attributes, in module order), and the definitions `mergeModules` starts from.
 
 use super::properties::push_down;
+use super::shared::canonical;
 use super::{lazy_select, record};
 use crate::eval::error::{EvalError, EvalResult};
 use crate::eval::evaluator::Evaluator;
@@ -37,10 +38,12 @@ pub fn by_name(ev: &Evaluator, kind: ByName, prefix: &Thunk, modules: &Value, sp
         };
         let file = lazy_select(module, file, span);
         for (name, a) in &subtree.map {
-            grouped
-                .entry(name.clone())
-                .or_default()
-                .push((file.clone(), a.value.clone()));
+            // A declaration that every entry of a submodule makes alike is built once.
+            let value = match kind {
+                ByName::Declarations => canonical(&a.value),
+                ByName::Definitions | ByName::RawDefinitions => a.value.clone(),
+            };
+            grouped.entry(name.clone()).or_default().push((file.clone(), value));
         }
     }
     let mut out = Attrs::new();

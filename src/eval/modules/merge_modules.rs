@@ -36,18 +36,32 @@ pub(super) fn appended(list: &Thunk, name: &Rc<str>, span: Span) -> Thunk {
     })
 }
 
-/// `fixupOptionType loc opt`: a submodule type rebuilt from every declaration's modules, or
-/// `types.unspecified` where no type is declared.
-fn fixup_option_type(ev: &Evaluator, h: &Helpers, opt: &Value, span: Span) -> EvalResult<Value> {
-    let attrs = ev.expect_attrs(opt.clone(), span, "an option")?;
-    let ty = attrs.get("type").map(|t| ev.force(t)).transpose()?;
-    let sub = match &ty {
+/// `opt.type.getSubModules or null` of a declaration's options (its type forced).
+fn sub_modules(ev: &Evaluator, opt: &Attrs) -> EvalResult<Value> {
+    let ty = opt.get("type").map(|t| ev.force(t)).transpose()?;
+    Ok(match &ty {
         Some(Value::Attrs(t)) => match t.get("getSubModules") {
             Some(g) => ev.force(g)?,
             None => Value::Null,
         },
         _ => Value::Null,
-    };
+    })
+}
+
+/// `type.substSubModules options`, when read.
+fn substituted(ty: &Thunk, options: Thunk, span: Span) -> Thunk {
+    let subst = lazy_select(ty, "substSubModules", span);
+    Thunk::native(span, move |ev| {
+        let f = ev.force(&subst)?;
+        ev.call(f, options.clone(), span)
+    })
+}
+
+/// `fixupOptionType loc opt`: a submodule type rebuilt from every declaration's modules, or
+/// `types.unspecified` where no type is declared.
+fn fixup_option_type(ev: &Evaluator, h: &Helpers, opt: &Value, span: Span) -> EvalResult<Value> {
+    let attrs = ev.expect_attrs(opt.clone(), span, "an option")?;
+    let sub = sub_modules(ev, &attrs)?;
     let mut out = (*attrs).clone();
     out.missing = None;
     if matches!(sub, Value::Null) {
@@ -59,15 +73,56 @@ fn fixup_option_type(ev: &Evaluator, h: &Helpers, opt: &Value, span: Span) -> Ev
     } else {
         let ty_t = attrs.get("type").cloned().unwrap_or_else(|| h.unspecified.clone());
         let options = attr_or_missing(opt, &attrs, "options", span);
-        let subst = lazy_select(&ty_t, "substSubModules", span);
-        let t = Thunk::native(span, move |ev| {
-            let f = ev.force(&subst)?;
-            ev.call(f, options.clone(), span)
-        });
-        out.insert(Rc::from("type"), t, span);
+        out.insert(Rc::from("type"), substituted(&ty_t, options, span), span);
         out.insert(Rc::from("options"), Thunk::ready(Value::list(Vec::new()), span), span);
     }
     Ok(Value::attrs(out))
+}
+
+/// `fixupOptionType loc (mergeOptionDecls loc [ decl ])` of an option declared once: the
+/// fold's one step has nothing to conflict with, so the declaration's `options` with `loc`,
+/// `declarations = [ decl._file ]`, its type's sub-modules and the fixed-up type, built in
+/// one set, forcing what the two steps force in the order they force it.
+fn one_declaration(ev: &Evaluator, h: &Helpers, loc: &Thunk, decl: &Thunk, span: Span) -> EvalResult<Value> {
+    let dv = ev.force(decl)?;
+    let dattrs = ev.expect_attrs(dv.clone(), span, "an option declaration")?;
+    let options = ev.force(&attr_or_missing(&dv, &dattrs, "options", span))?;
+    let own = ev.expect_attrs(options, span, "an option declaration's options")?;
+    let file = attr_or_missing(&dv, &dattrs, "_file", span);
+    let sub = sub_modules(ev, &own)?;
+    let empty = || Thunk::ready(Value::list(Vec::new()), span);
+    let ty_t = own.get("type").cloned().unwrap_or_else(|| h.unspecified.clone());
+    let ty_t = if matches!(sub, Value::Null) {
+        ty_t
+    } else {
+        // `opt.type.substSubModules opt.options`, the options being
+        // `map (setDefaultModuleLocation opt._file) getSubModules`.
+        let file = file.clone();
+        let submodules = Thunk::native(span, move |ev| {
+            let all = ev.expect_list(sub.clone(), span)?;
+            Ok(Value::list(
+                all.iter()
+                    .map(|m| {
+                        let imports = Thunk::ready(Value::list(vec![m.clone()]), span);
+                        Thunk::ready(record(&[("_file", file.clone()), ("imports", imports)]), span)
+                    })
+                    .collect(),
+            ))
+        });
+        substituted(&ty_t, submodules, span)
+    };
+    let Value::Attrs(fields) = record(&[
+        ("declarations", Thunk::ready(Value::list(vec![file]), span)),
+        ("loc", loc.clone()),
+        ("options", empty()),
+        ("type", ty_t),
+    ]) else {
+        unreachable!("a record is an attrset");
+    };
+    Ok(Value::attrs(Attrs {
+        map: own.map.updated(&fields.map),
+        missing: None,
+    }))
 }
 
 /// What one name of `resultsByName` is: an option's entry and the definitions left unmatched.
@@ -95,7 +150,13 @@ fn result_of(
         let opt = {
             let (h, loc) = (h.clone(), loc.clone());
             Thunk::native(span, move |ev| {
-                let merged = merge_option_decls(ev, &h, &loc, &ev.force(&decls)?, span)?;
+                let decls = ev.force(&decls)?;
+                if let Value::List(l) = &decls
+                    && let [decl] = &**l
+                {
+                    return one_declaration(ev, &h, &loc, decl, span);
+                }
+                let merged = merge_option_decls(ev, &h, &loc, &decls, span)?;
                 fixup_option_type(ev, &h, &merged, span)
             })
         };

@@ -19,6 +19,8 @@
 //!   over [`options::merge_option_decls`]); [`by_name::by_name`] and [`by_name::configs_of`];
 //! - [`module_syntax`]: `unifyModuleSyntax` and `applyModuleArgsIfFunction`;
 //! - [`collect::collect_modules`]: `collectModules` (imports, `disabledModules`, keys);
+//! - [`shared::canonical`]: one thunk for the copies of a declaration that each call of a
+//!   module function makes alike (so a submodule's entries share their options' declarations);
 //! - [`values`]: an options tree's `config`, `mergeEqualOption`, and [`values::Elements`] for
 //!   `attrsOf`'s, `lazyAttrsOf`'s and `listOf`'s merge;
 //! - [`engine`]: the attrset of these functions that the native lib's Nix code receives.
@@ -34,6 +36,7 @@ pub mod merge_modules;
 pub mod module_syntax;
 pub mod options;
 pub mod properties;
+pub mod shared;
 pub mod values;
 
 use super::error::EvalResult;
@@ -107,56 +110,62 @@ pub fn defs_value(defs: &[Def], span: Span) -> Value {
 /// (byte-wise: capitals, `_`, then lower case), so the set is built as given, where fields
 /// out of order are sorted into a second vector.
 pub fn record(fields: &[(&'static str, Thunk)]) -> Value {
-    let entries = fields
-        .iter()
-        .map(|(name, value)| {
-            let attr = super::value::Attr {
-                value: value.clone(),
-                key_span: Span::BUILTIN,
-            };
-            (static_name(name), attr)
-        })
-        .collect();
+    let entries = with_static_names(|names| {
+        fields
+            .iter()
+            .map(|(name, value)| {
+                let attr = super::value::Attr {
+                    value: value.clone(),
+                    key_span: Span::BUILTIN,
+                };
+                (static_name(names, name), attr)
+            })
+            .collect()
+    });
     Value::attrs(Attrs {
         map: super::value::AttrMap::from_unsorted(entries),
         missing: None,
     })
 }
 
+/// An address is its own hash.
+#[derive(Default)]
+struct ByAddress(u64);
+
+impl std::hash::Hasher for ByAddress {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only addresses are hashed")
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// The engine's attribute names, by the address of their static text.
+type StaticNames = std::collections::HashMap<usize, Rc<str>, std::hash::BuildHasherDefault<ByAddress>>;
+
+/// `f` of this thread's names, looked up once for a whole record.
+fn with_static_names<R>(f: impl FnOnce(&mut StaticNames) -> R) -> R {
+    thread_local! {
+        static NAMES: std::cell::RefCell<StaticNames> = std::cell::RefCell::default();
+    }
+    NAMES.with(|names| f(&mut names.borrow_mut()))
+}
+
 /// `name` as an attribute name. The engine makes records of a few fixed names for every
 /// option and definition, so each name is allocated once per evaluation thread and shared
 /// (found by the address of its text, which is static).
-fn static_name(name: &'static str) -> Rc<str> {
-    use std::collections::HashMap;
-    use std::hash::{BuildHasherDefault, Hasher};
-    /// An address is its own hash.
-    #[derive(Default)]
-    struct ByAddress(u64);
-    impl Hasher for ByAddress {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-        fn write(&mut self, _: &[u8]) {
-            unreachable!("only addresses are hashed")
-        }
-        fn write_usize(&mut self, n: usize) {
-            self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
+fn static_name(names: &mut StaticNames, name: &'static str) -> Rc<str> {
+    let shared = names.entry(name.as_ptr() as usize).or_insert_with(|| Rc::from(name));
+    // Two texts at one address are one text, but a shorter one may start there too.
+    if shared.len() == name.len() {
+        shared.clone()
+    } else {
+        Rc::from(name)
     }
-    type Names = HashMap<usize, Rc<str>, BuildHasherDefault<ByAddress>>;
-    thread_local! {
-        static NAMES: std::cell::RefCell<Names> = std::cell::RefCell::default();
-    }
-    NAMES.with(|names| {
-        let mut names = names.borrow_mut();
-        let shared = names.entry(name.as_ptr() as usize).or_insert_with(|| Rc::from(name));
-        // Two texts at one address are one text, but a shorter one may start there too.
-        if shared.len() == name.len() {
-            shared.clone()
-        } else {
-            Rc::from(name)
-        }
-    })
 }
 
 /// The attribute `name` of `attrs` (the value `set`), or a thunk that fails as selecting a
