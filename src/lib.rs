@@ -216,6 +216,9 @@ pub fn analyse_modules(
     analyse_resolved(config, tools, prefix, diags)
 }
 
+/// Fewest namespaces for which checking the model beside building its graph pays a thread.
+const PARALLEL_CHECKS_MIN_NAMESPACES: usize = 128;
+
 fn analyse_resolved(
     config: ResolvedConfig,
     tools: ToolsChoice,
@@ -223,8 +226,13 @@ fn analyse_resolved(
     diags: &mut Diagnostics,
 ) -> Option<Analysis> {
     let model = build_model(&config, tools, prefix, diags);
-    check::check_model(&model, diags);
-    let graph = graph::build_unit_graph(&model);
+    // The checks and the graph read the model only: for a large one, at once.
+    let ((), graph) = diagnostic::parts::side_by_side(
+        model.namespaces.len() >= PARALLEL_CHECKS_MIN_NAMESPACES,
+        diags,
+        |diags| check::check_model(&model, diags),
+        || graph::build_unit_graph(&model),
+    );
     check::ordering::check_ordering(&model, &graph, diags);
     if diags.has_errors() {
         return None;
