@@ -602,16 +602,29 @@ fn section(loc: &Loc, value: Option<&Node>, diags: &mut Diagnostics) -> Vec<supe
 /// character) would start a directive of its own. A single newline at the end only leaves a
 /// blank line.
 fn breaking_character(value: &NixValue) -> Option<char> {
-    // A test of bytes first, as every value of every unit passes here: a control character is
-    // below 0x20, 0x7f, or U+0080–U+009F, whose UTF-8 starts with 0xc2 (so do other
-    // characters; the exact test below tells them apart).
-    let may_break = |s: &str| s.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2);
     if !value.any_str(&may_break) {
         return None;
     }
+    let exact = |body: &str| body.chars().find(|c| c.is_control() && *c != '\t');
+    if let NixValue::Str(s) = value {
+        // A string is its own line; one that only ends in a newline (an indented string's
+        // last line) needs no closer look.
+        let body = s.strip_suffix('\n').unwrap_or(s);
+        return if may_break(body) { exact(body) } else { None };
+    }
     let line = value.to_option_string();
-    let body = line.strip_suffix('\n').unwrap_or(&line);
-    body.chars().find(|c| c.is_control() && *c != '\t')
+    exact(line.strip_suffix('\n').unwrap_or(&line))
+}
+
+/// A test of bytes before the exact one, as every value of every unit passes here: a control
+/// character is below 0x20, 0x7f, or U+0080–U+009F, whose UTF-8 starts with 0xc2 (so do
+/// other characters, which the exact test tells apart). Blocks of bytes are tested whole, so
+/// that the test runs as vector instructions.
+fn may_break(s: &str) -> bool {
+    let suspect = |b: u8| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2;
+    let mut blocks = s.as_bytes().chunks_exact(32);
+    blocks.any(|block| block.iter().fold(false, |any, &b| any | suspect(b)))
+        || blocks.remainder().iter().any(|&b| suspect(b))
 }
 
 /// `globalEnvironment // environment`, nulls left out, sorted by name.
