@@ -411,19 +411,18 @@ pub fn build_service_unit(
     )?;
     let first_options = UnitOptions::read(&first)?;
     // systemd's default `path` is `mkAfter [ coreutils findutils gnugrep gnused systemd ]`.
-    let path_default = order(
-        MK_AFTER,
-        list(ctx.tools.default_path.iter().map(|p| s(p.clone())).collect()),
-    );
+    let default_path = list(ctx.tools.default_path.iter().map(|p| s(p.clone())).collect());
     let path_defs: Vec<Def> = defs
         .iter()
         .filter_map(|d| UnitOptions::read(&d.value)?.path())
         .map(Def::new)
         .collect();
-    let env_path = if path_defs.is_empty() {
-        // Only the default: the same for every namespace.
-        ctx.default_path_env.map(str::to_string)
+    let (env_path, path_default) = if path_defs.is_empty() {
+        // Only the default, the same for every namespace; as the only definition of `path`,
+        // its order changes nothing: it is merged as the plain list.
+        (ctx.default_path_env.map(str::to_string), default_path)
     } else {
+        let path_default = order(MK_AFTER, default_path);
         let full_path = merge_option(
             &loc.child("path"),
             &Ty::ListOf(Box::new(Ty::PathEntry)),
@@ -431,7 +430,8 @@ pub fn build_service_unit(
             None,
             &mut scratch,
         );
-        path_env(full_path.as_ref().and_then(|m| m.value.as_list()).unwrap_or(&[]))
+        let env = path_env(full_path.as_ref().and_then(|m| m.value.as_list()).unwrap_or(&[]));
+        (env, path_default)
     };
     let (imported, job_scripts) = systemd_imported_def(unit_base, first_options, env_path, ctx);
     if let (Some(span), Some(script)) = (strict_span(first_options, ctx), job_scripts.first()) {
