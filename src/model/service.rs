@@ -81,18 +81,19 @@ fn order(priority: i64, content: Node) -> Node {
 /// The netns module's own definition of the service.
 fn netns_module_def(ns: &ResolvedNamespace, ctx: &ServiceContext) -> Node {
     let t = ctx.tools;
-    let dir = &ctx.script_dir;
+    // Written by concatenation: every namespace's unit makes these texts.
+    let dir = ctx.script_dir.as_str();
     let mut exec_start = vec![
-        s(format!("{dir}/ip-netns-attach")),
-        s(format!("{} link set dev lo up", t.ip)),
+        s([dir, "/ip-netns-attach"].concat()),
+        s([t.ip.as_str(), " link set dev lo up"].concat()),
         // NixOS writes this line in an indented string: its value ends in a newline.
-        s(format!("{} --ignore -p {dir}/sysctl\n", t.sysctl)),
+        s([t.sysctl.as_str(), " --ignore -p ", dir, "/sysctl\n"].concat()),
     ];
     if ctx.nftables_enable {
-        exec_start.push(s(format!("{dir}/nftables-ruleset")));
+        exec_start.push(s([dir, "/nftables-ruleset"].concat()));
     }
     attrs(vec![
-        ("description", s(format!("{} network namespace", ns.name))),
+        ("description", s([ns.name.as_str(), " network namespace"].concat())),
         ("before", list(vec![s("network.target")])),
         (
             "serviceConfig",
@@ -104,7 +105,7 @@ fn netns_module_def(ns: &ResolvedNamespace, ctx: &ServiceContext) -> Node {
                 ("ExecStart", list(exec_start)),
                 (
                     "ExecStop",
-                    s(format!("{} netns delete {}", t.ip, escape_shell_arg(&ns.name))),
+                    s([t.ip.as_str(), " netns delete ", &*escape_shell_arg(&ns.name)].concat()),
                 ),
             ]),
         ),
