@@ -223,8 +223,13 @@ fn analyse_resolved(
     diags: &mut Diagnostics,
 ) -> Option<Analysis> {
     let model = build_model(&config, tools, prefix, diags);
-    check::check_model(&model, diags);
-    let graph = graph::build_unit_graph(&model);
+    // The checks and the graph read the model only: for a large one, at once.
+    let ((), graph) = diagnostic::parts::side_by_side(
+        model.namespaces.len() >= diagnostic::parts::MIN_PART,
+        diags,
+        |diags| check::check_model(&model, diags),
+        || graph::build_unit_graph(&model),
+    );
     check::ordering::check_ordering(&model, &graph, diags);
     if diags.has_errors() {
         return None;

@@ -5,6 +5,8 @@
 static GLOBAL: mimalloc::Mimalloc = mimalloc::Mimalloc;
 
 fn main() {
+    #[cfg(feature = "mimalloc")]
+    mimalloc::return_what_finished_threads_free();
     let code = netns_compile::cli::run(std::env::args().collect());
     std::process::exit(code);
 }
@@ -25,6 +27,24 @@ mod mimalloc {
     const WORD: usize = std::mem::size_of::<usize>();
 
     pub struct Mimalloc;
+
+    // mimalloc's own entry point (the crate binds it only with a feature that needs another
+    // crate): `void mi_option_set(mi_option_t option, long value)`.
+    unsafe extern "C" {
+        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    }
+
+    /// `mi_option_abandoned_page_purge` of the mimalloc v2 that Cargo.lock pins (`mimalloc.h`).
+    const ABANDONED_PAGE_PURGE: std::ffi::c_int = 12;
+
+    /// The evaluation and the parts of a large config run on threads that end before the
+    /// later stages: without this, the pages they freed stay resident (mimalloc purges them
+    /// only after a delay, never once their thread is gone), which put `check` of 10,000
+    /// namespaces at 107 MB instead of 85 MB.
+    pub fn return_what_finished_threads_free() {
+        // SAFETY: sets an option before any thread but this one exists.
+        unsafe { mi_option_set(ABANDONED_PAGE_PURGE, 1) }
+    }
 
     // SAFETY: the functions are mimalloc's malloc family, given the layout's size and, when it
     // exceeds what every block has, its alignment; `mi_free` takes blocks of either kind.

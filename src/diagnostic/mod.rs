@@ -11,6 +11,7 @@
 mod code;
 mod explain;
 mod explanations;
+pub mod parts;
 mod render;
 
 pub use code::{CODE_PREFIX, Code, FoundBy, Severity};

@@ -7,7 +7,7 @@ use super::guard::guard_table;
 use super::join::{guard_relations, interface_move_relations, join_relations};
 use super::service::{ServiceContext, build_service_unit, default_path_env};
 use super::{JoiningService, Model, Namespace, SysctlEntry, Tools};
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, parts};
 use crate::module::config::{ResolvedConfig, ResolvedNamespace, ResolvedService};
 use crate::module::unit_options::UnitOptions;
 use crate::nix_text::{NixValue, nix_value};
@@ -56,14 +56,10 @@ pub fn name_problem(name: &str) -> Option<String> {
     None
 }
 
-/// Fewest namespaces worth a thread of their own.
-const PARALLEL_MIN_NAMESPACES: usize = 128;
-
 /// Build the model. `prefix` is where the output tree will live (units name scripts by
 /// absolute path under it).
 pub fn build_model(cfg: &ResolvedConfig, tools: Tools, prefix: &str, diags: &mut Diagnostics) -> Model {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    build_model_on(cfg, tools, prefix, threads, diags)
+    build_model_on(cfg, tools, prefix, parts::threads(), diags)
 }
 
 /// [`build_model`] on at most `threads` threads.
@@ -77,42 +73,16 @@ fn build_model_on(cfg: &ResolvedConfig, tools: Tools, prefix: &str, threads: usi
     };
     // Namespaces are built independently of each other: in parallel, in contiguous parts whose
     // results (and diagnostics) are put back in order, so the model is the same either way.
-    let build = |part: &[ResolvedNamespace]| {
-        let mut part_diags = Diagnostics::new();
+    let mut namespaces = parts::in_parts_on(&cfg.namespaces, parts::MIN_PART, threads, diags, |part, diags| {
         // Sized up front: a namespace is large, and a vector grown by doubling would hold up
         // to twice the part at the peak of `check`'s memory.
         let mut built: Vec<Namespace> = Vec::with_capacity(part.len());
         built.extend(
             part.iter()
-                .filter_map(|ns| build_namespace(ns, cfg, &shared, prefix, &mut part_diags)),
+                .filter_map(|ns| build_namespace(ns, cfg, &shared, prefix, diags)),
         );
-        (built, part_diags)
-    };
-    let chunk = cfg
-        .namespaces
-        .len()
-        .div_ceil(threads.max(1))
-        .max(PARALLEL_MIN_NAMESPACES);
-    let parts: Vec<(Vec<Namespace>, Diagnostics)> = if cfg.namespaces.len() <= chunk {
-        vec![build(&cfg.namespaces)]
-    } else {
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = cfg
-                .namespaces
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || build(part)))
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
-    let mut namespaces = Vec::with_capacity(cfg.namespaces.len());
-    for (built, part_diags) in parts {
-        namespaces.extend(built);
-        diags.extend(part_diags);
-    }
+        built
+    });
     let (mut joining, other_services) = services(&cfg.services, &namespaces);
     let mut wireguard_interfaces = wireguard_interfaces(&cfg.wireguard_interfaces);
     let namespace_of = |namespace: &str| namespaces.iter().find(|ns| ns.name == namespace);

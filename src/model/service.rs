@@ -81,18 +81,19 @@ fn order(priority: i64, content: Node) -> Node {
 /// The netns module's own definition of the service.
 fn netns_module_def(ns: &ResolvedNamespace, ctx: &ServiceContext) -> Node {
     let t = ctx.tools;
-    let dir = &ctx.script_dir;
+    // Written by concatenation: every namespace's unit makes these texts.
+    let dir = ctx.script_dir.as_str();
     let mut exec_start = vec![
-        s(format!("{dir}/ip-netns-attach")),
-        s(format!("{} link set dev lo up", t.ip)),
+        s([dir, "/ip-netns-attach"].concat()),
+        s([t.ip.as_str(), " link set dev lo up"].concat()),
         // NixOS writes this line in an indented string: its value ends in a newline.
-        s(format!("{} --ignore -p {dir}/sysctl\n", t.sysctl)),
+        s([t.sysctl.as_str(), " --ignore -p ", dir, "/sysctl\n"].concat()),
     ];
     if ctx.nftables_enable {
-        exec_start.push(s(format!("{dir}/nftables-ruleset")));
+        exec_start.push(s([dir, "/nftables-ruleset"].concat()));
     }
     attrs(vec![
-        ("description", s(format!("{} network namespace", ns.name))),
+        ("description", s([ns.name.as_str(), " network namespace"].concat())),
         ("before", list(vec![s("network.target")])),
         (
             "serviceConfig",
@@ -104,7 +105,7 @@ fn netns_module_def(ns: &ResolvedNamespace, ctx: &ServiceContext) -> Node {
                 ("ExecStart", list(exec_start)),
                 (
                     "ExecStop",
-                    s(format!("{} netns delete {}", t.ip, escape_shell_arg(&ns.name))),
+                    s([t.ip.as_str(), " netns delete ", &*escape_shell_arg(&ns.name)].concat()),
                 ),
             ]),
         ),
@@ -415,19 +416,18 @@ pub fn build_service_unit(
     )?;
     let first_options = UnitOptions::read(&first)?;
     // systemd's default `path` is `mkAfter [ coreutils findutils gnugrep gnused systemd ]`.
-    let path_default = order(
-        MK_AFTER,
-        list(ctx.tools.default_path.iter().map(|p| s(p.clone())).collect()),
-    );
+    let default_path = list(ctx.tools.default_path.iter().map(|p| s(p.clone())).collect());
     let path_defs: Vec<Def> = defs
         .iter()
         .filter_map(|d| UnitOptions::read(&d.value)?.path())
         .map(Def::new)
         .collect();
-    let env_path = if path_defs.is_empty() {
-        // Only the default: the same for every namespace.
-        ctx.default_path_env.map(str::to_string)
+    let (env_path, path_default) = if path_defs.is_empty() {
+        // Only the default, the same for every namespace; as the only definition of `path`,
+        // its order changes nothing: it is merged as the plain list.
+        (ctx.default_path_env.map(str::to_string), default_path)
     } else {
+        let path_default = order(MK_AFTER, default_path);
         let full_path = merge_option(
             &loc.child("path"),
             &Ty::ListOf(Box::new(Ty::PathEntry)),
@@ -435,7 +435,8 @@ pub fn build_service_unit(
             None,
             &mut scratch,
         );
-        path_env(full_path.as_ref().and_then(|m| m.value.as_list()).unwrap_or(&[]))
+        let env = path_env(full_path.as_ref().and_then(|m| m.value.as_list()).unwrap_or(&[]));
+        (env, path_default)
     };
     let (imported, job_scripts) = systemd_imported_def(unit_base, first_options, env_path, ctx);
     if let (Some(span), Some(script)) = (strict_span(first_options, ctx), job_scripts.first()) {
@@ -606,16 +607,29 @@ fn section(loc: &Loc, value: Option<&Node>, diags: &mut Diagnostics) -> Vec<supe
 /// character) would start a directive of its own. A single newline at the end only leaves a
 /// blank line.
 fn breaking_character(value: &NixValue) -> Option<char> {
-    // A test of bytes first, as every value of every unit passes here: a control character is
-    // below 0x20, 0x7f, or U+0080–U+009F, whose UTF-8 starts with 0xc2 (so do other
-    // characters; the exact test below tells them apart).
-    let may_break = |s: &str| s.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2);
     if !value.any_str(&may_break) {
         return None;
     }
+    let exact = |body: &str| body.chars().find(|c| c.is_control() && *c != '\t');
+    if let NixValue::Str(s) = value {
+        // A string is its own line; one that only ends in a newline (an indented string's
+        // last line) needs no closer look.
+        let body = s.strip_suffix('\n').unwrap_or(s);
+        return if may_break(body) { exact(body) } else { None };
+    }
     let line = value.to_option_string();
-    let body = line.strip_suffix('\n').unwrap_or(&line);
-    body.chars().find(|c| c.is_control() && *c != '\t')
+    exact(line.strip_suffix('\n').unwrap_or(&line))
+}
+
+/// A test of bytes before the exact one, as every value of every unit passes here: a control
+/// character is below 0x20, 0x7f, or U+0080–U+009F, whose UTF-8 starts with 0xc2 (so do
+/// other characters, which the exact test tells apart). Blocks of bytes are tested whole, so
+/// that the test runs as vector instructions.
+fn may_break(s: &str) -> bool {
+    let suspect = |b: u8| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2;
+    let mut blocks = s.as_bytes().chunks_exact(32);
+    blocks.any(|block| block.iter().fold(false, |any, &b| any | suspect(b)))
+        || blocks.remainder().iter().any(|&b| suspect(b))
 }
 
 /// `globalEnvironment // environment`, nulls left out, sorted by name.

@@ -18,7 +18,7 @@ use super::submodules::{
 };
 use super::types::Ty;
 use super::unit_name::namespace_service_name;
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, parts};
 use crate::node::{Attrs, Entry, Kind, Node};
 use crate::source::Span;
 use std::borrow::Cow;
@@ -329,70 +329,105 @@ fn resolve_namespaces(
     }
     let ns_schema = schema::namespace_schema(ruleset, sysctl);
     let sysctl_ty = schema::sysctl_type();
-    let mut out = Vec::with_capacity(by_name.len());
-    for (name, (name_span, ns_defs)) in by_name {
-        let ns_loc = loc.child(name);
-        let sub_ty = Ty::Attrs;
-        let Some((mut ns_defs, _)) = prepare_defs(&ns_loc, &sub_ty, ns_defs, None, diags) else {
-            continue; // every definition was `mkIf false`: no such namespace
-        };
-        // The namespace is a submodule: its modules are merged last-first (see merge_submodule).
-        ns_defs.reverse();
-        let mut entries = Vec::new();
-        let inherited = |option: &str, ty: &Ty, default: &Node, entries: &mut Vec<Entry>, diags: &mut Diagnostics| {
-            let mut option_defs = Vec::new();
-            let mut key_span = None;
-            for d in &ns_defs {
-                if let Some(e) = d.value.attrs().and_then(|a| a.entry(option)) {
-                    key_span.get_or_insert(e.key_span);
-                    option_defs.push(Def::new(&e.value));
-                }
-            }
-            let merged = merge_option(&ns_loc.child(option), ty, option_defs, Some(default), diags);
-            let priority = merged.as_ref().map_or(MK_OPTION_DEFAULT, |m| m.priority);
-            if let Some(m) = merged {
-                entries.push(Entry {
-                    key: option.to_string(),
-                    key_span: key_span.unwrap_or(m.value.span),
-                    value: m.value,
-                });
-            }
-            priority >= MK_OPTION_DEFAULT
-        };
-        let nftables_inherited = inherited("nftables", &Ty::Lines, ruleset, &mut entries, diags);
-        let sysctl_inherited = inherited("sysctl", &sysctl_ty, sysctl, &mut entries, diags);
-        inherited(
-            "service",
-            &Ty::Attrs,
-            &schema::empty_attrs_default(),
-            &mut entries,
-            diags,
-        );
-        for option in schema::CONNECT_OPTIONS {
-            connect_option(&ns_loc, &ns_schema, option, &ns_defs, &mut entries, diags);
-        }
+    let given = Given {
+        ruleset,
+        sysctl,
+        ns_schema: &ns_schema,
+        sysctl_ty: &sysctl_ty,
+    };
+    let groups: Vec<(&str, (Span, Vec<Def>))> = by_name.into_iter().collect();
+    // Each namespace is resolved on its own: for many, in parallel parts put back in order.
+    parts::in_parts(&groups, parts::MIN_PART, diags, |part, diags| {
+        let loc = Loc::new(NAMESPACES.path);
+        part.iter()
+            .filter_map(|(name, (name_span, ns_defs))| {
+                resolve_namespace(&loc.child(name), name, *name_span, ns_defs.clone(), given, diags)
+            })
+            .collect()
+    })
+}
+
+/// What every namespace is resolved against: the defaults it inherits and its schema.
+#[derive(Clone, Copy)]
+struct Given<'a> {
+    ruleset: &'a Node,
+    sysctl: &'a Node,
+    ns_schema: &'a super::types::Schema,
+    sysctl_ty: &'a Ty,
+}
+
+/// One `services.netns.namespaces.<name>` from its definitions; `None` when every definition
+/// was `mkIf false` (no such namespace) or they do not merge.
+fn resolve_namespace(
+    ns_loc: &Loc,
+    name: &str,
+    name_span: Span,
+    ns_defs: Vec<Def>,
+    given: Given,
+    diags: &mut Diagnostics,
+) -> Option<ResolvedNamespace> {
+    let Given {
+        ruleset,
+        sysctl,
+        ns_schema,
+        sysctl_ty,
+    } = given;
+    let (mut ns_defs, _) = prepare_defs(ns_loc, &Ty::Attrs, ns_defs, None, diags)?;
+    // The namespace is a submodule: its modules are merged last-first (see merge_submodule).
+    ns_defs.reverse();
+    let mut entries = Vec::new();
+    let inherited = |option: &str, ty: &Ty, default: &Node, entries: &mut Vec<Entry>, diags: &mut Diagnostics| {
+        let mut option_defs = Vec::new();
+        let mut key_span = None;
         for d in &ns_defs {
-            for e in d.value.attrs().map(|a| a.entries.as_slice()).unwrap_or(&[]) {
-                if ns_schema.option(&e.key).is_none() {
-                    diags.push(unknown_option(
-                        &ns_loc.child(&e.key),
-                        e.key_span,
-                        ns_schema.options.iter().map(|o| o.0),
-                    ));
-                }
+            if let Some(e) = d.value.attrs().and_then(|a| a.entry(option)) {
+                key_span.get_or_insert(e.key_span);
+                option_defs.push(Def::new(&e.value));
             }
         }
-        out.push(ResolvedNamespace {
-            name: name.to_string(),
-            name_span,
-            value: Node::new(name_span, Kind::Attrs(Attrs::from_entries(entries))),
-            sysctl_inherited,
-            nftables_inherited,
-            unit_defs: Vec::new(),
-            unit_extension_defs: Vec::new(),
-        });
+        let merged = merge_option(&ns_loc.child(option), ty, option_defs, Some(default), diags);
+        let priority = merged.as_ref().map_or(MK_OPTION_DEFAULT, |m| m.priority);
+        if let Some(m) = merged {
+            entries.push(Entry {
+                key: option.to_string(),
+                key_span: key_span.unwrap_or(m.value.span),
+                value: m.value,
+            });
+        }
+        priority >= MK_OPTION_DEFAULT
+    };
+    let nftables_inherited = inherited("nftables", &Ty::Lines, ruleset, &mut entries, diags);
+    let sysctl_inherited = inherited("sysctl", sysctl_ty, sysctl, &mut entries, diags);
+    inherited(
+        "service",
+        &Ty::Attrs,
+        &schema::empty_attrs_default(),
+        &mut entries,
+        diags,
+    );
+    for option in schema::CONNECT_OPTIONS {
+        connect_option(ns_loc, ns_schema, option, &ns_defs, &mut entries, diags);
     }
-    out
+    for d in &ns_defs {
+        for e in d.value.attrs().map(|a| a.entries.as_slice()).unwrap_or(&[]) {
+            if ns_schema.option(&e.key).is_none() {
+                diags.push(unknown_option(
+                    &ns_loc.child(&e.key),
+                    e.key_span,
+                    ns_schema.options.iter().map(|o| o.0),
+                ));
+            }
+        }
+    }
+    Some(ResolvedNamespace {
+        name: name.to_string(),
+        name_span,
+        value: Node::new(name_span, Kind::Attrs(Attrs::from_entries(entries))),
+        sysctl_inherited,
+        nftables_inherited,
+        unit_defs: Vec::new(),
+        unit_extension_defs: Vec::new(),
+    })
 }
 
 /// One option of SPEC §11, merged only where a definition gives it: it has no default, so a

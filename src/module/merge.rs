@@ -42,6 +42,17 @@ pub fn merge_option<'a>(
             priority: super::property::MK_OPTION_DEFAULT,
         });
     }
+    if let [one] = defs.as_slice()
+        && one.is_plain()
+        && ty.takes_as_is(&one.value)
+    {
+        // One plain definition, which beats the default and merges to itself.
+        let value = defs.into_iter().next().map(|d| d.value.into_owned())?;
+        return Some(Merged {
+            value,
+            priority: super::property::DEFAULT_PRIORITY,
+        });
+    }
     let typed = Typed::new(loc, ty, diags);
     let (defs, priority) = if !defs.is_empty() && defs.iter().all(Def::is_plain) {
         // No properties: every definition has the plain priority, which beats the default, and
@@ -638,6 +649,24 @@ mod tests {
             s(4, "a line\nand another\n"),
             s(5, "x.service"),
             n(6, Kind::List(vec![s(7, "one"), n(8, Kind::Int(2))])),
+            s(12, "a line\n"),
+            n(13, Kind::List(vec![s(14, "a.service"), s(15, "b.target")])),
+            n(16, Kind::List(vec![n(17, Kind::List(vec![n(18, Kind::Null)]))])),
+            n(
+                19,
+                Kind::Attrs(Attrs::from_entries(vec![
+                    Entry {
+                        key: "b".into(),
+                        key_span: at(20),
+                        value: n(21, Kind::List(vec![s(22, "x")])),
+                    },
+                    Entry {
+                        key: "a".into(),
+                        key_span: at(23),
+                        value: n(24, Kind::Null),
+                    },
+                ])),
+            ),
             n(
                 9,
                 Kind::Attrs(Attrs::from_entries(vec![Entry {
@@ -662,6 +691,11 @@ mod tests {
             Ty::NullOr(Box::new(Ty::ListOf(Box::new(Ty::Str)))),
             Ty::SingleLineStr,
             Ty::ListOf(Box::new(Ty::Str)),
+            Ty::ListOf(Box::new(Ty::UnitName)),
+            Ty::ListOf(Box::new(Ty::ListOf(Box::new(Ty::Anything)))),
+            Ty::AttrsOf(Box::new(Ty::UnitOption)),
+            Ty::AttrsOf(Box::new(Ty::NullOr(Box::new(Ty::Str)))),
+            Ty::AttrsOf(Box::new(Ty::Int)),
         ];
         let mut taken = 0;
         for ty in &types {

@@ -2,7 +2,7 @@
 //! module and systemd's service options use, each with its exact description and `check`.
 //! How definitions of a type merge is in [`super::merge`].
 
-use crate::node::{Kind, Node};
+use crate::node::{Kind, Node, cmp_names};
 use rustc_hash::FxHashMap;
 
 /// An option type.
@@ -168,7 +168,18 @@ impl Ty {
             | Ty::Separated(_)
             | Ty::Attrs
             | Ty::SysctlValue => true,
+            // `mergeEqualOption`, then a last newline dropped.
+            Ty::SingleLineStr => matches!(&v.kind, Kind::Str(s) if !s.ends_with('\n')),
             Ty::NullOr(inner) => matches!(v.kind, Kind::Null) || inner.merges_one_to_itself(v),
+            // Each element merged alone, in order.
+            Ty::ListOf(elem) => v
+                .as_list()
+                .is_some_and(|items| items.iter().all(|i| elem.takes_as_is(i))),
+            // Each attribute merged alone, in name order (which a tree's attributes are in).
+            Ty::AttrsOf(elem) => v.attrs().is_some_and(|a| {
+                a.entries.iter().all(|e| elem.takes_as_is(&e.value))
+                    && a.entries.windows(2).all(|w| cmp_names(&w[0].key, &w[1].key).is_lt())
+            }),
             _ => false,
         }
     }

@@ -5,8 +5,14 @@
 /// POSIX bracket `[^a-zA-Z0-9_.\-]` with one `-`. In a POSIX bracket the backslash is a
 /// literal, so `\` is kept. Non-ASCII characters are replaced (the match is on bytes).
 pub fn escape_unit_name(name: &str) -> String {
-    let keep = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '\\' | '-');
     let mut out = String::with_capacity(name.len());
+    push_escaped(name, &mut out);
+    out
+}
+
+/// [`escape_unit_name`] at the end of `out`.
+fn push_escaped(name: &str, out: &mut String) {
+    let keep = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '\\' | '-');
     let mut in_run = false;
     for c in name.chars() {
         if keep(c) {
@@ -17,15 +23,20 @@ pub fn escape_unit_name(name: &str) -> String {
             in_run = true;
         }
     }
-    out
 }
 
 /// `netns-<escaped>.service`.
 pub fn namespace_unit_name(name: &str) -> String {
-    format!("{}.service", namespace_service_name(name))
+    let mut out = namespace_service_name(name);
+    out.push_str(".service");
+    out
 }
 
-/// `netns-<escaped>`: the namespace's name in `systemd.services`.
+/// `netns-<escaped>`: the namespace's name in `systemd.services`. Written in place (with room
+/// for `.service`): every namespace's name passes here.
 pub fn namespace_service_name(name: &str) -> String {
-    format!("netns-{}", escape_unit_name(name))
+    let mut out = String::with_capacity("netns-.service".len() + name.len());
+    out.push_str("netns-");
+    push_escaped(name, &mut out);
+    out
 }
