@@ -167,21 +167,30 @@ impl Evaluator {
         let outer = self.current.replace(expr.span);
         // Expressions in tail position (branches, bodies, calls of lambdas) continue in this
         // loop instead of recursing: a tail-recursive Nix function runs in constant stack.
-        let mut step = self.eval_step(expr, env);
-        while let Ok(Step::Tail(next, next_env)) = step {
-            self.current.set(next.span);
-            step = self
-                .count_step(next.span)
-                .and_then(|()| self.eval_step(&next, &next_env));
-        }
+        // One call of the step, inlined: the loop is the machine's innermost.
+        let mut tail: Option<(Rc<Expr>, Env)> = None;
+        let result = loop {
+            let (expr, env) = match &tail {
+                Some((next, next_env)) => (next, next_env),
+                None => (expr, env),
+            };
+            match self.eval_step(expr, env) {
+                Ok(Step::Done(v)) => break Ok(v),
+                Ok(Step::Tail(next, next_env)) => {
+                    self.current.set(next.span);
+                    if let Err(e) = self.count_step(next.span) {
+                        break Err(e);
+                    }
+                    tail = Some((next, next_env));
+                }
+                Err(e) => break Err(e),
+            }
+        };
         self.current.set(outer);
-        match step {
-            Ok(Step::Done(v)) => Ok(v),
-            Ok(Step::Tail(..)) => Err(error(expr.span, "internal error: unfinished tail call")),
-            Err(e) => Err(e),
-        }
+        result
     }
 
+    #[inline(always)]
     fn eval_step(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Step> {
         let span = expr.span;
         let done = Step::Done;
@@ -375,8 +384,10 @@ impl Evaluator {
     }
 
     fn eval_bool(&self, e: &Rc<Expr>, env: &Env) -> EvalResult<bool> {
-        let v = self.eval(e, env)?;
-        self.expect_bool(v, e.span)
+        match self.eval(e, env)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(not_a_bool(&other, e.span)),
+        }
     }
 
     pub(crate) fn key_name(&self, key: &Key, env: &Env) -> EvalResult<Rc<str>> {
@@ -935,10 +946,7 @@ impl Evaluator {
     pub fn expect_bool(&self, v: Value, span: Span) -> EvalResult<bool> {
         match v {
             Value::Bool(b) => Ok(b),
-            other => Err(error(
-                span,
-                format!("value is {} while a Boolean was expected", other.described()),
-            )),
+            other => Err(not_a_bool(&other, span)),
         }
     }
 
@@ -1014,6 +1022,12 @@ fn inherit_from_thunk(from: Option<Thunk>, name: Rc<str>, span: Span) -> Thunk {
             None => Err(ev.missing_attr(&v, &name, span)),
         }
     })
+}
+
+#[cold]
+#[inline(never)]
+fn not_a_bool(v: &Value, span: Span) -> Box<EvalError> {
+    error(span, format!("value is {} while a Boolean was expected", v.described()))
 }
 
 #[cold]

@@ -462,7 +462,7 @@ impl Thunk {
     }
 
     /// The value if it has been computed already.
-    #[inline]
+    #[inline(always)]
     pub fn value_if_done(&self) -> Option<Value> {
         match &*self.0.state.borrow() {
             ThunkState::Done(v) => Some(v.clone()),
