@@ -25,6 +25,9 @@ impl Expr {
     }
 }
 
+/// A tag byte of its own (not a niche in a field): the machine matches on the kind of every
+/// expression it evaluates, and a byte is read in one instruction.
+#[repr(u8)]
 pub enum ExprKind {
     /// A literal: number, string without interpolation, path without interpolation.
     Const(Value),
