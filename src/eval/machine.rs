@@ -190,6 +190,18 @@ impl Evaluator {
         result
     }
 
+    /// `eval` of a function applied, a set selected from or an operand: mostly a variable
+    /// whose value is computed already, read here without the call of `eval`.
+    #[inline(always)]
+    fn eval_operand(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Value> {
+        if let ExprKind::Var(Var::Local { depth, index }) = &expr.kind
+            && let Some(Some(v)) = env.read_slot(*depth, *index, Thunk::value_if_done)
+        {
+            return Ok(v);
+        }
+        self.eval(expr, env)
+    }
+
     #[inline(always)]
     fn eval_step(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Step> {
         let span = expr.span;
@@ -223,7 +235,7 @@ impl Evaluator {
                 ));
             }
             ExprKind::Apply(f, x) => {
-                let f = self.eval(f, env)?;
+                let f = self.eval_operand(f, env)?;
                 let arg = self.thunk_of(x, env);
                 if let Value::Lambda(closure) = &f {
                     let (body, inner) = self.bind_closure(closure, arg, span)?;
@@ -408,7 +420,7 @@ impl Evaluator {
         env: &Env,
         span: Span,
     ) -> EvalResult<Value> {
-        let mut v = self.eval(target, env)?;
+        let mut v = self.eval_operand(target, env)?;
         for key in keys {
             // Borrowed, not cloned: a select is among the commonest expressions.
             let dynamic;
@@ -755,8 +767,8 @@ impl Evaluator {
                 self.call(f, self.thunk_of(r, env), span)
             }
             _ => {
-                let a = self.eval(l, env)?;
-                let b = self.eval(r, env)?;
+                let a = self.eval_operand(l, env)?;
+                let b = self.eval_operand(r, env)?;
                 self.binop_values(op, a, b, span)
             }
         }
