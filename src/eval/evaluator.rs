@@ -1,5 +1,5 @@
 //! One evaluation's state ([`Evaluator`]): the files read, the base environment, the import
-//! cache, the step and depth counters; loading files and text, the native `lib`, a file's
+//! cache, the step counter and the stack limit; loading files and text, the native `lib`, a file's
 //! attribute. Evaluating expressions is [`machine`](super::machine)'s.
 
 use super::error::{ErrorKind, EvalResult, error, error_of};
@@ -27,14 +27,13 @@ pub struct Evaluator {
     imports: RefCell<HashMap<PathBuf, Thunk>>,
     /// The lowered files of `scopedImport`, per path and names of the scope.
     scoped_imports: RefCell<ScopedImports>,
-    pub(crate) depth: Cell<usize>,
-    /// Evaluation steps taken (nested evaluations entered), against `max_steps`.
-    pub(crate) steps: Cell<u64>,
+    /// Evaluation steps (nested evaluations entered) still allowed, of `max_steps`.
+    pub(crate) steps_left: Cell<u64>,
     /// The step limit ([`EvalOptions::max_steps`]).
     pub(crate) max_steps: u64,
-    /// Address near the bottom of the evaluation thread's stack, set by
-    /// [`with_evaluator`](super::run::with_evaluator); 0 elsewhere (no stack check).
-    pub(crate) stack_base: Cell<usize>,
+    /// The lowest stack address evaluation may reach, set by
+    /// [`with_evaluator`](super::run::with_evaluator) for its thread; 0 elsewhere (no stack check).
+    pub(crate) stack_limit: Cell<usize>,
     /// The span of the expression being evaluated, for "needed here" labels.
     pub(crate) current: Cell<Span>,
     lib: OnceCell<Value>,
@@ -58,10 +57,9 @@ impl Evaluator {
             builtins: OnceCell::new(),
             imports: RefCell::new(HashMap::new()),
             scoped_imports: RefCell::new(HashMap::new()),
-            depth: Cell::new(0),
-            steps: Cell::new(0),
+            steps_left: Cell::new(options.max_steps),
             max_steps: options.max_steps,
-            stack_base: Cell::new(0),
+            stack_limit: Cell::new(0),
             current: Cell::new(Span::BUILTIN),
             lib: OnceCell::new(),
             search_path,

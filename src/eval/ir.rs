@@ -25,6 +25,9 @@ impl Expr {
     }
 }
 
+/// A tag byte of its own (not a niche in a field): the machine matches on the kind of every
+/// expression it evaluates, and a byte is read in one instruction.
+#[repr(u8)]
 pub enum ExprKind {
     /// A literal: number, string without interpolation, path without interpolation.
     Const(Value),
@@ -89,6 +92,41 @@ pub struct AttrsDef {
     /// In a `rec` set (not a `let`): the index in `statics` of its `__overrides` attribute,
     /// whose attributes replace the set's own, in the set and in its frame.
     pub overrides: Option<usize>,
+    /// The indices of `statics` in name order (Nix's key order, byte-wise), found once here:
+    /// each evaluation of the set then builds its attributes in order, sorting nothing.
+    /// Empty when `statics` are written in name order already (most generated sets).
+    order: Box<[u32]>,
+}
+
+impl AttrsDef {
+    pub fn new(
+        rec: bool,
+        statics: Vec<Binding>,
+        dynamics: Vec<DynamicBinding>,
+        inherit_from: Vec<Rc<Expr>>,
+        overrides: Option<usize>,
+    ) -> AttrsDef {
+        let name = |i: u32| statics[i as usize].name.as_bytes();
+        let mut order: Vec<u32> = Vec::new();
+        if !statics.is_sorted_by(|a, b| a.name.as_bytes() < b.name.as_bytes()) {
+            order.extend(0..statics.len() as u32);
+            order.sort_by(|&a, &b| name(a).cmp(name(b)));
+        }
+        AttrsDef {
+            rec,
+            statics,
+            dynamics,
+            inherit_from,
+            overrides,
+            order: order.into_boxed_slice(),
+        }
+    }
+
+    /// The indices of `statics`, in name order.
+    pub fn name_order(&self) -> impl Iterator<Item = usize> + '_ {
+        let written_in_order = self.order.is_empty();
+        (0..self.statics.len()).map(move |i| if written_in_order { i } else { self.order[i] as usize })
+    }
 }
 
 pub struct Binding {

@@ -645,13 +645,7 @@ impl<'a, 's> Lowerer<'a, 's> {
         } else {
             None
         };
-        Ok(AttrsDef {
-            rec,
-            statics,
-            dynamics,
-            inherit_from,
-            overrides,
-        })
+        Ok(AttrsDef::new(rec, statics, dynamics, inherit_from, overrides))
     }
 
     fn pending_expr(&mut self, pending: Pending<'s>, key_span: Span) -> LowerResult<Rc<Expr>> {

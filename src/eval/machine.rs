@@ -13,11 +13,8 @@ use std::rc::Rc;
 /// Stack of the evaluation thread. Only what is used is touched (virtual memory).
 pub const EVAL_STACK_BYTES: usize = 1 << 30;
 
-/// Nested evaluations allowed before a `LimitExceeded` error. The stack is watched too:
-/// evaluation stops when less than [`STACK_MARGIN_BYTES`] of it are left.
-pub const MAX_EVAL_DEPTH: usize = 10_000_000;
-
-/// Stack kept free for the error path and for dropping deep values.
+/// Stack kept free for the error path and for dropping deep values: evaluation stops with a
+/// `LimitExceeded` error when less than this is left.
 pub const STACK_MARGIN_BYTES: usize = 128 << 20;
 
 /// One step of evaluation: a value, or the expression to continue with (a tail call).
@@ -26,70 +23,64 @@ enum Step {
     Tail(Rc<Expr>, Env),
 }
 
-/// Counts one level of nested evaluation while alive.
-pub(crate) struct DepthGuard<'a>(&'a Evaluator);
+/// Held while a nested evaluation runs. Nesting is bounded by the stack itself (see
+/// [`Evaluator::enter`]), so there is no depth to count back: the guard costs nothing.
+pub(crate) struct DepthGuard<'a>(std::marker::PhantomData<&'a Evaluator>);
 
 /// An address in the caller's stack frame: called first on the evaluation thread, it is near
-/// the bottom of its stack ([`Evaluator::stack_base`]).
+/// the bottom of its stack ([`Evaluator::stack_limit`]).
 #[inline(always)]
 pub(crate) fn stack_address() -> usize {
     let here = 0u8;
     &here as *const u8 as usize
 }
 
+/// The lowest stack address an evaluation may reach on a thread whose stack starts near
+/// `base` ([`EVAL_STACK_BYTES`] of it, all but [`STACK_MARGIN_BYTES`] usable).
+pub(crate) fn stack_limit_below(base: usize) -> usize {
+    base.saturating_sub(EVAL_STACK_BYTES - STACK_MARGIN_BYTES)
+}
+
 impl Evaluator {
-    /// True when the evaluation thread has used all but a safety margin of its stack. The
-    /// base is the evaluator's own (not a thread-local): read at every step, it costs a load.
+    /// Enter one level of nesting: a `LimitExceeded` error when the evaluation thread has used
+    /// all but a safety margin of its stack, or past the step limit. The limit is the
+    /// evaluator's own (not a thread-local): read at every step, it costs a load and a compare.
     #[inline(always)]
-    fn stack_nearly_full(&self) -> bool {
-        let base = self.stack_base.get();
-        // Not on an evaluation thread: only the depth counter protects.
-        base != 0 && base.saturating_sub(stack_address()) > EVAL_STACK_BYTES - STACK_MARGIN_BYTES
-    }
-}
-
-impl Drop for DepthGuard<'_> {
-    fn drop(&mut self) {
-        self.0.depth.set(self.0.depth.get().saturating_sub(1));
-    }
-}
-
-impl Evaluator {
-    /// Enter one level of nesting; past [`MAX_EVAL_DEPTH`] a `LimitExceeded` error.
     pub(crate) fn enter(&self, span: Span) -> EvalResult<DepthGuard<'_>> {
-        let depth = self.depth.get() + 1;
-        if depth > MAX_EVAL_DEPTH || self.stack_nearly_full() {
-            return Err(error_of(
-                ErrorKind::Other,
-                Code::LimitExceeded,
-                span,
-                "evaluation nested too deeply (stack overflow; possible infinite recursion)",
-            ));
+        if stack_address() < self.stack_limit.get() {
+            return Err(too_deep(span));
         }
         self.count_step(span)?;
-        self.depth.set(depth);
-        Ok(DepthGuard(self))
+        Ok(DepthGuard(std::marker::PhantomData))
     }
 
     /// Count one evaluation step against the step limit ([`super::options::EvalOptions::max_steps`]).
     /// A tail call counts too: a tail-recursive loop runs in constant stack, but each turn may
     /// allocate (the unforced `n + 1` of `let f = n: f (n + 1); in f 0`), so only the step
-    /// limit stops it before memory runs out.
+    /// limit stops it before memory runs out. The steps left are counted down: one load, one
+    /// test.
+    #[inline(always)]
     fn count_step(&self, span: Span) -> EvalResult<()> {
-        let steps = self.steps.get() + 1;
-        if steps > self.max_steps {
-            return Err(error_of(
-                ErrorKind::Other,
-                Code::LimitExceeded,
-                span,
-                format!(
-                    "evaluation took more than {} steps (an endless loop? raise --max-eval-steps if not)",
-                    self.max_steps
-                ),
-            ));
+        let left = self.steps_left.get();
+        if left == 0 {
+            return Err(self.too_many_steps(span));
         }
-        self.steps.set(steps);
+        self.steps_left.set(left - 1);
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_many_steps(&self, span: Span) -> Box<EvalError> {
+        error_of(
+            ErrorKind::Other,
+            Code::LimitExceeded,
+            span,
+            format!(
+                "evaluation took more than {} steps (an endless loop? raise --max-eval-steps if not)",
+                self.max_steps
+            ),
+        )
     }
 
     /// The value of a thunk, computed once.
@@ -126,6 +117,8 @@ impl Evaluator {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn infinite_recursion(&self, span: Span, first: Span) -> Box<EvalError> {
         let mut e = error(span, "infinite recursion encountered");
         e.diagnostic = crate::diagnostic::Diagnostic::new(Code::NixEval, "infinite recursion encountered")
@@ -174,21 +167,42 @@ impl Evaluator {
         let outer = self.current.replace(expr.span);
         // Expressions in tail position (branches, bodies, calls of lambdas) continue in this
         // loop instead of recursing: a tail-recursive Nix function runs in constant stack.
-        let mut step = self.eval_step(expr, env);
-        while let Ok(Step::Tail(next, next_env)) = step {
-            self.current.set(next.span);
-            step = self
-                .count_step(next.span)
-                .and_then(|()| self.eval_step(&next, &next_env));
-        }
+        // One call of the step, inlined: the loop is the machine's innermost.
+        let mut tail: Option<(Rc<Expr>, Env)> = None;
+        let result = loop {
+            let (expr, env) = match &tail {
+                Some((next, next_env)) => (next, next_env),
+                None => (expr, env),
+            };
+            match self.eval_step(expr, env) {
+                Ok(Step::Done(v)) => break Ok(v),
+                Ok(Step::Tail(next, next_env)) => {
+                    self.current.set(next.span);
+                    if let Err(e) = self.count_step(next.span) {
+                        break Err(e);
+                    }
+                    tail = Some((next, next_env));
+                }
+                Err(e) => break Err(e),
+            }
+        };
         self.current.set(outer);
-        match step {
-            Ok(Step::Done(v)) => Ok(v),
-            Ok(Step::Tail(..)) => Err(error(expr.span, "internal error: unfinished tail call")),
-            Err(e) => Err(e),
-        }
+        result
     }
 
+    /// `eval` of a function applied, a set selected from or an operand: mostly a variable
+    /// whose value is computed already, read here without the call of `eval`.
+    #[inline(always)]
+    fn eval_operand(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Value> {
+        if let ExprKind::Var(Var::Local { depth, index }) = &expr.kind
+            && let Some(Some(v)) = env.read_slot(*depth, *index, Thunk::value_if_done)
+        {
+            return Ok(v);
+        }
+        self.eval(expr, env)
+    }
+
+    #[inline(always)]
     fn eval_step(&self, expr: &Rc<Expr>, env: &Env) -> EvalResult<Step> {
         let span = expr.span;
         let done = Step::Done;
@@ -196,6 +210,9 @@ impl Evaluator {
             ExprKind::If(c, t, f) => {
                 let branch = if self.eval_bool(c, env)? { t } else { f };
                 return Ok(Step::Tail(branch.clone(), env.clone()));
+            }
+            ExprKind::Let(def, body) if def.dynamics.is_empty() && def.overrides.is_none() => {
+                return Ok(Step::Tail(body.clone(), self.let_frame(def, env)));
             }
             ExprKind::Let(def, body) => {
                 let (_, inner) = self.build_attrs(def, env)?;
@@ -218,7 +235,7 @@ impl Evaluator {
                 ));
             }
             ExprKind::Apply(f, x) => {
-                let f = self.eval(f, env)?;
+                let f = self.eval_operand(f, env)?;
                 let arg = self.thunk_of(x, env);
                 if let Value::Lambda(closure) = &f {
                     let (body, inner) = self.bind_closure(closure, arg, span)?;
@@ -379,8 +396,10 @@ impl Evaluator {
     }
 
     fn eval_bool(&self, e: &Rc<Expr>, env: &Env) -> EvalResult<bool> {
-        let v = self.eval(e, env)?;
-        self.expect_bool(v, e.span)
+        match self.eval(e, env)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(not_a_bool(&other, e.span)),
+        }
     }
 
     pub(crate) fn key_name(&self, key: &Key, env: &Env) -> EvalResult<Rc<str>> {
@@ -401,7 +420,7 @@ impl Evaluator {
         env: &Env,
         span: Span,
     ) -> EvalResult<Value> {
-        let mut v = self.eval(target, env)?;
+        let mut v = self.eval_operand(target, env)?;
         for key in keys {
             // Borrowed, not cloned: a select is among the commonest expressions.
             let dynamic;
@@ -491,43 +510,42 @@ impl Evaluator {
 
     // -- attribute sets -----------------------------------------------------------------------
 
-    /// Evaluate a set literal (or `let` bindings) in `env`; returns the set and the
-    /// environment its values see (a new frame for `rec` and `let`).
+    /// Evaluate a set literal in `env`; returns the set and the environment its values see
+    /// (a new frame for `rec`).
     fn build_attrs(&self, def: &AttrsDef, env: &Env) -> EvalResult<(Attrs, Env)> {
         let inner = match (def.rec, def.overrides) {
             (false, _) => env.clone(),
             (true, None) => env.open_slots(),
             (true, Some(_)) => env.open_overridable_slots(),
         };
-        let from: Vec<Thunk> = def.inherit_from.iter().map(|e| self.thunk_of(e, &inner)).collect();
+        let from = self.inherit_sources(def, &inner);
+        // Built in name order (found by lowering): the map is sorted as it is made.
         let mut statics = Vec::with_capacity(def.statics.len());
-        let mut slots = Vec::with_capacity(if def.rec { def.statics.len() } else { 0 });
-        for binding in &def.statics {
-            let thunk = match &binding.value {
-                BindValue::Expr(e) => self.thunk_of(e, &inner),
-                // Resolved from the set's own frame, skipping it (see `Lowerer::resolve_outside`).
-                BindValue::Inherit(var, span) => self.inherited(var, &inner, *span, &binding.name),
-                BindValue::InheritFrom(i, span) => {
-                    inherit_from_thunk(from.get(*i).cloned(), binding.name.clone(), *span)
-                }
-            };
-            if def.rec {
-                slots.push(thunk.clone());
+        if def.rec {
+            let slots = self.binding_thunks(def, &inner, &from);
+            for i in def.name_order() {
+                let binding = &def.statics[i];
+                let attr = Attr {
+                    value: slots[i].clone(),
+                    key_span: binding.key_span,
+                };
+                statics.push((binding.name.clone(), attr));
             }
-            let attr = Attr {
-                value: thunk,
-                key_span: binding.key_span,
-            };
-            statics.push((binding.name.clone(), attr));
+            inner.fill(slots);
+        } else {
+            for i in def.name_order() {
+                let binding = &def.statics[i];
+                let attr = Attr {
+                    value: self.binding_thunk(binding, &inner, &from),
+                    key_span: binding.key_span,
+                };
+                statics.push((binding.name.clone(), attr));
+            }
         }
-        // In source order, not name order: sorted once (names are unique, lowering merged them).
         let mut attrs = Attrs {
-            map: AttrMap::from_unsorted(statics),
+            map: AttrMap::from_sorted(statics),
             missing: None,
         };
-        if def.rec {
-            inner.fill(slots);
-        }
         if let Some(index) = def.overrides {
             self.apply_overrides(def, index, &mut attrs, &inner)?;
         }
@@ -546,6 +564,34 @@ impl Evaluator {
             attrs.insert(name, self.thunk_of(&dynamic.value, &inner), dynamic.key_span);
         }
         Ok((attrs, inner))
+    }
+
+    /// The frame of a `let`'s bindings in `env`: only its slots, no set (a `let` has neither
+    /// dynamic names nor `__overrides`).
+    fn let_frame(&self, def: &AttrsDef, env: &Env) -> Env {
+        let inner = env.open_slots();
+        let from = self.inherit_sources(def, &inner);
+        inner.fill(self.binding_thunks(def, &inner, &from));
+        inner
+    }
+
+    /// The thunks of each `inherit (e)`'s `e`, in `inner`.
+    fn inherit_sources(&self, def: &AttrsDef, inner: &Env) -> Vec<Thunk> {
+        def.inherit_from.iter().map(|e| self.thunk_of(e, inner)).collect()
+    }
+
+    /// The statically named bindings' thunks, in source order (a frame's slots).
+    fn binding_thunks(&self, def: &AttrsDef, inner: &Env, from: &[Thunk]) -> Vec<Thunk> {
+        def.statics.iter().map(|b| self.binding_thunk(b, inner, from)).collect()
+    }
+
+    fn binding_thunk(&self, binding: &Binding, inner: &Env, from: &[Thunk]) -> Thunk {
+        match &binding.value {
+            BindValue::Expr(e) => self.thunk_of(e, inner),
+            // Resolved from the set's own frame, skipping it (see `Lowerer::resolve_outside`).
+            BindValue::Inherit(var, span) => self.inherited(var, inner, *span, &binding.name),
+            BindValue::InheritFrom(i, span) => inherit_from_thunk(from.get(*i).cloned(), binding.name.clone(), *span),
+        }
     }
 
     /// `__overrides` in a `rec` set (deprecated Nix): its value, evaluated in the set's frame
@@ -608,7 +654,9 @@ impl Evaluator {
                         _ => {}
                     }
                 }
-                let mut args = app.args.clone();
+                // Room for every argument: the next ones push without growing it.
+                let mut args = Vec::with_capacity(app.op.arity);
+                args.extend_from_slice(&app.args);
                 args.push(arg);
                 if args.len() >= app.op.arity {
                     (app.op.func)(self, &args, span)
@@ -719,8 +767,8 @@ impl Evaluator {
                 self.call(f, self.thunk_of(r, env), span)
             }
             _ => {
-                let a = self.eval(l, env)?;
-                let b = self.eval(r, env)?;
+                let a = self.eval_operand(l, env)?;
+                let b = self.eval_operand(r, env)?;
                 self.binop_values(op, a, b, span)
             }
         }
@@ -910,10 +958,7 @@ impl Evaluator {
     pub fn expect_bool(&self, v: Value, span: Span) -> EvalResult<bool> {
         match v {
             Value::Bool(b) => Ok(b),
-            other => Err(error(
-                span,
-                format!("value is {} while a Boolean was expected", other.described()),
-            )),
+            other => Err(not_a_bool(&other, span)),
         }
     }
 
@@ -989,6 +1034,23 @@ fn inherit_from_thunk(from: Option<Thunk>, name: Rc<str>, span: Span) -> Thunk {
             None => Err(ev.missing_attr(&v, &name, span)),
         }
     })
+}
+
+#[cold]
+#[inline(never)]
+fn not_a_bool(v: &Value, span: Span) -> Box<EvalError> {
+    error(span, format!("value is {} while a Boolean was expected", v.described()))
+}
+
+#[cold]
+#[inline(never)]
+fn too_deep(span: Span) -> Box<EvalError> {
+    error_of(
+        ErrorKind::Other,
+        Code::LimitExceeded,
+        span,
+        "evaluation nested too deeply (stack overflow; possible infinite recursion)",
+    )
 }
 
 /// `a // b`: b's attributes win.

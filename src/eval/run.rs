@@ -2,9 +2,9 @@
 //! points that evaluate a file or text and print or convert its value.
 //!
 //! Evaluation recurses (a Nix function calling itself, a deeply nested value), so it runs on
-//! a thread with a large stack ([`EVAL_STACK_BYTES`]), and every nested evaluation counts
-//! against [`MAX_EVAL_DEPTH`](machine::MAX_EVAL_DEPTH): deep recursion ends in a `LimitExceeded` diagnostic, never in
-//! a stack overflow. [`with_evaluator`] runs any code in such a thread.
+//! a thread with a large stack ([`EVAL_STACK_BYTES`]), and every nested evaluation checks
+//! the stack left against [`STACK_MARGIN_BYTES`](machine::STACK_MARGIN_BYTES): deep recursion
+//! ends in a `LimitExceeded` diagnostic, never in a stack overflow. [`with_evaluator`] runs any code in such a thread.
 
 use super::error::EvalError;
 use super::evaluator::Evaluator;
@@ -27,7 +27,7 @@ pub fn with_evaluator<R: Send + 'static>(
     let run = move || {
         let base = machine::stack_address();
         let ev = Evaluator::new(taken, &options);
-        ev.stack_base.set(base);
+        ev.stack_limit.set(machine::stack_limit_below(base));
         let result = f(&ev);
         (result, ev.into_sources())
     };

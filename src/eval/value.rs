@@ -148,6 +148,13 @@ impl AttrMap {
         AttrMap { entries }
     }
 
+    /// A map of `entries` already in name order, each name once (a set literal's, whose order
+    /// lowering found).
+    pub fn from_sorted(entries: Vec<(Rc<str>, Attr)>) -> AttrMap {
+        debug_assert!(entries.is_sorted_by(|a, b| compare_names(&a.0, &b.0) == Ordering::Less));
+        AttrMap { entries }
+    }
+
     fn position(&self, key: &str) -> Result<usize, usize> {
         self.entries.binary_search_by(|(k, _)| compare_names(k, key))
     }
@@ -455,7 +462,7 @@ impl Thunk {
     }
 
     /// The value if it has been computed already.
-    #[inline]
+    #[inline(always)]
     pub fn value_if_done(&self) -> Option<Value> {
         match &*self.0.state.borrow() {
             ThunkState::Done(v) => Some(v.clone()),
