@@ -44,15 +44,26 @@ struct Parser<'s> {
     ahead: [Token; AHEAD],
     head: usize,
     waiting: usize,
-    /// The tokenizer found an error: the text ends there for this parser, and it declines.
+    /// The tokenizer found an error, or the tokens nest deeper than `max_nesting`: the text
+    /// ends there for this parser, and it declines.
     failed: bool,
+    max_nesting: usize,
     /// The end of the last token taken.
     last_end: u32,
     depth: u32,
 }
 
-/// The tree of `text`, or `None` where rnix's parser must decide.
-pub fn parse(file: FileId, text: &str) -> Option<Node<'_>> {
+/// What the fast parser read of a whole text.
+pub struct WholeText<'s> {
+    pub tree: Node<'s>,
+    /// The text nests no deeper than the limit, counted as the nesting check counts it (see
+    /// [`super::lexer::Nesting`]): the check need not run. `false` where it must decide.
+    pub nesting_checked: bool,
+}
+
+/// The tree of `text`, or `None` where rnix's parser must decide (or where the tokens nest
+/// deeper than `max_nesting`).
+pub fn parse(file: FileId, text: &str, max_nesting: usize) -> Option<WholeText<'_>> {
     let mut parser = Parser {
         file,
         text,
@@ -66,11 +77,18 @@ pub fn parse(file: FileId, text: &str) -> Option<Node<'_>> {
         head: 0,
         waiting: 0,
         failed: false,
+        max_nesting,
         last_end: 0,
         depth: 0,
     };
     let root = parser.expr()?;
-    (parser.peek().is_none() && !parser.failed).then_some(root)
+    if parser.peek().is_some() || parser.failed {
+        return None;
+    }
+    Some(WholeText {
+        tree: root,
+        nesting_checked: !parser.source.nesting().differs,
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -149,7 +167,8 @@ impl<'s> Parser<'s> {
             let Some((kind, start, end, glued)) = self.source.next_significant() else {
                 break;
             };
-            if kind == TOKEN_ERROR {
+            // Past the limit, the parser stops before it recurses that deep.
+            if kind == TOKEN_ERROR || self.source.nesting().deepest > self.max_nesting {
                 self.failed = true;
             } else {
                 self.ahead[(self.head + self.waiting) % AHEAD] = Token {
