@@ -465,6 +465,8 @@ impl<'a, 's> Lowerer<'a, 's> {
 
     fn collect_entries(&mut self, entries: Vec<Entry<'s>>, is_let: bool) -> LowerResult<SetBuilder<'s>> {
         let mut builder = SetBuilder::default();
+        // Most entries bind a name of their own (`inherit` may bind more, paths fewer).
+        builder.statics.reserve(entries.len());
         for entry in entries {
             match entry {
                 Entry::Inherit { from, attrs } => self.collect_inherit(&mut builder, from.map(|f| *f), attrs)?,

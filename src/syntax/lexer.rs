@@ -410,7 +410,8 @@ impl Lexer<'_> {
         if self.consume_whitespace() > 0 {
             return Some(TOKEN_WHITESPACE);
         }
-        if self.peek() == Some(b'#') {
+        let first = self.peek()?;
+        if first == b'#' {
             // To the end of the line, whatever the bytes (a UTF-8 byte is never '\n').
             self.offset += self.bytes[self.offset..]
                 .iter()
@@ -418,7 +419,7 @@ impl Lexer<'_> {
                 .unwrap_or(self.bytes.len() - self.offset);
             return Some(TOKEN_COMMENT);
         }
-        if self.bump_if(b"/*") {
+        if first == b'/' && self.bump_if(b"/*") {
             loop {
                 self.offset += self.bytes[self.offset..]
                     .iter()
@@ -435,11 +436,17 @@ impl Lexer<'_> {
                 }
             }
         }
-        if self.bump_if(b"...") {
+        if first == b'.' && self.bump_if(b"...") {
             return Some(TOKEN_ELLIPSIS);
         }
 
-        let shape = self.shape();
+        // Only a token that starts like a path, a URI or an identifier has a shape: the
+        // punctuation between them is told apart without the look ahead.
+        let shape = if CLASSES[first as usize] & PATH_SEGMENT != 0 || matches!(first, b'/' | b'~' | b'<') {
+            self.shape()
+        } else {
+            None
+        };
         let c = self.bump_char()?;
 
         if c == b'/' && self.peek() == Some(b'/') {
