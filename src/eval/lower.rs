@@ -551,8 +551,15 @@ impl<'a, 's> Lowerer<'a, 's> {
             }
             AttrName::Static(name) => {
                 let Some(i) = builder.find(&name) else {
+                    // A new name (what follows it goes into a set of its own): no second
+                    // search for a duplicate.
                     let pending = self.path_value(next, rest, value)?;
-                    return insert_static(builder, name, first_span, pending);
+                    builder.push_static(PendingEntry {
+                        name,
+                        key_span: first_span,
+                        value: pending,
+                    });
+                    return Ok(());
                 };
                 let previous_span = builder.statics[i].key_span;
                 // An existing plain attrset literal becomes a set we can add to.
