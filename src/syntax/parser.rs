@@ -13,7 +13,7 @@
 
 use super::ast::*;
 use super::lexer::Lexer;
-use super::strings::{RawPart, normalize};
+use super::strings::{RawPart, normalize, plain_string};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::BinOp;
 use rnix::SyntaxKind::{self, *};
@@ -543,6 +543,12 @@ impl<'s> Parser<'s> {
     fn string(&mut self) -> Option<Box<[StrPart<'s>]>> {
         let open = self.expect(TOKEN_STRING_START)?;
         let multiline = self.text_of(open) == "''";
+        // The most common string, `"text"` alone, is made without the stack.
+        if !multiline && self.peek() == Some(TOKEN_STRING_CONTENT) && self.peek_at(1) == Some(TOKEN_STRING_END) {
+            let text = self.bump();
+            self.bump();
+            return Some(plain_string(self.text_of(text)));
+        }
         let mark = self.scratch.strings.len();
         loop {
             match self.peek()? {
