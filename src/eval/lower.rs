@@ -465,6 +465,8 @@ impl<'a, 's> Lowerer<'a, 's> {
 
     fn collect_entries(&mut self, entries: Vec<Entry<'s>>, is_let: bool) -> LowerResult<SetBuilder<'s>> {
         let mut builder = SetBuilder::default();
+        // Most entries bind a name of their own (`inherit` may bind more, paths fewer).
+        builder.statics.reserve(entries.len());
         for entry in entries {
             match entry {
                 Entry::Inherit { from, attrs } => self.collect_inherit(&mut builder, from.map(|f| *f), attrs)?,
@@ -549,8 +551,15 @@ impl<'a, 's> Lowerer<'a, 's> {
             }
             AttrName::Static(name) => {
                 let Some(i) = builder.find(&name) else {
+                    // A new name (what follows it goes into a set of its own): no second
+                    // search for a duplicate.
                     let pending = self.path_value(next, rest, value)?;
-                    return insert_static(builder, name, first_span, pending);
+                    builder.push_static(PendingEntry {
+                        name,
+                        key_span: first_span,
+                        value: pending,
+                    });
+                    return Ok(());
                 };
                 let previous_span = builder.statics[i].key_span;
                 // An existing plain attrset literal becomes a set we can add to.

@@ -61,7 +61,11 @@ impl Evaluator {
         match v {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Int(i) => {
+                // Into the output, not through a string of its own.
+                use std::fmt::Write;
+                let _ = write!(out, "{i}");
+            }
             Value::Float(x) => out.push_str(&format_float_g(*x)),
             Value::Str(s) | Value::Path(s) => push_json_string(s, out),
             Value::List(items) => {

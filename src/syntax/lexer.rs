@@ -95,6 +95,7 @@ pub fn tokenize(text: &str) -> Lexer<'_> {
         bytes: text.as_bytes(),
         offset: 0,
         ctx: Vec::new(),
+        nesting: Nesting::default(),
     }
 }
 
@@ -103,6 +104,33 @@ pub struct Lexer<'a> {
     bytes: &'a [u8],
     offset: usize,
     ctx: Vec<Context>,
+    nesting: Nesting,
+}
+
+/// The nesting of the tokens read so far, as the syntax stage's nesting check counts it
+/// (`find_too_deep_nesting` in `syntax/mod.rs`): brackets, strings and interpolations open a
+/// level. On the tokens of a text both count alike, except after the few forms where the
+/// check's small lexer reads the text otherwise than this one (a URI, `''` in an
+/// identifier, `$$` in a string). So a text this lexer read to its end, never deeper than
+/// the limit and with none of those forms, passes the check without running it.
+#[derive(Clone, Copy, Default)]
+pub struct Nesting {
+    depth: usize,
+    /// The greatest depth reached.
+    pub deepest: usize,
+    /// A form was read where the check may count otherwise.
+    pub differs: bool,
+}
+
+impl Nesting {
+    fn open(&mut self) {
+        self.depth += 1;
+        self.deepest = self.deepest.max(self.depth);
+    }
+
+    fn close(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
 }
 
 impl<'a> Iterator for Lexer<'a> {
@@ -116,6 +144,11 @@ impl<'a> Iterator for Lexer<'a> {
 }
 
 impl Lexer<'_> {
+    /// The nesting of the tokens read so far.
+    pub fn nesting(&self) -> Nesting {
+        self.nesting
+    }
+
     /// The next token that is not whitespace or a comment, its start and end, and whether
     /// it follows the last one directly (no trivia between): what the parser reads.
     pub fn next_significant(&mut self) -> Option<(SyntaxKind, usize, usize, bool)> {
@@ -245,7 +278,11 @@ impl Lexer<'_> {
                     Some(_) => {}
                 },
                 Some(b'$') => match self.peek() {
-                    Some(b'$') => self.offset += 1,
+                    Some(b'$') => {
+                        // The check reads `$${` as an interpolation.
+                        self.nesting.differs = true;
+                        self.offset += 1;
+                    }
                     Some(b'{') => {
                         self.offset = start;
                         self.ctx.push(Context::InterpolStart);
@@ -322,6 +359,7 @@ impl Lexer<'_> {
                     self.ctx.push(Context::Interpol { brackets: 0 });
                     let opened = self.bump_if(b"${");
                     debug_assert!(opened, "an interpolation starts where the lexer saw `${{`");
+                    self.nesting.open();
                     return Some(TOKEN_INTERPOL_START);
                 }
                 Some(Context::Path(kind)) => {
@@ -332,6 +370,7 @@ impl Lexer<'_> {
                         self.ctx.pop();
                     } else if self.bump_if(b"${") {
                         self.ctx.push(Context::Interpol { brackets: 0 });
+                        self.nesting.open();
                         return Some(TOKEN_INTERPOL_START);
                     } else if self.peek().is_some_and(is_path_byte) {
                         return Some(self.check_path_since(start, kind));
@@ -360,6 +399,7 @@ impl Lexer<'_> {
                         }
                         _ => false,
                     };
+                    self.nesting.close();
                     return Some(if closed { TOKEN_STRING_END } else { TOKEN_ERROR });
                 }
                 _ => {}
@@ -370,7 +410,8 @@ impl Lexer<'_> {
         if self.consume_whitespace() > 0 {
             return Some(TOKEN_WHITESPACE);
         }
-        if self.peek() == Some(b'#') {
+        let first = self.peek()?;
+        if first == b'#' {
             // To the end of the line, whatever the bytes (a UTF-8 byte is never '\n').
             self.offset += self.bytes[self.offset..]
                 .iter()
@@ -378,7 +419,7 @@ impl Lexer<'_> {
                 .unwrap_or(self.bytes.len() - self.offset);
             return Some(TOKEN_COMMENT);
         }
-        if self.bump_if(b"/*") {
+        if first == b'/' && self.bump_if(b"/*") {
             loop {
                 self.offset += self.bytes[self.offset..]
                     .iter()
@@ -395,11 +436,17 @@ impl Lexer<'_> {
                 }
             }
         }
-        if self.bump_if(b"...") {
+        if first == b'.' && self.bump_if(b"...") {
             return Some(TOKEN_ELLIPSIS);
         }
 
-        let shape = self.shape();
+        // Only a token that starts like a path, a URI or an identifier has a shape: the
+        // punctuation between them is told apart without the look ahead.
+        let shape = if CLASSES[first as usize] & PATH_SEGMENT != 0 || matches!(first, b'/' | b'~' | b'<') {
+            self.shape()
+        } else {
+            None
+        };
         let c = self.bump_char()?;
 
         if c == b'/' && self.peek() == Some(b'/') {
@@ -433,9 +480,12 @@ impl Lexer<'_> {
                 if let Some(Context::Interpol { brackets }) = self.ctx.last_mut() {
                     *brackets += 1;
                 }
+                self.nesting.open();
                 TOKEN_L_BRACE
             }
             b'}' => {
+                // Closes a brace or an interpolation: a level either way.
+                self.nesting.close();
                 if let Some(Context::Interpol { brackets }) = self.ctx.last_mut() {
                     match brackets.checked_sub(1) {
                         Some(fewer) => *brackets = fewer,
@@ -447,8 +497,8 @@ impl Lexer<'_> {
                 }
                 TOKEN_R_BRACE
             }
-            b'[' => TOKEN_L_BRACK,
-            b']' => TOKEN_R_BRACK,
+            b'[' => self.opening(TOKEN_L_BRACK),
+            b']' => self.closing(TOKEN_R_BRACK),
             b'@' => TOKEN_AT,
             b':' => TOKEN_COLON,
             b',' => TOKEN_COMMA,
@@ -463,8 +513,8 @@ impl Lexer<'_> {
             b'=' => TOKEN_ASSIGN,
             b'?' => TOKEN_QUESTION,
             b';' => TOKEN_SEMICOLON,
-            b'(' => TOKEN_L_PAREN,
-            b')' => TOKEN_R_PAREN,
+            b'(' => self.opening(TOKEN_L_PAREN),
+            b')' => self.closing(TOKEN_R_PAREN),
             b'+' if next == Some(b'+') => self.take(TOKEN_CONCAT),
             b'-' if next == Some(b'>') => self.take(TOKEN_IMPLICATION),
             b'+' => TOKEN_ADD,
@@ -491,25 +541,29 @@ impl Lexer<'_> {
             b'$' if next == Some(b'{') => {
                 self.offset += 1;
                 self.ctx.push(Context::Interpol { brackets: 0 });
+                self.nesting.open();
                 TOKEN_INTERPOL_START
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let uri = shape == Some(Shape::Uri);
                 let class = if uri { IDENT | URI } else { IDENT };
                 self.consume(|c| CLASSES[c as usize] & class != 0);
-                if uri {
-                    TOKEN_URI
-                } else {
-                    keyword(&self.bytes[start..self.offset])
+                let word = &self.bytes[start..self.offset];
+                // The check reads `''` in a URI or an identifier (`a''`) as a string.
+                if uri || (word.contains(&b'\'') && word.windows(2).any(|w| w == b"''")) {
+                    self.nesting.differs = true;
                 }
+                if uri { TOKEN_URI } else { keyword(word) }
             }
             b'"' => {
                 self.ctx.push(Context::StringBody { multiline: false });
+                self.nesting.open();
                 TOKEN_STRING_START
             }
             b'\'' if next == Some(b'\'') => {
                 self.offset += 1;
                 self.ctx.push(Context::StringBody { multiline: true });
+                self.nesting.open();
                 TOKEN_STRING_START
             }
             b'0'..=b'9' => {
@@ -524,6 +578,18 @@ impl Lexer<'_> {
             }
             _ => TOKEN_ERROR,
         })
+    }
+
+    /// A token that opens a level of nesting.
+    fn opening(&mut self, kind: SyntaxKind) -> SyntaxKind {
+        self.nesting.open();
+        kind
+    }
+
+    /// A token that closes a level of nesting.
+    fn closing(&mut self, kind: SyntaxKind) -> SyntaxKind {
+        self.nesting.close();
+        kind
     }
 
     /// Take the second byte of a two-byte operator.

@@ -28,18 +28,25 @@ pub fn span_of(file: FileId, range: TextRange) -> Span {
 pub const MAX_NESTING: usize = 1000;
 
 /// Parse `text` (the contents of `file`); the first syntax error becomes the diagnostic.
+/// Text nested too deeply is refused first, as if the check ran before parsing: where the
+/// fast parser's tokens show the text within the limit, it need not run.
 pub fn parse(file: FileId, text: &str) -> Result<ast::Node<'_>, Box<Diagnostic>> {
-    check_nesting(file, text)?;
-    match parser::parse(file, text) {
-        Some(tree) => Ok(tree),
-        None => rnix_tree(file, text),
+    match parser::parse(file, text, MAX_NESTING) {
+        Some(parsed) if parsed.nesting_checked => Ok(parsed.tree),
+        fast => {
+            check_nesting(file, text)?;
+            match fast {
+                Some(parsed) => Ok(parsed.tree),
+                None => rnix_tree(file, text),
+            }
+        }
     }
 }
 
 /// The tree of the fast parser alone (`None` where it leaves the decision to rnix).
 pub fn parse_fast(file: FileId, text: &str) -> Option<ast::Node<'_>> {
     check_nesting(file, text).ok()?;
-    parser::parse(file, text)
+    parser::parse(file, text, MAX_NESTING).map(|parsed| parsed.tree)
 }
 
 /// The tree as rnix's parser reads it: the reference the fast parser is held to.
@@ -355,6 +362,108 @@ mod tests {
         assert_eq!(at("[ ''a ''${ [ [ [ '''' [ [ '' ]"), None);
         assert_eq!(at("[ # [ [ [\n /* [ [ [ */ [ [ [ ]"), Some(27));
         assert_eq!(at("{ a = { b = { c = { }; }; }; }"), Some(18));
+    }
+
+    /// The fast parser skips the nesting check where its tokens show the text within the
+    /// limit: on every text it reads whole and calls checked, the check must agree at every
+    /// limit. The texts are random nestings of every form that opens a level, and of the
+    /// forms the check reads otherwise.
+    #[test]
+    fn nesting_counted_by_the_tokens_is_the_checks() {
+        fn expr(seed: &mut u64, depth: u32, out: &mut String) {
+            *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let pick = (*seed >> 33) % if depth > 6 { 7 } else { 20 };
+            let mut inner = |out: &mut String| expr(seed, depth + 1, out);
+            match pick {
+                0 => out.push('1'),
+                1 => out.push_str("a'"),
+                2 => out.push_str("a''"),
+                3 => out.push_str("http://x.org/a''b"),
+                4 => out.push_str("\"$${ [ \""),
+                5 => out.push_str("''a $${ '''' ''${ \\ ''"),
+                6 => out.push_str("\"\\${ [ \""),
+                7 | 8 => {
+                    out.push_str("[ ");
+                    inner(out);
+                    out.push(' ');
+                    inner(out);
+                    out.push_str(" ]");
+                }
+                9 | 10 => {
+                    out.push_str("{ x = ");
+                    inner(out);
+                    out.push_str("; ${\"y\"} = ");
+                    inner(out);
+                    out.push_str("; }");
+                }
+                11 => {
+                    out.push('(');
+                    inner(out);
+                    out.push(')');
+                }
+                12 | 13 => {
+                    out.push_str("\"s ( ${");
+                    inner(out);
+                    out.push_str("} [\"");
+                }
+                14 | 15 => {
+                    out.push_str("''\n  s { ${");
+                    inner(out);
+                    out.push_str("} \" ''");
+                }
+                16 => {
+                    out.push_str("# [ { (\n");
+                    inner(out);
+                }
+                17 => {
+                    out.push_str("/* [ \" */ ");
+                    inner(out);
+                }
+                18 => {
+                    out.push_str("./a/${");
+                    inner(out);
+                    out.push('}');
+                }
+                _ => {
+                    out.push_str("x: ");
+                    inner(out);
+                }
+            }
+        }
+        let mut seed = 7;
+        let (mut checked, mut differing) = (0, 0);
+        for _ in 0..3000 {
+            let mut text = String::new();
+            expr(&mut seed, 0, &mut text);
+            let whole = parser::parse(FileId(0), &text, MAX_NESTING).expect(&text);
+            if !whole.nesting_checked {
+                differing += 1;
+                continue;
+            }
+            checked += 1;
+            for limit in 0..8 {
+                let check_passes = find_too_deep_nesting(&text, limit).is_none();
+                let fast = parser::parse(FileId(0), &text, limit);
+                assert_eq!(fast.is_some(), check_passes, "limit {limit}: {text}");
+            }
+        }
+        assert!(
+            checked > 500 && differing > 500,
+            "{checked} checked, {differing} differing"
+        );
+        // Where the check reads a form otherwise, it can refuse what the tokens nest within
+        // the limit: the check runs there.
+        for text in [
+            "[ a'' \"'' [ [ [ \" ]",
+            "[ http://x/'' \"'' [ [ [ \" ]",
+            "[ \"$${ [ [ [ \" ]",
+        ] {
+            assert!(find_too_deep_nesting(text, 3).is_some(), "{text}");
+            assert!(
+                !parser::parse(FileId(0), text, 3).is_some_and(|p| p.nesting_checked),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use super::ast::*;
 use super::lexer::Lexer;
-use super::strings::{RawPart, normalize};
+use super::strings::{RawPart, normalize, plain_string};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::BinOp;
 use rnix::SyntaxKind::{self, *};
@@ -44,15 +44,46 @@ struct Parser<'s> {
     ahead: [Token; AHEAD],
     head: usize,
     waiting: usize,
-    /// The tokenizer found an error: the text ends there for this parser, and it declines.
+    /// The tokenizer found an error, or the tokens nest deeper than `max_nesting`: the text
+    /// ends there for this parser, and it declines.
     failed: bool,
+    max_nesting: usize,
     /// The end of the last token taken.
     last_end: u32,
     depth: u32,
+    scratch: Scratch<'s>,
 }
 
-/// The tree of `text`, or `None` where rnix's parser must decide.
-pub fn parse(file: FileId, text: &str) -> Option<Node<'_>> {
+/// Stacks the parts of lists, sets, attribute paths and strings are gathered on while they
+/// are parsed (a nested one's above its parent's), then moved out in vectors of their exact
+/// size: a large file's tree is held whole until it is lowered, and a vector grown by
+/// pushes would have room to spare (or be copied to shrink it). A part is left on a stack
+/// only when the parser declines, and then the whole parse ends.
+#[derive(Default)]
+struct Scratch<'s> {
+    items: Vec<Node<'s>>,
+    entries: Vec<Entry<'s>>,
+    attrs: Vec<Attr<'s>>,
+    strings: Vec<RawPart<'s, Box<Node<'s>>>>,
+}
+
+/// The parts pushed on `stack` since it was `mark` long, in a vector of their exact size
+/// (copied at once; the stack keeps its room).
+fn exact<T>(stack: &mut Vec<T>, mark: usize) -> Vec<T> {
+    stack.split_off(mark)
+}
+
+/// What the fast parser read of a whole text.
+pub struct WholeText<'s> {
+    pub tree: Node<'s>,
+    /// The text nests no deeper than the limit, counted as the nesting check counts it (see
+    /// [`super::lexer::Nesting`]): the check need not run. `false` where it must decide.
+    pub nesting_checked: bool,
+}
+
+/// The tree of `text`, or `None` where rnix's parser must decide (or where the tokens nest
+/// deeper than `max_nesting`).
+pub fn parse(file: FileId, text: &str, max_nesting: usize) -> Option<WholeText<'_>> {
     let mut parser = Parser {
         file,
         text,
@@ -66,11 +97,19 @@ pub fn parse(file: FileId, text: &str) -> Option<Node<'_>> {
         head: 0,
         waiting: 0,
         failed: false,
+        max_nesting,
         last_end: 0,
         depth: 0,
+        scratch: Scratch::default(),
     };
     let root = parser.expr()?;
-    (parser.peek().is_none() && !parser.failed).then_some(root)
+    if parser.peek().is_some() || parser.failed {
+        return None;
+    }
+    Some(WholeText {
+        tree: root,
+        nesting_checked: !parser.source.nesting().differs,
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -149,7 +188,8 @@ impl<'s> Parser<'s> {
             let Some((kind, start, end, glued)) = self.source.next_significant() else {
                 break;
             };
-            if kind == TOKEN_ERROR {
+            // Past the limit, the parser stops before it recurses that deep.
+            if kind == TOKEN_ERROR || self.source.nesting().deepest > self.max_nesting {
                 self.failed = true;
             } else {
                 self.ahead[(self.head + self.waiting) % AHEAD] = Token {
@@ -388,11 +428,13 @@ impl<'s> Parser<'s> {
             }
             TOKEN_L_BRACK => {
                 self.bump();
-                let mut items = Vec::new();
+                let mark = self.scratch.items.len();
                 while self.peek()? != TOKEN_R_BRACK {
-                    items.push(self.simple()?);
+                    let item = self.simple()?;
+                    self.scratch.items.push(item);
                 }
                 self.bump();
+                let items = exact(&mut self.scratch.items, mark);
                 self.node(start, Kind::List(items))
             }
             TOKEN_STRING_START => {
@@ -501,14 +543,23 @@ impl<'s> Parser<'s> {
     fn string(&mut self) -> Option<Box<[StrPart<'s>]>> {
         let open = self.expect(TOKEN_STRING_START)?;
         let multiline = self.text_of(open) == "''";
-        let mut raw = Vec::new();
+        // The most common string, `"text"` alone, is made without the stack.
+        if !multiline && self.peek() == Some(TOKEN_STRING_CONTENT) && self.peek_at(1) == Some(TOKEN_STRING_END) {
+            let text = self.bump();
+            self.bump();
+            return Some(plain_string(self.text_of(text)));
+        }
+        let mark = self.scratch.strings.len();
         loop {
             match self.peek()? {
                 TOKEN_STRING_CONTENT => {
                     let token = self.bump();
-                    raw.push(RawPart::Lit(self.text_of(token)));
+                    self.scratch.strings.push(RawPart::Lit(self.text_of(token)));
                 }
-                TOKEN_INTERPOL_START => raw.push(RawPart::Interp(self.interpolation()?)),
+                TOKEN_INTERPOL_START => {
+                    let inner = self.interpolation()?;
+                    self.scratch.strings.push(RawPart::Interp(inner));
+                }
                 TOKEN_STRING_END => {
                     self.bump();
                     break;
@@ -516,19 +567,19 @@ impl<'s> Parser<'s> {
                 _ => return None,
             }
         }
-        Some(normalize(multiline, raw))
+        Some(normalize(multiline, exact(&mut self.scratch.strings, mark)))
     }
 
     // -- bindings and attribute paths --------------------------------------------------------
 
     /// The bindings of a set or `let`, through the token that closes them.
     fn bindings(&mut self, until: SyntaxKind) -> Option<Vec<Entry<'s>>> {
-        let mut entries = Vec::new();
+        let mark = self.scratch.entries.len();
         loop {
             let next = self.peek()?;
             if next == until {
                 self.bump();
-                return Some(entries);
+                return Some(exact(&mut self.scratch.entries, mark));
             }
             if next == TOKEN_INHERIT {
                 self.bump();
@@ -540,21 +591,20 @@ impl<'s> Parser<'s> {
                 } else {
                     None
                 };
-                let mut attrs = Vec::new();
+                let attrs_mark = self.scratch.attrs.len();
                 while self.peek()? != TOKEN_SEMICOLON {
-                    attrs.push(self.attr()?);
+                    let attr = self.attr()?;
+                    self.scratch.attrs.push(attr);
                 }
                 self.bump();
-                entries.push(Entry::Inherit {
-                    from,
-                    attrs: attrs.into_boxed_slice(),
-                });
+                let attrs = exact(&mut self.scratch.attrs, attrs_mark).into_boxed_slice();
+                self.scratch.entries.push(Entry::Inherit { from, attrs });
             } else {
                 let path = self.attrpath()?;
                 self.expect(TOKEN_ASSIGN)?;
                 let value = self.expr()?;
                 self.expect(TOKEN_SEMICOLON)?;
-                entries.push(Entry::Value { path, value });
+                self.scratch.entries.push(Entry::Value { path, value });
             }
         }
     }
@@ -564,12 +614,14 @@ impl<'s> Parser<'s> {
         if self.peek() != Some(TOKEN_DOT) {
             return Some(Box::new([first]));
         }
-        let mut path = vec![first];
+        let mark = self.scratch.attrs.len();
+        self.scratch.attrs.push(first);
         while self.peek() == Some(TOKEN_DOT) {
             self.bump();
-            path.push(self.attr()?);
+            let attr = self.attr()?;
+            self.scratch.attrs.push(attr);
         }
-        Some(path.into_boxed_slice())
+        Some(exact(&mut self.scratch.attrs, mark).into_boxed_slice())
     }
 
     fn attr(&mut self) -> Option<Attr<'s>> {

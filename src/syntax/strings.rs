@@ -86,6 +86,12 @@ pub fn normalize<'s>(multiline: bool, raw: Vec<RawPart<'s, Box<Node<'s>>>>) -> B
     parts.into_boxed_slice()
 }
 
+/// The parts of a `"…"` string of one text without interpolation: what [`normalize`] makes
+/// of it, without a vector of raw parts.
+pub fn plain_string(text: &str) -> Box<[StrPart<'_>]> {
+    Box::new([StrPart::Lit(unescape(text, false))])
+}
+
 /// What is left of the first token when its first line holds only spaces.
 fn strip_blank_first_line(text: &str) -> Option<&str> {
     let p = text.find('\n')?;
