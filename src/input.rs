@@ -217,7 +217,8 @@ fn eval_options(options: &ReadOptions) -> Result<EvalOptions, String> {
 }
 
 /// The strict JSON of a Nix file (`netns-compile eval`), as `nix-instantiate --eval --strict
-/// --json` prints it, or only its attribute `attr`.
+/// --json` prints it, or only its attribute `attr`. For a process that ends after it: the
+/// evaluation's values are not freed.
 pub fn evaluate(
     file: &Path,
     attr: Option<&str>,
@@ -228,6 +229,7 @@ pub fn evaluate(
     if let Err(e) = std::fs::metadata(file) {
         return Err(Failure::Usage(format!("{}: {e}", file.display())));
     }
-    let eval = eval_options(options).map_err(Failure::Usage)?;
+    // The process ends once the JSON is printed: the values are left for it to reclaim.
+    let eval = eval_options(options).map_err(Failure::Usage)?.leaving_values_to_exit();
     crate::eval::eval_file_json(file, attr, &eval, sources).map_err(|ds| Unread::Diagnostics(ds).into_failure(diags))
 }

@@ -74,6 +74,14 @@ impl Evaluator {
         self.sources.into_inner()
     }
 
+    /// [`Evaluator::into_sources`], leaving every value the evaluation made unfreed: for a
+    /// process that ends with the evaluation ([`super::EvalOptions::free_values`]).
+    pub fn into_sources_leaving_values(self) -> SourceMap {
+        let sources = self.sources.take();
+        std::mem::forget(self);
+        sources
+    }
+
     /// The files and environment the evaluator reads.
     pub fn io(&self) -> &dyn EvalIo {
         &*self.io

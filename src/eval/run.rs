@@ -29,7 +29,12 @@ pub fn with_evaluator<R: Send + 'static>(
         let ev = Evaluator::new(taken, &options);
         ev.stack_limit.set(machine::stack_limit_below(base));
         let result = f(&ev);
-        (result, ev.into_sources())
+        let sources = if options.free_values {
+            ev.into_sources()
+        } else {
+            ev.into_sources_leaving_values()
+        };
+        (result, sources)
     };
     let handle = std::thread::Builder::new()
         .name("nix-eval".into())
