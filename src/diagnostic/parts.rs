@@ -95,7 +95,8 @@ mod tests {
     use crate::diagnostic::{Code, Diagnostic};
 
     /// Each item's diagnostic and result come back in the items' order, for every part size
-    /// (one part here, or one a thread), and a problem found twice is kept once.
+    /// and thread count (one part here, or one a thread, whatever cores this machine has),
+    /// and a problem found twice is kept once.
     #[test]
     fn parts_keep_the_order_of_one_pass() {
         let items: Vec<u32> = (0..1000).map(|i| i % 700).collect();
@@ -110,10 +111,13 @@ mod tests {
         let mut expected = Diagnostics::new();
         let one_pass: Vec<u32> = work(&items, &mut expected);
         assert_eq!(expected.items.len(), 700);
-        for min_part in [1, 7, 300, 1000, 5000] {
-            let mut diags = Diagnostics::new();
-            assert_eq!(in_parts(&items, min_part, &mut diags, work), one_pass);
-            assert_eq!(diags.items, expected.items, "parts of at least {min_part}");
+        for threads in [1, 2, 3, 8] {
+            for min_part in [1, 7, 300, 1000, 5000] {
+                let mut diags = Diagnostics::new();
+                assert_eq!(in_parts_on(&items, min_part, threads, &mut diags, work), one_pass);
+                let at = format!("parts of at least {min_part} on {threads} threads");
+                assert_eq!(diags.items, expected.items, "{at}");
+            }
         }
     }
 
