@@ -9,14 +9,15 @@
 //! finds them, by attribute names only: an `mkIf`'s condition is evaluated with the
 //! definitions of one option, never while walking to it.
 //!
-//! The options netns-compile reads (SPEC §2.1) are merged by the module stage that `build`
-//! uses (the fast path): each module's config is *projected* onto them — forced along those
-//! paths only, property markers kept as they are — so a whole NixOS module whose other
-//! options use packages netns-compile does not have still compiles. Options the modules
-//! declare themselves are evaluated by the lib's own module engine (`options.rs`);
-//! `collect.rs` collects the modules and `push_down.rs` finds their definitions; `hooks.rs`
-//! holds what passes between the evaluator and the module system (values of the resolved
-//! config), `packages.rs` the `pkgs` modules get.
+//! What modules read in `config` and `options` is the lib's own module engine's, for every
+//! option (`options.rs`): those the modules declare, the compiler's own as NixOS declares them
+//! (`own.rs`, `own_options.nix`), and what is defined below no declared option. What the
+//! compiler compiles of the options it reads (SPEC §2.1) is merged by the module stage, as
+//! JSON input is: each module's config is *projected* onto them — forced along those paths
+//! only, property markers kept as they are — so a whole NixOS module whose other options use
+//! packages netns-compile does not have still compiles. `collect.rs` collects the modules and
+//! `push_down.rs` finds their definitions; `hooks.rs` holds what passes between the evaluator
+//! and the module system, `packages.rs` the `pkgs` modules get.
 
 mod assertions;
 mod collect;
@@ -27,18 +28,13 @@ mod packages;
 mod push_down;
 
 use collect::collect_modules;
-use hooks::resolved_namespaces_value;
-pub use hooks::{eval_file_json_with_lib, node_to_value};
+pub use hooks::eval_file_json_with_lib;
 use packages::pkgs;
 use push_down::{Level, defined_values, push_down};
 
 use crate::diagnostic::Diagnostics;
 use crate::eval::{EvalError, EvalOptions, EvalResult, Evaluator, Thunk, Value, error, search_path, with_evaluator};
-use crate::module::config::resolve_config;
-use crate::module::read_options::{
-    NAMESPACES, READ_OPTIONS, ReadOption, Reads, config_options_shown, read_option, read_paths,
-};
-use crate::module::types::Ty;
+use crate::module::read_options::{NAMESPACES, READ_OPTIONS, Reads, config_options_shown, read_paths};
 use crate::module::unit_name::namespace_service_name;
 use crate::node::{Attrs as NodeAttrs, Entry, Kind, Node};
 use crate::package::Package;
@@ -167,31 +163,6 @@ impl Spec {
         }
     }
 
-    /// Only the branches on `paths` (and everything below their ends).
-    fn restrict(self, paths: &[&[&str]]) -> Spec {
-        match self {
-            Spec::All | Spec::AllBut(_) => self,
-            Spec::Keys(keys) => Spec::Keys(
-                keys.into_iter()
-                    .filter_map(|(k, sub)| {
-                        let below: Vec<&[&str]> = paths
-                            .iter()
-                            .filter(|p| p.first() == Some(&k.as_ref()))
-                            .map(|p| &p[1..])
-                            .collect();
-                        if below.is_empty() {
-                            None
-                        } else if below.iter().any(|p| p.is_empty()) {
-                            Some((k, sub))
-                        } else {
-                            Some((k, sub.restrict(&below)))
-                        }
-                    })
-                    .collect(),
-            ),
-        }
-    }
-
     fn child(&self, key: &str) -> Option<&Spec> {
         match self {
             Spec::All => Some(self),
@@ -293,8 +264,6 @@ struct State {
     modules_path: Option<Rc<str>>,
     /// The compiler's own declarations (`own_options.nix`), loaded when first needed.
     own: OnceCell<Value>,
-    /// The compiler's own options, each merged once.
-    known: RefCell<HashMap<Vec<String>, Thunk>>,
     /// `config` and `options` at the root, as modules receive them.
     config: RefCell<Option<Thunk>>,
     options: RefCell<Option<Thunk>>,
@@ -337,7 +306,6 @@ fn collect_and_project(ev: &Evaluator, path: &Path, packages: &[Package]) -> Eva
         modules: RefCell::new(Vec::new()),
         declared: RefCell::new(HashMap::new()),
         evaluated: RefCell::new(HashMap::new()),
-        known: RefCell::new(HashMap::new()),
         own: OnceCell::new(),
         lib,
         pkgs: pkgs(packages),
@@ -380,7 +348,6 @@ fn release(state: &State) {
     state.modules.borrow_mut().clear();
     state.declared.borrow_mut().clear();
     state.evaluated.borrow_mut().clear();
-    state.known.borrow_mut().clear();
 }
 
 // -- projection ----------------------------------------------------------------------------
@@ -585,11 +552,11 @@ fn config_thunk(state: &Rc<State>, path: Vec<String>) -> Thunk {
     Thunk::native(Span::BUILTIN, move |ev| config_level(ev, &state, &path))
 }
 
-/// `config` at `path`: an option's merged value, or an attrset of what is below.
+/// `config` at `path`: an option's value (the engine's), or an attrset of what is below.
 fn config_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Value> {
     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
-    if let Some(v) = known_option(ev, state, &parts)? {
-        return Ok(v);
+    if let Some(option) = own::own_option(path) {
+        return own::config_value(ev, state, option);
     }
     let declared = options::declared_at(ev, state, path)?;
     if let options::Declared::Option(_) = declared {
@@ -606,25 +573,21 @@ fn config_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResul
         names.extend(below.iter().cloned());
     }
     let defined = defined_values(ev, state, &parts)?;
-    let mut leaves = Vec::new();
+    let mut has_leaves = false;
     for d in &defined {
         let mut pushed = Vec::new();
         push_down(ev, d.value.clone(), &mut pushed)?;
         for l in pushed {
             match l {
                 Level::Attrs(a, _) => names.extend(a.map.keys().map(|k| k.to_string())),
-                Level::Value(v) => leaves.push((v, d.span)),
+                Level::Value => has_leaves = true,
             }
         }
     }
-    if !leaves.is_empty() && names.is_empty() {
-        // Something netns-compile does not declare, defined as a value: merge it as
-        // `mergeEqualOption` does.
-        let mut nodes = Vec::new();
-        for (v, span) in &leaves {
-            nodes.push(ev.to_node(v, *span)?);
-        }
-        return options::merged_to_value(ev, &parts, &Ty::Anything, &nodes, None);
+    if has_leaves && names.is_empty() {
+        // Something netns-compile does not declare, defined as a value: the engine merges it
+        // (options.rs, own_options.nix's `<undeclared>`).
+        return options::declared_value(ev, state, path);
     }
     if names.is_empty() && !parts.is_empty() && defined.is_empty() {
         return Err(error(
@@ -659,48 +622,6 @@ fn known_paths() -> Vec<&'static [&'static str]> {
         .collect()
 }
 
-/// The options netns-compile itself declares, merged as `build` merges them.
-fn known_option(ev: &Evaluator, state: &Rc<State>, path: &[&str]) -> EvalResult<Option<Value>> {
-    let Some(option) = read_option(path).filter(|o| o.in_config) else {
-        return Ok(None);
-    };
-    let key: Vec<String> = path.iter().map(|p| p.to_string()).collect();
-    let cached = state.known.borrow().get(&key).cloned();
-    let merged = match cached {
-        Some(t) => t,
-        None => {
-            let st = state.clone();
-            let t = Thunk::native(Span::BUILTIN, move |ev| merged_known_option(ev, &st, option));
-            state.known.borrow_mut().insert(key, t.clone());
-            t
-        }
-    };
-    if own::extended(ev, state, option)? {
-        return own::extended_value(ev, state, option).map(Some);
-    }
-    if option.path == NAMESPACES.path {
-        // The names without the values, as `attrsOf` gives them: a module may read which
-        // namespaces there are while another namespace's value is being computed.
-        let mut names = crate::eval::Attrs::new();
-        for name in namespace_names(ev, state)? {
-            let (merged, n) = (merged.clone(), name.clone());
-            let value = Thunk::native(Span::BUILTIN, move |ev| match ev.force(&merged)? {
-                Value::Attrs(a) => match a.get(&n) {
-                    Some(v) => ev.force(v),
-                    None => Err(error(ev_span(ev), format!("namespace `{n}` is not defined"))),
-                },
-                _ => Err(error(
-                    ev_span(ev),
-                    format!("{} is not an attribute set", NAMESPACES.path.join(".")),
-                )),
-            });
-            names.insert(Rc::from(name.as_str()), value, Span::BUILTIN);
-        }
-        return Ok(Some(Value::attrs(names)));
-    }
-    ev.force(&merged).map(Some)
-}
-
 /// The names of `services.netns.namespaces`: the attributes of its definitions that win on
 /// priority, once their properties are discharged (their values are not read).
 fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>> {
@@ -729,28 +650,4 @@ fn namespace_names(ev: &Evaluator, state: &State) -> EvalResult<BTreeSet<String>
         }
     }
     Ok(names)
-}
-
-/// One of the compiler's own options, merged by the module stage as `build` merges it.
-fn merged_known_option(ev: &Evaluator, state: &Rc<State>, option: &ReadOption) -> EvalResult<Value> {
-    // Only this option and what its default reads: a module may define namespaces from
-    // `config.boot.kernel.sysctl`, so reading the sysctl must not force the namespaces.
-    let mut needs = vec![option.path];
-    needs.extend(option.defaults_from.iter().map(|o| o.path));
-    let modules = projected_modules(ev, state, &spec().restrict(&needs))?;
-    let mut diags = Diagnostics::new();
-    let config = resolve_config(&modules, &mut diags);
-    if let Some(d) = diags.errors().next() {
-        return Err(Box::new(crate::eval::EvalError {
-            kind: crate::eval::ErrorKind::Other,
-            diagnostic: d.clone(),
-        }));
-    }
-    let node = match config.value_of(option) {
-        Some(node) => node,
-        // The namespaces, the one option in `config` of a shape of its own: as `resolve`
-        // prints them, with their spans.
-        None => return Ok(resolved_namespaces_value(&config.namespaces)),
-    };
-    Ok(node_to_value(&node))
 }

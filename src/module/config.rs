@@ -512,38 +512,6 @@ fn resolve_attrs_of(
     (services, raw)
 }
 
-impl ResolvedConfig {
-    /// The merged value of `option` as modules read it in `config`: a typed option's value, an
-    /// `attrsOf (submodule …)` option's attributes. `None` for the namespaces and `tools`,
-    /// which have shapes of their own.
-    pub fn value_of(&self, option: &ReadOption) -> Option<Node> {
-        let typed = [
-            (&NFTABLES_ENABLE, &self.nftables_enable),
-            (&NFTABLES_RULESET, &self.nftables_ruleset),
-            (&SYSCTL, &self.sysctl),
-            (&GLOBAL_ENVIRONMENT, &self.global_environment),
-            (&STRICT_SHELL_CHECKS, &self.strict_shell_checks),
-        ];
-        if let Some((_, value)) = typed.into_iter().find(|(o, _)| o.path == option.path) {
-            return Some(value.clone());
-        }
-        let each = [
-            (&SERVICES, &self.services),
-            (&WIREGUARD_INTERFACES, &self.wireguard_interfaces),
-        ];
-        let (_, attrs) = each.into_iter().find(|(o, _)| o.path == option.path)?;
-        let entries = attrs
-            .iter()
-            .map(|s| Entry {
-                key: s.name.clone(),
-                key_span: s.name_span,
-                value: s.value.clone(),
-            })
-            .collect();
-        Some(Node::new(Span::BUILTIN, Kind::Attrs(Attrs::from_entries(entries))))
-    }
-}
-
 /// `resolve`'s output: `config.services.netns.namespaces` as JSON.
 pub fn resolved_json(config: &ResolvedConfig) -> serde_json::Value {
     serde_json::Value::Object(

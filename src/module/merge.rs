@@ -206,10 +206,7 @@ pub fn type_error(loc: &Loc, ty: &Ty, v: &Node) -> Diagnostic {
             ty.description()
         ),
     )
-    .at(
-        v.span,
-        format!("this is {} {}: {v}", article(v.type_name()), v.type_name()),
-    );
+    .at(v.span, what_it_is(v));
     if super::property::is_property(v) {
         d = d.note("a property (mkIf/mkMerge/mkOverride/mkOrder) that nixpkgs does not expand at this place");
     }
@@ -241,6 +238,11 @@ fn definition_label(v: &Node, lead: &str) -> String {
 }
 
 /// "a" or "an" before a type name.
+/// A type error's label at an ill-typed definition: what its value is.
+pub fn what_it_is(v: &Node) -> String {
+    format!("this is {} {}: {v}", article(v.type_name()), v.type_name())
+}
+
 pub fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"

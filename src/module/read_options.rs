@@ -15,7 +15,7 @@ pub const NETNS_MODULE: &[&str] = &["services", "netns"];
 pub enum Merge {
     /// By its type, with its default.
     Typed { ty: fn() -> Ty, default: fn() -> Node },
-    /// Attributes of the namespace submodule, whose defaults are other options (`defaults_from`).
+    /// Attributes of the namespace submodule, whose defaults are other options.
     Namespaces,
     /// NixOS's `attrsOf (submodule …)`, of which only these sub-options are read; the rest of
     /// each attribute belongs to NixOS and is ignored.
@@ -28,11 +28,10 @@ pub enum Merge {
 pub struct ReadOption {
     pub path: &'static [&'static str],
     pub merge: Merge,
-    /// The options whose merged values are its defaults: merging it reads them.
-    pub defaults_from: &'static [&'static ReadOption],
-    /// `config` at this path, as modules read it, is netns-compile's merged value. Elsewhere
-    /// modules see the definitions merged as an option of unknown type, since what is not read
-    /// (a WireGuard interface's keys) is NixOS's.
+    /// Modules read it in `config` and `options` as NixOS declares it (the Nix frontend's
+    /// own_options.nix, evaluated by the lib's module engine). Elsewhere modules see the
+    /// definitions merged as an option of unknown type, since what is not read (a WireGuard
+    /// interface's keys) is NixOS's.
     pub in_config: bool,
     /// JSON of `config.services.netns` alone lacks it, and the namespaces' units would silently
     /// differ without it: the refusal of such JSON names it.
@@ -43,7 +42,6 @@ pub struct ReadOption {
 pub const NAMESPACES: ReadOption = ReadOption {
     path: &["services", "netns", "namespaces"],
     merge: Merge::Namespaces,
-    defaults_from: &[&NFTABLES_RULESET, &SYSCTL],
     in_config: true,
     named_when_partial: false,
 };
@@ -55,7 +53,6 @@ pub const NFTABLES_ENABLE: ReadOption = ReadOption {
         ty: || Ty::Bool,
         default: schema::false_default,
     },
-    defaults_from: &[],
     in_config: true,
     named_when_partial: true,
 };
@@ -67,7 +64,6 @@ pub const NFTABLES_RULESET: ReadOption = ReadOption {
         ty: || Ty::Lines,
         default: schema::empty_str_default,
     },
-    defaults_from: &[],
     in_config: true,
     named_when_partial: true,
 };
@@ -79,7 +75,6 @@ pub const SYSCTL: ReadOption = ReadOption {
         ty: schema::sysctl_type,
         default: schema::empty_attrs_default,
     },
-    defaults_from: &[],
     in_config: true,
     named_when_partial: true,
 };
@@ -91,7 +86,6 @@ pub const GLOBAL_ENVIRONMENT: ReadOption = ReadOption {
         ty: schema::global_environment_type,
         default: schema::empty_attrs_default,
     },
-    defaults_from: &[],
     in_config: true,
     named_when_partial: false,
 };
@@ -104,7 +98,6 @@ pub const STRICT_SHELL_CHECKS: ReadOption = ReadOption {
         ty: || Ty::Bool,
         default: schema::false_default,
     },
-    defaults_from: &[],
     in_config: true,
     named_when_partial: false,
 };
@@ -114,7 +107,6 @@ pub const STRICT_SHELL_CHECKS: ReadOption = ReadOption {
 pub const SERVICES: ReadOption = ReadOption {
     path: &["systemd", "services"],
     merge: Merge::EachOf(schema::joining_service_schema),
-    defaults_from: &[],
     in_config: true,
     named_when_partial: false,
 };
@@ -124,7 +116,6 @@ pub const SERVICES: ReadOption = ReadOption {
 pub const WIREGUARD_INTERFACES: ReadOption = ReadOption {
     path: &["networking", "wireguard", "interfaces"],
     merge: Merge::EachOf(schema::wireguard_interface_schema),
-    defaults_from: &[],
     in_config: false,
     named_when_partial: false,
 };
@@ -133,7 +124,6 @@ pub const WIREGUARD_INTERFACES: ReadOption = ReadOption {
 pub const TOOLS: ReadOption = ReadOption {
     path: &["tools"],
     merge: Merge::AsGiven,
-    defaults_from: &[],
     in_config: false,
     named_when_partial: false,
 };
@@ -263,15 +253,6 @@ mod tests {
                 );
             }
             assert_eq!(read_option(a.path).map(|o| o.path), Some(a.path));
-        }
-    }
-
-    #[test]
-    fn defaults_come_from_options_modules_can_read() {
-        for option in READ_OPTIONS {
-            for d in option.defaults_from {
-                assert!(d.in_config && read_option(d.path).is_some(), "{:?}", d.path);
-            }
         }
     }
 

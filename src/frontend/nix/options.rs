@@ -4,16 +4,13 @@
 //! a declared tree is an option, and the engine's errors located at the definitions.
 
 use super::{Definition, Level, State, defined_values, ev_span, known_paths, own, push_down};
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::property_of;
 use crate::eval::{EvalError, EvalResult, Evaluator, Thunk, Value, error};
 use crate::module::loc::Loc;
-use crate::module::merge::{merge_option, unknown_option};
-use crate::module::property::Def;
-use crate::module::types::Ty;
+use crate::module::merge::{unknown_option, what_it_is};
 use crate::module_rules::merge_definitions;
 use crate::module_rules::{self, Definitions, Discharge, Normalizing, PropertyType, Values};
-use crate::node::Node;
 use crate::source::Span;
 use crate::suggest::closest;
 use std::collections::{BTreeMap, BTreeSet};
@@ -268,7 +265,8 @@ fn evaluate_option(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalRe
 /// first is: the modules' own, or the compiler's (`own.rs`) for one of its options. A module
 /// that declares one of the compiler's options (`services.netns.namespaces`,
 /// `systemd.services`, …) extends the compiler's declaration, as nixpkgs merges it with
-/// netns.nix's or NixOS's.
+/// netns.nix's or NixOS's. A path nothing declares is some NixOS option netns-compile does
+/// not have, which modules define and read as a value: own_options.nix's `<undeclared>`.
 fn all_declarations(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<(Vec<Thunk>, Span)> {
     let users = match declared_at(ev, state, path)? {
         Declared::Option(d) => Some(d),
@@ -285,10 +283,7 @@ fn all_declarations(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalR
     }
     let Some(users) = users else {
         if own.is_empty() {
-            return Err(error(
-                ev_span(ev),
-                format!("`{}` is no declared option", path.join(".")),
-            ));
+            own.push(own::undeclared_declaration(ev, state)?);
         }
         own.reverse();
         return Ok((own, Span::BUILTIN));
@@ -498,33 +493,6 @@ pub(super) fn survives(ev: &Evaluator, def: Definition) -> EvalResult<bool> {
     Ok(!discharged.is_empty())
 }
 
-pub(super) fn merged_to_value(
-    ev: &Evaluator,
-    path: &[&str],
-    ty: &Ty,
-    nodes: &[Node],
-    default: Option<&Node>,
-) -> EvalResult<Value> {
-    let mut diags = Diagnostics::new();
-    let defs: Vec<Def> = nodes.iter().map(Def::new).collect();
-    let merged = merge_option(&Loc::new(path), ty, defs, default, &mut diags);
-    if let Some(d) = diags.errors().next() {
-        return Err(Box::new(EvalError {
-            kind: crate::eval::ErrorKind::Other,
-            diagnostic: d.clone(),
-        }));
-    }
-    match merged {
-        Some(m) => Ok(super::node_to_value(&m.value)),
-        None => Err(error(
-            ev_span(ev),
-            format!(
-                "the option `{}` is used but not defined (it has no default)",
-                path.join(".")
-            ),
-        )),
-    }
-}
 // -- the `options` argument -----------------------------------------------------------------
 
 pub(super) fn options_thunk(state: &Rc<State>, path: Vec<String>) -> Thunk {
@@ -546,9 +514,8 @@ fn options_level(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResu
     }
     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
     if known_paths().iter().any(|k| k[..] == parts[..]) {
-        // The whole option as nixpkgs has it, from the compiler's declaration; its value is
-        // the one modules read in `config`.
-        return Ok(own::with_config_value(state, path, evaluated_option(ev, state, path)?));
+        // The whole option as nixpkgs has it, from the compiler's declaration.
+        return evaluated_option(ev, state, path);
     }
     let mut names: BTreeSet<String> = BTreeSet::new();
     if let Declared::Below(below) = &declared {
@@ -709,11 +676,15 @@ pub(super) fn locate(ev: &Evaluator, state: &Rc<State>, e: Box<EvalError>) -> Bo
                 .strip_prefix("is not of type `")
                 .and_then(|r| r.split_once("'."))
                 .map_or("its type", |(t, _)| t);
+            // What the definition is, as the module stage says it, where the value has a form.
+            let label = ev
+                .to_node(&first.value, first.span)
+                .map_or_else(|_| "this definition".to_string(), |v| what_it_is(&v));
             Diagnostic::new(
                 code,
                 format!("a definition for option `{option}` is not of type `{ty}`"),
             )
-            .at(first.span, "this definition")
+            .at(first.span, label)
         }
         Code::ConflictingDefinitions => {
             let mut d = Diagnostic::new(code, format!("the option `{option}` has conflicting definition values"))

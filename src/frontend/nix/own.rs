@@ -1,7 +1,7 @@
 //! The compiler's own options as nixpkgs' module system has them: declared (`own_options.nix`,
-//! with nix/module.nix's namespace submodule), so that `options.<own option>` is the whole
-//! option `evalOptionValue` gives (`type`, `highestPrio`, `definitions`, …, with the fast
-//! path's merged value), and so that a module may extend one by declaring it itself (the
+//! with nix/module.nix's namespace submodule), so that `config.<own option>` is the value and
+//! `options.<own option>` the whole option `evalOptionValue` gives (`type`, `highestPrio`,
+//! `definitions`, …), and so that a module may extend one by declaring it itself (the
 //! namespace submodule: `services.netns.namespaces`), which nixpkgs merges with netns.nix's or
 //! NixOS's declaration.
 //!
@@ -38,6 +38,9 @@ const META: &str = "_netnsCompileOptions";
 
 /// own_options.nix's attribute that declares [`META`] (no option's path).
 const EXTENSION_META: &str = "<extension meta>";
+
+/// own_options.nix's attribute that declares an option nothing declares (no option's path).
+const UNDECLARED: &str = "<undeclared>";
 
 /// The declarations of the own option at `path` (`{ _file; options; }` each), if it is one.
 pub(super) fn declarations(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Option<Vec<Thunk>>> {
@@ -136,11 +139,21 @@ pub(super) fn has_elements(path: &[String]) -> bool {
 
 /// The declaration that gives each element of an extended option its [`META`] sub-option.
 pub(super) fn meta_declaration(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Thunk> {
-    match declarations(ev, state, &[EXTENSION_META.to_string()])? {
+    lone_declaration(ev, state, EXTENSION_META)
+}
+
+/// The declaration of an option nothing declares that modules define and read as a value.
+pub(super) fn undeclared_declaration(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Thunk> {
+    lone_declaration(ev, state, UNDECLARED)
+}
+
+/// own_options.nix's one declaration under `key` (no option's path).
+fn lone_declaration(ev: &Evaluator, state: &Rc<State>, key: &str) -> EvalResult<Thunk> {
+    match declarations(ev, state, &[key.to_string()])? {
         Some(mut d) if d.len() == 1 => Ok(d.remove(0)),
         _ => Err(error(
             Span::BUILTIN,
-            "own_options.nix has no declaration of the extensions' meta option",
+            format!("own_options.nix has no one declaration `{key}`"),
         )),
     }
 }
@@ -161,9 +174,11 @@ fn engine_elements(ev: &Evaluator, state: &Rc<State>, option: &ReadOption) -> Ev
     }
 }
 
-/// `config.<option>` of an extended option: the engine's value, each element without [`META`].
-pub(super) fn extended_value(ev: &Evaluator, state: &Rc<State>, option: &ReadOption) -> EvalResult<Value> {
-    if element_options(option).is_none() {
+/// `config.<option>` of an own option: the engine's value (from the compiler's declarations,
+/// and a module's that extends them), each element of an extended option of elements without
+/// [`META`].
+pub(super) fn config_value(ev: &Evaluator, state: &Rc<State>, option: &ReadOption) -> EvalResult<Value> {
+    if element_options(option).is_none() || !extended(ev, state, option)? {
         return engine_value(ev, state, option);
     }
     let all = engine_elements(ev, state, option)?;
@@ -468,8 +483,8 @@ fn element_name_spans(ev: &Evaluator, state: &State, path: &[&str]) -> EvalResul
     Ok(spans)
 }
 
-/// `options.<own option>`: the option the engine evaluates from the declarations, with the
-/// value modules read in `config` (the fast path's, or the extended option's).
+/// `options.<own option>` of an extended option: the option the engine evaluates from the
+/// declarations, with the value modules read in `config` (each element without [`META`]).
 pub(super) fn with_config_value(state: &Rc<State>, path: &[String], option: Value) -> Value {
     let Value::Attrs(a) = option else { return option };
     let mut a = (*a).clone();

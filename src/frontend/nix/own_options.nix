@@ -101,6 +101,23 @@ in
     }
   ];
 
+  # For netns-compile (src/frontend/nix/options.rs): an option no module declares and netns-compile
+  # does not read (another NixOS option, `networking.hostName`), which modules define and read
+  # in `config` as a value. NixOS has its type; netns-compile merges it as `mergeEqualOption`
+  # does, so that definitions which differ are an error rather than a guess.
+  "<undeclared>" = [
+    {
+      _file = "<netns-compile>/own_options.nix";
+      options = mkOption {
+        type = lib.mkOptionType {
+          name = "undeclared";
+          description = "a NixOS option netns-compile does not declare";
+          merge = lib.mergeEqualOption;
+        };
+      };
+    }
+  ];
+
   "networking.nftables.enable" = [
     (nixos "services/networking/nftables.nix" (mkOption {
       type = types.bool;

@@ -10,10 +10,10 @@ use std::rc::Rc;
 
 /// What a definition of an attribute level stands for once its properties are pushed down
 /// (nixpkgs' `pushDownProperties`): attrsets whose attributes each carry the `mkIf`s and
-/// `mkOverride`s around them, or a value that is no attrset.
+/// `mkOverride`s around them, or a value that is no attrset (which the engine merges).
 pub(super) enum Level {
     Attrs(Rc<crate::eval::Attrs>, Rc<[Wrap]>),
-    Value(Value),
+    Value,
 }
 
 /// A property around a level, outermost first.
@@ -110,8 +110,7 @@ pub(super) fn push_down(ev: &Evaluator, v: Value, out: &mut Vec<Level>) -> EvalR
     for p in pushed {
         out.push(match ev.force(&p.value)? {
             Value::Attrs(a) => Level::Attrs(a, p.wraps),
-            v if p.wraps.is_empty() => Level::Value(v),
-            _ => Level::Value(ev.force(&wrapped(&p.value, &p.wraps))?),
+            _ => Level::Value,
         });
     }
     Ok(())
