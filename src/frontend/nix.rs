@@ -26,6 +26,8 @@ mod options;
 mod own;
 mod packages;
 mod push_down;
+#[cfg(test)]
+mod undeclared_tests;
 
 use collect::collect_modules;
 pub use hooks::eval_file_json_with_lib;
