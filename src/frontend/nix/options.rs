@@ -636,15 +636,23 @@ pub(super) fn locate(ev: &Evaluator, state: &Rc<State>, e: Box<EvalError>) -> Bo
         return locate_redeclared(ev, state, e, &path);
     }
     if code == Code::NixEval {
-        // "used but not defined": where it is declared, and the read that needed it.
-        let Ok(Declared::Option(decls)) = declared_at(ev, state, &path) else {
-            return e;
+        // "used but not defined": where it is declared (a sub-option of one of the compiler's
+        // own options: where what holds it is defined), and the read that needed it.
+        let (span, label) = match declared_at(ev, state, &path) {
+            Ok(Declared::Option(decls)) => (decls[0].span, "declared here".to_string()),
+            _ => match defined_above(ev, state, &path) {
+                Some(span) => (
+                    span,
+                    format!("defined here without `{}`", path.last().map_or("", String::as_str)),
+                ),
+                None => return e,
+            },
         };
         let mut d = Diagnostic::new(
             code,
             format!("the option `{option}` is used but not defined: it has no default and no module defines it"),
         )
-        .at(decls[0].span, "declared here");
+        .at(span, label);
         if let Some(read) = e
             .diagnostic
             .secondary
@@ -712,6 +720,15 @@ pub(super) fn locate(ev: &Evaluator, state: &Rc<State>, e: Box<EvalError>) -> Bo
     })
 }
 
+/// Where the nearest attribute above `path` that modules define is first written.
+fn defined_above(ev: &Evaluator, state: &State, path: &[String]) -> Option<Span> {
+    (1..path.len()).rev().find_map(|n| {
+        let parts: Vec<&str> = path[..n].iter().map(String::as_str).collect();
+        // Collection order is the reverse of `defined_values`'.
+        defined_values(ev, state, &parts).ok()?.last().map(|d| d.key_span)
+    })
+}
+
 /// "The option `a.b' in `f' is already declared in `g'": at the module's declaration that
 /// declares it again — of the option itself, or of the option whose submodule it is in (a
 /// module that extends the namespace submodule with a sub-option the compiler has).
@@ -739,14 +756,13 @@ fn locate_redeclared(ev: &Evaluator, state: &Rc<State>, e: Box<EvalError>, path:
     })
 }
 
-/// The sub-options declared beside `path` inside a declared option's type (a submodule's
+/// The sub-options declared beside `path` inside a declared or own option's type (a submodule's
 /// options, through `attrsOf`/`listOf`): `type.getSubOptions`, then the names on the way,
 /// skipping those a container's element takes.
 fn sub_options_beside(ev: &Evaluator, state: &Rc<State>, path: &[String]) -> EvalResult<Vec<String>> {
-    let Some(n) = (1..path.len())
-        .rev()
-        .find(|n| matches!(declared_at(ev, state, &path[..*n]), Ok(Declared::Option(_))))
-    else {
+    let Some(n) = (1..path.len()).rev().find(|n| {
+        own::own_option(&path[..*n]).is_some() || matches!(declared_at(ev, state, &path[..*n]), Ok(Declared::Option(_)))
+    }) else {
         return Ok(Vec::new());
     };
     let field = |v: &Value, name: &str| -> EvalResult<Option<Value>> {
