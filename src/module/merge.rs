@@ -237,12 +237,12 @@ fn definition_label(v: &Node, lead: &str) -> String {
     }
 }
 
-/// "a" or "an" before a type name.
 /// A type error's label at an ill-typed definition: what its value is.
 pub fn what_it_is(v: &Node) -> String {
     format!("this is {} {}: {v}", article(v.type_name()), v.type_name())
 }
 
+/// "a" or "an" before a type name.
 pub fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
