@@ -240,7 +240,11 @@ rec {
         in
         {
           inherit name;
-          defs = map (def: withoutKeys unit.extensionOptionNames (checked name def)) defs;
+          # What extensions set as the unit's `netns` is read with the unit's own definitions,
+          # for joining, where the compiler refuses a namespace's unit that joins one.
+          defs =
+            map (def: withoutKeys unit.extensionOptionNames (checked name def)) defs
+            ++ optional (unit.joinDefinition != null) { netns = unit.joinDefinition; };
           extension = unit.extensionDefinitions;
         }
       ) namespaces;
@@ -415,6 +419,14 @@ rec {
           optional (defs != [ ]) (nameValuePair n (definitionOf opt defs))
         ) (lib.attrNames unitOptions)
       );
+      # What extensions define as nix/module.nix's `netns` of the unit (`null` where nothing),
+      # as `extensionDefinitions` gives an option's.
+      joinDefinition =
+        let
+          opt = unit.options.netns or { };
+          defs = if lib.isOption opt then fromExtensions opt else [ ];
+        in
+        if defs == [ ] then null else definitionOf opt defs;
       # nix/module.nix's `netns` is read by the compiler.
       extensionOptionNames = lib.filter (
         n: n != "_module" && n != "netns" && !(isUnitOption unit.options.${n})
