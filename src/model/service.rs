@@ -462,7 +462,9 @@ pub fn build_service_unit(
             sparse: true,
         },
         diags,
-    )?;
+    );
+    explain_job_scripts(&loc, &mut diags.items[before..]);
+    let merged = merged?;
     if diags.items[before..].iter().any(Diagnostic::is_error) {
         return None;
     }
@@ -532,6 +534,33 @@ pub fn build_service_unit(
     unit.trigger_files = trigger_files;
     unit.relations = super::relations_of(m);
     Some(unit)
+}
+
+/// NixOS's internal `jobScripts`, which netns-compile does not declare: the unknown-option
+/// diagnostics of a definition of it say why.
+fn explain_job_scripts(loc: &Loc, found: &mut [Diagnostic]) {
+    if !found.iter().any(|d| d.code == Code::UnknownOption) {
+        return;
+    }
+    let option = format!("`{}`", loc.child("jobScripts").show());
+    for d in found
+        .iter_mut()
+        .filter(|d| d.code == Code::UnknownOption && d.message.contains(&option))
+    {
+        d.message = format!("{option} is NixOS's internal list of the unit's job scripts, not an option to define");
+        d.notes.push(
+            "NixOS declares `jobScripts` as an internal option of a service: its systemd module \
+             sets it to the job scripts it writes, and reads it only for the initrd's services \
+             (`boot.initrd.systemd.services`, whose store paths it copies). A definition of it \
+             changes nothing in a `systemd.services` unit, so netns-compile refuses it rather \
+             than drop it without a word"
+                .to_string(),
+        );
+        d.help = Some(
+            "remove it: the unit's scripts are `script`, `preStart`, `postStart`, `reload`, `preStop` and `postStop`"
+                .into(),
+        );
+    }
 }
 
 /// Where a definition of the unit sets the `serviceConfig` key `key`, if it does.
