@@ -248,6 +248,28 @@ mod tests {
     use super::*;
     use crate::module::schema::service_schema;
 
+    fn node(text: &str) -> Node {
+        Node::from_json(serde_json::from_str(text).expect("test JSON parses"))
+    }
+
+    #[test]
+    fn the_join_option_is_taken_out_through_property_markers() {
+        let def = node(
+            r#"{"_type":"merge","contents":[{"netns":"vpn","after":["a.service"]},{"_type":"if","condition":true,"content":{"_type":"override","priority":1000,"content":{"netns":"x"}}},{"before":["b.service"]}]}"#,
+        );
+        let stripped = without_join_option(&def);
+        assert!(matches!(stripped.value, std::borrow::Cow::Owned(_)));
+        assert_eq!(
+            stripped.value.to_json().to_string(),
+            r#"{"_type":"merge","contents":[{"after":["a.service"]},{"_type":"if","condition":true,"content":{"_type":"override","content":{},"priority":1000}},{"before":["b.service"]}]}"#
+        );
+        // Without the option, nothing is copied; a malformed marker is left to the rules.
+        for text in [r#"{"after":["a.service"]}"#, r#"{"_type":"if","condition":true}"#] {
+            let def = node(text);
+            assert!(matches!(without_join_option(&def).value, std::borrow::Cow::Borrowed(_)));
+        }
+    }
+
     #[test]
     fn the_derivations_read_options_of_the_service() {
         for o in derived_from() {
