@@ -231,7 +231,7 @@ rec {
         let
           name = "netns-${escapeUnitName namespace}";
           unit = unitEvaluation {
-            inherit servicesOption name;
+            inherit servicesOption name namespace;
             inherit (value) service;
           };
           defs = concatMap (def: optional (isAttrs def && def ? ${name}) def.${name}) (
@@ -240,7 +240,11 @@ rec {
         in
         {
           inherit name;
-          defs = map (def: withoutKeys unit.extensionOptionNames (checked name def)) defs;
+          # What extensions set as the unit's `netns` is read with the unit's own definitions,
+          # for joining, where the compiler refuses a namespace's unit that joins one.
+          defs =
+            map (def: withoutKeys unit.extensionOptionNames (checked name def)) defs
+            ++ optional (unit.joinDefinition != null) { netns = unit.joinDefinition; };
           extension = unit.extensionDefinitions;
         }
       ) namespaces;
@@ -271,14 +275,46 @@ rec {
     else
       def;
 
+  # The netns module's own settings of the namespace's unit `name` (SPEC §3.2), as an
+  # extension's `config` sees them in NixOS: those that do not depend on the store are
+  # netns-compile's values (model/service.rs, `netns_module_def`, writes the same); the
+  # `ExecStart=`/`ExecStop=` lines name store paths in NixOS, which no evaluation before the
+  # build knows, so reading one refuses the configuration (`netns::compiled-setting-read`;
+  # the `.nix` route tells this error by its text, `compiledSettingRead`) instead of letting
+  # the extension see another value than NixOS's.
+  netnsModuleSettings =
+    { name, namespace }:
+    let
+      unknown =
+        setting:
+        throw "${compiledSettingRead} `${setting}` of ${name}.service, which names store paths in NixOS and only the compiled unit knows";
+    in
+    {
+      description = "${namespace} network namespace";
+      before = [ "network.target" ];
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+        PrivateNetwork = true;
+        PrivateMounts = false;
+        # Lists whose item fails: merging `serviceConfig`'s attributes reads each value as far
+        # as a list (in NixOS too), merging this one reads its items.
+        ExecStart = [ (unknown "serviceConfig.ExecStart") ];
+        ExecStop = [ (unknown "serviceConfig.ExecStop") ];
+      };
+    };
+
+  # How the error an extension gets that reads a setting only the compiled unit knows begins.
+  compiledSettingRead = "netns-compile: an extension of systemd.services reads";
+
   # The namespace's unit `name` as its submodule evaluates it, and what the `config` of
   # modules that extend `systemd.services` (`options.systemd.services = mkOption { type =
   # attrsOf (submodule ({ config, ... }: { options.…; config = …; })); }`, as hardening and
   # confinement modules write it) defines on it: NixOS applies that to every service,
   # `netns-<escaped>` included. The submodule is evaluated as `attrsOf (submodule …)`
   # evaluates it (the type's modules, then `name`, then the definitions of this unit that win
-  # at `systemd.services.<name>`, with the netns module's as far as it is known here: the
-  # namespace's `service`, not the module's own settings), and of each of NixOS's unit options (those NixOS's systemd
+  # at `systemd.services.<name>`, with the netns module's, `mkMerge [ own service ]`, whose
+  # own settings are `netnsModuleSettings`), and of each of NixOS's unit options (those NixOS's systemd
   # module declares) the definitions that make its value are kept but for three kinds, which
   # the compiler has already: those made on the unit itself (known here by the file they are
   # given), NixOS's own systemd module's (the `[Unit]` keys of the lists, the scripts'
@@ -294,6 +330,7 @@ rec {
     {
       servicesOption,
       name,
+      namespace,
       service ? { },
     }:
     let
@@ -308,11 +345,14 @@ rec {
       onTheUnit = "<netns-compile: a definition of systemd.services.${name}>";
       definedOnTheUnit =
         (lib.modules.mergeDefinitions loc elemType (
-          # The netns module's definition, as far as it is known here.
+          # The netns module's definition.
           [
             {
               file = onTheUnit;
-              value = service;
+              value = mkMerge [
+                (netnsModuleSettings { inherit name namespace; })
+                service
+              ];
             }
           ]
           ++ map (def: {
@@ -379,6 +419,14 @@ rec {
           optional (defs != [ ]) (nameValuePair n (definitionOf opt defs))
         ) (lib.attrNames unitOptions)
       );
+      # What extensions define as nix/module.nix's `netns` of the unit (`null` where nothing),
+      # as `extensionDefinitions` gives an option's.
+      joinDefinition =
+        let
+          opt = unit.options.netns or { };
+          defs = if lib.isOption opt then fromExtensions opt else [ ];
+        in
+        if defs == [ ] then null else definitionOf opt defs;
       # nix/module.nix's `netns` is read by the compiler.
       extensionOptionNames = lib.filter (
         n: n != "_module" && n != "netns" && !(isUnitOption unit.options.${n})

@@ -149,6 +149,12 @@ impl SourceMap {
         self.files.get(id.0 as usize)
     }
 
+    /// The file shown as `name`, where one is (the latest read, if several are).
+    pub fn file_named(&self, name: &str) -> Option<FileId> {
+        let at = self.files.iter().rposition(|f| f.name == name)?;
+        Some(FileId(at as u32))
+    }
+
     pub fn name(&self, id: FileId) -> &str {
         self.get(id).map_or("<netns module>", |f| f.name.as_str())
     }

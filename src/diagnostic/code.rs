@@ -164,6 +164,8 @@ codes! {
         "A `portForward` without a tunnel, or whose gateway is not an IPv4 address.";
     UnitAsDropin = "unit-as-dropin", Error, Compiling,
         "A namespace's unit with `overrideStrategy = \"asDropin\"`: a drop-in with no unit file, which systemd does not load.";
+    CompiledSettingRead = "compiled-setting-read", Error, Compiling,
+        "An extension of `systemd.services` reads a setting of a namespace's unit that only the compiled unit knows.";
     // -- found by the real tools (`check --probe`) --------------------------------------------
     NftRejected = "nft-rejected", Error, Probe, "`nft -c` rejects a namespace's ruleset.";
     UnknownSysctl = "unknown-sysctl", Error, Probe,

@@ -1564,6 +1564,49 @@ in
                 standalone: Standalone::Yes,
             },
         },
+        Code::CompiledSettingRead => &Explanation {
+            meaning: "A module that extends `systemd.services` (`options.systemd.services = \
+                mkOption { type = attrsOf (submodule ({ config, ... }: …)); }`) reads, in its \
+                `config`, the `ExecStart`/`ExecStop` lines of a namespace's own unit.",
+            why: "NixOS applies such an extension to every service, `netns-<name>` included, and \
+                its `config` sees what the netns module sets there. Those two settings name the \
+                store paths of the namespace's scripts in NixOS, which only the compiled unit \
+                knows (its paths are under `--prefix`, or the `$out` of the build): evaluated \
+                with any other value, the extension could define something NixOS would not, \
+                silently. The other settings of the netns module (`description`, `before`, \
+                `Type`, `RemainAfterExit`, `PrivateNetwork`, `PrivateMounts`) are known and \
+                the extension sees them as NixOS's does.",
+            example: Example {
+                language: Language::Nix,
+                before: r#"
+{ lib, ... }:
+{
+  options.systemd.services = lib.mkOption {
+    type = lib.types.attrsOf (lib.types.submodule ({ config, ... }: {
+      config = lib.mkIf (lib.length (config.serviceConfig.ExecStart or [ ]) > 1) {
+        after = [ "many-steps.target" ];
+      };
+    }));
+  };
+  config.services.netns.namespaces.vpn = { };
+}
+"#,
+                after: r#"
+{ lib, ... }:
+{
+  options.systemd.services = lib.mkOption {
+    type = lib.types.attrsOf (lib.types.submodule ({ config, ... }: {
+      config = lib.mkIf (config.serviceConfig.Type or "" == "oneshot") {
+        after = [ "many-steps.target" ];
+      };
+    }));
+  };
+  config.services.netns.namespaces.vpn = { };
+}
+"#,
+                standalone: Standalone::Yes,
+            },
+        },
         Code::ShellcheckNotRun => &Explanation {
             meaning: "A namespace's unit has job scripts (`script`, `preStart`, `postStart`, …) \
                 and `enableStrictShellChecks` (its own, or `systemd.enableStrictShellChecks`). \

@@ -140,6 +140,11 @@ impl Evaluator {
         }
     }
 
+    /// The file read as `name` (see [`SourceMap::file_named`]).
+    pub(crate) fn file_named(&self, name: &str) -> Option<crate::source::FileId> {
+        self.sources.borrow().file_named(name)
+    }
+
     /// Parse and lower text (a file's or a prelude's); relative paths resolve against the
     /// directory of `path` (or the current directory).
     pub fn load_source(&self, name: &str, path: Option<&Path>, text: &str) -> EvalResult<Thunk> {

@@ -13,8 +13,8 @@ use crate::dependency::Section;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::module::config::ResolvedNamespace;
 use crate::module::loc::Loc;
-use crate::module::merge::{Scope, merge_modules_in, merge_option, type_error};
-use crate::module::property::{Def, MK_AFTER, discharge, filter_overrides, sort_by_order};
+use crate::module::merge::{Scope, merge_modules_in, merge_option, prepare_defs};
+use crate::module::property::{Def, MK_AFTER};
 use crate::module::schema::service_schema;
 use crate::module::types::Ty;
 use crate::module::unit_options::{UnitOptions, derived_from, without_join_option};
@@ -334,9 +334,10 @@ const SERVICE_VALUE_CHECKS: [(&str, &[&str]); 2] = [
 /// The netns module defines `systemd.services.netns-<escaped> = mkMerge [ own cfg.service ]`;
 /// definitions made directly on that unit (`unit_defs`, SPEC §3.3) come from the user's
 /// modules, which NixOS collects after the netns module. `attrsOf` hands all of them to the
-/// unit's submodule as its definitions: their properties are discharged (`mkIf`, `mkMerge`),
-/// the highest priority wins (a `mkForce`d unit drops the netns module's definition, as in
-/// NixOS), and `evalModules` merges them last-first (see `merge_submodule`): the user's
+/// unit's submodule as its definitions, as `mergeDefinitions` leaves them (`defsFinal`:
+/// `mkIf`/`mkMerge` discharged, the highest priority kept — a `mkForce`d unit drops the netns
+/// module's definition, as in NixOS — and sorted by `mkOrder`), each checked to be an attribute
+/// set; `evalModules` then merges them last-first (see `merge_submodule`): the user's
 /// `service`, the module's own settings, then the direct definitions in module order.
 fn unit_definitions<'a>(
     loc: &Loc,
@@ -346,29 +347,10 @@ fn unit_definitions<'a>(
 ) -> Option<Vec<Def<'a>>> {
     // `unit_defs` come last module first, as `defs_at` gives them; the netns module is
     // collected before the user's modules, so its definition comes last.
-    let mut discharged = Vec::new();
-    let mut errors = Vec::new();
-    for d in unit_defs {
-        discharge(Def::new(d), &mut discharged, &mut errors);
-    }
-    let mut discharged: Vec<Def> = discharged.into_iter().map(without_join_option).collect();
-    discharge(Def::new(netns_def), &mut discharged, &mut errors);
-    let failed = !errors.is_empty();
-    for e in errors {
-        diags.push(e);
-    }
-    if failed {
-        return None;
-    }
-    let (kept, _) = filter_overrides(discharged);
-    let mut kept = sort_by_order(kept);
-    let ty = Ty::Attrs;
-    if let Some(bad) = kept.iter().find(|d| !ty.check(&d.value)) {
-        diags.push(type_error(loc, &ty, &bad.value));
-        return None;
-    }
-    kept.reverse();
-    Some(kept)
+    let given = unit_defs.iter().map(without_join_option).chain([Def::new(netns_def)]);
+    let (mut defs, _) = prepare_defs(loc, &Ty::Attrs, given.collect(), None, diags)?;
+    defs.reverse();
+    Some(defs)
 }
 
 /// Merge a namespace's service and compute everything its unit file shows.
@@ -480,7 +462,9 @@ pub fn build_service_unit(
             sparse: true,
         },
         diags,
-    )?;
+    );
+    explain_job_scripts(&loc, &mut diags.items[before..]);
+    let merged = merged?;
     if diags.items[before..].iter().any(Diagnostic::is_error) {
         return None;
     }
@@ -550,6 +534,33 @@ pub fn build_service_unit(
     unit.trigger_files = trigger_files;
     unit.relations = super::relations_of(m);
     Some(unit)
+}
+
+/// NixOS's internal `jobScripts`, which netns-compile does not declare: the unknown-option
+/// diagnostics of a definition of it say why.
+fn explain_job_scripts(loc: &Loc, found: &mut [Diagnostic]) {
+    if !found.iter().any(|d| d.code == Code::UnknownOption) {
+        return;
+    }
+    let option = format!("`{}`", loc.child("jobScripts").show());
+    for d in found
+        .iter_mut()
+        .filter(|d| d.code == Code::UnknownOption && d.message.contains(&option))
+    {
+        d.message = format!("{option} is NixOS's internal list of the unit's job scripts, not an option to define");
+        d.notes.push(
+            "NixOS declares `jobScripts` as an internal option of a service: its systemd module \
+             sets it to the job scripts it writes, and reads it only for the initrd's services \
+             (`boot.initrd.systemd.services`, whose store paths it copies). A definition of it \
+             changes nothing in a `systemd.services` unit, so netns-compile refuses it rather \
+             than drop it without a word"
+                .to_string(),
+        );
+        d.help = Some(
+            "remove it: the unit's scripts are `script`, `preStart`, `postStart`, `reload`, `preStop` and `postStop`"
+                .into(),
+        );
+    }
 }
 
 /// Where a definition of the unit sets the `serviceConfig` key `key`, if it does.

@@ -386,35 +386,6 @@ pub fn push_down<'a>(node: Cow<'a, Node>, out: &mut Vec<Cow<'a, Node>>, diags: &
     }
 }
 
-/// `dischargeProperties`, with each `mkDefinition` marker left standing for its value (as
-/// `mergeDefinitions` takes it): undischarged, so an override or order inside it still
-/// counts, an `mkIf` or `mkMerge` does not. Its `file` names it in nixpkgs' messages; here the
-/// value's span does. A malformed property is an error and leaves its definition out; the
-/// others go on.
-pub fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, errors: &mut Vec<Diagnostic>) {
-    let trees = Trees::new();
-    let start = out.len();
-    // Trees keep going after a failure: every one is in `errors`.
-    let _ = module_rules::discharge(&trees, def, out, errors);
-    if let Err(e) = module_rules::take_definitions(&trees, &mut out[start..]) {
-        errors.push(e);
-    }
-}
-
-/// `filterOverrides'`: the definitions of the highest priority (lowest number), with their
-/// `mkOverride` taken off, and that priority (`NO_PRIORITY` when there are none).
-pub fn filter_overrides(defs: Vec<Def<'_>>) -> (Vec<Def<'_>>, i64) {
-    let Ok(filtered) = module_rules::filter_overrides(&Trees::new(), defs);
-    filtered
-}
-
-/// `sortProperties` where any definition is an `mkOrder`: its wrapper taken off and the
-/// definitions sorted (stably) by its priority.
-pub fn sort_by_order(defs: Vec<Def<'_>>) -> Vec<Def<'_>> {
-    let Ok(sorted) = module_rules::sort_if_ordered(&Trees::new(), defs);
-    sorted
-}
-
 /// Whether a value is a property marker (`mkIf`, `mkMerge`, `mkOverride`, `mkOrder`,
 /// `mkDefinition`).
 pub fn is_property(node: &Node) -> bool {
@@ -433,6 +404,24 @@ mod tests {
 
     fn values(defs: &[Def]) -> Vec<String> {
         defs.iter().map(|d| d.value.to_json().to_string()).collect()
+    }
+
+    /// `dischargeProperties` of the rules over trees, each `mkDefinition` marker then taken
+    /// as its value (as `mergeDefinitions` takes it).
+    fn discharge<'a>(def: Def<'a>, out: &mut Vec<Def<'a>>, errors: &mut Vec<Diagnostic>) {
+        let trees = Trees::new();
+        let _ = module_rules::discharge(&trees, def, out, errors);
+        module_rules::take_definitions(&trees, out).expect("well-formed markers");
+    }
+
+    fn filter_overrides(defs: Vec<Def<'_>>) -> (Vec<Def<'_>>, i64) {
+        let Ok(filtered) = module_rules::filter_overrides(&Trees::new(), defs);
+        filtered
+    }
+
+    fn sort_by_order(defs: Vec<Def<'_>>) -> Vec<Def<'_>> {
+        let Ok(sorted) = module_rules::sort_if_ordered(&Trees::new(), defs);
+        sorted
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! [`UnitOptions`] is a view, not a copy: each accessor looks its option up when the model
 //! asks, so the model reads (and reports) in the order it always has.
 
-use super::property::{Def, is_property};
+use super::property::Def;
 use super::schema::SCRIPT_OPTIONS;
 use crate::dependency::{DependencyOption, Section, nixos_dependency_options};
 use crate::node::{Attrs, Kind, Node};
@@ -188,25 +188,87 @@ pub fn derived_from() -> &'static [&'static str] {
 
 /// A definition of a namespace's unit without [`JOIN_OPTION`], which every
 /// `systemd.services.<name>` has for joining (`joining_service_schema`) and the namespace's
-/// own unit has nothing to do with; a property marker around it is left as it is.
-pub fn without_join_option(def: Def<'_>) -> Def<'_> {
-    match def.value.attrs() {
-        Some(a) if a.get(JOIN_OPTION).is_some() && !is_property(&def.value) => {
-            let mut copy = a.clone();
-            copy.entries.retain(|e| e.key != JOIN_OPTION);
-            Def {
-                value: std::borrow::Cow::Owned(Node::new(def.value.span, Kind::Attrs(copy))),
-                ..def
-            }
-        }
-        _ => def,
+/// own unit has nothing to do with: it is read for joining, where a namespace's own unit that
+/// joins one is refused (`netns::joins-two-namespaces`). The option is taken out through
+/// property markers, as nix/lib.nix's `withoutKeys` takes keys out, so that the rules see the
+/// definition otherwise as it was written (a malformed marker is left to them to report).
+pub fn without_join_option(def: &Node) -> Def<'_> {
+    match without_key(def, JOIN_OPTION) {
+        Some(copy) => Def::owned(copy),
+        None => Def::new(def),
     }
+}
+
+/// `node` without the attribute `key` wherever a definition of it would be, through property
+/// markers; `None` where it has none (nothing is copied).
+fn without_key(node: &Node, key: &str) -> Option<Node> {
+    let attrs = node.attrs()?;
+    let field = match node.type_tag() {
+        None => {
+            attrs.get(key)?;
+            let mut copy = attrs.clone();
+            copy.entries.retain(|e| e.key != key);
+            return Some(Node::new(node.span, Kind::Attrs(copy)));
+        }
+        Some("merge") => {
+            let contents = attrs.get("contents")?;
+            let items = contents.as_list()?;
+            let stripped: Vec<Option<Node>> = items.iter().map(|i| without_key(i, key)).collect();
+            if stripped.iter().all(Option::is_none) {
+                return None;
+            }
+            let items = stripped
+                .into_iter()
+                .zip(items)
+                .map(|(s, i)| s.unwrap_or_else(|| i.clone()));
+            return Some(with_field(
+                node,
+                "contents",
+                Node::new(contents.span, Kind::List(items.collect())),
+            ));
+        }
+        Some("if" | "override" | "order") => "content",
+        Some("definition") => "value",
+        Some(_) => return None,
+    };
+    Some(with_field(node, field, without_key(attrs.get(field)?, key)?))
+}
+
+/// A copy of the attribute set `node` with `field` set to `value`.
+fn with_field(node: &Node, field: &str, value: Node) -> Node {
+    let mut copy = node.attrs().cloned().unwrap_or_default();
+    if let Some(e) = copy.entries.iter_mut().find(|e| e.key == field) {
+        e.value = value;
+    }
+    Node::new(node.span, Kind::Attrs(copy))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::module::schema::service_schema;
+
+    fn node(text: &str) -> Node {
+        Node::from_json(serde_json::from_str(text).expect("test JSON parses"))
+    }
+
+    #[test]
+    fn the_join_option_is_taken_out_through_property_markers() {
+        let def = node(
+            r#"{"_type":"merge","contents":[{"netns":"vpn","after":["a.service"]},{"_type":"if","condition":true,"content":{"_type":"override","priority":1000,"content":{"netns":"x"}}},{"before":["b.service"]}]}"#,
+        );
+        let stripped = without_join_option(&def);
+        assert!(matches!(stripped.value, std::borrow::Cow::Owned(_)));
+        assert_eq!(
+            stripped.value.to_json().to_string(),
+            r#"{"_type":"merge","contents":[{"after":["a.service"]},{"_type":"if","condition":true,"content":{"_type":"override","content":{},"priority":1000}},{"before":["b.service"]}]}"#
+        );
+        // Without the option, nothing is copied; a malformed marker is left to the rules.
+        for text in [r#"{"after":["a.service"]}"#, r#"{"_type":"if","condition":true}"#] {
+            let def = node(text);
+            assert!(matches!(without_join_option(&def).value, std::borrow::Cow::Borrowed(_)));
+        }
+    }
 
     #[test]
     fn the_derivations_read_options_of_the_service() {

@@ -290,6 +290,46 @@ fn elements_node(
 /// `config` defines on it, from the engine's `options.systemd.services` — the same code on
 /// both routes.
 pub(super) fn namespace_units_node(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Node> {
+    namespace_units_input(ev, state).map_err(|e| compiled_setting_read(ev, e))
+}
+
+/// nix/lib.nix's error for an extension that reads a setting of a namespace's unit only the
+/// compiled unit knows (`compiledSettingRead`), as `netns::compiled-setting-read`, located
+/// in the file of the extension that reads it (the nearest definitions' file of its context
+/// that netns-compile did not write).
+fn compiled_setting_read(ev: &Evaluator, mut e: Box<EvalError>) -> Box<EvalError> {
+    const THROWN: &str = "netns-compile: an extension of systemd.services reads";
+    let d = &mut e.diagnostic;
+    let Some(rest) = d.message.strip_prefix(THROWN).filter(|_| e.kind == ErrorKind::Throw) else {
+        return e;
+    };
+    let reader = d.notes.iter().find_map(|n| {
+        let file = n
+            .strip_prefix("while evaluating definitions from `")?
+            .strip_suffix("':")?;
+        Some(file).filter(|f| !f.starts_with("<netns-compile"))
+    });
+    let Some(file) = reader.and_then(|f| ev.file_named(f)) else {
+        return e;
+    };
+    // The label names the file; the evaluator's notes would repeat it by its absolute path.
+    e.diagnostic = Diagnostic::new(
+        Code::CompiledSettingRead,
+        format!("an extension of systemd.services reads{rest}"),
+    )
+    .at(
+        Span::new(file, 0, 0),
+        "the extension whose `config` reads it is in this file",
+    )
+    .help(
+        "read only what the netns module sets without the store (`description`, `before`, \
+         `serviceConfig.Type`, `RemainAfterExit`, `PrivateNetwork`, `PrivateMounts`), or leave \
+         the namespaces' units (`netns-<name>`) out of the extension",
+    );
+    e
+}
+
+fn namespace_units_input(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Node> {
     let source = ev.load_source(
         "<netns-compile>/nix/lib.nix",
         None,
