@@ -286,15 +286,16 @@ impl Evaluator {
                 Ok(Value::Path(Rc::from(super::lower::canonicalize_path(&out))))
             }
             ExprKind::SearchPath(name) => self.find_in_search_path(name, span),
-            ExprKind::List(items) => Ok(Value::list(items.iter().map(|e| self.thunk_of(e, env)).collect())),
+            // Collected straight into the shared list: one allocation, no vector to copy.
+            ExprKind::List(items) => Ok(Value::List(items.iter().map(|e| self.thunk_of(e, env)).collect())),
             ExprKind::Attrs(def) => {
                 let (attrs, _) = self.build_attrs(def, env)?;
                 Ok(Value::attrs(attrs))
             }
-            ExprKind::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure {
+            ExprKind::Lambda(def) => Ok(Value::Lambda(Closure {
                 def: def.clone(),
                 env: env.clone(),
-            }))),
+            })),
             ExprKind::Select(target, keys, default) => self.eval_select(target, keys, default.as_ref(), env, span),
             ExprKind::HasAttr(target, keys) => {
                 // Only the sets along the path are forced, never the attribute tested: Nix's
@@ -670,27 +671,26 @@ impl Evaluator {
         match f {
             Value::Lambda(closure) => self.call_closure(&closure, arg, span),
             Value::PrimOp(app) => {
-                // The commonest calls complete a builtin of one or two arguments: their
+                // The commonest calls complete a builtin of three arguments or fewer: their
                 // arguments go on the stack, not in a new `Vec`.
+                let func = &app.op.func;
                 if app.args.len() + 1 >= app.op.arity {
-                    match app.args.as_slice() {
-                        [] => return (app.op.func)(self, std::slice::from_ref(&arg), span),
-                        [first] => return (app.op.func)(self, &[first.clone(), arg], span),
-                        _ => {}
-                    }
+                    return match &*app.args {
+                        [] => func(self, std::slice::from_ref(&arg), span),
+                        [a] => func(self, &[a.clone(), arg], span),
+                        [a, b] => func(self, &[a.clone(), b.clone(), arg], span),
+                        given => {
+                            let mut args = Vec::with_capacity(given.len() + 1);
+                            args.extend_from_slice(given);
+                            args.push(arg);
+                            func(self, &args, span)
+                        }
+                    };
                 }
-                // Room for every argument: the next ones push without growing it.
-                let mut args = Vec::with_capacity(app.op.arity);
-                args.extend_from_slice(&app.args);
-                args.push(arg);
-                if args.len() >= app.op.arity {
-                    (app.op.func)(self, &args, span)
-                } else {
-                    Ok(Value::PrimOp(Rc::new(PrimOpApp {
-                        op: app.op.clone(),
-                        args,
-                    })))
-                }
+                Ok(Value::PrimOp(Rc::new(PrimOpApp {
+                    op: app.op.clone(),
+                    args: app.args.with(arg),
+                })))
             }
             Value::Attrs(attrs) if attrs.get("__functor").is_some() => {
                 let functor = attrs

@@ -22,7 +22,9 @@ pub enum Value {
     Path(Rc<str>),
     Attrs(Rc<Attrs>),
     List(Rc<[Thunk]>),
-    Lambda(Rc<Closure>),
+    /// A lambda with its environment, held in the value itself (two pointers, no allocation
+    /// of its own: a curried function makes one at each argument).
+    Lambda(Closure),
     /// A builtin, possibly applied to some of its arguments already.
     PrimOp(Rc<PrimOpApp>),
 }
@@ -320,6 +322,7 @@ impl Attrs {
 }
 
 /// A lambda with the environment it closes over.
+#[derive(Clone)]
 pub struct Closure {
     pub def: Rc<LambdaDef>,
     pub env: Env,
@@ -337,7 +340,45 @@ pub struct PrimOp {
 /// A builtin applied to fewer arguments than its arity.
 pub struct PrimOpApp {
     pub op: Rc<PrimOp>,
-    pub args: Vec<Thunk>,
+    pub args: PrimOpArgs,
+}
+
+/// The arguments a builtin has been given so far: up to two in place (every partial
+/// application of a builtin of three arguments or fewer, which is most), more in a vector.
+pub enum PrimOpArgs {
+    None,
+    One([Thunk; 1]),
+    Two([Thunk; 2]),
+    Many(Vec<Thunk>),
+}
+
+impl PrimOpArgs {
+    /// These arguments and `arg` after them.
+    pub fn with(&self, arg: Thunk) -> PrimOpArgs {
+        match self {
+            PrimOpArgs::None => PrimOpArgs::One([arg]),
+            PrimOpArgs::One([a]) => PrimOpArgs::Two([a.clone(), arg]),
+            PrimOpArgs::Two([a, b]) => PrimOpArgs::Many(vec![a.clone(), b.clone(), arg]),
+            PrimOpArgs::Many(many) => {
+                let mut many = many.clone();
+                many.push(arg);
+                PrimOpArgs::Many(many)
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for PrimOpArgs {
+    type Target = [Thunk];
+
+    fn deref(&self) -> &[Thunk] {
+        match self {
+            PrimOpArgs::None => &[],
+            PrimOpArgs::One(one) => one,
+            PrimOpArgs::Two(two) => two,
+            PrimOpArgs::Many(many) => many,
+        }
+    }
 }
 
 impl Value {
@@ -353,7 +394,7 @@ impl Value {
                 arity,
                 func: Rc::new(func),
             }),
-            args: Vec::new(),
+            args: PrimOpArgs::None,
         }))
     }
 }
@@ -368,7 +409,7 @@ pub enum ThunkState {
     Native(Rc<NativeThunkFn>),
     /// Not yet evaluated: a lambda applied to an argument, at the thunk's span (`map`'s and
     /// `genList`'s items): a lazy call without a closure of its own to allocate.
-    Apply(Rc<Closure>, Thunk),
+    Apply(Closure, Thunk),
     /// Not yet evaluated: `inherit (e) name;`, the attribute `name` of `e`'s value (`e` the
     /// thunk), made at each evaluation of its set or `let` without a closure of its own.
     InheritFrom(Thunk, Rc<str>),
@@ -441,13 +482,13 @@ fn frees_thunks(state: &ThunkState) -> bool {
     match state {
         ThunkState::Pending(_, env) => Rc::strong_count(&env.0) == 1,
         ThunkState::Native(f) => Rc::strong_count(f) == 1,
-        ThunkState::Apply(f, x) => Rc::strong_count(f) == 1 || Rc::strong_count(&x.0) == 1,
+        ThunkState::Apply(f, x) => Rc::strong_count(&f.env.0) == 1 || Rc::strong_count(&x.0) == 1,
         ThunkState::InheritFrom(from, _) => Rc::strong_count(&from.0) == 1,
         ThunkState::Forcing(_) => false,
         ThunkState::Done(v) => match v {
             Value::Attrs(a) => Rc::strong_count(a) == 1,
             Value::List(l) => Rc::strong_count(l) == 1,
-            Value::Lambda(c) => Rc::strong_count(c) == 1,
+            Value::Lambda(c) => Rc::strong_count(&c.env.0) == 1,
             Value::PrimOp(p) => Rc::strong_count(p) == 1,
             Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Path(_) => false,
         },
@@ -482,7 +523,7 @@ impl Thunk {
     }
 
     /// A lazy `f x` of a lambda `f`, at `span` (the call's).
-    pub fn apply(span: Span, f: Rc<Closure>, x: Thunk) -> Thunk {
+    pub fn apply(span: Span, f: Closure, x: Thunk) -> Thunk {
         Thunk(Rc::new(ThunkCell {
             span,
             state: UnsafeCell::new(ThunkState::Apply(f, x)),
