@@ -57,6 +57,10 @@ pub(super) fn define_lists(d: &mut Defs) {
                 out.push(x.clone());
             }
         }
+        // Everything kept: the list itself, as Nix gives it back (no copy).
+        if out.len() == l.len() {
+            return Ok(Value::List(l));
+        }
         Ok(Value::list(out))
     });
     def(d, "foldl'", 3, |ev, a, span| {
