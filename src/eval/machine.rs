@@ -89,29 +89,36 @@ impl Evaluator {
             return Ok(v);
         }
         let cell = &thunk.0;
-        let previous = cell.state.replace(ThunkState::Forcing(self.current.get()));
+        let previous = cell.replace_state(ThunkState::Forcing(self.current.get()));
         let result = match &previous {
             ThunkState::Done(v) => Ok(v.clone()),
             ThunkState::Forcing(first) => {
                 let first = *first;
-                cell.state.replace(previous);
+                cell.replace_state(previous);
                 return Err(self.infinite_recursion(thunk.span(), first));
             }
             ThunkState::Pending(expr, env) => self.eval(expr, env),
             ThunkState::Native(f) => {
-                let f = f.clone();
                 let _guard = self.enter(thunk.span())?;
                 f(self)
+            }
+            ThunkState::Apply(f, x) => {
+                let _guard = self.enter(thunk.span())?;
+                self.call_closure(f, x.clone(), thunk.span())
+            }
+            ThunkState::InheritFrom(from, name) => {
+                let _guard = self.enter(thunk.span())?;
+                self.inherit_from(from, name, thunk.span())
             }
         };
         match result {
             Ok(v) => {
-                cell.state.replace(ThunkState::Done(v.clone()));
+                cell.replace_state(ThunkState::Done(v.clone()));
                 Ok(v)
             }
             Err(e) => {
                 // Leave the thunk as it was: forcing it again (after `tryEval`) fails again.
-                cell.state.replace(previous);
+                cell.replace_state(previous);
                 Err(e)
             }
         }
@@ -279,15 +286,16 @@ impl Evaluator {
                 Ok(Value::Path(Rc::from(super::lower::canonicalize_path(&out))))
             }
             ExprKind::SearchPath(name) => self.find_in_search_path(name, span),
-            ExprKind::List(items) => Ok(Value::list(items.iter().map(|e| self.thunk_of(e, env)).collect())),
+            // Collected straight into the shared list: one allocation, no vector to copy.
+            ExprKind::List(items) => Ok(Value::List(items.iter().map(|e| self.thunk_of(e, env)).collect())),
             ExprKind::Attrs(def) => {
                 let (attrs, _) = self.build_attrs(def, env)?;
                 Ok(Value::attrs(attrs))
             }
-            ExprKind::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure {
+            ExprKind::Lambda(def) => Ok(Value::Lambda(Closure {
                 def: def.clone(),
                 env: env.clone(),
-            }))),
+            })),
             ExprKind::Select(target, keys, default) => self.eval_select(target, keys, default.as_ref(), env, span),
             ExprKind::HasAttr(target, keys) => {
                 // Only the sets along the path are forced, never the attribute tested: Nix's
@@ -383,10 +391,20 @@ impl Evaluator {
         }
     }
 
+    /// `inherit (e) name;`: the attribute `name` of `from`, the thunk of `e`.
+    fn inherit_from(&self, from: &Thunk, name: &str, span: Span) -> EvalResult<Value> {
+        let v = self.force(from)?;
+        let attrs = self.expect_attrs(v.clone(), from.span(), "the source of 'inherit'")?;
+        match attrs.get(name) {
+            Some(t) => self.force(t),
+            None => Err(self.missing_attr(&v, name, span)),
+        }
+    }
+
     /// A variable no binding defines, searched in the `with` sets, innermost first.
     pub(crate) fn lookup_with(&self, name: &str, env: &Env) -> EvalResult<Option<Thunk>> {
         for scope in env.with_scopes() {
-            let v = self.force(&scope)?;
+            let v = self.force(scope)?;
             let attrs = self.expect_attrs(v, scope.span(), "the argument of 'with'")?;
             if let Some(t) = attrs.get(name) {
                 return Ok(Some(t.clone()));
@@ -590,7 +608,15 @@ impl Evaluator {
             BindValue::Expr(e) => self.thunk_of(e, inner),
             // Resolved from the set's own frame, skipping it (see `Lowerer::resolve_outside`).
             BindValue::Inherit(var, span) => self.inherited(var, inner, *span, &binding.name),
-            BindValue::InheritFrom(i, span) => inherit_from_thunk(from.get(*i).cloned(), binding.name.clone(), *span),
+            BindValue::InheritFrom(i, span) => match from.get(*i) {
+                Some(from) => Thunk::inherit_from(*span, from.clone(), binding.name.clone()),
+                None => {
+                    let span = *span;
+                    Thunk::native(span, move |_| {
+                        Err(error(span, "internal error: missing inherit source"))
+                    })
+                }
+            },
         }
     }
 
@@ -645,27 +671,26 @@ impl Evaluator {
         match f {
             Value::Lambda(closure) => self.call_closure(&closure, arg, span),
             Value::PrimOp(app) => {
-                // The commonest calls complete a builtin of one or two arguments: their
+                // The commonest calls complete a builtin of three arguments or fewer: their
                 // arguments go on the stack, not in a new `Vec`.
+                let func = &app.op.func;
                 if app.args.len() + 1 >= app.op.arity {
-                    match app.args.as_slice() {
-                        [] => return (app.op.func)(self, std::slice::from_ref(&arg), span),
-                        [first] => return (app.op.func)(self, &[first.clone(), arg], span),
-                        _ => {}
-                    }
+                    return match &*app.args {
+                        [] => func(self, std::slice::from_ref(&arg), span),
+                        [a] => func(self, &[a.clone(), arg], span),
+                        [a, b] => func(self, &[a.clone(), b.clone(), arg], span),
+                        given => {
+                            let mut args = Vec::with_capacity(given.len() + 1);
+                            args.extend_from_slice(given);
+                            args.push(arg);
+                            func(self, &args, span)
+                        }
+                    };
                 }
-                // Room for every argument: the next ones push without growing it.
-                let mut args = Vec::with_capacity(app.op.arity);
-                args.extend_from_slice(&app.args);
-                args.push(arg);
-                if args.len() >= app.op.arity {
-                    (app.op.func)(self, &args, span)
-                } else {
-                    Ok(Value::PrimOp(Rc::new(PrimOpApp {
-                        op: app.op.clone(),
-                        args,
-                    })))
-                }
+                Ok(Value::PrimOp(Rc::new(PrimOpApp {
+                    op: app.op.clone(),
+                    args: app.args.with(arg),
+                })))
             }
             Value::Attrs(attrs) if attrs.get("__functor").is_some() => {
                 let functor = attrs
@@ -1020,20 +1045,6 @@ impl EvalError {
         self.diagnostic = self.diagnostic.also(span, label);
         self
     }
-}
-
-fn inherit_from_thunk(from: Option<Thunk>, name: Rc<str>, span: Span) -> Thunk {
-    Thunk::native(span, move |ev| {
-        let from = from
-            .clone()
-            .ok_or_else(|| error(span, "internal error: missing inherit source"))?;
-        let v = ev.force(&from)?;
-        let attrs = ev.expect_attrs(v.clone(), from.span(), "the source of 'inherit'")?;
-        match attrs.get(&name) {
-            Some(t) => ev.force(t),
-            None => Err(ev.missing_attr(&v, &name, span)),
-        }
-    })
 }
 
 #[cold]

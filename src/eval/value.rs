@@ -4,7 +4,7 @@ use super::error::EvalResult;
 use super::evaluator::Evaluator;
 use super::ir::{Expr, LambdaDef};
 use crate::source::Span;
-use std::cell::{OnceCell, RefCell};
+use std::cell::{OnceCell, RefCell, UnsafeCell};
 use std::cmp::Ordering;
 use std::fmt;
 use std::rc::Rc;
@@ -22,7 +22,9 @@ pub enum Value {
     Path(Rc<str>),
     Attrs(Rc<Attrs>),
     List(Rc<[Thunk]>),
-    Lambda(Rc<Closure>),
+    /// A lambda with its environment, held in the value itself (two pointers, no allocation
+    /// of its own: a curried function makes one at each argument).
+    Lambda(Closure),
     /// A builtin, possibly applied to some of its arguments already.
     PrimOp(Rc<PrimOpApp>),
 }
@@ -320,6 +322,7 @@ impl Attrs {
 }
 
 /// A lambda with the environment it closes over.
+#[derive(Clone)]
 pub struct Closure {
     pub def: Rc<LambdaDef>,
     pub env: Env,
@@ -337,7 +340,45 @@ pub struct PrimOp {
 /// A builtin applied to fewer arguments than its arity.
 pub struct PrimOpApp {
     pub op: Rc<PrimOp>,
-    pub args: Vec<Thunk>,
+    pub args: PrimOpArgs,
+}
+
+/// The arguments a builtin has been given so far: up to two in place (every partial
+/// application of a builtin of three arguments or fewer, which is most), more in a vector.
+pub enum PrimOpArgs {
+    None,
+    One([Thunk; 1]),
+    Two([Thunk; 2]),
+    Many(Vec<Thunk>),
+}
+
+impl PrimOpArgs {
+    /// These arguments and `arg` after them.
+    pub fn with(&self, arg: Thunk) -> PrimOpArgs {
+        match self {
+            PrimOpArgs::None => PrimOpArgs::One([arg]),
+            PrimOpArgs::One([a]) => PrimOpArgs::Two([a.clone(), arg]),
+            PrimOpArgs::Two([a, b]) => PrimOpArgs::Many(vec![a.clone(), b.clone(), arg]),
+            PrimOpArgs::Many(many) => {
+                let mut many = many.clone();
+                many.push(arg);
+                PrimOpArgs::Many(many)
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for PrimOpArgs {
+    type Target = [Thunk];
+
+    fn deref(&self) -> &[Thunk] {
+        match self {
+            PrimOpArgs::None => &[],
+            PrimOpArgs::One(one) => one,
+            PrimOpArgs::Two(two) => two,
+            PrimOpArgs::Many(many) => many,
+        }
+    }
 }
 
 impl Value {
@@ -353,7 +394,7 @@ impl Value {
                 arity,
                 func: Rc::new(func),
             }),
-            args: Vec::new(),
+            args: PrimOpArgs::None,
         }))
     }
 }
@@ -366,16 +407,36 @@ pub enum ThunkState {
     Pending(Rc<Expr>, Env),
     /// Not yet evaluated: native code (lazy values made by builtins or by the caller).
     Native(Rc<NativeThunkFn>),
+    /// Not yet evaluated: a lambda applied to an argument, at the thunk's span (`map`'s and
+    /// `genList`'s items): a lazy call without a closure of its own to allocate.
+    Apply(Closure, Thunk),
+    /// Not yet evaluated: `inherit (e) name;`, the attribute `name` of `e`'s value (`e` the
+    /// thunk), made at each evaluation of its set or `let` without a closure of its own.
+    InheritFrom(Thunk, Rc<str>),
     /// Being evaluated (a blackhole): forcing it again is infinite recursion. The span is
     /// where it was first forced.
     Forcing(Span),
     Done(Value),
 }
 
+/// A thunk's span and state. The state is in an `UnsafeCell`, not a `RefCell`: it is read or
+/// replaced only through [`ThunkCell::replace_state`], [`Thunk::value_if_done`] and
+/// [`Thunk::pending_parts`], none of which lets a reference into it outlive the call or runs
+/// evaluation while one exists, so a borrow flag would check nothing (and cost a load, a
+/// compare and a store at every read of a value).
 pub struct ThunkCell {
     /// Where the value was written (the expression, or the call that made it).
     pub span: Span,
-    pub state: RefCell<ThunkState>,
+    state: UnsafeCell<ThunkState>,
+}
+
+impl ThunkCell {
+    /// Put `state` in place of the current state, which is returned.
+    #[inline(always)]
+    pub fn replace_state(&self, state: ThunkState) -> ThunkState {
+        // SAFETY: no reference into the state exists (see the type's note); dropping nothing here.
+        unsafe { std::mem::replace(&mut *self.state.get(), state) }
+    }
 }
 
 // Drop machinery, not a setting: a thunk is freed by `Drop`, which is given no evaluator,
@@ -393,10 +454,12 @@ thread_local! {
 /// So the outermost drop frees the chain in a loop, one link at a time.
 impl Drop for ThunkCell {
     fn drop(&mut self) {
-        if !frees_thunks(self.state.get_mut()) {
+        let span = self.span;
+        let state = self.state.get_mut();
+        if !frees_thunks(state) {
             return; // dropping it in place frees no thunk: no recursion
         }
-        let state = std::mem::replace(self.state.get_mut(), ThunkState::Forcing(self.span));
+        let state = std::mem::replace(state, ThunkState::Forcing(span));
         // During thread teardown the queue may be gone: drop in place then.
         let Ok(nested) = DROPPING.try_with(|d| d.replace(true)) else {
             return;
@@ -419,11 +482,13 @@ fn frees_thunks(state: &ThunkState) -> bool {
     match state {
         ThunkState::Pending(_, env) => Rc::strong_count(&env.0) == 1,
         ThunkState::Native(f) => Rc::strong_count(f) == 1,
+        ThunkState::Apply(f, x) => Rc::strong_count(&f.env.0) == 1 || Rc::strong_count(&x.0) == 1,
+        ThunkState::InheritFrom(from, _) => Rc::strong_count(&from.0) == 1,
         ThunkState::Forcing(_) => false,
         ThunkState::Done(v) => match v {
             Value::Attrs(a) => Rc::strong_count(a) == 1,
             Value::List(l) => Rc::strong_count(l) == 1,
-            Value::Lambda(c) => Rc::strong_count(c) == 1,
+            Value::Lambda(c) => Rc::strong_count(&c.env.0) == 1,
             Value::PrimOp(p) => Rc::strong_count(p) == 1,
             Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Path(_) => false,
         },
@@ -439,21 +504,37 @@ impl Thunk {
         let span = expr.span;
         Thunk(Rc::new(ThunkCell {
             span,
-            state: RefCell::new(ThunkState::Pending(expr, env)),
+            state: UnsafeCell::new(ThunkState::Pending(expr, env)),
         }))
     }
 
     pub fn ready(value: Value, span: Span) -> Thunk {
         Thunk(Rc::new(ThunkCell {
             span,
-            state: RefCell::new(ThunkState::Done(value)),
+            state: UnsafeCell::new(ThunkState::Done(value)),
         }))
     }
 
     pub fn native(span: Span, f: impl Fn(&Evaluator) -> EvalResult<Value> + 'static) -> Thunk {
         Thunk(Rc::new(ThunkCell {
             span,
-            state: RefCell::new(ThunkState::Native(Rc::new(f))),
+            state: UnsafeCell::new(ThunkState::Native(Rc::new(f))),
+        }))
+    }
+
+    /// A lazy `f x` of a lambda `f`, at `span` (the call's).
+    pub fn apply(span: Span, f: Closure, x: Thunk) -> Thunk {
+        Thunk(Rc::new(ThunkCell {
+            span,
+            state: UnsafeCell::new(ThunkState::Apply(f, x)),
+        }))
+    }
+
+    /// A lazy `inherit (e) name;` at `span`, `from` the thunk of `e`.
+    pub fn inherit_from(span: Span, from: Thunk, name: Rc<str>) -> Thunk {
+        Thunk(Rc::new(ThunkCell {
+            span,
+            state: UnsafeCell::new(ThunkState::InheritFrom(from, name)),
         }))
     }
 
@@ -464,8 +545,18 @@ impl Thunk {
     /// The value if it has been computed already.
     #[inline(always)]
     pub fn value_if_done(&self) -> Option<Value> {
-        match &*self.0.state.borrow() {
+        // SAFETY: see `ThunkCell`; cloning a value only counts references, it evaluates nothing.
+        match unsafe { &*self.0.state.get() } {
             ThunkState::Done(v) => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    /// The expression and environment of a thunk not yet evaluated from an expression.
+    pub fn pending_parts(&self) -> Option<(Rc<Expr>, Env)> {
+        // SAFETY: see `ThunkCell`; cloning two `Rc`s evaluates nothing.
+        match unsafe { &*self.0.state.get() } {
+            ThunkState::Pending(expr, env) => Some((expr.clone(), env.clone())),
             _ => None,
         }
     }
@@ -586,17 +677,19 @@ impl Env {
         }
     }
 
-    /// The `with` attrsets in scope, innermost first.
-    pub fn with_scopes(&self) -> Vec<Thunk> {
-        let mut out = Vec::new();
+    /// The `with` attrsets in scope, innermost first (read in place: a variable found
+    /// through `with` collects nothing).
+    pub fn with_scopes(&self) -> impl Iterator<Item = &Thunk> + '_ {
         let mut frame = Some(&self.0);
-        while let Some(f) = frame {
-            if let FrameKind::With(t) = &f.kind {
-                out.push(t.clone());
+        std::iter::from_fn(move || {
+            while let Some(f) = frame {
+                frame = f.parent.as_ref().map(|e| &e.0);
+                if let FrameKind::With(t) = &f.kind {
+                    return Some(t);
+                }
             }
-            frame = f.parent.as_ref().map(|e| &e.0);
-        }
-        out
+            None
+        })
     }
 }
 

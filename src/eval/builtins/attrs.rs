@@ -8,17 +8,18 @@ use std::rc::Rc;
 pub(super) fn define_attrs(d: &mut Defs) {
     def(d, "attrNames", 1, |ev, a, span| {
         let attrs = ev.arg_attrs(a, 0, span)?;
-        Ok(Value::list(
+        // Of a known length: collected straight into the shared list (one allocation).
+        Ok(Value::List(
             attrs
                 .map
-                .keys()
-                .map(|k| Thunk::ready(Value::Str(k.clone()), span))
+                .iter()
+                .map(|(k, _)| Thunk::ready(Value::Str(k.clone()), span))
                 .collect(),
         ))
     });
     def(d, "attrValues", 1, |ev, a, span| {
         let attrs = ev.arg_attrs(a, 0, span)?;
-        Ok(Value::list(attrs.map.values().map(|v| v.value.clone()).collect()))
+        Ok(Value::List(attrs.map.iter().map(|(_, v)| v.value.clone()).collect()))
     });
     def(d, "hasAttr", 2, |ev, a, span| {
         let name = ev.arg_str(a, 0, span)?;

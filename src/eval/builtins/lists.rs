@@ -43,7 +43,8 @@ pub(super) fn define_lists(d: &mut Defs) {
     def(d, "map", 2, |ev, a, span| {
         let f = ev.arg_fn(a, 0, span)?;
         let l = ev.arg_list(a, 1, span)?;
-        Ok(Value::list(
+        // Of a known length: collected straight into the shared list (one allocation).
+        Ok(Value::List(
             l.iter().map(|x| lazy_call(f.clone(), x.clone(), span)).collect(),
         ))
     });
@@ -55,6 +56,10 @@ pub(super) fn define_lists(d: &mut Defs) {
             if ev.predicate(&f, x, span)? {
                 out.push(x.clone());
             }
+        }
+        // Everything kept: the list itself, as Nix gives it back (no copy).
+        if out.len() == l.len() {
+            return Ok(Value::List(l));
         }
         Ok(Value::list(out))
     });
@@ -76,7 +81,7 @@ pub(super) fn define_lists(d: &mut Defs) {
         if n < 0 {
             return Err(error(span, format!("cannot create list of size {n}")));
         }
-        Ok(Value::list(
+        Ok(Value::List(
             (0..n)
                 .map(|i| lazy_call(f.clone(), Thunk::ready(Value::Int(i), span), span))
                 .collect(),

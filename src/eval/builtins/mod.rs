@@ -136,9 +136,13 @@ impl Evaluator {
     }
 }
 
-/// A lazy `f x`.
+/// A lazy `f x`: of a lambda (the commonest) a thunk of its own kind, of any other function
+/// native code.
 fn lazy_call(f: Value, x: Thunk, span: Span) -> Thunk {
-    Thunk::native(span, move |ev| ev.call(f.clone(), x.clone(), span))
+    match f {
+        Value::Lambda(closure) => Thunk::apply(span, closure, x),
+        f => Thunk::native(span, move |ev| ev.call(f.clone(), x.clone(), span)),
+    }
 }
 
 fn definitions() -> Defs {

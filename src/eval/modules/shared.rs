@@ -15,7 +15,7 @@
 //! expression prints (once).
 
 use crate::eval::ir::{AttrsDef, BindValue, Expr, ExprKind, KeyKind, Param, StrPart, Var};
-use crate::eval::value::{Env, Thunk, ThunkState};
+use crate::eval::value::{Env, Thunk};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -177,9 +177,8 @@ thread_local! {
 /// `t`, or the first thunk met of the same expression reaching the same frames (see the
 /// module's note): a pending expression that reads nothing of the frames closest to it.
 pub fn canonical(t: &Thunk) -> Thunk {
-    let (expr, env) = match &*t.0.state.borrow() {
-        ThunkState::Pending(expr, env) => (expr.clone(), env.clone()),
-        _ => return t.clone(),
+    let Some((expr, env)) = t.pending_parts() else {
+        return t.clone();
     };
     SHARED.with(|shared| {
         let mut shared = shared.borrow_mut();
