@@ -31,6 +31,8 @@ struct Token {
     end: u32,
     /// No whitespace or comment before it: what paths with interpolations need.
     glued: bool,
+    /// A text of a `"…"` string with an escape (see [`Lexer::escaped`]).
+    escaped: bool,
 }
 
 struct Parser<'s> {
@@ -93,6 +95,7 @@ pub fn parse(file: FileId, text: &str, max_nesting: usize) -> Option<WholeText<'
             start: 0,
             end: 0,
             glued: false,
+            escaped: false,
         }; AHEAD],
         head: 0,
         waiting: 0,
@@ -197,6 +200,7 @@ impl<'s> Parser<'s> {
                     start: start as u32,
                     end: end as u32,
                     glued,
+                    escaped: self.source.escaped(),
                 };
                 self.waiting += 1;
             }
@@ -547,7 +551,7 @@ impl<'s> Parser<'s> {
         if !multiline && self.peek() == Some(TOKEN_STRING_CONTENT) && self.peek_at(1) == Some(TOKEN_STRING_END) {
             let text = self.bump();
             self.bump();
-            return Some(plain_string(self.text_of(text)));
+            return Some(plain_string(self.text_of(text), text.escaped));
         }
         let mark = self.scratch.strings.len();
         loop {

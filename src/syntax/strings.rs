@@ -87,9 +87,15 @@ pub fn normalize<'s>(multiline: bool, raw: Vec<RawPart<'s, Box<Node<'s>>>>) -> B
 }
 
 /// The parts of a `"…"` string of one text without interpolation: what [`normalize`] makes
-/// of it, without a vector of raw parts.
-pub fn plain_string(text: &str) -> Box<[StrPart<'_>]> {
-    Box::new([StrPart::Lit(unescape(text, false))])
+/// of it, without a vector of raw parts. A text the lexer saw no escape in (`escaped`
+/// false) is not searched for one again.
+pub fn plain_string(text: &str, escaped: bool) -> Box<[StrPart<'_>]> {
+    let text = if escaped {
+        unescape(text, false)
+    } else {
+        Cow::Borrowed(text)
+    };
+    Box::new([StrPart::Lit(text)])
 }
 
 /// What is left of the first token when its first line holds only spaces.
