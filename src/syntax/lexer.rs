@@ -176,6 +176,7 @@ impl Lexer<'_> {
 
     /// The next token that is not whitespace or a comment, its start and end, and whether
     /// it follows the last one directly (no trivia between): what the parser reads.
+    #[inline]
     pub fn next_significant(&mut self) -> Option<(SyntaxKind, usize, usize, bool)> {
         let mut glued = true;
         loop {
