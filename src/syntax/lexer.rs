@@ -30,26 +30,28 @@ enum Shape {
 
 /// The byte classes below, looked up in one table: a token's prefix is scanned byte by
 /// byte at the start of almost every token.
-const PATH: u8 = 1;
-const URI: u8 = 2;
-const IDENT: u8 = 4;
+const PATH: u16 = 1;
+const URI: u16 = 2;
+const IDENT: u16 = 4;
 /// Bytes that end nothing in a `"` string (anything but `"`, `\\` and `$`) and in a `''`
 /// string (anything but `'` and `$`).
-const PLAIN_IN_STRING: u8 = 8;
-const PLAIN_IN_INDENTED: u8 = 16;
+const PLAIN_IN_STRING: u16 = 8;
+const PLAIN_IN_INDENTED: u16 = 16;
 /// Path bytes but `/`: what rnix's look at a token's prefix scans over (unless it starts
 /// with `<`).
-const PATH_SEGMENT: u8 = 32;
+const PATH_SEGMENT: u16 = 32;
 /// Bytes both of an identifier and of a path's prefix (letters, digits, `_`, `-`): the
 /// identifier a run of them makes is one whatever the look at its prefix would see, unless
 /// a byte of one class only (`'`, `.`, `+`) or a `/` or `:` follows.
-const WORD: u8 = 64;
-const DIGIT: u8 = 128;
+const WORD: u16 = 64;
+const DIGIT: u16 = 128;
+/// ASCII's White_Space: tab, newline, vertical tab, form feed, return, space.
+const SPACE: u16 = 256;
 
-static CLASSES: [u8; 256] = classes();
+static CLASSES: [u16; 256] = classes();
 
-const fn classes() -> [u8; 256] {
-    let mut table = [0u8; 256];
+const fn classes() -> [u16; 256] {
+    let mut table = [0u16; 256];
     let mut i = 0;
     while i < 256 {
         let c = i as u8;
@@ -78,6 +80,9 @@ const fn classes() -> [u8; 256] {
         }
         if c.is_ascii_digit() {
             class |= DIGIT;
+        }
+        if matches!(c, b'\t'..=b'\r' | b' ') {
+            class |= SPACE;
         }
         if !matches!(c, b'"' | b'\\' | b'$') {
             class |= PLAIN_IN_STRING;
@@ -176,7 +181,8 @@ impl Lexer<'_> {
 
     /// The next token that is not whitespace or a comment, its start and end, and whether
     /// it follows the last one directly (no trivia between): what the parser reads.
-    #[inline]
+    /// Inlined into the parser's one reading of a token.
+    #[inline(always)]
     pub fn next_significant(&mut self) -> Option<(SyntaxKind, usize, usize, bool)> {
         let mut glued = true;
         loop {
@@ -671,14 +677,14 @@ impl Lexer<'_> {
     fn skip_ascii_whitespace(&mut self) {
         let bytes = self.bytes;
         let mut at = self.offset;
-        while at < bytes.len() && matches!(bytes[at], b'\t'..=b'\r' | b' ') {
+        while at < bytes.len() && CLASSES[bytes[at] as usize] & SPACE != 0 {
             at += 1;
         }
         self.offset = at;
     }
 
     /// The end of the run of bytes of `class` from `at`.
-    fn run_of(&self, mut at: usize, class: u8) -> usize {
+    fn run_of(&self, mut at: usize, class: u16) -> usize {
         let bytes = self.bytes;
         while at < bytes.len() && CLASSES[bytes[at] as usize] & class != 0 {
             at += 1;
