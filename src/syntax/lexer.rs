@@ -30,21 +30,28 @@ enum Shape {
 
 /// The byte classes below, looked up in one table: a token's prefix is scanned byte by
 /// byte at the start of almost every token.
-const PATH: u8 = 1;
-const URI: u8 = 2;
-const IDENT: u8 = 4;
+const PATH: u16 = 1;
+const URI: u16 = 2;
+const IDENT: u16 = 4;
 /// Bytes that end nothing in a `"` string (anything but `"`, `\\` and `$`) and in a `''`
 /// string (anything but `'` and `$`).
-const PLAIN_IN_STRING: u8 = 8;
-const PLAIN_IN_INDENTED: u8 = 16;
+const PLAIN_IN_STRING: u16 = 8;
+const PLAIN_IN_INDENTED: u16 = 16;
 /// Path bytes but `/`: what rnix's look at a token's prefix scans over (unless it starts
 /// with `<`).
-const PATH_SEGMENT: u8 = 32;
+const PATH_SEGMENT: u16 = 32;
+/// Bytes both of an identifier and of a path's prefix (letters, digits, `_`, `-`): the
+/// identifier a run of them makes is one whatever the look at its prefix would see, unless
+/// a byte of one class only (`'`, `.`, `+`) or a `/` or `:` follows.
+const WORD: u16 = 64;
+const DIGIT: u16 = 128;
+/// ASCII's White_Space: tab, newline, vertical tab, form feed, return, space.
+const SPACE: u16 = 256;
 
-static CLASSES: [u8; 256] = classes();
+static CLASSES: [u16; 256] = classes();
 
-const fn classes() -> [u8; 256] {
-    let mut table = [0u8; 256];
+const fn classes() -> [u16; 256] {
+    let mut table = [0u16; 256];
     let mut i = 0;
     while i < 256 {
         let c = i as u8;
@@ -67,6 +74,15 @@ const fn classes() -> [u8; 256] {
         }
         if path && c != b'/' {
             class |= PATH_SEGMENT;
+        }
+        if ident && c != b'\'' {
+            class |= WORD;
+        }
+        if c.is_ascii_digit() {
+            class |= DIGIT;
+        }
+        if matches!(c, b'\t'..=b'\r' | b' ') {
+            class |= SPACE;
         }
         if !matches!(c, b'"' | b'\\' | b'$') {
             class |= PLAIN_IN_STRING;
@@ -96,6 +112,8 @@ pub fn tokenize(text: &str) -> Lexer<'_> {
         offset: 0,
         ctx: Vec::new(),
         nesting: Nesting::default(),
+        plain_prefix_end: 0,
+        escaped: false,
     }
 }
 
@@ -105,6 +123,12 @@ pub struct Lexer<'a> {
     offset: usize,
     ctx: Vec<Context>,
     nesting: Nesting,
+    /// The end of the last run of path bytes but `/` (rnix's prefix of a token) found to
+    /// make no path or URI. A token that starts inside the run has a prefix that ends
+    /// there too, and so none either: the words and dots of `a.b.c` look at it once.
+    plain_prefix_end: usize,
+    /// The last text of a `"…"` string had an escape.
+    escaped: bool,
 }
 
 /// The nesting of the tokens read so far, as the syntax stage's nesting check counts it
@@ -149,11 +173,36 @@ impl Lexer<'_> {
         self.nesting
     }
 
+    /// Whether the last text read of a `"…"` string holds an escape (`\\`): one that does
+    /// not is its own value.
+    pub fn escaped(&self) -> bool {
+        self.escaped
+    }
+
     /// The next token that is not whitespace or a comment, its start and end, and whether
     /// it follows the last one directly (no trivia between): what the parser reads.
+    /// Inlined into the parser's one reading of a token.
+    #[inline(always)]
     pub fn next_significant(&mut self) -> Option<(SyntaxKind, usize, usize, bool)> {
         let mut glued = true;
         loop {
+            // In code, whitespace is skipped and the common tokens taken here, without a
+            // token for the whitespace or a trip through the contexts.
+            if matches!(self.ctx.last(), None | Some(Context::Interpol { .. })) {
+                let before = self.offset;
+                self.skip_ascii_whitespace();
+                glued &= self.offset == before;
+                let start = self.offset;
+                if let Some(&first) = self.bytes.get(start)
+                    && let Some(kind) = self.quick(first)
+                {
+                    if kind == TOKEN_WHITESPACE {
+                        glued = false;
+                        continue;
+                    }
+                    return Some((kind, start, self.offset, glued));
+                }
+            }
             let start = self.offset;
             match self.next_inner()? {
                 TOKEN_WHITESPACE | TOKEN_COMMENT => glued = false,
@@ -231,6 +280,7 @@ impl Lexer<'_> {
 
     fn next_string(&mut self, multiline: bool) -> SyntaxKind {
         let plain = if multiline { PLAIN_IN_INDENTED } else { PLAIN_IN_STRING };
+        self.escaped = false;
         loop {
             // Text that ends nothing, taken at once (a UTF-8 sequence is all plain bytes).
             let rest = &self.bytes[self.offset..];
@@ -251,6 +301,7 @@ impl Lexer<'_> {
                     return TOKEN_STRING_CONTENT;
                 }
                 Some(b'\\') if !multiline => {
+                    self.escaped = true;
                     if self.bump_char().is_none() {
                         return TOKEN_ERROR;
                     }
@@ -407,10 +458,13 @@ impl Lexer<'_> {
             break;
         }
 
+        let first = self.peek()?;
+        if let Some(kind) = self.quick(first) {
+            return Some(kind);
+        }
         if self.consume_whitespace() > 0 {
             return Some(TOKEN_WHITESPACE);
         }
-        let first = self.peek()?;
         if first == b'#' {
             // To the end of the line, whatever the bytes (a UTF-8 byte is never '\n').
             self.offset += self.bytes[self.offset..]
@@ -471,37 +525,16 @@ impl Lexer<'_> {
             return Some(self.check_path_since(start, kind));
         }
 
+        Some(self.after_first(c, start, shape))
+    }
+
+    /// The token whose first byte `c` (at `start`, with the prefix's `shape`) was taken,
+    /// when it is no path.
+    fn after_first(&mut self, c: u8, start: usize, shape: Option<Shape>) -> SyntaxKind {
         let next = self.peek();
-        Some(match c {
-            b'=' if next == Some(b'=') => self.take(TOKEN_EQUAL),
+        match c {
             b'!' if next == Some(b'=') => self.take(TOKEN_NOT_EQUAL),
             b'!' => TOKEN_INVERT,
-            b'{' => {
-                if let Some(Context::Interpol { brackets }) = self.ctx.last_mut() {
-                    *brackets += 1;
-                }
-                self.nesting.open();
-                TOKEN_L_BRACE
-            }
-            b'}' => {
-                // Closes a brace or an interpolation: a level either way.
-                self.nesting.close();
-                if let Some(Context::Interpol { brackets }) = self.ctx.last_mut() {
-                    match brackets.checked_sub(1) {
-                        Some(fewer) => *brackets = fewer,
-                        None => {
-                            self.ctx.pop();
-                            return Some(TOKEN_INTERPOL_END);
-                        }
-                    }
-                }
-                TOKEN_R_BRACE
-            }
-            b'[' => self.opening(TOKEN_L_BRACK),
-            b']' => self.closing(TOKEN_R_BRACK),
-            b'@' => TOKEN_AT,
-            b':' => TOKEN_COLON,
-            b',' => TOKEN_COMMA,
             b'.' => {
                 if next.is_some_and(|d| d.is_ascii_digit()) {
                     self.consume(|d| d.is_ascii_digit());
@@ -510,11 +543,6 @@ impl Lexer<'_> {
                     TOKEN_DOT
                 }
             }
-            b'=' => TOKEN_ASSIGN,
-            b'?' => TOKEN_QUESTION,
-            b';' => TOKEN_SEMICOLON,
-            b'(' => self.opening(TOKEN_L_PAREN),
-            b')' => self.closing(TOKEN_R_PAREN),
             b'+' if next == Some(b'+') => self.take(TOKEN_CONCAT),
             b'-' if next == Some(b'>') => self.take(TOKEN_IMPLICATION),
             b'+' => TOKEN_ADD,
@@ -555,11 +583,6 @@ impl Lexer<'_> {
                 }
                 if uri { TOKEN_URI } else { keyword(word) }
             }
-            b'"' => {
-                self.ctx.push(Context::StringBody { multiline: false });
-                self.nesting.open();
-                TOKEN_STRING_START
-            }
             b'\'' if next == Some(b'\'') => {
                 self.offset += 1;
                 self.ctx.push(Context::StringBody { multiline: true });
@@ -572,12 +595,146 @@ impl Lexer<'_> {
                 if (c != b'0' || next == Some(b'.')) && self.peek() == Some(b'.') {
                     self.offset += 1;
                     self.consume(|d| d.is_ascii_digit());
-                    return Some(self.scientific());
+                    return self.scientific();
                 }
                 TOKEN_INTEGER
             }
             _ => TOKEN_ERROR,
-        })
+        }
+    }
+
+    /// The token at the offset, first byte `first`, where that byte (or a run of bytes
+    /// from it) tells it without rnix's look at the prefix: whitespace, an identifier or
+    /// integer nothing can lengthen (the most common tokens), punctuation that starts no
+    /// path, URI or comment. `None` (nothing taken) where the general path decides. Only in
+    /// code, not in a string or path.
+    #[inline(always)]
+    fn quick(&mut self, first: u8) -> Option<SyntaxKind> {
+        let kind = match first {
+            b'\t'..=b'\r' | b' ' => {
+                self.skip_ascii_whitespace();
+                if self.peek().is_some_and(|c| c >= 0x80) {
+                    self.consume_whitespace();
+                }
+                return Some(TOKEN_WHITESPACE);
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => return self.plain_word(),
+            b'0'..=b'9' => return self.plain_integer(),
+            b'{' => {
+                if let Some(Context::Interpol { brackets }) = self.ctx.last_mut() {
+                    *brackets += 1;
+                }
+                self.nesting.open();
+                TOKEN_L_BRACE
+            }
+            b'}' => {
+                // Closes a brace or an interpolation: a level either way.
+                self.nesting.close();
+                match self.ctx.last_mut() {
+                    Some(Context::Interpol { brackets: 0 }) => {
+                        self.ctx.pop();
+                        TOKEN_INTERPOL_END
+                    }
+                    Some(Context::Interpol { brackets }) => {
+                        *brackets -= 1;
+                        TOKEN_R_BRACE
+                    }
+                    _ => TOKEN_R_BRACE,
+                }
+            }
+            b'"' => {
+                self.ctx.push(Context::StringBody { multiline: false });
+                self.nesting.open();
+                TOKEN_STRING_START
+            }
+            b'=' if self.peek_at(1) == Some(b'=') => {
+                self.offset += 2;
+                return Some(TOKEN_EQUAL);
+            }
+            b'=' => TOKEN_ASSIGN,
+            b'[' => self.opening(TOKEN_L_BRACK),
+            b']' => self.closing(TOKEN_R_BRACK),
+            b'(' => self.opening(TOKEN_L_PAREN),
+            b')' => self.closing(TOKEN_R_PAREN),
+            b';' => TOKEN_SEMICOLON,
+            b',' => TOKEN_COMMA,
+            b':' => TOKEN_COLON,
+            b'@' => TOKEN_AT,
+            b'?' => TOKEN_QUESTION,
+            // A dot inside a prefix known to make nothing (`a.b`), not `...` or a float.
+            b'.' if self.offset < self.plain_prefix_end
+                && self.peek_at(1).is_some_and(|c| c != b'.' && !c.is_ascii_digit()) =>
+            {
+                TOKEN_DOT
+            }
+            _ => return None,
+        };
+        self.offset += 1;
+        Some(kind)
+    }
+
+    /// Skip spaces, tabs and line breaks (ASCII whitespace).
+    fn skip_ascii_whitespace(&mut self) {
+        let bytes = self.bytes;
+        let mut at = self.offset;
+        while at < bytes.len() && CLASSES[bytes[at] as usize] & SPACE != 0 {
+            at += 1;
+        }
+        self.offset = at;
+    }
+
+    /// The end of the run of bytes of `class` from `at`.
+    fn run_of(&self, mut at: usize, class: u16) -> usize {
+        let bytes = self.bytes;
+        while at < bytes.len() && CLASSES[bytes[at] as usize] & class != 0 {
+            at += 1;
+        }
+        at
+    }
+
+    /// An identifier or keyword at the offset (which starts with a letter or `_`), taken
+    /// in one pass where nothing after its run of [`WORD`] bytes can make it a path or a
+    /// URI or lengthen it: `None` (nothing taken) where the general path must decide.
+    fn plain_word(&mut self) -> Option<SyntaxKind> {
+        let end = self.run_of(self.offset + 1, WORD);
+        if self.bytes.get(end) == Some(&b'\'') {
+            return None;
+        }
+        if self.offset >= self.plain_prefix_end {
+            // Where the look at the prefix would stop: `.` and `+` lengthen it, not the word.
+            let prefix_end = match self.bytes.get(end) {
+                Some(b'.' | b'+') => self.run_of(end, PATH_SEGMENT),
+                _ => end,
+            };
+            match self.bytes.get(prefix_end) {
+                Some(b'/') => return None,
+                Some(b':')
+                    if self
+                        .bytes
+                        .get(prefix_end + 1)
+                        .is_some_and(|&c| c < 0x80 && is_uri_byte(c)) =>
+                {
+                    return None;
+                }
+                _ => self.plain_prefix_end = prefix_end,
+            }
+        }
+        let word = &self.bytes[self.offset..end];
+        self.offset = end;
+        Some(keyword(word))
+    }
+
+    /// An integer at the offset (a digit) that no byte after its digits can make a path,
+    /// a float or a longer token: `None` (nothing taken) where the general path decides.
+    fn plain_integer(&mut self) -> Option<SyntaxKind> {
+        let end = self.run_of(self.offset + 1, DIGIT);
+        match self.bytes.get(end) {
+            Some(&c) if CLASSES[c as usize] & PATH_SEGMENT != 0 || c == b'/' => None,
+            _ => {
+                self.offset = end;
+                Some(TOKEN_INTEGER)
+            }
+        }
     }
 
     /// A token that opens a level of nesting.
@@ -630,7 +787,9 @@ fn keyword(word: &[u8]) -> SyntaxKind {
 }
 
 /// Where the tokens of `text` differ from rnix's (compared up to the first error token,
-/// after which neither parser reads on): `None` when they are the same.
+/// after which neither parser reads on): `None` when they are the same. Both ways of
+/// reading are compared: every token, and the significant ones the parser reads (which
+/// skip whitespace and take the common tokens by a path of their own).
 pub fn difference_from_rnix(text: &str) -> Option<String> {
     let ours = tokenize(text);
     let mut theirs = rnix::tokenize(text);
@@ -640,8 +799,40 @@ pub fn difference_from_rnix(text: &str) -> Option<String> {
             return Some(format!("token {i}: ours {token:?}, rnix {reference:?}"));
         }
         if token.0 == TOKEN_ERROR {
-            return None;
+            return significant_difference(text);
         }
     }
-    theirs.next().map(|extra| format!("rnix has more tokens: {extra:?}"))
+    match theirs.next() {
+        Some(extra) => Some(format!("rnix has more tokens: {extra:?}")),
+        None => significant_difference(text),
+    }
+}
+
+/// Where [`Lexer::next_significant`] differs from rnix's tokens without trivia (kind,
+/// place, and whether trivia came before), up to the first error token.
+fn significant_difference(text: &str) -> Option<String> {
+    let mut ours = tokenize(text);
+    let mut offset = 0;
+    let mut glued = true;
+    for (kind, token) in rnix::tokenize(text) {
+        let (start, end) = (offset, offset + token.len());
+        offset = end;
+        if matches!(kind, TOKEN_WHITESPACE | TOKEN_COMMENT) {
+            glued = false;
+            continue;
+        }
+        let reference = (kind, start, end, glued);
+        let mine = ours.next_significant();
+        if mine != Some(reference) {
+            return Some(format!(
+                "significant token at {start}: ours {mine:?}, rnix {reference:?}"
+            ));
+        }
+        if kind == TOKEN_ERROR {
+            return None;
+        }
+        glued = true;
+    }
+    ours.next_significant()
+        .map(|extra| format!("ours has more significant tokens: {extra:?}"))
 }

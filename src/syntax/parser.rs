@@ -13,12 +13,13 @@
 
 use super::ast::*;
 use super::lexer::Lexer;
-use super::strings::{RawPart, normalize, plain_string};
+use super::strings::{RawPart, normalize_indented, plain_string, plain_text};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::BinOp;
 use rnix::SyntaxKind::{self, *};
 
-/// Slots of the lookahead ring (a power of two above the deepest lookahead, three tokens).
+/// Slots of the lookahead ring (a power of two above the deepest lookahead past the next
+/// token, two tokens).
 const AHEAD: usize = 4;
 
 /// rnix's recursion limit on nested expressions.
@@ -31,6 +32,8 @@ struct Token {
     end: u32,
     /// No whitespace or comment before it: what paths with interpolations need.
     glued: bool,
+    /// A text of a `"…"` string with an escape (see [`Lexer::escaped`]).
+    escaped: bool,
 }
 
 struct Parser<'s> {
@@ -39,7 +42,10 @@ struct Parser<'s> {
     /// The tokens (rnix's, from [`super::lexer`]), read as the parser goes: those of a large
     /// file would take more memory than its tree.
     source: Lexer<'s>,
-    /// The next tokens without trivia, read ahead for the lookaheads (at most three): a ring
+    /// The next token without trivia (`None` where the parser reads no further): what
+    /// nearly every look is at, so it is read as the last one is taken.
+    next: Option<Token>,
+    /// The tokens after it, read ahead only for the deeper lookaheads (at most two): a ring
     /// of `AHEAD` slots from `head`, `waiting` of them filled.
     ahead: [Token; AHEAD],
     head: usize,
@@ -65,12 +71,19 @@ struct Scratch<'s> {
     entries: Vec<Entry<'s>>,
     attrs: Vec<Attr<'s>>,
     strings: Vec<RawPart<'s, Box<Node<'s>>>>,
+    parts: Vec<StrPart<'s>>,
 }
 
 /// The parts pushed on `stack` since it was `mark` long, in a vector of their exact size
 /// (copied at once; the stack keeps its room).
 fn exact<T>(stack: &mut Vec<T>, mark: usize) -> Vec<T> {
     stack.split_off(mark)
+}
+
+/// A part of a string as written: a text token, or an interpolation already parsed.
+enum Piece<'s> {
+    Text(Token),
+    Interp(Box<Node<'s>>),
 }
 
 /// What the fast parser read of a whole text.
@@ -88,11 +101,13 @@ pub fn parse(file: FileId, text: &str, max_nesting: usize) -> Option<WholeText<'
         file,
         text,
         source: super::lexer::tokenize(text),
+        next: None,
         ahead: [Token {
             kind: TOKEN_ERROR,
             start: 0,
             end: 0,
             glued: false,
+            escaped: false,
         }; AHEAD],
         head: 0,
         waiting: 0,
@@ -102,6 +117,7 @@ pub fn parse(file: FileId, text: &str, max_nesting: usize) -> Option<WholeText<'
         depth: 0,
         scratch: Scratch::default(),
     };
+    parser.next = parser.read();
     let root = parser.expr()?;
     if parser.peek().is_some() || parser.failed {
         return None;
@@ -182,56 +198,61 @@ fn starts_argument(kind: SyntaxKind) -> bool {
 type Parsed<'s> = Option<Node<'s>>;
 
 impl<'s> Parser<'s> {
-    /// Read ahead until `n + 1` tokens are waiting (fewer at the end of the text).
-    fn fill(&mut self, n: usize) {
-        while self.waiting <= n && !self.failed {
-            let Some((kind, start, end, glued)) = self.source.next_significant() else {
-                break;
-            };
-            // Past the limit, the parser stops before it recurses that deep.
-            if kind == TOKEN_ERROR || self.source.nesting().deepest > self.max_nesting {
-                self.failed = true;
-            } else {
-                self.ahead[(self.head + self.waiting) % AHEAD] = Token {
-                    kind,
-                    start: start as u32,
-                    end: end as u32,
-                    glued,
-                };
-                self.waiting += 1;
-            }
+    /// The next token from the lexer: `None` at the end of the text, and from the first
+    /// error token on or once the tokens nest deeper than `max_nesting` (the parser stops
+    /// before it recurses that deep). Out of line: the lexer is inlined here, once.
+    #[inline(never)]
+    fn read(&mut self) -> Option<Token> {
+        if self.failed {
+            return None;
         }
-    }
-
-    #[inline]
-    fn token(&mut self, n: usize) -> Option<Token> {
-        if n >= self.waiting {
-            self.fill(n);
-            if n >= self.waiting {
-                return None;
-            }
+        let (kind, start, end, glued) = self.source.next_significant()?;
+        if kind == TOKEN_ERROR || self.source.nesting().deepest > self.max_nesting {
+            self.failed = true;
+            return None;
         }
-        Some(self.ahead[(self.head + n) % AHEAD])
+        Some(Token {
+            kind,
+            start: start as u32,
+            end: end as u32,
+            glued,
+            escaped: self.source.escaped(),
+        })
     }
 
-    fn peek(&mut self) -> Option<SyntaxKind> {
-        self.token(0).map(|t| t.kind)
+    fn peek(&self) -> Option<SyntaxKind> {
+        self.next.map(|t| t.kind)
     }
 
+    /// The kind of the token `n` ahead (`0` is the next one).
     fn peek_at(&mut self, n: usize) -> Option<SyntaxKind> {
-        self.token(n).map(|t| t.kind)
+        if n == 0 {
+            return self.peek();
+        }
+        while self.waiting < n {
+            let token = self.read()?;
+            self.ahead[(self.head + self.waiting) % AHEAD] = token;
+            self.waiting += 1;
+        }
+        Some(self.ahead[(self.head + n - 1) % AHEAD].kind)
     }
 
     /// The start of the next token (where a node starting now begins).
-    fn start(&mut self) -> u32 {
-        self.token(0).map_or(self.text.len() as u32, |t| t.start)
+    fn start(&self) -> u32 {
+        self.next.map_or(self.text.len() as u32, |t| t.start)
     }
 
+    /// Take the next token, and read the one after it.
     fn bump(&mut self) -> Token {
-        assert!(self.waiting > 0, "bump after a peek");
-        let token = self.ahead[self.head];
-        self.head = (self.head + 1) % AHEAD;
-        self.waiting -= 1;
+        let token = self.next.expect("bump after a peek");
+        self.next = if self.waiting > 0 {
+            let after = self.ahead[self.head % AHEAD];
+            self.head = (self.head + 1) % AHEAD;
+            self.waiting -= 1;
+            Some(after)
+        } else {
+            self.read()
+        };
         self.last_end = token.end;
         token
     }
@@ -372,16 +393,26 @@ impl<'s> Parser<'s> {
         Some(lhs)
     }
 
+    /// An operand that may be negated. Inlined, with [`Self::application`], into the
+    /// operator levels: every leaf of the tree passes here, and the negation itself (which
+    /// recurses) is rare.
+    #[inline]
     fn negation(&mut self) -> Parsed<'s> {
         if self.peek() != Some(TOKEN_SUB) {
             return self.application();
         }
+        self.negated()
+    }
+
+    /// `-operand`, from its `-`.
+    fn negated(&mut self) -> Parsed<'s> {
         let start = self.start();
         self.bump();
         let operand = self.negation()?;
         Some(self.node(start, Kind::Neg(Box::new(operand))))
     }
 
+    #[inline]
     fn application(&mut self) -> Parsed<'s> {
         let start = self.start();
         let mut function = self.simple()?;
@@ -514,7 +545,7 @@ impl<'s> Parser<'s> {
         let mut parts = vec![PathPart::Lit(self.text_of(first))];
         if kind != PathKind::Search && self.peek() == Some(TOKEN_INTERPOL_START) {
             // Only an interpolation right after the path text belongs to it.
-            while let Some(next) = self.token(0).filter(|t| t.glued) {
+            while let Some(next) = self.next.filter(|t| t.glued) {
                 match next.kind {
                     TOKEN_PATH_ABS | TOKEN_PATH_REL | TOKEN_PATH_HOME => {
                         self.bump();
@@ -542,32 +573,59 @@ impl<'s> Parser<'s> {
     /// A string from its opening quote: its parts, normalised.
     fn string(&mut self) -> Option<Box<[StrPart<'s>]>> {
         let open = self.expect(TOKEN_STRING_START)?;
-        let multiline = self.text_of(open) == "''";
+        if self.text_of(open) == "''" {
+            return self.indented_string();
+        }
         // The most common string, `"text"` alone, is made without the stack.
-        if !multiline && self.peek() == Some(TOKEN_STRING_CONTENT) && self.peek_at(1) == Some(TOKEN_STRING_END) {
+        if self.peek() == Some(TOKEN_STRING_CONTENT) && self.peek_at(1) == Some(TOKEN_STRING_END) {
             let text = self.bump();
             self.bump();
-            return Some(plain_string(self.text_of(text)));
+            return Some(plain_string(self.text_of(text), text.escaped));
         }
+        self.string_parts()
+    }
+
+    /// The parts of a `''…''` string after its opening quotes, normalised once all are read
+    /// (the indentation stripped is the least of all lines).
+    fn indented_string(&mut self) -> Option<Box<[StrPart<'s>]>> {
         let mark = self.scratch.strings.len();
-        loop {
-            match self.peek()? {
-                TOKEN_STRING_CONTENT => {
-                    let token = self.bump();
-                    self.scratch.strings.push(RawPart::Lit(self.text_of(token)));
-                }
-                TOKEN_INTERPOL_START => {
-                    let inner = self.interpolation()?;
-                    self.scratch.strings.push(RawPart::Interp(inner));
-                }
-                TOKEN_STRING_END => {
-                    self.bump();
-                    break;
-                }
-                _ => return None,
-            }
+        while let Some(piece) = self.string_piece()? {
+            let raw = match piece {
+                Piece::Text(token) => RawPart::Lit(self.text_of(token)),
+                Piece::Interp(inner) => RawPart::Interp(inner),
+            };
+            self.scratch.strings.push(raw);
         }
-        Some(normalize(multiline, exact(&mut self.scratch.strings, mark)))
+        Some(normalize_indented(exact(&mut self.scratch.strings, mark)))
+    }
+
+    /// The parts of a `"…"` string after its opening quote, made as they are read: such a
+    /// string's texts only need their escapes resolved (never adjacent, one between two
+    /// interpolations), and only where the lexer saw one.
+    fn string_parts(&mut self) -> Option<Box<[StrPart<'s>]>> {
+        let mark = self.scratch.parts.len();
+        while let Some(piece) = self.string_piece()? {
+            let part = match piece {
+                Piece::Text(token) => plain_text(self.text_of(token), token.escaped),
+                Piece::Interp(inner) => StrPart::Interp(inner),
+            };
+            self.scratch.parts.push(part);
+        }
+        Some(exact(&mut self.scratch.parts, mark).into_boxed_slice())
+    }
+
+    /// The next part of a string as written: `Some(None)` at its end (the closing quote
+    /// taken), `None` where the parser declines.
+    fn string_piece(&mut self) -> Option<Option<Piece<'s>>> {
+        Some(match self.peek()? {
+            TOKEN_STRING_CONTENT => Some(Piece::Text(self.bump())),
+            TOKEN_INTERPOL_START => Some(Piece::Interp(self.interpolation()?)),
+            TOKEN_STRING_END => {
+                self.bump();
+                None
+            }
+            _ => return None,
+        })
     }
 
     // -- bindings and attribute paths --------------------------------------------------------

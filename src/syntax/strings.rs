@@ -13,19 +13,10 @@ pub enum RawPart<'s, T> {
     Interp(T),
 }
 
-/// The parts of a string (`multiline` for `''…''`) with escapes resolved and, for indented
-/// strings, the common indentation, the first line when blank and the trailing blank line
-/// removed.
-pub fn normalize<'s>(multiline: bool, raw: Vec<RawPart<'s, Box<Node<'s>>>>) -> Box<[StrPart<'s>]> {
-    if !multiline {
-        return raw
-            .into_iter()
-            .map(|part| match part {
-                RawPart::Lit(text) => StrPart::Lit(unescape(text, false)),
-                RawPart::Interp(node) => StrPart::Interp(node),
-            })
-            .collect();
-    }
+/// The parts of an indented string (`''…''`) with escapes resolved and the common
+/// indentation, the first line when blank and the trailing blank line removed. (The parts
+/// of a `"…"` string only need their escapes resolved: [`plain_text`].)
+pub fn normalize_indented<'s>(raw: Vec<RawPart<'s, Box<Node<'s>>>>) -> Box<[StrPart<'s>]> {
     let min_indent = min_indent(&raw);
     let n = raw.len();
     let first_is_literal = matches!(raw.first(), Some(RawPart::Lit(_)));
@@ -86,10 +77,20 @@ pub fn normalize<'s>(multiline: bool, raw: Vec<RawPart<'s, Box<Node<'s>>>>) -> B
     parts.into_boxed_slice()
 }
 
-/// The parts of a `"…"` string of one text without interpolation: what [`normalize`] makes
-/// of it, without a vector of raw parts.
-pub fn plain_string(text: &str) -> Box<[StrPart<'_>]> {
-    Box::new([StrPart::Lit(unescape(text, false))])
+/// The parts of a `"…"` string of one text without interpolation, without a vector of
+/// parts to gather them.
+pub fn plain_string(text: &str, escaped: bool) -> Box<[StrPart<'_>]> {
+    Box::new([plain_text(text, escaped)])
+}
+
+/// A text of a `"…"` string as its part: escapes resolved, where it has any. The lexer says
+/// whether it saw one (`escaped`): a text without is not searched again.
+pub fn plain_text(text: &str, escaped: bool) -> StrPart<'_> {
+    StrPart::Lit(if escaped {
+        unescape(text, false)
+    } else {
+        Cow::Borrowed(text)
+    })
 }
 
 /// What is left of the first token when its first line holds only spaces.
