@@ -60,8 +60,9 @@ pub struct Schema {
     pub freeform: Option<Ty>,
     /// What keys that are neither options nor freeform are.
     pub unknown: Unknown,
-    /// Indices of `options`, sorted by option name (see [`Schema::new`]).
-    by_name: Vec<usize>,
+    /// Each option's place in the order of the options' names (by index of `options`): a
+    /// merge sorts the few options it merged by it, instead of walking every option by name.
+    name_rank: Vec<u32>,
     /// The index of each option by name: every attribute of every definition is looked up,
     /// and the service schema has some fifty options, many with a prefix in common
     /// (`re…`, `start…`), which a search by comparison pays for at each step.
@@ -81,12 +82,16 @@ impl Schema {
     pub fn new(options: Vec<(&'static str, Ty, Option<Node>)>, freeform: Option<Ty>, unknown: Unknown) -> Schema {
         let mut by_name: Vec<usize> = (0..options.len()).collect();
         by_name.sort_by_key(|&i| options[i].0);
+        let mut name_rank = vec![0; options.len()];
+        for (rank, &i) in by_name.iter().enumerate() {
+            name_rank[i] = rank as u32;
+        }
         let index = options.iter().enumerate().map(|(i, o)| (o.0, i)).collect();
         Schema {
             options,
             freeform,
             unknown,
-            by_name,
+            name_rank,
             index,
         }
     }
@@ -96,9 +101,9 @@ impl Schema {
         self.index.get(name).copied()
     }
 
-    /// The indices of `options`, in the order of their names.
-    pub fn indices_by_name(&self) -> &[usize] {
-        &self.by_name
+    /// The place of option `i` (an index of `options`) in the order of the options' names.
+    pub fn name_rank(&self, i: usize) -> u32 {
+        self.name_rank[i]
     }
 
     pub fn option(&self, name: &str) -> Option<&(&'static str, Ty, Option<Node>)> {
