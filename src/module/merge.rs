@@ -524,8 +524,23 @@ pub fn merge_modules_in(
     // Merged in the schema's order (the order diagnostics come in), each with its place in
     // the order of names: only what merged is kept, and sorted by name at the end.
     let mut merged: Vec<(u32, Entry)> = Vec::with_capacity(by_option.len());
-    let mut next = 0;
-    for (i, (name, ty, default)) in schema.options.iter().enumerate() {
+    // Where every option left undefined is left out (no submodule merging its defaults), only
+    // the defined ones are visited: a unit's few definitions against its schema's sixty options.
+    let defined_only = scope.sparse && !schema.has_submodule();
+    let (mut next, mut every) = (0, 0..schema.options.len());
+    loop {
+        let i = if defined_only {
+            match by_option.get(next) {
+                Some(&(i, _)) => i,
+                None => break,
+            }
+        } else {
+            match every.next() {
+                Some(i) => i,
+                None => break,
+            }
+        };
+        let (name, ty, default) = &schema.options[i];
         let start = next;
         while next < by_option.len() && by_option[next].0 == i {
             next += 1;

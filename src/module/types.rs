@@ -67,6 +67,9 @@ pub struct Schema {
     /// and the service schema has some fifty options, many with a prefix in common
     /// (`re…`, `start…`), which a search by comparison pays for at each step.
     index: FxHashMap<&'static str, usize>,
+    /// Whether an option is a submodule, which merges its options' defaults with no
+    /// definition.
+    has_submodule: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,7 +90,9 @@ impl Schema {
             name_rank[i] = rank as u32;
         }
         let index = options.iter().enumerate().map(|(i, o)| (o.0, i)).collect();
+        let has_submodule = options.iter().any(|o| matches!(o.1, Ty::Submodule(_)));
         Schema {
+            has_submodule,
             options,
             freeform,
             unknown,
@@ -99,6 +104,12 @@ impl Schema {
     /// The index of the option `name` in `options`.
     pub fn option_index(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
+    }
+
+    /// Whether an option is a submodule: a merge that leaves undefined options out must still
+    /// visit it.
+    pub fn has_submodule(&self) -> bool {
+        self.has_submodule
     }
 
     /// The place of option `i` (an index of `options`) in the order of the options' names.
