@@ -12,7 +12,6 @@ use crate::module_rules::{Merging, Normalizing, Values};
 use crate::node::{Attrs, Entry, Kind, Node, cmp_names};
 use crate::source::Span;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 
 /// The result of merging one option: its value and the priority of the definitions it came
@@ -505,7 +504,7 @@ pub fn merge_modules_in(
     // Each definition's attributes by option (stably: definition order within an option),
     // found in one pass over the definitions; keys that are not options go to `free`.
     let mut by_option: Vec<(usize, &Entry)> = Vec::new();
-    let mut free: BTreeMap<&str, Vec<(&Entry, Def)>> = BTreeMap::new();
+    let mut free: Vec<&Entry> = Vec::new();
     let mut all_attrs = true;
     for d in defs {
         let Some(a) = d.value.attrs() else {
@@ -516,16 +515,32 @@ pub fn merge_modules_in(
             match schema.option_index(&e.key) {
                 Some(i) if is_wanted(i) => by_option.push((i, e)),
                 Some(_) => {}
-                None if wanted.is_none() => free.entry(e.key.as_str()).or_default().push((e, Def::new(&e.value))),
+                None if wanted.is_none() => free.push(e),
                 None => {}
             }
         }
     }
     by_option.sort_by_key(|&(i, _)| i);
-    // Merged in the schema's order (the order diagnostics come in), kept by option index.
-    let mut merged: Vec<Option<Entry>> = vec![None; schema.options.len()];
-    let mut next = 0;
-    for (i, (name, ty, default)) in schema.options.iter().enumerate() {
+    // Merged in the schema's order (the order diagnostics come in), each with its place in
+    // the order of names: only what merged is kept, and sorted by name at the end.
+    let mut merged: Vec<(u32, Entry)> = Vec::with_capacity(by_option.len());
+    // Where every option left undefined is left out (no submodule merging its defaults), only
+    // the defined ones are visited: a unit's few definitions against its schema's sixty options.
+    let defined_only = scope.sparse && !schema.has_submodule();
+    let (mut next, mut every) = (0, 0..schema.options.len());
+    loop {
+        let i = if defined_only {
+            match by_option.get(next) {
+                Some(&(i, _)) => i,
+                None => break,
+            }
+        } else {
+            match every.next() {
+                Some(i) => i,
+                None => break,
+            }
+        };
+        let (name, ty, default) = &schema.options[i];
         let start = next;
         while next < by_option.len() && by_option[next].0 == i {
             next += 1;
@@ -534,57 +549,72 @@ pub fn merge_modules_in(
             continue;
         }
         let group = &by_option[start..next];
+        let rank = schema.name_rank(i);
         if group.is_empty() && !matches!(ty, Ty::Submodule(_)) {
             // Only the default (see `merge_option`): no need for a location.
             if scope.sparse {
                 continue;
             }
-            merged[i] = default.as_ref().map(|d| Entry {
-                key: name.to_string(),
-                key_span: d.span,
-                value: d.clone(),
-            });
+            if let Some(d) = default {
+                merged.push((
+                    rank,
+                    Entry {
+                        key: name.to_string(),
+                        key_span: d.span,
+                        value: d.clone(),
+                    },
+                ));
+            }
             continue;
         }
         if let [(_, one)] = group
             && ty.takes_as_is(&one.value)
         {
             // One plain definition, which beats the default and merges to itself.
-            merged[i] = Some(Entry {
-                key: name.to_string(),
-                key_span: one.key_span,
-                value: one.value.clone(),
-            });
+            merged.push((
+                rank,
+                Entry {
+                    key: name.to_string(),
+                    key_span: one.key_span,
+                    value: one.value.clone(),
+                },
+            ));
             continue;
         }
         let option_defs = group.iter().map(|(_, e)| Def::new(&e.value)).collect();
-        merged[i] = merge_option(&loc.child(name), ty, option_defs, default.as_ref(), diags).map(|m| Entry {
-            key: name.to_string(),
-            key_span: group.first().map_or(m.value.span, |(_, e)| e.key_span),
-            value: m.value,
-        });
+        if let Some(m) = merge_option(&loc.child(name), ty, option_defs, default.as_ref(), diags) {
+            let entry = Entry {
+                key: name.to_string(),
+                key_span: group.first().map_or(m.value.span, |(_, e)| e.key_span),
+                value: m.value,
+            };
+            merged.push((rank, entry));
+        }
     }
     if !all_attrs {
         return None;
     }
-    // Keys that are not options: the freeform type takes them, or they are unknown.
+    merged.sort_unstable_by_key(|&(rank, _)| rank);
+    // Keys that are not options, by name (stably: definition order within a name): the
+    // freeform type takes them, or they are unknown.
+    free.sort_by(|a, b| cmp_names(&a.key, &b.key));
     let mut freeform = Vec::new();
-    for (name, group) in free {
+    for group in free.chunk_by(|a, b| a.key == b.key) {
+        let name = group[0].key.as_str();
         match (&schema.freeform, schema.unknown) {
             (Some(ty), _) => {
-                let key_span = group[0].0.key_span;
-                let values = group.into_iter().map(|(_, d)| d).collect();
+                let values = group.iter().map(|e| Def::new(&e.value)).collect();
                 if let Some(m) = merge_option(&loc.child(name), ty, values, None, diags) {
                     freeform.push(Entry {
                         key: name.to_string(),
-                        key_span,
+                        key_span: group[0].key_span,
                         value: m.value,
                     });
                 }
             }
             (None, Unknown::Ignore) => {}
             (None, Unknown::Error) => {
-                for (e, _) in &group {
+                for e in group {
                     diags.push(unknown_option(
                         &loc.child(name),
                         e.key_span,
@@ -596,11 +626,7 @@ pub fn merge_modules_in(
     }
     // Both are sorted by name and their names are distinct: merge them into the attrset.
     let mut entries = Vec::with_capacity(merged.len() + freeform.len());
-    let mut options = schema
-        .indices_by_name()
-        .iter()
-        .filter_map(|&i| merged[i].take())
-        .peekable();
+    let mut options = merged.into_iter().map(|(_, e)| e).peekable();
     let mut freeform = freeform.into_iter().peekable();
     loop {
         let next = match (options.peek(), freeform.peek()) {

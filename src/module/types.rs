@@ -60,12 +60,16 @@ pub struct Schema {
     pub freeform: Option<Ty>,
     /// What keys that are neither options nor freeform are.
     pub unknown: Unknown,
-    /// Indices of `options`, sorted by option name (see [`Schema::new`]).
-    by_name: Vec<usize>,
+    /// Each option's place in the order of the options' names (by index of `options`): a
+    /// merge sorts the few options it merged by it, instead of walking every option by name.
+    name_rank: Vec<u32>,
     /// The index of each option by name: every attribute of every definition is looked up,
     /// and the service schema has some fifty options, many with a prefix in common
     /// (`re…`, `start…`), which a search by comparison pays for at each step.
     index: FxHashMap<&'static str, usize>,
+    /// Whether an option is a submodule, which merges its options' defaults with no
+    /// definition.
+    has_submodule: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -81,12 +85,18 @@ impl Schema {
     pub fn new(options: Vec<(&'static str, Ty, Option<Node>)>, freeform: Option<Ty>, unknown: Unknown) -> Schema {
         let mut by_name: Vec<usize> = (0..options.len()).collect();
         by_name.sort_by_key(|&i| options[i].0);
+        let mut name_rank = vec![0; options.len()];
+        for (rank, &i) in by_name.iter().enumerate() {
+            name_rank[i] = rank as u32;
+        }
         let index = options.iter().enumerate().map(|(i, o)| (o.0, i)).collect();
+        let has_submodule = options.iter().any(|o| matches!(o.1, Ty::Submodule(_)));
         Schema {
+            has_submodule,
             options,
             freeform,
             unknown,
-            by_name,
+            name_rank,
             index,
         }
     }
@@ -96,9 +106,15 @@ impl Schema {
         self.index.get(name).copied()
     }
 
-    /// The indices of `options`, in the order of their names.
-    pub fn indices_by_name(&self) -> &[usize] {
-        &self.by_name
+    /// Whether an option is a submodule: a merge that leaves undefined options out must still
+    /// visit it.
+    pub fn has_submodule(&self) -> bool {
+        self.has_submodule
+    }
+
+    /// The place of option `i` (an index of `options`) in the order of the options' names.
+    pub fn name_rank(&self, i: usize) -> u32 {
+        self.name_rank[i]
     }
 
     pub fn option(&self, name: &str) -> Option<&(&'static str, Ty, Option<Node>)> {
