@@ -322,9 +322,11 @@ fn compiled_setting_read(ev: &Evaluator, mut e: Box<EvalError>) -> Box<EvalError
         "the extension whose `config` reads it is in this file",
     )
     .help(
-        "read only what the netns module sets without the store (`description`, `before`, \
-         `serviceConfig.Type`, `RemainAfterExit`, `PrivateNetwork`, `PrivateMounts`), or leave \
-         the namespaces' units (`netns-<name>`) out of the extension",
+        "read only what does not name the store: the netns module's `description`, `before`, \
+         `serviceConfig.Type`, `RemainAfterExit`, `PrivateNetwork`, `PrivateMounts`, and what \
+         NixOS's systemd module derives but the scripts' `Exec*=` lines and the triggers' \
+         files (`name`, `unitConfig.After`, `environment.PATH`, …); or leave the namespaces' \
+         units (`netns-<name>`) out of the extension",
     );
     e
 }
@@ -354,6 +356,8 @@ fn namespace_units_input(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Node> 
     let mut args = crate::eval::Attrs::new();
     args.insert(Rc::from("servicesOption"), services_option, Span::BUILTIN);
     args.insert(Rc::from("namespaces"), namespaces, Span::BUILTIN);
+    // The tools: what NixOS's systemd module derives from its default `path` is known.
+    args.insert_value("pkgs", state.pkgs.clone());
     let function = attribute(ev, &Thunk::ready(netns_lib, Span::BUILTIN), "namespaceUnitsInput")?;
     let input = Thunk::ready(
         ev.call(
