@@ -269,6 +269,7 @@ rec {
             map (def: withoutKeys unit.extensionOptionNames (checked name def)) defs
             ++ optional (unit.joinDefinition != null) { netns = unit.joinDefinition; };
           extension = unit.extensionDefinitions;
+          inherit (unit) joinFiles;
         }
       ) namespaces;
     in
@@ -278,6 +279,12 @@ rec {
       );
       extensions = listToAttrs (
         concatMap (u: optional (u.extension != { }) (nameValuePair u.name u.extension)) perUnit
+      );
+      # The file of each definition in the `netns` of `units` that extensions make, in order:
+      # on the `.nix` route, where a diagnostic about it points (the values are handed over
+      # through this file).
+      joinFiles = listToAttrs (
+        concatMap (u: optional (u.joinFiles != [ ]) (nameValuePair u.name u.joinFiles)) perUnit
       );
     };
 
@@ -530,6 +537,11 @@ rec {
         in
         mkMerge (map (def: prioritized (ordered def)) defs);
       unitOptions = filterAttrs (n: opt: n != "_module" && isUnitOption opt) unit.options;
+      joinDefs =
+        let
+          opt = unit.options.netns or { };
+        in
+        if lib.isOption opt then fromExtensions opt else [ ];
     in
     {
       extensionDefinitions = listToAttrs (
@@ -544,12 +556,9 @@ rec {
       );
       # What extensions define as nix/module.nix's `netns` of the unit (`null` where nothing),
       # as `extensionDefinitions` gives an option's.
-      joinDefinition =
-        let
-          opt = unit.options.netns or { };
-          defs = if lib.isOption opt then fromExtensions opt else [ ];
-        in
-        if defs == [ ] then null else definitionOf opt defs;
+      joinDefinition = if joinDefs == [ ] then null else definitionOf unit.options.netns joinDefs;
+      # The file of each of its definitions, in order.
+      joinFiles = map (def: def.file) joinDefs;
       # nix/module.nix's `netns` is read by the compiler.
       extensionOptionNames = lib.filter (
         n: n != "_module" && n != "netns" && !(isUnitOption unit.options.${n})
