@@ -215,8 +215,26 @@ rec {
   # * `extensions`: what the `config` of modules that extend `systemd.services` defines on
   #   each unit (`unitExtension`), where it defines anything.
   namespaceUnitsInput =
-    { servicesOption, namespaces }:
+    {
+      servicesOption,
+      namespaces,
+      # The packages modules get as `pkgs` where they are the compiler's tools (the `.nix`
+      # route): systemd's default `path` is known from them.
+      pkgs ? null,
+    }:
     let
+      # stage2ServiceConfig's, with the tools' systemd as `systemd.package`.
+      defaultPath =
+        if pkgs == null then
+          null
+        else
+          [
+            pkgs.coreutils
+            pkgs.findutils
+            pkgs.gnugrep
+            pkgs.gnused
+            pkgs.systemd
+          ];
       checked =
         name: def:
         if any isModuleForm (markedValues def) then
@@ -231,7 +249,12 @@ rec {
         let
           name = "netns-${escapeUnitName namespace}";
           unit = unitEvaluation {
-            inherit servicesOption name namespace;
+            inherit
+              servicesOption
+              name
+              namespace
+              defaultPath
+              ;
             inherit (value) service;
           };
           defs = concatMap (def: optional (isAttrs def && def ? ${name}) def.${name}) (
@@ -246,6 +269,7 @@ rec {
             map (def: withoutKeys unit.extensionOptionNames (checked name def)) defs
             ++ optional (unit.joinDefinition != null) { netns = unit.joinDefinition; };
           extension = unit.extensionDefinitions;
+          inherit (unit) joinFiles;
         }
       ) namespaces;
     in
@@ -255,6 +279,12 @@ rec {
       );
       extensions = listToAttrs (
         concatMap (u: optional (u.extension != { }) (nameValuePair u.name u.extension)) perUnit
+      );
+      # The file of each definition in the `netns` of `units` that extensions make, in order:
+      # on the `.nix` route, where a diagnostic about it points (the values are handed over
+      # through this file).
+      joinFiles = listToAttrs (
+        concatMap (u: optional (u.joinFiles != [ ]) (nameValuePair u.name u.joinFiles)) perUnit
       );
     };
 
@@ -307,6 +337,100 @@ rec {
   # How the error an extension gets that reads a setting only the compiled unit knows begins.
   compiledSettingRead = "netns-compile: an extension of systemd.services reads";
 
+  # What NixOS's systemd module derives inside a service's submodule (nixos/lib/systemd-lib.nix:
+  # `unitConfig`, `serviceConfig`, `stage2ServiceConfig`; systemd.nix: the job scripts' `Exec*=`
+  # lines), for a `systemd.services` whose type lacks it (the compiler's own declaration, on the
+  # `.nix` route): an extension's `config` reads the unit as NixOS's does. Given the file NixOS
+  # gives these definitions, so that they are told from an extension's (`unitEvaluation`).
+  # What names store paths in NixOS is refused when read, as `netnsModuleSettings` refuses the
+  # netns module's own lines: the scripts' `Exec*=`, the triggers' files, and `PATH` and the
+  # default `path` where `defaultPath` (the packages of systemd's default `path`, as the
+  # compiler writes them) is not known.
+  #
+  # `name` is the service's (its unit's stem): the compiler's declaration leaves the option
+  # `name` free-form, whose value a free-form submodule merges before it gives the module
+  # argument `name`, so the argument cannot make it.
+  systemdServiceDerivations =
+    {
+      name,
+      defaultPath ? null,
+    }:
+    {
+      _file = "<netns-compile>/nixos/modules/system/boot/systemd.nix";
+      imports = [
+        (
+          { config, options, ... }:
+          let
+            unit = "${name}.service";
+            unknown =
+              setting:
+              throw "${compiledSettingRead} `${setting}` of ${unit}, which names store paths in NixOS and only the compiled unit knows";
+            listed = option: key: lib.optionalAttrs (config.${option} != [ ]) { ${key} = toString config.${option}; };
+            triggers =
+              option: key:
+              lib.optionalAttrs (config.${option} != [ ]) { ${key} = unknown "unitConfig.${key}"; };
+            defined =
+              option: key:
+              lib.optionalAttrs options.${option}.isDefined { ${key} = toString config.${option}; };
+            # `makeBinPath`, `makeSearchPathOutput "bin" "sbin"`, each entry interpolated (this
+            # evaluator's `+` does not yet take a package on its left, as Nix's does).
+            searchPath =
+              dir: paths:
+              lib.concatMapStringsSep ":" (p: "${lib.getOutput "bin" p}/${dir}") (
+                lib.filter (p: p != null) paths
+              );
+            script =
+              option: key: asList:
+              lib.mkIf (config.${option} != "") {
+                serviceConfig.${key} =
+                  let
+                    line = unknown "serviceConfig.${key}";
+                  in
+                  if asList then [ line ] else line;
+              };
+          in
+          {
+            config = mkMerge [
+              {
+                name = unit;
+                unitConfig =
+                  listed "requires" "Requires"
+                  // listed "wants" "Wants"
+                  // listed "upholds" "Upholds"
+                  // listed "after" "After"
+                  // listed "before" "Before"
+                  // listed "bindsTo" "BindsTo"
+                  // listed "partOf" "PartOf"
+                  // listed "conflicts" "Conflicts"
+                  // listed "requisite" "Requisite"
+                  // triggers "restartTriggers" "X-Restart-Triggers"
+                  // triggers "reloadTriggers" "X-Reload-Triggers"
+                  // lib.optionalAttrs (config.description != "") { Description = config.description; }
+                  // listed "documentation" "Documentation"
+                  // listed "onFailure" "OnFailure"
+                  // listed "onSuccess" "OnSuccess"
+                  // defined "startLimitIntervalSec" "StartLimitIntervalSec"
+                  // defined "startLimitBurst" "StartLimitBurst";
+                environment.PATH = lib.mkIf (config.path != [ ]) (
+                  if defaultPath == null then
+                    unknown "environment.PATH"
+                  else
+                    "${searchPath "bin" config.path}:${searchPath "sbin" config.path}"
+                );
+                path = lib.mkAfter (if defaultPath == null then [ (unknown "path") ] else defaultPath);
+              }
+              (script "preStart" "ExecStartPre" true)
+              (script "script" "ExecStart" false)
+              (script "postStart" "ExecStartPost" true)
+              (script "reload" "ExecReload" false)
+              (script "preStop" "ExecStop" false)
+              (script "postStop" "ExecStopPost" false)
+            ];
+          }
+        )
+      ];
+    };
+
   # The namespace's unit `name` as its submodule evaluates it, and what the `config` of
   # modules that extend `systemd.services` (`options.systemd.services = mkOption { type =
   # attrsOf (submodule ({ config, ... }: { options.…; config = …; })); }`, as hardening and
@@ -332,6 +456,7 @@ rec {
       name,
       namespace,
       service ? { },
+      defaultPath ? null,
     }:
     let
       loc = [
@@ -379,6 +504,11 @@ rec {
             { _module.args.name = lib.mkOptionDefault "‹name›"; }
           ]
           ++ elemType.getSubModules
+          # NixOS's type derives what its systemd module derives (and declares `name`, which
+          # it sets); the compiler's own declaration of `systemd.services` does not.
+          ++ optional (!isUnitOption (elemType.getSubOptions loc).name or null) (
+            systemdServiceDerivations { inherit name defaultPath; }
+          )
           ++ [ { _module.args.name = name; } ]
           ++ map asModule definedOnTheUnit;
         }
@@ -407,6 +537,11 @@ rec {
         in
         mkMerge (map (def: prioritized (ordered def)) defs);
       unitOptions = filterAttrs (n: opt: n != "_module" && isUnitOption opt) unit.options;
+      joinDefs =
+        let
+          opt = unit.options.netns or { };
+        in
+        if lib.isOption opt then fromExtensions opt else [ ];
     in
     {
       extensionDefinitions = listToAttrs (
@@ -421,12 +556,9 @@ rec {
       );
       # What extensions define as nix/module.nix's `netns` of the unit (`null` where nothing),
       # as `extensionDefinitions` gives an option's.
-      joinDefinition =
-        let
-          opt = unit.options.netns or { };
-          defs = if lib.isOption opt then fromExtensions opt else [ ];
-        in
-        if defs == [ ] then null else definitionOf opt defs;
+      joinDefinition = if joinDefs == [ ] then null else definitionOf unit.options.netns joinDefs;
+      # The file of each of its definitions, in order.
+      joinFiles = map (def: def.file) joinDefs;
       # nix/module.nix's `netns` is read by the compiler.
       extensionOptionNames = lib.filter (
         n: n != "_module" && n != "netns" && !(isUnitOption unit.options.${n})

@@ -1567,14 +1567,20 @@ in
         Code::CompiledSettingRead => &Explanation {
             meaning: "A module that extends `systemd.services` (`options.systemd.services = \
                 mkOption { type = attrsOf (submodule ({ config, ... }: …)); }`) reads, in its \
-                `config`, the `ExecStart`/`ExecStop` lines of a namespace's own unit.",
+                `config`, a setting of a namespace's own unit that names a store path in NixOS: \
+                the netns module's `ExecStart`/`ExecStop` lines, the lines NixOS's systemd \
+                module derives from the unit's scripts (`ExecStartPre` of `preStart`, \
+                `ExecStart` of `script`, …), or the files of its triggers \
+                (`unitConfig.X-Restart-Triggers`).",
             why: "NixOS applies such an extension to every service, `netns-<name>` included, and \
-                its `config` sees what the netns module sets there. Those two settings name the \
-                store paths of the namespace's scripts in NixOS, which only the compiled unit \
-                knows (its paths are under `--prefix`, or the `$out` of the build): evaluated \
-                with any other value, the extension could define something NixOS would not, \
-                silently. The other settings of the netns module (`description`, `before`, \
-                `Type`, `RemainAfterExit`, `PrivateNetwork`, `PrivateMounts`) are known and \
+                its `config` sees what the netns module sets there and what NixOS's systemd \
+                module derives. Those settings name the store paths of the scripts in NixOS, \
+                which only the compiled unit knows (its paths are under `--prefix`, or the \
+                `$out` of the build): evaluated with any other value, the extension could define \
+                something NixOS would not, silently. The other settings of the netns module \
+                (`description`, `before`, `Type`, `RemainAfterExit`, `PrivateNetwork`, \
+                `PrivateMounts`) and the rest of what systemd's module derives (`name`, \
+                `unitConfig.After` and the other lists' keys, `environment.PATH`) are known and \
                 the extension sees them as NixOS's does.",
             example: Example {
                 language: Language::Nix,

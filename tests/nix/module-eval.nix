@@ -202,6 +202,117 @@ let
     default = [ ];
   };
 
+  # What NixOS's systemd module derives inside every service's submodule, written after NixOS's
+  # code (nixos/lib/systemd-lib.nix: `unitConfig`, `serviceConfig`, `stage2ServiceConfig`;
+  # nixos/modules/system/boot/systemd.nix: the job scripts' `Exec*=` lines), with `name`
+  # declared as nixos/lib/systemd-unit-options.nix declares it. Given NixOS's file name, as the
+  # type's modules carry it there. `makeJobScript` and the triggers' files are the stand-in's
+  # `writeText` (nothing here builds them).
+  nixosServiceDerivations =
+    { config, ... }:
+    let
+      nixosConfig = config;
+      makeJobScript =
+        name: text:
+        let
+          scriptName = lib.replaceStrings [ "\\" "@" ] [ "-" "_" ] name;
+        in
+        "${writeText "unit-script-${scriptName}" text}/bin/${scriptName}";
+      triggersFile =
+        name: triggers:
+        "${writeText name (
+          lib.pipe triggers [
+            lib.flatten
+            (map (x: if lib.isPath x then "${x}" else x))
+            toString
+          ]
+        )}";
+    in
+    {
+      _file = "<nixpkgs>/nixos/modules/system/boot/systemd.nix";
+      options.systemd.services = mkOption {
+        type = types.attrsOf (
+          types.submodule (
+            {
+              name,
+              config,
+              options,
+              ...
+            }:
+            {
+              options.name = mkOption {
+                type = types.str;
+                description = "The name of this systemd unit, including its extension.";
+              };
+              config = lib.mkMerge [
+                {
+                  unitConfig =
+                    lib.optionalAttrs (config.requires != [ ]) { Requires = toString config.requires; }
+                    // lib.optionalAttrs (config.wants != [ ]) { Wants = toString config.wants; }
+                    // lib.optionalAttrs (config.upholds != [ ]) { Upholds = toString config.upholds; }
+                    // lib.optionalAttrs (config.after != [ ]) { After = toString config.after; }
+                    // lib.optionalAttrs (config.before != [ ]) { Before = toString config.before; }
+                    // lib.optionalAttrs (config.bindsTo != [ ]) { BindsTo = toString config.bindsTo; }
+                    // lib.optionalAttrs (config.partOf != [ ]) { PartOf = toString config.partOf; }
+                    // lib.optionalAttrs (config.conflicts != [ ]) { Conflicts = toString config.conflicts; }
+                    // lib.optionalAttrs (config.requisite != [ ]) { Requisite = toString config.requisite; }
+                    // lib.optionalAttrs (config ? restartTriggers && config.restartTriggers != [ ]) {
+                      X-Restart-Triggers = triggersFile "X-Restart-Triggers-${name}" config.restartTriggers;
+                    }
+                    // lib.optionalAttrs (config ? reloadTriggers && config.reloadTriggers != [ ]) {
+                      X-Reload-Triggers = triggersFile "X-Reload-Triggers-${name}" config.reloadTriggers;
+                    }
+                    // lib.optionalAttrs (config.description != "") { Description = config.description; }
+                    // lib.optionalAttrs (config.documentation != [ ]) {
+                      Documentation = toString config.documentation;
+                    }
+                    // lib.optionalAttrs (config.onFailure != [ ]) { OnFailure = toString config.onFailure; }
+                    // lib.optionalAttrs (config.onSuccess != [ ]) { OnSuccess = toString config.onSuccess; }
+                    // lib.optionalAttrs options.startLimitIntervalSec.isDefined {
+                      StartLimitIntervalSec = toString config.startLimitIntervalSec;
+                    }
+                    // lib.optionalAttrs options.startLimitBurst.isDefined {
+                      StartLimitBurst = toString config.startLimitBurst;
+                    };
+                  name = "${name}.service";
+                  environment.PATH = lib.mkIf (
+                    config.path != [ ]
+                  ) "${lib.makeBinPath config.path}:${lib.makeSearchPathOutput "bin" "sbin" config.path}";
+                  enableStrictShellChecks = lib.mkOptionDefault nixosConfig.systemd.enableStrictShellChecks;
+                  # stage2ServiceConfig's default path.
+                  path = lib.mkAfter [
+                    pkgs.coreutils
+                    pkgs.findutils
+                    pkgs.gnugrep
+                    pkgs.gnused
+                    nixosConfig.systemd.package
+                  ];
+                }
+                (lib.mkIf (config.preStart != "") {
+                  serviceConfig.ExecStartPre = [ (makeJobScript "${name}-pre-start" config.preStart) ];
+                })
+                (lib.mkIf (config.script != "") {
+                  serviceConfig.ExecStart = makeJobScript "${name}-start" config.script + " " + config.scriptArgs;
+                })
+                (lib.mkIf (config.postStart != "") {
+                  serviceConfig.ExecStartPost = [ (makeJobScript "${name}-post-start" config.postStart) ];
+                })
+                (lib.mkIf (config.reload != "") {
+                  serviceConfig.ExecReload = makeJobScript "${name}-reload" config.reload;
+                })
+                (lib.mkIf (config.preStop != "") {
+                  serviceConfig.ExecStop = makeJobScript "${name}-pre-stop" config.preStop;
+                })
+                (lib.mkIf (config.postStop != "") {
+                  serviceConfig.ExecStopPost = makeJobScript "${name}-post-stop" config.postStop;
+                })
+              ];
+            }
+          )
+        );
+      };
+    };
+
   nixosStandIns = { config, ... }: {
     options = {
       system.build = mkOption {
@@ -267,6 +378,7 @@ let
       nixosStandIns
       # NixOS's lists and scripts, `serviceConfig`, … (the others free-form).
       (nixosModule "systemd.services")
+      nixosServiceDerivations
       ../../nix/module.nix
       (/. + case)
     ];
@@ -311,6 +423,7 @@ let
         nixosStandIns
         # NixOS's lists and scripts, `serviceConfig`, … (the others free-form).
         (nixosModule "systemd.services")
+        nixosServiceDerivations
         ../../nix/module.nix
         nixosNetns
         (/. + case)
@@ -334,6 +447,9 @@ in
 
   # The namespaces' units as NixOS merges them: the lists, scripts and `serviceConfig`
   # netns-compile's must match.
+  # `Exec*=` are left out (the test compares the scripts by their text): the stand-in's
+  # `serviceConfig` is `attrsOf anything`, which cannot concatenate a script's line with a
+  # definition's as NixOS's `unitOption` does.
   nixosUnits = lib.mapAttrs (_: service: {
       inherit (service)
         documentation
@@ -342,8 +458,8 @@ in
         wants
         preStart
         postStart
-        serviceConfig
         ;
+      serviceConfig = lib.filterAttrs (key: _: !lib.hasPrefix "Exec" key) service.serviceConfig;
     }) (
     lib.filterAttrs (
       name: _: lib.elem name (netnsLib.namespaceServiceNames config.services.netns.namespaces)

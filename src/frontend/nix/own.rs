@@ -322,9 +322,11 @@ fn compiled_setting_read(ev: &Evaluator, mut e: Box<EvalError>) -> Box<EvalError
         "the extension whose `config` reads it is in this file",
     )
     .help(
-        "read only what the netns module sets without the store (`description`, `before`, \
-         `serviceConfig.Type`, `RemainAfterExit`, `PrivateNetwork`, `PrivateMounts`), or leave \
-         the namespaces' units (`netns-<name>`) out of the extension",
+        "read only what does not name the store: the netns module's `description`, `before`, \
+         `serviceConfig.Type`, `RemainAfterExit`, `PrivateNetwork`, `PrivateMounts`, and what \
+         NixOS's systemd module derives but the scripts' `Exec*=` lines and the triggers' \
+         files (`name`, `unitConfig.After`, `environment.PATH`, …); or leave the namespaces' \
+         units (`netns-<name>`) out of the extension",
     );
     e
 }
@@ -354,6 +356,8 @@ fn namespace_units_input(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Node> 
     let mut args = crate::eval::Attrs::new();
     args.insert(Rc::from("servicesOption"), services_option, Span::BUILTIN);
     args.insert(Rc::from("namespaces"), namespaces, Span::BUILTIN);
+    // The tools: what NixOS's systemd module derives from its default `path` is known.
+    args.insert_value("pkgs", state.pkgs.clone());
     let function = attribute(ev, &Thunk::ready(netns_lib, Span::BUILTIN), "namespaceUnitsInput")?;
     let input = Thunk::ready(
         ev.call(
@@ -367,7 +371,9 @@ fn namespace_units_input(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Node> 
         let value = attribute(ev, &input, name)?;
         definition_node(ev, &ev.force(&value)?, value.span())
     };
-    let units = at_path(SERVICES.path, node_of("units")?);
+    let mut units = node_of("units")?;
+    join_definitions_in_their_files(ev, &mut units, &node_of("joinFiles")?);
+    let units = at_path(SERVICES.path, units);
     let extensions = at_path(UNIT_EXTENSIONS, node_of("extensions")?);
     let mut entries = Vec::new();
     for node in [units, extensions] {
@@ -376,6 +382,61 @@ fn namespace_units_input(ev: &Evaluator, state: &Rc<State>) -> EvalResult<Node> 
         }
     }
     Ok(Node::new(Span::BUILTIN, Kind::Attrs(NodeAttrs::from_entries(entries))))
+}
+
+/// Points each definition of `netns` that extensions make on a namespace's unit (nix/lib.nix
+/// hands it over as the unit's last definition, `{ netns = mkMerge [ … ]; }`, the files of its
+/// contents in `files`) at the extension's file: its value is handed over through nix/lib.nix,
+/// where its spans point, and a diagnostic about it (`netns::joins-two-namespaces`) must show
+/// the user's file.
+fn join_definitions_in_their_files(ev: &Evaluator, units: &mut Node, files: &Node) {
+    let (Kind::Attrs(units), Some(files)) = (&mut units.kind, files.attrs()) else {
+        return;
+    };
+    for unit in units.entries.iter_mut() {
+        let Some(files) = files.get(&unit.key).and_then(Node::as_list) else {
+            continue;
+        };
+        let contents = entry_mut(&mut unit.value, "contents")
+            .and_then(|c| match &mut c.kind {
+                Kind::List(items) => items.last_mut(),
+                _ => None,
+            })
+            .and_then(|last| entry_mut(last, "netns"))
+            .and_then(|netns| entry_mut(netns, "contents"));
+        let Some(Node {
+            kind: Kind::List(defs), ..
+        }) = contents
+        else {
+            continue;
+        };
+        for (def, file) in defs.iter_mut().zip(files) {
+            if let Some(id) = file.as_str().and_then(|f| ev.file_named(f)) {
+                respan(def, Span::new(id, 0, 0));
+            }
+        }
+    }
+}
+
+/// The value of attribute `key` of `node`, if it is an attribute set that has it.
+fn entry_mut<'n>(node: &'n mut Node, key: &str) -> Option<&'n mut Node> {
+    match &mut node.kind {
+        Kind::Attrs(a) => a.entries.iter_mut().find(|e| e.key == key).map(|e| &mut e.value),
+        _ => None,
+    }
+}
+
+/// `node` and everything in it at `span`.
+fn respan(node: &mut Node, span: Span) {
+    node.span = span;
+    match &mut node.kind {
+        Kind::Attrs(a) => a.entries.iter_mut().for_each(|e| {
+            e.key_span = span;
+            respan(&mut e.value, span);
+        }),
+        Kind::List(items) => items.iter_mut().for_each(|i| respan(i, span)),
+        _ => {}
+    }
 }
 
 /// The attribute `name` of the attribute set `at` is.
