@@ -834,7 +834,18 @@ impl Evaluator {
                     self.coerce_to_string(&b, CoerceMode::PathInterpolation, span, &mut out)?;
                     Ok(Value::Path(Rc::from(super::lower::canonicalize_path(&out))))
                 }
-                (a, b) => self.arith(BinOp::Add, a, b, span),
+                (a @ (Value::Int(_) | Value::Float(_)), b) => self.arith(BinOp::Add, a, b, span),
+                // Nix 2.8's `+` is string concatenation whatever the first operand is but a
+                // number or a path: a set with `outPath`/`__toString` is coerced
+                // (`pkg + "/bin"`, as `lib.makeBinPath` does), and a path after it is
+                // appended as it is, not copied to the store (`copyToStore` only after a
+                // string). What cannot be coerced fails as Nix does.
+                (a, b) => {
+                    let mut out = String::new();
+                    self.coerce_to_string(&a, CoerceMode::Interpolation, span, &mut out)?;
+                    self.coerce_to_string(&b, CoerceMode::PathInterpolation, span, &mut out)?;
+                    Ok(Value::string(out))
+                }
             },
             _ => self.arith(op, a, b, span),
         }
