@@ -359,21 +359,29 @@ fn run_build(a: &BuildArgs, sources: &mut SourceMap) -> i32 {
     };
     let format = a.common.message_format;
     let mut diags = Diagnostics::new();
-    let compiled = crate::compile(&input(&a.common), &options(&a.common, prefix), sources, &mut diags);
-    let compiled = match settle(compiled, &diags, sources, format) {
+    let analysis = crate::analyse(&input(&a.common), &options(&a.common, prefix), sources, &mut diags);
+    let analysis = match settle(analysis, &diags, sources, format) {
         Ok(c) => c,
         Err(code) => return code,
     };
     let denied = a.deny_warnings && diags.warnings().next().is_some();
     report(&diags, sources, format);
-    let Some(compiled) = compiled.filter(|_| !denied) else {
+    let Some(analysis) = analysis.filter(|_| !denied) else {
         return EXIT_CONFIG;
     };
-    if let Err(e) = crate::output::write_tree_atomically(&compiled.tree, &out) {
-        return usage_error(e);
-    }
+    // `crate::compile`'s tree, made in its two parts and written as they are made.
+    let crate::Analysis { config, model, graph } = &analysis;
+    let written = crate::output::write_made_atomically(
+        &out,
+        || crate::emit::emit_units(model),
+        || crate::emit::emit_summary(config, model, graph, &diags),
+    );
+    let trees = match written {
+        Ok(trees) => trees,
+        Err(e) => return usage_error(e),
+    };
     println!("{}", out.display());
-    exit_without_freeing(compiled);
+    exit_without_freeing((trees, analysis));
     0
 }
 

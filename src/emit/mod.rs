@@ -135,6 +135,15 @@ fn empty_read_only(dirs: &[String]) -> String {
 /// `diags`) and the graph.
 pub fn emit_tree(config: &ResolvedConfig, model: &Model, graph: &UnitGraph, diags: &Diagnostics) -> OutputTree {
     let mut tree = emit_units(model);
+    tree.entries
+        .append(&mut emit_summary(config, model, graph, diags).entries);
+    tree
+}
+
+/// The manifest and the graph: the rest of the output tree after [`emit_units`], two large
+/// files that `build` renders while the units are being written.
+pub fn emit_summary(config: &ResolvedConfig, model: &Model, graph: &UnitGraph, diags: &Diagnostics) -> OutputTree {
+    let mut tree = OutputTree::default();
     tree.file(
         MANIFEST.to_string(),
         manifest::render_manifest(config, model, graph, diags),
@@ -145,7 +154,7 @@ pub fn emit_tree(config: &ResolvedConfig, model: &Model, graph: &UnitGraph, diag
 }
 
 /// The units, drop-ins and scripts of the output tree.
-fn emit_units(model: &Model) -> OutputTree {
+pub fn emit_units(model: &Model) -> OutputTree {
     let mut tree = OutputTree::default();
     for ns in &model.namespaces {
         let unit = &ns.unit;

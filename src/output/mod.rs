@@ -5,13 +5,15 @@
 //! by the next one. Like `cp` and like a Nix build, it does not fsync each file: durability
 //! across a power loss is the job of whoever registers the result (Nix does).
 
-use crate::emit::{MANIFEST, OutEntry, OutputTree};
-use std::collections::HashSet;
+mod write;
+
+use crate::emit::{MANIFEST, OutputTree};
+use std::borrow::Borrow;
 use std::ffi::CString;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt, symlink};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
@@ -42,6 +44,17 @@ fn staging_prefix(dest: &Path) -> String {
 
 /// Write `tree` to `dest`, replacing what is there atomically.
 pub fn write_tree_atomically(tree: &OutputTree, dest: &Path) -> Result<(), WriteError> {
+    write_made_atomically(dest, || tree, OutputTree::default).map(drop)
+}
+
+/// Write to `dest` atomically the tree `first` makes and the one `second` makes, each written
+/// as it is made: `second` runs on another thread, beside `first` and the writing of its
+/// tree (see [`write::write_made`]). The trees must not share a path; they are given back.
+pub fn write_made_atomically<A: Borrow<OutputTree>, B: Borrow<OutputTree> + Send>(
+    dest: &Path,
+    first: impl FnOnce() -> A,
+    second: impl FnOnce() -> B + Send,
+) -> Result<(A, B), WriteError> {
     let parent = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -53,8 +66,9 @@ pub fn write_tree_atomically(tree: &OutputTree, dest: &Path) -> Result<(), Write
     }
     let staging = parent.join(format!("{prefix}{}", std::process::id()));
     // Held until the swap: a concurrent run's clean-up leaves a locked staging folder alone.
-    let result = create_locked_staging(&staging)
-        .and_then(|_lock| write_into(tree, &staging).and_then(|()| swap_in(&staging, dest)));
+    let result = create_locked_staging(&staging).and_then(|_lock| {
+        write::write_made(&staging, first, second).and_then(|made| swap_in(&staging, dest).map(|()| made))
+    });
     // On success `staging` holds the old tree (or nothing); on failure, the partial new one.
     let _ = fs::remove_dir_all(&staging);
     result
@@ -123,74 +137,6 @@ fn create_locked_staging(staging: &Path) -> Result<fs::File, WriteError> {
     })
 }
 
-fn write_into(tree: &OutputTree, root: &Path) -> Result<(), WriteError> {
-    // Folders first (one `mkdir` each), then the entries, which no longer depend on each other.
-    let mut made: HashSet<&Path> = HashSet::new();
-    for rel in tree.entries.keys() {
-        if let Some(dir) = Path::new(rel).parent().filter(|d| !d.as_os_str().is_empty())
-            && made.insert(dir)
-        {
-            let dir = root.join(dir);
-            fs::create_dir_all(&dir).map_err(io_at(&dir))?;
-        }
-    }
-    let entries: Vec<(&String, &OutEntry)> = tree.entries.iter().collect();
-    // Creating thousands of small files is kernel work that folders let run side by side.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    let chunk = entries.len().div_ceil(threads).max(256);
-    let exact = umask_keeps_modes(&entries);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = entries
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || write_entries(root, part, exact)))
-            .collect();
-        workers
-            .into_iter()
-            .try_for_each(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-    })
-}
-
-fn write_entries(root: &Path, entries: &[(&String, &OutEntry)], exact: bool) -> Result<(), WriteError> {
-    for (rel, entry) in entries {
-        let path = root.join(rel);
-        match entry {
-            OutEntry::File { content, mode } => {
-                let mut f = fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(*mode)
-                    .open(&path)
-                    .map_err(io_at(&path))?;
-                f.write_all(content).map_err(io_at(&path))?;
-                if !exact {
-                    // The umask took bits away: set the mode exactly.
-                    f.set_permissions(fs::Permissions::from_mode(*mode))
-                        .map_err(io_at(&path))?;
-                }
-            }
-            OutEntry::Symlink { target } => symlink(target, &path).map_err(io_at(&path))?,
-        }
-    }
-    Ok(())
-}
-
-/// Whether `open(…, mode)` gives every file its mode exactly: the process's umask (from
-/// `/proc/self/status`, which reads it without changing it) clears none of their bits.
-fn umask_keeps_modes(entries: &[(&String, &OutEntry)]) -> bool {
-    let Ok(status) = fs::read_to_string("/proc/self/status") else {
-        return false;
-    };
-    let umask = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Umask:"))
-        .and_then(|v| u32::from_str_radix(v.trim(), 8).ok());
-    let Some(umask) = umask else { return false };
-    entries.iter().all(|(_, e)| match e {
-        OutEntry::File { mode, .. } => mode & umask == 0,
-        OutEntry::Symlink { .. } => true,
-    })
-}
-
 fn cstring(p: &Path) -> Result<CString, WriteError> {
     CString::new(p.as_os_str().as_bytes()).map_err(|_| WriteError::Io {
         path: p.to_path_buf(),
@@ -226,6 +172,7 @@ fn swap_in(staging: &Path, dest: &Path) -> Result<(), WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::OutEntry;
 
     fn tree(text: &str) -> OutputTree {
         let mut t = OutputTree::default();
@@ -245,11 +192,17 @@ mod tests {
         t
     }
 
-    #[test]
-    fn replaces_and_cleans_up() {
-        let dir = std::env::temp_dir().join(format!("netns-out-test-{}", std::process::id()));
+    /// An empty folder of this test's own under the temporary folder.
+    fn fresh_folder(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn replaces_and_cleans_up() {
+        let dir = fresh_folder("netns-out-test");
         let out = dir.join("out");
         write_tree_atomically(&tree("one"), &out).unwrap();
         write_tree_atomically(&tree("two"), &out).unwrap();
@@ -263,6 +216,58 @@ mod tests {
             Err(WriteError::NotOurs(_))
         ));
         assert_eq!(fs::read_to_string(dir.join("mine/file")).unwrap(), "keep");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Many units (more than the threads take at a time) in folders of their own, with
+    /// both modes, beside a summary made on another thread.
+    fn units(count: usize) -> OutputTree {
+        let mut t = OutputTree::default();
+        for i in 0..count {
+            let file = |content: String, mode| OutEntry::File {
+                content: content.into_bytes(),
+                mode,
+            };
+            t.entries.insert(
+                format!("lib/systemd/system/u{i}.service"),
+                file(format!("unit {i}\n"), 0o444),
+            );
+            t.entries.insert(
+                format!("libexec/netns-compile/u{i}.service/start"),
+                file(format!("script {i}\n"), 0o555),
+            );
+        }
+        t
+    }
+
+    #[test]
+    fn a_tree_made_in_two_parts_is_written_whole_or_not_at_all() {
+        let dir = fresh_folder("netns-out-parts");
+        let out = dir.join("out");
+        write_made_atomically(&out, || units(300), || tree("summary")).unwrap();
+        assert_eq!(fs::read_to_string(out.join(MANIFEST)).unwrap(), "summary");
+        for i in [0, 150, 299] {
+            let unit = out.join(format!("lib/systemd/system/u{i}.service"));
+            let script = out.join(format!("libexec/netns-compile/u{i}.service/start"));
+            assert_eq!(fs::read_to_string(&unit).unwrap(), format!("unit {i}\n"));
+            assert_eq!(fs::metadata(&unit).unwrap().mode() & 0o7777, 0o444);
+            assert_eq!(fs::read_to_string(&script).unwrap(), format!("script {i}\n"));
+            assert_eq!(fs::metadata(&script).unwrap().mode() & 0o7777, 0o555);
+        }
+        let files = |root: &Path| fs::read_dir(root.join("lib/systemd/system")).unwrap().count();
+        assert_eq!(files(&out), 301); // 300 units and the summary's `a.target.wants`
+        // The second part writing a path the first has fails the write: the old tree stays,
+        // and no staging folder is left behind.
+        let mut clash = tree("clash");
+        clash.entries.extend(units(1).entries);
+        assert!(matches!(
+            write_made_atomically(&out, || units(300), || clash),
+            Err(WriteError::Io { .. })
+        ));
+        assert_eq!(fs::read_to_string(out.join(MANIFEST)).unwrap(), "summary");
+        assert_eq!(files(&out), 301);
+        let names: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["out"]);
         fs::remove_dir_all(&dir).unwrap();
     }
 }
