@@ -72,7 +72,10 @@ pub(super) fn define_control(d: &mut Defs) {
     });
     def(d, "unsafeDiscardStringContext", 1, |ev, a, _| ev.arg(a, 0));
     def(d, "unsafeDiscardOutputDependency", 1, |ev, a, _| ev.arg(a, 0));
-    def(d, "hasContext", 1, |_, _, _| Ok(Value::Bool(false)));
+    def(d, "hasContext", 1, |ev, a, span| {
+        ev.arg_str(a, 0, span)?;
+        Ok(Value::Bool(false))
+    });
     // Strings carry no context here (see `hasContext`), so the context given is checked to be
     // an attrset and otherwise dropped.
     def(d, "appendContext", 2, |ev, a, span| {

@@ -1,5 +1,11 @@
 //! String builtins: substrings, `replaceStrings`, regular expressions, versions,
 //! derivation names, hashes, and the path-like `baseNameOf`/`dirOf`.
+//!
+//! Which arguments are coerced follows Nix 2.8's primops: `stringLength`, `substring`,
+//! `concatStringsSep`'s items and `baseNameOf` coerce (`coerceToString`: a path, a set with
+//! `outPath`/`__toString`); `match`, `split`, `replaceStrings`, `splitVersion`,
+//! `compareVersions`, `parseDrvName` and `hashString` force a string (`forceString`), and
+//! anything else is "value is … while a string was expected".
 
 use super::{Defs, def};
 use crate::eval::coerce::CoerceMode;
@@ -53,17 +59,14 @@ pub(super) fn define_strings(d: &mut Defs) {
         for (f, t) in from.iter().zip(to.iter()) {
             let f = ev.force(f)?;
             let t = ev.force(t)?;
-            pairs.push((
-                ev.expect_string(f, span)?,
-                ev.to_string_value(&t, CoerceMode::Interpolation, span)?,
-            ));
+            pairs.push((ev.expect_string(f, span)?, ev.expect_string(t, span)?));
         }
-        let s = ev.arg_coerced(a, 2, span)?;
+        let s = ev.arg_str(a, 2, span)?;
         Ok(Value::string(replace_strings(&s, &pairs)))
     });
     def(d, "match", 2, |ev, a, span| {
         let pattern = ev.arg_str(a, 0, span)?;
-        let s = ev.arg_coerced(a, 1, span)?;
+        let s = ev.arg_str(a, 1, span)?;
         let re = crate::eval::regex::compile_posix_anchored(&pattern)
             .map_err(|e| error(span, format!("invalid regular expression '{pattern}': {e}")))?;
         Ok(match re.captures(&s) {
@@ -78,7 +81,7 @@ pub(super) fn define_strings(d: &mut Defs) {
     });
     def(d, "split", 2, |ev, a, span| {
         let pattern = ev.arg_str(a, 0, span)?;
-        let s = ev.arg_coerced(a, 1, span)?;
+        let s = ev.arg_str(a, 1, span)?;
         let re = crate::eval::regex::compile_posix(&pattern)
             .map_err(|e| error(span, format!("invalid regular expression '{pattern}': {e}")))?;
         let mut out = Vec::new();
@@ -98,7 +101,7 @@ pub(super) fn define_strings(d: &mut Defs) {
         Ok(Value::list(out))
     });
     def(d, "splitVersion", 1, |ev, a, span| {
-        let s = ev.arg_coerced(a, 0, span)?;
+        let s = ev.arg_str(a, 0, span)?;
         Ok(Value::list(
             version_components(&s)
                 .into_iter()
@@ -107,8 +110,8 @@ pub(super) fn define_strings(d: &mut Defs) {
         ))
     });
     def(d, "compareVersions", 2, |ev, a, span| {
-        let x = ev.arg_coerced(a, 0, span)?;
-        let y = ev.arg_coerced(a, 1, span)?;
+        let x = ev.arg_str(a, 0, span)?;
+        let y = ev.arg_str(a, 1, span)?;
         Ok(Value::Int(match compare_versions(&x, &y) {
             Ordering::Less => -1,
             Ordering::Equal => 0,
@@ -116,7 +119,7 @@ pub(super) fn define_strings(d: &mut Defs) {
         }))
     });
     def(d, "parseDrvName", 1, |ev, a, span| {
-        let s = ev.arg_coerced(a, 0, span)?;
+        let s = ev.arg_str(a, 0, span)?;
         let (name, version) = parse_drv_name(&s);
         let mut attrs = Attrs::new();
         attrs.insert_value("name", Value::str(name));
@@ -157,7 +160,7 @@ fn group_value(g: Option<regex::Match<'_>>) -> Value {
 
 /// `replaceStrings`: at each position the first pattern that matches is replaced; an empty
 /// pattern matches at every position.
-pub fn replace_strings(s: &str, pairs: &[(Rc<str>, String)]) -> String {
+pub fn replace_strings(s: &str, pairs: &[(Rc<str>, Rc<str>)]) -> String {
     let mut out = String::with_capacity(s.len());
     let mut p = 0;
     while p <= s.len() {
@@ -366,9 +369,9 @@ mod tests {
 
     #[test]
     fn replace_strings_as_nix() {
-        let pairs = vec![(Rc::from(""), "X".to_string())];
+        let pairs = vec![(Rc::from(""), Rc::from("X"))];
         assert_eq!(replace_strings("ab", &pairs), "XaXbX");
-        let pairs = vec![(Rc::from("oo"), "u".to_string()), (Rc::from("o"), "0".to_string())];
+        let pairs = vec![(Rc::from("oo"), Rc::from("u")), (Rc::from("o"), Rc::from("0"))];
         assert_eq!(replace_strings("fooo", &pairs), "fu0");
     }
 
