@@ -170,6 +170,18 @@ where
 /// nixpkgs' texts of `mergedValue`'s errors, given the parts its Nix code shows
 /// (`showOption loc`, `type.description`, `showDefs`).
 pub mod message {
+    /// The context of a definition's evaluation (`addErrorContext "while evaluating
+    /// definitions from `${m.file}':"`), a note of the error it gives.
+    pub fn definitions_from(file: &str) -> String {
+        format!("while evaluating definitions from `{file}':")
+    }
+
+    /// The file a note made by [`definitions_from`] names.
+    pub fn file_of_definitions_from(note: &str) -> Option<&str> {
+        note.strip_prefix("while evaluating definitions from `")?
+            .strip_suffix("':")
+    }
+
     /// Without definitions.
     pub fn undefined(option: &str) -> String {
         format!("The option `{option}' is used but not defined.")

@@ -167,7 +167,7 @@ impl<'m> Normalizing for Call<'m> {
             |ev| {
                 let f = ev.force(file)?;
                 let f = ev.to_string_value(&f, CoerceMode::PathInterpolation, span)?;
-                Ok(format!("while evaluating definitions from `{f}':"))
+                Ok(crate::module_rules::merge_definitions::message::definitions_from(&f))
             },
             run,
         )

@@ -101,7 +101,7 @@ pub(super) fn plain_value(ev: &Evaluator, def: &Thunk, span: Span) -> EvalResult
         ev,
         |ev| {
             let f = ev.message_part_of(&lazy_select(def, "file", span), span)?;
-            Ok(format!("while evaluating definitions from `{f}':"))
+            Ok(crate::module_rules::merge_definitions::message::definitions_from(&f))
         },
         || ev.force(&value),
     )?;

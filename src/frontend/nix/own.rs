@@ -304,10 +304,8 @@ fn compiled_setting_read(ev: &Evaluator, mut e: Box<EvalError>) -> Box<EvalError
         return e;
     };
     let reader = d.notes.iter().find_map(|n| {
-        let file = n
-            .strip_prefix("while evaluating definitions from `")?
-            .strip_suffix("':")?;
-        Some(file).filter(|f| !f.starts_with("<netns-compile"))
+        crate::module_rules::merge_definitions::message::file_of_definitions_from(n)
+            .filter(|f| !f.starts_with("<netns-compile"))
     });
     let Some(file) = reader.and_then(|f| ev.file_named(f)) else {
         return e;
